@@ -1,0 +1,48 @@
+# maestro-gate. The two commands a user needs:
+#   make demo   build the npm package into pkg/ and serve the demo on http://127.0.0.1:8080
+#   make test   run every test: native, headless Chromium and Firefox, end-to-end
+# Both install what they need first (scripts/tools.sh).
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
+export WASM_BINDGEN_TEST_TIMEOUT ?= 120
+CARGO_WASM := cargo test --target wasm32-unknown-unknown --test web
+
+.PHONY: tools test-tools pkg demo demo-build test test-native test-chromium test-firefox test-e2e
+
+tools:
+	@bash scripts/tools.sh build
+
+test-tools:
+	@bash scripts/tools.sh test
+
+pkg: tools
+	@bash scripts/build-pkg.sh
+
+www/node_modules/.package-lock.json: www/package.json www/package-lock.json
+	cd www && npm ci --no-audit --no-fund --loglevel=error
+
+# Builds the demo with the shell's VITE_MAESTRO_ENABLED, as a deployment would.
+demo-build: pkg www/node_modules/.package-lock.json
+	cd www && npx vite build --logLevel warn
+
+demo: demo-build
+	@echo "maestro-gate demo: http://127.0.0.1:8080  (VITE_MAESTRO_ENABLED=$${VITE_MAESTRO_ENABLED-unset})"
+	cd www && npx vite preview --host 127.0.0.1 --port 8080 --strictPort
+
+test: test-tools pkg
+	$(MAKE) --no-print-directory test-native test-chromium test-firefox test-e2e
+
+test-native:
+	cargo test --quiet
+
+test-chromium:
+	env -u GECKODRIVER $(CARGO_WASM)
+
+test-firefox:
+	env -u CHROMEDRIVER $(CARGO_WASM)
+
+test-e2e: www/node_modules/.package-lock.json
+	tsc -p tests/types
+	node --test --test-concurrency=1 tests/e2e/

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the build (`tools.sh build`) or the tests (`tools.sh test`) need
+# on a fresh Debian machine with Rust, Node and npm, skipping what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+mode=${1:-build}
+export PATH="$HOME/.cargo/bin:$PATH"
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+
+apt_pkgs=()
+if [ "$mode" = test ]; then
+  command -v chromium >/dev/null || apt_pkgs+=(chromium)
+  command -v chromedriver >/dev/null || apt_pkgs+=(chromium-driver)
+  command -v firefox >/dev/null || apt_pkgs+=(firefox-esr)
+fi
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
+  echo "tools: apt-get install ${apt_pkgs[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
+fi
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $WASM_BINDGEN_VERSION"; then
+  echo "tools: cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
+  # Not --locked: its lockfile names a crate version this registry lacks.
+  cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if [ "$mode" = test ] && ! command -v geckodriver >/dev/null; then
+  echo "tools: cargo install geckodriver"
+  cargo install -q geckodriver
+fi
+
+# The npm tools: wasm-opt (binaryen), and Playwright and TypeScript for the tests.
+[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error

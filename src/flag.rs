@@ -1,0 +1,438 @@
+//! Flag resolution: what one value means, and which source decides.
+//!
+//! Pure Rust, no `web_sys`: the browser layer turns each source into a
+//! [`Reading`] and calls [`decide`]. Tested natively with `cargo test`.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// What one source says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    /// `undefined`, `null`, or a blank string.
+    Unset,
+    On,
+    Off,
+    /// Anything else: a typo, another number, an object, a getter that throws.
+    Invalid,
+}
+
+/// Where a decision came from. The names are the ones users see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `MAESTRO_ENABLED` on the global object (`window` in a page).
+    Runtime,
+    /// `VITE_MAESTRO_ENABLED` in the `env` object handed to `init`.
+    Build,
+    /// The `defaultEnabled` option.
+    Default,
+    /// The wasm could not be loaded, or the gate has not been initialised.
+    Unavailable,
+}
+
+impl Source {
+    /// The id users branch on (`decision().source`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Source::Runtime => "window.MAESTRO_ENABLED",
+            Source::Build => "VITE_MAESTRO_ENABLED",
+            Source::Default => "default",
+            Source::Unavailable => "unavailable",
+        }
+    }
+
+    /// The name used in log lines (`[MAESTRO] Disabled by <name>=false`).
+    fn label(self) -> &'static str {
+        match self {
+            Source::Default => "defaultEnabled",
+            other => other.id(),
+        }
+    }
+}
+
+/// A raw JavaScript value, as far as the rules care.
+#[derive(Clone, Copy, Debug)]
+pub enum Raw<'a> {
+    Unset,
+    Bool(bool),
+    Number(f64),
+    Str(&'a str),
+    /// Any other type (object, symbol, bigint, function).
+    Other,
+}
+
+/// The accepted spellings, as shown to users in warnings.
+pub const ACCEPTED: &str = "true/false, 1/0, yes/no, on/off (blank means unset)";
+
+/// Parses one raw value. Strings are trimmed and compared case-insensitively.
+pub fn parse(raw: Raw<'_>) -> Setting {
+    match raw {
+        Raw::Unset => Setting::Unset,
+        Raw::Bool(true) => Setting::On,
+        Raw::Bool(false) => Setting::Off,
+        // `0.0 == -0.0`, so -0 is off too; NaN matches neither.
+        Raw::Number(n) if n == 1.0 => Setting::On,
+        Raw::Number(n) if n == 0.0 => Setting::Off,
+        Raw::Number(_) | Raw::Other => Setting::Invalid,
+        Raw::Str(s) => parse_str(s),
+    }
+}
+
+fn parse_str(s: &str) -> Setting {
+    let s = s.trim();
+    if s.is_empty() {
+        return Setting::Unset;
+    }
+    // The longest accepted word is 5 bytes; anything longer is invalid, and
+    // this keeps the lowercase copy on the stack.
+    let mut buf = [0u8; 5];
+    let bytes = s.as_bytes();
+    if bytes.len() > buf.len() {
+        return Setting::Invalid;
+    }
+    for (dst, src) in buf.iter_mut().zip(bytes) {
+        *dst = src.to_ascii_lowercase();
+    }
+    match &buf[..bytes.len()] {
+        b"true" | b"1" | b"yes" | b"on" => Setting::On,
+        b"false" | b"0" | b"no" | b"off" => Setting::Off,
+        _ => Setting::Invalid,
+    }
+}
+
+/// What the browser layer read from one source.
+#[derive(Clone, Debug, Default)]
+pub struct Reading {
+    pub setting: Option<Setting>,
+    /// The raw value as a string (`String(value)`), `None` when unset.
+    pub text: Option<String>,
+    /// Whether `text` came from a JS string (it is quoted in warnings).
+    pub is_string: bool,
+    /// Set when reading the value threw: the error's message.
+    pub threw: Option<String>,
+}
+
+impl Reading {
+    /// A source with nothing set.
+    pub fn unset() -> Reading {
+        Reading::default()
+    }
+
+    /// A reading of `raw`, whose string form is `text`.
+    pub fn of(raw: Raw<'_>, text: Option<String>) -> Reading {
+        Reading {
+            setting: Some(parse(raw)),
+            is_string: matches!(raw, Raw::Str(_)),
+            text,
+            threw: None,
+        }
+    }
+
+    /// A source whose getter threw `message`.
+    pub fn threw(message: String) -> Reading {
+        Reading {
+            setting: Some(Setting::Invalid),
+            threw: Some(message),
+            ..Reading::default()
+        }
+    }
+
+    fn setting(&self) -> Setting {
+        self.setting.unwrap_or(Setting::Unset)
+    }
+}
+
+/// The gate's answer, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub enabled: bool,
+    pub source: Source,
+    /// The deciding value as a string, `None` when there was none.
+    pub value: Option<String>,
+    /// One human-readable sentence; the console line is `[MAESTRO] ` + this.
+    pub reason: String,
+}
+
+/// How loud a line is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+}
+
+/// One console line, without the `[MAESTRO] ` prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    pub level: Level,
+    pub text: String,
+}
+
+/// The decision and the lines to log for it, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub decision: Decision,
+    pub lines: Vec<Line>,
+}
+
+/// Decides from the three sources. Off wins:
+///
+/// 1. if the runtime or build source is off, or any source is invalid, the
+///    gate is disabled; the first off source names the decision (runtime,
+///    then build), or failing that the first invalid one;
+/// 2. otherwise, if the runtime or build source is on, it is enabled (runtime
+///    named first);
+/// 3. otherwise `defaultEnabled` decides (unset means enabled).
+///
+/// Every invalid source that does not name the decision gets its own warning.
+pub fn decide(runtime: &Reading, build: &Reading, default: &Reading) -> Outcome {
+    let sources = [(Source::Runtime, runtime), (Source::Build, build), (Source::Default, default)];
+    let first = |want: Setting, upto: usize| {
+        sources[..upto]
+            .iter()
+            .find(|(_, r)| r.setting() == want)
+            .map(|&(s, r)| (s, r))
+    };
+    let (enabled, source, reading) = if let Some((s, r)) = first(Setting::Off, 2) {
+        (false, s, r)
+    } else if let Some((s, r)) = first(Setting::Invalid, 3) {
+        (false, s, r)
+    } else if let Some((s, r)) = first(Setting::On, 2) {
+        (true, s, r)
+    } else {
+        (default.setting() != Setting::Off, Source::Default, default)
+    };
+
+    let mut lines = Vec::new();
+    for &(s, r) in &sources {
+        if r.setting() == Setting::Invalid && s != source {
+            lines.push(Line { level: Level::Warn, text: invalid_text(s, r) });
+        }
+    }
+    let reason = reason_text(enabled, source, reading);
+    let level = if reading.setting() == Setting::Invalid { Level::Warn } else { Level::Info };
+    lines.push(Line { level, text: reason.clone() });
+
+    Outcome {
+        decision: Decision { enabled, source, value: reading.text.clone(), reason },
+        lines,
+    }
+}
+
+fn reason_text(enabled: bool, source: Source, r: &Reading) -> String {
+    let mut s = String::new();
+    if r.setting() == Setting::Invalid {
+        s.push_str("Disabled (fail safe): ");
+        s.push_str(&invalid_text(source, r));
+        return s;
+    }
+    s.push_str(if enabled { "Enabled" } else { "Disabled" });
+    match (source, &r.text) {
+        (Source::Runtime | Source::Build, Some(text)) => {
+            s.push_str(" by ");
+            s.push_str(source.label());
+            s.push('=');
+            s.push_str(text);
+        }
+        _ => s.push_str(" (default)"),
+    }
+    s
+}
+
+fn invalid_text(source: Source, r: &Reading) -> String {
+    let mut s = String::new();
+    if let Some(message) = &r.threw {
+        s.push_str("reading ");
+        s.push_str(source.label());
+        s.push_str(" threw: ");
+        s.push_str(message);
+        return s;
+    }
+    s.push_str("invalid ");
+    s.push_str(source.label());
+    s.push('=');
+    let text = r.text.as_deref().unwrap_or("");
+    if r.is_string {
+        s.push('"');
+        s.push_str(text);
+        s.push('"');
+    } else {
+        s.push_str(text);
+    }
+    s.push_str("; accepted: ");
+    s.push_str(ACCEPTED);
+    s
+}
+
+/// The decision before `init` has finished, or when the wasm is missing.
+pub fn unavailable(reason: &str) -> Decision {
+    Decision { enabled: false, source: Source::Unavailable, value: None, reason: String::from(reason) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+    use proptest::prelude::*;
+
+    fn s(v: &str) -> Reading {
+        Reading::of(Raw::Str(v), Some(v.to_string()))
+    }
+    fn b(v: bool) -> Reading {
+        Reading::of(Raw::Bool(v), Some(v.to_string()))
+    }
+    fn n(v: f64) -> Reading {
+        Reading::of(Raw::Number(v), Some(v.to_string()))
+    }
+    fn u() -> Reading {
+        Reading::unset()
+    }
+
+    #[test]
+    fn parses_every_spelling() {
+        for on in ["true", "1", "yes", "on", "TRUE", " Yes ", "\tOn\n", "tRuE"] {
+            assert_eq!(parse(Raw::Str(on)), Setting::On, "{on:?}");
+        }
+        for off in ["false", "0", "no", "off", "FALSE", " No ", "\nOFF\t", "fAlSe"] {
+            assert_eq!(parse(Raw::Str(off)), Setting::Off, "{off:?}");
+        }
+        for unset in ["", " ", "\t\n "] {
+            assert_eq!(parse(Raw::Str(unset)), Setting::Unset, "{unset:?}");
+        }
+        for bad in ["flase", "2", "truee", "enabled", "yes!", "o n", "disabled", "null", "1.0"] {
+            assert_eq!(parse(Raw::Str(bad)), Setting::Invalid, "{bad:?}");
+        }
+        assert_eq!(parse(Raw::Bool(true)), Setting::On);
+        assert_eq!(parse(Raw::Bool(false)), Setting::Off);
+        assert_eq!(parse(Raw::Number(1.0)), Setting::On);
+        assert_eq!(parse(Raw::Number(0.0)), Setting::Off);
+        assert_eq!(parse(Raw::Number(-0.0)), Setting::Off);
+        for bad in [2.0, -1.0, 0.5, f64::NAN, f64::INFINITY] {
+            assert_eq!(parse(Raw::Number(bad)), Setting::Invalid, "{bad}");
+        }
+        assert_eq!(parse(Raw::Other), Setting::Invalid);
+        assert_eq!(parse(Raw::Unset), Setting::Unset);
+    }
+
+    #[test]
+    fn runbook_lines() {
+        let o = decide(&u(), &s("false"), &u());
+        assert!(!o.decision.enabled);
+        assert_eq!(o.decision.source, Source::Build);
+        assert_eq!(o.decision.reason, "Disabled by VITE_MAESTRO_ENABLED=false");
+        assert_eq!(o.lines, [Line { level: Level::Info, text: "Disabled by VITE_MAESTRO_ENABLED=false".into() }]);
+
+        let o = decide(&b(false), &u(), &u());
+        assert_eq!(o.decision.reason, "Disabled by window.MAESTRO_ENABLED=false");
+        assert_eq!(o.decision.source, Source::Runtime);
+
+        let o = decide(&u(), &s("true"), &u());
+        assert!(o.decision.enabled);
+        assert_eq!(o.decision.reason, "Enabled by VITE_MAESTRO_ENABLED=true");
+        assert_eq!(o.decision.value.as_deref(), Some("true"));
+
+        let o = decide(&u(), &u(), &u());
+        assert!(o.decision.enabled);
+        assert_eq!(o.decision.source, Source::Default);
+        assert_eq!(o.decision.reason, "Enabled (default)");
+        assert_eq!(o.decision.value, None);
+
+        let o = decide(&u(), &u(), &b(false));
+        assert!(!o.decision.enabled);
+        assert_eq!(o.decision.reason, "Disabled (default)");
+    }
+
+    #[test]
+    fn off_beats_on_and_runtime_names_first() {
+        let o = decide(&b(true), &s("false"), &u());
+        assert!(!o.decision.enabled);
+        assert_eq!(o.decision.source, Source::Build);
+        let o = decide(&n(0.0), &s("off"), &u());
+        assert_eq!(o.decision.source, Source::Runtime);
+        assert_eq!(o.decision.reason, "Disabled by window.MAESTRO_ENABLED=0");
+        let o = decide(&b(true), &s("yes"), &b(false));
+        assert!(o.decision.enabled, "an explicit on beats defaultEnabled: false");
+        assert_eq!(o.decision.source, Source::Runtime);
+    }
+
+    #[test]
+    fn invalid_fails_safe_with_a_warning() {
+        let o = decide(&u(), &s("flase"), &u());
+        assert!(!o.decision.enabled);
+        assert_eq!(o.decision.source, Source::Build);
+        assert_eq!(o.decision.value.as_deref(), Some("flase"));
+        assert_eq!(o.lines.len(), 1);
+        assert_eq!(o.lines[0].level, Level::Warn);
+        assert!(o.lines[0].text.contains("invalid VITE_MAESTRO_ENABLED=\"flase\""));
+        assert!(o.lines[0].text.contains(ACCEPTED));
+
+        // A clean off names the decision; the invalid one still warns.
+        let o = decide(&n(2.0), &s("false"), &u());
+        assert_eq!(o.decision.reason, "Disabled by VITE_MAESTRO_ENABLED=false");
+        assert_eq!(o.lines.len(), 2);
+        assert_eq!(o.lines[0].level, Level::Warn);
+        assert!(o.lines[0].text.contains("invalid window.MAESTRO_ENABLED=2;"));
+
+        let o = decide(&Reading::threw("boom".into()), &s("true"), &u());
+        assert!(!o.decision.enabled);
+        assert_eq!(o.decision.source, Source::Runtime);
+        assert_eq!(o.decision.value, None);
+        assert!(o.decision.reason.contains("reading window.MAESTRO_ENABLED threw: boom"));
+
+        let o = decide(&u(), &s("true"), &s("maybe"));
+        assert!(!o.decision.enabled, "an invalid defaultEnabled fails safe too");
+        assert_eq!(o.decision.source, Source::Default);
+        assert!(o.decision.reason.contains("invalid defaultEnabled=\"maybe\""));
+    }
+
+    fn any_raw_string() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            prop::sample::select(vec!["true", "false", "1", "0", "yes", "no", "on", "off"])
+                .prop_map(String::from),
+            ".*",
+            "[ \t\n]{0,3}[tTfFyYnNoO01]{1,5}[ \t\n]{0,3}",
+        ]
+    }
+
+    fn any_reading() -> impl Strategy<Value = Reading> {
+        prop_oneof![
+            Just(Reading::unset()),
+            any::<bool>().prop_map(b),
+            prop_oneof![Just(0.0), Just(1.0), Just(-0.0), any::<f64>()].prop_map(n),
+            any_raw_string().prop_map(|v| s(&v)),
+            Just(Reading::of(Raw::Other, Some("[object Object]".into()))),
+            ".*".prop_map(Reading::threw),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics(v in ".*", x in any::<f64>()) {
+            let _ = parse(Raw::Str(&v));
+            let _ = parse(Raw::Number(x));
+        }
+
+        #[test]
+        fn off_and_invalid_always_win(rt in any_reading(), bd in any_reading(), df in any_reading()) {
+            let o = decide(&rt, &bd, &df);
+            let any_off = [&rt, &bd].iter().any(|r| r.setting() == Setting::Off);
+            let any_invalid = [&rt, &bd, &df].iter().any(|r| r.setting() == Setting::Invalid);
+            let any_on = [&rt, &bd].iter().any(|r| r.setting() == Setting::On);
+            let expected = if any_off || any_invalid {
+                false
+            } else if any_on {
+                true
+            } else {
+                df.setting() != Setting::Off
+            };
+            prop_assert_eq!(o.decision.enabled, expected);
+            // Exactly one line names the decision, and it is the reason.
+            prop_assert_eq!(&o.lines.last().unwrap().text, &o.decision.reason);
+            let invalid = [&rt, &bd, &df].iter().filter(|r| r.setting() == Setting::Invalid).count();
+            prop_assert_eq!(o.lines.iter().filter(|l| l.level == Level::Warn).count(), invalid);
+            let prefix = if o.decision.enabled { "Enabled" } else { "Disabled" };
+            prop_assert!(o.decision.reason.starts_with(prefix));
+        }
+    }
+}

@@ -1,0 +1,29 @@
+// Type-checks the published .d.ts as an app sees it (`tsc -p tests/types`).
+// Each @ts-expect-error line must stay an error, or tsc fails.
+import { init, isEnabled, decision, health } from '../../pkg/index.js';
+import type { Decision, DecisionSource, Health, InitOptions } from '../../pkg/index.js';
+
+async function main(): Promise<void> {
+  const options: InitOptions = { env: { VITE_MAESTRO_ENABLED: 'false' }, defaultEnabled: true, log: 'warn' };
+  const d: Decision = await init(options);
+  await init();
+  await init({ env: { MODE: 'production', VITE_MAESTRO_ENABLED: 'true' } });
+  await init({ wasm: new URL('https://cdn.example/maestro_gate_bg.wasm') });
+  const enabled: boolean = d.enabled && isEnabled();
+  const source: DecisionSource = decision().source;
+  const value: string | null = d.value;
+  const h: Health = health();
+  const status: 'enabled' | 'disabled' = h.status;
+  const flag: boolean = h.maestro_enabled;
+  const version: string = h.version;
+  void [enabled, source, value, status, flag, version];
+
+  // @ts-expect-error log levels are a closed set
+  await init({ log: 'debug' });
+  // @ts-expect-error the decision is read-only
+  d.enabled = true;
+  // @ts-expect-error sources are a closed set
+  const wrong: DecisionSource = 'localStorage';
+  void wrong;
+}
+void main;

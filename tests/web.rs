@@ -1,0 +1,395 @@
+//! The gate in a real browser (headless Chromium and Firefox).
+//!
+//! Two layers: the Rust surface (`web::evaluate`) against the page's real global
+//! object, and the built package (`pkg/index.js`) loaded fresh in same-origin
+//! iframes and module workers, as an app would load it. Run through
+//! `make test-browser`, which builds `pkg/` first.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Object, Reflect, JSON};
+use maestro_gate::flag::{Level, Source};
+use maestro_gate::web;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/harness.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = inFrame)]
+    fn in_frame(setup: &str, body: &str, head: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = inWorker)]
+    fn in_worker(setup: &str, body: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = defineThrowingGlobal)]
+    fn define_throwing_global(name: &str);
+    #[wasm_bindgen(js_name = deleteGlobal)]
+    fn delete_global(name: &str);
+    fn value(code: &str) -> JsValue;
+}
+
+// ---------- helpers ----------
+
+fn js(code: &str) -> JsValue {
+    value(code)
+}
+
+fn options(env: Option<JsValue>, default: Option<JsValue>) -> JsValue {
+    let o = Object::new();
+    if let Some(v) = env {
+        let env = Object::new();
+        Reflect::set(&env, &"VITE_MAESTRO_ENABLED".into(), &v).unwrap();
+        Reflect::set(&o, &"env".into(), &env).unwrap();
+    }
+    if let Some(v) = default {
+        Reflect::set(&o, &"defaultEnabled".into(), &v).unwrap();
+    }
+    o.into()
+}
+
+/// Sets `globalThis.MAESTRO_ENABLED` (or leaves it absent), evaluates, and cleans up.
+fn eval_with(runtime: Option<JsValue>, opts: &JsValue) -> maestro_gate::flag::Outcome {
+    let global = js_sys::global();
+    if let Some(v) = &runtime {
+        Reflect::set(&global, &"MAESTRO_ENABLED".into(), v).unwrap();
+    }
+    let outcome = web::evaluate(&global, opts);
+    delete_global("MAESTRO_ENABLED");
+    outcome
+}
+
+fn path(v: &JsValue, dotted: &str) -> JsValue {
+    dotted.split('.').fold(v.clone(), |acc, k| Reflect::get(&acc, &k.into()).unwrap_or(JsValue::UNDEFINED))
+}
+
+fn text(v: &JsValue, dotted: &str) -> String {
+    path(v, dotted).as_string().unwrap_or_else(|| panic!("{dotted} is not a string in {}", stringify(v)))
+}
+
+fn flag(v: &JsValue, dotted: &str) -> bool {
+    path(v, dotted).as_bool().unwrap_or_else(|| panic!("{dotted} is not a boolean in {}", stringify(v)))
+}
+
+fn stringify(v: &JsValue) -> String {
+    JSON::stringify(v).map(String::from).unwrap_or_default()
+}
+
+/// The console lines a realm printed, as `level: text`.
+fn logs(v: &JsValue) -> Vec<String> {
+    Array::from(&path(v, "logs"))
+        .iter()
+        .map(|l| [text(&l, "level"), ": ".into(), text(&l, "text")].concat())
+        .collect()
+}
+
+async fn frame(setup: &str, body: &str) -> JsValue {
+    frame_with_head(setup, body, "").await
+}
+
+async fn frame_with_head(setup: &str, body: &str, head: &str) -> JsValue {
+    JsFuture::from(in_frame(setup, body, head)).await.expect("frame ran")
+}
+
+// ---------- the rule, every row, against the real global object ----------
+
+#[wasm_bindgen_test]
+fn every_value_spelling_in_each_source() {
+    let on = ["true", "1", "yes", "on", " TRUE ", "Yes", "\tOn\n"];
+    let off = ["false", "0", "no", "off", " FALSE ", "No", "oFF "];
+    let unset = ["", "   "];
+    let invalid = ["flase", "2", "enabled", "truee"];
+
+    for v in on {
+        let o = eval_with(Some(v.into()), &options(None, None));
+        assert!(o.decision.enabled, "window {v:?}");
+        assert_eq!(o.decision.source, Source::Runtime);
+        let o = eval_with(None, &options(Some(v.into()), None));
+        assert!(o.decision.enabled, "env {v:?}");
+        assert_eq!(o.decision.source, Source::Build);
+    }
+    for v in off {
+        let o = eval_with(Some(v.into()), &options(None, None));
+        assert!(!o.decision.enabled, "window {v:?}");
+        assert_eq!(o.decision.source, Source::Runtime);
+        let o = eval_with(None, &options(Some(v.into()), None));
+        assert!(!o.decision.enabled, "env {v:?}");
+        assert_eq!(o.decision.source, Source::Build);
+        let o = eval_with(None, &options(None, Some(v.into())));
+        assert!(!o.decision.enabled, "defaultEnabled {v:?}");
+        assert_eq!(o.decision.reason, "Disabled (default)");
+    }
+    for v in unset {
+        let o = eval_with(Some(v.into()), &options(Some(v.into()), Some(v.into())));
+        assert!(o.decision.enabled, "blank {v:?} is unset, so the default (on) decides");
+        assert_eq!(o.decision.source, Source::Default);
+        assert_eq!(o.decision.reason, "Enabled (default)");
+    }
+    for v in invalid {
+        for o in [
+            eval_with(Some(v.into()), &options(Some("true".into()), None)),
+            eval_with(Some("true".into()), &options(Some(v.into()), None)),
+            eval_with(None, &options(None, Some(v.into()))),
+        ] {
+            assert!(!o.decision.enabled, "{v:?} fails safe");
+            assert_eq!(o.lines.last().unwrap().level, Level::Warn);
+            assert!(o.decision.reason.contains(&["=\"", v, "\""].concat()), "{}", o.decision.reason);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn js_types_booleans_numbers_null_objects() {
+    let cases: [(&str, Option<bool>); 10] = [
+        ("true", Some(true)),
+        ("false", Some(false)),
+        ("1", Some(true)),
+        ("0", Some(false)),
+        ("null", None),
+        ("undefined", None),
+        ("2", Some(false)),
+        ("NaN", Some(false)),
+        ("({})", Some(false)),
+        ("Symbol('x')", Some(false)),
+    ];
+    for (code, want) in cases {
+        let value = js(code);
+        for o in [eval_with(Some(value.clone()), &options(None, None)), eval_with(None, &options(Some(value.clone()), None))] {
+            match want {
+                Some(w) => assert_eq!(o.decision.enabled, w, "{code}"),
+                None => {
+                    assert!(o.decision.enabled, "{code} is unset");
+                    assert_eq!(o.decision.source, Source::Default, "{code}");
+                }
+            }
+        }
+    }
+    let o = eval_with(Some(js("({})")), &options(None, None));
+    assert!(o.decision.reason.contains("invalid window.MAESTRO_ENABLED=[object Object]"), "{}", o.decision.reason);
+    let o = eval_with(Some(js("2")), &options(None, None));
+    assert_eq!(o.decision.value.as_deref(), Some("2"));
+}
+
+#[wasm_bindgen_test]
+fn off_wins_and_precedence() {
+    let o = eval_with(Some(false.into()), &options(Some("true".into()), None));
+    assert!(!o.decision.enabled);
+    assert_eq!(o.decision.reason, "Disabled by window.MAESTRO_ENABLED=false");
+    let o = eval_with(Some(true.into()), &options(Some("false".into()), None));
+    assert!(!o.decision.enabled);
+    assert_eq!(o.decision.reason, "Disabled by VITE_MAESTRO_ENABLED=false");
+    let o = eval_with(Some(true.into()), &options(Some("true".into()), None));
+    assert_eq!(o.decision.reason, "Enabled by window.MAESTRO_ENABLED=true");
+    let o = eval_with(None, &options(Some("true".into()), Some(false.into())));
+    assert!(o.decision.enabled, "an explicit on beats defaultEnabled: false");
+    let o = eval_with(None, &options(None, None));
+    assert!(o.decision.enabled);
+    assert_eq!(o.decision.reason, "Enabled (default)");
+    let o = eval_with(None, &JsValue::UNDEFINED);
+    assert!(o.decision.enabled, "no options at all");
+    let o = eval_with(None, &js("42"));
+    assert!(o.decision.enabled, "options that are not an object are ignored");
+}
+
+#[wasm_bindgen_test]
+fn a_throwing_getter_fails_safe() {
+    define_throwing_global("MAESTRO_ENABLED");
+    let o = web::evaluate(&js_sys::global(), &options(Some("true".into()), None));
+    delete_global("MAESTRO_ENABLED");
+    assert!(!o.decision.enabled);
+    assert_eq!(o.decision.source, Source::Runtime);
+    assert!(o.decision.reason.contains("reading window.MAESTRO_ENABLED threw: getter says no"), "{}", o.decision.reason);
+
+    let opts = js("({ get env() { throw new Error('env getter'); } })");
+    let o = web::evaluate(&js_sys::global(), &opts);
+    assert!(!o.decision.enabled);
+    assert_eq!(o.decision.source, Source::Build);
+    let opts = js("({ env: { get VITE_MAESTRO_ENABLED() { throw 'plain string thrown'; } } })");
+    let o = web::evaluate(&js_sys::global(), &opts);
+    assert!(o.decision.reason.contains("threw: plain string thrown"), "{}", o.decision.reason);
+    let opts = js("new Proxy({}, { get() { throw new TypeError('proxy'); } })");
+    let o = web::evaluate(&js_sys::global(), &opts);
+    assert!(!o.decision.enabled, "a hostile options proxy fails safe");
+}
+
+// ---------- the package as apps load it ----------
+
+#[wasm_bindgen_test]
+async fn package_env_false_logs_the_runbook_line_and_health() {
+    let r = frame(
+        "",
+        "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' } });
+         return { d, enabled: gate.isEnabled(), again: gate.decision(), health: JSON.stringify(gate.health()),
+                  frozen: Object.isFrozen(d) };",
+    )
+    .await;
+    assert!(!flag(&r, "result.d.enabled"));
+    assert_eq!(text(&r, "result.d.source"), "VITE_MAESTRO_ENABLED");
+    assert_eq!(text(&r, "result.d.value"), "false");
+    assert_eq!(text(&r, "result.d.reason"), "Disabled by VITE_MAESTRO_ENABLED=false");
+    assert!(!flag(&r, "result.enabled"));
+    assert_eq!(text(&r, "result.again.source"), "VITE_MAESTRO_ENABLED");
+    assert!(flag(&r, "result.frozen"));
+    let health = text(&r, "result.health");
+    assert!(health.contains(r#""status":"disabled","maestro_enabled":false"#), "{health}");
+    assert!(health.contains(r#""version":""#), "{health}");
+    assert_eq!(logs(&r), ["info: [MAESTRO] Disabled by VITE_MAESTRO_ENABLED=false"]);
+}
+
+#[wasm_bindgen_test]
+async fn package_window_flag_set_before_init() {
+    let r = frame(
+        "window.MAESTRO_ENABLED = false;",
+        "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'true' } }); return { d, on: gate.isEnabled() };",
+    )
+    .await;
+    assert_eq!(text(&r, "result.d.reason"), "Disabled by window.MAESTRO_ENABLED=false");
+    assert_eq!(text(&r, "result.d.source"), "window.MAESTRO_ENABLED");
+    assert!(!flag(&r, "result.on"));
+    assert_eq!(logs(&r), ["info: [MAESTRO] Disabled by window.MAESTRO_ENABLED=false"]);
+}
+
+#[wasm_bindgen_test]
+async fn package_enabled_lines_and_health() {
+    let r = frame(
+        "",
+        "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'true' } });
+         return { d, on: gate.isEnabled(), health: gate.health() };",
+    )
+    .await;
+    assert!(flag(&r, "result.on"));
+    assert_eq!(text(&r, "result.health.status"), "enabled");
+    assert!(flag(&r, "result.health.maestro_enabled"));
+    assert_eq!(logs(&r), ["info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true"]);
+
+    let r = frame("", "await gate.init(); return { on: gate.isEnabled(), d: gate.decision() };").await;
+    assert!(flag(&r, "result.on"));
+    assert_eq!(text(&r, "result.d.source"), "default");
+    assert_eq!(logs(&r), ["info: [MAESTRO] Enabled (default)"]);
+
+    let r = frame("", "await gate.init({ defaultEnabled: false }); return gate.isEnabled();").await;
+    assert!(!flag(&r, "result"));
+    assert_eq!(logs(&r), ["info: [MAESTRO] Disabled (default)"]);
+}
+
+#[wasm_bindgen_test]
+async fn package_invalid_value_warns_and_fails_safe() {
+    let r = frame("", "return await gate.init({ env: { VITE_MAESTRO_ENABLED: 'flase' } });").await;
+    assert!(!flag(&r, "result.enabled"));
+    let lines = logs(&r);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("warn: [MAESTRO] Disabled (fail safe): invalid VITE_MAESTRO_ENABLED=\"flase\""), "{lines:?}");
+    assert!(lines[0].contains("true/false, 1/0, yes/no, on/off"), "{lines:?}");
+}
+
+#[wasm_bindgen_test]
+async fn package_throwing_window_getter() {
+    let r = frame(
+        "Object.defineProperty(window, 'MAESTRO_ENABLED', { get() { throw new Error('blocked by policy'); } });",
+        "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'true' } }); return { d, on: gate.isEnabled() };",
+    )
+    .await;
+    assert!(!flag(&r, "result.d.enabled"));
+    assert!(!flag(&r, "result.on"));
+    assert!(text(&r, "result.d.reason").contains("reading window.MAESTRO_ENABLED threw: blocked by policy"));
+    assert_eq!(logs(&r).len(), 1);
+    assert!(logs(&r)[0].starts_with("warn: "));
+}
+
+#[wasm_bindgen_test]
+async fn package_log_levels() {
+    let r = frame("", "await gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' }, log: 'silent' }); return 0;").await;
+    assert!(logs(&r).is_empty(), "silent prints nothing: {:?}", logs(&r));
+    let r = frame("", "await gate.init({ env: { VITE_MAESTRO_ENABLED: 'nope' }, log: 'silent' }); return 0;").await;
+    assert!(logs(&r).is_empty(), "silent hides warnings too: {:?}", logs(&r));
+    let r = frame("", "await gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' }, log: 'warn' }); return 0;").await;
+    assert!(logs(&r).is_empty(), "warn hides the info line: {:?}", logs(&r));
+    let r = frame(
+        "window.MAESTRO_ENABLED = 'nope';",
+        "await gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' }, log: 'warn' }); return 0;",
+    )
+    .await;
+    let lines = logs(&r);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("warn: [MAESTRO] invalid window.MAESTRO_ENABLED=\"nope\""), "{lines:?}");
+}
+
+#[wasm_bindgen_test]
+async fn package_before_init_and_init_twice() {
+    let r = frame(
+        "window.MAESTRO_ENABLED = true;",
+        "const before = { on: gate.isEnabled(), d: gate.decision(), h: gate.health() };
+         const p = gate.init();
+         const during = gate.isEnabled();
+         const same = p === gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' } });
+         await p;
+         return { before, during, same, after: gate.isEnabled() };",
+    )
+    .await;
+    assert!(!flag(&r, "result.before.on"));
+    assert_eq!(text(&r, "result.before.d.source"), "unavailable");
+    assert_eq!(text(&r, "result.before.h.status"), "disabled");
+    assert!(!flag(&r, "result.during"), "false until init() has resolved");
+    assert!(flag(&r, "result.same"), "a second init returns the first promise");
+    assert!(flag(&r, "result.after"));
+    assert_eq!(logs(&r).len(), 1, "logged once: {:?}", logs(&r));
+}
+
+#[wasm_bindgen_test]
+async fn package_wasm_404_resolves_unavailable() {
+    let r = frame(
+        "window.MAESTRO_ENABLED = true;",
+        "const d = await gate.init({ wasm: new URL('/pkg/no-such-file.wasm', ORIGIN) });
+         return { d, on: gate.isEnabled(), h: gate.health(), again: gate.decision() };",
+    )
+    .await;
+    assert!(!flag(&r, "result.d.enabled"));
+    assert_eq!(text(&r, "result.d.source"), "unavailable");
+    assert!(path(&r, "result.d.value").is_null());
+    assert!(text(&r, "result.d.reason").contains("could not be loaded"), "{}", text(&r, "result.d.reason"));
+    assert!(!flag(&r, "result.on"));
+    assert_eq!(text(&r, "result.h.status"), "disabled");
+    assert!(!flag(&r, "result.h.maestro_enabled"));
+    assert_eq!(text(&r, "result.again.source"), "unavailable");
+    let lines = logs(&r);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with("warn: [MAESTRO] Disabled (fail safe): maestro-gate's wasm could not be loaded"));
+}
+
+#[wasm_bindgen_test]
+async fn package_garbage_wasm_resolves_unavailable() {
+    let r = frame("", "return await gate.init({ wasm: new Uint8Array([1, 2, 3, 4]) });").await;
+    assert!(!flag(&r, "result.enabled"));
+    assert_eq!(text(&r, "result.source"), "unavailable");
+}
+
+#[wasm_bindgen_test]
+async fn package_under_a_csp_without_wasm_unsafe_eval() {
+    let r = frame_with_head(
+        "",
+        "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'true' } }); return { d, on: gate.isEnabled() };",
+        r#"<meta http-equiv="Content-Security-Policy" content="script-src __ORIGIN__ 'unsafe-inline'">"#,
+    )
+    .await;
+    assert!(!flag(&r, "result.on"));
+    assert_eq!(text(&r, "result.d.source"), "unavailable");
+}
+
+#[wasm_bindgen_test]
+async fn package_in_a_worker_reads_its_global() {
+    let r = JsFuture::from(in_worker(
+        "self.MAESTRO_ENABLED = 'off';",
+        "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'true' } });
+         return { d, on: gate.isEnabled(), h: gate.health() };",
+    ))
+    .await
+    .expect("worker ran");
+    assert!(!flag(&r, "result.d.enabled"));
+    assert_eq!(text(&r, "result.d.source"), "window.MAESTRO_ENABLED");
+    assert_eq!(text(&r, "result.d.reason"), "Disabled by window.MAESTRO_ENABLED=off");
+    assert_eq!(logs(&r), ["info: [MAESTRO] Disabled by window.MAESTRO_ENABLED=off"]);
+
+    let r = JsFuture::from(in_worker("", "await gate.init({ env: { VITE_MAESTRO_ENABLED: 1 } }); return gate.isEnabled();"))
+        .await
+        .expect("worker ran");
+    assert!(flag(&r, "result"));
+}
