@@ -1,5 +1,10 @@
-import type { Decision, Health, InitOptions } from './maestro_gate.js';
-export type { Decision, DecisionSource, FlagValue, Health, InitOptions } from './maestro_gate.js';
+import type {
+  CleanupOptions, CleanupReport, CleanupRequest, Decision, Health, InitOptions, VerifyReport,
+} from './maestro_gate.js';
+export type {
+  CleanupOptions, CleanupReport, CleanupRequest, DatabaseReport, Decision, DecisionSource, FlagValue, Health,
+  InitOptions, StorageReport, VerifyReport,
+} from './maestro_gate.js';
 
 /**
  * Loads the wasm, reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED`
@@ -23,3 +28,27 @@ export function decision(): Decision;
  * the runbook's `"status":"disabled","maestro_enabled":false`.
  */
 export function health(): Health;
+
+/**
+ * Rolls back MAESTRO's client state: deletes the IndexedDB database (default
+ * `maestro_secrets`) and removes the keys that start with the exact prefix
+ * (default `maestro:`) from localStorage and sessionStorage, in this tab and,
+ * with `allTabs` (default), in every other open tab of this origin that runs
+ * the gate. Other keys are never touched, and values are never read or printed.
+ * Loads the wasm if `init()` has not. Never rejects.
+ */
+export function clearClientState(options?: CleanupOptions): Promise<CleanupReport>;
+
+/**
+ * Reports what MAESTRO client state is left, without creating or changing
+ * anything. Loads the wasm if `init()` has not. Never rejects.
+ */
+export function verifyClientState(options?: Pick<CleanupOptions, 'database' | 'prefix'>): Promise<VerifyReport>;
+
+/**
+ * Calls `callback` whenever a cleanup is about to run (in this tab, or asked
+ * by another tab), before the database is deleted: close your own connections
+ * to MAESTRO's database there so that the delete is not blocked.
+ * Returns a function that unsubscribes.
+ */
+export function onCleanupRequest(callback: (request: CleanupRequest) => void): () => void;

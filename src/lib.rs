@@ -11,6 +11,7 @@ extern crate alloc;
 #[cfg(not(feature = "slim"))]
 extern crate std;
 
+pub mod cleanup;
 pub mod flag;
 
 #[cfg(target_arch = "wasm32")]

@@ -81,3 +81,111 @@ export function deleteGlobal(name) {
 export function value(code) {
   return new Function('return (' + code + ');')();
 }
+
+// ---------- IndexedDB and storage fixtures for tests/cleanup.rs ----------
+
+const request = (req) => new Promise((resolve, reject) => {
+  req.onsuccess = () => resolve(req.result);
+  req.onerror = () => reject(req.error);
+});
+
+/** Creates database `name` with a store holding `count` records, and closes it. */
+export async function seedDatabase(name, count) {
+  const open = indexedDB.open(name, 1);
+  open.onupgradeneeded = () => open.result.createObjectStore('secrets');
+  const db = await request(open);
+  const tx = db.transaction('secrets', 'readwrite');
+  for (let i = 0; i < count; i++) tx.objectStore('secrets').put({ secret: 'value ' + i }, 'k' + i);
+  await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+  db.close();
+}
+
+/** Opens a second connection to `name`. With `closeOnVersionChange`, it closes when asked to. */
+export async function openConnection(name, closeOnVersionChange) {
+  const db = await request(indexedDB.open(name));
+  db.onversionchange = () => { if (closeOnVersionChange) db.close(); };
+  return db;
+}
+
+export function closeConnection(db) { db.close(); }
+
+/** The names of the origin's databases, from the real `indexedDB.databases()`. */
+export async function databaseNames() {
+  return (await indexedDB.databases()).map((d) => d.name);
+}
+
+/** Resolves true once `name` is no longer listed, polling for at most `ms`. */
+export async function waitUntilGone(name, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (!(await databaseNames()).includes(name)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** Hides `indexedDB.databases` (as in browsers without it) until the returned function is called. */
+export function hideDatabasesFunction() {
+  const proto = Object.getPrototypeOf(indexedDB);
+  const original = Object.getOwnPropertyDescriptor(proto, 'databases');
+  Object.defineProperty(proto, 'databases', { configurable: true, writable: true, value: undefined });
+  return () => Object.defineProperty(proto, 'databases', original);
+}
+
+/** Fills `storage` ('localStorage' or 'sessionStorage') from [key, value] pairs. */
+export function fill(storage, pairs) {
+  for (const [k, v] of pairs) self[storage].setItem(k, v);
+}
+
+/** Every [key, value] pair in `storage`, sorted by key. */
+export function entries(storage) {
+  const s = self[storage];
+  const out = [];
+  for (let i = 0; i < s.length; i++) { const k = s.key(i); out.push([k, s.getItem(k)]); }
+  return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+export function clearStorage(storage) { self[storage].clear(); }
+
+/**
+ * Runs `body` (the body of an async function that may use `gate`) in an iframe
+ * sandboxed with `allow-scripts` only: an opaque origin, where touching storage
+ * or IndexedDB throws. The package cannot be fetched from there, so its two
+ * files go in as data: URLs and the wasm as bytes.
+ */
+export async function inSandbox(body) {
+  const id = ++nextId;
+  const text = async (path) => (await fetch(new URL(path, location.href))).text();
+  const glue = 'data:text/javascript;base64,' + btoa(unescape(encodeURIComponent(await text('/pkg/maestro_gate.js'))));
+  const entry = (await text('/pkg/index.js')).replace("'./maestro_gate.js'", JSON.stringify(glue));
+  const entryUrl = 'data:text/javascript;base64,' + btoa(unescape(encodeURIComponent(entry)));
+  const wasm = await (await fetch(new URL('/pkg/maestro_gate_bg.wasm', location.href))).arrayBuffer();
+  const frame = document.createElement('iframe');
+  frame.setAttribute('sandbox', 'allow-scripts');
+  frame.srcdoc = `<!doctype html><script>${PRELUDE}<\/script><script type="module">
+    addEventListener('message', async (ev) => {
+      try {
+        const gate = await import(${JSON.stringify(entryUrl)});
+        await gate.init({ wasm: ev.data, log: 'silent' });
+        const result = await (async () => { ${body} })();
+        parent.postMessage({ id: ${id}, result: JSON.stringify({ result, logs: self.__logs }) }, '*');
+      } catch (e) {
+        parent.postMessage({ id: ${id}, error: 'threw: ' + e + ' | ' + (e && e.stack) }, '*');
+      }
+    }, { once: true });
+    parent.postMessage({ id: ${id}, ready: true }, '*');
+  <\/script>`;
+  const done = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { frame.remove(); reject(new Error('no answer from the sandbox')); }, 20000);
+    window.addEventListener('message', function on(ev) {
+      if (!ev.data || ev.data.id !== id) return;
+      if (ev.data.ready) { frame.contentWindow.postMessage(wasm, '*'); return; }
+      window.removeEventListener('message', on);
+      clearTimeout(timer);
+      frame.remove();
+      if (ev.data.error) reject(new Error(ev.data.error)); else resolve(JSON.parse(ev.data.result));
+    });
+  });
+  document.body.appendChild(frame);
+  return done;
+}

@@ -393,3 +393,25 @@ async fn package_in_a_worker_reads_its_global() {
         .expect("worker ran");
     assert!(flag(&r, "result"));
 }
+
+#[wasm_bindgen_test]
+async fn package_exposes_a_console_global_unless_asked_not_to() {
+    let r = frame(
+        "",
+        "await gate.init({ log: 'silent' });
+         const g = globalThis.maestroGate;
+         return { keys: Object.keys(g).sort(), frozen: Object.isFrozen(g), on: g.isEnabled(),
+                  report: await g.verifyClientState() };",
+    )
+    .await;
+    let keys: Vec<String> = Array::from(&path(&r, "result.keys")).iter().map(|k| k.as_string().unwrap()).collect();
+    assert_eq!(keys, ["clearClientState", "decision", "health", "isEnabled", "onCleanupRequest", "verifyClientState"]);
+    assert!(flag(&r, "result.frozen"));
+    assert!(flag(&r, "result.on"));
+    assert!(flag(&r, "result.report.clean"));
+
+    let r = frame("", "await gate.init({ log: 'silent', exposeGlobal: false }); return typeof globalThis.maestroGate;").await;
+    assert_eq!(text(&r, "result"), "undefined");
+    let r = frame("window.maestroGate = 'mine';", "await gate.init({ log: 'silent' }); return globalThis.maestroGate;").await;
+    assert_eq!(text(&r, "result"), "mine", "an existing global is left alone");
+}

@@ -9,7 +9,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::flag::{self, Decision, Level, Outcome, Raw, Reading};
 
+pub mod cleanup;
 pub(crate) mod js;
+pub mod tabs;
 
 use js::{get, set};
 
@@ -54,6 +56,9 @@ export interface InitOptions {
   /** Where to load the `.wasm` from, for hosts that move it (a URL, a Response,
    * bytes or a compiled module). Default: next to this file. */
   wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
+  /** Put `{ isEnabled, decision, health, clearClientState, verifyClientState, onCleanupRequest }`
+   * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
+  exposeGlobal?: boolean;
 }
 "#;
 
@@ -146,6 +151,7 @@ const NOT_READY: &str = "Disabled: init() has not finished";
 pub fn decide(#[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue) -> JsValue {
     let outcome = evaluate(&js_sys::global(), &options);
     log(&outcome, &options);
+    tabs::listen();
     let object = decision_object(&outcome.decision);
     store(outcome.decision);
     object

@@ -1,7 +1,7 @@
 // Type-checks the published .d.ts as an app sees it (`tsc -p tests/types`).
 // Each @ts-expect-error line must stay an error, or tsc fails.
-import { init, isEnabled, decision, health } from '../../pkg/index.js';
-import type { Decision, DecisionSource, Health, InitOptions } from '../../pkg/index.js';
+import { init, isEnabled, decision, health, clearClientState, verifyClientState, onCleanupRequest } from '../../pkg/index.js';
+import type { CleanupReport, Decision, DecisionSource, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
 
 async function main(): Promise<void> {
   const options: InitOptions = { env: { VITE_MAESTRO_ENABLED: 'false' }, defaultEnabled: true, log: 'warn' };
@@ -17,6 +17,21 @@ async function main(): Promise<void> {
   const flag: boolean = h.maestro_enabled;
   const version: string = h.version;
   void [enabled, source, value, status, flag, version];
+
+  await init({ exposeGlobal: false });
+
+  const report: CleanupReport = await clearClientState({ database: 'maestro_secrets', prefix: 'maestro:', sessionStorage: 'all', blockedTimeoutMs: 500, allTabs: false, log: 'silent' });
+  const outcome: 'deleted' | 'pending' | 'unavailable' | 'error' = report.database.outcome;
+  const removed: string[] = report.localStorage.removed;
+  const tabs: number = report.otherTabs;
+  const verify: VerifyReport = await verifyClientState();
+  const clean: boolean | null = verify.clean;
+  const exists: boolean | null = verify.database.exists;
+  const unsubscribe: () => void = onCleanupRequest((request) => { const other: boolean = request.fromOtherTab; void other; });
+  unsubscribe();
+  void [outcome, removed, tabs, clean, exists];
+  // @ts-expect-error sessionStorage modes are a closed set
+  await clearClientState({ sessionStorage: 'everything' });
 
   // @ts-expect-error log levels are a closed set
   await init({ log: 'debug' });

@@ -1,0 +1,385 @@
+//! Client-state rollback in a real browser (headless Chromium and Firefox):
+//! real localStorage, sessionStorage and IndexedDB, real second connections,
+//! and a real sandboxed iframe. Each test uses its own database name and key
+//! prefix, so that the tests do not depend on one another.
+#![cfg(target_arch = "wasm32")]
+
+use std::collections::BTreeSet;
+
+use js_sys::{Array, Object, Reflect, JSON};
+use maestro_gate::web::cleanup::{clear_client_state, verify_client_state};
+use maestro_gate::web::tabs::on_cleanup_request;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/harness.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = seedDatabase)]
+    fn seed_database(name: &str, count: u32) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = openConnection)]
+    fn open_connection(name: &str, close_on_version_change: bool) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = closeConnection)]
+    fn close_connection(db: &JsValue);
+    #[wasm_bindgen(js_name = databaseNames)]
+    fn database_names() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = waitUntilGone)]
+    fn wait_until_gone(name: &str, ms: u32) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = hideDatabasesFunction)]
+    fn hide_databases_function() -> js_sys::Function;
+    fn fill(storage: &str, pairs: &Array);
+    fn entries(storage: &str) -> Array;
+    #[wasm_bindgen(js_name = clearStorage)]
+    fn clear_storage(storage: &str);
+    #[wasm_bindgen(js_name = inSandbox)]
+    fn in_sandbox(body: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = inFrame)]
+    fn in_frame(setup: &str, body: &str, head: &str) -> js_sys::Promise;
+}
+
+// ---------- helpers ----------
+
+fn opts(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &(*k).into(), v).unwrap();
+    }
+    // Tests run one tab; the cross-tab case is in tests/e2e/tabs.test.mjs.
+    if !pairs.iter().any(|(k, _)| *k == "allTabs") {
+        Reflect::set(&o, &"allTabs".into(), &false.into()).unwrap();
+    }
+    if !pairs.iter().any(|(k, _)| *k == "log") {
+        Reflect::set(&o, &"log".into(), &"silent".into()).unwrap();
+    }
+    o.into()
+}
+
+fn path(v: &JsValue, dotted: &str) -> JsValue {
+    dotted.split('.').fold(v.clone(), |acc, k| Reflect::get(&acc, &k.into()).unwrap_or(JsValue::UNDEFINED))
+}
+
+fn text(v: &JsValue, dotted: &str) -> String {
+    path(v, dotted).as_string().unwrap_or_else(|| panic!("{dotted} is not a string in {}", show(v)))
+}
+
+fn flag(v: &JsValue, dotted: &str) -> bool {
+    path(v, dotted).as_bool().unwrap_or_else(|| panic!("{dotted} is not a boolean in {}", show(v)))
+}
+
+fn strings(v: &JsValue, dotted: &str) -> Vec<String> {
+    Array::from(&path(v, dotted)).iter().map(|s| s.as_string().expect("a string")).collect()
+}
+
+fn show(v: &JsValue) -> String {
+    JSON::stringify(v).map(String::from).unwrap_or_default()
+}
+
+fn pairs(list: &[(String, String)]) -> Array {
+    list.iter().map(|(k, v)| JsValue::from(Array::of2(&k.into(), &v.into()))).collect()
+}
+
+fn snapshot(storage: &str) -> Vec<(String, String)> {
+    entries(storage)
+        .iter()
+        .map(|p| {
+            let p = Array::from(&p);
+            (p.get(0).as_string().unwrap(), p.get(1).as_string().unwrap())
+        })
+        .collect()
+}
+
+async fn wait(p: js_sys::Promise) -> JsValue {
+    JsFuture::from(p).await.expect("promise resolved")
+}
+
+async fn names() -> Vec<String> {
+    Array::from(&wait(database_names()).await).iter().map(|s| s.as_string().unwrap()).collect()
+}
+
+// ---------- storage ----------
+
+/// 10,000 unrelated keys and 1,000 prefixed ones, interleaved and adjacent,
+/// with unicode keys, look-alike keys and values that are not JSON.
+fn big_fixture(prefix: &str) -> (Vec<(String, String)>, BTreeSet<String>) {
+    let mut all = Vec::new();
+    let mut maestro = BTreeSet::new();
+    for i in 0..11_000u32 {
+        let (key, value) = if i % 11 == 5 {
+            (format!("{prefix}{i}"), format!("{{not json {i}"))
+        } else {
+            match i % 7 {
+                0 => (format!("app:{i}"), format!("{{\"ok\":{i}}}")),
+                1 => (format!("ключ-{i}-🔑"), format!("значение {i} ✓")),
+                2 => (format!("{}{i}", prefix.to_uppercase()), "look-alike".into()),
+                3 => (format!("{}{i}", prefix.trim_end_matches(':')), "no colon".into()),
+                4 => (format!("x{prefix}{i}"), "inner match".into()),
+                5 => (format!("{}-{i}", prefix.trim_end_matches(':')), "dash".into()),
+                _ => (format!("k{i}"), "\u{0}\u{1}binary-ish\u{ffff}".into()),
+            }
+        };
+        if key.starts_with(prefix) {
+            maestro.insert(key.clone());
+        }
+        all.push((key, value));
+    }
+    assert_eq!(maestro.len(), 1_000);
+    (all, maestro)
+}
+
+#[wasm_bindgen_test]
+async fn removes_exactly_the_prefixed_keys_and_nothing_else() {
+    let prefix = "maestro:";
+    clear_storage("localStorage");
+    let (all, maestro) = big_fixture(prefix);
+    // Adjacent prefixed keys, so that removing while walking would skip some.
+    let mut all = all;
+    for i in 0..10 {
+        all.push((format!("{prefix}adjacent-{i}"), "v".into()));
+    }
+    let mut maestro = maestro;
+    maestro.extend((0..10).map(|i| format!("{prefix}adjacent-{i}")));
+    fill("localStorage", &pairs(&all));
+    let before: Vec<(String, String)> = snapshot("localStorage");
+
+    let report = clear_client_state(opts(&[("database", "db-storage-big".into())])).await;
+    assert!(flag(&report, "ok"), "{}", show(&report));
+    assert_eq!(text(&report, "localStorage.outcome"), "cleared");
+    let removed: BTreeSet<String> = strings(&report, "localStorage.removed").into_iter().collect();
+    assert_eq!(removed.len(), strings(&report, "localStorage.removed").len(), "each key reported once");
+    assert_eq!(removed, maestro, "exactly the prefixed keys were removed");
+
+    let after = snapshot("localStorage");
+    let expected: Vec<(String, String)> = before.into_iter().filter(|(k, _)| !maestro.contains(k)).collect();
+    assert_eq!(after.len(), 10_000);
+    assert_eq!(after, expected, "every other key and value is intact, byte for byte");
+    clear_storage("localStorage");
+}
+
+#[wasm_bindgen_test]
+async fn session_storage_modes() {
+    let seed = || {
+        clear_storage("sessionStorage");
+        fill(
+            "sessionStorage",
+            &pairs(&[
+                ("maestro:a".into(), "1".into()),
+                ("maestro:b".into(), "2".into()),
+                ("app:keep".into(), "3".into()),
+                ("MAESTRO:x".into(), "4".into()),
+            ]),
+        );
+    };
+    seed();
+    let r = clear_client_state(opts(&[("database", "db-session".into())])).await;
+    assert_eq!(text(&r, "sessionStorage.outcome"), "cleared");
+    let mut removed = strings(&r, "sessionStorage.removed");
+    removed.sort();
+    assert_eq!(removed, ["maestro:a", "maestro:b"]);
+    assert_eq!(snapshot("sessionStorage"), [("MAESTRO:x".into(), "4".into()), ("app:keep".into(), "3".into())]);
+
+    seed();
+    let r = clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "none".into())])).await;
+    assert_eq!(text(&r, "sessionStorage.outcome"), "skipped");
+    assert!(flag(&r, "ok"), "skipping on request is ok");
+    assert_eq!(snapshot("sessionStorage").len(), 4);
+
+    seed();
+    let r = clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "all".into())])).await;
+    assert_eq!(text(&r, "sessionStorage.outcome"), "cleared");
+    assert_eq!(strings(&r, "sessionStorage.removed").len(), 4, "all keys are reported");
+    assert!(snapshot("sessionStorage").is_empty());
+
+    seed();
+    let r = clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "everything".into())])).await;
+    assert_eq!(text(&r, "sessionStorage.outcome"), "error", "a typo never clears everything");
+    assert!(!flag(&r, "ok"));
+    assert_eq!(snapshot("sessionStorage").len(), 4);
+    clear_storage("sessionStorage");
+}
+
+#[wasm_bindgen_test]
+async fn an_empty_prefix_touches_nothing() {
+    clear_storage("localStorage");
+    fill("localStorage", &pairs(&[("app:keep".into(), "1".into()), ("maestro:x".into(), "2".into())]));
+    let r = clear_client_state(opts(&[("database", "db-empty-prefix".into()), ("prefix", "".into())])).await;
+    assert!(!flag(&r, "ok"));
+    assert_eq!(text(&r, "localStorage.outcome"), "error");
+    assert_eq!(text(&r, "sessionStorage.outcome"), "error");
+    assert_eq!(snapshot("localStorage").len(), 2, "nothing removed");
+    let r = clear_client_state(opts(&[("database", "db-empty-prefix".into()), ("prefix", 42.into())])).await;
+    assert_eq!(text(&r, "localStorage.outcome"), "error", "a non-string prefix is refused too");
+    assert_eq!(snapshot("localStorage").len(), 2);
+    clear_storage("localStorage");
+}
+
+// ---------- IndexedDB ----------
+
+#[wasm_bindgen_test]
+async fn an_absent_database_counts_as_deleted_and_verify_creates_nothing() {
+    let name = "db-absent";
+    let v = verify_client_state(opts(&[("database", name.into())])).await;
+    assert!(!flag(&v, "database.exists"));
+    let r = clear_client_state(opts(&[("database", name.into())])).await;
+    assert_eq!(text(&r, "database.outcome"), "deleted");
+    assert!(!flag(&r, "database.blocked"));
+    assert_eq!(text(&r, "database.name"), name);
+    assert!(!names().await.contains(&name.to_string()), "nothing was created");
+}
+
+#[wasm_bindgen_test]
+async fn a_database_with_data_is_deleted_and_verified_gone() {
+    let name = "db-with-data";
+    wait(seed_database(name, 200)).await;
+    clear_storage("localStorage");
+    fill("localStorage", &pairs(&[("maestro:k".into(), "v".into()), ("app:k".into(), "v".into())]));
+    let before = verify_client_state(opts(&[("database", name.into())])).await;
+    assert!(flag(&before, "database.exists"));
+    assert_eq!(strings(&before, "localStorageKeys"), ["maestro:k"]);
+    assert!(!flag(&before, "clean"));
+
+    let r = clear_client_state(opts(&[("database", name.into())])).await;
+    assert!(flag(&r, "ok"), "{}", show(&r));
+    assert_eq!(text(&r, "database.outcome"), "deleted");
+
+    let after = verify_client_state(opts(&[("database", name.into())])).await;
+    assert!(!flag(&after, "database.exists"));
+    assert!(strings(&after, "localStorageKeys").is_empty());
+    assert!(flag(&after, "clean"));
+    assert!(!names().await.contains(&name.to_string()));
+    assert_eq!(snapshot("localStorage"), [("app:k".into(), "v".into())]);
+    clear_storage("localStorage");
+}
+
+#[wasm_bindgen_test]
+async fn a_connection_that_closes_on_versionchange_lets_the_delete_finish() {
+    let name = "db-polite";
+    wait(seed_database(name, 3)).await;
+    let _conn = wait(open_connection(name, true)).await;
+    let r = clear_client_state(opts(&[("database", name.into())])).await;
+    assert_eq!(text(&r, "database.outcome"), "deleted", "{}", show(&r));
+    assert!(flag(&r, "ok"));
+    assert!(!names().await.contains(&name.to_string()));
+}
+
+#[wasm_bindgen_test]
+async fn a_connection_that_never_closes_leaves_the_delete_pending_until_it_does() {
+    let name = "db-stubborn";
+    wait(seed_database(name, 3)).await;
+    let conn = wait(open_connection(name, false)).await;
+    let r = clear_client_state(opts(&[("database", name.into()), ("blockedTimeoutMs", 300.into())])).await;
+    assert_eq!(text(&r, "database.outcome"), "pending", "{}", show(&r));
+    assert!(flag(&r, "database.blocked"), "the blocked event is reported");
+    assert!(!flag(&r, "ok"), "pending is not ok");
+    assert!(names().await.contains(&name.to_string()), "still there while the connection is open");
+
+    close_connection(&conn);
+    let gone = wait(wait_until_gone(name, 10_000)).await;
+    assert_eq!(gone.as_bool(), Some(true), "the browser finished the delete once the connection closed");
+    let v = verify_client_state(opts(&[("database", name.into())])).await;
+    assert!(!flag(&v, "database.exists"));
+}
+
+#[wasm_bindgen_test]
+async fn an_app_listening_with_on_cleanup_request_closes_its_connection() {
+    let name = "db-listener";
+    wait(seed_database(name, 3)).await;
+    let conn = wait(open_connection(name, false)).await;
+    let seen = Array::new();
+    let (conn2, seen2) = (conn.clone(), seen.clone());
+    let callback = Closure::<dyn FnMut(JsValue)>::new(move |request: JsValue| {
+        seen2.push(&request);
+        close_connection(&conn2);
+    });
+    let unsubscribe = on_cleanup_request(callback.as_ref().clone());
+
+    let r = clear_client_state(opts(&[("database", name.into()), ("blockedTimeoutMs", 2000.into())])).await;
+    assert_eq!(text(&r, "database.outcome"), "deleted", "{}", show(&r));
+    assert!(!flag(&r, "database.blocked"), "closed before the delete, so never blocked");
+    assert_eq!(seen.length(), 1);
+    let request = seen.get(0);
+    assert_eq!(text(&request, "database"), name);
+    assert_eq!(text(&request, "prefix"), "maestro:");
+    assert_eq!(text(&request, "sessionStorage"), "prefixed");
+    assert!(!flag(&request, "fromOtherTab"));
+
+    unsubscribe.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL).unwrap();
+    clear_client_state(opts(&[("database", name.into())])).await;
+    assert_eq!(seen.length(), 1, "unsubscribed");
+    drop(callback);
+}
+
+#[wasm_bindgen_test]
+async fn verify_without_indexeddb_databases_probes_without_leaving_a_database() {
+    let name = "db-probe";
+    wait(seed_database(name, 1)).await;
+    let restore = hide_databases_function();
+    let present = verify_client_state(opts(&[("database", name.into())])).await;
+    let absent = verify_client_state(opts(&[("database", "db-probe-absent".into())])).await;
+    restore.call0(&JsValue::NULL).unwrap();
+
+    assert_eq!(path(&present, "database.exists").as_bool(), Some(true), "{}", show(&present));
+    assert_eq!(path(&absent, "database.exists").as_bool(), Some(false), "{}", show(&absent));
+    assert!(flag(&absent, "clean") || !strings(&absent, "localStorageKeys").is_empty());
+    let listed = names().await;
+    assert!(listed.contains(&name.to_string()));
+    assert!(!listed.contains(&"db-probe-absent".to_string()), "the probe left no database behind: {listed:?}");
+    clear_client_state(opts(&[("database", name.into())])).await;
+}
+
+// ---------- hostile contexts, through the package ----------
+
+#[wasm_bindgen_test]
+async fn a_sandboxed_iframe_reports_unavailable_and_never_throws() {
+    let r = wait(in_sandbox(
+        "let touched;
+         try { localStorage.length; touched = 'storage readable'; } catch (e) { touched = e.name; }
+         const report = await gate.clearClientState({ log: 'silent' });
+         const verify = await gate.verifyClientState();
+         return { touched, report, verify, decided: gate.decision().source };",
+    ))
+    .await;
+    assert_eq!(text(&r, "result.touched"), "SecurityError", "the sandbox really denies storage");
+    assert_eq!(text(&r, "result.report.localStorage.outcome"), "unavailable");
+    assert_eq!(text(&r, "result.report.sessionStorage.outcome"), "unavailable");
+    assert_eq!(text(&r, "result.report.database.outcome"), "unavailable");
+    assert!(!flag(&r, "result.report.ok"));
+    assert!(path(&r, "result.verify.database.exists").is_null());
+    assert!(path(&r, "result.verify.clean").is_null());
+    assert_eq!(text(&r, "result.decided"), "default", "the gate itself still decides");
+}
+
+#[wasm_bindgen_test]
+async fn indexeddb_missing_is_unavailable() {
+    let r = wait(in_frame(
+        "Object.defineProperty(window, 'indexedDB', { value: null, configurable: true });",
+        "return { report: await gate.clearClientState({ log: 'silent', allTabs: false }),
+                  verify: await gate.verifyClientState() };",
+        "",
+    ))
+    .await;
+    assert_eq!(text(&r, "result.report.database.outcome"), "unavailable");
+    assert_eq!(text(&r, "result.report.localStorage.outcome"), "cleared");
+    assert!(path(&r, "result.verify.database.exists").is_null());
+    assert!(path(&r, "result.verify.clean").is_null());
+}
+
+#[wasm_bindgen_test]
+async fn the_console_summary_names_keys_and_never_values() {
+    let r = wait(in_frame(
+        "localStorage.setItem('maestro:token', 'SECRET-VALUE-1'); sessionStorage.setItem('maestro:s', 'SECRET-VALUE-2');",
+        "const report = await gate.clearClientState({ database: 'db-console', allTabs: false });
+         return { report };",
+        "",
+    ))
+    .await;
+    assert!(flag(&r, "result.report.ok"), "{}", show(&r));
+    let logs = Array::from(&path(&r, "logs"));
+    assert_eq!(logs.length(), 1, "one summary: {}", show(&r));
+    let line = text(&logs.get(0), "text");
+    assert!(line.starts_with("[MAESTRO] clearClientState: ok"), "{line}");
+    assert!(line.contains("indexedDB db-console: deleted"), "{line}");
+    assert!(line.contains("maestro:token"), "{line}");
+    assert!(!line.contains("SECRET-VALUE"), "values are never printed: {line}");
+}

@@ -1,0 +1,76 @@
+// Two real tabs of one origin in the system Chromium: a cleanup in one tab
+// clears the other's sessionStorage (which only that tab can reach), and the
+// other tab's app closes its database connection when asked, so the delete
+// is not left pending.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, ROOT } from './helpers.mjs';
+
+let browser, server;
+before(async () => { browser = await launch(); server = await serve(ROOT); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+async function openTab(context) {
+  const page = await context.newPage();
+  await page.goto(server.url + '/tests/e2e/pages/tab.html');
+  await page.waitForFunction(() => window.ready === true);
+  return page;
+}
+
+test('clearing in one tab clears the sessionStorage of another, and counts it', async () => {
+  const context = await browser.newContext();
+  try {
+    const a = await openTab(context);
+    const b = await openTab(context);
+    await b.evaluate(async () => {
+      sessionStorage.setItem('maestro:b1', 'secret');
+      sessionStorage.setItem('maestro:b2', 'secret');
+      sessionStorage.setItem('app:b', 'keep');
+      // Tab B holds MAESTRO's database open and never closes it on versionchange.
+      const open = indexedDB.open('tabs-db', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('s');
+      window.db = await new Promise((resolve, reject) => { open.onsuccess = () => resolve(open.result); open.onerror = () => reject(open.error); });
+    });
+    await a.evaluate(() => {
+      sessionStorage.setItem('maestro:a1', 'secret');
+      localStorage.setItem('maestro:l1', 'secret');
+      localStorage.setItem('app:l', 'keep');
+    });
+
+    const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db', log: 'silent' }));
+    assert.equal(report.otherTabs, 1, JSON.stringify(report));
+    assert.equal(report.database.outcome, 'deleted', 'tab B closed its connection when asked');
+    assert.equal(report.ok, true);
+    assert.deepEqual(report.sessionStorage.removed, ['maestro:a1']);
+    assert.deepEqual(report.localStorage.removed, ['maestro:l1']);
+
+    const bState = await b.evaluate(() => ({
+      keys: Object.keys(sessionStorage).sort(),
+      requests: window.requests,
+    }));
+    assert.deepEqual(bState.keys, ['app:b'], 'tab B kept its own keys and lost only the prefixed ones');
+    assert.equal(bState.requests.length, 1);
+    assert.equal(bState.requests[0].fromOtherTab, true);
+    assert.equal(bState.requests[0].database, 'tabs-db');
+
+    const verify = await a.evaluate(() => window.gate.verifyClientState({ database: 'tabs-db' }));
+    assert.equal(verify.clean, true, JSON.stringify(verify));
+    assert.deepEqual(await a.evaluate(() => localStorage.getItem('app:l')), 'keep');
+  } finally {
+    await context.close();
+  }
+});
+
+test('allTabs: false leaves other tabs alone', async () => {
+  const context = await browser.newContext();
+  try {
+    const a = await openTab(context);
+    const b = await openTab(context);
+    await b.evaluate(() => sessionStorage.setItem('maestro:b1', 'secret'));
+    const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db-2', allTabs: false, log: 'silent' }));
+    assert.equal(report.otherTabs, 0);
+    assert.deepEqual(await b.evaluate(() => Object.keys(sessionStorage)), ['maestro:b1']);
+  } finally {
+    await context.close();
+  }
+});
