@@ -7,7 +7,7 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
-CARGO_WASM := cargo test --target wasm32-unknown-unknown --test web --test cleanup
+CARGO_WASM := cargo test --target wasm32-unknown-unknown --test web --test cleanup --test delivery
 
 .PHONY: tools test-tools pkg demo demo-build test test-native test-chromium test-firefox test-e2e
 

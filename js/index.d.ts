@@ -20,6 +20,14 @@ export function init(options?: InitOptions): Promise<Decision>;
 /** Whether MAESTRO is enabled. `false` until `init()` has resolved. */
 export function isEnabled(): boolean;
 
+/**
+ * Calls `callback(decision)` whenever the decision changes: when
+ * `window.MAESTRO_ENABLED` is set off after load, or the `remote` health
+ * document says off. It only ever turns off: once off, the gate stays off
+ * until the page reloads. Returns a function that unsubscribes.
+ */
+export function onChange(callback: (decision: Decision) => void): () => void;
+
 /** The current decision. Before `init()` resolves: disabled, source `"unavailable"`. */
 export function decision(): Decision;
 

@@ -187,14 +187,14 @@ mod tests {
 
     #[test]
     fn ok_only_when_nothing_is_left_undone() {
-        use AreaOutcome::*;
-        use DbOutcome::*;
+        use AreaOutcome::{Cleared, Skipped};
+        use DbOutcome::{Deleted, Pending};
         assert!(ok(Deleted, Cleared, Cleared));
         assert!(ok(Deleted, Cleared, Skipped));
-        for db in [Pending, Unavailable, Error] {
+        for db in [Pending, DbOutcome::Unavailable, DbOutcome::Error] {
             assert!(!ok(db, Cleared, Cleared));
         }
-        for a in [Unavailable, AreaOutcome::Error] {
+        for a in [AreaOutcome::Unavailable, AreaOutcome::Error] {
             assert!(!ok(Deleted, a, Cleared));
             assert!(!ok(Deleted, Cleared, a));
         }

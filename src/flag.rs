@@ -28,6 +28,8 @@ pub enum Source {
     Default,
     /// The wasm could not be loaded, or the gate has not been initialised.
     Unavailable,
+    /// The remote health document (`init({ remote })`) said `maestro_enabled: false`.
+    Remote,
 }
 
 impl Source {
@@ -38,6 +40,7 @@ impl Source {
             Source::Build => "VITE_MAESTRO_ENABLED",
             Source::Default => "default",
             Source::Unavailable => "unavailable",
+            Source::Remote => "remote",
         }
     }
 
@@ -263,6 +266,35 @@ fn invalid_text(source: Source, r: &Reading) -> String {
     s
 }
 
+/// Latching: once off, the gate stays off until reload. Returns the decision
+/// that replaces `current` when `incoming` arrives, or `None` when nothing
+/// changes (`incoming` agrees, or `current` is already off).
+pub fn latch(current: &Decision, incoming: &Decision) -> Option<Decision> {
+    if current.enabled && !incoming.enabled {
+        Some(incoming.clone())
+    } else {
+        None
+    }
+}
+
+/// The line for a later "on" that a latched-off gate ignores.
+pub fn ignored_line(source: Source, text: &str) -> String {
+    let mut s = String::from("Ignoring ");
+    s.push_str(source.label());
+    s.push('=');
+    s.push_str(text);
+    s.push_str(": the gate stays disabled until the page reloads");
+    s
+}
+
+/// The decision when the remote health document says off.
+pub fn remote_off(url: &str) -> Decision {
+    let mut reason = String::from("Disabled by remote ");
+    reason.push_str(url);
+    reason.push_str(": maestro_enabled=false");
+    Decision { enabled: false, source: Source::Remote, value: Some(String::from("false")), reason }
+}
+
 /// The decision before `init` has finished, or when the wasm is missing.
 pub fn unavailable(reason: &str) -> Decision {
     Decision { enabled: false, source: Source::Unavailable, value: None, reason: String::from(reason) }
@@ -353,6 +385,23 @@ mod tests {
         let o = decide(&b(true), &s("yes"), &b(false));
         assert!(o.decision.enabled, "an explicit on beats defaultEnabled: false");
         assert_eq!(o.decision.source, Source::Runtime);
+    }
+
+    #[test]
+    fn latching_only_ever_turns_off() {
+        let on = decide(&u(), &s("true"), &u()).decision;
+        let off = decide(&b(false), &u(), &u()).decision;
+        assert_eq!(latch(&on, &off), Some(off.clone()));
+        assert_eq!(latch(&off, &on), None, "a later on never re-enables");
+        assert_eq!(latch(&on, &on), None);
+        assert_eq!(latch(&off, &remote_off("/h")), None);
+        let r = remote_off("/maestro-health");
+        assert_eq!(r.reason, "Disabled by remote /maestro-health: maestro_enabled=false");
+        assert_eq!(r.source.id(), "remote");
+        assert_eq!(
+            ignored_line(Source::Runtime, "true"),
+            "Ignoring window.MAESTRO_ENABLED=true: the gate stays disabled until the page reloads"
+        );
     }
 
     #[test]

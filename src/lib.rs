@@ -13,6 +13,7 @@ extern crate std;
 
 pub mod cleanup;
 pub mod flag;
+pub mod poll;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

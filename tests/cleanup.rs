@@ -143,7 +143,7 @@ async fn removes_exactly_the_prefixed_keys_and_nothing_else() {
     fill("localStorage", &pairs(&all));
     let before: Vec<(String, String)> = snapshot("localStorage");
 
-    let report = clear_client_state(opts(&[("database", "db-storage-big".into())])).await;
+    let report = wait(clear_client_state(opts(&[("database", "db-storage-big".into())]))).await;
     assert!(flag(&report, "ok"), "{}", show(&report));
     assert_eq!(text(&report, "localStorage.outcome"), "cleared");
     let removed: BTreeSet<String> = strings(&report, "localStorage.removed").into_iter().collect();
@@ -172,7 +172,7 @@ async fn session_storage_modes() {
         );
     };
     seed();
-    let r = clear_client_state(opts(&[("database", "db-session".into())])).await;
+    let r = wait(clear_client_state(opts(&[("database", "db-session".into())]))).await;
     assert_eq!(text(&r, "sessionStorage.outcome"), "cleared");
     let mut removed = strings(&r, "sessionStorage.removed");
     removed.sort();
@@ -180,19 +180,19 @@ async fn session_storage_modes() {
     assert_eq!(snapshot("sessionStorage"), [("MAESTRO:x".into(), "4".into()), ("app:keep".into(), "3".into())]);
 
     seed();
-    let r = clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "none".into())])).await;
+    let r = wait(clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "none".into())]))).await;
     assert_eq!(text(&r, "sessionStorage.outcome"), "skipped");
     assert!(flag(&r, "ok"), "skipping on request is ok");
     assert_eq!(snapshot("sessionStorage").len(), 4);
 
     seed();
-    let r = clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "all".into())])).await;
+    let r = wait(clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "all".into())]))).await;
     assert_eq!(text(&r, "sessionStorage.outcome"), "cleared");
     assert_eq!(strings(&r, "sessionStorage.removed").len(), 4, "all keys are reported");
     assert!(snapshot("sessionStorage").is_empty());
 
     seed();
-    let r = clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "everything".into())])).await;
+    let r = wait(clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "everything".into())]))).await;
     assert_eq!(text(&r, "sessionStorage.outcome"), "error", "a typo never clears everything");
     assert!(!flag(&r, "ok"));
     assert_eq!(snapshot("sessionStorage").len(), 4);
@@ -203,12 +203,12 @@ async fn session_storage_modes() {
 async fn an_empty_prefix_touches_nothing() {
     clear_storage("localStorage");
     fill("localStorage", &pairs(&[("app:keep".into(), "1".into()), ("maestro:x".into(), "2".into())]));
-    let r = clear_client_state(opts(&[("database", "db-empty-prefix".into()), ("prefix", "".into())])).await;
+    let r = wait(clear_client_state(opts(&[("database", "db-empty-prefix".into()), ("prefix", "".into())]))).await;
     assert!(!flag(&r, "ok"));
     assert_eq!(text(&r, "localStorage.outcome"), "error");
     assert_eq!(text(&r, "sessionStorage.outcome"), "error");
     assert_eq!(snapshot("localStorage").len(), 2, "nothing removed");
-    let r = clear_client_state(opts(&[("database", "db-empty-prefix".into()), ("prefix", 42.into())])).await;
+    let r = wait(clear_client_state(opts(&[("database", "db-empty-prefix".into()), ("prefix", 42.into())]))).await;
     assert_eq!(text(&r, "localStorage.outcome"), "error", "a non-string prefix is refused too");
     assert_eq!(snapshot("localStorage").len(), 2);
     clear_storage("localStorage");
@@ -219,9 +219,9 @@ async fn an_empty_prefix_touches_nothing() {
 #[wasm_bindgen_test]
 async fn an_absent_database_counts_as_deleted_and_verify_creates_nothing() {
     let name = "db-absent";
-    let v = verify_client_state(opts(&[("database", name.into())])).await;
+    let v = wait(verify_client_state(opts(&[("database", name.into())]))).await;
     assert!(!flag(&v, "database.exists"));
-    let r = clear_client_state(opts(&[("database", name.into())])).await;
+    let r = wait(clear_client_state(opts(&[("database", name.into())]))).await;
     assert_eq!(text(&r, "database.outcome"), "deleted");
     assert!(!flag(&r, "database.blocked"));
     assert_eq!(text(&r, "database.name"), name);
@@ -234,16 +234,16 @@ async fn a_database_with_data_is_deleted_and_verified_gone() {
     wait(seed_database(name, 200)).await;
     clear_storage("localStorage");
     fill("localStorage", &pairs(&[("maestro:k".into(), "v".into()), ("app:k".into(), "v".into())]));
-    let before = verify_client_state(opts(&[("database", name.into())])).await;
+    let before = wait(verify_client_state(opts(&[("database", name.into())]))).await;
     assert!(flag(&before, "database.exists"));
     assert_eq!(strings(&before, "localStorageKeys"), ["maestro:k"]);
     assert!(!flag(&before, "clean"));
 
-    let r = clear_client_state(opts(&[("database", name.into())])).await;
+    let r = wait(clear_client_state(opts(&[("database", name.into())]))).await;
     assert!(flag(&r, "ok"), "{}", show(&r));
     assert_eq!(text(&r, "database.outcome"), "deleted");
 
-    let after = verify_client_state(opts(&[("database", name.into())])).await;
+    let after = wait(verify_client_state(opts(&[("database", name.into())]))).await;
     assert!(!flag(&after, "database.exists"));
     assert!(strings(&after, "localStorageKeys").is_empty());
     assert!(flag(&after, "clean"));
@@ -257,7 +257,7 @@ async fn a_connection_that_closes_on_versionchange_lets_the_delete_finish() {
     let name = "db-polite";
     wait(seed_database(name, 3)).await;
     let _conn = wait(open_connection(name, true)).await;
-    let r = clear_client_state(opts(&[("database", name.into())])).await;
+    let r = wait(clear_client_state(opts(&[("database", name.into())]))).await;
     assert_eq!(text(&r, "database.outcome"), "deleted", "{}", show(&r));
     assert!(flag(&r, "ok"));
     assert!(!names().await.contains(&name.to_string()));
@@ -268,7 +268,7 @@ async fn a_connection_that_never_closes_leaves_the_delete_pending_until_it_does(
     let name = "db-stubborn";
     wait(seed_database(name, 3)).await;
     let conn = wait(open_connection(name, false)).await;
-    let r = clear_client_state(opts(&[("database", name.into()), ("blockedTimeoutMs", 300.into())])).await;
+    let r = wait(clear_client_state(opts(&[("database", name.into()), ("blockedTimeoutMs", 300.into())]))).await;
     assert_eq!(text(&r, "database.outcome"), "pending", "{}", show(&r));
     assert!(flag(&r, "database.blocked"), "the blocked event is reported");
     assert!(!flag(&r, "ok"), "pending is not ok");
@@ -277,7 +277,7 @@ async fn a_connection_that_never_closes_leaves_the_delete_pending_until_it_does(
     close_connection(&conn);
     let gone = wait(wait_until_gone(name, 10_000)).await;
     assert_eq!(gone.as_bool(), Some(true), "the browser finished the delete once the connection closed");
-    let v = verify_client_state(opts(&[("database", name.into())])).await;
+    let v = wait(verify_client_state(opts(&[("database", name.into())]))).await;
     assert!(!flag(&v, "database.exists"));
 }
 
@@ -294,7 +294,7 @@ async fn an_app_listening_with_on_cleanup_request_closes_its_connection() {
     });
     let unsubscribe = on_cleanup_request(callback.as_ref().clone());
 
-    let r = clear_client_state(opts(&[("database", name.into()), ("blockedTimeoutMs", 2000.into())])).await;
+    let r = wait(clear_client_state(opts(&[("database", name.into()), ("blockedTimeoutMs", 2000.into())]))).await;
     assert_eq!(text(&r, "database.outcome"), "deleted", "{}", show(&r));
     assert!(!flag(&r, "database.blocked"), "closed before the delete, so never blocked");
     assert_eq!(seen.length(), 1);
@@ -305,7 +305,7 @@ async fn an_app_listening_with_on_cleanup_request_closes_its_connection() {
     assert!(!flag(&request, "fromOtherTab"));
 
     unsubscribe.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL).unwrap();
-    clear_client_state(opts(&[("database", name.into())])).await;
+    wait(clear_client_state(opts(&[("database", name.into())]))).await;
     assert_eq!(seen.length(), 1, "unsubscribed");
     drop(callback);
 }
@@ -315,8 +315,8 @@ async fn verify_without_indexeddb_databases_probes_without_leaving_a_database() 
     let name = "db-probe";
     wait(seed_database(name, 1)).await;
     let restore = hide_databases_function();
-    let present = verify_client_state(opts(&[("database", name.into())])).await;
-    let absent = verify_client_state(opts(&[("database", "db-probe-absent".into())])).await;
+    let present = wait(verify_client_state(opts(&[("database", name.into())]))).await;
+    let absent = wait(verify_client_state(opts(&[("database", "db-probe-absent".into())]))).await;
     restore.call0(&JsValue::NULL).unwrap();
 
     assert_eq!(path(&present, "database.exists").as_bool(), Some(true), "{}", show(&present));
@@ -325,7 +325,7 @@ async fn verify_without_indexeddb_databases_probes_without_leaving_a_database() 
     let listed = names().await;
     assert!(listed.contains(&name.to_string()));
     assert!(!listed.contains(&"db-probe-absent".to_string()), "the probe left no database behind: {listed:?}");
-    clear_client_state(opts(&[("database", name.into())])).await;
+    wait(clear_client_state(opts(&[("database", name.into())]))).await;
 }
 
 // ---------- hostile contexts, through the package ----------

@@ -189,3 +189,31 @@ export async function inSandbox(body) {
   document.body.appendChild(frame);
   return done;
 }
+
+/**
+ * A page that loads the script-tag build (`/pkg/maestro-gate.js`) with a
+ * classic <script> tag: `before` runs in a script before the tag, `attrs` go on
+ * the tag, and `body` (an async function body that may use `maestroGate`) runs
+ * in the very next classic script. Resolves to `{ result, logs }`.
+ */
+export function scriptTagFrame(before, attrs, body) {
+  const id = ++nextId;
+  const src = new URL('/pkg/maestro-gate.js', location.href).href;
+  const frame = document.createElement('iframe');
+  frame.srcdoc = `<!doctype html><html><head>
+    <script>${PRELUDE}<\/script><script>${before}<\/script>
+    <script src="${src}" ${attrs}><\/script>
+    <script>
+      (async () => {
+        try {
+          const result = await (async () => { ${body} })();
+          parent.postMessage({ id: ${id}, result: JSON.stringify({ result, logs: self.__logs }) }, '*');
+        } catch (e) {
+          parent.postMessage({ id: ${id}, error: 'threw: ' + e + ' | ' + (e && e.stack) }, '*');
+        }
+      })();
+    <\/script></head><body></body></html>`;
+  const done = settle(id, window, () => frame.remove());
+  document.body.appendChild(frame);
+  return done;
+}

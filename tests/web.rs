@@ -405,7 +405,7 @@ async fn package_exposes_a_console_global_unless_asked_not_to() {
     )
     .await;
     let keys: Vec<String> = Array::from(&path(&r, "result.keys")).iter().map(|k| k.as_string().unwrap()).collect();
-    assert_eq!(keys, ["clearClientState", "decision", "health", "isEnabled", "onCleanupRequest", "verifyClientState"]);
+    assert_eq!(keys, ["clearClientState", "decision", "health", "isEnabled", "onChange", "onCleanupRequest", "verifyClientState"]);
     assert!(flag(&r, "result.frozen"));
     assert!(flag(&r, "result.on"));
     assert!(flag(&r, "result.report.clean"));

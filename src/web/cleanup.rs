@@ -1,18 +1,18 @@
-//! `clearClientState`, `verifyClientState` and `onCleanupRequest`: the I/O of
-//! the rollback. What the options mean and whether a run was ok is decided in
-//! `crate::cleanup`.
+//! `clearClientState`, `verifyClientState`: the I/O of the rollback, as small
+//! state machines driven by `reactor` events. What the options mean, whether
+//! a run was ok, and what to print are decided in `crate::cleanup`.
 
-use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::Cell;
+use core::cell::RefCell;
 
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::js::{self, get, set, Idb, Str, Store};
-use super::tabs;
+use super::js::{self, field, get, set, Idb, Obj, Store, Str};
+use super::reactor::{after, handler, Kind};
+use super::{tabs, Slot};
 use crate::cleanup::{self as rules, AreaOutcome, DbOutcome, SessionMode};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -105,9 +105,8 @@ pub(crate) fn parse_options(options: &JsValue) -> Options {
         Ok(v) => v.as_string().as_deref().map_or(Err(()), |s| SessionMode::parse(Some(s))),
         Err(_) => Err(()),
     };
-    let timeout_ms = get(options, "blockedTimeoutMs")
-        .ok()
-        .and_then(|v| v.as_f64())
+    let timeout_ms = field(options, "blockedTimeoutMs")
+        .as_f64()
         .filter(|n| *n >= 0.0)
         .unwrap_or(rules::DEFAULT_BLOCKED_TIMEOUT_MS as f64);
     Options {
@@ -115,8 +114,8 @@ pub(crate) fn parse_options(options: &JsValue) -> Options {
         prefix: string_option(options, "prefix", rules::DEFAULT_PREFIX),
         session,
         timeout_ms,
-        all_tabs: get(options, "allTabs").ok().and_then(|v| v.as_bool()).unwrap_or(true),
-        silent: get(options, "log").ok().and_then(|v| v.as_string()).as_deref() == Some("silent"),
+        all_tabs: field(options, "allTabs").as_bool().unwrap_or(true),
+        silent: js::string_field(options, "log").as_deref() == Some("silent"),
     }
 }
 
@@ -137,11 +136,7 @@ impl Area {
 
 /// `globalThis[name]` as a `Storage`, or why it cannot be had.
 fn store(name: &str) -> Result<Store, String> {
-    match get(&js_sys::global(), name) {
-        Ok(v) if v.is_object() => Ok(v.unchecked_into()),
-        Ok(_) => Err(String::from("not available in this context")),
-        Err(e) => Err(js::message(&e)),
-    }
+    js::global_object(name).map(JsCast::unchecked_into)
 }
 
 /// The keys of `store` that start with `prefix` (all keys when `prefix` is
@@ -197,144 +192,220 @@ pub(crate) fn sweep(name: &str, prefix: Option<&str>, mode: SessionMode) -> Area
     area
 }
 
-// ---------- IndexedDB ----------
-
-fn factory() -> Result<Idb, String> {
-    match get(&js_sys::global(), "indexedDB") {
-        Ok(v) if v.is_object() => Ok(v.unchecked_into()),
-        Ok(_) => Err(String::from("indexedDB is not available in this context")),
-        Err(e) => Err(js::message(&e)),
-    }
-}
-
-/// How a request ended.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Ending {
-    Success,
-    Error,
-    Timeout,
-}
-
-/// Waits for `request` to succeed or fail, or for `timeout_ms` to pass.
-/// `blocked` is set if a `blocked` event arrives; `on_upgrade` runs on
-/// `upgradeneeded`. The handlers stay attached after a timeout, so a pending
-/// delete completes without error.
-async fn settle(request: &JsValue, timeout_ms: Option<f64>, blocked: Rc<Cell<bool>>, probe: bool) -> Ending {
-    let ending = Rc::new(Cell::new(Ending::Timeout));
-    let promise = Promise::new(&mut |resolve, _| {
-        let resolve: JsValue = resolve.into();
-        let done = |kind: Ending| {
-            let (resolve, ending) = (resolve.clone(), ending.clone());
-            Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
-                if kind == Ending::Error {
-                    // Handled here: keep it from being reported as uncaught.
-                    ev.unchecked_ref::<js::Ev>().prevent_default();
-                }
-                ending.set(kind);
-                let _ = resolve.unchecked_ref::<js::Callback>().call1(&JsValue::NULL, &JsValue::UNDEFINED);
-            })
-            .into_js_value()
-        };
-        set(request, "onsuccess", &done(Ending::Success));
-        set(request, "onerror", &done(Ending::Error));
-        let blocked = blocked.clone();
-        let on_blocked = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| blocked.set(true)).into_js_value();
-        set(request, "onblocked", &on_blocked);
-        if probe {
-            // Dexie's `exists`: a database that has to be created did not
-            // exist; abort the upgrade so that nothing is left behind.
-            let req = request.clone();
-            let on_upgrade = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-                if let Ok(tx) = get(&req, "transaction") {
-                    let _ = tx.unchecked_ref::<js::Abortable>().abort();
-                }
-            })
-            .into_js_value();
-            set(request, "onupgradeneeded", &on_upgrade);
-        }
-        if let Some(ms) = timeout_ms {
-            let _ = js::set_timeout(&resolve, ms);
-        }
-    });
-    let _ = wait(promise).await;
-    ending.get()
-}
-
-/// `promise.await`, mapping a rejection to `Err` (js-sys futures).
-async fn wait(promise: Promise) -> Result<JsValue, JsValue> {
-    js_sys::futures::JsFuture::from(promise).await
-}
+// ---------- operations in flight ----------
 
 /// The database part of the report.
 pub(crate) struct DbResult {
     pub outcome: DbOutcome,
-    pub blocked: bool,
     pub error: Option<String>,
 }
 
-pub(crate) async fn delete_database(name: Option<&str>, timeout_ms: f64) -> DbResult {
-    let fail = |outcome, error| DbResult { outcome, blocked: false, error: Some(error) };
-    let Some(name) = name else {
-        return fail(DbOutcome::Error, String::from("invalid database name: it must be a non-empty string"));
+/// A `clearClientState` call waiting for its delete (and the other tabs).
+struct Clear {
+    id: u32,
+    resolve: JsValue,
+    name: String,
+    silent: bool,
+    local: Area,
+    session: Area,
+    request: JsValue,
+    blocked: bool,
+    db: Option<DbResult>,
+    started: f64,
+    asked: bool,
+}
+
+/// A `verifyClientState` call waiting for `databases()` or its probe.
+struct Verify {
+    id: u32,
+    resolve: JsValue,
+    name: Option<String>,
+    prefix: Option<String>,
+    request: JsValue,
+    upgraded: bool,
+}
+
+struct Ops {
+    next: u32,
+    clears: Vec<Clear>,
+    verifies: Vec<Verify>,
+}
+
+static OPS: Slot<Ops> = Slot(RefCell::new(Ops { next: 0, clears: Vec::new(), verifies: Vec::new() }));
+
+fn next_id() -> u32 {
+    OPS.0.try_borrow_mut().map(|mut o| {
+        o.next += 1;
+        o.next
+    })
+    .unwrap_or(0)
+}
+
+/// A new promise and its `resolve` function.
+fn promise() -> (Promise, JsValue) {
+    let mut resolve = JsValue::UNDEFINED;
+    let p = Promise::new(&mut |r, _| resolve = r.into());
+    (p, resolve)
+}
+
+fn resolve(resolve: &JsValue, value: &JsValue) {
+    let _ = resolve.unchecked_ref::<js::Callback>().call1(&JsValue::NULL, value);
+}
+
+fn idb() -> Result<Idb, String> {
+    js::global_object("indexedDB").map(JsCast::unchecked_into)
+}
+
+// ---------- clearClientState ----------
+
+/// Deletes MAESTRO's IndexedDB database and removes its prefixed keys from
+/// localStorage and sessionStorage, in this tab and (with `allTabs`) every
+/// other open tab of this origin that runs the gate. Never rejects; the report
+/// says exactly what was removed. It never reads or prints values.
+#[wasm_bindgen(js_name = clearClientState, unchecked_return_type = "Promise<CleanupReport>")]
+pub fn clear_client_state(
+    #[wasm_bindgen(unchecked_param_type = "CleanupOptions | undefined")] options: JsValue,
+) -> Promise {
+    let (promise, resolve) = promise();
+    let opts = parse_options(&options);
+    let session_mode = opts.session.unwrap_or(SessionMode::None);
+    let name = opts.database.clone().unwrap_or_default();
+
+    // Let this tab's app close its own connections first, then ask the others.
+    tabs::notify(&name, opts.prefix.as_deref().unwrap_or(""), session_mode, false);
+    let started = js::now();
+    let asked = opts.all_tabs && opts.prefix.is_some() && tabs::ask_others(&opts, session_mode);
+
+    let local = sweep("localStorage", opts.prefix.as_deref(), SessionMode::Prefixed);
+    let session = match opts.session {
+        Ok(mode) => sweep("sessionStorage", opts.prefix.as_deref(), mode),
+        Err(()) => Area::new(AreaOutcome::Error, Some(String::from("invalid sessionStorage option: use \"prefixed\", \"all\" or \"none\""))),
     };
-    let idb = match factory() {
-        Ok(f) => f,
-        Err(e) => return fail(DbOutcome::Unavailable, e),
+
+    let id = next_id();
+    let fail = |outcome, error| Some(DbResult { outcome, error: Some(error) });
+    let mut request = JsValue::UNDEFINED;
+    let db = match (&opts.database, idb()) {
+        (None, _) => fail(DbOutcome::Error, String::from("invalid database name: it must be a non-empty string")),
+        (_, Err(e)) => fail(DbOutcome::Unavailable, e),
+        (Some(n), Ok(idb)) => match idb.delete_database(n) {
+            Err(e) if js::is_named(&e, "SecurityError") => fail(DbOutcome::Unavailable, js::message(&e)),
+            Err(e) => fail(DbOutcome::Error, js::message(&e)),
+            Ok(r) => {
+                set(&r, "onsuccess", &handler(Kind::DeleteSuccess, id));
+                set(&r, "onerror", &handler(Kind::DeleteError, id));
+                set(&r, "onblocked", &handler(Kind::DeleteBlocked, id));
+                after(opts.timeout_ms, Kind::DeleteTimeout, id);
+                request = r;
+                None
+            }
+        },
     };
-    let request = match idb.delete_database(name) {
-        Ok(r) => r,
-        Err(e) if js::is_security_error(&e) => return fail(DbOutcome::Unavailable, js::message(&e)),
-        Err(e) => return fail(DbOutcome::Error, js::message(&e)),
-    };
-    let blocked = Rc::new(Cell::new(false));
-    let ending = settle(&request, Some(timeout_ms), blocked.clone(), false).await;
-    let blocked = blocked.get();
-    match ending {
-        Ending::Success => DbResult { outcome: DbOutcome::Deleted, blocked, error: None },
-        Ending::Timeout => DbResult { outcome: DbOutcome::Pending, blocked, error: None },
-        Ending::Error => {
-            let error = get(&request, "error").map(|e| js::message(&e)).unwrap_or_default();
-            DbResult { outcome: DbOutcome::Error, blocked, error: Some(error) }
+    let settled = db.is_some();
+    if let Ok(mut ops) = OPS.0.try_borrow_mut() {
+        ops.clears.push(Clear { id, resolve, name, silent: opts.silent, local, session, request, blocked: false, db, started, asked });
+    }
+    if settled {
+        delete_settled(id);
+    }
+    promise
+}
+
+/// Events of the delete request, its timeout, and the end of the tabs' window.
+pub(crate) fn on_delete(kind: Kind, id: u32, event: &JsValue) {
+    let outcome = {
+        let Ok(mut ops) = OPS.0.try_borrow_mut() else { return };
+        let Some(op) = ops.clears.iter_mut().find(|c| c.id == id) else { return };
+        let outcome = match kind {
+            Kind::DeleteBlocked => {
+                op.blocked = true;
+                return;
+            }
+            Kind::TabsDone => None,
+            Kind::DeleteSuccess => Some(DbResult { outcome: DbOutcome::Deleted, error: None }),
+            Kind::DeleteTimeout => Some(DbResult { outcome: DbOutcome::Pending, error: None }),
+            _ => {
+                // Handled here: keep it from being reported as uncaught.
+                let _ = event.unchecked_ref::<Obj>().prevent_default();
+                let error = js::message(&field(&op.request, "error"));
+                Some(DbResult { outcome: DbOutcome::Error, error: Some(error) })
+            }
+        };
+        match (&op.db, outcome) {
+            (_, None) => None,
+            (None, Some(result)) => {
+                op.db = Some(result);
+                Some(true)
+            }
+            // A pending delete that finishes while the tabs still answer is reported as done.
+            (Some(DbResult { outcome: DbOutcome::Pending, .. }), Some(result)) if result.outcome == DbOutcome::Deleted => {
+                op.db = Some(result);
+                Some(false)
+            }
+            _ => Some(false),
         }
+    };
+    match outcome {
+        None => finish_clear(id),
+        Some(true) => delete_settled(id),
+        Some(false) => {}
     }
 }
 
-/// Whether the database exists: `indexedDB.databases()` where there is one,
-/// else an `open` whose upgrade is aborted. `None` when it cannot be told.
-pub(crate) async fn database_exists(name: &str) -> Option<bool> {
-    let idb = factory().ok()?;
-    if get(&idb, "databases").is_ok_and(|f| f.is_function()) {
-        if let Ok(list) = idb.databases() {
-            if let Ok(list) = wait(list).await {
-                return Some(Array::from(&list).iter().any(|db| {
-                    get(&db, "name").ok().and_then(|n| n.as_string()).as_deref() == Some(name)
-                }));
-            }
-        }
-    }
-    let request = idb.open(name).ok()?;
-    match settle(&request, None, Rc::new(Cell::new(false)), true).await {
-        Ending::Success => {
-            if let Ok(db) = get(&request, "result") {
-                let _ = db.unchecked_ref::<js::Closable>().close();
-            }
-            Some(true)
-        }
-        // The probe's own abort: the database had to be created, so it did not exist.
-        Ending::Error if get(&request, "error").is_ok_and(|e| get(&e, "name").ok().and_then(|n| n.as_string()).as_deref() == Some("AbortError")) => Some(false),
-        _ => None,
+/// The delete has an outcome: wait out the tabs' window, then report.
+fn delete_settled(id: u32) {
+    let wait = match OPS.0.try_borrow() {
+        Ok(ops) => match ops.clears.iter().find(|c| c.id == id) {
+            Some(op) if op.asked => rules::TABS_WINDOW_MS as f64 - (js::now() - op.started),
+            Some(_) => 0.0,
+            None => return,
+        },
+        Err(_) => return,
+    };
+    if wait > 0.0 {
+        after(wait, Kind::TabsDone, id);
+    } else {
+        finish_clear(id);
     }
 }
 
-// ---------- reports ----------
+fn finish_clear(id: u32) {
+    let op = {
+        let Ok(mut ops) = OPS.0.try_borrow_mut() else { return };
+        let Some(i) = ops.clears.iter().position(|c| c.id == id) else { return };
+        ops.clears.swap_remove(i)
+    };
+    let db = op.db.unwrap_or(DbResult { outcome: DbOutcome::Error, error: None });
+    let answered = if op.asked { tabs::answers() } else { 0 };
+    let report_ok = rules::ok(db.outcome, op.local.outcome, op.session.outcome);
+    if !op.silent {
+        let line = summary(report_ok, &op.name, &db, op.blocked, &op.local, &op.session, answered);
+        if report_ok {
+            js::info(&line)
+        } else {
+            js::warn(&line)
+        }
+    }
+    let database = js::object(&[("name", &op.name), ("outcome", db.outcome.id())]);
+    set(&database, "blocked", &JsValue::from_bool(op.blocked));
+    if let Some(e) = &db.error {
+        set(&database, "error", &JsValue::from_str(e));
+    }
+    let report = Object::new();
+    set(&report, "ok", &JsValue::from_bool(report_ok));
+    set(&report, "database", &database);
+    set(&report, "localStorage", &area_object(&op.local));
+    set(&report, "sessionStorage", &area_object(&op.session));
+    set(&report, "otherTabs", &JsValue::from_f64(answered as f64));
+    resolve(&op.resolve, &report);
+}
 
 fn key_array(keys: &[JsValue]) -> Array {
     keys.iter().collect()
 }
 
 fn area_object(area: &Area) -> Object {
-    let o = Object::new();
-    set(&o, "outcome", &JsValue::from_str(area.outcome.id()));
+    let o = js::object(&[("outcome", area.outcome.id())]);
     set(&o, "removed", &key_array(&area.removed));
     if let Some(e) = &area.error {
         set(&o, "error", &JsValue::from_str(e));
@@ -342,14 +413,14 @@ fn area_object(area: &Area) -> Object {
     o
 }
 
-fn summary(report_ok: bool, name: &str, db: &DbResult, local: &Area, session: &Area, tabs: u32) -> String {
+fn summary(report_ok: bool, name: &str, db: &DbResult, blocked: bool, local: &Area, session: &Area, tabs: u32) -> String {
     let mut s = String::from("[MAESTRO] clearClientState: ");
     s.push_str(if report_ok { "ok" } else { "NOT ok" });
     s.push_str("\n  indexedDB ");
     s.push_str(name);
     s.push_str(": ");
     s.push_str(db.outcome.id());
-    if db.blocked {
+    if blocked {
         s.push_str(" (was blocked by another open connection)");
     }
     if db.outcome == DbOutcome::Pending {
@@ -369,92 +440,116 @@ fn summary(report_ok: bool, name: &str, db: &DbResult, local: &Area, session: &A
     s
 }
 
-/// Deletes MAESTRO's IndexedDB database and removes its prefixed keys from
-/// localStorage and sessionStorage, in this tab and (with `allTabs`) every
-/// other open tab of this origin that runs the gate. Never rejects; the report
-/// says exactly what was removed. It never reads or prints values.
-#[wasm_bindgen(js_name = clearClientState, unchecked_return_type = "CleanupReport")]
-pub async fn clear_client_state(
-    #[wasm_bindgen(unchecked_param_type = "CleanupOptions | undefined")] options: JsValue,
-) -> JsValue {
-    let opts = parse_options(&options);
-    let session_mode = opts.session.unwrap_or(SessionMode::None);
-    let name = opts.database.clone().unwrap_or_default();
-
-    // Let this tab's app close its own connections first, then ask the others.
-    tabs::notify(&name, opts.prefix.as_deref().unwrap_or(""), session_mode, false);
-    let started = js::now();
-    let asked = opts.all_tabs && opts.prefix.is_some() && tabs::ask_others(&opts, session_mode);
-
-    let local = sweep("localStorage", opts.prefix.as_deref(), SessionMode::Prefixed);
-    let session = match opts.session {
-        Ok(mode) => sweep("sessionStorage", opts.prefix.as_deref(), mode),
-        Err(()) => Area::new(AreaOutcome::Error, Some(String::from("invalid sessionStorage option: use \"prefixed\", \"all\" or \"none\""))),
-    };
-    let db = delete_database(opts.database.as_deref(), opts.timeout_ms).await;
-
-    let mut answered = 0;
-    if asked {
-        let left = rules::TABS_WINDOW_MS as f64 - (js::now() - started);
-        if left > 0.0 {
-            let _ = wait(js::sleep(left)).await;
-        }
-        answered = tabs::answers();
-    }
-
-    let report_ok = rules::ok(db.outcome, local.outcome, session.outcome);
-    if !opts.silent {
-        let line = summary(report_ok, &name, &db, &local, &session, answered);
-        if report_ok {
-            js::info(&line)
-        } else {
-            js::warn(&line)
-        }
-    }
-
-    let database = Object::new();
-    set(&database, "name", &JsValue::from_str(&name));
-    set(&database, "outcome", &JsValue::from_str(db.outcome.id()));
-    set(&database, "blocked", &JsValue::from_bool(db.blocked));
-    if let Some(e) = &db.error {
-        set(&database, "error", &JsValue::from_str(e));
-    }
-    let report = Object::new();
-    set(&report, "ok", &JsValue::from_bool(report_ok));
-    set(&report, "database", &database);
-    set(&report, "localStorage", &area_object(&local));
-    set(&report, "sessionStorage", &area_object(&session));
-    set(&report, "otherTabs", &JsValue::from_f64(answered as f64));
-    report.into()
-}
+// ---------- verifyClientState ----------
 
 /// Reports what MAESTRO client state is left, without creating or changing
 /// anything: whether the database exists, and the prefixed keys in
 /// localStorage and this tab's sessionStorage.
-#[wasm_bindgen(js_name = verifyClientState, unchecked_return_type = "VerifyReport")]
-pub async fn verify_client_state(
+#[wasm_bindgen(js_name = verifyClientState, unchecked_return_type = "Promise<VerifyReport>")]
+pub fn verify_client_state(
     #[wasm_bindgen(unchecked_param_type = "Pick<CleanupOptions, \"database\" | \"prefix\"> | undefined")] options: JsValue,
-) -> JsValue {
+) -> Promise {
+    let (promise, resolve) = promise();
     let opts = parse_options(&options);
-    let name = opts.database.clone().unwrap_or_default();
-    let exists = match &opts.database {
-        Some(n) => database_exists(n).await,
-        None => None,
+    let id = next_id();
+    let name = opts.database.clone();
+    if let Ok(mut ops) = OPS.0.try_borrow_mut() {
+        ops.verifies.push(Verify { id, resolve, name: name.clone(), prefix: opts.prefix, request: JsValue::UNDEFINED, upgraded: false });
+    }
+    let Some(name) = name else {
+        finish_verify(id, None);
+        return promise;
+    };
+    let Ok(idb) = idb() else {
+        finish_verify(id, None);
+        return promise;
+    };
+    if field(&idb, "databases").is_function() {
+        if let Ok(list) = idb.databases() {
+            if list.then(&handler(Kind::ListOk, id), &handler(Kind::ListFailed, id)).is_ok() {
+                return promise;
+            }
+        }
+    }
+    probe(id, &idb, &name);
+    promise
+}
+
+/// Without `indexedDB.databases()`: open the database and abort the upgrade
+/// if one is needed (Dexie's `exists`), so that nothing is ever created.
+fn probe(id: u32, idb: &Idb, name: &str) {
+    let Ok(request) = idb.open(name) else {
+        finish_verify(id, None);
+        return;
+    };
+    set(&request, "onsuccess", &handler(Kind::ProbeSuccess, id));
+    set(&request, "onerror", &handler(Kind::ProbeError, id));
+    set(&request, "onupgradeneeded", &handler(Kind::ProbeUpgrade, id));
+    if let Ok(mut ops) = OPS.0.try_borrow_mut() {
+        if let Some(op) = ops.verifies.iter_mut().find(|v| v.id == id) {
+            op.request = request;
+        }
+    }
+}
+
+pub(crate) fn on_verify(kind: Kind, id: u32, event: &JsValue) {
+    let (name, request, upgraded) = match OPS.0.try_borrow_mut() {
+        Ok(mut ops) => match ops.verifies.iter_mut().find(|v| v.id == id) {
+            Some(op) => {
+                if kind == Kind::ProbeUpgrade {
+                    op.upgraded = true;
+                }
+                (op.name.clone().unwrap_or_default(), op.request.clone(), op.upgraded)
+            }
+            None => return,
+        },
+        Err(_) => return,
+    };
+    match kind {
+        Kind::ListOk => {
+            let exists = Array::from(event).iter().any(|db| js::string_field(&db, "name").as_deref() == Some(&name));
+            finish_verify(id, Some(exists));
+        }
+        Kind::ListFailed => match idb() {
+            Ok(idb) => probe(id, &idb, &name),
+            Err(_) => finish_verify(id, None),
+        },
+        Kind::ProbeUpgrade => {
+            // The database had to be created, so it did not exist: undo that.
+            let _ = field(&request, "transaction").unchecked_ref::<Obj>().abort();
+        }
+        Kind::ProbeSuccess => {
+            let _ = field(&request, "result").unchecked_ref::<Obj>().close();
+            finish_verify(id, Some(true));
+        }
+        _ => {
+            let _ = event.unchecked_ref::<Obj>().prevent_default();
+            let aborted = upgraded && js::is_named(&field(&request, "error"), "AbortError");
+            finish_verify(id, if aborted { Some(false) } else { None });
+        }
+    }
+}
+
+fn finish_verify(id: u32, exists: Option<bool>) {
+    let op = {
+        let Ok(mut ops) = OPS.0.try_borrow_mut() else { return };
+        let Some(i) = ops.verifies.iter().position(|v| v.id == id) else { return };
+        ops.verifies.swap_remove(i)
     };
     let list = |area: &str| -> Option<Vec<JsValue>> {
-        let prefix = JsValue::from_str(opts.prefix.as_deref()?);
+        let prefix = JsValue::from_str(op.prefix.as_deref()?);
         keys(&store(area).ok()?, Some(&prefix)).ok()
     };
     let (local, session) = (list("localStorage"), list("sessionStorage"));
+    let exists = if op.name.is_some() { exists } else { None };
     let clean = rules::clean(exists, local.as_ref().map(Vec::len), session.as_ref().map(Vec::len));
 
-    let database = Object::new();
-    set(&database, "name", &JsValue::from_str(&name));
+    let database = js::object(&[("name", op.name.as_deref().unwrap_or(""))]);
     set(&database, "exists", &exists.map_or(JsValue::NULL, JsValue::from_bool));
     let report = Object::new();
     set(&report, "database", &database);
     set(&report, "localStorageKeys", &key_array(local.as_deref().unwrap_or(&[])));
     set(&report, "sessionStorageKeys", &key_array(session.as_deref().unwrap_or(&[])));
     set(&report, "clean", &clean.map_or(JsValue::NULL, JsValue::from_bool));
-    report.into()
+    resolve(&op.resolve, &report);
 }

@@ -1,8 +1,11 @@
-//! Small, never-throwing helpers over JavaScript values.
+//! Small, never-throwing helpers over JavaScript values, and thin bindings for
+//! exactly the browser calls the gate makes (declared here rather than through
+//! web-sys features, so that each is one call, and every call that can throw
+//! is `catch`).
 
 use alloc::string::String;
 
-use js_sys::Reflect;
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -14,6 +17,80 @@ extern "C" {
     /// `String(value)`, which can throw (a `toString` that throws).
     #[wasm_bindgen(catch, js_name = String)]
     fn js_string(value: &JsValue) -> Result<String, JsValue>;
+
+    /// `Storage` (localStorage / sessionStorage).
+    pub type Store;
+    #[wasm_bindgen(method, catch, getter)]
+    pub fn length(this: &Store) -> Result<u32, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    pub fn key(this: &Store, index: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = removeItem)]
+    pub fn remove_item(this: &Store, key: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    pub fn clear(this: &Store) -> Result<(), JsValue>;
+
+    /// A JavaScript string, compared without copying it into wasm memory.
+    pub type Str;
+    #[wasm_bindgen(method, js_name = startsWith)]
+    pub fn starts_with(this: &Str, prefix: &JsValue) -> bool;
+
+    /// `IDBFactory`.
+    pub type Idb;
+    #[wasm_bindgen(method, catch, js_name = deleteDatabase)]
+    pub fn delete_database(this: &Idb, name: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    pub fn open(this: &Idb, name: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    pub fn databases(this: &Idb) -> Result<Thenable, JsValue>;
+
+    /// Anything with a no-argument method the gate calls: `IDBTransaction.abort()`,
+    /// `IDBDatabase.close()`, `AbortController.abort()`, `Event.preventDefault()`,
+    /// `Response.json()`.
+    pub type Obj;
+    #[wasm_bindgen(method, catch)]
+    pub fn abort(this: &Obj) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    pub fn close(this: &Obj) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = preventDefault)]
+    pub fn prevent_default(this: &Obj) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    pub fn json(this: &Obj) -> Result<Thenable, JsValue>;
+
+    /// A promise, continued with two handlers.
+    pub type Thenable;
+    #[wasm_bindgen(method, catch)]
+    pub fn then(this: &Thenable, ok: &JsValue, err: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// A function: called with one argument, or bound to a number.
+    pub type Callback;
+    #[wasm_bindgen(method, catch, js_name = call)]
+    pub fn call1(this: &Callback, this_arg: &JsValue, arg: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, js_name = bind)]
+    pub fn bind1(this: &Callback, this_arg: &JsValue, arg: f64) -> JsValue;
+
+    /// `BroadcastChannel`.
+    #[wasm_bindgen(js_name = BroadcastChannel)]
+    pub type Channel;
+    #[wasm_bindgen(constructor, catch, js_class = "BroadcastChannel")]
+    pub fn new(name: &str) -> Result<Channel, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = postMessage)]
+    pub fn post(this: &Channel, message: &JsValue) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(js_name = AbortController)]
+    pub type Aborter;
+    #[wasm_bindgen(constructor, catch, js_class = "AbortController")]
+    pub fn new() -> Result<Aborter, JsValue>;
+
+    #[wasm_bindgen(catch, js_name = fetch)]
+    pub fn fetch(url: &str, init: &JsValue) -> Result<Thenable, JsValue>;
+    #[wasm_bindgen(catch, js_name = setTimeout)]
+    pub fn set_timeout(callback: &JsValue, ms: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = clearTimeout)]
+    pub fn clear_timeout(id: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    pub fn now() -> f64;
+    #[wasm_bindgen(js_namespace = Math, js_name = random)]
+    pub fn random() -> f64;
 }
 
 /// `console.info`, ignoring a console that throws.
@@ -40,91 +117,63 @@ pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     Reflect::get(obj, &JsValue::from_str(key))
 }
 
-/// `obj[key] = value` on an object the gate created (cannot throw).
+/// `obj[key]`, with anything that throws read as `undefined`.
+pub fn field(obj: &JsValue, key: &str) -> JsValue {
+    get(obj, key).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `obj[key]` as a string, if it is one.
+pub fn string_field(obj: &JsValue, key: &str) -> Option<String> {
+    field(obj, key).as_string()
+}
+
+/// `obj[key] = value`, ignoring failure (the gate sets keys on its own objects
+/// and on event targets, where it cannot fail in practice).
 pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// A new object with the given string fields.
+pub fn object(fields: &[(&str, &str)]) -> Object {
+    let o = Object::new();
+    for (k, v) in fields {
+        set(&o, k, &JsValue::from_str(v));
+    }
+    o
 }
 
 /// The message of a thrown value: `error.message` when it is a string,
 /// else `String(error)`.
 pub fn message(error: &JsValue) -> String {
-    match get(error, "message") {
-        Ok(m) if m.is_string() => m.as_string().unwrap_or_default(),
-        _ => string(error),
+    match string_field(error, "message") {
+        Some(m) => m,
+        None => string(error),
     }
 }
 
-// ---------- thin bindings for the browser APIs the gate uses ----------
-// Declared here rather than through web-sys features so that each is exactly
-// the call made, and every call that can throw is `catch`.
+/// Whether `error` is a `DOMException` with this `name`.
+pub fn is_named(error: &JsValue, name: &str) -> bool {
+    string_field(error, "name").as_deref() == Some(name)
+}
+
+/// `globalThis[name]`, if it is an object (a missing, null or throwing getter: `Err`).
+pub fn global_object(name: &str) -> Result<JsValue, String> {
+    match get(&js_sys::global(), name) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(_) => Err(String::from("not available in this context")),
+        Err(e) => Err(message(&e)),
+    }
+}
+
+/// Whether `globalThis[name]` is a function.
+pub fn has_function(name: &str) -> bool {
+    field(&js_sys::global(), name).is_function()
+}
 
 #[wasm_bindgen]
 extern "C" {
-    /// `Storage` (localStorage / sessionStorage).
-    pub type Store;
-    #[wasm_bindgen(method, catch, getter)]
-    pub fn length(this: &Store) -> Result<u32, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    pub fn key(this: &Store, index: u32) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, catch, js_name = removeItem)]
-    pub fn remove_item(this: &Store, key: &JsValue) -> Result<(), JsValue>;
-    #[wasm_bindgen(method, catch)]
-    pub fn clear(this: &Store) -> Result<(), JsValue>;
-
-    /// A JavaScript string, compared without copying it into wasm memory.
-    pub type Str;
-    #[wasm_bindgen(method, js_name = startsWith)]
-    pub fn starts_with(this: &Str, prefix: &JsValue) -> bool;
-
-    /// `IDBFactory`.
-    pub type Idb;
-    #[wasm_bindgen(method, catch, js_name = deleteDatabase)]
-    pub fn delete_database(this: &Idb, name: &str) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    pub fn open(this: &Idb, name: &str) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    pub fn databases(this: &Idb) -> Result<js_sys::Promise, JsValue>;
-
-    /// `IDBTransaction` / `IDBDatabase` / `Event`: the one method each that is used.
-    pub type Abortable;
-    #[wasm_bindgen(method, catch)]
-    pub fn abort(this: &Abortable) -> Result<(), JsValue>;
-    pub type Closable;
-    #[wasm_bindgen(method, catch)]
-    pub fn close(this: &Closable) -> Result<(), JsValue>;
-    pub type Ev;
-    #[wasm_bindgen(method, js_name = preventDefault)]
-    pub fn prevent_default(this: &Ev);
-
-    /// `BroadcastChannel`.
-    #[wasm_bindgen(js_name = BroadcastChannel)]
-    pub type Channel;
-    #[wasm_bindgen(constructor, catch, js_class = "BroadcastChannel")]
-    pub fn new(name: &str) -> Result<Channel, JsValue>;
-    #[wasm_bindgen(method, catch, js_name = postMessage)]
-    pub fn post(this: &Channel, message: &JsValue) -> Result<(), JsValue>;
-
-    /// A function called with one argument, ignoring what it throws.
-    pub type Callback;
-    #[wasm_bindgen(method, catch, js_name = call)]
-    pub fn call1(this: &Callback, this_arg: &JsValue, arg: &JsValue) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(catch, js_name = setTimeout)]
-    pub fn set_timeout(callback: &JsValue, ms: f64) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_namespace = Date, js_name = now)]
-    pub fn now() -> f64;
-    #[wasm_bindgen(js_namespace = Math, js_name = random)]
-    pub fn random() -> f64;
-}
-
-/// A promise that resolves to `undefined` after `ms` milliseconds.
-pub fn sleep(ms: f64) -> js_sys::Promise {
-    js_sys::Promise::new(&mut |resolve, _| {
-        let _ = set_timeout(&resolve, ms);
-    })
-}
-
-/// Whether `error` is a `SecurityError` (access to storage denied).
-pub fn is_security_error(error: &JsValue) -> bool {
-    get(error, "name").ok().and_then(|n| n.as_string()).as_deref() == Some("SecurityError")
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = getOwnPropertyDescriptor)]
+    pub fn own_property(obj: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = defineProperty)]
+    pub fn define_property(obj: &JsValue, key: &str, descriptor: &JsValue) -> Result<JsValue, JsValue>;
 }

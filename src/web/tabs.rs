@@ -1,10 +1,11 @@
-//! Every open tab: a BroadcastChannel that carries cleanup requests, and the
-//! app's `onCleanupRequest` subscribers.
+//! Every open tab: a BroadcastChannel that carries cleanup requests and
+//! remote-poll results, and the app's `onCleanupRequest` subscribers.
 //!
 //! sessionStorage belongs to one tab, so a cleanup in one tab asks the others
 //! (those that run the gate) to clear their own, and counts their answers.
+//! A remote poll's result is shared the same way, so N tabs make one request
+//! per poll, not N.
 
-use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use js_sys::Object;
@@ -12,7 +13,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::cleanup::{sweep, Options};
-use super::js::{self, get, set, Callback, Channel};
+use super::js::{self, field, set, string_field, Channel};
+use super::reactor::{handler, Kind};
+use super::{call_all, remote, Listeners, Slot};
 use crate::cleanup::SessionMode;
 
 /// The channel's name; every tab of the origin that runs the gate listens on it.
@@ -20,49 +23,34 @@ pub const CHANNEL: &str = "maestro-gate";
 
 struct Tabs {
     channel: Option<Channel>,
-    listeners: Vec<(u32, JsValue)>,
-    next_listener: u32,
-    /// The id of this tab's open request, and how many tabs answered it.
+    listeners: Listeners,
+    /// The id of this tab's latest cleanup request, and how many tabs answered it.
     waiting: f64,
     answers: u32,
 }
 
-struct Slot(RefCell<Tabs>);
-// SAFETY: wasm32 without threads; the gate's memory is never shared.
-unsafe impl Sync for Slot {}
-static TABS: Slot = Slot(RefCell::new(Tabs {
-    channel: None,
-    listeners: Vec::new(),
-    next_listener: 0,
-    waiting: -1.0,
-    answers: 0,
-}));
+static TABS: Slot<Tabs> = Slot(RefCell::new(Tabs { channel: None, listeners: Listeners::new(), waiting: -1.0, answers: 0 }));
 
 /// Opens the channel once, where `BroadcastChannel` exists. Called by `init`
 /// and by every cleanup export, so that each tab running the gate answers.
 pub fn listen() {
     let Ok(mut tabs) = TABS.0.try_borrow_mut() else { return };
-    if tabs.channel.is_some() || !get(&js_sys::global(), "BroadcastChannel").is_ok_and(|c| c.is_function()) {
+    if tabs.channel.is_some() || !js::has_function("BroadcastChannel") {
         return;
     }
     let Ok(channel) = Channel::new(CHANNEL) else { return };
-    let on_message = Closure::<dyn FnMut(JsValue)>::new(|ev: JsValue| {
-        if let Ok(data) = get(&ev, "data") {
-            receive(&data);
-        }
-    })
-    .into_js_value();
-    set(&channel, "onmessage", &on_message);
+    set(&channel, "onmessage", &handler(Kind::Channel, 0));
     // In Node, an open channel would keep the process alive.
-    if let Ok(unref) = get(&channel, "unref") {
+    if let Ok(unref) = js::get(&channel, "unref") {
         if unref.is_function() {
-            let _ = unref.unchecked_ref::<Callback>().call1(&channel, &JsValue::UNDEFINED);
+            let _ = unref.unchecked_ref::<js::Callback>().call1(&channel, &JsValue::UNDEFINED);
         }
     }
     tabs.channel = Some(channel);
 }
 
-fn post(message: &JsValue) -> bool {
+/// Posts to the other tabs. False when there is no channel.
+pub(crate) fn post(message: &JsValue) -> bool {
     match TABS.0.try_borrow() {
         Ok(tabs) => tabs.channel.as_ref().is_some_and(|c| c.post(message).is_ok()),
         Err(_) => false,
@@ -70,24 +58,23 @@ fn post(message: &JsValue) -> bool {
 }
 
 fn message(kind: &str, id: f64) -> Object {
-    let m = Object::new();
-    set(&m, "maestroGate", &JsValue::from_str(kind));
+    let m = js::object(&[("maestroGate", kind)]);
     set(&m, "id", &JsValue::from_f64(id));
     m
 }
 
 /// Another tab's message.
-fn receive(data: &JsValue) {
-    let kind = get(data, "maestroGate").ok().and_then(|k| k.as_string());
-    let id = get(data, "id").ok().and_then(|v| v.as_f64()).unwrap_or(-2.0);
-    match kind.as_deref() {
+pub(crate) fn receive(data: &JsValue) {
+    let id = field(data, "id").as_f64().unwrap_or(-2.0);
+    match string_field(data, "maestroGate").as_deref() {
         Some("cleanup") => {
-            let field = |k| get(data, k).ok().and_then(|v| v.as_string());
-            let (Some(database), Some(prefix), Some(mode)) = (field("database"), field("prefix"), field("sessionStorage")) else {
+            let (Some(database), Some(prefix), Some(mode)) =
+                (string_field(data, "database"), string_field(data, "prefix"), string_field(data, "sessionStorage"))
+            else {
                 return;
             };
             let Ok(mode) = SessionMode::parse(Some(&mode)) else { return };
-            if prefix.is_empty() {
+            if !crate::cleanup::valid_prefix(&prefix) {
                 return;
             }
             notify(&database, &prefix, mode, true);
@@ -101,6 +88,11 @@ fn receive(data: &JsValue) {
                 if tabs.waiting == id {
                     tabs.answers += 1;
                 }
+            }
+        }
+        Some("remote") => {
+            if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
+                remote::shared(&url, enabled);
             }
         }
         _ => {}
@@ -122,6 +114,13 @@ pub(crate) fn ask_others(opts: &Options, mode: SessionMode) -> bool {
     post(&m)
 }
 
+/// Shares a remote poll's result with the other tabs.
+pub(crate) fn share_remote(url: &str, enabled: bool) {
+    let m = js::object(&[("maestroGate", "remote"), ("url", url)]);
+    set(&m, "enabled", &JsValue::from_bool(enabled));
+    post(&m);
+}
+
 /// How many tabs have answered this tab's latest request.
 pub(crate) fn answers() -> u32 {
     TABS.0.try_borrow().map(|t| t.answers).unwrap_or(0)
@@ -129,22 +128,16 @@ pub(crate) fn answers() -> u32 {
 
 /// Calls every `onCleanupRequest` subscriber; one that throws is skipped.
 pub(crate) fn notify(database: &str, prefix: &str, mode: SessionMode, from_other_tab: bool) {
-    let listeners: Vec<JsValue> = match TABS.0.try_borrow() {
-        Ok(tabs) => tabs.listeners.iter().map(|(_, f)| f.clone()).collect(),
+    let listeners = match TABS.0.try_borrow() {
+        Ok(tabs) => tabs.listeners.snapshot(),
         Err(_) => return,
     };
     if listeners.is_empty() {
         return;
     }
-    let request = Object::new();
-    set(&request, "database", &JsValue::from_str(database));
-    set(&request, "prefix", &JsValue::from_str(prefix));
-    set(&request, "sessionStorage", &JsValue::from_str(mode.id()));
+    let request = js::object(&[("database", database), ("prefix", prefix), ("sessionStorage", mode.id())]);
     set(&request, "fromOtherTab", &JsValue::from_bool(from_other_tab));
-    let request = Object::freeze(&request);
-    for f in listeners {
-        let _ = f.unchecked_ref::<Callback>().call1(&JsValue::NULL, &request);
-    }
+    call_all(listeners, &Object::freeze(&request));
 }
 
 /// Calls `callback` whenever a cleanup is about to run, in this tab or from
@@ -159,14 +152,14 @@ pub fn on_cleanup_request(
     let mut id = 0;
     if callback.is_function() {
         if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
-            tabs.next_listener += 1;
-            id = tabs.next_listener;
-            tabs.listeners.push((id, callback));
+            id = tabs.listeners.add(callback);
         }
     }
-    Closure::once_into_js(move || {
-        if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
-            tabs.listeners.retain(|(i, _)| *i != id);
-        }
-    })
+    handler(Kind::UnsubscribeCleanup, id)
+}
+
+pub(crate) fn unsubscribe(id: u32) {
+    if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
+        tabs.listeners.remove(id);
+    }
 }

@@ -1,6 +1,7 @@
 // Type-checks the published .d.ts as an app sees it (`tsc -p tests/types`).
 // Each @ts-expect-error line must stay an error, or tsc fails.
-import { init, isEnabled, decision, health, clearClientState, verifyClientState, onCleanupRequest } from '../../pkg/index.js';
+import { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest } from '../../pkg/index.js';
+import maestroGate, { healthDocument } from '../../pkg/vite.js';
 import type { CleanupReport, Decision, DecisionSource, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
 
 async function main(): Promise<void> {
@@ -18,7 +19,13 @@ async function main(): Promise<void> {
   const version: string = h.version;
   void [enabled, source, value, status, flag, version];
 
-  await init({ exposeGlobal: false });
+  await init({ exposeGlobal: false, remote: '/maestro-health', pollMs: 5000 });
+  const stop: () => void = onChange((next: Decision) => { const s: DecisionSource = next.source; void s; });
+  stop();
+  const remote: DecisionSource = 'remote';
+  const plugin = maestroGate({ fileName: 'maestro-health', defaultEnabled: true });
+  const text: string = healthDocument({ VITE_MAESTRO_ENABLED: 'false' });
+  void [remote, plugin, text];
 
   const report: CleanupReport = await clearClientState({ database: 'maestro_secrets', prefix: 'maestro:', sessionStorage: 'all', blockedTimeoutMs: 500, allTabs: false, log: 'silent' });
   const outcome: 'deleted' | 'pending' | 'unavailable' | 'error' = report.database.outcome;

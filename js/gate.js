@@ -1,0 +1,136 @@
+// maestro-gate's JavaScript glue, shared by the ES module (pkg/index.js) and
+// the script-tag file (pkg/maestro-gate.js): the build wraps it with `core`
+// (the wasm exports) and `load` (which instantiates the wasm). It keeps every
+// export answering "disabled", never throwing, when the wasm cannot load, and
+// mirrors the decision for a fast isEnabled(). Every decision is Rust's.
+
+let loading; // the promise of loading the wasm: true when loaded, false when it failed
+let started; // the promise of the first init()
+let ready = false; // the wasm is loaded and has not failed
+let on = false; // the decision's `enabled`, mirrored from the Rust core
+let down = 'Disabled: init() has not finished';
+
+const off = () => Object.freeze({ enabled: false, source: 'unavailable', value: null, reason: down });
+
+function fail(prefix, error, options) {
+  let text;
+  try { text = String(error && error.message || error); } catch { text = 'unknown error'; }
+  ready = on = false;
+  down = 'Disabled (fail safe): ' + prefix + ': ' + text;
+  let level;
+  try { level = options && options.log; } catch {}
+  if (level !== 'silent') try { console.warn('[MAESTRO] ' + down); } catch {}
+}
+
+// Calls into the wasm; a trap there (which the core is written never to hit)
+// turns the gate off instead of reaching the app.
+function call(fn, fallback, arg) {
+  if (ready) try { return fn(arg); } catch (e) { fail('the wasm core failed', e); }
+  return fallback(arg);
+}
+
+function loadOnce(options) {
+  return (loading ||= (async () => {
+    try {
+      await load(options && options.wasm);
+      return (ready = true);
+    } catch (e) {
+      fail("maestro-gate's wasm could not be loaded", e, options);
+      return false;
+    }
+  })());
+}
+
+// The decision, once the wasm has loaded (or failed to).
+function start(options, loaded) {
+  if (!loaded) return off();
+  const d = call(core.decide, off, options);
+  on = d.enabled;
+  call(core.onChange, () => {}, (next) => { on = next.enabled; });
+  return d;
+}
+
+function expose(options) {
+  try {
+    if ((options && options.exposeGlobal) !== false && !('maestroGate' in globalThis)) globalThis.maestroGate = api;
+  } catch {}
+}
+
+/**
+ * Loads the wasm, reads the sources, logs the decision once and resolves to it.
+ * Never rejects: if the wasm cannot load, resolves disabled with source "unavailable".
+ * Later calls return the first call's promise.
+ */
+function init(options) {
+  return (started ||= loadOnce(options).then((loaded) => {
+    const d = start(options, loaded);
+    expose(options);
+    return d;
+  }));
+}
+
+/** Whether MAESTRO is enabled. `false` until `init()` has resolved. */
+function isEnabled() {
+  return on;
+}
+
+/** The current decision: `{ enabled, source, value, reason }`. */
+function decision() {
+  return call(core.decision, off);
+}
+
+/** The health document: `{ status, maestro_enabled, source, reason, version }`. */
+function health() {
+  return call(core.health, () => Object.freeze({
+    status: 'disabled', maestro_enabled: false, source: 'unavailable', reason: down, version: '@VERSION@',
+  }));
+}
+
+// Subscribes once the wasm is there; the returned function unsubscribes.
+function subscribe(fn, callback) {
+  let unsubscribe;
+  let cancelled = false;
+  const go = () => { if (!cancelled) unsubscribe = call(fn, () => undefined, callback); };
+  if (ready) go(); else loadOnce().then(go);
+  return () => { cancelled = true; if (unsubscribe) unsubscribe(); };
+}
+
+/** Calls `callback(decision)` when the decision changes (it only ever turns off). Returns an unsubscribe function. */
+function onChange(callback) {
+  return subscribe(core.onChange, callback);
+}
+
+/** Calls `callback` before every cleanup (this tab's or another's). Returns an unsubscribe function. */
+function onCleanupRequest(callback) {
+  return subscribe(core.onCleanupRequest, callback);
+}
+
+// The cleanup exports load the wasm themselves (init() is not required first).
+// Without the wasm they report every part "unavailable" rather than throw.
+function databaseName(options) {
+  try { if (typeof options.database === 'string') return options.database; } catch {}
+  return 'maestro_secrets';
+}
+
+async function callAsync(fn, fallback, options) {
+  if (await loadOnce()) try { return await fn(options); } catch (e) { fail('the wasm core failed', e); }
+  return fallback(options);
+}
+
+/** Deletes MAESTRO's IndexedDB database and its prefixed storage keys, in every open tab. Never rejects. */
+function clearClientState(options) {
+  return callAsync(core.clearClientState, () => {
+    const area = () => ({ outcome: 'unavailable', removed: [], error: down });
+    return { ok: false, database: { name: databaseName(options), outcome: 'unavailable', blocked: false, error: down },
+      localStorage: area(), sessionStorage: area(), otherTabs: 0 };
+  }, options);
+}
+
+/** Reports what MAESTRO client state is left, changing nothing. Never rejects. */
+function verifyClientState(options) {
+  return callAsync(core.verifyClientState, () => ({
+    database: { name: databaseName(options), exists: null }, localStorageKeys: [], sessionStorageKeys: [], clean: null,
+  }), options);
+}
+
+const api = Object.freeze({ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest });

@@ -1,0 +1,102 @@
+//! The remote kill: what a health document says, and when to ask again.
+//!
+//! Pure Rust; `web::remote` does the fetching and the timers.
+
+use crate::flag::{parse, Raw, Setting};
+
+/// The default poll interval (ms) when `init({ remote })` gives no `pollMs`.
+pub const DEFAULT_POLL_MS: f64 = 60_000.0;
+/// The shortest poll interval accepted (ms): a remote is a server, not a loop.
+pub const MIN_POLL_MS: f64 = 100.0;
+/// The longest a single fetch may take (ms) before it counts as failed.
+pub const MAX_FETCH_MS: f64 = 10_000.0;
+/// After failures, the interval doubles up to this many times `pollMs`.
+pub const MAX_BACKOFF_FACTOR: f64 = 8.0;
+
+/// What one health document says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Says {
+    /// `maestro_enabled` is off: kill.
+    Off,
+    /// `maestro_enabled` is on: nothing changes (a later "on" never re-enables).
+    On,
+    /// Missing or not a flag value: nothing changes; counts as a failure.
+    Garbage,
+}
+
+/// Reads the `maestro_enabled` field of a parsed health document.
+pub fn says(maestro_enabled: Raw<'_>) -> Says {
+    match parse(maestro_enabled) {
+        Setting::Off => Says::Off,
+        Setting::On => Says::On,
+        Setting::Unset | Setting::Invalid => Says::Garbage,
+    }
+}
+
+/// The poll interval for the `pollMs` option (`None` or not a number: the default).
+pub fn interval(poll_ms: Option<f64>) -> f64 {
+    match poll_ms {
+        Some(ms) if ms.is_finite() && ms >= MIN_POLL_MS => ms,
+        Some(ms) if ms.is_finite() && ms > 0.0 => MIN_POLL_MS,
+        _ => DEFAULT_POLL_MS,
+    }
+}
+
+/// How long one fetch may take.
+pub fn fetch_timeout(interval: f64) -> f64 {
+    if interval < MAX_FETCH_MS {
+        interval
+    } else {
+        MAX_FETCH_MS
+    }
+}
+
+/// The next delay after a failure: double, capped at `MAX_BACKOFF_FACTOR` × interval.
+pub fn backoff(delay: f64, interval: f64) -> f64 {
+    let cap = interval * MAX_BACKOFF_FACTOR;
+    if delay * 2.0 < cap {
+        delay * 2.0
+    } else {
+        cap
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn documents() {
+        assert_eq!(says(Raw::Bool(false)), Says::Off);
+        assert_eq!(says(Raw::Str("false")), Says::Off);
+        assert_eq!(says(Raw::Bool(true)), Says::On);
+        assert_eq!(says(Raw::Unset), Says::Garbage);
+        assert_eq!(says(Raw::Str("maybe")), Says::Garbage);
+        assert_eq!(says(Raw::Other), Says::Garbage);
+    }
+
+    #[test]
+    fn intervals() {
+        assert_eq!(interval(None), DEFAULT_POLL_MS);
+        assert_eq!(interval(Some(f64::NAN)), DEFAULT_POLL_MS);
+        assert_eq!(interval(Some(-5.0)), DEFAULT_POLL_MS);
+        assert_eq!(interval(Some(0.0)), DEFAULT_POLL_MS);
+        assert_eq!(interval(Some(5.0)), MIN_POLL_MS);
+        assert_eq!(interval(Some(2500.0)), 2500.0);
+        assert_eq!(fetch_timeout(2500.0), 2500.0);
+        assert_eq!(fetch_timeout(60_000.0), MAX_FETCH_MS);
+        assert_eq!(backoff(1000.0, 1000.0), 2000.0);
+        assert_eq!(backoff(4000.0, 1000.0), 8000.0);
+        assert_eq!(backoff(8000.0, 1000.0), 8000.0);
+    }
+
+    proptest! {
+        #[test]
+        fn backoff_grows_and_is_bounded(delay in 100.0f64..1e7, iv in 100.0f64..1e6) {
+            let d = backoff(delay.min(iv * MAX_BACKOFF_FACTOR), iv);
+            prop_assert!(d <= iv * MAX_BACKOFF_FACTOR);
+            prop_assert!(d >= delay.min(iv * MAX_BACKOFF_FACTOR));
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! One JavaScript function for every event the gate waits for.
+//!
+//! Each handler the gate hands to JavaScript (an IndexedDB request's
+//! `onsuccess`, a timer, a `fetch` continuation, the `MAESTRO_ENABLED`
+//! accessor, the BroadcastChannel's `onmessage`) is the same Rust function
+//! bound to a number that says what happened and to which operation. The
+//! state machines behind them live in the modules this dispatches to.
+
+use core::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::js::{self, Callback};
+use super::{cleanup, remote, tabs, Slot};
+
+/// What an event is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    GlobalGet = 0,
+    GlobalSet,
+    Channel,
+    DeleteSuccess,
+    DeleteError,
+    DeleteBlocked,
+    DeleteTimeout,
+    TabsDone,
+    ListOk,
+    ListFailed,
+    ProbeSuccess,
+    ProbeError,
+    ProbeUpgrade,
+    PollTimer,
+    FetchResponse,
+    FetchFailed,
+    FetchBody,
+    FetchTimeout,
+    UnsubscribeChange,
+    UnsubscribeCleanup,
+}
+
+const KINDS: [Kind; 20] = [
+    Kind::GlobalGet,
+    Kind::GlobalSet,
+    Kind::Channel,
+    Kind::DeleteSuccess,
+    Kind::DeleteError,
+    Kind::DeleteBlocked,
+    Kind::DeleteTimeout,
+    Kind::TabsDone,
+    Kind::ListOk,
+    Kind::ListFailed,
+    Kind::ProbeSuccess,
+    Kind::ProbeError,
+    Kind::ProbeUpgrade,
+    Kind::PollTimer,
+    Kind::FetchResponse,
+    Kind::FetchFailed,
+    Kind::FetchBody,
+    Kind::FetchTimeout,
+    Kind::UnsubscribeChange,
+    Kind::UnsubscribeCleanup,
+];
+
+const BITS: u32 = 5;
+
+static DISPATCH: Slot<Option<JsValue>> = Slot(RefCell::new(None));
+
+/// A JavaScript function that, called with `event`, runs `dispatch(kind, id, event)`.
+pub fn handler(kind: Kind, id: u32) -> JsValue {
+    let f = {
+        let Ok(mut slot) = DISPATCH.0.try_borrow_mut() else { return JsValue::UNDEFINED };
+        slot.get_or_insert_with(|| Closure::<dyn Fn(f64, JsValue) -> JsValue>::new(dispatch).into_js_value()).clone()
+    };
+    f.unchecked_ref::<Callback>().bind1(&JsValue::NULL, ((id << BITS) | kind as u32) as f64)
+}
+
+/// Runs `dispatch(kind, id, undefined)` after `ms`; returns the timer id.
+pub fn after(ms: f64, kind: Kind, id: u32) -> JsValue {
+    js::set_timeout(&handler(kind, id), ms).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn dispatch(tag: f64, event: JsValue) -> JsValue {
+    let tag = tag as u32;
+    let Some(&kind) = KINDS.get((tag & ((1 << BITS) - 1)) as usize) else { return JsValue::UNDEFINED };
+    let id = tag >> BITS;
+    match kind {
+        Kind::GlobalGet => return super::runtime_value(),
+        Kind::GlobalSet => super::runtime_assigned(event),
+        Kind::Channel => tabs::receive(&js::field(&event, "data")),
+        Kind::DeleteSuccess | Kind::DeleteError | Kind::DeleteBlocked | Kind::DeleteTimeout | Kind::TabsDone => {
+            cleanup::on_delete(kind, id, &event)
+        }
+        Kind::ListOk | Kind::ListFailed | Kind::ProbeSuccess | Kind::ProbeError | Kind::ProbeUpgrade => {
+            cleanup::on_verify(kind, id, &event)
+        }
+        Kind::PollTimer | Kind::FetchResponse | Kind::FetchFailed | Kind::FetchBody | Kind::FetchTimeout => {
+            remote::on_event(kind, id, &event)
+        }
+        Kind::UnsubscribeChange => super::unsubscribe(id),
+        Kind::UnsubscribeCleanup => tabs::unsubscribe(id),
+    }
+    JsValue::UNDEFINED
+}

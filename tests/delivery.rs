@@ -1,0 +1,252 @@
+//! Delivery in a real browser (headless Chromium and Firefox): the live kill
+//! through `window.MAESTRO_ENABLED`, latching, `onChange`, the remote health
+//! document (served as static files by the test runner), and the script-tag
+//! build with its synchronous decision. Each case runs in a fresh iframe.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/harness.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = inFrame)]
+    fn in_frame(setup: &str, body: &str, head: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = scriptTagFrame)]
+    fn script_tag_frame(before: &str, attrs: &str, body: &str) -> js_sys::Promise;
+}
+
+fn path(v: &JsValue, dotted: &str) -> JsValue {
+    dotted.split('.').fold(v.clone(), |acc, k| Reflect::get(&acc, &k.into()).unwrap_or(JsValue::UNDEFINED))
+}
+
+fn show(v: &JsValue) -> String {
+    JSON::stringify(v).map(String::from).unwrap_or_default()
+}
+
+fn text(v: &JsValue, dotted: &str) -> String {
+    path(v, dotted).as_string().unwrap_or_else(|| panic!("{dotted} is not a string in {}", show(v)))
+}
+
+fn flag(v: &JsValue, dotted: &str) -> bool {
+    path(v, dotted).as_bool().unwrap_or_else(|| panic!("{dotted} is not a boolean in {}", show(v)))
+}
+
+fn logs(v: &JsValue) -> Vec<String> {
+    Array::from(&path(v, "logs"))
+        .iter()
+        .map(|l| [text(&l, "level"), ": ".into(), text(&l, "text")].concat())
+        .collect()
+}
+
+async fn frame(setup: &str, body: &str) -> JsValue {
+    JsFuture::from(in_frame(setup, body, "")).await.expect("frame ran")
+}
+
+async fn script(before: &str, attrs: &str, body: &str) -> JsValue {
+    JsFuture::from(script_tag_frame(before, attrs, body)).await.expect("frame ran")
+}
+
+/// Polls `cond` (a JS expression) every 20 ms for at most `ms`, inside the realm.
+const UNTIL: &str = "const until = async (cond, ms = 5000) => { const end = Date.now() + ms;
+  while (Date.now() < end) { if (cond()) return true; await new Promise((r) => setTimeout(r, 20)); } return false; };";
+
+// ---------- live kill, latching, onChange ----------
+
+#[wasm_bindgen_test]
+async fn a_later_window_assignment_kills_at_once_and_latches() {
+    let r = frame(
+        "",
+        "const changes = [];
+         await gate.init({ env: { VITE_MAESTRO_ENABLED: 'true' } });
+         gate.onChange((d) => changes.push(d));
+         const before = gate.isEnabled();
+         window.MAESTRO_ENABLED = false;
+         const after = { on: gate.isEnabled(), d: gate.decision(), h: gate.health(), read: window.MAESTRO_ENABLED };
+         window.MAESTRO_ENABLED = true;
+         const later = { on: gate.isEnabled(), d: gate.decision(), read: window.MAESTRO_ENABLED };
+         return { before, after, later, changes };",
+    )
+    .await;
+    assert!(flag(&r, "result.before"));
+    assert!(!flag(&r, "result.after.on"), "off at once, no reload: {}", show(&r));
+    assert_eq!(text(&r, "result.after.d.reason"), "Disabled by window.MAESTRO_ENABLED=false");
+    assert_eq!(text(&r, "result.after.h.status"), "disabled");
+    assert_eq!(path(&r, "result.after.read").as_bool(), Some(false), "the app still reads what it set");
+    assert!(!flag(&r, "result.later.on"), "a later on does not re-enable (latched)");
+    assert_eq!(text(&r, "result.later.d.source"), "window.MAESTRO_ENABLED");
+    assert_eq!(path(&r, "result.later.read").as_bool(), Some(true));
+    assert_eq!(Array::from(&path(&r, "result.changes")).length(), 1, "onChange fired once");
+    assert!(!flag(&r, "result.changes.0.enabled"));
+    assert_eq!(
+        logs(&r),
+        [
+            "info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true",
+            "info: [MAESTRO] Disabled by window.MAESTRO_ENABLED=false",
+            "info: [MAESTRO] Ignoring window.MAESTRO_ENABLED=true: the gate stays disabled until the page reloads",
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_invalid_later_value_fails_safe_and_on_change_unsubscribes() {
+    let r = frame(
+        "",
+        "let calls = 0;
+         await gate.init({ log: 'silent' });
+         const stop = gate.onChange(() => calls++);
+         stop();
+         window.MAESTRO_ENABLED = 'nope';
+         return { on: gate.isEnabled(), d: gate.decision(), calls };",
+    )
+    .await;
+    assert!(!flag(&r, "result.on"));
+    assert!(text(&r, "result.d.reason").contains("invalid window.MAESTRO_ENABLED=\"nope\""));
+    assert_eq!(path(&r, "result.calls").as_f64(), Some(0.0), "unsubscribed");
+    assert!(logs(&r).is_empty(), "log: silent applies to later lines too");
+}
+
+#[wasm_bindgen_test]
+async fn a_var_declared_flag_is_read_and_left_alone() {
+    // `var` makes a non-configurable global: the gate reads it and does not replace it.
+    let r = frame(
+        "var MAESTRO_ENABLED = 'no';",
+        "const d = await gate.init({ log: 'silent' });
+         const desc = Object.getOwnPropertyDescriptor(window, 'MAESTRO_ENABLED');
+         return { d, configurable: desc.configurable, value: desc.value };",
+    )
+    .await;
+    assert_eq!(text(&r, "result.d.reason"), "Disabled by window.MAESTRO_ENABLED=no");
+    assert!(!flag(&r, "result.configurable"));
+    assert_eq!(text(&r, "result.value"), "no");
+}
+
+// ---------- the remote health document ----------
+
+#[wasm_bindgen_test]
+async fn a_remote_that_says_off_kills_live() {
+    let r = frame(
+        "",
+        &[
+            UNTIL,
+            "const changes = [];
+             await gate.init({ remote: '/tests/fixtures/health-off.json', pollMs: 100 });
+             gate.onChange((d) => changes.push(d.source));
+             const first = gate.isEnabled();
+             const turned = await until(() => !gate.isEnabled());
+             return { first, turned, d: gate.decision(), changes };",
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(flag(&r, "result.turned"), "{}", show(&r));
+    assert_eq!(text(&r, "result.d.source"), "remote");
+    assert_eq!(text(&r, "result.d.reason"), "Disabled by remote /tests/fixtures/health-off.json: maestro_enabled=false");
+    assert_eq!(text(&r, "result.changes.0"), "remote");
+    assert!(logs(&r).contains(&"info: [MAESTRO] Disabled by remote /tests/fixtures/health-off.json: maestro_enabled=false".to_string()));
+}
+
+#[wasm_bindgen_test]
+async fn a_remote_that_says_on_a_404_or_garbage_changes_nothing_and_warns_once() {
+    for (url, warns) in [
+        ("/tests/fixtures/health-on.json", 0),
+        ("/tests/fixtures/no-such-health.json", 1),
+        ("/tests/fixtures/health-garbage.json", 1),
+    ] {
+        let r = frame(
+            "",
+            &[
+                UNTIL,
+                "await gate.init({ remote: '",
+                url,
+                "', pollMs: 100, log: 'warn' });
+                 // Several polls, with backoff: wait for them, then look.
+                 await new Promise((r) => setTimeout(r, 900));
+                 return { on: gate.isEnabled(), d: gate.decision() };",
+            ]
+            .concat(),
+        )
+        .await;
+        assert!(flag(&r, "result.on"), "{url}: {}", show(&r));
+        let lines = logs(&r);
+        assert_eq!(lines.len(), warns, "{url}: logged once, not per poll: {lines:?}");
+        if warns == 1 {
+            assert!(lines[0].starts_with(&["warn: [MAESTRO] Remote ", url, " failed ("].concat()), "{lines:?}");
+        }
+    }
+}
+
+// ---------- the script tag ----------
+
+#[wasm_bindgen_test]
+async fn script_tag_decides_before_the_next_script() {
+    let never = script("", "", "return { on: maestroGate.isEnabled(), d: maestroGate.decision() };").await;
+    assert!(flag(&never, "result.on"), "{}", show(&never));
+    assert_eq!(text(&never, "result.d.source"), "default");
+    assert_eq!(logs(&never), ["info: [MAESTRO] Enabled (default)"]);
+
+    let before = script("window.MAESTRO_ENABLED = false;", "", "return { on: maestroGate.isEnabled(), h: maestroGate.health() };").await;
+    assert!(!flag(&before, "result.on"));
+    assert_eq!(text(&before, "result.h.status"), "disabled");
+    assert_eq!(logs(&before), ["info: [MAESTRO] Disabled by window.MAESTRO_ENABLED=false"]);
+
+    let after = script(
+        "",
+        "",
+        "const first = maestroGate.isEnabled();
+         window.MAESTRO_ENABLED = false;
+         return { first, on: maestroGate.isEnabled(), d: maestroGate.decision() };",
+    )
+    .await;
+    assert!(flag(&after, "result.first"));
+    assert!(!flag(&after, "result.on"), "set after the tag: off at once");
+    assert_eq!(text(&after, "result.d.reason"), "Disabled by window.MAESTRO_ENABLED=false");
+
+    let default_off = script("", "data-default-enabled=\"false\"", "return maestroGate.decision();").await;
+    assert!(!flag(&default_off, "result.enabled"));
+    assert_eq!(text(&default_off, "result.reason"), "Disabled (default)");
+}
+
+#[wasm_bindgen_test]
+async fn script_tag_global_has_the_api_and_cleans_up() {
+    let r = script(
+        "",
+        "",
+        "localStorage.setItem('maestro:st', '1'); localStorage.setItem('keep:st', '1');
+         const report = await maestroGate.clearClientState({ database: 'script-tag-db', allTabs: false, log: 'silent' });
+         const verify = await maestroGate.verifyClientState({ database: 'script-tag-db' });
+         const keep = localStorage.getItem('keep:st');
+         localStorage.removeItem('keep:st');
+         return { keys: Object.keys(maestroGate).sort(), report, verify, keep };",
+    )
+    .await;
+    let keys: Vec<String> = Array::from(&path(&r, "result.keys")).iter().map(|k| k.as_string().unwrap()).collect();
+    for k in ["clearClientState", "decision", "health", "isEnabled", "onChange", "verifyClientState"] {
+        assert!(keys.contains(&k.to_string()), "{k} missing from {keys:?}");
+    }
+    assert!(flag(&r, "result.report.ok"), "{}", show(&r));
+    assert_eq!(text(&r, "result.report.localStorage.removed.0"), "maestro:st");
+    assert!(flag(&r, "result.verify.clean"));
+    assert_eq!(text(&r, "result.keep"), "1");
+}
+
+#[wasm_bindgen_test]
+async fn script_tag_under_a_csp_without_wasm_unsafe_eval_is_disabled_not_broken() {
+    let r: JsValue = JsFuture::from(in_frame(
+        "",
+        "const s = document.createElement('script');
+         s.src = ORIGIN + '/pkg/maestro-gate.js';
+         await new Promise((resolve, reject) => { s.onload = resolve; s.onerror = reject; document.head.append(s); });
+         return { on: maestroGate.isEnabled(), d: maestroGate.decision(), h: maestroGate.health() };",
+        r#"<meta http-equiv="Content-Security-Policy" content="script-src __ORIGIN__ 'unsafe-inline'">"#,
+    ))
+    .await
+    .expect("frame ran");
+    assert!(!flag(&r, "result.on"));
+    assert_eq!(text(&r, "result.d.source"), "unavailable");
+    assert_eq!(text(&r, "result.h.status"), "disabled");
+    assert!(text(&r, "result.d.reason").contains("could not be compiled"), "{}", show(&r));
+}

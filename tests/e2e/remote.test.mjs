@@ -1,0 +1,125 @@
+// The remote kill in the system Chromium: a health document that turns off
+// reaches every open tab (one tab's fetch is shared over BroadcastChannel),
+// latching holds until reload, and a broken remote changes nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, pageWithConsole, ROOT } from './helpers.mjs';
+
+let browser, server;
+let health = { status: 'enabled', maestro_enabled: true };
+let mode = 'json'; // json | 500 | slow | garbage
+const hits = [];
+
+before(async () => {
+  browser = await launch();
+  server = await serve(ROOT, {
+    '/maestro-health': (req, res) => {
+      hits.push(new URL(req.headers.referer || 'http://x/').search);
+      if (mode === '500') return res.writeHead(500).end('oops');
+      if (mode === 'garbage') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status": "disab');
+      if (mode === 'slow') return setTimeout(() => res.writeHead(200).end(JSON.stringify({ maestro_enabled: false })), 3000);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(health));
+    },
+  });
+});
+after(async () => { await browser?.close(); await server?.close(); });
+
+async function open(context, query) {
+  const { page, lines } = await pageWithConsole(context);
+  await page.goto(`${server.url}/tests/e2e/pages/remote.html?${query}`);
+  await page.waitForFunction(() => window.ready === true);
+  return { page, lines };
+}
+
+const enabled = (page) => page.evaluate(() => window.gate.isEnabled());
+
+test('a kill in the health document reaches a second tab through the first tab\'s poll', async () => {
+  health = { status: 'enabled', maestro_enabled: true };
+  mode = 'json';
+  const context = await browser.newContext();
+  try {
+    const a = await open(context, 'poll=200&tab=a');
+    // Tab B polls once at load, then only every 10 minutes: it can only learn from tab A.
+    const b = await open(context, 'poll=600000&tab=b');
+    assert.equal(await enabled(a.page), true);
+    assert.equal(await enabled(b.page), true);
+    await b.page.waitForTimeout(300); // let B's load-time poll finish
+    const bHitsBefore = hits.filter((q) => q.includes('tab=b')).length;
+
+    health = { status: 'disabled', maestro_enabled: false };
+    await a.page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
+    await b.page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
+
+    const bDecision = await b.page.evaluate(() => window.gate.decision());
+    assert.equal(bDecision.source, 'remote');
+    assert.equal(await b.page.evaluate(() => window.changes.length), 1);
+    assert.equal(hits.filter((q) => q.includes('tab=b')).length, bHitsBefore, 'tab B made no request of its own');
+    assert.ok(b.lines.some((l) => l === 'info: [MAESTRO] Disabled by remote /maestro-health: maestro_enabled=false'), b.lines.join('\n'));
+  } finally {
+    await context.close();
+  }
+});
+
+test('latching: off, then on again, stays off until reload', async () => {
+  health = { status: 'enabled', maestro_enabled: true };
+  mode = 'json';
+  const context = await browser.newContext();
+  try {
+    const { page } = await open(context, 'poll=100&tab=latch');
+    health = { status: 'disabled', maestro_enabled: false };
+    await page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
+    health = { status: 'enabled', maestro_enabled: true };
+    await page.evaluate(() => { window.MAESTRO_ENABLED = true; });
+    await page.waitForTimeout(500); // several polls' worth
+    assert.equal(await enabled(page), false, 'still off: the gate latches');
+    assert.equal(await page.evaluate(() => window.changes.length), 1);
+
+    await page.reload();
+    await page.waitForFunction(() => window.ready === true);
+    assert.equal(await enabled(page), true, 'a reload applies the new "on"');
+  } finally {
+    await context.close();
+  }
+});
+
+for (const [name, m] of [['a 500', '500'], ['a timeout', 'slow'], ['garbage JSON', 'garbage']]) {
+  test(`${name} from the remote changes nothing and throws nothing`, async () => {
+    mode = m;
+    const context = await browser.newContext();
+    try {
+      const { page, lines } = await open(context, `poll=300&tab=${m}`);
+      await page.waitForTimeout(1500);
+      assert.equal(await enabled(page), true);
+      assert.deepEqual(lines.filter((l) => l.startsWith('pageerror')), []);
+      const warnings = lines.filter((l) => l.startsWith('warning: [MAESTRO] Remote /maestro-health failed'));
+      assert.equal(warnings.length, 1, lines.join('\n'));
+    } finally {
+      await context.close();
+      mode = 'json';
+    }
+  });
+}
+
+test('the script-tag file works from any CDN path, with no second request', async () => {
+  const requests = [];
+  const cdn = await serve(ROOT, {
+    '/cdn/npm/maestro-gate@0.1.0/dist/maestro-gate.js': async (req, res) => {
+      const { readFile } = await import('node:fs/promises');
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(`${ROOT}/pkg/maestro-gate.js`));
+    },
+  });
+  const context = await browser.newContext();
+  try {
+    const { page, lines } = await pageWithConsole(context);
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    await page.goto(`${cdn.url}/tests/e2e/pages/cdn.html`);
+    const first = await page.evaluate(() => window.first);
+    assert.equal(first.on, true);
+    assert.equal(first.d.source, 'default');
+    assert.deepEqual(requests.filter((p) => !p.endsWith('.html')), ['/cdn/npm/maestro-gate@0.1.0/dist/maestro-gate.js']);
+    assert.deepEqual(lines, ['info: [MAESTRO] Enabled (default)']);
+  } finally {
+    await context.close();
+    await cdn.close();
+  }
+});

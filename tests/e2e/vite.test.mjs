@@ -1,0 +1,185 @@
+// The demo app (www/) as a real Vite app in the system Chromium: production
+// builds with VITE_MAESTRO_ENABLED false / true / unset (`make demo`), the
+// emitted `maestro-health`, MAESTRO's lazy chunk, the rollback console, and
+// `vite dev` with the package installed the way users get it (npm pack).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, cp, mkdir, readFile, writeFile, symlink } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, launch, pageWithConsole, viteBuild, ROOT } from './helpers.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function visit(url) {
+  const context = await browser.newContext();
+  const { page, lines } = await pageWithConsole(context);
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await page.goto(url);
+  await page.waitForSelector('#status:not(.pending)');
+  await page.waitForLoadState('networkidle');
+  const view = {
+    badge: (await page.textContent('#badge')).trim(),
+    reason: (await page.textContent('#reason')).trim(),
+    health: JSON.parse(await page.textContent('#health')),
+    maestroShown: await page.isVisible('#maestro-blocked'),
+    lines: lines.filter((l) => l.includes('[MAESTRO]')),
+    errors: lines.filter((l) => l.startsWith('error') || l.startsWith('pageerror')),
+    chunkRequests: requests.filter((p) => /\/maestro-subsystem[^/]*\.js$/.test(p)),
+  };
+  return { context, page, view };
+}
+
+async function built(env) {
+  const dir = await viteBuild(env);
+  const server = await serve(dir);
+  const { context, page, view } = await visit(server.url + '/');
+  const file = await readFile(join(dir, 'maestro-health'), 'utf8');
+  return { dir, server, context, page, view, file };
+}
+
+test('vite build with VITE_MAESTRO_ENABLED=false: the console line, health(), maestro-health, and no MAESTRO chunk', async () => {
+  const b = await built({ VITE_MAESTRO_ENABLED: 'false' });
+  try {
+    assert.equal(b.view.badge, 'DISABLED');
+    assert.deepEqual(b.view.lines, ['info: [MAESTRO] Disabled by VITE_MAESTRO_ENABLED=false']);
+    assert.equal(b.view.health.status, 'disabled');
+    assert.equal(b.view.health.maestro_enabled, false);
+    const doc = JSON.parse(b.file);
+    assert.deepEqual([doc.status, doc.maestro_enabled, doc.source], ['disabled', false, 'VITE_MAESTRO_ENABLED']);
+    assert.ok(b.file.includes('"status": "disabled",\n  "maestro_enabled": false'), b.file);
+    assert.deepEqual(b.view.chunkRequests, [], 'the MAESTRO chunk was never fetched');
+    assert.equal(b.view.maestroShown, false);
+    assert.deepEqual(b.view.errors, []);
+  } finally {
+    await b.context.close();
+    await b.server.close();
+  }
+});
+
+test('vite build with VITE_MAESTRO_ENABLED=true: MAESTRO\'s chunk loads and blocks execution', async () => {
+  const b = await built({ VITE_MAESTRO_ENABLED: 'true' });
+  try {
+    assert.equal(b.view.badge, 'ENABLED');
+    assert.deepEqual(b.view.lines, ['info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true']);
+    assert.equal(b.view.chunkRequests.length, 1);
+    assert.equal(b.view.maestroShown, true);
+    assert.equal(JSON.parse(b.file).maestro_enabled, true);
+
+    // A live kill from the console unmounts MAESTRO without a reload.
+    await b.page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+    await b.page.waitForSelector('#status.off');
+    assert.equal(await b.page.isVisible('#maestro-blocked'), false);
+    assert.equal((await b.page.textContent('#reason')).trim(), 'Disabled by window.MAESTRO_ENABLED=false');
+  } finally {
+    await b.context.close();
+    await b.server.close();
+  }
+});
+
+test('vite build with nothing set: on by default; the rollback console seeds, clears and verifies', async () => {
+  const b = await built({});
+  try {
+    assert.equal(b.view.badge, 'ENABLED');
+    assert.equal(b.view.reason, 'Enabled (default)');
+    await b.page.click('#seed');
+    await b.page.waitForFunction(() => document.getElementById('report').textContent.includes('"exists": true'));
+    await b.page.click('#clear');
+    await b.page.waitForFunction(() => document.getElementById('report').textContent.includes('"ok"'));
+    const report = JSON.parse(await b.page.textContent('#report'));
+    assert.equal(report.ok, true, JSON.stringify(report));
+    assert.equal(report.database.outcome, 'deleted');
+    assert.deepEqual(report.localStorage.removed.sort(), ['maestro:receipts', 'maestro:session', 'maestro:sync-cursor']);
+    assert.deepEqual(report.sessionStorage.removed, ['maestro:man-mode']);
+    await b.page.click('#verify');
+    await b.page.waitForFunction(() => document.getElementById('report').textContent.includes('"clean"'));
+    assert.equal(JSON.parse(await b.page.textContent('#report')).clean, true);
+    assert.equal(await b.page.evaluate(() => localStorage.getItem('app:theme')), 'dark');
+    assert.equal(await b.page.evaluate(() => sessionStorage.getItem('app:draft')), 'keep me');
+  } finally {
+    await b.context.close();
+    await b.server.close();
+  }
+});
+
+// ---------- vite dev, with the package as npm installs it ----------
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+async function appWithInstalledPackage() {
+  const dir = await mkdtemp(join(tmpdir(), 'maestro-app-'));
+  for (const f of ['index.html', 'main.js', 'style.css', 'maestro-subsystem.js', 'vite.config.js']) {
+    await cp(join(ROOT, 'www', f), join(dir, f));
+  }
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  await mkdir(join(dir, 'node_modules'));
+  await symlink(join(ROOT, 'www', 'node_modules', 'vite'), join(dir, 'node_modules', 'vite'));
+  const pack = spawnSync('npm', ['pack', join(ROOT, 'pkg'), '--pack-destination', dir, '--silent'], { encoding: 'utf8' });
+  assert.equal(pack.status, 0, pack.stderr);
+  const tarball = join(dir, pack.stdout.trim().split('\n').pop());
+  await mkdir(join(dir, 'node_modules', 'maestro-gate'));
+  const untar = spawnSync('tar', ['-xzf', tarball, '-C', join(dir, 'node_modules', 'maestro-gate'), '--strip-components=1']);
+  assert.equal(untar.status, 0);
+  return dir;
+}
+
+async function viteDev(dir, env) {
+  const port = await freePort();
+  const clean = { ...process.env };
+  delete clean.VITE_MAESTRO_ENABLED;
+  const child = spawn(join(dir, 'node_modules', '.bin', 'vite') , ['--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: dir, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(url + '/maestro-health')).ok) break; } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, stop: () => { child.kill(); return new Promise((r) => child.once('exit', r)); }, output: () => out };
+}
+
+test('vite dev: VITE_MAESTRO_ENABLED from .env, and the shell over .env; maestro-health served', async () => {
+  const dir = await appWithInstalledPackage();
+  await mkdir(join(dir, 'node_modules', '.bin'));
+  await symlink(join(ROOT, 'www', 'node_modules', 'vite', 'bin', 'vite.js'), join(dir, 'node_modules', '.bin', 'vite'));
+  await writeFile(join(dir, '.env'), 'VITE_MAESTRO_ENABLED=false\n');
+
+  let dev = await viteDev(dir, {});
+  try {
+    const res = await fetch(dev.url + '/maestro-health');
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    assert.equal((await res.json()).maestro_enabled, false);
+    const { context, view } = await visit(dev.url + '/');
+    await context.close();
+    assert.equal(view.badge, 'DISABLED', dev.output());
+    assert.deepEqual(view.lines, ['info: [MAESTRO] Disabled by VITE_MAESTRO_ENABLED=false']);
+    assert.deepEqual(view.chunkRequests, []);
+  } finally {
+    await dev.stop();
+  }
+
+  dev = await viteDev(dir, { VITE_MAESTRO_ENABLED: 'true' });
+  try {
+    const { context, view } = await visit(dev.url + '/');
+    await context.close();
+    assert.equal(view.badge, 'ENABLED', dev.output());
+    assert.deepEqual(view.lines, ['info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true']);
+    assert.equal(view.chunkRequests.length, 1);
+    assert.equal((await (await fetch(dev.url + '/maestro-health')).json()).maestro_enabled, true);
+  } finally {
+    await dev.stop();
+  }
+});
