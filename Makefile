@@ -9,7 +9,7 @@ export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 CARGO_WASM := cargo test --target wasm32-unknown-unknown --test web --test cleanup --test delivery
 
-.PHONY: tools test-tools pkg demo demo-build test test-native test-chromium test-firefox test-e2e
+.PHONY: tools test-tools pkg demo demo-build test test-native test-chromium test-firefox test-e2e bench
 
 tools:
 	@bash scripts/tools.sh build
@@ -46,3 +46,9 @@ test-firefox:
 test-e2e: www/node_modules/.package-lock.json
 	tsc -p tests/types
 	node --test --test-concurrency=1 tests/e2e/
+
+# The benchmark against the flag-SDK field (not part of `make test`): prints a
+# table and writes BENCHMARKS.md.
+bench: test-tools pkg
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	node bench/run.mjs

@@ -34,5 +34,5 @@ if [ "$mode" = test ] && ! command -v geckodriver >/dev/null; then
   cargo install -q geckodriver
 fi
 
-# The npm tools: wasm-opt (binaryen), and Playwright and TypeScript for the tests.
+# The npm tools: wasm-opt (binaryen) and esbuild for the build, Playwright and TypeScript for the tests.
 [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error

@@ -82,14 +82,15 @@ pub fn parse(raw: Raw<'_>) -> Setting {
 }
 
 fn parse_str(s: &str) -> Setting {
-    let s = s.trim();
-    if s.is_empty() {
+    // ASCII whitespace only: any other character makes the value invalid
+    // (which fails safe), and this keeps Unicode tables out of the wasm.
+    let bytes = s.as_bytes().trim_ascii();
+    if bytes.is_empty() {
         return Setting::Unset;
     }
     // The longest accepted word is 5 bytes; anything longer is invalid, and
     // this keeps the lowercase copy on the stack.
     let mut buf = [0u8; 5];
-    let bytes = s.as_bytes();
     if bytes.len() > buf.len() {
         return Setting::Invalid;
     }
@@ -328,10 +329,10 @@ mod tests {
         for off in ["false", "0", "no", "off", "FALSE", " No ", "\nOFF\t", "fAlSe"] {
             assert_eq!(parse(Raw::Str(off)), Setting::Off, "{off:?}");
         }
-        for unset in ["", " ", "\t\n "] {
+        for unset in ["", " ", "\t\n \r"] {
             assert_eq!(parse(Raw::Str(unset)), Setting::Unset, "{unset:?}");
         }
-        for bad in ["flase", "2", "truee", "enabled", "yes!", "o n", "disabled", "null", "1.0"] {
+        for bad in ["flase", "2", "truee", "enabled", "yes!", "o n", "disabled", "null", "1.0", "\u{a0}true"] {
             assert_eq!(parse(Raw::Str(bad)), Setting::Invalid, "{bad:?}");
         }
         assert_eq!(parse(Raw::Bool(true)), Setting::On);
