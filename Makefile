@@ -9,7 +9,7 @@ export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 CARGO_WASM := cargo test --target wasm32-unknown-unknown --test web --test cleanup --test delivery
 
-.PHONY: tools test-tools pkg demo demo-build test test-native test-chromium test-firefox test-e2e bench
+.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e bench
 
 tools:
 	@bash scripts/tools.sh build
@@ -32,7 +32,12 @@ demo: demo-build
 	cd www && npx vite preview --host 127.0.0.1 --port 8080 --strictPort
 
 test: test-tools pkg
-	$(MAKE) --no-print-directory test-native test-chromium test-firefox test-e2e
+	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e
+
+test-lint:
+	cargo fmt --check
+	cargo clippy --quiet --all-targets -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown --tests -- -D warnings
 
 test-native:
 	cargo test --quiet

@@ -27,14 +27,15 @@ pub enum SessionMode {
 }
 
 impl SessionMode {
-    /// Parses the `sessionStorage` option; `None` (unset) means `Prefixed`.
-    /// Anything unrecognised is an error, so that a typo never clears everything.
-    pub fn parse(raw: Option<&str>) -> Result<SessionMode, ()> {
+    /// Parses the `sessionStorage` option; unset (`None`) means `Prefixed`.
+    /// Anything unrecognised gives `None` (an error for the caller), so that a
+    /// typo never clears everything.
+    pub fn parse(raw: Option<&str>) -> Option<SessionMode> {
         match raw {
-            None | Some("prefixed") => Ok(SessionMode::Prefixed),
-            Some("all") => Ok(SessionMode::All),
-            Some("none") => Ok(SessionMode::None),
-            Some(_) => Err(()),
+            None | Some("prefixed") => Some(SessionMode::Prefixed),
+            Some("all") => Some(SessionMode::All),
+            Some("none") => Some(SessionMode::None),
+            Some(_) => None,
         }
     }
 
@@ -139,7 +140,14 @@ pub fn push_uint(out: &mut String, mut n: u32) {
 }
 
 /// One area's line in the console summary. Key names only, never values.
-pub fn area_line(out: &mut String, area: &str, outcome: AreaOutcome, removed: u32, first: &[String], error: Option<&str>) {
+pub fn area_line(
+    out: &mut String,
+    area: &str,
+    outcome: AreaOutcome,
+    removed: u32,
+    first: &[String],
+    error: Option<&str>,
+) {
     out.push_str("\n  ");
     out.push_str(area);
     out.push_str(": ");
@@ -168,7 +176,7 @@ pub fn area_line(out: &mut String, area: &str, outcome: AreaOutcome, removed: u3
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use alloc::string::ToString;
@@ -176,12 +184,12 @@ mod tests {
 
     #[test]
     fn session_mode() {
-        assert_eq!(SessionMode::parse(None), Ok(SessionMode::Prefixed));
-        assert_eq!(SessionMode::parse(Some("prefixed")), Ok(SessionMode::Prefixed));
-        assert_eq!(SessionMode::parse(Some("all")), Ok(SessionMode::All));
-        assert_eq!(SessionMode::parse(Some("none")), Ok(SessionMode::None));
+        assert_eq!(SessionMode::parse(None), Some(SessionMode::Prefixed));
+        assert_eq!(SessionMode::parse(Some("prefixed")), Some(SessionMode::Prefixed));
+        assert_eq!(SessionMode::parse(Some("all")), Some(SessionMode::All));
+        assert_eq!(SessionMode::parse(Some("none")), Some(SessionMode::None));
         for bad in ["ALL", "", "clear", "prefix", "everything"] {
-            assert_eq!(SessionMode::parse(Some(bad)), Err(()), "{bad}");
+            assert_eq!(SessionMode::parse(Some(bad)), None, "{bad}");
         }
     }
 

@@ -6,12 +6,14 @@
 
 use std::collections::BTreeSet;
 
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::{Array, Object, Reflect};
 use maestro_gate::web::cleanup::{clear_client_state, verify_client_state};
 use maestro_gate::web::tabs::on_cleanup_request;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+mod common;
+use common::{flag, path, show, strings, text, wait};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -56,26 +58,6 @@ fn opts(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
-fn path(v: &JsValue, dotted: &str) -> JsValue {
-    dotted.split('.').fold(v.clone(), |acc, k| Reflect::get(&acc, &k.into()).unwrap_or(JsValue::UNDEFINED))
-}
-
-fn text(v: &JsValue, dotted: &str) -> String {
-    path(v, dotted).as_string().unwrap_or_else(|| panic!("{dotted} is not a string in {}", show(v)))
-}
-
-fn flag(v: &JsValue, dotted: &str) -> bool {
-    path(v, dotted).as_bool().unwrap_or_else(|| panic!("{dotted} is not a boolean in {}", show(v)))
-}
-
-fn strings(v: &JsValue, dotted: &str) -> Vec<String> {
-    Array::from(&path(v, dotted)).iter().map(|s| s.as_string().expect("a string")).collect()
-}
-
-fn show(v: &JsValue) -> String {
-    JSON::stringify(v).map(String::from).unwrap_or_default()
-}
-
 fn pairs(list: &[(String, String)]) -> Array {
     list.iter().map(|(k, v)| JsValue::from(Array::of2(&k.into(), &v.into()))).collect()
 }
@@ -88,10 +70,6 @@ fn snapshot(storage: &str) -> Vec<(String, String)> {
             (p.get(0).as_string().unwrap(), p.get(1).as_string().unwrap())
         })
         .collect()
-}
-
-async fn wait(p: js_sys::Promise) -> JsValue {
-    JsFuture::from(p).await.expect("promise resolved")
 }
 
 async fn names() -> Vec<String> {
@@ -180,19 +158,23 @@ async fn session_storage_modes() {
     assert_eq!(snapshot("sessionStorage"), [("MAESTRO:x".into(), "4".into()), ("app:keep".into(), "3".into())]);
 
     seed();
-    let r = wait(clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "none".into())]))).await;
+    let r =
+        wait(clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "none".into())]))).await;
     assert_eq!(text(&r, "sessionStorage.outcome"), "skipped");
     assert!(flag(&r, "ok"), "skipping on request is ok");
     assert_eq!(snapshot("sessionStorage").len(), 4);
 
     seed();
-    let r = wait(clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "all".into())]))).await;
+    let r =
+        wait(clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "all".into())]))).await;
     assert_eq!(text(&r, "sessionStorage.outcome"), "cleared");
     assert_eq!(strings(&r, "sessionStorage.removed").len(), 4, "all keys are reported");
     assert!(snapshot("sessionStorage").is_empty());
 
     seed();
-    let r = wait(clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "everything".into())]))).await;
+    let r =
+        wait(clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "everything".into())])))
+            .await;
     assert_eq!(text(&r, "sessionStorage.outcome"), "error", "a typo never clears everything");
     assert!(!flag(&r, "ok"));
     assert_eq!(snapshot("sessionStorage").len(), 4);

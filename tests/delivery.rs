@@ -4,10 +4,13 @@
 //! build with its synchronous decision. Each case runs in a fresh iframe.
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Reflect, JSON};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+mod common;
+use common::{flag, logs, path, show, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -17,29 +20,6 @@ extern "C" {
     fn in_frame(setup: &str, body: &str, head: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = scriptTagFrame)]
     fn script_tag_frame(before: &str, attrs: &str, body: &str) -> js_sys::Promise;
-}
-
-fn path(v: &JsValue, dotted: &str) -> JsValue {
-    dotted.split('.').fold(v.clone(), |acc, k| Reflect::get(&acc, &k.into()).unwrap_or(JsValue::UNDEFINED))
-}
-
-fn show(v: &JsValue) -> String {
-    JSON::stringify(v).map(String::from).unwrap_or_default()
-}
-
-fn text(v: &JsValue, dotted: &str) -> String {
-    path(v, dotted).as_string().unwrap_or_else(|| panic!("{dotted} is not a string in {}", show(v)))
-}
-
-fn flag(v: &JsValue, dotted: &str) -> bool {
-    path(v, dotted).as_bool().unwrap_or_else(|| panic!("{dotted} is not a boolean in {}", show(v)))
-}
-
-fn logs(v: &JsValue) -> Vec<String> {
-    Array::from(&path(v, "logs"))
-        .iter()
-        .map(|l| [text(&l, "level"), ": ".into(), text(&l, "text")].concat())
-        .collect()
 }
 
 async fn frame(setup: &str, body: &str) -> JsValue {
@@ -144,9 +124,14 @@ async fn a_remote_that_says_off_kills_live() {
     .await;
     assert!(flag(&r, "result.turned"), "{}", show(&r));
     assert_eq!(text(&r, "result.d.source"), "remote");
-    assert_eq!(text(&r, "result.d.reason"), "Disabled by remote /tests/fixtures/health-off.json: maestro_enabled=false");
+    assert_eq!(
+        text(&r, "result.d.reason"),
+        "Disabled by remote /tests/fixtures/health-off.json: maestro_enabled=false"
+    );
     assert_eq!(text(&r, "result.changes.0"), "remote");
-    assert!(logs(&r).contains(&"info: [MAESTRO] Disabled by remote /tests/fixtures/health-off.json: maestro_enabled=false".to_string()));
+    assert!(logs(&r).contains(
+        &"info: [MAESTRO] Disabled by remote /tests/fixtures/health-off.json: maestro_enabled=false".to_string()
+    ));
 }
 
 #[wasm_bindgen_test]
@@ -188,7 +173,12 @@ async fn script_tag_decides_before_the_next_script() {
     assert_eq!(text(&never, "result.d.source"), "default");
     assert_eq!(logs(&never), ["info: [MAESTRO] Enabled (default)"]);
 
-    let before = script("window.MAESTRO_ENABLED = false;", "", "return { on: maestroGate.isEnabled(), h: maestroGate.health() };").await;
+    let before = script(
+        "window.MAESTRO_ENABLED = false;",
+        "",
+        "return { on: maestroGate.isEnabled(), h: maestroGate.health() };",
+    )
+    .await;
     assert!(!flag(&before, "result.on"));
     assert_eq!(text(&before, "result.h.status"), "disabled");
     assert_eq!(logs(&before), ["info: [MAESTRO] Disabled by window.MAESTRO_ENABLED=false"]);

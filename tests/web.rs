@@ -6,12 +6,15 @@
 //! `make test-browser`, which builds `pkg/` first.
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::{Array, Object, Reflect};
 use maestro_gate::flag::{Level, Source};
 use maestro_gate::web;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+mod common;
+use common::{flag, logs, path, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -56,30 +59,6 @@ fn eval_with(runtime: Option<JsValue>, opts: &JsValue) -> maestro_gate::flag::Ou
     let outcome = web::evaluate(&global, opts);
     delete_global("MAESTRO_ENABLED");
     outcome
-}
-
-fn path(v: &JsValue, dotted: &str) -> JsValue {
-    dotted.split('.').fold(v.clone(), |acc, k| Reflect::get(&acc, &k.into()).unwrap_or(JsValue::UNDEFINED))
-}
-
-fn text(v: &JsValue, dotted: &str) -> String {
-    path(v, dotted).as_string().unwrap_or_else(|| panic!("{dotted} is not a string in {}", stringify(v)))
-}
-
-fn flag(v: &JsValue, dotted: &str) -> bool {
-    path(v, dotted).as_bool().unwrap_or_else(|| panic!("{dotted} is not a boolean in {}", stringify(v)))
-}
-
-fn stringify(v: &JsValue) -> String {
-    JSON::stringify(v).map(String::from).unwrap_or_default()
-}
-
-/// The console lines a realm printed, as `level: text`.
-fn logs(v: &JsValue) -> Vec<String> {
-    Array::from(&path(v, "logs"))
-        .iter()
-        .map(|l| [text(&l, "level"), ": ".into(), text(&l, "text")].concat())
-        .collect()
 }
 
 async fn frame(setup: &str, body: &str) -> JsValue {
@@ -153,7 +132,9 @@ fn js_types_booleans_numbers_null_objects() {
     ];
     for (code, want) in cases {
         let value = js(code);
-        for o in [eval_with(Some(value.clone()), &options(None, None)), eval_with(None, &options(Some(value.clone()), None))] {
+        for o in
+            [eval_with(Some(value.clone()), &options(None, None)), eval_with(None, &options(Some(value.clone()), None))]
+        {
             match want {
                 Some(w) => assert_eq!(o.decision.enabled, w, "{code}"),
                 None => {
@@ -197,7 +178,11 @@ fn a_throwing_getter_fails_safe() {
     delete_global("MAESTRO_ENABLED");
     assert!(!o.decision.enabled);
     assert_eq!(o.decision.source, Source::Runtime);
-    assert!(o.decision.reason.contains("reading window.MAESTRO_ENABLED threw: getter says no"), "{}", o.decision.reason);
+    assert!(
+        o.decision.reason.contains("reading window.MAESTRO_ENABLED threw: getter says no"),
+        "{}",
+        o.decision.reason
+    );
 
     let opts = js("({ get env() { throw new Error('env getter'); } })");
     let o = web::evaluate(&js_sys::global(), &opts);
@@ -218,7 +203,7 @@ async fn package_env_false_logs_the_runbook_line_and_health() {
     let r = frame(
         "",
         "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' } });
-         return { d, enabled: gate.isEnabled(), again: gate.decision(), health: JSON.stringify(gate.health()),
+         return { d, enabled: gate.isEnabled(), again: gate.decision(), health: JSON.show(gate.health()),
                   frozen: Object.isFrozen(d) };",
     )
     .await;
@@ -277,7 +262,10 @@ async fn package_invalid_value_warns_and_fails_safe() {
     assert!(!flag(&r, "result.enabled"));
     let lines = logs(&r);
     assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].starts_with("warn: [MAESTRO] Disabled (fail safe): invalid VITE_MAESTRO_ENABLED=\"flase\""), "{lines:?}");
+    assert!(
+        lines[0].starts_with("warn: [MAESTRO] Disabled (fail safe): invalid VITE_MAESTRO_ENABLED=\"flase\""),
+        "{lines:?}"
+    );
     assert!(lines[0].contains("true/false, 1/0, yes/no, on/off"), "{lines:?}");
 }
 
@@ -388,9 +376,12 @@ async fn package_in_a_worker_reads_its_global() {
     assert_eq!(text(&r, "result.d.reason"), "Disabled by window.MAESTRO_ENABLED=off");
     assert_eq!(logs(&r), ["info: [MAESTRO] Disabled by window.MAESTRO_ENABLED=off"]);
 
-    let r = JsFuture::from(in_worker("", "await gate.init({ env: { VITE_MAESTRO_ENABLED: 1 } }); return gate.isEnabled();"))
-        .await
-        .expect("worker ran");
+    let r = JsFuture::from(in_worker(
+        "",
+        "await gate.init({ env: { VITE_MAESTRO_ENABLED: 1 } }); return gate.isEnabled();",
+    ))
+    .await
+    .expect("worker ran");
     assert!(flag(&r, "result"));
 }
 
@@ -405,13 +396,18 @@ async fn package_exposes_a_console_global_unless_asked_not_to() {
     )
     .await;
     let keys: Vec<String> = Array::from(&path(&r, "result.keys")).iter().map(|k| k.as_string().unwrap()).collect();
-    assert_eq!(keys, ["clearClientState", "decision", "health", "isEnabled", "onChange", "onCleanupRequest", "verifyClientState"]);
+    assert_eq!(
+        keys,
+        ["clearClientState", "decision", "health", "isEnabled", "onChange", "onCleanupRequest", "verifyClientState"]
+    );
     assert!(flag(&r, "result.frozen"));
     assert!(flag(&r, "result.on"));
     assert!(flag(&r, "result.report.clean"));
 
-    let r = frame("", "await gate.init({ log: 'silent', exposeGlobal: false }); return typeof globalThis.maestroGate;").await;
+    let r = frame("", "await gate.init({ log: 'silent', exposeGlobal: false }); return typeof globalThis.maestroGate;")
+        .await;
     assert_eq!(text(&r, "result"), "undefined");
-    let r = frame("window.maestroGate = 'mine';", "await gate.init({ log: 'silent' }); return globalThis.maestroGate;").await;
+    let r = frame("window.maestroGate = 'mine';", "await gate.init({ log: 'silent' }); return globalThis.maestroGate;")
+        .await;
     assert_eq!(text(&r, "result"), "mine", "an existing global is left alone");
 }

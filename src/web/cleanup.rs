@@ -85,7 +85,8 @@ export interface CleanupRequest {
 pub(crate) struct Options {
     pub database: Option<String>,
     pub prefix: Option<String>,
-    pub session: Result<SessionMode, ()>,
+    /// `None` when the option is invalid.
+    pub session: Option<SessionMode>,
     pub timeout_ms: f64,
     pub all_tabs: bool,
     pub silent: bool,
@@ -102,8 +103,8 @@ fn string_option(options: &JsValue, key: &str, default: &str) -> Option<String> 
 pub(crate) fn parse_options(options: &JsValue) -> Options {
     let session = match get(options, "sessionStorage") {
         Ok(v) if v.is_undefined() => SessionMode::parse(None),
-        Ok(v) => v.as_string().as_deref().map_or(Err(()), |s| SessionMode::parse(Some(s))),
-        Err(_) => Err(()),
+        Ok(v) => v.as_string().and_then(|s| SessionMode::parse(Some(&s))),
+        Err(_) => None,
     };
     let timeout_ms = field(options, "blockedTimeoutMs")
         .as_f64()
@@ -234,11 +235,13 @@ struct Ops {
 static OPS: Slot<Ops> = Slot(RefCell::new(Ops { next: 0, clears: Vec::new(), verifies: Vec::new() }));
 
 fn next_id() -> u32 {
-    OPS.0.try_borrow_mut().map(|mut o| {
-        o.next += 1;
-        o.next
-    })
-    .unwrap_or(0)
+    OPS.0
+        .try_borrow_mut()
+        .map(|mut o| {
+            o.next += 1;
+            o.next
+        })
+        .unwrap_or(0)
 }
 
 /// A new promise and its `resolve` function.
@@ -278,8 +281,11 @@ pub fn clear_client_state(
 
     let local = sweep("localStorage", opts.prefix.as_deref(), SessionMode::Prefixed);
     let session = match opts.session {
-        Ok(mode) => sweep("sessionStorage", opts.prefix.as_deref(), mode),
-        Err(()) => Area::new(AreaOutcome::Error, Some(String::from("invalid sessionStorage option: use \"prefixed\", \"all\" or \"none\""))),
+        Some(mode) => sweep("sessionStorage", opts.prefix.as_deref(), mode),
+        None => Area::new(
+            AreaOutcome::Error,
+            Some(String::from("invalid sessionStorage option: use \"prefixed\", \"all\" or \"none\"")),
+        ),
     };
 
     let id = next_id();
@@ -303,7 +309,19 @@ pub fn clear_client_state(
     };
     let settled = db.is_some();
     if let Ok(mut ops) = OPS.0.try_borrow_mut() {
-        ops.clears.push(Clear { id, resolve, name, silent: opts.silent, local, session, request, blocked: false, db, started, asked });
+        ops.clears.push(Clear {
+            id,
+            resolve,
+            name,
+            silent: opts.silent,
+            local,
+            session,
+            request,
+            blocked: false,
+            db,
+            started,
+            asked,
+        });
     }
     if settled {
         delete_settled(id);
@@ -338,7 +356,9 @@ pub(crate) fn on_delete(kind: Kind, id: u32, event: &JsValue) {
                 Some(true)
             }
             // A pending delete that finishes while the tabs still answer is reported as done.
-            (Some(DbResult { outcome: DbOutcome::Pending, .. }), Some(result)) if result.outcome == DbOutcome::Deleted => {
+            (Some(DbResult { outcome: DbOutcome::Pending, .. }), Some(result))
+                if result.outcome == DbOutcome::Deleted =>
+            {
                 op.db = Some(result);
                 Some(false)
             }
@@ -413,7 +433,15 @@ fn area_object(area: &Area) -> Object {
     o
 }
 
-fn summary(report_ok: bool, name: &str, db: &DbResult, blocked: bool, local: &Area, session: &Area, tabs: u32) -> String {
+fn summary(
+    report_ok: bool,
+    name: &str,
+    db: &DbResult,
+    blocked: bool,
+    local: &Area,
+    session: &Area,
+    tabs: u32,
+) -> String {
     let mut s = String::from("[MAESTRO] clearClientState: ");
     s.push_str(if report_ok { "ok" } else { "NOT ok" });
     s.push_str("\n  indexedDB ");
@@ -447,14 +475,22 @@ fn summary(report_ok: bool, name: &str, db: &DbResult, blocked: bool, local: &Ar
 /// localStorage and this tab's sessionStorage.
 #[wasm_bindgen(js_name = verifyClientState, unchecked_return_type = "Promise<VerifyReport>")]
 pub fn verify_client_state(
-    #[wasm_bindgen(unchecked_param_type = "Pick<CleanupOptions, \"database\" | \"prefix\"> | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Pick<CleanupOptions, \"database\" | \"prefix\"> | undefined")]
+    options: JsValue,
 ) -> Promise {
     let (promise, resolve) = promise();
     let opts = parse_options(&options);
     let id = next_id();
     let name = opts.database.clone();
     if let Ok(mut ops) = OPS.0.try_borrow_mut() {
-        ops.verifies.push(Verify { id, resolve, name: name.clone(), prefix: opts.prefix, request: JsValue::UNDEFINED, upgraded: false });
+        ops.verifies.push(Verify {
+            id,
+            resolve,
+            name: name.clone(),
+            prefix: opts.prefix,
+            request: JsValue::UNDEFINED,
+            upgraded: false,
+        });
     }
     let Some(name) = name else {
         finish_verify(id, None);

@@ -351,9 +351,7 @@ pub fn health_for(#[wasm_bindgen(unchecked_param_type = "InitOptions | undefined
 /// Calls `callback(decision)` whenever the decision changes (it only ever
 /// turns off: the gate latches until reload). Returns a function that unsubscribes.
 #[wasm_bindgen(js_name = onChange, unchecked_return_type = "() => void")]
-pub fn on_change(
-    #[wasm_bindgen(unchecked_param_type = "(decision: Decision) => void")] callback: JsValue,
-) -> JsValue {
+pub fn on_change(#[wasm_bindgen(unchecked_param_type = "(decision: Decision) => void")] callback: JsValue) -> JsValue {
     let mut id = 0;
     if callback.is_function() {
         if let Ok(mut g) = GATE.0.try_borrow_mut() {

@@ -178,7 +178,9 @@ pub(crate) fn on_event(kind: Kind, id: u32, event: &JsValue) {
             }
             match event.unchecked_ref::<Obj>().json() {
                 Ok(body) => {
-                    let _ = body.unchecked_ref::<Thenable>().then(&handler(Kind::FetchBody, id), &handler(Kind::FetchFailed, id));
+                    let _ = body
+                        .unchecked_ref::<Thenable>()
+                        .then(&handler(Kind::FetchBody, id), &handler(Kind::FetchFailed, id));
                 }
                 Err(e) => failed(id, &js::message(&e)),
             }

@@ -29,7 +29,8 @@ struct Tabs {
     answers: u32,
 }
 
-static TABS: Slot<Tabs> = Slot(RefCell::new(Tabs { channel: None, listeners: Listeners::new(), waiting: -1.0, answers: 0 }));
+static TABS: Slot<Tabs> =
+    Slot(RefCell::new(Tabs { channel: None, listeners: Listeners::new(), waiting: -1.0, answers: 0 }));
 
 /// Opens the channel once, where `BroadcastChannel` exists. Called by `init`
 /// and by every cleanup export, so that each tab running the gate answers.
@@ -73,7 +74,7 @@ pub(crate) fn receive(data: &JsValue) {
             else {
                 return;
             };
-            let Ok(mode) = SessionMode::parse(Some(&mode)) else { return };
+            let Some(mode) = SessionMode::parse(Some(&mode)) else { return };
             if !crate::cleanup::valid_prefix(&prefix) {
                 return;
             }
