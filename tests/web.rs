@@ -203,7 +203,7 @@ async fn package_env_false_logs_the_runbook_line_and_health() {
     let r = frame(
         "",
         "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' } });
-         return { d, enabled: gate.isEnabled(), again: gate.decision(), health: JSON.show(gate.health()),
+         return { d, enabled: gate.isEnabled(), again: gate.decision(), health: JSON.stringify(gate.health()),
                   frozen: Object.isFrozen(d) };",
     )
     .await;
