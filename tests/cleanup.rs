@@ -13,33 +13,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{flag, path, show, strings, text, wait};
+use common::{
+    clear_storage, close_connection, database_names, entries, fill, flag, hide_databases_function, in_frame,
+    in_sandbox, open_connection, path, seed_database, show, strings, text, wait, wait_until_gone,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[wasm_bindgen(module = "/tests/harness.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = seedDatabase)]
-    fn seed_database(name: &str, count: u32) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = openConnection)]
-    fn open_connection(name: &str, close_on_version_change: bool) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = closeConnection)]
-    fn close_connection(db: &JsValue);
-    #[wasm_bindgen(js_name = databaseNames)]
-    fn database_names() -> js_sys::Promise;
-    #[wasm_bindgen(js_name = waitUntilGone)]
-    fn wait_until_gone(name: &str, ms: u32) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = hideDatabasesFunction)]
-    fn hide_databases_function() -> js_sys::Function;
-    fn fill(storage: &str, pairs: &Array);
-    fn entries(storage: &str) -> Array;
-    #[wasm_bindgen(js_name = clearStorage)]
-    fn clear_storage(storage: &str);
-    #[wasm_bindgen(js_name = inSandbox)]
-    fn in_sandbox(body: &str) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = inFrame)]
-    fn in_frame(setup: &str, body: &str, head: &str) -> js_sys::Promise;
-}
 
 // ---------- helpers ----------
 

@@ -10,21 +10,9 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{flag, logs, path, show, text};
+use common::{flag, frame, in_frame, logs, path, script_tag_frame, show, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[wasm_bindgen(module = "/tests/harness.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = inFrame)]
-    fn in_frame(setup: &str, body: &str, head: &str) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = scriptTagFrame)]
-    fn script_tag_frame(before: &str, attrs: &str, body: &str) -> js_sys::Promise;
-}
-
-async fn frame(setup: &str, body: &str) -> JsValue {
-    JsFuture::from(in_frame(setup, body, "")).await.expect("frame ran")
-}
 
 async fn script(before: &str, attrs: &str, body: &str) -> JsValue {
     JsFuture::from(script_tag_frame(before, attrs, body)).await.expect("frame ran")

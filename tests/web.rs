@@ -14,22 +14,9 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{flag, logs, path, text};
+use common::{define_throwing_global, delete_global, flag, frame, frame_with_head, in_worker, logs, path, text, value};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-#[wasm_bindgen(module = "/tests/harness.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = inFrame)]
-    fn in_frame(setup: &str, body: &str, head: &str) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = inWorker)]
-    fn in_worker(setup: &str, body: &str) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = defineThrowingGlobal)]
-    fn define_throwing_global(name: &str);
-    #[wasm_bindgen(js_name = deleteGlobal)]
-    fn delete_global(name: &str);
-    fn value(code: &str) -> JsValue;
-}
 
 // ---------- helpers ----------
 
@@ -59,14 +46,6 @@ fn eval_with(runtime: Option<JsValue>, opts: &JsValue) -> maestro_gate::flag::Ou
     let outcome = web::evaluate(&global, opts);
     delete_global("MAESTRO_ENABLED");
     outcome
-}
-
-async fn frame(setup: &str, body: &str) -> JsValue {
-    frame_with_head(setup, body, "").await
-}
-
-async fn frame_with_head(setup: &str, body: &str, head: &str) -> JsValue {
-    JsFuture::from(in_frame(setup, body, head)).await.expect("frame ran")
 }
 
 // ---------- the rule, every row, against the real global object ----------

@@ -36,3 +36,47 @@ pub fn logs(v: &JsValue) -> Vec<String> {
 pub async fn wait(p: js_sys::Promise) -> JsValue {
     JsFuture::from(p).await.expect("promise resolved")
 }
+
+/// The page-side helpers in tests/harness.js.
+#[wasm_bindgen(module = "/tests/harness.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = inFrame)]
+    pub fn in_frame(setup: &str, body: &str, head: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = inWorker)]
+    pub fn in_worker(setup: &str, body: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = inSandbox)]
+    pub fn in_sandbox(body: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = scriptTagFrame)]
+    pub fn script_tag_frame(before: &str, attrs: &str, body: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = defineThrowingGlobal)]
+    pub fn define_throwing_global(name: &str);
+    #[wasm_bindgen(js_name = deleteGlobal)]
+    pub fn delete_global(name: &str);
+    pub fn value(code: &str) -> JsValue;
+    #[wasm_bindgen(js_name = seedDatabase)]
+    pub fn seed_database(name: &str, count: u32) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = openConnection)]
+    pub fn open_connection(name: &str, close_on_version_change: bool) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = closeConnection)]
+    pub fn close_connection(db: &JsValue);
+    #[wasm_bindgen(js_name = databaseNames)]
+    pub fn database_names() -> js_sys::Promise;
+    #[wasm_bindgen(js_name = waitUntilGone)]
+    pub fn wait_until_gone(name: &str, ms: u32) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = hideDatabasesFunction)]
+    pub fn hide_databases_function() -> js_sys::Function;
+    pub fn fill(storage: &str, pairs: &Array);
+    pub fn entries(storage: &str) -> Array;
+    #[wasm_bindgen(js_name = clearStorage)]
+    pub fn clear_storage(storage: &str);
+}
+
+/// Runs `body` with the package in a fresh iframe (after the script `setup`).
+pub async fn frame(setup: &str, body: &str) -> JsValue {
+    frame_with_head(setup, body, "").await
+}
+
+/// The same, with extra markup in the iframe's <head>.
+pub async fn frame_with_head(setup: &str, body: &str, head: &str) -> JsValue {
+    wait(in_frame(setup, body, head)).await
+}
