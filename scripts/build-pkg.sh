@@ -51,7 +51,7 @@ gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
 # Shipped minified: it is loaded as is, with no bundler in between.
 node_modules/.bin/esbuild "$tmp/maestro-gate.js" --minify --target=es2020 --legal-comments=inline --log-level=warning --outfile=pkg/maestro-gate.js
 
-cp js/index.d.ts js/node.js js/vite.js js/vite.d.ts js/cli.js pkg/
+cp js/index.d.ts js/global.d.ts js/node.js js/vite.js js/vite.d.ts js/cli.js pkg/
 chmod +x pkg/cli.js
 sed "s/@VERSION@/$version/g" js/package.json > pkg/package.json
 cp js/README.md pkg/README.md

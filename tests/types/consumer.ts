@@ -2,6 +2,7 @@
 // Each @ts-expect-error line must stay an error, or tsc fails.
 import { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest } from '../../pkg/index.js';
 import maestroGate, { healthDocument } from '../../pkg/vite.js';
+import '../../pkg/global.js';
 import type { CleanupReport, Decision, DecisionSource, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
 
 async function main(): Promise<void> {
@@ -26,6 +27,9 @@ async function main(): Promise<void> {
   const plugin = maestroGate({ fileName: 'maestro-health', defaultEnabled: true });
   const text: string = healthDocument({ VITE_MAESTRO_ENABLED: 'false' });
   void [remote, plugin, text];
+  const fromConsole: boolean | undefined = globalThis.maestroGate?.isEnabled();
+  const tagDecision: Promise<Decision> | undefined = globalThis.maestroGate?.init?.();
+  void [fromConsole, tagDecision];
 
   const report: CleanupReport = await clearClientState({ database: 'maestro_secrets', prefix: 'maestro:', sessionStorage: 'all', blockedTimeoutMs: 500, allTabs: false, log: 'silent' });
   const outcome: 'deleted' | 'pending' | 'unavailable' | 'error' = report.database.outcome;

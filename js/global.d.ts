@@ -1,0 +1,23 @@
+// `window.maestroGate`: set by the script-tag build (maestro-gate.js), and by
+// the ES module's init() unless `init({ exposeGlobal: false })`.
+// Use with: /// <reference types="maestro-gate/global" />
+import type * as gate from './index.js';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var maestroGate:
+    | {
+        readonly isEnabled: typeof gate.isEnabled;
+        readonly decision: typeof gate.decision;
+        readonly health: typeof gate.health;
+        readonly onChange: typeof gate.onChange;
+        readonly clearClientState: typeof gate.clearClientState;
+        readonly verifyClientState: typeof gate.verifyClientState;
+        readonly onCleanupRequest: typeof gate.onCleanupRequest;
+        /** The script-tag build only: a promise of the decision made while the tag ran. */
+        readonly init?: () => Promise<gate.Decision>;
+      }
+    | undefined;
+}
+
+export {};
