@@ -29,16 +29,27 @@ function call(fn, fallback, arg) {
   return fallback(arg);
 }
 
+async function attempt(options) {
+  try {
+    await load(options && options.wasm);
+  } catch (e) {
+    fail("maestro-gate's wasm could not be loaded", e, options);
+    return false;
+  }
+  ready = true;
+  // Mirror every change before any subscriber of the app hears of it.
+  call(core.onChange, () => {}, (next) => { on = next.enabled; });
+  return true;
+}
+
+// Loads the wasm once. A cleanup export or subscription called before init()
+// loads it from the default place; if that failed, init({ wasm }) tries again
+// with its own.
 function loadOnce(options) {
-  return (loading ||= (async () => {
-    try {
-      await load(options && options.wasm);
-      return (ready = true);
-    } catch (e) {
-      fail("maestro-gate's wasm could not be loaded", e, options);
-      return false;
-    }
-  })());
+  let wasm;
+  try { wasm = options && options.wasm; } catch {}
+  if (loading && wasm != null) loading = loading.then((ok) => ok || attempt(options));
+  return (loading ||= attempt(options));
 }
 
 // The decision, once the wasm has loaded (or failed to).
@@ -46,7 +57,6 @@ function start(options, loaded) {
   if (!loaded) return off();
   const d = call(core.decide, off, options);
   on = d.enabled;
-  call(core.onChange, () => {}, (next) => { on = next.enabled; });
   return d;
 }
 
@@ -59,10 +69,12 @@ function expose(options) {
 /**
  * Loads the wasm, reads the sources, logs the decision once and resolves to it.
  * Never rejects: if the wasm cannot load, resolves disabled with source "unavailable".
- * Later calls return the first call's promise.
+ * Later calls start nothing new (the first options win) and resolve to the
+ * decision as it is then, which may have latched off since.
  */
 function init(options) {
-  return (started ||= loadOnce(options).then((loaded) => {
+  if (started) return started.then(() => decision());
+  return (started = loadOnce(options).then((loaded) => {
     const d = start(options, loaded);
     expose(options);
     return d;

@@ -49,9 +49,11 @@ export function clearClientState(options?: CleanupOptions): Promise<CleanupRepor
 
 /**
  * Reports what MAESTRO client state is left, without creating or changing
- * anything. Loads the wasm if `init()` has not. Never rejects.
+ * anything. Without `indexedDB.databases()` it probes the database, and answers
+ * `exists: null` if the probe waits longer than `blockedTimeoutMs` (behind a
+ * blocked delete). Loads the wasm if `init()` has not. Never rejects.
  */
-export function verifyClientState(options?: Pick<CleanupOptions, 'database' | 'prefix'>): Promise<VerifyReport>;
+export function verifyClientState(options?: Pick<CleanupOptions, 'database' | 'prefix' | 'blockedTimeoutMs'>): Promise<VerifyReport>;
 
 /**
  * Calls `callback` whenever a cleanup is about to run (in this tab, or asked

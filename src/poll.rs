@@ -12,6 +12,19 @@ pub const MIN_POLL_MS: f64 = 100.0;
 pub const MAX_FETCH_MS: f64 = 10_000.0;
 /// After failures, the interval doubles up to this many times `pollMs`.
 pub const MAX_BACKOFF_FACTOR: f64 = 8.0;
+/// The longest delay a timer takes: `setTimeout` treats anything longer as 0.
+pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
+
+/// A delay that `setTimeout` honours: at most `MAX_TIMER_MS`, never negative or NaN.
+pub fn timer_ms(ms: f64) -> f64 {
+    if ms >= MAX_TIMER_MS {
+        MAX_TIMER_MS
+    } else if ms > 0.0 {
+        ms
+    } else {
+        0.0
+    }
+}
 
 /// What one health document says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +49,7 @@ pub fn says(maestro_enabled: Raw<'_>) -> Says {
 /// The poll interval for the `pollMs` option (`None` or not a number: the default).
 pub fn interval(poll_ms: Option<f64>) -> f64 {
     match poll_ms {
-        Some(ms) if ms.is_finite() && ms >= MIN_POLL_MS => ms,
+        Some(ms) if ms.is_finite() && ms >= MIN_POLL_MS => timer_ms(ms),
         Some(ms) if ms.is_finite() && ms > 0.0 => MIN_POLL_MS,
         _ => DEFAULT_POLL_MS,
     }
@@ -53,7 +66,7 @@ pub fn fetch_timeout(interval: f64) -> f64 {
 
 /// The next delay after a failure: double, capped at `MAX_BACKOFF_FACTOR` × interval.
 pub fn backoff(delay: f64, interval: f64) -> f64 {
-    let cap = interval * MAX_BACKOFF_FACTOR;
+    let cap = timer_ms(interval * MAX_BACKOFF_FACTOR);
     if delay * 2.0 < cap {
         delay * 2.0
     } else {
@@ -89,6 +102,12 @@ mod tests {
         assert_eq!(backoff(1000.0, 1000.0), 2000.0);
         assert_eq!(backoff(4000.0, 1000.0), 8000.0);
         assert_eq!(backoff(8000.0, 1000.0), 8000.0);
+        // Beyond what setTimeout takes (it would fire at once): clamped.
+        assert_eq!(interval(Some(1e12)), MAX_TIMER_MS);
+        assert_eq!(backoff(MAX_TIMER_MS, MAX_TIMER_MS), MAX_TIMER_MS);
+        assert_eq!(timer_ms(f64::INFINITY), MAX_TIMER_MS);
+        assert_eq!(timer_ms(f64::NAN), 0.0);
+        assert_eq!(timer_ms(-1.0), 0.0);
     }
 
     proptest! {
@@ -96,6 +115,7 @@ mod tests {
         fn backoff_grows_and_is_bounded(delay in 100.0f64..1e7, iv in 100.0f64..1e6) {
             let d = backoff(delay.min(iv * MAX_BACKOFF_FACTOR), iv);
             prop_assert!(d <= iv * MAX_BACKOFF_FACTOR);
+            prop_assert!(d <= MAX_TIMER_MS);
             prop_assert!(d >= delay.min(iv * MAX_BACKOFF_FACTOR));
         }
     }

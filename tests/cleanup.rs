@@ -15,7 +15,7 @@ use wasm_bindgen_test::*;
 mod common;
 use common::{
     clear_storage, close_connection, database_names, entries, fill, flag, hide_databases_function, in_frame,
-    in_sandbox, open_connection, path, seed_database, show, strings, text, wait, wait_until_gone,
+    in_sandbox, open_connection, path, seed_database, show, sleep, strings, text, wait, wait_until_gone,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -235,9 +235,20 @@ async fn a_connection_that_never_closes_leaves_the_delete_pending_until_it_does(
     assert!(!flag(&r, "ok"), "pending is not ok");
     assert!(names().await.contains(&name.to_string()), "still there while the connection is open");
 
+    // Without databases(), the probe's open waits behind the blocked delete:
+    // verify answers "cannot tell" instead of hanging.
+    let restore = hide_databases_function();
+    let v = wait(verify_client_state(opts(&[("database", name.into()), ("blockedTimeoutMs", 300.into())]))).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    assert!(path(&v, "database.exists").is_null(), "{}", show(&v));
+    assert!(path(&v, "clean").is_null());
+
     close_connection(&conn);
     let gone = wait(wait_until_gone(name, 10_000)).await;
     assert_eq!(gone.as_bool(), Some(true), "the browser finished the delete once the connection closed");
+    // The probe's own open ran after the delete; it must not have left a database.
+    wait(sleep(300)).await;
+    assert!(!names().await.contains(&name.to_string()), "the late probe created nothing");
     let v = wait(verify_client_state(opts(&[("database", name.into())]))).await;
     assert!(!flag(&v, "database.exists"));
 }

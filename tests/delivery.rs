@@ -60,6 +60,25 @@ async fn a_later_window_assignment_kills_at_once_and_latches() {
 }
 
 #[wasm_bindgen_test]
+async fn subscribers_see_the_new_state_and_a_later_init_sees_the_latch() {
+    let r = frame(
+        "",
+        "const seen = [];
+         gate.onChange((d) => seen.push({ enabled: d.enabled, isEnabled: gate.isEnabled() }));
+         await gate.init({ log: 'silent' });
+         window.MAESTRO_ENABLED = false;
+         const again = await gate.init();
+         return { seen, again };",
+    )
+    .await;
+    assert_eq!(Array::from(&path(&r, "result.seen")).length(), 1, "{}", show(&r));
+    assert!(!flag(&r, "result.seen.0.enabled"));
+    assert!(!flag(&r, "result.seen.0.isEnabled"), "isEnabled() is already off inside the callback");
+    assert!(!flag(&r, "result.again.enabled"), "a later init() resolves to the latched decision");
+    assert_eq!(text(&r, "result.again.source"), "window.MAESTRO_ENABLED");
+}
+
+#[wasm_bindgen_test]
 async fn an_invalid_later_value_fails_safe_and_on_change_unsubscribes() {
     let r = frame(
         "",

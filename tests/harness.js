@@ -217,3 +217,8 @@ export function scriptTagFrame(before, attrs, body) {
   document.body.appendChild(frame);
   return done;
 }
+
+/** Resolves after `ms`. */
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -287,16 +287,18 @@ async fn package_before_init_and_init_twice() {
         "const before = { on: gate.isEnabled(), d: gate.decision(), h: gate.health() };
          const p = gate.init();
          const during = gate.isEnabled();
-         const same = p === gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' } });
-         await p;
-         return { before, during, same, after: gate.isEnabled() };",
+         const second = gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' } });
+         const first = await p;
+         return { before, during, first, second: await second, after: gate.isEnabled() };",
     )
     .await;
     assert!(!flag(&r, "result.before.on"));
     assert_eq!(text(&r, "result.before.d.source"), "unavailable");
     assert_eq!(text(&r, "result.before.h.status"), "disabled");
     assert!(!flag(&r, "result.during"), "false until init() has resolved");
-    assert!(flag(&r, "result.same"), "a second init returns the first promise");
+    assert!(flag(&r, "result.first.enabled"));
+    assert!(flag(&r, "result.second.enabled"), "a second init starts nothing new: the first options win");
+    assert_eq!(text(&r, "result.second.source"), "window.MAESTRO_ENABLED");
     assert!(flag(&r, "result.after"));
     assert_eq!(logs(&r).len(), 1, "logged once: {:?}", logs(&r));
 }

@@ -222,8 +222,12 @@ struct Verify {
     resolve: JsValue,
     name: Option<String>,
     prefix: Option<String>,
+    timeout_ms: f64,
+    /// The probe's `open` request, while one is in flight.
     request: JsValue,
     upgraded: bool,
+    /// The promise has been resolved (the probe may still be settling).
+    resolved: bool,
 }
 
 struct Ops {
@@ -452,7 +456,11 @@ fn summary(
         s.push_str(" (was blocked by another open connection)");
     }
     if db.outcome == DbOutcome::Pending {
-        s.push_str("; the browser deletes it when the other connections close");
+        s.push_str(if blocked {
+            "; the browser deletes it when the other connections close"
+        } else {
+            "; still in progress, the browser finishes it"
+        });
     }
     if let Some(e) = &db.error {
         s.push_str(" (");
@@ -488,8 +496,10 @@ pub fn verify_client_state(
             resolve,
             name: name.clone(),
             prefix: opts.prefix,
+            timeout_ms: opts.timeout_ms,
             request: JsValue::UNDEFINED,
             upgraded: false,
+            resolved: false,
         });
     }
     let Some(name) = name else {
@@ -521,11 +531,15 @@ fn probe(id: u32, idb: &Idb, name: &str) {
     set(&request, "onsuccess", &handler(Kind::ProbeSuccess, id));
     set(&request, "onerror", &handler(Kind::ProbeError, id));
     set(&request, "onupgradeneeded", &handler(Kind::ProbeUpgrade, id));
+    let mut timeout = rules::DEFAULT_BLOCKED_TIMEOUT_MS as f64;
     if let Ok(mut ops) = OPS.0.try_borrow_mut() {
         if let Some(op) = ops.verifies.iter_mut().find(|v| v.id == id) {
             op.request = request;
+            timeout = op.timeout_ms;
         }
     }
+    // An `open` waits behind a blocked delete: answer "cannot tell" rather than hang.
+    after(timeout, Kind::ProbeTimeout, id);
 }
 
 pub(crate) fn on_verify(kind: Kind, id: u32, event: &JsValue) {
@@ -542,11 +556,11 @@ pub(crate) fn on_verify(kind: Kind, id: u32, event: &JsValue) {
         Err(_) => return,
     };
     match kind {
-        Kind::ListOk => {
+        Kind::ListOk if Array::is_array(event) => {
             let exists = Array::from(event).iter().any(|db| js::string_field(&db, "name").as_deref() == Some(&name));
             finish_verify(id, Some(exists));
         }
-        Kind::ListFailed => match idb() {
+        Kind::ListOk | Kind::ListFailed => match idb() {
             Ok(idb) => probe(id, &idb, &name),
             Err(_) => finish_verify(id, None),
         },
@@ -554,38 +568,65 @@ pub(crate) fn on_verify(kind: Kind, id: u32, event: &JsValue) {
             // The database had to be created, so it did not exist: undo that.
             let _ = field(&request, "transaction").unchecked_ref::<Obj>().abort();
         }
+        Kind::ProbeTimeout => finish_verify(id, None),
         Kind::ProbeSuccess => {
             let _ = field(&request, "result").unchecked_ref::<Obj>().close();
-            finish_verify(id, Some(true));
+            // After an upgrade, success means the abort failed and the probe
+            // created the database: delete it again, so that nothing is left.
+            if upgraded {
+                if let Ok(idb) = idb() {
+                    let _ = idb.delete_database(&name);
+                }
+            }
+            finish_verify(id, Some(!upgraded));
+            forget_verify(id);
         }
         _ => {
             let _ = event.unchecked_ref::<Obj>().prevent_default();
             let aborted = upgraded && js::is_named(&field(&request, "error"), "AbortError");
             finish_verify(id, if aborted { Some(false) } else { None });
+            forget_verify(id);
         }
     }
 }
 
+/// Drops a verify operation once its probe has settled.
+fn forget_verify(id: u32) {
+    if let Ok(mut ops) = OPS.0.try_borrow_mut() {
+        ops.verifies.retain(|v| v.id != id);
+    }
+}
+
+/// Resolves a verify operation's promise (once). The operation itself stays
+/// while its probe is in flight, so that the probe's late events still close
+/// or remove what it opened.
 fn finish_verify(id: u32, exists: Option<bool>) {
-    let op = {
+    let (resolver, name, prefix, probing) = {
         let Ok(mut ops) = OPS.0.try_borrow_mut() else { return };
-        let Some(i) = ops.verifies.iter().position(|v| v.id == id) else { return };
-        ops.verifies.swap_remove(i)
+        let Some(op) = ops.verifies.iter_mut().find(|v| v.id == id) else { return };
+        if op.resolved {
+            return;
+        }
+        op.resolved = true;
+        (op.resolve.clone(), op.name.clone(), op.prefix.clone(), !op.request.is_undefined())
     };
+    if !probing {
+        forget_verify(id);
+    }
     let list = |area: &str| -> Option<Vec<JsValue>> {
-        let prefix = JsValue::from_str(op.prefix.as_deref()?);
+        let prefix = JsValue::from_str(prefix.as_deref()?);
         keys(&store(area).ok()?, Some(&prefix)).ok()
     };
     let (local, session) = (list("localStorage"), list("sessionStorage"));
-    let exists = if op.name.is_some() { exists } else { None };
+    let exists = if name.is_some() { exists } else { None };
     let clean = rules::clean(exists, local.as_ref().map(Vec::len), session.as_ref().map(Vec::len));
 
-    let database = js::object(&[("name", op.name.as_deref().unwrap_or(""))]);
+    let database = js::object(&[("name", name.as_deref().unwrap_or(""))]);
     set(&database, "exists", &exists.map_or(JsValue::NULL, JsValue::from_bool));
     let report = Object::new();
     set(&report, "database", &database);
     set(&report, "localStorageKeys", &key_array(local.as_deref().unwrap_or(&[])));
     set(&report, "sessionStorageKeys", &key_array(session.as_deref().unwrap_or(&[])));
     set(&report, "clean", &clean.map_or(JsValue::NULL, JsValue::from_bool));
-    resolve(&op.resolve, &report);
+    resolve(&resolver, &report);
 }

@@ -218,18 +218,20 @@ fn apply(outcome: Outcome, trigger: Source) {
     let log = GATE.0.try_borrow().map(|g| g.log).unwrap_or(Log::Info);
     match flag::latch(&current, &outcome.decision) {
         Some(next) => {
+            // Write first, checking the latch again on the decision as it is
+            // now, then log and tell: a console or subscriber that re-enters
+            // sees the new decision, and nobody is told twice.
+            let listeners = match GATE.0.try_borrow_mut() {
+                Ok(mut g) if g.decision.as_ref().is_some_and(|d| d.enabled) => {
+                    g.decision = Some(next.clone());
+                    g.listeners.snapshot()
+                }
+                _ => return,
+            };
             for line in &outcome.lines {
                 print(log, line.level, &line.text);
             }
-            let object = decision_object(&next);
-            let listeners = match GATE.0.try_borrow_mut() {
-                Ok(mut g) => {
-                    g.decision = Some(next);
-                    g.listeners.snapshot()
-                }
-                Err(_) => return,
-            };
-            call_all(listeners, &object);
+            call_all(listeners, &decision_object(&next));
         }
         None if !current.enabled && outcome.decision.enabled && trigger == Source::Runtime => {
             let text = js::string(&runtime_value());

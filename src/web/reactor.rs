@@ -30,6 +30,7 @@ pub enum Kind {
     ProbeSuccess,
     ProbeError,
     ProbeUpgrade,
+    ProbeTimeout,
     PollTimer,
     FetchResponse,
     FetchFailed,
@@ -39,7 +40,7 @@ pub enum Kind {
     UnsubscribeCleanup,
 }
 
-const KINDS: [Kind; 20] = [
+const KINDS: [Kind; 21] = [
     Kind::GlobalGet,
     Kind::GlobalSet,
     Kind::Channel,
@@ -53,6 +54,7 @@ const KINDS: [Kind; 20] = [
     Kind::ProbeSuccess,
     Kind::ProbeError,
     Kind::ProbeUpgrade,
+    Kind::ProbeTimeout,
     Kind::PollTimer,
     Kind::FetchResponse,
     Kind::FetchFailed,
@@ -75,9 +77,10 @@ pub fn handler(kind: Kind, id: u32) -> JsValue {
     f.unchecked_ref::<Callback>().bind1(&JsValue::NULL, ((id << BITS) | kind as u32) as f64)
 }
 
-/// Runs `dispatch(kind, id, undefined)` after `ms`; returns the timer id.
+/// Runs `dispatch(kind, id, undefined)` after `ms` (clamped to what
+/// `setTimeout` honours); returns the timer id.
 pub fn after(ms: f64, kind: Kind, id: u32) -> JsValue {
-    js::set_timeout(&handler(kind, id), ms).unwrap_or(JsValue::UNDEFINED)
+    js::set_timeout(&handler(kind, id), crate::poll::timer_ms(ms)).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn dispatch(tag: f64, event: JsValue) -> JsValue {
@@ -91,9 +94,12 @@ fn dispatch(tag: f64, event: JsValue) -> JsValue {
         Kind::DeleteSuccess | Kind::DeleteError | Kind::DeleteBlocked | Kind::DeleteTimeout | Kind::TabsDone => {
             cleanup::on_delete(kind, id, &event)
         }
-        Kind::ListOk | Kind::ListFailed | Kind::ProbeSuccess | Kind::ProbeError | Kind::ProbeUpgrade => {
-            cleanup::on_verify(kind, id, &event)
-        }
+        Kind::ListOk
+        | Kind::ListFailed
+        | Kind::ProbeSuccess
+        | Kind::ProbeError
+        | Kind::ProbeUpgrade
+        | Kind::ProbeTimeout => cleanup::on_verify(kind, id, &event),
         Kind::PollTimer | Kind::FetchResponse | Kind::FetchFailed | Kind::FetchBody | Kind::FetchTimeout => {
             remote::on_event(kind, id, &event)
         }

@@ -163,7 +163,15 @@ pub(crate) fn shared(from_url: &str, enabled: bool) {
     if !enabled {
         super::remote_off(&url);
     }
-    let interval = REMOTE.0.try_borrow().map(|r| r.interval).unwrap_or(poll::DEFAULT_POLL_MS);
+    // The document was read: this tab's own backoff, if any, is over.
+    let interval = match REMOTE.0.try_borrow_mut() {
+        Ok(mut r) => {
+            r.failing = false;
+            r.delay = r.interval;
+            r.interval
+        }
+        Err(_) => return,
+    };
     schedule(interval);
 }
 

@@ -81,12 +81,15 @@ pub(crate) fn receive(data: &JsValue) {
             notify(&database, &prefix, mode, true);
             let area = sweep("sessionStorage", Some(&prefix), mode);
             let answer = message("answer", id);
+            set(&answer, "outcome", &JsValue::from_str(area.outcome.id()));
             set(&answer, "removed", &JsValue::from_f64(area.removed.len() as f64));
             post(&answer);
         }
         Some("answer") => {
+            // Only a tab that did clear (or skip, as asked) counts.
+            let done = matches!(string_field(data, "outcome").as_deref(), Some("cleared" | "skipped"));
             if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
-                if tabs.waiting == id {
+                if tabs.waiting == id && done {
                     tabs.answers += 1;
                 }
             }

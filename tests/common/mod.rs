@@ -69,6 +69,7 @@ extern "C" {
     pub fn entries(storage: &str) -> Array;
     #[wasm_bindgen(js_name = clearStorage)]
     pub fn clear_storage(storage: &str);
+    pub fn sleep(ms: u32) -> js_sys::Promise;
 }
 
 /// Runs `body` with the package in a fresh iframe (after the script `setup`).
