@@ -1,11 +1,15 @@
 // maestro-gate's JavaScript glue, shared by the ES module (pkg/index.js) and
 // the script-tag file (pkg/maestro-gate.js): the build wraps it with `core`
-// (the wasm exports) and `load` (which instantiates the wasm). It keeps every
-// export answering "disabled", never throwing, when the wasm cannot load, and
-// mirrors the decision for a fast isEnabled(). Every decision is Rust's.
+// (the gate wasm's exports), `load` (which instantiates it) and
+// `loadRollbackModule` (which loads the rollback wasm, only when a cleanup
+// runs). It keeps every export answering "disabled", never throwing, when a
+// wasm cannot load, and mirrors the decision for a fast isEnabled(). Every
+// decision is Rust's.
 
 let loading; // the promise of loading the wasm: true when loaded, false when it failed
 let started; // the promise of the first init()
+let rollbackLoading; // the promise of the rollback module (null when it could not load)
+let rollbackWasm; // init({ rollbackWasm }), where the rollback's .wasm lives
 let ready = false; // the wasm is loaded and has not failed
 let on = false; // the decision's `enabled`, mirrored from the Rust core
 let down = 'Disabled: init() has not finished';
@@ -39,7 +43,28 @@ async function attempt(options) {
   ready = true;
   // Mirror every change before any subscriber of the app hears of it.
   call(core.onChange, () => {}, (next) => { on = next.enabled; });
+  // Listen for other tabs' cleanup requests; the rollback module answers them.
+  call(core.onCleanupMessage, () => {}, (data) => {
+    loadRollback().then((r) => { if (r) try { r.answerCleanup(data); } catch {} });
+  });
   return true;
+}
+
+let rollbackDown = '';
+
+// The rollback module, loaded once, after the gate.
+function loadRollback() {
+  return (rollbackLoading ||= loadOnce().then(async (ok) => {
+    if (!ok) return null;
+    try {
+      return await loadRollbackModule(rollbackWasm);
+    } catch (e) {
+      let text;
+      try { text = String(e && e.message || e); } catch { text = 'unknown error'; }
+      rollbackDown = "maestro-gate's rollback module could not be loaded: " + text;
+      return null;
+    }
+  }));
 }
 
 // Loads the wasm once. A cleanup export or subscription called before init()
@@ -47,7 +72,10 @@ async function attempt(options) {
 // with its own.
 function loadOnce(options) {
   let wasm;
-  try { wasm = options && options.wasm; } catch {}
+  try {
+    wasm = options && options.wasm;
+    if (options && options.rollbackWasm != null) rollbackWasm = options.rollbackWasm;
+  } catch {}
   if (loading && wasm != null) loading = loading.then((ok) => ok || attempt(options));
   return (loading ||= attempt(options));
 }
@@ -114,7 +142,12 @@ function onChange(callback) {
 
 /** Calls `callback` before every cleanup (this tab's or another's). Returns an unsubscribe function. */
 function onCleanupRequest(callback) {
-  return subscribe(core.onCleanupRequest, callback);
+  let unsubscribe;
+  let cancelled = false;
+  loadRollback().then((r) => {
+    if (r && !cancelled) try { unsubscribe = r.onCleanupRequest(callback); } catch {}
+  });
+  return () => { cancelled = true; if (unsubscribe) try { unsubscribe(); } catch {} };
 }
 
 // The cleanup exports load the wasm themselves (init() is not required first).
@@ -124,24 +157,26 @@ function databaseName(options) {
   return 'maestro_secrets';
 }
 
-async function callAsync(fn, fallback, options) {
-  if (await loadOnce()) try { return await fn(options); } catch (e) { fail('the wasm core failed', e); }
-  return fallback(options);
+// Calls the rollback module's `name`; without it, `fallback` says why.
+async function callRollback(name, fallback, options) {
+  const r = await loadRollback();
+  if (r) try { return await r[name](options); } catch (e) { rollbackDown = 'the rollback module failed: ' + e; }
+  return fallback(options, rollbackDown || down);
 }
 
 /** Deletes MAESTRO's IndexedDB database and its prefixed storage keys, in every open tab. Never rejects. */
 function clearClientState(options) {
-  return callAsync(core.clearClientState, () => {
-    const area = () => ({ outcome: 'unavailable', removed: [], error: down });
-    return { ok: false, database: { name: databaseName(options), outcome: 'unavailable', blocked: false, error: down },
+  return callRollback('clearClientState', (o, why) => {
+    const area = () => ({ outcome: 'unavailable', removed: [], error: why });
+    return { ok: false, database: { name: databaseName(o), outcome: 'unavailable', blocked: false, error: why },
       localStorage: area(), sessionStorage: area(), otherTabs: 0 };
   }, options);
 }
 
 /** Reports what MAESTRO client state is left, changing nothing. Never rejects. */
 function verifyClientState(options) {
-  return callAsync(core.verifyClientState, () => ({
-    database: { name: databaseName(options), exists: null }, localStorageKeys: [], sessionStorageKeys: [], clean: null,
+  return callRollback('verifyClientState', (o) => ({
+    database: { name: databaseName(o), exists: null }, localStorageKeys: [], sessionStorageKeys: [], clean: null,
   }), options);
 }
 

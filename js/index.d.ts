@@ -1,10 +1,9 @@
-import type {
-  CleanupOptions, CleanupReport, CleanupRequest, Decision, Health, InitOptions, VerifyReport,
-} from './maestro_gate.js';
+import type { Decision, Health, InitOptions } from './maestro_gate.js';
+import type { CleanupOptions, CleanupReport, CleanupRequest, VerifyReport } from './maestro_gate_rollback.js';
+export type { Decision, DecisionSource, FlagValue, Health, InitOptions } from './maestro_gate.js';
 export type {
-  CleanupOptions, CleanupReport, CleanupRequest, DatabaseReport, Decision, DecisionSource, FlagValue, Health,
-  InitOptions, StorageReport, VerifyReport,
-} from './maestro_gate.js';
+  CleanupOptions, CleanupReport, CleanupRequest, DatabaseReport, StorageReport, VerifyReport,
+} from './maestro_gate_rollback.js';
 
 /**
  * Loads the wasm, reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED`

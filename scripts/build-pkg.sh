@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: the Rust core to wasm (opt-level z, LTO,
-# no std), wasm-opt -Oz, wasm-bindgen's glue, and the JS entries:
+# no std) as two modules (the gate, and the rollback loaded on demand),
+# wasm-opt -Oz, wasm-bindgen's glue, and the JS entries:
 #   index.js          the ES module (bundlers, <script type="module">)
 #   maestro-gate.js   the classic script-tag file, wasm inlined
 #   vite.js, cli.js   the Vite plugin and the CLI that write `maestro-health` (Node)
@@ -9,20 +10,31 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
-wasm=target/slim/wasm32-unknown-unknown/release/maestro_gate.wasm
 tmp=target/pkg-tmp
-
-# A 64 KiB stack instead of the default 1 MiB: the gate's linear memory stays small.
-RUSTFLAGS="-C link-arg=-zstack-size=65536" \
-  cargo build -q --release --target wasm32-unknown-unknown --lib --features slim --target-dir target/slim
 rm -rf pkg "$tmp" && mkdir -p pkg "$tmp"
-wasm-bindgen --target web --out-dir pkg --out-name maestro_gate "$wasm"
-wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp" --out-name maestro_gate "$wasm"
+
 # binaryen 132 from npm: Debian's 108 turns the externref table into anyref.
 opt() { node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --detect-features "$1" -o "$1"; }
-opt pkg/maestro_gate_bg.wasm
-opt "$tmp/maestro_gate_bg.wasm"
-rm -f pkg/maestro_gate_bg.wasm.d.ts pkg/.gitignore
+
+# The ES module ships two wasm modules built from this crate: the gate (every
+# visitor) and the rollback (loaded only when a cleanup runs). The script-tag
+# file, which must be one file, inlines one module built with both. A 64 KiB
+# stack instead of the default 1 MiB keeps the linear memory small.
+for part in gate rollback both; do
+  features="slim,$part"; [ "$part" = both ] && features="slim,gate,rollback"
+  RUSTFLAGS="-C link-arg=-zstack-size=65536" \
+    cargo build -q --release --target wasm32-unknown-unknown --lib --no-default-features \
+      --features "$features" --target-dir target/slim
+  cp target/slim/wasm32-unknown-unknown/release/maestro_gate.wasm "$tmp/$part.wasm"
+done
+for part in gate rollback; do
+  name=maestro_gate; [ "$part" = rollback ] && name=maestro_gate_rollback
+  wasm-bindgen --target web --out-dir pkg --out-name "$name" "$tmp/$part.wasm"
+  opt "pkg/${name}_bg.wasm"
+done
+wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp/both" --out-name maestro_gate "$tmp/both.wasm"
+opt "$tmp/both/maestro_gate_bg.wasm"
+rm -f pkg/*_bg.wasm.d.ts pkg/.gitignore
 
 gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
 
@@ -31,6 +43,11 @@ gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
   echo "// maestro-gate $version: the ES module entry. See README.md."
   echo "import __wbg_init, * as core from './maestro_gate.js';"
   echo "const load = (wasm) => __wbg_init(wasm == null ? undefined : { module_or_path: wasm });"
+  echo "const loadRollbackModule = async (wasm) => {"
+  echo "  const m = await import('./maestro_gate_rollback.js');"
+  echo "  await m.default(wasm == null ? undefined : { module_or_path: wasm });"
+  echo "  return m;"
+  echo "};"
   echo "$gate"
   echo "export { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest };"
 } > pkg/index.js
@@ -40,10 +57,12 @@ gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
   echo "/*! maestro-gate $version: the script-tag build. window.maestroGate. See README.md. */"
   echo "(function () {"
   echo "'use strict';"
-  cat "$tmp/maestro_gate.js"
+  cat "$tmp/both/maestro_gate.js"
   echo "const core = wasm_bindgen;"
-  printf 'const WASM_BASE64 = "%s";\n' "$(base64 -w0 "$tmp/maestro_gate_bg.wasm")"
+  printf 'const WASM_BASE64 = "%s";\n' "$(base64 -w0 "$tmp/both/maestro_gate_bg.wasm")"
   echo "const load = (b64) => { let bytes; if (Uint8Array.fromBase64) bytes = Uint8Array.fromBase64(b64); else { const s = atob(b64); bytes = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i); } wasm_bindgen.initSync({ module: bytes }); };"
+  echo "// One module holds both parts here: the rollback is the same instance."
+  echo "const loadRollbackModule = async () => core;"
   echo "$gate"
   cat js/script-tag.js
   echo "})();"
@@ -56,5 +75,9 @@ chmod +x pkg/cli.js
 sed "s/@VERSION@/$version/g" js/package.json > pkg/package.json
 cp js/README.md pkg/README.md
 
+echo "every visitor (the ES module's decision path):"
 node scripts/size.mjs pkg/index.js pkg/maestro_gate.js pkg/maestro_gate_bg.wasm
+echo "loaded when a cleanup runs:"
+node scripts/size.mjs pkg/maestro_gate_rollback.js pkg/maestro_gate_rollback_bg.wasm | tail -n +2
+echo "the script-tag file (one module with both parts, inlined):"
 node scripts/size.mjs pkg/maestro-gate.js | tail -n +2

@@ -150,23 +150,28 @@ export function clearStorage(storage) { self[storage].clear(); }
 /**
  * Runs `body` (the body of an async function that may use `gate`) in an iframe
  * sandboxed with `allow-scripts` only: an opaque origin, where touching storage
- * or IndexedDB throws. The package cannot be fetched from there, so its two
- * files go in as data: URLs and the wasm as bytes.
+ * or IndexedDB throws. The package cannot be fetched from there, so its files
+ * go in as data: URLs and its two wasm modules as bytes.
  */
 export async function inSandbox(body) {
   const id = ++nextId;
   const text = async (path) => (await fetch(new URL(path, location.href))).text();
-  const glue = 'data:text/javascript;base64,' + btoa(unescape(encodeURIComponent(await text('/pkg/maestro_gate.js'))));
-  const entry = (await text('/pkg/index.js')).replace("'./maestro_gate.js'", JSON.stringify(glue));
-  const entryUrl = 'data:text/javascript;base64,' + btoa(unescape(encodeURIComponent(entry)));
-  const wasm = await (await fetch(new URL('/pkg/maestro_gate_bg.wasm', location.href))).arrayBuffer();
+  const dataUrl = (js) => 'data:text/javascript;base64,' + btoa(unescape(encodeURIComponent(js)));
+  const glue = dataUrl(await text('/pkg/maestro_gate.js'));
+  const rollbackGlue = dataUrl(await text('/pkg/maestro_gate_rollback.js'));
+  const entry = (await text('/pkg/index.js'))
+    .replace("'./maestro_gate.js'", JSON.stringify(glue))
+    .replace("'./maestro_gate_rollback.js'", JSON.stringify(rollbackGlue));
+  const entryUrl = dataUrl(entry);
+  const bytes = async (path) => (await fetch(new URL(path, location.href))).arrayBuffer();
+  const wasm = { gate: await bytes('/pkg/maestro_gate_bg.wasm'), rollback: await bytes('/pkg/maestro_gate_rollback_bg.wasm') };
   const frame = document.createElement('iframe');
   frame.setAttribute('sandbox', 'allow-scripts');
   frame.srcdoc = `<!doctype html><script>${PRELUDE}<\/script><script type="module">
     addEventListener('message', async (ev) => {
       try {
         const gate = await import(${JSON.stringify(entryUrl)});
-        await gate.init({ wasm: ev.data, log: 'silent' });
+        await gate.init({ wasm: ev.data.gate, rollbackWasm: ev.data.rollback, log: 'silent' });
         const result = await (async () => { ${body} })();
         parent.postMessage({ id: ${id}, result: JSON.stringify({ result, logs: self.__logs }) }, '*');
       } catch (e) {

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::js::{self, Callback};
-use super::{cleanup, remote, tabs, Slot};
+use super::{tabs, Slot};
 
 /// What an event is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,23 +88,32 @@ fn dispatch(tag: f64, event: JsValue) -> JsValue {
     let Some(&kind) = KINDS.get((tag & ((1 << BITS) - 1)) as usize) else { return JsValue::UNDEFINED };
     let id = tag >> BITS;
     match kind {
+        #[cfg(feature = "gate")]
         Kind::GlobalGet => return super::runtime_value(),
+        #[cfg(feature = "gate")]
         Kind::GlobalSet => super::runtime_assigned(event),
         Kind::Channel => tabs::receive(&js::field(&event, "data")),
+        #[cfg(feature = "rollback")]
         Kind::DeleteSuccess | Kind::DeleteError | Kind::DeleteBlocked | Kind::DeleteTimeout | Kind::TabsDone => {
-            cleanup::on_delete(kind, id, &event)
+            super::cleanup::on_delete(kind, id, &event)
         }
+        #[cfg(feature = "rollback")]
         Kind::ListOk
         | Kind::ListFailed
         | Kind::ProbeSuccess
         | Kind::ProbeError
         | Kind::ProbeUpgrade
-        | Kind::ProbeTimeout => cleanup::on_verify(kind, id, &event),
+        | Kind::ProbeTimeout => super::cleanup::on_verify(kind, id, &event),
+        #[cfg(feature = "gate")]
         Kind::PollTimer | Kind::FetchResponse | Kind::FetchFailed | Kind::FetchBody | Kind::FetchTimeout => {
-            remote::on_event(kind, id, &event)
+            super::remote::on_event(kind, id, &event)
         }
+        #[cfg(feature = "gate")]
         Kind::UnsubscribeChange => super::unsubscribe(id),
+        #[cfg(feature = "rollback")]
         Kind::UnsubscribeCleanup => tabs::unsubscribe(id),
+        #[allow(unreachable_patterns)]
+        _ => {}
     }
     JsValue::UNDEFINED
 }

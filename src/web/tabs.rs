@@ -5,6 +5,11 @@
 //! (those that run the gate) to clear their own, and counts their answers.
 //! A remote poll's result is shared the same way, so N tabs make one request
 //! per poll, not N.
+//!
+//! In the package the gate module (which every tab loads) listens, and hands
+//! a cleanup request to the rollback module (loaded then) through the glue;
+//! the rollback module's own channel only posts requests and counts answers.
+//! A build with both features (the tests) does it all on one channel.
 
 use core::cell::RefCell;
 
@@ -12,10 +17,12 @@ use js_sys::Object;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+#[cfg(feature = "rollback")]
 use super::cleanup::{sweep, Options};
 use super::js::{self, field, set, string_field, Channel};
 use super::reactor::{handler, Kind};
-use super::{call_all, remote, Listeners, Slot};
+use super::{Listeners, Slot};
+#[cfg(feature = "rollback")]
 use crate::cleanup::SessionMode;
 
 /// The channel's name; every tab of the origin that runs the gate listens on it.
@@ -27,10 +34,18 @@ struct Tabs {
     /// The id of this tab's latest cleanup request, and how many tabs answered it.
     waiting: f64,
     answers: u32,
+    /// The gate module's hand-over of cleanup requests to the rollback module.
+    #[cfg_attr(not(feature = "gate"), allow(dead_code))]
+    forward: JsValue,
 }
 
-static TABS: Slot<Tabs> =
-    Slot(RefCell::new(Tabs { channel: None, listeners: Listeners::new(), waiting: -1.0, answers: 0 }));
+static TABS: Slot<Tabs> = Slot(RefCell::new(Tabs {
+    channel: None,
+    listeners: Listeners::new(),
+    waiting: -1.0,
+    answers: 0,
+    forward: JsValue::UNDEFINED,
+}));
 
 /// Opens the channel once, where `BroadcastChannel` exists. Called by `init`
 /// and by every cleanup export, so that each tab running the gate answers.
@@ -66,26 +81,10 @@ fn message(kind: &str, id: f64) -> Object {
 
 /// Another tab's message.
 pub(crate) fn receive(data: &JsValue) {
-    let id = field(data, "id").as_f64().unwrap_or(-2.0);
     match string_field(data, "maestroGate").as_deref() {
-        Some("cleanup") => {
-            let (Some(database), Some(prefix), Some(mode)) =
-                (string_field(data, "database"), string_field(data, "prefix"), string_field(data, "sessionStorage"))
-            else {
-                return;
-            };
-            let Some(mode) = SessionMode::parse(Some(&mode)) else { return };
-            if !crate::cleanup::valid_prefix(&prefix) {
-                return;
-            }
-            notify(&database, &prefix, mode, true);
-            let area = sweep("sessionStorage", Some(&prefix), mode);
-            let answer = message("answer", id);
-            set(&answer, "outcome", &JsValue::from_str(area.outcome.id()));
-            set(&answer, "removed", &JsValue::from_f64(area.removed.len() as f64));
-            post(&answer);
-        }
+        #[cfg(feature = "rollback")]
         Some("answer") => {
+            let id = field(data, "id").as_f64().unwrap_or(-2.0);
             // Only a tab that did clear (or skip, as asked) counts.
             let done = matches!(string_field(data, "outcome").as_deref(), Some("cleared" | "skipped"));
             if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
@@ -94,16 +93,67 @@ pub(crate) fn receive(data: &JsValue) {
                 }
             }
         }
+        #[cfg(all(feature = "gate", feature = "rollback"))]
+        Some("cleanup") => answer(data),
+        #[cfg(all(feature = "gate", not(feature = "rollback")))]
+        Some("cleanup") => {
+            let forward = TABS.0.try_borrow().map(|t| t.forward.clone()).unwrap_or(JsValue::UNDEFINED);
+            if forward.is_function() {
+                let _ = forward.unchecked_ref::<js::Callback>().call1(&JsValue::NULL, data);
+            }
+        }
+        #[cfg(feature = "gate")]
         Some("remote") => {
             if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
-                remote::shared(&url, enabled);
+                super::remote::shared(&url, enabled);
             }
         }
         _ => {}
     }
 }
 
+/// The gate module's side of a cleanup request from another tab: the glue
+/// passes `forward`, which loads the rollback module and calls its
+/// `answerCleanup`.
+#[cfg(feature = "gate")]
+#[wasm_bindgen(js_name = onCleanupMessage)]
+pub fn on_cleanup_message(forward: JsValue) {
+    if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
+        tabs.forward = forward;
+    }
+    listen();
+}
+
+/// Answers another tab's cleanup request: tells this tab's subscribers,
+/// clears this tab's sessionStorage as asked, and says so. A request this tab
+/// made itself (heard back through its own gate module) is ignored.
+#[cfg(feature = "rollback")]
+#[wasm_bindgen(js_name = answerCleanup)]
+pub fn answer(data: &JsValue) {
+    listen();
+    let id = field(data, "id").as_f64().unwrap_or(-2.0);
+    if TABS.0.try_borrow().is_ok_and(|t| t.waiting == id) {
+        return;
+    }
+    let (Some(database), Some(prefix), Some(mode)) =
+        (string_field(data, "database"), string_field(data, "prefix"), string_field(data, "sessionStorage"))
+    else {
+        return;
+    };
+    let Some(mode) = SessionMode::parse(Some(&mode)) else { return };
+    if !crate::cleanup::valid_prefix(&prefix) {
+        return;
+    }
+    notify(&database, &prefix, mode, true);
+    let area = sweep("sessionStorage", Some(&prefix), mode);
+    let answer = message("answer", id);
+    set(&answer, "outcome", &JsValue::from_str(area.outcome.id()));
+    set(&answer, "removed", &JsValue::from_f64(area.removed.len() as f64));
+    post(&answer);
+}
+
 /// Posts this tab's cleanup request to the others. False when there is no channel.
+#[cfg(feature = "rollback")]
 pub(crate) fn ask_others(opts: &Options, mode: SessionMode) -> bool {
     listen();
     let id = js::random();
@@ -119,6 +169,7 @@ pub(crate) fn ask_others(opts: &Options, mode: SessionMode) -> bool {
 }
 
 /// Shares a remote poll's result with the other tabs.
+#[cfg(feature = "gate")]
 pub(crate) fn share_remote(url: &str, enabled: bool) {
     let m = js::object(&[("maestroGate", "remote"), ("url", url)]);
     set(&m, "enabled", &JsValue::from_bool(enabled));
@@ -126,11 +177,13 @@ pub(crate) fn share_remote(url: &str, enabled: bool) {
 }
 
 /// How many tabs have answered this tab's latest request.
+#[cfg(feature = "rollback")]
 pub(crate) fn answers() -> u32 {
     TABS.0.try_borrow().map(|t| t.answers).unwrap_or(0)
 }
 
 /// Calls every `onCleanupRequest` subscriber; one that throws is skipped.
+#[cfg(feature = "rollback")]
 pub(crate) fn notify(database: &str, prefix: &str, mode: SessionMode, from_other_tab: bool) {
     let listeners = match TABS.0.try_borrow() {
         Ok(tabs) => tabs.listeners.snapshot(),
@@ -141,13 +194,14 @@ pub(crate) fn notify(database: &str, prefix: &str, mode: SessionMode, from_other
     }
     let request = js::object(&[("database", database), ("prefix", prefix), ("sessionStorage", mode.id())]);
     set(&request, "fromOtherTab", &JsValue::from_bool(from_other_tab));
-    call_all(listeners, &Object::freeze(&request));
+    super::call_all(listeners, &Object::freeze(&request));
 }
 
 /// Calls `callback` whenever a cleanup is about to run, in this tab or from
 /// another one, before the database is deleted: close your own connections to
 /// MAESTRO's database there, so that the delete is not blocked. Returns a
 /// function that unsubscribes.
+#[cfg(feature = "rollback")]
 #[wasm_bindgen(js_name = onCleanupRequest, unchecked_return_type = "() => void")]
 pub fn on_cleanup_request(
     #[wasm_bindgen(unchecked_param_type = "(request: CleanupRequest) => void")] callback: JsValue,
@@ -162,6 +216,7 @@ pub fn on_cleanup_request(
     handler(Kind::UnsubscribeCleanup, id)
 }
 
+#[cfg(feature = "rollback")]
 pub(crate) fn unsubscribe(id: u32) {
     if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
         tabs.listeners.remove(id);

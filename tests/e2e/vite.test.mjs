@@ -31,16 +31,17 @@ async function visit(url) {
     lines: lines.filter((l) => l.includes('[MAESTRO]')),
     errors: lines.filter((l) => l.startsWith('error') || l.startsWith('pageerror')),
     chunkRequests: requests.filter((p) => /\/maestro-subsystem[^/]*\.js$/.test(p)),
+    rollbackRequests: requests.filter((p) => p.includes('maestro_gate_rollback')),
   };
-  return { context, page, view };
+  return { context, page, view, requests };
 }
 
 async function built(env) {
   const dir = await viteBuild(env);
   const server = await serve(dir);
-  const { context, page, view } = await visit(server.url + '/');
+  const { context, page, view, requests } = await visit(server.url + '/');
   const file = await readFile(join(dir, 'maestro-health'), 'utf8');
-  return { dir, server, context, page, view, file };
+  return { dir, server, context, page, view, file, requests };
 }
 
 test('vite build with VITE_MAESTRO_ENABLED=false: the console line, health(), maestro-health, and no MAESTRO chunk', async () => {
@@ -54,6 +55,7 @@ test('vite build with VITE_MAESTRO_ENABLED=false: the console line, health(), ma
     assert.deepEqual([doc.status, doc.maestro_enabled, doc.source], ['disabled', false, 'VITE_MAESTRO_ENABLED']);
     assert.ok(b.file.includes('"status": "disabled",\n  "maestro_enabled": false'), b.file);
     assert.deepEqual(b.view.chunkRequests, [], 'the MAESTRO chunk was never fetched');
+    assert.deepEqual(b.view.rollbackRequests, [], 'nor the rollback module: only a cleanup loads it');
     assert.equal(b.view.maestroShown, false);
     assert.deepEqual(b.view.errors, []);
   } finally {
@@ -87,12 +89,14 @@ test('vite build with nothing set: on by default; the rollback console seeds, cl
   try {
     assert.equal(b.view.badge, 'ENABLED');
     assert.equal(b.view.reason, 'Enabled (default)');
+    assert.deepEqual(b.view.rollbackRequests, []);
     await b.page.click('#seed');
     await b.page.waitForFunction(() => document.getElementById('report').textContent.includes('"exists": true'));
     await b.page.click('#clear');
     await b.page.waitForFunction(() => document.getElementById('report').textContent.includes('"ok"'));
     const report = JSON.parse(await b.page.textContent('#report'));
     assert.equal(report.ok, true, JSON.stringify(report));
+    assert.ok(b.requests.some((p) => /maestro_gate_rollback[^/]*\.wasm$/.test(p)), 'the cleanup loaded the rollback module');
     assert.equal(report.database.outcome, 'deleted');
     assert.deepEqual(report.localStorage.removed.sort(), ['maestro:receipts', 'maestro:session', 'maestro:sync-cursor']);
     assert.deepEqual(report.sessionStorage.removed, ['maestro:man-mode']);

@@ -1,0 +1,347 @@
+//! The decision: `decide` (behind the package's `init()`), `isEnabled`,
+//! `decision`, `health`, `onChange`, the live kill through the
+//! `MAESTRO_ENABLED` accessor, and latching.
+
+use alloc::string::String;
+
+use js_sys::Object;
+use wasm_bindgen::prelude::*;
+
+use super::js::{self, field, get, set};
+use super::reactor::{handler, Kind};
+use super::{call_all, remote, tabs, Listeners, Slot};
+use crate::flag::{self, Decision, Level, Outcome, Raw, Reading, Source};
+use core::cell::RefCell;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Where a decision came from. */
+export type DecisionSource = "window.MAESTRO_ENABLED" | "VITE_MAESTRO_ENABLED" | "default" | "remote" | "unavailable";
+
+/** The gate's answer and why. Read-only plain data. */
+export interface Decision {
+  readonly enabled: boolean;
+  readonly source: DecisionSource;
+  /** The deciding value as a string (`String(value)`), or null when there was none. */
+  readonly value: string | null;
+  /** One sentence; the console line is `[MAESTRO] ` followed by it. */
+  readonly reason: string;
+}
+
+/** The health document: plain JSON-serializable data, as the runbook expects. */
+export interface Health {
+  readonly status: "enabled" | "disabled";
+  readonly maestro_enabled: boolean;
+  readonly source: DecisionSource;
+  readonly reason: string;
+  /** This package's version. */
+  readonly version: string;
+}
+
+/** A flag value as the gate accepts it: booleans, 1/0, and the strings
+ * true/false, 1/0, yes/no, on/off (trimmed, any case). Blank, null and
+ * undefined mean unset; anything else is invalid and fails safe to disabled. */
+export type FlagValue = boolean | number | string | null | undefined;
+
+export interface InitOptions {
+  /** The build-time environment: pass `import.meta.env` (Vite) or `process.env` (Node).
+   * Only `VITE_MAESTRO_ENABLED` is read from it. */
+  env?: { readonly VITE_MAESTRO_ENABLED?: FlagValue } | Record<string, unknown>;
+  /** What to do when no source says on or off. Default `true`. */
+  defaultEnabled?: FlagValue;
+  /** `"info"` (default) logs the decision; `"warn"` logs only warnings; `"silent"` logs nothing. */
+  log?: "info" | "warn" | "silent";
+  /** Where to load the `.wasm` from, for hosts that move it (a URL, a Response,
+   * bytes or a compiled module). Default: next to this file. */
+  wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
+  /** The same for the rollback module's `.wasm` (`maestro_gate_rollback_bg.wasm`), which is
+   * loaded only when a cleanup runs. Default: next to this file. */
+  rollbackWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
+  /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
+   * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
+  exposeGlobal?: boolean;
+  /** A health document to poll (`"/maestro-health"`): when it says `maestro_enabled: false`
+   * the gate turns off in every open tab, without a reload. */
+  remote?: string;
+  /** How often to poll `remote`, in ms. Default 60000; at least 100. */
+  pollMs?: number;
+}
+"#;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Log {
+    Info,
+    Warn,
+    Silent,
+}
+
+struct Gate {
+    decision: Option<Decision>,
+    /// The options `init` was given, for re-evaluating later.
+    options: JsValue,
+    log: Log,
+    /// `globalThis.MAESTRO_ENABLED`, held by the gate's accessor once installed.
+    runtime: JsValue,
+    listeners: Listeners,
+}
+
+static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
+    decision: None,
+    options: JsValue::UNDEFINED,
+    log: Log::Info,
+    runtime: JsValue::UNDEFINED,
+    listeners: Listeners::new(),
+}));
+
+const NOT_READY: &str = "Disabled: init() has not finished";
+const RUNTIME_KEY: &str = "MAESTRO_ENABLED";
+
+/// Reads the sources and returns the outcome, without logging or storing it.
+/// `global` is the object that holds `MAESTRO_ENABLED` (`globalThis`).
+pub fn evaluate(global: &JsValue, options: &JsValue) -> Outcome {
+    let runtime = read(global, RUNTIME_KEY);
+    let build = match get(options, "env") {
+        Ok(env) => read(&env, "VITE_MAESTRO_ENABLED"),
+        Err(e) => Reading::threw(js::message(&e)),
+    };
+    let default = match get(options, "defaultEnabled") {
+        Ok(v) => reading(&v),
+        Err(e) => Reading::threw(js::message(&e)),
+    };
+    flag::decide(&runtime, &build, &default)
+}
+
+fn read(obj: &JsValue, key: &str) -> Reading {
+    match get(obj, key) {
+        Ok(v) => reading(&v),
+        Err(e) => Reading::threw(js::message(&e)),
+    }
+}
+
+/// What the rules see of one JS value.
+pub(crate) fn raw(v: &JsValue) -> (Raw<'static>, Option<String>) {
+    if v.is_undefined() || v.is_null() {
+        return (Raw::Unset, None);
+    }
+    if let Some(b) = v.as_bool() {
+        return (Raw::Bool(b), Some(String::from(if b { "true" } else { "false" })));
+    }
+    if let Some(n) = v.as_f64() {
+        return (Raw::Number(n), Some(js::string(v)));
+    }
+    (Raw::Other, Some(js::string(v)))
+}
+
+fn reading(v: &JsValue) -> Reading {
+    if let Some(s) = v.as_string() {
+        let mut r = Reading::of(Raw::Str(&s), None);
+        r.text = Some(s);
+        return r;
+    }
+    let (raw, text) = raw(v);
+    Reading::of(raw, text)
+}
+
+fn log_level(options: &JsValue) -> Log {
+    match js::string_field(options, "log").as_deref() {
+        Some("silent") => Log::Silent,
+        Some("warn") => Log::Warn,
+        _ => Log::Info,
+    }
+}
+
+fn print(log: Log, level: Level, text: &str) {
+    let mut line = String::from("[MAESTRO] ");
+    line.push_str(text);
+    match (level, log) {
+        (_, Log::Silent) | (Level::Info, Log::Warn) => {}
+        (Level::Warn, _) => js::warn(&line),
+        (Level::Info, _) => js::info(&line),
+    }
+}
+
+fn current() -> Option<Decision> {
+    GATE.0.try_borrow().ok().and_then(|g| g.decision.clone())
+}
+
+/// Whether the gate is on right now (for the other modules).
+pub(crate) fn enabled() -> bool {
+    GATE.0.try_borrow().is_ok_and(|g| g.decision.as_ref().is_some_and(|d| d.enabled))
+}
+
+/// Replaces the decision if the latch allows it, logs, and tells the subscribers.
+fn apply(outcome: Outcome, trigger: Source) {
+    let Some(current) = current() else { return };
+    let log = GATE.0.try_borrow().map(|g| g.log).unwrap_or(Log::Info);
+    match flag::latch(&current, &outcome.decision) {
+        Some(next) => {
+            // Write first, checking the latch again on the decision as it is
+            // now, then log and tell: a console or subscriber that re-enters
+            // sees the new decision, and nobody is told twice.
+            let listeners = match GATE.0.try_borrow_mut() {
+                Ok(mut g) if g.decision.as_ref().is_some_and(|d| d.enabled) => {
+                    g.decision = Some(next.clone());
+                    g.listeners.snapshot()
+                }
+                _ => return,
+            };
+            for line in &outcome.lines {
+                print(log, line.level, &line.text);
+            }
+            call_all(listeners, &decision_object(&next));
+        }
+        None if !current.enabled && outcome.decision.enabled && trigger == Source::Runtime => {
+            let text = js::string(&runtime_value());
+            print(log, Level::Info, &flag::ignored_line(Source::Runtime, &text));
+        }
+        None => {}
+    }
+}
+
+/// Re-reads the sources (after `window.MAESTRO_ENABLED` changed).
+fn reconsider(trigger: Source) {
+    let options = match GATE.0.try_borrow() {
+        Ok(g) => g.options.clone(),
+        Err(_) => return,
+    };
+    apply(evaluate(&js_sys::global(), &options), trigger);
+}
+
+/// Turns the gate off because the remote health document said so.
+pub(crate) fn remote_off(url: &str) {
+    let decision = flag::remote_off(url);
+    let line = flag::Line { level: Level::Info, text: decision.reason.clone() };
+    apply(Outcome { decision, lines: alloc::vec![line] }, Source::Remote);
+}
+
+/// The `MAESTRO_ENABLED` accessor's getter.
+pub(crate) fn runtime_value() -> JsValue {
+    GATE.0.try_borrow().map(|g| g.runtime.clone()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The `MAESTRO_ENABLED` accessor's setter: a live kill.
+pub(crate) fn runtime_assigned(value: JsValue) {
+    if let Ok(mut g) = GATE.0.try_borrow_mut() {
+        g.runtime = value;
+    }
+    reconsider(Source::Runtime);
+}
+
+/// Watches `globalThis.MAESTRO_ENABLED` so that a later assignment (a CDN or
+/// script tag setting it after the app loaded) takes effect at once. An
+/// existing accessor, or a non-configurable property (`var MAESTRO_ENABLED`),
+/// is left alone.
+fn watch_runtime() {
+    let global = js_sys::global();
+    let Ok(desc) = js::own_property(&global, RUNTIME_KEY) else { return };
+    let value = if desc.is_undefined() {
+        JsValue::UNDEFINED
+    } else if field(&desc, "configurable").is_truthy() && !field(&desc, "get").is_function() {
+        field(&desc, "value")
+    } else {
+        return;
+    };
+    if let Ok(mut g) = GATE.0.try_borrow_mut() {
+        g.runtime = value;
+    }
+    let accessor = Object::new();
+    set(&accessor, "get", &handler(Kind::GlobalGet, 0));
+    set(&accessor, "set", &handler(Kind::GlobalSet, 0));
+    set(&accessor, "configurable", &JsValue::TRUE);
+    set(&accessor, "enumerable", &JsValue::TRUE);
+    let _ = js::define_property(&global, RUNTIME_KEY, &accessor);
+}
+
+/// Reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED` and
+/// `options.defaultEnabled`, logs the decision once, keeps it, and starts
+/// watching for a live kill. Internal: the package's `init()` loads the wasm
+/// and then calls this. A second call returns the first decision.
+#[wasm_bindgen(js_name = decide, unchecked_return_type = "Decision")]
+pub fn decide(#[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue) -> JsValue {
+    if let Some(d) = current() {
+        return decision_object(&d);
+    }
+    let outcome = evaluate(&js_sys::global(), &options);
+    let log = log_level(&options);
+    for line in &outcome.lines {
+        print(log, line.level, &line.text);
+    }
+    let object = decision_object(&outcome.decision);
+    if let Ok(mut g) = GATE.0.try_borrow_mut() {
+        g.decision = Some(outcome.decision);
+        g.options = options.clone();
+        g.log = log;
+    }
+    watch_runtime();
+    tabs::listen();
+    if let Some(url) = js::string_field(&options, "remote") {
+        remote::start(url, field(&options, "pollMs").as_f64());
+    }
+    object
+}
+
+/// Whether MAESTRO is enabled. `false` until `init()` has resolved.
+#[wasm_bindgen(js_name = isEnabled)]
+pub fn is_enabled() -> bool {
+    enabled()
+}
+
+/// The current decision: `{ enabled, source, value, reason }`.
+#[wasm_bindgen(js_name = decision, unchecked_return_type = "Decision")]
+pub fn decision() -> JsValue {
+    decision_object(&current().unwrap_or_else(|| flag::unavailable(NOT_READY)))
+}
+
+/// The health document, `{ status, maestro_enabled, source, reason, version }`.
+/// `JSON.stringify(health())` of a disabled gate contains the runbook's
+/// `"status":"disabled","maestro_enabled":false`.
+#[wasm_bindgen(js_name = health, unchecked_return_type = "Health")]
+pub fn health() -> JsValue {
+    health_object(&current().unwrap_or_else(|| flag::unavailable(NOT_READY)))
+}
+
+/// The health document for these options, without logging, keeping or
+/// watching anything: what the Vite plugin and the CLI write at build time.
+#[wasm_bindgen(js_name = healthFor, unchecked_return_type = "Health")]
+pub fn health_for(#[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue) -> JsValue {
+    health_object(&evaluate(&js_sys::global(), &options).decision)
+}
+
+/// Calls `callback(decision)` whenever the decision changes (it only ever
+/// turns off: the gate latches until reload). Returns a function that unsubscribes.
+#[wasm_bindgen(js_name = onChange, unchecked_return_type = "() => void")]
+pub fn on_change(#[wasm_bindgen(unchecked_param_type = "(decision: Decision) => void")] callback: JsValue) -> JsValue {
+    let mut id = 0;
+    if callback.is_function() {
+        if let Ok(mut g) = GATE.0.try_borrow_mut() {
+            id = g.listeners.add(callback);
+        }
+    }
+    handler(Kind::UnsubscribeChange, id)
+}
+
+pub(crate) fn unsubscribe(id: u32) {
+    if let Ok(mut g) = GATE.0.try_borrow_mut() {
+        g.listeners.remove(id);
+    }
+}
+
+/// Builds a frozen `Decision` object.
+pub fn decision_object(d: &Decision) -> JsValue {
+    let o = Object::new();
+    set(&o, "enabled", &JsValue::from_bool(d.enabled));
+    set(&o, "source", &JsValue::from_str(d.source.id()));
+    set(&o, "value", &d.value.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+    set(&o, "reason", &JsValue::from_str(&d.reason));
+    Object::freeze(&o).into()
+}
+
+/// Builds a frozen `Health` object. Keys are in the runbook's order.
+pub fn health_object(d: &Decision) -> JsValue {
+    let o = js::object(&[("status", if d.enabled { "enabled" } else { "disabled" })]);
+    set(&o, "maestro_enabled", &JsValue::from_bool(d.enabled));
+    set(&o, "source", &JsValue::from_str(d.source.id()));
+    set(&o, "reason", &JsValue::from_str(&d.reason));
+    set(&o, "version", &JsValue::from_str(env!("CARGO_PKG_VERSION")));
+    Object::freeze(&o).into()
+}
