@@ -57,7 +57,10 @@ function loadRollback() {
   return (rollbackLoading ||= loadOnce().then(async (ok) => {
     if (!ok) return null;
     try {
-      return await loadRollbackModule(rollbackWasm);
+      const r = await loadRollbackModule(rollbackWasm);
+      // Its cleanups reach this page's onCleanupRequest subscribers, kept by the gate.
+      if (r.setNotifier) r.setNotifier((request) => call(core.notifyCleanup, () => {}, request));
+      return r;
     } catch (e) {
       let text;
       try { text = String(e && e.message || e); } catch { text = 'unknown error'; }
@@ -140,14 +143,12 @@ function onChange(callback) {
   return subscribe(core.onChange, callback);
 }
 
-/** Calls `callback` before every cleanup (this tab's or another's). Returns an unsubscribe function. */
+/**
+ * Calls `callback` before every cleanup (this tab's or another's). Returns an
+ * unsubscribe function. Subscribing does not load the rollback module.
+ */
 function onCleanupRequest(callback) {
-  let unsubscribe;
-  let cancelled = false;
-  loadRollback().then((r) => {
-    if (r && !cancelled) try { unsubscribe = r.onCleanupRequest(callback); } catch {}
-  });
-  return () => { cancelled = true; if (unsubscribe) try { unsubscribe(); } catch {} };
+  return subscribe(core.onCleanupRequest, callback);
 }
 
 // The cleanup exports load the wasm themselves (init() is not required first).

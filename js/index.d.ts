@@ -1,8 +1,8 @@
-import type { Decision, Health, InitOptions } from './maestro_gate.js';
-import type { CleanupOptions, CleanupReport, CleanupRequest, VerifyReport } from './maestro_gate_rollback.js';
-export type { Decision, DecisionSource, FlagValue, Health, InitOptions } from './maestro_gate.js';
+import type { CleanupRequest, Decision, Health, InitOptions } from './maestro_gate.js';
+import type { CleanupOptions, CleanupReport, VerifyReport } from './maestro_gate_rollback.js';
+export type { CleanupRequest, Decision, DecisionSource, FlagValue, Health, InitOptions } from './maestro_gate.js';
 export type {
-  CleanupOptions, CleanupReport, CleanupRequest, DatabaseReport, StorageReport, VerifyReport,
+  CleanupOptions, CleanupReport, DatabaseReport, StorageReport, VerifyReport,
 } from './maestro_gate_rollback.js';
 
 /**

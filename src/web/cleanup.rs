@@ -71,14 +71,6 @@ export interface VerifyReport {
   readonly clean: boolean | null;
 }
 
-/** What `onCleanupRequest` callbacks receive. */
-export interface CleanupRequest {
-  readonly database: string;
-  readonly prefix: string;
-  readonly sessionStorage: "prefixed" | "all" | "none";
-  /** True when another tab asked. */
-  readonly fromOtherTab: boolean;
-}
 "#;
 
 /// The parsed options. `prefix` and `database` are `None` when invalid.

@@ -66,6 +66,14 @@ export interface InitOptions {
   /** How often to poll `remote`, in ms. Default 60000; at least 100. */
   pollMs?: number;
 }
+/** What `onCleanupRequest` callbacks receive. */
+export interface CleanupRequest {
+  readonly database: string;
+  readonly prefix: string;
+  readonly sessionStorage: "prefixed" | "all" | "none";
+  /** True when another tab asked. */
+  readonly fromOtherTab: boolean;
+}
 "#;
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -110,7 +110,7 @@ fn dispatch(tag: f64, event: JsValue) -> JsValue {
         }
         #[cfg(feature = "gate")]
         Kind::UnsubscribeChange => super::unsubscribe(id),
-        #[cfg(feature = "rollback")]
+        #[cfg(feature = "gate")]
         Kind::UnsubscribeCleanup => tabs::unsubscribe(id),
         #[allow(unreachable_patterns)]
         _ => {}

@@ -35,8 +35,10 @@ struct Tabs {
     waiting: f64,
     answers: u32,
     /// The gate module's hand-over of cleanup requests to the rollback module.
-    #[cfg_attr(not(feature = "gate"), allow(dead_code))]
     forward: JsValue,
+    /// The rollback module's way to the gate module's subscribers.
+    #[cfg_attr(feature = "gate", allow(dead_code))]
+    notifier: JsValue,
 }
 
 static TABS: Slot<Tabs> = Slot(RefCell::new(Tabs {
@@ -45,6 +47,7 @@ static TABS: Slot<Tabs> = Slot(RefCell::new(Tabs {
     waiting: -1.0,
     answers: 0,
     forward: JsValue::UNDEFINED,
+    notifier: JsValue::UNDEFINED,
 }));
 
 /// Opens the channel once, where `BroadcastChannel` exists. Called by `init`
@@ -182,26 +185,51 @@ pub(crate) fn answers() -> u32 {
     TABS.0.try_borrow().map(|t| t.answers).unwrap_or(0)
 }
 
-/// Calls every `onCleanupRequest` subscriber; one that throws is skipped.
+/// Tells every `onCleanupRequest` subscriber that a cleanup is about to run.
+/// The subscribers live in the gate module (so that subscribing does not load
+/// the rollback); a rollback-only module reaches them through the glue.
 #[cfg(feature = "rollback")]
 pub(crate) fn notify(database: &str, prefix: &str, mode: SessionMode, from_other_tab: bool) {
+    let request = js::object(&[("database", database), ("prefix", prefix), ("sessionStorage", mode.id())]);
+    set(&request, "fromOtherTab", &JsValue::from_bool(from_other_tab));
+    let request: JsValue = Object::freeze(&request).into();
+    #[cfg(feature = "gate")]
+    notify_cleanup(&request);
+    #[cfg(not(feature = "gate"))]
+    {
+        let notifier = TABS.0.try_borrow().map(|t| t.notifier.clone()).unwrap_or(JsValue::UNDEFINED);
+        if notifier.is_function() {
+            let _ = notifier.unchecked_ref::<js::Callback>().call1(&JsValue::NULL, &request);
+        }
+    }
+}
+
+/// The rollback module's way to the subscribers, which live in the gate module.
+#[cfg(all(feature = "rollback", not(feature = "gate")))]
+#[wasm_bindgen(js_name = setNotifier)]
+pub fn set_notifier(notifier: JsValue) {
+    if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
+        tabs.notifier = notifier;
+    }
+}
+
+/// Calls every `onCleanupRequest` subscriber with `request`; one that throws
+/// is skipped. (The rollback module calls this through the glue.)
+#[cfg(feature = "gate")]
+#[wasm_bindgen(js_name = notifyCleanup)]
+pub fn notify_cleanup(request: &JsValue) {
     let listeners = match TABS.0.try_borrow() {
         Ok(tabs) => tabs.listeners.snapshot(),
         Err(_) => return,
     };
-    if listeners.is_empty() {
-        return;
-    }
-    let request = js::object(&[("database", database), ("prefix", prefix), ("sessionStorage", mode.id())]);
-    set(&request, "fromOtherTab", &JsValue::from_bool(from_other_tab));
-    super::call_all(listeners, &Object::freeze(&request));
+    super::call_all(listeners, request);
 }
 
 /// Calls `callback` whenever a cleanup is about to run, in this tab or from
 /// another one, before the database is deleted: close your own connections to
 /// MAESTRO's database there, so that the delete is not blocked. Returns a
 /// function that unsubscribes.
-#[cfg(feature = "rollback")]
+#[cfg(feature = "gate")]
 #[wasm_bindgen(js_name = onCleanupRequest, unchecked_return_type = "() => void")]
 pub fn on_cleanup_request(
     #[wasm_bindgen(unchecked_param_type = "(request: CleanupRequest) => void")] callback: JsValue,
@@ -216,7 +244,7 @@ pub fn on_cleanup_request(
     handler(Kind::UnsubscribeCleanup, id)
 }
 
-#[cfg(feature = "rollback")]
+#[cfg(feature = "gate")]
 pub(crate) fn unsubscribe(id: u32) {
     if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
         tabs.listeners.remove(id);

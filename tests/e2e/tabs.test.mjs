@@ -12,10 +12,14 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 async function openTab(context) {
   const page = await context.newPage();
+  page.requests = [];
+  page.on('request', (r) => page.requests.push(new URL(r.url()).pathname));
   await page.goto(server.url + '/tests/e2e/pages/tab.html');
   await page.waitForFunction(() => window.ready === true);
   return page;
 }
+
+const rollbackFetched = (page) => page.requests.some((p) => p.endsWith('/pkg/maestro_gate_rollback_bg.wasm'));
 
 test('clearing in one tab clears the sessionStorage of another, and counts it', async () => {
   const context = await browser.newContext();
@@ -37,7 +41,10 @@ test('clearing in one tab clears the sessionStorage of another, and counts it', 
       localStorage.setItem('app:l', 'keep');
     });
 
+    assert.equal(rollbackFetched(a) || rollbackFetched(b), false, 'subscribing to onCleanupRequest loads no rollback');
     const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db', log: 'silent' }));
+    assert.ok(rollbackFetched(a), 'the cleanup loaded the rollback in tab A');
+    assert.ok(rollbackFetched(b), 'and the request made tab B load it to answer');
     assert.equal(report.otherTabs, 1, JSON.stringify(report));
     assert.equal(report.database.outcome, 'deleted', 'tab B closed its connection when asked');
     assert.equal(report.ok, true);
