@@ -246,7 +246,7 @@ async function cleanup(browser, url) {
       localStorage.clear();
       for (let i = 0; i < 11000; i++) localStorage.setItem(i % 11 === 5 ? `maestro:${i}` : `app:${i}`, `value ${i}`);
       // Let the browser's own write-back of the seed settle before timing.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     };
     const deleteDb = (name) => new Promise((resolve, reject) => {
       const r = indexedDB.deleteDatabase(name); r.onsuccess = resolve; r.onerror = () => reject(r.error);
@@ -272,7 +272,7 @@ async function cleanup(browser, url) {
       if (localStorage.length !== 10000) throw new Error('floor cleanup wrong');
     };
     await runGate(); await runFloor(); gate.length = floor.length = 0; // warm-up
-    for (let r = 0; r < rounds * 2; r++) {
+    for (let r = 0; r < rounds * 3; r++) {
       // Alternate who goes first, so that neither always follows the other.
       if (r % 2) { await runGate(); await runFloor(); } else { await runFloor(); await runGate(); }
     }
@@ -362,7 +362,7 @@ async function main() {
     const c = await cleanup(browser, url);
     const ratio = median(c.gate) / median(c.floor);
     say('');
-    say(`## 4. Cleanup (median and min–max of ${ROUNDS * 2} rounds for the keys, ${ROUNDS} for the database)`);
+    say(`## 4. Cleanup (median and min–max of ${ROUNDS * 3} rounds for the keys, ${ROUNDS} for the database)`);
     say('');
     say('| what | gate clearClientState | hand-written JS (the floor) | ratio of medians | ratio of best runs |');
     say('|---|---:|---:|---:|---:|');
@@ -374,7 +374,7 @@ async function main() {
     say('');
     say('## 5. Memory (the gate\'s wasm linear memory)');
     say('');
-    say(`After init: ${fmt(c.memoryAfterInit)} bytes. After ${ROUNDS * 2 + 1} cleanups of 1,000 keys: ${fmt(c.memoryAfterCleanup)} bytes.`);
+    say(`After init: ${fmt(c.memoryAfterInit)} bytes. After ${ROUNDS * 3 + 1} cleanups of 1,000 keys: ${fmt(c.memoryAfterCleanup)} bytes.`);
 
     const browserVersion = browser.version();
     const header = [
