@@ -21,9 +21,13 @@ let down = 'Disabled: init() has not finished';
 
 const off = () => Object.freeze({ enabled: false, source: 'unavailable', value: null, reason: down });
 
+// An error's message, whatever was thrown.
+function describe(error) {
+  try { return String(error && error.message || error); } catch { return 'unknown error'; }
+}
+
 function fail(prefix, error, options) {
-  let text;
-  try { text = String(error && error.message || error); } catch { text = 'unknown error'; }
+  const text = describe(error);
   ready = false;
   mirror.set(false);
   down = 'Disabled (fail safe): ' + prefix + ': ' + text;
@@ -61,16 +65,20 @@ let rollbackDown = '';
 // The rollback module, loaded once, after the gate.
 function loadRollback() {
   return (rollbackLoading ||= loadOnce().then(async (ok) => {
-    if (!ok) return null;
+    if (!ok) {
+      rollbackLoading = undefined; // a later call tries again
+      return null;
+    }
     try {
       const r = await loadRollbackModule(rollbackWasm);
-      // Its cleanups reach this page's onCleanupRequest subscribers, kept by the gate.
+      // Its cleanups reach this page's onCleanupRequest subscribers, kept by
+      // the gate, and the gate learns which requests are this tab's own.
       if (r.setNotifier) r.setNotifier((request) => call(core.notifyCleanup, () => {}, request));
+      if (r.setAnnouncer) r.setAnnouncer((id) => call(core.ownCleanup, () => {}, id));
       return r;
     } catch (e) {
-      let text;
-      try { text = String(e && e.message || e); } catch { text = 'unknown error'; }
-      rollbackDown = "maestro-gate's rollback module could not be loaded: " + text;
+      rollbackDown = "maestro-gate's rollback module could not be loaded: " + describe(e);
+      rollbackLoading = undefined; // a later call tries again
       return null;
     }
   }));
@@ -166,7 +174,7 @@ function databaseName(options) {
 // Calls the rollback module's `name`; without it, `fallback` says why.
 async function callRollback(name, fallback, options) {
   const r = await loadRollback();
-  if (r) try { return await r[name](options); } catch (e) { rollbackDown = 'the rollback module failed: ' + e; }
+  if (r) try { return await r[name](options); } catch (e) { rollbackDown = 'the rollback module failed: ' + describe(e); }
   return fallback(options, rollbackDown || down);
 }
 

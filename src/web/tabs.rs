@@ -11,6 +11,7 @@
 //! the rollback module's own channel only posts requests and counts answers.
 //! A build with both features (the tests) does it all on one channel.
 
+use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use js_sys::Object;
@@ -39,6 +40,11 @@ struct Tabs {
     /// The rollback module's way to the gate module's subscribers.
     #[cfg_attr(feature = "gate", allow(dead_code))]
     notifier: JsValue,
+    /// The rollback module's way to tell the gate module which requests are its own.
+    #[cfg_attr(feature = "gate", allow(dead_code))]
+    announcer: JsValue,
+    /// This tab's own recent request ids (the gate hears them back on its channel).
+    own: Vec<f64>,
 }
 
 static TABS: Slot<Tabs> = Slot(RefCell::new(Tabs {
@@ -48,6 +54,8 @@ static TABS: Slot<Tabs> = Slot(RefCell::new(Tabs {
     answers: 0,
     forward: JsValue::UNDEFINED,
     notifier: JsValue::UNDEFINED,
+    announcer: JsValue::UNDEFINED,
+    own: Vec::new(),
 }));
 
 /// Opens the channel once, where `BroadcastChannel` exists. Called by `init`
@@ -100,7 +108,17 @@ pub(crate) fn receive(data: &JsValue) {
         Some("cleanup") => answer(data),
         #[cfg(all(feature = "gate", not(feature = "rollback")))]
         Some("cleanup") => {
-            let forward = TABS.0.try_borrow().map(|t| t.forward.clone()).unwrap_or(JsValue::UNDEFINED);
+            let id = field(data, "id").as_f64().unwrap_or(-2.0);
+            let forward = match TABS.0.try_borrow() {
+                Ok(t) if !t.own.contains(&id) => t.forward.clone(),
+                _ => return,
+            };
+            // The subscribers hear at once, from the gate, so that they close
+            // their connections without waiting for the rollback module (or
+            // even if it cannot load); the rollback then sweeps and answers.
+            if let Some(request) = request_of(data) {
+                notify_cleanup(&request);
+            }
             if forward.is_function() {
                 let _ = forward.unchecked_ref::<js::Callback>().call1(&JsValue::NULL, data);
             }
@@ -135,24 +153,64 @@ pub fn on_cleanup_message(forward: JsValue) {
 pub fn answer(data: &JsValue) {
     listen();
     let id = field(data, "id").as_f64().unwrap_or(-2.0);
-    if TABS.0.try_borrow().is_ok_and(|t| t.waiting == id) {
+    if TABS.0.try_borrow().is_ok_and(|t| t.waiting == id || t.own.contains(&id)) {
         return;
     }
-    let (Some(database), Some(prefix), Some(mode)) =
-        (string_field(data, "database"), string_field(data, "prefix"), string_field(data, "sessionStorage"))
-    else {
-        return;
-    };
-    let Some(mode) = SessionMode::parse(Some(&mode)) else { return };
-    if !crate::cleanup::valid_prefix(&prefix) {
-        return;
+    let Some((_, prefix, mode)) = parse_request(data) else { return };
+    // With both parts in one module, tell the subscribers here; a gate-only
+    // module has already told them before handing the request over.
+    #[cfg(feature = "gate")]
+    if let Some(request) = request_of(data) {
+        notify_cleanup(&request);
     }
-    notify(&database, &prefix, mode, true);
     let area = sweep("sessionStorage", Some(&prefix), mode);
     let answer = message("answer", id);
     set(&answer, "outcome", &JsValue::from_str(area.outcome.id()));
     set(&answer, "removed", &JsValue::from_f64(area.removed.len() as f64));
     post(&answer);
+}
+
+/// A cleanup request's database, prefix and mode, when they are valid.
+fn parse_request(
+    data: &JsValue,
+) -> Option<(alloc::string::String, alloc::string::String, crate::cleanup::SessionMode)> {
+    let (Some(database), Some(prefix), Some(mode)) =
+        (string_field(data, "database"), string_field(data, "prefix"), string_field(data, "sessionStorage"))
+    else {
+        return None;
+    };
+    let mode = crate::cleanup::SessionMode::parse(Some(&mode))?;
+    crate::cleanup::valid_prefix(&prefix).then_some((database, prefix, mode))
+}
+
+/// What `onCleanupRequest` subscribers receive for another tab's request.
+#[cfg(feature = "gate")]
+fn request_of(data: &JsValue) -> Option<JsValue> {
+    let (database, prefix, mode) = parse_request(data)?;
+    let request = js::object(&[("database", &database), ("prefix", &prefix), ("sessionStorage", mode.id())]);
+    set(&request, "fromOtherTab", &JsValue::TRUE);
+    Some(Object::freeze(&request).into())
+}
+
+/// Remembers one of this tab's own request ids (the last few are kept).
+#[cfg(feature = "gate")]
+#[wasm_bindgen(js_name = ownCleanup)]
+pub fn own_cleanup(id: f64) {
+    if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
+        if tabs.own.len() >= 8 {
+            tabs.own.remove(0);
+        }
+        tabs.own.push(id);
+    }
+}
+
+/// The rollback module's way to tell the gate which requests are its own.
+#[cfg(all(feature = "rollback", not(feature = "gate")))]
+#[wasm_bindgen(js_name = setAnnouncer)]
+pub fn set_announcer(announcer: JsValue) {
+    if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
+        tabs.announcer = announcer;
+    }
 }
 
 /// Posts this tab's cleanup request to the others. False when there is no channel.
@@ -163,6 +221,15 @@ pub(crate) fn ask_others(opts: &Options, mode: SessionMode) -> bool {
     if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
         tabs.waiting = id;
         tabs.answers = 0;
+    }
+    #[cfg(feature = "gate")]
+    own_cleanup(id);
+    #[cfg(not(feature = "gate"))]
+    {
+        let announcer = TABS.0.try_borrow().map(|t| t.announcer.clone()).unwrap_or(JsValue::UNDEFINED);
+        if announcer.is_function() {
+            let _ = announcer.unchecked_ref::<js::Callback>().call1(&JsValue::NULL, &JsValue::from_f64(id));
+        }
     }
     let m = message("cleanup", id);
     set(&m, "database", &JsValue::from_str(opts.database.as_deref().unwrap_or("")));

@@ -10,11 +10,11 @@ let browser, server;
 before(async () => { browser = await launch(); server = await serve(ROOT); });
 after(async () => { await browser?.close(); await server?.close(); });
 
-async function openTab(context) {
+async function openTab(context, query = '') {
   const page = await context.newPage();
   page.requests = [];
   page.on('request', (r) => page.requests.push(new URL(r.url()).pathname));
-  await page.goto(server.url + '/tests/e2e/pages/tab.html');
+  await page.goto(server.url + '/tests/e2e/pages/tab.html' + query);
   await page.waitForFunction(() => window.ready === true);
   return page;
 }
@@ -77,6 +77,30 @@ test('allTabs: false leaves other tabs alone', async () => {
     const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db-2', allTabs: false, log: 'silent' }));
     assert.equal(report.otherTabs, 0);
     assert.deepEqual(await b.evaluate(() => Object.keys(sessionStorage)), ['maestro:b1']);
+  } finally {
+    await context.close();
+  }
+});
+
+test('another tab whose rollback module cannot load still closes its connection, from the gate', async () => {
+  const context = await browser.newContext();
+  try {
+    const a = await openTab(context);
+    const b = await openTab(context, '?rollback=/no-such-rollback.wasm');
+    await b.evaluate(async () => {
+      sessionStorage.setItem('maestro:b1', 'secret');
+      const open = indexedDB.open('tabs-db-3', 1);
+      open.onupgradeneeded = () => open.result.createObjectStore('s');
+      window.db = await new Promise((resolve, reject) => { open.onsuccess = () => resolve(open.result); open.onerror = () => reject(open.error); });
+    });
+    const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db-3', log: 'silent' }));
+    assert.equal(report.database.outcome, 'deleted', 'B closed its connection although its rollback failed: ' + JSON.stringify(report));
+    assert.equal(report.otherTabs, 0, 'B could not sweep, so it is not counted');
+    const bState = await b.evaluate(() => ({ requests: window.requests, keys: Object.keys(sessionStorage) }));
+    assert.equal(bState.requests.length, 1);
+    assert.equal(bState.requests[0].fromOtherTab, true);
+    assert.deepEqual(bState.keys, ['maestro:b1'], 'without its rollback module, B could not sweep');
+    assert.equal(await b.evaluate(() => window.gate.isEnabled()), true, 'and its gate is unharmed');
   } finally {
     await context.close();
   }
