@@ -11,7 +11,6 @@
 //! the rollback module's own channel only posts requests and counts answers.
 //! A build with both features (the tests) does it all on one channel.
 
-use alloc::vec::Vec;
 use core::cell::RefCell;
 
 use js_sys::Object;
@@ -43,8 +42,10 @@ struct Tabs {
     /// The rollback module's way to tell the gate module which requests are its own.
     #[cfg_attr(feature = "gate", allow(dead_code))]
     announcer: JsValue,
-    /// This tab's own recent request ids (the gate hears them back on its channel).
-    own: Vec<f64>,
+    /// This tab's own recent request ids (the gate hears them back on its
+    /// channel): a ring of the last few.
+    own: [f64; 8],
+    own_next: usize,
 }
 
 static TABS: Slot<Tabs> = Slot(RefCell::new(Tabs {
@@ -55,7 +56,8 @@ static TABS: Slot<Tabs> = Slot(RefCell::new(Tabs {
     forward: JsValue::UNDEFINED,
     notifier: JsValue::UNDEFINED,
     announcer: JsValue::UNDEFINED,
-    own: Vec::new(),
+    own: [-1.0; 8],
+    own_next: 0,
 }));
 
 /// Opens the channel once, where `BroadcastChannel` exists. Called by `init`
@@ -171,6 +173,7 @@ pub fn answer(data: &JsValue) {
 }
 
 /// A cleanup request's database, prefix and mode, when they are valid.
+#[cfg(feature = "rollback")]
 fn parse_request(
     data: &JsValue,
 ) -> Option<(alloc::string::String, alloc::string::String, crate::cleanup::SessionMode)> {
@@ -183,11 +186,19 @@ fn parse_request(
     crate::cleanup::valid_prefix(&prefix).then_some((database, prefix, mode))
 }
 
-/// What `onCleanupRequest` subscribers receive for another tab's request.
+/// What `onCleanupRequest` subscribers receive for another tab's request: its
+/// three string fields, copied as they are (the rollback module validates
+/// them before it sweeps anything).
 #[cfg(feature = "gate")]
 fn request_of(data: &JsValue) -> Option<JsValue> {
-    let (database, prefix, mode) = parse_request(data)?;
-    let request = js::object(&[("database", &database), ("prefix", &prefix), ("sessionStorage", mode.id())]);
+    let request = Object::new();
+    for key in ["database", "prefix", "sessionStorage"] {
+        let value = field(data, key);
+        if !value.is_string() {
+            return None;
+        }
+        set(&request, key, &value);
+    }
     set(&request, "fromOtherTab", &JsValue::TRUE);
     Some(Object::freeze(&request).into())
 }
@@ -197,10 +208,11 @@ fn request_of(data: &JsValue) -> Option<JsValue> {
 #[wasm_bindgen(js_name = ownCleanup)]
 pub fn own_cleanup(id: f64) {
     if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
-        if tabs.own.len() >= 8 {
-            tabs.own.remove(0);
+        let slot = tabs.own_next % 8;
+        if let Some(entry) = tabs.own.get_mut(slot) {
+            *entry = id;
         }
-        tabs.own.push(id);
+        tabs.own_next = slot + 1;
     }
 }
 
