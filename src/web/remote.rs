@@ -116,6 +116,15 @@ fn succeeded(id: u32, says: Says) {
     let Some(url) = url() else { return };
     let enabled = says != Says::Off;
     tabs::share_remote(&url, enabled);
+    read(&url, enabled);
+}
+
+/// The document was read (here, or by another tab): kill if it says off,
+/// end any backoff, and wait a full interval.
+fn read(url: &str, enabled: bool) {
+    if !enabled {
+        super::remote_off(url);
+    }
     let interval = match REMOTE.0.try_borrow_mut() {
         Ok(mut r) => {
             r.failing = false;
@@ -124,9 +133,6 @@ fn succeeded(id: u32, says: Says) {
         }
         Err(_) => return,
     };
-    if !enabled {
-        super::remote_off(&url);
-    }
     schedule(interval);
 }
 
@@ -157,22 +163,9 @@ fn failed(id: u32, why: &str) {
 /// Another tab polled the same document: take its answer and skip our next poll.
 pub(crate) fn shared(from_url: &str, enabled: bool) {
     let Some(url) = url() else { return };
-    if url != from_url {
-        return;
+    if url == from_url {
+        read(&url, enabled);
     }
-    if !enabled {
-        super::remote_off(&url);
-    }
-    // The document was read: this tab's own backoff, if any, is over.
-    let interval = match REMOTE.0.try_borrow_mut() {
-        Ok(mut r) => {
-            r.failing = false;
-            r.delay = r.interval;
-            r.interval
-        }
-        Err(_) => return,
-    };
-    schedule(interval);
 }
 
 pub(crate) fn on_event(kind: Kind, id: u32, event: &JsValue) {
