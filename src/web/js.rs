@@ -7,6 +7,7 @@ use alloc::string::String;
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
@@ -162,6 +163,13 @@ pub fn global_object(name: &str) -> Result<JsValue, String> {
         Ok(v) if v.is_object() => Ok(v),
         Ok(_) => Err(String::from("not available in this context")),
         Err(e) => Err(message(&e)),
+    }
+}
+
+/// `f.call(this_arg, arg)` when `f` is a function; what it throws is ignored.
+pub fn call_if_function(f: &JsValue, this_arg: &JsValue, arg: &JsValue) {
+    if f.is_function() {
+        let _ = f.unchecked_ref::<Callback>().call1(this_arg, arg);
     }
 }
 

@@ -15,7 +15,6 @@ use core::cell::RefCell;
 
 use js_sys::Object;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 #[cfg(feature = "rollback")]
 use super::cleanup::{sweep, Options};
@@ -70,11 +69,7 @@ pub fn listen() {
     let Ok(channel) = Channel::new(CHANNEL) else { return };
     set(&channel, "onmessage", &handler(Kind::Channel, 0));
     // In Node, an open channel would keep the process alive.
-    if let Ok(unref) = js::get(&channel, "unref") {
-        if unref.is_function() {
-            let _ = unref.unchecked_ref::<js::Callback>().call1(&channel, &JsValue::UNDEFINED);
-        }
-    }
+    js::call_if_function(&field(&channel, "unref"), &channel, &JsValue::UNDEFINED);
     tabs.channel = Some(channel);
 }
 
@@ -121,9 +116,7 @@ pub(crate) fn receive(data: &JsValue) {
             if let Some(request) = request_of(data) {
                 notify_cleanup(&request);
             }
-            if forward.is_function() {
-                let _ = forward.unchecked_ref::<js::Callback>().call1(&JsValue::NULL, data);
-            }
+            js::call_if_function(&forward, &JsValue::NULL, data);
         }
         #[cfg(feature = "gate")]
         Some("remote") => {
@@ -239,9 +232,7 @@ pub(crate) fn ask_others(opts: &Options, mode: SessionMode) -> bool {
     #[cfg(not(feature = "gate"))]
     {
         let announcer = TABS.0.try_borrow().map(|t| t.announcer.clone()).unwrap_or(JsValue::UNDEFINED);
-        if announcer.is_function() {
-            let _ = announcer.unchecked_ref::<js::Callback>().call1(&JsValue::NULL, &JsValue::from_f64(id));
-        }
+        js::call_if_function(&announcer, &JsValue::NULL, &JsValue::from_f64(id));
     }
     let m = message("cleanup", id);
     set(&m, "database", &JsValue::from_str(opts.database.as_deref().unwrap_or("")));
@@ -277,9 +268,7 @@ pub(crate) fn notify(database: &str, prefix: &str, mode: SessionMode, from_other
     #[cfg(not(feature = "gate"))]
     {
         let notifier = TABS.0.try_borrow().map(|t| t.notifier.clone()).unwrap_or(JsValue::UNDEFINED);
-        if notifier.is_function() {
-            let _ = notifier.unchecked_ref::<js::Callback>().call1(&JsValue::NULL, &request);
-        }
+        js::call_if_function(&notifier, &JsValue::NULL, &request);
     }
 }
 
