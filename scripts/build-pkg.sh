@@ -13,8 +13,9 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 tmp=target/pkg-tmp
 rm -rf pkg "$tmp" && mkdir -p pkg "$tmp"
 
-# binaryen 132 from npm: Debian's 108 turns the externref table into anyref.
-opt() { node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --detect-features "$1" -o "$1"; }
+# wasm-opt -Oz (binaryen 132 from npm: Debian's 108 turns the externref table
+# into anyref), with the import and export names shortened in wasm and glue.
+opt() { node scripts/minify-names.mjs "$1" "$2"; }
 
 # The ES module ships two wasm modules built from this crate: the gate (every
 # visitor) and the rollback (loaded only when a cleanup runs). The script-tag
@@ -30,10 +31,10 @@ done
 for part in gate rollback; do
   name=maestro_gate; [ "$part" = rollback ] && name=maestro_gate_rollback
   wasm-bindgen --target web --out-dir pkg --out-name "$name" "$tmp/$part.wasm"
-  opt "pkg/${name}_bg.wasm"
+  opt "pkg/${name}_bg.wasm" "pkg/$name.js"
 done
 wasm-bindgen --target no-modules --no-typescript --out-dir "$tmp/both" --out-name maestro_gate "$tmp/both.wasm"
-opt "$tmp/both/maestro_gate_bg.wasm"
+opt "$tmp/both/maestro_gate_bg.wasm" "$tmp/both/maestro_gate.js"
 rm -f pkg/*_bg.wasm.d.ts pkg/.gitignore
 
 gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
