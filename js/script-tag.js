@@ -1,6 +1,8 @@
-// The script-tag build's start: the wasm is inlined (base64 below), compiled
-// synchronously, and decided before the tag finishes, so that
-// window.maestroGate.isEnabled() is correct in the very next script.
+// The script-tag build's start: the wasm is inlined (a string of one
+// character per byte; the file's byte order mark makes it read as UTF-8
+// whatever the charset), compiled synchronously, and decided before the tag
+// finishes, so that window.maestroGate.isEnabled() is correct in the very
+// next script.
 // `data-default-enabled` on the tag sets the default.
 {
   let defaultEnabled;
@@ -8,7 +10,7 @@
   const options = { defaultEnabled };
   let loaded = false;
   try {
-    load(WASM_BASE64);
+    load(WASM_BYTES);
     loaded = ready = true;
   } catch (e) {
     fail("maestro-gate's wasm could not be compiled", e);

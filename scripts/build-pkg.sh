@@ -60,8 +60,9 @@ gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
   echo "'use strict';"
   cat "$tmp/both/maestro_gate.js"
   echo "const core = wasm_bindgen;"
-  printf 'const WASM_BASE64 = "%s";\n' "$(base64 -w0 "$tmp/both/maestro_gate_bg.wasm")"
-  echo "const load = (b64) => { let bytes; if (Uint8Array.fromBase64) bytes = Uint8Array.fromBase64(b64); else { const s = atob(b64); bytes = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i); } wasm_bindgen.initSync({ module: bytes }); };"
+  # The bytes are put in after minifying (scripts/embed-wasm.mjs).
+  echo 'const WASM_BYTES = "@WASM@";'
+  echo "const load = (s) => { const bytes = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i); wasm_bindgen.initSync({ module: bytes }); };"
   echo "// One module holds both parts here: the rollback is the same instance."
   echo "const loadRollbackModule = async () => core;"
   echo "$gate"
@@ -70,6 +71,7 @@ gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
 } > "$tmp/maestro-gate.js"
 # Shipped minified: it is loaded as is, with no bundler in between.
 node_modules/.bin/esbuild "$tmp/maestro-gate.js" --minify --target=es2020 --legal-comments=inline --log-level=warning --outfile=pkg/maestro-gate.js
+node scripts/embed-wasm.mjs pkg/maestro-gate.js "$tmp/both/maestro_gate_bg.wasm"
 
 cp js/index.d.ts js/global.d.ts js/node.js js/vite.js js/vite.d.ts js/cli.js pkg/
 chmod +x pkg/cli.js

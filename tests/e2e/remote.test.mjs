@@ -100,6 +100,36 @@ for (const [name, m] of [['a 500', '500'], ['a timeout', 'slow'], ['garbage JSON
   });
 }
 
+// The inlined wasm is one character per byte; the file's byte order mark must
+// make it read as UTF-8 even when the server and the page say otherwise.
+test('the script-tag file works when served and embedded as windows-1252', async () => {
+  const cdn = await serve(ROOT, {
+    '/latin1/maestro-gate.js': async (req, res) => {
+      const { readFile } = await import('node:fs/promises');
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=iso-8859-1' }).end(await readFile(`${ROOT}/pkg/maestro-gate.js`));
+    },
+    '/latin1/page.html': (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=windows-1252' }).end(
+        '<!doctype html><meta charset="windows-1252"><link rel="icon" href="data:,">'
+        + '<script charset="windows-1252" src="/latin1/maestro-gate.js"></script>'
+        + '<script>window.first = { on: maestroGate.isEnabled(), d: maestroGate.decision() };</script>');
+    },
+  });
+  const context = await browser.newContext();
+  try {
+    const { page, lines } = await pageWithConsole(context);
+    await page.goto(`${cdn.url}/latin1/page.html`);
+    assert.equal(await page.evaluate(() => document.characterSet), 'windows-1252');
+    const first = await page.evaluate(() => window.first);
+    assert.equal(first.on, true);
+    assert.equal(first.d.source, 'default');
+    assert.deepEqual(lines, ['info: [MAESTRO] Enabled (default)']);
+  } finally {
+    await context.close();
+    await cdn.close();
+  }
+});
+
 test('the script-tag file works from any CDN path, with no second request', async () => {
   const requests = [];
   const cdn = await serve(ROOT, {
