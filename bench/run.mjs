@@ -157,14 +157,19 @@ async function writePages() {
   </script>`);
 }
 
+// Serves the pages and bundles gzip-compressed, as a CDN or any web server
+// does (compressed once, so that the server's own work is not timed).
 function serve() {
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+  const gzipped = new Map();
   const server = createServer(async (req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     const file = path.startsWith('/pkg/') ? join(ROOT, path) : join(OUT, path);
-    let body;
-    try { body = await readFile(file); } catch { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream' }).end(body);
+    if (!gzipped.has(file)) {
+      try { gzipped.set(file, gzipSync(await readFile(file), { level: 9 })); } catch { res.writeHead(404).end(); return; }
+    }
+    res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream', 'content-encoding': 'gzip' })
+      .end(gzipped.get(file));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
 }
@@ -387,7 +392,7 @@ async function main() {
       `Written by \`make bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}.`,
       `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB. Browser: Chromium ${browserVersion} (headless). Node ${process.version}.`,
       `Peers: ${(await Promise.all(PEERS.map(async (p) => `${p.pkg}@${await version(p.pkg)}`))).join(', ')}; esbuild@${await version('esbuild')}.`,
-      'These machines are noisy: read the ratios, not the absolute times.',
+      'Pages and bundles are served gzip-compressed from a local server, as a CDN serves them. These machines are noisy: read the ratios, not the absolute times.',
       '',
     ];
     await writeFile(join(ROOT, 'BENCHMARKS.md'), header.concat(lines).join('\n') + '\n');

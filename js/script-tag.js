@@ -1,8 +1,6 @@
-// The script-tag build's start: the wasm is inlined (a string of one
-// character per byte; the file's byte order mark makes it read as UTF-8
-// whatever the charset), compiled synchronously, and decided before the tag
-// finishes, so that window.maestroGate.isEnabled() is correct in the very
-// next script.
+// The script-tag build's start: the wasm is inlined (as hex), compiled
+// synchronously, and decided before the tag finishes, so that
+// window.maestroGate.isEnabled() is correct in the very next script.
 // `data-default-enabled` on the tag sets the default.
 {
   let defaultEnabled;

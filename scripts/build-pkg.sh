@@ -62,7 +62,7 @@ gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
   echo "const core = wasm_bindgen;"
   # The bytes are put in after minifying (scripts/embed-wasm.mjs).
   echo 'const WASM_BYTES = "@WASM@";'
-  echo "const load = (s) => { const bytes = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i); wasm_bindgen.initSync({ module: bytes }); };"
+  echo "const load = (hex) => { let bytes; if (Uint8Array.fromHex) bytes = Uint8Array.fromHex(hex); else { bytes = new Uint8Array(hex.length / 2); for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(2 * i, 2), 16); } wasm_bindgen.initSync({ module: bytes }); };"
   echo "// One module holds both parts here: the rollback is the same instance."
   echo "const loadRollbackModule = async () => core;"
   echo "$gate"

@@ -205,6 +205,17 @@ async fn script_tag_decides_before_the_next_script() {
     let default_off = script("", "data-default-enabled=\"false\"", "return maestroGate.decision();").await;
     assert!(!flag(&default_off, "result.enabled"));
     assert_eq!(text(&default_off, "result.reason"), "Disabled (default)");
+
+    // A browser without Uint8Array.fromHex decodes the inlined wasm itself.
+    let no_from_hex = script(
+        "delete Uint8Array.fromHex; window.MAESTRO_ENABLED = 'off';",
+        "",
+        "return { gone: !('fromHex' in Uint8Array), d: maestroGate.decision() };",
+    )
+    .await;
+    assert!(flag(&no_from_hex, "result.gone"));
+    assert_eq!(text(&no_from_hex, "result.d.source"), "window.MAESTRO_ENABLED", "{}", show(&no_from_hex));
+    assert_eq!(text(&no_from_hex, "result.d.reason"), "Disabled by window.MAESTRO_ENABLED=off");
 }
 
 #[wasm_bindgen_test]

@@ -100,8 +100,8 @@ for (const [name, m] of [['a 500', '500'], ['a timeout', 'slow'], ['garbage JSON
   });
 }
 
-// The inlined wasm is one character per byte; the file's byte order mark must
-// make it read as UTF-8 even when the server and the page say otherwise.
+// The inlined wasm must read back the same whatever charset the server and
+// the page declare.
 test('the script-tag file works when served and embedded as windows-1252', async () => {
   const cdn = await serve(ROOT, {
     '/latin1/maestro-gate.js': async (req, res) => {
