@@ -2,7 +2,8 @@
 // the script-tag file (pkg/maestro-gate.js): the build wraps it with `core`
 // (the gate wasm's exports), `load` (which instantiates it) and
 // `loadRollbackModule` (which loads the rollback wasm, only when a cleanup
-// runs). It keeps every export answering "disabled", never throwing, when a
+// runs) and `loadRemoteModule` (which loads the remote poll's wasm, only for
+// `init({ remote })`). It keeps every export answering "disabled", never throwing, when a
 // wasm cannot load, and mirrors the decision for a fast isEnabled(). Every
 // decision is Rust's.
 
@@ -10,6 +11,7 @@ let loading; // the promise of loading the wasm: true when loaded, false when it
 let started; // the promise of the first init()
 let rollbackLoading; // the promise of the rollback module (null when it could not load)
 let rollbackWasm; // init({ rollbackWasm }), where the rollback's .wasm lives
+let remoteWasm; // init({ remoteWasm }), where the remote poll's .wasm lives
 let ready = false; // the wasm is loaded and has not failed
 // The decision's `enabled`, mirrored from the Rust core, in a scope of its
 // own: a read from the module's large scope was measured 2-4x slower.
@@ -57,7 +59,19 @@ async function attempt(options) {
   call(core.onCleanupMessage, () => {}, (data) => {
     loadRollback().then((r) => { if (r) try { r.answerCleanup(data); } catch {} });
   });
+  // decide() asks for the remote poll when options.remote is set.
+  call(core.onRemote, () => {}, startRemote);
   return true;
+}
+
+// Loads the remote poll's module and starts it with the gate's own answers.
+async function startRemote(options) {
+  try {
+    const r = await loadRemoteModule(remoteWasm);
+    r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url));
+  } catch (e) {
+    try { console.warn("[MAESTRO] Remote poll not started: maestro-gate's remote module could not be loaded: " + describe(e) + '; keeping the current decision'); } catch {}
+  }
 }
 
 let rollbackDown = '';
@@ -92,6 +106,7 @@ function loadOnce(options) {
   try {
     wasm = options && options.wasm;
     if (options && options.rollbackWasm != null) rollbackWasm = options.rollbackWasm;
+    if (options && options.remoteWasm != null) remoteWasm = options.remoteWasm;
   } catch {}
   if (loading && wasm != null) loading = loading.then((ok) => ok || attempt(options));
   return (loading ||= attempt(options));

@@ -17,19 +17,20 @@ rm -rf pkg "$tmp" && mkdir -p pkg "$tmp"
 # into anyref), with the import and export names shortened in wasm and glue.
 opt() { node scripts/minify-names.mjs "$1" "$2"; }
 
-# The ES module ships two wasm modules built from this crate: the gate (every
-# visitor) and the rollback (loaded only when a cleanup runs). The script-tag
-# file, which must be one file, inlines one module built with both. A 64 KiB
-# stack instead of the default 1 MiB keeps the linear memory small.
-for part in gate rollback both; do
-  features="slim,$part"; [ "$part" = both ] && features="slim,gate,rollback"
+# The ES module ships three wasm modules built from this crate: the gate (every
+# visitor), the rollback (loaded only when a cleanup runs) and the remote poll
+# (loaded only by init({ remote })). The script-tag file, which must be one
+# file, inlines one module built with all three. A 64 KiB stack instead of the
+# default 1 MiB keeps the linear memory small.
+for part in gate rollback remote both; do
+  features="slim,$part"; [ "$part" = both ] && features="slim,gate,rollback,remote"
   RUSTFLAGS="-C link-arg=-zstack-size=65536" \
     cargo build -q --release --target wasm32-unknown-unknown --lib --no-default-features \
       --features "$features" --target-dir target/slim
   cp target/slim/wasm32-unknown-unknown/release/maestro_gate.wasm "$tmp/$part.wasm"
 done
-for part in gate rollback; do
-  name=maestro_gate; [ "$part" = rollback ] && name=maestro_gate_rollback
+for part in gate rollback remote; do
+  name=maestro_gate; [ "$part" != gate ] && name=maestro_gate_$part
   wasm-bindgen --target web --out-dir pkg --out-name "$name" "$tmp/$part.wasm"
   opt "pkg/${name}_bg.wasm" "pkg/$name.js"
 done
@@ -49,6 +50,11 @@ gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
   echo "  await m.default(wasm == null ? undefined : { module_or_path: wasm });"
   echo "  return m;"
   echo "};"
+  echo "const loadRemoteModule = async (wasm) => {"
+  echo "  const m = await import('./maestro_gate_remote.js');"
+  echo "  await m.default(wasm == null ? undefined : { module_or_path: wasm });"
+  echo "  return m;"
+  echo "};"
   echo "$gate"
   echo "export { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest };"
 } > pkg/index.js
@@ -63,8 +69,10 @@ gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
   # The bytes are put in after minifying (scripts/embed-wasm.mjs).
   echo 'const WASM_BYTES = "@WASM@";'
   echo "const load = (hex) => { let bytes; if (Uint8Array.fromHex) bytes = Uint8Array.fromHex(hex); else { bytes = new Uint8Array(hex.length / 2); for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(2 * i, 2), 16); } wasm_bindgen.initSync({ module: bytes }); };"
-  echo "// One module holds both parts here: the rollback is the same instance."
+  echo "// One module holds all three parts here: the rollback and the remote"
+  echo "// poll are the same instance (its decide() starts the poll itself)."
   echo "const loadRollbackModule = async () => core;"
+  echo "const loadRemoteModule = async () => core;"
   echo "$gate"
   cat js/script-tag.js
   echo "})();"
@@ -82,5 +90,7 @@ echo "every visitor (the ES module's decision path):"
 node scripts/size.mjs pkg/index.js pkg/maestro_gate.js pkg/maestro_gate_bg.wasm
 echo "loaded when a cleanup runs:"
 node scripts/size.mjs pkg/maestro_gate_rollback.js pkg/maestro_gate_rollback_bg.wasm | tail -n +2
-echo "the script-tag file (one module with both parts, inlined):"
+echo "loaded by init({ remote }):"
+node scripts/size.mjs pkg/maestro_gate_remote.js pkg/maestro_gate_remote_bg.wasm | tail -n +2
+echo "the script-tag file (one module with all three parts, inlined):"
 node scripts/size.mjs pkg/maestro-gate.js | tail -n +2

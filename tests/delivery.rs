@@ -171,6 +171,28 @@ async fn a_remote_that_says_on_a_404_or_garbage_changes_nothing_and_warns_once()
     }
 }
 
+#[wasm_bindgen_test]
+async fn a_remote_module_that_cannot_load_changes_nothing_and_warns_once() {
+    let r = frame(
+        "",
+        "await gate.init({ remote: '/tests/fixtures/health-off.json', pollMs: 100,
+                           remoteWasm: new URL('/pkg/no-such-remote.wasm', ORIGIN) });
+         await new Promise((r) => setTimeout(r, 500));
+         return { on: gate.isEnabled(), d: gate.decision() };",
+    )
+    .await;
+    assert!(flag(&r, "result.on"), "the document says off, but it was never read: {}", show(&r));
+    assert_eq!(text(&r, "result.d.source"), "default");
+    let lines = logs(&r);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0], "info: [MAESTRO] Enabled (default)");
+    assert!(
+        lines[1]
+            .starts_with("warn: [MAESTRO] Remote poll not started: maestro-gate's remote module could not be loaded: "),
+        "{lines:?}"
+    );
+}
+
 // ---------- the script tag ----------
 
 #[wasm_bindgen_test]

@@ -9,7 +9,9 @@ use wasm_bindgen::prelude::*;
 
 use super::js::{self, field, get, set};
 use super::reactor::{handler, Kind};
-use super::{call_all, remote, tabs, Listeners, Slot};
+#[cfg(feature = "remote")]
+use super::remote;
+use super::{call_all, tabs, Listeners, Slot};
 use crate::flag::{self, Decision, Level, Outcome, Raw, Reading, Source};
 use core::cell::RefCell;
 
@@ -57,11 +59,15 @@ export interface InitOptions {
   /** The same for the rollback module's `.wasm` (`maestro_gate_rollback_bg.wasm`), which is
    * loaded only when a cleanup runs. Default: next to this file. */
   rollbackWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
+  /** The same for the remote poll's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
+   * loaded only when `remote` is set. Default: next to this file. */
+  remoteWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
   /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
    * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
   exposeGlobal?: boolean;
   /** A health document to poll (`"/maestro-health"`): when it says `maestro_enabled: false`
-   * the gate turns off in every open tab, without a reload. */
+   * the gate turns off in every open tab, without a reload. The poll's own module
+   * (`maestro_gate_remote_bg.wasm`) is loaded only when this is set. */
   remote?: string;
   /** How often to poll `remote`, in ms. Default 60000; at least 100. */
   pollMs?: number;
@@ -91,6 +97,9 @@ struct Gate {
     /// `globalThis.MAESTRO_ENABLED`, held by the gate's accessor once installed.
     runtime: JsValue,
     listeners: Listeners,
+    /// The glue's way to load the remote module and start it (`onRemote`).
+    #[cfg_attr(feature = "remote", allow(dead_code))]
+    remote: JsValue,
 }
 
 static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
@@ -99,6 +108,7 @@ static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
     log: Log::Info,
     runtime: JsValue::UNDEFINED,
     listeners: Listeners::new(),
+    remote: JsValue::UNDEFINED,
 }));
 
 const NOT_READY: &str = "Disabled: init() has not finished";
@@ -126,27 +136,13 @@ fn read(obj: &JsValue, key: &str) -> Reading {
     }
 }
 
-/// What the rules see of one JS value.
-pub(crate) fn raw(v: &JsValue) -> (Raw<'static>, Option<String>) {
-    if v.is_undefined() || v.is_null() {
-        return (Raw::Unset, None);
-    }
-    if let Some(b) = v.as_bool() {
-        return (Raw::Bool(b), Some(String::from(if b { "true" } else { "false" })));
-    }
-    if let Some(n) = v.as_f64() {
-        return (Raw::Number(n), Some(js::string(v)));
-    }
-    (Raw::Other, Some(js::string(v)))
-}
-
 fn reading(v: &JsValue) -> Reading {
     if let Some(s) = v.as_string() {
         let mut r = Reading::of(Raw::Str(&s), None);
         r.text = Some(s);
         return r;
     }
-    let (raw, text) = raw(v);
+    let (raw, text) = super::raw(v);
     Reading::of(raw, text)
 }
 
@@ -216,7 +212,7 @@ fn reconsider(trigger: Source) {
 }
 
 /// Turns the gate off because the remote health document said so.
-pub(crate) fn remote_off(url: &str) {
+pub fn remote_off(url: &str) {
     let decision = flag::remote_off(url);
     let line = flag::Line { level: Level::Info, text: decision.reason.clone() };
     apply(Outcome { decision, lines: alloc::vec![line] }, Source::Remote);
@@ -282,10 +278,43 @@ pub fn decide(#[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] 
     }
     watch_runtime();
     tabs::listen();
-    if let Some(url) = js::string_field(&options, "remote") {
-        remote::start(url, field(&options, "pollMs").as_f64());
-    }
+    start_remote(&options);
     object
+}
+
+/// Starts polling `options.remote`, if it is a string and the gate is on (a
+/// gate that is off stays off: there is nothing to learn): here, or (in the
+/// package) in the remote module, which the glue loads when asked.
+fn start_remote(options: &JsValue) {
+    let Some(url) = js::string_field(options, "remote") else { return };
+    if !enabled() {
+        return;
+    }
+    #[cfg(feature = "remote")]
+    remote::start(url, field(options, "pollMs").as_f64());
+    #[cfg(not(feature = "remote"))]
+    {
+        let _ = url;
+        let hook = GATE.0.try_borrow().map(|g| g.remote.clone()).unwrap_or(JsValue::UNDEFINED);
+        js::call_if_function(&hook, &JsValue::NULL, options);
+    }
+}
+
+/// Internal: the glue's hook that loads the remote module and calls its
+/// `startRemote(options, isEnabled, remoteOff)`.
+#[wasm_bindgen(js_name = onRemote)]
+pub fn on_remote(hook: JsValue) {
+    if let Ok(mut g) = GATE.0.try_borrow_mut() {
+        g.remote = hook;
+    }
+}
+
+/// Internal: the remote module's answer that the health document at `url`
+/// says off.
+#[cfg(not(feature = "remote"))]
+#[wasm_bindgen(js_name = remoteOff)]
+pub fn remote_off_export(url: &str) {
+    remote_off(url);
 }
 
 /// Whether MAESTRO is enabled. `false` until `init()` has resolved.

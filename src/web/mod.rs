@@ -2,12 +2,14 @@
 //! hands plain objects back. No decision logic lives here: it is in
 //! `crate::flag` (the rule, latching), `crate::cleanup` and `crate::poll`.
 //!
-//! The package ships two wasm modules built from this crate: the gate (feature
-//! `gate`: the decision, live kill, remote poll) that every visitor loads, and
-//! the rollback (feature `rollback`: clearClientState, verifyClientState),
-//! loaded only when a cleanup runs. Tests build both into one.
+//! The package ships three wasm modules built from this crate: the gate
+//! (feature `gate`: the decision, live kill, cross-tab requests) that every
+//! visitor loads; the rollback (feature `rollback`: clearClientState,
+//! verifyClientState), loaded only when a cleanup runs; and the remote poll
+//! (feature `remote`), loaded only by `init({ remote })`. Tests and the
+//! script tag build all three into one.
 
-#![cfg_attr(not(all(feature = "gate", feature = "rollback")), allow(dead_code))]
+#![cfg_attr(not(all(feature = "gate", feature = "rollback", feature = "remote")), allow(dead_code))]
 
 use alloc::vec::Vec;
 use core::cell::RefCell;
@@ -21,7 +23,7 @@ pub mod cleanup;
 mod gate;
 pub(crate) mod js;
 pub mod reactor;
-#[cfg(feature = "gate")]
+#[cfg(feature = "remote")]
 pub mod remote;
 pub mod tabs;
 
@@ -59,6 +61,22 @@ impl Listeners {
     pub fn snapshot(&self) -> Vec<JsValue> {
         self.items.iter().map(|(_, f)| f.clone()).collect()
     }
+}
+
+/// What the rules see of one JS value (a string is read by the caller).
+pub(crate) fn raw(v: &JsValue) -> (crate::flag::Raw<'static>, Option<alloc::string::String>) {
+    use crate::flag::Raw;
+    use alloc::string::String;
+    if v.is_undefined() || v.is_null() {
+        return (Raw::Unset, None);
+    }
+    if let Some(b) = v.as_bool() {
+        return (Raw::Bool(b), Some(String::from(if b { "true" } else { "false" })));
+    }
+    if let Some(n) = v.as_f64() {
+        return (Raw::Number(n), Some(js::string(v)));
+    }
+    (Raw::Other, Some(js::string(v)))
 }
 
 /// Calls each function with `arg`; one that throws is skipped.

@@ -104,7 +104,7 @@ fn dispatch(tag: f64, event: JsValue) -> JsValue {
         | Kind::ProbeError
         | Kind::ProbeUpgrade
         | Kind::ProbeTimeout => super::cleanup::on_verify(kind, id, &event),
-        #[cfg(feature = "gate")]
+        #[cfg(feature = "remote")]
         Kind::PollTimer | Kind::FetchResponse | Kind::FetchFailed | Kind::FetchBody | Kind::FetchTimeout => {
             super::remote::on_event(kind, id, &event)
         }

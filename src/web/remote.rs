@@ -3,6 +3,10 @@
 //! (`tabs::share_remote`), which then skip their own next poll. A failing or
 //! slow remote changes nothing: it is logged once and polling backs off.
 //! What a document means, and the intervals, are in `crate::poll`.
+//!
+//! In the package this is a module of its own, loaded only by
+//! `init({ remote })`: the gate module's `decide` asks the glue to load it and
+//! call `startRemote`, which is handed the gate's `isEnabled` and `remoteOff`.
 
 use alloc::string::String;
 use core::cell::RefCell;
@@ -26,6 +30,11 @@ struct Remote {
     failing: bool,
     timer: JsValue,
     aborter: JsValue,
+    /// The gate module's `isEnabled` and `remoteOff` (a module without the gate).
+    #[cfg_attr(feature = "gate", allow(dead_code))]
+    gate_enabled: JsValue,
+    #[cfg_attr(feature = "gate", allow(dead_code))]
+    gate_off: JsValue,
 }
 
 static REMOTE: Slot<Remote> = Slot(RefCell::new(Remote {
@@ -37,7 +46,51 @@ static REMOTE: Slot<Remote> = Slot(RefCell::new(Remote {
     failing: false,
     timer: JsValue::UNDEFINED,
     aborter: JsValue::UNDEFINED,
+    gate_enabled: JsValue::UNDEFINED,
+    gate_off: JsValue::UNDEFINED,
 }));
+
+/// Whether the gate is on (polling stops once it is off: it latches).
+#[cfg(feature = "gate")]
+fn enabled() -> bool {
+    super::enabled()
+}
+
+#[cfg(not(feature = "gate"))]
+fn enabled() -> bool {
+    let f = REMOTE.0.try_borrow().map(|r| r.gate_enabled.clone()).unwrap_or(JsValue::UNDEFINED);
+    f.is_function()
+        && f.unchecked_ref::<js::Callback>().call1(&JsValue::NULL, &JsValue::UNDEFINED).is_ok_and(|v| v.is_truthy())
+}
+
+/// Turns the gate off: the document at `url` said so.
+#[cfg(feature = "gate")]
+fn gate_off(url: &str) {
+    super::remote_off(url);
+}
+
+#[cfg(not(feature = "gate"))]
+fn gate_off(url: &str) {
+    let f = REMOTE.0.try_borrow().map(|r| r.gate_off.clone()).unwrap_or(JsValue::UNDEFINED);
+    js::call_if_function(&f, &JsValue::NULL, &JsValue::from_str(url));
+}
+
+/// Internal: the glue calls this in the remote module when the gate module's
+/// `decide` saw `options.remote`. `enabled` and `off` are the gate's
+/// `isEnabled` and `remoteOff`.
+#[cfg(not(feature = "gate"))]
+#[wasm_bindgen(js_name = startRemote)]
+pub fn start_remote(options: JsValue, enabled: JsValue, off: JsValue) {
+    if let Ok(mut r) = REMOTE.0.try_borrow_mut() {
+        r.gate_enabled = enabled;
+        r.gate_off = off;
+    }
+    // Other tabs' results arrive on this module's own channel.
+    tabs::listen();
+    if let Some(url) = js::string_field(&options, "remote") {
+        start(url, field(&options, "pollMs").as_f64());
+    }
+}
 
 /// Starts polling `url` (once per page; a second call is ignored).
 pub(crate) fn start(url: String, poll_ms: Option<f64>) {
@@ -59,14 +112,16 @@ fn url() -> Option<String> {
 /// Waits `ms` before the next poll, unless the gate is already off (it
 /// latches, so there is nothing left to learn).
 fn schedule(ms: f64) {
+    // Asked first: in the package, `enabled` reads this module's state too.
+    let on = enabled();
     let Ok(mut r) = REMOTE.0.try_borrow_mut() else { return };
     let _ = js::clear_timeout(&r.timer);
-    r.timer = if super::enabled() { after(ms, Kind::PollTimer, 0) } else { JsValue::UNDEFINED };
+    r.timer = if on { after(ms, Kind::PollTimer, 0) } else { JsValue::UNDEFINED };
 }
 
 fn fetch_now() {
     let Some(url) = url() else { return };
-    if !super::enabled() {
+    if !enabled() {
         return;
     }
     let (id, timeout) = match REMOTE.0.try_borrow_mut() {
@@ -123,7 +178,7 @@ fn succeeded(id: u32, says: Says) {
 /// end any backoff, and wait a full interval.
 fn read(url: &str, enabled: bool) {
     if !enabled {
-        super::remote_off(url);
+        gate_off(url);
     }
     let interval = match REMOTE.0.try_borrow_mut() {
         Ok(mut r) => {

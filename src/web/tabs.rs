@@ -118,7 +118,7 @@ pub(crate) fn receive(data: &JsValue) {
             }
             js::call_if_function(&forward, &JsValue::NULL, data);
         }
-        #[cfg(feature = "gate")]
+        #[cfg(feature = "remote")]
         Some("remote") => {
             if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
                 super::remote::shared(&url, enabled);
@@ -242,7 +242,7 @@ pub(crate) fn ask_others(opts: &Options, mode: SessionMode) -> bool {
 }
 
 /// Shares a remote poll's result with the other tabs.
-#[cfg(feature = "gate")]
+#[cfg(feature = "remote")]
 pub(crate) fn share_remote(url: &str, enabled: bool) {
     let m = js::object(&[("maestroGate", "remote"), ("url", url)]);
     set(&m, "enabled", &JsValue::from_bool(enabled));

@@ -42,6 +42,8 @@ test('clearing in one tab clears the sessionStorage of another, and counts it', 
     });
 
     assert.equal(rollbackFetched(a) || rollbackFetched(b), false, 'subscribing to onCleanupRequest loads no rollback');
+    assert.equal([...a.requests, ...b.requests].some((p) => p.includes('maestro_gate_remote')), false,
+      'no remote is set: the remote poll\'s module is not loaded');
     const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db', log: 'silent' }));
     assert.ok(rollbackFetched(a), 'the cleanup loaded the rollback in tab A');
     assert.ok(rollbackFetched(b), 'and the request made tab B load it to answer');

@@ -32,6 +32,7 @@ async function visit(url) {
     errors: lines.filter((l) => l.startsWith('error') || l.startsWith('pageerror')),
     chunkRequests: requests.filter((p) => /\/maestro-subsystem[^/]*\.js$/.test(p)),
     rollbackRequests: requests.filter((p) => p.includes('maestro_gate_rollback')),
+    remoteRequests: requests.filter((p) => p.includes('maestro_gate_remote')),
   };
   return { context, page, view, requests };
 }
@@ -56,6 +57,7 @@ test('vite build with VITE_MAESTRO_ENABLED=false: the console line, health(), ma
     assert.ok(b.file.includes('"status": "disabled",\n  "maestro_enabled": false'), b.file);
     assert.deepEqual(b.view.chunkRequests, [], 'the MAESTRO chunk was never fetched');
     assert.deepEqual(b.view.rollbackRequests, [], 'nor the rollback module: only a cleanup loads it');
+    assert.deepEqual(b.view.remoteRequests, [], 'nor the remote poll: a gate that is off stays off');
     assert.equal(b.view.maestroShown, false);
     assert.deepEqual(b.view.errors, []);
   } finally {
@@ -71,6 +73,9 @@ test('vite build with VITE_MAESTRO_ENABLED=true: MAESTRO\'s chunk loads and bloc
     assert.deepEqual(b.view.lines, ['info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true']);
     assert.equal(b.view.chunkRequests.length, 1);
     assert.equal(b.view.maestroShown, true);
+    // The demo polls /maestro-health: its module is built by Vite and loaded.
+    assert.ok(b.view.remoteRequests.some((p) => /maestro_gate_remote[^/]*\.wasm$/.test(p)), b.view.remoteRequests.join());
+    assert.ok(b.requests.includes('/maestro-health'), 'the remote poll ran');
     assert.equal(JSON.parse(b.file).maestro_enabled, true);
 
     // A live kill from the console unmounts MAESTRO without a reload.
