@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use js_sys::{Array, Object, Promise};
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -407,7 +407,7 @@ fn finish_clear(id: u32) {
     if let Some(e) = &db.error {
         set(&database, "error", &JsValue::from_str(e));
     }
-    let report = Object::new();
+    let report = js::new_object();
     set(&report, "ok", &JsValue::from_bool(report_ok));
     set(&report, "database", &database);
     set(&report, "localStorage", &area_object(&op.local));
@@ -420,7 +420,7 @@ fn key_array(keys: &[JsValue]) -> Array {
     keys.iter().collect()
 }
 
-fn area_object(area: &Area) -> Object {
+fn area_object(area: &Area) -> JsValue {
     let o = js::object(&[("outcome", area.outcome.id())]);
     set(&o, "removed", &key_array(&area.removed));
     if let Some(e) = &area.error {
@@ -615,7 +615,7 @@ fn finish_verify(id: u32, exists: Option<bool>) {
 
     let database = js::object(&[("name", name.as_deref().unwrap_or(""))]);
     set(&database, "exists", &exists.map_or(JsValue::NULL, JsValue::from_bool));
-    let report = Object::new();
+    let report = js::new_object();
     set(&report, "database", &database);
     set(&report, "localStorageKeys", &key_array(local.as_deref().unwrap_or(&[])));
     set(&report, "sessionStorageKeys", &key_array(session.as_deref().unwrap_or(&[])));

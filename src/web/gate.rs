@@ -4,7 +4,6 @@
 
 use alloc::string::String;
 
-use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 use super::js::{self, field, get, set};
@@ -208,7 +207,7 @@ fn reconsider(trigger: Source) {
         Ok(g) => g.options.clone(),
         Err(_) => return,
     };
-    apply(evaluate(&js_sys::global(), &options), trigger);
+    apply(evaluate(&js::global(), &options), trigger);
 }
 
 /// Turns the gate off because the remote health document said so.
@@ -236,7 +235,7 @@ pub(crate) fn runtime_assigned(value: JsValue) {
 /// existing accessor, or a non-configurable property (`var MAESTRO_ENABLED`),
 /// is left alone.
 fn watch_runtime() {
-    let global = js_sys::global();
+    let global = js::global();
     let Ok(desc) = js::own_property(&global, RUNTIME_KEY) else { return };
     let value = if desc.is_undefined() {
         JsValue::UNDEFINED
@@ -248,7 +247,7 @@ fn watch_runtime() {
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.runtime = value;
     }
-    let accessor = Object::new();
+    let accessor = js::new_object();
     set(&accessor, "get", &handler(Kind::GlobalGet, 0));
     set(&accessor, "set", &handler(Kind::GlobalSet, 0));
     set(&accessor, "configurable", &JsValue::TRUE);
@@ -265,7 +264,7 @@ pub fn decide(#[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] 
     if let Some(d) = current() {
         return decision_object(&d);
     }
-    let outcome = evaluate(&js_sys::global(), &options);
+    let outcome = evaluate(&js::global(), &options);
     let log = log_level(&options);
     for line in &outcome.lines {
         print(log, line.level, &line.text);
@@ -341,7 +340,7 @@ pub fn health() -> JsValue {
 /// watching anything: what the Vite plugin and the CLI write at build time.
 #[wasm_bindgen(js_name = healthFor, unchecked_return_type = "Health")]
 pub fn health_for(#[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue) -> JsValue {
-    health_object(&evaluate(&js_sys::global(), &options).decision)
+    health_object(&evaluate(&js::global(), &options).decision)
 }
 
 /// Calls `callback(decision)` whenever the decision changes (it only ever
@@ -365,12 +364,12 @@ pub(crate) fn unsubscribe(id: u32) {
 
 /// Builds a frozen `Decision` object.
 pub fn decision_object(d: &Decision) -> JsValue {
-    let o = Object::new();
+    let o = js::new_object();
     set(&o, "enabled", &JsValue::from_bool(d.enabled));
     set(&o, "source", &JsValue::from_str(d.source.id()));
     set(&o, "value", &d.value.as_deref().map_or(JsValue::NULL, JsValue::from_str));
     set(&o, "reason", &JsValue::from_str(&d.reason));
-    Object::freeze(&o).into()
+    js::freeze(&o)
 }
 
 /// Builds a frozen `Health` object. Keys are in the runbook's order.
@@ -380,5 +379,5 @@ pub fn health_object(d: &Decision) -> JsValue {
     set(&o, "source", &JsValue::from_str(d.source.id()));
     set(&o, "reason", &JsValue::from_str(&d.reason));
     set(&o, "version", &JsValue::from_str(env!("CARGO_PKG_VERSION")));
-    Object::freeze(&o).into()
+    js::freeze(&o)
 }

@@ -5,7 +5,6 @@
 
 use alloc::string::String;
 
-use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -92,6 +91,25 @@ extern "C" {
     pub fn now() -> f64;
     #[wasm_bindgen(js_namespace = Math, js_name = random)]
     pub fn random() -> f64;
+
+    // Declared here rather than used from js-sys, whose `global()` tries four
+    // ways to the global object: these are all the gate needs of it.
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
+    fn reflect_get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = set)]
+    fn reflect_set(obj: &JsValue, key: &str, value: &JsValue) -> Result<JsValue, JsValue>;
+    /// `Object()`: a new plain object.
+    #[wasm_bindgen(js_name = Object)]
+    pub fn new_object() -> JsValue;
+    #[wasm_bindgen(js_namespace = Object, js_name = freeze)]
+    pub fn freeze(obj: &JsValue) -> JsValue;
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: JsValue;
+}
+
+/// `globalThis`: `window` in a page, `self` in a worker.
+pub fn global() -> JsValue {
+    GLOBAL_THIS.with(JsValue::clone)
 }
 
 /// `console.info`, ignoring a console that throws.
@@ -115,7 +133,7 @@ pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     if !obj.is_object() && !obj.is_function() {
         return Ok(JsValue::UNDEFINED);
     }
-    Reflect::get(obj, &JsValue::from_str(key))
+    reflect_get(obj, key)
 }
 
 /// `obj[key]`, with anything that throws read as `undefined`.
@@ -131,12 +149,12 @@ pub fn string_field(obj: &JsValue, key: &str) -> Option<String> {
 /// `obj[key] = value`, ignoring failure (the gate sets keys on its own objects
 /// and on event targets, where it cannot fail in practice).
 pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+    let _ = reflect_set(obj, key, value);
 }
 
 /// A new object with the given string fields.
-pub fn object(fields: &[(&str, &str)]) -> Object {
-    let o = Object::new();
+pub fn object(fields: &[(&str, &str)]) -> JsValue {
+    let o = new_object();
     for (k, v) in fields {
         set(&o, k, &JsValue::from_str(v));
     }
@@ -159,7 +177,7 @@ pub fn is_named(error: &JsValue, name: &str) -> bool {
 
 /// `globalThis[name]`, if it is an object (a missing, null or throwing getter: `Err`).
 pub fn global_object(name: &str) -> Result<JsValue, String> {
-    match get(&js_sys::global(), name) {
+    match get(&global(), name) {
         Ok(v) if v.is_object() => Ok(v),
         Ok(_) => Err(String::from("not available in this context")),
         Err(e) => Err(message(&e)),
@@ -175,7 +193,7 @@ pub fn call_if_function(f: &JsValue, this_arg: &JsValue, arg: &JsValue) {
 
 /// Whether `globalThis[name]` is a function.
 pub fn has_function(name: &str) -> bool {
-    field(&js_sys::global(), name).is_function()
+    field(&global(), name).is_function()
 }
 
 #[wasm_bindgen]

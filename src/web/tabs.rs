@@ -13,7 +13,6 @@
 
 use core::cell::RefCell;
 
-use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "rollback")]
@@ -81,7 +80,7 @@ pub(crate) fn post(message: &JsValue) -> bool {
     }
 }
 
-fn message(kind: &str, id: f64) -> Object {
+fn message(kind: &str, id: f64) -> JsValue {
     let m = js::object(&[("maestroGate", kind)]);
     set(&m, "id", &JsValue::from_f64(id));
     m
@@ -184,7 +183,7 @@ fn parse_request(
 /// them before it sweeps anything).
 #[cfg(feature = "gate")]
 fn request_of(data: &JsValue) -> Option<JsValue> {
-    let request = Object::new();
+    let request = js::new_object();
     for key in ["database", "prefix", "sessionStorage"] {
         let value = field(data, key);
         if !value.is_string() {
@@ -193,7 +192,7 @@ fn request_of(data: &JsValue) -> Option<JsValue> {
         set(&request, key, &value);
     }
     set(&request, "fromOtherTab", &JsValue::TRUE);
-    Some(Object::freeze(&request).into())
+    Some(js::freeze(&request))
 }
 
 /// Remembers one of this tab's own request ids (the last few are kept).
@@ -262,7 +261,7 @@ pub(crate) fn answers() -> u32 {
 pub(crate) fn notify(database: &str, prefix: &str, mode: SessionMode, from_other_tab: bool) {
     let request = js::object(&[("database", database), ("prefix", prefix), ("sessionStorage", mode.id())]);
     set(&request, "fromOtherTab", &JsValue::from_bool(from_other_tab));
-    let request: JsValue = Object::freeze(&request).into();
+    let request: JsValue = js::freeze(&request);
     #[cfg(feature = "gate")]
     notify_cleanup(&request);
     #[cfg(not(feature = "gate"))]
