@@ -17,7 +17,7 @@ if (!wasmFile || !glueFile) throw new Error('usage: minify-names.mjs <module_bg.
 // binaryen 132 from npm: Debian's 108 turns the externref table into anyref.
 const out = execFileSync(
   new URL('../node_modules/.bin/wasm-opt', import.meta.url).pathname,
-  ['-Oz', '--minify-imports-and-exports-and-modules', '--strip-debug', '--strip-producers', '--detect-features',
+  ['-Oz', '--minify-imports-and-exports-and-modules', '--strip-debug', '--strip-producers', '--strip-target-features', '--detect-features',
     wasmFile, '-o', wasmFile],
   { encoding: 'utf8' },
 );
