@@ -197,8 +197,15 @@ async fn a_remote_module_that_cannot_load_changes_nothing_and_warns_once() {
 
 #[wasm_bindgen_test]
 async fn script_tag_decides_before_the_next_script() {
-    let never = script("", "", "return { on: maestroGate.isEnabled(), d: maestroGate.decision() };").await;
+    let never = script(
+        "",
+        "",
+        "const logged = self.__logs.length; // the line is out before the next script runs
+         return { on: maestroGate.isEnabled(), d: maestroGate.decision(), logged };",
+    )
+    .await;
     assert!(flag(&never, "result.on"), "{}", show(&never));
+    assert_eq!(path(&never, "result.logged").as_f64(), Some(1.0), "{}", show(&never));
     assert_eq!(text(&never, "result.d.source"), "default");
     assert_eq!(logs(&never), ["info: [MAESTRO] Enabled (default)"]);
 

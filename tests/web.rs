@@ -14,7 +14,9 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{define_throwing_global, delete_global, flag, frame, frame_with_head, in_worker, logs, path, text, value};
+use common::{
+    define_throwing_global, delete_global, flag, frame, frame_with_head, in_worker, logs, path, show, text, value,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -182,8 +184,9 @@ async fn package_env_false_logs_the_runbook_line_and_health() {
     let r = frame(
         "",
         "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' } });
+         const logged = self.__logs.length; // already, when init() resolves
          return { d, enabled: gate.isEnabled(), again: gate.decision(), health: JSON.stringify(gate.health()),
-                  frozen: Object.isFrozen(d) };",
+                  frozen: Object.isFrozen(d), logged };",
     )
     .await;
     assert!(!flag(&r, "result.d.enabled"));
@@ -197,6 +200,7 @@ async fn package_env_false_logs_the_runbook_line_and_health() {
     assert!(health.contains(r#""status":"disabled","maestro_enabled":false"#), "{health}");
     assert!(health.contains(r#""version":""#), "{health}");
     assert_eq!(logs(&r), ["info: [MAESTRO] Disabled by VITE_MAESTRO_ENABLED=false"]);
+    assert_eq!(path(&r, "result.logged").as_f64(), Some(1.0), "logged by the time init() resolves");
 }
 
 #[wasm_bindgen_test]
@@ -364,6 +368,25 @@ async fn package_in_a_worker_reads_its_global() {
     .await
     .expect("worker ran");
     assert!(flag(&r, "result"));
+}
+
+#[wasm_bindgen_test]
+async fn a_console_that_throws_changes_nothing_and_throws_nothing() {
+    let r = frame(
+        "self.__errors = [];
+         addEventListener('error', (e) => __errors.push('error: ' + e.message));
+         addEventListener('unhandledrejection', (e) => __errors.push('rejection: ' + e.reason));
+         console.info = console.warn = () => { throw new Error('no console here'); };",
+        "const d = await gate.init({});
+         window.MAESTRO_ENABLED = 'nope'; // a warning, then off
+         await new Promise((r) => setTimeout(r, 50));
+         return { d, now: gate.decision(), errors: self.__errors };",
+    )
+    .await;
+    assert_eq!(text(&r, "result.d.reason"), "Enabled (default)", "{}", show(&r));
+    assert_eq!(text(&r, "result.now.source"), "window.MAESTRO_ENABLED");
+    assert!(!flag(&r, "result.now.enabled"));
+    assert_eq!(Array::from(&path(&r, "result.errors")).length(), 0, "{}", show(&r));
 }
 
 #[wasm_bindgen_test]
