@@ -10,7 +10,7 @@ use super::js::{self, field, get, set};
 use super::reactor::{handler, Kind};
 #[cfg(feature = "remote")]
 use super::remote;
-use super::{call_all, tabs, Listeners, Slot};
+use super::{notify, subscribe, tabs, List, Slot};
 use crate::flag::{self, Decision, Level, Outcome, Raw, Reading, Source};
 use core::cell::RefCell;
 
@@ -95,7 +95,6 @@ struct Gate {
     log: Log,
     /// `globalThis.MAESTRO_ENABLED`, held by the gate's accessor once installed.
     runtime: JsValue,
-    listeners: Listeners,
     /// The glue's way to load the remote module and start it (`onRemote`).
     #[cfg_attr(feature = "remote", allow(dead_code))]
     remote: JsValue,
@@ -106,7 +105,6 @@ static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
     options: JsValue::UNDEFINED,
     log: Log::Info,
     runtime: JsValue::UNDEFINED,
-    listeners: Listeners::new(),
     remote: JsValue::UNDEFINED,
 }));
 
@@ -181,17 +179,14 @@ fn apply(outcome: Outcome, trigger: Source) {
             // Write first, checking the latch again on the decision as it is
             // now, then log and tell: a console or subscriber that re-enters
             // sees the new decision, and nobody is told twice.
-            let listeners = match GATE.0.try_borrow_mut() {
-                Ok(mut g) if g.decision.as_ref().is_some_and(|d| d.enabled) => {
-                    g.decision = Some(next.clone());
-                    g.listeners.snapshot()
-                }
+            match GATE.0.try_borrow_mut() {
+                Ok(mut g) if g.decision.as_ref().is_some_and(|d| d.enabled) => g.decision = Some(next.clone()),
                 _ => return,
-            };
+            }
             for line in &outcome.lines {
                 print(log, line.level, &line.text);
             }
-            call_all(listeners, &decision_object(&next));
+            notify(List::Change, &decision_object(&next));
         }
         None if !current.enabled && outcome.decision.enabled && trigger == Source::Runtime => {
             let text = js::string(&runtime_value());
@@ -347,19 +342,7 @@ pub fn health_for(#[wasm_bindgen(unchecked_param_type = "InitOptions | undefined
 /// turns off: the gate latches until reload). Returns a function that unsubscribes.
 #[wasm_bindgen(js_name = onChange, unchecked_return_type = "() => void")]
 pub fn on_change(#[wasm_bindgen(unchecked_param_type = "(decision: Decision) => void")] callback: JsValue) -> JsValue {
-    let mut id = 0;
-    if callback.is_function() {
-        if let Ok(mut g) = GATE.0.try_borrow_mut() {
-            id = g.listeners.add(callback);
-        }
-    }
-    handler(Kind::UnsubscribeChange, id)
-}
-
-pub(crate) fn unsubscribe(id: u32) {
-    if let Ok(mut g) = GATE.0.try_borrow_mut() {
-        g.listeners.remove(id);
-    }
+    subscribe(List::Change, callback)
 }
 
 /// Builds a frozen `Decision` object.

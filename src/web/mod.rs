@@ -37,32 +37,6 @@ pub(crate) struct Slot<T>(pub RefCell<T>);
 // SAFETY: wasm32 without threads; the gate's memory is never shared.
 unsafe impl<T> Sync for Slot<T> {}
 
-/// Subscribers, each with an id for unsubscribing.
-pub(crate) struct Listeners {
-    items: Vec<(u32, JsValue)>,
-    next: u32,
-}
-
-impl Listeners {
-    pub const fn new() -> Listeners {
-        Listeners { items: Vec::new(), next: 0 }
-    }
-
-    pub fn add(&mut self, f: JsValue) -> u32 {
-        self.next += 1;
-        self.items.push((self.next, f));
-        self.next
-    }
-
-    pub fn remove(&mut self, id: u32) {
-        self.items.retain(|(i, _)| *i != id);
-    }
-
-    pub fn snapshot(&self) -> Vec<JsValue> {
-        self.items.iter().map(|(_, f)| f.clone()).collect()
-    }
-}
-
 /// What the rules see of one JS value (a string is read by the caller).
 pub(crate) fn raw(v: &JsValue) -> (crate::flag::Raw<'static>, Option<alloc::string::String>) {
     use crate::flag::Raw;
@@ -79,8 +53,48 @@ pub(crate) fn raw(v: &JsValue) -> (crate::flag::Raw<'static>, Option<alloc::stri
     (Raw::Other, Some(js::string(v)))
 }
 
-/// Calls each function with `arg`; one that throws is skipped.
-pub(crate) fn call_all(functions: Vec<JsValue>, arg: &JsValue) {
+/// The app's subscribers: `onChange` and `onCleanupRequest`.
+#[derive(Clone, Copy)]
+pub(crate) enum List {
+    Change = 0,
+    Cleanup = 1,
+}
+
+/// Each list's subscribers, by id (an id is its index + 1; an unsubscribed
+/// one leaves `None`, so that ids stay put).
+static LISTENERS: Slot<[Vec<Option<JsValue>>; 2]> = Slot(RefCell::new([Vec::new(), Vec::new()]));
+
+/// Adds `callback` to `list`, if it is a function. Returns the function that
+/// removes it (which does nothing for a callback that was not added).
+pub(crate) fn subscribe(list: List, callback: JsValue) -> JsValue {
+    let mut id = 0;
+    if callback.is_function() {
+        if let Ok(mut lists) = LISTENERS.0.try_borrow_mut() {
+            let items = &mut lists[list as usize];
+            items.push(Some(callback));
+            id = items.len() as u32;
+        }
+    }
+    reactor::handler(reactor::Kind::Unsubscribe, (id << 1) | list as u32)
+}
+
+/// The function `subscribe` returned was called (`tag` says which).
+pub(crate) fn unsubscribe(tag: u32) {
+    let (list, id) = ((tag & 1) as usize, (tag >> 1) as usize);
+    if let Ok(mut lists) = LISTENERS.0.try_borrow_mut() {
+        if let Some(item) = lists[list].get_mut(id.wrapping_sub(1)) {
+            *item = None;
+        }
+    }
+}
+
+/// Calls each of `list`'s subscribers (those there now) with `arg`; one that
+/// throws is skipped.
+pub(crate) fn notify(list: List, arg: &JsValue) {
+    let functions: Vec<JsValue> = match LISTENERS.0.try_borrow() {
+        Ok(lists) => lists[list as usize].iter().flatten().cloned().collect(),
+        Err(_) => return,
+    };
     for f in functions {
         let _ = f.unchecked_ref::<Callback>().call1(&JsValue::NULL, arg);
     }

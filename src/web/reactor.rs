@@ -36,11 +36,10 @@ pub enum Kind {
     FetchFailed,
     FetchBody,
     FetchTimeout,
-    UnsubscribeChange,
-    UnsubscribeCleanup,
+    Unsubscribe,
 }
 
-const KINDS: [Kind; 21] = [
+const KINDS: [Kind; 20] = [
     Kind::GlobalGet,
     Kind::GlobalSet,
     Kind::Channel,
@@ -60,8 +59,7 @@ const KINDS: [Kind; 21] = [
     Kind::FetchFailed,
     Kind::FetchBody,
     Kind::FetchTimeout,
-    Kind::UnsubscribeChange,
-    Kind::UnsubscribeCleanup,
+    Kind::Unsubscribe,
 ];
 
 const BITS: u32 = 5;
@@ -109,9 +107,7 @@ fn dispatch(tag: f64, event: JsValue) -> JsValue {
             super::remote::on_event(kind, id, &event)
         }
         #[cfg(feature = "gate")]
-        Kind::UnsubscribeChange => super::unsubscribe(id),
-        #[cfg(feature = "gate")]
-        Kind::UnsubscribeCleanup => tabs::unsubscribe(id),
+        Kind::Unsubscribe => super::unsubscribe(id),
         #[allow(unreachable_patterns)]
         _ => {}
     }

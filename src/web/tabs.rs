@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 use super::cleanup::{sweep, Options};
 use super::js::{self, field, set, string_field, Channel};
 use super::reactor::{handler, Kind};
-use super::{Listeners, Slot};
+use super::Slot;
 #[cfg(feature = "rollback")]
 use crate::cleanup::SessionMode;
 
@@ -28,7 +28,6 @@ pub const CHANNEL: &str = "maestro-gate";
 
 struct Tabs {
     channel: Option<Channel>,
-    listeners: Listeners,
     /// The id of this tab's latest cleanup request, and how many tabs answered it.
     waiting: f64,
     answers: u32,
@@ -48,7 +47,6 @@ struct Tabs {
 
 static TABS: Slot<Tabs> = Slot(RefCell::new(Tabs {
     channel: None,
-    listeners: Listeners::new(),
     waiting: -1.0,
     answers: 0,
     forward: JsValue::UNDEFINED,
@@ -285,11 +283,7 @@ pub fn set_notifier(notifier: JsValue) {
 #[cfg(feature = "gate")]
 #[wasm_bindgen(js_name = notifyCleanup)]
 pub fn notify_cleanup(request: &JsValue) {
-    let listeners = match TABS.0.try_borrow() {
-        Ok(tabs) => tabs.listeners.snapshot(),
-        Err(_) => return,
-    };
-    super::call_all(listeners, request);
+    super::notify(super::List::Cleanup, request);
 }
 
 /// Calls `callback` whenever a cleanup is about to run, in this tab or from
@@ -302,18 +296,5 @@ pub fn on_cleanup_request(
     #[wasm_bindgen(unchecked_param_type = "(request: CleanupRequest) => void")] callback: JsValue,
 ) -> JsValue {
     listen();
-    let mut id = 0;
-    if callback.is_function() {
-        if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
-            id = tabs.listeners.add(callback);
-        }
-    }
-    handler(Kind::UnsubscribeCleanup, id)
-}
-
-#[cfg(feature = "gate")]
-pub(crate) fn unsubscribe(id: u32) {
-    if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
-        tabs.listeners.remove(id);
-    }
+    super::subscribe(super::List::Cleanup, callback)
 }
