@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   await init();
   await init({ env: { MODE: 'production', VITE_MAESTRO_ENABLED: 'true' } });
   await init({ wasm: new URL('https://cdn.example/maestro_gate_bg.wasm') });
+  await init({ rollbackWasm: '/assets/rollback.wasm', remoteWasm: new URL('https://cdn.example/maestro_gate_remote_bg.wasm') });
   const enabled: boolean = d.enabled && isEnabled();
   const source: DecisionSource = decision().source;
   const value: string | null = d.value;
