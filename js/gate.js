@@ -65,13 +65,25 @@ async function attempt(options) {
 }
 
 // Loads the remote poll's module and starts it with the gate's own answers.
+// If it cannot, the decision stands (other tabs' polls still reach the gate).
 async function startRemote(options) {
+  let r;
   try {
-    const r = await loadRemoteModule(remoteWasm);
+    r = await loadRemoteModule(remoteWasm);
+  } catch (e) {
+    return remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
+  }
+  try {
     r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url));
   } catch (e) {
-    try { console.warn("[MAESTRO] Remote poll not started: maestro-gate's remote module could not be loaded: " + describe(e) + '; keeping the current decision'); } catch {}
+    remoteWarn(options, 'the remote module failed: ' + describe(e));
   }
+}
+
+function remoteWarn(options, why) {
+  let level;
+  try { level = options && options.log; } catch {}
+  if (level !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
 }
 
 let rollbackDown = '';

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: the Rust core to wasm (opt-level z, LTO,
-# no std) as two modules (the gate, and the rollback loaded on demand),
+# no std) as three modules (the gate; the rollback and the remote poll,
+# each loaded on demand),
 # wasm-opt -Oz, wasm-bindgen's glue, and the JS entries:
 #   index.js          the ES module (bundlers, <script type="module">)
 #   maestro-gate.js   the classic script-tag file, wasm inlined
@@ -20,10 +21,11 @@ opt() { node scripts/minify-names.mjs "$1" "$2"; }
 # The ES module ships three wasm modules built from this crate: the gate (every
 # visitor), the rollback (loaded only when a cleanup runs) and the remote poll
 # (loaded only by init({ remote })). The script-tag file, which must be one
-# file, inlines one module built with all three. A 64 KiB stack instead of the
-# default 1 MiB keeps the linear memory small.
+# file, inlines one module with the gate and the rollback (its init() takes no
+# options, so it never polls a remote). A 64 KiB stack instead of the default
+# 1 MiB keeps the linear memory small.
 for part in gate rollback remote both; do
-  features="slim,$part"; [ "$part" = both ] && features="slim,gate,rollback,remote"
+  features="slim,$part"; [ "$part" = both ] && features="slim,gate,rollback"
   RUSTFLAGS="-C link-arg=-zstack-size=65536" \
     cargo build -q --release --target wasm32-unknown-unknown --lib --no-default-features \
       --features "$features" --target-dir target/slim
@@ -69,10 +71,10 @@ gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
   # The bytes are put in after minifying (scripts/embed-wasm.mjs).
   echo 'const WASM_BYTES = "@WASM@";'
   echo "const load = (hex) => { let bytes; if (Uint8Array.fromHex) bytes = Uint8Array.fromHex(hex); else { bytes = new Uint8Array(hex.length / 2); for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(2 * i, 2), 16); } wasm_bindgen.initSync({ module: bytes }); };"
-  echo "// One module holds all three parts here: the rollback and the remote"
-  echo "// poll are the same instance (its decide() starts the poll itself)."
+  echo "// One module holds the gate and the rollback here; there is no remote"
+  echo "// poll (the tag's init() takes no options), so onRemote is never called."
   echo "const loadRollbackModule = async () => core;"
-  echo "const loadRemoteModule = async () => core;"
+  echo "const loadRemoteModule = async () => { throw new Error('the script tag has no remote poll'); };"
   echo "$gate"
   cat js/script-tag.js
   echo "})();"
@@ -92,5 +94,5 @@ echo "loaded when a cleanup runs:"
 node scripts/size.mjs pkg/maestro_gate_rollback.js pkg/maestro_gate_rollback_bg.wasm | tail -n +2
 echo "loaded by init({ remote }):"
 node scripts/size.mjs pkg/maestro_gate_remote.js pkg/maestro_gate_remote_bg.wasm | tail -n +2
-echo "the script-tag file (one module with all three parts, inlined):"
+echo "the script-tag file (one module with the gate and the rollback, inlined):"
 node scripts/size.mjs pkg/maestro-gate.js | tail -n +2

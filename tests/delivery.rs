@@ -30,10 +30,12 @@ async fn a_later_window_assignment_kills_at_once_and_latches() {
         "",
         "const changes = [];
          await gate.init({ env: { VITE_MAESTRO_ENABLED: 'true' } });
-         gate.onChange((d) => changes.push(d));
+         let linesSeen;
+         gate.onChange((d) => { changes.push(d); linesSeen = self.__logs.length; });
          const before = gate.isEnabled();
          window.MAESTRO_ENABLED = false;
-         const after = { on: gate.isEnabled(), d: gate.decision(), h: gate.health(), read: window.MAESTRO_ENABLED };
+         const after = { on: gate.isEnabled(), d: gate.decision(), h: gate.health(), read: window.MAESTRO_ENABLED,
+                         logged: self.__logs.length, linesSeen };
          window.MAESTRO_ENABLED = true;
          const later = { on: gate.isEnabled(), d: gate.decision(), read: window.MAESTRO_ENABLED };
          return { before, after, later, changes };",
@@ -44,6 +46,8 @@ async fn a_later_window_assignment_kills_at_once_and_latches() {
     assert_eq!(text(&r, "result.after.d.reason"), "Disabled by window.MAESTRO_ENABLED=false");
     assert_eq!(text(&r, "result.after.h.status"), "disabled");
     assert_eq!(path(&r, "result.after.read").as_bool(), Some(false), "the app still reads what it set");
+    assert_eq!(path(&r, "result.after.logged").as_f64(), Some(2.0), "the kill's line is out at once");
+    assert_eq!(path(&r, "result.after.linesSeen").as_f64(), Some(2.0), "before onChange subscribers hear of it");
     assert!(!flag(&r, "result.later.on"), "a later on does not re-enable (latched)");
     assert_eq!(text(&r, "result.later.d.source"), "window.MAESTRO_ENABLED");
     assert_eq!(path(&r, "result.later.read").as_bool(), Some(true));
@@ -82,17 +86,25 @@ async fn subscribers_see_the_new_state_and_a_later_init_sees_the_latch() {
 async fn an_invalid_later_value_fails_safe_and_on_change_unsubscribes() {
     let r = frame(
         "",
-        "let calls = 0;
+        "let calls = 0, first = 0, third = 0;
          await gate.init({ log: 'silent' });
          const stop = gate.onChange(() => calls++);
          stop();
+         stop(); // twice: nothing more happens
+         // A subscriber that unsubscribes a later one: that one is not called.
+         let stopThird;
+         gate.onChange(() => { first++; stopThird(); });
+         stopThird = gate.onChange(() => third++);
+         gate.onChange('not a function')();
          window.MAESTRO_ENABLED = 'nope';
-         return { on: gate.isEnabled(), d: gate.decision(), calls };",
+         return { on: gate.isEnabled(), d: gate.decision(), calls, first, third };",
     )
     .await;
     assert!(!flag(&r, "result.on"));
     assert!(text(&r, "result.d.reason").contains("invalid window.MAESTRO_ENABLED=\"nope\""));
     assert_eq!(path(&r, "result.calls").as_f64(), Some(0.0), "unsubscribed");
+    assert_eq!(path(&r, "result.first").as_f64(), Some(1.0), "{}", show(&r));
+    assert_eq!(path(&r, "result.third").as_f64(), Some(0.0), "unsubscribed by an earlier subscriber");
     assert!(logs(&r).is_empty(), "log: silent applies to later lines too");
 }
 
@@ -191,6 +203,17 @@ async fn a_remote_module_that_cannot_load_changes_nothing_and_warns_once() {
             .starts_with("warn: [MAESTRO] Remote poll not started: maestro-gate's remote module could not be loaded: "),
         "{lines:?}"
     );
+
+    let silent = frame(
+        "",
+        "await gate.init({ remote: '/tests/fixtures/health-off.json', log: 'silent',
+                           remoteWasm: new URL('/pkg/no-such-remote.wasm', ORIGIN) });
+         await new Promise((r) => setTimeout(r, 300));
+         return gate.isEnabled();",
+    )
+    .await;
+    assert!(flag(&silent, "result"));
+    assert!(logs(&silent).is_empty(), "log: silent: {:?}", logs(&silent));
 }
 
 // ---------- the script tag ----------

@@ -98,6 +98,9 @@ struct Gate {
     /// The glue's way to load the remote module and start it (`onRemote`).
     #[cfg_attr(feature = "remote", allow(dead_code))]
     remote: JsValue,
+    /// The health document this page polls, when the poll is in another module.
+    #[cfg_attr(feature = "remote", allow(dead_code))]
+    remote_url: Option<String>,
 }
 
 static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
@@ -106,6 +109,7 @@ static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
     log: Log::Info,
     runtime: JsValue::UNDEFINED,
     remote: JsValue::UNDEFINED,
+    remote_url: None,
 }));
 
 const NOT_READY: &str = "Disabled: init() has not finished";
@@ -151,13 +155,15 @@ fn log_level(options: &JsValue) -> Log {
     }
 }
 
-fn print(log: Log, level: Level, text: &str) {
+/// Logs `[MAESTRO] text` at `level`, if `log` lets it through; `later` (the
+/// decision at start-up) writes it in a microtask (see `js::log`).
+fn print(log: Log, level: Level, text: &str, later: bool) {
     let mut line = String::from("[MAESTRO] ");
     line.push_str(text);
     match (level, log) {
         (_, Log::Silent) | (Level::Info, Log::Warn) => {}
-        (Level::Warn, _) => js::warn(&line),
-        (Level::Info, _) => js::info(&line),
+        (Level::Warn, _) => js::log("warn", &line, later),
+        (Level::Info, _) => js::log("info", &line, later),
     }
 }
 
@@ -184,13 +190,13 @@ fn apply(outcome: Outcome, trigger: Source) {
                 _ => return,
             }
             for line in &outcome.lines {
-                print(log, line.level, &line.text);
+                print(log, line.level, &line.text, false);
             }
             notify(List::Change, &decision_object(&next));
         }
         None if !current.enabled && outcome.decision.enabled && trigger == Source::Runtime => {
             let text = js::string(&runtime_value());
-            print(log, Level::Info, &flag::ignored_line(Source::Runtime, &text));
+            print(log, Level::Info, &flag::ignored_line(Source::Runtime, &text), false);
         }
         None => {}
     }
@@ -206,7 +212,7 @@ fn reconsider(trigger: Source) {
 }
 
 /// Turns the gate off because the remote health document said so.
-pub fn remote_off(url: &str) {
+pub(crate) fn remote_off(url: &str) {
     let decision = flag::remote_off(url);
     let line = flag::Line { level: Level::Info, text: decision.reason.clone() };
     apply(Outcome { decision, lines: alloc::vec![line] }, Source::Remote);
@@ -262,7 +268,7 @@ pub fn decide(#[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] 
     let outcome = evaluate(&js::global(), &options);
     let log = log_level(&options);
     for line in &outcome.lines {
-        print(log, line.level, &line.text);
+        print(log, line.level, &line.text, true);
     }
     let object = decision_object(&outcome.decision);
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
@@ -288,9 +294,25 @@ fn start_remote(options: &JsValue) {
     remote::start(url, field(options, "pollMs").as_f64());
     #[cfg(not(feature = "remote"))]
     {
-        let _ = url;
-        let hook = GATE.0.try_borrow().map(|g| g.remote.clone()).unwrap_or(JsValue::UNDEFINED);
+        let hook = match GATE.0.try_borrow_mut() {
+            Ok(mut g) => {
+                g.remote_url = Some(url);
+                g.remote.clone()
+            }
+            Err(_) => return,
+        };
         js::call_if_function(&hook, &JsValue::NULL, options);
+    }
+}
+
+/// Another tab read the health document this page polls, and shared what it
+/// said: off turns this page off too, even when this page's own poll (a
+/// module of its own) has not loaded, or could not.
+#[cfg(not(feature = "remote"))]
+pub(crate) fn remote_heard(url: &str, enabled: bool) {
+    let ours = GATE.0.try_borrow().is_ok_and(|g| g.remote_url.as_deref() == Some(url));
+    if ours && !enabled {
+        remote_off(url);
     }
 }
 

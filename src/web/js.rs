@@ -113,35 +113,40 @@ pub fn global() -> JsValue {
     GLOBAL_THIS.with(JsValue::clone)
 }
 
-/// `console[method](line)`, in a microtask: once the current call into the
-/// wasm has returned, but before anything else runs (the next script, the
-/// code after `await init()`). With devtools open, a console call made from
-/// inside wasm captures the wasm frames of its stack, which took 3-4 ms at
-/// start-up; from a microtask it is cheap, and its stack is plain JS. A
-/// missing console is ignored, and so is one that throws (the second
-/// `then` catches it with `Function.prototype`, a function that does nothing).
-fn log(method: &str, line: &str) {
+/// `console[method](line)`, now or (`later`) in a microtask: once the current
+/// call into the wasm has returned, but before anything else runs (the next
+/// script, the code after `await init()`). With devtools open, a console call
+/// made from inside wasm captures the wasm frames of its stack, which cost
+/// 3-4 ms at start-up; from a microtask it is cheap. A missing console is
+/// ignored, and so is one that throws (later: the second `then` catches it
+/// with `Function.prototype`, a function that does nothing).
+pub fn log(method: &str, line: &str, later: bool) {
     let global = global();
     let console = field(&global, "console");
     let f = field(&console, method);
     if !f.is_function() {
         return;
     }
-    let Ok(bound) = f.unchecked_ref::<Callback>().bind_this(&console) else { return };
+    let f = f.unchecked_ref::<Callback>();
+    if !later {
+        let _ = f.call1(&console, &JsValue::from_str(line));
+        return;
+    }
+    let Ok(bound) = f.bind_this(&console) else { return };
     let nothing = field(&field(&global, "Function"), "prototype");
     if let Ok(p) = resolved(line).and_then(|p| p.then(&bound, &JsValue::UNDEFINED)) {
         let _ = p.unchecked_ref::<Thenable>().then(&JsValue::UNDEFINED, &nothing);
     }
 }
 
-/// `console.info(line)`; see [`log`].
+/// `console.info(line)`, at once.
 pub fn info(line: &str) {
-    log("info", line);
+    log("info", line, false);
 }
 
-/// `console.warn(line)`; see [`log`].
+/// `console.warn(line)`, at once.
 pub fn warn(line: &str) {
-    log("warn", line);
+    log("warn", line, false);
 }
 
 /// `String(value)`, or a placeholder when that throws.

@@ -60,9 +60,11 @@ pub(crate) enum List {
     Cleanup = 1,
 }
 
-/// Each list's subscribers, by id (an id is its index + 1; an unsubscribed
-/// one leaves `None`, so that ids stay put).
-static LISTENERS: Slot<[Vec<Option<JsValue>>; 2]> = Slot(RefCell::new([Vec::new(), Vec::new()]));
+/// One list's subscribers with their ids (ids start at 1 and are never
+/// reused, so that a second unsubscribe does nothing), and the last id given.
+type Subscribers = (Vec<(u32, JsValue)>, u32);
+
+static LISTENERS: Slot<[Subscribers; 2]> = Slot(RefCell::new([(Vec::new(), 0), (Vec::new(), 0)]));
 
 /// Adds `callback` to `list`, if it is a function. Returns the function that
 /// removes it (which does nothing for a callback that was not added).
@@ -70,9 +72,10 @@ pub(crate) fn subscribe(list: List, callback: JsValue) -> JsValue {
     let mut id = 0;
     if callback.is_function() {
         if let Ok(mut lists) = LISTENERS.0.try_borrow_mut() {
-            let items = &mut lists[list as usize];
-            items.push(Some(callback));
-            id = items.len() as u32;
+            let (items, last) = &mut lists[list as usize];
+            *last += 1;
+            id = *last;
+            items.push((id, callback));
         }
     }
     reactor::handler(reactor::Kind::Unsubscribe, (id << 1) | list as u32)
@@ -80,22 +83,24 @@ pub(crate) fn subscribe(list: List, callback: JsValue) -> JsValue {
 
 /// The function `subscribe` returned was called (`tag` says which).
 pub(crate) fn unsubscribe(tag: u32) {
-    let (list, id) = ((tag & 1) as usize, (tag >> 1) as usize);
+    let (list, id) = ((tag & 1) as usize, tag >> 1);
     if let Ok(mut lists) = LISTENERS.0.try_borrow_mut() {
-        if let Some(item) = lists[list].get_mut(id.wrapping_sub(1)) {
-            *item = None;
-        }
+        lists[list].0.retain(|(i, _)| *i != id);
     }
 }
 
-/// Calls each of `list`'s subscribers (those there now) with `arg`; one that
-/// throws is skipped.
+/// Calls each of `list`'s subscribers with `arg`, in the order they
+/// subscribed; one that throws is skipped, and one that another unsubscribes
+/// meanwhile is not called.
 pub(crate) fn notify(list: List, arg: &JsValue) {
-    let functions: Vec<JsValue> = match LISTENERS.0.try_borrow() {
-        Ok(lists) => lists[list as usize].iter().flatten().cloned().collect(),
+    let subscribers: Vec<(u32, JsValue)> = match LISTENERS.0.try_borrow() {
+        Ok(lists) => lists[list as usize].0.clone(),
         Err(_) => return,
     };
-    for f in functions {
-        let _ = f.unchecked_ref::<Callback>().call1(&JsValue::NULL, arg);
+    for (id, f) in subscribers {
+        let still = LISTENERS.0.try_borrow().is_ok_and(|lists| lists[list as usize].0.iter().any(|(i, _)| *i == id));
+        if still {
+            let _ = f.unchecked_ref::<Callback>().call1(&JsValue::NULL, arg);
+        }
     }
 }

@@ -115,10 +115,13 @@ pub(crate) fn receive(data: &JsValue) {
             }
             js::call_if_function(&forward, &JsValue::NULL, data);
         }
-        #[cfg(feature = "remote")]
+        #[cfg(any(feature = "remote", feature = "gate"))]
         Some("remote") => {
             if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
+                #[cfg(feature = "remote")]
                 super::remote::shared(&url, enabled);
+                #[cfg(all(feature = "gate", not(feature = "remote")))]
+                super::remote_heard(&url, enabled);
             }
         }
         _ => {}

@@ -60,6 +60,28 @@ test('a kill in the health document reaches a second tab through the first tab\'
   }
 });
 
+test('a tab whose own poll module cannot load still hears the kill from another tab', async () => {
+  health = { status: 'enabled', maestro_enabled: true };
+  mode = 'json';
+  const context = await browser.newContext();
+  try {
+    const a = await open(context, 'poll=200&tab=a2');
+    const b = await open(context, 'poll=200&tab=b2&remoteWasm=missing');
+    await b.page.waitForTimeout(300);
+    assert.equal(await enabled(b.page), true);
+    assert.ok(b.lines.some((l) => l.startsWith('warning: [MAESTRO] Remote poll not started: ')), b.lines.join('\n'));
+
+    health = { status: 'disabled', maestro_enabled: false };
+    await a.page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
+    await b.page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
+    assert.equal((await b.page.evaluate(() => window.gate.decision())).source, 'remote');
+    assert.equal(hits.filter((q) => q.includes('tab=b2')).length, 0, 'tab B never polled');
+    assert.ok(b.lines.includes('info: [MAESTRO] Disabled by remote /maestro-health: maestro_enabled=false'), b.lines.join('\n'));
+  } finally {
+    await context.close();
+  }
+});
+
 test('latching: off, then on again, stays off until reload', async () => {
   health = { status: 'enabled', maestro_enabled: true };
   mode = 'json';
