@@ -177,6 +177,20 @@ async fn a_remote_that_says_on_a_404_or_garbage_changes_nothing_and_warns_once()
         assert!(flag(&r, "result.on"), "{url}: {}", show(&r));
         let lines = logs(&r);
         assert_eq!(lines.len(), warns, "{url}: logged once, not per poll: {lines:?}");
+        let silent = frame(
+            "",
+            &[
+                "await gate.init({ remote: '",
+                url,
+                "', pollMs: 100, log: 'silent' });
+                 await new Promise((r) => setTimeout(r, 500));
+                 return gate.isEnabled();",
+            ]
+            .concat(),
+        )
+        .await;
+        assert!(flag(&silent, "result"), "{url}");
+        assert!(logs(&silent).is_empty(), "{url}: log: silent: {:?}", logs(&silent));
         if warns == 1 {
             assert!(lines[0].starts_with(&["warn: [MAESTRO] Remote ", url, " failed ("].concat()), "{lines:?}");
         }

@@ -184,7 +184,9 @@ fn apply(outcome: Outcome, trigger: Source) {
         Some(next) => {
             // Write first, checking the latch again on the decision as it is
             // now, then log and tell: a console or subscriber that re-enters
-            // sees the new decision, and nobody is told twice.
+            // sees the new decision in decision() and health(), and nobody is
+            // told twice. (The glue's isEnabled() mirror is itself the first
+            // onChange subscriber, so it turns with the subscribers, after the line.)
             match GATE.0.try_borrow_mut() {
                 Ok(mut g) if g.decision.as_ref().is_some_and(|d| d.enabled) => g.decision = Some(next.clone()),
                 _ => return,
@@ -291,7 +293,7 @@ fn start_remote(options: &JsValue) {
         return;
     }
     #[cfg(feature = "remote")]
-    remote::start(url, field(options, "pollMs").as_f64());
+    remote::start(url, field(options, "pollMs").as_f64(), log_level(options) == Log::Silent);
     #[cfg(not(feature = "remote"))]
     {
         let hook = match GATE.0.try_borrow_mut() {

@@ -78,6 +78,8 @@ pub(crate) fn subscribe(list: List, callback: JsValue) -> JsValue {
             items.push((id, callback));
         }
     }
+    // The handler's number holds the kind in 5 bits, the list in 1: ids up to
+    // 2^26 (that many subscriptions in one page) are told apart.
     reactor::handler(reactor::Kind::Unsubscribe, (id << 1) | list as u32)
 }
 

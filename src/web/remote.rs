@@ -28,6 +28,8 @@ struct Remote {
     seq: u32,
     in_flight: bool,
     failing: bool,
+    /// `init({ log: 'silent' })`: no warning when the remote fails.
+    silent: bool,
     timer: JsValue,
     aborter: JsValue,
     /// The gate module's `isEnabled` and `remoteOff` (a module without the gate).
@@ -44,6 +46,7 @@ static REMOTE: Slot<Remote> = Slot(RefCell::new(Remote {
     seq: 0,
     in_flight: false,
     failing: false,
+    silent: false,
     timer: JsValue::UNDEFINED,
     aborter: JsValue::UNDEFINED,
     gate_enabled: JsValue::UNDEFINED,
@@ -88,12 +91,13 @@ pub fn start_remote(options: JsValue, enabled: JsValue, off: JsValue) {
     // Other tabs' results arrive on this module's own channel.
     tabs::listen();
     if let Some(url) = js::string_field(&options, "remote") {
-        start(url, field(&options, "pollMs").as_f64());
+        let silent = js::string_field(&options, "log").as_deref() == Some("silent");
+        start(url, field(&options, "pollMs").as_f64(), silent);
     }
 }
 
 /// Starts polling `url` (once per page; a second call is ignored).
-pub(crate) fn start(url: String, poll_ms: Option<f64>) {
+pub(crate) fn start(url: String, poll_ms: Option<f64>, silent: bool) {
     if let Ok(mut r) = REMOTE.0.try_borrow_mut() {
         if r.url.is_some() {
             return;
@@ -101,6 +105,7 @@ pub(crate) fn start(url: String, poll_ms: Option<f64>) {
         r.interval = poll::interval(poll_ms);
         r.delay = r.interval;
         r.url = Some(url);
+        r.silent = silent;
     }
     fetch_now();
 }
@@ -197,7 +202,7 @@ fn failed(id: u32, why: &str) {
     }
     let (first, delay, url) = match REMOTE.0.try_borrow_mut() {
         Ok(mut r) => {
-            let first = !r.failing;
+            let first = !r.failing && !r.silent;
             r.failing = true;
             r.delay = poll::backoff(r.delay, r.interval);
             (first, r.delay, r.url.clone().unwrap_or_default())
