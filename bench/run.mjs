@@ -14,7 +14,7 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const OUT = join(HERE, 'out');
-const LOADS = Number(process.env.BENCH_LOADS || 25);
+const LOADS = Number(process.env.BENCH_LOADS || 41);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 7);
 const ROUND_MS = 250; // each throughput round calls for about this long
 
