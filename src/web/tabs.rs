@@ -9,7 +9,11 @@
 //! In the package the gate module (which every tab loads) listens, and hands
 //! a cleanup request to the rollback module (loaded then) through the glue;
 //! the rollback module's own channel only posts requests and counts answers.
-//! A build with both features (the tests) does it all on one channel.
+//! The remote module (loaded by `init({ remote })`) shares its results and
+//! takes other tabs' on a channel of its own; the gate module still acts on
+//! another tab's "off" for its document, so a tab whose poll has not loaded
+//! is turned off too. A build with the gate and the rollback (the script
+//! tag), or with all three (the tests), does that part on one channel.
 
 use core::cell::RefCell;
 
