@@ -6,7 +6,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -240,10 +239,20 @@ fn next_id() -> u32 {
         .unwrap_or(0)
 }
 
+/// The `resolve` function a promise's executor was just handed.
+static EXECUTED: Slot<JsValue> = Slot(RefCell::new(JsValue::UNDEFINED));
+
+/// A promise's executor ran (synchronously, inside `new Promise`).
+pub(crate) fn executed(resolve: JsValue) {
+    if let Ok(mut slot) = EXECUTED.0.try_borrow_mut() {
+        *slot = resolve;
+    }
+}
+
 /// A new promise and its `resolve` function.
-fn promise() -> (Promise, JsValue) {
-    let mut resolve = JsValue::UNDEFINED;
-    let p = Promise::new(&mut |r, _| resolve = r.into());
+fn promise() -> (JsValue, JsValue) {
+    let p = js::promise(&handler(Kind::Executor, 0)).map_or(JsValue::UNDEFINED, JsValue::from);
+    let resolve = EXECUTED.0.try_borrow_mut().map(|mut slot| core::mem::take(&mut *slot)).unwrap_or(JsValue::UNDEFINED);
     (p, resolve)
 }
 
@@ -264,7 +273,7 @@ fn idb() -> Result<Idb, String> {
 #[wasm_bindgen(js_name = clearClientState, unchecked_return_type = "Promise<CleanupReport>")]
 pub fn clear_client_state(
     #[wasm_bindgen(unchecked_param_type = "CleanupOptions | undefined")] options: JsValue,
-) -> Promise {
+) -> JsValue {
     let (promise, resolve) = promise();
     let opts = parse_options(&options);
     let session_mode = opts.session.unwrap_or(SessionMode::None);
@@ -416,8 +425,8 @@ fn finish_clear(id: u32) {
     resolve(&op.resolve, &report);
 }
 
-fn key_array(keys: &[JsValue]) -> Array {
-    keys.iter().collect()
+fn key_array(keys: &[JsValue]) -> JsValue {
+    js::array(keys)
 }
 
 fn area_object(area: &Area) -> JsValue {
@@ -477,7 +486,7 @@ fn summary(
 pub fn verify_client_state(
     #[wasm_bindgen(unchecked_param_type = "Pick<CleanupOptions, \"database\" | \"prefix\"> | undefined")]
     options: JsValue,
-) -> Promise {
+) -> JsValue {
     let (promise, resolve) = promise();
     let opts = parse_options(&options);
     let id = next_id();
@@ -548,8 +557,8 @@ pub(crate) fn on_verify(kind: Kind, id: u32, event: &JsValue) {
         Err(_) => return,
     };
     match kind {
-        Kind::ListOk if Array::is_array(event) => {
-            let exists = Array::from(event).iter().any(|db| js::string_field(&db, "name").as_deref() == Some(&name));
+        Kind::ListOk if js::is_array(event) => {
+            let exists = js::items(event).any(|db| js::string_field(&db, "name").as_deref() == Some(&name));
             finish_verify(id, Some(exists));
         }
         Kind::ListOk | Kind::ListFailed => match idb() {

@@ -106,6 +106,44 @@ extern "C" {
     pub fn freeze(obj: &JsValue) -> JsValue;
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
     static GLOBAL_THIS: JsValue;
+
+    /// A promise made by `new Promise(executor)`.
+    #[wasm_bindgen(js_name = Promise)]
+    pub type NewPromise;
+    #[wasm_bindgen(constructor, catch, js_class = "Promise")]
+    fn create(executor: &JsValue) -> Result<NewPromise, JsValue>;
+
+    /// `Array()`: a new empty array; `push` and `Array.isArray`.
+    #[wasm_bindgen(js_name = Array)]
+    pub fn new_array() -> JsValue;
+    #[wasm_bindgen(method, js_name = push)]
+    fn push(this: &Callback, value: &JsValue);
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray)]
+    pub fn is_array(value: &JsValue) -> bool;
+}
+
+/// A new promise whose executor is `executor` (called at once with `resolve`).
+pub fn promise(executor: &JsValue) -> Option<NewPromise> {
+    NewPromise::create(executor).ok()
+}
+
+/// A new array of `values`.
+pub fn array(values: &[JsValue]) -> JsValue {
+    let a = new_array();
+    for v in values {
+        a.unchecked_ref::<Callback>().push(v);
+    }
+    a
+}
+
+/// `array[i]` for each `i` below `array.length`.
+pub fn items(array: &JsValue) -> impl Iterator<Item = JsValue> + '_ {
+    let len = field(array, "length").as_f64().unwrap_or(0.0) as u32;
+    (0..len).map(move |i| {
+        let mut key = String::new();
+        crate::cleanup::push_uint(&mut key, i);
+        field(array, &key)
+    })
 }
 
 /// `globalThis`: `window` in a page, `self` in a worker.

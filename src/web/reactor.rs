@@ -37,9 +37,10 @@ pub enum Kind {
     FetchBody,
     FetchTimeout,
     Unsubscribe,
+    Executor,
 }
 
-const KINDS: [Kind; 20] = [
+const KINDS: [Kind; 21] = [
     Kind::GlobalGet,
     Kind::GlobalSet,
     Kind::Channel,
@@ -60,6 +61,7 @@ const KINDS: [Kind; 20] = [
     Kind::FetchBody,
     Kind::FetchTimeout,
     Kind::Unsubscribe,
+    Kind::Executor,
 ];
 
 const BITS: u32 = 5;
@@ -108,6 +110,8 @@ fn dispatch(tag: f64, event: JsValue) -> JsValue {
         }
         #[cfg(feature = "gate")]
         Kind::Unsubscribe => super::unsubscribe(id),
+        #[cfg(feature = "rollback")]
+        Kind::Executor => super::cleanup::executed(event),
         #[allow(unreachable_patterns)]
         _ => {}
     }

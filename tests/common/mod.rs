@@ -33,8 +33,8 @@ pub fn logs(v: &JsValue) -> Vec<String> {
 }
 
 /// Awaits a promise that must resolve.
-pub async fn wait(p: js_sys::Promise) -> JsValue {
-    JsFuture::from(p).await.expect("promise resolved")
+pub async fn wait(p: impl Into<JsValue>) -> JsValue {
+    JsFuture::from(js_sys::Promise::from(p.into())).await.expect("promise resolved")
 }
 
 /// The page-side helpers in tests/harness.js.
