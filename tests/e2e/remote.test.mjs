@@ -32,6 +32,13 @@ async function open(context, query) {
 }
 
 const enabled = (page) => page.evaluate(() => window.gate.isEnabled());
+const REMOTE_OFF_LINE = 'info: [MAESTRO] Disabled by remote /maestro-health: maestro_enabled=false';
+
+// Turns the health document off and waits until both tabs are off.
+async function killBoth(a, b) {
+  health = { status: 'disabled', maestro_enabled: false };
+  for (const { page } of [a, b]) await page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
+}
 
 test('a kill in the health document reaches a second tab through the first tab\'s poll', async () => {
   health = { status: 'enabled', maestro_enabled: true };
@@ -46,15 +53,11 @@ test('a kill in the health document reaches a second tab through the first tab\'
     await b.page.waitForTimeout(300); // let B's load-time poll finish
     const bHitsBefore = hits.filter((q) => q.includes('tab=b')).length;
 
-    health = { status: 'disabled', maestro_enabled: false };
-    await a.page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
-    await b.page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
-
-    const bDecision = await b.page.evaluate(() => window.gate.decision());
-    assert.equal(bDecision.source, 'remote');
+    await killBoth(a, b);
+    assert.equal((await b.page.evaluate(() => window.gate.decision())).source, 'remote');
     assert.equal(await b.page.evaluate(() => window.changes.length), 1);
     assert.equal(hits.filter((q) => q.includes('tab=b')).length, bHitsBefore, 'tab B made no request of its own');
-    assert.ok(b.lines.some((l) => l === 'info: [MAESTRO] Disabled by remote /maestro-health: maestro_enabled=false'), b.lines.join('\n'));
+    assert.ok(b.lines.includes(REMOTE_OFF_LINE), b.lines.join('\n'));
   } finally {
     await context.close();
   }
@@ -71,12 +74,10 @@ test('a tab whose own poll module cannot load still hears the kill from another 
     assert.equal(await enabled(b.page), true);
     assert.ok(b.lines.some((l) => l.startsWith('warning: [MAESTRO] Remote poll not started: ')), b.lines.join('\n'));
 
-    health = { status: 'disabled', maestro_enabled: false };
-    await a.page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
-    await b.page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
+    await killBoth(a, b);
     assert.equal((await b.page.evaluate(() => window.gate.decision())).source, 'remote');
     assert.equal(hits.filter((q) => q.includes('tab=b2')).length, 0, 'tab B never polled');
-    assert.ok(b.lines.includes('info: [MAESTRO] Disabled by remote /maestro-health: maestro_enabled=false'), b.lines.join('\n'));
+    assert.ok(b.lines.includes(REMOTE_OFF_LINE), b.lines.join('\n'));
   } finally {
     await context.close();
   }
