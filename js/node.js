@@ -11,7 +11,7 @@ let loaded = false;
  */
 export function healthDocument(env, options = {}) {
   if (!loaded) {
-    initSync({ module: readFileSync(new URL('./maestro_gate_bg.wasm', import.meta.url)) });
+    initSync(readFileSync(new URL('./maestro_gate_bg.wasm', import.meta.url)));
     loaded = true;
   }
   const doc = healthFor({ env, defaultEnabled: options.defaultEnabled, log: 'silent' });

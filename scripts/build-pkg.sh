@@ -25,14 +25,18 @@ opt() { node scripts/minify-names.mjs "$1" "$2"; }
 # options, so it never polls a remote). A 64 KiB stack instead of the default
 # 1 MiB keeps the linear memory small.
 for part in gate rollback remote both; do
-  features="slim,$part"; [ "$part" = both ] && features="slim,gate,rollback"
+  features="slim,$part"; [ "$part" = gate ] && features=lean; [ "$part" = both ] && features="slim,gate,rollback"
   RUSTFLAGS="-C link-arg=-zstack-size=65536" \
     cargo build -q --release --target wasm32-unknown-unknown --lib --no-default-features \
       --features "$features" --target-dir target/slim
   cp target/slim/wasm32-unknown-unknown/release/maestro_gate.wasm "$tmp/$part.wasm"
 done
-for part in gate rollback remote; do
-  name=maestro_gate; [ "$part" != gate ] && name=maestro_gate_$part
+# The gate module is built `lean`: no wasm-bindgen, its glue is js/core.js.
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
+cp js/core.js pkg/maestro_gate.js
+cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
+for part in rollback remote; do
+  name=maestro_gate_$part
   wasm-bindgen --target web --out-dir pkg --out-name "$name" "$tmp/$part.wasm"
   opt "pkg/${name}_bg.wasm" "pkg/$name.js"
 done
@@ -45,8 +49,8 @@ gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
 # The ES module entry.
 {
   echo "// maestro-gate $version: the ES module entry. See README.md."
-  echo "import __wbg_init, * as core from './maestro_gate.js';"
-  echo "const load = (wasm) => __wbg_init(wasm == null ? undefined : { module_or_path: wasm });"
+  echo "import loadCore, * as core from './maestro_gate.js';"
+  echo "const load = (wasm) => loadCore(wasm == null ? undefined : wasm);"
   echo "const loadRollbackModule = async (wasm) => {"
   echo "  const m = await import('./maestro_gate_rollback.js');"
   echo "  await m.default(wasm == null ? undefined : { module_or_path: wasm });"

@@ -4,6 +4,7 @@
 //! [`Reading`] and calls [`decide`]. Tested natively with `cargo test`.
 
 use alloc::string::String;
+#[cfg(not(feature = "lean"))]
 use alloc::vec::Vec;
 
 /// What one source says.
@@ -53,6 +54,30 @@ impl Source {
     }
 }
 
+/// Text the rules build their sentences from: `String` on the host and in
+/// the wasm-bindgen build; in the gate's lean build, a JavaScript string held
+/// by handle, so that the decision path never allocates in wasm.
+pub trait Text: Clone {
+    /// A text holding `s`.
+    fn of(s: &str) -> Self;
+    /// Appends `s`.
+    fn push(&mut self, s: &str);
+    /// Appends `t`.
+    fn append(&mut self, t: &Self);
+}
+
+impl Text for String {
+    fn of(s: &str) -> String {
+        String::from(s)
+    }
+    fn push(&mut self, s: &str) {
+        self.push_str(s);
+    }
+    fn append(&mut self, t: &String) {
+        self.push_str(t);
+    }
+}
+
 /// A raw JavaScript value, as far as the rules care.
 #[derive(Clone, Copy, Debug)]
 pub enum Raw<'a> {
@@ -60,8 +85,43 @@ pub enum Raw<'a> {
     Bool(bool),
     Number(f64),
     Str(&'a str),
+    /// A string already read by [`word`]: its trimmed, lowercased bytes.
+    Word(Word),
     /// Any other type (object, symbol, bigint, function).
     Other,
+}
+
+/// A string value as the rules see it: ASCII-trimmed and lowercased, kept
+/// only up to the longest accepted word (5 bytes).
+#[derive(Clone, Copy, Debug)]
+pub struct Word {
+    buf: [u8; 5],
+    /// The trimmed length; more than 5 means the value is invalid.
+    len: usize,
+}
+
+/// Reads a string of `len` code units (`at(i)` is the `i`-th) as a [`Raw::Word`].
+/// Only ASCII whitespace is trimmed: any other character makes the value
+/// invalid (which fails safe), and this keeps Unicode tables out of the wasm.
+/// It reads the ends and at most 5 characters, however long the string is.
+pub fn word(len: usize, at: impl Fn(usize) -> u32) -> Raw<'static> {
+    let space = |c: u32| matches!(c, 0x20 | 0x09 | 0x0a | 0x0c | 0x0d);
+    let mut start = 0;
+    while start < len && space(at(start)) {
+        start += 1;
+    }
+    let mut end = len;
+    while end > start && space(at(end - 1)) {
+        end -= 1;
+    }
+    let mut w = Word { buf: [0; 5], len: end - start };
+    if w.len <= w.buf.len() {
+        for (i, b) in w.buf.iter_mut().enumerate().take(w.len) {
+            // A non-ASCII code unit becomes a byte no accepted word has.
+            *b = u8::try_from(at(start + i)).unwrap_or(0xff).to_ascii_lowercase();
+        }
+    }
+    Raw::Word(w)
 }
 
 /// The accepted spellings, as shown to users in warnings.
@@ -77,58 +137,47 @@ pub fn parse(raw: Raw<'_>) -> Setting {
         Raw::Number(1.0) => Setting::On,
         Raw::Number(0.0) => Setting::Off,
         Raw::Number(_) | Raw::Other => Setting::Invalid,
-        Raw::Str(s) => parse_str(s),
-    }
-}
-
-fn parse_str(s: &str) -> Setting {
-    // ASCII whitespace only: any other character makes the value invalid
-    // (which fails safe), and this keeps Unicode tables out of the wasm.
-    let bytes = s.as_bytes().trim_ascii();
-    if bytes.is_empty() {
-        return Setting::Unset;
-    }
-    // The longest accepted word is 5 bytes; anything longer is invalid, and
-    // this keeps the lowercase copy on the stack.
-    let mut buf = [0u8; 5];
-    if bytes.len() > buf.len() {
-        return Setting::Invalid;
-    }
-    for (dst, src) in buf.iter_mut().zip(bytes) {
-        *dst = src.to_ascii_lowercase();
-    }
-    match &buf[..bytes.len()] {
-        b"true" | b"1" | b"yes" | b"on" => Setting::On,
-        b"false" | b"0" | b"no" | b"off" => Setting::Off,
-        _ => Setting::Invalid,
+        Raw::Str(s) => parse(word(s.len(), |i| s.as_bytes().get(i).copied().unwrap_or(0) as u32)),
+        Raw::Word(w) => match w.buf.get(..w.len) {
+            Some(b"") => Setting::Unset,
+            Some(b"true" | b"1" | b"yes" | b"on") => Setting::On,
+            Some(b"false" | b"0" | b"no" | b"off") => Setting::Off,
+            _ => Setting::Invalid,
+        },
     }
 }
 
 /// What the browser layer read from one source.
-#[derive(Clone, Debug, Default)]
-pub struct Reading {
+#[derive(Clone, Debug)]
+pub struct Reading<T = String> {
     pub setting: Option<Setting>,
     /// The raw value as a string (`String(value)`), `None` when unset.
-    pub text: Option<String>,
+    pub text: Option<T>,
     /// Whether `text` came from a JS string (it is quoted in warnings).
     pub is_string: bool,
     /// Set when reading the value threw: the error's message.
-    pub threw: Option<String>,
+    pub threw: Option<T>,
 }
 
-impl Reading {
+impl<T> Default for Reading<T> {
+    fn default() -> Self {
+        Reading { setting: None, text: None, is_string: false, threw: None }
+    }
+}
+
+impl<T> Reading<T> {
     /// A source with nothing set.
-    pub fn unset() -> Reading {
+    pub fn unset() -> Reading<T> {
         Reading::default()
     }
 
     /// A reading of `raw`, whose string form is `text`.
-    pub fn of(raw: Raw<'_>, text: Option<String>) -> Reading {
-        Reading { setting: Some(parse(raw)), is_string: matches!(raw, Raw::Str(_)), text, threw: None }
+    pub fn of(raw: Raw<'_>, text: Option<T>) -> Reading<T> {
+        Reading { setting: Some(parse(raw)), is_string: matches!(raw, Raw::Str(_) | Raw::Word(_)), text, threw: None }
     }
 
     /// A source whose getter threw `message`.
-    pub fn threw(message: String) -> Reading {
+    pub fn threw(message: T) -> Reading<T> {
         Reading { setting: Some(Setting::Invalid), threw: Some(message), ..Reading::default() }
     }
 
@@ -139,13 +188,13 @@ impl Reading {
 
 /// The gate's answer, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
+pub struct Decision<T = String> {
     pub enabled: bool,
     pub source: Source,
     /// The deciding value as a string, `None` when there was none.
-    pub value: Option<String>,
+    pub value: Option<T>,
     /// One human-readable sentence; the console line is `[MAESTRO] ` + this.
-    pub reason: String,
+    pub reason: T,
 }
 
 /// How loud a line is.
@@ -157,16 +206,48 @@ pub enum Level {
 
 /// One console line, without the `[MAESTRO] ` prefix.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Line {
+pub struct Line<T = String> {
     pub level: Level,
-    pub text: String,
+    pub text: T,
 }
 
 /// The decision and the lines to log for it, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
-    pub decision: Decision,
-    pub lines: Vec<Line>,
+pub struct Outcome<T = String> {
+    pub decision: Decision<T>,
+    pub lines: Lines<T>,
+}
+
+/// The lines of one decision: at most three (a warning for each of two
+/// invalid sources that do not decide, then the reason).
+#[cfg(not(feature = "lean"))]
+pub type Lines<T> = Vec<Line<T>>;
+
+/// The lines of one decision, without allocating: at most three.
+#[cfg(feature = "lean")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lines<T>([Option<Line<T>>; 3]);
+
+#[cfg(feature = "lean")]
+impl<T> Default for Lines<T> {
+    fn default() -> Lines<T> {
+        Lines([None, None, None])
+    }
+}
+
+#[cfg(feature = "lean")]
+impl<T> Lines<T> {
+    pub fn new() -> Lines<T> {
+        Lines::default()
+    }
+    pub fn push(&mut self, line: Line<T>) {
+        if let Some(slot) = self.0.iter_mut().find(|l| l.is_none()) {
+            *slot = Some(line);
+        }
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Line<T>> {
+        self.0.iter().flatten()
+    }
 }
 
 /// Decides from the three sources. Off wins:
@@ -179,10 +260,10 @@ pub struct Outcome {
 /// 3. otherwise `defaultEnabled` decides (unset means enabled).
 ///
 /// Every invalid source that does not name the decision gets its own warning.
-pub fn decide(runtime: &Reading, build: &Reading, default: &Reading) -> Outcome {
+pub fn decide<T: Text>(runtime: &Reading<T>, build: &Reading<T>, default: &Reading<T>) -> Outcome<T> {
     let sources = [(Source::Runtime, runtime), (Source::Build, build), (Source::Default, default)];
     let first =
-        |want: Setting, upto: usize| sources[..upto].iter().find(|(_, r)| r.setting() == want).map(|&(s, r)| (s, r));
+        |want: Setting, upto: usize| sources.iter().take(upto).find(|(_, r)| r.setting() == want).map(|&(s, r)| (s, r));
     let (enabled, source, reading) = if let Some((s, r)) = first(Setting::Off, 2) {
         (false, s, r)
     } else if let Some((s, r)) = first(Setting::Invalid, 3) {
@@ -193,7 +274,7 @@ pub fn decide(runtime: &Reading, build: &Reading, default: &Reading) -> Outcome 
         (default.setting() != Setting::Off, Source::Default, default)
     };
 
-    let mut lines = Vec::new();
+    let mut lines = Lines::new();
     for &(s, r) in &sources {
         if r.setting() == Setting::Invalid && s != source {
             lines.push(Line { level: Level::Warn, text: invalid_text(s, r) });
@@ -206,55 +287,51 @@ pub fn decide(runtime: &Reading, build: &Reading, default: &Reading) -> Outcome 
     Outcome { decision: Decision { enabled, source, value: reading.text.clone(), reason }, lines }
 }
 
-fn reason_text(enabled: bool, source: Source, r: &Reading) -> String {
-    let mut s = String::new();
+fn reason_text<T: Text>(enabled: bool, source: Source, r: &Reading<T>) -> T {
     if r.setting() == Setting::Invalid {
-        s.push_str("Disabled (fail safe): ");
-        s.push_str(&invalid_text(source, r));
+        let mut s = T::of("Disabled (fail safe): ");
+        s.append(&invalid_text(source, r));
         return s;
     }
-    s.push_str(if enabled { "Enabled" } else { "Disabled" });
+    let mut s = T::of(if enabled { "Enabled" } else { "Disabled" });
     match (source, &r.text) {
         (Source::Runtime | Source::Build, Some(text)) => {
-            s.push_str(" by ");
-            s.push_str(source.label());
-            s.push('=');
-            s.push_str(text);
+            s.push(" by ");
+            s.push(source.label());
+            s.push("=");
+            s.append(text);
         }
-        _ => s.push_str(" (default)"),
+        _ => s.push(" (default)"),
     }
     s
 }
 
-fn invalid_text(source: Source, r: &Reading) -> String {
-    let mut s = String::new();
+fn invalid_text<T: Text>(source: Source, r: &Reading<T>) -> T {
     if let Some(message) = &r.threw {
-        s.push_str("reading ");
-        s.push_str(source.label());
-        s.push_str(" threw: ");
-        s.push_str(message);
+        let mut s = T::of("reading ");
+        s.push(source.label());
+        s.push(" threw: ");
+        s.append(message);
         return s;
     }
-    s.push_str("invalid ");
-    s.push_str(source.label());
-    s.push('=');
-    let text = r.text.as_deref().unwrap_or("");
-    if r.is_string {
-        s.push('"');
-        s.push_str(text);
-        s.push('"');
-    } else {
-        s.push_str(text);
+    let mut s = T::of("invalid ");
+    s.push(source.label());
+    s.push(if r.is_string { "=\"" } else { "=" });
+    if let Some(text) = &r.text {
+        s.append(text);
     }
-    s.push_str("; accepted: ");
-    s.push_str(ACCEPTED);
+    if r.is_string {
+        s.push("\"");
+    }
+    s.push("; accepted: ");
+    s.push(ACCEPTED);
     s
 }
 
 /// Latching: once off, the gate stays off until reload. Returns the decision
 /// that replaces `current` when `incoming` arrives, or `None` when nothing
 /// changes (`incoming` agrees, or `current` is already off).
-pub fn latch(current: &Decision, incoming: &Decision) -> Option<Decision> {
+pub fn latch<T: Clone>(current: &Decision<T>, incoming: &Decision<T>) -> Option<Decision<T>> {
     if current.enabled && !incoming.enabled {
         Some(incoming.clone())
     } else {
@@ -263,26 +340,26 @@ pub fn latch(current: &Decision, incoming: &Decision) -> Option<Decision> {
 }
 
 /// The line for a later "on" that a latched-off gate ignores.
-pub fn ignored_line(source: Source, text: &str) -> String {
-    let mut s = String::from("Ignoring ");
-    s.push_str(source.label());
-    s.push('=');
-    s.push_str(text);
-    s.push_str(": the gate stays disabled until the page reloads");
+pub fn ignored_line<T: Text>(source: Source, text: &T) -> T {
+    let mut s = T::of("Ignoring ");
+    s.push(source.label());
+    s.push("=");
+    s.append(text);
+    s.push(": the gate stays disabled until the page reloads");
     s
 }
 
 /// The decision when the remote health document says off.
-pub fn remote_off(url: &str) -> Decision {
-    let mut reason = String::from("Disabled by remote ");
-    reason.push_str(url);
-    reason.push_str(": maestro_enabled=false");
-    Decision { enabled: false, source: Source::Remote, value: Some(String::from("false")), reason }
+pub fn remote_off<T: Text>(url: &T) -> Decision<T> {
+    let mut reason = T::of("Disabled by remote ");
+    reason.append(url);
+    reason.push(": maestro_enabled=false");
+    Decision { enabled: false, source: Source::Remote, value: Some(T::of("false")), reason }
 }
 
 /// The decision before `init` has finished, or when the wasm is missing.
-pub fn unavailable(reason: &str) -> Decision {
-    Decision { enabled: false, source: Source::Unavailable, value: None, reason: String::from(reason) }
+pub fn unavailable<T: Text>(reason: &str) -> Decision<T> {
+    Decision { enabled: false, source: Source::Unavailable, value: None, reason: T::of(reason) }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -379,12 +456,12 @@ mod tests {
         assert_eq!(latch(&on, &off), Some(off.clone()));
         assert_eq!(latch(&off, &on), None, "a later on never re-enables");
         assert_eq!(latch(&on, &on), None);
-        assert_eq!(latch(&off, &remote_off("/h")), None);
-        let r = remote_off("/maestro-health");
+        assert_eq!(latch(&off, &remote_off(&String::from("/h"))), None);
+        let r = remote_off(&String::from("/maestro-health"));
         assert_eq!(r.reason, "Disabled by remote /maestro-health: maestro_enabled=false");
         assert_eq!(r.source.id(), "remote");
         assert_eq!(
-            ignored_line(Source::Runtime, "true"),
+            ignored_line(Source::Runtime, &String::from("true")),
             "Ignoring window.MAESTRO_ENABLED=true: the gate stays disabled until the page reloads"
         );
     }

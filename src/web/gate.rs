@@ -2,84 +2,19 @@
 //! `decision`, `health`, `onChange`, the live kill through the
 //! `MAESTRO_ENABLED` accessor, and latching.
 
-use alloc::string::String;
+#[cfg(not(feature = "lean"))]
+use wasm_bindgen::prelude::wasm_bindgen;
 
-use wasm_bindgen::prelude::*;
-
-use super::js::{self, field, get, set};
+use super::js::{self, field, get, set, JsValue, Text};
 use super::reactor::{handler, Kind};
 #[cfg(feature = "remote")]
 use super::remote;
 use super::{notify, subscribe, tabs, List, Slot};
-use crate::flag::{self, Decision, Level, Outcome, Raw, Reading, Source};
+use crate::flag::{self, Level, Lines, Reading, Source, Text as _};
+
+type Decision = flag::Decision<Text>;
+type Outcome = flag::Outcome<Text>;
 use core::cell::RefCell;
-
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-/** Where a decision came from. */
-export type DecisionSource = "window.MAESTRO_ENABLED" | "VITE_MAESTRO_ENABLED" | "default" | "remote" | "unavailable";
-
-/** The gate's answer and why. Read-only plain data. */
-export interface Decision {
-  readonly enabled: boolean;
-  readonly source: DecisionSource;
-  /** The deciding value as a string (`String(value)`), or null when there was none. */
-  readonly value: string | null;
-  /** One sentence; the console line is `[MAESTRO] ` followed by it. */
-  readonly reason: string;
-}
-
-/** The health document: plain JSON-serializable data, as the runbook expects. */
-export interface Health {
-  readonly status: "enabled" | "disabled";
-  readonly maestro_enabled: boolean;
-  readonly source: DecisionSource;
-  readonly reason: string;
-  /** This package's version. */
-  readonly version: string;
-}
-
-/** A flag value as the gate accepts it: booleans, 1/0, and the strings
- * true/false, 1/0, yes/no, on/off (trimmed, any case). Blank, null and
- * undefined mean unset; anything else is invalid and fails safe to disabled. */
-export type FlagValue = boolean | number | string | null | undefined;
-
-export interface InitOptions {
-  /** The build-time environment: pass `import.meta.env` (Vite) or `process.env` (Node).
-   * Only `VITE_MAESTRO_ENABLED` is read from it. */
-  env?: { readonly VITE_MAESTRO_ENABLED?: FlagValue } | Record<string, unknown>;
-  /** What to do when no source says on or off. Default `true`. */
-  defaultEnabled?: FlagValue;
-  /** `"info"` (default) logs the decision; `"warn"` logs only warnings; `"silent"` logs nothing. */
-  log?: "info" | "warn" | "silent";
-  /** Where to load the `.wasm` from, for hosts that move it (a URL, a Response,
-   * bytes or a compiled module). Default: next to this file. */
-  wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
-  /** The same for the rollback module's `.wasm` (`maestro_gate_rollback_bg.wasm`), which is
-   * loaded only when a cleanup runs. Default: next to this file. */
-  rollbackWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
-  /** The same for the remote poll's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
-   * loaded only when `remote` is set. Default: next to this file. */
-  remoteWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
-  /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
-   * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
-  exposeGlobal?: boolean;
-  /** A health document to poll (`"/maestro-health"`): when it says `maestro_enabled: false`
-   * the gate turns off in every open tab, without a reload. The poll's own module
-   * (`maestro_gate_remote_bg.wasm`) is loaded only when this is set. */
-  remote?: string;
-  /** How often to poll `remote`, in ms. Default 60000; at least 100. */
-  pollMs?: number;
-}
-/** What `onCleanupRequest` callbacks receive. */
-export interface CleanupRequest {
-  readonly database: string;
-  readonly prefix: string;
-  readonly sessionStorage: "prefixed" | "all" | "none";
-  /** True when another tab asked. */
-  readonly fromOtherTab: boolean;
-}
-"#;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Log {
@@ -100,7 +35,7 @@ struct Gate {
     remote: JsValue,
     /// The health document this page polls, when the poll is in another module.
     #[cfg_attr(feature = "remote", allow(dead_code))]
-    remote_url: Option<String>,
+    remote_url: Option<Text>,
 }
 
 static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
@@ -130,36 +65,34 @@ pub fn evaluate(global: &JsValue, options: &JsValue) -> Outcome {
     flag::decide(&runtime, &build, &default)
 }
 
-fn read(obj: &JsValue, key: &str) -> Reading {
+fn read(obj: &JsValue, key: &str) -> Reading<Text> {
     match get(obj, key) {
         Ok(v) => reading(&v),
         Err(e) => Reading::threw(js::message(&e)),
     }
 }
 
-fn reading(v: &JsValue) -> Reading {
-    if let Some(s) = v.as_string() {
-        let mut r = Reading::of(Raw::Str(&s), None);
-        r.text = Some(s);
-        return r;
+fn reading(v: &JsValue) -> Reading<Text> {
+    if let Some((word, text)) = js::string_of(v) {
+        return Reading::of(word, Some(text));
     }
     let (raw, text) = super::raw(v);
     Reading::of(raw, text)
 }
 
 fn log_level(options: &JsValue) -> Log {
-    match js::string_field(options, "log").as_deref() {
-        Some("silent") => Log::Silent,
-        Some("warn") => Log::Warn,
+    match js::string_field(options, "log") {
+        Some(level) if js::text_is(&level, "silent") => Log::Silent,
+        Some(level) if js::text_is(&level, "warn") => Log::Warn,
         _ => Log::Info,
     }
 }
 
 /// Logs `[MAESTRO] text` at `level`, if `log` lets it through; `later` (the
 /// decision at start-up) writes it in a microtask (see `js::log`).
-fn print(log: Log, level: Level, text: &str, later: bool) {
-    let mut line = String::from("[MAESTRO] ");
-    line.push_str(text);
+fn print(log: Log, level: Level, text: &Text, later: bool) {
+    let mut line = Text::of("[MAESTRO] ");
+    line.append(text);
     match (level, log) {
         (_, Log::Silent) | (Level::Info, Log::Warn) => {}
         (Level::Warn, _) => js::log("warn", &line, later),
@@ -191,7 +124,7 @@ fn apply(outcome: Outcome, trigger: Source) {
                 Ok(mut g) if g.decision.as_ref().is_some_and(|d| d.enabled) => g.decision = Some(next.clone()),
                 _ => return,
             }
-            for line in &outcome.lines {
+            for line in outcome.lines.iter() {
                 print(log, line.level, &line.text, false);
             }
             notify(List::Change, &decision_object(&next));
@@ -214,10 +147,12 @@ fn reconsider(trigger: Source) {
 }
 
 /// Turns the gate off because the remote health document said so.
-pub(crate) fn remote_off(url: &str) {
+#[allow(clippy::vec_init_then_push)] // `Lines` is not a `Vec` in the lean build
+pub(crate) fn remote_off(url: &Text) {
     let decision = flag::remote_off(url);
-    let line = flag::Line { level: Level::Info, text: decision.reason.clone() };
-    apply(Outcome { decision, lines: alloc::vec![line] }, Source::Remote);
+    let mut lines = Lines::new();
+    lines.push(flag::Line { level: Level::Info, text: decision.reason.clone() });
+    apply(Outcome { decision, lines }, Source::Remote);
 }
 
 /// The `MAESTRO_ENABLED` accessor's getter.
@@ -242,7 +177,7 @@ fn watch_runtime() {
     let Ok(desc) = js::own_property(&global, RUNTIME_KEY) else { return };
     let value = if desc.is_undefined() {
         JsValue::UNDEFINED
-    } else if field(&desc, "configurable").is_truthy() && !field(&desc, "get").is_function() {
+    } else if field(&desc, "configurable").as_bool() == Some(true) && !field(&desc, "get").is_function() {
         field(&desc, "value")
     } else {
         return;
@@ -262,14 +197,14 @@ fn watch_runtime() {
 /// `options.defaultEnabled`, logs the decision once, keeps it, and starts
 /// watching for a live kill. Internal: the package's `init()` loads the wasm
 /// and then calls this. A second call returns the first decision.
-#[wasm_bindgen(js_name = decide, unchecked_return_type = "Decision")]
-pub fn decide(#[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue) -> JsValue {
+#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = decide))]
+pub fn decide(options: JsValue) -> JsValue {
     if let Some(d) = current() {
         return decision_object(&d);
     }
     let outcome = evaluate(&js::global(), &options);
     let log = log_level(&options);
-    for line in &outcome.lines {
+    for line in outcome.lines.iter() {
         print(log, line.level, &line.text, true);
     }
     let object = decision_object(&outcome.decision);
@@ -311,8 +246,8 @@ fn start_remote(options: &JsValue) {
 /// said: off turns this page off too, even when this page's own poll (a
 /// module of its own) has not loaded, or could not.
 #[cfg(not(feature = "remote"))]
-pub(crate) fn remote_heard(url: &str, enabled: bool) {
-    let ours = GATE.0.try_borrow().is_ok_and(|g| g.remote_url.as_deref() == Some(url));
+pub(crate) fn remote_heard(url: &Text, enabled: bool) {
+    let ours = GATE.0.try_borrow().is_ok_and(|g| g.remote_url.as_ref().is_some_and(|u| js::text_eq(u, url)));
     if ours && !enabled {
         remote_off(url);
     }
@@ -320,7 +255,7 @@ pub(crate) fn remote_heard(url: &str, enabled: bool) {
 
 /// Internal: the glue's hook that loads the remote module and calls its
 /// `startRemote(options, isEnabled, remoteOff)`.
-#[wasm_bindgen(js_name = onRemote)]
+#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = onRemote))]
 pub fn on_remote(hook: JsValue) {
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.remote = hook;
@@ -329,20 +264,20 @@ pub fn on_remote(hook: JsValue) {
 
 /// Internal: the remote module's answer that the health document at `url`
 /// says off.
-#[cfg(not(feature = "remote"))]
+#[cfg(not(any(feature = "remote", feature = "lean")))]
 #[wasm_bindgen(js_name = remoteOff)]
 pub fn remote_off_export(url: &str) {
-    remote_off(url);
+    remote_off(&Text::of(url));
 }
 
 /// Whether MAESTRO is enabled. `false` until `init()` has resolved.
-#[wasm_bindgen(js_name = isEnabled)]
+#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = isEnabled))]
 pub fn is_enabled() -> bool {
     enabled()
 }
 
 /// The current decision: `{ enabled, source, value, reason }`.
-#[wasm_bindgen(js_name = decision, unchecked_return_type = "Decision")]
+#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = decision))]
 pub fn decision() -> JsValue {
     decision_object(&current().unwrap_or_else(|| flag::unavailable(NOT_READY)))
 }
@@ -350,22 +285,22 @@ pub fn decision() -> JsValue {
 /// The health document, `{ status, maestro_enabled, source, reason, version }`.
 /// `JSON.stringify(health())` of a disabled gate contains the runbook's
 /// `"status":"disabled","maestro_enabled":false`.
-#[wasm_bindgen(js_name = health, unchecked_return_type = "Health")]
+#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = health))]
 pub fn health() -> JsValue {
     health_object(&current().unwrap_or_else(|| flag::unavailable(NOT_READY)))
 }
 
 /// The health document for these options, without logging, keeping or
 /// watching anything: what the Vite plugin and the CLI write at build time.
-#[wasm_bindgen(js_name = healthFor, unchecked_return_type = "Health")]
-pub fn health_for(#[wasm_bindgen(unchecked_param_type = "InitOptions | undefined")] options: JsValue) -> JsValue {
+#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = healthFor))]
+pub fn health_for(options: JsValue) -> JsValue {
     health_object(&evaluate(&js::global(), &options).decision)
 }
 
 /// Calls `callback(decision)` whenever the decision changes (it only ever
 /// turns off: the gate latches until reload). Returns a function that unsubscribes.
-#[wasm_bindgen(js_name = onChange, unchecked_return_type = "() => void")]
-pub fn on_change(#[wasm_bindgen(unchecked_param_type = "(decision: Decision) => void")] callback: JsValue) -> JsValue {
+#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = onChange))]
+pub fn on_change(callback: JsValue) -> JsValue {
     subscribe(List::Change, callback)
 }
 
@@ -374,8 +309,8 @@ pub fn decision_object(d: &Decision) -> JsValue {
     let o = js::new_object();
     set(&o, "enabled", &JsValue::from_bool(d.enabled));
     set(&o, "source", &JsValue::from_str(d.source.id()));
-    set(&o, "value", &d.value.as_deref().map_or(JsValue::NULL, JsValue::from_str));
-    set(&o, "reason", &JsValue::from_str(&d.reason));
+    set(&o, "value", &d.value.as_ref().map_or(JsValue::NULL, js::text_value));
+    set(&o, "reason", &js::text_value(&d.reason));
     js::freeze(&o)
 }
 
@@ -384,7 +319,7 @@ pub fn health_object(d: &Decision) -> JsValue {
     let o = js::object(&[("status", if d.enabled { "enabled" } else { "disabled" })]);
     set(&o, "maestro_enabled", &JsValue::from_bool(d.enabled));
     set(&o, "source", &JsValue::from_str(d.source.id()));
-    set(&o, "reason", &JsValue::from_str(&d.reason));
+    set(&o, "reason", &js::text_value(&d.reason));
     set(&o, "version", &JsValue::from_str(env!("CARGO_PKG_VERSION")));
     js::freeze(&o)
 }

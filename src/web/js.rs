@@ -7,6 +7,7 @@ use alloc::string::String;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+pub use wasm_bindgen::JsValue;
 
 #[wasm_bindgen]
 extern "C" {
@@ -97,6 +98,12 @@ extern "C" {
     // ways to the global object: these are all the gate needs of it.
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
     fn reflect_get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
+    fn reflect_get_at(obj: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = set)]
+    fn reflect_set_at(obj: &JsValue, key: &JsValue, value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = apply)]
+    fn reflect_apply(f: &JsValue, this: &JsValue, args: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Reflect, js_name = set)]
     fn reflect_set(obj: &JsValue, key: &str, value: &JsValue) -> Result<JsValue, JsValue>;
     /// `Object()`: a new plain object.
@@ -120,6 +127,69 @@ extern "C" {
     fn push(this: &Callback, value: &JsValue);
     #[wasm_bindgen(js_namespace = Array, js_name = isArray)]
     pub fn is_array(value: &JsValue) -> bool;
+}
+
+/// Text is a Rust string here (the lean build keeps it in JavaScript).
+pub type Text = String;
+
+/// The value `text` (a string).
+pub fn text_value(text: &Text) -> JsValue {
+    JsValue::from_str(text)
+}
+
+/// Whether `text` is the string `s`.
+pub fn text_is(text: &Text, s: &str) -> bool {
+    text == s
+}
+
+/// Whether two texts are the same.
+#[cfg_attr(feature = "remote", allow(dead_code))]
+pub fn text_eq(a: &Text, b: &Text) -> bool {
+    a == b
+}
+
+/// A string value as the rules read it, and the value itself as text.
+pub fn string_of(v: &JsValue) -> Option<(crate::flag::Raw<'static>, Text)> {
+    let s = v.as_string()?;
+    let bytes = s.as_bytes();
+    Some((crate::flag::word(bytes.len(), |i| bytes.get(i).copied().unwrap_or(0) as u32), s))
+}
+
+/// `f.call(this, ...args)`.
+pub fn call(f: &JsValue, this: &JsValue, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+    let list = new_array();
+    for a in args {
+        list.unchecked_ref::<Callback>().push(a);
+    }
+    reflect_apply(f, this, &list)
+}
+
+/// `obj[key]` for any key.
+pub fn at(obj: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
+    if !obj.is_object() && !obj.is_function() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    reflect_get_at(obj, key)
+}
+
+/// `obj[key] = value` for any key, ignoring failure.
+pub fn set_at(obj: &JsValue, key: &JsValue, value: &JsValue) {
+    let _ = reflect_set_at(obj, key, value);
+}
+
+/// `array.push(value)`: the new length.
+pub fn push(array: &JsValue, value: &JsValue) -> u32 {
+    call(&field(array, "push"), array, &[value]).ok().and_then(|n| n.as_f64()).unwrap_or(0.0) as u32
+}
+
+/// A new `BroadcastChannel(name)`, where there is one.
+pub fn channel(name: &str) -> Option<JsValue> {
+    Channel::new(name).ok().map(JsValue::from)
+}
+
+/// `channel.postMessage(message)`; false when it threw.
+pub fn post_message(channel: &JsValue, message: &JsValue) -> bool {
+    channel.unchecked_ref::<Channel>().post(message).is_ok()
 }
 
 /// A new promise whose executor is `executor` (called at once with `resolve`).

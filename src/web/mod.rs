@@ -7,20 +7,21 @@
 //! visitor loads; the rollback (feature `rollback`: clearClientState,
 //! verifyClientState), loaded only when a cleanup runs; and the remote poll
 //! (feature `remote`), loaded only by `init({ remote })`. Tests and the
-//! script tag build all three into one.
+//! script tag build all three into one. The gate module the package ships
+//! is built `lean`: without wasm-bindgen (see `lean.rs`).
 
 #![cfg_attr(not(all(feature = "gate", feature = "rollback", feature = "remote")), allow(dead_code))]
 
-use alloc::vec::Vec;
 use core::cell::RefCell;
-
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 #[cfg(feature = "rollback")]
 pub mod cleanup;
 #[cfg(feature = "gate")]
 mod gate;
+#[cfg(not(feature = "lean"))]
+pub(crate) mod js;
+#[cfg(feature = "lean")]
+#[path = "lean.rs"]
 pub(crate) mod js;
 pub mod reactor;
 #[cfg(feature = "remote")]
@@ -30,22 +31,22 @@ pub mod tabs;
 #[cfg(feature = "gate")]
 pub use gate::*;
 
-use js::Callback;
+use js::{JsValue, Text};
 
 /// A global that only this (single-threaded) wasm instance touches.
 pub(crate) struct Slot<T>(pub RefCell<T>);
 // SAFETY: wasm32 without threads; the gate's memory is never shared.
 unsafe impl<T> Sync for Slot<T> {}
 
-/// What the rules see of one JS value (a string is read by the caller).
-pub(crate) fn raw(v: &JsValue) -> (crate::flag::Raw<'static>, Option<alloc::string::String>) {
-    use crate::flag::Raw;
-    use alloc::string::String;
+/// What the rules see of one JS value that is not a string, and its text
+/// (`String(value)`; `None` when unset).
+pub(crate) fn raw(v: &JsValue) -> (crate::flag::Raw<'static>, Option<Text>) {
+    use crate::flag::{Raw, Text as _};
     if v.is_undefined() || v.is_null() {
         return (Raw::Unset, None);
     }
     if let Some(b) = v.as_bool() {
-        return (Raw::Bool(b), Some(String::from(if b { "true" } else { "false" })));
+        return (Raw::Bool(b), Some(Text::of(if b { "true" } else { "false" })));
     }
     if let Some(n) = v.as_f64() {
         return (Raw::Number(n), Some(js::string(v)));
@@ -60,22 +61,28 @@ pub(crate) enum List {
     Cleanup = 1,
 }
 
-/// One list's subscribers with their ids (ids start at 1 and are never
-/// reused, so that a second unsubscribe does nothing), and the last id given.
-type Subscribers = (Vec<(u32, JsValue)>, u32);
+/// Each list's subscribers: a JavaScript array that only grows. A
+/// subscriber's id is its index plus one (so ids are never reused, and a
+/// second unsubscribe does nothing); unsubscribing empties its slot.
+static LISTENERS: Slot<[JsValue; 2]> = Slot(RefCell::new([JsValue::UNDEFINED, JsValue::UNDEFINED]));
 
-static LISTENERS: Slot<[Subscribers; 2]> = Slot(RefCell::new([(Vec::new(), 0), (Vec::new(), 0)]));
+/// `list`'s array (made on first use).
+fn listeners(list: List) -> Option<JsValue> {
+    let mut lists = LISTENERS.0.try_borrow_mut().ok()?;
+    let slot = lists.get_mut(list as usize)?;
+    if slot.is_undefined() {
+        *slot = js::new_array();
+    }
+    Some(slot.clone())
+}
 
 /// Adds `callback` to `list`, if it is a function. Returns the function that
 /// removes it (which does nothing for a callback that was not added).
 pub(crate) fn subscribe(list: List, callback: JsValue) -> JsValue {
     let mut id = 0;
     if callback.is_function() {
-        if let Ok(mut lists) = LISTENERS.0.try_borrow_mut() {
-            let (items, last) = &mut lists[list as usize];
-            *last += 1;
-            id = *last;
-            items.push((id, callback));
+        if let Some(array) = listeners(list) {
+            id = js::push(&array, &callback);
         }
     }
     // The handler's number holds the kind in 5 bits, the list in 1: ids up to
@@ -85,24 +92,23 @@ pub(crate) fn subscribe(list: List, callback: JsValue) -> JsValue {
 
 /// The function `subscribe` returned was called (`tag` says which).
 pub(crate) fn unsubscribe(tag: u32) {
-    let (list, id) = ((tag & 1) as usize, tag >> 1);
-    if let Ok(mut lists) = LISTENERS.0.try_borrow_mut() {
-        lists[list].0.retain(|(i, _)| *i != id);
+    let (list, id) = (if tag & 1 == 1 { List::Cleanup } else { List::Change }, tag >> 1);
+    if let (Some(array), true) = (listeners(list), id > 0) {
+        js::set_at(&array, &JsValue::from_f64(f64::from(id - 1)), &JsValue::UNDEFINED);
     }
 }
 
 /// Calls each of `list`'s subscribers with `arg`, in the order they
-/// subscribed; one that throws is skipped, and one that another unsubscribes
-/// meanwhile is not called.
+/// subscribed; one that throws is skipped, one that another unsubscribes
+/// meanwhile is not called, and one added meanwhile waits for the next time.
 pub(crate) fn notify(list: List, arg: &JsValue) {
-    let subscribers: Vec<(u32, JsValue)> = match LISTENERS.0.try_borrow() {
-        Ok(lists) => lists[list as usize].0.clone(),
-        Err(_) => return,
-    };
-    for (id, f) in subscribers {
-        let still = LISTENERS.0.try_borrow().is_ok_and(|lists| lists[list as usize].0.iter().any(|(i, _)| *i == id));
-        if still {
-            let _ = f.unchecked_ref::<Callback>().call1(&JsValue::NULL, arg);
+    let Some(array) = listeners(list) else { return };
+    let len = js::field(&array, "length").as_f64().unwrap_or(0.0);
+    let mut i = 0.0;
+    while i < len {
+        if let Ok(f) = js::at(&array, &JsValue::from_f64(i)) {
+            js::call_if_function(&f, &JsValue::NULL, arg);
         }
+        i += 1.0;
     }
 }

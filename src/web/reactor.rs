@@ -6,13 +6,11 @@
 //! bound to a number that says what happened and to which operation. The
 //! state machines behind them live in the modules this dispatches to.
 
+#[cfg(not(feature = "lean"))]
 use core::cell::RefCell;
 
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-
-use super::js::{self, Callback};
-use super::{tabs, Slot};
+use super::js::{self, JsValue};
+use super::tabs;
 
 /// What an event is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,24 +64,36 @@ const KINDS: [Kind; 21] = [
 
 const BITS: u32 = 5;
 
-static DISPATCH: Slot<Option<JsValue>> = Slot(RefCell::new(None));
+#[cfg(not(feature = "lean"))]
+static DISPATCH: super::Slot<Option<JsValue>> = super::Slot(RefCell::new(None));
 
 /// A JavaScript function that, called with `event`, runs `dispatch(kind, id, event)`.
+#[cfg(not(feature = "lean"))]
 pub fn handler(kind: Kind, id: u32) -> JsValue {
+    use wasm_bindgen::prelude::Closure;
+    use wasm_bindgen::JsCast;
     let f = {
         let Ok(mut slot) = DISPATCH.0.try_borrow_mut() else { return JsValue::UNDEFINED };
         slot.get_or_insert_with(|| Closure::<dyn Fn(f64, JsValue) -> JsValue>::new(dispatch).into_js_value()).clone()
     };
-    f.unchecked_ref::<Callback>().bind1(&JsValue::NULL, ((id << BITS) | kind as u32) as f64)
+    f.unchecked_ref::<js::Callback>().bind1(&JsValue::NULL, ((id << BITS) | kind as u32) as f64)
+}
+
+/// A JavaScript function that, called with `event`, runs `dispatch(kind, id, event)`
+/// (the lean build: the glue's dispatcher, bound).
+#[cfg(feature = "lean")]
+pub fn handler(kind: Kind, id: u32) -> JsValue {
+    js::dispatcher(((id << BITS) | kind as u32) as f64)
 }
 
 /// Runs `dispatch(kind, id, undefined)` after `ms` (clamped to what
 /// `setTimeout` honours); returns the timer id.
+#[cfg(not(feature = "lean"))]
 pub fn after(ms: f64, kind: Kind, id: u32) -> JsValue {
     js::set_timeout(&handler(kind, id), crate::poll::timer_ms(ms)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn dispatch(tag: f64, event: JsValue) -> JsValue {
+pub(crate) fn dispatch(tag: f64, event: JsValue) -> JsValue {
     let tag = tag as u32;
     let Some(&kind) = KINDS.get((tag & ((1 << BITS) - 1)) as usize) else { return JsValue::UNDEFINED };
     let id = tag >> BITS;

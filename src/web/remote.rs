@@ -69,7 +69,7 @@ fn enabled() -> bool {
 /// Turns the gate off: the document at `url` said so.
 #[cfg(feature = "gate")]
 fn gate_off(url: &str) {
-    super::remote_off(url);
+    super::remote_off(&alloc::string::String::from(url));
 }
 
 #[cfg(not(feature = "gate"))]

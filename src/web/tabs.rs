@@ -17,11 +17,12 @@
 
 use core::cell::RefCell;
 
-use wasm_bindgen::prelude::*;
+#[cfg(all(not(feature = "lean"), any(feature = "gate", feature = "rollback")))]
+use wasm_bindgen::prelude::wasm_bindgen;
 
 #[cfg(feature = "rollback")]
 use super::cleanup::{sweep, Options};
-use super::js::{self, field, set, string_field, Channel};
+use super::js::{self, field, set, string_field, JsValue};
 use super::reactor::{handler, Kind};
 use super::Slot;
 #[cfg(feature = "rollback")]
@@ -31,7 +32,7 @@ use crate::cleanup::SessionMode;
 pub const CHANNEL: &str = "maestro-gate";
 
 struct Tabs {
-    channel: Option<Channel>,
+    channel: Option<JsValue>,
     /// The id of this tab's latest cleanup request, and how many tabs answered it.
     waiting: f64,
     answers: u32,
@@ -67,7 +68,7 @@ pub fn listen() {
     if tabs.channel.is_some() || !js::has_function("BroadcastChannel") {
         return;
     }
-    let Ok(channel) = Channel::new(CHANNEL) else { return };
+    let Some(channel) = js::channel(CHANNEL) else { return };
     set(&channel, "onmessage", &handler(Kind::Channel, 0));
     // In Node, an open channel would keep the process alive.
     js::call_if_function(&field(&channel, "unref"), &channel, &JsValue::UNDEFINED);
@@ -77,7 +78,7 @@ pub fn listen() {
 /// Posts to the other tabs. False when there is no channel.
 pub(crate) fn post(message: &JsValue) -> bool {
     match TABS.0.try_borrow() {
-        Ok(tabs) => tabs.channel.as_ref().is_some_and(|c| c.post(message).is_ok()),
+        Ok(tabs) => tabs.channel.as_ref().is_some_and(|c| js::post_message(c, message)),
         Err(_) => false,
     }
 }
@@ -89,46 +90,49 @@ fn message(kind: &str, id: f64) -> JsValue {
 }
 
 /// Another tab's message.
+#[allow(clippy::needless_return)] // which `return` is last depends on the features
 pub(crate) fn receive(data: &JsValue) {
-    match string_field(data, "maestroGate").as_deref() {
-        #[cfg(feature = "rollback")]
-        Some("answer") => {
-            let id = field(data, "id").as_f64().unwrap_or(-2.0);
-            // Only a tab that did clear (or skip, as asked) counts.
-            let done = matches!(string_field(data, "outcome").as_deref(), Some("cleared" | "skipped"));
-            if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
-                if tabs.waiting == id && done {
-                    tabs.answers += 1;
-                }
+    let Some(kind) = string_field(data, "maestroGate") else { return };
+    let is = |k: &str| js::text_is(&kind, k);
+    #[cfg(feature = "rollback")]
+    if is("answer") {
+        let id = field(data, "id").as_f64().unwrap_or(-2.0);
+        // Only a tab that did clear (or skip, as asked) counts.
+        let done = matches!(string_field(data, "outcome").as_deref(), Some("cleared" | "skipped"));
+        if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
+            if tabs.waiting == id && done {
+                tabs.answers += 1;
             }
         }
-        #[cfg(all(feature = "gate", feature = "rollback"))]
-        Some("cleanup") => answer(data),
-        #[cfg(all(feature = "gate", not(feature = "rollback")))]
-        Some("cleanup") => {
-            let id = field(data, "id").as_f64().unwrap_or(-2.0);
-            let forward = match TABS.0.try_borrow() {
-                Ok(t) if !t.own.contains(&id) => t.forward.clone(),
-                _ => return,
-            };
-            // The subscribers hear at once, from the gate, so that they close
-            // their connections without waiting for the rollback module (or
-            // even if it cannot load); the rollback then sweeps and answers.
-            if let Some(request) = request_of(data) {
-                notify_cleanup(&request);
-            }
-            js::call_if_function(&forward, &JsValue::NULL, data);
+        return;
+    }
+    #[cfg(all(feature = "gate", feature = "rollback"))]
+    if is("cleanup") {
+        return answer(data);
+    }
+    #[cfg(all(feature = "gate", not(feature = "rollback")))]
+    if is("cleanup") {
+        let id = field(data, "id").as_f64().unwrap_or(-2.0);
+        let forward = match TABS.0.try_borrow() {
+            Ok(t) if !t.own.contains(&id) => t.forward.clone(),
+            _ => return,
+        };
+        // The subscribers hear at once, from the gate, so that they close
+        // their connections without waiting for the rollback module (or
+        // even if it cannot load); the rollback then sweeps and answers.
+        if let Some(request) = request_of(data) {
+            notify_cleanup(&request);
         }
-        #[cfg(any(feature = "remote", feature = "gate"))]
-        Some("remote") => {
-            if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
-                #[cfg(feature = "remote")]
-                super::remote::shared(&url, enabled);
-                #[cfg(all(feature = "gate", not(feature = "remote")))]
-                super::remote_heard(&url, enabled);
-            }
+        return js::call_if_function(&forward, &JsValue::NULL, data);
+    }
+    #[cfg(any(feature = "remote", feature = "gate"))]
+    if is("remote") {
+        if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
+            #[cfg(feature = "remote")]
+            super::remote::shared(&url, enabled);
+            #[cfg(all(feature = "gate", not(feature = "remote")))]
+            super::remote_heard(&url, enabled);
         }
-        _ => {}
     }
 }
 
@@ -136,7 +140,7 @@ pub(crate) fn receive(data: &JsValue) {
 /// passes `forward`, which loads the rollback module and calls its
 /// `answerCleanup`.
 #[cfg(feature = "gate")]
-#[wasm_bindgen(js_name = onCleanupMessage)]
+#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = onCleanupMessage))]
 pub fn on_cleanup_message(forward: JsValue) {
     if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
         tabs.forward = forward;
@@ -202,7 +206,7 @@ fn request_of(data: &JsValue) -> Option<JsValue> {
 
 /// Remembers one of this tab's own request ids (the last few are kept).
 #[cfg(feature = "gate")]
-#[wasm_bindgen(js_name = ownCleanup)]
+#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = ownCleanup))]
 pub fn own_cleanup(id: f64) {
     if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
         let slot = tabs.own_next % 8;
@@ -288,7 +292,7 @@ pub fn set_notifier(notifier: JsValue) {
 /// Calls every `onCleanupRequest` subscriber with `request`; one that throws
 /// is skipped. (The rollback module calls this through the glue.)
 #[cfg(feature = "gate")]
-#[wasm_bindgen(js_name = notifyCleanup)]
+#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = notifyCleanup))]
 pub fn notify_cleanup(request: &JsValue) {
     super::notify(super::List::Cleanup, request);
 }
@@ -298,10 +302,8 @@ pub fn notify_cleanup(request: &JsValue) {
 /// MAESTRO's database there, so that the delete is not blocked. Returns a
 /// function that unsubscribes.
 #[cfg(feature = "gate")]
-#[wasm_bindgen(js_name = onCleanupRequest, unchecked_return_type = "() => void")]
-pub fn on_cleanup_request(
-    #[wasm_bindgen(unchecked_param_type = "(request: CleanupRequest) => void")] callback: JsValue,
-) -> JsValue {
+#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = onCleanupRequest))]
+pub fn on_cleanup_request(callback: JsValue) -> JsValue {
     listen();
     super::subscribe(super::List::Cleanup, callback)
 }

@@ -1,0 +1,155 @@
+/* tslint:disable */
+/* eslint-disable */
+
+/** Where a decision came from. */
+export type DecisionSource = "window.MAESTRO_ENABLED" | "VITE_MAESTRO_ENABLED" | "default" | "remote" | "unavailable";
+
+/** The gate's answer and why. Read-only plain data. */
+export interface Decision {
+    readonly enabled: boolean;
+    readonly source: DecisionSource;
+    /** The deciding value as a string (`String(value)`), or null when there was none. */
+    readonly value: string | null;
+    /** One sentence; the console line is `[MAESTRO] ` followed by it. */
+    readonly reason: string;
+}
+
+/** The health document: plain JSON-serializable data, as the runbook expects. */
+export interface Health {
+    readonly status: "enabled" | "disabled";
+    readonly maestro_enabled: boolean;
+    readonly source: DecisionSource;
+    readonly reason: string;
+    /** This package's version. */
+    readonly version: string;
+}
+
+/** A flag value as the gate accepts it: booleans, 1/0, and the strings
+ * true/false, 1/0, yes/no, on/off (trimmed, any case). Blank, null and
+ * undefined mean unset; anything else is invalid and fails safe to disabled. */
+export type FlagValue = boolean | number | string | null | undefined;
+
+export interface InitOptions {
+    /** The build-time environment: pass `import.meta.env` (Vite) or `process.env` (Node).
+     * Only `VITE_MAESTRO_ENABLED` is read from it. */
+    env?: { readonly VITE_MAESTRO_ENABLED?: FlagValue } | Record<string, unknown>;
+    /** What to do when no source says on or off. Default `true`. */
+    defaultEnabled?: FlagValue;
+    /** `"info"` (default) logs the decision; `"warn"` logs only warnings; `"silent"` logs nothing. */
+    log?: "info" | "warn" | "silent";
+    /** Where to load the `.wasm` from, for hosts that move it (a URL, a Response,
+     * bytes or a compiled module). Default: next to this file. */
+    wasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
+    /** The same for the rollback module's `.wasm` (`maestro_gate_rollback_bg.wasm`), which is
+     * loaded only when a cleanup runs. Default: next to this file. */
+    rollbackWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
+    /** The same for the remote poll's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
+     * loaded only when `remote` is set. Default: next to this file. */
+    remoteWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
+    /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
+     * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
+    exposeGlobal?: boolean;
+    /** A health document to poll (`"/maestro-health"`): when it says `maestro_enabled: false`
+     * the gate turns off in every open tab, without a reload. The poll's own module
+     * (`maestro_gate_remote_bg.wasm`) is loaded only when this is set. */
+    remote?: string;
+    /** How often to poll `remote`, in ms. Default 60000; at least 100. */
+    pollMs?: number;
+}
+/** What `onCleanupRequest` callbacks receive. */
+export interface CleanupRequest {
+    readonly database: string;
+    readonly prefix: string;
+    readonly sessionStorage: "prefixed" | "all" | "none";
+    /** True when another tab asked. */
+    readonly fromOtherTab: boolean;
+}
+
+
+
+/**
+ * Reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED` and
+ * `options.defaultEnabled`, logs the decision once, keeps it, and starts
+ * watching for a live kill. Internal: the package's `init()` loads the wasm
+ * and then calls this. A second call returns the first decision.
+ */
+export function decide(options: InitOptions | undefined): Decision;
+
+/**
+ * The current decision: `{ enabled, source, value, reason }`.
+ */
+export function decision(): Decision;
+
+/**
+ * The health document, `{ status, maestro_enabled, source, reason, version }`.
+ * `JSON.stringify(health())` of a disabled gate contains the runbook's
+ * `"status":"disabled","maestro_enabled":false`.
+ */
+export function health(): Health;
+
+/**
+ * The health document for these options, without logging, keeping or
+ * watching anything: what the Vite plugin and the CLI write at build time.
+ */
+export function healthFor(options: InitOptions | undefined): Health;
+
+/**
+ * Whether MAESTRO is enabled. `false` until `init()` has resolved.
+ */
+export function isEnabled(): boolean;
+
+/**
+ * Calls every `onCleanupRequest` subscriber with `request`; one that throws
+ * is skipped. (The rollback module calls this through the glue.)
+ */
+export function notifyCleanup(request: any): void;
+
+/**
+ * Calls `callback(decision)` whenever the decision changes (it only ever
+ * turns off: the gate latches until reload). Returns a function that unsubscribes.
+ */
+export function onChange(callback: (decision: Decision) => void): () => void;
+
+/**
+ * The gate module's side of a cleanup request from another tab: the glue
+ * passes `forward`, which loads the rollback module and calls its
+ * `answerCleanup`.
+ */
+export function onCleanupMessage(forward: any): void;
+
+/**
+ * Calls `callback` whenever a cleanup is about to run, in this tab or from
+ * another one, before the database is deleted: close your own connections to
+ * MAESTRO's database there, so that the delete is not blocked. Returns a
+ * function that unsubscribes.
+ */
+export function onCleanupRequest(callback: (request: CleanupRequest) => void): () => void;
+
+/**
+ * Internal: the glue's hook that loads the remote module and calls its
+ * `startRemote(options, isEnabled, remoteOff)`.
+ */
+export function onRemote(hook: any): void;
+
+/**
+ * Remembers one of this tab's own request ids (the last few are kept).
+ */
+export function ownCleanup(id: number): void;
+
+/**
+ * Internal: the remote module's answer that the health document at `url`
+ * says off.
+ */
+export function remoteOff(url: string): void;
+
+/** The gate's wasm, as `init` takes it. */
+export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+
+/** Instantiates the gate's wasm from bytes or a compiled module, at once. */
+export function initSync(module: BufferSource | WebAssembly.Module): void;
+
+/**
+ * Loads the gate's wasm: from next to this file, or from `input` (a URL, a
+ * Request, a Response, bytes or a compiled module).
+ */
+export default function init(input?: InitInput | Promise<InitInput>): Promise<void>;
