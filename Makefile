@@ -38,7 +38,7 @@ test-lint:
 	cargo fmt --check
 	cargo clippy --quiet --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown --tests -- -D warnings
-	for part in gate rollback remote gate,rollback; do \
+	for part in lean rollback remote gate,rollback; do \
 	  cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features \
 	    --features slim,$$part --target-dir target/slim -- -D warnings || exit 1; \
 	done

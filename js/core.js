@@ -1,25 +1,26 @@
-// maestro-gate's gate module, the JavaScript side of src/web/lean.rs: the ten
-// operations the wasm imports, and its exports. Every JavaScript value the
-// wasm holds is an index into `heap`; 0-5 are fixed and never freed. No
-// decision is made here.
+// maestro-gate's gate module, the JavaScript side of src/web/lean.rs: the
+// thirteen operations the wasm imports, and its exports. Every JavaScript value the
+// wasm holds is an index into `heap`; 1-6 are fixed and never freed (0 is
+// never used, so that Rust's `Option<JsValue>` is one number). No decision is
+// made here.
 
 let wasm; // the instance's exports
 
 // The dispatcher every handler the wasm hands out is bound from (see
 // reactor.rs). A trap in the wasm (which the core is written never to hit)
 // reaches no event target or setter.
-const heap = [undefined, null, true, false, globalThis, (tag, event) => {
-  try { return take(wasm.dispatch(tag, keep(event))); } catch {}
+const heap = [0, undefined, null, true, false, globalThis, (tag, event) => {
+  try { return take(wasm.M(tag, keep(event))); } catch {}
 }];
 const free = [];
-const FIXED = 6;
+const FIXED = 7;
 
 // A handle to `v`.
 function keep(v) {
-  if (v === undefined) return 0;
-  if (v === null) return 1;
-  if (v === true) return 2;
-  if (v === false) return 3;
+  if (v === undefined) return 1;
+  if (v === null) return 2;
+  if (v === true) return 3;
+  if (v === false) return 4;
   const i = free.length ? free.pop() : heap.length;
   heap[i] = v;
   return i;
@@ -54,7 +55,7 @@ const imports = {
   m: {
     a: (i) => {
       const v = heap[i];
-      if (v === undefined || v === null || v === true || v === false) return keep(v);
+      if (v === undefined || v === null || v === true || v === false) return keep(v) - 1;
       const t = typeof v;
       return t === 'number' ? 4 : t === 'string' ? 5 : t === 'function' ? 6 : t === 'object' ? 7 : 8;
     },
@@ -67,6 +68,19 @@ const imports = {
     h: (f, a) => attempt(() => new heap[f](heap[a])),
     i: drop,
     j: (i) => keep(heap[i]),
+    // Writes a console line: at once, or (`later`) in a microtask, where a
+    // console call is cheap with devtools open (see log() in src/web/js.rs).
+    k: (warn, line, later) => {
+      try {
+        const c = globalThis.console;
+        const f = warn ? c.warn : c.info;
+        if (typeof f !== 'function') return;
+        if (later) Promise.resolve(heap[line]).then(f.bind(c)).then(undefined, () => {});
+        else f.call(c, heap[line]);
+      } catch {}
+    },
+    l: (a, b) => heap[a] === heap[b],
+    m: (s, i) => heap[s].charCodeAt(i) || 0,
   },
 };
 
@@ -89,27 +103,24 @@ export default async function init(input) {
   if (typeof input === 'string' || input instanceof URL || (typeof Request === 'function' && input instanceof Request)) {
     input = await fetch(input);
   }
-  let result;
   if (typeof Response === 'function' && input instanceof Response) {
     if (!input.ok) throw new Error(`failed to fetch ${input.url}: ${input.status} ${input.statusText}`);
-    result = typeof WebAssembly.instantiateStreaming === 'function' && input.headers.get('Content-Type') === 'application/wasm'
-      ? await WebAssembly.instantiateStreaming(input, imports)
-      : await WebAssembly.instantiate(await input.arrayBuffer(), imports);
-  } else {
-    result = await WebAssembly.instantiate(input, imports);
+    input = await input.arrayBuffer();
   }
+  const result = await WebAssembly.instantiate(input, imports);
   if (!wasm) start(result.instance || result);
 }
 
-export const decide = (options) => take(wasm.decide(keep(options)));
-export const decision = () => take(wasm.decision());
-export const health = () => take(wasm.health());
-export const healthFor = (options) => take(wasm.healthFor(keep(options)));
-export const isEnabled = () => wasm.isEnabled() !== 0;
-export const onChange = (callback) => take(wasm.onChange(keep(callback)));
-export const onCleanupRequest = (callback) => take(wasm.onCleanupRequest(keep(callback)));
-export const onCleanupMessage = (forward) => { wasm.onCleanupMessage(keep(forward)); };
-export const onRemote = (hook) => { wasm.onRemote(keep(hook)); };
-export const remoteOff = (url) => { wasm.remoteOff(keep(url)); };
-export const notifyCleanup = (request) => { wasm.notifyCleanup(keep(request)); };
-export const ownCleanup = (id) => { wasm.ownCleanup(id); };
+// The exports, as the package calls them (src/web/lean.rs names each by one letter).
+export const decide = (options) => take(wasm.A(keep(options)));
+export const decision = () => take(wasm.B());
+export const health = () => take(wasm.C());
+export const healthFor = (options) => take(wasm.D(keep(options)));
+export const isEnabled = () => wasm.E() !== 0;
+export const onChange = (callback) => take(wasm.F(keep(callback)));
+export const onRemote = (hook) => { wasm.G(keep(hook)); };
+export const remoteOff = (url) => { wasm.H(keep(url)); };
+export const onCleanupMessage = (forward) => { wasm.I(keep(forward)); };
+export const onCleanupRequest = (callback) => take(wasm.J(keep(callback)));
+export const notifyCleanup = (request) => { wasm.K(keep(request)); };
+export const ownCleanup = (id) => { wasm.L(id); };

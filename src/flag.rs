@@ -84,6 +84,7 @@ pub enum Raw<'a> {
     Unset,
     Bool(bool),
     Number(f64),
+    /// A string (the lean build reads strings as [`Raw::Word`]s instead).
     Str(&'a str),
     /// A string already read by [`word`]: its trimmed, lowercased bytes.
     Word(Word),
@@ -137,6 +138,10 @@ pub fn parse(raw: Raw<'_>) -> Setting {
         Raw::Number(1.0) => Setting::On,
         Raw::Number(0.0) => Setting::Off,
         Raw::Number(_) | Raw::Other => Setting::Invalid,
+        // The lean build reads strings as words and never makes a `Str`.
+        #[cfg(feature = "lean")]
+        Raw::Str(_) => Setting::Invalid,
+        #[cfg(not(feature = "lean"))]
         Raw::Str(s) => parse(word(s.len(), |i| s.as_bytes().get(i).copied().unwrap_or(0) as u32)),
         Raw::Word(w) => match w.buf.get(..w.len) {
             Some(b"") => Setting::Unset,

@@ -1,5 +1,5 @@
 //! The lean build's way to JavaScript (feature `lean`: the gate module every
-//! visitor loads). Instead of wasm-bindgen's glue, the wasm imports ten
+//! visitor loads). Instead of wasm-bindgen's glue, the wasm imports thirteen
 //! generic operations (`js/core.js` implements them in a few lines), and every
 //! JavaScript value is a handle: an index into the glue's table of values.
 //! Text stays in JavaScript as well (sentences are built by `concat`), so the
@@ -7,6 +7,8 @@
 //!
 //! It offers the same helpers as `js.rs`, by the same names, so that the gate's
 //! code is one code for both builds.
+
+use core::num::NonZeroU32;
 
 use crate::flag::{self, Raw};
 
@@ -42,6 +44,16 @@ extern "C" {
     /// A second handle to the same value.
     #[link_name = "j"]
     fn duplicate(h: i32) -> i32;
+    /// `console[warn ? "warn" : "info"](line)`, now or in a microtask (`later`);
+    /// a missing or throwing console is ignored.
+    #[link_name = "k"]
+    fn console(warn: bool, line: i32, later: bool);
+    /// `a === b`.
+    #[link_name = "l"]
+    fn strict_equals(a: i32, b: i32) -> bool;
+    /// `s.charCodeAt(i)` of a string `s` (0 past its end).
+    #[link_name = "m"]
+    fn code_at(s: i32, i: usize) -> u32;
 }
 
 /// What `type_of` answers.
@@ -56,22 +68,36 @@ mod ty {
     pub const OBJECT: i32 = 7;
 }
 
-/// The handles the glue's table starts with, which are never released.
-const FIXED: i32 = 6;
+/// Below this, the handles the glue's table starts with, which are never
+/// released (1-4: `undefined`, `null`, `true`, `false`).
+const FIXED: i32 = 7;
 
 /// A JavaScript value, held by handle. Dropping it releases the handle.
+/// Handles start at 1, so that an `Option<JsValue>` is one number.
 #[repr(transparent)]
-pub struct JsValue(i32);
+pub struct JsValue(NonZeroU32);
+
+/// The handle `h`; the glue never gives 0.
+const fn handle(h: i32) -> JsValue {
+    match NonZeroU32::new(h as u32) {
+        Some(h) => JsValue(h),
+        None => JsValue::UNDEFINED,
+    }
+}
 
 impl JsValue {
-    pub const UNDEFINED: JsValue = JsValue(0);
-    pub const NULL: JsValue = JsValue(1);
-    pub const TRUE: JsValue = JsValue(2);
-    pub const FALSE: JsValue = JsValue(3);
+    pub const UNDEFINED: JsValue = JsValue(NonZeroU32::MIN);
+    pub const NULL: JsValue = handle(2);
+    pub const TRUE: JsValue = handle(3);
+    pub const FALSE: JsValue = handle(4);
     /// `globalThis`.
-    const GLOBAL: JsValue = JsValue(4);
+    const GLOBAL: JsValue = handle(5);
     /// The glue's function that calls the export `dispatch`.
-    const DISPATCH: JsValue = JsValue(5);
+    const DISPATCH: JsValue = handle(6);
+
+    fn h(&self) -> i32 {
+        self.0.get() as i32
+    }
 
     pub fn from_bool(b: bool) -> JsValue {
         if b {
@@ -81,14 +107,14 @@ impl JsValue {
         }
     }
     pub fn from_f64(x: f64) -> JsValue {
-        JsValue(unsafe { from_number(x) })
+        handle(unsafe { from_number(x) })
     }
     pub fn from_str(s: &str) -> JsValue {
-        JsValue(unsafe { from_utf8(s.as_ptr(), s.len()) })
+        handle(unsafe { from_utf8(s.as_ptr(), s.len()) })
     }
     fn ty(&self) -> i32 {
-        match self.0 {
-            0..=3 => self.0,
+        match self.h() {
+            h @ 1..=4 => h - 1,
             h => unsafe { type_of(h) },
         }
     }
@@ -115,24 +141,25 @@ impl JsValue {
         }
     }
     pub fn as_f64(&self) -> Option<f64> {
-        (self.ty() == ty::NUMBER).then(|| unsafe { number(self.0) })
+        (self.ty() == ty::NUMBER).then(|| unsafe { number(self.h()) })
     }
 }
 
 impl Clone for JsValue {
     fn clone(&self) -> JsValue {
-        if self.0 < FIXED {
+        if self.h() < FIXED {
             JsValue(self.0)
         } else {
-            JsValue(unsafe { duplicate(self.0) })
+            handle(unsafe { duplicate(self.h()) })
         }
     }
 }
 
 impl Drop for JsValue {
+    #[inline(never)]
     fn drop(&mut self) {
-        if self.0 >= FIXED {
-            unsafe { release(self.0) }
+        if self.h() >= FIXED {
+            unsafe { release(self.h()) }
         }
     }
 }
@@ -140,9 +167,9 @@ impl Drop for JsValue {
 /// An import's answer: a handle, or `!handle` of what was thrown.
 fn result(h: i32) -> Result<JsValue, JsValue> {
     if h < 0 {
-        Err(JsValue(!h))
+        Err(handle(!h))
     } else {
-        Ok(JsValue(h))
+        Ok(handle(h))
     }
 }
 
@@ -170,18 +197,12 @@ pub fn text_value(text: &Text) -> JsValue {
 
 /// Whether `text` is the string `s`.
 pub fn text_is(text: &Text, s: &str) -> bool {
-    same(text, &JsValue::from_str(s))
+    text_eq(text, &JsValue::from_str(s))
 }
 
 /// Whether two texts are the same.
 pub fn text_eq(a: &Text, b: &Text) -> bool {
-    same(a, b)
-}
-
-/// `Object.is(a, b)`.
-pub fn same(a: &JsValue, b: &JsValue) -> bool {
-    let object = field(&global(), "Object");
-    call(&field(&object, "is"), &object, &[a, b]).is_ok_and(|v| v.as_bool() == Some(true))
+    unsafe { strict_equals(a.h(), b.h()) }
 }
 
 /// A string value as the rules read it, and the value itself as text.
@@ -190,11 +211,7 @@ pub fn string_of(v: &JsValue) -> Option<(Raw<'static>, Text)> {
         return None;
     }
     let len = field(v, "length").as_f64().unwrap_or(0.0) as usize;
-    let code_at = field(v, "charCodeAt");
-    let at = |i: usize| {
-        call(&code_at, v, &[&JsValue::from_f64(i as f64)]).ok().and_then(|c| c.as_f64()).unwrap_or(0.0) as u32
-    };
-    Some((flag::word(len, at), v.clone()))
+    Some((flag::word(len, |i| unsafe { code_at(v.h(), i) }), v.clone()))
 }
 
 /// `globalThis`: `window` in a page, `self` in a worker.
@@ -203,14 +220,15 @@ pub fn global() -> JsValue {
 }
 
 /// `f.call(this, ...args)` (at most three arguments).
+#[inline(always)]
 pub fn call(f: &JsValue, this: &JsValue, args: &[&JsValue]) -> Result<JsValue, JsValue> {
-    let arg = |i: usize| args.get(i).map_or(0, |a| a.0);
-    result(unsafe { call_raw(f.0, this.0, args.len() as i32, arg(0), arg(1), arg(2)) })
+    let arg = |i: usize| args.get(i).map_or(1, |a| a.h());
+    result(unsafe { call_raw(f.h(), this.h(), args.len() as i32, arg(0), arg(1), arg(2)) })
 }
 
 /// `new globalThis[name](arg)`.
 pub fn construct(name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
-    result(unsafe { construct_raw(field(&global(), name).0, arg.0) })
+    result(unsafe { construct_raw(field(&global(), name).h(), arg.h()) })
 }
 
 /// `obj[key]` (`undefined` and `null` hold nothing; a string has its
@@ -222,7 +240,7 @@ pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
 
 /// `obj[key]` for any key.
 pub fn at(obj: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
-    result(unsafe { reflect_get(obj.0, key.0) })
+    result(unsafe { reflect_get(obj.h(), key.h()) })
 }
 
 /// `obj[key]`, with anything that throws read as `undefined`.
@@ -242,7 +260,7 @@ pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
 
 /// `obj[key] = value` for any key, ignoring failure.
 pub fn set_at(obj: &JsValue, key: &JsValue, value: &JsValue) {
-    unsafe { reflect_set(obj.0, key.0, value.0) }
+    unsafe { reflect_set(obj.h(), key.h(), value.h()) }
 }
 
 /// `Object()`: a new plain object.
@@ -331,81 +349,67 @@ pub fn dispatcher(tag: f64) -> JsValue {
     call(&field(&f, "bind"), &f, &[&JsValue::NULL, &JsValue::from_f64(tag)]).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// `console[method](line)`, now or (`later`) in a microtask: see `js.rs`,
-/// which does the same through wasm-bindgen.
+/// `console[method](line)` (`"info"` or `"warn"`), now or (`later`) in a
+/// microtask: see `js.rs`, which does the same through wasm-bindgen.
 pub fn log(method: &str, line: &Text, later: bool) {
-    let global = global();
-    let console = field(&global, "console");
-    let f = field(&console, method);
-    if !f.is_function() {
-        return;
-    }
-    if !later {
-        let _ = call(&f, &console, &[line]);
-        return;
-    }
-    let Ok(bound) = call(&field(&f, "bind"), &f, &[&console]) else { return };
-    let promise = field(&global, "Promise");
-    let Ok(p) = call(&field(&promise, "resolve"), &promise, &[line]) else { return };
-    let Ok(p) = call(&field(&p, "then"), &p, &[&bound]) else { return };
-    let nothing = field(&field(&global, "Function"), "prototype");
-    let _ = call(&field(&p, "then"), &p, &[&JsValue::UNDEFINED, &nothing]);
+    unsafe { console(method == "warn", line.h(), later) }
 }
 
-// The exports the glue calls (the names are the package's).
+// The exports the glue calls, each named by one letter (js/core.js says
+// which is which).
 mod exports {
     use super::JsValue;
     use crate::web;
 
-    #[export_name = "decide"]
+    #[export_name = "A"] // decide
     extern "C" fn decide(options: JsValue) -> JsValue {
         web::decide(options)
     }
-    #[export_name = "decision"]
+    #[export_name = "B"] // decision
     extern "C" fn decision() -> JsValue {
         web::decision()
     }
-    #[export_name = "health"]
+    #[export_name = "C"] // health
     extern "C" fn health() -> JsValue {
         web::health()
     }
-    #[export_name = "healthFor"]
+    #[export_name = "D"] // healthFor
     extern "C" fn health_for(options: JsValue) -> JsValue {
         web::health_for(options)
     }
-    #[export_name = "isEnabled"]
+    #[export_name = "E"] // isEnabled
     extern "C" fn is_enabled() -> bool {
         web::is_enabled()
     }
-    #[export_name = "onChange"]
+    #[export_name = "F"] // onChange
     extern "C" fn on_change(callback: JsValue) -> JsValue {
         web::on_change(callback)
     }
-    #[export_name = "onRemote"]
+    #[export_name = "G"] // onRemote
     extern "C" fn on_remote(hook: JsValue) {
         web::on_remote(hook)
     }
-    #[export_name = "remoteOff"]
+    #[export_name = "H"] // remoteOff
     extern "C" fn remote_off(url: JsValue) {
         web::remote_off(&url)
     }
-    #[export_name = "onCleanupMessage"]
+    #[export_name = "I"] // onCleanupMessage
     extern "C" fn on_cleanup_message(forward: JsValue) {
         web::tabs::on_cleanup_message(forward)
     }
-    #[export_name = "onCleanupRequest"]
+    #[export_name = "J"] // onCleanupRequest
     extern "C" fn on_cleanup_request(callback: JsValue) -> JsValue {
         web::tabs::on_cleanup_request(callback)
     }
-    #[export_name = "notifyCleanup"]
+    #[export_name = "K"] // notifyCleanup
     extern "C" fn notify_cleanup(request: JsValue) {
         web::tabs::notify_cleanup(&request)
     }
-    #[export_name = "ownCleanup"]
+    #[export_name = "L"] // ownCleanup
     extern "C" fn own_cleanup(id: f64) {
         web::tabs::own_cleanup(id)
     }
-    #[export_name = "dispatch"]
+    #[export_name = "M"] // dispatch
     extern "C" fn dispatch(tag: f64, event: JsValue) -> JsValue {
         web::reactor::dispatch(tag, event)
     }
