@@ -55,7 +55,7 @@ const imports = {
   m: {
     a: (i) => {
       const v = heap[i];
-      if (v === undefined || v === null || v === true || v === false) return keep(v) - 1;
+      if (v === undefined || v === null || v === true || v === false) return keep(v) - 1; // 0-3
       const t = typeof v;
       return t === 'number' ? 4 : t === 'string' ? 5 : t === 'function' ? 6 : t === 'object' ? 7 : 8;
     },

@@ -68,12 +68,13 @@ mod ty {
     pub const OBJECT: i32 = 7;
 }
 
-/// Below this, the handles the glue's table starts with, which are never
-/// released (1-4: `undefined`, `null`, `true`, `false`).
-const FIXED: i32 = 7;
-
 /// A JavaScript value, held by handle. Dropping it releases the handle.
-/// Handles start at 1, so that an `Option<JsValue>` is one number.
+/// Handles start at 1, so that an `Option<JsValue>` is one number; 1-6 are
+/// the glue's fixed values, which it never releases.
+///
+/// The helpers below that take values by reference are inlined wrappers over
+/// functions that take handles, so that a value need not be stored in memory
+/// to be passed.
 #[repr(transparent)]
 pub struct JsValue(NonZeroU32);
 
@@ -95,6 +96,7 @@ impl JsValue {
     /// The glue's function that calls the export `dispatch`.
     const DISPATCH: JsValue = handle(6);
 
+    #[inline(always)]
     fn h(&self) -> i32 {
         self.0.get() as i32
     }
@@ -110,61 +112,75 @@ impl JsValue {
         handle(unsafe { from_number(x) })
     }
     pub fn from_str(s: &str) -> JsValue {
-        handle(unsafe { from_utf8(s.as_ptr(), s.len()) })
+        handle(key(s))
     }
+    #[inline(always)]
     fn ty(&self) -> i32 {
-        match self.h() {
-            h @ 1..=4 => h - 1,
-            h => unsafe { type_of(h) },
-        }
+        unsafe { type_of(self.h()) }
     }
+    #[inline(always)]
     pub fn is_undefined(&self) -> bool {
         self.ty() == ty::UNDEFINED
     }
+    #[inline(always)]
     pub fn is_null(&self) -> bool {
         self.ty() == ty::NULL
     }
+    #[inline(always)]
     pub fn is_function(&self) -> bool {
         self.ty() == ty::FUNCTION
     }
+    #[inline(always)]
     pub fn is_string(&self) -> bool {
         self.ty() == ty::STRING
     }
+    #[inline(always)]
     pub fn is_object(&self) -> bool {
         self.ty() == ty::OBJECT
     }
+    #[inline(always)]
     pub fn as_bool(&self) -> Option<bool> {
-        match self.ty() {
-            ty::TRUE => Some(true),
-            ty::FALSE => Some(false),
-            _ => None,
-        }
+        as_bool(self.h())
     }
+    #[inline(always)]
     pub fn as_f64(&self) -> Option<f64> {
-        (self.ty() == ty::NUMBER).then(|| unsafe { number(self.h()) })
+        as_f64(self.h())
     }
 }
 
+fn as_bool(h: i32) -> Option<bool> {
+    match unsafe { type_of(h) } {
+        ty::TRUE => Some(true),
+        ty::FALSE => Some(false),
+        _ => None,
+    }
+}
+
+fn as_f64(h: i32) -> Option<f64> {
+    (unsafe { type_of(h) } == ty::NUMBER).then(|| unsafe { number(h) })
+}
+
 impl Clone for JsValue {
+    #[inline(always)]
     fn clone(&self) -> JsValue {
-        if self.h() < FIXED {
-            JsValue(self.0)
-        } else {
-            handle(unsafe { duplicate(self.h()) })
-        }
+        handle(unsafe { duplicate(self.h()) })
     }
 }
 
 impl Drop for JsValue {
-    #[inline(never)]
+    #[inline(always)]
     fn drop(&mut self) {
-        if self.h() >= FIXED {
-            unsafe { release(self.h()) }
-        }
+        unsafe { release(self.h()) }
     }
 }
 
+/// A handle to the string `s`.
+fn key(s: &str) -> i32 {
+    unsafe { from_utf8(s.as_ptr(), s.len()) }
+}
+
 /// An import's answer: a handle, or `!handle` of what was thrown.
+#[inline(always)]
 fn result(h: i32) -> Result<JsValue, JsValue> {
     if h < 0 {
         Err(handle(!h))
@@ -184,10 +200,18 @@ impl flag::Text for JsValue {
         self.append(&JsValue::from_str(s));
     }
     fn append(&mut self, t: &JsValue) {
-        if let Ok(joined) = call(&field(self, "concat"), self, &[t]) {
-            *self = joined;
-        }
+        *self = handle(concat(self.h(), t.h()));
     }
+}
+
+/// `a.concat(b)` of a string `a` (`a` again if that throws).
+fn concat(a: i32, b: i32) -> i32 {
+    let r = method_raw(a, "concat", 1, b, 1, 1);
+    if r < 0 {
+        unsafe { release(!r) };
+        return unsafe { duplicate(a) };
+    }
+    r
 }
 
 /// The value `text` (a string).
@@ -201,6 +225,7 @@ pub fn text_is(text: &Text, s: &str) -> bool {
 }
 
 /// Whether two texts are the same.
+#[inline(always)]
 pub fn text_eq(a: &Text, b: &Text) -> bool {
     unsafe { strict_equals(a.h(), b.h()) }
 }
@@ -215,6 +240,7 @@ pub fn string_of(v: &JsValue) -> Option<(Raw<'static>, Text)> {
 }
 
 /// `globalThis`: `window` in a page, `self` in a worker.
+#[inline(always)]
 pub fn global() -> JsValue {
     JsValue::GLOBAL
 }
@@ -226,26 +252,56 @@ pub fn call(f: &JsValue, this: &JsValue, args: &[&JsValue]) -> Result<JsValue, J
     result(unsafe { call_raw(f.h(), this.h(), args.len() as i32, arg(0), arg(1), arg(2)) })
 }
 
+/// `obj[name](a, b, c)` with the first `n` of them: a handle, or `!handle`.
+fn method_raw(obj: i32, name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
+    let f = field_raw(obj, name);
+    let r = unsafe { call_raw(f, obj, n, a, b, c) };
+    unsafe { release(f) };
+    r
+}
+
 /// `new globalThis[name](arg)`.
 pub fn construct(name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
-    result(unsafe { construct_raw(field(&global(), name).h(), arg.h()) })
+    let f = field(&global(), name);
+    result(unsafe { construct_raw(f.h(), arg.h()) })
+}
+
+/// `Reflect.get(Object(obj), name)`: a handle, or `!handle` of what it threw.
+fn get_raw(obj: i32, name: &str) -> i32 {
+    let k = key(name);
+    let r = unsafe { reflect_get(obj, k) };
+    unsafe { release(k) };
+    r
+}
+
+/// `obj[name]`, with anything that throws read as `undefined`.
+fn field_raw(obj: i32, name: &str) -> i32 {
+    let r = get_raw(obj, name);
+    if r < 0 {
+        unsafe { release(!r) };
+        return 1;
+    }
+    r
 }
 
 /// `obj[key]` (`undefined` and `null` hold nothing; a string has its
 /// `length` and methods). A getter or proxy that throws gives `Err` with what
 /// it threw.
+#[inline(always)]
 pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    at(obj, &JsValue::from_str(key))
+    result(get_raw(obj.h(), key))
 }
 
 /// `obj[key]` for any key.
+#[inline(always)]
 pub fn at(obj: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
     result(unsafe { reflect_get(obj.h(), key.h()) })
 }
 
 /// `obj[key]`, with anything that throws read as `undefined`.
+#[inline(always)]
 pub fn field(obj: &JsValue, key: &str) -> JsValue {
-    get(obj, key).unwrap_or(JsValue::UNDEFINED)
+    handle(field_raw(obj.h(), key))
 }
 
 /// `obj[key]` as a string, if it is one.
@@ -254,18 +310,32 @@ pub fn string_field(obj: &JsValue, key: &str) -> Option<Text> {
 }
 
 /// `obj[key] = value`, ignoring failure.
+#[inline(always)]
 pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
-    set_at(obj, &JsValue::from_str(key), value);
+    set_raw(obj.h(), key, value.h())
+}
+
+fn set_raw(obj: i32, name: &str, value: i32) {
+    let k = key(name);
+    unsafe { reflect_set(obj, k, value) };
+    unsafe { release(k) };
 }
 
 /// `obj[key] = value` for any key, ignoring failure.
+#[inline(always)]
 pub fn set_at(obj: &JsValue, key: &JsValue, value: &JsValue) {
     unsafe { reflect_set(obj.h(), key.h(), value.h()) }
 }
 
+/// `globalThis[name]()`, or `undefined` when that throws.
+fn make(name: &str) -> JsValue {
+    let f = field(&global(), name);
+    call(&f, &JsValue::UNDEFINED, &[]).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// `Object()`: a new plain object.
 pub fn new_object() -> JsValue {
-    call(&field(&global(), "Object"), &JsValue::UNDEFINED, &[]).unwrap_or(JsValue::UNDEFINED)
+    make("Object")
 }
 
 /// A new object with the given string fields.
@@ -277,42 +347,44 @@ pub fn object(fields: &[(&str, &str)]) -> JsValue {
     o
 }
 
-/// `Object[name](...args)`.
-fn object_call(name: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+/// `Object[name](a, b, c)` with the first `n` of them.
+fn object_call(name: &str, n: i32, a: i32, b: i32, c: i32) -> Result<JsValue, JsValue> {
     let object = field(&global(), "Object");
-    call(&field(&object, name), &object, args)
+    result(method_raw(object.h(), name, n, a, b, c))
 }
 
 /// `Object.freeze(obj)`.
 pub fn freeze(obj: &JsValue) -> JsValue {
-    let _ = object_call("freeze", &[obj]);
+    let _ = object_call("freeze", 1, obj.h(), 1, 1);
     obj.clone()
 }
 
 /// `Object.getOwnPropertyDescriptor(obj, key)`.
 pub fn own_property(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    object_call("getOwnPropertyDescriptor", &[obj, &JsValue::from_str(key)])
+    let k = JsValue::from_str(key);
+    object_call("getOwnPropertyDescriptor", 2, obj.h(), k.h(), 1)
 }
 
 /// `Object.defineProperty(obj, key, descriptor)`.
 pub fn define_property(obj: &JsValue, key: &str, descriptor: &JsValue) -> Result<JsValue, JsValue> {
-    object_call("defineProperty", &[obj, &JsValue::from_str(key), descriptor])
+    let k = JsValue::from_str(key);
+    object_call("defineProperty", 3, obj.h(), k.h(), descriptor.h())
 }
 
 /// `[]`.
 pub fn new_array() -> JsValue {
-    call(&field(&global(), "Array"), &JsValue::UNDEFINED, &[]).unwrap_or(JsValue::UNDEFINED)
+    make("Array")
 }
 
 /// `array.push(value)`: the new length.
 pub fn push(array: &JsValue, value: &JsValue) -> u32 {
-    call(&field(array, "push"), array, &[value]).ok().and_then(|n| n.as_f64()).unwrap_or(0.0) as u32
+    result(method_raw(array.h(), "push", 1, value.h(), 1, 1)).ok().and_then(|n| n.as_f64()).unwrap_or(0.0) as u32
 }
 
 /// `String(value)`, or a placeholder when that throws.
 pub fn string(value: &JsValue) -> Text {
-    call(&field(&global(), "String"), &JsValue::UNDEFINED, &[value])
-        .unwrap_or_else(|_| JsValue::from_str("<unprintable>"))
+    let f = field(&global(), "String");
+    call(&f, &JsValue::UNDEFINED, &[value]).unwrap_or_else(|_| JsValue::from_str("<unprintable>"))
 }
 
 /// The message of a thrown value: `error.message` when it is a string,
@@ -340,13 +412,13 @@ pub fn channel(name: &str) -> Option<JsValue> {
 
 /// `channel.postMessage(message)`; false when it threw.
 pub fn post_message(channel: &JsValue, message: &JsValue) -> bool {
-    call(&field(channel, "postMessage"), channel, &[message]).is_ok()
+    result(method_raw(channel.h(), "postMessage", 1, message.h(), 1, 1)).is_ok()
 }
 
 /// The glue's dispatcher bound to `tag`: calling it runs `reactor::dispatch(tag, event)`.
 pub fn dispatcher(tag: f64) -> JsValue {
-    let f = JsValue::DISPATCH;
-    call(&field(&f, "bind"), &f, &[&JsValue::NULL, &JsValue::from_f64(tag)]).unwrap_or(JsValue::UNDEFINED)
+    let n = JsValue::from_f64(tag);
+    result(method_raw(JsValue::DISPATCH.h(), "bind", 2, JsValue::NULL.h(), n.h(), 1)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `console[method](line)` (`"info"` or `"warn"`), now or (`later`) in a
