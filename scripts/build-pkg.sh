@@ -24,15 +24,20 @@ opt() { node scripts/minify-names.mjs "$1" "$2"; }
 # file, inlines one module with the gate and the rollback (its init() takes no
 # options, so it never polls a remote). A 64 KiB stack instead of the default
 # 1 MiB keeps the linear memory small.
+# The gate module is built with opt-level "s" rather than "z": measured, its
+# gzip is about 140 B smaller after wasm-opt.
 for part in gate rollback remote both; do
-  features="slim,$part"; [ "$part" = gate ] && features=lean; [ "$part" = both ] && features="slim,gate,rollback"
-  RUSTFLAGS="-C link-arg=-zstack-size=65536" \
+  features="slim,$part"; level=z
+  [ "$part" = gate ] && features=lean level=s
+  [ "$part" = both ] && features="slim,gate,rollback"
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=$level RUSTFLAGS="-C link-arg=-zstack-size=65536" \
     cargo build -q --release --target wasm32-unknown-unknown --lib --no-default-features \
       --features "$features" --target-dir target/slim
   cp target/slim/wasm32-unknown-unknown/release/maestro_gate.wasm "$tmp/$part.wasm"
 done
 # The gate module is built `lean`: no wasm-bindgen, its glue is js/core.js.
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
+# Flattening and re-looping between two -Oz passes saves about 60 B gzip more.
+node_modules/.bin/wasm-opt -Oz --flatten --rereloop -Oz --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
 cp js/core.js pkg/maestro_gate.js
 cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
 for part in rollback remote; do
