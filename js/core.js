@@ -88,17 +88,18 @@ function start(instance) {
   wasm = instance.exports;
 }
 
-/** Instantiates the gate's wasm from bytes or a compiled module, at once. */
+/** Instantiates the gate's wasm from bytes or a compiled module, at once. Returns its exports. */
 export function initSync(module) {
   if (!wasm) start(new WebAssembly.Instance(module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module), imports));
+  return wasm;
 }
 
 /**
  * Loads the gate's wasm: from next to this file, or from `input` (a URL, a
- * Request, a Response, bytes or a compiled module).
+ * Request, a Response, bytes or a compiled module). Resolves to its exports.
  */
 export default async function init(input) {
-  if (wasm) return;
+  if (wasm) return wasm;
   input = await (input ?? new URL('maestro_gate_bg.wasm', import.meta.url));
   if (typeof input === 'string' || input instanceof URL || (typeof Request === 'function' && input instanceof Request)) {
     input = await fetch(input);
@@ -109,6 +110,7 @@ export default async function init(input) {
   }
   const result = await WebAssembly.instantiate(input, imports);
   if (!wasm) start(result.instance || result);
+  return wasm;
 }
 
 // The exports, as the package calls them (src/web/lean.rs names each by one letter).

@@ -145,11 +145,11 @@ export function remoteOff(url: string): void;
 /** The gate's wasm, as `init` takes it. */
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
-/** Instantiates the gate's wasm from bytes or a compiled module, at once. */
-export function initSync(module: BufferSource | WebAssembly.Module): void;
+/** Instantiates the gate's wasm from bytes or a compiled module, at once. Returns its exports. */
+export function initSync(module: BufferSource | WebAssembly.Module): WebAssembly.Exports;
 
 /**
  * Loads the gate's wasm: from next to this file, or from `input` (a URL, a
- * Request, a Response, bytes or a compiled module).
+ * Request, a Response, bytes or a compiled module). Resolves to its exports.
  */
-export default function init(input?: InitInput | Promise<InitInput>): Promise<void>;
+export default function init(input?: InitInput | Promise<InitInput>): Promise<WebAssembly.Exports>;

@@ -70,27 +70,60 @@ gate=$(sed "s/@VERSION@/$version/g" js/gate.js)
   echo "export { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest };"
 } > pkg/index.js
 
-# The script-tag file: one classic script, nothing else to fetch.
+# The hex decoder the script-tag files share: Uint8Array.fromHex, or a loop.
+fromhex='const fromHex = (hex) => { if (Uint8Array.fromHex) return Uint8Array.fromHex(hex); const bytes = new Uint8Array(hex.length / 2); for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(2 * i, 2), 16); return bytes; };'
+
+# The core's exports but its async init(), which fetches the .wasm (and needs
+# import.meta, which esbuild warns about in an IIFE although it is left out).
+echo "export { initSync, decide, decision, health, isEnabled, onChange, onCleanupRequest, onCleanupMessage, onRemote, remoteOff, notifyCleanup, ownCleanup } from '$PWD/js/core.js';" > "$tmp/core-for-tag.js"
+# The script-tag file: one classic script with the lean gate inlined, so the
+# decision needs nothing else. A cleanup loads the rollback module from next
+# to the file (on a CDN, the package's directory), as the ES module does.
 {
-  echo "/*! maestro-gate $version: the script-tag build. window.maestroGate. See README.md. */"
+  echo "import * as core from './core-for-tag.js';"
+  # The bytes are put in after minifying (scripts/embed-wasm.mjs).
+  echo 'const WASM_BYTES = "@WASM@";'
+  echo "$fromhex"
+  echo "const load = (hex) => core.initSync(fromHex(hex));"
+  echo "// Where this file was loaded from: the rollback module is beside it."
+  echo "const here = (() => { try { return document.currentScript.src; } catch {} })();"
+  echo "const loadRollbackModule = async (wasm) => {"
+  echo "  const m = await import(new URL('maestro_gate_rollback.js', here).href);"
+  echo "  await m.default(wasm == null ? undefined : { module_or_path: wasm });"
+  echo "  return m;"
+  echo "};"
+  echo "// The tag's init() takes no options, so it never polls a remote."
+  echo "const loadRemoteModule = async () => { throw new Error('the script tag has no remote poll'); };"
+  echo "$gate"
+  cat js/script-tag.js
+} > "$tmp/maestro-gate.js"
+# Shipped minified: it is loaded as is, with no bundler in between.
+node_modules/.bin/esbuild "$tmp/maestro-gate.js" --bundle --format=iife --minify \
+  --log-override:empty-import-meta=silent \
+  --banner:js="/*! maestro-gate $version: the script-tag build. window.maestroGate. See README.md. */" \
+  --target=es2020 --legal-comments=inline --log-level=warning --outfile=pkg/maestro-gate.js
+node scripts/embed-wasm.mjs pkg/maestro-gate.js pkg/maestro_gate_bg.wasm
+
+# The self-contained script-tag file: one module with the gate and the
+# rollback, inlined, for pages that must load one file and nothing else.
+{
+  echo "/*! maestro-gate $version: the self-contained script-tag build. window.maestroGate. See README.md. */"
   echo "(function () {"
   echo "'use strict';"
   cat "$tmp/both/maestro_gate.js"
   echo "const core = wasm_bindgen;"
-  # The bytes are put in after minifying (scripts/embed-wasm.mjs).
   echo 'const WASM_BYTES = "@WASM@";'
-  echo "const load = (hex) => { let bytes; if (Uint8Array.fromHex) bytes = Uint8Array.fromHex(hex); else { bytes = new Uint8Array(hex.length / 2); for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(2 * i, 2), 16); } wasm_bindgen.initSync({ module: bytes }); };"
-  echo "// One module holds the gate and the rollback here; there is no remote"
-  echo "// poll (the tag's init() takes no options), so onRemote is never called."
+  echo "$fromhex"
+  echo "const load = (hex) => wasm_bindgen.initSync({ module: fromHex(hex) });"
+  echo "// One module holds the gate and the rollback here."
   echo "const loadRollbackModule = async () => core;"
   echo "const loadRemoteModule = async () => { throw new Error('the script tag has no remote poll'); };"
   echo "$gate"
   cat js/script-tag.js
   echo "})();"
-} > "$tmp/maestro-gate.js"
-# Shipped minified: it is loaded as is, with no bundler in between.
-node_modules/.bin/esbuild "$tmp/maestro-gate.js" --minify --target=es2020 --legal-comments=inline --log-level=warning --outfile=pkg/maestro-gate.js
-node scripts/embed-wasm.mjs pkg/maestro-gate.js "$tmp/both/maestro_gate_bg.wasm"
+} > "$tmp/maestro-gate.full.js"
+node_modules/.bin/esbuild "$tmp/maestro-gate.full.js" --minify --target=es2020 --legal-comments=inline --log-level=warning --outfile=pkg/maestro-gate.full.js
+node scripts/embed-wasm.mjs pkg/maestro-gate.full.js "$tmp/both/maestro_gate_bg.wasm"
 
 cp js/index.d.ts js/global.d.ts js/node.js js/vite.js js/vite.d.ts js/cli.js pkg/
 chmod +x pkg/cli.js
@@ -103,5 +136,7 @@ echo "loaded when a cleanup runs:"
 node scripts/size.mjs pkg/maestro_gate_rollback.js pkg/maestro_gate_rollback_bg.wasm | tail -n +2
 echo "loaded by init({ remote }):"
 node scripts/size.mjs pkg/maestro_gate_remote.js pkg/maestro_gate_remote_bg.wasm | tail -n +2
-echo "the script-tag file (one module with the gate and the rollback, inlined):"
+echo "the script-tag file (the gate inlined; a cleanup loads the rollback as above):"
 node scripts/size.mjs pkg/maestro-gate.js | tail -n +2
+echo "the self-contained script-tag file (gate and rollback inlined):"
+node scripts/size.mjs pkg/maestro-gate.full.js | tail -n +2

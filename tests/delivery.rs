@@ -14,8 +14,12 @@ use common::{flag, frame, in_frame, logs, path, script_tag_frame, show, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn script(before: &str, attrs: &str, body: &str) -> JsValue {
-    JsFuture::from(script_tag_frame(before, attrs, body)).await.expect("frame ran")
+/// The script-tag files: the gate inlined (a cleanup loads the rollback from
+/// beside it), and the self-contained one.
+const TAGS: [&str; 2] = ["maestro-gate.js", "maestro-gate.full.js"];
+
+async fn script_file(file: &str, before: &str, attrs: &str, body: &str) -> JsValue {
+    JsFuture::from(script_tag_frame(file, before, attrs, body)).await.expect("frame ran")
 }
 
 /// Polls `cond` (a JS expression) every 20 ms for at most `ms`, inside the realm.
@@ -234,7 +238,14 @@ async fn a_remote_module_that_cannot_load_changes_nothing_and_warns_once() {
 
 #[wasm_bindgen_test]
 async fn script_tag_decides_before_the_next_script() {
-    let never = script(
+    for file in TAGS {
+        script_tag_decides(file).await;
+    }
+}
+
+async fn script_tag_decides(file: &str) {
+    let never = script_file(
+        file,
         "",
         "",
         "const logged = self.__logs.length; // the line is out before the next script runs
@@ -246,7 +257,8 @@ async fn script_tag_decides_before_the_next_script() {
     assert_eq!(text(&never, "result.d.source"), "default");
     assert_eq!(logs(&never), ["info: [MAESTRO] Enabled (default)"]);
 
-    let before = script(
+    let before = script_file(
+        file,
         "window.MAESTRO_ENABLED = false;",
         "",
         "return { on: maestroGate.isEnabled(), h: maestroGate.health() };",
@@ -256,7 +268,8 @@ async fn script_tag_decides_before_the_next_script() {
     assert_eq!(text(&before, "result.h.status"), "disabled");
     assert_eq!(logs(&before), ["info: [MAESTRO] Disabled by window.MAESTRO_ENABLED=false"]);
 
-    let after = script(
+    let after = script_file(
+        file,
         "",
         "",
         "const first = maestroGate.isEnabled();
@@ -268,12 +281,13 @@ async fn script_tag_decides_before_the_next_script() {
     assert!(!flag(&after, "result.on"), "set after the tag: off at once");
     assert_eq!(text(&after, "result.d.reason"), "Disabled by window.MAESTRO_ENABLED=false");
 
-    let default_off = script("", "data-default-enabled=\"false\"", "return maestroGate.decision();").await;
+    let default_off = script_file(file, "", "data-default-enabled=\"false\"", "return maestroGate.decision();").await;
     assert!(!flag(&default_off, "result.enabled"));
     assert_eq!(text(&default_off, "result.reason"), "Disabled (default)");
 
     // A browser without Uint8Array.fromHex decodes the inlined wasm itself.
-    let no_from_hex = script(
+    let no_from_hex = script_file(
+        file,
         "delete Uint8Array.fromHex; window.MAESTRO_ENABLED = 'off';",
         "",
         "return { gone: !('fromHex' in Uint8Array), d: maestroGate.decision() };",
@@ -286,7 +300,14 @@ async fn script_tag_decides_before_the_next_script() {
 
 #[wasm_bindgen_test]
 async fn script_tag_global_has_the_api_and_cleans_up() {
-    let r = script(
+    for file in TAGS {
+        script_tag_cleans_up(file).await;
+    }
+}
+
+async fn script_tag_cleans_up(file: &str) {
+    let r = script_file(
+        file,
         "",
         "",
         "localStorage.setItem('maestro:st', '1'); localStorage.setItem('keep:st', '1');

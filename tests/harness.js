@@ -196,14 +196,15 @@ export async function inSandbox(body) {
 }
 
 /**
- * A page that loads the script-tag build (`/pkg/maestro-gate.js`) with a
- * classic <script> tag: `before` runs in a script before the tag, `attrs` go on
- * the tag, and `body` (an async function body that may use `maestroGate`) runs
- * in the very next classic script. Resolves to `{ result, logs }`.
+ * A page that loads a script-tag build (`file` in /pkg/: `maestro-gate.js` or
+ * `maestro-gate.full.js`) with a classic <script> tag: `before` runs in a
+ * script before the tag, `attrs` go on the tag, and `body` (an async function
+ * body that may use `maestroGate`) runs in the very next classic script.
+ * Resolves to `{ result, logs }`.
  */
-export function scriptTagFrame(before, attrs, body) {
+export function scriptTagFrame(file, before, attrs, body) {
   const id = ++nextId;
-  const src = new URL('/pkg/maestro-gate.js', location.href).href;
+  const src = new URL('/pkg/' + file, location.href).href;
   const frame = document.createElement('iframe');
   frame.srcdoc = `<!doctype html><html><head>
     <script>${PRELUDE}<\/script><script>${before}<\/script>

@@ -47,7 +47,7 @@ extern "C" {
     #[wasm_bindgen(js_name = inSandbox)]
     pub fn in_sandbox(body: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = scriptTagFrame)]
-    pub fn script_tag_frame(before: &str, attrs: &str, body: &str) -> js_sys::Promise;
+    pub fn script_tag_frame(file: &str, before: &str, attrs: &str, body: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = defineThrowingGlobal)]
     pub fn define_throwing_global(name: &str);
     #[wasm_bindgen(js_name = deleteGlobal)]

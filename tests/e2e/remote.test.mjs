@@ -153,14 +153,18 @@ test('the script-tag file works when served and embedded as windows-1252', async
   }
 });
 
-test('the script-tag file works from any CDN path, with no second request', async () => {
+// A CDN serves the package's directory: the decision needs only the tag's
+// file, and a cleanup loads the rollback module from beside it.
+const CDN = '/cdn/npm/maestro-gate@0.1.0/dist/';
+const cdnRoutes = (files) => Object.fromEntries(files.map((f) => [CDN + f, async (req, res) => {
+  const { readFile } = await import('node:fs/promises');
+  const type = f.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+  res.writeHead(200, { 'content-type': type, 'access-control-allow-origin': '*' }).end(await readFile(`${ROOT}/pkg/${f}`));
+}]));
+
+test('the script-tag file decides from any CDN path with no second request; a cleanup loads the rollback from beside it', async () => {
   const requests = [];
-  const cdn = await serve(ROOT, {
-    '/cdn/npm/maestro-gate@0.1.0/dist/maestro-gate.js': async (req, res) => {
-      const { readFile } = await import('node:fs/promises');
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(`${ROOT}/pkg/maestro-gate.js`));
-    },
-  });
+  const cdn = await serve(ROOT, cdnRoutes(['maestro-gate.js', 'maestro_gate_rollback.js', 'maestro_gate_rollback_bg.wasm']));
   const context = await browser.newContext();
   try {
     const { page, lines } = await pageWithConsole(context);
@@ -169,7 +173,82 @@ test('the script-tag file works from any CDN path, with no second request', asyn
     const first = await page.evaluate(() => window.first);
     assert.equal(first.on, true);
     assert.equal(first.d.source, 'default');
-    assert.deepEqual(requests.filter((p) => !p.endsWith('.html')), ['/cdn/npm/maestro-gate@0.1.0/dist/maestro-gate.js']);
+    assert.deepEqual(requests.filter((p) => !p.endsWith('.html')), [CDN + 'maestro-gate.js']);
+    assert.deepEqual(lines, ['info: [MAESTRO] Enabled (default)']);
+
+    const report = await page.evaluate(async () => {
+      localStorage.setItem('maestro:cdn', '1');
+      localStorage.setItem('keep:cdn', '1');
+      return maestroGate.clearClientState({ database: 'cdn-db', allTabs: false, log: 'silent' });
+    });
+    assert.equal(report.ok, true, JSON.stringify(report));
+    assert.deepEqual(report.localStorage.removed, ['maestro:cdn']);
+    assert.equal(await page.evaluate(() => localStorage.getItem('keep:cdn')), '1');
+    assert.deepEqual(requests.filter((p) => !p.endsWith('.html')),
+      [CDN + 'maestro-gate.js', CDN + 'maestro_gate_rollback.js', CDN + 'maestro_gate_rollback_bg.wasm']);
+  } finally {
+    await context.close();
+    await cdn.close();
+  }
+});
+
+test('a script tag whose rollback files are missing still decides, and its cleanup reports unavailable without throwing', async () => {
+  const cdn = await serve(ROOT, cdnRoutes(['maestro-gate.js']));
+  const context = await browser.newContext();
+  try {
+    const { page, lines } = await pageWithConsole(context);
+    await page.goto(`${cdn.url}/tests/e2e/pages/cdn.html`);
+    assert.equal((await page.evaluate(() => window.first)).on, true);
+    const out = await page.evaluate(async () => {
+      let rejected = false;
+      addEventListener('unhandledrejection', () => { rejected = true; });
+      localStorage.setItem('maestro:left', '1');
+      const report = await maestroGate.clearClientState({ allTabs: false, log: 'silent' });
+      const verify = await maestroGate.verifyClientState();
+      await new Promise((r) => setTimeout(r, 50));
+      return { report, verify, rejected, left: localStorage.getItem('maestro:left') };
+    });
+    assert.equal(out.report.ok, false);
+    assert.equal(out.report.database.outcome, 'unavailable');
+    assert.match(out.report.database.error, /rollback module could not be loaded/);
+    assert.equal(out.report.localStorage.outcome, 'unavailable');
+    assert.equal(out.verify.clean, null);
+    assert.equal(out.rejected, false);
+    assert.equal(out.left, '1', 'nothing was removed');
+    // The browser logs each 404 itself (each call tries again); the gate adds nothing under log: 'silent'.
+    assert.deepEqual(lines.filter((l) => !l.startsWith('error: Failed to load resource')), ['info: [MAESTRO] Enabled (default)']);
+  } finally {
+    await context.close();
+    await cdn.close();
+  }
+});
+
+test('the self-contained script-tag file decides and cleans up with no second request', async () => {
+  const requests = [];
+  const cdn = await serve(ROOT, {
+    '/one/page.html': (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(
+        '<!doctype html><link rel="icon" href="data:,"><script src="/one/maestro-gate.full.js"></script>'
+        + '<script>window.first = { on: maestroGate.isEnabled(), d: maestroGate.decision() };</script>');
+    },
+    '/one/maestro-gate.full.js': async (req, res) => {
+      const { readFile } = await import('node:fs/promises');
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(`${ROOT}/pkg/maestro-gate.full.js`));
+    },
+  });
+  const context = await browser.newContext();
+  try {
+    const { page, lines } = await pageWithConsole(context);
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    await page.goto(`${cdn.url}/one/page.html`);
+    assert.equal((await page.evaluate(() => window.first)).d.source, 'default');
+    const report = await page.evaluate(async () => {
+      localStorage.setItem('maestro:one', '1');
+      return maestroGate.clearClientState({ database: 'one-db', allTabs: false, log: 'silent' });
+    });
+    assert.equal(report.ok, true, JSON.stringify(report));
+    assert.deepEqual(report.localStorage.removed, ['maestro:one']);
+    assert.deepEqual(requests, ['/one/page.html', '/one/maestro-gate.full.js']);
     assert.deepEqual(lines, ['info: [MAESTRO] Enabled (default)']);
   } finally {
     await context.close();
