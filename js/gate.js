@@ -53,15 +53,20 @@ async function attempt(options) {
     return false;
   }
   ready = true;
+  hook();
+  return true;
+}
+
+// Hands the loaded gate what it calls back: the ES module and the script tag alike.
+function hook() {
   // Mirror every change before any subscriber of the app hears of it.
   call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); });
   // Listen for other tabs' cleanup requests; the rollback module answers them.
   call(core.onCleanupMessage, () => {}, (data) => {
-    loadRollback().then((r) => { if (r) try { r.answerCleanup(data); } catch {} });
+    loadRollback().then((r) => { if (r && r.answerCleanup) try { r.answerCleanup(data); } catch {} });
   });
   // decide() asks for the remote poll when options.remote is set.
   call(core.onRemote, () => {}, startRemote);
-  return true;
 }
 
 // Loads the remote poll's module and starts it with the gate's own answers.

@@ -14,7 +14,7 @@
     fail("maestro-gate's wasm could not be compiled", e);
   }
   loading = Promise.resolve(loaded);
-  if (loaded) call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); });
+  if (loaded) hook();
   const d = start(options, loaded);
   started = Promise.resolve(d);
   globalThis.maestroGate = Object.freeze({ ...api, init: () => started.then(() => decision()) });

@@ -70,6 +70,30 @@ test('clearing in one tab clears the sessionStorage of another, and counts it', 
   }
 });
 
+test('a tab that loaded either script-tag file answers another tab\'s cleanup', async () => {
+  for (const query of ['', '?full']) {
+    const context = await browser.newContext();
+    try {
+      const a = await openTab(context);
+      const b = await context.newPage();
+      await b.goto(server.url + '/tests/e2e/pages/tag.html' + query);
+      await b.waitForFunction(() => window.ready === true);
+      await b.evaluate(() => {
+        sessionStorage.setItem('maestro:tag', 'secret');
+        sessionStorage.setItem('app:tag', 'keep');
+      });
+      const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db-tag', log: 'silent' }));
+      assert.equal(report.otherTabs, 1, `${query}: ${JSON.stringify(report)}`);
+      const bState = await b.evaluate(() => ({ keys: Object.keys(sessionStorage).sort(), requests: window.requests }));
+      assert.deepEqual(bState.keys, ['app:tag'], query);
+      assert.equal(bState.requests.length, 1, query);
+      assert.equal(bState.requests[0].fromOtherTab, true, query);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
 test('allTabs: false leaves other tabs alone', async () => {
   const context = await browser.newContext();
   try {
