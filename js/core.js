@@ -5,12 +5,13 @@
 // made here.
 
 let wasm; // the instance's exports
+let trapped = () => {}; // told when the wasm fails under the dispatcher
 
 // The dispatcher every handler the wasm hands out is bound from (see
 // reactor.rs). A trap in the wasm (which the core is written never to hit)
-// reaches no event target or setter.
+// reaches no event target or setter; `onTrap`'s callback hears of it.
 const heap = [0, undefined, null, true, false, globalThis, (tag, event) => {
-  try { return take(wasm.M(tag, keep(event))); } catch {}
+  try { return take(wasm.M(tag, keep(event))); } catch (e) { try { trapped(e); } catch {} }
 }];
 const free = [];
 const FIXED = 7;
@@ -112,6 +113,9 @@ export default async function init(input) {
   if (!wasm) start(result.instance || result);
   return wasm;
 }
+
+/** Sets the callback for a failure of the wasm under an event or setter. */
+export const onTrap = (callback) => { trapped = callback; };
 
 // The exports, as the package calls them (src/web/lean.rs names each by one letter).
 export const decide = (options) => take(wasm.A(keep(options)));

@@ -59,6 +59,9 @@ async function attempt(options) {
 
 // Hands the loaded gate what it calls back: the ES module and the script tag alike.
 function hook() {
+  // A failure of the wasm under an event or the MAESTRO_ENABLED setter turns
+  // the gate off, as one under an export does (the lean gate's glue has this).
+  if (core.onTrap) core.onTrap((e) => fail('the wasm core failed', e));
   // Mirror every change before any subscriber of the app hears of it.
   call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); });
   // Listen for other tabs' cleanup requests; the rollback module answers them.

@@ -142,6 +142,9 @@ export function ownCleanup(id: number): void;
  */
 export function remoteOff(url: string): void;
 
+/** Sets the callback for a failure of the wasm under an event or setter. */
+export function onTrap(callback: (error: unknown) => void): void;
+
 /** The gate's wasm, as `init` takes it. */
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 

@@ -40,6 +40,9 @@ done
 node_modules/.bin/wasm-opt -Oz --flatten --rereloop -Oz --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
 cp js/core.js pkg/maestro_gate.js
 cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
+# The glue must provide every import the wasm asks for: instantiate it once.
+node -e "import('./pkg/maestro_gate.js').then((m) => m.initSync(require('fs').readFileSync('pkg/maestro_gate_bg.wasm')))" \
+  || { echo "js/core.js does not match the lean gate's imports" >&2; exit 1; }
 for part in rollback remote; do
   name=maestro_gate_$part
   wasm-bindgen --target web --out-dir pkg --out-name "$name" "$tmp/$part.wasm"
@@ -75,7 +78,7 @@ fromhex='const fromHex = (hex) => { if (Uint8Array.fromHex) return Uint8Array.fr
 
 # The core's exports but its async init(), which fetches the .wasm (and needs
 # import.meta, which esbuild warns about in an IIFE although it is left out).
-echo "export { initSync, decide, decision, health, isEnabled, onChange, onCleanupRequest, onCleanupMessage, onRemote, remoteOff, notifyCleanup, ownCleanup } from '$PWD/js/core.js';" > "$tmp/core-for-tag.js"
+echo "export { initSync, onTrap, decide, decision, health, isEnabled, onChange, onCleanupRequest, onCleanupMessage, onRemote, remoteOff, notifyCleanup, ownCleanup } from '../../js/core.js';" > "$tmp/core-for-tag.js"
 # The script-tag file: one classic script with the lean gate inlined, so the
 # decision needs nothing else. A cleanup loads the rollback module from next
 # to the file (on a CDN, the package's directory), as the ES module does.

@@ -1,7 +1,9 @@
 //! maestro-gate: a fail-safe kill switch for MAESTRO, and its client-state rollback.
 //!
 //! The decision logic lives in plain Rust modules ([`flag`]) that build and test on
-//! the host. The `web` module is the thin `#[wasm_bindgen]` surface over them.
+//! the host. The `web` module is the thin surface over them: through
+//! wasm-bindgen, or (feature `lean`, the shipped gate) through a small
+//! hand-written boundary.
 //!
 //! The shipped build (`--features slim`) is `no_std` with a small allocator and a
 //! panic handler that traps; the code is written so that it never panics.

@@ -127,6 +127,29 @@ async fn a_var_declared_flag_is_read_and_left_alone() {
     assert_eq!(text(&r, "result.value"), "no");
 }
 
+#[wasm_bindgen_test]
+async fn a_failure_under_the_setter_turns_the_gate_off_and_reaches_nobody() {
+    // A hostile page breaks a built-in the gate calls while it reads a new
+    // value: the assignment does not throw, and the gate fails safe, off.
+    let r = frame(
+        "",
+        "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'true' } });
+         String.prototype.charCodeAt = () => { throw new Error('hostile page'); };
+         let threw = false;
+         try { window.MAESTRO_ENABLED = 'yes'; } catch { threw = true; }
+         return { d, threw, on: gate.isEnabled(), after: gate.decision() };",
+    )
+    .await;
+    assert!(flag(&r, "result.d.enabled"));
+    assert!(!flag(&r, "result.threw"), "{}", show(&r));
+    assert!(!flag(&r, "result.on"), "{}", show(&r));
+    assert_eq!(text(&r, "result.after.source"), "unavailable");
+    assert!(text(&r, "result.after.reason").contains("the wasm core failed: hostile page"), "{}", show(&r));
+    let lines = logs(&r);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].starts_with("warn: [MAESTRO] Disabled (fail safe): the wasm core failed"), "{lines:?}");
+}
+
 // ---------- the remote health document ----------
 
 #[wasm_bindgen_test]

@@ -1,4 +1,4 @@
-//! The `#[wasm_bindgen]` surface: reads JS values, calls the pure core, and
+//! The surface over JavaScript: reads JS values, calls the pure core, and
 //! hands plain objects back. No decision logic lives here: it is in
 //! `crate::flag` (the rule, latching), `crate::cleanup` and `crate::poll`.
 //!
