@@ -287,23 +287,7 @@ pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
     let _ = reflect_set(obj, key, value);
 }
 
-/// A new object with the given string fields.
-pub fn object(fields: &[(&str, &str)]) -> JsValue {
-    let o = new_object();
-    for (k, v) in fields {
-        set(&o, k, &JsValue::from_str(v));
-    }
-    o
-}
-
-/// The message of a thrown value: `error.message` when it is a string,
-/// else `String(error)`.
-pub fn message(error: &JsValue) -> String {
-    match string_field(error, "message") {
-        Some(m) => m,
-        None => string(error),
-    }
-}
+include!("js_shared.rs");
 
 /// Whether `error` is a `DOMException` with this `name`.
 pub fn is_named(error: &JsValue, name: &str) -> bool {
@@ -324,11 +308,6 @@ pub fn call_if_function(f: &JsValue, this_arg: &JsValue, arg: &JsValue) {
     if f.is_function() {
         let _ = f.unchecked_ref::<Callback>().call1(this_arg, arg);
     }
-}
-
-/// Whether `globalThis[name]` is a function.
-pub fn has_function(name: &str) -> bool {
-    field(&global(), name).is_function()
 }
 
 #[wasm_bindgen]

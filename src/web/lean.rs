@@ -338,14 +338,7 @@ pub fn new_object() -> JsValue {
     make("Object")
 }
 
-/// A new object with the given string fields.
-pub fn object(fields: &[(&str, &str)]) -> JsValue {
-    let o = new_object();
-    for (k, v) in fields {
-        set(&o, k, &JsValue::from_str(v));
-    }
-    o
-}
+include!("js_shared.rs");
 
 /// `Object[name](a, b, c)` with the first `n` of them.
 fn object_call(name: &str, n: i32, a: i32, b: i32, c: i32) -> Result<JsValue, JsValue> {
@@ -387,22 +380,11 @@ pub fn string(value: &JsValue) -> Text {
     call(&f, &JsValue::UNDEFINED, &[value]).unwrap_or_else(|_| JsValue::from_str("<unprintable>"))
 }
 
-/// The message of a thrown value: `error.message` when it is a string,
-/// else `String(error)`.
-pub fn message(error: &JsValue) -> Text {
-    string_field(error, "message").unwrap_or_else(|| string(error))
-}
-
 /// `f.call(this_arg, arg)` when `f` is a function; what it throws is ignored.
 pub fn call_if_function(f: &JsValue, this_arg: &JsValue, arg: &JsValue) {
     if f.is_function() {
         let _ = call(f, this_arg, &[arg]);
     }
-}
-
-/// Whether `globalThis[name]` is a function.
-pub fn has_function(name: &str) -> bool {
-    field(&global(), name).is_function()
 }
 
 /// A new `BroadcastChannel(name)`, where there is one.
