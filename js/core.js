@@ -1,34 +1,41 @@
-// maestro-gate's gate module, the JavaScript side of src/web/lean.rs: the
-// thirteen operations the wasm imports, and its exports. Every JavaScript value the
-// wasm holds is an index into `heap`; 1-6 are fixed and never freed (0 is
-// never used, so that Rust's `Option<JsValue>` is one number). No decision is
-// made here.
+// maestro-gate's gate module, the JavaScript side of crates/gate/src/abi.rs:
+// the thirteen operations the wasm imports, and its exports. Every JavaScript
+// value the wasm holds is an index into `heap`. No decision is made here.
+//
+// The numbers below must agree with abi.rs's `table`; a test there reads
+// this file and checks them.
 
 let wasm; // the instance's exports
 let trapped = () => {}; // told when the wasm fails under the dispatcher
 
+// The fixed handles: never freed. 0 is never used, so that Rust's
+// `Option<JsValue>` is one number.
+const HANDLE = Object.freeze({ UNDEFINED: 1, NULL: 2, TRUE: 3, FALSE: 4, GLOBAL: 5, DISPATCH: 6, FIRST_FREE: 7, });
+// What the import `a` (type of) answers.
+const TYPE = Object.freeze({ UNDEFINED: 0, NULL: 1, TRUE: 2, FALSE: 3, NUMBER: 4, STRING: 5, FUNCTION: 6, OBJECT: 7, OTHER: 8, });
+
 // The dispatcher every handler the wasm hands out is bound from (see
 // reactor.rs). A trap in the wasm (which the core is written never to hit)
 // reaches no event target or setter; `onTrap`'s callback hears of it.
-const heap = [0, undefined, null, true, false, globalThis, (tag, event) => {
-  try { return take(wasm.M(tag, keep(event))); } catch (e) { try { trapped(e); } catch {} }
-}];
+const dispatcher = (tag, event) => {
+  try { return take(wasm.M(tag, keep(event))); /* dispatch */ } catch (e) { try { trapped(e); } catch {} }
+};
+const heap = [0, undefined, null, true, false, globalThis, dispatcher];
 const free = [];
-const FIXED = 7;
 
 // A handle to `v`.
 function keep(v) {
-  if (v === undefined) return 1;
-  if (v === null) return 2;
-  if (v === true) return 3;
-  if (v === false) return 4;
+  if (v === undefined) return HANDLE.UNDEFINED;
+  if (v === null) return HANDLE.NULL;
+  if (v === true) return HANDLE.TRUE;
+  if (v === false) return HANDLE.FALSE;
   const i = free.length ? free.pop() : heap.length;
   heap[i] = v;
   return i;
 }
 
 function drop(i) {
-  if (i >= FIXED) {
+  if (i >= HANDLE.FIRST_FREE) {
     heap[i] = undefined;
     free.push(i);
   }
@@ -56,9 +63,13 @@ const imports = {
   m: {
     a: (i) => {
       const v = heap[i];
-      if (v === undefined || v === null || v === true || v === false) return keep(v) - 1; // 0-3
+      if (v === undefined) return TYPE.UNDEFINED;
+      if (v === null) return TYPE.NULL;
+      if (v === true) return TYPE.TRUE;
+      if (v === false) return TYPE.FALSE;
       const t = typeof v;
-      return t === 'number' ? 4 : t === 'string' ? 5 : t === 'function' ? 6 : t === 'object' ? 7 : 8;
+      return t === 'number' ? TYPE.NUMBER : t === 'string' ? TYPE.STRING : t === 'function' ? TYPE.FUNCTION
+        : t === 'object' ? TYPE.OBJECT : TYPE.OTHER;
     },
     b: (i) => heap[i],
     c: keep,
@@ -70,7 +81,7 @@ const imports = {
     i: drop,
     j: (i) => keep(heap[i]),
     // Writes a console line: at once, or (`later`) in a microtask, where a
-    // console call is cheap with devtools open (see log() in src/web/js.rs).
+    // console call is cheap with devtools open (see log() in crates/gate/src/js.rs).
     k: (warn, line, later) => {
       try {
         const c = globalThis.console;
@@ -117,7 +128,7 @@ export default async function init(input) {
 /** Sets the callback for a failure of the wasm under an event or setter. */
 export const onTrap = (callback) => { trapped = callback; };
 
-// The exports, as the package calls them (src/web/lean.rs names each by one letter).
+// The exports, as the package calls them (abi.rs's `table::EXPORTS` names each by one letter).
 export const decide = (options) => take(wasm.A(keep(options)));
 export const decision = () => take(wasm.B());
 export const health = () => take(wasm.C());

@@ -1,232 +1,263 @@
-// maestro-gate's JavaScript glue, shared by the ES module (pkg/index.js) and
-// the script-tag file (pkg/maestro-gate.js): the build wraps it with `core`
-// (the gate wasm's exports), `load` (which instantiates it) and
-// `loadRollbackModule` (which loads the rollback wasm, only when a cleanup
-// runs) and `loadRemoteModule` (which loads the remote poll's wasm, only for
-// `init({ remote })`). It keeps every export answering "disabled", never throwing, when a
-// wasm cannot load, and mirrors the decision for a fast isEnabled(). Every
-// decision is Rust's.
+// maestro-gate's JavaScript glue, shared by the ES module (js/index.js) and
+// the two script-tag files (js/script-tag.js, js/script-tag-full.js). Each of
+// them hands `createGate` the same four things:
+//   core                 the gate wasm's exports, as js/core.js wraps them
+//   load(wasm)           instantiates the gate's wasm (`wasm`: init({ wasm }))
+//   loadRollbackModule   loads the rollback module, only when a cleanup runs
+//   loadRemoteModule     loads the remote poll's module, only for init({ remote })
+// It keeps every export answering "disabled", never throwing, when a wasm
+// cannot load, and mirrors the decision for a fast isEnabled(). Every decision
+// is Rust's.
 
-let loading; // the promise of loading the wasm: true when loaded, false when it failed
-let started; // the promise of the first init()
-let rollbackLoading; // the promise of the rollback module (null when it could not load)
-let rollbackWasm; // init({ rollbackWasm }), where the rollback's .wasm lives
-let remoteWasm; // init({ remoteWasm }), where the remote poll's .wasm lives
-let ready = false; // the wasm is loaded and has not failed
-// The decision's `enabled`, mirrored from the Rust core, in a scope of its
-// own: a read from the module's large scope was measured 2-4x slower.
-const mirror = (() => {
-  let enabled = false;
-  return { get: () => enabled, set: (v) => { enabled = v; } };
-})();
-let down = 'Disabled: init() has not finished';
+/** The version of the package, put in by the build. */
+export const VERSION = typeof __MAESTRO_GATE_VERSION__ === 'string' ? __MAESTRO_GATE_VERSION__ : '0.0.0';
 
-const off = () => Object.freeze({ enabled: false, source: 'unavailable', value: null, reason: down });
+const LOAD_FAILED = "maestro-gate's wasm could not be loaded";
 
 // An error's message, whatever was thrown.
 function describe(error) {
   try { return String(error && error.message || error); } catch { return 'unknown error'; }
 }
 
-function fail(prefix, error, options) {
-  const text = describe(error);
-  ready = false;
-  mirror.set(false);
-  down = 'Disabled (fail safe): ' + prefix + ': ' + text;
-  let level;
-  try { level = options && options.log; } catch {}
-  if (level !== 'silent') try { console.warn('[MAESTRO] ' + down); } catch {}
+// `options[key]`, read as the object's own property (a getter that throws reads as undefined).
+function own(options, key) {
+  try { return options != null && Object.prototype.hasOwnProperty.call(options, key) ? options[key] : undefined; } catch { return undefined; }
 }
 
-// Calls into the wasm; a trap there (which the core is written never to hit)
-// turns the gate off instead of reaching the app.
-function call(fn, fallback, arg) {
-  if (ready) try { return fn(arg); } catch (e) { fail('the wasm core failed', e); }
-  return fallback(arg);
-}
+export function createGate({ core, load, loadRollbackModule, loadRemoteModule }) {
+  let loading; // the promise of loading the wasm: true when loaded, false when it failed
+  let started; // the promise of the first init()
+  let rollbackLoading; // the promise of the rollback module (null when it could not load)
+  let rollbackWasm; // init({ rollbackWasm }), where the rollback's .wasm lives
+  let remoteWasm; // init({ remoteWasm }), where the remote poll's .wasm lives
+  let answering; // init()'s options a cleanup asked by another tab is answered with
+  let ready = false; // the wasm is loaded and has not failed
+  // The decision's `enabled`, mirrored from the Rust core, in a scope of its
+  // own: a read from a large scope was measured 2-4x slower.
+  const mirror = (() => {
+    let enabled = false;
+    return { get: () => enabled, set: (v) => { enabled = v; } };
+  })();
+  let down = 'Disabled: init() has not finished';
 
-async function attempt(options) {
-  try {
-    await load(options && options.wasm);
-  } catch (e) {
-    fail("maestro-gate's wasm could not be loaded", e, options);
-    return false;
+  const off = () => Object.freeze({ enabled: false, source: 'unavailable', value: null, reason: down });
+
+  function fail(prefix, error, options) {
+    ready = false;
+    mirror.set(false);
+    down = 'Disabled (fail safe): ' + prefix + ': ' + describe(error);
+    if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + down); } catch {}
   }
-  ready = true;
-  hook();
-  return true;
-}
 
-// Hands the loaded gate what it calls back: the ES module and the script tag alike.
-function hook() {
-  // A failure of the wasm under an event or the MAESTRO_ENABLED setter turns
-  // the gate off, as one under an export does (the lean gate's glue has this).
-  if (core.onTrap) core.onTrap((e) => fail('the wasm core failed', e));
-  // Mirror every change before any subscriber of the app hears of it.
-  call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); });
-  // Listen for other tabs' cleanup requests; the rollback module answers them.
-  call(core.onCleanupMessage, () => {}, (data) => {
-    loadRollback().then((r) => { if (r && r.answerCleanup) try { r.answerCleanup(data); } catch {} });
-  });
-  // decide() asks for the remote poll when options.remote is set.
-  call(core.onRemote, () => {}, startRemote);
-}
-
-// Loads the remote poll's module and starts it with the gate's own answers.
-// If it cannot, the decision stands (other tabs' polls still reach the gate).
-async function startRemote(options) {
-  let r;
-  try {
-    r = await loadRemoteModule(remoteWasm);
-  } catch (e) {
-    return remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
+  // Calls into the wasm; a trap there (which the core is written never to hit)
+  // turns the gate off instead of reaching the app.
+  function call(fn, fallback, arg) {
+    if (ready) try { return fn(arg); } catch (e) { fail('the wasm core failed', e); }
+    return fallback(arg);
   }
-  try {
-    r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url));
-  } catch (e) {
-    remoteWarn(options, 'the remote module failed: ' + describe(e));
+
+  async function attempt(options) {
+    try {
+      await load(own(options, 'wasm'));
+    } catch (e) {
+      fail(LOAD_FAILED, e, options);
+      return false;
+    }
+    ready = true;
+    hook();
+    return true;
   }
-}
 
-function remoteWarn(options, why) {
-  let level;
-  try { level = options && options.log; } catch {}
-  if (level !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
-}
+  // Hands the loaded gate what it calls back.
+  function hook() {
+    // A failure of the wasm under an event or the MAESTRO_ENABLED setter turns
+    // the gate off, as one under an export does.
+    core.onTrap((e) => fail('the wasm core failed', e));
+    // Mirror every change before any subscriber of the app hears of it.
+    call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); });
+    // Listen for other tabs' cleanup requests; the rollback module answers them.
+    call(core.onCleanupMessage, () => {}, (data) => {
+      loadRollback().then((r) => { if (r) try { r.answerCleanup(data, answering); } catch {} });
+    });
+    // decide() asks for the remote poll when options.remote is set.
+    call(core.onRemote, () => {}, startRemote);
+  }
 
-let rollbackDown = '';
-
-// The rollback module, loaded once, after the gate.
-function loadRollback() {
-  return (rollbackLoading ||= loadOnce().then(async (ok) => {
-    if (!ok) {
-      rollbackLoading = undefined; // a later call tries again
-      return null;
+  // Loads the remote poll's module and starts it with the gate's own answers.
+  // If it cannot, the decision stands (other tabs' polls still reach the gate).
+  async function startRemote(options) {
+    let r;
+    try {
+      r = await loadRemoteModule(remoteWasm);
+    } catch (e) {
+      return remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
     }
     try {
-      const r = await loadRollbackModule(rollbackWasm);
-      // Its cleanups reach this page's onCleanupRequest subscribers, kept by
-      // the gate, and the gate learns which requests are this tab's own.
-      if (r.setNotifier) r.setNotifier((request) => call(core.notifyCleanup, () => {}, request));
-      if (r.setAnnouncer) r.setAnnouncer((id) => call(core.ownCleanup, () => {}, id));
-      return r;
+      r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url));
     } catch (e) {
-      rollbackDown = "maestro-gate's rollback module could not be loaded: " + describe(e);
-      rollbackLoading = undefined; // a later call tries again
-      return null;
+      remoteWarn(options, 'the remote module failed: ' + describe(e));
     }
-  }));
-}
+  }
 
-// Loads the wasm once. A cleanup export or subscription called before init()
-// loads it from the default place; if that failed, init({ wasm }) tries again
-// with its own.
-function loadOnce(options) {
-  let wasm;
-  try {
-    wasm = options && options.wasm;
-    if (options && options.rollbackWasm != null) rollbackWasm = options.rollbackWasm;
-    if (options && options.remoteWasm != null) remoteWasm = options.remoteWasm;
-  } catch {}
-  if (loading && wasm != null) loading = loading.then((ok) => ok || attempt(options));
-  return (loading ||= attempt(options));
-}
+  function remoteWarn(options, why) {
+    if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
+  }
 
-// The decision, once the wasm has loaded (or failed to).
-function start(options, loaded) {
-  if (!loaded) return off();
-  const d = call(core.decide, off, options);
-  mirror.set(d.enabled);
-  return d;
-}
+  let rollbackDown = '';
 
-function expose(options) {
-  try {
-    if ((options && options.exposeGlobal) !== false && !('maestroGate' in globalThis)) globalThis.maestroGate = api;
-  } catch {}
-}
+  // The rollback module, loaded once, after the gate.
+  function loadRollback() {
+    return (rollbackLoading ||= loadOnce().then(async (ok) => {
+      if (!ok) {
+        rollbackLoading = undefined; // a later call tries again
+        return null;
+      }
+      try {
+        const r = await loadRollbackModule(rollbackWasm);
+        // Its cleanups reach this page's onCleanupRequest subscribers, kept by
+        // the gate, and the gate learns which requests are this tab's own.
+        r.setNotifier((request) => call(core.notifyCleanup, () => {}, request));
+        r.setAnnouncer((id) => call(core.ownCleanup, () => {}, id));
+        return r;
+      } catch (e) {
+        rollbackDown = "maestro-gate's rollback module could not be loaded: " + describe(e);
+        rollbackLoading = undefined; // a later call tries again
+        return null;
+      }
+    }));
+  }
 
-/**
- * Loads the wasm, reads the sources, logs the decision once and resolves to it.
- * Never rejects: if the wasm cannot load, resolves disabled with source "unavailable".
- * Later calls start nothing new (the first options win) and resolve to the
- * decision as it is then, which may have latched off since.
- */
-function init(options) {
-  if (started) return started.then(() => decision());
-  return (started = loadOnce(options).then((loaded) => {
-    const d = start(options, loaded);
-    expose(options);
+  // Loads the wasm once. A cleanup export or subscription called before init()
+  // loads it from the default place; if that failed, init({ wasm }) tries again
+  // with its own.
+  function loadOnce(options) {
+    const wasm = own(options, 'wasm');
+    if (own(options, 'rollbackWasm') != null) rollbackWasm = own(options, 'rollbackWasm');
+    if (own(options, 'remoteWasm') != null) remoteWasm = own(options, 'remoteWasm');
+    if (loading && wasm != null) loading = loading.then((ok) => ok || attempt(options));
+    return (loading ||= attempt(options));
+  }
+
+  // The decision, once the wasm has loaded (or failed to).
+  function start(options, loaded) {
+    answering = options;
+    if (!loaded) return off();
+    const d = call(core.decide, off, options);
+    mirror.set(d.enabled);
     return d;
-  }));
+  }
+
+  /** Whether MAESTRO is enabled. `false` until `init()` has resolved. */
+  // The mirror's own reader: no TDZ check, no large scope, on the hot path.
+  const isEnabled = mirror.get;
+
+  /** The current decision: `{ enabled, source, value, reason }`. */
+  function decision() {
+    return call(core.decision, off);
+  }
+
+  /** The health document: `{ status, maestro_enabled, source, reason, version }`. */
+  function health() {
+    return call(core.health, () => Object.freeze({
+      status: 'disabled', maestro_enabled: false, source: 'unavailable', reason: down, version: VERSION,
+    }));
+  }
+
+  // Subscribes once the wasm is there; the returned function unsubscribes.
+  function subscribe(fn, callback) {
+    let unsubscribe;
+    let cancelled = false;
+    const go = () => { if (!cancelled) unsubscribe = call(fn, () => undefined, callback); };
+    if (ready) go(); else loadOnce().then(go);
+    return () => { cancelled = true; if (unsubscribe) unsubscribe(); };
+  }
+
+  /** Calls `callback(decision)` when the decision changes (it only ever turns off). Returns an unsubscribe function. */
+  function onChange(callback) {
+    return subscribe(core.onChange, callback);
+  }
+
+  /**
+   * Calls `callback` before every cleanup (this tab's or another's). Returns an
+   * unsubscribe function. Subscribing does not load the rollback module.
+   */
+  function onCleanupRequest(callback) {
+    return subscribe(core.onCleanupRequest, callback);
+  }
+
+  // The cleanup exports load the wasm themselves (init() is not required first).
+  // Without the rollback module they report every part "unavailable", and
+  // every list they cannot know `null`, rather than throw.
+  function databaseName(options) {
+    const name = own(options, 'database');
+    return typeof name === 'string' ? name : 'maestro_secrets';
+  }
+
+  // Calls the rollback module's `name`; without it, `fallback` says why.
+  async function callRollback(name, fallback, options) {
+    const r = await loadRollback();
+    if (r) try { return await r[name](options); } catch (e) { rollbackDown = 'the rollback module failed: ' + describe(e); }
+    return fallback(options, rollbackDown || down);
+  }
+
+  /** Deletes MAESTRO's IndexedDB database and its prefixed storage keys, in every open tab. Never rejects. */
+  function clearClientState(options) {
+    return callRollback('clearClientState', (o, why) => {
+      const area = () => ({ outcome: 'unavailable', removed: [], failed: [], error: why });
+      return { ok: false, database: { name: databaseName(o), outcome: 'unavailable', blocked: false, error: why },
+        localStorage: area(), sessionStorage: area(), otherTabs: 0 };
+    }, options);
+  }
+
+  /** Reports what MAESTRO client state is left, changing nothing. Never rejects. */
+  function verifyClientState(options) {
+    return callRollback('verifyClientState', (o) => ({
+      database: { name: databaseName(o), exists: null }, localStorageKeys: null, sessionStorageKeys: null, clean: null,
+    }), options);
+  }
+
+  const api = Object.freeze({ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest });
+
+  function expose(options) {
+    try {
+      if (own(options, 'exposeGlobal') !== false && !('maestroGate' in globalThis)) globalThis.maestroGate = api;
+    } catch {}
+  }
+
+  /**
+   * Loads the wasm, reads the sources, logs the decision once and resolves to it.
+   * Never rejects: if the wasm cannot load, resolves disabled with source "unavailable".
+   * Later calls start nothing new (the first options win) and resolve to the
+   * decision as it is then, which may have latched off since.
+   */
+  function init(options) {
+    if (started) return started.then(() => decision());
+    return (started = loadOnce(options).then((loaded) => {
+      const d = start(options, loaded);
+      expose(options);
+      return d;
+    }));
+  }
+
+  /**
+   * The script tag's start: loads the wasm synchronously (`load` must be
+   * synchronous there) and decides before the tag finishes. Returns the
+   * global API, with `init()` resolving to the decision.
+   */
+  function startNow(options) {
+    let loaded = false;
+    try {
+      load(undefined);
+      loaded = ready = true;
+    } catch (e) {
+      fail(LOAD_FAILED, e, options);
+    }
+    loading = Promise.resolve(loaded);
+    if (loaded) hook();
+    const d = start(options, loaded);
+    started = Promise.resolve(d);
+    return Object.freeze({ ...api, init: () => started.then(() => decision()) });
+  }
+
+  return { ...api, init, startNow };
 }
-
-/** Whether MAESTRO is enabled. `false` until `init()` has resolved. */
-// The mirror's own reader: no TDZ check, no large scope, on the hot path.
-const isEnabled = mirror.get;
-
-/** The current decision: `{ enabled, source, value, reason }`. */
-function decision() {
-  return call(core.decision, off);
-}
-
-/** The health document: `{ status, maestro_enabled, source, reason, version }`. */
-function health() {
-  return call(core.health, () => Object.freeze({
-    status: 'disabled', maestro_enabled: false, source: 'unavailable', reason: down, version: '@VERSION@',
-  }));
-}
-
-// Subscribes once the wasm is there; the returned function unsubscribes.
-function subscribe(fn, callback) {
-  let unsubscribe;
-  let cancelled = false;
-  const go = () => { if (!cancelled) unsubscribe = call(fn, () => undefined, callback); };
-  if (ready) go(); else loadOnce().then(go);
-  return () => { cancelled = true; if (unsubscribe) unsubscribe(); };
-}
-
-/** Calls `callback(decision)` when the decision changes (it only ever turns off). Returns an unsubscribe function. */
-function onChange(callback) {
-  return subscribe(core.onChange, callback);
-}
-
-/**
- * Calls `callback` before every cleanup (this tab's or another's). Returns an
- * unsubscribe function. Subscribing does not load the rollback module.
- */
-function onCleanupRequest(callback) {
-  return subscribe(core.onCleanupRequest, callback);
-}
-
-// The cleanup exports load the wasm themselves (init() is not required first).
-// Without the wasm they report every part "unavailable" rather than throw.
-function databaseName(options) {
-  try { if (typeof options.database === 'string') return options.database; } catch {}
-  return 'maestro_secrets';
-}
-
-// Calls the rollback module's `name`; without it, `fallback` says why.
-async function callRollback(name, fallback, options) {
-  const r = await loadRollback();
-  if (r) try { return await r[name](options); } catch (e) { rollbackDown = 'the rollback module failed: ' + describe(e); }
-  return fallback(options, rollbackDown || down);
-}
-
-/** Deletes MAESTRO's IndexedDB database and its prefixed storage keys, in every open tab. Never rejects. */
-function clearClientState(options) {
-  return callRollback('clearClientState', (o, why) => {
-    const area = () => ({ outcome: 'unavailable', removed: [], error: why });
-    return { ok: false, database: { name: databaseName(o), outcome: 'unavailable', blocked: false, error: why },
-      localStorage: area(), sessionStorage: area(), otherTabs: 0 };
-  }, options);
-}
-
-/** Reports what MAESTRO client state is left, changing nothing. Never rejects. */
-function verifyClientState(options) {
-  return callRollback('verifyClientState', (o) => ({
-    database: { name: databaseName(o), exists: null }, localStorageKeys: [], sessionStorageKeys: [], clean: null,
-  }), options);
-}
-
-const api = Object.freeze({ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest });

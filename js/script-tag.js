@@ -1,21 +1,26 @@
-// The script-tag build's start: the wasm is inlined (as hex), compiled
-// synchronously, and decided before the tag finishes, so that
-// window.maestroGate.isEnabled() is correct in the very next script.
-// `data-default-enabled` on the tag sets the default.
-{
-  let defaultEnabled;
-  try { defaultEnabled = document.currentScript.dataset.defaultEnabled; } catch {}
-  const options = { defaultEnabled };
-  let loaded = false;
-  try {
-    load(WASM_BYTES);
-    loaded = ready = true;
-  } catch (e) {
-    fail("maestro-gate's wasm could not be compiled", e);
-  }
-  loading = Promise.resolve(loaded);
-  if (loaded) hook();
-  const d = start(options, loaded);
-  started = Promise.resolve(d);
-  globalThis.maestroGate = Object.freeze({ ...api, init: () => started.then(() => decision()) });
-}
+// maestro-gate's script-tag file (pkg/maestro-gate.js): a classic script,
+// the gate's wasm inlined, compiled synchronously and decided before the tag
+// finishes, so that window.maestroGate.isEnabled() is correct in the very
+// next script. A cleanup loads the rollback module from beside this file (on
+// a CDN, the package's directory), as the ES module does. Its init() takes
+// no options, so it never polls a remote.
+import * as core from './core.js';
+import { createGate } from './gate.js';
+import { expose, fromHex, here, tagOptions } from './tag.js';
+
+// The bytes are put in after minifying (scripts/embed-wasm.mjs).
+const GATE_WASM = '@GATE_WASM@';
+const from = here();
+
+const gate = createGate({
+  core,
+  load: () => core.initSync(fromHex(GATE_WASM)),
+  loadRollbackModule: async (wasm) => {
+    const m = await import(new URL('maestro_gate_rollback.js', from).href);
+    await m.default(wasm == null ? undefined : { module_or_path: wasm });
+    return m;
+  },
+  loadRemoteModule: async () => { throw new Error('the script tag has no remote poll'); },
+});
+
+expose(gate.startNow(tagOptions()));

@@ -5,6 +5,7 @@
 //! print. Tested natively with `cargo test`.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// The database the runbook names.
 pub const DEFAULT_DATABASE: &str = "maestro_secrets";
@@ -48,8 +49,179 @@ impl SessionMode {
     }
 }
 
+/// One option as it was given: unset (`undefined`, `null` or absent), a
+/// value of the expected type, or anything else.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Field<T> {
+    #[default]
+    Unset,
+    Set(T),
+    Invalid,
+}
+
+/// The cleanup options as given (`clearClientState(options)`). Read as the
+/// object's own properties only (the rollback module copies them first), so
+/// that a polluted prototype changes nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(rename_all = "camelCase", default))]
+pub struct Given {
+    pub database: Field<String>,
+    pub prefix: Field<String>,
+    pub session_storage: Field<String>,
+    pub blocked_timeout_ms: Field<f64>,
+    pub all_tabs: Field<bool>,
+    pub log: Field<String>,
+}
+
+/// What the options mean. `database`, `prefix` and `session` are `None`
+/// when invalid: that part is reported as an error and nothing of it is
+/// touched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub database: Option<String>,
+    pub prefix: Option<String>,
+    pub session: Option<SessionMode>,
+    pub timeout_ms: f64,
+    pub all_tabs: bool,
+    pub silent: bool,
+}
+
+/// A name option: unset means `default`; an empty or non-string one is invalid.
+fn name(field: Field<String>, default: &str) -> Option<String> {
+    match field {
+        Field::Unset => Some(String::from(default)),
+        Field::Set(s) if valid_prefix(&s) => Some(s),
+        Field::Set(_) | Field::Invalid => None,
+    }
+}
+
+impl Options {
+    pub fn resolve(given: Given) -> Options {
+        let session = match given.session_storage {
+            Field::Unset => SessionMode::parse(None),
+            Field::Set(s) => SessionMode::parse(Some(&s)),
+            Field::Invalid => None,
+        };
+        let timeout_ms = match given.blocked_timeout_ms {
+            Field::Set(ms) if ms >= 0.0 => ms,
+            _ => DEFAULT_BLOCKED_TIMEOUT_MS as f64,
+        };
+        Options {
+            database: name(given.database, DEFAULT_DATABASE),
+            prefix: name(given.prefix, DEFAULT_PREFIX),
+            session,
+            timeout_ms,
+            all_tabs: !matches!(given.all_tabs, Field::Set(false)),
+            silent: matches!(&given.log, Field::Set(l) if l == "silent"),
+        }
+    }
+
+    /// Options that could not be read at all (a getter or proxy threw):
+    /// every part invalid, so that nothing is touched.
+    pub fn unreadable() -> Options {
+        Options { database: None, prefix: None, session: None, timeout_ms: 0.0, all_tabs: false, silent: false }
+    }
+}
+
+/// The error for an invalid database name.
+pub const INVALID_DATABASE: &str = "invalid database name: it must be a non-empty string";
+/// The error for an invalid prefix.
+pub const INVALID_PREFIX: &str = "invalid prefix: it must be a non-empty string";
+/// The error for an invalid sessionStorage option.
+pub const INVALID_SESSION: &str = "invalid sessionStorage option: use \"prefixed\", \"all\" or \"none\"";
+
+#[cfg(feature = "serde")]
+mod de {
+    use super::Field;
+    use alloc::string::String;
+    use core::fmt;
+    use core::marker::PhantomData;
+    use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    /// What a [`Field`] of this type accepts.
+    pub trait Accept: Sized {
+        fn from_str(_: &str) -> Option<Self> {
+            None
+        }
+        fn from_f64(_: f64) -> Option<Self> {
+            None
+        }
+        fn from_bool(_: bool) -> Option<Self> {
+            None
+        }
+    }
+    impl Accept for String {
+        fn from_str(s: &str) -> Option<String> {
+            Some(String::from(s))
+        }
+    }
+    impl Accept for f64 {
+        fn from_f64(x: f64) -> Option<f64> {
+            Some(x)
+        }
+    }
+    impl Accept for bool {
+        fn from_bool(b: bool) -> Option<bool> {
+            Some(b)
+        }
+    }
+
+    struct FieldVisitor<T>(PhantomData<T>);
+
+    fn set<T>(v: Option<T>) -> Field<T> {
+        v.map_or(Field::Invalid, Field::Set)
+    }
+
+    impl<'de, T: Accept> Visitor<'de> for FieldVisitor<T> {
+        type Value = Field<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any value")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Field<T>, E> {
+            Ok(Field::Unset)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Field<T>, E> {
+            Ok(Field::Unset)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Field<T>, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Field<T>, E> {
+            Ok(set(T::from_str(s)))
+        }
+        fn visit_bool<E: de::Error>(self, b: bool) -> Result<Field<T>, E> {
+            Ok(set(T::from_bool(b)))
+        }
+        fn visit_f64<E: de::Error>(self, x: f64) -> Result<Field<T>, E> {
+            Ok(set(T::from_f64(x)))
+        }
+        fn visit_i64<E: de::Error>(self, x: i64) -> Result<Field<T>, E> {
+            Ok(set(T::from_f64(x as f64)))
+        }
+        fn visit_u64<E: de::Error>(self, x: u64) -> Result<Field<T>, E> {
+            Ok(set(T::from_f64(x as f64)))
+        }
+        fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Field<T>, E> {
+            Ok(Field::Invalid)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Field<T>, A::Error> {
+            Ok(Field::Invalid)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Field<T>, A::Error> {
+            Ok(Field::Invalid)
+        }
+    }
+
+    impl<'de, T: Accept> Deserialize<'de> for Field<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Field<T>, D::Error> {
+            d.deserialize_any(FieldVisitor(PhantomData))
+        }
+    }
+}
+
 /// The outcome of deleting the database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "lowercase"))]
 pub enum DbOutcome {
     /// Gone (a database that never existed counts as deleted).
     Deleted,
@@ -75,6 +247,7 @@ impl DbOutcome {
 
 /// The outcome for one storage area.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "lowercase"))]
 pub enum AreaOutcome {
     /// The matching keys were removed (possibly none).
     Cleared,
@@ -139,40 +312,185 @@ pub fn push_uint(out: &mut String, mut n: u32) {
     }
 }
 
+/// Key names longer than this are shortened in the console summary.
+pub const MAX_SHOWN_CHARS: usize = 64;
+
+/// `name` as the summary shows it: whole, or its first [`MAX_SHOWN_CHARS`]
+/// characters and how long it was.
+pub fn shown(out: &mut String, name: &str) {
+    let count = name.chars().count();
+    if count <= MAX_SHOWN_CHARS {
+        out.push_str(name);
+        return;
+    }
+    out.extend(name.chars().take(MAX_SHOWN_CHARS));
+    out.push_str("… (");
+    push_uint(out, u32::try_from(count).unwrap_or(u32::MAX));
+    out.push_str(" characters)");
+}
+
+/// What happened to one storage area. Key names only, never values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct AreaReport {
+    pub outcome: AreaOutcome,
+    /// The keys removed.
+    pub removed: Vec<String>,
+    /// The keys whose removal threw: they are still there.
+    pub failed: Vec<String>,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub error: Option<String>,
+}
+
+impl AreaReport {
+    /// An area nothing was removed from.
+    pub fn untouched(outcome: AreaOutcome, error: Option<String>) -> AreaReport {
+        AreaReport { outcome, removed: Vec::new(), failed: Vec::new(), error }
+    }
+
+    /// A sweep that tried every key: cleared when none failed, otherwise an
+    /// error that carries the first failure's message.
+    pub fn swept(removed: Vec<String>, failed: Vec<String>, first_error: Option<String>) -> AreaReport {
+        let outcome = if failed.is_empty() { AreaOutcome::Cleared } else { AreaOutcome::Error };
+        let error = if failed.is_empty() { None } else { first_error };
+        AreaReport { outcome, removed, failed, error }
+    }
+}
+
+/// What happened to the database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DatabaseReport {
+    pub name: String,
+    pub outcome: DbOutcome,
+    /// Whether another open connection blocked the delete at some point.
+    pub blocked: bool,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub error: Option<String>,
+}
+
+/// `clearClientState`'s report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+pub struct Report {
+    /// True only when nothing is pending, unavailable or failed.
+    pub ok: bool,
+    pub database: DatabaseReport,
+    pub local_storage: AreaReport,
+    pub session_storage: AreaReport,
+    /// How many distinct other tabs answered that they cleared (advisory).
+    pub other_tabs: u32,
+}
+
+impl Report {
+    pub fn new(database: DatabaseReport, local: AreaReport, session: AreaReport, other_tabs: u32) -> Report {
+        let ok = ok(database.outcome, local.outcome, session.outcome);
+        Report { ok, database, local_storage: local, session_storage: session, other_tabs }
+    }
+
+    /// The console summary: key names only, never values.
+    pub fn summary(&self) -> String {
+        let db = &self.database;
+        let mut s = String::from("[MAESTRO] clearClientState: ");
+        s.push_str(if self.ok { "ok" } else { "NOT ok" });
+        s.push_str("\n  indexedDB ");
+        shown(&mut s, &db.name);
+        s.push_str(": ");
+        s.push_str(db.outcome.id());
+        if db.blocked {
+            s.push_str(" (was blocked by another open connection)");
+        }
+        if db.outcome == DbOutcome::Pending {
+            s.push_str(if db.blocked {
+                "; the browser deletes it when the other connections close"
+            } else {
+                "; still in progress, the browser finishes it"
+            });
+        }
+        if let Some(e) = &db.error {
+            s.push_str(" (");
+            s.push_str(e);
+            s.push(')');
+        }
+        area_line(&mut s, "localStorage", &self.local_storage);
+        area_line(&mut s, "sessionStorage", &self.session_storage);
+        s.push_str("\n  other tabs answered: ");
+        push_uint(&mut s, self.other_tabs);
+        s
+    }
+}
+
+/// `verifyClientState`'s report. A part that cannot be read is `None`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+pub struct VerifyReport {
+    pub database: DatabaseExists,
+    pub local_storage_keys: Option<Vec<String>>,
+    pub session_storage_keys: Option<Vec<String>>,
+    /// True when the database is gone and no prefixed key is left; `None`
+    /// when a part cannot be read.
+    pub clean: Option<bool>,
+}
+
+/// Whether the database exists (`None`: it cannot be told).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DatabaseExists {
+    pub name: String,
+    pub exists: Option<bool>,
+}
+
+impl VerifyReport {
+    pub fn new(name: String, exists: Option<bool>, local: Option<Vec<String>>, session: Option<Vec<String>>) -> Self {
+        let clean = clean(exists, local.as_ref().map(Vec::len), session.as_ref().map(Vec::len));
+        VerifyReport {
+            database: DatabaseExists { name, exists },
+            local_storage_keys: local,
+            session_storage_keys: session,
+            clean,
+        }
+    }
+}
+
+/// How many key names each list of the summary shows.
+pub const SHOWN_KEYS: usize = 5;
+
+fn key_list(out: &mut String, verb: &str, keys: &[String]) {
+    out.push_str(verb);
+    push_uint(out, u32::try_from(keys.len()).unwrap_or(u32::MAX));
+    out.push_str(if keys.len() == 1 { " key" } else { " keys" });
+    if !keys.is_empty() {
+        out.push_str(": ");
+        for (i, k) in keys.iter().take(SHOWN_KEYS).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            shown(out, k);
+        }
+        if keys.len() > SHOWN_KEYS {
+            out.push_str(", …");
+        }
+    }
+}
+
 /// One area's line in the console summary. Key names only, never values.
-pub fn area_line(
-    out: &mut String,
-    area: &str,
-    outcome: AreaOutcome,
-    removed: u32,
-    first: &[String],
-    error: Option<&str>,
-) {
+pub fn area_line(out: &mut String, area: &str, report: &AreaReport) {
     out.push_str("\n  ");
     out.push_str(area);
     out.push_str(": ");
-    out.push_str(outcome.id());
-    if let Some(e) = error {
+    out.push_str(report.outcome.id());
+    if let Some(e) = &report.error {
         out.push_str(" (");
         out.push_str(e);
         out.push(')');
     }
-    if outcome == AreaOutcome::Cleared {
-        out.push_str(", removed ");
-        push_uint(out, removed);
-        out.push_str(if removed == 1 { " key" } else { " keys" });
-        if !first.is_empty() {
-            out.push_str(": ");
-            for (i, k) in first.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(k);
-            }
-            if removed as usize > first.len() {
-                out.push_str(", …");
-            }
-        }
+    if report.outcome == AreaOutcome::Cleared || !report.removed.is_empty() || !report.failed.is_empty() {
+        key_list(out, ", removed ", &report.removed);
+    }
+    if !report.failed.is_empty() {
+        key_list(out, "; could not remove ", &report.failed);
     }
 }
 
@@ -180,6 +498,7 @@ pub fn area_line(
 mod tests {
     use super::*;
     use alloc::string::ToString;
+    use alloc::vec;
     use proptest::prelude::*;
 
     #[test]
@@ -191,6 +510,29 @@ mod tests {
         for bad in ["ALL", "", "clear", "prefix", "everything"] {
             assert_eq!(SessionMode::parse(Some(bad)), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn options_defaults_and_invalid_parts() {
+        let o = Options::resolve(Given::default());
+        assert_eq!(o.database.as_deref(), Some(DEFAULT_DATABASE));
+        assert_eq!(o.prefix.as_deref(), Some(DEFAULT_PREFIX));
+        assert_eq!(o.session, Some(SessionMode::Prefixed));
+        assert_eq!(o.timeout_ms, DEFAULT_BLOCKED_TIMEOUT_MS as f64);
+        assert!(o.all_tabs && !o.silent);
+        let o = Options::resolve(Given {
+            database: Field::Set(String::new()),
+            prefix: Field::Invalid,
+            session_storage: Field::Set("ALL".into()),
+            blocked_timeout_ms: Field::Set(-1.0),
+            all_tabs: Field::Set(false),
+            log: Field::Set("silent".into()),
+        });
+        assert_eq!((o.database, o.prefix, o.session), (None, None, None), "an empty, a wrong type, a typo");
+        assert_eq!(o.timeout_ms, DEFAULT_BLOCKED_TIMEOUT_MS as f64);
+        assert!(!o.all_tabs && o.silent);
+        let u = Options::unreadable();
+        assert_eq!((u.database, u.prefix, u.session, u.all_tabs), (None, None, None, false));
     }
 
     #[test]
@@ -232,15 +574,57 @@ mod tests {
 
     #[test]
     fn summary_lines() {
+        let keys = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
         let mut s = String::new();
-        area_line(&mut s, "localStorage", AreaOutcome::Cleared, 3, &["maestro:a".into(), "maestro:b".into()], None);
-        assert_eq!(s, "\n  localStorage: cleared, removed 3 keys: maestro:a, maestro:b, …");
+        let many = keys(&["maestro:a", "maestro:b", "maestro:c", "maestro:d", "maestro:e", "maestro:f"]);
+        area_line(&mut s, "localStorage", &AreaReport::swept(many, Vec::new(), None));
+        assert_eq!(
+            s,
+            "\n  localStorage: cleared, removed 6 keys: maestro:a, maestro:b, maestro:c, maestro:d, maestro:e, …"
+        );
         let mut s = String::new();
-        area_line(&mut s, "sessionStorage", AreaOutcome::Cleared, 1, &["maestro:a".into()], None);
+        area_line(&mut s, "sessionStorage", &AreaReport::swept(keys(&["maestro:a"]), Vec::new(), None));
         assert_eq!(s, "\n  sessionStorage: cleared, removed 1 key: maestro:a");
         let mut s = String::new();
-        area_line(&mut s, "localStorage", AreaOutcome::Unavailable, 0, &[], Some("SecurityError"));
+        area_line(
+            &mut s,
+            "localStorage",
+            &AreaReport::untouched(AreaOutcome::Unavailable, Some("SecurityError".into())),
+        );
         assert_eq!(s, "\n  localStorage: unavailable (SecurityError)");
+        let mut s = String::new();
+        let partial = AreaReport::swept(keys(&["maestro:a"]), keys(&["maestro:b"]), Some("QuotaExceededError".into()));
+        assert_eq!(partial.outcome, AreaOutcome::Error);
+        area_line(&mut s, "localStorage", &partial);
+        assert_eq!(
+            s,
+            "\n  localStorage: error (QuotaExceededError), removed 1 key: maestro:a; could not remove 1 key: maestro:b"
+        );
+    }
+
+    #[test]
+    fn a_failed_key_makes_the_report_not_ok() {
+        let db =
+            DatabaseReport { name: "maestro_secrets".into(), outcome: DbOutcome::Deleted, blocked: false, error: None };
+        let clean = AreaReport::swept(Vec::new(), Vec::new(), None);
+        assert!(Report::new(db.clone(), clean.clone(), clean.clone(), 0).ok);
+        let partial = AreaReport::swept(Vec::new(), vec!["maestro:x".into()], Some("boom".into()));
+        let r = Report::new(db, clean, partial, 2);
+        assert!(!r.ok);
+        assert!(r
+            .summary()
+            .contains("sessionStorage: error (boom), removed 0 keys; could not remove 1 key: maestro:x"));
+        assert!(r.summary().ends_with("other tabs answered: 2"));
+    }
+
+    #[test]
+    fn long_names_are_shortened() {
+        let mut s = String::new();
+        shown(&mut s, &"k".repeat(70));
+        assert_eq!(s, ["k".repeat(64), "… (70 characters)".into()].concat());
+        let mut s = String::new();
+        shown(&mut s, &"é".repeat(64));
+        assert_eq!(s, "é".repeat(64), "64 characters, however many bytes, are shown whole");
     }
 
     proptest! {

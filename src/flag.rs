@@ -4,8 +4,6 @@
 //! [`Reading`] and calls [`decide`]. Tested natively with `cargo test`.
 
 use alloc::string::String;
-#[cfg(not(feature = "lean"))]
-use alloc::vec::Vec;
 
 /// What one source says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,9 +52,9 @@ impl Source {
     }
 }
 
-/// Text the rules build their sentences from: `String` on the host and in
-/// the wasm-bindgen build; in the gate's lean build, a JavaScript string held
-/// by handle, so that the decision path never allocates in wasm.
+/// Text the rules build their sentences from: `String` on the host; in the
+/// gate module, a JavaScript string held by handle, so that the decision path
+/// never allocates in wasm.
 pub trait Text: Clone {
     /// A text holding `s`.
     fn of(s: &str) -> Self;
@@ -84,7 +82,7 @@ pub enum Raw<'a> {
     Unset,
     Bool(bool),
     Number(f64),
-    /// A string (the lean build reads strings as [`Raw::Word`]s instead).
+    /// A string (the gate module reads strings as [`Raw::Word`]s instead).
     Str(&'a str),
     /// A string already read by [`word`]: its trimmed, lowercased bytes.
     Word(Word),
@@ -138,10 +136,6 @@ pub fn parse(raw: Raw<'_>) -> Setting {
         Raw::Number(1.0) => Setting::On,
         Raw::Number(0.0) => Setting::Off,
         Raw::Number(_) | Raw::Other => Setting::Invalid,
-        // The lean build reads strings as words and never makes a `Str`.
-        #[cfg(feature = "lean")]
-        Raw::Str(_) => Setting::Invalid,
-        #[cfg(not(feature = "lean"))]
         Raw::Str(s) => parse(word(s.len(), |i| s.as_bytes().get(i).copied().unwrap_or(0) as u32)),
         Raw::Word(w) => match w.buf.get(..w.len) {
             Some(b"") => Setting::Unset,
@@ -223,28 +217,26 @@ pub struct Outcome<T = String> {
     pub lines: Lines<T>,
 }
 
-/// The lines of one decision: at most three (a warning for each of two
-/// invalid sources that do not decide, then the reason).
-#[cfg(not(feature = "lean"))]
-pub type Lines<T> = Vec<Line<T>>;
-
-/// The lines of one decision, without allocating: at most three.
-#[cfg(feature = "lean")]
+/// The lines of one decision, without allocating: at most three (a warning
+/// for each of two invalid sources that do not decide, then the reason).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lines<T>([Option<Line<T>>; 3]);
 
-#[cfg(feature = "lean")]
 impl<T> Default for Lines<T> {
     fn default() -> Lines<T> {
         Lines([None, None, None])
     }
 }
 
-#[cfg(feature = "lean")]
 impl<T> Lines<T> {
     pub fn new() -> Lines<T> {
         Lines::default()
     }
+    /// A decision's line: one (the reason) without warnings.
+    pub fn one(line: Line<T>) -> Lines<T> {
+        Lines([Some(line), None, None])
+    }
+    /// Adds a line (a fourth is dropped: a decision has at most three).
     pub fn push(&mut self, line: Line<T>) {
         if let Some(slot) = self.0.iter_mut().find(|l| l.is_none()) {
             *slot = Some(line);
@@ -252,6 +244,49 @@ impl<T> Lines<T> {
     }
     pub fn iter(&self) -> impl Iterator<Item = &Line<T>> {
         self.0.iter().flatten()
+    }
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn get(&self, i: usize) -> Option<&Line<T>> {
+        self.iter().nth(i)
+    }
+    pub fn last(&self) -> Option<&Line<T>> {
+        self.iter().last()
+    }
+}
+
+/// How much of the decision's lines `init({ log })` lets through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Log {
+    /// `"info"`, the default: every line.
+    Info,
+    /// `"warn"`: warnings only.
+    Warn,
+    /// `"silent"`: nothing.
+    Silent,
+}
+
+impl Log {
+    /// The `log` option: `"silent"` and `"warn"`; anything else is `Info`.
+    pub fn parse(option: Option<&str>) -> Log {
+        match option {
+            Some("silent") => Log::Silent,
+            Some("warn") => Log::Warn,
+            _ => Log::Info,
+        }
+    }
+
+    /// Whether a line at `level` is printed.
+    pub fn shows(self, level: Level) -> bool {
+        match self {
+            Log::Info => true,
+            Log::Warn => level == Level::Warn,
+            Log::Silent => false,
+        }
     }
 }
 
@@ -419,7 +454,10 @@ mod tests {
         assert!(!o.decision.enabled);
         assert_eq!(o.decision.source, Source::Build);
         assert_eq!(o.decision.reason, "Disabled by VITE_MAESTRO_ENABLED=false");
-        assert_eq!(o.lines, [Line { level: Level::Info, text: "Disabled by VITE_MAESTRO_ENABLED=false".into() }]);
+        assert_eq!(
+            o.lines,
+            Lines::one(Line { level: Level::Info, text: "Disabled by VITE_MAESTRO_ENABLED=false".into() })
+        );
 
         let o = decide(&b(false), &u(), &u());
         assert_eq!(o.decision.reason, "Disabled by window.MAESTRO_ENABLED=false");
@@ -478,16 +516,16 @@ mod tests {
         assert_eq!(o.decision.source, Source::Build);
         assert_eq!(o.decision.value.as_deref(), Some("flase"));
         assert_eq!(o.lines.len(), 1);
-        assert_eq!(o.lines[0].level, Level::Warn);
-        assert!(o.lines[0].text.contains("invalid VITE_MAESTRO_ENABLED=\"flase\""));
-        assert!(o.lines[0].text.contains(ACCEPTED));
+        assert_eq!(o.lines.get(0).unwrap().level, Level::Warn);
+        assert!(o.lines.get(0).unwrap().text.contains("invalid VITE_MAESTRO_ENABLED=\"flase\""));
+        assert!(o.lines.get(0).unwrap().text.contains(ACCEPTED));
 
         // A clean off names the decision; the invalid one still warns.
         let o = decide(&n(2.0), &s("false"), &u());
         assert_eq!(o.decision.reason, "Disabled by VITE_MAESTRO_ENABLED=false");
         assert_eq!(o.lines.len(), 2);
-        assert_eq!(o.lines[0].level, Level::Warn);
-        assert!(o.lines[0].text.contains("invalid window.MAESTRO_ENABLED=2;"));
+        assert_eq!(o.lines.get(0).unwrap().level, Level::Warn);
+        assert!(o.lines.get(0).unwrap().text.contains("invalid window.MAESTRO_ENABLED=2;"));
 
         let o = decide(&Reading::threw("boom".into()), &s("true"), &u());
         assert!(!o.decision.enabled);

@@ -1,37 +1,25 @@
-//! maestro-gate: a fail-safe kill switch for MAESTRO, and its client-state rollback.
+//! The rules of maestro-gate, a fail-safe kill switch for MAESTRO, and of its
+//! client-state rollback: pure `no_std` Rust that touches no JavaScript.
 //!
-//! The decision logic lives in plain Rust modules ([`flag`]) that build and test on
-//! the host. The `web` module is the thin surface over them: through
-//! wasm-bindgen, or (feature `lean`, the shipped gate) through a small
-//! hand-written boundary.
+//! - [`flag`]: what one flag value means, which source decides, latching, and
+//!   every sentence the gate prints;
+//! - [`cleanup`]: the rollback's options, outcomes and summary;
+//! - [`poll`]: the remote health document and the poll's timing;
+//! - [`protocol`]: the messages tabs exchange over the BroadcastChannel.
 //!
-//! The shipped build (`--features slim`) is `no_std` with a small allocator and a
-//! panic handler that traps; the code is written so that it never panics.
+//! The three wasm modules the package ships are crates of their own, each with
+//! one boundary to JavaScript: `crates/gate` (the decision every visitor
+//! loads, through a small hand-written boundary), `crates/rollback` and
+//! `crates/remote` (wasm-bindgen, loaded on demand). All of them call these
+//! rules; none of the rules is written twice. Everything here is tested
+//! natively with `cargo test`, and is written never to panic.
 #![no_std]
 
 extern crate alloc;
-#[cfg(not(feature = "slim"))]
+#[cfg(test)]
 extern crate std;
 
 pub mod cleanup;
 pub mod flag;
 pub mod poll;
-
-#[cfg(target_arch = "wasm32")]
-pub mod web;
-
-#[cfg(all(feature = "slim", target_arch = "wasm32"))]
-mod slim {
-    use lol_alloc::{AssumeSingleThreaded, FreeListAllocator};
-
-    // SAFETY: the gate runs on one thread; wasm-bindgen's glue never shares
-    // this instance's memory with another thread.
-    #[global_allocator]
-    static ALLOCATOR: AssumeSingleThreaded<FreeListAllocator> =
-        unsafe { AssumeSingleThreaded::new(FreeListAllocator::new()) };
-
-    #[panic_handler]
-    fn panic(_: &core::panic::PanicInfo) -> ! {
-        core::arch::wasm32::unreachable()
-    }
-}
+pub mod protocol;

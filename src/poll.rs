@@ -74,6 +74,29 @@ pub fn backoff(delay: f64, interval: f64) -> f64 {
     }
 }
 
+/// When a tab that polls every `interval` polls next, after its own last
+/// poll at `own_last`, when another tab's result for the same document was
+/// last heard at `heard` (`None`: never, or not since its own poll).
+///
+/// Another tab's result saves this tab a poll: the next one is `interval`
+/// after the latest reading it knows of. Only results newer than its own
+/// count, and they never postpone its poll past `2 × interval` after its own
+/// last one, so that no other tab (a stale one, or a hostile page posting
+/// "on" forever) can stop this tab from asking the server itself.
+pub fn next_poll(own_last: f64, heard: Option<f64>, interval: f64) -> f64 {
+    let latest = match heard {
+        Some(h) if h > own_last => h,
+        _ => own_last,
+    };
+    let due = latest + interval;
+    let bound = own_last + 2.0 * interval;
+    if due < bound {
+        due
+    } else {
+        bound
+    }
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -110,7 +133,22 @@ mod tests {
         assert_eq!(timer_ms(-1.0), 0.0);
     }
 
+    #[test]
+    fn other_tabs_save_a_poll_but_never_postpone_it_past_the_bound() {
+        assert_eq!(next_poll(1000.0, None, 500.0), 1500.0);
+        assert_eq!(next_poll(1000.0, Some(900.0), 500.0), 1500.0, "an older result counts for nothing");
+        assert_eq!(next_poll(1000.0, Some(1200.0), 500.0), 1700.0, "a newer one saves a poll");
+        assert_eq!(next_poll(1000.0, Some(1800.0), 500.0), 2000.0, "but never past 2 x interval");
+    }
+
     proptest! {
+        #[test]
+        fn the_next_poll_is_always_within_one_to_two_intervals(own in 0.0f64..1e9, heard in proptest::option::of(0.0f64..2e9), iv in 100.0f64..1e6) {
+            let next = next_poll(own, heard, iv);
+            prop_assert!(next >= own + iv);
+            prop_assert!(next <= own + 2.0 * iv);
+        }
+
         #[test]
         fn backoff_grows_and_is_bounded(delay in 100.0f64..1e7, iv in 100.0f64..1e6) {
             let d = backoff(delay.min(iv * MAX_BACKOFF_FACTOR), iv);

@@ -7,15 +7,14 @@
 use std::collections::BTreeSet;
 
 use js_sys::{Array, Object, Reflect};
-use maestro_gate::web::cleanup::{clear_client_state, verify_client_state};
-use maestro_gate::web::tabs::on_cleanup_request;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 mod common;
 use common::{
-    clear_storage, close_connection, database_names, entries, fill, flag, hide_databases_function, in_frame,
-    in_sandbox, open_connection, path, seed_database, show, sleep, strings, text, wait, wait_until_gone,
+    clear_client_state, clear_storage, close_connection, database_names, entries, fill, flag, hide_databases_function,
+    in_frame, in_sandbox, open_connection, path, pkg_on_cleanup_request, seed_database, show, sleep, strings, text,
+    value, verify_client_state, wait, wait_until_gone,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -111,6 +110,32 @@ async fn removes_exactly_the_prefixed_keys_and_nothing_else() {
     let expected: Vec<(String, String)> = before.into_iter().filter(|(k, _)| !maestro.contains(k)).collect();
     assert_eq!(after.len(), 10_000);
     assert_eq!(after, expected, "every other key and value is intact, byte for byte");
+    clear_storage("localStorage");
+}
+
+#[wasm_bindgen_test]
+async fn a_key_that_cannot_be_removed_is_reported_and_the_sweep_goes_on() {
+    clear_storage("localStorage");
+    let keys = ["maestro:a", "maestro:b", "maestro:c", "maestro:d", "app:x"];
+    fill("localStorage", &pairs(&keys.map(|k| (k.to_string(), "v".to_string()))));
+    // removeItem throws for one key, wherever it comes in the browser's key order.
+    let restore = value(
+        "(() => { const orig = Storage.prototype.removeItem;
+           Storage.prototype.removeItem = function (k) { if (k === 'maestro:b') throw new Error('locked key'); return orig.call(this, k); };
+           return () => { Storage.prototype.removeItem = orig; }; })()",
+    );
+    let r = wait(clear_client_state(opts(&[("database", "db-failed-key".into())]))).await;
+    restore.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL).unwrap();
+    assert!(!flag(&r, "ok"), "{}", show(&r));
+    assert_eq!(text(&r, "localStorage.outcome"), "error");
+    assert!(text(&r, "localStorage.error").contains("locked key"), "{}", show(&r));
+    let mut removed = strings(&r, "localStorage.removed");
+    removed.sort();
+    assert_eq!(removed, ["maestro:a", "maestro:c", "maestro:d"], "the sweep went on past the failure");
+    assert_eq!(strings(&r, "localStorage.failed"), ["maestro:b"]);
+    let mut left: Vec<String> = snapshot("localStorage").into_iter().map(|(k, _)| k).collect();
+    left.sort();
+    assert_eq!(left, ["app:x", "maestro:b"]);
     clear_storage("localStorage");
 }
 
@@ -264,7 +289,7 @@ async fn an_app_listening_with_on_cleanup_request_closes_its_connection() {
         seen2.push(&request);
         close_connection(&conn2);
     });
-    let unsubscribe = on_cleanup_request(callback.as_ref().clone());
+    let unsubscribe = wait(pkg_on_cleanup_request(callback.as_ref())).await;
 
     let r = wait(clear_client_state(opts(&[("database", name.into()), ("blockedTimeoutMs", 2000.into())]))).await;
     assert_eq!(text(&r, "database.outcome"), "deleted", "{}", show(&r));

@@ -157,11 +157,10 @@ export async function inSandbox(body) {
   const id = ++nextId;
   const text = async (path) => (await fetch(new URL(path, location.href))).text();
   const dataUrl = (js) => 'data:text/javascript;base64,' + btoa(unescape(encodeURIComponent(js)));
-  const glue = dataUrl(await text('/pkg/maestro_gate.js'));
   const rollbackGlue = dataUrl(await text('/pkg/maestro_gate_rollback.js'));
-  const entry = (await text('/pkg/index.js'))
-    .replace("'./maestro_gate.js'", JSON.stringify(glue))
-    .replace("'./maestro_gate_rollback.js'", JSON.stringify(rollbackGlue));
+  // The entry imports the rollback's glue by a relative path, which a data:
+  // URL cannot resolve: point it at the glue's own data: URL.
+  const entry = (await text('/pkg/index.js')).replace(/(['"])\.\/maestro_gate_rollback\.js\1/, JSON.stringify(rollbackGlue));
   const entryUrl = dataUrl(entry);
   const bytes = async (path) => (await fetch(new URL(path, location.href))).arrayBuffer();
   const wasm = { gate: await bytes('/pkg/maestro_gate_bg.wasm'), rollback: await bytes('/pkg/maestro_gate_rollback_bg.wasm') };
@@ -227,4 +226,19 @@ export function scriptTagFrame(file, before, attrs, body) {
 /** Resolves after `ms`. */
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// ---------- the package in this page, for tests/cleanup.rs ----------
+
+let pkg;
+/** Calls the package's export `name` (pkg/index.js, imported once into this page) with `options`. */
+export async function pkgCall(name, options) {
+  pkg ||= import(PKG);
+  return (await pkg)[name](options);
+}
+
+/** `onCleanupRequest(callback)` of the package in this page: resolves to the unsubscribe function. */
+export async function pkgOnCleanupRequest(callback) {
+  pkg ||= import(PKG);
+  return (await pkg).onCleanupRequest(callback);
 }

@@ -70,6 +70,20 @@ extern "C" {
     #[wasm_bindgen(js_name = clearStorage)]
     pub fn clear_storage(storage: &str);
     pub fn sleep(ms: u32) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = pkgCall)]
+    pub fn pkg_call(name: &str, options: &JsValue) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = pkgOnCleanupRequest)]
+    pub fn pkg_on_cleanup_request(callback: &JsValue) -> js_sys::Promise;
+}
+
+/// `clearClientState(options)` of the package (pkg/index.js), in this page.
+pub fn clear_client_state(options: JsValue) -> js_sys::Promise {
+    pkg_call("clearClientState", &options)
+}
+
+/// `verifyClientState(options)` of the package (pkg/index.js), in this page.
+pub fn verify_client_state(options: JsValue) -> js_sys::Promise {
+    pkg_call("verifyClientState", &options)
 }
 
 /// Runs `body` with the package in a fresh iframe (after the script `setup`).

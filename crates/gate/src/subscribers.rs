@@ -1,47 +1,16 @@
-//! The surface over JavaScript: reads JS values, calls the pure core, and
-//! hands plain objects back. No decision logic lives here: it is in
-//! `crate::flag` (the rule, latching), `crate::cleanup` and `crate::poll`.
-//!
-//! The package ships three wasm modules built from this crate: the gate
-//! (feature `gate`: the decision, live kill, cross-tab requests) that every
-//! visitor loads; the rollback (feature `rollback`: clearClientState,
-//! verifyClientState), loaded only when a cleanup runs; and the remote poll
-//! (feature `remote`), loaded only by `init({ remote })`. Tests and the
-//! script tag build all three into one. The gate module the package ships
-//! is built `lean`: without wasm-bindgen (see `lean.rs`).
-
-#![cfg_attr(not(all(feature = "gate", feature = "rollback", feature = "remote")), allow(dead_code))]
+//! Values as the rules see them, and the app's subscribers (`onChange`,
+//! `onCleanupRequest`).
 
 use core::cell::RefCell;
 
-#[cfg(feature = "rollback")]
-pub mod cleanup;
-#[cfg(feature = "gate")]
-mod gate;
-#[cfg(not(feature = "lean"))]
-pub(crate) mod js;
-#[cfg(feature = "lean")]
-#[path = "lean.rs"]
-pub(crate) mod js;
-pub mod reactor;
-#[cfg(feature = "remote")]
-pub mod remote;
-pub mod tabs;
-
-#[cfg(feature = "gate")]
-pub use gate::*;
-
-use js::{JsValue, Text};
-
-/// A global that only this (single-threaded) wasm instance touches.
-pub(crate) struct Slot<T>(pub RefCell<T>);
-// SAFETY: wasm32 without threads; the gate's memory is never shared.
-unsafe impl<T> Sync for Slot<T> {}
+use crate::js::{self, JsValue, Text};
+use crate::reactor;
+use crate::Slot;
 
 /// What the rules see of one JS value that is not a string, and its text
 /// (`String(value)`; `None` when unset).
-pub(crate) fn raw(v: &JsValue) -> (crate::flag::Raw<'static>, Option<Text>) {
-    use crate::flag::{Raw, Text as _};
+pub(crate) fn raw(v: &JsValue) -> (maestro_gate::flag::Raw<'static>, Option<Text>) {
+    use maestro_gate::flag::{Raw, Text as _};
     if v.is_undefined() || v.is_null() {
         return (Raw::Unset, None);
     }
@@ -85,8 +54,8 @@ pub(crate) fn subscribe(list: List, callback: JsValue) -> JsValue {
             id = js::push(&array, &callback);
         }
     }
-    // The handler's number holds the kind in 5 bits, the list in 1: ids up to
-    // 2^26 (that many subscriptions in one page) are told apart.
+    // The handler's number holds the kind in 2 bits, the list in 1: ids up to
+    // 2^29 (that many subscriptions in one page) are told apart.
     reactor::handler(reactor::Kind::Unsubscribe, (id << 1) | list as u32)
 }
 

@@ -2,26 +2,15 @@
 //! `decision`, `health`, `onChange`, the live kill through the
 //! `MAESTRO_ENABLED` accessor, and latching.
 
-#[cfg(not(feature = "lean"))]
-use wasm_bindgen::prelude::wasm_bindgen;
-
-use super::js::{self, field, get, set, JsValue, Text};
-use super::reactor::{handler, Kind};
-#[cfg(feature = "remote")]
-use super::remote;
-use super::{notify, subscribe, tabs, List, Slot};
-use crate::flag::{self, Level, Lines, Reading, Source, Text as _};
+use crate::js::{self, field, get, set, JsValue, Text};
+use crate::reactor::{handler, Kind};
+use crate::subscribers::{notify, subscribe, List};
+use crate::{tabs, Slot};
+use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source, Text as _};
 
 type Decision = flag::Decision<Text>;
 type Outcome = flag::Outcome<Text>;
 use core::cell::RefCell;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Log {
-    Info,
-    Warn,
-    Silent,
-}
 
 struct Gate {
     decision: Option<Decision>,
@@ -31,10 +20,8 @@ struct Gate {
     /// `globalThis.MAESTRO_ENABLED`, held by the gate's accessor once installed.
     runtime: JsValue,
     /// The glue's way to load the remote module and start it (`onRemote`).
-    #[cfg_attr(feature = "remote", allow(dead_code))]
     remote: JsValue,
-    /// The health document this page polls, when the poll is in another module.
-    #[cfg_attr(feature = "remote", allow(dead_code))]
+    /// The health document this page polls (the poll is in another module).
     remote_url: Option<Text>,
 }
 
@@ -76,7 +63,7 @@ fn reading(v: &JsValue) -> Reading<Text> {
     if let Some((word, text)) = js::string_of(v) {
         return Reading::of(word, Some(text));
     }
-    let (raw, text) = super::raw(v);
+    let (raw, text) = crate::subscribers::raw(v);
     Reading::of(raw, text)
 }
 
@@ -91,13 +78,12 @@ fn log_level(options: &JsValue) -> Log {
 /// Logs `[MAESTRO] text` at `level`, if `log` lets it through; `later` (the
 /// decision at start-up) writes it in a microtask (see `js::log`).
 fn print(log: Log, level: Level, text: &Text, later: bool) {
+    if !log.shows(level) {
+        return;
+    }
     let mut line = Text::of("[MAESTRO] ");
     line.append(text);
-    match (level, log) {
-        (_, Log::Silent) | (Level::Info, Log::Warn) => {}
-        (Level::Warn, _) => js::log("warn", &line, later),
-        (Level::Info, _) => js::log("info", &line, later),
-    }
+    js::log(if level == Level::Warn { "warn" } else { "info" }, &line, later);
 }
 
 fn current() -> Option<Decision> {
@@ -147,11 +133,9 @@ fn reconsider(trigger: Source) {
 }
 
 /// Turns the gate off because the remote health document said so.
-#[allow(clippy::vec_init_then_push)] // `Lines` is not a `Vec` in the lean build
 pub(crate) fn remote_off(url: &Text) {
     let decision = flag::remote_off(url);
-    let mut lines = Lines::new();
-    lines.push(flag::Line { level: Level::Info, text: decision.reason.clone() });
+    let lines = Lines::one(flag::Line { level: Level::Info, text: decision.reason.clone() });
     apply(Outcome { decision, lines }, Source::Remote);
 }
 
@@ -197,7 +181,6 @@ fn watch_runtime() {
 /// `options.defaultEnabled`, logs the decision once, keeps it, and starts
 /// watching for a live kill. Internal: the package's `init()` loads the wasm
 /// and then calls this. A second call returns the first decision.
-#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = decide))]
 pub fn decide(options: JsValue) -> JsValue {
     if let Some(d) = current() {
         return decision_object(&d);
@@ -220,32 +203,26 @@ pub fn decide(options: JsValue) -> JsValue {
 }
 
 /// Starts polling `options.remote`, if it is a string and the gate is on (a
-/// gate that is off stays off: there is nothing to learn): here, or (in the
-/// package) in the remote module, which the glue loads when asked.
+/// gate that is off stays off: there is nothing to learn), in the remote
+/// module, which the glue loads when asked.
 fn start_remote(options: &JsValue) {
     let Some(url) = js::string_field(options, "remote") else { return };
     if !enabled() {
         return;
     }
-    #[cfg(feature = "remote")]
-    remote::start(url, field(options, "pollMs").as_f64(), log_level(options) == Log::Silent);
-    #[cfg(not(feature = "remote"))]
-    {
-        let hook = match GATE.0.try_borrow_mut() {
-            Ok(mut g) => {
-                g.remote_url = Some(url);
-                g.remote.clone()
-            }
-            Err(_) => return,
-        };
-        js::call_if_function(&hook, &JsValue::NULL, options);
-    }
+    let hook = match GATE.0.try_borrow_mut() {
+        Ok(mut g) => {
+            g.remote_url = Some(url);
+            g.remote.clone()
+        }
+        Err(_) => return,
+    };
+    js::call_if_function(&hook, &JsValue::NULL, options);
 }
 
 /// Another tab read the health document this page polls, and shared what it
 /// said: off turns this page off too, even when this page's own poll (a
 /// module of its own) has not loaded, or could not.
-#[cfg(not(feature = "remote"))]
 pub(crate) fn remote_heard(url: &Text, enabled: bool) {
     let ours = GATE.0.try_borrow().is_ok_and(|g| g.remote_url.as_ref().is_some_and(|u| js::text_eq(u, url)));
     if ours && !enabled {
@@ -255,29 +232,18 @@ pub(crate) fn remote_heard(url: &Text, enabled: bool) {
 
 /// Internal: the glue's hook that loads the remote module and calls its
 /// `startRemote(options, isEnabled, remoteOff)`.
-#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = onRemote))]
 pub fn on_remote(hook: JsValue) {
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.remote = hook;
     }
 }
 
-/// Internal: the remote module's answer that the health document at `url`
-/// says off.
-#[cfg(not(any(feature = "remote", feature = "lean")))]
-#[wasm_bindgen(js_name = remoteOff)]
-pub fn remote_off_export(url: &str) {
-    remote_off(&Text::of(url));
-}
-
 /// Whether MAESTRO is enabled. `false` until `init()` has resolved.
-#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = isEnabled))]
 pub fn is_enabled() -> bool {
     enabled()
 }
 
 /// The current decision: `{ enabled, source, value, reason }`.
-#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = decision))]
 pub fn decision() -> JsValue {
     decision_object(&current().unwrap_or_else(|| flag::unavailable(NOT_READY)))
 }
@@ -285,21 +251,18 @@ pub fn decision() -> JsValue {
 /// The health document, `{ status, maestro_enabled, source, reason, version }`.
 /// `JSON.stringify(health())` of a disabled gate contains the runbook's
 /// `"status":"disabled","maestro_enabled":false`.
-#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = health))]
 pub fn health() -> JsValue {
     health_object(&current().unwrap_or_else(|| flag::unavailable(NOT_READY)))
 }
 
 /// The health document for these options, without logging, keeping or
 /// watching anything: what the Vite plugin and the CLI write at build time.
-#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = healthFor))]
 pub fn health_for(options: JsValue) -> JsValue {
     health_object(&evaluate(&js::global(), &options).decision)
 }
 
 /// Calls `callback(decision)` whenever the decision changes (it only ever
 /// turns off: the gate latches until reload). Returns a function that unsubscribes.
-#[cfg_attr(not(feature = "lean"), wasm_bindgen(js_name = onChange))]
 pub fn on_change(callback: JsValue) -> JsValue {
     subscribe(List::Change, callback)
 }

@@ -1,0 +1,332 @@
+//! The gate module's boundary to JavaScript, in one file: the operations the
+//! wasm imports (`js/core.js` implements them), the handle type every
+//! JavaScript value is held by, and the numbers both sides must agree on.
+//!
+//! The gate does not use wasm-bindgen: it is the module every visitor
+//! downloads, and thirteen generic imports cost far less than wasm-bindgen's
+//! glue. Every JavaScript value is a handle, an index into the glue's table
+//! of values, and text stays in JavaScript, so that the decision path
+//! neither allocates in wasm nor formats anything. `js.rs` builds the
+//! helpers the gate uses on top of this.
+
+/// The numbers `js/core.js` must agree on. `tests` below reads `js/core.js`
+/// and checks each of them, so that the two cannot drift apart.
+pub mod table {
+    /// The fixed handles: the glue's table starts with these values and
+    /// never releases them. 0 is never a handle, so that an
+    /// `Option<JsValue>` is one number.
+    pub mod handle {
+        pub const UNDEFINED: i32 = 1;
+        pub const NULL: i32 = 2;
+        pub const TRUE: i32 = 3;
+        pub const FALSE: i32 = 4;
+        /// `globalThis`.
+        pub const GLOBAL: i32 = 5;
+        /// The glue's dispatcher, which calls the export `dispatch`.
+        pub const DISPATCH: i32 = 6;
+        /// The first handle the glue hands out for other values.
+        pub const FIRST_FREE: i32 = 7;
+    }
+
+    /// What the import `type_of` answers.
+    pub mod ty {
+        pub const UNDEFINED: i32 = 0;
+        pub const NULL: i32 = 1;
+        pub const TRUE: i32 = 2;
+        pub const FALSE: i32 = 3;
+        pub const NUMBER: i32 = 4;
+        pub const STRING: i32 = 5;
+        pub const FUNCTION: i32 = 6;
+        pub const OBJECT: i32 = 7;
+        /// A symbol or a bigint.
+        pub const OTHER: i32 = 8;
+    }
+
+    /// The thrown-value convention: an import that can throw answers a
+    /// handle to its result, or the bitwise complement (`!h`, `~h` in
+    /// JavaScript: always negative) of a handle to what was thrown.
+    pub const THROWN: &str = "~handle";
+
+    /// The imports (module `m`), by the one-letter names the wasm uses.
+    pub const IMPORTS: [(&str, &str); 13] = [
+        ("a", "type_of"),
+        ("b", "number"),
+        ("c", "from_number"),
+        ("d", "from_utf8"),
+        ("e", "reflect_get"),
+        ("f", "reflect_set"),
+        ("g", "call"),
+        ("h", "construct"),
+        ("i", "release"),
+        ("j", "duplicate"),
+        ("k", "console"),
+        ("l", "strict_equals"),
+        ("m", "code_at"),
+    ];
+
+    /// The exports, by the one-letter names the glue calls, and the names
+    /// `js/core.js` exports them under.
+    pub const EXPORTS: [(&str, &str); 13] = [
+        ("A", "decide"),
+        ("B", "decision"),
+        ("C", "health"),
+        ("D", "healthFor"),
+        ("E", "isEnabled"),
+        ("F", "onChange"),
+        ("G", "onRemote"),
+        ("H", "remoteOff"),
+        ("I", "onCleanupMessage"),
+        ("J", "onCleanupRequest"),
+        ("K", "notifyCleanup"),
+        ("L", "ownCleanup"),
+        ("M", "dispatch"),
+    ];
+
+    #[cfg(all(test, not(target_arch = "wasm32")))]
+    mod tests {
+        use super::*;
+
+        const CORE_JS: &str = include_str!("../../../js/core.js");
+
+        /// The `name: value,` entries of the object literal `const NAME = Object.freeze({ ... })` in core.js.
+        fn js_table(name: &str) -> String {
+            let start = CORE_JS
+                .find(&format!("const {name} = Object.freeze({{"))
+                .unwrap_or_else(|| panic!("no {name} in js/core.js"));
+            let rest = &CORE_JS[start..];
+            String::from(&rest[..rest.find("})").expect("the table ends")])
+        }
+
+        fn has(table: &str, key: &str, value: i32) -> bool {
+            table.contains(&format!(" {key}: {value},"))
+        }
+
+        #[test]
+        fn fixed_handles_match_the_glue() {
+            let t = js_table("HANDLE");
+            for (k, v) in [
+                ("UNDEFINED", handle::UNDEFINED),
+                ("NULL", handle::NULL),
+                ("TRUE", handle::TRUE),
+                ("FALSE", handle::FALSE),
+                ("GLOBAL", handle::GLOBAL),
+                ("DISPATCH", handle::DISPATCH),
+                ("FIRST_FREE", handle::FIRST_FREE),
+            ] {
+                assert!(has(&t, k, v), "js/core.js HANDLE.{k} is not {v}: {t}");
+            }
+        }
+
+        #[test]
+        fn type_codes_match_the_glue() {
+            let t = js_table("TYPE");
+            for (k, v) in [
+                ("UNDEFINED", ty::UNDEFINED),
+                ("NULL", ty::NULL),
+                ("TRUE", ty::TRUE),
+                ("FALSE", ty::FALSE),
+                ("NUMBER", ty::NUMBER),
+                ("STRING", ty::STRING),
+                ("FUNCTION", ty::FUNCTION),
+                ("OBJECT", ty::OBJECT),
+                ("OTHER", ty::OTHER),
+            ] {
+                assert!(has(&t, k, v), "js/core.js TYPE.{k} is not {v}: {t}");
+            }
+        }
+
+        #[test]
+        fn imports_exports_and_the_thrown_value_convention_match_the_glue() {
+            for (letter, what) in IMPORTS {
+                assert!(CORE_JS.contains(&format!("\n    {letter}: ")), "js/core.js does not import {letter} ({what})");
+            }
+            for (letter, name) in EXPORTS {
+                let line = CORE_JS
+                    .lines()
+                    .find(|l| l.starts_with(&format!("export const {name} = ")) || l.contains(&format!("/* {name} */")))
+                    .unwrap_or_else(|| panic!("js/core.js has no wrapper for {name}"));
+                assert!(line.contains(&format!("wasm.{letter}(")), "{name} does not call wasm.{letter}: {line}");
+            }
+            assert!(
+                CORE_JS.contains(&format!("return {}", THROWN.replace("handle", "keep(e)"))),
+                "attempt() must answer ~keep(e)"
+            );
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use wasm::*;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use super::table;
+    use core::num::NonZeroU32;
+
+    #[link(wasm_import_module = "m")]
+    extern "C" {
+        /// What a value is: see [`Type`].
+        #[link_name = "a"]
+        pub(crate) fn type_of(h: i32) -> i32;
+        /// A number's (or boolean's) value.
+        #[link_name = "b"]
+        pub(crate) fn number(h: i32) -> f64;
+        /// A handle to the number `x`.
+        #[link_name = "c"]
+        pub(crate) fn from_number(x: f64) -> i32;
+        /// A handle to the UTF-8 text at `ptr` (`len` bytes).
+        #[link_name = "d"]
+        pub(crate) fn from_utf8(ptr: *const u8, len: usize) -> i32;
+        /// `Reflect.get(Object(obj), key)`: a handle, or `!handle` of what it threw.
+        #[link_name = "e"]
+        pub(crate) fn reflect_get(obj: i32, key: i32) -> i32;
+        /// `Reflect.set(obj, key, value)`, ignoring what it throws.
+        #[link_name = "f"]
+        pub(crate) fn reflect_set(obj: i32, key: i32, value: i32);
+        /// `f.call(this, ...[a, b, c].slice(0, n))`: a handle, or `!handle` of what it threw.
+        #[link_name = "g"]
+        pub(crate) fn call_raw(f: i32, this: i32, n: i32, a: i32, b: i32, c: i32) -> i32;
+        /// `new f(a)`: a handle, or `!handle` of what it threw.
+        #[link_name = "h"]
+        pub(crate) fn construct_raw(f: i32, a: i32) -> i32;
+        /// Releases a handle.
+        #[link_name = "i"]
+        pub(crate) fn release(h: i32);
+        /// A second handle to the same value.
+        #[link_name = "j"]
+        pub(crate) fn duplicate(h: i32) -> i32;
+        /// `console[warn ? "warn" : "info"](line)`, now or in a microtask (`later`);
+        /// a missing or throwing console is ignored.
+        #[link_name = "k"]
+        pub(crate) fn console(warn: bool, line: i32, later: bool);
+        /// `a === b`.
+        #[link_name = "l"]
+        pub(crate) fn strict_equals(a: i32, b: i32) -> bool;
+        /// `s.charCodeAt(i)` of a string `s` (0 past its end).
+        #[link_name = "m"]
+        pub(crate) fn code_at(s: i32, i: usize) -> u32;
+    }
+
+    /// A JavaScript value, held by handle. Dropping it releases the handle.
+    /// Handles start at 1, so that an `Option<JsValue>` is one number; 1-6 are
+    /// the glue's fixed values, which it never releases.
+    ///
+    /// The helpers below that take values by reference are inlined wrappers over
+    /// functions that take handles, so that a value need not be stored in memory
+    /// to be passed.
+    #[repr(transparent)]
+    pub struct JsValue(NonZeroU32);
+
+    /// The handle `h`; the glue never gives 0 (it is read as `undefined`).
+    pub(crate) const fn handle(h: i32) -> JsValue {
+        match NonZeroU32::new(h as u32) {
+            Some(h) => JsValue(h),
+            None => JsValue(NonZeroU32::MIN),
+        }
+    }
+
+    impl JsValue {
+        pub const UNDEFINED: JsValue = handle(table::handle::UNDEFINED);
+        pub const NULL: JsValue = handle(table::handle::NULL);
+        pub const TRUE: JsValue = handle(table::handle::TRUE);
+        pub const FALSE: JsValue = handle(table::handle::FALSE);
+        /// `globalThis`.
+        pub(crate) const GLOBAL: JsValue = handle(table::handle::GLOBAL);
+        /// The glue's function that calls the export `dispatch`.
+        pub(crate) const DISPATCH: JsValue = handle(table::handle::DISPATCH);
+
+        #[inline(always)]
+        pub(crate) fn h(&self) -> i32 {
+            self.0.get() as i32
+        }
+
+        pub fn from_bool(b: bool) -> JsValue {
+            if b {
+                JsValue::TRUE
+            } else {
+                JsValue::FALSE
+            }
+        }
+        pub fn from_f64(x: f64) -> JsValue {
+            handle(unsafe { from_number(x) })
+        }
+        #[allow(clippy::should_implement_trait)] // named as wasm-bindgen's `JsValue::from_str`
+        pub fn from_str(s: &str) -> JsValue {
+            handle(key(s))
+        }
+        #[inline(always)]
+        pub(crate) fn ty(&self) -> i32 {
+            unsafe { type_of(self.h()) }
+        }
+        #[inline(always)]
+        pub fn is_undefined(&self) -> bool {
+            self.ty() == table::ty::UNDEFINED
+        }
+        #[inline(always)]
+        pub fn is_null(&self) -> bool {
+            self.ty() == table::ty::NULL
+        }
+        #[inline(always)]
+        pub fn is_function(&self) -> bool {
+            self.ty() == table::ty::FUNCTION
+        }
+        #[inline(always)]
+        pub fn is_string(&self) -> bool {
+            self.ty() == table::ty::STRING
+        }
+        #[inline(always)]
+        pub fn is_object(&self) -> bool {
+            self.ty() == table::ty::OBJECT
+        }
+        #[inline(always)]
+        pub fn as_bool(&self) -> Option<bool> {
+            as_bool(self.h())
+        }
+        #[inline(always)]
+        pub fn as_f64(&self) -> Option<f64> {
+            as_f64(self.h())
+        }
+    }
+
+    pub(crate) fn as_bool(h: i32) -> Option<bool> {
+        match unsafe { type_of(h) } {
+            table::ty::TRUE => Some(true),
+            table::ty::FALSE => Some(false),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_f64(h: i32) -> Option<f64> {
+        (unsafe { type_of(h) } == table::ty::NUMBER).then(|| unsafe { number(h) })
+    }
+
+    impl Clone for JsValue {
+        #[inline(always)]
+        fn clone(&self) -> JsValue {
+            handle(unsafe { duplicate(self.h()) })
+        }
+    }
+
+    impl Drop for JsValue {
+        #[inline(always)]
+        fn drop(&mut self) {
+            unsafe { release(self.h()) }
+        }
+    }
+
+    /// A handle to the string `s`.
+    pub(crate) fn key(s: &str) -> i32 {
+        unsafe { from_utf8(s.as_ptr(), s.len()) }
+    }
+
+    /// An import's answer: a handle, or (the thrown-value convention,
+    /// [`table::THROWN`]) `!handle` of what was thrown.
+    #[inline(always)]
+    pub(crate) fn result(h: i32) -> Result<JsValue, JsValue> {
+        if h < 0 {
+            Err(handle(!h))
+        } else {
+            Ok(handle(h))
+        }
+    }
+}

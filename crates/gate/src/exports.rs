@@ -1,0 +1,58 @@
+//! The exports the glue calls, each named by one letter: `abi::table::EXPORTS`
+//! says which is which, and `js/core.js` wraps each under its name.
+
+use crate::abi::JsValue;
+use crate::{gate, reactor, tabs};
+
+#[export_name = "A"] // decide
+extern "C" fn decide(options: JsValue) -> JsValue {
+    gate::decide(options)
+}
+#[export_name = "B"] // decision
+extern "C" fn decision() -> JsValue {
+    gate::decision()
+}
+#[export_name = "C"] // health
+extern "C" fn health() -> JsValue {
+    gate::health()
+}
+#[export_name = "D"] // healthFor
+extern "C" fn health_for(options: JsValue) -> JsValue {
+    gate::health_for(options)
+}
+#[export_name = "E"] // isEnabled
+extern "C" fn is_enabled() -> bool {
+    gate::is_enabled()
+}
+#[export_name = "F"] // onChange
+extern "C" fn on_change(callback: JsValue) -> JsValue {
+    gate::on_change(callback)
+}
+#[export_name = "G"] // onRemote
+extern "C" fn on_remote(hook: JsValue) {
+    gate::on_remote(hook)
+}
+#[export_name = "H"] // remoteOff
+extern "C" fn remote_off(url: JsValue) {
+    gate::remote_off(&url)
+}
+#[export_name = "I"] // onCleanupMessage
+extern "C" fn on_cleanup_message(forward: JsValue) {
+    tabs::on_cleanup_message(forward)
+}
+#[export_name = "J"] // onCleanupRequest
+extern "C" fn on_cleanup_request(callback: JsValue) -> JsValue {
+    tabs::on_cleanup_request(callback)
+}
+#[export_name = "K"] // notifyCleanup
+extern "C" fn notify_cleanup(request: JsValue) {
+    tabs::notify_cleanup(&request)
+}
+#[export_name = "L"] // ownCleanup
+extern "C" fn own_cleanup(id: f64) {
+    tabs::own_cleanup(id)
+}
+#[export_name = "M"] // dispatch
+extern "C" fn dispatch(tag: f64, event: JsValue) -> JsValue {
+    reactor::dispatch(tag, event)
+}

@@ -1,0 +1,243 @@
+//! Small, never-throwing helpers over JavaScript values, built on the
+//! boundary in `abi.rs`: property reads and writes, calls, objects, and text.
+
+pub use crate::abi::JsValue;
+use crate::abi::{
+    call_raw, code_at, console, construct_raw, duplicate, handle, key, reflect_get, reflect_set, release, result,
+    strict_equals,
+};
+use maestro_gate::flag::{self, Raw};
+
+/// Text is a JavaScript string here.
+pub type Text = JsValue;
+
+impl flag::Text for JsValue {
+    fn of(s: &str) -> JsValue {
+        JsValue::from_str(s)
+    }
+    fn push(&mut self, s: &str) {
+        self.append(&JsValue::from_str(s));
+    }
+    fn append(&mut self, t: &JsValue) {
+        *self = handle(concat(self.h(), t.h()));
+    }
+}
+
+/// `a.concat(b)` of a string `a` (`a` again if that throws).
+fn concat(a: i32, b: i32) -> i32 {
+    let r = method_raw(a, "concat", 1, b, 1, 1);
+    if r < 0 {
+        unsafe { release(!r) };
+        return unsafe { duplicate(a) };
+    }
+    r
+}
+
+/// The value `text` (a string).
+pub fn text_value(text: &Text) -> JsValue {
+    text.clone()
+}
+
+/// Whether `text` is the string `s`.
+pub fn text_is(text: &Text, s: &str) -> bool {
+    text_eq(text, &JsValue::from_str(s))
+}
+
+/// Whether two texts are the same.
+#[inline(always)]
+pub fn text_eq(a: &Text, b: &Text) -> bool {
+    unsafe { strict_equals(a.h(), b.h()) }
+}
+
+/// A string value as the rules read it, and the value itself as text.
+pub fn string_of(v: &JsValue) -> Option<(Raw<'static>, Text)> {
+    if !v.is_string() {
+        return None;
+    }
+    let len = field(v, "length").as_f64().unwrap_or(0.0) as usize;
+    Some((flag::word(len, |i| unsafe { code_at(v.h(), i) }), v.clone()))
+}
+
+/// `globalThis`: `window` in a page, `self` in a worker.
+#[inline(always)]
+pub fn global() -> JsValue {
+    JsValue::GLOBAL
+}
+
+/// `f.call(this, ...args)` (at most three arguments).
+#[inline(always)]
+pub fn call(f: &JsValue, this: &JsValue, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+    let arg = |i: usize| args.get(i).map_or(1, |a| a.h());
+    result(unsafe { call_raw(f.h(), this.h(), args.len() as i32, arg(0), arg(1), arg(2)) })
+}
+
+/// `obj[name](a, b, c)` with the first `n` of them: a handle, or `!handle`.
+fn method_raw(obj: i32, name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
+    let f = field_raw(obj, name);
+    let r = unsafe { call_raw(f, obj, n, a, b, c) };
+    unsafe { release(f) };
+    r
+}
+
+/// `new globalThis[name](arg)`.
+pub fn construct(name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
+    let f = field(&global(), name);
+    result(unsafe { construct_raw(f.h(), arg.h()) })
+}
+
+/// `Reflect.get(Object(obj), name)`: a handle, or `!handle` of what it threw.
+fn get_raw(obj: i32, name: &str) -> i32 {
+    let k = key(name);
+    let r = unsafe { reflect_get(obj, k) };
+    unsafe { release(k) };
+    r
+}
+
+/// `obj[name]`, with anything that throws read as `undefined`.
+fn field_raw(obj: i32, name: &str) -> i32 {
+    let r = get_raw(obj, name);
+    if r < 0 {
+        unsafe { release(!r) };
+        return 1;
+    }
+    r
+}
+
+/// `obj[key]` (`undefined` and `null` hold nothing; a string has its
+/// `length` and methods). A getter or proxy that throws gives `Err` with what
+/// it threw.
+#[inline(always)]
+pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    result(get_raw(obj.h(), key))
+}
+
+/// `obj[key]` for any key.
+#[inline(always)]
+pub fn at(obj: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
+    result(unsafe { reflect_get(obj.h(), key.h()) })
+}
+
+/// `obj[key]`, with anything that throws read as `undefined`.
+#[inline(always)]
+pub fn field(obj: &JsValue, key: &str) -> JsValue {
+    handle(field_raw(obj.h(), key))
+}
+
+/// `obj[key]` as a string, if it is one.
+pub fn string_field(obj: &JsValue, key: &str) -> Option<Text> {
+    Some(field(obj, key)).filter(JsValue::is_string)
+}
+
+/// `obj[key] = value`, ignoring failure.
+#[inline(always)]
+pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    set_raw(obj.h(), key, value.h())
+}
+
+fn set_raw(obj: i32, name: &str, value: i32) {
+    let k = key(name);
+    unsafe { reflect_set(obj, k, value) };
+    unsafe { release(k) };
+}
+
+/// `obj[key] = value` for any key, ignoring failure.
+#[inline(always)]
+pub fn set_at(obj: &JsValue, key: &JsValue, value: &JsValue) {
+    unsafe { reflect_set(obj.h(), key.h(), value.h()) }
+}
+
+/// `globalThis[name]()`, or `undefined` when that throws.
+fn make(name: &str) -> JsValue {
+    let f = field(&global(), name);
+    call(&f, &JsValue::UNDEFINED, &[]).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `Object()`: a new plain object.
+pub fn new_object() -> JsValue {
+    make("Object")
+}
+
+/// A new object with the given string fields.
+pub fn object(fields: &[(&str, &str)]) -> JsValue {
+    let o = new_object();
+    for (k, v) in fields {
+        set(&o, k, &JsValue::from_str(v));
+    }
+    o
+}
+
+/// The message of a thrown value: `error.message` when it is a string,
+/// else `String(error)`.
+pub fn message(error: &JsValue) -> Text {
+    string_field(error, "message").unwrap_or_else(|| string(error))
+}
+
+/// Whether `globalThis[name]` is a function.
+pub fn has_function(name: &str) -> bool {
+    field(&global(), name).is_function()
+}
+
+/// `Object[name](a, b, c)` with the first `n` of them.
+fn object_call(name: &str, n: i32, a: i32, b: i32, c: i32) -> Result<JsValue, JsValue> {
+    let object = field(&global(), "Object");
+    result(method_raw(object.h(), name, n, a, b, c))
+}
+
+/// `Object.freeze(obj)`.
+pub fn freeze(obj: &JsValue) -> JsValue {
+    let _ = object_call("freeze", 1, obj.h(), 1, 1);
+    obj.clone()
+}
+
+/// `Object.getOwnPropertyDescriptor(obj, key)`.
+pub fn own_property(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    let k = JsValue::from_str(key);
+    object_call("getOwnPropertyDescriptor", 2, obj.h(), k.h(), 1)
+}
+
+/// `Object.defineProperty(obj, key, descriptor)`.
+pub fn define_property(obj: &JsValue, key: &str, descriptor: &JsValue) -> Result<JsValue, JsValue> {
+    let k = JsValue::from_str(key);
+    object_call("defineProperty", 3, obj.h(), k.h(), descriptor.h())
+}
+
+/// `[]`.
+pub fn new_array() -> JsValue {
+    make("Array")
+}
+
+/// `array.push(value)`: the new length.
+pub fn push(array: &JsValue, value: &JsValue) -> u32 {
+    result(method_raw(array.h(), "push", 1, value.h(), 1, 1)).ok().and_then(|n| n.as_f64()).unwrap_or(0.0) as u32
+}
+
+/// `String(value)`, or a placeholder when that throws.
+pub fn string(value: &JsValue) -> Text {
+    let f = field(&global(), "String");
+    call(&f, &JsValue::UNDEFINED, &[value]).unwrap_or_else(|_| JsValue::from_str("<unprintable>"))
+}
+
+/// `f.call(this_arg, arg)` when `f` is a function; what it throws is ignored.
+pub fn call_if_function(f: &JsValue, this_arg: &JsValue, arg: &JsValue) {
+    if f.is_function() {
+        let _ = call(f, this_arg, &[arg]);
+    }
+}
+
+/// A new `BroadcastChannel(name)`, where there is one.
+pub fn channel(name: &str) -> Option<JsValue> {
+    construct("BroadcastChannel", &JsValue::from_str(name)).ok()
+}
+
+/// The glue's dispatcher bound to `tag`: calling it runs `reactor::dispatch(tag, event)`.
+pub fn dispatcher(tag: f64) -> JsValue {
+    let n = JsValue::from_f64(tag);
+    result(method_raw(JsValue::DISPATCH.h(), "bind", 2, JsValue::NULL.h(), n.h(), 1)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `console[method](line)` (`"info"` or `"warn"`), now or (`later`) in a
+/// microtask, where a console call is cheap with devtools open: the decision
+/// at start-up is logged that way, by the time `init()` resolves.
+pub fn log(method: &str, line: &Text, later: bool) {
+    unsafe { console(method == "warn", line.h(), later) }
+}

@@ -1,0 +1,58 @@
+//! maestro-gate's gate module (`pkg/maestro_gate_bg.wasm`): the decision
+//! every visitor loads. `init({ env })` reads the sources, logs the decision
+//! once, and keeps watching `window.MAESTRO_ENABLED`; it hears other tabs'
+//! cleanup requests and remote results on the BroadcastChannel, and keeps
+//! the app's `onChange` and `onCleanupRequest` subscribers.
+//!
+//! Its one boundary to JavaScript is `abi.rs` (the glue is `js/core.js`); no
+//! wasm-bindgen, no allocator use and no formatting on the decision path.
+//! Every rule it applies is in the root crate, `maestro_gate`.
+//!
+//! `no_std` on wasm32, with a panic handler that traps: the code is written never to
+//! panic, and the glue turns a trap into "disabled" (`onTrap`).
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+#[cfg(target_feature = "atomics")]
+compile_error!(
+    "the gate module assumes one thread: its `Slot` globals are `Sync` only because wasm32 \
+     without atomics never shares memory. Build it without `+atomics`."
+);
+
+pub mod abi;
+
+#[cfg(target_arch = "wasm32")]
+mod exports;
+#[cfg(target_arch = "wasm32")]
+mod gate;
+#[cfg(target_arch = "wasm32")]
+mod js;
+#[cfg(target_arch = "wasm32")]
+mod reactor;
+#[cfg(target_arch = "wasm32")]
+mod subscribers;
+#[cfg(target_arch = "wasm32")]
+mod tabs;
+
+/// A global that only this (single-threaded) wasm instance touches.
+#[cfg(target_arch = "wasm32")]
+pub(crate) struct Slot<T>(pub core::cell::RefCell<T>);
+// SAFETY: wasm32 without atomics (checked above): one thread, and the
+// instance's memory is never shared.
+#[cfg(target_arch = "wasm32")]
+unsafe impl<T> Sync for Slot<T> {}
+
+#[cfg(target_arch = "wasm32")]
+mod runtime {
+    use lol_alloc::{AssumeSingleThreaded, FreeListAllocator};
+
+    // The decision path never allocates; this is here for the rest.
+    // SAFETY: one thread (see `Slot`).
+    #[global_allocator]
+    static ALLOCATOR: AssumeSingleThreaded<FreeListAllocator> =
+        unsafe { AssumeSingleThreaded::new(FreeListAllocator::new()) };
+
+    #[panic_handler]
+    fn panic(_: &core::panic::PanicInfo) -> ! {
+        core::arch::wasm32::unreachable()
+    }
+}

@@ -1,0 +1,124 @@
+//! Every open tab: the BroadcastChannel the gate listens on, and the app's
+//! `onCleanupRequest` subscribers. What the messages are, and what a tab may
+//! do when it hears one, is `maestro_gate::protocol`.
+//!
+//! The gate module, which every tab loads, listens. A cleanup request from
+//! another tab is told to this tab's subscribers at once (so that they close
+//! their connections to MAESTRO's database even before the rollback module
+//! loads, or if it cannot), then handed to the rollback module through the
+//! glue (`onCleanupMessage`), which sweeps and answers. Another tab's remote
+//! result for the document this tab polls turns this tab off when it says
+//! off, even when this tab's own poll has not loaded.
+
+use core::cell::RefCell;
+
+use crate::js::{self, field, set, string_field, JsValue};
+use crate::reactor::{handler, Kind};
+use crate::subscribers::{self, List};
+use crate::{gate, Slot};
+use maestro_gate::protocol::{self, Kind as Message};
+
+struct Tabs {
+    channel: Option<JsValue>,
+    /// The glue's hand-over of cleanup requests to the rollback module.
+    forward: JsValue,
+    /// This tab's own recent request ids (the gate hears them back on its
+    /// channel): a ring of the last few.
+    own: [f64; 8],
+    own_next: usize,
+}
+
+static TABS: Slot<Tabs> =
+    Slot(RefCell::new(Tabs { channel: None, forward: JsValue::UNDEFINED, own: [-1.0; 8], own_next: 0 }));
+
+/// Opens the channel once, where `BroadcastChannel` exists. Called by
+/// `init` and by `onCleanupRequest`, so that each tab running the gate answers.
+pub fn listen() {
+    let Ok(mut tabs) = TABS.0.try_borrow_mut() else { return };
+    if tabs.channel.is_some() || !js::has_function("BroadcastChannel") {
+        return;
+    }
+    let Some(channel) = js::channel(protocol::CHANNEL) else { return };
+    set(&channel, "onmessage", &handler(Kind::Channel, 0));
+    // In Node, an open channel would keep the process alive.
+    js::call_if_function(&field(&channel, "unref"), &channel, &JsValue::UNDEFINED);
+    tabs.channel = Some(channel);
+}
+
+/// Another tab's message.
+pub(crate) fn receive(data: &JsValue) {
+    let Some(kind) = string_field(data, protocol::KIND) else { return };
+    if js::text_is(&kind, Message::Cleanup.id()) {
+        cleanup_requested(data);
+    } else if js::text_is(&kind, Message::Remote.id()) {
+        if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
+            gate::remote_heard(&url, enabled);
+        }
+    }
+}
+
+/// Another tab asked for a cleanup: tell the subscribers, then hand the
+/// request to the rollback module (through the glue), which sweeps this
+/// tab's own state and answers. A request this tab made itself is ignored.
+fn cleanup_requested(data: &JsValue) {
+    let id = field(data, "id").as_f64().unwrap_or(-2.0);
+    let forward = match TABS.0.try_borrow() {
+        Ok(t) if !t.own.contains(&id) => t.forward.clone(),
+        _ => return,
+    };
+    if let Some(request) = request_of(data) {
+        notify_cleanup(&request);
+    }
+    js::call_if_function(&forward, &JsValue::NULL, data);
+}
+
+/// What `onCleanupRequest` subscribers receive for another tab's request: its
+/// three string fields, copied as they are (the rollback module validates
+/// them before it sweeps anything, and sweeps only this tab's own prefix).
+fn request_of(data: &JsValue) -> Option<JsValue> {
+    let request = js::new_object();
+    for key in ["database", "prefix", "sessionStorage"] {
+        let value = field(data, key);
+        if !value.is_string() {
+            return None;
+        }
+        set(&request, key, &value);
+    }
+    set(&request, "fromOtherTab", &JsValue::TRUE);
+    Some(js::freeze(&request))
+}
+
+/// The glue's hand-over of another tab's cleanup request to the rollback
+/// module (`forward(data)` loads it and calls its `answerCleanup`).
+pub fn on_cleanup_message(forward: JsValue) {
+    if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
+        tabs.forward = forward;
+    }
+    listen();
+}
+
+/// Remembers one of this tab's own request ids (the last few are kept).
+pub fn own_cleanup(id: f64) {
+    if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
+        let slot = tabs.own_next % 8;
+        if let Some(entry) = tabs.own.get_mut(slot) {
+            *entry = id;
+        }
+        tabs.own_next = slot + 1;
+    }
+}
+
+/// Calls every `onCleanupRequest` subscriber with `request`; one that throws
+/// is skipped. (The rollback module calls this through the glue.)
+pub fn notify_cleanup(request: &JsValue) {
+    subscribers::notify(List::Cleanup, request);
+}
+
+/// Calls `callback` whenever a cleanup is about to run, in this tab or from
+/// another one, before the database is deleted: close your own connections to
+/// MAESTRO's database there, so that the delete is not blocked. Returns a
+/// function that unsubscribes.
+pub fn on_cleanup_request(callback: JsValue) -> JsValue {
+    listen();
+    subscribers::subscribe(List::Cleanup, callback)
+}

@@ -1,0 +1,197 @@
+//! maestro-gate's rollback module (`pkg/maestro_gate_rollback_bg.wasm`):
+//! `clearClientState` and `verifyClientState`, loaded only when a cleanup
+//! runs (in this tab, or asked by another one).
+//!
+//! Its one boundary to JavaScript is wasm-bindgen. Options come in and
+//! reports go out through serde-wasm-bindgen; what the options mean, whether
+//! a run was ok and what the summary says are the rules in
+//! `maestro_gate::cleanup`. IndexedDB and the BroadcastChannel are web-sys;
+//! the few calls declared in `js.rs` say there why web-sys's binding does
+//! not fit.
+
+use wasm_bindgen::prelude::*;
+
+use maestro_gate::cleanup::{
+    self as rules, AreaOutcome, AreaReport, DatabaseReport, DbOutcome, Options, Report, SessionMode, VerifyReport,
+};
+
+mod database;
+mod js;
+mod storage;
+mod tabs;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+export interface CleanupOptions {
+  /** The IndexedDB database to delete. Default `"maestro_secrets"`. */
+  database?: string;
+  /** The exact, case-sensitive key prefix to remove. Default `"maestro:"`. Must not be empty. */
+  prefix?: string;
+  /** `"prefixed"` (default) removes prefixed keys; `"all"` is `sessionStorage.clear()`; `"none"` leaves it. */
+  sessionStorage?: "prefixed" | "all" | "none";
+  /** How long to wait for a blocked delete before reporting `"pending"`. Default 3000. */
+  blockedTimeoutMs?: number;
+  /** Ask every other open tab of this origin to clear its sessionStorage too. Default `true`. */
+  allTabs?: boolean;
+  /** `"info"` (default) prints one summary to the console; `"silent"` prints nothing. */
+  log?: "info" | "silent";
+}
+
+export interface DatabaseReport {
+  readonly name: string;
+  /** `deleted` (also when it never existed); `pending` (still blocked after the timeout:
+   * the browser finishes the delete when the other connections close); `unavailable`
+   * (no IndexedDB, or access denied); `error` (the request threw or failed). */
+  readonly outcome: "deleted" | "pending" | "unavailable" | "error";
+  /** Whether another open connection blocked the delete at some point. */
+  readonly blocked: boolean;
+  readonly error?: string;
+}
+
+export interface StorageReport {
+  /** `cleared` (every matching key removed, maybe none); `skipped` (`sessionStorage: "none"`);
+   * `unavailable` (the storage getter threw, or it is missing); `error` (the options were
+   * invalid, the keys could not be listed, or some keys could not be removed: see `failed`). */
+  readonly outcome: "cleared" | "skipped" | "unavailable" | "error";
+  /** The keys removed (names only, never values). */
+  readonly removed: string[];
+  /** The keys whose removal threw: they are still there. The sweep goes on past them. */
+  readonly failed: string[];
+  readonly error?: string;
+}
+
+export interface CleanupReport {
+  /** True only when nothing is pending, unavailable or failed. */
+  readonly ok: boolean;
+  readonly database: DatabaseReport;
+  readonly localStorage: StorageReport;
+  readonly sessionStorage: StorageReport;
+  /** How many distinct other tabs answered that they cleared their own sessionStorage.
+   * Advisory: any same-origin page can post on the channel. */
+  readonly otherTabs: number;
+}
+
+export interface VerifyReport {
+  /** `exists` is null when it cannot be told (no IndexedDB, or access denied). */
+  readonly database: { readonly name: string; readonly exists: boolean | null };
+  /** The prefixed keys left; null when the area cannot be read. */
+  readonly localStorageKeys: string[] | null;
+  readonly sessionStorageKeys: string[] | null;
+  /** True when the database is gone and no prefixed key is left; null when a part cannot be read. */
+  readonly clean: boolean | null;
+}
+"#;
+
+/// Reads the options as their own properties, through serde.
+fn options(given: &JsValue) -> Options {
+    match js::own_properties(given).and_then(|own| serde_wasm_bindgen::from_value(own).map_err(JsValue::from)) {
+        Ok(given) => Options::resolve(given),
+        Err(_) => Options::unreadable(),
+    }
+}
+
+/// A report as a plain JavaScript object (`null` for a missing part).
+fn to_js<T: serde::Serialize>(report: &T) -> JsValue {
+    report.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+/// Deletes MAESTRO's IndexedDB database and removes its prefixed keys from
+/// localStorage and sessionStorage, in this tab and (with `allTabs`) every
+/// other open tab of this origin that runs the gate. Never rejects; the report
+/// says exactly what was removed and what was not. It never reads or prints
+/// values.
+#[wasm_bindgen(js_name = clearClientState, unchecked_return_type = "CleanupReport")]
+pub async fn clear_client_state(
+    #[wasm_bindgen(unchecked_param_type = "CleanupOptions | undefined")] options: JsValue,
+) -> JsValue {
+    let opts = self::options(&options);
+    let session_mode = opts.session.unwrap_or(SessionMode::None);
+    let name = opts.database.clone().unwrap_or_default();
+
+    // Let this tab's app close its own connections first, then ask the others.
+    tabs::notify(&name, opts.prefix.as_deref().unwrap_or(""), session_mode);
+    let started = js::now();
+    let asked = match (&opts.prefix, opts.all_tabs) {
+        (Some(prefix), true) => tabs::ask_others(&name, prefix, session_mode),
+        _ => None,
+    };
+
+    let local = storage::sweep("localStorage", opts.prefix.as_deref(), SessionMode::Prefixed);
+    let session = match opts.session {
+        Some(mode) => storage::sweep("sessionStorage", opts.prefix.as_deref(), mode),
+        None => AreaReport::untouched(AreaOutcome::Error, Some(rules::INVALID_SESSION.into())),
+    };
+
+    let mut db = match &opts.database {
+        Some(name) => database::delete(name, opts.timeout_ms).await,
+        None => database::Deletion::failed(DbOutcome::Error, rules::INVALID_DATABASE.into()),
+    };
+    let mut other_tabs = 0;
+    if let Some(request) = &asked {
+        let waited = js::now() - started;
+        js::sleep(f64::from(rules::TABS_WINDOW_MS) - waited).await;
+        other_tabs = tabs::answers(request);
+        // A delete that was pending may have finished while the tabs answered.
+        db.settle_late();
+    }
+
+    let database = DatabaseReport { name, outcome: db.outcome, blocked: db.blocked(), error: db.error.clone() };
+    let report = Report::new(database, local, session, other_tabs);
+    if !opts.silent {
+        let line = report.summary();
+        if report.ok {
+            js::info(&line)
+        } else {
+            js::warn(&line)
+        }
+    }
+    to_js(&report)
+}
+
+/// Reports what MAESTRO client state is left, without creating or changing
+/// anything: whether the database exists, and the prefixed keys in
+/// localStorage and this tab's sessionStorage. Never rejects.
+#[wasm_bindgen(js_name = verifyClientState, unchecked_return_type = "VerifyReport")]
+pub async fn verify_client_state(
+    #[wasm_bindgen(
+        unchecked_param_type = "Pick<CleanupOptions, \"database\" | \"prefix\" | \"blockedTimeoutMs\"> | undefined"
+    )]
+    options: JsValue,
+) -> JsValue {
+    let opts = self::options(&options);
+    let exists = match &opts.database {
+        Some(name) => database::exists(name, opts.timeout_ms).await,
+        None => None,
+    };
+    let list = |area: &str| opts.prefix.as_deref().and_then(|p| storage::list(area, p));
+    let report = VerifyReport::new(
+        opts.database.clone().unwrap_or_default(),
+        exists,
+        list("localStorage"),
+        list("sessionStorage"),
+    );
+    to_js(&report)
+}
+
+/// Internal: answers another tab's cleanup request (the gate module hands it
+/// over): clears this tab's sessionStorage under this tab's own prefix
+/// (`own.prefix`, default `"maestro:"`), or all of it only if this tab opted
+/// in (`own.acceptClearAllFromOtherTabs`), and says so on the channel.
+#[wasm_bindgen(js_name = answerCleanup)]
+pub fn answer_cleanup(request: JsValue, own: JsValue) {
+    tabs::answer(&request, &own);
+}
+
+/// Internal: the glue's way to the gate module's `onCleanupRequest`
+/// subscribers, which live there.
+#[wasm_bindgen(js_name = setNotifier)]
+pub fn set_notifier(notifier: js_sys::Function) {
+    tabs::set_hook(tabs::Hook::Notifier, notifier);
+}
+
+/// Internal: the glue's way to tell the gate module which cleanup requests
+/// are this tab's own (so that it does not answer them).
+#[wasm_bindgen(js_name = setAnnouncer)]
+pub fn set_announcer(announcer: js_sys::Function) {
+    tabs::set_hook(tabs::Hook::Announcer, announcer);
+}

@@ -1,0 +1,93 @@
+//! localStorage and sessionStorage: list and remove the prefixed keys. Key
+//! names only: a value is never read.
+
+use js_sys::JsString;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::js;
+use maestro_gate::cleanup::{AreaOutcome, AreaReport, SessionMode};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Storage`, declared here rather than through web-sys: web-sys's
+    /// `key(i)` returns an `Option<String>`, which copies each key into wasm
+    /// and replaces a lone surrogate, so the name handed back to
+    /// `removeItem` would not be the key stored. These keep keys as
+    /// JavaScript strings.
+    type Store;
+    #[wasm_bindgen(method, catch, getter)]
+    fn length(this: &Store) -> Result<u32, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn key(this: &Store, index: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = removeItem)]
+    fn remove_item(this: &Store, key: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn clear(this: &Store) -> Result<(), JsValue>;
+}
+
+/// `globalThis[name]` as a storage area, or why it cannot be had.
+fn store(name: &str) -> Result<Store, String> {
+    js::global_object(name).map(JsCast::unchecked_into)
+}
+
+/// The keys of `store` that start with `prefix` (every key when `None`),
+/// read in full before anything is removed: removing while walking `key(i)`
+/// skips neighbours.
+fn keys(store: &Store, prefix: Option<&str>) -> Result<Vec<JsString>, JsValue> {
+    let len = store.length()?;
+    let mut out = Vec::new();
+    for i in 0..len {
+        if let Ok(key) = store.key(i)?.dyn_into::<JsString>() {
+            if prefix.is_none_or(|p| key.starts_with(p, 0)) {
+                out.push(key);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn names(keys: &[JsString]) -> Vec<String> {
+    keys.iter().map(String::from).collect()
+}
+
+/// The prefixed keys of one area, or `None` when it cannot be read.
+pub fn list(name: &str, prefix: &str) -> Option<Vec<String>> {
+    keys(&store(name).ok()?, Some(prefix)).ok().map(|k| names(&k))
+}
+
+/// Removes the prefixed keys of one storage area (or every key, for
+/// `SessionMode::All`). A key whose removal throws is reported in `failed`,
+/// and the sweep goes on with the others. Never throws.
+pub fn sweep(name: &str, prefix: Option<&str>, mode: SessionMode) -> AreaReport {
+    if mode == SessionMode::None {
+        return AreaReport::untouched(AreaOutcome::Skipped, None);
+    }
+    let Some(prefix) = prefix else {
+        return AreaReport::untouched(AreaOutcome::Error, Some(maestro_gate::cleanup::INVALID_PREFIX.into()));
+    };
+    let store = match store(name) {
+        Ok(s) => s,
+        Err(e) => return AreaReport::untouched(AreaOutcome::Unavailable, Some(e)),
+    };
+    let all = mode == SessionMode::All;
+    let found = match keys(&store, if all { None } else { Some(prefix) }) {
+        Ok(k) => k,
+        Err(e) => return AreaReport::untouched(AreaOutcome::Error, Some(js::message(&e))),
+    };
+    if all && store.clear().is_ok() {
+        return AreaReport::swept(names(&found), Vec::new(), None);
+    }
+    // Key by key (also when `clear()` threw): one failure stops nothing.
+    let (mut removed, mut failed, mut first_error) = (Vec::new(), Vec::new(), None);
+    for key in found {
+        match store.remove_item(&key) {
+            Ok(()) => removed.push(String::from(&key)),
+            Err(e) => {
+                first_error.get_or_insert_with(|| js::message(&e));
+                failed.push(String::from(&key));
+            }
+        }
+    }
+    AreaReport::swept(removed, failed, first_error)
+}

@@ -1,0 +1,181 @@
+//! This tab's side of a cleanup across tabs (`maestro_gate::protocol`).
+//!
+//! sessionStorage belongs to one tab, so a cleanup asks the other tabs that
+//! run the gate to clear their own, and counts the distinct tabs that
+//! answer. The gate module listens in every tab and hands another tab's
+//! request to this module's `answerCleanup`; the app's `onCleanupRequest`
+//! subscribers live in the gate module too, reached through the glue's hooks.
+
+use std::cell::RefCell;
+
+use js_sys::Function;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::BroadcastChannel;
+
+use crate::{js, storage};
+use maestro_gate::cleanup::{SessionMode, DEFAULT_PREFIX};
+use maestro_gate::protocol::{self, Kind};
+
+/// The glue's hooks into the gate module.
+pub enum Hook {
+    /// Tells the gate module's `onCleanupRequest` subscribers.
+    Notifier,
+    /// Tells the gate module the id of a request this tab made.
+    Announcer,
+}
+
+#[derive(Default)]
+struct Tabs {
+    channel: Option<BroadcastChannel>,
+    /// This tab's random id, for its lifetime: answers are counted per tab.
+    tab: f64,
+    notifier: Option<Function>,
+    announcer: Option<Function>,
+    /// The latest request this tab made, and the distinct tabs that answered it.
+    waiting: Option<(f64, Vec<f64>)>,
+}
+
+thread_local! {
+    static TABS: RefCell<Tabs> = RefCell::new(Tabs { tab: js_sys::Math::random(), ..Tabs::default() });
+}
+
+pub fn set_hook(hook: Hook, f: Function) {
+    TABS.with_borrow_mut(|t| match hook {
+        Hook::Notifier => t.notifier = Some(f),
+        Hook::Announcer => t.announcer = Some(f),
+    });
+}
+
+/// The channel, opened once where `BroadcastChannel` exists.
+fn channel() -> Option<BroadcastChannel> {
+    if let Some(c) = TABS.with_borrow(|t| t.channel.clone()) {
+        return Some(c);
+    }
+    if !js::field(&js_sys::global(), "BroadcastChannel").is_function() {
+        return None;
+    }
+    let channel = BroadcastChannel::new(protocol::CHANNEL).ok()?;
+    let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| heard(&e.data()));
+    channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+    listener.forget(); // the channel lives as long as the page
+                       // In Node, an open channel would keep the process alive.
+    if let Ok(unref) = js::field(&channel, "unref").dyn_into::<Function>() {
+        let _ = unref.call0(&channel);
+    }
+    TABS.with_borrow_mut(|t| t.channel = Some(channel.clone()));
+    Some(channel)
+}
+
+fn post<T: Serialize>(message: &T) -> bool {
+    let Some(channel) = channel() else { return false };
+    let Ok(value) = message.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else { return false };
+    channel.post_message(&value).is_ok()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Request<'a> {
+    maestro_gate: &'static str,
+    id: f64,
+    tab: f64,
+    database: &'a str,
+    prefix: &'a str,
+    session_storage: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer {
+    maestro_gate: &'static str,
+    id: f64,
+    tab: f64,
+    outcome: &'static str,
+    removed: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notice<'a> {
+    database: &'a str,
+    prefix: &'a str,
+    session_storage: &'static str,
+    from_other_tab: bool,
+}
+
+/// Tells this tab's `onCleanupRequest` subscribers that a cleanup is about to run.
+pub fn notify(database: &str, prefix: &str, mode: SessionMode) {
+    let notice = Notice { database, prefix, session_storage: mode.id(), from_other_tab: false };
+    let Ok(value) = notice.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else { return };
+    let value = js_sys::Object::freeze(value.unchecked_ref::<js_sys::Object>());
+    if let Some(f) = TABS.with_borrow(|t| t.notifier.clone()) {
+        let _ = f.call1(&JsValue::NULL, &value);
+    }
+}
+
+/// A request this tab posted.
+pub struct Asked(f64);
+
+/// Posts this tab's cleanup request to the others; `None` when there is no channel.
+pub fn ask_others(database: &str, prefix: &str, mode: SessionMode) -> Option<Asked> {
+    let id = js_sys::Math::random();
+    let tab = TABS.with_borrow_mut(|t| {
+        t.waiting = Some((id, Vec::new()));
+        t.tab
+    });
+    if let Some(f) = TABS.with_borrow(|t| t.announcer.clone()) {
+        let _ = f.call1(&JsValue::NULL, &JsValue::from_f64(id));
+    }
+    let request = Request { maestro_gate: Kind::Cleanup.id(), id, tab, database, prefix, session_storage: mode.id() };
+    post(&request).then_some(Asked(id))
+}
+
+/// How many distinct tabs have answered `asked`.
+pub fn answers(asked: &Asked) -> u32 {
+    TABS.with_borrow(|t| match &t.waiting {
+        Some((id, tabs)) if *id == asked.0 => u32::try_from(tabs.len()).unwrap_or(u32::MAX),
+        _ => 0,
+    })
+}
+
+/// A message on this module's channel: an answer to this tab's request
+/// counts once per answering tab.
+fn heard(data: &JsValue) {
+    let is_answer = js::field(data, protocol::KIND).as_string().as_deref() == Some(Kind::Answer.id());
+    let counts = js::field(data, "outcome").as_string().is_some_and(|o| protocol::answer_counts(&o));
+    let (Some(id), Some(tab)) = (js::field(data, "id").as_f64(), js::field(data, "tab").as_f64()) else { return };
+    if !is_answer || !counts {
+        return;
+    }
+    TABS.with_borrow_mut(|t| {
+        let own = t.tab;
+        if let Some((waiting, tabs)) = &mut t.waiting {
+            if *waiting == id && tab != own && !tabs.contains(&tab) {
+                tabs.push(tab);
+            }
+        }
+    });
+}
+
+/// Answers another tab's cleanup request: sweeps this tab's sessionStorage
+/// under this tab's own prefix (`own.prefix`), all of it only if this tab
+/// opted in (`own.acceptClearAllFromOtherTabs`), and says so. A request
+/// that is malformed, or this tab's own, is not answered.
+pub fn answer(request: &JsValue, own: &JsValue) {
+    let id = js::field(request, "id").as_f64();
+    let own_request = TABS.with_borrow(|t| t.waiting.as_ref().map(|w| w.0) == id);
+    let (Some(id), false) = (id, own_request) else { return };
+    let valid = ["database", "prefix"].iter().all(|k| js::field(request, k).as_string().is_some_and(|s| !s.is_empty()));
+    let requested = js::field(request, "sessionStorage").as_string();
+    let (true, Some(requested)) = (valid, requested.as_deref().and_then(|m| SessionMode::parse(Some(m)))) else {
+        return;
+    };
+    let own = js::own_properties(own).unwrap_or(JsValue::UNDEFINED);
+    let prefix = js::field(&own, "prefix").as_string().filter(|p| !p.is_empty());
+    let accept_all = js::field(&own, "acceptClearAllFromOtherTabs").as_bool() == Some(true);
+    let mode = protocol::answer_mode(requested, accept_all);
+    let area = storage::sweep("sessionStorage", Some(prefix.as_deref().unwrap_or(DEFAULT_PREFIX)), mode);
+    let tab = TABS.with_borrow(|t| t.tab);
+    post(&Answer { maestro_gate: Kind::Answer.id(), id, tab, outcome: area.outcome.id(), removed: area.removed.len() });
+}

@@ -1,0 +1,21 @@
+// maestro-gate: the ES module entry (pkg/index.js). See README.md.
+// The gate's wasm is loaded from beside this file (or `init({ wasm })`); the
+// rollback and the remote poll are modules of their own, imported only when
+// a cleanup runs or `init({ remote })` asks for the poll.
+import loadCore, * as core from './core.js';
+import { createGate } from './gate.js';
+
+// A module's wasm, from `wasm` when given, else from beside its glue.
+const withWasm = async (m, wasm) => {
+  await m.default(wasm == null ? undefined : { module_or_path: wasm });
+  return m;
+};
+
+const gate = createGate({
+  core,
+  load: (wasm) => loadCore(wasm == null ? undefined : wasm),
+  loadRollbackModule: async (wasm) => withWasm(await import('./maestro_gate_rollback.js'), wasm),
+  loadRemoteModule: async (wasm) => withWasm(await import('./maestro_gate_remote.js'), wasm),
+});
+
+export const { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest } = gate;

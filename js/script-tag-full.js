@@ -1,0 +1,24 @@
+// maestro-gate's self-contained script-tag file (pkg/maestro-gate.full.js):
+// as pkg/maestro-gate.js, with the rollback module inlined too, for pages
+// that must load one file and nothing else. The rollback is compiled only
+// when a cleanup runs.
+import * as core from './core.js';
+import { createGate } from './gate.js';
+import { expose, fromHex, tagOptions } from './tag.js';
+import * as rollback from '../pkg/maestro_gate_rollback.js';
+
+// The bytes are put in after minifying (scripts/embed-wasm.mjs).
+const GATE_WASM = '@GATE_WASM@';
+const ROLLBACK_WASM = '@ROLLBACK_WASM@';
+
+const gate = createGate({
+  core,
+  load: () => core.initSync(fromHex(GATE_WASM)),
+  loadRollbackModule: async () => {
+    rollback.initSync({ module: fromHex(ROLLBACK_WASM) });
+    return rollback;
+  },
+  loadRemoteModule: async () => { throw new Error('the script tag has no remote poll'); },
+});
+
+expose(gate.startNow(tagOptions()));

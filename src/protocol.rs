@@ -1,0 +1,86 @@
+//! The cross-tab protocol: what the tabs of one origin that run the gate say
+//! to each other on the BroadcastChannel [`CHANNEL`], and what a tab may do
+//! when it hears it.
+//!
+//! Any same-origin page can post on the channel, so a message can never make
+//! a tab do more than that tab's own configuration allows:
+//! - a cleanup request makes a tab sweep only under its *own* prefix, and
+//!   clear all of its sessionStorage only if it opted in at `init()`;
+//! - answers are counted once per answering tab (each tab has a random id);
+//!   the count is advisory;
+//! - a remote-poll result for the document a tab polls can turn that tab off
+//!   (off is always safe), and can save it a poll, but never postpone its
+//!   next poll past a bound (see [`crate::poll`]).
+
+use crate::cleanup::SessionMode;
+
+/// The channel's name.
+pub const CHANNEL: &str = "maestro-gate";
+/// The field every message carries, naming its kind.
+pub const KIND: &str = "maestroGate";
+
+/// The kinds of message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A tab is clearing MAESTRO's client state and asks the others to clear
+    /// their sessionStorage (`id`, `tab`, `database`, `prefix`, `sessionStorage`).
+    Cleanup,
+    /// A tab answers a cleanup request (`id`, `tab`, `outcome`, `removed`).
+    Answer,
+    /// A tab read a health document (`url`, `enabled`).
+    Remote,
+}
+
+impl Kind {
+    pub fn id(self) -> &'static str {
+        match self {
+            Kind::Cleanup => "cleanup",
+            Kind::Answer => "answer",
+            Kind::Remote => "remote",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Kind> {
+        [Kind::Cleanup, Kind::Answer, Kind::Remote].into_iter().find(|k| k.id() == id)
+    }
+}
+
+/// What a tab does with its own sessionStorage when another tab asks for a
+/// cleanup in `requested` mode. A request for everything clears everything
+/// only in a tab that opted in (`acceptClearAllFromOtherTabs`); otherwise it
+/// removes that tab's own prefixed keys, as the default request does.
+pub fn answer_mode(requested: SessionMode, accept_clear_all: bool) -> SessionMode {
+    match requested {
+        SessionMode::All if accept_clear_all => SessionMode::All,
+        SessionMode::All | SessionMode::Prefixed => SessionMode::Prefixed,
+        SessionMode::None => SessionMode::None,
+    }
+}
+
+/// Whether an answer's `outcome` counts as a tab that did its part.
+pub fn answer_counts(outcome: &str) -> bool {
+    matches!(outcome, "cleared" | "skipped")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in [Kind::Cleanup, Kind::Answer, Kind::Remote] {
+            assert_eq!(Kind::parse(k.id()), Some(k));
+        }
+        assert_eq!(Kind::parse("Cleanup"), None);
+    }
+
+    #[test]
+    fn another_tab_never_widens_a_sweep() {
+        assert_eq!(answer_mode(SessionMode::All, false), SessionMode::Prefixed);
+        assert_eq!(answer_mode(SessionMode::All, true), SessionMode::All);
+        assert_eq!(answer_mode(SessionMode::Prefixed, true), SessionMode::Prefixed);
+        assert_eq!(answer_mode(SessionMode::None, true), SessionMode::None);
+        assert!(answer_counts("cleared") && answer_counts("skipped"));
+        assert!(!answer_counts("error") && !answer_counts("unavailable"));
+    }
+}

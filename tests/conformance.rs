@@ -1,0 +1,242 @@
+//! The conformance table (`tests/conformance/cases.json`), three ways:
+//! - natively (this file on the host), against the rules in `maestro_gate::flag`;
+//! - in headless Chromium and Firefox (this file on wasm32), against `pkg/`:
+//!   through the ES entry, and through both script-tag files for the cases a
+//!   tag can express;
+//! - in Node, against `pkg/index.js` (`tests/e2e/conformance.test.mjs`).
+//!
+//! Every runner checks every field of every case it can run, and says how
+//! many it could not (and why), so that a table that grows is a table run.
+
+use serde_json::Value;
+
+#[cfg(target_arch = "wasm32")]
+mod common;
+
+const CASES: &str = include_str!("conformance/cases.json");
+
+fn cases() -> Vec<Value> {
+    let doc: Value = serde_json::from_str(CASES).expect("cases.json is JSON");
+    doc["cases"].as_array().expect("a list of cases").clone()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use super::*;
+    use maestro_gate::flag::{self, Level, Log, Raw, Reading};
+
+    /// A source as the browser layer would read it.
+    fn reading(spec: Option<&Value>) -> Reading {
+        let Some(spec) = spec else { return Reading::unset() };
+        match spec {
+            Value::Null => Reading::unset(),
+            Value::Bool(b) => Reading::of(Raw::Bool(*b), Some(b.to_string())),
+            Value::Number(n) => {
+                let x = n.as_f64().expect("a number");
+                // JavaScript's String(x) for the numbers the table uses.
+                let text = if x.fract() == 0.0 { format!("{}", x as i64) } else { x.to_string() };
+                Reading::of(Raw::Number(x), Some(text))
+            }
+            Value::String(s) => Reading::of(Raw::Str(s), Some(s.clone())),
+            Value::Object(o) if o.contains_key("throws") => Reading::threw(o["throws"].as_str().unwrap().to_string()),
+            Value::Object(o) => {
+                let text = o.get("text").and_then(Value::as_str).map(String::from);
+                match o["kind"].as_str() {
+                    Some("unset") => Reading::unset(),
+                    Some("number") => Reading::of(Raw::Number(f64::NAN), text),
+                    _ => Reading::of(Raw::Other, text),
+                }
+            }
+            Value::Array(_) => panic!("no arrays in the table: {spec}"),
+        }
+    }
+
+    #[test]
+    fn every_case_against_the_rules() {
+        let mut failures = Vec::new();
+        let all = cases();
+        for case in &all {
+            let name = case["name"].as_str().unwrap();
+            let runtime = reading(case.get("window"));
+            let (mut build, mut default) = (reading(case.get("env")), reading(case.get("default")));
+            if let Some(m) = case.get("envThrows").and_then(Value::as_str) {
+                build = Reading::threw(m.to_string());
+            }
+            if let Some(m) = case.get("optionsThrow").and_then(Value::as_str) {
+                build = Reading::threw(m.to_string());
+                default = Reading::threw(m.to_string());
+            }
+            let o = flag::decide(&runtime, &build, &default);
+            let log = Log::parse(case.get("log").and_then(Value::as_str));
+            let console: Vec<String> = o
+                .lines
+                .iter()
+                .filter(|l| log.shows(l.level))
+                .map(|l| format!("{}: [MAESTRO] {}", if l.level == Level::Warn { "warn" } else { "info" }, l.text))
+                .collect();
+            let e = &case["expect"];
+            let d = &o.decision;
+            let got = serde_json::json!({
+                "enabled": d.enabled, "source": d.source.id(), "value": d.value, "reason": d.reason,
+                "console": console,
+                "health": { "status": if d.enabled { "enabled" } else { "disabled" }, "maestro_enabled": d.enabled },
+            });
+            if &got != e {
+                failures.push(format!("{name}:\n  expected {e}\n  got      {got}"));
+            }
+        }
+        assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), all.len(), failures.join("\n"));
+        println!("conformance (native): {} passed, 0 failed", all.len());
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use super::*;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen_test::*;
+
+    use crate::common::{self, logs, script_tag_frame, show, wait};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// A source's value as JavaScript source text.
+    fn js(spec: &Value) -> String {
+        match spec {
+            Value::Object(o) if o.contains_key("js") => o["js"].as_str().unwrap().to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// A getter that throws the case's error.
+    fn thrower(spec: &Value) -> Option<String> {
+        let o = spec.as_object()?;
+        let message = serde_json::to_string(o.get("throws")?.as_str()?).ok()?;
+        Some(if o.get("plain").is_some() {
+            format!("throw {message};")
+        } else {
+            format!("throw new Error({message});")
+        })
+    }
+
+    /// The script that sets `window.MAESTRO_ENABLED` before the gate loads.
+    fn window_setup(case: &Value) -> String {
+        match case.get("window") {
+            None => String::new(),
+            Some(spec) => match thrower(spec) {
+                Some(t) => format!(
+                    "Object.defineProperty(window, 'MAESTRO_ENABLED', {{ configurable: true, get() {{ {t} }} }});"
+                ),
+                None => format!("window.MAESTRO_ENABLED = {};", js(spec)),
+            },
+        }
+    }
+
+    /// The `init()` options, as JavaScript source text.
+    fn options(case: &Value) -> String {
+        if let Some(o) = case.get("options") {
+            return js(o);
+        }
+        if let Some(m) = case.get("optionsThrow").and_then(Value::as_str) {
+            return format!("new Proxy({{}}, {{ get() {{ throw new TypeError({}); }} }})", Value::from(m));
+        }
+        let mut fields = Vec::new();
+        if let Some(m) = case.get("envThrows").and_then(Value::as_str) {
+            fields.push(format!("get env() {{ throw new Error({}); }}", Value::from(m)));
+        }
+        if let Some(spec) = case.get("env") {
+            fields.push(match thrower(spec) {
+                Some(t) => format!("env: {{ get VITE_MAESTRO_ENABLED() {{ {t} }} }}"),
+                None => format!("env: {{ VITE_MAESTRO_ENABLED: {} }}", js(spec)),
+            });
+        }
+        if let Some(spec) = case.get("default") {
+            fields.push(match thrower(spec) {
+                Some(t) => format!("get defaultEnabled() {{ {t} }}"),
+                None => format!("defaultEnabled: {}", js(spec)),
+            });
+        }
+        if let Some(log) = case.get("log") {
+            fields.push(format!("log: {log}"));
+        }
+        format!("({{ {} }})", fields.join(", "))
+    }
+
+    /// What a page answered, in the table's shape.
+    fn got(r: &JsValue) -> Value {
+        let result: Value = serde_json::from_str(&show(&common::path(r, "result"))).unwrap_or(Value::Null);
+        let d = &result["d"];
+        let h = &result["h"];
+        serde_json::json!({
+            "enabled": d["enabled"], "source": d["source"], "value": d["value"], "reason": d["reason"],
+            "console": logs(r),
+            "health": { "status": h["status"], "maestro_enabled": h["maestro_enabled"] },
+        })
+    }
+
+    fn check(failures: &mut Vec<String>, how: &str, case: &Value, r: &JsValue) {
+        let mut got = got(r);
+        // The decision and isEnabled() must agree, and so must health().
+        let on = common::path(r, "result.on").as_bool();
+        let reason_agrees = common::path(r, "result.h.reason").as_string() == got["reason"].as_str().map(String::from);
+        if on != got["enabled"].as_bool() || !reason_agrees {
+            got["disagrees"] = Value::from(show(r));
+        }
+        if got != case["expect"] {
+            failures.push(format!("{} ({how}):\n  expected {}\n  got      {got}", case["name"], case["expect"]));
+        }
+    }
+
+    const ANSWER: &str = "return { d: GATE.decision(), h: GATE.health(), on: GATE.isEnabled() };";
+
+    #[wasm_bindgen_test]
+    async fn every_case_through_the_es_module() {
+        let (mut failures, all) = (Vec::new(), cases());
+        for case in &all {
+            let body = format!("await gate.init({}); {}", options(case), ANSWER.replace("GATE", "gate"));
+            let r = common::frame(&window_setup(case), &body).await;
+            check(&mut failures, "ES module", case, &r);
+        }
+        assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), all.len(), failures.join("\n"));
+    }
+
+    /// A case a script tag can express: no env (its init() takes no options),
+    /// a string default (`data-default-enabled`), the default log level.
+    fn tag_attrs(case: &Value) -> Option<String> {
+        let plain = ["env", "envThrows", "optionsThrow", "options"].iter().all(|k| case.get(k).is_none());
+        let log_ok = case.get("log").is_none_or(|l| l == "info");
+        if !plain || !log_ok {
+            return None;
+        }
+        match case.get("default") {
+            None => Some(String::new()),
+            Some(Value::String(s)) => Some(format!("data-default-enabled=\"{}\"", s.replace('"', "&quot;"))),
+            Some(_) => None,
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn every_case_a_script_tag_can_express_through_both_tags() {
+        let (mut failures, all) = (Vec::new(), cases());
+        let mut run = 0;
+        for case in &all {
+            let Some(attrs) = tag_attrs(case) else { continue };
+            run += 1;
+            for file in ["maestro-gate.js", "maestro-gate.full.js"] {
+                let body = ANSWER.replace("GATE", "maestroGate");
+                let r = wait(script_tag_frame(file, &window_setup(case), &attrs, &body)).await;
+                check(&mut failures, file, case, &r);
+            }
+        }
+        assert!(run >= 40, "only {run} cases ran through the tags");
+        assert!(failures.is_empty(), "{} failures over {run} cases:\n{}", failures.len(), failures.join("\n"));
+        web_sys_log(&format!(
+            "conformance (script tags): {run} of {} cases expressible, each through both files",
+            all.len()
+        ));
+    }
+
+    fn web_sys_log(line: &str) {
+        wasm_bindgen_test::console_log!("{}", line);
+    }
+}

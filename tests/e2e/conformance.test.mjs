@@ -1,0 +1,85 @@
+// The conformance table (tests/conformance/cases.json) in Node, against the
+// package's own entry (pkg/index.js) and the gate's .wasm in pkg/: each case
+// imports a fresh copy of the entry, sets globalThis.MAESTRO_ENABLED (the
+// runtime source in Node), records the console, and compares every field.
+// The same table runs natively and in both browsers (tests/conformance.rs).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from './helpers.mjs';
+
+const { cases } = JSON.parse(readFileSync(join(ROOT, 'tests', 'conformance', 'cases.json'), 'utf8'));
+const wasm = readFileSync(join(ROOT, 'pkg', 'maestro_gate_bg.wasm'));
+const entry = pathToFileURL(join(ROOT, 'pkg', 'index.js')).href;
+
+// A source's value (JSON, or {js} for what JSON cannot hold).
+const value = (spec) => (spec && typeof spec === 'object' && 'js' in spec ? (0, eval)(`(${spec.js})`) : spec);
+// A getter that throws the case's error.
+const thrower = (spec) => (spec && typeof spec === 'object' && 'throws' in spec
+  ? () => { if (spec.plain) throw spec.throws; throw new Error(spec.throws); } : null);
+
+function options(c) {
+  if (c.optionsThrow) {
+    // Every getter throws, but the wasm's bytes (which only Node needs) are an own property.
+    return new Proxy({}, {
+      get(_, key) { if (key === 'wasm') return wasm; throw new TypeError(c.optionsThrow); },
+      getOwnPropertyDescriptor(_, key) { return key === 'wasm' ? { value: wasm, configurable: true, enumerable: true } : undefined; },
+    });
+  }
+  const o = { wasm };
+  if (c.envThrows) Object.defineProperty(o, 'env', { enumerable: true, get() { throw new Error(c.envThrows); } });
+  if ('env' in c) {
+    const t = thrower(c.env);
+    o.env = t ? Object.defineProperty({}, 'VITE_MAESTRO_ENABLED', { get: t }) : { VITE_MAESTRO_ENABLED: value(c.env) };
+  }
+  if ('default' in c) {
+    const t = thrower(c.default);
+    if (t) Object.defineProperty(o, 'defaultEnabled', { get: t }); else o.defaultEnabled = value(c.default);
+  }
+  if (c.log) o.log = c.log;
+  return o;
+}
+
+test('every case of the conformance table, in Node, through pkg/index.js', async () => {
+  const failures = [];
+  let ran = 0;
+  const skipped = [];
+  const { info, warn } = console;
+  for (const [i, c] of cases.entries()) {
+    // Replacing the options object leaves no place for the wasm's bytes (in
+    // Node the entry cannot fetch its .wasm by itself): the browsers run these.
+    if (c.options) { skipped.push(c.name); continue; }
+    delete globalThis.MAESTRO_ENABLED;
+    if ('window' in c) {
+      const t = thrower(c.window);
+      if (t) Object.defineProperty(globalThis, 'MAESTRO_ENABLED', { configurable: true, get: t });
+      else globalThis.MAESTRO_ENABLED = value(c.window);
+    }
+    const lines = [];
+    console.info = (...a) => lines.push('info: ' + a.join(' '));
+    console.warn = (...a) => lines.push('warn: ' + a.join(' '));
+    let got;
+    try {
+      const gate = await import(`${entry}?case=${i}`);
+      const d = await gate.init(options(c));
+      await new Promise((r) => setTimeout(r, 0)); // the start-up line is written from a microtask
+      const h = gate.health();
+      got = {
+        enabled: d.enabled, source: d.source, value: d.value, reason: d.reason, console: lines,
+        health: { status: h.status, maestro_enabled: h.maestro_enabled },
+      };
+      if (gate.isEnabled() !== d.enabled || h.reason !== d.reason) got.disagrees = true;
+    } finally {
+      console.info = info;
+      console.warn = warn;
+      delete globalThis.MAESTRO_ENABLED;
+    }
+    ran++;
+    try { assert.deepEqual(got, c.expect); } catch (e) { failures.push(`${c.name}: ${e.message}`); }
+  }
+  assert.equal(failures.length, 0, `${failures.length} of ${ran} cases failed:\n${failures.join('\n')}`);
+  assert.ok(ran >= cases.length - 2, `ran ${ran} of ${cases.length}`);
+  console.log(`conformance (Node): ${ran} passed, 0 failed; ${skipped.length} left to the browsers (${skipped.join('; ')})`);
+});
