@@ -4,7 +4,9 @@
 //             Playwright's own Firefox build cannot be installed here.
 // It covers only what the tests use. Each page records its console lines as
 // "<type>: <text>" (page errors as "pageerror: <message>") in `page.lines`,
-// and the URL of every request it makes in `page.requests`.
+// and the URL of every request it makes to a server (http or https) in
+// `page.requests`. (Over BiDi, Firefox also reports the data: URL of a page's
+// `<link rel="icon" href="data:,">`; Playwright reports no data: URL.)
 //
 // E2E_BROWSERS=firefox (or chromium) runs one browser only; both by default.
 import { chromium } from 'playwright-core';
@@ -84,7 +86,7 @@ function firefoxPage(page) {
   const requests = [];
   page.on('console', (m) => lines.push(`${TYPES[m.type()] || m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
-  page.on('request', (r) => requests.push(r.url()));
+  page.on('request', (r) => { if (/^https?:/.test(r.url())) requests.push(r.url()); });
   return {
     lines,
     requests,
