@@ -66,6 +66,17 @@ for (const name of BROWSERS) describe(name, () => {
       const b = await open(context, 'poll=600000&tab=b');
       assert.equal(await enabled(a.page), true);
       assert.equal(await enabled(b.page), true);
+      const visibility = await Promise.all([a, b].map(({ page }) => page.evaluate(() => document.visibilityState)));
+      if (browser.name === 'firefox') {
+        // Firefox shows only the tab in front (B, opened last): tab A is hidden, and
+        // Firefox runs a hidden tab's timers about once a second, so A's 200 ms poll
+        // runs about once a second here (the kill still reaches both tabs well within
+        // killBoth's 10 s).
+        assert.deepEqual(visibility, ['hidden', 'visible']);
+      } else {
+        // Playwright shows every Chromium tab as visible: A polls every 200 ms.
+        assert.deepEqual(visibility, ['visible', 'visible']);
+      }
       await b.page.waitForTimeout(300); // let B's load-time poll finish
       const bHitsBefore = hits.filter((q) => q.includes('tab=b')).length;
 
