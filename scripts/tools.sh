@@ -39,5 +39,8 @@ if [ "$mode" = test ] && ! command -v geckodriver >/dev/null; then
   cargo install -q geckodriver
 fi
 
-# The npm tools: wasm-opt (binaryen) and esbuild for the build, Playwright and TypeScript for the tests.
-[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error
+# The npm tools: wasm-opt (binaryen) and esbuild for the build, playwright-core (Chromium),
+# puppeteer-core (Firefox) and TypeScript for the tests. Both drive the system's browsers:
+# PUPPETEER_SKIP_DOWNLOAD keeps npm from ever fetching a browser build of its own.
+[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
+  || PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error

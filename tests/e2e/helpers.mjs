@@ -1,12 +1,11 @@
 // Shared pieces for the end-to-end tests: a static file server on a free
-// loopback port, the system Chromium through playwright-core, and Vite builds.
+// loopback port, and Vite builds. The browsers are in browsers.mjs.
 import { createServer } from 'node:http';
 import { readFile, mkdtemp } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, extname, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 
 export const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
 
@@ -32,24 +31,6 @@ export async function serve(dir, routes = {}) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${server.address().port}`;
   return { url, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
-}
-
-/** Starts the system Chromium headless, with the flags this machine needs. */
-export function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
-}
-
-/** Opens a page that records its console lines into the returned array. */
-export async function pageWithConsole(context) {
-  const page = await context.newPage();
-  const lines = [];
-  page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
-  return { page, lines };
 }
 
 /** `vite build` of www/ into a fresh temporary folder, with `env` added to the environment. */

@@ -1,17 +1,18 @@
-// The remote kill in the system Chromium: a health document that turns off
-// reaches every open tab (one tab's fetch is shared over BroadcastChannel),
-// latching holds until reload, and a broken remote changes nothing.
-import { test, before, after } from 'node:test';
+// The remote kill, in the system Chromium and in Firefox: a health document
+// that turns off reaches every open tab (one tab's fetch is shared over
+// BroadcastChannel), latching holds until reload, and a broken remote changes
+// nothing. Then the script-tag files, served as from a CDN.
+import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, pageWithConsole, ROOT } from './helpers.mjs';
+import { serve, ROOT } from './helpers.mjs';
+import { BROWSERS, launch } from './browsers.mjs';
 
-let browser, server;
+let server;
 let health = { status: 'enabled', maestro_enabled: true };
 let mode = 'json'; // json | 500 | slow | garbage
 const hits = [];
 
 before(async () => {
-  browser = await launch();
   server = await serve(ROOT, {
     '/maestro-health': (req, res) => {
       hits.push(new URL(req.headers.referer || 'http://x/').search);
@@ -22,139 +23,27 @@ before(async () => {
     },
   });
 });
-after(async () => { await browser?.close(); await server?.close(); });
+after(async () => { await server?.close(); });
+beforeEach(() => { hits.length = 0; });
 
 async function open(context, query) {
-  const { page, lines } = await pageWithConsole(context);
+  const page = await context.newPage();
   await page.goto(`${server.url}/tests/e2e/pages/remote.html?${query}`);
   await page.waitForFunction(() => window.ready === true);
-  return { page, lines };
+  return { page, lines: page.lines };
 }
 
+const paths = (page) => page.requests.map((u) => new URL(u).pathname);
 const enabled = (page) => page.evaluate(() => window.gate.isEnabled());
 const REMOTE_OFF_LINE = 'info: [MAESTRO] Disabled by remote /maestro-health: maestro_enabled=false';
 
 // Turns the health document off and waits until both tabs are off.
 async function killBoth(a, b) {
   health = { status: 'disabled', maestro_enabled: false };
-  for (const { page } of [a, b]) await page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
+  for (const { page } of [a, b]) await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
 }
 
-test('a kill in the health document reaches a second tab through the first tab\'s poll', async () => {
-  health = { status: 'enabled', maestro_enabled: true };
-  mode = 'json';
-  const context = await browser.newContext();
-  try {
-    const a = await open(context, 'poll=200&tab=a');
-    // Tab B polls once at load, then only every 10 minutes: it can only learn from tab A.
-    const b = await open(context, 'poll=600000&tab=b');
-    assert.equal(await enabled(a.page), true);
-    assert.equal(await enabled(b.page), true);
-    await b.page.waitForTimeout(300); // let B's load-time poll finish
-    const bHitsBefore = hits.filter((q) => q.includes('tab=b')).length;
-
-    await killBoth(a, b);
-    assert.equal((await b.page.evaluate(() => window.gate.decision())).source, 'remote');
-    assert.equal(await b.page.evaluate(() => window.changes.length), 1);
-    assert.equal(hits.filter((q) => q.includes('tab=b')).length, bHitsBefore, 'tab B made no request of its own');
-    assert.ok(b.lines.includes(REMOTE_OFF_LINE), b.lines.join('\n'));
-  } finally {
-    await context.close();
-  }
-});
-
-test('a tab whose own poll module cannot load still hears the kill from another tab', async () => {
-  health = { status: 'enabled', maestro_enabled: true };
-  mode = 'json';
-  const context = await browser.newContext();
-  try {
-    const a = await open(context, 'poll=200&tab=a2');
-    const b = await open(context, 'poll=200&tab=b2&remoteWasm=missing');
-    await b.page.waitForTimeout(300);
-    assert.equal(await enabled(b.page), true);
-    assert.ok(b.lines.some((l) => l.startsWith('warning: [MAESTRO] Remote poll not started: ')), b.lines.join('\n'));
-
-    await killBoth(a, b);
-    assert.equal((await b.page.evaluate(() => window.gate.decision())).source, 'remote');
-    assert.equal(hits.filter((q) => q.includes('tab=b2')).length, 0, 'tab B never polled');
-    assert.ok(b.lines.includes(REMOTE_OFF_LINE), b.lines.join('\n'));
-  } finally {
-    await context.close();
-  }
-});
-
-test('latching: off, then on again, stays off until reload', async () => {
-  health = { status: 'enabled', maestro_enabled: true };
-  mode = 'json';
-  const context = await browser.newContext();
-  try {
-    const { page } = await open(context, 'poll=100&tab=latch');
-    health = { status: 'disabled', maestro_enabled: false };
-    await page.waitForFunction(() => !window.gate.isEnabled(), null, { timeout: 10000 });
-    health = { status: 'enabled', maestro_enabled: true };
-    await page.evaluate(() => { window.MAESTRO_ENABLED = true; });
-    await page.waitForTimeout(500); // several polls' worth
-    assert.equal(await enabled(page), false, 'still off: the gate latches');
-    assert.equal(await page.evaluate(() => window.changes.length), 1);
-
-    await page.reload();
-    await page.waitForFunction(() => window.ready === true);
-    assert.equal(await enabled(page), true, 'a reload applies the new "on"');
-  } finally {
-    await context.close();
-  }
-});
-
-for (const [name, m] of [['a 500', '500'], ['a timeout', 'slow'], ['garbage JSON', 'garbage']]) {
-  test(`${name} from the remote changes nothing and throws nothing`, async () => {
-    mode = m;
-    const context = await browser.newContext();
-    try {
-      const { page, lines } = await open(context, `poll=300&tab=${m}`);
-      await page.waitForTimeout(1500);
-      assert.equal(await enabled(page), true);
-      assert.deepEqual(lines.filter((l) => l.startsWith('pageerror')), []);
-      const warnings = lines.filter((l) => l.startsWith('warning: [MAESTRO] Remote /maestro-health failed'));
-      assert.equal(warnings.length, 1, lines.join('\n'));
-    } finally {
-      await context.close();
-      mode = 'json';
-    }
-  });
-}
-
-// The inlined wasm must read back the same whatever charset the server and
-// the page declare.
-test('the script-tag file works when served and embedded as windows-1252', async () => {
-  const cdn = await serve(ROOT, {
-    '/latin1/maestro-gate.js': async (req, res) => {
-      const { readFile } = await import('node:fs/promises');
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=iso-8859-1' }).end(await readFile(`${ROOT}/pkg/maestro-gate.js`));
-    },
-    '/latin1/page.html': (req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html; charset=windows-1252' }).end(
-        '<!doctype html><meta charset="windows-1252"><link rel="icon" href="data:,">'
-        + '<script charset="windows-1252" src="/latin1/maestro-gate.js"></script>'
-        + '<script>window.first = { on: maestroGate.isEnabled(), d: maestroGate.decision() };</script>');
-    },
-  });
-  const context = await browser.newContext();
-  try {
-    const { page, lines } = await pageWithConsole(context);
-    await page.goto(`${cdn.url}/latin1/page.html`);
-    assert.equal(await page.evaluate(() => document.characterSet), 'windows-1252');
-    const first = await page.evaluate(() => window.first);
-    assert.equal(first.on, true);
-    assert.equal(first.d.source, 'default');
-    assert.deepEqual(lines, ['info: [MAESTRO] Enabled (default)']);
-  } finally {
-    await context.close();
-    await cdn.close();
-  }
-});
-
-// A CDN serves the package's directory: the decision needs only the tag's
-// file, and a cleanup loads the rollback module from beside it.
+// The package's directory on a CDN, serving `files` from pkg/.
 const CDN = '/cdn/npm/maestro-gate@0.1.0/dist/';
 const cdnRoutes = (files) => Object.fromEntries(files.map((f) => [CDN + f, async (req, res) => {
   const { readFile } = await import('node:fs/promises');
@@ -162,96 +51,242 @@ const cdnRoutes = (files) => Object.fromEntries(files.map((f) => [CDN + f, async
   res.writeHead(200, { 'content-type': type, 'access-control-allow-origin': '*' }).end(await readFile(`${ROOT}/pkg/${f}`));
 }]));
 
-test('the script-tag file decides from any CDN path with no second request; a cleanup loads the rollback from beside it', async () => {
-  const requests = [];
-  const cdn = await serve(ROOT, cdnRoutes(['maestro-gate.js', 'maestro_gate_rollback.js', 'maestro_gate_rollback_bg.wasm']));
-  const context = await browser.newContext();
-  try {
-    const { page, lines } = await pageWithConsole(context);
-    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
-    await page.goto(`${cdn.url}/tests/e2e/pages/cdn.html`);
-    const first = await page.evaluate(() => window.first);
-    assert.equal(first.on, true);
-    assert.equal(first.d.source, 'default');
-    assert.deepEqual(requests.filter((p) => !p.endsWith('.html')), [CDN + 'maestro-gate.js']);
-    assert.deepEqual(lines, ['info: [MAESTRO] Enabled (default)']);
+for (const name of BROWSERS) describe(name, () => {
+  let browser;
+  before(async () => { browser = await launch(name); });
+  after(async () => { await browser?.close(); });
 
-    const report = await page.evaluate(async () => {
-      localStorage.setItem('maestro:cdn', '1');
-      localStorage.setItem('keep:cdn', '1');
-      return maestroGate.clearClientState({ database: 'cdn-db', allTabs: false, log: 'silent' });
-    });
-    assert.equal(report.ok, true, JSON.stringify(report));
-    assert.deepEqual(report.localStorage.removed, ['maestro:cdn']);
-    assert.equal(await page.evaluate(() => localStorage.getItem('keep:cdn')), '1');
-    assert.deepEqual(requests.filter((p) => !p.endsWith('.html')),
-      [CDN + 'maestro-gate.js', CDN + 'maestro_gate_rollback.js', CDN + 'maestro_gate_rollback_bg.wasm']);
-  } finally {
-    await context.close();
-    await cdn.close();
-  }
-});
+  test(`[${name}] a kill in the health document reaches a second tab through the first tab\'s poll`, async () => {
+    health = { status: 'enabled', maestro_enabled: true };
+    mode = 'json';
+    const context = await browser.newContext();
+    try {
+      const a = await open(context, 'poll=200&tab=a');
+      // Tab B polls once at load, then only every 10 minutes: it can only learn from tab A.
+      const b = await open(context, 'poll=600000&tab=b');
+      assert.equal(await enabled(a.page), true);
+      assert.equal(await enabled(b.page), true);
+      const visibility = await Promise.all([a, b].map(({ page }) => page.evaluate(() => document.visibilityState)));
+      if (browser.name === 'firefox') {
+        // Firefox shows only the tab in front (B, opened last): tab A is hidden, and
+        // Firefox runs a hidden tab's timers about once a second, so A's 200 ms poll
+        // runs about once a second here (the kill still reaches both tabs well within
+        // killBoth's 10 s).
+        assert.deepEqual(visibility, ['hidden', 'visible']);
+      } else {
+        // Playwright shows every Chromium tab as visible: A polls every 200 ms.
+        assert.deepEqual(visibility, ['visible', 'visible']);
+      }
+      await b.page.waitForTimeout(300); // let B's load-time poll finish
+      const bHitsBefore = hits.filter((q) => q.includes('tab=b')).length;
 
-test('a script tag whose rollback files are missing still decides, and its cleanup reports unavailable without throwing', async () => {
-  const cdn = await serve(ROOT, cdnRoutes(['maestro-gate.js']));
-  const context = await browser.newContext();
-  try {
-    const { page, lines } = await pageWithConsole(context);
-    await page.goto(`${cdn.url}/tests/e2e/pages/cdn.html`);
-    assert.equal((await page.evaluate(() => window.first)).on, true);
-    const out = await page.evaluate(async () => {
-      let rejected = false;
-      addEventListener('unhandledrejection', () => { rejected = true; });
-      localStorage.setItem('maestro:left', '1');
-      const report = await maestroGate.clearClientState({ allTabs: false, log: 'silent' });
-      const verify = await maestroGate.verifyClientState();
-      await new Promise((r) => setTimeout(r, 50));
-      return { report, verify, rejected, left: localStorage.getItem('maestro:left') };
-    });
-    assert.equal(out.report.ok, false);
-    assert.equal(out.report.database.outcome, 'unavailable');
-    assert.match(out.report.database.error, /rollback module could not be loaded/);
-    assert.equal(out.report.localStorage.outcome, 'unavailable');
-    assert.equal(out.verify.clean, null);
-    assert.equal(out.rejected, false);
-    assert.equal(out.left, '1', 'nothing was removed');
-    // The browser logs each 404 itself (each call tries again); the gate adds nothing under log: 'silent'.
-    assert.deepEqual(lines.filter((l) => !l.startsWith('error: Failed to load resource')), ['info: [MAESTRO] Enabled (default)']);
-  } finally {
-    await context.close();
-    await cdn.close();
-  }
-});
-
-test('the self-contained script-tag file decides and cleans up with no second request', async () => {
-  const requests = [];
-  const cdn = await serve(ROOT, {
-    '/one/page.html': (req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(
-        '<!doctype html><link rel="icon" href="data:,"><script src="/one/maestro-gate.full.js"></script>'
-        + '<script>window.first = { on: maestroGate.isEnabled(), d: maestroGate.decision() };</script>');
-    },
-    '/one/maestro-gate.full.js': async (req, res) => {
-      const { readFile } = await import('node:fs/promises');
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(`${ROOT}/pkg/maestro-gate.full.js`));
-    },
+      await killBoth(a, b);
+      assert.equal((await b.page.evaluate(() => window.gate.decision())).source, 'remote');
+      assert.equal(await b.page.evaluate(() => window.changes.length), 1);
+      assert.equal(hits.filter((q) => q.includes('tab=b')).length, bHitsBefore, 'tab B made no request of its own');
+      assert.ok(b.lines.includes(REMOTE_OFF_LINE), b.lines.join('\n'));
+    } finally {
+      await context.close();
+    }
   });
-  const context = await browser.newContext();
-  try {
-    const { page, lines } = await pageWithConsole(context);
-    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
-    await page.goto(`${cdn.url}/one/page.html`);
-    assert.equal((await page.evaluate(() => window.first)).d.source, 'default');
-    const report = await page.evaluate(async () => {
-      localStorage.setItem('maestro:one', '1');
-      return maestroGate.clearClientState({ database: 'one-db', allTabs: false, log: 'silent' });
+
+  test(`[${name}] a tab whose own poll module cannot load still hears the kill from another tab`, async () => {
+    health = { status: 'enabled', maestro_enabled: true };
+    mode = 'json';
+    const context = await browser.newContext();
+    try {
+      const a = await open(context, 'poll=200&tab=a2');
+      const b = await open(context, 'poll=200&tab=b2&remoteWasm=missing');
+      await b.page.waitForTimeout(300);
+      assert.equal(await enabled(b.page), true);
+      assert.ok(b.lines.some((l) => l.startsWith('warning: [MAESTRO] Remote poll not started: ')), b.lines.join('\n'));
+
+      await killBoth(a, b);
+      assert.equal((await b.page.evaluate(() => window.gate.decision())).source, 'remote');
+      assert.equal(hits.filter((q) => q.includes('tab=b2')).length, 0, 'tab B never polled');
+      assert.ok(b.lines.includes(REMOTE_OFF_LINE), b.lines.join('\n'));
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] latching: off, then on again, stays off until reload`, async () => {
+    health = { status: 'enabled', maestro_enabled: true };
+    mode = 'json';
+    const context = await browser.newContext();
+    try {
+      const { page } = await open(context, 'poll=100&tab=latch');
+      health = { status: 'disabled', maestro_enabled: false };
+      await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+      health = { status: 'enabled', maestro_enabled: true };
+      await page.evaluate(() => { window.MAESTRO_ENABLED = true; });
+      await page.waitForTimeout(500); // several polls' worth
+      assert.equal(await enabled(page), false, 'still off: the gate latches');
+      assert.equal(await page.evaluate(() => window.changes.length), 1);
+
+      await page.reload();
+      await page.waitForFunction(() => window.ready === true);
+      assert.equal(await enabled(page), true, 'a reload applies the new "on"');
+    } finally {
+      await context.close();
+    }
+  });
+
+  for (const [what, m] of [['a 500', '500'], ['a timeout', 'slow'], ['garbage JSON', 'garbage']]) {
+    test(`[${name}] ${what} from the remote changes nothing and throws nothing`, async () => {
+      mode = m;
+      const context = await browser.newContext();
+      try {
+        const { page, lines } = await open(context, `poll=300&tab=${m}`);
+        await page.waitForTimeout(1500);
+        assert.equal(await enabled(page), true);
+        assert.deepEqual(lines.filter((l) => l.startsWith('pageerror')), []);
+        const warnings = lines.filter((l) => l.startsWith('warning: [MAESTRO] Remote /maestro-health failed'));
+        assert.equal(warnings.length, 1, lines.join('\n'));
+      } finally {
+        await context.close();
+        mode = 'json';
+      }
     });
-    assert.equal(report.ok, true, JSON.stringify(report));
-    assert.deepEqual(report.localStorage.removed, ['maestro:one']);
-    assert.deepEqual(requests, ['/one/page.html', '/one/maestro-gate.full.js']);
-    assert.deepEqual(lines, ['info: [MAESTRO] Enabled (default)']);
-  } finally {
-    await context.close();
-    await cdn.close();
   }
+
+  // The inlined wasm must read back the same whatever charset the server and
+  // the page declare.
+  test(`[${name}] the script-tag file works when served and embedded as windows-1252`, async () => {
+    const cdn = await serve(ROOT, {
+      '/latin1/maestro-gate.js': async (req, res) => {
+        const { readFile } = await import('node:fs/promises');
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=iso-8859-1' }).end(await readFile(`${ROOT}/pkg/maestro-gate.js`));
+      },
+      '/latin1/page.html': (req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=windows-1252' }).end(
+          '<!doctype html><meta charset="windows-1252"><link rel="icon" href="data:,">'
+          + '<script charset="windows-1252" src="/latin1/maestro-gate.js"></script>'
+          + '<script>window.first = { on: maestroGate.isEnabled(), d: maestroGate.decision() };</script>');
+      },
+    });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const { lines } = page;
+      await page.goto(`${cdn.url}/latin1/page.html`);
+      assert.equal(await page.evaluate(() => document.characterSet), 'windows-1252');
+      const first = await page.evaluate(() => window.first);
+      assert.equal(first.on, true);
+      assert.equal(first.d.source, 'default');
+      assert.deepEqual(lines, ['info: [MAESTRO] Enabled (default)']);
+    } finally {
+      await context.close();
+      await cdn.close();
+    }
+  });
+
+  // A CDN serves the package's directory: the decision needs only the tag's
+  // file, and a cleanup loads the rollback module from beside it.
+  test(`[${name}] the script-tag file decides from any CDN path with no second request; a cleanup loads the rollback from beside it`, async () => {
+    const cdn = await serve(ROOT, cdnRoutes(['maestro-gate.js', 'maestro_gate_rollback.js', 'maestro_gate_rollback_bg.wasm']));
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const { lines } = page;
+      await page.goto(`${cdn.url}/tests/e2e/pages/cdn.html`);
+      const first = await page.evaluate(() => window.first);
+      assert.equal(first.on, true);
+      assert.equal(first.d.source, 'default');
+      assert.deepEqual(paths(page).filter((p) => !p.endsWith('.html')), [CDN + 'maestro-gate.js']);
+      assert.deepEqual(lines, ['info: [MAESTRO] Enabled (default)']);
+
+      const report = await page.evaluate(async () => {
+        localStorage.setItem('maestro:cdn', '1');
+        localStorage.setItem('keep:cdn', '1');
+        return maestroGate.clearClientState({ database: 'cdn-db', allTabs: false, log: 'silent' });
+      });
+      assert.equal(report.ok, true, JSON.stringify(report));
+      assert.deepEqual(report.localStorage.removed, ['maestro:cdn']);
+      assert.equal(await page.evaluate(() => localStorage.getItem('keep:cdn')), '1');
+      assert.deepEqual(paths(page).filter((p) => !p.endsWith('.html')),
+        [CDN + 'maestro-gate.js', CDN + 'maestro_gate_rollback.js', CDN + 'maestro_gate_rollback_bg.wasm']);
+    } finally {
+      await context.close();
+      await cdn.close();
+    }
+  });
+
+  test(`[${name}] a script tag whose rollback files are missing still decides, and its cleanup reports unavailable without throwing`, async () => {
+    const cdn = await serve(ROOT, cdnRoutes(['maestro-gate.js']));
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const { lines } = page;
+      await page.goto(`${cdn.url}/tests/e2e/pages/cdn.html`);
+      assert.equal((await page.evaluate(() => window.first)).on, true);
+      const out = await page.evaluate(async () => {
+        let rejected = false;
+        addEventListener('unhandledrejection', () => { rejected = true; });
+        localStorage.setItem('maestro:left', '1');
+        const report = await maestroGate.clearClientState({ allTabs: false, log: 'silent' });
+        const verify = await maestroGate.verifyClientState();
+        await new Promise((r) => setTimeout(r, 50));
+        return { report, verify, rejected, left: localStorage.getItem('maestro:left') };
+      });
+      assert.equal(out.report.ok, false);
+      assert.equal(out.report.database.outcome, 'unavailable');
+      assert.match(out.report.database.error, /rollback module could not be loaded/);
+      assert.equal(out.report.localStorage.outcome, 'unavailable');
+      assert.equal(out.verify.clean, null);
+      assert.equal(out.rejected, false);
+      assert.equal(out.left, '1', 'nothing was removed');
+      // The gate adds nothing under log: 'silent'; what else is logged is the browser's own report of the 404.
+      const rollbackJs = paths(page).filter((p) => p === CDN + 'maestro_gate_rollback.js');
+      if (browser.name === 'firefox') {
+        // Firefox keeps the failed module in its module map: the second call's import
+        // fails at once, with no request. It reports the 404 (served with no
+        // content-type) once, as a script error of the page: the browser's report, not
+        // a throw by the gate (`rejected` is false above).
+        assert.equal(rollbackJs.length, 1, 'Firefox fetches the missing module once');
+        assert.deepEqual(lines.slice(0, 1), ['info: [MAESTRO] Enabled (default)']);
+        assert.equal(lines.length, 2, lines.join('\n'));
+        assert.match(lines[1], /^pageerror: Loading module from “http:\/\/127\.0\.0\.1:\d+\/cdn\/npm\/maestro-gate@0\.1\.0\/dist\/maestro_gate_rollback\.js” was blocked because of a disallowed MIME type/);
+      } else {
+        // Chromium fetches the module again on each call and logs each 404.
+        assert.equal(rollbackJs.length, 2, 'Chromium fetches the missing module on each call');
+        assert.deepEqual(lines.filter((l) => !l.startsWith('error: Failed to load resource')), ['info: [MAESTRO] Enabled (default)']);
+      }
+    } finally {
+      await context.close();
+      await cdn.close();
+    }
+  });
+
+  test(`[${name}] the self-contained script-tag file decides and cleans up with no second request`, async () => {
+    const cdn = await serve(ROOT, {
+      '/one/page.html': (req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' }).end(
+          '<!doctype html><link rel="icon" href="data:,"><script src="/one/maestro-gate.full.js"></script>'
+          + '<script>window.first = { on: maestroGate.isEnabled(), d: maestroGate.decision() };</script>');
+      },
+      '/one/maestro-gate.full.js': async (req, res) => {
+        const { readFile } = await import('node:fs/promises');
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(`${ROOT}/pkg/maestro-gate.full.js`));
+      },
+    });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const { lines } = page;
+      await page.goto(`${cdn.url}/one/page.html`);
+      assert.equal((await page.evaluate(() => window.first)).d.source, 'default');
+      const report = await page.evaluate(async () => {
+        localStorage.setItem('maestro:one', '1');
+        return maestroGate.clearClientState({ database: 'one-db', allTabs: false, log: 'silent' });
+      });
+      assert.equal(report.ok, true, JSON.stringify(report));
+      assert.deepEqual(report.localStorage.removed, ['maestro:one']);
+      assert.deepEqual(paths(page), ['/one/page.html', '/one/maestro-gate.full.js']);
+      assert.deepEqual(lines, ['info: [MAESTRO] Enabled (default)']);
+    } finally {
+      await context.close();
+      await cdn.close();
+    }
+  });
 });

@@ -1,133 +1,139 @@
-// Two real tabs of one origin in the system Chromium: a cleanup in one tab
-// clears the other's sessionStorage (which only that tab can reach), and the
-// other tab's app closes its database connection when asked, so the delete
-// is not left pending.
-import { test, before, after } from 'node:test';
+// Two real tabs of one origin, in the system Chromium and in Firefox: a cleanup
+// in one tab clears the other's sessionStorage (which only that tab can reach),
+// and the other tab's app closes its database connection when asked, so the
+// delete is not left pending.
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, ROOT } from './helpers.mjs';
+import { serve, ROOT } from './helpers.mjs';
+import { BROWSERS, launch } from './browsers.mjs';
 
-let browser, server;
-before(async () => { browser = await launch(); server = await serve(ROOT); });
-after(async () => { await browser?.close(); await server?.close(); });
+let server;
+before(async () => { server = await serve(ROOT); });
+after(async () => { await server?.close(); });
 
 async function openTab(context, query = '') {
   const page = await context.newPage();
-  page.requests = [];
-  page.on('request', (r) => page.requests.push(new URL(r.url()).pathname));
   await page.goto(server.url + '/tests/e2e/pages/tab.html' + query);
   await page.waitForFunction(() => window.ready === true);
   return page;
 }
 
-const rollbackFetched = (page) => page.requests.some((p) => p.endsWith('/pkg/maestro_gate_rollback_bg.wasm'));
+const paths = (page) => page.requests.map((u) => new URL(u).pathname);
+const rollbackFetched = (page) => paths(page).some((p) => p.endsWith('/pkg/maestro_gate_rollback_bg.wasm'));
 
-test('clearing in one tab clears the sessionStorage of another, and counts it', async () => {
-  const context = await browser.newContext();
-  try {
-    const a = await openTab(context);
-    const b = await openTab(context);
-    await b.evaluate(async () => {
-      sessionStorage.setItem('maestro:b1', 'secret');
-      sessionStorage.setItem('maestro:b2', 'secret');
-      sessionStorage.setItem('app:b', 'keep');
-      // Tab B holds MAESTRO's database open and never closes it on versionchange.
-      const open = indexedDB.open('tabs-db', 1);
-      open.onupgradeneeded = () => open.result.createObjectStore('s');
-      window.db = await new Promise((resolve, reject) => { open.onsuccess = () => resolve(open.result); open.onerror = () => reject(open.error); });
-    });
-    await a.evaluate(() => {
-      sessionStorage.setItem('maestro:a1', 'secret');
-      localStorage.setItem('maestro:l1', 'secret');
-      localStorage.setItem('app:l', 'keep');
-    });
+for (const name of BROWSERS) describe(name, () => {
+  let browser;
+  before(async () => { browser = await launch(name); });
+  after(async () => { await browser?.close(); });
 
-    assert.equal(rollbackFetched(a) || rollbackFetched(b), false, 'subscribing to onCleanupRequest loads no rollback');
-    assert.equal([...a.requests, ...b.requests].some((p) => p.includes('maestro_gate_remote')), false,
-      'no remote is set: the remote poll\'s module is not loaded');
-    const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db', log: 'silent' }));
-    assert.ok(rollbackFetched(a), 'the cleanup loaded the rollback in tab A');
-    assert.ok(rollbackFetched(b), 'and the request made tab B load it to answer');
-    assert.equal(report.otherTabs, 1, JSON.stringify(report));
-    assert.equal(report.database.outcome, 'deleted', 'tab B closed its connection when asked');
-    assert.equal(report.ok, true);
-    assert.deepEqual(report.sessionStorage.removed, ['maestro:a1']);
-    assert.deepEqual(report.localStorage.removed, ['maestro:l1']);
-
-    const bState = await b.evaluate(() => ({
-      keys: Object.keys(sessionStorage).sort(),
-      requests: window.requests,
-    }));
-    assert.deepEqual(bState.keys, ['app:b'], 'tab B kept its own keys and lost only the prefixed ones');
-    assert.equal(bState.requests.length, 1);
-    assert.equal(bState.requests[0].fromOtherTab, true);
-    assert.equal(bState.requests[0].database, 'tabs-db');
-
-    const verify = await a.evaluate(() => window.gate.verifyClientState({ database: 'tabs-db' }));
-    assert.equal(verify.clean, true, JSON.stringify(verify));
-    assert.deepEqual(await a.evaluate(() => localStorage.getItem('app:l')), 'keep');
-  } finally {
-    await context.close();
-  }
-});
-
-test('a tab that loaded either script-tag file answers another tab\'s cleanup', async () => {
-  for (const query of ['', '?full']) {
+  test(`[${name}] clearing in one tab clears the sessionStorage of another, and counts it`, async () => {
     const context = await browser.newContext();
     try {
       const a = await openTab(context);
-      const b = await context.newPage();
-      await b.goto(server.url + '/tests/e2e/pages/tag.html' + query);
-      await b.waitForFunction(() => window.ready === true);
-      await b.evaluate(() => {
-        sessionStorage.setItem('maestro:tag', 'secret');
-        sessionStorage.setItem('app:tag', 'keep');
+      const b = await openTab(context);
+      await b.evaluate(async () => {
+        sessionStorage.setItem('maestro:b1', 'secret');
+        sessionStorage.setItem('maestro:b2', 'secret');
+        sessionStorage.setItem('app:b', 'keep');
+        // Tab B holds MAESTRO's database open and never closes it on versionchange.
+        const open = indexedDB.open('tabs-db', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('s');
+        window.db = await new Promise((resolve, reject) => { open.onsuccess = () => resolve(open.result); open.onerror = () => reject(open.error); });
       });
-      const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db-tag', log: 'silent' }));
-      assert.equal(report.otherTabs, 1, `${query}: ${JSON.stringify(report)}`);
-      const bState = await b.evaluate(() => ({ keys: Object.keys(sessionStorage).sort(), requests: window.requests }));
-      assert.deepEqual(bState.keys, ['app:tag'], query);
-      assert.equal(bState.requests.length, 1, query);
-      assert.equal(bState.requests[0].fromOtherTab, true, query);
+      await a.evaluate(() => {
+        sessionStorage.setItem('maestro:a1', 'secret');
+        localStorage.setItem('maestro:l1', 'secret');
+        localStorage.setItem('app:l', 'keep');
+      });
+
+      assert.equal(rollbackFetched(a) || rollbackFetched(b), false, 'subscribing to onCleanupRequest loads no rollback');
+      assert.equal([...paths(a), ...paths(b)].some((p) => p.includes('maestro_gate_remote')), false,
+        'no remote is set: the remote poll\'s module is not loaded');
+      const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db', log: 'silent' }));
+      assert.ok(rollbackFetched(a), 'the cleanup loaded the rollback in tab A');
+      assert.ok(rollbackFetched(b), 'and the request made tab B load it to answer');
+      assert.equal(report.otherTabs, 1, JSON.stringify(report));
+      assert.equal(report.database.outcome, 'deleted', 'tab B closed its connection when asked');
+      assert.equal(report.ok, true);
+      assert.deepEqual(report.sessionStorage.removed, ['maestro:a1']);
+      assert.deepEqual(report.localStorage.removed, ['maestro:l1']);
+
+      const bState = await b.evaluate(() => ({
+        keys: Object.keys(sessionStorage).sort(),
+        requests: window.requests,
+      }));
+      assert.deepEqual(bState.keys, ['app:b'], 'tab B kept its own keys and lost only the prefixed ones');
+      assert.equal(bState.requests.length, 1);
+      assert.equal(bState.requests[0].fromOtherTab, true);
+      assert.equal(bState.requests[0].database, 'tabs-db');
+
+      const verify = await a.evaluate(() => window.gate.verifyClientState({ database: 'tabs-db' }));
+      assert.equal(verify.clean, true, JSON.stringify(verify));
+      assert.deepEqual(await a.evaluate(() => localStorage.getItem('app:l')), 'keep');
     } finally {
       await context.close();
     }
-  }
-});
+  });
 
-test('allTabs: false leaves other tabs alone', async () => {
-  const context = await browser.newContext();
-  try {
-    const a = await openTab(context);
-    const b = await openTab(context);
-    await b.evaluate(() => sessionStorage.setItem('maestro:b1', 'secret'));
-    const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db-2', allTabs: false, log: 'silent' }));
-    assert.equal(report.otherTabs, 0);
-    assert.deepEqual(await b.evaluate(() => Object.keys(sessionStorage)), ['maestro:b1']);
-  } finally {
-    await context.close();
-  }
-});
+  test(`[${name}] a tab that loaded either script-tag file answers another tab\'s cleanup`, async () => {
+    for (const query of ['', '?full']) {
+      const context = await browser.newContext();
+      try {
+        const a = await openTab(context);
+        const b = await context.newPage();
+        await b.goto(server.url + '/tests/e2e/pages/tag.html' + query);
+        await b.waitForFunction(() => window.ready === true);
+        await b.evaluate(() => {
+          sessionStorage.setItem('maestro:tag', 'secret');
+          sessionStorage.setItem('app:tag', 'keep');
+        });
+        const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db-tag', log: 'silent' }));
+        assert.equal(report.otherTabs, 1, `${query}: ${JSON.stringify(report)}`);
+        const bState = await b.evaluate(() => ({ keys: Object.keys(sessionStorage).sort(), requests: window.requests }));
+        assert.deepEqual(bState.keys, ['app:tag'], query);
+        assert.equal(bState.requests.length, 1, query);
+        assert.equal(bState.requests[0].fromOtherTab, true, query);
+      } finally {
+        await context.close();
+      }
+    }
+  });
 
-test('another tab whose rollback module cannot load still closes its connection, from the gate', async () => {
-  const context = await browser.newContext();
-  try {
-    const a = await openTab(context);
-    const b = await openTab(context, '?rollback=/no-such-rollback.wasm');
-    await b.evaluate(async () => {
-      sessionStorage.setItem('maestro:b1', 'secret');
-      const open = indexedDB.open('tabs-db-3', 1);
-      open.onupgradeneeded = () => open.result.createObjectStore('s');
-      window.db = await new Promise((resolve, reject) => { open.onsuccess = () => resolve(open.result); open.onerror = () => reject(open.error); });
-    });
-    const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db-3', log: 'silent' }));
-    assert.equal(report.database.outcome, 'deleted', 'B closed its connection although its rollback failed: ' + JSON.stringify(report));
-    assert.equal(report.otherTabs, 0, 'B could not sweep, so it is not counted');
-    const bState = await b.evaluate(() => ({ requests: window.requests, keys: Object.keys(sessionStorage) }));
-    assert.equal(bState.requests.length, 1);
-    assert.equal(bState.requests[0].fromOtherTab, true);
-    assert.deepEqual(bState.keys, ['maestro:b1'], 'without its rollback module, B could not sweep');
-    assert.equal(await b.evaluate(() => window.gate.isEnabled()), true, 'and its gate is unharmed');
-  } finally {
-    await context.close();
-  }
+  test(`[${name}] allTabs: false leaves other tabs alone`, async () => {
+    const context = await browser.newContext();
+    try {
+      const a = await openTab(context);
+      const b = await openTab(context);
+      await b.evaluate(() => sessionStorage.setItem('maestro:b1', 'secret'));
+      const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db-2', allTabs: false, log: 'silent' }));
+      assert.equal(report.otherTabs, 0);
+      assert.deepEqual(await b.evaluate(() => Object.keys(sessionStorage)), ['maestro:b1']);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] another tab whose rollback module cannot load still closes its connection, from the gate`, async () => {
+    const context = await browser.newContext();
+    try {
+      const a = await openTab(context);
+      const b = await openTab(context, '?rollback=/no-such-rollback.wasm');
+      await b.evaluate(async () => {
+        sessionStorage.setItem('maestro:b1', 'secret');
+        const open = indexedDB.open('tabs-db-3', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('s');
+        window.db = await new Promise((resolve, reject) => { open.onsuccess = () => resolve(open.result); open.onerror = () => reject(open.error); });
+      });
+      const report = await a.evaluate(() => window.gate.clearClientState({ database: 'tabs-db-3', log: 'silent' }));
+      assert.equal(report.database.outcome, 'deleted', 'B closed its connection although its rollback failed: ' + JSON.stringify(report));
+      assert.equal(report.otherTabs, 0, 'B could not sweep, so it is not counted');
+      const bState = await b.evaluate(() => ({ requests: window.requests, keys: Object.keys(sessionStorage) }));
+      assert.equal(bState.requests.length, 1);
+      assert.equal(bState.requests[0].fromOtherTab, true);
+      assert.deepEqual(bState.keys, ['maestro:b1'], 'without its rollback module, B could not sweep');
+      assert.equal(await b.evaluate(() => window.gate.isEnabled()), true, 'and its gate is unharmed');
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -1,28 +1,27 @@
-// The demo app (www/) as a real Vite app in the system Chromium: production
+// The demo app (www/) as a real Vite app in the system Chromium and in Firefox: production
 // builds with VITE_MAESTRO_ENABLED false / true / unset (`make demo`), the
 // emitted `maestro-health`, MAESTRO's lazy chunk, the rollback console, and
 // `vite dev` with the package installed the way users get it (npm pack).
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, cp, mkdir, readFile, writeFile, symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, launch, pageWithConsole, viteBuild, ROOT } from './helpers.mjs';
+import { serve, viteBuild, ROOT } from './helpers.mjs';
+import { BROWSERS, launch } from './browsers.mjs';
 
-let browser;
-before(async () => { browser = await launch(); });
-after(async () => { await browser?.close(); });
-
-async function visit(url) {
+async function visit(browser, url) {
   const context = await browser.newContext();
-  const { page, lines } = await pageWithConsole(context);
-  const requests = [];
-  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  const page = await context.newPage();
+  const { lines } = page;
   await page.goto(url);
   await page.waitForSelector('#status:not(.pending)');
-  await page.waitForLoadState('networkidle');
+  await page.waitForNetworkIdle();
+  // The paths requested so far (a cleanup requests more later).
+  const paths = () => page.requests.map((u) => new URL(u).pathname);
+  const requests = paths();
   const view = {
     badge: (await page.textContent('#badge')).trim(),
     reason: (await page.textContent('#reason')).trim(),
@@ -34,89 +33,22 @@ async function visit(url) {
     rollbackRequests: requests.filter((p) => p.includes('maestro_gate_rollback')),
     remoteRequests: requests.filter((p) => p.includes('maestro_gate_remote')),
   };
-  return { context, page, view, requests };
+  return { context, page, view, paths };
 }
 
-async function built(env) {
-  const dir = await viteBuild(env);
+// Each build is made once and visited in each browser.
+const builds = new Map();
+async function built(browser, env) {
+  const key = JSON.stringify(env);
+  if (!builds.has(key)) builds.set(key, viteBuild(env));
+  const dir = await builds.get(key);
   const server = await serve(dir);
-  const { context, page, view, requests } = await visit(server.url + '/');
+  const { context, page, view, paths } = await visit(browser, server.url + '/');
   const file = await readFile(join(dir, 'maestro-health'), 'utf8');
-  return { dir, server, context, page, view, file, requests };
+  return { dir, server, context, page, view, file, paths };
 }
 
-test('vite build with VITE_MAESTRO_ENABLED=false: the console line, health(), maestro-health, and no MAESTRO chunk', async () => {
-  const b = await built({ VITE_MAESTRO_ENABLED: 'false' });
-  try {
-    assert.equal(b.view.badge, 'DISABLED');
-    assert.deepEqual(b.view.lines, ['info: [MAESTRO] Disabled by VITE_MAESTRO_ENABLED=false']);
-    assert.equal(b.view.health.status, 'disabled');
-    assert.equal(b.view.health.maestro_enabled, false);
-    const doc = JSON.parse(b.file);
-    assert.deepEqual([doc.status, doc.maestro_enabled, doc.source], ['disabled', false, 'VITE_MAESTRO_ENABLED']);
-    assert.ok(b.file.includes('"status": "disabled",\n  "maestro_enabled": false'), b.file);
-    assert.deepEqual(b.view.chunkRequests, [], 'the MAESTRO chunk was never fetched');
-    assert.deepEqual(b.view.rollbackRequests, [], 'nor the rollback module: only a cleanup loads it');
-    assert.deepEqual(b.view.remoteRequests, [], 'nor the remote poll: a gate that is off stays off');
-    assert.equal(b.view.maestroShown, false);
-    assert.deepEqual(b.view.errors, []);
-  } finally {
-    await b.context.close();
-    await b.server.close();
-  }
-});
-
-test('vite build with VITE_MAESTRO_ENABLED=true: MAESTRO\'s chunk loads and blocks execution', async () => {
-  const b = await built({ VITE_MAESTRO_ENABLED: 'true' });
-  try {
-    assert.equal(b.view.badge, 'ENABLED');
-    assert.deepEqual(b.view.lines, ['info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true']);
-    assert.equal(b.view.chunkRequests.length, 1);
-    assert.equal(b.view.maestroShown, true);
-    // The demo polls /maestro-health: its module is built by Vite and loaded.
-    assert.ok(b.view.remoteRequests.some((p) => /maestro_gate_remote[^/]*\.wasm$/.test(p)), b.view.remoteRequests.join());
-    assert.ok(b.requests.includes('/maestro-health'), 'the remote poll ran');
-    assert.equal(JSON.parse(b.file).maestro_enabled, true);
-
-    // A live kill from the console unmounts MAESTRO without a reload.
-    await b.page.evaluate(() => { window.MAESTRO_ENABLED = false; });
-    await b.page.waitForSelector('#status.off');
-    assert.equal(await b.page.isVisible('#maestro-blocked'), false);
-    assert.equal((await b.page.textContent('#reason')).trim(), 'Disabled by window.MAESTRO_ENABLED=false');
-  } finally {
-    await b.context.close();
-    await b.server.close();
-  }
-});
-
-test('vite build with nothing set: on by default; the rollback console seeds, clears and verifies', async () => {
-  const b = await built({});
-  try {
-    assert.equal(b.view.badge, 'ENABLED');
-    assert.equal(b.view.reason, 'Enabled (default)');
-    assert.deepEqual(b.view.rollbackRequests, []);
-    await b.page.click('#seed');
-    await b.page.waitForFunction(() => document.getElementById('report').textContent.includes('"exists": true'));
-    await b.page.click('#clear');
-    await b.page.waitForFunction(() => document.getElementById('report').textContent.includes('"ok"'));
-    const report = JSON.parse(await b.page.textContent('#report'));
-    assert.equal(report.ok, true, JSON.stringify(report));
-    assert.ok(b.requests.some((p) => /maestro_gate_rollback[^/]*\.wasm$/.test(p)), 'the cleanup loaded the rollback module');
-    assert.equal(report.database.outcome, 'deleted');
-    assert.deepEqual(report.localStorage.removed.sort(), ['maestro:receipts', 'maestro:session', 'maestro:sync-cursor']);
-    assert.deepEqual(report.sessionStorage.removed, ['maestro:man-mode']);
-    await b.page.click('#verify');
-    await b.page.waitForFunction(() => document.getElementById('report').textContent.includes('"clean"'));
-    assert.equal(JSON.parse(await b.page.textContent('#report')).clean, true);
-    assert.equal(await b.page.evaluate(() => localStorage.getItem('app:theme')), 'dark');
-    assert.equal(await b.page.evaluate(() => sessionStorage.getItem('app:draft')), 'keep me');
-  } finally {
-    await b.context.close();
-    await b.server.close();
-  }
-});
-
-// ---------- vite dev, with the package as npm installs it ----------
+// ---------- vite dev, with the package as npm installs it (the test is at the end) ----------
 
 function freePort() {
   return new Promise((resolve) => {
@@ -160,35 +92,113 @@ async function viteDev(dir, env) {
   return { url, stop: () => { child.kill(); return new Promise((r) => child.once('exit', r)); }, output: () => out };
 }
 
-test('vite dev: VITE_MAESTRO_ENABLED from .env, and the shell over .env; maestro-health served', async () => {
-  const dir = await appWithInstalledPackage();
-  await mkdir(join(dir, 'node_modules', '.bin'));
-  await symlink(join(ROOT, 'www', 'node_modules', 'vite', 'bin', 'vite.js'), join(dir, 'node_modules', '.bin', 'vite'));
-  await writeFile(join(dir, '.env'), 'VITE_MAESTRO_ENABLED=false\n');
+for (const name of BROWSERS) describe(name, () => {
+  let browser;
+  before(async () => { browser = await launch(name); });
+  after(async () => { await browser?.close(); });
 
-  let dev = await viteDev(dir, {});
-  try {
-    const res = await fetch(dev.url + '/maestro-health');
-    assert.equal(res.headers.get('content-type'), 'application/json');
-    assert.equal((await res.json()).maestro_enabled, false);
-    const { context, view } = await visit(dev.url + '/');
-    await context.close();
-    assert.equal(view.badge, 'DISABLED', dev.output());
-    assert.deepEqual(view.lines, ['info: [MAESTRO] Disabled by VITE_MAESTRO_ENABLED=false']);
-    assert.deepEqual(view.chunkRequests, []);
-  } finally {
-    await dev.stop();
-  }
+  test(`[${name}] vite build with VITE_MAESTRO_ENABLED=false: the console line, health(), maestro-health, and no MAESTRO chunk`, async () => {
+    const b = await built(browser, { VITE_MAESTRO_ENABLED: 'false' });
+    try {
+      assert.equal(b.view.badge, 'DISABLED');
+      assert.deepEqual(b.view.lines, ['info: [MAESTRO] Disabled by VITE_MAESTRO_ENABLED=false']);
+      assert.equal(b.view.health.status, 'disabled');
+      assert.equal(b.view.health.maestro_enabled, false);
+      const doc = JSON.parse(b.file);
+      assert.deepEqual([doc.status, doc.maestro_enabled, doc.source], ['disabled', false, 'VITE_MAESTRO_ENABLED']);
+      assert.ok(b.file.includes('"status": "disabled",\n  "maestro_enabled": false'), b.file);
+      assert.deepEqual(b.view.chunkRequests, [], 'the MAESTRO chunk was never fetched');
+      assert.deepEqual(b.view.rollbackRequests, [], 'nor the rollback module: only a cleanup loads it');
+      assert.deepEqual(b.view.remoteRequests, [], 'nor the remote poll: a gate that is off stays off');
+      assert.equal(b.view.maestroShown, false);
+      assert.deepEqual(b.view.errors, []);
+    } finally {
+      await b.context.close();
+      await b.server.close();
+    }
+  });
 
-  dev = await viteDev(dir, { VITE_MAESTRO_ENABLED: 'true' });
-  try {
-    const { context, view } = await visit(dev.url + '/');
-    await context.close();
-    assert.equal(view.badge, 'ENABLED', dev.output());
-    assert.deepEqual(view.lines, ['info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true']);
-    assert.equal(view.chunkRequests.length, 1);
-    assert.equal((await (await fetch(dev.url + '/maestro-health')).json()).maestro_enabled, true);
-  } finally {
-    await dev.stop();
-  }
+  test(`[${name}] vite build with VITE_MAESTRO_ENABLED=true: MAESTRO\'s chunk loads and blocks execution`, async () => {
+    const b = await built(browser, { VITE_MAESTRO_ENABLED: 'true' });
+    try {
+      assert.equal(b.view.badge, 'ENABLED');
+      assert.deepEqual(b.view.lines, ['info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true']);
+      assert.equal(b.view.chunkRequests.length, 1);
+      assert.equal(b.view.maestroShown, true);
+      // The demo polls /maestro-health: its module is built by Vite and loaded.
+      assert.ok(b.view.remoteRequests.some((p) => /maestro_gate_remote[^/]*\.wasm$/.test(p)), b.view.remoteRequests.join());
+      assert.ok(b.paths().includes('/maestro-health'), 'the remote poll ran');
+      assert.equal(JSON.parse(b.file).maestro_enabled, true);
+
+      // A live kill from the console unmounts MAESTRO without a reload.
+      await b.page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      await b.page.waitForSelector('#status.off');
+      assert.equal(await b.page.isVisible('#maestro-blocked'), false);
+      assert.equal((await b.page.textContent('#reason')).trim(), 'Disabled by window.MAESTRO_ENABLED=false');
+    } finally {
+      await b.context.close();
+      await b.server.close();
+    }
+  });
+
+  test(`[${name}] vite build with nothing set: on by default; the rollback console seeds, clears and verifies`, async () => {
+    const b = await built(browser, {});
+    try {
+      assert.equal(b.view.badge, 'ENABLED');
+      assert.equal(b.view.reason, 'Enabled (default)');
+      assert.deepEqual(b.view.rollbackRequests, []);
+      await b.page.click('#seed');
+      await b.page.waitForFunction(() => document.getElementById('report').textContent.includes('"exists": true'));
+      await b.page.click('#clear');
+      await b.page.waitForFunction(() => document.getElementById('report').textContent.includes('"ok"'));
+      const report = JSON.parse(await b.page.textContent('#report'));
+      assert.equal(report.ok, true, JSON.stringify(report));
+      assert.ok(b.paths().some((p) => /maestro_gate_rollback[^/]*\.wasm$/.test(p)), 'the cleanup loaded the rollback module');
+      assert.equal(report.database.outcome, 'deleted');
+      assert.deepEqual(report.localStorage.removed.sort(), ['maestro:receipts', 'maestro:session', 'maestro:sync-cursor']);
+      assert.deepEqual(report.sessionStorage.removed, ['maestro:man-mode']);
+      await b.page.click('#verify');
+      await b.page.waitForFunction(() => document.getElementById('report').textContent.includes('"clean"'));
+      assert.equal(JSON.parse(await b.page.textContent('#report')).clean, true);
+      assert.equal(await b.page.evaluate(() => localStorage.getItem('app:theme')), 'dark');
+      assert.equal(await b.page.evaluate(() => sessionStorage.getItem('app:draft')), 'keep me');
+    } finally {
+      await b.context.close();
+      await b.server.close();
+    }
+  });
+
+  // A fresh app for each browser: each starts with Vite's dependency cache empty.
+  test(`[${name}] vite dev: VITE_MAESTRO_ENABLED from .env, and the shell over .env; maestro-health served`, async () => {
+    const dir = await appWithInstalledPackage();
+    await mkdir(join(dir, 'node_modules', '.bin'));
+    await symlink(join(ROOT, 'www', 'node_modules', 'vite', 'bin', 'vite.js'), join(dir, 'node_modules', '.bin', 'vite'));
+    await writeFile(join(dir, '.env'), 'VITE_MAESTRO_ENABLED=false\n');
+
+    let dev = await viteDev(dir, {});
+    try {
+      const res = await fetch(dev.url + '/maestro-health');
+      assert.equal(res.headers.get('content-type'), 'application/json');
+      assert.equal((await res.json()).maestro_enabled, false);
+      const { context, view } = await visit(browser, dev.url + '/');
+      await context.close();
+      assert.equal(view.badge, 'DISABLED', dev.output());
+      assert.deepEqual(view.lines, ['info: [MAESTRO] Disabled by VITE_MAESTRO_ENABLED=false']);
+      assert.deepEqual(view.chunkRequests, []);
+    } finally {
+      await dev.stop();
+    }
+
+    dev = await viteDev(dir, { VITE_MAESTRO_ENABLED: 'true' });
+    try {
+      const { context, view } = await visit(browser, dev.url + '/');
+      await context.close();
+      assert.equal(view.badge, 'ENABLED', dev.output());
+      assert.deepEqual(view.lines, ['info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true']);
+      assert.equal(view.chunkRequests.length, 1);
+      assert.equal((await (await fetch(dev.url + '/maestro-health')).json()).maestro_enabled, true);
+    } finally {
+      await dev.stop();
+    }
+  });
 });
