@@ -9,7 +9,7 @@ export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 CARGO_WASM := cargo test --target wasm32-unknown-unknown --test web --test cleanup --test delivery
 
-.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e bench
+.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e test-db bench
 
 tools:
 	@bash scripts/tools.sh build
@@ -32,7 +32,7 @@ demo: demo-build
 	cd www && npx vite preview --host 127.0.0.1 --port 8080 --strictPort
 
 test: test-tools pkg
-	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e
+	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e test-db
 
 test-lint:
 	cargo fmt --check
@@ -55,6 +55,10 @@ test-firefox:
 test-e2e: www/node_modules/.package-lock.json
 	tsc -p tests/types
 	node --test --test-concurrency=1 tests/e2e/
+
+# maestro-db on a throwaway PostgreSQL 15 cluster, started and stopped by the script.
+test-db:
+	bash scripts/test-db.sh
 
 # The benchmark against the flag-SDK field (not part of `make test`): prints a
 # table and writes BENCHMARKS.md.
