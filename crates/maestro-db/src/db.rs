@@ -54,7 +54,8 @@ pub fn connect(url: Option<&str>, lock_timeout_ms: u64) -> Res<Conn> {
     let url = url
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| Fail::usage("no database given: pass --database-url or set DATABASE_URL"))?;
-    let mut config = Config::from_str(url).map_err(|e| Fail::new(format!("invalid --database-url: {e}")))?;
+    let mut config =
+        Config::from_str(url).map_err(|e| Fail::new(format!("invalid --database-url: {}", pg_message(&e))))?;
     if config.get_ssl_mode() == SslMode::Require {
         return Err(Fail::new(
             "the connection string asks for sslmode=require, but this build of maestro-db has no TLS support: \

@@ -19,7 +19,8 @@ pub struct Opts {
 fn row_count<C: GenericClient>(c: &mut C, qualified: &str, oid: u32, limit: u64) -> Res<(i64, &'static str)> {
     let size: i64 = c
         .query_one(
-            "SELECT coalesce(sum(pg_relation_size(relid)), 0)::int8 FROM pg_partition_tree($1::oid::regclass)",
+            "SELECT (pg_relation_size($1::oid::regclass)
+                     + coalesce((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree($1::oid::regclass)), 0))::int8",
             &[&oid],
         )
         .map_err(pg)?
