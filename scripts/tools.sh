@@ -19,6 +19,7 @@ fi
 if [ "$mode" = test ] || [ "$mode" = db ]; then
   # maestro-db's tests run a throwaway PostgreSQL 15 cluster (scripts/test-db.sh).
   [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_pkgs+=(postgresql)
+  command -v openssl >/dev/null || apt_pkgs+=(openssl)
 fi
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   echo "tools: apt-get install ${apt_pkgs[*]}"

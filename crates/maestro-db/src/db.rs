@@ -2,13 +2,20 @@
 //! catalog look-ups. MAESTRO's objects are found by exact name in one schema,
 //! never by pattern.
 
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use postgres::config::{Host, SslMode};
 use postgres::error::SqlState;
-use postgres::{Client, Config, GenericClient, NoTls};
+use postgres::{Client, Config, GenericClient};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::util::{fmt_duration, qualified, Fail, Res, FUNCTION, TABLES};
 
@@ -47,20 +54,89 @@ fn describe(config: &Config) -> String {
     )
 }
 
+/// libpq's `sslmode=require` without a root certificate: the connection is
+/// encrypted, the server's certificate is not checked (the handshake's own
+/// signatures still are).
+#[derive(Debug)]
+struct EncryptOnly(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for EncryptOnly {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// TLS with rustls: with `ca_cert` (PEM), the server's certificate must chain to it
+/// and name the host (libpq's verify-full); without, the connection is encrypted
+/// but the certificate is not checked (libpq's require).
+fn tls(ca_cert: Option<&Path>) -> Res<MakeRustlsConnect> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Fail::new(format!("TLS setup: {e}")))?;
+    let config = match ca_cert {
+        Some(path) => {
+            let bad = |e: String| Fail::new(format!("--ca-cert {}: {e}", path.display()));
+            let mut roots = RootCertStore::empty();
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| bad(e.to_string()))? {
+                roots.add(cert.map_err(|e| bad(e.to_string()))?).map_err(|e| bad(e.to_string()))?;
+            }
+            if roots.is_empty() {
+                return Err(bad("no certificate in the file".into()));
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        None => {
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(EncryptOnly(provider))).with_no_client_auth()
+        }
+    };
+    Ok(MakeRustlsConnect::new(config))
+}
+
 /// Connects with a libpq connection string (`postgresql://...` or `host=... dbname=...`)
-/// and sets the session's `lock_timeout`.
-pub fn connect(url: Option<&str>, lock_timeout_ms: u64) -> Res<Conn> {
+/// and sets the session's `lock_timeout`. `sslmode` is libpq's: `disable`, `prefer`
+/// (the default: TLS when the server offers it) or `require`.
+pub fn connect(url: Option<&str>, lock_timeout_ms: u64, ca_cert: Option<&Path>) -> Res<Conn> {
     let _ = LOCK_TIMEOUT.set(lock_timeout_ms);
     let url = url
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| Fail::usage("no database given: pass --database-url or set DATABASE_URL"))?;
     let mut config =
         Config::from_str(url).map_err(|e| Fail::new(format!("invalid --database-url: {}", pg_message(&e))))?;
-    if config.get_ssl_mode() == SslMode::Require {
-        return Err(Fail::new(
-            "the connection string asks for sslmode=require, but this build of maestro-db has no TLS support: \
-             connect through a Unix socket, localhost, or a TLS tunnel (see docs/database-rollback.md); nothing was done",
-        ));
+    if ca_cert.is_some() && config.get_ssl_mode() != SslMode::Disable {
+        // A root certificate means the connection must be verified TLS.
+        config.ssl_mode(SslMode::Require);
+    } else if config.get_ssl_mode() == SslMode::Require {
+        eprintln!(
+            "maestro-db: note: sslmode=require encrypts the connection but does not verify the server's certificate; \
+             give --ca-cert (or PGSSLROOTCERT) to verify it"
+        );
     }
     if config.get_user().is_none() {
         // libpq's default: the operating-system user.
@@ -84,8 +160,17 @@ pub fn connect(url: Option<&str>, lock_timeout_ms: u64) -> Res<Conn> {
         }
     });
     let target = describe(&config);
-    let mut client =
-        config.connect(NoTls).map_err(|e| Fail::new(format!("could not connect to {target}: {}", pg_message(&e))))?;
+    // TLS is for TCP: a Unix socket stays on this machine (and PostgreSQL never offers TLS there).
+    let unix_only = !config.get_hosts().is_empty() && config.get_hosts().iter().all(|h| matches!(h, Host::Unix(_)));
+    let connected = if unix_only {
+        if config.get_ssl_mode() == SslMode::Require {
+            config.ssl_mode(SslMode::Prefer);
+        }
+        config.connect(postgres::NoTls)
+    } else {
+        config.connect(tls(ca_cert)?)
+    };
+    let mut client = connected.map_err(|e| Fail::new(format!("could not connect to {target}: {}", pg_message(&e))))?;
     client.batch_execute(&format!("SET lock_timeout = {lock_timeout_ms}")).map_err(pg)?;
     let dbname: String = client.query_one("SELECT current_database()::text", &[]).map_err(pg)?.get(0);
     Ok(Conn { client, notices, dbname })

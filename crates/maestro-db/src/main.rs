@@ -31,6 +31,9 @@ struct Cli {
     /// libpq connection string: postgresql://user:password@host:port/dbname or "host=... dbname=..."
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true, value_name = "URL")]
     database_url: Option<String>,
+    /// PEM root certificate(s) to verify the server's TLS certificate and host name (for example Supabase's CA)
+    #[arg(long, env = "PGSSLROOTCERT", global = true, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
     /// The schema that holds MAESTRO's objects [default: public]
     #[arg(long, global = true, value_name = "NAME")]
     schema: Option<String>,
@@ -97,23 +100,25 @@ fn run(cli: Cli) -> Res<()> {
     let schema = schema_flag.clone().unwrap_or_else(|| "public".to_string());
     let url = cli.database_url.as_deref();
     let lt = cli.lock_timeout;
+    let ca = cli.ca_cert.clone();
+    let connect = |url, lt| db::connect(url, lt, ca.as_deref());
     match cli.command {
         Command::Status { since, exact_limit, json } => {
-            let mut conn = db::connect(url, lt)?;
+            let mut conn = connect(url, lt)?;
             status::run(&mut conn, &status::Opts { schema, since_ms: since, exact_limit, json })
         }
         Command::Inert => {
-            let mut conn = db::connect(url, lt)?;
+            let mut conn = connect(url, lt)?;
             inert::run(&mut conn, &schema)
         }
         Command::Drop { yes, backup, no_backup, cascade } => {
             let o = drop::Opts { schema, yes, backup, no_backup, cascade, lock_timeout_ms: lt };
             drop::check_usage(&o)?;
-            let mut conn = db::connect(url, lt)?;
+            let mut conn = connect(url, lt)?;
             drop::run(&mut conn, &o)
         }
         Command::Restore { backup } => {
-            let mut conn = db::connect(url, lt)?;
+            let mut conn = connect(url, lt)?;
             backup::restore(&mut conn, &backup, schema_flag.as_deref())
         }
         Command::Migration { dir, mode } => migration::run(&migration::Opts { dir, mode, schema, lock_timeout_ms: lt }),
