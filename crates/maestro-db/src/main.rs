@@ -126,6 +126,13 @@ fn run(cli: Cli) -> Res<()> {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing into a closed pipe (`maestro-db status | head`)
+    // would panic; like other command-line tools, end quietly instead.
+    #[cfg(unix)]
+    // SAFETY: called first thing, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // clap exits 2 on a usage error and 0 for --help and --version.
     let cli = Cli::parse();
     match run(cli) {

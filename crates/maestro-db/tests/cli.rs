@@ -616,3 +616,19 @@ fn tls_connections_are_encrypted_and_can_be_verified() {
     assert!(stderr(&o).contains("--ca-cert /nonexistent/ca.pem"), "{}", stderr(&o));
     assert_all_present(&db);
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    // `maestro-db status | head -1`: no panic when the reader goes away.
+    let db = fresh("pipe");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_maestro-db"))
+        .args(["status"])
+        .env("DATABASE_URL", db.url())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
