@@ -9,7 +9,7 @@ export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 CARGO_WASM := cargo test --target wasm32-unknown-unknown -p maestro-gate --test web --test cleanup --test delivery --test conformance
 
-.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e bench
+.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e test-db bench
 
 tools:
 	@bash scripts/tools.sh build
@@ -32,22 +32,23 @@ demo: demo-build
 	cd www && npx vite preview --host 127.0.0.1 --port 8080 --strictPort
 
 test: test-tools pkg
-	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e
+	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e test-db
 
 # Every crate of the workspace, on the host and as the wasm it ships as (one
 # crate at a time: built together, the rollback's serde with std would be
 # unified into the gate, which is no_std).
 test-lint:
 	cargo fmt --all --check
-	cargo clippy --quiet --workspace --all-targets -- -D warnings
+	cargo clippy --quiet --workspace --exclude maestro-db --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate --tests -- -D warnings
 	for crate in maestro-gate-wasm maestro-gate-rollback maestro-gate-remote; do \
 	  cargo clippy --quiet --target wasm32-unknown-unknown -p $$crate --lib -- -D warnings || exit 1; \
 	done
 
-# The rules, the ABI table against js/core.js, and the conformance table, natively.
+# The rules, the ABI table against js/core.js, and the conformance table,
+# natively (maestro-db's tests need the PostgreSQL that test-db starts).
 test-native:
-	cargo test --quiet --workspace
+	cargo test --quiet --workspace --exclude maestro-db
 
 test-chromium:
 	env -u GECKODRIVER $(CARGO_WASM)
@@ -58,6 +59,10 @@ test-firefox:
 test-e2e: www/node_modules/.package-lock.json
 	tsc -p tests/types
 	node --test --test-concurrency=1 tests/e2e/
+
+# maestro-db on a throwaway PostgreSQL 15 cluster, started and stopped by the script.
+test-db:
+	bash scripts/test-db.sh
 
 # The benchmark against the flag-SDK field (not part of `make test`): prints a
 # table and writes BENCHMARKS.md.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build (`tools.sh build`) or the tests (`tools.sh test`) need
 # on a fresh Debian machine with Rust, Node and npm, skipping what is already there.
+# `tools.sh db` installs only PostgreSQL 15, for scripts/test-db.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +16,17 @@ if [ "$mode" = test ]; then
   command -v chromedriver >/dev/null || apt_pkgs+=(chromium-driver)
   command -v firefox >/dev/null || apt_pkgs+=(firefox-esr)
 fi
+if [ "$mode" = test ] || [ "$mode" = db ]; then
+  # maestro-db's tests run a throwaway PostgreSQL 15 cluster (scripts/test-db.sh).
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_pkgs+=(postgresql)
+  command -v openssl >/dev/null || apt_pkgs+=(openssl)
+fi
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   echo "tools: apt-get install ${apt_pkgs[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
 fi
+[ "$mode" = db ] && exit 0
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 if [ "$mode" = test ]; then

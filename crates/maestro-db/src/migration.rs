@@ -1,0 +1,155 @@
+//! `migration`: lists MAESTRO's migrations (the runbook's
+//! `ls supabase/migrations/*maestro*`) and writes one new, timestamped migration
+//! that carries out the chosen mode, so the rollback can go through the team's
+//! normal migration flow. It never edits an existing file.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::util::{
+    ident, literal, now_secs, qualified, secs_from_version, version_from_secs, Fail, Res, FUNCTION, TABLES,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    Inert,
+    Drop,
+}
+
+pub struct Opts {
+    pub dir: PathBuf,
+    pub mode: Mode,
+    pub schema: String,
+    pub lock_timeout_ms: u64,
+}
+
+/// The files whose name contains `maestro`, as the shell's `*maestro*` (no dot files), sorted.
+pub fn maestro_migrations(dir: &Path) -> Res<(Vec<String>, Option<i64>)> {
+    let entries = fs::read_dir(dir).map_err(|e| {
+        Fail::new(format!("cannot read the migrations folder {}: {e}; nothing was written", dir.display()))
+    })?;
+    let mut names = Vec::new();
+    let mut latest = None;
+    for e in entries {
+        let e = e.map_err(|e| Fail::new(format!("cannot read {}: {e}", dir.display())))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !e.path().is_file() {
+            continue;
+        }
+        if let Some(v) = name.split('_').next().and_then(secs_from_version) {
+            latest = latest.max(Some(v));
+        }
+        if name.contains("maestro") {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok((names, latest))
+}
+
+pub fn content(mode: Mode, schema: &str, lock_timeout_ms: u64, version: &str) -> String {
+    let mut s = String::new();
+    let set_lock = format!("  PERFORM set_config('lock_timeout', '{lock_timeout_ms}ms', true);\n");
+    match mode {
+        Mode::Inert => {
+            s.push_str(&format!(
+                "-- {version}: MAESTRO rollback, Phase 3 as inert tables (written by maestro-db migration --mode inert).\n\
+                 -- Marks MAESTRO's tables with the runbook's comments (\"DB Migration Notes > Inert Tables Strategy\").\n\
+                 -- A table that does not exist is skipped. No data changes; nothing else is touched.\n\
+                 DO $maestro$\nBEGIN\n{set_lock}"
+            ));
+            for (name, comment) in TABLES {
+                s.push_str(&format!(
+                    "  IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n\
+                     \x20            WHERE n.nspname = {} AND c.relname = {} AND c.relkind IN ('r', 'p')) THEN\n\
+                     \x20   COMMENT ON TABLE {} IS {};\n  END IF;\n",
+                    literal(schema),
+                    literal(name),
+                    qualified(schema, name),
+                    literal(comment)
+                ));
+            }
+        }
+        Mode::Drop => {
+            let tables: Vec<String> = TABLES.iter().map(|(n, _)| qualified(schema, n)).collect();
+            s.push_str(&format!(
+                "-- {version}: MAESTRO rollback, Phase 3: Database Cleanup (written by maestro-db migration --mode drop).\n\
+                 -- IRREVERSIBLE: every row of these tables goes. Back the rows up first, for example with\n\
+                 --   pg_dump --data-only {}\n\
+                 -- One statement: the function and the three tables go together, or nothing goes. Without CASCADE,\n\
+                 -- it fails (and drops nothing) if a view or a foreign key elsewhere depends on them.\n\
+                 DO $maestro$\nBEGIN\n{set_lock}",
+                tables.iter().map(|t| format!("--table='{t}'")).collect::<Vec<_>>().join(" ")
+            ));
+            s.push_str(&format!("  DROP TABLE IF EXISTS {};\n", tables.join(", ")));
+            s.push_str(&format!("  DROP FUNCTION IF EXISTS {}.{};\n", ident(schema), ident(FUNCTION)));
+        }
+    }
+    s.push_str("END\n$maestro$;\n");
+    s
+}
+
+pub fn run(o: &Opts) -> Res<()> {
+    let (names, latest) = maestro_migrations(&o.dir)?;
+    println!("MAESTRO migrations in {} (ls {}/*maestro*):", o.dir.display(), o.dir.display());
+    if names.is_empty() {
+        println!("  none");
+    }
+    for n in &names {
+        println!("  {}", o.dir.join(n).display());
+    }
+    // A new version, later than every migration already in the folder.
+    let secs = latest.map_or(now_secs(), |l| now_secs().max(l + 1));
+    let version = version_from_secs(secs);
+    let mode = match o.mode {
+        Mode::Inert => "inert",
+        Mode::Drop => "drop",
+    };
+    let path = o.dir.join(format!("{version}_maestro_rollback_{mode}.sql"));
+    let text = content(o.mode, &o.schema, o.lock_timeout_ms, &version);
+    let mut f = fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| Fail::new(format!("cannot create {}: {e}; nothing was written", path.display())))?;
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Fail::new(format!("cannot write {}: {e}", path.display())))?;
+    println!("wrote {} (mode {mode}); no existing migration was changed", path.display());
+    println!(
+        "apply it through your migration flow, for example `supabase db push` (or `supabase migration up` locally)"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inert_migration_has_the_runbook_comments() {
+        let s = content(Mode::Inert, "public", 5000, "20250101000000");
+        assert!(s.contains(
+            "COMMENT ON TABLE \"public\".\"maestro_execution_receipts\" IS 'INERT: MAESTRO disabled - safe to drop';"
+        ));
+        assert!(s.contains(
+            "COMMENT ON TABLE \"public\".\"maestro_sync_store\" IS 'INERT: MAESTRO disabled - safe to drop';"
+        ));
+        assert!(s.contains(
+            "COMMENT ON TABLE \"public\".\"maestro_audit_logs\" IS 'INERT: MAESTRO disabled - safe to truncate';"
+        ));
+        assert!(!s.contains("DROP"));
+    }
+
+    #[test]
+    fn drop_migration_names_exact_objects() {
+        let s = content(Mode::Drop, "app", 500, "20250101000000");
+        assert!(s.contains(
+            "DROP TABLE IF EXISTS \"app\".\"maestro_execution_receipts\", \"app\".\"maestro_sync_store\", \"app\".\"maestro_audit_logs\";"
+        ));
+        assert!(s.contains("DROP FUNCTION IF EXISTS \"app\".\"maestro_claim_receipt\";"));
+        assert!(!s.contains("CASCADE;"));
+        assert!(!s.contains('%'));
+    }
+}

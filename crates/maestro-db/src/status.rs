@@ -1,0 +1,174 @@
+//! `status`: each object, its row count, comment and inert mark, then the
+//! runbook's verification query ("Verification Steps > Check database").
+
+use postgres::GenericClient;
+use serde_json::{json, Value};
+
+use crate::db::{inspect, pg, Conn};
+use crate::util::{interval_text, Res, AUDIT_LOGS};
+
+pub struct Opts {
+    pub schema: String,
+    pub since_ms: u64,
+    pub exact_limit: u64,
+    pub json: bool,
+}
+
+/// Exact `count(*)` when the table's heap (all partitions) is at most `limit` bytes,
+/// otherwise the planner's estimate (`EXPLAIN`).
+fn row_count<C: GenericClient>(c: &mut C, qualified: &str, oid: u32, limit: u64) -> Res<(i64, &'static str)> {
+    let size: i64 = c
+        .query_one(
+            "SELECT (pg_relation_size($1::oid::regclass)
+                     + coalesce((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree($1::oid::regclass)), 0))::int8",
+            &[&oid],
+        )
+        .map_err(pg)?
+        .get(0);
+    if size as u64 <= limit {
+        let n: i64 = c.query_one(&format!("SELECT count(*) FROM {qualified}"), &[]).map_err(pg)?.get(0);
+        return Ok((n, "exact"));
+    }
+    let plan = c.query(&format!("EXPLAIN SELECT 1 FROM {qualified}"), &[]).map_err(pg)?;
+    let first: String = plan.first().map(|r| r.get(0)).unwrap_or_default();
+    let rows = first
+        .split("rows=")
+        .nth(1)
+        .and_then(|s| s.split(|ch: char| !ch.is_ascii_digit()).next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(-1);
+    Ok((rows, "estimate"))
+}
+
+pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
+    let mut tx = conn.client.build_transaction().read_only(true).start().map_err(pg)?;
+    let objs = inspect(&mut tx, &o.schema)?;
+    let mut out = Vec::new();
+    for t in &objs.tables {
+        let (rows, count) = match t.oid {
+            Some(oid) => {
+                let (n, kind) = row_count(&mut tx, &objs.qualified(t.name), oid, o.exact_limit)?;
+                (json!(n), json!(kind))
+            }
+            None => (Value::Null, Value::Null),
+        };
+        out.push(json!({
+            "name": t.name,
+            "kind": "table",
+            "exists": t.oid.is_some(),
+            "rows": rows,
+            "count": count,
+            "comment": t.comment,
+            "inert": t.oid.map(|_| t.comment.as_deref() == Some(t.inert_comment)),
+            "inert_comment": t.inert_comment,
+            "note": t.other_kind.as_ref().map(|k| format!("a {k} of this name exists; it is not a table and is left alone")),
+        }));
+    }
+    let comment = if objs.functions.len() == 1 { objs.functions[0].comment.clone() } else { None };
+    out.push(json!({
+        "name": crate::util::FUNCTION,
+        "kind": "function",
+        "exists": !objs.functions.is_empty(),
+        "rows": null,
+        "count": null,
+        "comment": comment,
+        "inert": null,
+        "signatures": objs.functions.iter().map(|f| f.signature.clone()).collect::<Vec<_>>(),
+    }));
+
+    // The runbook's query, schema-qualified and with --since as the interval.
+    let audit = objs.tables.iter().find(|t| t.name == AUDIT_LOGS).and_then(|t| t.oid);
+    let sql = format!(
+        "SELECT COUNT(*) FROM {} WHERE created_at > NOW() - INTERVAL '{}'",
+        objs.qualified(AUDIT_LOGS),
+        interval_text(o.since_ms)
+    );
+    let (recent, note) = match audit {
+        None => (Value::Null, Some(format!("{} does not exist", objs.qualified(AUDIT_LOGS)))),
+        Some(oid) => {
+            let has_col = tx
+                .query_opt(
+                    "SELECT 1 FROM pg_attribute WHERE attrelid = $1 AND attname = 'created_at' AND NOT attisdropped",
+                    &[&oid],
+                )
+                .map_err(pg)?
+                .is_some();
+            if has_col {
+                let n: i64 = tx.query_one(&sql, &[]).map_err(pg)?.get(0);
+                (json!(n), None)
+            } else {
+                (Value::Null, Some(format!("{} has no created_at column", objs.qualified(AUDIT_LOGS))))
+            }
+        }
+    };
+    tx.rollback().map_err(pg)?;
+    let doc = json!({
+        "database": conn.dbname,
+        "schema": o.schema,
+        "objects": out,
+        "verification": {
+            "sql": sql,
+            "since": crate::util::fmt_duration(o.since_ms),
+            "since_seconds": o.since_ms as f64 / 1000.0,
+            "recent_audit_logs": recent,
+            "note": note,
+        },
+    });
+    if o.json {
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print_table(&doc);
+    }
+    Ok(())
+}
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::Null => "-".into(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn print_table(doc: &Value) {
+    println!("MAESTRO objects in schema {} of database {}:", s(&doc["schema"]), s(&doc["database"]));
+    let head = ["OBJECT", "KIND", "EXISTS", "ROWS", "COUNT", "INERT", "COMMENT"];
+    let mut rows: Vec<[String; 7]> = vec![head.map(String::from)];
+    for o in doc["objects"].as_array().into_iter().flatten() {
+        let mut comment = s(&o["comment"]);
+        if let Some(n) = o["note"].as_str() {
+            comment = format!("{comment} ({n})");
+        }
+        if let Some(sigs) = o["signatures"].as_array() {
+            if sigs.len() > 1 {
+                comment = format!("{} overloads: {}", sigs.len(), sigs.iter().map(s).collect::<Vec<_>>().join(", "));
+            }
+        }
+        rows.push([
+            s(&o["name"]),
+            s(&o["kind"]),
+            s(&o["exists"]),
+            s(&o["rows"]),
+            s(&o["count"]),
+            s(&o["inert"]),
+            comment,
+        ]);
+    }
+    let widths: Vec<usize> = (0..6).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    for r in &rows {
+        let mut line = String::new();
+        for i in 0..6 {
+            line.push_str(&format!("{:<w$}  ", r[i], w = widths[i]));
+        }
+        line.push_str(&r[6]);
+        println!("{}", line.trim_end());
+    }
+    let v = &doc["verification"];
+    println!();
+    println!("Verification ({}):", s(&v["sql"]));
+    match v["note"].as_str() {
+        Some(n) => println!("  not run: {n}"),
+        None => println!("  {} audit log rows in the last {}", s(&v["recent_audit_logs"]), s(&v["since"])),
+    }
+}
