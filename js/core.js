@@ -130,3 +130,4 @@ export const onCleanupMessage = (forward) => { wasm.I(keep(forward)); };
 export const onCleanupRequest = (callback) => take(wasm.J(keep(callback)));
 export const notifyCleanup = (request) => { wasm.K(keep(request)); };
 export const ownCleanup = (id) => { wasm.L(id); };
+export const buildCheck = (options) => take(wasm.N(keep(options)));

@@ -467,4 +467,8 @@ mod exports {
     extern "C" fn dispatch(tag: f64, event: JsValue) -> JsValue {
         web::reactor::dispatch(tag, event)
     }
+    #[export_name = "N"] // buildCheck
+    extern "C" fn build_check(options: JsValue) -> JsValue {
+        web::build_check(options)
+    }
 }
