@@ -3,7 +3,7 @@
 import { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest } from '../../pkg/index.js';
 import maestroGate, { healthDocument } from '../../pkg/vite.js';
 import '../../pkg/global.js';
-import type { CleanupReport, Decision, DecisionSource, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
+import type { CleanupReport, Decision, DecisionSource, FlagValue, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
 
 async function main(): Promise<void> {
   const options: InitOptions = { env: { VITE_MAESTRO_ENABLED: 'false' }, defaultEnabled: true, log: 'warn' };
@@ -31,6 +31,13 @@ async function main(): Promise<void> {
   const fromConsole: boolean | undefined = globalThis.maestroGate?.isEnabled();
   const tagDecision: Promise<Decision> | undefined = globalThis.maestroGate?.init?.();
   void [fromConsole, tagDecision];
+  // The runbook's runtime kill, typed by maestro-gate/global.
+  window.MAESTRO_ENABLED = false;
+  window.MAESTRO_ENABLED = 'off';
+  const runtime: FlagValue = window.MAESTRO_ENABLED;
+  void runtime;
+  // @ts-expect-error a flag value is a boolean, number, string, null or undefined
+  window.MAESTRO_ENABLED = { enabled: false };
 
   const report: CleanupReport = await clearClientState({ database: 'maestro_secrets', prefix: 'maestro:', sessionStorage: 'all', blockedTimeoutMs: 500, allTabs: false, log: 'silent' });
   const outcome: 'deleted' | 'pending' | 'unavailable' | 'error' = report.database.outcome;
