@@ -1,7 +1,7 @@
 // Type-checks the published .d.ts as an app sees it (`tsc -p tests/types`).
 // Each @ts-expect-error line must stay an error, or tsc fails.
 import { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest } from '../../pkg/index.js';
-import maestroGate, { healthDocument } from '../../pkg/vite.js';
+import maestroGate, { buildCheck, healthDocument } from '../../pkg/vite.js';
 import '../../pkg/global.js';
 import type { CleanupReport, Decision, DecisionSource, FlagValue, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
 
@@ -28,6 +28,13 @@ async function main(): Promise<void> {
   const plugin = maestroGate({ fileName: 'maestro-health', defaultEnabled: true });
   const text: string = healthDocument({ VITE_MAESTRO_ENABLED: 'false' });
   void [remote, plugin, text];
+  const strictPlugin = maestroGate({ strict: true });
+  const check = buildCheck({ VITE_MAESTRO_ENABLED: 'flase' }, { defaultEnabled: false });
+  const document: string = check.document;
+  const warnings: readonly string[] = check.warnings;
+  void [strictPlugin, document, warnings];
+  // @ts-expect-error strict is a boolean
+  maestroGate({ strict: 'yes' });
   const fromConsole: boolean | undefined = globalThis.maestroGate?.isEnabled();
   const tagDecision: Promise<Decision> | undefined = globalThis.maestroGate?.init?.();
   void [fromConsole, tagDecision];
