@@ -1,5 +1,6 @@
 // `window.maestroGate`: set by the script-tag build (maestro-gate.js), and by
-// the ES module's init() unless `init({ exposeGlobal: false })`.
+// the ES module's init() unless `init({ exposeGlobal: false })`; and
+// `window.MAESTRO_ENABLED`, the runbook's runtime kill.
 // Use with: /// <reference types="maestro-gate/global" />
 import type * as gate from './index.js';
 
@@ -18,6 +19,12 @@ declare global {
         readonly init?: () => Promise<gate.Decision>;
       }
     | undefined;
+
+  interface Window {
+    /** The runbook's runtime kill: `window.MAESTRO_ENABLED = false` turns the gate off in this page
+     * (before the app loads, or live after `init()`). Read back as assigned. */
+    MAESTRO_ENABLED?: gate.FlagValue;
+  }
 }
 
 export {};

@@ -93,6 +93,24 @@ export function health(): Health;
  */
 export function healthFor(options: InitOptions | undefined): Health;
 
+/** What `buildCheck` answers. Read-only plain data. */
+export interface BuildCheck {
+    /** The health document, as `healthFor` answers. */
+    readonly health: Health;
+    /** The lines `init()` would print with `console.warn` for these options (`[MAESTRO] ` included),
+     * one per invalid source; empty when every source is valid. */
+    readonly warnings: readonly string[];
+}
+
+/**
+ * What the Vite plugin and the CLI check at build time, without logging,
+ * keeping or watching anything: a frozen `{ health, warnings }`, where
+ * `warnings` is a new array of the lines `decide` would print at level warn
+ * for these options (`[MAESTRO] ` included), one per invalid source; empty
+ * when every source is valid.
+ */
+export function buildCheck(options: InitOptions | undefined): BuildCheck;
+
 /**
  * Whether MAESTRO is enabled. `false` until `init()` has resolved.
  */

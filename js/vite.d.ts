@@ -5,9 +5,13 @@ export interface MaestroGatePluginOptions {
   fileName?: string;
   /** The same `defaultEnabled` the app passes to `init()`. Default `true`. */
   defaultEnabled?: FlagValue;
+  /** Fail `vite build` when a value is invalid (a typo such as `"flase"`), with the core's warning,
+   * instead of printing the warning and building a disabled app. Default `false`. */
+  strict?: boolean;
 }
 
-/** A Vite plugin: `vite build` emits `maestro-health` from the build's env; dev and preview serve it. */
+/** A Vite plugin: `vite build` emits `maestro-health` from the build's env and prints a warning for an
+ * invalid value (`strict` fails the build); dev serves the document for its env; preview serves the built file. */
 export default function maestroGate(options?: MaestroGatePluginOptions): {
   name: string;
   [hook: string]: unknown;
@@ -15,3 +19,10 @@ export default function maestroGate(options?: MaestroGatePluginOptions): {
 
 /** The health document (JSON text) for `env`, as `health()` answers in a page built with it. */
 export function healthDocument(env: Record<string, unknown>, options?: MaestroGatePluginOptions): string;
+
+/** What the plugin and the CLI do at build time: the health document (JSON text) for `env`, and the
+ * `[MAESTRO] ...` warnings `init()` would print for it, one per invalid source (empty when none is). */
+export function buildCheck(
+  env: Record<string, unknown>,
+  options?: MaestroGatePluginOptions,
+): { readonly document: string; readonly warnings: readonly string[] };

@@ -1,9 +1,9 @@
 // Type-checks the published .d.ts as an app sees it (`tsc -p tests/types`).
 // Each @ts-expect-error line must stay an error, or tsc fails.
 import { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest } from '../../pkg/index.js';
-import maestroGate, { healthDocument } from '../../pkg/vite.js';
+import maestroGate, { buildCheck, healthDocument } from '../../pkg/vite.js';
 import '../../pkg/global.js';
-import type { CleanupReport, Decision, DecisionSource, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
+import type { CleanupReport, Decision, DecisionSource, FlagValue, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
 
 async function main(): Promise<void> {
   const options: InitOptions = { env: { VITE_MAESTRO_ENABLED: 'false' }, defaultEnabled: true, log: 'warn' };
@@ -28,9 +28,23 @@ async function main(): Promise<void> {
   const plugin = maestroGate({ fileName: 'maestro-health', defaultEnabled: true });
   const text: string = healthDocument({ VITE_MAESTRO_ENABLED: 'false' });
   void [remote, plugin, text];
+  const strictPlugin = maestroGate({ strict: true });
+  const check = buildCheck({ VITE_MAESTRO_ENABLED: 'flase' }, { defaultEnabled: false });
+  const document: string = check.document;
+  const warnings: readonly string[] = check.warnings;
+  void [strictPlugin, document, warnings];
+  // @ts-expect-error strict is a boolean
+  maestroGate({ strict: 'yes' });
   const fromConsole: boolean | undefined = globalThis.maestroGate?.isEnabled();
   const tagDecision: Promise<Decision> | undefined = globalThis.maestroGate?.init?.();
   void [fromConsole, tagDecision];
+  // The runbook's runtime kill, typed by maestro-gate/global.
+  window.MAESTRO_ENABLED = false;
+  window.MAESTRO_ENABLED = 'off';
+  const runtime: FlagValue = window.MAESTRO_ENABLED;
+  void runtime;
+  // @ts-expect-error a flag value is a boolean, number, string, null or undefined
+  window.MAESTRO_ENABLED = { enabled: false };
 
   const report: CleanupReport = await clearClientState({ database: 'maestro_secrets', prefix: 'maestro:', sessionStorage: 'all', blockedTimeoutMs: 500, allTabs: false, log: 'silent' });
   const outcome: 'deleted' | 'pending' | 'unavailable' | 'error' = report.database.outcome;

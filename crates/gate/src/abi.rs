@@ -70,7 +70,7 @@ pub mod table {
         ("A", "decide"),
         ("B", "decision"),
         ("C", "health"),
-        ("D", "healthFor"),
+        ("D", "buildCheck"),
         ("E", "isEnabled"),
         ("F", "onChange"),
         ("G", "onRemote"),

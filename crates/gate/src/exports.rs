@@ -16,9 +16,9 @@ extern "C" fn decision() -> JsValue {
 extern "C" fn health() -> JsValue {
     gate::health()
 }
-#[export_name = "D"] // healthFor
-extern "C" fn health_for(options: JsValue) -> JsValue {
-    gate::health_for(options)
+#[export_name = "D"] // buildCheck
+extern "C" fn build_check(options: JsValue) -> JsValue {
+    gate::build_check(options)
 }
 #[export_name = "E"] // isEnabled
 extern "C" fn is_enabled() -> bool {

@@ -255,10 +255,25 @@ pub fn health() -> JsValue {
     health_object(&current().unwrap_or_else(|| flag::unavailable(NOT_READY)))
 }
 
-/// The health document for these options, without logging, keeping or
-/// watching anything: what the Vite plugin and the CLI write at build time.
-pub fn health_for(options: JsValue) -> JsValue {
-    health_object(&evaluate(&js::global(), &options).decision)
+/// What the Vite plugin and the CLI check at build time, without logging,
+/// keeping or watching anything: a frozen `{ health, warnings }`, where
+/// `warnings` is a new array of the lines `decide` would print at level warn
+/// for these options (`[MAESTRO] ` included), one per invalid source; empty
+/// when every source is valid. (`healthFor` in js/core.js is its `health`.)
+pub fn build_check(options: JsValue) -> JsValue {
+    let outcome = evaluate(&js::global(), &options);
+    let warnings = js::new_array();
+    for line in outcome.lines.iter() {
+        if line.level == Level::Warn {
+            let mut text = Text::of("[MAESTRO] ");
+            text.append(&line.text);
+            js::push(&warnings, &js::text_value(&text));
+        }
+    }
+    let o = js::new_object();
+    set(&o, "health", &health_object(&outcome.decision));
+    set(&o, "warnings", &warnings);
+    js::freeze(&o)
 }
 
 /// Calls `callback(decision)` whenever the decision changes (it only ever
