@@ -8,11 +8,13 @@
 let wasm; // the instance's exports
 let trapped = () => {}; // told when the wasm fails under the dispatcher
 
-// The fixed handles: never freed. 0 is never used, so that Rust's
-// `Option<JsValue>` is one number.
-const HANDLE = Object.freeze({ UNDEFINED: 1, NULL: 2, TRUE: 3, FALSE: 4, GLOBAL: 5, DISPATCH: 6, FIRST_FREE: 7, });
-// What the import `a` (type of) answers.
-const TYPE = Object.freeze({ UNDEFINED: 0, NULL: 1, TRUE: 2, FALSE: 3, NUMBER: 4, STRING: 5, FUNCTION: 6, OBJECT: 7, OTHER: 8, });
+// The fixed handles (HANDLE_*): never freed. 0 is never used, so that Rust's
+// `Option<JsValue>` is one number. Plain constants, which a minifier inlines.
+const HANDLE_UNDEFINED = 1, HANDLE_NULL = 2, HANDLE_TRUE = 3, HANDLE_FALSE = 4, HANDLE_GLOBAL = 5, HANDLE_DISPATCH = 6,
+  HANDLE_FIRST_FREE = 7;
+// What the import `a` (type of) answers (TYPE_*).
+const TYPE_UNDEFINED = 0, TYPE_NULL = 1, TYPE_TRUE = 2, TYPE_FALSE = 3, TYPE_NUMBER = 4, TYPE_STRING = 5, TYPE_FUNCTION = 6,
+  TYPE_OBJECT = 7, TYPE_OTHER = 8;
 
 // The dispatcher every handler the wasm hands out is bound from (see
 // reactor.rs). A trap in the wasm (which the core is written never to hit)
@@ -25,17 +27,17 @@ const free = [];
 
 // A handle to `v`.
 function keep(v) {
-  if (v === undefined) return HANDLE.UNDEFINED;
-  if (v === null) return HANDLE.NULL;
-  if (v === true) return HANDLE.TRUE;
-  if (v === false) return HANDLE.FALSE;
+  if (v === undefined) return HANDLE_UNDEFINED;
+  if (v === null) return HANDLE_NULL;
+  if (v === true) return HANDLE_TRUE;
+  if (v === false) return HANDLE_FALSE;
   const i = free.length ? free.pop() : heap.length;
   heap[i] = v;
   return i;
 }
 
 function drop(i) {
-  if (i >= HANDLE.FIRST_FREE) {
+  if (i >= HANDLE_FIRST_FREE) {
     heap[i] = undefined;
     free.push(i);
   }
@@ -63,13 +65,13 @@ const imports = {
   m: {
     a: (i) => {
       const v = heap[i];
-      if (v === undefined) return TYPE.UNDEFINED;
-      if (v === null) return TYPE.NULL;
-      if (v === true) return TYPE.TRUE;
-      if (v === false) return TYPE.FALSE;
+      if (v === undefined) return TYPE_UNDEFINED;
+      if (v === null) return TYPE_NULL;
+      if (v === true) return TYPE_TRUE;
+      if (v === false) return TYPE_FALSE;
       const t = typeof v;
-      return t === 'number' ? TYPE.NUMBER : t === 'string' ? TYPE.STRING : t === 'function' ? TYPE.FUNCTION
-        : t === 'object' ? TYPE.OBJECT : TYPE.OTHER;
+      return t === 'number' ? TYPE_NUMBER : t === 'string' ? TYPE_STRING : t === 'function' ? TYPE_FUNCTION
+        : t === 'object' ? TYPE_OBJECT : TYPE_OTHER;
     },
     b: (i) => heap[i],
     c: keep,

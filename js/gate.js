@@ -1,13 +1,15 @@
 // maestro-gate's JavaScript glue, shared by the ES module (js/index.js) and
-// the two script-tag files (js/script-tag.js, js/script-tag-full.js). Each of
-// them hands `createGate` the same four things:
-//   core                 the gate wasm's exports, as js/core.js wraps them
+// the two script-tag files (js/script-tag.js, js/script-tag-full.js), over the
+// gate wasm's exports as js/core.js wraps them. Each entry hands `createGate`
+// the same three things:
 //   load(wasm)           instantiates the gate's wasm (`wasm`: init({ wasm }))
 //   loadRollbackModule   loads the rollback module, only when a cleanup runs
 //   loadRemoteModule     loads the remote poll's module, only for init({ remote })
 // It keeps every export answering "disabled", never throwing, when a wasm
 // cannot load, and mirrors the decision for a fast isEnabled(). Every decision
 // is Rust's.
+
+import * as core from './core.js';
 
 /** The version of the package, put in by the build. */
 export const VERSION = typeof __MAESTRO_GATE_VERSION__ === 'string' ? __MAESTRO_GATE_VERSION__ : '0.0.0';
@@ -20,11 +22,12 @@ function describe(error) {
 }
 
 // `options[key]`, read as the object's own property (a getter that throws reads as undefined).
+// (`hasOwnProperty` of null or undefined throws: no options.)
 function own(options, key) {
-  try { return options != null && Object.prototype.hasOwnProperty.call(options, key) ? options[key] : undefined; } catch { return undefined; }
+  try { return Object.prototype.hasOwnProperty.call(options, key) ? options[key] : undefined; } catch {}
 }
 
-export function createGate({ core, load, loadRollbackModule, loadRemoteModule }) {
+export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
   let loading; // the promise of loading the wasm: true when loaded, false when it failed
   let started; // the promise of the first init()
   let rollbackLoading; // the promise of the rollback module (null when it could not load)
@@ -132,8 +135,8 @@ export function createGate({ core, load, loadRollbackModule, loadRemoteModule })
   // with its own.
   function loadOnce(options) {
     const wasm = own(options, 'wasm');
-    if (own(options, 'rollbackWasm') != null) rollbackWasm = own(options, 'rollbackWasm');
-    if (own(options, 'remoteWasm') != null) remoteWasm = own(options, 'remoteWasm');
+    rollbackWasm = own(options, 'rollbackWasm') ?? rollbackWasm;
+    remoteWasm = own(options, 'remoteWasm') ?? remoteWasm;
     if (loading && wasm != null) loading = loading.then((ok) => ok || attempt(options));
     return (loading ||= attempt(options));
   }
@@ -242,9 +245,11 @@ export function createGate({ core, load, loadRollbackModule, loadRemoteModule })
   /**
    * The script tag's start: loads the wasm synchronously (`load` must be
    * synchronous there) and decides before the tag finishes. Returns the
-   * global API, with `init()` resolving to the decision.
+   * global API, with `init()` resolving to the decision. The build defines
+   * `__MAESTRO_TAG__` (scripts/build-pkg.sh): false for the ES module, whose
+   * bundle then leaves this out.
    */
-  function startNow(options) {
+  const startNow = __MAESTRO_TAG__ && function startNow(options) {
     let loaded = false;
     try {
       load(undefined);
@@ -257,7 +262,7 @@ export function createGate({ core, load, loadRollbackModule, loadRemoteModule })
     const d = start(options, loaded);
     started = Promise.resolve(d);
     return Object.freeze({ ...api, init: () => started.then(() => decision()) });
-  }
+  };
 
   return { ...api, init, startNow };
 }

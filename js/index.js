@@ -2,18 +2,17 @@
 // The gate's wasm is loaded from beside this file (or `init({ wasm })`); the
 // rollback and the remote poll are modules of their own, imported only when
 // a cleanup runs or `init({ remote })` asks for the poll.
-import loadCore, * as core from './core.js';
+import loadCore from './core.js';
 import { createGate } from './gate.js';
 
-// A module's wasm, from `wasm` when given, else from beside its glue.
+// A module's wasm, from `wasm` when given, else (undefined) from beside its glue.
 const withWasm = async (m, wasm) => {
-  await m.default(wasm == null ? undefined : { module_or_path: wasm });
+  await m.default({ module_or_path: wasm });
   return m;
 };
 
 const gate = createGate({
-  core,
-  load: (wasm) => loadCore(wasm == null ? undefined : wasm),
+  load: loadCore, // `wasm` undefined or null: from beside this file
   loadRollbackModule: async (wasm) => withWasm(await import('./maestro_gate_rollback.js'), wasm),
   loadRemoteModule: async (wasm) => withWasm(await import('./maestro_gate_remote.js'), wasm),
 });

@@ -2,7 +2,7 @@
 // as pkg/maestro-gate.js, with the rollback module inlined too, for pages
 // that must load one file and nothing else. The rollback is compiled only
 // when a cleanup runs.
-import * as core from './core.js';
+import { initSync } from './core.js';
 import { createGate } from './gate.js';
 import { expose, fromHex, tagOptions } from './tag.js';
 import * as rollback from '../pkg/maestro_gate_rollback.js';
@@ -12,8 +12,7 @@ const GATE_WASM = '@GATE_WASM@';
 const ROLLBACK_WASM = '@ROLLBACK_WASM@';
 
 const gate = createGate({
-  core,
-  load: () => core.initSync(fromHex(GATE_WASM)),
+  load: () => initSync(fromHex(GATE_WASM)),
   loadRollbackModule: async () => {
     rollback.initSync({ module: fromHex(ROLLBACK_WASM) });
     return rollback;

@@ -4,7 +4,7 @@
 // next script. A cleanup loads the rollback module from beside this file (on
 // a CDN, the package's directory), as the ES module does. Its init() takes
 // no options, so it never polls a remote.
-import * as core from './core.js';
+import { initSync } from './core.js';
 import { createGate } from './gate.js';
 import { expose, fromHex, here, tagOptions } from './tag.js';
 
@@ -13,8 +13,7 @@ const GATE_WASM = '@GATE_WASM@';
 const from = here();
 
 const gate = createGate({
-  core,
-  load: () => core.initSync(fromHex(GATE_WASM)),
+  load: () => initSync(fromHex(GATE_WASM)),
   loadRollbackModule: async (wasm) => {
     const m = await import(new URL('maestro_gate_rollback.js', from).href);
     await m.default(wasm == null ? undefined : { module_or_path: wasm });

@@ -52,14 +52,14 @@ rm -f pkg/*_bg.wasm.d.ts pkg/.gitignore
 # The ES module entry: js/index.js with the gate's glue bundled in; the
 # rollback and remote modules stay files of their own, imported on demand.
 define="--define:__MAESTRO_GATE_VERSION__=\"$version\""
-$esbuild js/index.js --bundle --format=esm --target=es2020 --log-level=warning "$define" \
+$esbuild js/index.js --bundle --format=esm --target=es2020 --log-level=warning "$define" --define:__MAESTRO_TAG__=false --minify-syntax \
   --external:./maestro_gate_rollback.js --external:./maestro_gate_remote.js \
   --banner:js="// maestro-gate $version: the ES module entry. See README.md." --outfile=pkg/index.js
 
 # The script-tag files: classic scripts, shipped minified (they are loaded as
 # they are, with no bundler in between); the wasm goes in as hex after that.
 tag() { # entry, out, banner
-  $esbuild "$1" --bundle --format=iife --minify --target=es2020 --log-level=warning "$define" \
+  $esbuild "$1" --bundle --format=iife --minify --target=es2020 --log-level=warning "$define" --define:__MAESTRO_TAG__=true \
     --log-override:empty-import-meta=silent --legal-comments=inline \
     --banner:js="/*! maestro-gate $version: $3. window.maestroGate. See README.md. */" --outfile="$2"
 }

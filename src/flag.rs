@@ -78,13 +78,11 @@ impl Text for String {
 
 /// A raw JavaScript value, as far as the rules care.
 #[derive(Clone, Copy, Debug)]
-pub enum Raw<'a> {
+pub enum Raw {
     Unset,
     Bool(bool),
     Number(f64),
-    /// A string (the gate module reads strings as [`Raw::Word`]s instead).
-    Str(&'a str),
-    /// A string already read by [`word`]: its trimmed, lowercased bytes.
+    /// A string, read by [`word`] (or [`read_str`]): its trimmed, lowercased bytes.
     Word(Word),
     /// Any other type (object, symbol, bigint, function).
     Other,
@@ -103,7 +101,7 @@ pub struct Word {
 /// Only ASCII whitespace is trimmed: any other character makes the value
 /// invalid (which fails safe), and this keeps Unicode tables out of the wasm.
 /// It reads the ends and at most 5 characters, however long the string is.
-pub fn word(len: usize, at: impl Fn(usize) -> u32) -> Raw<'static> {
+pub fn word(len: usize, at: impl Fn(usize) -> u32) -> Raw {
     let space = |c: u32| matches!(c, 0x20 | 0x09 | 0x0a | 0x0c | 0x0d);
     let mut start = 0;
     while start < len && space(at(start)) {
@@ -123,11 +121,17 @@ pub fn word(len: usize, at: impl Fn(usize) -> u32) -> Raw<'static> {
     Raw::Word(w)
 }
 
+/// A Rust string as the rules read it (the gate module reads JavaScript
+/// strings with [`word`] directly).
+pub fn read_str(s: &str) -> Raw {
+    word(s.len(), |i| s.as_bytes().get(i).copied().map_or(0, u32::from))
+}
+
 /// The accepted spellings, as shown to users in warnings.
 pub const ACCEPTED: &str = "true/false, 1/0, yes/no, on/off (blank means unset)";
 
 /// Parses one raw value. Strings are trimmed and compared case-insensitively.
-pub fn parse(raw: Raw<'_>) -> Setting {
+pub fn parse(raw: Raw) -> Setting {
     match raw {
         Raw::Unset => Setting::Unset,
         Raw::Bool(true) => Setting::On,
@@ -136,7 +140,6 @@ pub fn parse(raw: Raw<'_>) -> Setting {
         Raw::Number(1.0) => Setting::On,
         Raw::Number(0.0) => Setting::Off,
         Raw::Number(_) | Raw::Other => Setting::Invalid,
-        Raw::Str(s) => parse(word(s.len(), |i| s.as_bytes().get(i).copied().unwrap_or(0) as u32)),
         Raw::Word(w) => match w.buf.get(..w.len) {
             Some(b"") => Setting::Unset,
             Some(b"true" | b"1" | b"yes" | b"on") => Setting::On,
@@ -171,8 +174,8 @@ impl<T> Reading<T> {
     }
 
     /// A reading of `raw`, whose string form is `text`.
-    pub fn of(raw: Raw<'_>, text: Option<T>) -> Reading<T> {
-        Reading { setting: Some(parse(raw)), is_string: matches!(raw, Raw::Str(_) | Raw::Word(_)), text, threw: None }
+    pub fn of(raw: Raw, text: Option<T>) -> Reading<T> {
+        Reading { setting: Some(parse(raw)), is_string: matches!(raw, Raw::Word(_)), text, threw: None }
     }
 
     /// A source whose getter threw `message`.
@@ -410,7 +413,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn s(v: &str) -> Reading {
-        Reading::of(Raw::Str(v), Some(v.to_string()))
+        Reading::of(read_str(v), Some(v.to_string()))
     }
     fn b(v: bool) -> Reading {
         Reading::of(Raw::Bool(v), Some(v.to_string()))
@@ -425,16 +428,16 @@ mod tests {
     #[test]
     fn parses_every_spelling() {
         for on in ["true", "1", "yes", "on", "TRUE", " Yes ", "\tOn\n", "tRuE"] {
-            assert_eq!(parse(Raw::Str(on)), Setting::On, "{on:?}");
+            assert_eq!(parse(read_str(on)), Setting::On, "{on:?}");
         }
         for off in ["false", "0", "no", "off", "FALSE", " No ", "\nOFF\t", "fAlSe"] {
-            assert_eq!(parse(Raw::Str(off)), Setting::Off, "{off:?}");
+            assert_eq!(parse(read_str(off)), Setting::Off, "{off:?}");
         }
         for unset in ["", " ", "\t\n \r"] {
-            assert_eq!(parse(Raw::Str(unset)), Setting::Unset, "{unset:?}");
+            assert_eq!(parse(read_str(unset)), Setting::Unset, "{unset:?}");
         }
         for bad in ["flase", "2", "truee", "enabled", "yes!", "o n", "disabled", "null", "1.0", "\u{a0}true"] {
-            assert_eq!(parse(Raw::Str(bad)), Setting::Invalid, "{bad:?}");
+            assert_eq!(parse(read_str(bad)), Setting::Invalid, "{bad:?}");
         }
         assert_eq!(parse(Raw::Bool(true)), Setting::On);
         assert_eq!(parse(Raw::Bool(false)), Setting::Off);
@@ -562,7 +565,7 @@ mod tests {
     proptest! {
         #[test]
         fn parse_never_panics(v in ".*", x in any::<f64>()) {
-            let _ = parse(Raw::Str(&v));
+            let _ = parse(read_str(&v));
             let _ = parse(Raw::Number(x));
         }
 

@@ -37,7 +37,7 @@ mod native {
                 let text = if x.fract() == 0.0 { format!("{}", x as i64) } else { x.to_string() };
                 Reading::of(Raw::Number(x), Some(text))
             }
-            Value::String(s) => Reading::of(Raw::Str(s), Some(s.clone())),
+            Value::String(s) => Reading::of(maestro_gate::flag::read_str(s), Some(s.clone())),
             Value::Object(o) if o.contains_key("throws") => Reading::threw(o["throws"].as_str().unwrap().to_string()),
             Value::Object(o) => {
                 let text = o.get("text").and_then(Value::as_str).map(String::from);

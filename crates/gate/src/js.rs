@@ -50,7 +50,7 @@ pub fn text_eq(a: &Text, b: &Text) -> bool {
 }
 
 /// A string value as the rules read it, and the value itself as text.
-pub fn string_of(v: &JsValue) -> Option<(Raw<'static>, Text)> {
+pub fn string_of(v: &JsValue) -> Option<(Raw, Text)> {
     if !v.is_string() {
         return None;
     }

@@ -9,7 +9,7 @@ use crate::Slot;
 
 /// What the rules see of one JS value that is not a string, and its text
 /// (`String(value)`; `None` when unset).
-pub(crate) fn raw(v: &JsValue) -> (maestro_gate::flag::Raw<'static>, Option<Text>) {
+pub(crate) fn raw(v: &JsValue) -> (maestro_gate::flag::Raw, Option<Text>) {
     use maestro_gate::flag::{Raw, Text as _};
     if v.is_undefined() || v.is_null() {
         return (Raw::Unset, None);

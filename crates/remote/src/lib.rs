@@ -23,6 +23,14 @@ use maestro_gate::flag::Raw;
 use maestro_gate::poll::{self, Says};
 use maestro_gate::protocol::{self, Kind};
 
+// A small allocator instead of std's dlmalloc (about 6 KB less wasm): this
+// module runs on one thread, and its allocations are few and short-lived.
+// SAFETY: wasm32 without atomics never shares this instance's memory.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
 #[wasm_bindgen]
 extern "C" {
     /// `fetch` on whatever the global object is (a window or a worker):
@@ -256,7 +264,7 @@ async fn read(url: &str, timeout: f64) -> Result<Says, String> {
     let value = field(&body, "maestro_enabled");
     let text = value.as_string();
     let raw = match (&text, value.as_bool(), value.as_f64()) {
-        (Some(s), _, _) => Raw::Str(s),
+        (Some(s), _, _) => maestro_gate::flag::read_str(s),
         (None, Some(b), _) => Raw::Bool(b),
         (None, None, Some(n)) => Raw::Number(n),
         _ if value.is_undefined() || value.is_null() => Raw::Unset,
