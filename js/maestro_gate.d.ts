@@ -55,6 +55,12 @@ export interface InitOptions {
     remote?: string;
     /** How often to poll `remote`, in ms. Default 60000; at least 100. */
     pollMs?: number;
+    /** The key prefix this tab sweeps when another tab asks for a cleanup (whatever prefix the
+     * request names). Default `"maestro:"`. */
+    prefix?: string;
+    /** Let another tab's cleanup request with `sessionStorage: "all"` clear all of this tab's
+     * sessionStorage. Default `false`: such a request removes this tab's prefixed keys only. */
+    acceptClearAllFromOtherTabs?: boolean;
 }
 /** What `onCleanupRequest` callbacks receive. */
 export interface CleanupRequest {
