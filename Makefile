@@ -7,7 +7,7 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
-CARGO_WASM := cargo test --target wasm32-unknown-unknown -p maestro-gate --test web --test cleanup --test delivery --test conformance
+CARGO_WASM := cargo test --target wasm32-unknown-unknown -p maestro-gate --test web --test cleanup --test delivery --test conformance --test hardening
 
 .PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e test-db bench
 
@@ -41,7 +41,7 @@ test-lint:
 	cargo fmt --all --check
 	cargo clippy --quiet --workspace --exclude maestro-db --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate --tests -- -D warnings
-	for crate in maestro-gate-wasm maestro-gate-rollback maestro-gate-remote; do \
+	for crate in maestro-gate-wasm maestro-gate-rollback maestro-gate-remote maestro-gate-node; do \
 	  cargo clippy --quiet --target wasm32-unknown-unknown -p $$crate --lib -- -D warnings || exit 1; \
 	done
 

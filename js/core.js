@@ -133,10 +133,6 @@ export const onTrap = (callback) => { trapped = callback; };
 // The exports, as the package calls them (abi.rs's `table::EXPORTS` names each by one letter).
 export const decide = (options) => take(wasm.A(keep(options)));
 export const decision = () => take(wasm.B());
-export const health = () => take(wasm.C());
-export const buildCheck = (options) => take(wasm.D(keep(options)));
-/** The health document for these options (what `buildCheck` answers as `health`). */
-export const healthFor = (options) => buildCheck(options).health;
 export const isEnabled = () => wasm.E() !== 0;
 export const onChange = (callback) => take(wasm.F(keep(callback)));
 export const onRemote = (hook) => { wasm.G(keep(hook)); };

@@ -27,6 +27,22 @@ function own(options, key) {
   try { return Object.prototype.hasOwnProperty.call(options, key) ? options[key] : undefined; } catch {}
 }
 
+// Every copy of the gate on a page (the app's bundle, a CDN tag, the tag
+// twice) joins one list, under a well-known symbol. Each copy hears every
+// kill itself (the Rust core chains the MAESTRO_ENABLED accessor, and reads
+// the flag again each second); window.maestroGate is the page's view of them
+// all: off whenever any copy is off, and that copy's decision and health.
+function shared(api) {
+  try {
+    const copies = (globalThis[Symbol.for('maestro-gate.copies')] ||= []);
+    copies.push(api);
+    const first = () => copies.find((c) => !c.isEnabled()) || api;
+    return { ...api, isEnabled: () => first().isEnabled(), decision: () => first().decision(), health: () => first().health() };
+  } catch {
+    return api;
+  }
+}
+
 export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
   let loading; // the promise of loading the wasm: true when loaded, false when it failed
   let started; // the promise of the first init()
@@ -159,11 +175,16 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
     return call(core.decision, off);
   }
 
-  /** The health document: `{ status, maestro_enabled, source, reason, version }`. */
+  /**
+   * The health document: `{ status, maestro_enabled, source, reason, version }`, the
+   * runbook's shape of the decision (the same document the Vite plugin and the CLI
+   * write, which the Node-only module builds from the same rules).
+   */
   function health() {
-    return call(core.health, () => Object.freeze({
-      status: 'disabled', maestro_enabled: false, source: 'unavailable', reason: down, version: VERSION,
-    }));
+    const d = decision();
+    return Object.freeze({
+      status: d.enabled ? 'enabled' : 'disabled', maestro_enabled: d.enabled, source: d.source, reason: d.reason, version: VERSION,
+    });
   }
 
   // Subscribes once the wasm is there; the returned function unsubscribes.
@@ -221,9 +242,12 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
 
   const api = Object.freeze({ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest });
 
+  // This copy joins the page's copies (see `shared`); the ES module puts the
+  // page's view of them on window.maestroGate unless something already is.
   function expose(options) {
+    const view = shared(api);
     try {
-      if (own(options, 'exposeGlobal') !== false && !('maestroGate' in globalThis)) globalThis.maestroGate = api;
+      if (own(options, 'exposeGlobal') !== false && !('maestroGate' in globalThis)) globalThis.maestroGate = Object.freeze(view);
     } catch {}
   }
 
@@ -261,7 +285,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
     if (loaded) hook();
     const d = start(options, loaded);
     started = Promise.resolve(d);
-    return Object.freeze({ ...api, init: () => started.then(() => decision()) });
+    return Object.freeze({ ...shared(api), init: () => started.then(() => decision()) });
   };
 
   return { ...api, init, startNow };

@@ -62,7 +62,8 @@ export interface InitOptions {
      * sessionStorage. Default `false`: such a request removes this tab's prefixed keys only. */
     acceptClearAllFromOtherTabs?: boolean;
 }
-/** What `onCleanupRequest` callbacks receive. */
+/** What `onCleanupRequest` callbacks receive. For another tab's request it is the channel's
+ * message as it arrived (a fresh object per tab), which may carry other fields too. */
 export interface CleanupRequest {
     readonly database: string;
     readonly prefix: string;
@@ -86,36 +87,6 @@ export function decide(options: InitOptions | undefined): Decision;
  */
 export function decision(): Decision;
 
-/**
- * The health document, `{ status, maestro_enabled, source, reason, version }`.
- * `JSON.stringify(health())` of a disabled gate contains the runbook's
- * `"status":"disabled","maestro_enabled":false`.
- */
-export function health(): Health;
-
-/**
- * The health document for these options, without logging, keeping or
- * watching anything: what the Vite plugin and the CLI write at build time.
- */
-export function healthFor(options: InitOptions | undefined): Health;
-
-/** What `buildCheck` answers. Read-only plain data. */
-export interface BuildCheck {
-    /** The health document, as `healthFor` answers. */
-    readonly health: Health;
-    /** The lines `init()` would print with `console.warn` for these options (`[MAESTRO] ` included),
-     * one per invalid source; empty when every source is valid. */
-    readonly warnings: readonly string[];
-}
-
-/**
- * What the Vite plugin and the CLI check at build time, without logging,
- * keeping or watching anything: a frozen `{ health, warnings }`, where
- * `warnings` is a new array of the lines `decide` would print at level warn
- * for these options (`[MAESTRO] ` included), one per invalid source; empty
- * when every source is valid.
- */
-export function buildCheck(options: InitOptions | undefined): BuildCheck;
 
 /**
  * Whether MAESTRO is enabled. `false` until `init()` has resolved.

@@ -1,7 +1,9 @@
 // maestro-gate under Node: the health document for a build's environment,
-// computed by the same wasm core the browser runs.
+// computed by the same rules the browser's gate applies (the Node-only module
+// maestro_gate_node, built from crates/node; the conformance table checks
+// that the two agree).
 import { readFileSync } from 'node:fs';
-import { initSync, buildCheck as check } from './maestro_gate.js';
+import { initSync, buildCheck as check } from './maestro_gate_node.js';
 
 let loaded = false;
 
@@ -15,11 +17,11 @@ let loaded = false;
  */
 export function buildCheck(env, options = {}) {
   if (!loaded) {
-    initSync(readFileSync(new URL('./maestro_gate_bg.wasm', import.meta.url)));
+    initSync({ module: readFileSync(new URL('./maestro_gate_node_bg.wasm', import.meta.url)) });
     loaded = true;
   }
-  const { health, warnings } = check({ env, defaultEnabled: options.defaultEnabled, log: 'silent' });
-  return Object.freeze({ document: JSON.stringify(health, null, 2) + '\n', warnings: Object.freeze(warnings) });
+  const { health, warnings } = check({ env, defaultEnabled: options.defaultEnabled });
+  return Object.freeze({ document: JSON.stringify(health, null, 2) + '\n', warnings });
 }
 
 /**

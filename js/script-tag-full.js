@@ -5,7 +5,11 @@
 import { initSync } from './core.js';
 import { createGate } from './gate.js';
 import { expose, fromHex, tagOptions } from './tag.js';
-import * as rollback from '../pkg/maestro_gate_rollback.js';
+// By name, not `import * as`: esbuild copies a namespace used as a value with
+// `for...in`, which a polluted Object.prototype breaks (the tag would throw).
+import {
+  initSync as initRollback, clearClientState, verifyClientState, answerCleanup, setNotifier, setAnnouncer,
+} from '../pkg/maestro_gate_rollback.js';
 
 // The bytes are put in after minifying (scripts/embed-wasm.mjs).
 const GATE_WASM = '@GATE_WASM@';
@@ -14,8 +18,8 @@ const ROLLBACK_WASM = '@ROLLBACK_WASM@';
 const gate = createGate({
   load: () => initSync(fromHex(GATE_WASM)),
   loadRollbackModule: async () => {
-    rollback.initSync({ module: fromHex(ROLLBACK_WASM) });
-    return rollback;
+    initRollback({ module: fromHex(ROLLBACK_WASM) });
+    return { clearClientState, verifyClientState, answerCleanup, setNotifier, setAnnouncer };
   },
   loadRemoteModule: async () => { throw new Error('the script tag has no remote poll'); },
 });

@@ -7,7 +7,8 @@
 #   index.js           the ES module entry (js/index.js, bundled by esbuild)
 #   maestro-gate.js    the classic script-tag file (js/script-tag.js), the gate inlined
 #   maestro-gate.full.js  the same with the rollback inlined too (js/script-tag-full.js)
-#   vite.js, cli.js, node.js  the Vite plugin and the CLI that write `maestro-health` (Node)
+#   vite.js, cli.js, node.js  the Vite plugin and the CLI that write `maestro-health` (Node),
+#                      over maestro_gate_node* (crates/node, wasm-bindgen; Node only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -29,6 +30,7 @@ build maestro-gate-wasm s
 cp target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/gate.wasm"
 build maestro-gate-rollback z
 build maestro-gate-remote z
+build maestro-gate-node z
 
 # The gate: no wasm-bindgen; its glue is js/core.js. Flattening and
 # re-looping between two -Oz passes saves about 60 B gzip more.
@@ -47,6 +49,9 @@ for part in rollback remote; do
     "target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_$part.wasm"
   node scripts/minify-names.mjs "pkg/${name}_bg.wasm" "pkg/$name.js"
 done
+# The build-time check, for the Vite plugin and the CLI (Node only).
+wasm-bindgen --target web --out-dir pkg --out-name maestro_gate_node \
+  target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_node.wasm
 rm -f pkg/*_bg.wasm.d.ts pkg/.gitignore
 
 # The ES module entry: js/index.js with the gate's glue bundled in; the

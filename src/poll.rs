@@ -6,12 +6,20 @@
 use crate::flag::read_str;
 use crate::flag::{parse, Raw, Setting};
 
+/// The warning for `init({ remote: "" })`, which would poll the page's own
+/// HTML: the poll is not started.
+pub const EMPTY_URL: &str = "Remote poll not started: remote is an empty URL; keeping the current decision";
+
 /// The default poll interval (ms) when `init({ remote })` gives no `pollMs`.
 pub const DEFAULT_POLL_MS: f64 = 60_000.0;
 /// The shortest poll interval accepted (ms): a remote is a server, not a loop.
 pub const MIN_POLL_MS: f64 = 100.0;
 /// The longest a single fetch may take (ms) before it counts as failed.
 pub const MAX_FETCH_MS: f64 = 10_000.0;
+/// The least time a fetch is given (ms), however short the interval: the
+/// next poll waits for it (polls never overlap), and a busy machine or a
+/// slow network easily takes longer than a 100 ms interval.
+pub const MIN_FETCH_MS: f64 = 1_000.0;
 /// After failures, the interval doubles up to this many times `pollMs`.
 pub const MAX_BACKOFF_FACTOR: f64 = 8.0;
 /// The longest delay a timer takes: `setTimeout` treats anything longer as 0.
@@ -57,12 +65,14 @@ pub fn interval(poll_ms: Option<f64>) -> f64 {
     }
 }
 
-/// How long one fetch may take.
+/// How long one fetch may take: the interval, within `MIN_FETCH_MS` and `MAX_FETCH_MS`.
 pub fn fetch_timeout(interval: f64) -> f64 {
-    if interval < MAX_FETCH_MS {
+    if interval >= MAX_FETCH_MS {
+        MAX_FETCH_MS
+    } else if interval > MIN_FETCH_MS {
         interval
     } else {
-        MAX_FETCH_MS
+        MIN_FETCH_MS
     }
 }
 
@@ -124,6 +134,8 @@ mod tests {
         assert_eq!(interval(Some(2500.0)), 2500.0);
         assert_eq!(fetch_timeout(2500.0), 2500.0);
         assert_eq!(fetch_timeout(60_000.0), MAX_FETCH_MS);
+        assert_eq!(fetch_timeout(100.0), MIN_FETCH_MS, "a short interval still gives a fetch a second");
+        assert_eq!(fetch_timeout(f64::NAN), MIN_FETCH_MS);
         assert_eq!(backoff(1000.0, 1000.0), 2000.0);
         assert_eq!(backoff(4000.0, 1000.0), 8000.0);
         assert_eq!(backoff(8000.0, 1000.0), 8000.0);

@@ -23,7 +23,9 @@ pub const KIND: &str = "maestroGate";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// A tab is clearing MAESTRO's client state and asks the others to clear
-    /// their sessionStorage (`id`, `tab`, `database`, `prefix`, `sessionStorage`).
+    /// their sessionStorage (`id`, `tab`, `database`, `prefix`, `sessionStorage`,
+    /// `fromOtherTab: true`: the message is what the other tabs'
+    /// `onCleanupRequest` subscribers receive).
     Cleanup,
     /// A tab answers a cleanup request (`id`, `tab`, `outcome`, `removed`).
     Answer,

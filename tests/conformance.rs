@@ -96,7 +96,7 @@ mod browser {
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_test::*;
 
-    use crate::common::{self, logs, script_tag_frame, show, wait};
+    use crate::common::{self, logs, script_tag_frame, show};
 
     wasm_bindgen_test_configure!(run_in_browser);
 
@@ -119,17 +119,24 @@ mod browser {
         })
     }
 
-    /// The script that sets `window.MAESTRO_ENABLED` before the gate loads.
+    /// The script that sets `window.MAESTRO_ENABLED` (and pollutes
+    /// `Object.prototype`, for `inherited`) before the gate loads.
     fn window_setup(case: &Value) -> String {
-        match case.get("window") {
-            None => String::new(),
-            Some(spec) => match thrower(spec) {
-                Some(t) => format!(
-                    "Object.defineProperty(window, 'MAESTRO_ENABLED', {{ configurable: true, get() {{ {t} }} }});"
-                ),
-                None => format!("window.MAESTRO_ENABLED = {};", js(spec)),
-            },
-        }
+        let polluted: String = case
+            .get("inherited")
+            .and_then(Value::as_object)
+            .map(|o| o.iter().map(|(k, v)| format!("Object.prototype[{}] = {v};", Value::from(k.as_str()))).collect())
+            .unwrap_or_default();
+        polluted
+            + &match case.get("window") {
+                None => String::new(),
+                Some(spec) => match thrower(spec) {
+                    Some(t) => format!(
+                        "Object.defineProperty(window, 'MAESTRO_ENABLED', {{ configurable: true, get() {{ {t} }} }});"
+                    ),
+                    None => format!("window.MAESTRO_ENABLED = {};", js(spec)),
+                },
+            }
     }
 
     /// The `init()` options, as JavaScript source text.
@@ -138,11 +145,15 @@ mod browser {
             return js(o);
         }
         if let Some(m) = case.get("optionsThrow").and_then(Value::as_str) {
-            return format!("new Proxy({{}}, {{ get() {{ throw new TypeError({}); }} }})", Value::from(m));
+            let t = format!("throw new TypeError({});", Value::from(m));
+            return format!("new Proxy({{}}, {{ get() {{ {t} }}, getOwnPropertyDescriptor() {{ {t} }} }})");
         }
         let mut fields = Vec::new();
         if let Some(m) = case.get("envThrows").and_then(Value::as_str) {
             fields.push(format!("get env() {{ throw new Error({}); }}", Value::from(m)));
+        }
+        if let Some(env) = case.get("envObject") {
+            fields.push(format!("env: {env}"));
         }
         if let Some(spec) = case.get("env") {
             fields.push(match thrower(spec) {
@@ -224,8 +235,12 @@ mod browser {
             run += 1;
             for file in ["maestro-gate.js", "maestro-gate.full.js"] {
                 let body = ANSWER.replace("GATE", "maestroGate");
-                let r = wait(script_tag_frame(file, &window_setup(case), &attrs, &body)).await;
-                check(&mut failures, file, case, &r);
+                match wasm_bindgen_futures::JsFuture::from(script_tag_frame(file, &window_setup(case), &attrs, &body))
+                    .await
+                {
+                    Ok(r) => check(&mut failures, file, case, &r),
+                    Err(e) => failures.push(format!("{} ({file}): the page failed: {}", case["name"], show(&e))),
+                }
             }
         }
         assert!(run >= 40, "only {run} cases ran through the tags");

@@ -13,6 +13,9 @@ import { ROOT } from './helpers.mjs';
 const { cases } = JSON.parse(readFileSync(join(ROOT, 'tests', 'conformance', 'cases.json'), 'utf8'));
 const wasm = readFileSync(join(ROOT, 'pkg', 'maestro_gate_bg.wasm'));
 const entry = pathToFileURL(join(ROOT, 'pkg', 'index.js')).href;
+// The Node-only build-time check (the Vite plugin's and the CLI's): it must agree with the gate.
+const node = await import(pathToFileURL(join(ROOT, 'pkg', 'maestro_gate_node.js')).href);
+node.initSync({ module: readFileSync(join(ROOT, 'pkg', 'maestro_gate_node_bg.wasm')) });
 
 // A source's value (JSON, or {js} for what JSON cannot hold).
 const value = (spec) => (spec && typeof spec === 'object' && 'js' in spec ? (0, eval)(`(${spec.js})`) : spec);
@@ -25,16 +28,20 @@ function options(c) {
     // Every getter throws, but the wasm's bytes (which only Node needs) are an own property.
     return new Proxy({}, {
       get(_, key) { if (key === 'wasm') return wasm; throw new TypeError(c.optionsThrow); },
-      getOwnPropertyDescriptor(_, key) { return key === 'wasm' ? { value: wasm, configurable: true, enumerable: true } : undefined; },
+      getOwnPropertyDescriptor(_, key) {
+        if (key === 'wasm') return { value: wasm, configurable: true, enumerable: true };
+        throw new TypeError(c.optionsThrow);
+      },
     });
   }
   const o = { wasm };
   if (c.envThrows) Object.defineProperty(o, 'env', { enumerable: true, get() { throw new Error(c.envThrows); } });
-  if ('env' in c) {
+  if (c.envObject) o.env = { ...c.envObject };
+  if (Object.hasOwn(c, 'env')) {
     const t = thrower(c.env);
     o.env = t ? Object.defineProperty({}, 'VITE_MAESTRO_ENABLED', { get: t }) : { VITE_MAESTRO_ENABLED: value(c.env) };
   }
-  if ('default' in c) {
+  if (Object.hasOwn(c, 'default')) {
     const t = thrower(c.default);
     if (t) Object.defineProperty(o, 'defaultEnabled', { get: t }); else o.defaultEnabled = value(c.default);
   }
@@ -52,7 +59,8 @@ test('every case of the conformance table, in Node, through pkg/index.js', async
     // Node the entry cannot fetch its .wasm by itself): the browsers run these.
     if (c.options) { skipped.push(c.name); continue; }
     delete globalThis.MAESTRO_ENABLED;
-    if ('window' in c) {
+    for (const [k, v] of Object.entries(c.inherited || {})) Object.prototype[k] = v;
+    if (Object.hasOwn(c, 'window')) {
       const t = thrower(c.window);
       if (t) Object.defineProperty(globalThis, 'MAESTRO_ENABLED', { configurable: true, get: t });
       else globalThis.MAESTRO_ENABLED = value(c.window);
@@ -62,6 +70,8 @@ test('every case of the conformance table, in Node, through pkg/index.js', async
     console.warn = (...a) => lines.push('warn: ' + a.join(' '));
     let got;
     try {
+      // The build-time check first, on the sources as the page has them.
+      const check = node.buildCheck(options(c));
       const gate = await import(`${entry}?case=${i}`);
       const d = await gate.init(options(c));
       await new Promise((r) => setTimeout(r, 0)); // the start-up line is written from a microtask
@@ -71,10 +81,23 @@ test('every case of the conformance table, in Node, through pkg/index.js', async
         health: { status: h.status, maestro_enabled: h.maestro_enabled },
       };
       if (gate.isEnabled() !== d.enabled || h.reason !== d.reason) got.disagrees = true;
+      // The build-time check: the same health, and the same warnings (before any log filter).
+      const { status, maestro_enabled, source, reason } = check.health;
+      if (status !== h.status || maestro_enabled !== h.maestro_enabled || source !== d.source || reason !== d.reason) {
+        got.buildCheckHealth = check.health;
+      }
+      const warnings = c.log ? null : c.expect.console.filter((l) => l.startsWith('warn: ')).map((l) => l.slice(6));
+      if (warnings && JSON.stringify(check.warnings) !== JSON.stringify(warnings)) got.buildCheckWarnings = check.warnings;
     } finally {
+      // Every copy of the gate on a page hears every kill (the watch reads the
+      // flag each second): this case's copy is turned off, quietly, so that it
+      // cannot print into a later case.
+      console.info = console.warn = () => {};
+      try { globalThis.MAESTRO_ENABLED = false; } catch {} // through its accessor: at once
       console.info = info;
       console.warn = warn;
       delete globalThis.MAESTRO_ENABLED;
+      for (const k of Object.keys(c.inherited || {})) delete Object.prototype[k];
     }
     ran++;
     try { assert.deepEqual(got, c.expect); } catch (e) { failures.push(`${c.name}: ${e.message}`); }

@@ -65,12 +65,12 @@ pub mod table {
     ];
 
     /// The exports, by the one-letter names the glue calls, and the names
-    /// `js/core.js` exports them under.
-    pub const EXPORTS: [(&str, &str); 13] = [
+    /// `js/core.js` exports them under. (`C` and `D` are retired: the health
+    /// document is the glue's view of the decision, and the build-time check
+    /// is the Node-only module `crates/node`.)
+    pub const EXPORTS: [(&str, &str); 11] = [
         ("A", "decide"),
         ("B", "decision"),
-        ("C", "health"),
-        ("D", "buildCheck"),
         ("E", "isEnabled"),
         ("F", "onChange"),
         ("G", "onRemote"),

@@ -12,14 +12,6 @@ extern "C" fn decide(options: JsValue) -> JsValue {
 extern "C" fn decision() -> JsValue {
     gate::decision()
 }
-#[export_name = "C"] // health
-extern "C" fn health() -> JsValue {
-    gate::health()
-}
-#[export_name = "D"] // buildCheck
-extern "C" fn build_check(options: JsValue) -> JsValue {
-    gate::build_check(options)
-}
 #[export_name = "E"] // isEnabled
 extern "C" fn is_enabled() -> bool {
     gate::is_enabled()

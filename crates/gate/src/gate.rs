@@ -1,8 +1,8 @@
 //! The decision: `decide` (behind the package's `init()`), `isEnabled`,
-//! `decision`, `health`, `onChange`, the live kill through the
+//! `decision` (the glue shapes `health()` from it), `onChange`, the live kill through the
 //! `MAESTRO_ENABLED` accessor, and latching.
 
-use crate::js::{self, field, get, set, JsValue, Text};
+use crate::js::{self, field, set, JsValue, Text};
 use crate::reactor::{handler, Kind};
 use crate::subscribers::{notify, subscribe, List};
 use crate::{tabs, Slot};
@@ -19,6 +19,9 @@ struct Gate {
     log: Log,
     /// `globalThis.MAESTRO_ENABLED`, held by the gate's accessor once installed.
     runtime: JsValue,
+    /// The setter of the accessor this copy found installed (another copy
+    /// of the gate on the page): every assignment is handed on to it.
+    forward: JsValue,
     /// The glue's way to load the remote module and start it (`onRemote`).
     remote: JsValue,
     /// The health document this page polls (the poll is in another module).
@@ -30,30 +33,31 @@ static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
     options: JsValue::UNDEFINED,
     log: Log::Info,
     runtime: JsValue::UNDEFINED,
+    forward: JsValue::UNDEFINED,
     remote: JsValue::UNDEFINED,
     remote_url: None,
 }));
 
 const NOT_READY: &str = "Disabled: init() has not finished";
 const RUNTIME_KEY: &str = "MAESTRO_ENABLED";
+/// How often the watch looks for a kill that did not go through the accessor.
+const WATCH_MS: f64 = 1000.0;
 
 /// Reads the sources and returns the outcome, without logging or storing it.
-/// `global` is the object that holds `MAESTRO_ENABLED` (`globalThis`).
+/// `global` is the object that holds `MAESTRO_ENABLED` (`globalThis`). Each
+/// is read as its object's own property: a polluted prototype is no source.
 pub fn evaluate(global: &JsValue, options: &JsValue) -> Outcome {
     let runtime = read(global, RUNTIME_KEY);
-    let build = match get(options, "env") {
+    let build = match js::get_own(options, "env") {
         Ok(env) => read(&env, "VITE_MAESTRO_ENABLED"),
         Err(e) => Reading::threw(js::message(&e)),
     };
-    let default = match get(options, "defaultEnabled") {
-        Ok(v) => reading(&v),
-        Err(e) => Reading::threw(js::message(&e)),
-    };
+    let default = read(options, "defaultEnabled");
     flag::decide(&runtime, &build, &default)
 }
 
 fn read(obj: &JsValue, key: &str) -> Reading<Text> {
-    match get(obj, key) {
+    match js::get_own(obj, key) {
         Ok(v) => reading(&v),
         Err(e) => Reading::threw(js::message(&e)),
     }
@@ -68,7 +72,7 @@ fn reading(v: &JsValue) -> Reading<Text> {
 }
 
 fn log_level(options: &JsValue) -> Log {
-    match js::string_field(options, "log") {
+    match js::own_string(options, "log") {
         Some(level) if js::text_is(&level, "silent") => Log::Silent,
         Some(level) if js::text_is(&level, "warn") => Log::Warn,
         _ => Log::Info,
@@ -95,8 +99,9 @@ pub(crate) fn enabled() -> bool {
     GATE.0.try_borrow().is_ok_and(|g| g.decision.as_ref().is_some_and(|d| d.enabled))
 }
 
-/// Replaces the decision if the latch allows it, logs, and tells the subscribers.
-fn apply(outcome: Outcome, trigger: Source) {
+/// Replaces the decision if the latch allows it, logs (`later`: from a
+/// microtask, after the start-up lines), and tells the subscribers.
+fn apply(outcome: Outcome, trigger: Source, later: bool) {
     let Some(current) = current() else { return };
     let log = GATE.0.try_borrow().map(|g| g.log).unwrap_or(Log::Info);
     match flag::latch(&current, &outcome.decision) {
@@ -111,7 +116,7 @@ fn apply(outcome: Outcome, trigger: Source) {
                 _ => return,
             }
             for line in outcome.lines.iter() {
-                print(log, line.level, &line.text, false);
+                print(log, line.level, &line.text, later);
             }
             notify(List::Change, &decision_object(&next));
         }
@@ -124,19 +129,19 @@ fn apply(outcome: Outcome, trigger: Source) {
 }
 
 /// Re-reads the sources (after `window.MAESTRO_ENABLED` changed).
-fn reconsider(trigger: Source) {
+fn reconsider(trigger: Source, later: bool) {
     let options = match GATE.0.try_borrow() {
         Ok(g) => g.options.clone(),
         Err(_) => return,
     };
-    apply(evaluate(&js::global(), &options), trigger);
+    apply(evaluate(&js::global(), &options), trigger, later);
 }
 
 /// Turns the gate off because the remote health document said so.
 pub(crate) fn remote_off(url: &Text) {
     let decision = flag::remote_off(url);
     let lines = Lines::one(flag::Line { level: Level::Info, text: decision.reason.clone() });
-    apply(Outcome { decision, lines }, Source::Remote);
+    apply(Outcome { decision, lines }, Source::Remote, false);
 }
 
 /// The `MAESTRO_ENABLED` accessor's getter.
@@ -144,37 +149,68 @@ pub(crate) fn runtime_value() -> JsValue {
     GATE.0.try_borrow().map(|g| g.runtime.clone()).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// The `MAESTRO_ENABLED` accessor's setter: a live kill.
+/// The `MAESTRO_ENABLED` accessor's setter: a live kill. The value is handed
+/// on first to the accessor this copy replaced, so that every copy of the
+/// gate on the page hears it, whatever happens here.
 pub(crate) fn runtime_assigned(value: JsValue) {
-    if let Ok(mut g) = GATE.0.try_borrow_mut() {
-        g.runtime = value;
-    }
-    reconsider(Source::Runtime);
+    let forward = match GATE.0.try_borrow_mut() {
+        Ok(mut g) => {
+            g.runtime = value.clone();
+            g.forward.clone()
+        }
+        Err(_) => return,
+    };
+    js::call_if_function(&forward, &js::global(), &value);
+    reconsider(Source::Runtime, false);
 }
 
 /// Watches `globalThis.MAESTRO_ENABLED` so that a later assignment (a CDN or
 /// script tag setting it after the app loaded) takes effect at once. An
-/// existing accessor, or a non-configurable property (`var MAESTRO_ENABLED`),
-/// is left alone.
+/// accessor already there (another copy of the gate: the app's bundle and a
+/// CDN tag, say) is chained: this copy's setter hands every value on to it.
+/// A non-configurable property (`var MAESTRO_ENABLED`) is left alone; the
+/// watch reads it.
 fn watch_runtime() {
     let global = js::global();
     let Ok(desc) = js::own_property(&global, RUNTIME_KEY) else { return };
-    let value = if desc.is_undefined() {
-        JsValue::UNDEFINED
-    } else if field(&desc, "configurable").as_bool() == Some(true) && !field(&desc, "get").is_function() {
-        field(&desc, "value")
-    } else {
+    let (value, forward) = if desc.is_undefined() {
+        (JsValue::UNDEFINED, JsValue::UNDEFINED)
+    } else if field(&desc, "configurable").as_bool() != Some(true) {
         return;
+    } else if field(&desc, "get").is_function() {
+        (field(&global, RUNTIME_KEY), field(&desc, "set"))
+    } else {
+        (field(&desc, "value"), JsValue::UNDEFINED)
     };
-    if let Ok(mut g) = GATE.0.try_borrow_mut() {
-        g.runtime = value;
-    }
     let accessor = js::new_object();
     set(&accessor, "get", &handler(Kind::GlobalGet, 0));
     set(&accessor, "set", &handler(Kind::GlobalSet, 0));
     set(&accessor, "configurable", &JsValue::TRUE);
     set(&accessor, "enumerable", &JsValue::TRUE);
+    if let Ok(mut g) = GATE.0.try_borrow_mut() {
+        g.runtime = value;
+        g.forward = forward;
+    }
     let _ = js::define_property(&global, RUNTIME_KEY, &accessor);
+}
+
+/// Every `WATCH_MS` while the gate is on: the sources are read again, so
+/// that a kill that did not go through the accessor (`delete
+/// window.MAESTRO_ENABLED` and a new value, or `Object.defineProperty`) is
+/// honoured within a second. (`isEnabled()` never reads the property.)
+pub(crate) fn watch() {
+    if enabled() {
+        reconsider(Source::Runtime, false);
+    }
+}
+
+/// Starts the watch (on a gate that is on: one that is off stays off).
+fn start_watch() {
+    let global = js::global();
+    let f = field(&global, "setInterval");
+    let Ok(id) = js::call(&f, &global, &[&handler(Kind::Watch, 0), &JsValue::from_f64(WATCH_MS)]) else { return };
+    // In Node, a timer would keep the process alive.
+    js::call_if_function(&field(&id, "unref"), &id, &JsValue::UNDEFINED);
 }
 
 /// Reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED` and
@@ -190,26 +226,33 @@ pub fn decide(options: JsValue) -> JsValue {
     for line in outcome.lines.iter() {
         print(log, line.level, &line.text, true);
     }
-    let object = decision_object(&outcome.decision);
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.decision = Some(outcome.decision);
         g.options = options.clone();
         g.log = log;
     }
     watch_runtime();
+    // A getter that changed the flag while the sources were read: decide
+    // again now that the accessor holds the value (its lines come after the
+    // start-up lines). Not a new assignment, so no "Ignoring" line.
+    reconsider(Source::Default, true);
     tabs::listen();
+    if enabled() {
+        start_watch();
+    }
     start_remote(&options);
-    object
+    decision()
 }
 
 /// Starts polling `options.remote`, if it is a string and the gate is on (a
 /// gate that is off stays off: there is nothing to learn), in the remote
 /// module, which the glue loads when asked.
 fn start_remote(options: &JsValue) {
-    let Some(url) = js::string_field(options, "remote") else { return };
+    let Some(url) = js::own_string(options, "remote") else { return };
     if !enabled() {
         return;
     }
+
     let hook = match GATE.0.try_borrow_mut() {
         Ok(mut g) => {
             g.remote_url = Some(url);
@@ -248,34 +291,6 @@ pub fn decision() -> JsValue {
     decision_object(&current().unwrap_or_else(|| flag::unavailable(NOT_READY)))
 }
 
-/// The health document, `{ status, maestro_enabled, source, reason, version }`.
-/// `JSON.stringify(health())` of a disabled gate contains the runbook's
-/// `"status":"disabled","maestro_enabled":false`.
-pub fn health() -> JsValue {
-    health_object(&current().unwrap_or_else(|| flag::unavailable(NOT_READY)))
-}
-
-/// What the Vite plugin and the CLI check at build time, without logging,
-/// keeping or watching anything: a frozen `{ health, warnings }`, where
-/// `warnings` is a new array of the lines `decide` would print at level warn
-/// for these options (`[MAESTRO] ` included), one per invalid source; empty
-/// when every source is valid. (`healthFor` in js/core.js is its `health`.)
-pub fn build_check(options: JsValue) -> JsValue {
-    let outcome = evaluate(&js::global(), &options);
-    let warnings = js::new_array();
-    for line in outcome.lines.iter() {
-        if line.level == Level::Warn {
-            let mut text = Text::of("[MAESTRO] ");
-            text.append(&line.text);
-            js::push(&warnings, &js::text_value(&text));
-        }
-    }
-    let o = js::new_object();
-    set(&o, "health", &health_object(&outcome.decision));
-    set(&o, "warnings", &warnings);
-    js::freeze(&o)
-}
-
 /// Calls `callback(decision)` whenever the decision changes (it only ever
 /// turns off: the gate latches until reload). Returns a function that unsubscribes.
 pub fn on_change(callback: JsValue) -> JsValue {
@@ -289,15 +304,5 @@ pub fn decision_object(d: &Decision) -> JsValue {
     set(&o, "source", &JsValue::from_str(d.source.id()));
     set(&o, "value", &d.value.as_ref().map_or(JsValue::NULL, js::text_value));
     set(&o, "reason", &js::text_value(&d.reason));
-    js::freeze(&o)
-}
-
-/// Builds a frozen `Health` object. Keys are in the runbook's order.
-pub fn health_object(d: &Decision) -> JsValue {
-    let o = js::object(&[("status", if d.enabled { "enabled" } else { "disabled" })]);
-    set(&o, "maestro_enabled", &JsValue::from_bool(d.enabled));
-    set(&o, "source", &JsValue::from_str(d.source.id()));
-    set(&o, "reason", &js::text_value(&d.reason));
-    set(&o, "version", &JsValue::from_str(env!("CARGO_PKG_VERSION")));
     js::freeze(&o)
 }

@@ -123,6 +123,22 @@ pub fn field(obj: &JsValue, key: &str) -> JsValue {
     handle(field_raw(obj.h(), key))
 }
 
+/// `obj[key]` when it is `obj`'s own property, `undefined` when it is not
+/// (or `obj` is not an object): an inherited property, such as one
+/// polluting `Object.prototype`, is no option. A getter, proxy or
+/// descriptor lookup that throws gives `Err` with what it threw.
+pub fn get_own(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    if !obj.is_object() || own_property(obj, key)?.is_undefined() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    get(obj, key)
+}
+
+/// `obj[key]` as a string, if it is one and `obj`'s own property.
+pub fn own_string(obj: &JsValue, key: &str) -> Option<Text> {
+    get_own(obj, key).ok().filter(JsValue::is_string)
+}
+
 /// `obj[key]` as a string, if it is one.
 pub fn string_field(obj: &JsValue, key: &str) -> Option<Text> {
     Some(field(obj, key)).filter(JsValue::is_string)
@@ -155,15 +171,6 @@ fn make(name: &str) -> JsValue {
 /// `Object()`: a new plain object.
 pub fn new_object() -> JsValue {
     make("Object")
-}
-
-/// A new object with the given string fields.
-pub fn object(fields: &[(&str, &str)]) -> JsValue {
-    let o = new_object();
-    for (k, v) in fields {
-        set(&o, k, &JsValue::from_str(v));
-    }
-    o
 }
 
 /// The message of a thrown value: `error.message` when it is a string,

@@ -1,8 +1,8 @@
 //! One JavaScript function for every event the gate waits for.
 //!
 //! Each handler the gate hands to JavaScript (the `MAESTRO_ENABLED`
-//! accessor's getter and setter, the BroadcastChannel's `onmessage`, and the
-//! functions that unsubscribe) is the glue's dispatcher bound to a number
+//! accessor's getter and setter, the BroadcastChannel's `onmessage`, the
+//! functions that unsubscribe, and the watch's interval) is the glue's dispatcher bound to a number
 //! that says what happened and to what (`js/core.js`, handle
 //! `DISPATCH`). The rollback and the remote poll are modules of their own,
 //! with `async fn`s on wasm-bindgen-futures; they have no events here.
@@ -21,12 +21,14 @@ pub enum Kind {
     Channel = 2,
     /// A function `subscribe` returned was called (`id` says which).
     Unsubscribe = 3,
+    /// The watch's interval (`gate::watch`).
+    Watch = 4,
 }
 
-const KINDS: [Kind; 4] = [Kind::GlobalGet, Kind::GlobalSet, Kind::Channel, Kind::Unsubscribe];
+const KINDS: [Kind; 5] = [Kind::GlobalGet, Kind::GlobalSet, Kind::Channel, Kind::Unsubscribe, Kind::Watch];
 
 /// The low bits of a handler's number hold its kind; the rest, its id.
-const BITS: u32 = 2;
+const BITS: u32 = 3;
 
 /// A JavaScript function that, called with `event`, runs `dispatch(kind, id, event)`.
 pub fn handler(kind: Kind, id: u32) -> JsValue {
@@ -42,6 +44,7 @@ pub(crate) fn dispatch(tag: f64, event: JsValue) -> JsValue {
         Kind::GlobalSet => gate::runtime_assigned(event),
         Kind::Channel => tabs::receive(&js::field(&event, "data")),
         Kind::Unsubscribe => subscribers::unsubscribe(id),
+        Kind::Watch => gate::watch(),
     }
     JsValue::UNDEFINED
 }

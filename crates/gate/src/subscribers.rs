@@ -54,8 +54,8 @@ pub(crate) fn subscribe(list: List, callback: JsValue) -> JsValue {
             id = js::push(&array, &callback);
         }
     }
-    // The handler's number holds the kind in 2 bits, the list in 1: ids up to
-    // 2^29 (that many subscriptions in one page) are told apart.
+    // The handler's number holds the kind in 3 bits, the list in 1: ids up to
+    // 2^28 (that many subscriptions in one page) are told apart.
     reactor::handler(reactor::Kind::Unsubscribe, (id << 1) | list as u32)
 }
 

@@ -66,26 +66,11 @@ fn cleanup_requested(data: &JsValue) {
         Ok(t) if !t.own.contains(&id) => t.forward.clone(),
         _ => return,
     };
-    if let Some(request) = request_of(data) {
-        notify_cleanup(&request);
-    }
+    // The message itself: it carries `database`, `prefix`, `sessionStorage`
+    // and `fromOtherTab: true` (the rollback module validates it before it
+    // sweeps anything, and sweeps only this tab's own prefix).
+    notify_cleanup(data);
     js::call_if_function(&forward, &JsValue::NULL, data);
-}
-
-/// What `onCleanupRequest` subscribers receive for another tab's request: its
-/// three string fields, copied as they are (the rollback module validates
-/// them before it sweeps anything, and sweeps only this tab's own prefix).
-fn request_of(data: &JsValue) -> Option<JsValue> {
-    let request = js::new_object();
-    for key in ["database", "prefix", "sessionStorage"] {
-        let value = field(data, key);
-        if !value.is_string() {
-            return None;
-        }
-        set(&request, key, &value);
-    }
-    set(&request, "fromOtherTab", &JsValue::TRUE);
-    Some(js::freeze(&request))
 }
 
 /// The glue's hand-over of another tab's cleanup request to the rollback

@@ -160,6 +160,13 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function) {
     }
     let interval = poll::interval(field(&options, "pollMs").as_f64());
     let silent = field(&options, "log").as_string().as_deref() == Some("silent");
+    // An empty URL would poll the page's own HTML.
+    if url.is_empty() {
+        if !silent {
+            let _ = console_warn(&["[MAESTRO] ", poll::EMPTY_URL].concat());
+        }
+        return;
+    }
     REMOTE.with_borrow_mut(|r| {
         r.url = Some(url.clone());
         r.enabled = Some(enabled);

@@ -83,6 +83,9 @@ struct Request<'a> {
     database: &'a str,
     prefix: &'a str,
     session_storage: &'static str,
+    /// What the other tabs' `onCleanupRequest` subscribers receive is this
+    /// message, as the channel delivers it.
+    from_other_tab: bool,
 }
 
 #[derive(Serialize)]
@@ -127,7 +130,15 @@ pub fn ask_others(database: &str, prefix: &str, mode: SessionMode) -> Option<Ask
     if let Some(f) = TABS.with_borrow(|t| t.announcer.clone()) {
         let _ = f.call1(&JsValue::NULL, &JsValue::from_f64(id));
     }
-    let request = Request { maestro_gate: Kind::Cleanup.id(), id, tab, database, prefix, session_storage: mode.id() };
+    let request = Request {
+        maestro_gate: Kind::Cleanup.id(),
+        id,
+        tab,
+        database,
+        prefix,
+        session_storage: mode.id(),
+        from_other_tab: true,
+    };
     post(&request).then_some(Asked(id))
 }
 
