@@ -19,6 +19,9 @@ struct Gate {
     log: Log,
     /// `globalThis.MAESTRO_ENABLED`, held by the gate's accessor once installed.
     runtime: JsValue,
+    /// `reconsider` is running (a getter of the sources that assigns the
+    /// flag re-enters it).
+    busy: bool,
     /// The setter of the accessor this copy found installed (another copy
     /// of the gate on the page): every assignment is handed on to it.
     forward: JsValue,
@@ -33,6 +36,7 @@ static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
     options: JsValue::UNDEFINED,
     log: Log::Info,
     runtime: JsValue::UNDEFINED,
+    busy: false,
     forward: JsValue::UNDEFINED,
     remote: JsValue::UNDEFINED,
     remote_url: None,
@@ -128,13 +132,22 @@ fn apply(outcome: Outcome, trigger: Source, later: bool) {
     }
 }
 
-/// Re-reads the sources (after `window.MAESTRO_ENABLED` changed).
+/// Re-reads the sources (after `window.MAESTRO_ENABLED` changed). A call
+/// made while one runs (a getter of the sources that assigns the flag) does
+/// not recurse: the value it stored is read by the next one (the watch reads
+/// again within a second).
 fn reconsider(trigger: Source, later: bool) {
-    let options = match GATE.0.try_borrow() {
-        Ok(g) => g.options.clone(),
-        Err(_) => return,
+    let options = match GATE.0.try_borrow_mut() {
+        Ok(mut g) if !g.busy => {
+            g.busy = true;
+            g.options.clone()
+        }
+        _ => return,
     };
     apply(evaluate(&js::global(), &options), trigger, later);
+    if let Ok(mut g) = GATE.0.try_borrow_mut() {
+        g.busy = false;
+    }
 }
 
 /// Turns the gate off because the remote health document said so.
