@@ -175,14 +175,33 @@ async fn package_garbage_wasm_resolves_unavailable() {
 
 #[wasm_bindgen_test]
 async fn package_under_a_csp_without_wasm_unsafe_eval() {
+    // maestro: keys are there, but the rollback cannot run: its lists must
+    // say "cannot tell" (null), never "clean" ([]).
     let r = frame_with_head(
-        "",
-        "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'true' } }); return { d, on: gate.isEnabled() };",
+        "localStorage.setItem('maestro:csp', 'v'); sessionStorage.setItem('maestro:csp', 'v');",
+        "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'true' } });
+         const v = await gate.verifyClientState();
+         const c = await gate.clearClientState({ log: 'silent' });
+         const left = [localStorage.getItem('maestro:csp'), sessionStorage.getItem('maestro:csp')];
+         localStorage.removeItem('maestro:csp'); sessionStorage.removeItem('maestro:csp');
+         return { d, on: gate.isEnabled(), v, c, left };",
         r#"<meta http-equiv="Content-Security-Policy" content="script-src __ORIGIN__ 'unsafe-inline'">"#,
     )
     .await;
     assert!(!flag(&r, "result.on"));
     assert_eq!(text(&r, "result.d.source"), "unavailable");
+    for key in ["localStorageKeys", "sessionStorageKeys", "clean", "database.exists"] {
+        assert!(path(&r, &["result.v.", key].concat()).is_null(), "{key} is null, not empty: {}", show(&r));
+    }
+    assert!(!flag(&r, "result.c.ok"));
+    assert_eq!(text(&r, "result.c.localStorage.outcome"), "unavailable");
+    assert_eq!(show(&path(&r, "result.left")), r#"["v","v"]"#, "nothing was touched");
+    // The README's line, word for word.
+    let lines = logs(&r);
+    assert!(
+        lines[0].starts_with("warn: [MAESTRO] Disabled (fail safe): maestro-gate's wasm could not be loaded: "),
+        "{lines:?}"
+    );
 }
 
 #[wasm_bindgen_test]
