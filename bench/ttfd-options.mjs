@@ -46,7 +46,7 @@ const fetching = (how) => `async (wasm) => wasm == null ? ${how} : loadCore(wasm
 const OPTIONS = {
   pkg: { note: 'pkg/index.js as built', fetches: true, pkg: true },
   'pkg+preload': { note: 'pkg/index.js as built, the page with the preload hint', fetches: true, pkg: true, head: PRELOAD },
-  'async-compile': { note: 'fetch, arrayBuffer, WebAssembly.compile at init() (as js/core.js did before)', fetches: true,
+  'async-compile': { note: 'fetch, arrayBuffer, WebAssembly.compile at init() (as js/core.js did before: arrayBuffer, WebAssembly.instantiate)', fetches: true,
     src: entry('', fetching(`initSync(await WebAssembly.compile(await ${FETCH}))`)) },
   'async-compile+preload': { note: 'the same with the preload hint', fetches: true, head: PRELOAD, src: 'async-compile' },
   'preload-no-crossorigin': { note: 'async-compile, the hint without crossorigin (does not match fetch())', fetches: true,
