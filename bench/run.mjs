@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -17,6 +17,17 @@ const OUT = join(HERE, 'out');
 const LOADS = Number(process.env.BENCH_LOADS || 41);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 7);
 const ROUND_MS = 250; // each throughput round calls for about this long
+// BENCH_ONLY=ttfd: sizes and time to first decision only (with BENCH_LOADS to
+// iterate quickly); BENCHMARKS.md is left as it is.
+const ONLY_TTFD = process.env.BENCH_ONLY === 'ttfd';
+// The targets (the issue's): the ES module's decision path at most OpenFeature +
+// InMemoryProvider's gzip; its time to first decision within 1.2× the fastest peer.
+const ESM_MAX_GZIP = 7558;
+const ESM_MAX_RATIO = 1.2;
+// The whole public API of the ES module, imported by name as an app does.
+export const API = 'init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest';
+// What the Vite plugin (js/vite.js) adds to a built page that loads the gate.
+export const PRELOAD = '<link rel="preload" href="./maestro_gate_bg.wasm" as="fetch" crossorigin>';
 
 const sizes = (buf) => ({
   raw: buf.length,
@@ -24,13 +35,13 @@ const sizes = (buf) => ({
   brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
 });
 const add = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const range = (xs) => [Math.min(...xs), Math.max(...xs)];
 const version = async (name) => JSON.parse(await readFile(join(HERE, 'node_modules', name, 'package.json'), 'utf8')).version;
 
 // ---------- the contenders: how each is imported, started, and asked one flag ----------
 
-const PEERS = [
+export const PEERS = [
   {
     name: 'OpenFeature web-sdk + InMemoryProvider', pkg: '@openfeature/web-sdk', id: 'openfeature',
     size: "import { OpenFeature, InMemoryProvider } from '@openfeature/web-sdk'; globalThis.x = [OpenFeature, InMemoryProvider];",
@@ -87,13 +98,13 @@ const GATE_ESM = {
 // Bundles `contents` into `outfile` (with code splitting, as an app's bundler
 // does, so that a dynamic import becomes its own chunk). Returns the bytes of
 // the entry and of every chunk it imports statically: what loads with it.
-async function bundle(contents, outfile) {
+export async function bundle(contents, outfile, gate = join(ROOT, 'pkg', 'index.js')) {
   const entry = outfile.replace(/\.js$/, '.entry.mjs');
   await writeFile(entry, contents);
   const { metafile } = await build({
     entryPoints: { [basename(outfile, '.js')]: entry }, outdir: dirname(outfile), splitting: true, metafile: true,
     bundle: true, minify: true, format: 'esm', platform: 'browser', logLevel: 'silent', absWorkingDir: HERE, nodePaths: [join(HERE, 'node_modules')],
-    alias: { 'maestro-gate': join(ROOT, 'pkg', 'index.js') }, chunkNames: '[name]-[hash]',
+    alias: { 'maestro-gate': gate }, chunkNames: '[name]-[hash]',
   });
   const seen = new Set();
   const visit = (path) => {
@@ -110,7 +121,7 @@ async function bundle(contents, outfile) {
 
 async function measureSizes() {
   const rows = [];
-  const gateJs = await bundle("import { init } from 'maestro-gate'; globalThis.x = init;", join(OUT, 'size-gate.js'));
+  const gateJs = await bundle(`import { ${API} } from 'maestro-gate'; globalThis.x = [${API}];`, join(OUT, 'size-gate.js'));
   const wasm = await readFile(join(ROOT, 'pkg', 'maestro_gate_bg.wasm'));
   rows.push({ name: 'maestro-gate, ES module (JS glue + gate .wasm)', ...add(sizes(gateJs), sizes(wasm)) });
   // The lazy chunks: the rollback (a cleanup loads it) and the remote poll (init({ remote }) loads it).
@@ -138,9 +149,14 @@ async function measureSizes() {
 async function writePages() {
   for (const c of [GATE_ESM, ...PEERS]) {
     await bundle(c.start + '\nwindow.__t1 = performance.now(); window.__v = ask(); window.ask = ask;', join(OUT, `start-${c.id}.js`));
+    // The gate's page as a Vite build with maestro-gate/vite writes it: with the plugin's preload hint.
+    const head = c === GATE_ESM ? PRELOAD : '';
     await writeFile(join(OUT, `start-${c.id}.html`),
-      `<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script><script type="module" src="./start-${c.id}.js"></script>`);
+      `<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script>${head}<script type="module" src="./start-${c.id}.js"></script>`);
   }
+  // The same page without the hint (a bundler without the plugin).
+  await writeFile(join(OUT, 'start-gate-nohint.html'),
+    '<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script><script type="module" src="./start-gate.js"></script>');
   await writeFile(join(OUT, 'maestro-gate.js'), await readFile(join(ROOT, 'pkg', 'maestro-gate.js')));
   // The bundled ES module loads its .wasm files next to itself, as a bundler emits them.
   for (const f of ['maestro_gate_bg.wasm', 'maestro_gate_rollback_bg.wasm']) await writeFile(join(OUT, f), await readFile(join(ROOT, 'pkg', f)));
@@ -170,7 +186,7 @@ async function writePages() {
 
 // Serves the pages and bundles gzip-compressed, as a CDN or any web server
 // does (compressed once, so that the server's own work is not timed).
-function serve() {
+export function serve() {
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
   const gzipped = new Map();
   const server = createServer(async (req, res) => {
@@ -185,9 +201,10 @@ function serve() {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
 }
 
-async function open(browser, url) {
+export async function open(browser, url, before = () => {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  before(page);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
@@ -201,7 +218,8 @@ async function open(browser, url) {
 async function timeToFirstDecision(browser, url) {
   const contenders = [
     { name: 'maestro-gate, script tag', page: 'start-tag.html' },
-    { name: 'maestro-gate, ES module init()', page: 'start-gate.html' },
+    { name: 'maestro-gate, ES module init(), page with the Vite plugin\'s preload hint', page: 'start-gate.html' },
+    { name: 'maestro-gate, ES module init(), no hint', page: 'start-gate-nohint.html' },
     ...PEERS.map((p) => ({ name: p.name, page: `start-${p.id}.html` })),
   ];
   const samples = new Map(contenders.map((c) => [c.name, []]));
@@ -329,7 +347,7 @@ const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, 
 const ms = (xs) => `${fmt(median(xs), 2)} ms (${fmt(range(xs)[0], 2)}–${fmt(range(xs)[1], 2)})`;
 const best = (xs) => Math.min(...xs);
 const rate = (xs) => `${fmt(median(xs) / 1e6, 1)} M/s (${fmt(range(xs)[0] / 1e6, 1)}–${fmt(range(xs)[1] / 1e6, 1)})`;
-const verdict = (ok) => (ok ? 'MET' : 'MISSED');
+const verdict = (ok) => (ok ? 'MET' : 'NOT MET');
 
 async function main() {
   await rm(OUT, { recursive: true, force: true });
@@ -353,10 +371,13 @@ async function main() {
     for (const r of sizeRows) say(`| ${r.name} | ${fmt(r.raw)} | ${fmt(r.gzip)} | ${fmt(r.brotli)} | ${fmt(r.gzip / smallest, 2)}× |`);
     const esm = sizeRows[0].gzip, tag = sizeRows.find((r) => r.tag).gzip;
     say('');
-    say(`Target ES module ≤ 7,500 gzip: ${fmt(esm)} — ${verdict(esm <= 7500)}. Target script tag ≤ 10,000 gzip: ${fmt(tag)} — ${verdict(tag <= 10000)}.`);
+    const openFeature = sizeRows.find((r) => r.name.startsWith('@openfeature/web-sdk@')).gzip;
+    say('');
+    say(`The ES module row counts the entry with the whole public API imported (\`import { ${API} }\`), every chunk it imports statically, and the gate's \`.wasm\` that \`init()\` loads.`);
+    say(`Target ES module ≤ ${fmt(ESM_MAX_GZIP)} gzip (OpenFeature + InMemoryProvider: ${fmt(openFeature)}): ${fmt(esm)} — ${verdict(esm <= ESM_MAX_GZIP && esm <= openFeature)}. Target script tag ≤ 10,000 gzip: ${fmt(tag)} — ${verdict(tag <= 10000)}.`);
 
     const ttfd = await timeToFirstDecision(browser, url);
-    const fastestPeer = Math.min(...ttfd.slice(2).map((r) => median(r.ms)));
+    const fastestPeer = Math.min(...ttfd.slice(3).map((r) => median(r.ms)));
     say('');
     say(`## 2. Time to first decision (median and min–max of ${LOADS} fresh page loads, from the first script to a usable answer)`);
     say('');
@@ -366,6 +387,14 @@ async function main() {
     const tagMs = median(ttfd[0].ms);
     say('');
     say(`Target script tag no slower than the fastest peer: ${fmt(tagMs, 2)} ms vs ${fmt(fastestPeer, 2)} ms — ${verdict(tagMs <= fastestPeer)}.`);
+    const esmRatio = median(ttfd[1].ms) / fastestPeer, noHintRatio = median(ttfd[2].ms) / fastestPeer;
+    say(`Target ES module init() ≤ ${fmt(ESM_MAX_RATIO, 1)}× the fastest peer, within the size budget (page with the Vite plugin's hint): ${fmt(esmRatio, 2)}× — ${verdict(esmRatio <= ESM_MAX_RATIO)}${esm <= ESM_MAX_GZIP ? '' : ' (and the size target is NOT MET)'}. Without the hint: ${fmt(noHintRatio, 2)}×.`);
+    if (!(esmRatio <= ESM_MAX_RATIO)) {
+      say(`Within the size budget the ES module does not reach ${fmt(ESM_MAX_RATIO, 1)}× here: the two ES module targets do not both hold. ` +
+        'Inlining the .wasm in the entry (compiled at once, as the script tag does) reaches it, at about 730 B gzip over the size target; ' +
+        '`node bench/ttfd-options.mjs` measures each option side by side (see README.md, Performance).');
+    }
+    if (ONLY_TTFD) return;
 
     const thr = await throughput(browser, url);
     const floor = median(thr[0].rates), gate = median(thr[2].rates), of = median(thr[4].rates);
@@ -415,4 +444,5 @@ async function main() {
   }
 }
 
-await main();
+// Run as a script (`node bench/run.mjs`); bench/ttfd-options.mjs imports the helpers.
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();

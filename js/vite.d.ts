@@ -8,10 +8,14 @@ export interface MaestroGatePluginOptions {
   /** Fail `vite build` when a value is invalid (a typo such as `"flase"`), with the core's warning,
    * instead of printing the warning and building a disabled app. Default `false`. */
   strict?: boolean;
+  /** `vite build` adds `<link rel="preload" as="fetch" crossorigin>` for the gate's `.wasm` to each
+   * built HTML page that loads it, so that it downloads beside the entry chunk. Default `true`. */
+  preload?: boolean;
 }
 
-/** A Vite plugin: `vite build` emits `maestro-health` from the build's env and prints a warning for an
- * invalid value (`strict` fails the build); dev serves the document for its env; preview serves the built file. */
+/** A Vite plugin: `vite build` emits `maestro-health` from the build's env, prints a warning for an
+ * invalid value (`strict` fails the build) and adds a preload hint for the gate's `.wasm` (`preload`);
+ * dev serves the document for its env; preview serves the built file. */
 export default function maestroGate(options?: MaestroGatePluginOptions): {
   name: string;
   [hook: string]: unknown;

@@ -8,9 +8,31 @@
 // warning for an invalid value on stderr (`strict: true` fails the build).
 // `vite dev` serves the document for the dev server's env; `vite preview`
 // serves the built file as it is, with `application/json`.
+//
+// `vite build` also adds `<link rel="preload" as="fetch" crossorigin>` for the
+// gate's .wasm to each built HTML page that loads it (`preload: false` leaves
+// it out), so that the .wasm downloads beside the entry chunk instead of after
+// it: `init()`'s fetch() (mode cors, credentials same-origin, as the hint's
+// `crossorigin`) then takes the preloaded response (see README.md, Performance).
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { posix, resolve } from 'node:path';
 import { buildCheck, healthDocument } from './node.js';
+
+// The gate's .wasm (pkg/maestro_gate_bg.wasm) as the build emitted it, if
+// the page's entry chunk or a chunk it imports statically loads it.
+const GATE_WASM = 'maestro_gate_bg.wasm';
+function gateWasm(bundle, entry) {
+  const asset = Object.values(bundle || {}).find((f) => f.type === 'asset' && (f.names || [f.name]).includes(GATE_WASM));
+  if (!asset) return;
+  const name = posix.basename(asset.fileName);
+  const seen = new Set();
+  const loads = (chunk) => {
+    if (!chunk || seen.has(chunk.fileName)) return false;
+    seen.add(chunk.fileName);
+    return chunk.code.includes(name) || chunk.imports.some((f) => loads(bundle[f]));
+  };
+  if (loads(entry)) return asset.fileName;
+}
 
 export default function maestroGate(options = {}) {
   const fileName = options.fileName || 'maestro-health';
@@ -70,6 +92,17 @@ export default function maestroGate(options = {}) {
     },
     generateBundle() {
       this.emitFile({ type: 'asset', fileName, source: buildCheck(env, options).document });
+    },
+    // Build: the preload hint for the gate's .wasm, where the bundle has it.
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const wasm = options.preload !== false && gateWasm(ctx.bundle, ctx.chunk);
+        if (!wasm) return;
+        // A relative base ('./' or ''): relative to the page, as Vite writes its own tags.
+        const href = base.startsWith('.') || base === '' ? posix.relative(posix.dirname(ctx.path), '/' + wasm) : base + wasm;
+        return [{ tag: 'link', attrs: { rel: 'preload', href, as: 'fetch', crossorigin: true }, injectTo: 'head' }];
+      },
     },
   };
 }

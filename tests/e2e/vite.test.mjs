@@ -9,6 +9,7 @@ import { mkdtemp, cp, mkdir, readFile, writeFile, symlink } from 'node:fs/promis
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { serve, viteBuild, ROOT } from './helpers.mjs';
 import { BROWSERS, launch } from './browsers.mjs';
 
@@ -168,6 +169,23 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] vite build: the page preloads the gate's .wasm, and init() takes the preloaded response`, async () => {
+    const b = await built(browser, {});
+    try {
+      const html = await readFile(join(b.dir, 'index.html'), 'utf8');
+      const hint = html.match(/<link rel="preload" href="(\/assets\/maestro_gate_bg-[^"]+\.wasm)" as="fetch" crossorigin>/);
+      assert.ok(hint, html);
+      assert.equal(b.view.badge, 'ENABLED');
+      assert.deepEqual(b.view.errors, []);
+      // One request for it: the hint's, which init()'s fetch() matched (same URL, mode and credentials).
+      const wasmRequests = b.paths().filter((p) => /\/maestro_gate_bg[^/]*\.wasm$/.test(p));
+      assert.deepEqual(wasmRequests, [hint[1]]);
+    } finally {
+      await b.context.close();
+      await b.server.close();
+    }
+  });
+
   // A fresh app for each browser: each starts with Vite's dependency cache empty.
   test(`[${name}] vite dev: VITE_MAESTRO_ENABLED from .env, and the shell over .env; maestro-health served`, async () => {
     const dir = await appWithInstalledPackage();
@@ -201,4 +219,30 @@ for (const name of BROWSERS) describe(name, () => {
       await dev.stop();
     }
   });
+});
+
+// The plugin's hint, without a browser: only on pages whose entry (or a chunk it
+// imports statically) loads the gate's .wasm, relative for a relative base, and
+// not with `preload: false`.
+test('the Vite plugin adds the preload hint only where the page loads the gate', async () => {
+  const { default: maestroGate } = await import(pathToFileURL(join(ROOT, 'pkg', 'vite.js')).href);
+  const bundle = {
+    'assets/maestro_gate_bg-abc.wasm': { type: 'asset', fileName: 'assets/maestro_gate_bg-abc.wasm', names: ['maestro_gate_bg.wasm'] },
+    'assets/maestro_gate_rollback_bg-def.wasm': { type: 'asset', fileName: 'assets/maestro_gate_rollback_bg-def.wasm', names: ['maestro_gate_rollback_bg.wasm'] },
+    'assets/gate-1.js': { type: 'chunk', fileName: 'assets/gate-1.js', imports: [], code: 'new URL("maestro_gate_bg-abc.wasm",import.meta.url)' },
+    'assets/app-2.js': { type: 'chunk', fileName: 'assets/app-2.js', imports: ['assets/gate-1.js'], code: 'import "./gate-1.js"' },
+    'assets/other-3.js': { type: 'chunk', fileName: 'assets/other-3.js', imports: [], code: 'import("./gate-1.js")' },
+  };
+  const hint = (options, base, path, entry) => {
+    const plugin = maestroGate(options);
+    plugin.configResolved({ env: {}, base, command: 'build', logger: console });
+    return plugin.transformIndexHtml.handler('', { path, bundle, chunk: bundle[entry] });
+  };
+  const link = (href) => [{ tag: 'link', attrs: { rel: 'preload', href, as: 'fetch', crossorigin: true }, injectTo: 'head' }];
+  assert.deepEqual(hint({}, '/', '/index.html', 'assets/app-2.js'), link('/assets/maestro_gate_bg-abc.wasm'));
+  assert.deepEqual(hint({}, '/app/', '/index.html', 'assets/app-2.js'), link('/app/assets/maestro_gate_bg-abc.wasm'));
+  assert.deepEqual(hint({}, './', '/nested/page.html', 'assets/app-2.js'), link('../assets/maestro_gate_bg-abc.wasm'));
+  assert.equal(hint({}, '/', '/other.html', 'assets/other-3.js'), undefined, 'a page that imports the gate lazily gets no hint');
+  assert.equal(hint({}, '/', '/static.html', undefined), undefined, 'nor a page without a script');
+  assert.equal(hint({ preload: false }, '/', '/index.html', 'assets/app-2.js'), undefined);
 });
