@@ -11,8 +11,16 @@ const withWasm = async (m, wasm) => {
   return m;
 };
 
+// The package's Node entry (index.node.js, the "node" export condition, which
+// Vitest, Jest and SSR resolve) is this file built with __MAESTRO_NODE__:
+// there `fetch` refuses a file: URL, so the .wasm is read from disk. The
+// browser entry (index.js) is built without it, and carries none of this.
+const fromDisk = async (name) =>
+  (await import(['node:fs', 'promises'].join('/'))).readFile(new URL(name, import.meta.url));
+
 const gate = createGate({
-  load: loadCore, // `wasm` undefined or null: from beside this file
+  // `wasm` undefined or null: from beside this file.
+  load: async (wasm) => loadCore(wasm ?? (__MAESTRO_NODE__ ? await fromDisk('maestro_gate_bg.wasm') : undefined)),
   loadRollbackModule: async (wasm) => withWasm(await import('./maestro_gate_rollback.js'), wasm),
   loadRemoteModule: async (wasm) => withWasm(await import('./maestro_gate_remote.js'), wasm),
 });

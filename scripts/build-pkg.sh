@@ -59,9 +59,16 @@ rm -f pkg/*_bg.wasm.d.ts pkg/.gitignore
 # The ES module entry: js/index.js with the gate's glue bundled in; the
 # rollback and remote modules stay files of their own, imported on demand.
 define="--define:__MAESTRO_GATE_VERSION__=\"$version\""
-$esbuild js/index.js --bundle --format=esm --target=es2020 --log-level=warning "$define" --define:__MAESTRO_TAG__=false --minify-syntax \
-  --external:./maestro_gate_rollback.js --external:./maestro_gate_remote.js \
-  --banner:js="// maestro-gate $version: the ES module entry. See README.md." --outfile=pkg/index.js
+entry() { # out, node (true/false), banner
+  $esbuild js/index.js --bundle --format=esm --target=es2020 --log-level=warning "$define" --define:__MAESTRO_TAG__=false \
+    --define:__MAESTRO_NODE__="$2" --minify-syntax \
+    --external:./maestro_gate_rollback.js --external:./maestro_gate_remote.js \
+    --banner:js="// maestro-gate $version: $3. See README.md." --outfile="$1"
+}
+entry pkg/index.js false "the ES module entry"
+# The same for Node (the "node" export condition: Vitest, Jest, SSR), which
+# reads the gate's .wasm from disk.
+entry pkg/index.node.js true "the ES module entry for Node"
 
 # The script-tag files: classic scripts, shipped minified (they are loaded as
 # they are, with no bundler in between); the wasm goes in as hex after that.
