@@ -86,21 +86,39 @@ pub fn backoff(delay: f64, interval: f64) -> f64 {
     }
 }
 
+/// The most a tab that heard another tab's result waits beyond `interval`
+/// after it, as a fraction of `interval` (see `next_poll`).
+pub const JITTER: f64 = 0.25;
+
 /// When a tab that polls every `interval` polls next, after its own last
 /// poll at `own_last`, when another tab's result for the same document was
 /// last heard at `heard` (`None`: never, or not since its own poll).
+/// `jitter` is a fraction in [0, 1) drawn at random once per own poll
+/// (anything else counts as 0).
 ///
-/// Another tab's result saves this tab a poll: the next one is `interval`
-/// after the latest reading it knows of. Only results newer than its own
-/// count, and they never postpone its poll past `2 × interval` after its own
-/// last one, so that no other tab (a stale one, or a hostile page posting
-/// "on" forever) can stop this tab from asking the server itself.
-pub fn next_poll(own_last: f64, heard: Option<f64>, interval: f64) -> f64 {
-    let latest = match heard {
-        Some(h) if h > own_last => h,
-        _ => own_last,
+/// Another tab's result saves this tab a poll: the next one is `interval`,
+/// stretched by up to `JITTER` × `interval` (`jitter` says how much), after
+/// the latest reading it knows of. The stretch is what lets tabs that
+/// started together fall out of step: without it they all hear the same
+/// result and all wake at the same moment, each before the others' results
+/// reach it; with it, whichever wakes first polls, and the others hear it
+/// before their own time comes. A tab that hears no other polls every
+/// `interval`.
+///
+/// Only results newer than its own count, and they never postpone its poll
+/// past `2 × interval` after its own last one, so that no other tab (a
+/// stale one, or a hostile page posting "on" forever) can stop this tab
+/// from asking the server itself. The next poll is always within
+/// [`interval`, `2 × interval`] after `own_last`.
+pub fn next_poll(own_last: f64, heard: Option<f64>, interval: f64, jitter: f64) -> f64 {
+    let due = match heard {
+        Some(h) if h > own_last => {
+            // NaN, negative or >= 1: no stretch.
+            let jitter = if jitter > 0.0 && jitter < 1.0 { jitter } else { 0.0 };
+            h + interval * (1.0 + JITTER * jitter)
+        }
+        _ => own_last + interval,
     };
-    let due = latest + interval;
     let bound = own_last + 2.0 * interval;
     if due < bound {
         due
@@ -149,18 +167,63 @@ mod tests {
 
     #[test]
     fn other_tabs_save_a_poll_but_never_postpone_it_past_the_bound() {
-        assert_eq!(next_poll(1000.0, None, 500.0), 1500.0);
-        assert_eq!(next_poll(1000.0, Some(900.0), 500.0), 1500.0, "an older result counts for nothing");
-        assert_eq!(next_poll(1000.0, Some(1200.0), 500.0), 1700.0, "a newer one saves a poll");
-        assert_eq!(next_poll(1000.0, Some(1800.0), 500.0), 2000.0, "but never past 2 x interval");
+        assert_eq!(next_poll(1000.0, None, 500.0, 0.0), 1500.0);
+        assert_eq!(next_poll(1000.0, None, 500.0, 0.9), 1500.0, "a tab that hears no other keeps its interval");
+        assert_eq!(next_poll(1000.0, Some(900.0), 500.0, 0.0), 1500.0, "an older result counts for nothing");
+        assert_eq!(next_poll(1000.0, Some(900.0), 500.0, 0.5), 1500.0, "nor does it stretch the wait");
+        assert_eq!(next_poll(1000.0, Some(1200.0), 500.0, 0.0), 1700.0, "a newer one saves a poll");
+        assert_eq!(next_poll(1000.0, Some(1200.0), 500.0, 0.5), 1762.5, "stretched by jitter x 25% of the interval");
+        assert_eq!(next_poll(1000.0, Some(1800.0), 500.0, 0.0), 2000.0, "but never past 2 x interval");
+        assert_eq!(next_poll(1000.0, Some(1500.0), 500.0, 0.99), 2000.0, "stretch included");
+        for odd in [f64::NAN, -1.0, 1.0, 7.0, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(next_poll(1000.0, Some(1200.0), 500.0, odd), 1700.0, "jitter {odd} counts as 0");
+        }
+    }
+
+    /// Tabs that started together, each hearing the others' results after a
+    /// fetch of `latency` ms, the first `jitter`s given: with the stretch,
+    /// the first to wake polls and saves the others (they hear it first).
+    #[test]
+    fn the_stretch_breaks_a_lockstep() {
+        let (iv, latency) = (500.0, 20.0);
+        // All three polled at 0 and heard each other at `latency`.
+        let due: [f64; 3] = [0.1, 0.5, 0.9].map(|j| next_poll(0.0, Some(latency), iv, j));
+        let first = due.iter().cloned().fold(f64::INFINITY, f64::min);
+        // The first result reaches the others `latency` later; both are then saved.
+        for (i, d) in due.iter().enumerate() {
+            if *d > first {
+                let heard = first + latency;
+                assert!(*d > heard, "tab {i} had not woken yet when it heard the first");
+                assert!(next_poll(0.0, Some(heard), iv, [0.1, 0.5, 0.9][i]) > *d, "tab {i} waits longer");
+            }
+        }
+        // Without the stretch, all three wake at the same moment.
+        assert!([0.0; 3].map(|j| next_poll(0.0, Some(latency), iv, j)).windows(2).all(|w| w[0] == w[1]));
     }
 
     proptest! {
         #[test]
-        fn the_next_poll_is_always_within_one_to_two_intervals(own in 0.0f64..1e9, heard in proptest::option::of(0.0f64..2e9), iv in 100.0f64..1e6) {
-            let next = next_poll(own, heard, iv);
+        fn the_next_poll_is_always_within_one_to_two_intervals(
+            own in 0.0f64..1e9,
+            heard in proptest::option::of(0.0f64..2e9),
+            iv in 100.0f64..1e6,
+            jitter in proptest::num::f64::ANY,
+        ) {
+            let next = next_poll(own, heard, iv, jitter);
             prop_assert!(next >= own + iv);
             prop_assert!(next <= own + 2.0 * iv);
+        }
+
+        #[test]
+        fn a_newer_result_never_brings_the_next_poll_forward(
+            own in 0.0f64..1e9,
+            after in 0.0f64..1e6,
+            iv in 100.0f64..1e6,
+            jitter in 0.0f64..1.0,
+        ) {
+            let alone = next_poll(own, None, iv, jitter);
+            let heard = next_poll(own, Some(own + after), iv, jitter);
+            prop_assert!(heard >= alone);
         }
 
         #[test]

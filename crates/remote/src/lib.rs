@@ -210,7 +210,9 @@ async fn run(url: String, interval: f64, silent: bool) {
             }
         }
         // Wait for the next poll; another tab's result, heard meanwhile,
-        // moves it (a success also ends a backoff).
+        // moves it (a success also ends a backoff), by a random stretch drawn
+        // once per poll, so that tabs started together fall out of step.
+        let jitter = js_sys::Math::random();
         loop {
             if !gate_enabled() {
                 return;
@@ -220,7 +222,7 @@ async fn run(url: String, interval: f64, silent: bool) {
                 failing = false;
                 delay = interval;
             }
-            let due = if failing { own_last + delay } else { poll::next_poll(own_last, heard, interval) };
+            let due = if failing { own_last + delay } else { poll::next_poll(own_last, heard, interval, jitter) };
             let wait = due - now();
             if wait <= 0.0 {
                 break;
