@@ -56,6 +56,103 @@ pub fn says(maestro_enabled: Raw) -> Says {
     }
 }
 
+/// The key a health document's answer is under.
+pub const KEY: &str = "maestro_enabled";
+
+/// The failure for a document whose top-level object has `KEY` more than
+/// once: `JSON.parse` keeps the last one, so `{"maestro_enabled":false,
+/// "maestro_enabled":true}` would read as on. Such a document is not read.
+pub const DUPLICATE_KEY: &str = "not a health document: maestro_enabled appears more than once";
+
+/// How many times the top-level object of the JSON text `json` has the key
+/// `key`, however the key is spelled: escapes are decoded first, so
+/// `"maestro\u005fenabled"` is `maestro_enabled`. Keys of nested objects and
+/// strings that are values do not count. `key` must be ASCII.
+///
+/// Meant for a text that `JSON.parse` accepted; on any other text it returns
+/// some count, and it never panics.
+pub fn count_key(json: &str, key: &str) -> usize {
+    let bytes = json.as_bytes();
+    let key = key.as_bytes();
+    let mut depth = 0usize;
+    let mut count = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'"' => {
+                let (end, same) = string_is(bytes, i + 1, key);
+                // A string at the top level's depth followed by `:` is one of its keys.
+                if same && depth == 1 && next_token(bytes, end) == Some(b':') {
+                    count += 1;
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    count
+}
+
+/// Reads the JSON string whose contents start at `start`: the index just
+/// after its closing quote (or the end of the text), and whether it decodes
+/// to `key` (ASCII). Compared one UTF-16 unit at a time: a raw non-ASCII
+/// byte or an escaped unit above 0x7f never equals an ASCII byte.
+fn string_is(bytes: &[u8], start: usize, key: &[u8]) -> (usize, bool) {
+    let mut i = start;
+    let mut matched = 0;
+    let mut same = true;
+    while let Some(&b) = bytes.get(i) {
+        let unit = match b {
+            b'"' => return (i + 1, same && matched == key.len()),
+            b'\\' => {
+                let escaped = bytes.get(i + 1).copied();
+                i += 2;
+                match escaped {
+                    Some(b'u') => match bytes.get(i..i + 4).and_then(hex4) {
+                        Some(unit) => {
+                            i += 4;
+                            unit
+                        }
+                        None => u32::MAX,
+                    },
+                    Some(b'b') => 0x08,
+                    Some(b'f') => 0x0c,
+                    Some(b'n') => 0x0a,
+                    Some(b'r') => 0x0d,
+                    Some(b't') => 0x09,
+                    Some(other) => u32::from(other),
+                    None => u32::MAX,
+                }
+            }
+            other => {
+                i += 1;
+                u32::from(other)
+            }
+        };
+        if same {
+            match key.get(matched) {
+                Some(&k) if u32::from(k) == unit => matched += 1,
+                _ => same = false,
+            }
+        }
+    }
+    (i, false)
+}
+
+/// Four hex digits, as a number.
+fn hex4(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, &d| Some(n * 16 + char::from(d).to_digit(16)?))
+}
+
+/// The first byte at or after `i` that is not JSON whitespace.
+fn next_token(bytes: &[u8], i: usize) -> Option<u8> {
+    bytes.get(i..)?.iter().copied().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
 /// The poll interval for the `pollMs` option (`None` or not a number: the default).
 pub fn interval(poll_ms: Option<f64>) -> f64 {
     match poll_ms {
@@ -130,6 +227,9 @@ pub fn next_poll(own_last: f64, heard: Option<f64>, interval: f64, jitter: f64) 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use alloc::{format, vec};
     use proptest::prelude::*;
 
     #[test]
@@ -140,6 +240,36 @@ mod tests {
         assert_eq!(says(Raw::Unset), Says::Garbage);
         assert_eq!(says(read_str("maybe")), Says::Garbage);
         assert_eq!(says(Raw::Other), Says::Garbage);
+    }
+
+    #[test]
+    fn keys_are_counted_at_the_top_level_however_spelled() {
+        let n = |json: &str| count_key(json, KEY);
+        assert_eq!(n(r#"{"maestro_enabled":false}"#), 1);
+        assert_eq!(n(r#"{"maestro_enabled":false,"maestro_enabled":true}"#), 2);
+        assert_eq!(n(r#"{ "maestro_enabled" : true , "maestro\u005fenabled" : false }"#), 2, "an escaped key counts");
+        assert_eq!(
+            n(
+                r#"{"maestro_enabled":1,"\u006d\u0061\u0065\u0073\u0074\u0072\u006F\u005F\u0065\u006e\u0061\u0062\u006c\u0065\u0064":0}"#
+            ),
+            2
+        );
+        assert_eq!(n(r#"{"maestro_enabled":true,"nested":{"maestro_enabled":false}}"#), 1, "a nested key does not");
+        assert_eq!(n(r#"{"maestro_enabled":true,"list":[{"maestro_enabled":false}]}"#), 1);
+        assert_eq!(n(r#"{"status":"maestro_enabled","maestro_enabled":true}"#), 1, "nor a value");
+        assert_eq!(n(r#"{"status":"a \"maestro_enabled\": b","maestro_enabled":true}"#), 1, "nor text in a value");
+        assert_eq!(n(r#"{"status":"\\","maestro_enabled":true}"#), 1, "an escaped backslash ends no string");
+        assert_eq!(n(r#"{"maestro_enabled\u0000":true,"maestro_enable":false,"Maestro_enabled":0}"#), 0);
+        assert_eq!(n(r#"{"maestro_enabled":true,"maestro_enabledx":false}"#), 1);
+        assert_eq!(n(r#"["maestro_enabled","maestro_enabled"]"#), 0, "an array has no keys");
+        assert_eq!(n(r#""maestro_enabled""#), 0);
+        assert_eq!(n("{\n\t\"maestro_enabled\"\r\n:\ttrue,\"maestro_enabled\" :false}"), 2);
+        // Not JSON: some count, no panic.
+        for odd in
+            ["", "{", "\"", "{\"", "{\"\\", "{\"\\u", "{\"\\u00", "{\"a\\uzzzz\":1}", "}}}{", "{\"maestro_enabled\""]
+        {
+            let _ = n(odd);
+        }
     }
 
     #[test]
@@ -227,11 +357,141 @@ mod tests {
         }
 
         #[test]
+        fn the_key_scanner_never_panics(text in proptest::string::string_regex(r#"[{}\[\]":,\\u0-9a-fA-F_ mestnrbl]{0,80}"#).unwrap()) {
+            let _ = count_key(&text, KEY);
+        }
+
+        #[test]
+        fn the_key_scanner_never_panics_on_any_text(text in any::<String>()) {
+            let _ = count_key(&text, KEY);
+        }
+
+        #[test]
+        fn the_key_scanner_agrees_with_the_generated_object(object in object(), seed in any::<u64>()) {
+            let mut rng = seed | 1;
+            let mut text = String::new();
+            write_object(&object, &mut rng, &mut text);
+            prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "not JSON: {}", text);
+            let expected = object.iter().filter(|(k, _)| k == KEY).count();
+            prop_assert_eq!(count_key(&text, KEY), expected, "{}", text);
+        }
+
+        #[test]
         fn backoff_grows_and_is_bounded(delay in 100.0f64..1e7, iv in 100.0f64..1e6) {
             let d = backoff(delay.min(iv * MAX_BACKOFF_FACTOR), iv);
             prop_assert!(d <= iv * MAX_BACKOFF_FACTOR);
             prop_assert!(d <= MAX_TIMER_MS);
             prop_assert!(d >= delay.min(iv * MAX_BACKOFF_FACTOR));
+        }
+    }
+
+    /// A JSON value for the scanner's property test; objects keep every key,
+    /// duplicates included, in order.
+    #[derive(Clone, Debug)]
+    enum Json {
+        Literal(&'static str),
+        Text(String),
+        Object(Vec<(String, Json)>),
+        Array(Vec<Json>),
+    }
+
+    /// Keys: the one that counts, near misses, and anything.
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => Just(String::from(KEY)),
+            2 => prop::sample::select(vec!["maestro_enable", "maestro_enabledx", "Maestro_enabled", "maestro_enabled ", "status", ""])
+                .prop_map(String::from),
+            1 => proptest::string::string_regex(r#"[a-z_"\\/:{}\[\], ]{0,18}"#).unwrap(),
+            1 => any::<String>(),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Json> {
+        let leaf = prop_oneof![
+            prop::sample::select(vec!["true", "false", "null", "0", "-1.5e3", "\"off\""]).prop_map(Json::Literal),
+            key().prop_map(Json::Text),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec((key(), inner.clone()), 0..4).prop_map(Json::Object),
+                prop::collection::vec(inner, 0..4).prop_map(Json::Array),
+            ]
+        })
+    }
+
+    fn object() -> impl Strategy<Value = Vec<(String, Json)>> {
+        prop::collection::vec((key(), value()), 0..6)
+    }
+
+    /// xorshift64: the writer's choices of spelling and whitespace.
+    fn next(rng: &mut u64) -> u64 {
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        *rng
+    }
+
+    fn space(rng: &mut u64, out: &mut String) {
+        out.push_str(["", "", " ", "\n\t", "\r\n  "][(next(rng) % 5) as usize]);
+    }
+
+    /// A JSON string, each character raw or escaped at random.
+    fn write_string(s: &str, rng: &mut u64, out: &mut String) {
+        out.push('"');
+        for c in s.chars() {
+            let mut units = [0u16; 2];
+            let escape = |units: &[u16], upper: bool, out: &mut String| {
+                for u in units {
+                    out.push_str(&if upper { format!("\\u{u:04X}") } else { format!("\\u{u:04x}") });
+                }
+            };
+            match (c, next(rng) % 4) {
+                ('"', 0) => out.push_str("\\\""),
+                ('\\', 0) => out.push_str("\\\\"),
+                ('/', 0) => out.push_str("\\/"),
+                ('\n', 0) => out.push_str("\\n"),
+                ('"' | '\\' | '\u{0}'..='\u{1f}', choice) | (_, choice @ (2 | 3)) => {
+                    escape(c.encode_utf16(&mut units), choice == 3, out)
+                }
+                _ => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+
+    fn write_object(object: &[(String, Json)], rng: &mut u64, out: &mut String) {
+        out.push('{');
+        for (i, (k, v)) in object.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            space(rng, out);
+            write_string(k, rng, out);
+            space(rng, out);
+            out.push(':');
+            space(rng, out);
+            write_value(v, rng, out);
+            space(rng, out);
+        }
+        out.push('}');
+    }
+
+    fn write_value(v: &Json, rng: &mut u64, out: &mut String) {
+        match v {
+            Json::Literal(l) => out.push_str(l),
+            Json::Text(s) => write_string(s, rng, out),
+            Json::Object(o) => write_object(o, rng, out),
+            Json::Array(a) => {
+                out.push('[');
+                for (i, v) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    space(rng, out);
+                    write_value(v, rng, out);
+                }
+                out.push(']');
+            }
         }
     }
 }

@@ -224,6 +224,60 @@ async fn a_remote_that_says_on_a_404_or_garbage_changes_nothing_and_warns_once()
     }
 }
 
+/// `JSON.parse` keeps the last of two equal keys: a document that says both
+/// (however the key is spelled) is not a health document. It changes nothing
+/// (a failing remote never kills, nor keeps a gate on), and says so once.
+#[wasm_bindgen_test]
+async fn a_remote_document_with_maestro_enabled_twice_is_not_read_and_warns_once() {
+    // false then true (JSON.parse alone reads on), and true then an escaped false (it reads off).
+    for url in ["/tests/fixtures/health-duplicate.json", "/tests/fixtures/health-duplicate-escaped.json"] {
+        let r = frame(
+            "",
+            &[
+                UNTIL,
+                "await gate.init({ remote: '",
+                url,
+                "', pollMs: 100, log: 'warn' });
+                 const warned = await until(() => self.__logs.length > 0);
+                 // Several polls, with backoff: wait for them, then look.
+                 await new Promise((r) => setTimeout(r, 900));
+                 return { warned, on: gate.isEnabled(), d: gate.decision() };",
+            ]
+            .concat(),
+        )
+        .await;
+        assert!(flag(&r, "result.warned"), "{url}: {}", show(&r));
+        assert!(flag(&r, "result.on"), "{url}: {}", show(&r));
+        assert_eq!(text(&r, "result.d.source"), "default", "{url}");
+        let lines = logs(&r);
+        assert_eq!(
+            lines,
+            vec![[
+                "warn: [MAESTRO] Remote ",
+                url,
+                " failed (not a health document: maestro_enabled appears more than once); \
+                 keeping the current decision, retrying with backoff"
+            ]
+            .concat()],
+            "{url}: logged once, not per poll"
+        );
+        let silent = frame(
+            "",
+            &[
+                "await gate.init({ remote: '",
+                url,
+                "', pollMs: 100, log: 'silent' });
+                 await new Promise((r) => setTimeout(r, 500));
+                 return gate.isEnabled();",
+            ]
+            .concat(),
+        )
+        .await;
+        assert!(flag(&silent, "result"), "{url}");
+        assert!(logs(&silent).is_empty(), "{url}: log: silent: {:?}", logs(&silent));
+    }
+}
+
 /// Records every `fetch` of the realm and every error or unhandled rejection.
 const RECORD: &str = "self.__fetched = []; self.__thrown = [];
   const realFetch = self.fetch;
