@@ -82,16 +82,18 @@ async fn the_tag_twice_and_the_tag_with_the_full_file_all_hear_a_later_kill() {
             "maestro-gate.js",
             "",
             "",
-            &body(&[
-                "await load('",
-                second,
-                "');
+            &body(
+                &[
+                    "await load('",
+                    second,
+                    "');
                  const before = copies().map((c) => c.isEnabled());
                  window.MAESTRO_ENABLED = false;
                  return { before, each: copies().map((c) => c.isEnabled()), global: maestroGate.isEnabled(),
                           reasons: copies().map((c) => c.decision().reason) };",
-            ]
-            .concat()),
+                ]
+                .concat(),
+            ),
         ))
         .await;
         assert_eq!(show(&path(&r, "result.before")), "[true,true]", "{second}: {}", show(&r));
@@ -153,17 +155,19 @@ async fn a_kill_that_replaces_the_property_is_honoured_within_a_second() {
     ] {
         let r = frame(
             "",
-            &body(&[
-                "const heard = [];
+            &body(
+                &[
+                    "const heard = [];
                  await gate.init({ env: { VITE_MAESTRO_ENABLED: 'true' } });
                  gate.onChange((d) => heard.push(d.reason));
                  ",
-                how,
-                "
+                    how,
+                    "
                  const off = await until(() => !gate.isEnabled());
                  return { off, d: gate.decision(), heard, flag: window.MAESTRO_ENABLED };",
-            ]
-            .concat()),
+                ]
+                .concat(),
+            ),
         )
         .await;
         assert!(flag(&r, "result.off"), "{how}: {}", show(&r));
@@ -171,7 +175,10 @@ async fn a_kill_that_replaces_the_property_is_honoured_within_a_second() {
         assert_eq!(show(&path(&r, "result.heard")), r#"["Disabled by window.MAESTRO_ENABLED=false"]"#, "{how}");
         assert_eq!(
             logs(&r),
-            ["info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true", "info: [MAESTRO] Disabled by window.MAESTRO_ENABLED=false"],
+            [
+                "info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true",
+                "info: [MAESTRO] Disabled by window.MAESTRO_ENABLED=false"
+            ],
             "{how}"
         );
     }
@@ -189,10 +196,17 @@ async fn a_getter_that_turns_the_flag_off_during_init_is_decided_again() {
     .await;
     assert!(!flag(&r, "result.flag"));
     assert!(!flag(&r, "result.on"), "{}", show(&r));
-    assert_eq!(text(&r, "result.d.reason"), "Disabled by window.MAESTRO_ENABLED=false", "init() resolves to the decision as it is");
+    assert_eq!(
+        text(&r, "result.d.reason"),
+        "Disabled by window.MAESTRO_ENABLED=false",
+        "init() resolves to the decision as it is"
+    );
     assert_eq!(
         logs(&r),
-        ["info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true", "info: [MAESTRO] Disabled by window.MAESTRO_ENABLED=false"]
+        [
+            "info: [MAESTRO] Enabled by VITE_MAESTRO_ENABLED=true",
+            "info: [MAESTRO] Disabled by window.MAESTRO_ENABLED=false"
+        ]
     );
 }
 
