@@ -194,8 +194,9 @@ for (const name of BROWSERS) describe(name, () => {
       // Twenty intervals: 30 requests if every tab waited the full 2 x pollMs
       // bound, 60 (plus one each at the window's edges) if all three polled
       // every interval, in lockstep, as Chromium did before the jitter (28
-      // in 5 s; 52 to 57 in this window). Measured with the jitter: 35 or 36
-      // in Chromium, 30 to 32 in Firefox (two of the three tabs are hidden
+      // in 5 s; 52 to 58 in this window). Measured with the jitter: 35 or 36
+      // in Chromium (also with two busy processes beside it), 28 to 32 in
+      // Firefox (two of the three tabs are hidden
       // there, and Firefox runs their timers about once a second; it made 31
       // without the jitter too). A result
       // that reaches a tab late (a slow fetch, a busy machine) costs a
