@@ -56,6 +56,103 @@ pub fn says(maestro_enabled: Raw) -> Says {
     }
 }
 
+/// The key a health document's answer is under.
+pub const KEY: &str = "maestro_enabled";
+
+/// The failure for a document whose top-level object has `KEY` more than
+/// once: `JSON.parse` keeps the last one, so `{"maestro_enabled":false,
+/// "maestro_enabled":true}` would read as on. Such a document is not read.
+pub const DUPLICATE_KEY: &str = "not a health document: maestro_enabled appears more than once";
+
+/// How many times the top-level object of the JSON text `json` has the key
+/// `key`, however the key is spelled: escapes are decoded first, so
+/// `"maestro\u005fenabled"` is `maestro_enabled`. Keys of nested objects and
+/// strings that are values do not count. `key` must be ASCII.
+///
+/// Meant for a text that `JSON.parse` accepted; on any other text it returns
+/// some count, and it never panics.
+pub fn count_key(json: &str, key: &str) -> usize {
+    let bytes = json.as_bytes();
+    let key = key.as_bytes();
+    let mut depth = 0usize;
+    let mut count = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'"' => {
+                let (end, same) = string_is(bytes, i + 1, key);
+                // A string at the top level's depth followed by `:` is one of its keys.
+                if same && depth == 1 && next_token(bytes, end) == Some(b':') {
+                    count += 1;
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    count
+}
+
+/// Reads the JSON string whose contents start at `start`: the index just
+/// after its closing quote (or the end of the text), and whether it decodes
+/// to `key` (ASCII). Compared one UTF-16 unit at a time: a raw non-ASCII
+/// byte or an escaped unit above 0x7f never equals an ASCII byte.
+fn string_is(bytes: &[u8], start: usize, key: &[u8]) -> (usize, bool) {
+    let mut i = start;
+    let mut matched = 0;
+    let mut same = true;
+    while let Some(&b) = bytes.get(i) {
+        let unit = match b {
+            b'"' => return (i + 1, same && matched == key.len()),
+            b'\\' => {
+                let escaped = bytes.get(i + 1).copied();
+                i += 2;
+                match escaped {
+                    Some(b'u') => match bytes.get(i..i + 4).and_then(hex4) {
+                        Some(unit) => {
+                            i += 4;
+                            unit
+                        }
+                        None => u32::MAX,
+                    },
+                    Some(b'b') => 0x08,
+                    Some(b'f') => 0x0c,
+                    Some(b'n') => 0x0a,
+                    Some(b'r') => 0x0d,
+                    Some(b't') => 0x09,
+                    Some(other) => u32::from(other),
+                    None => u32::MAX,
+                }
+            }
+            other => {
+                i += 1;
+                u32::from(other)
+            }
+        };
+        if same {
+            match key.get(matched) {
+                Some(&k) if u32::from(k) == unit => matched += 1,
+                _ => same = false,
+            }
+        }
+    }
+    (i, false)
+}
+
+/// Four hex digits, as a number.
+fn hex4(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, &d| Some(n * 16 + char::from(d).to_digit(16)?))
+}
+
+/// The first byte at or after `i` that is not JSON whitespace.
+fn next_token(bytes: &[u8], i: usize) -> Option<u8> {
+    bytes.get(i..)?.iter().copied().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
 /// The poll interval for the `pollMs` option (`None` or not a number: the default).
 pub fn interval(poll_ms: Option<f64>) -> f64 {
     match poll_ms {
@@ -86,21 +183,39 @@ pub fn backoff(delay: f64, interval: f64) -> f64 {
     }
 }
 
+/// The most a tab that heard another tab's result waits beyond `interval`
+/// after it, as a fraction of `interval` (see `next_poll`).
+pub const JITTER: f64 = 0.25;
+
 /// When a tab that polls every `interval` polls next, after its own last
 /// poll at `own_last`, when another tab's result for the same document was
 /// last heard at `heard` (`None`: never, or not since its own poll).
+/// `jitter` is a fraction in [0, 1) drawn at random once per own poll
+/// (anything else counts as 0).
 ///
-/// Another tab's result saves this tab a poll: the next one is `interval`
-/// after the latest reading it knows of. Only results newer than its own
-/// count, and they never postpone its poll past `2 × interval` after its own
-/// last one, so that no other tab (a stale one, or a hostile page posting
-/// "on" forever) can stop this tab from asking the server itself.
-pub fn next_poll(own_last: f64, heard: Option<f64>, interval: f64) -> f64 {
-    let latest = match heard {
-        Some(h) if h > own_last => h,
-        _ => own_last,
+/// Another tab's result saves this tab a poll: the next one is `interval`,
+/// stretched by up to `JITTER` × `interval` (`jitter` says how much), after
+/// the latest reading it knows of. The stretch is what lets tabs that
+/// started together fall out of step: without it they all hear the same
+/// result and all wake at the same moment, each before the others' results
+/// reach it; with it, whichever wakes first polls, and the others hear it
+/// before their own time comes. A tab that hears no other polls every
+/// `interval`.
+///
+/// Only results newer than its own count, and they never postpone its poll
+/// past `2 × interval` after its own last one, so that no other tab (a
+/// stale one, or a hostile page posting "on" forever) can stop this tab
+/// from asking the server itself. The next poll is always within
+/// [`interval`, `2 × interval`] after `own_last`.
+pub fn next_poll(own_last: f64, heard: Option<f64>, interval: f64, jitter: f64) -> f64 {
+    let due = match heard {
+        Some(h) if h > own_last => {
+            // NaN, negative or >= 1: no stretch.
+            let jitter = if jitter > 0.0 && jitter < 1.0 { jitter } else { 0.0 };
+            h + interval * (1.0 + JITTER * jitter)
+        }
+        _ => own_last + interval,
     };
-    let due = latest + interval;
     let bound = own_last + 2.0 * interval;
     if due < bound {
         due
@@ -112,6 +227,9 @@ pub fn next_poll(own_last: f64, heard: Option<f64>, interval: f64) -> f64 {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use alloc::{format, vec};
     use proptest::prelude::*;
 
     #[test]
@@ -122,6 +240,36 @@ mod tests {
         assert_eq!(says(Raw::Unset), Says::Garbage);
         assert_eq!(says(read_str("maybe")), Says::Garbage);
         assert_eq!(says(Raw::Other), Says::Garbage);
+    }
+
+    #[test]
+    fn keys_are_counted_at_the_top_level_however_spelled() {
+        let n = |json: &str| count_key(json, KEY);
+        assert_eq!(n(r#"{"maestro_enabled":false}"#), 1);
+        assert_eq!(n(r#"{"maestro_enabled":false,"maestro_enabled":true}"#), 2);
+        assert_eq!(n(r#"{ "maestro_enabled" : true , "maestro\u005fenabled" : false }"#), 2, "an escaped key counts");
+        assert_eq!(
+            n(
+                r#"{"maestro_enabled":1,"\u006d\u0061\u0065\u0073\u0074\u0072\u006F\u005F\u0065\u006e\u0061\u0062\u006c\u0065\u0064":0}"#
+            ),
+            2
+        );
+        assert_eq!(n(r#"{"maestro_enabled":true,"nested":{"maestro_enabled":false}}"#), 1, "a nested key does not");
+        assert_eq!(n(r#"{"maestro_enabled":true,"list":[{"maestro_enabled":false}]}"#), 1);
+        assert_eq!(n(r#"{"status":"maestro_enabled","maestro_enabled":true}"#), 1, "nor a value");
+        assert_eq!(n(r#"{"status":"a \"maestro_enabled\": b","maestro_enabled":true}"#), 1, "nor text in a value");
+        assert_eq!(n(r#"{"status":"\\","maestro_enabled":true}"#), 1, "an escaped backslash ends no string");
+        assert_eq!(n(r#"{"maestro_enabled\u0000":true,"maestro_enable":false,"Maestro_enabled":0}"#), 0);
+        assert_eq!(n(r#"{"maestro_enabled":true,"maestro_enabledx":false}"#), 1);
+        assert_eq!(n(r#"["maestro_enabled","maestro_enabled"]"#), 0, "an array has no keys");
+        assert_eq!(n(r#""maestro_enabled""#), 0);
+        assert_eq!(n("{\n\t\"maestro_enabled\"\r\n:\ttrue,\"maestro_enabled\" :false}"), 2);
+        // Not JSON: some count, no panic.
+        for odd in
+            ["", "{", "\"", "{\"", "{\"\\", "{\"\\u", "{\"\\u00", "{\"a\\uzzzz\":1}", "}}}{", "{\"maestro_enabled\""]
+        {
+            let _ = n(odd);
+        }
     }
 
     #[test]
@@ -149,18 +297,83 @@ mod tests {
 
     #[test]
     fn other_tabs_save_a_poll_but_never_postpone_it_past_the_bound() {
-        assert_eq!(next_poll(1000.0, None, 500.0), 1500.0);
-        assert_eq!(next_poll(1000.0, Some(900.0), 500.0), 1500.0, "an older result counts for nothing");
-        assert_eq!(next_poll(1000.0, Some(1200.0), 500.0), 1700.0, "a newer one saves a poll");
-        assert_eq!(next_poll(1000.0, Some(1800.0), 500.0), 2000.0, "but never past 2 x interval");
+        assert_eq!(next_poll(1000.0, None, 500.0, 0.0), 1500.0);
+        assert_eq!(next_poll(1000.0, None, 500.0, 0.9), 1500.0, "a tab that hears no other keeps its interval");
+        assert_eq!(next_poll(1000.0, Some(900.0), 500.0, 0.0), 1500.0, "an older result counts for nothing");
+        assert_eq!(next_poll(1000.0, Some(900.0), 500.0, 0.5), 1500.0, "nor does it stretch the wait");
+        assert_eq!(next_poll(1000.0, Some(1200.0), 500.0, 0.0), 1700.0, "a newer one saves a poll");
+        assert_eq!(next_poll(1000.0, Some(1200.0), 500.0, 0.5), 1762.5, "stretched by jitter x 25% of the interval");
+        assert_eq!(next_poll(1000.0, Some(1800.0), 500.0, 0.0), 2000.0, "but never past 2 x interval");
+        assert_eq!(next_poll(1000.0, Some(1500.0), 500.0, 0.99), 2000.0, "stretch included");
+        for odd in [f64::NAN, -1.0, 1.0, 7.0, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(next_poll(1000.0, Some(1200.0), 500.0, odd), 1700.0, "jitter {odd} counts as 0");
+        }
+    }
+
+    /// Tabs that started together, each hearing the others' results after a
+    /// fetch of `latency` ms, the first `jitter`s given: with the stretch,
+    /// the first to wake polls and saves the others (they hear it first).
+    #[test]
+    fn the_stretch_breaks_a_lockstep() {
+        let (iv, latency) = (500.0, 20.0);
+        // All three polled at 0 and heard each other at `latency`.
+        let due: [f64; 3] = [0.1, 0.5, 0.9].map(|j| next_poll(0.0, Some(latency), iv, j));
+        let first = due.iter().cloned().fold(f64::INFINITY, f64::min);
+        // The first result reaches the others `latency` later; both are then saved.
+        for (i, d) in due.iter().enumerate() {
+            if *d > first {
+                let heard = first + latency;
+                assert!(*d > heard, "tab {i} had not woken yet when it heard the first");
+                assert!(next_poll(0.0, Some(heard), iv, [0.1, 0.5, 0.9][i]) > *d, "tab {i} waits longer");
+            }
+        }
+        // Without the stretch, all three wake at the same moment.
+        assert!([0.0; 3].map(|j| next_poll(0.0, Some(latency), iv, j)).windows(2).all(|w| w[0] == w[1]));
     }
 
     proptest! {
         #[test]
-        fn the_next_poll_is_always_within_one_to_two_intervals(own in 0.0f64..1e9, heard in proptest::option::of(0.0f64..2e9), iv in 100.0f64..1e6) {
-            let next = next_poll(own, heard, iv);
+        fn the_next_poll_is_always_within_one_to_two_intervals(
+            own in 0.0f64..1e9,
+            heard in proptest::option::of(0.0f64..2e9),
+            iv in 100.0f64..1e6,
+            jitter in proptest::num::f64::ANY,
+        ) {
+            let next = next_poll(own, heard, iv, jitter);
             prop_assert!(next >= own + iv);
             prop_assert!(next <= own + 2.0 * iv);
+        }
+
+        #[test]
+        fn a_newer_result_never_brings_the_next_poll_forward(
+            own in 0.0f64..1e9,
+            after in 0.0f64..1e6,
+            iv in 100.0f64..1e6,
+            jitter in 0.0f64..1.0,
+        ) {
+            let alone = next_poll(own, None, iv, jitter);
+            let heard = next_poll(own, Some(own + after), iv, jitter);
+            prop_assert!(heard >= alone);
+        }
+
+        #[test]
+        fn the_key_scanner_never_panics(text in proptest::string::string_regex(r#"[{}\[\]":,\\u0-9a-fA-F_ mestnrbl]{0,80}"#).unwrap()) {
+            let _ = count_key(&text, KEY);
+        }
+
+        #[test]
+        fn the_key_scanner_never_panics_on_any_text(text in any::<String>()) {
+            let _ = count_key(&text, KEY);
+        }
+
+        #[test]
+        fn the_key_scanner_agrees_with_the_generated_object(object in object(), seed in any::<u64>()) {
+            let mut rng = seed | 1;
+            let mut text = String::new();
+            write_object(&object, &mut rng, &mut text);
+            prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "not JSON: {}", text);
+            let expected = object.iter().filter(|(k, _)| k == KEY).count();
+            prop_assert_eq!(count_key(&text, KEY), expected, "{}", text);
         }
 
         #[test]
@@ -169,6 +382,116 @@ mod tests {
             prop_assert!(d <= iv * MAX_BACKOFF_FACTOR);
             prop_assert!(d <= MAX_TIMER_MS);
             prop_assert!(d >= delay.min(iv * MAX_BACKOFF_FACTOR));
+        }
+    }
+
+    /// A JSON value for the scanner's property test; objects keep every key,
+    /// duplicates included, in order.
+    #[derive(Clone, Debug)]
+    enum Json {
+        Literal(&'static str),
+        Text(String),
+        Object(Vec<(String, Json)>),
+        Array(Vec<Json>),
+    }
+
+    /// Keys: the one that counts, near misses, and anything.
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => Just(String::from(KEY)),
+            2 => prop::sample::select(vec!["maestro_enable", "maestro_enabledx", "Maestro_enabled", "maestro_enabled ", "status", ""])
+                .prop_map(String::from),
+            1 => proptest::string::string_regex(r#"[a-z_"\\/:{}\[\], ]{0,18}"#).unwrap(),
+            1 => any::<String>(),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Json> {
+        let leaf = prop_oneof![
+            prop::sample::select(vec!["true", "false", "null", "0", "-1.5e3", "\"off\""]).prop_map(Json::Literal),
+            key().prop_map(Json::Text),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec((key(), inner.clone()), 0..4).prop_map(Json::Object),
+                prop::collection::vec(inner, 0..4).prop_map(Json::Array),
+            ]
+        })
+    }
+
+    fn object() -> impl Strategy<Value = Vec<(String, Json)>> {
+        prop::collection::vec((key(), value()), 0..6)
+    }
+
+    /// xorshift64: the writer's choices of spelling and whitespace.
+    fn next(rng: &mut u64) -> u64 {
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        *rng
+    }
+
+    fn space(rng: &mut u64, out: &mut String) {
+        out.push_str(["", "", " ", "\n\t", "\r\n  "][(next(rng) % 5) as usize]);
+    }
+
+    /// A JSON string, each character raw or escaped at random.
+    fn write_string(s: &str, rng: &mut u64, out: &mut String) {
+        out.push('"');
+        for c in s.chars() {
+            let mut units = [0u16; 2];
+            let escape = |units: &[u16], upper: bool, out: &mut String| {
+                for u in units {
+                    out.push_str(&if upper { format!("\\u{u:04X}") } else { format!("\\u{u:04x}") });
+                }
+            };
+            match (c, next(rng) % 4) {
+                ('"', 0) => out.push_str("\\\""),
+                ('\\', 0) => out.push_str("\\\\"),
+                ('/', 0) => out.push_str("\\/"),
+                ('\n', 0) => out.push_str("\\n"),
+                ('"' | '\\' | '\u{0}'..='\u{1f}', choice) | (_, choice @ (2 | 3)) => {
+                    escape(c.encode_utf16(&mut units), choice == 3, out)
+                }
+                _ => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+
+    fn write_object(object: &[(String, Json)], rng: &mut u64, out: &mut String) {
+        out.push('{');
+        for (i, (k, v)) in object.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            space(rng, out);
+            write_string(k, rng, out);
+            space(rng, out);
+            out.push(':');
+            space(rng, out);
+            write_value(v, rng, out);
+            space(rng, out);
+        }
+        out.push('}');
+    }
+
+    fn write_value(v: &Json, rng: &mut u64, out: &mut String) {
+        match v {
+            Json::Literal(l) => out.push_str(l),
+            Json::Text(s) => write_string(s, rng, out),
+            Json::Object(o) => write_object(o, rng, out),
+            Json::Array(a) => {
+                out.push('[');
+                for (i, v) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    space(rng, out);
+                    write_value(v, rng, out);
+                }
+                out.push(']');
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{flag, frame, in_frame, logs, path, script_tag_frame, show, text};
+use common::{flag, frame, in_frame, logs, path, script_tag_frame, show, strings, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -222,6 +222,113 @@ async fn a_remote_that_says_on_a_404_or_garbage_changes_nothing_and_warns_once()
             assert!(lines[0].starts_with(&["warn: [MAESTRO] Remote ", url, " failed ("].concat()), "{lines:?}");
         }
     }
+}
+
+/// `JSON.parse` keeps the last of two equal keys: a document that says both
+/// (however the key is spelled) is not a health document. It changes nothing
+/// (a failing remote never kills, nor keeps a gate on), and says so once.
+#[wasm_bindgen_test]
+async fn a_remote_document_with_maestro_enabled_twice_is_not_read_and_warns_once() {
+    // false then true (JSON.parse alone reads on), and true then an escaped false (it reads off).
+    for url in ["/tests/fixtures/health-duplicate.json", "/tests/fixtures/health-duplicate-escaped.json"] {
+        let r = frame(
+            "",
+            &[
+                UNTIL,
+                "await gate.init({ remote: '",
+                url,
+                "', pollMs: 100, log: 'warn' });
+                 const warned = await until(() => self.__logs.length > 0);
+                 // Several polls, with backoff: wait for them, then look.
+                 await new Promise((r) => setTimeout(r, 900));
+                 return { warned, on: gate.isEnabled(), d: gate.decision() };",
+            ]
+            .concat(),
+        )
+        .await;
+        assert!(flag(&r, "result.warned"), "{url}: {}", show(&r));
+        assert!(flag(&r, "result.on"), "{url}: {}", show(&r));
+        assert_eq!(text(&r, "result.d.source"), "default", "{url}");
+        let lines = logs(&r);
+        assert_eq!(
+            lines,
+            vec![[
+                "warn: [MAESTRO] Remote ",
+                url,
+                " failed (not a health document: maestro_enabled appears more than once); \
+                 keeping the current decision, retrying with backoff"
+            ]
+            .concat()],
+            "{url}: logged once, not per poll"
+        );
+        let silent = frame(
+            "",
+            &[
+                "await gate.init({ remote: '",
+                url,
+                "', pollMs: 100, log: 'silent' });
+                 await new Promise((r) => setTimeout(r, 500));
+                 return gate.isEnabled();",
+            ]
+            .concat(),
+        )
+        .await;
+        assert!(flag(&silent, "result"), "{url}");
+        assert!(logs(&silent).is_empty(), "{url}: log: silent: {:?}", logs(&silent));
+    }
+}
+
+/// Records every `fetch` of the realm and every error or unhandled rejection.
+const RECORD: &str = "self.__fetched = []; self.__thrown = [];
+  const realFetch = self.fetch;
+  self.fetch = function (input, init) { self.__fetched.push(String(input && input.url || input)); return realFetch.apply(this, arguments); };
+  addEventListener('error', (e) => self.__thrown.push(String(e.message)));
+  addEventListener('unhandledrejection', (e) => self.__thrown.push(String(e.reason)));";
+
+/// `remote: ''` would poll the page's own HTML: the poll is not started.
+#[wasm_bindgen_test]
+async fn an_empty_remote_url_is_refused_with_one_warning_and_no_request() {
+    const WARNING: &str =
+        "warn: [MAESTRO] Remote poll not started: remote is an empty URL; keeping the current decision";
+    let r = frame(
+        RECORD,
+        &[
+            UNTIL,
+            "let threw = null;
+             try { await gate.init({ remote: '', pollMs: 100 }); } catch (e) { threw = String(e); }
+             const warned = await until(() => self.__logs.some((l) => l.text.startsWith('[MAESTRO] Remote poll not started')));
+             // A poll would start at once, and repeat every 100 ms: give it several.
+             await new Promise((r) => setTimeout(r, 500));
+             const page = new URL(document.baseURI);
+             page.hash = '';
+             const requested = performance.getEntriesByType('resource').map((e) => e.name);
+             return { threw, warned, on: gate.isEnabled(), d: gate.decision(), fetched: self.__fetched,
+                      thrown: self.__thrown, page: page.href, pageRequested: requested.includes(page.href) };",
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(path(&r, "result.threw").is_null(), "{}", show(&r));
+    assert!(flag(&r, "result.warned"), "{}", show(&r));
+    assert!(flag(&r, "result.on"), "the decision stands: {}", show(&r));
+    assert_eq!(text(&r, "result.d.source"), "default");
+    assert!(!flag(&r, "result.pageRequested"), "the page was not requested: {}", show(&r));
+    let fetched = strings(&r, "result.fetched");
+    assert!(fetched.iter().all(|u| u.ends_with(".wasm")), "only the modules were fetched: {fetched:?}");
+    assert!(strings(&r, "result.thrown").is_empty(), "{}", show(&r));
+    assert_eq!(logs(&r), vec!["info: [MAESTRO] Enabled (default)".to_string(), WARNING.to_string()]);
+
+    let silent = frame(
+        RECORD,
+        "await gate.init({ remote: '', pollMs: 100, log: 'silent' });
+         await new Promise((r) => setTimeout(r, 500));
+         return { on: gate.isEnabled(), fetched: self.__fetched, thrown: self.__thrown };",
+    )
+    .await;
+    assert!(flag(&silent, "result.on"));
+    assert!(strings(&silent, "result.fetched").iter().all(|u| u.ends_with(".wasm")), "{}", show(&silent));
+    assert!(strings(&silent, "result.thrown").is_empty(), "{}", show(&silent));
+    assert!(logs(&silent).is_empty(), "log: silent: {:?}", logs(&silent));
 }
 
 #[wasm_bindgen_test]

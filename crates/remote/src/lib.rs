@@ -210,7 +210,9 @@ async fn run(url: String, interval: f64, silent: bool) {
             }
         }
         // Wait for the next poll; another tab's result, heard meanwhile,
-        // moves it (a success also ends a backoff).
+        // moves it (a success also ends a backoff), by a random stretch drawn
+        // once per poll, so that tabs started together fall out of step.
+        let jitter = js_sys::Math::random();
         loop {
             if !gate_enabled() {
                 return;
@@ -220,7 +222,7 @@ async fn run(url: String, interval: f64, silent: bool) {
                 failing = false;
                 delay = interval;
             }
-            let due = if failing { own_last + delay } else { poll::next_poll(own_last, heard, interval) };
+            let due = if failing { own_last + delay } else { poll::next_poll(own_last, heard, interval, jitter) };
             let wait = due - now();
             if wait <= 0.0 {
                 break;
@@ -246,7 +248,8 @@ async fn read(url: &str, timeout: f64) -> Result<Says, String> {
         if !response.ok() {
             return Err(["HTTP ", &response.status().to_string()].concat());
         }
-        let body = response.json().map_err(|e| message(&e))?;
+        // The text, not `json()`: the key is counted in it before it is read.
+        let body = response.text().map_err(|e| message(&e))?;
         JsFuture::from(body).await.map_err(|e| message(&e))
     };
     // The request (its body, wrapped in an array), or the timer (`undefined`),
@@ -258,8 +261,8 @@ async fn read(url: &str, timeout: f64) -> Result<Says, String> {
         }
     });
     let outcome = JsFuture::from(Promise::race(&Array::of2(&request, &timer(timeout)))).await;
-    let body = match outcome {
-        Ok(v) if Array::is_array(&v) => Array::from(&v).get(0),
+    let text = match outcome {
+        Ok(v) if Array::is_array(&v) => Array::from(&v).get(0).as_string().unwrap_or_default(),
         Ok(_) => {
             if let Some(a) = aborter {
                 a.abort();
@@ -268,7 +271,13 @@ async fn read(url: &str, timeout: f64) -> Result<Says, String> {
         }
         Err(why) => return Err(why.as_string().unwrap_or_default()),
     };
-    let value = field(&body, "maestro_enabled");
+    let body = js_sys::JSON::parse(&text).map_err(|e| message(&e))?;
+    // `JSON.parse` keeps the last of two equal keys: a document that says
+    // both is not read (a failure changes nothing).
+    if poll::count_key(&text, poll::KEY) > 1 {
+        return Err(String::from(poll::DUPLICATE_KEY));
+    }
+    let value = field(&body, poll::KEY);
     let text = value.as_string();
     let raw = match (&text, value.as_bool(), value.as_f64()) {
         (Some(s), _, _) => maestro_gate::flag::read_str(s),
