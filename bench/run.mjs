@@ -392,7 +392,7 @@ async function main() {
     if (!(esmRatio <= ESM_MAX_RATIO)) {
       say(`Within the size budget the ES module does not reach ${fmt(ESM_MAX_RATIO, 1)}× here: the two ES module targets do not both hold. ` +
         'Inlining the .wasm in the entry (compiled at once, as the script tag does) reaches it, at about 730 B gzip over the size target; ' +
-        '`node bench/ttfd-options.mjs` measures each option side by side (see README.md, Performance).');
+        '`node bench/ttfd-options.mjs` measures each option side by side (see CONTRIBUTING.md, Performance).');
     }
     if (ONLY_TTFD) return;
 
