@@ -58,6 +58,7 @@ test-firefox:
 
 test-e2e: www/node_modules/.package-lock.json
 	tsc -p tests/types
+	node tests/types/readme.mjs && tsc -p tests/types/readme
 	node --test --test-concurrency=1 tests/e2e/
 
 # maestro-db on a throwaway PostgreSQL 15 cluster, started and stopped by the script.
