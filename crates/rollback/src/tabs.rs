@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use web_sys::BroadcastChannel;
 
 use crate::{js, storage};
-use maestro_gate::cleanup::{SessionMode, DEFAULT_PREFIX};
+use maestro_gate::cleanup::{valid_prefix, SessionMode, DEFAULT_PREFIX};
 use maestro_gate::protocol::{self, Kind};
 
 /// The glue's hooks into the gate module.
@@ -177,13 +177,14 @@ pub fn answer(request: &JsValue, own: &JsValue) {
     let id = js::field(request, "id").as_f64();
     let own_request = TABS.with_borrow(|t| t.waiting.as_ref().map(|w| w.0) == id);
     let (Some(id), false) = (id, own_request) else { return };
-    let valid = ["database", "prefix"].iter().all(|k| js::field(request, k).as_string().is_some_and(|s| !s.is_empty()));
+    let valid =
+        ["database", "prefix"].iter().all(|k| js::field(request, k).as_string().is_some_and(|s| valid_prefix(&s)));
     let requested = js::field(request, "sessionStorage").as_string();
     let (true, Some(requested)) = (valid, requested.as_deref().and_then(|m| SessionMode::parse(Some(m)))) else {
         return;
     };
     let own = js::own_properties(own).unwrap_or(JsValue::UNDEFINED);
-    let prefix = js::field(&own, "prefix").as_string().filter(|p| !p.is_empty());
+    let prefix = js::field(&own, "prefix").as_string().filter(|p| valid_prefix(p));
     let accept_all = js::field(&own, "acceptClearAllFromOtherTabs").as_bool() == Some(true);
     let mode = protocol::answer_mode(requested, accept_all);
     let area = storage::sweep("sessionStorage", Some(prefix.as_deref().unwrap_or(DEFAULT_PREFIX)), mode);
