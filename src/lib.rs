@@ -4,6 +4,7 @@
 //! - [`flag`]: what one flag value means, which source decides, latching, and
 //!   every sentence the gate prints;
 //! - [`cleanup`]: the rollback's options, outcomes and summary;
+//! - [`hash`]: the rollout's sticky bucket (murmur3, as Unleash computes it);
 //! - [`poll`]: the remote health document and the poll's timing;
 //! - [`protocol`]: the messages tabs exchange over the BroadcastChannel.
 //!
@@ -21,5 +22,6 @@ extern crate std;
 
 pub mod cleanup;
 pub mod flag;
+pub mod hash;
 pub mod poll;
 pub mod protocol;

@@ -1,0 +1,153 @@
+//! The sticky bucket of a gradual rollout: Unleash's normalized value,
+//! `murmur3_x86_32(group + ":" + id, seed 0) % 100 + 1` over the UTF-8 bytes,
+//! so that a team running Unleash on its servers puts the same users in the
+//! same bucket.
+//!
+//! The hasher is streaming ([`Murmur3`]): the gate module feeds it the UTF-16
+//! code units of a JavaScript string one by one ([`Murmur3::write_utf16`]),
+//! encoded to UTF-8 as `TextEncoder` does, without allocating.
+
+/// MurmurHash3, x86, 32-bit, fed a byte at a time.
+#[derive(Clone, Copy, Debug)]
+pub struct Murmur3 {
+    h: u32,
+    /// The bytes of the block being filled, little-endian.
+    block: u32,
+    /// How many bytes in all.
+    len: u32,
+}
+
+const C1: u32 = 0xcc9e_2d51;
+const C2: u32 = 0x1b87_3593;
+
+fn mix(k: u32) -> u32 {
+    k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2)
+}
+
+impl Murmur3 {
+    /// A hasher with `seed` (Unleash uses 0).
+    pub fn new(seed: u32) -> Murmur3 {
+        Murmur3 { h: seed, block: 0, len: 0 }
+    }
+
+    /// Feeds one byte.
+    pub fn byte(&mut self, b: u8) {
+        self.block |= u32::from(b) << ((self.len & 3) * 8);
+        self.len = self.len.wrapping_add(1);
+        if self.len & 3 == 0 {
+            self.h = (self.h ^ mix(self.block)).rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
+            self.block = 0;
+        }
+    }
+
+    /// Feeds `bytes`.
+    pub fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.byte(b);
+        }
+    }
+
+    /// Feeds one character, as its UTF-8 bytes.
+    pub fn char(&mut self, c: char) {
+        let mut buf = [0; 4];
+        self.write(c.encode_utf8(&mut buf).as_bytes());
+    }
+
+    /// Feeds a string's UTF-16 code units as UTF-8, a lone surrogate as
+    /// U+FFFD (what `TextEncoder` and Rust's `String::from_utf16_lossy` do).
+    pub fn write_utf16(&mut self, units: impl Iterator<Item = u16>) {
+        for c in char::decode_utf16(units) {
+            self.char(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
+    }
+
+    /// The hash.
+    pub fn finish(self) -> u32 {
+        let mut h = self.h;
+        if self.len & 3 != 0 {
+            h ^= mix(self.block);
+        }
+        h ^= self.len;
+        h ^= h >> 16;
+        h = h.wrapping_mul(0x85eb_ca6b);
+        h ^= h >> 13;
+        h = h.wrapping_mul(0xc2b2_ae35);
+        h ^ (h >> 16)
+    }
+}
+
+/// `murmur3_x86_32(data, seed)`.
+pub fn murmur3_x86_32(data: &[u8], seed: u32) -> u32 {
+    let mut m = Murmur3::new(seed);
+    m.write(data);
+    m.finish()
+}
+
+/// Unleash's normalized value of a hash: 1 to 100.
+pub fn normalized(hash: u32) -> u32 {
+    hash % 100 + 1
+}
+
+/// The bucket (1 to 100) of `id` in `group`: Unleash's
+/// `normalizedValue(id, group)`.
+pub fn bucket(group: &str, id: &str) -> u32 {
+    let mut m = Murmur3::new(0);
+    m.write(group.as_bytes());
+    m.byte(b':');
+    m.write(id.as_bytes());
+    normalized(m.finish())
+}
+
+/// Whether a browser in `bucket` is in at `percent`.
+pub fn is_in(percent: u32, bucket: u32) -> bool {
+    percent > 0 && bucket <= percent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn published_vectors() {
+        // From the reference implementation's test suite (SMHasher) and
+        // the vectors widely republished with it.
+        assert_eq!(murmur3_x86_32(b"", 0), 0);
+        assert_eq!(murmur3_x86_32(b"", 1), 0x514e_28b7);
+        assert_eq!(murmur3_x86_32(b"", 0xffff_ffff), 0x81f1_6f39);
+        assert_eq!(murmur3_x86_32(&[0xff, 0xff, 0xff, 0xff], 0), 0x7629_3b50);
+        assert_eq!(murmur3_x86_32(&[0x21, 0x43, 0x65, 0x87], 0), 0xf55b_516b);
+        assert_eq!(murmur3_x86_32(&[0x21, 0x43, 0x65, 0x87], 0x5082_edee), 0x2362_f9de);
+        assert_eq!(murmur3_x86_32(&[0x21, 0x43, 0x65], 0), 0x7e4a_8634);
+        assert_eq!(murmur3_x86_32(&[0x21, 0x43], 0), 0xa0f7_b07a);
+        assert_eq!(murmur3_x86_32(&[0x21], 0), 0x7266_1cf4);
+        assert_eq!(murmur3_x86_32(&[0, 0, 0, 0], 0), 0x2362_f9de);
+        assert_eq!(murmur3_x86_32(b"Hello, world!", 1234), 0xfaf6_cdb3);
+        assert_eq!(murmur3_x86_32(b"The quick brown fox jumps over the lazy dog", 0x9747_b28c), 0x2fa8_26cd);
+    }
+
+    #[test]
+    fn unleash_boundary_vector() {
+        // ANCHORS.md: group Feature.flexibleRollout.10, userId "174" is bucket 10.
+        assert_eq!(bucket("Feature.flexibleRollout.10", "174"), 10);
+        assert!(is_in(10, 10));
+        assert!(!is_in(9, 10));
+        assert!(!is_in(0, 1));
+        assert!(is_in(100, 100));
+    }
+
+    #[test]
+    fn utf16_is_hashed_as_utf8() {
+        for s in ["", "a", "héllo", "日本語", "emoji 😀 here", "maestro:\u{1F600}x"] {
+            let mut m = Murmur3::new(0);
+            m.write_utf16(s.encode_utf16());
+            assert_eq!(m.finish(), murmur3_x86_32(s.as_bytes(), 0), "{s}");
+        }
+        // A lone surrogate is U+FFFD, as TextEncoder encodes it.
+        let units: Vec<u16> = [0x61, 0xd800, 0x62].into();
+        let mut m = Murmur3::new(0);
+        m.write_utf16(units.iter().copied());
+        assert_eq!(m.finish(), murmur3_x86_32(String::from_utf16_lossy(&units).as_bytes(), 0));
+    }
+}
