@@ -8,6 +8,8 @@
 //!   clear all of its sessionStorage only if it opted in at `init()`;
 //! - answers are counted once per answering tab (each tab has a random id);
 //!   the count is advisory;
+//! - a guard's trip turns every tab off (off is always safe), with a fixed
+//!   reason: nothing another page writes reaches the console;
 //! - a remote-poll result for the document a tab polls can turn that tab off
 //!   (off is always safe), and can save it a poll, but never postpone its
 //!   next poll past a bound (see [`crate::poll`]).
@@ -31,6 +33,9 @@ pub enum Kind {
     Answer,
     /// A tab read a health document (`url`, `enabled`).
     Remote,
+    /// A tab's error guard tripped: every tab of the origin turns off
+    /// (off is always safe; the message carries nothing else).
+    Guard,
 }
 
 impl Kind {
@@ -39,11 +44,12 @@ impl Kind {
             Kind::Cleanup => "cleanup",
             Kind::Answer => "answer",
             Kind::Remote => "remote",
+            Kind::Guard => "guard",
         }
     }
 
     pub fn parse(id: &str) -> Option<Kind> {
-        [Kind::Cleanup, Kind::Answer, Kind::Remote].into_iter().find(|k| k.id() == id)
+        [Kind::Cleanup, Kind::Answer, Kind::Remote, Kind::Guard].into_iter().find(|k| k.id() == id)
     }
 }
 
@@ -70,7 +76,7 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for k in [Kind::Cleanup, Kind::Answer, Kind::Remote] {
+        for k in [Kind::Cleanup, Kind::Answer, Kind::Remote, Kind::Guard] {
             assert_eq!(Kind::parse(k.id()), Some(k));
         }
         assert_eq!(Kind::parse("Cleanup"), None);

@@ -1,0 +1,521 @@
+//! A safe re-enable: the gradual rollout and the error guard. Both only ever
+//! narrow an "on" decision; neither can turn MAESTRO on.
+//!
+//! - The **rollout** lets a percentage of browsers in, each in a sticky bucket
+//!   ([`crate::hash::bucket`], Unleash's normalized value). The percentage can
+//!   come from `VITE_MAESTRO_ROLLOUT`, `window.MAESTRO_ROLLOUT`,
+//!   `init({ rollout })` and the remote document's `"rollout"`; the smallest
+//!   wins, and an invalid one fails safe (disabled, with a warning that names
+//!   the source and the value, as the flag rule does).
+//! - The **guard** counts MAESTRO's failures; at `errors` of them within
+//!   `windowMs` it turns the gate off, in every tab, and this browser starts
+//!   disabled for `cooldownMs` after.
+//!
+//! The rollout module (`crates/rollout`) reads the sources and storage and
+//! hands the gate a [`Narrowing`]; the gate applies it (`crates/gate`).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::flag::{Raw, Reading, Source};
+
+/// Where a percentage came from. The names are the ones users see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum From {
+    /// `VITE_MAESTRO_ROLLOUT` in `init({ env })`.
+    Build,
+    /// `window.MAESTRO_ROLLOUT`.
+    Runtime,
+    /// `init({ rollout })`.
+    Option,
+    /// The remote health document's `"rollout"`.
+    Remote,
+}
+
+impl From {
+    pub fn label(self) -> &'static str {
+        match self {
+            From::Build => "VITE_MAESTRO_ROLLOUT",
+            From::Runtime => "window.MAESTRO_ROLLOUT",
+            From::Option => "rollout",
+            From::Remote => "the remote document's rollout",
+        }
+    }
+}
+
+/// What one percentage source says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Percent {
+    /// `undefined`, `null` or blank.
+    Unset,
+    /// An integer from 0 to 100.
+    Of(u32),
+    /// Anything else: a fraction, above 100, negative, another type.
+    Invalid,
+}
+
+/// The accepted spellings, as shown in warnings.
+pub const ACCEPTED: &str = "an integer from 0 to 100, optionally followed by %";
+
+/// Parses one raw value: `25`, `"25"`, `"25%"`, `" 25 % "` is invalid (no
+/// space before `%`), trimmed as flag values are.
+pub fn percent(raw: Raw) -> Percent {
+    match raw {
+        Raw::Unset => Percent::Unset,
+        Raw::Number(n) if (0.0..=100.0).contains(&n) && n == f64::from(n as u32) => Percent::Of(n as u32),
+        Raw::Word(w) => match w.bytes() {
+            Some([]) => Percent::Unset,
+            Some(b) => {
+                let digits = b.strip_suffix(b"%").unwrap_or(b);
+                if digits.is_empty() || digits.len() > 3 || !digits.iter().all(u8::is_ascii_digit) {
+                    return Percent::Invalid;
+                }
+                let n = digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
+                if n <= 100 {
+                    Percent::Of(n)
+                } else {
+                    Percent::Invalid
+                }
+            }
+            None => Percent::Invalid,
+        },
+        _ => Percent::Invalid,
+    }
+}
+
+/// What narrows the flag's "on", as the gate applies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Narrowing {
+    pub enabled: bool,
+    pub source: Source,
+    /// The deciding value as a string (the percentage, or the guard's count).
+    pub value: Option<String>,
+    /// The sentence; the console line is `[MAESTRO] ` + this.
+    pub reason: String,
+    /// Whether the line is a warning (an invalid value).
+    pub warn: bool,
+    /// `(percent, bucket)` when a rollout decided.
+    pub rollout: Option<(u32, u32)>,
+}
+
+/// The smallest valid percentage among `readings`, and where it came from;
+/// `Err` with the fail-safe narrowing when any of them is invalid (the first
+/// invalid one is named). `Ok(None)` when none is set.
+pub fn smallest(readings: &[(From, Raw, Reading)]) -> Result<Option<(u32, From)>, Narrowing> {
+    let mut best: Option<(u32, From)> = None;
+    for (from, raw, reading) in readings {
+        match (percent(*raw), &reading.threw) {
+            (_, Some(message)) => return Err(invalid(*from, reading, message)),
+            (Percent::Invalid, None) => return Err(invalid(*from, reading, "")),
+            (Percent::Of(p), None) if best.is_none_or(|(b, _)| p < b) => best = Some((p, *from)),
+            _ => {}
+        }
+    }
+    Ok(best)
+}
+
+fn invalid(from: From, reading: &Reading, threw: &str) -> Narrowing {
+    let mut reason = String::from("Disabled (fail safe): ");
+    if reading.threw.is_some() {
+        reason.push_str("reading ");
+        reason.push_str(from.label());
+        reason.push_str(" threw: ");
+        reason.push_str(threw);
+    } else {
+        reason.push_str("invalid ");
+        reason.push_str(from.label());
+        let text = reading.text.as_deref().unwrap_or("");
+        let q = if reading.is_string { "\"" } else { "" };
+        reason.push('=');
+        reason.push_str(q);
+        reason.push_str(text);
+        reason.push_str(q);
+        reason.push_str("; accepted: ");
+        reason.push_str(ACCEPTED);
+    }
+    Narrowing {
+        enabled: false,
+        source: Source::Rollout,
+        value: reading.text.clone(),
+        reason,
+        warn: true,
+        rollout: None,
+    }
+}
+
+fn push_number(s: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(i..).unwrap_or(&[]) {
+        s.push(char::from(d));
+    }
+}
+
+/// A browser in `bucket` at `percent`: `Enabled by rollout: bucket 12 is
+/// within 25%`, or `Disabled by rollout: bucket 57 is above 25%`.
+pub fn narrow(percent: u32, bucket: u32) -> Narrowing {
+    let enabled = crate::hash::is_in(percent, bucket);
+    let mut reason = String::from(if enabled { "Enabled by rollout: bucket " } else { "Disabled by rollout: bucket " });
+    push_number(&mut reason, bucket.into());
+    reason.push_str(if enabled { " is within " } else { " is above " });
+    push_number(&mut reason, percent.into());
+    reason.push('%');
+    let mut value = String::new();
+    push_number(&mut value, percent.into());
+    Narrowing {
+        enabled,
+        source: Source::Rollout,
+        value: Some(value),
+        reason,
+        warn: false,
+        rollout: Some((percent, bucket)),
+    }
+}
+
+/// The guard's settings: `init({ guard: { errors, windowMs, cooldownMs } })`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Guard {
+    pub errors: u32,
+    pub window_ms: f64,
+    pub cooldown_ms: f64,
+}
+
+impl Default for Guard {
+    /// 5 errors in 60 s, and 30 minutes of cooldown, after the runbook's
+    /// "watch for errors in first 30 minutes".
+    fn default() -> Guard {
+        Guard { errors: 5, window_ms: 60_000.0, cooldown_ms: 1_800_000.0 }
+    }
+}
+
+/// One setting as read: the raw value and its reading.
+pub type Setting = (Raw, Reading);
+type Field<'a> = (&'static str, &'a Setting, fn(f64) -> bool);
+
+/// Reads the guard's three settings; an unset one takes its default. Any
+/// that is not a number in range fails safe: `Err` with the narrowing that
+/// names it (`errors` is an integer from 1 to 1000; `windowMs` above 0;
+/// `cooldownMs` 0 or more; both finite).
+pub fn guard(
+    errors: &(Raw, Reading),
+    window_ms: &(Raw, Reading),
+    cooldown_ms: &(Raw, Reading),
+) -> Result<Guard, Narrowing> {
+    let mut g = Guard::default();
+    let fields: [Field; 3] = [
+        ("guard.errors", errors, |n| (1.0..=1000.0).contains(&n) && n == f64::from(n as u32)),
+        ("guard.windowMs", window_ms, |n| n > 0.0 && n.is_finite()),
+        ("guard.cooldownMs", cooldown_ms, |n| n >= 0.0 && n.is_finite()),
+    ];
+    for (i, (name, (raw, reading), ok)) in fields.iter().enumerate() {
+        let n = match raw {
+            Raw::Unset if reading.threw.is_none() => continue,
+            Raw::Number(n) if reading.threw.is_none() && ok(*n) => *n,
+            _ => {
+                let mut reason = String::from("Disabled (fail safe): ");
+                match &reading.threw {
+                    Some(m) => {
+                        reason.push_str("reading ");
+                        reason.push_str(name);
+                        reason.push_str(" threw: ");
+                        reason.push_str(m);
+                    }
+                    None => {
+                        reason.push_str("invalid ");
+                        reason.push_str(name);
+                        reason.push('=');
+                        let q = if reading.is_string { "\"" } else { "" };
+                        reason.push_str(q);
+                        reason.push_str(reading.text.as_deref().unwrap_or(""));
+                        reason.push_str(q);
+                        reason.push_str(if i == 0 {
+                            "; accepted: an integer from 1 to 1000"
+                        } else {
+                            "; accepted: a number of milliseconds"
+                        });
+                    }
+                }
+                return Err(Narrowing {
+                    enabled: false,
+                    source: Source::Guard,
+                    value: reading.text.clone(),
+                    reason,
+                    warn: true,
+                    rollout: None,
+                });
+            }
+        };
+        match i {
+            0 => g.errors = n as u32,
+            1 => g.window_ms = n,
+            _ => g.cooldown_ms = n,
+        }
+    }
+    Ok(g)
+}
+
+/// `60 s`, or `1500 ms` when not a whole number of seconds.
+fn push_duration(s: &mut String, ms: f64) {
+    if ms >= 1000.0 && ms % 1000.0 == 0.0 {
+        push_number(s, (ms / 1000.0) as u64);
+        s.push_str(" s");
+    } else {
+        push_number(s, ms as u64);
+        s.push_str(" ms");
+    }
+}
+
+/// The errors the guard has counted: the times of the last `errors` of them.
+#[derive(Clone, Debug, Default)]
+pub struct Counter {
+    times: Vec<f64>,
+}
+
+impl Counter {
+    /// Counts one error at `now`; `true` when that makes `errors` within
+    /// `window_ms` (the guard trips). The times kept are at most `errors`.
+    pub fn record(&mut self, guard: &Guard, now: f64) -> bool {
+        self.times.retain(|&t| now - t < guard.window_ms && t <= now);
+        self.times.push(now);
+        let keep = guard.errors as usize;
+        if self.times.len() > keep {
+            let extra = self.times.len() - keep;
+            self.times.drain(..extra);
+        }
+        self.times.len() >= keep
+    }
+
+    /// How many errors fall within the window at `now`.
+    pub fn count(&self, guard: &Guard, now: f64) -> u32 {
+        self.times.iter().filter(|&&t| now - t < guard.window_ms && t <= now).count() as u32
+    }
+
+    pub fn clear(&mut self) {
+        self.times.clear();
+    }
+}
+
+/// The narrowing of a trip: `Disabled by guard: 5 errors in 60 s`.
+pub fn tripped(guard: &Guard) -> Narrowing {
+    let mut reason = String::from("Disabled by guard: ");
+    push_number(&mut reason, guard.errors.into());
+    reason.push_str(if guard.errors == 1 { " error in " } else { " errors in " });
+    push_duration(&mut reason, guard.window_ms);
+    let mut value = String::new();
+    push_number(&mut value, guard.errors.into());
+    Narrowing { enabled: false, source: Source::Guard, value: Some(value), reason, warn: false, rollout: None }
+}
+
+/// The cooldown a trip leaves in this browser: until `now + cooldown_ms`.
+pub fn cooldown_until(guard: &Guard, now: f64) -> f64 {
+    now + guard.cooldown_ms
+}
+
+/// At start-up, with the time a trip's cooldown ends (the stored value, if
+/// any): the narrowing while it lasts. A value that is not a number, or a
+/// cooldown further away than `guard.cooldown_ms` (a clock set back, or a
+/// forged value) is not trusted to keep MAESTRO off for longer: it lasts at
+/// most `cooldown_ms` from now, and `minutes` says how long is left.
+pub fn cooling(guard: &Guard, until: Option<f64>, now: f64) -> Option<Narrowing> {
+    let until = until.filter(|u| u.is_finite())?;
+    let left = (until - now).min(guard.cooldown_ms);
+    if left <= 0.0 {
+        return None;
+    }
+    let mut reason = String::from("Disabled by guard: it tripped in this browser; cooling down for ");
+    // Rounded up (no `ceil` in `no_std`).
+    let whole = (left / 60_000.0) as u64;
+    let minutes = if (whole as f64) * 60_000.0 < left { whole + 1 } else { whole };
+    push_number(&mut reason, minutes);
+    reason.push_str(if minutes == 1 { " more minute" } else { " more minutes" });
+    reason.push_str(" (maestroGate.resetGuard() clears it)");
+    Some(Narrowing { enabled: false, source: Source::Guard, value: None, reason, warn: false, rollout: None })
+}
+
+/// Where this browser keeps its anonymous rollout id: not `maestro:`-prefixed,
+/// so that a client-state cleanup does not reshuffle users.
+pub const ID_KEY: &str = "maestro-gate:id";
+/// Where a guard's trip is remembered (the time its cooldown ends, in ms).
+pub const GUARD_KEY: &str = "maestro-gate:guard";
+/// The rollout group when `init({ rolloutGroup })` is not given.
+pub const DEFAULT_GROUP: &str = "maestro";
+
+/// Which id the bucket was hashed from, as `decision().rollout.stickiness` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stickiness {
+    /// `init({ userId })`.
+    UserId,
+    /// The anonymous id kept in localStorage.
+    LocalStorage,
+    /// Kept in sessionStorage (localStorage could not be used).
+    SessionStorage,
+    /// A per-page id (no storage could be used): a new bucket on every load.
+    Page,
+}
+
+impl Stickiness {
+    pub fn id(self) -> &'static str {
+        match self {
+            Stickiness::UserId => "userId",
+            Stickiness::LocalStorage => "localStorage",
+            Stickiness::SessionStorage => "sessionStorage",
+            Stickiness::Page => "page",
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::flag::read_str;
+    use alloc::string::ToString;
+
+    fn s(v: &str) -> (Raw, Reading) {
+        (read_str(v), Reading::of(read_str(v), Some(v.to_string())))
+    }
+    fn n(v: f64) -> (Raw, Reading) {
+        (Raw::Number(v), Reading::of(Raw::Number(v), Some(v.to_string())))
+    }
+    fn u() -> (Raw, Reading) {
+        (Raw::Unset, Reading::unset())
+    }
+
+    #[test]
+    fn percentages() {
+        for (v, want) in [
+            ("25", Percent::Of(25)),
+            ("25%", Percent::Of(25)),
+            (" 25% ", Percent::Of(25)),
+            ("0", Percent::Of(0)),
+            ("100", Percent::Of(100)),
+            ("100%", Percent::Of(100)),
+            ("007", Percent::Of(7)),
+            ("", Percent::Unset),
+            ("  ", Percent::Unset),
+            ("101", Percent::Invalid),
+            ("25.5", Percent::Invalid),
+            ("-1", Percent::Invalid),
+            ("%", Percent::Invalid),
+            ("25 %", Percent::Invalid),
+            ("abc", Percent::Invalid),
+            ("1000%", Percent::Invalid),
+            ("0000000025", Percent::Invalid),
+        ] {
+            assert_eq!(percent(read_str(v)), want, "{v:?}");
+        }
+        assert_eq!(percent(Raw::Number(25.0)), Percent::Of(25));
+        assert_eq!(percent(Raw::Number(0.0)), Percent::Of(0));
+        assert_eq!(percent(Raw::Number(-0.0)), Percent::Of(0));
+        assert_eq!(percent(Raw::Number(25.5)), Percent::Invalid);
+        assert_eq!(percent(Raw::Number(101.0)), Percent::Invalid);
+        assert_eq!(percent(Raw::Number(f64::NAN)), Percent::Invalid);
+        assert_eq!(percent(Raw::Bool(true)), Percent::Invalid);
+        assert_eq!(percent(Raw::Other), Percent::Invalid);
+    }
+
+    #[test]
+    fn smallest_wins_and_invalid_fails_safe() {
+        let r = |f, v: (Raw, Reading)| (f, v.0, v.1);
+        assert_eq!(
+            smallest(&[r(From::Build, s("50")), r(From::Runtime, n(25.0)), r(From::Option, u())]),
+            Ok(Some((25, From::Runtime)))
+        );
+        assert_eq!(smallest(&[r(From::Build, u()), r(From::Runtime, u())]), Ok(None));
+        let err = smallest(&[r(From::Build, s("25.5")), r(From::Runtime, n(10.0))]).unwrap_err();
+        assert!(!err.enabled);
+        assert_eq!(err.source, Source::Rollout);
+        assert!(err.warn);
+        assert_eq!(
+            err.reason,
+            "Disabled (fail safe): invalid VITE_MAESTRO_ROLLOUT=\"25.5\"; accepted: an integer from 0 to 100, optionally followed by %"
+        );
+        let err = smallest(&[r(From::Option, n(150.0))]).unwrap_err();
+        assert_eq!(
+            err.reason,
+            "Disabled (fail safe): invalid rollout=150; accepted: an integer from 0 to 100, optionally followed by %"
+        );
+        let threw = (From::Runtime, Raw::Unset, Reading::threw("boom".to_string()));
+        assert_eq!(
+            smallest(&[threw]).unwrap_err().reason,
+            "Disabled (fail safe): reading window.MAESTRO_ROLLOUT threw: boom"
+        );
+    }
+
+    #[test]
+    fn reasons_name_the_bucket() {
+        let n57 = narrow(25, 57);
+        assert!(!n57.enabled);
+        assert_eq!(n57.reason, "Disabled by rollout: bucket 57 is above 25%");
+        assert_eq!(n57.rollout, Some((25, 57)));
+        assert_eq!(n57.value.as_deref(), Some("25"));
+        assert_eq!(narrow(25, 12).reason, "Enabled by rollout: bucket 12 is within 25%");
+        assert_eq!(narrow(10, 10).reason, "Enabled by rollout: bucket 10 is within 10%");
+        assert!(!narrow(0, 1).enabled);
+        assert!(narrow(100, 100).enabled);
+    }
+
+    #[test]
+    fn guard_settings() {
+        assert_eq!(guard(&u(), &u(), &u()), Ok(Guard::default()));
+        assert_eq!(guard(&n(3.0), &n(1500.0), &n(0.0)), Ok(Guard { errors: 3, window_ms: 1500.0, cooldown_ms: 0.0 }));
+        let err = guard(&s("5"), &u(), &u()).unwrap_err();
+        assert_eq!(err.source, Source::Guard);
+        assert_eq!(err.reason, "Disabled (fail safe): invalid guard.errors=\"5\"; accepted: an integer from 1 to 1000");
+        for bad in [n(0.0), n(2.5), n(f64::INFINITY), n(-1.0)] {
+            assert!(guard(&bad, &u(), &u()).is_err());
+        }
+        assert!(guard(&u(), &n(0.0), &u()).is_err());
+        assert!(guard(&u(), &u(), &n(-1.0)).is_err());
+        assert_eq!(
+            guard(&u(), &n(f64::NAN), &u()).unwrap_err().reason,
+            "Disabled (fail safe): invalid guard.windowMs=NaN; accepted: a number of milliseconds"
+        );
+    }
+
+    #[test]
+    fn the_guard_trips_at_errors_within_the_window() {
+        let g = Guard { errors: 3, window_ms: 1000.0, cooldown_ms: 60_000.0 };
+        assert_eq!(tripped(&Guard { window_ms: 1500.0, ..g }).reason, "Disabled by guard: 3 errors in 1500 ms");
+        let mut c = Counter::default();
+        assert!(!c.record(&g, 0.0));
+        assert!(!c.record(&g, 500.0));
+        // The first has left the window.
+        assert!(!c.record(&g, 1200.0));
+        assert_eq!(c.count(&g, 1200.0), 2);
+        assert!(c.record(&g, 1300.0));
+        assert_eq!(tripped(&g).reason, "Disabled by guard: 3 errors in 1 s");
+        assert_eq!(tripped(&Guard::default()).reason, "Disabled by guard: 5 errors in 60 s");
+        let one = Guard { errors: 1, ..Guard::default() };
+        assert!(Counter::default().record(&one, 5.0));
+        assert_eq!(tripped(&one).reason, "Disabled by guard: 1 error in 60 s");
+    }
+
+    #[test]
+    fn the_cooldown_is_bounded() {
+        let g = Guard::default();
+        assert_eq!(cooling(&g, None, 0.0), None);
+        assert_eq!(cooling(&g, Some(f64::NAN), 0.0), None);
+        assert_eq!(cooling(&g, Some(100.0), 100.0), None);
+        let c = cooling(&g, Some(cooldown_until(&g, 1000.0)), 1000.0).unwrap();
+        assert_eq!(c.source, Source::Guard);
+        assert_eq!(
+            c.reason,
+            "Disabled by guard: it tripped in this browser; cooling down for 30 more minutes (maestroGate.resetGuard() clears it)"
+        );
+        // A forged far-future value lasts no longer than the cooldown.
+        let c = cooling(&g, Some(1e15), 0.0).unwrap();
+        assert!(c.reason.contains("for 30 more minutes"));
+        assert!(cooling(&g, Some(61_000.0), 1000.0).unwrap().reason.contains("for 1 more minute "));
+    }
+}
