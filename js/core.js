@@ -141,8 +141,9 @@ export default async function init(input) {
 export const onTrap = (callback) => { trapped = callback; };
 
 // The exports, as the package calls them (abi.rs's `table::EXPORTS` names each by one letter).
-export const decide = (options) => take(wasm.A(keep(options)));
+export const decide = (options, narrowing) => take(wasm.A(keep(options), keep(narrowing)));
 export const decision = () => take(wasm.B());
+export const restrict = (narrowing) => { wasm.D(keep(narrowing)); };
 export const isEnabled = () => wasm.E() !== 0;
 export const onChange = (callback) => take(wasm.F(keep(callback)));
 export const onRemote = (hook) => { wasm.G(keep(hook)); };

@@ -5,6 +5,8 @@
 //   load(wasm)           instantiates the gate's wasm (`wasm`: init({ wasm }))
 //   loadRollbackModule   loads the rollback module, only when a cleanup runs
 //   loadRemoteModule     loads the remote poll's module, only for init({ remote })
+//   loadRolloutModule    loads the rollout module, only for a page that sets a
+//                        rollout or a guard (see narrows())
 // It keeps every export answering "disabled", never throwing, when a wasm
 // cannot load, and mirrors the decision for a fast isEnabled(). Every decision
 // is Rust's.
@@ -21,10 +23,15 @@ function describe(error) {
   try { return String(error && error.message || error); } catch { return 'unknown error'; }
 }
 
-// `options[key]`, read as the object's own property (a getter that throws reads as undefined).
+// Whether `options` has its own property `key` (its getter is not called).
 // (`hasOwnProperty` of null or undefined throws: no options.)
+function has(options, key) {
+  try { return Object.prototype.hasOwnProperty.call(options, key); } catch { return false; }
+}
+
+// `options[key]`, read as the object's own property (a getter that throws reads as undefined).
 function own(options, key) {
-  try { return Object.prototype.hasOwnProperty.call(options, key) ? options[key] : undefined; } catch {}
+  try { return has(options, key) ? options[key] : undefined; } catch {}
 }
 
 // Every copy of the gate on a page (the app's bundle, a CDN tag, the tag
@@ -43,12 +50,14 @@ function shared(api) {
   }
 }
 
-export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
+export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRolloutModule }) {
   let loading; // the promise of loading the wasm: true when loaded, false when it failed
   let started; // the promise of the first init()
   let rollbackLoading; // the promise of the rollback module (null when it could not load)
   let rollbackWasm; // init({ rollbackWasm }), where the rollback's .wasm lives
   let remoteWasm; // init({ remoteWasm }), where the remote poll's .wasm lives
+  let rolloutLoading; // the promise of the rollout module
+  let rollout; // the rollout module, once loaded
   let answering; // init()'s options a cleanup asked by another tab is answered with
   let ready = false; // the wasm is loaded and has not failed
   // The decision's `enabled`, mirrored from the Rust core, in a scope of its
@@ -112,7 +121,8 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
       return remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
     }
     try {
-      r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url));
+      r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url),
+        (url, percent) => lowerRollout(options, percent));
     } catch (e) {
       remoteWarn(options, 'the remote module failed: ' + describe(e));
     }
@@ -120,6 +130,33 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
 
   function remoteWarn(options, why) {
     if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
+  }
+
+  let rolloutWasm; // init({ rolloutWasm })
+
+  // The rollout module, loaded once; a failure is thrown to the caller.
+  const loadRolloutOnce = () => (rolloutLoading ||= loadRolloutModule(rolloutWasm).then((m) => (rollout = m)));
+
+  // Whether the page sets a rollout or a guard (an own property, even one
+  // whose getter throws: the rollout module reports that): only then is the
+  // rollout module loaded, before the first decision.
+  const narrows = (options) => has(options, 'rollout') || has(options, 'guard')
+    || has(own(options, 'env'), 'VITE_MAESTRO_ROLLOUT') || has(globalThis, 'MAESTRO_ROLLOUT');
+
+  // What narrows the gate's "on" on a page that sets a rollout or a guard: the
+  // rollout module's answer. Without the module, the gate fails safe.
+  async function narrowing(options) {
+    try {
+      return (await loadRolloutOnce()).start(options, (n) => call(core.restrict, () => {}, n));
+    } catch (e) {
+      return { enabled: false, source: 'rollout', value: null, warn: true,
+        reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
+    }
+  }
+
+  // A remote document's lower percentage (from the remote module).
+  async function lowerRollout(options, percent) {
+    try { call(core.restrict, () => {}, (await loadRolloutOnce()).lower(options, percent)); } catch {}
   }
 
   let rollbackDown = '';
@@ -153,15 +190,17 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
     const wasm = own(options, 'wasm');
     rollbackWasm = own(options, 'rollbackWasm') ?? rollbackWasm;
     remoteWasm = own(options, 'remoteWasm') ?? remoteWasm;
+    rolloutWasm = own(options, 'rolloutWasm') ?? rolloutWasm;
     if (loading && wasm != null) loading = loading.then((ok) => ok || attempt(options));
     return (loading ||= attempt(options));
   }
 
-  // The decision, once the wasm has loaded (or failed to).
-  function start(options, loaded) {
+  // The decision, once the wasm has loaded (or failed to), narrowed by the
+  // rollout module's `n` on a page that sets a rollout or a guard.
+  function start(options, loaded, n) {
     answering = options;
     if (!loaded) return off();
-    const d = call(core.decide, off, options);
+    const d = call(() => core.decide(options, n), off);
     mirror.set(d.enabled);
     return d;
   }
@@ -182,9 +221,22 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
    */
   function health() {
     const d = decision();
+    let guard = null;
+    try { if (rollout) guard = rollout.guardState(); } catch {}
     return Object.freeze({
       status: d.enabled ? 'enabled' : 'disabled', maestro_enabled: d.enabled, source: d.source, reason: d.reason, version: VERSION,
+      rollout: d.rollout || null, guard,
     });
+  }
+
+  /** Counts one of MAESTRO's failures for the guard (`init({ guard })`). Never throws. */
+  function recordError() {
+    try { if (rollout) rollout.recordError(); } catch {}
+  }
+
+  /** Forgets this browser's guard trip, for the next load. Resolves to whether one was remembered. */
+  async function resetGuard() {
+    try { return (await loadOnce()) && (await loadRolloutOnce()).resetGuard(); } catch { return false; }
   }
 
   // Subscribes once the wasm is there; the returned function unsubscribes.
@@ -240,7 +292,9 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
     }), options);
   }
 
-  const api = Object.freeze({ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest });
+  const api = Object.freeze({
+    isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest, recordError, resetGuard,
+  });
 
   // This copy joins the page's copies (see `shared`); the ES module puts the
   // page's view of them on window.maestroGate unless something already is.
@@ -259,8 +313,8 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
    */
   function init(options) {
     if (started) return started.then(() => decision());
-    return (started = loadOnce(options).then((loaded) => {
-      const d = start(options, loaded);
+    return (started = loadOnce(options).then(async (loaded) => {
+      const d = start(options, loaded, loaded && narrows(options) ? await narrowing(options) : undefined);
       expose(options);
       return d;
     }));
@@ -283,8 +337,11 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
     }
     loading = Promise.resolve(loaded);
     if (loaded) hook();
-    const d = start(options, loaded);
-    started = Promise.resolve(d);
+    // A page that sets window.MAESTRO_ROLLOUT decides once the rollout
+    // module is there (until then: disabled, "init() has not finished").
+    started = loaded && narrows(options)
+      ? narrowing(options).then((n) => start(options, true, n))
+      : Promise.resolve(start(options, loaded));
     return Object.freeze({ ...shared(api), init: () => started.then(() => decision()) });
   };
 

@@ -1,7 +1,8 @@
 // maestro-gate: the ES module entry (pkg/index.js). See README.md.
 // The gate's wasm is loaded from beside this file (or `init({ wasm })`); the
-// rollback and the remote poll are modules of their own, imported only when
-// a cleanup runs or `init({ remote })` asks for the poll.
+// rollback, the remote poll and the rollout are modules of their own,
+// imported only when a cleanup runs, `init({ remote })` asks for the poll, or
+// the page sets a rollout or a guard.
 import loadCore from './core.js';
 import { createGate } from './gate.js';
 
@@ -23,6 +24,10 @@ const gate = createGate({
   load: async (wasm) => loadCore(wasm ?? (__MAESTRO_NODE__ ? await fromDisk('maestro_gate_bg.wasm') : undefined)),
   loadRollbackModule: async (wasm) => withWasm(await import('./maestro_gate_rollback.js'), wasm),
   loadRemoteModule: async (wasm) => withWasm(await import('./maestro_gate_remote.js'), wasm),
+  loadRolloutModule: async (wasm) =>
+    withWasm(await import('./maestro_gate_rollout.js'), wasm ?? (__MAESTRO_NODE__ ? await fromDisk('maestro_gate_rollout_bg.wasm') : undefined)),
 });
 
-export const { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest } = gate;
+export const {
+  init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest, recordError, resetGuard,
+} = gate;

@@ -4,7 +4,7 @@
 // when a cleanup runs.
 import { initSync } from './core.js';
 import { createGate } from './gate.js';
-import { expose, fromHex, tagOptions } from './tag.js';
+import { beside, expose, fromHex, here, tagOptions } from './tag.js';
 // By name, not `import * as`: esbuild copies a namespace used as a value with
 // `for...in`, which a polluted Object.prototype breaks (the tag would throw).
 import {
@@ -22,6 +22,8 @@ const gate = createGate({
     return { clearClientState, verifyClientState, answerCleanup, setNotifier, setAnnouncer };
   },
   loadRemoteModule: async () => { throw new Error('the script tag has no remote poll'); },
+  // The rollout module is not inlined: only a page that sets window.MAESTRO_ROLLOUT loads it.
+  loadRolloutModule: beside(here(), 'maestro_gate_rollout.js'),
 });
 
 expose(gate.startNow(tagOptions()));

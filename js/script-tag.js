@@ -2,11 +2,12 @@
 // the gate's wasm inlined, compiled synchronously and decided before the tag
 // finishes, so that window.maestroGate.isEnabled() is correct in the very
 // next script. A cleanup loads the rollback module from beside this file (on
-// a CDN, the package's directory), as the ES module does. Its init() takes
+// a CDN, the package's directory), as the ES module does, and a page that
+// sets window.MAESTRO_ROLLOUT loads the rollout module. Its init() takes
 // no options, so it never polls a remote.
 import { initSync } from './core.js';
 import { createGate } from './gate.js';
-import { expose, fromHex, here, tagOptions } from './tag.js';
+import { beside, expose, fromHex, here, tagOptions } from './tag.js';
 
 // The bytes are put in after minifying (scripts/embed-wasm.mjs).
 const GATE_WASM = '@GATE_WASM@';
@@ -14,12 +15,9 @@ const from = here();
 
 const gate = createGate({
   load: () => initSync(fromHex(GATE_WASM)),
-  loadRollbackModule: async (wasm) => {
-    const m = await import(new URL('maestro_gate_rollback.js', from).href);
-    await m.default(wasm == null ? undefined : { module_or_path: wasm });
-    return m;
-  },
+  loadRollbackModule: beside(from, 'maestro_gate_rollback.js'),
   loadRemoteModule: async () => { throw new Error('the script tag has no remote poll'); },
+  loadRolloutModule: beside(from, 'maestro_gate_rollout.js'),
 });
 
 expose(gate.startNow(tagOptions()));

@@ -41,3 +41,11 @@ export function here() {
 export function expose(api) {
   try { globalThis.maestroGate = api; } catch {}
 }
+
+// A module of the package from beside this file (`from`: here()), loaded on
+// demand: the rollback, or the rollout module.
+export const beside = (from, name) => async (wasm) => {
+  const m = await import(new URL(name, from).href);
+  await m.default(wasm == null ? undefined : { module_or_path: wasm });
+  return m;
+};

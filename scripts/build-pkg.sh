@@ -4,6 +4,7 @@
 #   maestro_gate_bg.wasm + maestro_gate.js        the gate (crates/gate; glue js/core.js)
 #   maestro_gate_rollback*                        the rollback (crates/rollback, wasm-bindgen)
 #   maestro_gate_remote*                          the remote poll (crates/remote, wasm-bindgen)
+#   maestro_gate_rollout*                         the rollout and the guard (crates/rollout, wasm-bindgen)
 #   index.js           the ES module entry (js/index.js, bundled by esbuild)
 #   maestro-gate.js    the classic script-tag file (js/script-tag.js), the gate inlined
 #   maestro-gate.full.js  the same with the rollback inlined too (js/script-tag-full.js)
@@ -30,6 +31,7 @@ build maestro-gate-wasm s
 cp target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/gate.wasm"
 build maestro-gate-rollback z
 build maestro-gate-remote z
+build maestro-gate-rollout z
 build maestro-gate-node z
 
 # The gate: no wasm-bindgen; its glue is js/core.js. Flattening and
@@ -43,9 +45,9 @@ cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
 node -e "import('./pkg/maestro_gate.js').then((m) => m.initSync(require('fs').readFileSync('pkg/maestro_gate_bg.wasm')))" \
   || { echo "js/core.js does not match the gate's imports" >&2; exit 1; }
 
-# The rollback and the remote poll: wasm-bindgen's glue, then wasm-opt -Oz
+# The rollback, the remote poll and the rollout: wasm-bindgen's glue, then wasm-opt -Oz
 # with the import and export names shortened in wasm and glue alike.
-for part in rollback remote; do
+for part in rollback remote rollout; do
   name=maestro_gate_$part
   wasm-bindgen --target web --out-dir pkg --out-name "$name" \
     "target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_$part.wasm"
@@ -57,12 +59,12 @@ wasm-bindgen --target web --out-dir pkg --out-name maestro_gate_node \
 rm -f pkg/*_bg.wasm.d.ts pkg/.gitignore
 
 # The ES module entry: js/index.js with the gate's glue bundled in; the
-# rollback and remote modules stay files of their own, imported on demand.
+# rollback, remote and rollout modules stay files of their own, imported on demand.
 define="--define:__MAESTRO_GATE_VERSION__=\"$version\""
 entry() { # out, node (true/false), banner
   $esbuild js/index.js --bundle --format=esm --target=es2020 --log-level=warning "$define" --define:__MAESTRO_TAG__=false \
     --define:__MAESTRO_NODE__="$2" --minify-syntax \
-    --external:./maestro_gate_rollback.js --external:./maestro_gate_remote.js \
+    --external:./maestro_gate_rollback.js --external:./maestro_gate_remote.js --external:./maestro_gate_rollout.js \
     --banner:js="// maestro-gate $version: $3. See README.md." --outfile="$1"
 }
 entry pkg/index.js false "the ES module entry"
@@ -94,6 +96,8 @@ echo "loaded when a cleanup runs:"
 node scripts/size.mjs pkg/maestro_gate_rollback.js pkg/maestro_gate_rollback_bg.wasm | tail -n +2
 echo "loaded by init({ remote }):"
 node scripts/size.mjs pkg/maestro_gate_remote.js pkg/maestro_gate_remote_bg.wasm | tail -n +2
+echo "loaded (before the first decision) by a page that sets a rollout or a guard:"
+node scripts/size.mjs pkg/maestro_gate_rollout.js pkg/maestro_gate_rollout_bg.wasm | tail -n +2
 echo "the script-tag file (the gate inlined; a cleanup loads the rollback as above):"
 node scripts/size.mjs pkg/maestro-gate.js | tail -n +2
 echo "the self-contained script-tag file (gate and rollback inlined):"

@@ -414,9 +414,6 @@ pub fn remote_off<T: Text>(url: &T) -> Decision<T> {
     Decision { enabled: false, source: Source::Remote, value: Some(T::of("false")), reason }
 }
 
-/// The line of a tab that heard another tab's guard trip.
-pub const GUARD_HEARD: &str = "Disabled by guard: it tripped in another tab";
-
 /// The decision before `init` has finished, or when the wasm is missing.
 pub fn unavailable<T: Text>(reason: &str) -> Decision<T> {
     Decision { enabled: false, source: Source::Unavailable, value: None, reason: T::of(reason) }

@@ -65,12 +65,12 @@ pub mod table {
     ];
 
     /// The exports, by the one-letter names the glue calls, and the names
-    /// `js/core.js` exports them under. (`C` and `D` are retired: the health
-    /// document is the glue's view of the decision, and the build-time check
-    /// is the Node-only module `crates/node`.)
-    pub const EXPORTS: [(&str, &str); 11] = [
+    /// `js/core.js` exports them under. (`C` is retired: the health document
+    /// is the glue's view of the decision.)
+    pub const EXPORTS: [(&str, &str); 12] = [
         ("A", "decide"),
         ("B", "decision"),
+        ("D", "restrict"),
         ("E", "isEnabled"),
         ("F", "onChange"),
         ("G", "onRemote"),

@@ -5,12 +5,16 @@ use crate::abi::JsValue;
 use crate::{gate, reactor, tabs};
 
 #[export_name = "A"] // decide
-extern "C" fn decide(options: JsValue) -> JsValue {
-    gate::decide(options)
+extern "C" fn decide(options: JsValue, narrowing: JsValue) -> JsValue {
+    gate::decide(options, narrowing)
 }
 #[export_name = "B"] // decision
 extern "C" fn decision() -> JsValue {
     gate::decision()
+}
+#[export_name = "D"] // restrict
+extern "C" fn restrict(narrowing: JsValue) {
+    gate::restrict(&narrowing)
 }
 #[export_name = "E"] // isEnabled
 extern "C" fn is_enabled() -> bool {

@@ -29,6 +29,9 @@ struct Gate {
     remote: JsValue,
     /// The health document this page polls (the poll is in another module).
     remote_url: Option<Text>,
+    /// `decision().rollout`: `{ percent, bucket, stickiness }` from the
+    /// rollout module, or `null`.
+    rollout: JsValue,
 }
 
 static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
@@ -40,6 +43,7 @@ static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
     forward: JsValue::UNDEFINED,
     remote: JsValue::UNDEFINED,
     remote_url: None,
+    rollout: JsValue::NULL,
 }));
 
 const NOT_READY: &str = "Disabled: init() has not finished";
@@ -226,15 +230,46 @@ fn start_watch() {
     js::call_if_function(&field(&id, "unref"), &id, &JsValue::UNDEFINED);
 }
 
+/// The rollout module's narrowing (`{ enabled, guard, value, reason, warn,
+/// rollout }`) as an outcome with its one line; its `rollout` is kept for
+/// `decision()`.
+fn narrowed(n: &JsValue) -> Option<Outcome> {
+    let enabled = field(n, "enabled").as_bool()?;
+    let reason = js::string_field(n, "reason")?;
+    let source = if field(n, "guard").as_bool() == Some(true) { Source::Guard } else { Source::Rollout };
+    let level = if field(n, "warn").as_bool() == Some(true) { Level::Warn } else { Level::Info };
+    let rollout = field(n, "rollout");
+    if let (true, Ok(mut g)) = (rollout.is_object(), GATE.0.try_borrow_mut()) {
+        g.rollout = rollout;
+    }
+    let decision = Decision { enabled, source, value: js::string_field(n, "value"), reason: reason.clone() };
+    Some(Outcome { decision, lines: Lines::one(flag::Line { level, text: reason }) })
+}
+
+/// Turns the gate off because the rollout module said so later: a guard's
+/// trip, or a lower percentage from the remote document. Only ever off.
+pub fn restrict(n: &JsValue) {
+    if enabled() {
+        if let Some(o) = narrowed(n).filter(|o| !o.decision.enabled) {
+            apply(o, Source::Rollout, false);
+        }
+    }
+}
+
 /// Reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED` and
-/// `options.defaultEnabled`, logs the decision once, keeps it, and starts
-/// watching for a live kill. Internal: the package's `init()` loads the wasm
-/// and then calls this. A second call returns the first decision.
-pub fn decide(options: JsValue) -> JsValue {
+/// `options.defaultEnabled`, narrows an "on" by the rollout module's
+/// `narrowing` (a rollout or a guard; `undefined` for none), logs the
+/// decision once, keeps it, and starts watching for a live kill. Internal:
+/// the package's `init()` loads the wasm and then calls this. A second call
+/// returns the first decision.
+pub fn decide(options: JsValue, narrowing: JsValue) -> JsValue {
     if let Some(d) = current() {
         return decision_object(&d);
     }
-    let outcome = evaluate(&js::global(), &options);
+    let mut outcome = evaluate(&js::global(), &options);
+    if let Some(n) = narrowed(&narrowing).filter(|_| outcome.decision.enabled) {
+        outcome = n;
+    }
     let log = log_level(&options);
     for line in outcome.lines.iter() {
         print(log, line.level, &line.text, true);
@@ -317,5 +352,6 @@ pub fn decision_object(d: &Decision) -> JsValue {
     set(&o, "source", &JsValue::from_str(d.source.id()));
     set(&o, "value", &d.value.as_ref().map_or(JsValue::NULL, js::text_value));
     set(&o, "reason", &js::text_value(&d.reason));
+    set(&o, "rollout", &GATE.0.try_borrow().map(|g| g.rollout.clone()).unwrap_or(JsValue::NULL));
     js::freeze(&o)
 }

@@ -1,0 +1,437 @@
+//! maestro-gate's rollout module (`pkg/maestro_gate_rollout_bg.wasm`): the
+//! gradual rollout and the error guard. The glue loads it only for a page
+//! that sets a rollout (`VITE_MAESTRO_ROLLOUT`, `window.MAESTRO_ROLLOUT`,
+//! `init({ rollout })`, or a remote document's `"rollout"`) or a guard
+//! (`init({ guard })`), before the first decision; every other page never
+//! downloads it, and the gate's decision path stays as small as it was.
+//!
+//! It reads the sources and this browser's id and guard trip, and hands the
+//! gate module a narrowing (`{ enabled, source, value, reason, warn, rollout }`)
+//! that the gate applies: only ever narrowing an "on". What every value means
+//! is `maestro_gate::rollout`; the hash is `maestro_gate::hash`.
+
+use std::cell::RefCell;
+
+use js_sys::{Function, Object, Reflect, RegExp, Uint32Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{BroadcastChannel, Storage};
+
+use maestro_gate::flag::{read_str, Raw, Reading};
+use maestro_gate::hash::{self, Murmur3};
+use maestro_gate::protocol::{self, Kind};
+use maestro_gate::rollout::{self, Counter, From, Guard, Narrowing, Stickiness};
+
+// A small allocator instead of std's dlmalloc. SAFETY: wasm32 without
+// atomics never shares this instance's memory.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Object.prototype.hasOwnProperty.call(obj, key)`, catching.
+    #[wasm_bindgen(catch, js_namespace = ["Object", "prototype", "hasOwnProperty"], js_name = call)]
+    fn has_own(obj: &JsValue, key: &str) -> Result<bool, JsValue>;
+    /// `String(value)`, catching (a Symbol throws).
+    #[wasm_bindgen(catch, js_name = String)]
+    fn string_of(value: &JsValue) -> Result<String, JsValue>;
+    /// `crypto.getRandomValues`, catching.
+    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
+    fn random_values(array: &Uint32Array) -> Result<JsValue, JsValue>;
+    /// `addEventListener` on the global object, catching.
+    #[wasm_bindgen(catch, js_name = addEventListener)]
+    fn add_event_listener(kind: &str, listener: &Function) -> Result<(), JsValue>;
+}
+
+#[derive(Default)]
+struct State {
+    /// The options `start` was given (for a later remote percentage).
+    options: JsValue,
+    /// The bucket and the kind of id it was hashed from, once computed.
+    bucket: Option<(u32, Stickiness)>,
+    /// The guard, when `init({ guard })` set one.
+    guard: Option<Guard>,
+    counter: Counter,
+    tripped: bool,
+    /// The gate's `restrict(narrowing)`, through the glue.
+    restrict: Option<Function>,
+    /// A per-page id, when no storage can keep one.
+    page_id: Option<String>,
+    /// The channel a trip is told on, and other tabs' trips are heard on.
+    channel: Option<BroadcastChannel>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::default();
+}
+
+/// `obj[key]` when it is the object's own property (a polluted prototype is
+/// no source); `Err` with the message when reading it threw.
+fn own(obj: &JsValue, key: &str) -> Result<JsValue, String> {
+    if !obj.is_object() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    match has_own(obj, key) {
+        Ok(true) => Reflect::get(obj, &JsValue::from_str(key)).map_err(|e| message(&e)),
+        Ok(false) => Ok(JsValue::UNDEFINED),
+        Err(e) => Err(message(&e)),
+    }
+}
+
+fn message(e: &JsValue) -> String {
+    let m = Reflect::get(e, &JsValue::from_str("message")).ok().and_then(|m| m.as_string());
+    m.or_else(|| string_of(e).ok()).unwrap_or_else(|| String::from("unknown error"))
+}
+
+/// A value as the rules read it.
+fn reading(v: Result<JsValue, String>) -> (Raw, Reading) {
+    let v = match v {
+        Ok(v) => v,
+        Err(m) => return (Raw::Unset, Reading::threw(m)),
+    };
+    if v.is_undefined() || v.is_null() {
+        return (Raw::Unset, Reading::unset());
+    }
+    let raw = if let Some(s) = v.as_string() {
+        read_str(&s)
+    } else if let Some(b) = v.as_bool() {
+        Raw::Bool(b)
+    } else if let Some(n) = v.as_f64() {
+        Raw::Number(n)
+    } else {
+        Raw::Other
+    };
+    let text = string_of(&v).unwrap_or_else(|_| String::from("[unprintable]"));
+    (raw, Reading::of(raw, Some(shown(&text))))
+}
+
+/// `n` in decimal, without `core::fmt` (whose float formatting alone would
+/// be most of this module).
+fn digits(mut n: u64) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// At most 64 characters of a value in a warning, and its length.
+fn shown(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= 64 {
+        return String::from(text);
+    }
+    let mut s: String = text.chars().take(64).collect();
+    s.push_str("… (");
+    s.push_str(&digits(count as u64));
+    s.push_str(" characters)");
+    s
+}
+
+/// The narrowing as the gate reads it.
+fn object(n: &Narrowing, stickiness: Option<Stickiness>) -> JsValue {
+    let o = Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    };
+    set("enabled", &JsValue::from_bool(n.enabled));
+    set("source", &JsValue::from_str(n.source.id()));
+    // For the gate, which needs no string compare to tell the two apart.
+    set("guard", &JsValue::from_bool(n.source == maestro_gate::flag::Source::Guard));
+    set("value", &n.value.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+    set("reason", &JsValue::from_str(&n.reason));
+    set("warn", &JsValue::from_bool(n.warn));
+    let rollout = match n.rollout {
+        Some((percent, bucket)) => {
+            let r = Object::new();
+            let _ = Reflect::set(&r, &"percent".into(), &percent.into());
+            let _ = Reflect::set(&r, &"bucket".into(), &bucket.into());
+            let s = stickiness.map_or(JsValue::NULL, |s| JsValue::from_str(s.id()));
+            let _ = Reflect::set(&r, &"stickiness".into(), &s);
+            Object::freeze(&r).into()
+        }
+        None => JsValue::NULL,
+    };
+    set("rollout", &rollout);
+    Object::freeze(&o).into()
+}
+
+fn storage(name: &str) -> Option<Storage> {
+    Reflect::get(&js_sys::global(), &JsValue::from_str(name)).ok()?.dyn_into::<Storage>().ok()
+}
+
+/// A new random id: 128 bits from `crypto.getRandomValues`, as hex.
+fn new_id() -> Option<String> {
+    let words = Uint32Array::new_with_length(4);
+    random_values(&words).ok()?;
+    let mut id = String::with_capacity(32);
+    for w in words.to_vec() {
+        for shift in (0..8).rev() {
+            let digit = (w >> (shift * 4)) & 0xf;
+            id.push(char::from_digit(digit, 16).unwrap_or('0'));
+        }
+    }
+    Some(id)
+}
+
+/// This browser's id for the bucket: `userId` when given; else an anonymous
+/// id kept in localStorage (`maestro-gate:id`), else in sessionStorage,
+/// else one for this page.
+fn id(options: &JsValue) -> (String, Stickiness) {
+    if let Ok(user) = own(options, "userId") {
+        if let Some(s) = user.as_string().or_else(|| user.as_f64().and_then(|_| string_of(&user).ok())) {
+            if !s.is_empty() {
+                return (s, Stickiness::UserId);
+            }
+        }
+    }
+    for (area, kind) in [("localStorage", Stickiness::LocalStorage), ("sessionStorage", Stickiness::SessionStorage)] {
+        let Some(store) = storage(area) else { continue };
+        match store.get_item(rollout::ID_KEY) {
+            Ok(Some(id)) if !id.is_empty() => return (id, kind),
+            Ok(_) => {
+                let Some(id) = new_id() else { break };
+                // Kept only if it can be read back: a store that drops writes
+                // (a full quota, a private mode) would give a new bucket each load.
+                if store.set_item(rollout::ID_KEY, &id).is_ok() && store.get_item(rollout::ID_KEY).ok().flatten().as_deref() == Some(&id) {
+                    return (id, kind);
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    let random = || digits((js_sys::Math::random() * 9e15) as u64);
+    let id = STATE.with_borrow_mut(|s| s.page_id.get_or_insert_with(|| new_id().unwrap_or_else(random)).clone());
+    (id, Stickiness::Page)
+}
+
+/// The bucket of this browser (computed once per page).
+fn bucket() -> (u32, Stickiness) {
+    if let Some(b) = STATE.with_borrow(|s| s.bucket) {
+        return b;
+    }
+    let options = STATE.with_borrow(|s| s.options.clone());
+    let group = own(&options, "rolloutGroup").ok().and_then(|g| g.as_string()).filter(|g| !g.is_empty());
+    let (id, stickiness) = id(&options);
+    let mut m = Murmur3::new(0);
+    m.write(group.as_deref().unwrap_or(rollout::DEFAULT_GROUP).as_bytes());
+    m.byte(b':');
+    m.write(id.as_bytes());
+    let b = (hash::normalized(m.finish()), stickiness);
+    STATE.with_borrow_mut(|s| s.bucket = Some(b));
+    b
+}
+
+/// When the remembered trip's cooldown ends (ms since the epoch, in decimal).
+fn guard_until() -> Option<f64> {
+    let value = storage("localStorage")?.get_item(rollout::GUARD_KEY).ok()??;
+    let value = value.trim();
+    if value.is_empty() || value.len() > 16 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        // Not a time this module wrote: a trip (forged or not) still counts,
+        // for at most the cooldown.
+        return Some(f64::INFINITY).filter(|_| !value.is_empty());
+    }
+    Some(value.bytes().fold(0.0, |n, d| n * 10.0 + f64::from(d - b'0')))
+}
+
+/// Internal: the glue calls this before the gate's first decision, on a page
+/// that sets a rollout or a guard. Returns the narrowing of the gate's "on"
+/// (`null` when nothing narrows it). `restrict(narrowing)` is the gate's way
+/// to turn off later (a guard's trip).
+#[wasm_bindgen]
+pub fn start(options: JsValue, restrict: Function) -> JsValue {
+    STATE.with_borrow_mut(|s| {
+        s.options = options.clone();
+        s.restrict = Some(restrict);
+    });
+    // The guard first: a bad setting, or a trip still cooling down, is off.
+    match own(&options, "guard") {
+        Ok(g) if g.is_undefined() || g.is_null() || g.is_falsy() => {}
+        Ok(g) => {
+            let field = |k| reading(if g.is_object() { own(&g, k) } else { Ok(JsValue::UNDEFINED) });
+            match rollout::guard(&field("errors"), &field("windowMs"), &field("cooldownMs")) {
+                Ok(guard) => {
+                    STATE.with_borrow_mut(|s| s.guard = Some(guard));
+                    watch_errors(&g);
+                    listen();
+                    if let Some(n) = rollout::cooling(&guard, guard_until(), js_sys::Date::now()) {
+                        return object(&n, None);
+                    }
+                }
+                Err(n) => return object(&n, None),
+            }
+        }
+        Err(m) => {
+            let reading = Reading::threw(m);
+            let n = rollout::guard(&(Raw::Unset, reading), &(Raw::Unset, Reading::unset()), &(Raw::Unset, Reading::unset()));
+            if let Err(n) = n {
+                return object(&n, None);
+            }
+        }
+    }
+    let env = own(&options, "env");
+    let readings = [
+        (From::Build, env.and_then(|env| own(&env, "VITE_MAESTRO_ROLLOUT"))),
+        (From::Runtime, own(&js_sys::global(), "MAESTRO_ROLLOUT")),
+        (From::Option, own(&options, "rollout")),
+    ]
+    .map(|(from, v)| {
+        let (raw, r) = reading(v);
+        (from, raw, r)
+    });
+    match rollout::smallest(&readings) {
+        Err(n) => object(&n, None),
+        Ok(None) => JsValue::NULL,
+        Ok(Some((percent, _))) => {
+            let (b, stickiness) = bucket();
+            object(&rollout::narrow(percent, b), Some(stickiness))
+        }
+    }
+}
+
+/// Internal: a remote document said `"rollout": percent` (already checked by
+/// the remote module); `options` are `init()`'s (for a page that set no
+/// rollout at start-up, and so did not call `start`). Returns the narrowing
+/// for this browser's bucket. Raising the percentage does nothing until the
+/// next load (the gate latches; it applies only an "off").
+#[wasm_bindgen]
+pub fn lower(options: JsValue, percent: u32) -> JsValue {
+    STATE.with_borrow_mut(|s| {
+        if s.options.is_undefined() {
+            s.options = options;
+        }
+    });
+    let (b, stickiness) = bucket();
+    object(&rollout::narrow(percent.min(100), b), Some(stickiness))
+}
+
+/// Counts one of MAESTRO's failures; at the guard's limit, turns the gate
+/// off here and in every tab, and remembers the trip for the cooldown. The
+/// error itself is never stored or sent: only the time is kept.
+#[wasm_bindgen(js_name = recordError)]
+pub fn record_error() {
+    let now = js_sys::Date::now();
+    let trip = STATE.with_borrow_mut(|s| {
+        let guard = s.guard?;
+        (s.counter.record(&guard, now) && !s.tripped).then(|| {
+            s.tripped = true;
+            guard
+        })
+    });
+    let Some(guard) = trip else { return };
+    if let Some(store) = storage("localStorage") {
+        let _ = store.set_item(rollout::GUARD_KEY, &digits(rollout::cooldown_until(&guard, now) as u64));
+    }
+    if let Some(channel) = STATE.with_borrow(|s| s.channel.clone()) {
+        let message = Object::new();
+        let _ = Reflect::set(&message, &protocol::KIND.into(), &Kind::Guard.id().into());
+        let _ = channel.post_message(&message);
+    }
+    restrict(&rollout::tripped(&guard));
+}
+
+/// Turns the gate off (only ever off: the gate latches).
+fn restrict(n: &Narrowing) {
+    if let Some(f) = STATE.with_borrow(|s| s.restrict.clone()) {
+        let _ = f.call1(&JsValue::NULL, &object(n, None));
+    }
+}
+
+/// Listens for other tabs' guard trips on the channel (every tab of the app
+/// that sets a guard loads this module): one turns this tab off too.
+fn listen() {
+    let Ok(channel) = BroadcastChannel::new(protocol::CHANNEL) else { return };
+    let listener = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| {
+        let kind = Reflect::get(&e.data(), &protocol::KIND.into()).ok().and_then(|k| k.as_string());
+        if kind.as_deref() == Some(Kind::Guard.id()) {
+            restrict(&rollout::heard());
+        }
+    });
+    channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+    listener.forget(); // the channel lives as long as the page
+    // In Node, an open channel would keep the process alive.
+    if let Ok(unref) = Reflect::get(&channel, &"unref".into()).and_then(|f| f.dyn_into::<Function>()) {
+        let _ = unref.call0(&channel);
+    }
+    STATE.with_borrow_mut(|s| s.channel = Some(channel));
+}
+
+/// Whether an error event's `filename` or stack matches `guard.match`.
+fn matches(pattern: &JsValue, event: &JsValue) -> bool {
+    let get = |o: &JsValue, k: &str| Reflect::get(o, &JsValue::from_str(k)).ok().and_then(|v| v.as_string());
+    let error = Reflect::get(event, &"error".into())
+        .ok()
+        .filter(|e| !e.is_undefined())
+        .or_else(|| Reflect::get(event, &"reason".into()).ok())
+        .unwrap_or(JsValue::UNDEFINED);
+    let texts = [get(event, "filename"), if error.is_object() { get(&error, "stack") } else { None }];
+    texts.iter().flatten().any(|text| {
+        if let Some(s) = pattern.as_string() {
+            !s.is_empty() && text.contains(&s)
+        } else if let Some(re) = pattern.dyn_ref::<RegExp>() {
+            re.set_last_index(0);
+            re.test(text)
+        } else {
+            false
+        }
+    })
+}
+
+/// With `guard.match`, counts the page's `error` and `unhandledrejection`
+/// events that come from MAESTRO's code; the app's own errors never count.
+fn watch_errors(guard: &JsValue) {
+    let Ok(pattern) = own(guard, "match") else { return };
+    if !(pattern.is_string() || pattern.is_instance_of::<RegExp>()) {
+        return;
+    }
+    let listener = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
+        if matches(&pattern, &event) {
+            record_error();
+        }
+    });
+    let f: &Function = listener.as_ref().unchecked_ref();
+    let _ = add_event_listener("error", f);
+    let _ = add_event_listener("unhandledrejection", f);
+    listener.forget(); // for the life of the page
+}
+
+/// Forgets this browser's guard trip (the console's
+/// `maestroGate.resetGuard()`): the next load decides afresh. This page stays
+/// as it is (the gate latches). Returns whether a trip was remembered.
+#[wasm_bindgen(js_name = resetGuard)]
+pub fn reset_guard() -> bool {
+    let had = guard_until().is_some();
+    if let Some(store) = storage("localStorage") {
+        let _ = store.remove_item(rollout::GUARD_KEY);
+    }
+    STATE.with_borrow_mut(|s| s.counter.clear());
+    had
+}
+
+/// The guard's state for `health()`: `{ errors, limit, windowMs }`, or `null` without a guard.
+#[wasm_bindgen(js_name = guardState)]
+pub fn guard_state() -> JsValue {
+    let now = js_sys::Date::now();
+    let Some((count, guard)) = STATE.with_borrow(|s| s.guard.map(|g| (s.counter.count(&g, now), g))) else {
+        return JsValue::NULL;
+    };
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"errors".into(), &count.into());
+    let _ = Reflect::set(&o, &"limit".into(), &guard.errors.into());
+    let _ = Reflect::set(&o, &"windowMs".into(), &guard.window_ms.into());
+    Object::freeze(&o).into()
+}
+
+/// The bucket (1 to 100) of `id` in `group`, as the rollout computes it (the
+/// demo's "simulate 1,000 browsers").
+#[wasm_bindgen(js_name = bucketOf)]
+pub fn bucket_of(group: &str, id: &str) -> u32 {
+    hash::bucket(group, id)
+}
