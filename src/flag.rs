@@ -29,10 +29,6 @@ pub enum Source {
     Unavailable,
     /// The remote health document (`init({ remote })`) said `maestro_enabled: false`.
     Remote,
-    /// A gradual rollout narrowed an "on" decision (see [`crate::rollout`]).
-    Rollout,
-    /// The error guard tripped, here or in another tab (see [`crate::rollout`]).
-    Guard,
 }
 
 impl Source {
@@ -44,8 +40,6 @@ impl Source {
             Source::Default => "default",
             Source::Unavailable => "unavailable",
             Source::Remote => "remote",
-            Source::Rollout => "rollout",
-            Source::Guard => "guard",
         }
     }
 
@@ -413,9 +407,6 @@ pub fn remote_off<T: Text>(url: &T) -> Decision<T> {
     reason.push(": maestro_enabled=false");
     Decision { enabled: false, source: Source::Remote, value: Some(T::of("false")), reason }
 }
-
-/// The line of a tab that heard another tab's guard trip.
-pub const GUARD_HEARD: &str = "Disabled by guard: it tripped in another tab";
 
 /// The decision before `init` has finished, or when the wasm is missing.
 pub fn unavailable<T: Text>(reason: &str) -> Decision<T> {

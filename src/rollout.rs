@@ -17,7 +17,24 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::flag::{Raw, Reading, Source};
+use crate::flag::{Raw, Reading};
+
+/// What narrowed the decision: `decision().source` (the gate's
+/// `flag::Source` gains these two when the gate applies a narrowing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Rollout,
+    Guard,
+}
+
+impl Source {
+    pub fn id(self) -> &'static str {
+        match self {
+            Source::Rollout => "rollout",
+            Source::Guard => "guard",
+        }
+    }
+}
 
 /// Where a percentage came from. The names are the ones users see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -317,6 +334,19 @@ pub fn tripped(guard: &Guard) -> Narrowing {
     Narrowing { enabled: false, source: Source::Guard, value: Some(value), reason, warn: false, rollout: None }
 }
 
+/// The narrowing of a tab that heard another tab's guard trip (a fixed
+/// reason: nothing another page writes reaches the console).
+pub fn heard() -> Narrowing {
+    Narrowing {
+        enabled: false,
+        source: Source::Guard,
+        value: None,
+        reason: String::from("Disabled by guard: it tripped in another tab"),
+        warn: false,
+        rollout: None,
+    }
+}
+
 /// The cooldown a trip leaves in this browser: until `now + cooldown_ms`.
 pub fn cooldown_until(guard: &Guard, now: f64) -> f64 {
     now + guard.cooldown_ms
@@ -328,7 +358,7 @@ pub fn cooldown_until(guard: &Guard, now: f64) -> f64 {
 /// forged value) is not trusted to keep MAESTRO off for longer: it lasts at
 /// most `cooldown_ms` from now, and `minutes` says how long is left.
 pub fn cooling(guard: &Guard, until: Option<f64>, now: f64) -> Option<Narrowing> {
-    let until = until.filter(|u| u.is_finite())?;
+    let until = until.filter(|u| !u.is_nan())?;
     let left = (until - now).min(guard.cooldown_ms);
     if left <= 0.0 {
         return None;
@@ -515,6 +545,8 @@ mod tests {
         );
         // A forged far-future value lasts no longer than the cooldown.
         let c = cooling(&g, Some(1e15), 0.0).unwrap();
+        assert!(c.reason.contains("for 30 more minutes"));
+        let c = cooling(&g, Some(f64::INFINITY), 0.0).unwrap();
         assert!(c.reason.contains("for 30 more minutes"));
         assert!(cooling(&g, Some(61_000.0), 1000.0).unwrap().reason.contains("for 1 more minute "));
     }
