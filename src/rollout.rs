@@ -17,7 +17,24 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::flag::{Raw, Reading, Source};
+use crate::flag::{Raw, Reading};
+
+/// What narrowed the decision: `decision().source` (the gate's
+/// `flag::Source` gains these two when the gate applies a narrowing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Rollout,
+    Guard,
+}
+
+impl Source {
+    pub fn id(self) -> &'static str {
+        match self {
+            Source::Rollout => "rollout",
+            Source::Guard => "guard",
+        }
+    }
+}
 
 /// Where a percentage came from. The names are the ones users see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
