@@ -10,7 +10,13 @@
 //! that the gate applies: only ever narrowing an "on". What every value means
 //! is `maestro_gate::rollout`; the hash is `maestro_gate::hash`.
 
-use std::cell::RefCell;
+#![no_std]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use js_sys::{Function, Object, Reflect, RegExp, Uint32Array};
 use wasm_bindgen::prelude::*;
@@ -20,14 +26,27 @@ use web_sys::{BroadcastChannel, Storage};
 use maestro_gate::flag::{read_str, Raw, Reading};
 use maestro_gate::hash::{self, Murmur3};
 use maestro_gate::protocol::{self, Kind};
-use maestro_gate::rollout::{self, Counter, From, Guard, Narrowing, Stickiness};
+use maestro_gate::rollout::{self, Counter, From, Guard, Narrowing, Source, Stickiness};
 
-// A small allocator instead of std's dlmalloc. SAFETY: wasm32 without
-// atomics never shares this instance's memory.
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+// `no_std`, as the gate is: without std's panic machinery (and the
+// formatting it keeps), the module is a fraction of the size, and a page that
+// sets a rollout waits for it before its first decision. The code is written
+// never to panic; a trap is caught by the glue, which then fails safe.
+#[cfg(target_arch = "wasm32")]
+mod runtime {
+    #[cfg(target_feature = "atomics")]
+    compile_error!("the rollout module assumes one thread (its state is a plain static)");
+
+    // SAFETY: one thread: wasm32 without atomics never shares this instance's memory.
+    #[global_allocator]
+    static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+        unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+    #[panic_handler]
+    fn panic(_: &core::panic::PanicInfo) -> ! {
+        core::arch::wasm32::unreachable()
+    }
+}
 
 #[wasm_bindgen]
 extern "C" {
@@ -63,8 +82,18 @@ struct State {
     channel: Option<BroadcastChannel>,
 }
 
-thread_local! {
-    static STATE: RefCell<State> = RefCell::default();
+/// The module's state: one page, one thread.
+struct Slot(RefCell<Option<State>>);
+// SAFETY: wasm32 without atomics (checked above): one thread, and the
+// instance's memory is never shared.
+unsafe impl Sync for Slot {}
+static STATE: Slot = Slot(RefCell::new(None));
+
+/// Runs `f` on the state (made on first use); `None` if it is in use
+/// already (a re-entrant call), which never panics.
+fn with<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
+    let mut slot = STATE.0.try_borrow_mut().ok()?;
+    Some(f(slot.get_or_insert_with(State::default)))
 }
 
 /// `obj[key]` when it is the object's own property (a polluted prototype is
@@ -112,14 +141,13 @@ fn reading(v: Result<JsValue, String>) -> (Raw, Reading) {
 fn digits(mut n: u64) -> String {
     let mut out = Vec::new();
     loop {
-        out.push(b'0' + (n % 10) as u8);
+        out.push(char::from(b'0' + (n % 10) as u8));
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
+    out.iter().rev().collect()
 }
 
 /// At most 64 characters of a value in a warning, and its length.
@@ -144,7 +172,7 @@ fn object(n: &Narrowing, stickiness: Option<Stickiness>) -> JsValue {
     set("enabled", &JsValue::from_bool(n.enabled));
     set("source", &JsValue::from_str(n.source.id()));
     // For the gate, which needs no string compare to tell the two apart.
-    set("guard", &JsValue::from_bool(n.source == maestro_gate::flag::Source::Guard));
+    set("guard", &JsValue::from_bool(n.source == Source::Guard));
     set("value", &n.value.as_deref().map_or(JsValue::NULL, JsValue::from_str));
     set("reason", &JsValue::from_str(&n.reason));
     set("warn", &JsValue::from_bool(n.warn));
@@ -200,7 +228,9 @@ fn id(options: &JsValue) -> (String, Stickiness) {
                 let Some(id) = new_id() else { break };
                 // Kept only if it can be read back: a store that drops writes
                 // (a full quota, a private mode) would give a new bucket each load.
-                if store.set_item(rollout::ID_KEY, &id).is_ok() && store.get_item(rollout::ID_KEY).ok().flatten().as_deref() == Some(&id) {
+                if store.set_item(rollout::ID_KEY, &id).is_ok()
+                    && store.get_item(rollout::ID_KEY).ok().flatten().as_deref() == Some(&id)
+                {
                     return (id, kind);
                 }
             }
@@ -208,16 +238,16 @@ fn id(options: &JsValue) -> (String, Stickiness) {
         }
     }
     let random = || digits((js_sys::Math::random() * 9e15) as u64);
-    let id = STATE.with_borrow_mut(|s| s.page_id.get_or_insert_with(|| new_id().unwrap_or_else(random)).clone());
+    let id = with(|s| s.page_id.get_or_insert_with(|| new_id().unwrap_or_else(random)).clone()).unwrap_or_else(random);
     (id, Stickiness::Page)
 }
 
 /// The bucket of this browser (computed once per page).
 fn bucket() -> (u32, Stickiness) {
-    if let Some(b) = STATE.with_borrow(|s| s.bucket) {
+    if let Some(b) = with(|s| s.bucket).flatten() {
         return b;
     }
-    let options = STATE.with_borrow(|s| s.options.clone());
+    let options = with(|s| s.options.clone()).unwrap_or(JsValue::UNDEFINED);
     let group = own(&options, "rolloutGroup").ok().and_then(|g| g.as_string()).filter(|g| !g.is_empty());
     let (id, stickiness) = id(&options);
     let mut m = Murmur3::new(0);
@@ -225,7 +255,7 @@ fn bucket() -> (u32, Stickiness) {
     m.byte(b':');
     m.write(id.as_bytes());
     let b = (hash::normalized(m.finish()), stickiness);
-    STATE.with_borrow_mut(|s| s.bucket = Some(b));
+    with(|s| s.bucket = Some(b));
     b
 }
 
@@ -247,7 +277,7 @@ fn guard_until() -> Option<f64> {
 /// to turn off later (a guard's trip).
 #[wasm_bindgen]
 pub fn start(options: JsValue, restrict: Function) -> JsValue {
-    STATE.with_borrow_mut(|s| {
+    with(|s| {
         s.options = options.clone();
         s.restrict = Some(restrict);
     });
@@ -258,7 +288,7 @@ pub fn start(options: JsValue, restrict: Function) -> JsValue {
             let field = |k| reading(if g.is_object() { own(&g, k) } else { Ok(JsValue::UNDEFINED) });
             match rollout::guard(&field("errors"), &field("windowMs"), &field("cooldownMs")) {
                 Ok(guard) => {
-                    STATE.with_borrow_mut(|s| s.guard = Some(guard));
+                    with(|s| s.guard = Some(guard));
                     watch_errors(&g);
                     listen();
                     if let Some(n) = rollout::cooling(&guard, guard_until(), js_sys::Date::now()) {
@@ -270,7 +300,11 @@ pub fn start(options: JsValue, restrict: Function) -> JsValue {
         }
         Err(m) => {
             let reading = Reading::threw(m);
-            let n = rollout::guard(&(Raw::Unset, reading), &(Raw::Unset, Reading::unset()), &(Raw::Unset, Reading::unset()));
+            let n = rollout::guard(
+                &(Raw::Unset, reading),
+                &(Raw::Unset, Reading::unset()),
+                &(Raw::Unset, Reading::unset()),
+            );
             if let Err(n) = n {
                 return object(&n, None);
             }
@@ -303,7 +337,7 @@ pub fn start(options: JsValue, restrict: Function) -> JsValue {
 /// next load (the gate latches; it applies only an "off").
 #[wasm_bindgen]
 pub fn lower(options: JsValue, percent: u32) -> JsValue {
-    STATE.with_borrow_mut(|s| {
+    with(|s| {
         if s.options.is_undefined() {
             s.options = options;
         }
@@ -318,18 +352,19 @@ pub fn lower(options: JsValue, percent: u32) -> JsValue {
 #[wasm_bindgen(js_name = recordError)]
 pub fn record_error() {
     let now = js_sys::Date::now();
-    let trip = STATE.with_borrow_mut(|s| {
+    let trip = with(|s| {
         let guard = s.guard?;
         (s.counter.record(&guard, now) && !s.tripped).then(|| {
             s.tripped = true;
             guard
         })
-    });
+    })
+    .flatten();
     let Some(guard) = trip else { return };
     if let Some(store) = storage("localStorage") {
         let _ = store.set_item(rollout::GUARD_KEY, &digits(rollout::cooldown_until(&guard, now) as u64));
     }
-    if let Some(channel) = STATE.with_borrow(|s| s.channel.clone()) {
+    if let Some(channel) = with(|s| s.channel.clone()).flatten() {
         let message = Object::new();
         let _ = Reflect::set(&message, &protocol::KIND.into(), &Kind::Guard.id().into());
         let _ = channel.post_message(&message);
@@ -339,7 +374,7 @@ pub fn record_error() {
 
 /// Turns the gate off (only ever off: the gate latches).
 fn restrict(n: &Narrowing) {
-    if let Some(f) = STATE.with_borrow(|s| s.restrict.clone()) {
+    if let Some(f) = with(|s| s.restrict.clone()).flatten() {
         let _ = f.call1(&JsValue::NULL, &object(n, None));
     }
 }
@@ -356,11 +391,11 @@ fn listen() {
     });
     channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
     listener.forget(); // the channel lives as long as the page
-    // In Node, an open channel would keep the process alive.
+                       // In Node, an open channel would keep the process alive.
     if let Ok(unref) = Reflect::get(&channel, &"unref".into()).and_then(|f| f.dyn_into::<Function>()) {
         let _ = unref.call0(&channel);
     }
-    STATE.with_borrow_mut(|s| s.channel = Some(channel));
+    with(|s| s.channel = Some(channel));
 }
 
 /// Whether an error event's `filename` or stack matches `guard.match`.
@@ -374,7 +409,8 @@ fn matches(pattern: &JsValue, event: &JsValue) -> bool {
     let texts = [get(event, "filename"), if error.is_object() { get(&error, "stack") } else { None }];
     texts.iter().flatten().any(|text| {
         if let Some(s) = pattern.as_string() {
-            !s.is_empty() && text.contains(&s)
+            // Searched by JavaScript: no string searcher in the wasm.
+            !s.is_empty() && js_sys::JsString::from(text.as_str()).includes(&s, 0)
         } else if let Some(re) = pattern.dyn_ref::<RegExp>() {
             re.set_last_index(0);
             re.test(text)
@@ -411,7 +447,7 @@ pub fn reset_guard() -> bool {
     if let Some(store) = storage("localStorage") {
         let _ = store.remove_item(rollout::GUARD_KEY);
     }
-    STATE.with_borrow_mut(|s| s.counter.clear());
+    with(|s| s.counter.clear());
     had
 }
 
@@ -419,7 +455,7 @@ pub fn reset_guard() -> bool {
 #[wasm_bindgen(js_name = guardState)]
 pub fn guard_state() -> JsValue {
     let now = js_sys::Date::now();
-    let Some((count, guard)) = STATE.with_borrow(|s| s.guard.map(|g| (s.counter.count(&g, now), g))) else {
+    let Some((count, guard)) = with(|s| s.guard.map(|g| (s.counter.count(&g, now), g))).flatten() else {
         return JsValue::NULL;
     };
     let o = Object::new();
