@@ -66,9 +66,11 @@ test-e2e: www/node_modules/.package-lock.json
 
 # An app's own tests under Vitest (tests/vitest), importing the package as an
 # app does, in the node and jsdom environments: both states, the toggle and
-# the cleanup path through maestro-gate/testing. Then the runbook's "Run test
-# suite without MAESTRO": the same suite under VITE_MAESTRO_ENABLED=false.
+# the cleanup path through maestro-gate/testing, and the README's testing
+# snippet. Then the runbook's "Run test suite without MAESTRO": the same
+# suite under VITE_MAESTRO_ENABLED=false.
 test-vitest: tests/vitest/node_modules/.package-lock.json
+	node tests/vitest/readme.mjs
 	cd tests/vitest && env -u VITE_MAESTRO_ENABLED npx vitest run
 	cd tests/vitest && VITE_MAESTRO_ENABLED=false npx vitest run
 
