@@ -15,7 +15,6 @@
 // The gate has no way to close them, so startGate records the channel and
 // the interval the fresh gate opens during its init(), and closes them when
 // it starts the next one.
-import { readFile } from 'node:fs/promises';
 import { current, first, use } from './current.node.js';
 
 // The gate's channel (src/protocol.rs's CHANNEL) and the list every copy of
@@ -23,19 +22,12 @@ import { current, first, use } from './current.node.js';
 const CHANNEL = 'maestro-gate';
 const COPIES = Symbol.for('maestro-gate.copies');
 
-// A file beside this one. (Its name is not written in `new URL(...)`
-// itself: Vite, which Vitest runs this file through, rewrites
-// `new URL('./literal', import.meta.url)` into an asset URL.)
-const ROLLBACK_WASM = 'maestro_gate_rollback_bg.wasm';
-const beside = (name) => new URL(name, import.meta.url);
-
 // The gate startGate made last, { gate, channels, timers }, kept on the
 // global object so that a test runner's module reset (vi.resetModules(),
 // jest.resetModules()), which loads this file again, still stops it.
 const RUNNING = Symbol.for('maestro-gate.testing');
 
 let fresh = 0; // how many gates this module has made
-let rollbackBytes; // the rollback's .wasm, read once
 
 /**
  * Stops the gate the tests were using and starts a fresh one, which decides
@@ -47,9 +39,6 @@ let rollbackBytes; // the rollback's .wasm, read once
 export async function startGate(state) {
   const options = optionsOf(state);
   stop();
-  // In Node the rollback's .wasm cannot be fetched from beside its glue
-  // (fetch refuses file: URLs): read it from disk, as the gate's own is.
-  options.rollbackWasm ??= await (rollbackBytes ||= readFile(beside(ROLLBACK_WASM)));
   // A new query is a new module: gate.node.js evaluated again. (Not a
   // template literal: Vite would turn it into a lookup of the files it sees.)
   const specifier = './gate.node.js?maestro-gate-testing=' + ++fresh;

@@ -99,3 +99,18 @@ test('maestro-gate/testing cannot be bundled for a browser, and the browser entr
   const browser = await readFile(join(ROOT, 'pkg', 'index.js'), 'utf8');
   for (const word of ['current.node', 'gate.node', 'testing']) assert.equal(browser.includes(word), false, word);
 });
+
+test('in Node, a plain init() runs the real rollback module (its .wasm read from disk, not fetched)', async () => {
+  const dir = await app();
+  const r = run(dir, `import { init, clearClientState, verifyClientState } from 'maestro-gate';
+    await init({ log: 'silent' });
+    console.log(JSON.stringify({ cleared: await clearClientState(), verified: await verifyClientState() }));`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /could not be loaded/, r.stdout);
+  const { cleared, verified } = JSON.parse(r.stdout);
+  // Node has no IndexedDB and no storage: the module says so itself.
+  assert.equal(cleared.ok, false);
+  assert.equal(typeof cleared.database.outcome, 'string');
+  assert.ok('database' in verified, r.stdout);
+  console.log(r.stdout);
+});
