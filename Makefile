@@ -1,6 +1,6 @@
 # maestro-gate. The two commands a user needs:
 #   make demo   build the npm package into pkg/ and serve the demo on http://127.0.0.1:8080
-#   make test   run every test: native, headless Chromium and Firefox, end-to-end
+#   make test   run every test: native, headless Chromium and Firefox, end-to-end, Vitest
 # Both install what they need first (scripts/tools.sh).
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
@@ -9,7 +9,7 @@ export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 CARGO_WASM := cargo test --target wasm32-unknown-unknown -p maestro-gate --test web --test cleanup --test delivery --test conformance --test hardening
 
-.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e test-db bench
+.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e test-vitest test-db bench
 
 tools:
 	@bash scripts/tools.sh build
@@ -23,6 +23,9 @@ pkg: tools
 www/node_modules/.package-lock.json: www/package.json www/package-lock.json
 	cd www && npm ci --no-audit --no-fund --loglevel=error
 
+tests/vitest/node_modules/.package-lock.json: tests/vitest/package.json tests/vitest/package-lock.json
+	cd tests/vitest && npm ci --no-audit --no-fund --loglevel=error
+
 # Builds the demo with the shell's VITE_MAESTRO_ENABLED, as a deployment would.
 demo-build: pkg www/node_modules/.package-lock.json
 	cd www && npx vite build --logLevel warn
@@ -32,7 +35,7 @@ demo: demo-build
 	cd www && npx vite preview --host 127.0.0.1 --port 8080 --strictPort
 
 test: test-tools pkg
-	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e test-db
+	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e test-vitest test-db
 
 # Every crate of the workspace, on the host and as the wasm it ships as (one
 # crate at a time: built together, the rollback's serde with std would be
@@ -60,6 +63,16 @@ test-e2e: www/node_modules/.package-lock.json
 	tsc -p tests/types
 	node tests/types/readme.mjs && tsc -p tests/types/readme
 	node --test --test-concurrency=1 tests/e2e/
+
+# An app's own tests under Vitest (tests/vitest), importing the package as an
+# app does, in the node and jsdom environments: both states, the toggle and
+# the cleanup path through maestro-gate/testing, and the README's testing
+# snippet. Then the runbook's "Run test suite without MAESTRO": the same
+# suite under VITE_MAESTRO_ENABLED=false.
+test-vitest: tests/vitest/node_modules/.package-lock.json
+	node tests/vitest/readme.mjs
+	cd tests/vitest && env -u VITE_MAESTRO_ENABLED npx vitest run
+	cd tests/vitest && VITE_MAESTRO_ENABLED=false npx vitest run
 
 # maestro-db on a throwaway PostgreSQL 15 cluster, started and stopped by the script.
 test-db:

@@ -19,13 +19,17 @@ const withWasm = async (m, wasm) => {
 const fromDisk = async (name) =>
   (await import(['node:fs', 'promises'].join('/'))).readFile(new URL(name, import.meta.url));
 
+// `wasm` undefined or null: each module's .wasm from beside this file (in
+// Node, read from disk; in a browser bundle the condition is false, and
+// `wasm` is passed on as it is).
 const gate = createGate({
-  // `wasm` undefined or null: from beside this file.
-  load: async (wasm) => loadCore(wasm ?? (__MAESTRO_NODE__ ? await fromDisk('maestro_gate_bg.wasm') : undefined)),
-  loadRollbackModule: async (wasm) => withWasm(await import('./maestro_gate_rollback.js'), wasm),
-  loadRemoteModule: async (wasm) => withWasm(await import('./maestro_gate_remote.js'), wasm),
-  loadRolloutModule: async (wasm) =>
-    withWasm(await import('./maestro_gate_rollout.js'), wasm ?? (__MAESTRO_NODE__ ? await fromDisk('maestro_gate_rollout_bg.wasm') : undefined)),
+  load: async (wasm) => loadCore(__MAESTRO_NODE__ ? wasm ?? await fromDisk('maestro_gate_bg.wasm') : wasm),
+  loadRollbackModule: async (wasm) => withWasm(await import('./maestro_gate_rollback.js'),
+    __MAESTRO_NODE__ ? wasm ?? await fromDisk('maestro_gate_rollback_bg.wasm') : wasm),
+  loadRemoteModule: async (wasm) => withWasm(await import('./maestro_gate_remote.js'),
+    __MAESTRO_NODE__ ? wasm ?? await fromDisk('maestro_gate_remote_bg.wasm') : wasm),
+  loadRolloutModule: async (wasm) => withWasm(await import('./maestro_gate_rollout.js'),
+    __MAESTRO_NODE__ ? wasm ?? await fromDisk('maestro_gate_rollout_bg.wasm') : wasm),
 });
 
 export const {

@@ -6,6 +6,9 @@
 #   maestro_gate_remote*                          the remote poll (crates/remote, wasm-bindgen)
 #   maestro_gate_rollout*                         the rollout and the guard (crates/rollout, wasm-bindgen)
 #   index.js           the ES module entry (js/index.js, bundled by esbuild)
+#   index.node.js      the entry for Node (js/index.node.js): it answers with gate.node.js
+#                      (js/index.js bundled for Node), or the gate maestro-gate/testing
+#                      (js/testing.js, Node only) started for an app's test
 #   maestro-gate.js    the classic script-tag file (js/script-tag.js), the gate inlined
 #   maestro-gate.full.js  the same with the rollback inlined too (js/script-tag-full.js)
 #   vite.js, cli.js, node.js  the Vite plugin and the CLI that write `maestro-health` (Node),
@@ -68,9 +71,11 @@ entry() { # out, node (true/false), banner
     --banner:js="// maestro-gate $version: $3. See README.md." --outfile="$1"
 }
 entry pkg/index.js false "the ES module entry"
-# The same for Node (the "node" export condition: Vitest, Jest, SSR), which
-# reads the gate's .wasm from disk.
-entry pkg/index.node.js true "the ES module entry for Node"
+# The same for Node, which reads the gate's .wasm from disk. The "node"
+# export condition (Vitest, Jest, SSR) is index.node.js, which answers with
+# this gate or with a fresh one maestro-gate/testing started (each an import
+# of this file).
+entry pkg/gate.node.js true "the gate for Node (index.node.js answers with it)"
 
 # The script-tag files: classic scripts, shipped minified (they are loaded as
 # they are, with no bundler in between); the wasm goes in as hex after that.
@@ -86,6 +91,7 @@ node scripts/embed-wasm.mjs pkg/maestro-gate.full.js GATE_WASM=pkg/maestro_gate_
   ROLLBACK_WASM=pkg/maestro_gate_rollback_bg.wasm
 
 cp js/index.d.ts js/global.d.ts js/node.js js/vite.js js/vite.d.ts js/cli.js pkg/
+cp js/index.node.js js/current.node.js js/testing.js js/testing.d.ts pkg/
 chmod +x pkg/cli.js
 sed "s/@VERSION@/$version/g" js/package.json > pkg/package.json
 cp js/README.md pkg/README.md

@@ -43,9 +43,74 @@ test('in Node, the package decides by itself: on and off, from the env', async (
 test('the browser entry carries no node:fs, and the node entry is the node condition', async () => {
   const browser = await readFile(join(ROOT, 'pkg', 'index.js'), 'utf8');
   assert.equal(browser.includes('node:fs'), false);
-  const node = await readFile(join(ROOT, 'pkg', 'index.node.js'), 'utf8');
+  // index.node.js answers with gate.node.js (js/index.js built for Node), or
+  // with a gate maestro-gate/testing started.
+  const node = await readFile(join(ROOT, 'pkg', 'gate.node.js'), 'utf8');
   assert.ok(node.includes("['node:fs', 'promises']") || node.includes('["node:fs", "promises"]'));
   const manifest = JSON.parse(await readFile(join(ROOT, 'pkg', 'package.json'), 'utf8'));
   assert.equal(manifest.exports['.'].node, './index.node.js');
-  assert.ok(manifest.files.includes('index.node.js'));
+  for (const f of ['index.node.js', 'gate.node.js', 'current.node.js', 'testing.js', 'testing.d.ts']) assert.ok(manifest.files.includes(f), f);
+});
+
+test('the Node entry has the browser entry\'s exports, and answers from the gate it reads from disk', async () => {
+  const [browser, node, gate] = await Promise.all(['index.js', 'index.node.js', 'gate.node.js'].map((f) => import(join(ROOT, 'pkg', f))));
+  const names = (m) => Object.keys(m).sort();
+  assert.deepEqual(names(node), names(browser));
+  assert.deepEqual(names(gate), names(browser));
+  const d = await node.init({ defaultEnabled: false, log: 'silent', exposeGlobal: false });
+  assert.equal(d.reason, 'Disabled (default)');
+  assert.deepEqual(gate.decision(), d);
+});
+
+test('maestro-gate/testing in plain Node: a fresh gate per startGate, decided by the core; the cleanup on a fake storage', async () => {
+  const dir = await app();
+  const code = `import { init, isEnabled, decision, clearClientState } from 'maestro-gate';
+    import { startGate, fakeStorage, installStorage } from 'maestro-gate/testing';
+    const out = [];
+    out.push(await startGate({ enabled: false, log: 'silent' }), isEnabled());
+    out.push(await startGate({ enabled: true, log: 'silent' }), isEnabled(), await init({ defaultEnabled: false }));
+    globalThis.MAESTRO_ENABLED = false;
+    out.push(isEnabled(), decision().source);
+    out.push(await startGate({ env: process.env, log: 'silent' }), globalThis.MAESTRO_ENABLED ?? null);
+    const local = fakeStorage({ 'maestro:a': '1', 'app:b': '2' });
+    const restore = installStorage({ localStorage: local, sessionStorage: fakeStorage() });
+    const report = await clearClientState({ allTabs: false, log: 'silent' });
+    restore();
+    out.push(report.localStorage.removed, report.database.outcome, report.ok, local.getItem('app:b'), typeof localStorage);
+    console.log(JSON.stringify(out));`;
+  const r = run(dir, code, { VITE_MAESTRO_ENABLED: 'false' });
+  assert.equal(r.status, 0, r.stderr);
+  const [off, offNow, on, onNow, appInit, killed, killSource, fromEnv, runtime, removed, database, ok, kept, restored] = JSON.parse(r.stdout);
+  assert.deepEqual([off.enabled, off.source, offNow], [false, 'default', false]);
+  assert.deepEqual([on.enabled, on.source, onNow], [true, 'default', true]);
+  assert.deepEqual(appInit, on, "the app's own init() resolves to the started decision");
+  assert.deepEqual([killed, killSource], [false, 'window.MAESTRO_ENABLED']);
+  assert.deepEqual([fromEnv.enabled, fromEnv.source, runtime], [false, 'VITE_MAESTRO_ENABLED', null]);
+  assert.deepEqual([removed, database, ok, kept, restored], [['maestro:a'], 'unavailable', false, '2', 'undefined']);
+});
+
+test('maestro-gate/testing cannot be bundled for a browser, and the browser entry has none of it', async () => {
+  const dir = await app();
+  const bundle = (contents, conditions) => spawnSync(join(ROOT, 'node_modules', '.bin', 'esbuild'),
+    ['--bundle', '--format=esm', '--platform=browser', ...conditions, '--log-level=error'], { cwd: dir, input: contents, encoding: 'utf8' });
+  const r = bundle("import { startGate } from 'maestro-gate/testing'; startGate();", []);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /Could not resolve "maestro-gate\/testing"/);
+  const browser = await readFile(join(ROOT, 'pkg', 'index.js'), 'utf8');
+  for (const word of ['current.node', 'gate.node', 'testing']) assert.equal(browser.includes(word), false, word);
+});
+
+test('in Node, a plain init() runs the real rollback module (its .wasm read from disk, not fetched)', async () => {
+  const dir = await app();
+  const r = run(dir, `import { init, clearClientState, verifyClientState } from 'maestro-gate';
+    await init({ log: 'silent' });
+    console.log(JSON.stringify({ cleared: await clearClientState(), verified: await verifyClientState() }));`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /could not be loaded/, r.stdout);
+  const { cleared, verified } = JSON.parse(r.stdout);
+  // Node has no IndexedDB and no storage: the module says so itself.
+  assert.equal(cleared.ok, false);
+  assert.equal(typeof cleared.database.outcome, 'string');
+  assert.ok('database' in verified, r.stdout);
+  console.log(r.stdout);
 });

@@ -3,6 +3,8 @@
 import { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest } from '../../pkg/index.js';
 import maestroGate, { buildCheck, healthDocument } from '../../pkg/vite.js';
 import '../../pkg/global.js';
+import { fakeStorage, installStorage, startGate } from '../../pkg/testing.js';
+import type { GateState } from '../../pkg/testing.js';
 import type { CleanupReport, Decision, DecisionSource, FlagValue, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
 
 async function main(): Promise<void> {
@@ -58,6 +60,22 @@ async function main(): Promise<void> {
   void [outcome, removed, tabs, clean, exists];
   // @ts-expect-error sessionStorage modes are a closed set
   await clearClientState({ sessionStorage: 'everything' });
+
+  // maestro-gate/testing, for an app's tests.
+  const states: GateState[] = [{ enabled: false }, { enabled: true, log: 'silent' }, { env: { VITE_MAESTRO_ENABLED: 'false' } }, {}];
+  const started: Decision = await startGate(states[0]);
+  await startGate();
+  const area: Storage = fakeStorage({ 'maestro:token': '1', 'app:theme': 'dark' });
+  const restore: () => void = installStorage({ localStorage: area, sessionStorage: null });
+  restore();
+  installStorage({ sessionStorage: fakeStorage() });
+  void started;
+  // @ts-expect-error enabled is a boolean: a flag string goes in env
+  await startGate({ enabled: 'false' });
+  // @ts-expect-error startGate takes no remote poll
+  await startGate({ remote: '/maestro-health' });
+  // @ts-expect-error an area is a Storage or null
+  installStorage({ localStorage: { 'maestro:token': '1' } });
 
   // @ts-expect-error log levels are a closed set
   await init({ log: 'debug' });

@@ -31,9 +31,15 @@ await writeFile(join(OUT, 'tsconfig.json'), JSON.stringify({
   include: ['*.ts'],
 }, null, 2) + '\n');
 // What the snippets assume of the app around them: Vite's import.meta.env,
-// the app's own MAESTRO module and its database connection.
+// the app's own MAESTRO module and its database connection, and the few
+// Vitest functions the testing snippet calls (Vitest is not installed here).
 await writeFile(join(OUT, 'app.d.ts'), `interface ImportMeta { readonly env: Record<string, string | undefined>; }
 declare const maestroDb: IDBDatabase | undefined;
+declare module 'vitest' {
+  export function test(name: string, fn: () => unknown): void;
+  export function beforeEach(fn: () => unknown): void;
+  export function expect(value: unknown): { toBe(expected: unknown): void; toEqual(expected: unknown): void };
+}
 `);
 await writeFile(join(OUT, 'maestro.ts'), 'export function start(): void {}\nexport function stop(): void {}\n');
 for (const [i, b] of blocks.entries()) {
