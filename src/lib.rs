@@ -6,7 +6,8 @@
 //! - [`cleanup`]: the rollback's options, outcomes and summary;
 //! - [`hash`]: the rollout's sticky bucket (murmur3, as Unleash computes it);
 //! - [`poll`]: the remote health document and the poll's timing;
-//! - [`protocol`]: the messages tabs exchange over the BroadcastChannel.
+//! - [`protocol`]: the messages tabs exchange over the BroadcastChannel;
+//! - [`report`]: the decision beacon's document, and the summary of many.
 //!
 //! The three wasm modules the package ships are crates of their own, each with
 //! one boundary to JavaScript: `crates/gate` (the decision every visitor
@@ -25,3 +26,4 @@ pub mod flag;
 pub mod hash;
 pub mod poll;
 pub mod protocol;
+pub mod report;
