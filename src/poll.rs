@@ -5,6 +5,7 @@
 #[cfg(all(test, not(target_arch = "wasm32")))]
 use crate::flag::read_str;
 use crate::flag::{parse, Raw, Setting};
+use alloc::string::String;
 
 /// The warning for `init({ remote: "" })`, which would poll the page's own
 /// HTML: the poll is not started.
@@ -214,6 +215,20 @@ pub fn rollout(value: RolloutValue) -> Rollout {
     }
 }
 
+/// The warning for an invalid rollout value read from `label` (for example
+/// `VITE_MAESTRO_ROLLOUT`): `invalid <label>=<value>; accepted: ...`, the
+/// value quoted when it is a string, as the flag rule words it. Prefixed
+/// with `Disabled (fail safe): ` when it is what disables the gate.
+pub fn rollout_invalid(label: &str, value: &str, quoted: bool) -> String {
+    let q = if quoted { "\"" } else { "" };
+    ["invalid ", label, "=", q, value, q, "; accepted: ", ROLLOUT_ACCEPTED].concat()
+}
+
+/// The same when reading the value threw.
+pub fn rollout_threw(label: &str, message: &str) -> String {
+    ["reading ", label, " threw: ", message].concat()
+}
+
 /// The poll interval for the `pollMs` option (`None` or not a number: the default).
 pub fn interval(poll_ms: Option<f64>) -> f64 {
     match poll_ms {
@@ -378,6 +393,15 @@ mod tests {
         }
         assert_eq!(rollout(Unset), Rollout::Unset);
         assert_eq!(rollout(Other), Rollout::Invalid);
+        assert_eq!(
+            rollout_invalid("VITE_MAESTRO_ROLLOUT", "half", true),
+            "invalid VITE_MAESTRO_ROLLOUT=\"half\"; accepted: an integer from 0 to 100, with or without % (blank means unset)"
+        );
+        assert_eq!(
+            rollout_invalid("rollout", "150", false),
+            ["invalid rollout=150; accepted: ", ROLLOUT_ACCEPTED].concat()
+        );
+        assert_eq!(rollout_threw("VITE_MAESTRO_ROLLOUT", "boom"), "reading VITE_MAESTRO_ROLLOUT threw: boom");
         // The key is counted as maestro_enabled is: a duplicate is not read.
         assert_eq!(count_key(r#"{"maestro_enabled":true,"rollout":10,"rollout":90}"#, ROLLOUT_KEY), 2);
         assert_eq!(count_key(r#"{"maestro_enabled":true,"rollout":10,"x":{"rollout":90}}"#, ROLLOUT_KEY), 1);
