@@ -48,9 +48,15 @@ test-lint:
 	  cargo clippy --quiet --target wasm32-unknown-unknown -p $$crate --lib -- -D warnings || exit 1; \
 	done
 
-# The rules, the ABI table against js/core.js, and the conformance table,
-# natively (maestro-db's tests need the PostgreSQL that test-db starts).
-test-native:
+# The npm tools, and Unleash's client specification that test-native reads
+# (scripts/tools.sh installs them the same way for `make test`).
+node_modules/.package-lock.json: package.json package-lock.json
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+
+# The rules, the ABI table against js/core.js, the conformance table and
+# Unleash's rollout cases (from node_modules), natively (maestro-db's tests
+# need the PostgreSQL that test-db starts).
+test-native: node_modules/.package-lock.json
 	cargo test --quiet --workspace --exclude maestro-db
 
 test-chromium:

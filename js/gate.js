@@ -4,7 +4,7 @@
 // the same three things:
 //   load(wasm)           instantiates the gate's wasm (`wasm`: init({ wasm }))
 //   loadRollbackModule   loads the rollback module, only when a cleanup runs
-//   loadRemoteModule     loads the remote poll's module, only for init({ remote })
+//   loadRemoteModule     loads the remote module, only for init({ remote }) or init({ report })
 //   loadRolloutModule    loads the rollout module, only for a page that sets a
 //                        rollout or a guard (see narrows())
 // It keeps every export answering "disabled", never throwing, when a wasm
@@ -102,7 +102,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     // the gate off, as one under an export does.
     core.onTrap((e) => fail('the wasm core failed', e));
     // Mirror every change before any subscriber of the app hears of it.
-    call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); });
+    call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); report('change'); });
     // Listen for other tabs' cleanup requests; the rollback module answers them.
     call(core.onCleanupMessage, () => {}, (data) => {
       loadRollback().then((r) => { if (r) try { r.answerCleanup(data, answering); } catch {} });
@@ -122,10 +122,19 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     }
     try {
       r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url),
-        (url, percent) => lowerRollout(options, percent));
+        (url, percent) => (percent == null ? call(core.remoteOff, () => {}, url) : lowerRollout(options, percent)));
     } catch (e) {
       remoteWarn(options, 'the remote module failed: ' + describe(e));
     }
+  }
+
+  // init({ report }): the remote module sends the decision beacon (a page
+  // without `report` never loads it for this; loaded twice, wasm-bindgen
+  // instantiates it once). Whatever fails, nothing changes. Returns `cleanup`.
+  function report(event, cleanup) {
+    const d = decision(); // now, not once the module has loaded
+    if (typeof own(answering, 'report') == 'string') loadRemoteModule(remoteWasm).then((r) => r.report(answering, event, d, cleanup)).catch(() => {});
+    return cleanup;
   }
 
   function remoteWarn(options, why) {
@@ -282,7 +291,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       const area = () => ({ outcome: 'unavailable', removed: [], failed: [], error: why });
       return { ok: false, database: { name: databaseName(o), outcome: 'unavailable', blocked: false, error: why },
         localStorage: area(), sessionStorage: area(), otherTabs: 0 };
-    }, options);
+    }, options).then((r) => report('cleanup', r));
   }
 
   /** Reports what MAESTRO client state is left, changing nothing. Never rejects. */
@@ -316,6 +325,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     return (started = loadOnce(options).then(async (loaded) => {
       const d = start(options, loaded, loaded && narrows(options) ? await narrowing(options) : undefined);
       expose(options);
+      report('start');
       return d;
     }));
   }

@@ -43,8 +43,8 @@ export interface InitOptions {
     /** The same for the rollback module's `.wasm` (`maestro_gate_rollback_bg.wasm`), which is
      * loaded only when a cleanup runs. Default: next to this file. */
     rollbackWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
-    /** The same for the remote poll's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
-     * loaded only when `remote` is set. Default: next to this file. */
+    /** The same for the remote module's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
+     * loaded only when `remote` or `report` is set. Default: next to this file. */
     remoteWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
     /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
      * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
@@ -55,6 +55,12 @@ export interface InitOptions {
     remote?: string;
     /** How often to poll `remote`, in ms. Default 60000; at least 100. */
     pollMs?: number;
+    /** A URL to send the decision beacon to (`"/maestro-report"`): `navigator.sendBeacon` with a
+     * small JSON document (a `text/plain` body) at start-up, at every change and after each
+     * `clearClientState`. It never holds a storage value, a key name or the user id. The remote
+     * module (`maestro_gate_remote_bg.wasm`) is loaded only when this (or `remote`) is set; a
+     * beacon that fails changes nothing. */
+    report?: string;
     /** The key prefix this tab sweeps when another tab asks for a cleanup (whatever prefix the
      * request names). Default `"maestro:"`. */
     prefix?: string;

@@ -3,9 +3,16 @@
 // maestro_gate_node, built from crates/node; the conformance table checks
 // that the two agree).
 import { readFileSync } from 'node:fs';
-import { initSync, buildCheck as check } from './maestro_gate_node.js';
+import { initSync, buildCheck as check, reportSummary as summary } from './maestro_gate_node.js';
 
 let loaded = false;
+
+function load() {
+  if (!loaded) {
+    initSync({ module: readFileSync(new URL('./maestro_gate_node_bg.wasm', import.meta.url)) });
+    loaded = true;
+  }
+}
 
 /**
  * What the Vite plugin and the CLI do at build time, written once: the
@@ -16,10 +23,7 @@ let loaded = false;
  * every source is valid.
  */
 export function buildCheck(env, options = {}) {
-  if (!loaded) {
-    initSync({ module: readFileSync(new URL('./maestro_gate_node_bg.wasm', import.meta.url)) });
-    loaded = true;
-  }
+  load();
   const { health, warnings } = check({ env, defaultEnabled: options.defaultEnabled });
   return Object.freeze({ document: JSON.stringify(health, null, 2) + '\n', warnings });
 }
@@ -30,4 +34,16 @@ export function buildCheck(env, options = {}) {
  */
 export function healthDocument(env, options = {}) {
   return buildCheck(env, options).document;
+}
+
+/**
+ * The counts of a file of decision beacons (`init({ report })`'s documents,
+ * one JSON text a line): `{ reports, skipped, decisions, events, text }`,
+ * where `decisions` counts each `enabled` × `source`, `events` each event,
+ * `skipped` the blank and malformed lines, and `text` is what
+ * `maestro-gate report-summary` prints.
+ */
+export function reportSummary(text) {
+  load();
+  return summary(String(text));
 }

@@ -47,7 +47,8 @@ if [ "$mode" = test ] && ! command -v geckodriver >/dev/null; then
 fi
 
 # The npm tools: wasm-opt (binaryen) and esbuild for the build, playwright-core (Chromium),
-# puppeteer-core (Firefox) and TypeScript for the tests. Both drive the system's browsers:
+# puppeteer-core (Firefox), TypeScript and Unleash's client specification (read by
+# tests/unleash_spec.rs) for the tests. The two browser drivers drive the system's browsers:
 # PUPPETEER_SKIP_DOWNLOAD keeps npm from ever fetching a browser build of its own.
 [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
   || PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error

@@ -8,6 +8,7 @@
 //! - [`poll`]: the remote health document and the poll's timing;
 //! - [`protocol`]: the messages tabs exchange over the BroadcastChannel;
 //! - [`rollout`]: the gradual rollout and the error guard, which narrow an "on".
+//! - [`report`]: the decision beacon's document, and the summary of many.
 //!
 //! The three wasm modules the package ships are crates of their own, each with
 //! one boundary to JavaScript: `crates/gate` (the decision every visitor
@@ -27,3 +28,4 @@ pub mod hash;
 pub mod poll;
 pub mod protocol;
 pub mod rollout;
+pub mod report;

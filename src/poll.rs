@@ -5,6 +5,7 @@
 #[cfg(all(test, not(target_arch = "wasm32")))]
 use crate::flag::read_str;
 use crate::flag::{parse, Raw, Setting};
+use alloc::string::String;
 
 /// The warning for `init({ remote: "" })`, which would poll the page's own
 /// HTML: the poll is not started.
@@ -153,6 +154,81 @@ fn next_token(bytes: &[u8], i: usize) -> Option<u8> {
     bytes.get(i..)?.iter().copied().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
+/// The key of a health document's rollout percentage: the Vite plugin and
+/// the CLI write it for `VITE_MAESTRO_ROLLOUT`, and the remote poll reads it.
+pub const ROLLOUT_KEY: &str = "rollout";
+
+/// The failure for a document with `rollout` more than once (as
+/// [`DUPLICATE_KEY`]: `JSON.parse` would keep the last). Such a document is
+/// not read.
+pub const DUPLICATE_ROLLOUT: &str = "not a health document: rollout appears more than once";
+
+/// The accepted rollout values, as shown to users in warnings.
+pub const ROLLOUT_ACCEPTED: &str = "an integer from 0 to 100, with or without % (blank means unset)";
+
+/// A rollout value as it was found (a JSON value, or an `env` entry).
+#[derive(Clone, Copy, Debug)]
+pub enum RolloutValue<'a> {
+    /// Absent, `null` or `undefined`.
+    Unset,
+    Number(f64),
+    Text(&'a str),
+    /// A boolean, an object, an array: never a percentage.
+    Other,
+}
+
+/// What a rollout value says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rollout {
+    /// No rollout: nothing narrows the decision.
+    Unset,
+    /// A percentage, 0 to 100.
+    Percent(u32),
+    /// Anything else (a fraction, a number above 100, a negative one, a
+    /// word): fails safe, the gate is disabled.
+    Invalid,
+}
+
+/// Reads a rollout percentage: an integer from 0 to 100, as a number or as a
+/// string (`"25"`, `"25%"`), trimmed of ASCII whitespace as flag values are;
+/// a blank string is unset. (`src/rollout.rs`'s `percent` is the same rule
+/// for the gate's own sources.)
+pub fn rollout(value: RolloutValue) -> Rollout {
+    match value {
+        RolloutValue::Unset => Rollout::Unset,
+        // Integral and in range; -0 is 0; NaN fails every comparison.
+        RolloutValue::Number(n) if (0.0..=100.0).contains(&n) && f64::from(n as u32) == n => Rollout::Percent(n as u32),
+        RolloutValue::Number(_) | RolloutValue::Other => Rollout::Invalid,
+        RolloutValue::Text(s) => {
+            let s = s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r'));
+            if s.is_empty() {
+                return Rollout::Unset;
+            }
+            let digits = s.strip_suffix('%').unwrap_or(s);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Rollout::Invalid;
+            }
+            // Leading zeros are read ("007" is 7); more than 100 is invalid.
+            let n = digits.bytes().try_fold(0u32, |n, d| Some(n * 10 + u32::from(d - b'0')).filter(|n| *n <= 100));
+            n.map_or(Rollout::Invalid, Rollout::Percent)
+        }
+    }
+}
+
+/// The warning for an invalid rollout value read from `label` (for example
+/// `VITE_MAESTRO_ROLLOUT`): `invalid <label>=<value>; accepted: ...`, the
+/// value quoted when it is a string, as the flag rule words it. Prefixed
+/// with `Disabled (fail safe): ` when it is what disables the gate.
+pub fn rollout_invalid(label: &str, value: &str, quoted: bool) -> String {
+    let q = if quoted { "\"" } else { "" };
+    ["invalid ", label, "=", q, value, q, "; accepted: ", ROLLOUT_ACCEPTED].concat()
+}
+
+/// The same when reading the value threw.
+pub fn rollout_threw(label: &str, message: &str) -> String {
+    ["reading ", label, " threw: ", message].concat()
+}
+
 /// The poll interval for the `pollMs` option (`None` or not a number: the default).
 pub fn interval(poll_ms: Option<f64>) -> f64 {
     match poll_ms {
@@ -273,6 +349,65 @@ mod tests {
     }
 
     #[test]
+    fn rollout_values() {
+        use RolloutValue::{Number, Other, Text, Unset};
+        for (text, want) in [
+            ("25", Rollout::Percent(25)),
+            ("25%", Rollout::Percent(25)),
+            (" 25% ", Rollout::Percent(25)),
+            ("\t100\n", Rollout::Percent(100)),
+            ("0", Rollout::Percent(0)),
+            ("0%", Rollout::Percent(0)),
+            ("007", Rollout::Percent(7)),
+            ("", Rollout::Unset),
+            ("  ", Rollout::Unset),
+            ("101", Rollout::Invalid),
+            ("1000000000000", Rollout::Invalid),
+            ("25.5", Rollout::Invalid),
+            ("25.0", Rollout::Invalid),
+            ("-5", Rollout::Invalid),
+            ("+5", Rollout::Invalid),
+            ("25 %", Rollout::Invalid),
+            ("25%%", Rollout::Invalid),
+            ("%", Rollout::Invalid),
+            ("%25", Rollout::Invalid),
+            ("half", Rollout::Invalid),
+            ("\u{a0}25", Rollout::Invalid),
+            ("２５", Rollout::Invalid),
+        ] {
+            assert_eq!(rollout(Text(text)), want, "{text:?}");
+        }
+        for (n, want) in [
+            (25.0, Rollout::Percent(25)),
+            (0.0, Rollout::Percent(0)),
+            (-0.0, Rollout::Percent(0)),
+            (100.0, Rollout::Percent(100)),
+            (100.5, Rollout::Invalid),
+            (0.5, Rollout::Invalid),
+            (-1.0, Rollout::Invalid),
+            (101.0, Rollout::Invalid),
+            (f64::NAN, Rollout::Invalid),
+            (f64::INFINITY, Rollout::Invalid),
+        ] {
+            assert_eq!(rollout(Number(n)), want, "{n}");
+        }
+        assert_eq!(rollout(Unset), Rollout::Unset);
+        assert_eq!(rollout(Other), Rollout::Invalid);
+        assert_eq!(
+            rollout_invalid("VITE_MAESTRO_ROLLOUT", "half", true),
+            "invalid VITE_MAESTRO_ROLLOUT=\"half\"; accepted: an integer from 0 to 100, with or without % (blank means unset)"
+        );
+        assert_eq!(
+            rollout_invalid("rollout", "150", false),
+            ["invalid rollout=150; accepted: ", ROLLOUT_ACCEPTED].concat()
+        );
+        assert_eq!(rollout_threw("VITE_MAESTRO_ROLLOUT", "boom"), "reading VITE_MAESTRO_ROLLOUT threw: boom");
+        // The key is counted as maestro_enabled is: a duplicate is not read.
+        assert_eq!(count_key(r#"{"maestro_enabled":true,"rollout":10,"rollout":90}"#, ROLLOUT_KEY), 2);
+        assert_eq!(count_key(r#"{"maestro_enabled":true,"rollout":10,"x":{"rollout":90}}"#, ROLLOUT_KEY), 1);
+    }
+
+    #[test]
     fn intervals() {
         assert_eq!(interval(None), DEFAULT_POLL_MS);
         assert_eq!(interval(Some(f64::NAN)), DEFAULT_POLL_MS);
@@ -374,6 +509,25 @@ mod tests {
             prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "not JSON: {}", text);
             let expected = object.iter().filter(|(k, _)| k == KEY).count();
             prop_assert_eq!(count_key(&text, KEY), expected, "{}", text);
+        }
+
+        #[test]
+        fn every_integer_from_0_to_100_is_a_percentage_in_any_spelling(n in 0u32..=100, pct in any::<bool>(), pad in "[ \t\n\r]{0,3}") {
+            let text = format!("{pad}{n}{}{pad}", if pct { "%" } else { "" });
+            prop_assert_eq!(rollout(RolloutValue::Text(&text)), Rollout::Percent(n));
+            prop_assert_eq!(rollout(RolloutValue::Number(f64::from(n))), Rollout::Percent(n));
+        }
+
+        #[test]
+        fn nothing_else_is(n in any::<f64>(), text in any::<String>()) {
+            if let Rollout::Percent(p) = rollout(RolloutValue::Number(n)) {
+                prop_assert_eq!(f64::from(p), n);
+            }
+            if let Rollout::Percent(p) = rollout(RolloutValue::Text(&text)) {
+                prop_assert!(p <= 100);
+                let t = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r'));
+                prop_assert!(t.strip_suffix('%').unwrap_or(t).bytes().all(|b| b.is_ascii_digit()));
+            }
         }
 
         #[test]

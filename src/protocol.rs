@@ -11,7 +11,7 @@
 //! - a guard's trip turns every tab off (off is always safe), with a fixed
 //!   reason: nothing another page writes reaches the console;
 //! - a remote-poll result for the document a tab polls can turn that tab off
-//!   (off is always safe), and can save it a poll, but never postpone its
+//!   (off is always safe; a rollout percentage only narrows), and can save it a poll, but never postpone its
 //!   next poll past a bound (see [`crate::poll`]).
 
 use crate::cleanup::SessionMode;
@@ -31,7 +31,12 @@ pub enum Kind {
     Cleanup,
     /// A tab answers a cleanup request (`id`, `tab`, `outcome`, `removed`).
     Answer,
-    /// A tab read a health document (`url`, `enabled`).
+    /// A tab read a health document (`url`, `enabled`, and `rollout` when
+    /// the document has a valid percentage: an integer from 0 to 100).
+    /// `enabled` is `false` when the document says off, and also when its
+    /// `rollout` is invalid (that fails safe). A rollout heard narrows the
+    /// hearing tab's decision as its own poll's would: it can turn the tab
+    /// off, never on.
     Remote,
     /// A tab's error guard tripped: every tab of the origin turns off
     /// (off is always safe; the message carries nothing else).

@@ -3,12 +3,13 @@
 // exactly the warnings the browser's gate prints at level warn, as frozen
 // data. The conformance table (tests/e2e/conformance.test.mjs) checks the two
 // agree on every case; this checks the shape and one case against the gate itself.
+// Then VITE_MAESTRO_ROLLOUT, which the plugin and the CLI write as "rollout".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from './helpers.mjs';
+import { ROOT, viteBuild } from './helpers.mjs';
 
 const ACCEPTED = '; accepted: true/false, 1/0, yes/no, on/off (blank means unset)';
 
@@ -48,4 +49,60 @@ test('buildCheck: the health document and the gate\'s warn-level lines, frozen',
   assert.deepEqual(warned, [...two.warnings]);
   assert.deepEqual({ ...gate.health() }, { ...two.health });
   delete globalThis.MAESTRO_ENABLED;
+});
+
+const ROLLOUT_ACCEPTED = '; accepted: an integer from 0 to 100, with or without % (blank means unset)';
+
+test('buildCheck and the Vite plugin write VITE_MAESTRO_ROLLOUT as "rollout"; an invalid one fails safe', async () => {
+  const node = await import(pathToFileURL(join(ROOT, 'pkg', 'maestro_gate_node.js')).href);
+  node.initSync({ module: await readFile(join(ROOT, 'pkg', 'maestro_gate_node_bg.wasm')) });
+  for (const [value, percent] of [['25%', 25], [' 25 ', 25], [40, 40], ['0', 0], ['100', 100]]) {
+    const check = node.buildCheck({ env: { VITE_MAESTRO_ROLLOUT: value } });
+    assert.deepEqual(check.warnings, [], String(value));
+    assert.equal(check.health.rollout, percent);
+    assert.equal(check.health.status, 'enabled', 'the build cannot know a browser\'s bucket: the document says the percentage');
+  }
+  for (const value of [undefined, null, '', '  ']) {
+    assert.equal('rollout' in node.buildCheck({ env: { VITE_MAESTRO_ROLLOUT: value } }).health, false, `${value} is unset`);
+  }
+  for (const [value, shown] of [['abc', '"abc"'], ['2.5', '"2.5"'], [101, '101'], [true, 'true'], [{}, '[object Object]']]) {
+    const check = node.buildCheck({ env: { VITE_MAESTRO_ROLLOUT: value } });
+    const reason = `Disabled (fail safe): invalid VITE_MAESTRO_ROLLOUT=${shown}${ROLLOUT_ACCEPTED}`;
+    assert.deepEqual(check.warnings, [`[MAESTRO] ${reason}`]);
+    const { status, source, reason: why } = check.health;
+    assert.deepEqual({ status, source, reason: why, rollout: 'rollout' in check.health },
+      { status: 'disabled', source: 'rollout', reason, rollout: false });
+  }
+  const threw = node.buildCheck({ env: { get VITE_MAESTRO_ROLLOUT() { throw new Error('boom'); } } });
+  assert.deepEqual(threw.warnings, ['[MAESTRO] Disabled (fail safe): reading VITE_MAESTRO_ROLLOUT threw: boom']);
+  assert.equal(threw.health.maestro_enabled, false);
+  // Off already: the flag decides, the rollout only warns, and a valid one is still written.
+  const off = node.buildCheck({ env: { VITE_MAESTRO_ENABLED: 'false', VITE_MAESTRO_ROLLOUT: 'x' } });
+  assert.deepEqual([off.health.source, off.warnings], ['VITE_MAESTRO_ENABLED', [`[MAESTRO] invalid VITE_MAESTRO_ROLLOUT="x"${ROLLOUT_ACCEPTED}`]]);
+  assert.equal(node.buildCheck({ env: { VITE_MAESTRO_ENABLED: 'false', VITE_MAESTRO_ROLLOUT: '5' } }).health.rollout, 5);
+
+  // The plugin's hooks, as vite build calls them.
+  const { default: maestroGate } = await import(pathToFileURL(join(ROOT, 'pkg', 'vite.js')).href);
+  const build = (env, options = {}) => {
+    const warned = [];
+    const emitted = [];
+    const plugin = maestroGate(options);
+    plugin.configResolved({ env, base: '/', command: 'build', logger: { warn: (l) => warned.push(l) } });
+    const context = { error: (m) => { throw new Error(m); }, emitFile: (f) => emitted.push(f) };
+    plugin.buildStart.call(context);
+    plugin.generateBundle.call(context);
+    return { warned, doc: JSON.parse(emitted[0].source) };
+  };
+  const good = build({ VITE_MAESTRO_ROLLOUT: '10' });
+  assert.deepEqual([good.warned, good.doc.rollout, good.doc.maestro_enabled], [[], 10, true]);
+  const bad = build({ VITE_MAESTRO_ROLLOUT: 'ten' });
+  assert.deepEqual(bad.warned, [`[MAESTRO] Disabled (fail safe): invalid VITE_MAESTRO_ROLLOUT="ten"${ROLLOUT_ACCEPTED}`]);
+  assert.equal(bad.doc.status, 'disabled');
+  assert.throws(() => build({ VITE_MAESTRO_ROLLOUT: 'ten' }, { strict: true }), /invalid VITE_MAESTRO_ROLLOUT="ten"/);
+});
+
+test('vite build with VITE_MAESTRO_ROLLOUT=30 emits maestro-health with "rollout": 30', async () => {
+  const dir = await viteBuild({ VITE_MAESTRO_ROLLOUT: '30' });
+  const doc = JSON.parse(await readFile(join(dir, 'maestro-health'), 'utf8'));
+  assert.deepEqual([doc.status, doc.maestro_enabled, doc.rollout], ['enabled', true, 30]);
 });

@@ -38,6 +38,7 @@ export async function viteBuild(env) {
   const outDir = await mkdtemp(join(tmpdir(), 'maestro-www-'));
   const clean = { ...process.env };
   delete clean.VITE_MAESTRO_ENABLED;
+  delete clean.VITE_MAESTRO_ROLLOUT;
   const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
     cwd: join(ROOT, 'www'), env: { ...clean, ...env }, encoding: 'utf8',
   });

@@ -1,15 +1,19 @@
 //! maestro-gate's build-time check (`pkg/maestro_gate_node_bg.wasm`), for
 //! the Vite plugin and the CLI (`js/node.js`): the health document and the
 //! warnings `init()` would print for a build's environment. It applies the
-//! same rules as the gate (`maestro_gate::flag`) through wasm-bindgen, and
-//! no browser ever loads it, so that what every visitor downloads carries
-//! nothing of it. The conformance table checks that the two agree.
+//! same rules as the gate (`maestro_gate::flag`, and `maestro_gate::poll`'s
+//! rollout percentage) through wasm-bindgen, and no browser ever loads it,
+//! so that what every visitor downloads carries nothing of it. The
+//! conformance table checks that the two agree. It also counts a file of
+//! decision beacons for `maestro-gate report-summary` (`maestro_gate::report`).
 
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use maestro_gate::flag::{self, Level, Raw, Reading};
+use maestro_gate::poll::{self, Rollout, RolloutValue};
+use maestro_gate::report::Summary;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -21,10 +25,25 @@ export interface BuildCheck {
     readonly source: string;
     readonly reason: string;
     readonly version: string;
+    /** `VITE_MAESTRO_ROLLOUT`'s percentage (0 to 100), when it is set and valid. */
+    readonly rollout?: number;
   };
   /** The lines `init()` would print with `console.warn` (`[MAESTRO] ` included), one per
    * invalid source; empty when every source is valid. */
   readonly warnings: readonly string[];
+}
+
+export interface ReportSummary {
+  /** Lines read as beacon documents. */
+  readonly reports: number;
+  /** Blank lines, and lines that are not a beacon document. */
+  readonly skipped: number;
+  /** The count of each decision: disabled first, then the most frequent. */
+  readonly decisions: readonly { readonly enabled: boolean; readonly source: string; readonly count: number }[];
+  /** The count of each event. */
+  readonly events: { readonly start: number; readonly change: number; readonly cleanup: number };
+  /** The summary as `maestro-gate report-summary` prints it. */
+  readonly text: string;
 }
 "#;
 
@@ -89,32 +108,125 @@ fn set(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
+/// The build-time rollout (`VITE_MAESTRO_ROLLOUT` in `env`): what it says,
+/// and the warning's text when it is invalid.
+fn rollout(env: &Result<JsValue, JsValue>) -> (Rollout, Option<String>) {
+    const LABEL: &str = "VITE_MAESTRO_ROLLOUT";
+    // An `env` that throws has already disabled the decision, with its own
+    // warning (VITE_MAESTRO_ENABLED's).
+    let Ok(env) = env else { return (Rollout::Unset, None) };
+    let value = match get_own(env, LABEL) {
+        Ok(v) => v,
+        Err(e) => return (Rollout::Invalid, Some(poll::rollout_threw(LABEL, &message(&e)))),
+    };
+    let text = value.as_string();
+    let read = match (&text, value.as_f64()) {
+        (Some(s), _) => RolloutValue::Text(s),
+        (None, Some(n)) => RolloutValue::Number(n),
+        _ if value.is_undefined() || value.is_null() => RolloutValue::Unset,
+        _ => RolloutValue::Other,
+    };
+    match poll::rollout(read) {
+        Rollout::Invalid => {
+            let warning = poll::rollout_invalid(LABEL, &text.clone().unwrap_or_else(|| string(&value)), text.is_some());
+            (Rollout::Invalid, Some(warning))
+        }
+        other => (other, None),
+    }
+}
+
 /// The health document and the warnings for these options
 /// (`{ env, defaultEnabled }`), as the gate would decide in a page built
 /// with them: frozen `{ health, warnings }`. Never throws.
+///
+/// With `VITE_MAESTRO_ROLLOUT` set to a valid percentage, the document also
+/// says `"rollout": <percent>` (the remote poll reads it: lowering it turns
+/// off the open pages whose bucket is above it). An invalid one fails safe,
+/// as an invalid `VITE_MAESTRO_ENABLED` does: a warning, and a document that
+/// says disabled, with source `"rollout"`, unless the flag had already
+/// disabled it.
 #[wasm_bindgen(js_name = buildCheck, unchecked_return_type = "BuildCheck")]
 pub fn build_check(options: JsValue) -> JsValue {
     let runtime = read(&js_sys::global(), "MAESTRO_ENABLED");
-    let build = match get_own(&options, "env") {
-        Ok(env) => read(&env, "VITE_MAESTRO_ENABLED"),
-        Err(e) => Reading::threw(message(&e)),
+    let env = get_own(&options, "env");
+    let build = match &env {
+        Ok(env) => read(env, "VITE_MAESTRO_ENABLED"),
+        Err(e) => Reading::threw(message(e)),
     };
     let default = read(&options, "defaultEnabled");
     let outcome = flag::decide(&runtime, &build, &default);
     let d = &outcome.decision;
+    let (rollout, rollout_warning) = rollout(&env);
+    let mut warnings: Vec<String> =
+        outcome.lines.iter().filter(|l| l.level == Level::Warn).map(|l| ["[MAESTRO] ", &l.text].concat()).collect();
+    let (mut enabled, mut source, mut reason) = (d.enabled, d.source.id(), d.reason.clone());
+    if let Some(w) = rollout_warning {
+        if enabled {
+            // The invalid rollout is what disables: it names the decision.
+            reason = ["Disabled (fail safe): ", &w].concat();
+            (enabled, source) = (false, "rollout");
+            warnings.push(["[MAESTRO] ", &reason].concat());
+        } else {
+            warnings.push(["[MAESTRO] ", &w].concat());
+        }
+    }
 
     let health = Object::new();
-    set(&health, "status", &JsValue::from_str(if d.enabled { "enabled" } else { "disabled" }));
-    set(&health, "maestro_enabled", &JsValue::from_bool(d.enabled));
-    set(&health, "source", &JsValue::from_str(d.source.id()));
-    set(&health, "reason", &JsValue::from_str(&d.reason));
+    set(&health, "status", &JsValue::from_str(if enabled { "enabled" } else { "disabled" }));
+    set(&health, "maestro_enabled", &JsValue::from_bool(enabled));
+    set(&health, "source", &JsValue::from_str(source));
+    set(&health, "reason", &JsValue::from_str(&reason));
     set(&health, "version", &JsValue::from_str(env!("CARGO_PKG_VERSION")));
-    let warnings = Array::new();
-    for line in outcome.lines.iter().filter(|l| l.level == Level::Warn) {
-        warnings.push(&JsValue::from_str(&["[MAESTRO] ", &line.text].concat()));
+    if let Rollout::Percent(p) = rollout {
+        set(&health, poll::ROLLOUT_KEY, &JsValue::from(p));
+    }
+    let list = Array::new();
+    for line in &warnings {
+        list.push(&JsValue::from_str(line));
     }
     let check = Object::new();
     set(&check, "health", &Object::freeze(&health));
-    set(&check, "warnings", &Object::freeze(&warnings));
+    set(&check, "warnings", &Object::freeze(&list));
     Object::freeze(&check).into()
+}
+
+/// Counts a file of decision beacons (JSON lines, as the `report` URL's
+/// server wrote them): by decision (`enabled` × `source`) and by event,
+/// with the number of lines that are blank or not a beacon document. For
+/// `maestro-gate report-summary`. Never throws.
+#[wasm_bindgen(js_name = reportSummary, unchecked_return_type = "ReportSummary")]
+pub fn report_summary(text: &str) -> JsValue {
+    let mut summary = Summary::new();
+    // `lines`: the file's last newline ends a line, it does not start a blank one.
+    for line in text.lines() {
+        let line = line.trim();
+        let Ok(doc) = (if line.is_empty() { Err(JsValue::NULL) } else { js_sys::JSON::parse(line) }) else {
+            summary.skip();
+            continue;
+        };
+        let field = |key: &str| get_own(&doc, key).unwrap_or(JsValue::UNDEFINED);
+        match (field("enabled").as_bool(), field("source").as_string(), field("event").as_string()) {
+            (Some(enabled), Some(source), Some(event)) => summary.add(enabled, &source, &event),
+            _ => summary.skip(),
+        }
+    }
+    let decisions = Array::new();
+    for (enabled, source, count) in summary.decisions() {
+        let row = Object::new();
+        set(&row, "enabled", &JsValue::from_bool(enabled));
+        set(&row, "source", &JsValue::from_str(source));
+        set(&row, "count", &JsValue::from_f64(count as f64));
+        decisions.push(&Object::freeze(&row));
+    }
+    let events = Object::new();
+    for (event, count) in summary.events() {
+        set(&events, event.id(), &JsValue::from_f64(count as f64));
+    }
+    let out = Object::new();
+    set(&out, "reports", &JsValue::from_f64(summary.reports as f64));
+    set(&out, "skipped", &JsValue::from_f64(summary.skipped as f64));
+    set(&out, "decisions", &Object::freeze(&decisions));
+    set(&out, "events", &Object::freeze(&events));
+    set(&out, "text", &JsValue::from_str(&summary.text()));
+    Object::freeze(&out).into()
 }

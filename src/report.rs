@@ -1,0 +1,634 @@
+//! The decision beacon (`init({ report: url })`): the small JSON document
+//! each page sends with `navigator.sendBeacon` at start-up, at every change
+//! and after each `clearClientState`, so that an operator can see what the
+//! open sessions decided; and the summary of a file of them
+//! (`maestro-gate report-summary`).
+//!
+//! Pure Rust; the remote module (`crates/remote`) reads the gate's
+//! `decision()` and the cleanup report into a [`Report`] and sends
+//! [`document`]'s text, and the CLI's Node module (`crates/node`) feeds each
+//! line it parsed to a [`Summary`].
+//!
+//! What a document may hold is fixed here, field by field:
+//! - the decision's `enabled`, `source` (a name, or `"unknown"`) and `reason`
+//!   (at most [`MAX_REASON_BYTES`] once escaped; withheld whole if it contains
+//!   one of the `secrets` the caller names, the user id);
+//! - the rollout's percentage and bucket, the guard's error count, and a
+//!   cleanup's outcome as outcomes and *counts*: never a key's name, never a
+//!   value read from storage, never the database's name, never an error's
+//!   message;
+//! - the package version and a timestamp.
+//!
+//! No field carries the user id, nor a hash of it: the bucket (1 to 100) is
+//! what an operator needs to check a rollout, and it cannot single anyone
+//! out; a hash of the id would be a stable pseudonym for the user, the same
+//! on every page and every day, which a low-entropy id (an email, a number)
+//! gives back to anyone who hashes the candidates (murmur3 is not meant to be
+//! hard to invert). Counting sessions needs counts, not identities. The
+//! document is at most [`MAX_BYTES`] long whatever it is given.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::cleanup::{AreaOutcome, DbOutcome};
+
+/// The longest document (bytes of UTF-8): far below what `sendBeacon`
+/// queues (64 KiB for all of a page's pending beacons).
+pub const MAX_BYTES: usize = 1024;
+/// The longest `reason`, escaped; a longer one is cut on a character and
+/// ends with `…`.
+pub const MAX_REASON_BYTES: usize = 400;
+/// The longest `source` and `version`: anything longer, or with a character
+/// other than ASCII letters, digits, `.`, `_`, `-` and `+`, is `"unknown"`.
+pub const MAX_NAME_BYTES: usize = 40;
+/// What replaces a reason that contains a secret.
+pub const WITHHELD: &str = "(withheld: it contained the user id)";
+
+/// The start of the warning when a beacon is not sent (`[MAESTRO] ` before
+/// it, one of the reasons below after it). Logged once per page.
+pub const NOT_SENT: &str = "Report not sent (the decision stands): ";
+/// `init({ report: "" })`, which would post to the page's own URL.
+pub const EMPTY_URL: &str = "report is an empty URL";
+/// No `navigator.sendBeacon` here (a worker, an old browser, Node).
+pub const NO_BEACON: &str = "navigator.sendBeacon is not available here";
+/// `sendBeacon` returned `false`: the browser would not queue it.
+pub const REFUSED: &str = "the browser refused to queue the beacon";
+/// `sendBeacon` threw (an invalid URL, say): its message follows.
+pub const THREW: &str = "navigator.sendBeacon threw: ";
+
+/// Why a page sends a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The decision at start-up (`init()`).
+    Start,
+    /// The decision changed (it only ever turns off).
+    Change,
+    /// A `clearClientState` finished in this page.
+    Cleanup,
+}
+
+impl Event {
+    pub const ALL: [Event; 3] = [Event::Start, Event::Change, Event::Cleanup];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Event::Start => "start",
+            Event::Change => "change",
+            Event::Cleanup => "cleanup",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Event> {
+        Event::ALL.into_iter().find(|e| e.id() == id)
+    }
+}
+
+/// The rollout this page decided with: its percentage (0 to 100) and bucket
+/// (1 to 100). Anything else is not sent (`null`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rollout {
+    pub percent: u32,
+    pub bucket: u32,
+}
+
+/// The guard's count of MAESTRO's errors in its window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guard {
+    pub errors: u32,
+}
+
+/// One storage area of a cleanup: its outcome and how many keys were
+/// removed and failed, never which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Area {
+    /// `None`: not an outcome the rollback reports (sent as `"unknown"`).
+    pub outcome: Option<AreaOutcome>,
+    pub removed: u32,
+    pub failed: u32,
+}
+
+/// A cleanup's outcome, as counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cleanup {
+    pub ok: bool,
+    pub other_tabs: u32,
+    /// `None`: not an outcome the rollback reports (sent as `"unknown"`).
+    pub database: Option<DbOutcome>,
+    pub blocked: bool,
+    pub local_storage: Area,
+    pub session_storage: Area,
+}
+
+/// Everything a document says.
+#[derive(Clone, Debug)]
+pub struct Report<'a> {
+    pub event: Event,
+    pub version: &'a str,
+    pub enabled: bool,
+    pub source: &'a str,
+    pub reason: &'a str,
+    pub rollout: Option<Rollout>,
+    pub guard: Option<Guard>,
+    pub cleanup: Option<Cleanup>,
+    /// Milliseconds since the epoch (`Date.now()`).
+    pub at: f64,
+}
+
+/// A database outcome by its id.
+pub fn db_outcome(id: &str) -> Option<DbOutcome> {
+    [DbOutcome::Deleted, DbOutcome::Pending, DbOutcome::Unavailable, DbOutcome::Error]
+        .into_iter()
+        .find(|o| o.id() == id)
+}
+
+/// An area outcome by its id.
+pub fn area_outcome(id: &str) -> Option<AreaOutcome> {
+    [AreaOutcome::Cleared, AreaOutcome::Skipped, AreaOutcome::Unavailable, AreaOutcome::Error]
+        .into_iter()
+        .find(|o| o.id() == id)
+}
+
+/// Whether `name` may be sent as a `source` or `version` (and counted by the
+/// summary): 1 to [`MAX_NAME_BYTES`] of ASCII letters, digits, `.`, `_`, `-`
+/// and `+`. Every source the gate names is one (`window.MAESTRO_ENABLED`,
+/// `default`, `remote`, ...).
+pub fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_NAME_BYTES
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+'))
+}
+
+/// The document's JSON text, at most [`MAX_BYTES`]. `secrets` are texts the
+/// document must not contain (the user id): a reason that contains one
+/// (empty ones aside) is withheld.
+pub fn document(report: &Report, secrets: &[&str]) -> String {
+    let mut out = String::with_capacity(256);
+    out.push_str("{\"event\":\"");
+    out.push_str(report.event.id());
+    out.push_str("\",\"version\":");
+    name(&mut out, report.version);
+    out.push_str(",\"enabled\":");
+    out.push_str(if report.enabled { "true" } else { "false" });
+    out.push_str(",\"source\":");
+    name(&mut out, report.source);
+    out.push_str(",\"reason\":");
+    // A plain scan: `str::contains`'s two-way searcher is about 5 KB of gzip wasm.
+    let leaks =
+        secrets.iter().any(|s| !s.is_empty() && report.reason.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
+    string(&mut out, if leaks { WITHHELD } else { report.reason }, MAX_REASON_BYTES);
+    out.push_str(",\"rollout\":");
+    match report.rollout {
+        Some(r) if r.percent <= 100 && (1..=100).contains(&r.bucket) => {
+            out.push_str("{\"percent\":");
+            uint(&mut out, u64::from(r.percent));
+            out.push_str(",\"bucket\":");
+            uint(&mut out, u64::from(r.bucket));
+            out.push('}');
+        }
+        _ => out.push_str("null"),
+    }
+    out.push_str(",\"guard\":");
+    match report.guard {
+        Some(g) => {
+            out.push_str("{\"errors\":");
+            uint(&mut out, u64::from(g.errors));
+            out.push('}');
+        }
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"cleanup\":");
+    match &report.cleanup {
+        Some(c) => {
+            out.push_str("{\"ok\":");
+            out.push_str(if c.ok { "true" } else { "false" });
+            out.push_str(",\"otherTabs\":");
+            uint(&mut out, u64::from(c.other_tabs));
+            out.push_str(",\"database\":{\"outcome\":\"");
+            out.push_str(c.database.map_or("unknown", DbOutcome::id));
+            out.push_str("\",\"blocked\":");
+            out.push_str(if c.blocked { "true" } else { "false" });
+            out.push_str("},\"localStorage\":");
+            area(&mut out, &c.local_storage);
+            out.push_str(",\"sessionStorage\":");
+            area(&mut out, &c.session_storage);
+            out.push('}');
+        }
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"at\":");
+    // Whole milliseconds; a clock that says something odd is 0.
+    let at = if report.at.is_finite() && report.at >= 0.0 && report.at < 1e15 { report.at as u64 } else { 0 };
+    uint(&mut out, at);
+    out.push('}');
+    out
+}
+
+fn area(out: &mut String, a: &Area) {
+    out.push_str("{\"outcome\":\"");
+    out.push_str(a.outcome.map_or("unknown", AreaOutcome::id));
+    out.push_str("\",\"removed\":");
+    uint(out, u64::from(a.removed));
+    out.push_str(",\"failed\":");
+    uint(out, u64::from(a.failed));
+    out.push('}');
+}
+
+/// A `source` or `version`, or `"unknown"`.
+fn name(out: &mut String, name: &str) {
+    out.push('"');
+    out.push_str(if is_name(name) { name } else { "unknown" });
+    out.push('"');
+}
+
+/// `s` as a JSON string whose escaped contents take at most `max` bytes:
+/// cut on a character, with `…`, when longer.
+fn string(out: &mut String, s: &str, max: usize) {
+    let whole: usize = s.chars().map(escaped_len).sum();
+    // Cut, room is kept for `…` (3 bytes).
+    let room = if whole <= max { max } else { max.saturating_sub(3) };
+    out.push('"');
+    let mut used = 0;
+    for c in s.chars() {
+        used += escaped_len(c);
+        if used > room {
+            out.push('…');
+            break;
+        }
+        escape(out, c);
+    }
+    out.push('"');
+}
+
+/// Whether JSON writes `c` as `\uXXXX`: the control characters without a
+/// short escape, and the two line separators some JavaScript parsers once
+/// refused.
+fn long_escape(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{2028}' | '\u{2029}') && !matches!(c, '\n' | '\r' | '\t')
+}
+
+/// How many bytes `escape` writes for `c`.
+fn escaped_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' => 2,
+        c if long_escape(c) => 6,
+        c => c.len_utf8(),
+    }
+}
+
+/// One character as JSON writes it inside a string.
+fn escape(out: &mut String, c: char) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if long_escape(c) => {
+            out.push_str("\\u");
+            let n = c as usize;
+            for shift in [12, 8, 4, 0] {
+                out.push(char::from(HEX[(n >> shift) & 15]));
+            }
+        }
+        c => out.push(c),
+    }
+}
+
+/// Appends `n` in decimal.
+fn uint(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
+/// `maestro-gate report-summary`: the counts of a file of documents, by
+/// decision (`enabled` × `source`) and by event, and how many lines were not
+/// documents.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Lines read as documents.
+    pub reports: u64,
+    /// Blank lines, and lines that are not a document.
+    pub skipped: u64,
+    /// `(enabled, source, count)`, in the order first seen.
+    decisions: Vec<(bool, String, u64)>,
+    /// By [`Event::ALL`]'s order.
+    events: [u64; 3],
+}
+
+impl Summary {
+    pub fn new() -> Summary {
+        Summary::default()
+    }
+
+    /// Counts one document, if its fields are a document's (`source` a name,
+    /// `event` one of the three); otherwise counts the line as skipped.
+    pub fn add(&mut self, enabled: bool, source: &str, event: &str) {
+        let Some(event) = Event::parse(event) else { return self.skip() };
+        if !is_name(source) {
+            return self.skip();
+        }
+        self.reports += 1;
+        if let Some(i) = Event::ALL.iter().position(|e| *e == event) {
+            self.events[i] += 1;
+        }
+        match self.decisions.iter_mut().find(|(e, s, _)| *e == enabled && s == source) {
+            Some((_, _, n)) => *n += 1,
+            None => self.decisions.push((enabled, String::from(source), 1)),
+        }
+    }
+
+    /// Counts a line that is not a document (blank, not JSON, not one).
+    pub fn skip(&mut self) {
+        self.skipped += 1;
+    }
+
+    /// The decisions, disabled first, then the most frequent, then by source.
+    pub fn decisions(&self) -> Vec<(bool, &str, u64)> {
+        let mut rows: Vec<(bool, &str, u64)> = self.decisions.iter().map(|(e, s, n)| (*e, s.as_str(), *n)).collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)).then(a.1.cmp(b.1)));
+        rows
+    }
+
+    /// The count for each event, in [`Event::ALL`]'s order.
+    pub fn events(&self) -> [(Event, u64); 3] {
+        [0, 1, 2].map(|i| (Event::ALL[i], self.events[i]))
+    }
+
+    /// The summary as the CLI prints it.
+    pub fn text(&self) -> String {
+        let rows = self.decisions();
+        let width = rows.iter().map(|r| r.1.len()).chain([6]).max().unwrap_or(6);
+        let mut s = String::from("reports: ");
+        uint(&mut s, self.reports);
+        s.push_str("\nskipped lines: ");
+        uint(&mut s, self.skipped);
+        s.push_str("\n\nby decision and source:\n");
+        if rows.is_empty() {
+            s.push_str("  (none)\n");
+        }
+        for (enabled, source, n) in rows {
+            s.push_str(if enabled { "  enabled   " } else { "  disabled  " });
+            s.push_str(source);
+            pad(&mut s, width - source.len() + 2);
+            right(&mut s, n, 8);
+            s.push('\n');
+        }
+        s.push_str("\nby event:\n");
+        for (event, n) in self.events() {
+            s.push_str("  ");
+            s.push_str(event.id());
+            pad(&mut s, 8 - event.id().len());
+            right(&mut s, n, 8);
+            s.push('\n');
+        }
+        s
+    }
+}
+
+fn pad(out: &mut String, n: usize) {
+    out.extend(core::iter::repeat_n(' ', n));
+}
+
+/// `n` right-aligned in `width` columns.
+fn right(out: &mut String, n: u64, width: usize) {
+    let mut digits = String::new();
+    uint(&mut digits, n);
+    pad(out, width.saturating_sub(digits.len()));
+    out.push_str(&digits);
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    fn base<'a>() -> Report<'a> {
+        Report {
+            event: Event::Start,
+            version: "0.1.0",
+            enabled: true,
+            source: "default",
+            reason: "Enabled (default)",
+            rollout: None,
+            guard: None,
+            cleanup: None,
+            at: 1_700_000_000_123.9,
+        }
+    }
+
+    fn parse(text: &str) -> Value {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+
+    #[test]
+    fn the_document_has_exactly_its_fields() {
+        let doc = parse(&document(&base(), &[]));
+        assert_eq!(
+            doc,
+            json!({ "event": "start", "version": "0.1.0", "enabled": true, "source": "default",
+                "reason": "Enabled (default)", "rollout": null, "guard": null, "cleanup": null, "at": 1_700_000_000_123u64 })
+        );
+        let area = Area { outcome: Some(AreaOutcome::Cleared), removed: 3, failed: 0 };
+        let full = Report {
+            event: Event::Cleanup,
+            enabled: false,
+            source: "rollout",
+            reason: "Disabled by rollout: bucket 57 is above 25%",
+            rollout: Some(Rollout { percent: 25, bucket: 57 }),
+            guard: Some(Guard { errors: 2 }),
+            cleanup: Some(Cleanup {
+                ok: false,
+                other_tabs: 1,
+                database: Some(DbOutcome::Pending),
+                blocked: true,
+                local_storage: area,
+                session_storage: Area { outcome: Some(AreaOutcome::Error), removed: 1, failed: 2 },
+            }),
+            ..base()
+        };
+        assert_eq!(
+            parse(&document(&full, &[])),
+            json!({ "event": "cleanup", "version": "0.1.0", "enabled": false, "source": "rollout",
+                "reason": "Disabled by rollout: bucket 57 is above 25%",
+                "rollout": { "percent": 25, "bucket": 57 }, "guard": { "errors": 2 },
+                "cleanup": { "ok": false, "otherTabs": 1, "database": { "outcome": "pending", "blocked": true },
+                    "localStorage": { "outcome": "cleared", "removed": 3, "failed": 0 },
+                    "sessionStorage": { "outcome": "error", "removed": 1, "failed": 2 } },
+                "at": 1_700_000_000_123u64 })
+        );
+    }
+
+    #[test]
+    fn what_is_not_sent() {
+        // A reason with the user id in it is withheld whole.
+        let r = Report { reason: "Disabled by window.MAESTRO_ENABLED=user-4711", ..base() };
+        assert_eq!(parse(&document(&r, &["user-4711"]))["reason"], WITHHELD);
+        assert_eq!(parse(&document(&r, &[""]))["reason"], r.reason, "an empty secret is none");
+        // Names that are not names; a rollout that is not one; an odd clock.
+        let r = Report {
+            source: "x\"y",
+            version: "",
+            rollout: Some(Rollout { percent: 101, bucket: 5 }),
+            at: f64::NAN,
+            ..base()
+        };
+        let doc = parse(&document(&r, &[]));
+        assert_eq!((doc["source"].as_str(), doc["version"].as_str()), (Some("unknown"), Some("unknown")));
+        assert_eq!(doc["rollout"], Value::Null);
+        assert_eq!(doc["at"], 0);
+        let r = Report { rollout: Some(Rollout { percent: 5, bucket: 0 }), at: -1.0, ..base() };
+        assert_eq!(parse(&document(&r, &[]))["rollout"], Value::Null);
+        assert!(!is_name(&"a".repeat(MAX_NAME_BYTES + 1)));
+        assert!(is_name("window.MAESTRO_ENABLED") && is_name("VITE_MAESTRO_ENABLED") && is_name("0.1.0-rc.1+b7"));
+        // Unknown outcomes are "unknown".
+        assert_eq!(db_outcome("deleted"), Some(DbOutcome::Deleted));
+        assert_eq!(db_outcome("gone"), None);
+        assert_eq!(area_outcome("skipped"), Some(AreaOutcome::Skipped));
+        assert_eq!(area_outcome("Cleared"), None);
+    }
+
+    #[test]
+    fn a_long_reason_is_cut_on_a_character() {
+        let long = "é".repeat(1000);
+        let r = Report { reason: &long, ..base() };
+        let text = document(&r, &[]);
+        let reason = parse(&text)["reason"].as_str().unwrap().to_string();
+        assert!(reason.ends_with('…'));
+        assert!(reason.len() <= MAX_REASON_BYTES, "{}", reason.len());
+        let controls = "\u{1}".repeat(1000);
+        let r = Report { reason: &controls, ..base() };
+        let text = document(&r, &[]);
+        assert!(parse(&text)["reason"].as_str().unwrap().ends_with('…'));
+        assert!(text.len() <= MAX_BYTES);
+        // Exactly at the limit: whole, no `…`.
+        let fits = "a".repeat(MAX_REASON_BYTES);
+        let r = Report { reason: &fits, ..base() };
+        assert_eq!(parse(&document(&r, &[]))["reason"], fits.as_str());
+    }
+
+    #[test]
+    fn events_round_trip() {
+        for e in Event::ALL {
+            assert_eq!(Event::parse(e.id()), Some(e));
+        }
+        assert_eq!(Event::parse("Start"), None);
+    }
+
+    #[test]
+    fn the_summary_counts_by_decision_and_event() {
+        let mut s = Summary::new();
+        for _ in 0..3 {
+            s.add(true, "default", "start");
+        }
+        s.add(false, "window.MAESTRO_ENABLED", "change");
+        s.add(false, "remote", "change");
+        s.add(false, "remote", "start");
+        s.add(false, "remote", "cleanup");
+        s.add(true, "default", "nope"); // not an event
+        s.add(true, "de fault", "start"); // not a source
+        s.skip();
+        assert_eq!((s.reports, s.skipped), (7, 3));
+        assert_eq!(s.decisions(), [(false, "remote", 3), (false, "window.MAESTRO_ENABLED", 1), (true, "default", 3)]);
+        assert_eq!(s.events(), [(Event::Start, 4), (Event::Change, 2), (Event::Cleanup, 1)]);
+        assert_eq!(
+            s.text(),
+            "reports: 7\nskipped lines: 3\n\nby decision and source:\n\
+             \x20 disabled  remote                         3\n\
+             \x20 disabled  window.MAESTRO_ENABLED         1\n\
+             \x20 enabled   default                        3\n\
+             \nby event:\n  start          4\n  change         2\n  cleanup        1\n"
+        );
+        assert_eq!(
+            Summary::new().text(),
+            "reports: 0\nskipped lines: 0\n\nby decision and source:\n  (none)\n\nby event:\n  start          0\n  change         0\n  cleanup        0\n"
+        );
+    }
+
+    fn any_report() -> impl Strategy<Value = (Report<'static>, String, String, String)> {
+        let event = prop::sample::select(Event::ALL.to_vec());
+        let area = (any::<Option<bool>>(), any::<u32>(), any::<u32>()).prop_map(|(o, removed, failed)| Area {
+            outcome: o.map(|e| if e { AreaOutcome::Cleared } else { AreaOutcome::Error }),
+            removed,
+            failed,
+        });
+        let cleanup = proptest::option::of((any::<bool>(), any::<u32>(), any::<bool>(), area.clone(), area).prop_map(
+            |(ok, other_tabs, blocked, local_storage, session_storage)| Cleanup {
+                ok,
+                other_tabs,
+                database: Some(DbOutcome::Deleted),
+                blocked,
+                local_storage,
+                session_storage,
+            },
+        ));
+        (
+            event,
+            any::<bool>(),
+            proptest::option::of((any::<u32>(), any::<u32>())),
+            proptest::option::of(any::<u32>()),
+            cleanup,
+            any::<f64>(),
+            ".{0,600}",
+            ".{0,60}",
+            ".{0,60}",
+        )
+            .prop_map(|(event, enabled, rollout, guard, cleanup, at, reason, source, version)| {
+                let report = Report {
+                    event,
+                    version: "",
+                    enabled,
+                    source: "",
+                    reason: "",
+                    rollout: rollout.map(|(percent, bucket)| Rollout { percent: percent % 102, bucket: bucket % 102 }),
+                    guard: guard.map(|errors| Guard { errors }),
+                    cleanup,
+                    at,
+                };
+                (report, reason, source, version)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn any_document_is_json_within_the_cap_with_its_fields_only(
+            (report, reason, source, version) in any_report(),
+            secret in "[a-z0-9@.]{6,12}",
+            leak in any::<bool>(),
+        ) {
+            let reason = if leak { [reason.as_str(), &secret, "!"].concat() } else { reason };
+            let report = Report { reason: &reason, source: &source, version: &version, ..report };
+            let text = document(&report, &[&secret]);
+            prop_assert!(text.len() <= MAX_BYTES, "{} bytes", text.len());
+            let doc = parse(&text);
+            let mut keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
+            keys.sort();
+            let mut want = ["event", "version", "enabled", "source", "reason", "rollout", "guard", "cleanup", "at"];
+            want.sort();
+            prop_assert_eq!(keys, want.to_vec());
+            prop_assert!(!text.contains(&secret) || source.contains(&secret) || version.contains(&secret), "{}", text);
+            let sent = doc["reason"].as_str().unwrap();
+            if reason.contains(&secret) {
+                prop_assert_eq!(sent, WITHHELD);
+            } else {
+                // A reason is sent as given, or cut: a prefix of it.
+                let kept = sent.strip_suffix('…').unwrap_or(sent);
+                prop_assert!(reason.starts_with(kept), "{:?} is not a prefix of {:?}", kept, reason);
+            }
+            prop_assert_eq!(doc["source"].as_str().unwrap(), if is_name(&source) { source.as_str() } else { "unknown" });
+        }
+    }
+}

@@ -1,0 +1,262 @@
+// The decision beacon (init({ report })) in the system Chromium and in
+// Firefox, against a real server that receives it: one document at start-up,
+// one at a live kill, one after clearClientState; a page without `report`
+// never loads the remote module; a failing report URL, or a sendBeacon that
+// is missing, throws or refuses, changes nothing and throws nothing; no body
+// holds a storage value, a key name or the user id. Then the remote health
+// document's "rollout": shared with every tab, an invalid one fails safe, a
+// duplicate one is not read. And the remote module's bucket() export.
+import { describe, test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, ROOT } from './helpers.mjs';
+import { BROWSERS, launch } from './browsers.mjs';
+
+let server;
+const beacons = []; // { path, type, body, doc }
+let health = '{"maestro_enabled":true}';
+
+before(async () => {
+  const receive = (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      let doc = null;
+      try { doc = JSON.parse(body); } catch {}
+      beacons.push({ path: new URL(req.url, 'http://x').pathname, method: req.method, type: req.headers['content-type'], body, doc });
+      if (req.url.startsWith('/missing-report')) res.writeHead(404).end('not found');
+      else res.writeHead(204).end();
+    });
+  };
+  server = await serve(ROOT, {
+    '/maestro-report': receive,
+    '/missing-report': receive,
+    '/rollout-health': (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(health),
+    '/listener.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(
+      '<!doctype html><link rel="icon" href="data:,"><script>window.heard = [];'
+      + 'new BroadcastChannel("maestro-gate").onmessage = (e) => window.heard.push(e.data);</script>'),
+  });
+});
+after(async () => { await server?.close(); });
+beforeEach(() => { beacons.length = 0; });
+
+async function open(context, query) {
+  const page = await context.newPage();
+  await page.goto(`${server.url}/tests/e2e/pages/report.html?${query}`);
+  await page.waitForFunction(() => window.ready === true);
+  return page;
+}
+
+async function until(what, fn, timeout = 10000) {
+  const end = Date.now() + timeout;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(beacons)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const remoteFiles = (page) => page.requests.map((u) => new URL(u).pathname).filter((p) => p.includes('maestro_gate_remote'));
+// What the page holds that a beacon must never carry.
+const SECRETS = ['secret-value-123', 'maestro:secret-key', 'secret-key', 'session-value-456', 'session-key', 'app-value-789',
+  'app:keep', 'user-4711', 'report-db'];
+const NOT_SENT = 'warning: [MAESTRO] Report not sent (the decision stands): ';
+
+// murmur3_x86_32 over the UTF-8 bytes, written here from the reference, to
+// check the shipped bucket() against something that is not the crate.
+function bucket(group, id) {
+  const bytes = new TextEncoder().encode(`${group}:${id}`);
+  const mul = (a, b) => Math.imul(a, b) >>> 0;
+  const rotl = (x, r) => ((x << r) | (x >>> (32 - r))) >>> 0;
+  let h = 0;
+  const tail = bytes.length & ~3;
+  const mix = (k) => mul(rotl(mul(k, 0xcc9e2d51), 15), 0x1b873593);
+  for (let i = 0; i < tail; i += 4) {
+    const k = (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0;
+    h = (mul(rotl((h ^ mix(k)) >>> 0, 13), 5) + 0xe6546b64) >>> 0;
+  }
+  let k = 0;
+  for (let i = bytes.length - 1; i >= tail; i--) k = ((k << 8) | bytes[i]) >>> 0;
+  if (bytes.length & 3) h = (h ^ mix(k)) >>> 0;
+  h = (h ^ bytes.length) >>> 0;
+  h = mul(h ^ (h >>> 16), 0x85ebca6b);
+  h = mul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) % 100 + 1;
+}
+
+for (const name of BROWSERS) describe(name, () => {
+  let browser;
+  before(async () => { browser = await launch(name); });
+  after(async () => { await browser?.close(); });
+
+  test(`[${name}] start, a live kill and a cleanup each send one document, with no value, key name or user id`, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, 'report=/maestro-report');
+      await until('the start beacon', () => beacons.length >= 1);
+      await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      await until('the change beacon', () => beacons.length >= 2);
+      const report = await page.evaluate(() => window.gate.clearClientState({ database: 'report-db', allTabs: false, log: 'silent' }));
+      assert.equal(report.ok, true, JSON.stringify(report));
+      await until('the cleanup beacon', () => beacons.length >= 3);
+      await page.waitForTimeout(300); // nothing more comes
+      assert.equal(beacons.length, 3, JSON.stringify(beacons));
+
+      const by = Object.fromEntries(beacons.map((b) => [b.doc?.event, b]));
+      for (const b of beacons) {
+        assert.equal(b.method, 'POST');
+        assert.equal(b.path, '/maestro-report');
+        assert.match(b.type, /^text\/plain/, 'a text/plain body: no CORS preflight');
+        assert.deepEqual(Object.keys(b.doc), ['event', 'version', 'enabled', 'source', 'reason', 'rollout', 'guard', 'cleanup', 'at']);
+        assert.equal(b.doc.version, JSON.parse(await (await fetch(`${server.url}/pkg/package.json`)).text()).version);
+        assert.ok(Math.abs(b.doc.at - Date.now()) < 60000, 'at: a ms timestamp');
+        for (const secret of SECRETS) assert.ok(!b.body.includes(secret), `${secret} in ${b.body}`);
+      }
+      assert.deepEqual(Object.keys(by).sort(), ['change', 'cleanup', 'start']);
+      const pick = ({ enabled, source, reason, cleanup }) => ({ enabled, source, reason, cleanup });
+      assert.deepEqual(pick(by.start.doc), { enabled: true, source: 'default', reason: 'Enabled (default)', cleanup: null });
+      assert.deepEqual(pick(by.change.doc),
+        { enabled: false, source: 'window.MAESTRO_ENABLED', reason: 'Disabled by window.MAESTRO_ENABLED=false', cleanup: null });
+      assert.deepEqual(by.cleanup.doc.cleanup, {
+        ok: true, otherTabs: 0, database: { outcome: 'deleted', blocked: false },
+        localStorage: { outcome: 'cleared', removed: 1, failed: 0 }, sessionStorage: { outcome: 'cleared', removed: 1, failed: 0 },
+      });
+      assert.equal(by.cleanup.doc.enabled, false, 'the decision as it is at the cleanup');
+      assert.deepEqual(await page.evaluate(() => window.problems), []);
+      assert.equal(await page.evaluate(() => localStorage.getItem('app:keep')), 'app-value-789');
+      assert.ok(remoteFiles(page).some((p) => p.endsWith('.wasm')), 'report loaded the remote module');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a page without report never loads the remote module and sends nothing`, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, 'log=silent');
+      await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      await page.evaluate(() => window.gate.clearClientState({ database: 'report-db', allTabs: false, log: 'silent' }));
+      await page.waitForTimeout(500);
+      assert.deepEqual(remoteFiles(page), []);
+      assert.deepEqual(beacons, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a reason that holds the user id is withheld`, async () => {
+    const context = await browser.newContext();
+    try {
+      await open(context, 'report=/maestro-report&flag=user-4711&log=silent');
+      await until('the start beacon', () => beacons.length >= 1);
+      const [b] = beacons;
+      assert.deepEqual([b.doc.enabled, b.doc.source, b.doc.reason], [false, 'window.MAESTRO_ENABLED', '(withheld: it contained the user id)']);
+      assert.ok(!b.body.includes('user-4711'), b.body);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a report URL that answers 404 changes nothing and throws nothing`, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, 'report=/missing-report');
+      await until('the start beacon', () => beacons.length >= 1);
+      const report = await page.evaluate(() => window.gate.clearClientState({ database: 'report-db', allTabs: false, log: 'silent' }));
+      assert.equal(report.ok, true);
+      await until('the cleanup beacon', () => beacons.length >= 2);
+      assert.equal(await page.evaluate(() => window.gate.isEnabled()), true);
+      assert.deepEqual(await page.evaluate(() => window.changes.length), 0);
+      assert.deepEqual(await page.evaluate(() => window.problems), []);
+      assert.deepEqual(page.lines.filter((l) => l.startsWith('pageerror') || l.includes('Report not sent')), []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  for (const [beacon, what, why] of [
+    ['missing', 'a missing sendBeacon', 'navigator.sendBeacon is not available here'],
+    ['throws', 'a sendBeacon that throws', 'navigator.sendBeacon threw: refused by the test'],
+    ['false', 'a sendBeacon that returns false', 'the browser refused to queue the beacon'],
+  ]) {
+    test(`[${name}] ${what} changes nothing: one warning, no throw`, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await open(context, `report=/maestro-report&beacon=${beacon}`);
+        await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+        const report = await page.evaluate(() => window.gate.clearClientState({ database: 'report-db', allTabs: false, log: 'silent' }));
+        assert.equal(report.ok, true);
+        await page.waitForTimeout(500);
+        assert.deepEqual(beacons, []);
+        assert.equal((await page.evaluate(() => window.gate.decision())).source, 'window.MAESTRO_ENABLED', 'the kill took');
+        assert.deepEqual(await page.evaluate(() => window.problems), []);
+        assert.deepEqual(page.lines.filter((l) => l.includes('Report not sent')), [NOT_SENT + why], page.lines.join('\n'));
+        assert.deepEqual(page.lines.filter((l) => l.startsWith('pageerror')), []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  test(`[${name}] report: "" sends nothing and says why once; log: "silent" says nothing`, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, 'report=');
+      await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      await page.waitForTimeout(500);
+      assert.deepEqual(page.lines.filter((l) => l.includes('Report not sent')), [NOT_SENT + 'report is an empty URL']);
+      const quiet = await open(context, 'report=&log=silent&beacon=missing');
+      await quiet.waitForTimeout(500);
+      assert.deepEqual(quiet.lines, []);
+      assert.equal(await quiet.evaluate(() => window.gate.isEnabled()), true);
+      assert.deepEqual(beacons, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] the health document's rollout reaches every tab; an invalid one fails safe; a duplicate is not read`, async () => {
+    const context = await browser.newContext();
+    try {
+      const listener = await context.newPage();
+      await listener.goto(`${server.url}/listener.html`);
+      health = '{"maestro_enabled":true,"rollout":"100%"}';
+      const page = await open(context, 'remote=/rollout-health');
+      const heard = () => listener.evaluate(() => window.heard.filter((m) => m.url === '/rollout-health'));
+      await listener.waitForFunction(() => window.heard.some((m) => m.rollout === 100), { timeout: 10000 });
+      assert.deepEqual((await heard())[0], { maestroGate: 'remote', url: '/rollout-health', enabled: true, rollout: 100 });
+      assert.equal(await page.evaluate(() => window.gate.isEnabled()), true, '100% lets every browser in');
+
+      health = '{"maestro_enabled":true,"rollout":"half"}';
+      await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+      await listener.waitForFunction(() => window.heard.some((m) => m.enabled === false), { timeout: 10000 });
+      assert.deepEqual((await heard()).find((m) => !m.enabled), { maestroGate: 'remote', url: '/rollout-health', enabled: false },
+        'an invalid rollout is shared as off: every tab fails safe');
+      assert.deepEqual(await page.evaluate(() => window.problems), []);
+
+      health = '{"maestro_enabled":true,"rollout":100,"rollout":0}';
+      const dup = await open(context, 'remote=/rollout-health&log=warn');
+      await dup.waitForTimeout(700);
+      assert.equal(await dup.evaluate(() => window.gate.isEnabled()), true);
+      assert.ok(dup.lines.some((l) => l.includes('failed (not a health document: rollout appears more than once)')), dup.lines.join('\n'));
+    } finally {
+      health = '{"maestro_enabled":true}';
+      await context.close();
+    }
+  });
+
+  test(`[${name}] the remote module's bucket() is Unleash's, over UTF-8`, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, 'log=silent');
+      const ids = ['174', 'user-4711', 'héllo', '日本語', 'emoji 😀', 'a\ud800b'];
+      const got = await page.evaluate(async ([ids]) => {
+        const m = await import('/pkg/maestro_gate_remote.js');
+        await m.default();
+        return [m.bucket('Feature.flexibleRollout.10', '174'), ...ids.map((id) => m.bucket('maestro', id))];
+      }, [ids]);
+      assert.deepEqual(got, [10, ...ids.map((id) => bucket('maestro', id))]);
+    } finally {
+      await context.close();
+    }
+  });
+});
