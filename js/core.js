@@ -141,9 +141,10 @@ export default async function init(input) {
 export const onTrap = (callback) => { trapped = callback; };
 
 // The exports, as the package calls them (abi.rs's `table::EXPORTS` names each by one letter).
-export const decide = (options, narrowing) => take(wasm.A(keep(options), keep(narrowing)));
+// `n`: the rollout module's narrowing ({ code, reason, rollout }), if any.
+export const decide = (options, n) => take(wasm.A(keep(options), keep(n && n.reason), n ? n.code : 0, keep(n ? n.rollout : null)));
 export const decision = () => take(wasm.B());
-export const restrict = (narrowing) => { wasm.D(keep(narrowing)); };
+export const restrict = (n) => { wasm.D(keep(n.reason), n.code); };
 export const isEnabled = () => wasm.E() !== 0;
 export const onChange = (callback) => take(wasm.F(keep(callback)));
 export const onRemote = (hook) => { wasm.G(keep(hook)); };

@@ -158,8 +158,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     try {
       return (await loadRolloutOnce()).start(options, (n) => call(core.restrict, () => {}, n));
     } catch (e) {
-      return { enabled: false, source: 'rollout', value: null, warn: true,
-        reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
+      return { code: 4, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
     }
   }
 

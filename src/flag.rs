@@ -29,6 +29,10 @@ pub enum Source {
     Unavailable,
     /// The remote health document (`init({ remote })`) said `maestro_enabled: false`.
     Remote,
+    /// A gradual rollout narrowed an "on" decision (see [`crate::rollout`]).
+    Rollout,
+    /// The error guard tripped, here or in another tab (see [`crate::rollout`]).
+    Guard,
 }
 
 impl Source {
@@ -40,6 +44,8 @@ impl Source {
             Source::Default => "default",
             Source::Unavailable => "unavailable",
             Source::Remote => "remote",
+            Source::Rollout => "rollout",
+            Source::Guard => "guard",
         }
     }
 

@@ -27,5 +27,5 @@ pub mod flag;
 pub mod hash;
 pub mod poll;
 pub mod protocol;
-pub mod rollout;
 pub mod report;
+pub mod rollout;

@@ -100,6 +100,22 @@ pub fn percent(raw: Raw) -> Percent {
     }
 }
 
+impl Narrowing {
+    /// The number the gate module is handed with the reason (its boundary
+    /// takes numbers and strings, not objects): 1 in by the rollout, 2 out
+    /// by the rollout, 3 off by the guard, 4 and 5 the same two failing safe
+    /// (a warning).
+    pub fn code(&self) -> u32 {
+        match (self.enabled, self.source, self.warn) {
+            (true, _, _) => 1,
+            (false, Source::Rollout, false) => 2,
+            (false, Source::Guard, false) => 3,
+            (false, Source::Rollout, true) => 4,
+            (false, Source::Guard, true) => 5,
+        }
+    }
+}
+
 /// What narrows the flag's "on", as the gate applies it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Narrowing {
@@ -466,6 +482,7 @@ mod tests {
         assert!(!err.enabled);
         assert_eq!(err.source, Source::Rollout);
         assert!(err.warn);
+        assert_eq!(err.code(), 4);
         assert_eq!(
             err.reason,
             "Disabled (fail safe): invalid VITE_MAESTRO_ROLLOUT=\"25.5\"; accepted: an integer from 0 to 100, optionally followed by %"
@@ -492,6 +509,10 @@ mod tests {
         assert_eq!(narrow(25, 12).reason, "Enabled by rollout: bucket 12 is within 25%");
         assert_eq!(narrow(10, 10).reason, "Enabled by rollout: bucket 10 is within 10%");
         assert!(!narrow(0, 1).enabled);
+        assert_eq!(narrow(25, 12).code(), 1);
+        assert_eq!(narrow(25, 57).code(), 2);
+        assert_eq!(tripped(&Guard::default()).code(), 3);
+        assert_eq!(heard().code(), 3);
         assert!(narrow(100, 100).enabled);
     }
 
@@ -502,6 +523,7 @@ mod tests {
         let err = guard(&s("5"), &u(), &u()).unwrap_err();
         assert_eq!(err.source, Source::Guard);
         assert_eq!(err.reason, "Disabled (fail safe): invalid guard.errors=\"5\"; accepted: an integer from 1 to 1000");
+        assert_eq!(err.code(), 5);
         for bad in [n(0.0), n(2.5), n(f64::INFINITY), n(-1.0)] {
             assert!(guard(&bad, &u(), &u()).is_err());
         }

@@ -5,16 +5,16 @@ use crate::abi::JsValue;
 use crate::{gate, reactor, tabs};
 
 #[export_name = "A"] // decide
-extern "C" fn decide(options: JsValue, narrowing: JsValue) -> JsValue {
-    gate::decide(options, narrowing)
+extern "C" fn decide(options: JsValue, reason: JsValue, code: f64, rollout: JsValue) -> JsValue {
+    gate::decide(options, reason, code, rollout)
 }
 #[export_name = "B"] // decision
 extern "C" fn decision() -> JsValue {
     gate::decision()
 }
 #[export_name = "D"] // restrict
-extern "C" fn restrict(narrowing: JsValue) {
-    gate::restrict(&narrowing)
+extern "C" fn restrict(reason: JsValue, code: f64) {
+    gate::restrict(reason, code)
 }
 #[export_name = "E"] // isEnabled
 extern "C" fn is_enabled() -> bool {

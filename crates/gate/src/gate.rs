@@ -230,45 +230,38 @@ fn start_watch() {
     js::call_if_function(&field(&id, "unref"), &id, &JsValue::UNDEFINED);
 }
 
-/// The rollout module's narrowing (`{ enabled, guard, value, reason, warn,
-/// rollout }`) as an outcome with its one line; its `rollout` is kept for
-/// `decision()`.
-fn narrowed(n: &JsValue) -> Option<Outcome> {
-    let enabled = field(n, "enabled").as_bool()?;
-    let reason = js::string_field(n, "reason")?;
-    let source = if field(n, "guard").as_bool() == Some(true) { Source::Guard } else { Source::Rollout };
-    let level = if field(n, "warn").as_bool() == Some(true) { Level::Warn } else { Level::Info };
-    let rollout = field(n, "rollout");
-    if let (true, Ok(mut g)) = (rollout.is_object(), GATE.0.try_borrow_mut()) {
-        g.rollout = rollout;
-    }
-    let decision = Decision { enabled, source, value: js::string_field(n, "value"), reason: reason.clone() };
-    Some(Outcome { decision, lines: Lines::one(flag::Line { level, text: reason }) })
+/// A narrowing of the rollout module (`maestro_gate::rollout::Narrowing`),
+/// handed over as its reason and its `code`: 1 in by the rollout, 2 out by
+/// the rollout, 3 off by the guard, 4 and 5 those two failing safe.
+fn narrowing(reason: JsValue, code: f64) -> Outcome {
+    let source = if code == 3.0 || code == 5.0 { Source::Guard } else { Source::Rollout };
+    let level = if code >= 4.0 { Level::Warn } else { Level::Info };
+    let decision = Decision { enabled: code == 1.0, source, value: None, reason: reason.clone() };
+    Outcome { decision, lines: Lines::one(flag::Line { level, text: reason }) }
 }
 
 /// Turns the gate off because the rollout module said so later: a guard's
 /// trip, or a lower percentage from the remote document. Only ever off.
-pub fn restrict(n: &JsValue) {
-    if enabled() {
-        if let Some(o) = narrowed(n).filter(|o| !o.decision.enabled) {
-            apply(o, Source::Rollout, false);
-        }
+pub fn restrict(reason: JsValue, code: f64) {
+    if code >= 2.0 {
+        apply(narrowing(reason, code), Source::Rollout, false);
     }
 }
 
 /// Reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED` and
 /// `options.defaultEnabled`, narrows an "on" by the rollout module's
-/// `narrowing` (a rollout or a guard; `undefined` for none), logs the
+/// narrowing (`reason` and `code`, see `narrowing`; `code` 0 for none, and
+/// `rollout` is `decision().rollout`), logs the
 /// decision once, keeps it, and starts watching for a live kill. Internal:
 /// the package's `init()` loads the wasm and then calls this. A second call
 /// returns the first decision.
-pub fn decide(options: JsValue, narrowing: JsValue) -> JsValue {
+pub fn decide(options: JsValue, reason: JsValue, code: f64, rollout: JsValue) -> JsValue {
     if let Some(d) = current() {
         return decision_object(&d);
     }
     let mut outcome = evaluate(&js::global(), &options);
-    if let Some(n) = narrowed(&narrowing).filter(|_| outcome.decision.enabled) {
-        outcome = n;
+    if code != 0.0 && outcome.decision.enabled {
+        outcome = narrowing(reason, code);
     }
     let log = log_level(&options);
     for line in outcome.lines.iter() {
@@ -278,6 +271,7 @@ pub fn decide(options: JsValue, narrowing: JsValue) -> JsValue {
         g.decision = Some(outcome.decision);
         g.options = options.clone();
         g.log = log;
+        g.rollout = rollout;
     }
     watch_runtime();
     // A getter that changed the flag while the sources were read: decide

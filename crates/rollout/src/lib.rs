@@ -26,7 +26,7 @@ use web_sys::{BroadcastChannel, Storage};
 use maestro_gate::flag::{read_str, Raw, Reading};
 use maestro_gate::hash::{self, Murmur3};
 use maestro_gate::protocol::{self, Kind};
-use maestro_gate::rollout::{self, Counter, From, Guard, Narrowing, Source, Stickiness};
+use maestro_gate::rollout::{self, Counter, From, Guard, Narrowing, Stickiness};
 
 // `no_std`, as the gate is: without std's panic machinery (and the
 // formatting it keeps), the module is a fraction of the size, and a page that
@@ -163,31 +163,27 @@ fn shown(text: &str) -> String {
     s
 }
 
-/// The narrowing as the gate reads it.
+/// The narrowing as the glue hands it to the gate: `{ code, reason, rollout }`
+/// (`code`: see `Narrowing::code`; `rollout`: `{ percent, bucket,
+/// stickiness }` or `null`).
 fn object(n: &Narrowing, stickiness: Option<Stickiness>) -> JsValue {
     let o = Object::new();
-    let set = |k: &str, v: &JsValue| {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    let set = |o: &Object, k: &str, v: &JsValue| {
+        let _ = Reflect::set(o, &JsValue::from_str(k), v);
     };
-    set("enabled", &JsValue::from_bool(n.enabled));
-    set("source", &JsValue::from_str(n.source.id()));
-    // For the gate, which needs no string compare to tell the two apart.
-    set("guard", &JsValue::from_bool(n.source == Source::Guard));
-    set("value", &n.value.as_deref().map_or(JsValue::NULL, JsValue::from_str));
-    set("reason", &JsValue::from_str(&n.reason));
-    set("warn", &JsValue::from_bool(n.warn));
+    set(&o, "code", &n.code().into());
+    set(&o, "reason", &JsValue::from_str(&n.reason));
     let rollout = match n.rollout {
         Some((percent, bucket)) => {
             let r = Object::new();
-            let _ = Reflect::set(&r, &"percent".into(), &percent.into());
-            let _ = Reflect::set(&r, &"bucket".into(), &bucket.into());
-            let s = stickiness.map_or(JsValue::NULL, |s| JsValue::from_str(s.id()));
-            let _ = Reflect::set(&r, &"stickiness".into(), &s);
+            set(&r, "percent", &percent.into());
+            set(&r, "bucket", &bucket.into());
+            set(&r, "stickiness", &stickiness.map_or(JsValue::NULL, |s| JsValue::from_str(s.id())));
             Object::freeze(&r).into()
         }
         None => JsValue::NULL,
     };
-    set("rollout", &rollout);
+    set(&o, "rollout", &rollout);
     Object::freeze(&o).into()
 }
 

@@ -1,0 +1,185 @@
+// The gradual rollout and the error guard (issue 11), in the system Chromium
+// and in Firefox, through pkg/: the bucket is Unleash's (a known vector: group
+// Feature.flexibleRollout.10, userId 174 is bucket 10, in at 10% and out at
+// 9%), sticky across loads through the id kept in localStorage (which a
+// client-state cleanup leaves alone), the smallest percentage wins, an
+// invalid one fails safe; a page without a rollout never loads the rollout
+// module. The guard turns the gate off at its limit in every tab, stays off
+// across reloads for the cooldown until resetGuard(), counts only the errors
+// that guard.match names, and a rollout module that cannot load fails safe.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, ROOT } from './helpers.mjs';
+import { BROWSERS, launch } from './browsers.mjs';
+
+let server;
+before(async () => {
+  server = await serve(ROOT, {
+    // MAESTRO's own chunk, which throws when loaded; and the app's.
+    '/maestro-chunk.js': (req, res) => res.writeHead(200, { 'content-type': 'text/javascript' })
+      .end('throw new Error("MAESTRO failed")'),
+    '/app-chunk.js': (req, res) => res.writeHead(200, { 'content-type': 'text/javascript' })
+      .end('throw new Error("the app failed")'),
+  });
+});
+after(async () => { await server?.close(); });
+
+const url = (options, extra = '') => `${server.url}/tests/e2e/pages/rollout.html?options=${encodeURIComponent(JSON.stringify(options))}${extra}`;
+
+async function open(context, options, extra) {
+  const page = await context.newPage();
+  await page.goto(url(options, extra));
+  await page.waitForFunction(() => window.ready === true);
+  return page;
+}
+
+// As JSON: over WebDriver BiDi, puppeteer drops an object nested in a frozen one.
+const state = async (page) => JSON.parse(await page.evaluate(() => JSON.stringify({
+  decided: window.decided, decision: window.gate.decision(), health: window.gate.health(),
+  enabled: window.gate.isEnabled(), changes: window.changes, problems: window.problems,
+})));
+const rolloutFiles = (page) => page.requests.filter((u) => u.includes('maestro_gate_rollout'));
+const SPEC = { rolloutGroup: 'Feature.flexibleRollout.10', userId: '174', log: 'info' };
+
+for (const name of BROWSERS) {
+  describe(name, () => {
+    let browser;
+    before(async () => { browser = await launch(name); });
+    after(async () => { await browser?.close(); });
+
+    test(`[${name}] the bucket is Unleash's: userId 174 in Feature.flexibleRollout.10 is in at 10%, out at 9%`, async () => {
+      const context = await browser.newContext();
+      try {
+        let page = await open(context, { ...SPEC, rollout: 10 });
+        let s = await state(page);
+        assert.equal(s.enabled, true);
+        assert.equal(s.decision.source, 'rollout');
+        assert.equal(s.decision.reason, 'Enabled by rollout: bucket 10 is within 10%');
+        assert.deepEqual(s.decision.rollout, { percent: 10, bucket: 10, stickiness: 'userId' });
+        assert.deepEqual(s.health.rollout, { percent: 10, bucket: 10, stickiness: 'userId' });
+        assert.ok(page.lines.includes('info: [MAESTRO] Enabled by rollout: bucket 10 is within 10%'), page.lines.join('\n'));
+        page = await open(context, { ...SPEC, rollout: '9%' });
+        s = await state(page);
+        assert.equal(s.enabled, false);
+        assert.equal(s.decision.reason, 'Disabled by rollout: bucket 10 is above 9%');
+        assert.equal(s.health.status, 'disabled');
+        assert.deepEqual(s.problems, []);
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] an anonymous id is kept in localStorage (not maestro:), so the bucket survives a reload and a cleanup`, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await open(context, { rollout: 100 });
+        const first = await state(page);
+        assert.equal(first.decision.rollout.stickiness, 'localStorage');
+        const id = await page.evaluate(() => localStorage.getItem('maestro-gate:id'));
+        assert.match(id, /^[0-9a-f]{32}$/);
+        await page.evaluate(() => window.gate.clearClientState());
+        assert.equal(await page.evaluate(() => localStorage.getItem('maestro-gate:id')), id);
+        const again = await open(context, { rollout: 100 });
+        assert.equal((await state(again)).decision.rollout.bucket, first.decision.rollout.bucket);
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] the smallest percentage wins, and an invalid one fails safe with a warning`, async () => {
+      const context = await browser.newContext();
+      try {
+        let page = await open(context, { ...SPEC, rollout: 50, env: { VITE_MAESTRO_ROLLOUT: '100' } }, '&runtime=9');
+        let s = await state(page);
+        assert.equal(s.decision.reason, 'Disabled by rollout: bucket 10 is above 9%');
+        page = await open(context, { ...SPEC, env: { VITE_MAESTRO_ROLLOUT: '25.5' } });
+        s = await state(page);
+        assert.equal(s.enabled, false);
+        assert.equal(s.decision.source, 'rollout');
+        assert.match(s.decision.reason, /^Disabled \(fail safe\): invalid VITE_MAESTRO_ROLLOUT="25.5"/);
+        assert.ok(page.lines.some((l) => /^warn(ing)?: \[MAESTRO\] Disabled \(fail safe\): invalid VITE_MAESTRO_ROLLOUT/.test(l)), page.lines.join('\n'));
+        // Off still wins: no rollout turns MAESTRO on.
+        page = await open(context, { ...SPEC, rollout: 100, defaultEnabled: false });
+        s = await state(page);
+        assert.equal(s.enabled, false);
+        assert.equal(s.decision.source, 'default');
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] a page without a rollout or a guard never loads the rollout module`, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await open(context, { log: 'silent' });
+        assert.equal((await state(page)).enabled, true);
+        assert.deepEqual(rolloutFiles(page), []);
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] a rollout module that cannot load fails safe`, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await open(context, { rollout: 100, rolloutWasm: '/missing.wasm' });
+        const s = await state(page);
+        assert.equal(s.enabled, false);
+        assert.match(s.decision.reason, /^Disabled \(fail safe\): maestro-gate's rollout module could not be loaded/);
+        assert.deepEqual(s.problems, []);
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] the guard trips at its limit, in every tab, and is remembered until resetGuard()`, async () => {
+      const context = await browser.newContext();
+      try {
+        const options = { guard: { errors: 2, windowMs: 60000 } };
+        const a = await open(context, options);
+        const b = await open(context, options);
+        assert.equal((await state(a)).enabled, true);
+        await a.evaluate(() => window.gate.recordError(new Error('one')));
+        assert.equal((await state(a)).enabled, true);
+        assert.equal((await state(a)).health.guard.errors, 1);
+        await a.evaluate(() => window.gate.recordError(new Error('two')));
+        const s = await state(a);
+        assert.equal(s.enabled, false);
+        assert.equal(s.decision.source, 'guard');
+        assert.equal(s.decision.reason, 'Disabled by guard: 2 errors in 60 s');
+        assert.equal(s.changes.length, 1, 'onChange heard the trip');
+        assert.ok(a.lines.includes('info: [MAESTRO] Disabled by guard: 2 errors in 60 s'), a.lines.join('\n'));
+        await b.waitForFunction(() => !window.gate.isEnabled());
+        assert.equal((await state(b)).decision.reason, 'Disabled by guard: it tripped in another tab');
+        // A reload starts disabled for the cooldown.
+        const c = await open(context, options);
+        const cs = await state(c);
+        assert.equal(cs.enabled, false);
+        assert.match(cs.decision.reason, /^Disabled by guard: it tripped in this browser; cooling down for 30 more minutes/);
+        assert.equal(await c.evaluate(() => window.gate.resetGuard()), true);
+        const d = await open(context, options);
+        assert.equal((await state(d)).enabled, true);
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] guard.match counts MAESTRO's own errors and never the app's`, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await open(context, { guard: { errors: 1, match: 're:maestro-chunk' } });
+        const load = (src) => page.evaluate((src) => new Promise((resolve) => {
+          const s = document.createElement('script');
+          s.src = src;
+          s.onload = s.onerror = resolve;
+          document.head.append(s);
+        }), src);
+        await load('/app-chunk.js');
+        assert.equal((await state(page)).enabled, true, 'the app\'s own error does not count');
+        await load('/maestro-chunk.js');
+        await page.waitForFunction(() => !window.gate.isEnabled());
+        assert.equal((await state(page)).decision.source, 'guard');
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] bad guard options fail safe with a clear reason`, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await open(context, { guard: { errors: 'five' } });
+        const s = await state(page);
+        assert.equal(s.enabled, false);
+        assert.equal(s.decision.source, 'guard');
+        assert.equal(s.decision.reason, 'Disabled (fail safe): invalid guard.errors="five"; accepted: an integer from 1 to 1000');
+        assert.deepEqual(s.problems, []);
+      } finally { await context.close(); }
+    });
+  });
+}
