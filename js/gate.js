@@ -122,7 +122,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     }
     try {
       r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url),
-        (url, percent) => (percent == null ? call(core.remoteOff, () => {}, url) : lowerRollout(options, percent)));
+        (url, percent, value) => lowerRollout(options, value, url));
     } catch (e) {
       remoteWarn(options, 'the remote module failed: ' + describe(e));
     }
@@ -132,7 +132,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   // without `report` never loads it for this; loaded twice, wasm-bindgen
   // instantiates it once). Whatever fails, nothing changes. Returns `cleanup`.
   function report(event, cleanup) {
-    const d = decision(); // now, not once the module has loaded
+    const d = health(); // now, not once the module has loaded (with the rollout and the guard)
     if (typeof own(answering, 'report') == 'string') loadRemoteModule(remoteWasm).then((r) => r.report(answering, event, d, cleanup)).catch(() => {});
     return cleanup;
   }
@@ -162,9 +162,13 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     }
   }
 
-  // A remote document's lower percentage (from the remote module).
-  async function lowerRollout(options, percent) {
-    try { call(core.restrict, () => {}, (await loadRolloutOnce()).lower(options, percent)); } catch {}
+  // A remote document's "rollout" (from the remote module): a lower
+  // percentage turns this page off if its bucket is now out; an invalid one
+  // fails safe. Without the rollout module, the document turns it off.
+  async function lowerRollout(options, value, url) {
+    let n;
+    try { n = (await loadRolloutOnce()).lower(options, value); } catch { n = { code: 4, reason: 'Disabled (fail safe): the rollout module could not be loaded for ' + url }; }
+    if (n) call(core.restrict, () => {}, n);
   }
 
   let rollbackDown = '';

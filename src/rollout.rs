@@ -55,7 +55,7 @@ impl From {
             From::Build => "VITE_MAESTRO_ROLLOUT",
             From::Runtime => "window.MAESTRO_ROLLOUT",
             From::Option => "rollout",
-            From::Remote => "the remote document's rollout",
+            From::Remote => "remote rollout",
         }
     }
 }

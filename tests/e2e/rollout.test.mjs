@@ -13,6 +13,7 @@ import { serve, ROOT } from './helpers.mjs';
 import { BROWSERS, launch } from './browsers.mjs';
 
 let server;
+let doc = '{"maestro_enabled":true}';
 before(async () => {
   server = await serve(ROOT, {
     // MAESTRO's own chunk, which throws when loaded; and the app's.
@@ -20,6 +21,7 @@ before(async () => {
       .end('throw new Error("MAESTRO failed")'),
     '/app-chunk.js': (req, res) => res.writeHead(200, { 'content-type': 'text/javascript' })
       .end('throw new Error("the app failed")'),
+    '/rollout-doc': (req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(doc),
   });
 });
 after(async () => { await server?.close(); });
@@ -100,6 +102,39 @@ for (const name of BROWSERS) {
         assert.equal(s.enabled, false);
         assert.equal(s.decision.source, 'default');
       } finally { await context.close(); }
+    });
+
+    test(`[${name}] a lower percentage in the remote document turns off, live, every tab whose bucket is now out`, async () => {
+      const context = await browser.newContext();
+      try {
+        doc = '{"maestro_enabled":true,"rollout":10}';
+        const options = { ...SPEC, remote: '/rollout-doc', pollMs: 200 };
+        const a = await open(context, options);
+        const b = await open(context, options);
+        await a.waitForTimeout(600);
+        assert.equal((await state(a)).enabled, true, 'bucket 10 is within 10%');
+        doc = '{"maestro_enabled":true,"rollout":"9%"}';
+        for (const page of [a, b]) {
+          await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+          const s = await state(page);
+          assert.equal(s.decision.source, 'rollout');
+          assert.equal(s.decision.reason, 'Disabled by rollout: bucket 10 is above 9%');
+          assert.equal(s.changes.length, 1);
+        }
+        // Raising it again changes nothing until the next load (latching).
+        doc = '{"maestro_enabled":true,"rollout":100}';
+        await a.waitForTimeout(600);
+        assert.equal((await state(a)).enabled, false);
+        // An invalid one fails safe.
+        doc = '{"maestro_enabled":true,"rollout":"half"}';
+        const c = await open(context, { ...options, rollout: 100 });
+        await c.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+        assert.match((await state(c)).decision.reason, /^Disabled \(fail safe\): invalid remote rollout="half"/);
+        assert.deepEqual((await state(c)).problems, []);
+      } finally {
+        doc = '{"maestro_enabled":true}';
+        await context.close();
+      }
     });
 
     test(`[${name}] a page without a rollout or a guard never loads the rollout module`, async () => {

@@ -448,7 +448,11 @@ pub fn report(options: JsValue, event: JsValue, decision: JsValue, cleanup: JsVa
     let doc = report::Report {
         event,
         version: env!("CARGO_PKG_VERSION"),
-        enabled: field(&decision, "enabled").as_bool().unwrap_or(false),
+        // A decision (`enabled`) or a health document (`maestro_enabled`).
+        enabled: field(&decision, "enabled")
+            .as_bool()
+            .or_else(|| field(&decision, "maestro_enabled").as_bool())
+            .unwrap_or(false),
         source: &source,
         reason: &reason,
         rollout: count(&field(&rollout, "percent"), 100)

@@ -326,20 +326,28 @@ pub fn start(options: JsValue, restrict: Function) -> JsValue {
     }
 }
 
-/// Internal: a remote document said `"rollout": percent` (already checked by
-/// the remote module); `options` are `init()`'s (for a page that set no
-/// rollout at start-up, and so did not call `start`). Returns the narrowing
-/// for this browser's bucket. Raising the percentage does nothing until the
-/// next load (the gate latches; it applies only an "off").
+/// Internal: a remote document's `"rollout"` (`value`, as the document wrote
+/// it); `options` are `init()`'s (for a page that set no rollout at start-up,
+/// and so did not call `start`). Returns the narrowing for this browser's
+/// bucket (an invalid value fails safe), or `null` when there is none.
+/// Raising the percentage does nothing until the next load: the gate
+/// latches, and applies only an "off".
 #[wasm_bindgen]
-pub fn lower(options: JsValue, percent: u32) -> JsValue {
+pub fn lower(options: JsValue, value: JsValue) -> JsValue {
     with(|s| {
         if s.options.is_undefined() {
             s.options = options;
         }
     });
-    let (b, stickiness) = bucket();
-    object(&rollout::narrow(percent.min(100), b), Some(stickiness))
+    let (raw, reading) = reading(Ok(value));
+    match rollout::smallest(&[(From::Remote, raw, reading)]) {
+        Err(n) => object(&n, None),
+        Ok(None) => JsValue::NULL,
+        Ok(Some((percent, _))) => {
+            let (b, stickiness) = bucket();
+            object(&rollout::narrow(percent, b), Some(stickiness))
+        }
+    }
 }
 
 /// Counts one of MAESTRO's failures; at the guard's limit, turns the gate
