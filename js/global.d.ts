@@ -15,6 +15,8 @@ declare global {
         readonly clearClientState: typeof gate.clearClientState;
         readonly verifyClientState: typeof gate.verifyClientState;
         readonly onCleanupRequest: typeof gate.onCleanupRequest;
+        readonly recordError: typeof gate.recordError;
+        readonly resetGuard: typeof gate.resetGuard;
         /** The script-tag build only: a promise of the decision made while the tag ran. */
         readonly init?: () => Promise<gate.Decision>;
       }
@@ -24,6 +26,8 @@ declare global {
     /** The runbook's runtime kill: `window.MAESTRO_ENABLED = false` turns the gate off in this page
      * (before the app loads, or live after `init()`). Read back as assigned. */
     MAESTRO_ENABLED?: gate.FlagValue;
+    /** A gradual rollout's percentage for this page (read at start-up; the smallest set wins). */
+    MAESTRO_ROLLOUT?: gate.RolloutValue;
   }
 }
 

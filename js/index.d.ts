@@ -1,6 +1,8 @@
 import type { CleanupRequest, Decision, Health, InitOptions } from './maestro_gate.js';
 import type { CleanupOptions, CleanupReport, VerifyReport } from './maestro_gate_rollback.js';
-export type { CleanupRequest, Decision, DecisionSource, FlagValue, Health, InitOptions } from './maestro_gate.js';
+export type {
+  CleanupRequest, Decision, DecisionSource, FlagValue, GuardOptions, GuardState, Health, InitOptions, Rollout, RolloutValue,
+} from './maestro_gate.js';
 export type {
   CleanupOptions, CleanupReport, DatabaseReport, StorageReport, VerifyReport,
 } from './maestro_gate_rollback.js';
@@ -61,3 +63,16 @@ export function verifyClientState(options?: Pick<CleanupOptions, 'database' | 'p
  * Returns a function that unsubscribes.
  */
 export function onCleanupRequest(callback: (request: CleanupRequest) => void): () => void;
+
+/**
+ * Counts one of MAESTRO's failures for the error guard (`init({ guard })`); at the guard's limit
+ * the gate turns off, in every tab. Only the time is kept: the error is never stored or sent.
+ * Does nothing without a guard. Never throws.
+ */
+export function recordError(error?: unknown): void;
+
+/**
+ * Forgets this browser's guard trip, so that the next load decides afresh (this page stays as it
+ * is: the gate latches). Resolves to whether a trip was remembered. Never rejects.
+ */
+export function resetGuard(): Promise<boolean>;

@@ -17,3 +17,5 @@ export const onChange = (callback) => current().onChange(callback);
 export const clearClientState = (options) => current().clearClientState(options);
 export const verifyClientState = (options) => current().verifyClientState(options);
 export const onCleanupRequest = (callback) => current().onCleanupRequest(callback);
+export const recordError = (error) => current().recordError(error);
+export const resetGuard = () => current().resetGuard();

@@ -2,7 +2,42 @@
 /* eslint-disable */
 
 /** Where a decision came from. */
-export type DecisionSource = "window.MAESTRO_ENABLED" | "VITE_MAESTRO_ENABLED" | "default" | "remote" | "unavailable";
+export type DecisionSource =
+    "window.MAESTRO_ENABLED" | "VITE_MAESTRO_ENABLED" | "default" | "remote" | "rollout" | "guard" | "unavailable";
+
+/** A gradual rollout's answer for this browser (`decision().rollout`, `health().rollout`). */
+export interface Rollout {
+    /** The percentage that decided (the smallest of those set), 0 to 100. */
+    readonly percent: number;
+    /** This browser's sticky bucket, 1 to 100 (Unleash's normalized value); in when `bucket <= percent`. */
+    readonly bucket: number;
+    /** Which id the bucket was hashed from: `init({ userId })`, the anonymous id kept in
+     * localStorage (`maestro-gate:id`), or in sessionStorage, or one for this page only. */
+    readonly stickiness: "userId" | "localStorage" | "sessionStorage" | "page";
+}
+
+/** The error guard's count (`health().guard`), or null without `init({ guard })`. */
+export interface GuardState {
+    /** MAESTRO's failures counted within the window. */
+    readonly errors: number;
+    /** How many within `windowMs` turn the gate off. */
+    readonly limit: number;
+    readonly windowMs: number;
+}
+
+/** `init({ guard })`: the gate turns off at `errors` failures within `windowMs`, in every tab,
+ * and this browser starts disabled for `cooldownMs` after (until `resetGuard()`). */
+export interface GuardOptions {
+    /** Default 5; an integer from 1 to 1000. */
+    errors?: number;
+    /** Default 60000 (60 s). */
+    windowMs?: number;
+    /** Default 1800000 (30 minutes). */
+    cooldownMs?: number;
+    /** Also count the page's `error` and `unhandledrejection` events whose `filename` or stack
+     * contains this string or matches this RegExp (MAESTRO's chunk); the app's own never count. */
+    match?: string | RegExp;
+}
 
 /** The gate's answer and why. Read-only plain data. */
 export interface Decision {
@@ -12,6 +47,8 @@ export interface Decision {
     readonly value: string | null;
     /** One sentence; the console line is `[MAESTRO] ` followed by it. */
     readonly reason: string;
+    /** The rollout's answer when a rollout is set, else null. */
+    readonly rollout: Rollout | null;
 }
 
 /** The health document: plain JSON-serializable data, as the runbook expects. */
@@ -22,6 +59,10 @@ export interface Health {
     readonly reason: string;
     /** This package's version. */
     readonly version: string;
+    /** The rollout's answer when a rollout is set, else null. */
+    readonly rollout: Rollout | null;
+    /** The guard's count when `init({ guard })` set one, else null. */
+    readonly guard: GuardState | null;
 }
 
 /** A flag value as the gate accepts it: booleans, 1/0, and the strings
@@ -29,10 +70,14 @@ export interface Health {
  * undefined mean unset; anything else is invalid and fails safe to disabled. */
 export type FlagValue = boolean | number | string | null | undefined;
 
+/** A rollout percentage as the gate accepts it: an integer from 0 to 100, or its string with an
+ * optional `%` (trimmed). Anything else is invalid and fails safe to disabled. */
+export type RolloutValue = number | string | null | undefined;
+
 export interface InitOptions {
     /** The build-time environment: pass `import.meta.env` (Vite) or `process.env` (Node).
      * Only `VITE_MAESTRO_ENABLED` is read from it. */
-    env?: { readonly VITE_MAESTRO_ENABLED?: FlagValue } | Record<string, unknown>;
+    env?: { readonly VITE_MAESTRO_ENABLED?: FlagValue; readonly VITE_MAESTRO_ROLLOUT?: RolloutValue } | Record<string, unknown>;
     /** What to do when no source says on or off. Default `true`. */
     defaultEnabled?: FlagValue;
     /** `"info"` (default) logs the decision; `"warn"` logs only warnings; `"silent"` logs nothing. */
@@ -61,6 +106,20 @@ export interface InitOptions {
      * module (`maestro_gate_remote_bg.wasm`) is loaded only when this (or `remote`) is set; a
      * beacon that fails changes nothing. */
     report?: string;
+    /** A gradual rollout: the percentage of browsers that get MAESTRO (`25`, `"25"`, `"25%"`).
+     * With `VITE_MAESTRO_ROLLOUT`, `window.MAESTRO_ROLLOUT` and the remote document's `"rollout"`,
+     * the smallest wins; an invalid one fails safe. It only narrows an "on". A page that sets a
+     * rollout or a guard loads the rollout module (`maestro_gate_rollout_bg.wasm`) before its first
+     * decision. */
+    rollout?: RolloutValue;
+    /** The rollout's group (Unleash's `groupId`). Default `"maestro"`. */
+    rolloutGroup?: string;
+    /** The rollout's stickiness: this user's id. Default: an anonymous id for this browser. */
+    userId?: string | number;
+    /** The error guard (see `GuardOptions`). */
+    guard?: GuardOptions;
+    /** The same as `wasm` for the rollout module's `.wasm`. Default: next to this file. */
+    rolloutWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
     /** The key prefix this tab sweeps when another tab asks for a cleanup (whatever prefix the
      * request names). Default `"maestro:"`. */
     prefix?: string;
@@ -86,7 +145,10 @@ export interface CleanupRequest {
  * watching for a live kill. Internal: the package's `init()` loads the wasm
  * and then calls this. A second call returns the first decision.
  */
-export function decide(options: InitOptions | undefined): Decision;
+export function decide(options: InitOptions | undefined, narrowing?: { code: number; reason: string; rollout: Rollout | null }): Decision;
+
+/** Internal: the rollout module turns the gate off later (a guard's trip, a lower remote rollout). */
+export function restrict(narrowing: { code: number; reason: string }): void;
 
 /**
  * The current decision: `{ enabled, source, value, reason }`.

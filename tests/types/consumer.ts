@@ -1,6 +1,8 @@
 // Type-checks the published .d.ts as an app sees it (`tsc -p tests/types`).
 // Each @ts-expect-error line must stay an error, or tsc fails.
-import { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest } from '../../pkg/index.js';
+import {
+  init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest, recordError, resetGuard,
+} from '../../pkg/index.js';
 import maestroGate, { buildCheck, healthDocument } from '../../pkg/vite.js';
 import '../../pkg/global.js';
 import { fakeStorage, installStorage, startGate } from '../../pkg/testing.js';
@@ -76,6 +78,23 @@ async function main(): Promise<void> {
   await startGate({ remote: '/maestro-health' });
   // @ts-expect-error an area is a Storage or null
   installStorage({ localStorage: { 'maestro:token': '1' } });
+
+  // The rollout and the guard (issue 11).
+  const ro = await init({
+    rollout: '25%', rolloutGroup: 'maestro', userId: 42, env: { VITE_MAESTRO_ROLLOUT: 25 },
+    guard: { errors: 5, windowMs: 60000, cooldownMs: 1800000, match: /maestro-chunk/ }, rolloutWasm: '/x.wasm',
+  });
+  const bucket: number | undefined = ro.rollout?.bucket;
+  const sticky: 'userId' | 'localStorage' | 'sessionStorage' | 'page' | undefined = health().rollout?.stickiness;
+  const errors: number | undefined = health().guard?.errors;
+  recordError(new Error('MAESTRO failed'));
+  const hadTrip: boolean = await resetGuard();
+  window.MAESTRO_ROLLOUT = '10%';
+  void bucket; void sticky; void errors; void hadTrip;
+  const fromGuard: DecisionSource = 'guard';
+  void fromGuard;
+  // @ts-expect-error guard.errors is a number
+  await init({ guard: { errors: 'five' } });
 
   // @ts-expect-error log levels are a closed set
   await init({ log: 'debug' });
