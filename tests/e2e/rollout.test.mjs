@@ -21,6 +21,13 @@ before(async () => {
       .end('throw new Error("MAESTRO failed")'),
     '/app-chunk.js': (req, res) => res.writeHead(200, { 'content-type': 'text/javascript' })
       .end('throw new Error("the app failed")'),
+    '/tag-rollout.html': (req, res) => {
+      const file = new URL(req.url, 'http://x').searchParams.get('file');
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'
+        + '<script>window.MAESTRO_ROLLOUT = "0";</script>'
+        + `<script src="/pkg/${file}"></script>`
+        + '<script>window.sync = maestroGate.isEnabled(); maestroGate.init().then((d) => { window.decided = d; });</script>');
+    },
     '/rollout-doc': (req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(doc),
   });
 });
@@ -135,6 +142,22 @@ for (const name of BROWSERS) {
         doc = '{"maestro_enabled":true}';
         await context.close();
       }
+    });
+
+    test(`[${name}] the script tags read window.MAESTRO_ROLLOUT, and decide once the rollout module is there`, async () => {
+      const context = await browser.newContext();
+      try {
+        for (const file of ['maestro-gate.js', 'maestro-gate.full.js']) {
+          const page = await context.newPage();
+          await page.goto(`${server.url}/tag-rollout.html?file=${file}`);
+          await page.waitForFunction(() => window.decided !== undefined);
+          const s = JSON.parse(await page.evaluate(() => JSON.stringify({ sync: window.sync, decided: window.decided, now: maestroGate.decision() })));
+          assert.equal(s.sync, false, `${file}: not on before the rollout is known`);
+          assert.equal(s.decided.source, 'rollout', file);
+          assert.match(s.decided.reason, /^Disabled by rollout: bucket \d+ is above 0%$/, file);
+          assert.equal(s.now.enabled, false);
+        }
+      } finally { await context.close(); }
     });
 
     test(`[${name}] a page without a rollout or a guard never loads the rollout module`, async () => {
