@@ -18,3 +18,9 @@ export function unmount(root) {
   root.innerHTML = '';
   root.hidden = true;
 }
+
+// A failure of MAESTRO's own code, thrown from this chunk (the guard's
+// `match` names it), as a crashing subsystem would.
+export function fail() {
+  setTimeout(() => { throw new Error('MAESTRO failed'); });
+}

@@ -1,4 +1,4 @@
-import { init, health, onChange, clearClientState, verifyClientState } from 'maestro-gate';
+import { init, decision as decisionNow, health, onChange, clearClientState, verifyClientState, resetGuard } from 'maestro-gate';
 
 const $ = (id) => document.getElementById(id);
 
@@ -10,10 +10,17 @@ function show(decision) {
   $('reason').textContent = decision.reason;
   $('source').textContent = decision.source;
   $('value').textContent = decision.value === null ? 'null' : JSON.stringify(decision.value);
-  $('health').textContent = JSON.stringify(health(), null, 2);
+  const h = health();
+  $('health').textContent = JSON.stringify(h, null, 2);
+  $('percent').textContent = h.rollout ? h.rollout.percent + '%' : 'none set';
+  $('bucket').textContent = h.rollout ? `${h.rollout.bucket} (sticky by ${h.rollout.stickiness})` : 'none (no rollout)';
+  $('guard').textContent = h.guard ? `${h.guard.errors} of ${h.guard.limit} errors in the last ${h.guard.windowMs / 1000} s` : 'no guard';
 }
 
-const decision = await init({ env: import.meta.env, remote: '/maestro-health', pollMs: 5000 });
+// The guard counts the errors of MAESTRO's chunk (its file name has "maestro-subsystem" in it).
+const decision = await init({
+  env: import.meta.env, remote: '/maestro-health', pollMs: 5000, guard: { errors: 3, windowMs: 60000, match: 'maestro-subsystem' },
+});
 show(decision);
 
 // MAESTRO's own code loads only when the gate is on.
@@ -51,3 +58,39 @@ $('seed').addEventListener('click', async () => {
 });
 $('clear').addEventListener('click', async () => report(await clearClientState()));
 $('verify').addEventListener('click', async () => report(await verifyClientState()));
+
+// The rollout panel: 1,000 random ids through the rollout's real hash.
+$('simulate').addEventListener('click', async () => {
+  const rollout = await import('maestro-gate/maestro_gate_rollout.js');
+  await rollout.default();
+  const counts = new Array(10).fill(0);
+  const percent = health().rollout ? health().rollout.percent : 25;
+  let inside = 0;
+  for (let i = 0; i < 1000; i++) {
+    const b = rollout.bucketOf('maestro', crypto.randomUUID ? crypto.randomUUID() : String(Math.random()));
+    counts[Math.floor((b - 1) / 10)]++;
+    if (percent > 0 && b <= percent) inside++;
+  }
+  const max = Math.max(...counts);
+  $('histogram').replaceChildren(...counts.map((n, i) => {
+    const bar = document.createElement('div');
+    bar.className = 'bar' + ((i + 1) * 10 <= percent ? ' in' : '');
+    bar.style.height = `${Math.round((n / max) * 100)}%`;
+    bar.title = `buckets ${i * 10 + 1}-${i * 10 + 10}: ${n}`;
+    return bar;
+  }));
+  $('simulated').textContent = `${inside} of 1,000 simulated browsers are within ${percent}%.`;
+});
+
+// The guard panel.
+$('fail').addEventListener('click', () => {
+  if (maestro) maestro.fail();
+  setTimeout(() => show(decisionNow()), 50);
+});
+$('app-fail').addEventListener('click', () => {
+  setTimeout(() => { throw new Error('the app failed (the guard does not count this)'); });
+  setTimeout(() => show(decisionNow()), 50);
+});
+$('reset-guard').addEventListener('click', async () => {
+  $('guard').textContent = (await resetGuard()) ? 'The trip is forgotten: reload to decide afresh.' : 'No trip to forget.';
+});

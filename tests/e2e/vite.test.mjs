@@ -142,6 +142,36 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] the demo's rollout and guard panels: VITE_MAESTRO_ROLLOUT=100, 1,000 simulated browsers, and a live trip`, async () => {
+    const b = await built(browser, { VITE_MAESTRO_ROLLOUT: '100' });
+    try {
+      assert.equal(b.view.badge, 'ENABLED');
+      assert.match(b.view.reason, /^Enabled by rollout: bucket \d+ is within 100%$/);
+      assert.equal(JSON.parse(b.file).rollout, 100, 'maestro-health carries the rollout');
+      assert.equal((await b.page.textContent('#percent')).trim(), '100%');
+      assert.match((await b.page.textContent('#bucket')).trim(), /^\d+ \(sticky by localStorage\)$/);
+      await b.page.click('#simulate');
+      await b.page.waitForFunction(() => document.querySelectorAll('#histogram .bar').length === 10);
+      assert.equal((await b.page.textContent('#simulated')).trim(), '1000 of 1,000 simulated browsers are within 100%.');
+      // The app's own error never counts; MAESTRO's, thrown from its chunk, do.
+      await b.page.click('#app-fail');
+      await b.page.waitForTimeout(200);
+      assert.equal((await b.page.textContent('#badge')).trim(), 'ENABLED');
+      for (let i = 0; i < 3; i++) {
+        await b.page.click('#fail');
+        await b.page.waitForTimeout(100);
+      }
+      await b.page.waitForSelector('#status.off');
+      assert.equal((await b.page.textContent('#reason')).trim(), 'Disabled by guard: 3 errors in 60 s');
+      assert.equal(await b.page.isVisible('#maestro-blocked'), false, 'MAESTRO unmounted');
+      await b.page.click('#reset-guard');
+      await b.page.waitForFunction(() => document.getElementById('guard').textContent.includes('forgotten'));
+    } finally {
+      await b.context.close();
+      await b.server.close();
+    }
+  });
+
   test(`[${name}] vite build with nothing set: on by default; the rollback console seeds, clears and verifies`, async () => {
     const b = await built(browser, {});
     try {
