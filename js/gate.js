@@ -56,8 +56,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   let rollbackLoading; // the promise of the rollback module (null when it could not load)
   let rollbackWasm; // init({ rollbackWasm }), where the rollback's .wasm lives
   let remoteWasm; // init({ remoteWasm }), where the remote poll's .wasm lives
-  let rolloutLoading; // the promise of the rollout module
-  let rollout; // the rollout module, once loaded
+  let rollout; // the rollout module, once loaded (wasm-bindgen instantiates it once)
   let answering; // init()'s options a cleanup asked by another tab is answered with
   let ready = false; // the wasm is loaded and has not failed
   // The decision's `enabled`, mirrored from the Rust core, in a scope of its
@@ -122,7 +121,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     }
     try {
       r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url),
-        (url, percent, value) => lowerRollout(options, value, url));
+        (url, percent, value) => lowerRollout(options, value));
     } catch (e) {
       remoteWarn(options, 'the remote module failed: ' + describe(e));
     }
@@ -143,33 +142,29 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
 
   let rolloutWasm; // init({ rolloutWasm })
 
-  // The rollout module, loaded once; a failure is thrown to the caller.
-  const loadRolloutOnce = () => (rolloutLoading ||= loadRolloutModule(rolloutWasm).then((m) => (rollout = m)));
-
   // Whether the page sets a rollout or a guard (an own property, even one
   // whose getter throws: the rollout module reports that): only then is the
   // rollout module loaded, before the first decision.
   const narrows = (options) => has(options, 'rollout') || has(options, 'guard')
     || has(own(options, 'env'), 'VITE_MAESTRO_ROLLOUT') || has(globalThis, 'MAESTRO_ROLLOUT');
 
-  // What narrows the gate's "on" on a page that sets a rollout or a guard: the
-  // rollout module's answer. Without the module, the gate fails safe.
-  async function narrowing(options) {
+  // Calls `f` with the rollout module (loaded once): its narrowing of the
+  // gate's "on", `{ code, reason, rollout }`. Without the module, the
+  // narrowing fails safe.
+  async function withRollout(f) {
     try {
-      return (await loadRolloutOnce()).start(options, (n) => call(core.restrict, () => {}, n));
+      return f(rollout ||= await loadRolloutModule(rolloutWasm));
     } catch (e) {
       return { code: 4, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
     }
   }
-
+  const restrict = (n) => { if (n) call(core.restrict, () => {}, n); };
+  // At start-up; later, a guard's trip turns the gate off through `restrict`.
+  const narrowing = (options) => withRollout((m) => m.start(options, restrict));
   // A remote document's "rollout" (from the remote module): a lower
   // percentage turns this page off if its bucket is now out; an invalid one
-  // fails safe. Without the rollout module, the document turns it off.
-  async function lowerRollout(options, value, url) {
-    let n;
-    try { n = (await loadRolloutOnce()).lower(options, value); } catch { n = { code: 4, reason: 'Disabled (fail safe): the rollout module could not be loaded for ' + url }; }
-    if (n) call(core.restrict, () => {}, n);
-  }
+  // fails safe.
+  const lowerRollout = async (options, value) => restrict(await withRollout((m) => m.lower(options, value)));
 
   let rollbackDown = '';
 
@@ -248,7 +243,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
 
   /** Forgets this browser's guard trip, for the next load. Resolves to whether one was remembered. */
   async function resetGuard() {
-    try { return (await loadOnce()) && (await loadRolloutOnce()).resetGuard(); } catch { return false; }
+    return (await withRollout((m) => m.resetGuard())) === true;
   }
 
   // Subscribes once the wasm is there; the returned function unsubscribes.
