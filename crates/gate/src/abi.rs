@@ -3,7 +3,7 @@
 //! JavaScript value is held by, and the numbers both sides must agree on.
 //!
 //! The gate does not use wasm-bindgen: it is the module every visitor
-//! downloads, and thirteen generic imports cost far less than wasm-bindgen's
+//! downloads, and fifteen small imports cost far less than wasm-bindgen's
 //! glue. Every JavaScript value is a handle, an index into the glue's table
 //! of values, and text stays in JavaScript, so that the decision path
 //! neither allocates in wasm nor formats anything. `js.rs` builds the
@@ -22,10 +22,8 @@ pub mod table {
         pub const FALSE: i32 = 4;
         /// `globalThis`.
         pub const GLOBAL: i32 = 5;
-        /// The glue's dispatcher, which calls the export `dispatch`.
-        pub const DISPATCH: i32 = 6;
         /// The first handle the glue hands out for other values.
-        pub const FIRST_FREE: i32 = 7;
+        pub const FIRST_FREE: i32 = 6;
     }
 
     /// What the import `type_of` answers.
@@ -48,7 +46,7 @@ pub mod table {
     pub const THROWN: &str = "~handle";
 
     /// The imports (module `m`), by the one-letter names the wasm uses.
-    pub const IMPORTS: [(&str, &str); 13] = [
+    pub const IMPORTS: [(&str, &str); 15] = [
         ("a", "type_of"),
         ("b", "number"),
         ("c", "from_number"),
@@ -62,6 +60,8 @@ pub mod table {
         ("k", "console"),
         ("l", "strict_equals"),
         ("m", "code_at"),
+        ("n", "decision_record"),
+        ("o", "handler"),
     ];
 
     /// The exports, by the one-letter names the glue calls, and the names
@@ -107,7 +107,6 @@ pub mod table {
                 ("TRUE", handle::TRUE),
                 ("FALSE", handle::FALSE),
                 ("GLOBAL", handle::GLOBAL),
-                ("DISPATCH", handle::DISPATCH),
                 ("FIRST_FREE", handle::FIRST_FREE),
             ] {
                 assert!(has("HANDLE", k, v), "js/core.js HANDLE_{k} is not {v}");
@@ -201,6 +200,13 @@ mod wasm {
         /// `s.charCodeAt(i)` of a string `s` (0 past its end).
         #[link_name = "m"]
         pub(crate) fn code_at(s: i32, i: usize) -> u32;
+        /// A function that, called with `event`, calls the export `dispatch(tag, event)`
+        /// through the glue's dispatcher.
+        #[link_name = "o"]
+        pub(crate) fn handler(tag: f64) -> i32;
+        /// A frozen `{ enabled, source, value, reason }` (the glue's `record`).
+        #[link_name = "n"]
+        pub(crate) fn decision_record(enabled: bool, source: i32, value: i32, reason: i32) -> i32;
     }
 
     /// A JavaScript value, held by handle. Dropping it releases the handle.
@@ -228,8 +234,6 @@ mod wasm {
         pub const FALSE: JsValue = handle(table::handle::FALSE);
         /// `globalThis`.
         pub(crate) const GLOBAL: JsValue = handle(table::handle::GLOBAL);
-        /// The glue's function that calls the export `dispatch`.
-        pub(crate) const DISPATCH: JsValue = handle(table::handle::DISPATCH);
 
         #[inline(always)]
         pub(crate) fn h(&self) -> i32 {

@@ -312,10 +312,7 @@ pub fn on_change(callback: JsValue) -> JsValue {
 
 /// Builds a frozen `Decision` object.
 pub fn decision_object(d: &Decision) -> JsValue {
-    let o = js::new_object();
-    set(&o, "enabled", &JsValue::from_bool(d.enabled));
-    set(&o, "source", &JsValue::from_str(d.source.id()));
-    set(&o, "value", &d.value.as_ref().map_or(JsValue::NULL, js::text_value));
-    set(&o, "reason", &js::text_value(&d.reason));
-    js::freeze(&o)
+    let source = JsValue::from_str(d.source.id());
+    let value = d.value.as_ref().map_or(JsValue::NULL.h(), JsValue::h);
+    crate::abi::handle(unsafe { crate::abi::decision_record(d.enabled, source.h(), value, d.reason.h()) })
 }

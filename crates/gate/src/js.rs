@@ -33,11 +33,6 @@ fn concat(a: i32, b: i32) -> i32 {
     r
 }
 
-/// The value `text` (a string).
-pub fn text_value(text: &Text) -> JsValue {
-    text.clone()
-}
-
 /// Whether `text` is the string `s`.
 pub fn text_is(text: &Text, s: &str) -> bool {
     text_eq(text, &JsValue::from_str(s))
@@ -190,12 +185,6 @@ fn object_call(name: &str, n: i32, a: i32, b: i32, c: i32) -> Result<JsValue, Js
     result(method_raw(object.h(), name, n, a, b, c))
 }
 
-/// `Object.freeze(obj)`.
-pub fn freeze(obj: &JsValue) -> JsValue {
-    let _ = object_call("freeze", 1, obj.h(), 1, 1);
-    obj.clone()
-}
-
 /// `Object.getOwnPropertyDescriptor(obj, key)`.
 pub fn own_property(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     let k = JsValue::from_str(key);
@@ -236,10 +225,9 @@ pub fn channel(name: &str) -> Option<JsValue> {
     construct("BroadcastChannel", &JsValue::from_str(name)).ok()
 }
 
-/// The glue's dispatcher bound to `tag`: calling it runs `reactor::dispatch(tag, event)`.
+/// The glue's dispatcher for `tag`: calling it runs `reactor::dispatch(tag, event)`.
 pub fn dispatcher(tag: f64) -> JsValue {
-    let n = JsValue::from_f64(tag);
-    result(method_raw(JsValue::DISPATCH.h(), "bind", 2, JsValue::NULL.h(), n.h(), 1)).unwrap_or(JsValue::UNDEFINED)
+    handle(unsafe { crate::abi::handler(tag) })
 }
 
 /// `console[method](line)` (`"info"` or `"warn"`), now or (`later`) in a
