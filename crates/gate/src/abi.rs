@@ -229,13 +229,23 @@ mod wasm {
         JsValue(unsafe { NonZeroU32::new_unchecked(h as u32) })
     }
 
+    /// The fixed handles as statics, to be lent: a `&fixed::TRUE` is a
+    /// temporary whose drop calls `release` (which the glue ignores for a
+    /// fixed handle); a `&fixed::TRUE` is never dropped.
+    pub(crate) mod fixed {
+        use super::{handle, table, JsValue};
+        pub(crate) static UNDEFINED: JsValue = handle(table::handle::UNDEFINED);
+        pub(crate) static NULL: JsValue = handle(table::handle::NULL);
+        pub(crate) static TRUE: JsValue = handle(table::handle::TRUE);
+        /// `globalThis`.
+        pub(crate) static GLOBAL: JsValue = handle(table::handle::GLOBAL);
+    }
+
     impl JsValue {
         pub const UNDEFINED: JsValue = handle(table::handle::UNDEFINED);
         pub const NULL: JsValue = handle(table::handle::NULL);
         pub const TRUE: JsValue = handle(table::handle::TRUE);
         pub const FALSE: JsValue = handle(table::handle::FALSE);
-        /// `globalThis`.
-        pub(crate) const GLOBAL: JsValue = handle(table::handle::GLOBAL);
 
         #[inline(always)]
         pub(crate) fn h(&self) -> i32 {

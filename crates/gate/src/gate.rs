@@ -2,6 +2,7 @@
 //! `decision` (the glue shapes `health()` from it), `onChange`, the live kill through the
 //! `MAESTRO_ENABLED` accessor, and latching.
 
+use crate::abi::fixed;
 use crate::js::{self, field, set, JsValue, Text};
 use crate::reactor::{handler, Kind};
 use crate::subscribers::{notify, subscribe, List};
@@ -198,8 +199,8 @@ fn watch_runtime() {
     let accessor = js::new_object();
     set(&accessor, "get", &handler(Kind::GlobalGet, 0));
     set(&accessor, "set", &handler(Kind::GlobalSet, 0));
-    set(&accessor, "configurable", &JsValue::TRUE);
-    set(&accessor, "enumerable", &JsValue::TRUE);
+    set(&accessor, "configurable", &fixed::TRUE);
+    set(&accessor, "enumerable", &fixed::TRUE);
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.runtime = value;
         g.forward = forward;
@@ -223,7 +224,7 @@ fn start_watch() {
     let f = field(&global, "setInterval");
     let Ok(id) = js::call(&f, &global, &[&handler(Kind::Watch, 0), &JsValue::from_f64(WATCH_MS)]) else { return };
     // In Node, a timer would keep the process alive.
-    js::call_if_function(&field(&id, "unref"), &id, &JsValue::UNDEFINED);
+    js::call_if_function(&field(&id, "unref"), &id, &fixed::UNDEFINED);
 }
 
 /// Reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED` and
@@ -273,7 +274,7 @@ fn start_remote(options: &JsValue) {
         }
         Err(_) => return,
     };
-    js::call_if_function(&hook, &JsValue::NULL, options);
+    js::call_if_function(&hook, &fixed::NULL, options);
 }
 
 /// Another tab read the health document this page polls, and shared what it

@@ -3,8 +3,8 @@
 
 pub use crate::abi::JsValue;
 use crate::abi::{
-    call_raw, code_at, console, construct_raw, duplicate, handle, key, reflect_get, reflect_set, release, result,
-    strict_equals,
+    call_raw, code_at, console, construct_raw, duplicate, fixed, handle, key, reflect_get, reflect_set, release,
+    result, strict_equals,
 };
 use maestro_gate::flag::{self, Raw};
 
@@ -55,8 +55,8 @@ pub fn string_of(v: &JsValue) -> Option<(Raw, Text)> {
 
 /// `globalThis`: `window` in a page, `self` in a worker.
 #[inline(always)]
-pub fn global() -> JsValue {
-    JsValue::GLOBAL
+pub fn global() -> &'static JsValue {
+    &fixed::GLOBAL
 }
 
 /// `f.call(this, ...args)` (at most three arguments).
@@ -160,7 +160,7 @@ pub fn set_at(obj: &JsValue, key: &JsValue, value: &JsValue) {
 /// `globalThis[name]()`, or `undefined` when that throws.
 fn make(name: &str) -> JsValue {
     let f = field(&global(), name);
-    call(&f, &JsValue::UNDEFINED, &[]).unwrap_or(JsValue::UNDEFINED)
+    call(&f, &fixed::UNDEFINED, &[]).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `Object()`: a new plain object.
@@ -210,7 +210,7 @@ pub fn push(array: &JsValue, value: &JsValue) -> u32 {
 /// `String(value)`, or a placeholder when that throws.
 pub fn string(value: &JsValue) -> Text {
     let f = field(&global(), "String");
-    call(&f, &JsValue::UNDEFINED, &[value]).unwrap_or_else(|_| JsValue::from_str("<unprintable>"))
+    call(&f, &fixed::UNDEFINED, &[value]).unwrap_or_else(|_| JsValue::from_str("<unprintable>"))
 }
 
 /// `f.call(this_arg, arg)` when `f` is a function; what it throws is ignored.
