@@ -205,7 +205,7 @@ fn watch_runtime() {
         g.runtime = value;
         g.forward = forward;
     }
-    let _ = js::define_property(&global, RUNTIME_KEY, &accessor);
+    js::define_property(&global, RUNTIME_KEY, &accessor);
 }
 
 /// Every `WATCH_MS` while the gate is on: the sources are read again, so

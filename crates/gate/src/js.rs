@@ -4,7 +4,7 @@
 pub use crate::abi::JsValue;
 use crate::abi::{
     call_raw, code_at, console, construct_raw, duplicate, fixed, handle, key, reflect_get, reflect_set, release,
-    result, strict_equals,
+    result, strict_equals, table, type_of,
 };
 use maestro_gate::flag::{self, Raw};
 
@@ -98,14 +98,6 @@ fn field_raw(obj: i32, name: &str) -> i32 {
     r
 }
 
-/// `obj[key]` (`undefined` and `null` hold nothing; a string has its
-/// `length` and methods). A getter or proxy that throws gives `Err` with what
-/// it threw.
-#[inline(always)]
-pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    result(get_raw(obj.h(), key))
-}
-
 /// `obj[key]` for any key.
 #[inline(always)]
 pub fn at(obj: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
@@ -122,11 +114,27 @@ pub fn field(obj: &JsValue, key: &str) -> JsValue {
 /// (or `obj` is not an object): an inherited property, such as one
 /// polluting `Object.prototype`, is no option. A getter, proxy or
 /// descriptor lookup that throws gives `Err` with what it threw.
+#[inline(always)]
 pub fn get_own(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    if !obj.is_object() || own_property(obj, key)?.is_undefined() {
-        return Ok(JsValue::UNDEFINED);
+    result(get_own_raw(obj, key))
+}
+
+/// [`get_own`] as a handle, or `!handle` of what was thrown (a `Result`
+/// is returned through memory; this is one number).
+fn get_own_raw(obj: &JsValue, key: &str) -> i32 {
+    if !obj.is_object() {
+        return 1;
     }
-    get(obj, key)
+    let desc = own_property_raw(obj, key);
+    if desc < 0 {
+        return desc;
+    }
+    let absent = unsafe { type_of(desc) } == table::ty::UNDEFINED;
+    unsafe { release(desc) };
+    if absent {
+        return 1;
+    }
+    get_raw(obj.h(), key)
 }
 
 /// `obj[key]` as a string, if it is one and `obj`'s own property.
@@ -180,21 +188,29 @@ pub fn has_function(name: &str) -> bool {
 }
 
 /// `Object[name](a, b, c)` with the first `n` of them.
-fn object_call(name: &str, n: i32, a: i32, b: i32, c: i32) -> Result<JsValue, JsValue> {
-    let object = field(&global(), "Object");
-    result(method_raw(object.h(), name, n, a, b, c))
+/// A handle, or `!handle` of what it threw.
+fn object_call(name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
+    let object = field(global(), "Object");
+    method_raw(object.h(), name, n, a, b, c)
 }
 
 /// `Object.getOwnPropertyDescriptor(obj, key)`.
+#[inline(always)]
 pub fn own_property(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    result(own_property_raw(obj, key))
+}
+
+fn own_property_raw(obj: &JsValue, key: &str) -> i32 {
     let k = JsValue::from_str(key);
     object_call("getOwnPropertyDescriptor", 2, obj.h(), k.h(), 1)
 }
 
 /// `Object.defineProperty(obj, key, descriptor)`.
-pub fn define_property(obj: &JsValue, key: &str, descriptor: &JsValue) -> Result<JsValue, JsValue> {
+/// What it throws is ignored.
+pub fn define_property(obj: &JsValue, key: &str, descriptor: &JsValue) {
     let k = JsValue::from_str(key);
-    object_call("defineProperty", 3, obj.h(), k.h(), descriptor.h())
+    let r = object_call("defineProperty", 3, obj.h(), k.h(), descriptor.h());
+    unsafe { release(if r < 0 { !r } else { r }) };
 }
 
 /// `[]`.
