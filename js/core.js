@@ -97,6 +97,7 @@ const imports = {
     },
     l: (a, b) => heap[a] === heap[b],
     m: (s, i) => heap[s].charCodeAt(i) || 0,
+    p: (a, b) => keep(heap[a] + heap[b]),
     o: (tag) => keep((event) => dispatcher(tag, event)),
     n: (enabled, source, value, reason) => keep(record(enabled, heap[source], heap[value], heap[reason])),
   },

@@ -46,7 +46,7 @@ pub mod table {
     pub const THROWN: &str = "~handle";
 
     /// The imports (module `m`), by the one-letter names the wasm uses.
-    pub const IMPORTS: [(&str, &str); 15] = [
+    pub const IMPORTS: [(&str, &str); 16] = [
         ("a", "type_of"),
         ("b", "number"),
         ("c", "from_number"),
@@ -62,6 +62,7 @@ pub mod table {
         ("m", "code_at"),
         ("n", "decision_record"),
         ("o", "handler"),
+        ("p", "concat"),
     ];
 
     /// The exports, by the one-letter names the glue calls, and the names
@@ -200,6 +201,9 @@ mod wasm {
         /// `s.charCodeAt(i)` of a string `s` (0 past its end).
         #[link_name = "m"]
         pub(crate) fn code_at(s: i32, i: usize) -> u32;
+        /// `a + b` of two strings.
+        #[link_name = "p"]
+        pub(crate) fn concat(a: i32, b: i32) -> i32;
         /// A function that, called with `event`, calls the export `dispatch(tag, event)`
         /// through the glue's dispatcher.
         #[link_name = "o"]

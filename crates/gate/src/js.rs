@@ -3,8 +3,8 @@
 
 pub use crate::abi::JsValue;
 use crate::abi::{
-    call_raw, code_at, console, construct_raw, duplicate, fixed, handle, key, reflect_get, reflect_set, release,
-    result, strict_equals, table, type_of,
+    call_raw, code_at, concat, console, construct_raw, fixed, handle, key, reflect_get, reflect_set, release, result,
+    strict_equals, table, type_of,
 };
 use maestro_gate::flag::{self, Raw};
 
@@ -19,18 +19,8 @@ impl flag::Text for JsValue {
         self.append(&JsValue::from_str(s));
     }
     fn append(&mut self, t: &JsValue) {
-        *self = handle(concat(self.h(), t.h()));
+        *self = handle(unsafe { concat(self.h(), t.h()) });
     }
-}
-
-/// `a.concat(b)` of a string `a` (`a` again if that throws).
-fn concat(a: i32, b: i32) -> i32 {
-    let r = method_raw(a, "concat", 1, b, 1, 1);
-    if r < 0 {
-        unsafe { release(!r) };
-        return unsafe { duplicate(a) };
-    }
-    r
 }
 
 /// Whether `text` is the string `s`.
