@@ -84,15 +84,17 @@ const imports = {
     h: (f, a) => attempt(() => new heap[f](heap[a])),
     i: drop,
     j: (i) => keep(heap[i]),
-    // Writes a console line: at once, or (`later`) in a microtask, where a
-    // console call is cheap with devtools open (see log() in crates/gate/src/js.rs).
-    k: (warn, line, later) => {
+    // Writes the console line `[MAESTRO] text`: at once, or (`later`) in a
+    // microtask, where a console call is cheap with devtools open (see log()
+    // in crates/gate/src/js.rs).
+    k: (warn, text, later) => {
       try {
         const c = globalThis.console;
         const f = warn ? c.warn : c.info;
         if (typeof f !== 'function') return;
-        if (later) Promise.resolve(heap[line]).then(f.bind(c)).then(undefined, () => {});
-        else f.call(c, heap[line]);
+        const line = '[MAESTRO] ' + heap[text];
+        if (later) Promise.resolve(line).then(f.bind(c)).then(undefined, () => {});
+        else f.call(c, line);
       } catch {}
     },
     l: (a, b) => heap[a] === heap[b],

@@ -191,10 +191,10 @@ mod wasm {
         /// A second handle to the same value.
         #[link_name = "j"]
         pub(crate) fn duplicate(h: i32) -> i32;
-        /// `console[warn ? "warn" : "info"](line)`, now or in a microtask (`later`);
-        /// a missing or throwing console is ignored.
+        /// `console[warn ? "warn" : "info"]("[MAESTRO] " + text)`, now or in a
+        /// microtask (`later`); a missing or throwing console is ignored.
         #[link_name = "k"]
-        pub(crate) fn console(warn: bool, line: i32, later: bool);
+        pub(crate) fn console(warn: bool, text: i32, later: bool);
         /// `a === b`.
         #[link_name = "l"]
         pub(crate) fn strict_equals(a: i32, b: i32) -> bool;

@@ -7,7 +7,7 @@ use crate::js::{self, field, set, JsValue, Text};
 use crate::reactor::{handler, Kind};
 use crate::subscribers::{notify, subscribe, List};
 use crate::{tabs, Slot};
-use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source, Text as _};
+use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source};
 
 type Decision = flag::Decision<Text>;
 type Outcome = flag::Outcome<Text>;
@@ -90,9 +90,7 @@ fn print(log: Log, level: Level, text: &Text, later: bool) {
     if !log.shows(level) {
         return;
     }
-    let mut line = Text::of("[MAESTRO] ");
-    line.append(text);
-    js::log(if level == Level::Warn { "warn" } else { "info" }, &line, later);
+    js::log(level == Level::Warn, text, later);
 }
 
 fn current() -> Option<Decision> {

@@ -236,9 +236,9 @@ pub fn dispatcher(tag: f64) -> JsValue {
     handle(unsafe { crate::abi::handler(tag) })
 }
 
-/// `console[method](line)` (`"info"` or `"warn"`), now or (`later`) in a
-/// microtask, where a console call is cheap with devtools open: the decision
+/// `console.warn` (`warn`) or `console.info` of the line `[MAESTRO] text`
+/// (the glue adds the prefix), now or (`later`) in a microtask, where a console call is cheap with devtools open: the decision
 /// at start-up is logged that way, by the time `init()` resolves.
-pub fn log(method: &str, line: &Text, later: bool) {
-    unsafe { console(method == "warn", line.h(), later) }
+pub fn log(warn: bool, text: &Text, later: bool) {
+    unsafe { console(warn, text.h(), later) }
 }
