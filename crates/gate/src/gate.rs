@@ -143,7 +143,7 @@ fn reconsider(trigger: Source, later: bool) {
         }
         _ => return,
     };
-    apply(evaluate(&js::global(), &options), trigger, later);
+    apply(evaluate(js::global(), &options), trigger, later);
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.busy = false;
     }
@@ -172,7 +172,7 @@ pub(crate) fn runtime_assigned(value: JsValue) {
         }
         Err(_) => return,
     };
-    js::call_if_function(&forward, &js::global(), &value);
+    js::call_if_function(&forward, js::global(), &value);
     reconsider(Source::Runtime, false);
 }
 
@@ -184,13 +184,13 @@ pub(crate) fn runtime_assigned(value: JsValue) {
 /// watch reads it.
 fn watch_runtime() {
     let global = js::global();
-    let Ok(desc) = js::own_property(&global, RUNTIME_KEY) else { return };
+    let Ok(desc) = js::own_property(global, RUNTIME_KEY) else { return };
     let (value, forward) = if desc.is_undefined() {
         (JsValue::UNDEFINED, JsValue::UNDEFINED)
     } else if field(&desc, "configurable").as_bool() != Some(true) {
         return;
     } else if field(&desc, "get").is_function() {
-        (field(&global, RUNTIME_KEY), field(&desc, "set"))
+        (field(global, RUNTIME_KEY), field(&desc, "set"))
     } else {
         (field(&desc, "value"), JsValue::UNDEFINED)
     };
@@ -203,7 +203,7 @@ fn watch_runtime() {
         g.runtime = value;
         g.forward = forward;
     }
-    js::define_property(&global, RUNTIME_KEY, &accessor);
+    js::define_property(global, RUNTIME_KEY, &accessor);
 }
 
 /// Every `WATCH_MS` while the gate is on: the sources are read again, so
@@ -219,8 +219,8 @@ pub(crate) fn watch() {
 /// Starts the watch (on a gate that is on: one that is off stays off).
 fn start_watch() {
     let global = js::global();
-    let f = field(&global, "setInterval");
-    let Ok(id) = js::call(&f, &global, &[&handler(Kind::Watch, 0), &JsValue::from_f64(WATCH_MS)]) else { return };
+    let f = field(global, "setInterval");
+    let Ok(id) = js::call(&f, global, &[&handler(Kind::Watch, 0), &JsValue::from_f64(WATCH_MS)]) else { return };
     // In Node, a timer would keep the process alive.
     js::call_if_function(&field(&id, "unref"), &id, &fixed::UNDEFINED);
 }
@@ -233,7 +233,7 @@ pub fn decide(options: JsValue) -> JsValue {
     if let Some(d) = current() {
         return decision_object(&d);
     }
-    let outcome = evaluate(&js::global(), &options);
+    let outcome = evaluate(js::global(), &options);
     let log = log_level(&options);
     for line in outcome.lines.iter() {
         print(log, line.level, &line.text, true);

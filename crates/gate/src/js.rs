@@ -66,7 +66,7 @@ fn method_raw(obj: i32, name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
 
 /// `new globalThis[name](arg)`.
 pub fn construct(name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
-    let f = field(&global(), name);
+    let f = field(global(), name);
     result(unsafe { construct_raw(f.h(), arg.h()) })
 }
 
@@ -157,7 +157,7 @@ pub fn set_at(obj: &JsValue, key: &JsValue, value: &JsValue) {
 
 /// `globalThis[name]()`, or `undefined` when that throws.
 fn make(name: &str) -> JsValue {
-    let f = field(&global(), name);
+    let f = field(global(), name);
     call(&f, &fixed::UNDEFINED, &[]).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -174,7 +174,7 @@ pub fn message(error: &JsValue) -> Text {
 
 /// Whether `globalThis[name]` is a function.
 pub fn has_function(name: &str) -> bool {
-    field(&global(), name).is_function()
+    field(global(), name).is_function()
 }
 
 /// `Object[name](a, b, c)` with the first `n` of them.
@@ -215,7 +215,7 @@ pub fn push(array: &JsValue, value: &JsValue) -> u32 {
 
 /// `String(value)`, or a placeholder when that throws.
 pub fn string(value: &JsValue) -> Text {
-    let f = field(&global(), "String");
+    let f = field(global(), "String");
     call(&f, &fixed::UNDEFINED, &[value]).unwrap_or_else(|_| JsValue::from_str("<unprintable>"))
 }
 
