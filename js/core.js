@@ -60,8 +60,14 @@ function attempt(f) {
 
 const utf8 = new TextDecoder();
 
-/** A frozen `Decision`: `{ enabled, source, value, reason }` (the wasm's, and the glue's own when it is down). */
-export const record = (enabled, source, value, reason) => Object.freeze({ enabled: !!enabled, source, value, reason });
+const { freeze } = Object;
+/**
+ * A frozen `Decision`: `{ enabled, source, value, reason }` (the wasm's, and
+ * the glue's own when it is down). It calls no code of the app's (no setter,
+ * no later replacement of `Object.freeze`): the wasm builds it while it
+ * holds its decision.
+ */
+export const record = (enabled, source, value, reason) => freeze({ enabled: !!enabled, source, value, reason });
 
 const imports = {
   m: {

@@ -230,8 +230,8 @@ fn start_watch() {
 /// watching for a live kill. Internal: the package's `init()` loads the wasm
 /// and then calls this. A second call returns the first decision.
 pub fn decide(options: JsValue) -> JsValue {
-    if let Some(d) = current() {
-        return decision_object(&d);
+    if GATE.0.try_borrow().is_ok_and(|g| g.decision.is_some()) {
+        return decision();
     }
     let outcome = evaluate(js::global(), &options);
     let log = log_level(&options);
@@ -300,7 +300,13 @@ pub fn is_enabled() -> bool {
 
 /// The current decision: `{ enabled, source, value, reason }`.
 pub fn decision() -> JsValue {
-    decision_object(&current().unwrap_or_else(|| flag::unavailable(NOT_READY)))
+    // Built from the kept decision, not a copy of it: the glue's `record`
+    // calls nothing of the app's, so nothing re-enters while it is borrowed.
+    let gate = GATE.0.try_borrow();
+    match gate.as_ref().ok().and_then(|g| g.decision.as_ref()) {
+        Some(d) => decision_object(d),
+        None => decision_object(&flag::unavailable(NOT_READY)),
+    }
 }
 
 /// Calls `callback(decision)` whenever the decision changes (it only ever
