@@ -59,7 +59,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule }) {
   })();
   let down = 'Disabled: init() has not finished';
 
-  const off = () => Object.freeze({ enabled: false, source: 'unavailable', value: null, reason: down });
+  const off = () => core.record(false, 'unavailable', null, down);
 
   function fail(prefix, error, options) {
     ready = false;

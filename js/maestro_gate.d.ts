@@ -140,6 +140,9 @@ export function remoteOff(url: string): void;
 /** Sets the callback for a failure of the wasm under an event or setter. */
 export function onTrap(callback: (error: unknown) => void): void;
 
+/** A frozen `Decision` (what the wasm and the glue's fail-safe answers are built with). */
+export function record(enabled: boolean, source: DecisionSource, value: string | null, reason: string): Decision;
+
 /** The gate's wasm, as `init` takes it. */
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
