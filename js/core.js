@@ -1,5 +1,5 @@
 // maestro-gate's gate module, the JavaScript side of crates/gate/src/abi.rs:
-// the thirteen operations the wasm imports, and its exports. Every JavaScript
+// the fifteen operations the wasm imports, and its exports. Every JavaScript
 // value the wasm holds is an index into `heap`. No decision is made here.
 //
 // The numbers below must agree with abi.rs's `table`; a test there reads
@@ -10,19 +10,18 @@ let trapped = () => {}; // told when the wasm fails under the dispatcher
 
 // The fixed handles (HANDLE_*): never freed. 0 is never used, so that Rust's
 // `Option<JsValue>` is one number. Plain constants, which a minifier inlines.
-const HANDLE_UNDEFINED = 1, HANDLE_NULL = 2, HANDLE_TRUE = 3, HANDLE_FALSE = 4, HANDLE_GLOBAL = 5, HANDLE_DISPATCH = 6,
-  HANDLE_FIRST_FREE = 7;
+const HANDLE_UNDEFINED = 1, HANDLE_NULL = 2, HANDLE_TRUE = 3, HANDLE_FALSE = 4, HANDLE_GLOBAL = 5, HANDLE_FIRST_FREE = 6;
 // What the import `a` (type of) answers (TYPE_*).
 const TYPE_UNDEFINED = 0, TYPE_NULL = 1, TYPE_TRUE = 2, TYPE_FALSE = 3, TYPE_NUMBER = 4, TYPE_STRING = 5, TYPE_FUNCTION = 6,
   TYPE_OBJECT = 7, TYPE_OTHER = 8;
 
-// The dispatcher every handler the wasm hands out is bound from (see
+// The dispatcher every handler the wasm hands out calls (import `o`; see
 // reactor.rs). A trap in the wasm (which the core is written never to hit)
 // reaches no event target or setter; `onTrap`'s callback hears of it.
 const dispatcher = (tag, event) => {
   try { return take(wasm.M(tag, keep(event))); /* dispatch */ } catch (e) { try { trapped(e); } catch {} }
 };
-const heap = [0, undefined, null, true, false, globalThis, dispatcher];
+const heap = [0, undefined, null, true, false, globalThis];
 const free = [];
 
 // A handle to `v`.
@@ -61,6 +60,15 @@ function attempt(f) {
 
 const utf8 = new TextDecoder();
 
+const { freeze } = Object;
+/**
+ * A frozen `Decision`: `{ enabled, source, value, reason }` (the wasm's, and
+ * the glue's own when it is down). It calls no code of the app's (no setter,
+ * no later replacement of `Object.freeze`): the wasm builds it while it
+ * holds its decision.
+ */
+export const record = (enabled, source, value, reason, rollout = null) => freeze({ enabled: !!enabled, source, value, reason, rollout });
+
 const imports = {
   m: {
     a: (i) => {
@@ -82,19 +90,24 @@ const imports = {
     h: (f, a) => attempt(() => new heap[f](heap[a])),
     i: drop,
     j: (i) => keep(heap[i]),
-    // Writes a console line: at once, or (`later`) in a microtask, where a
-    // console call is cheap with devtools open (see log() in crates/gate/src/js.rs).
-    k: (warn, line, later) => {
+    // Writes the console line `[MAESTRO] text`: at once, or (`later`) in a
+    // microtask, where a console call is cheap with devtools open (see log()
+    // in crates/gate/src/js.rs).
+    k: (warn, text, later) => {
       try {
         const c = globalThis.console;
         const f = warn ? c.warn : c.info;
         if (typeof f !== 'function') return;
-        if (later) Promise.resolve(heap[line]).then(f.bind(c)).then(undefined, () => {});
-        else f.call(c, heap[line]);
+        const line = '[MAESTRO] ' + heap[text];
+        if (later) Promise.resolve(line).then(f.bind(c)).then(undefined, () => {});
+        else f.call(c, line);
       } catch {}
     },
     l: (a, b) => heap[a] === heap[b],
     m: (s, i) => heap[s].charCodeAt(i) || 0,
+    p: (a, b) => keep(heap[a] + heap[b]),
+    o: (tag) => keep((event) => dispatcher(tag, event)),
+    n: (enabled, source, value, reason, rollout) => keep(record(enabled, heap[source], heap[value], heap[reason], heap[rollout])),
   },
 };
 
@@ -144,7 +157,6 @@ export const onTrap = (callback) => { trapped = callback; };
 // `n`: the rollout module's narrowing ({ code, reason, rollout }), if any.
 export const decide = (options, n) => take(wasm.A(keep(options), keep(n && n.reason), n ? n.code : 0, keep(n ? n.rollout : null)));
 export const decision = () => take(wasm.B());
-export const restrict = (n) => { wasm.D(keep(n.reason), n.code); };
 export const isEnabled = () => wasm.E() !== 0;
 export const onChange = (callback) => take(wasm.F(keep(callback)));
 export const onRemote = (hook) => { wasm.G(keep(hook)); };

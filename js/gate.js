@@ -67,7 +67,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   })();
   let down = 'Disabled: init() has not finished';
 
-  const off = () => Object.freeze({ enabled: false, source: 'unavailable', value: null, reason: down });
+  const off = () => core.record(false, 'unavailable', null, down);
 
   function fail(prefix, error, options) {
     ready = false;
@@ -158,7 +158,8 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       return { code: 4, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
     }
   }
-  const restrict = (n) => { if (n) call(core.restrict, () => {}, n); };
+  // (`decide` again, once decided, applies a narrowing that says off.)
+  const restrict = (n) => { if (n) call(() => core.decide(undefined, n), off); };
   // At start-up; later, a guard's trip turns the gate off through `restrict`.
   const narrowing = (options) => withRollout((m) => m.start(options, restrict));
   // A remote document's "rollout" (from the remote module): a lower
@@ -229,16 +230,16 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   function health() {
     const d = decision();
     let guard = null;
-    try { if (rollout) guard = rollout.guardState(); } catch {}
+    try { guard = rollout.guardState(); } catch {} // (no rollout module: no guard)
     return Object.freeze({
       status: d.enabled ? 'enabled' : 'disabled', maestro_enabled: d.enabled, source: d.source, reason: d.reason, version: VERSION,
-      rollout: d.rollout || null, guard,
+      rollout: d.rollout, guard,
     });
   }
 
   /** Counts one of MAESTRO's failures for the guard (`init({ guard })`). Never throws. */
   function recordError() {
-    try { if (rollout) rollout.recordError(); } catch {}
+    try { rollout.recordError(); } catch {} // (no rollout module: no guard to count for)
   }
 
   /** Forgets this browser's guard trip, for the next load. Resolves to whether one was remembered. */

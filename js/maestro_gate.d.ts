@@ -145,10 +145,8 @@ export interface CleanupRequest {
  * watching for a live kill. Internal: the package's `init()` loads the wasm
  * and then calls this. A second call returns the first decision.
  */
-export function decide(options: InitOptions | undefined, narrowing?: { code: number; reason: string; rollout: Rollout | null }): Decision;
+export function decide(options: InitOptions | undefined, narrowing?: { code: number; reason: string; rollout?: Rollout | null }): Decision;
 
-/** Internal: the rollout module turns the gate off later (a guard's trip, a lower remote rollout). */
-export function restrict(narrowing: { code: number; reason: string }): void;
 
 /**
  * The current decision: `{ enabled, source, value, reason }`.
@@ -207,6 +205,9 @@ export function remoteOff(url: string): void;
 
 /** Sets the callback for a failure of the wasm under an event or setter. */
 export function onTrap(callback: (error: unknown) => void): void;
+
+/** A frozen `Decision` (what the wasm and the glue's fail-safe answers are built with). */
+export function record(enabled: boolean, source: DecisionSource, value: string | null, reason: string): Decision;
 
 /** The gate's wasm, as `init` takes it. */
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;

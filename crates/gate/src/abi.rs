@@ -3,7 +3,7 @@
 //! JavaScript value is held by, and the numbers both sides must agree on.
 //!
 //! The gate does not use wasm-bindgen: it is the module every visitor
-//! downloads, and thirteen generic imports cost far less than wasm-bindgen's
+//! downloads, and fifteen small imports cost far less than wasm-bindgen's
 //! glue. Every JavaScript value is a handle, an index into the glue's table
 //! of values, and text stays in JavaScript, so that the decision path
 //! neither allocates in wasm nor formats anything. `js.rs` builds the
@@ -22,10 +22,8 @@ pub mod table {
         pub const FALSE: i32 = 4;
         /// `globalThis`.
         pub const GLOBAL: i32 = 5;
-        /// The glue's dispatcher, which calls the export `dispatch`.
-        pub const DISPATCH: i32 = 6;
         /// The first handle the glue hands out for other values.
-        pub const FIRST_FREE: i32 = 7;
+        pub const FIRST_FREE: i32 = 6;
     }
 
     /// What the import `type_of` answers.
@@ -48,7 +46,7 @@ pub mod table {
     pub const THROWN: &str = "~handle";
 
     /// The imports (module `m`), by the one-letter names the wasm uses.
-    pub const IMPORTS: [(&str, &str); 13] = [
+    pub const IMPORTS: [(&str, &str); 16] = [
         ("a", "type_of"),
         ("b", "number"),
         ("c", "from_number"),
@@ -62,15 +60,18 @@ pub mod table {
         ("k", "console"),
         ("l", "strict_equals"),
         ("m", "code_at"),
+        ("n", "decision_record"),
+        ("o", "handler"),
+        ("p", "concat"),
     ];
 
     /// The exports, by the one-letter names the glue calls, and the names
-    /// `js/core.js` exports them under. (`C` is retired: the health document
-    /// is the glue's view of the decision.)
-    pub const EXPORTS: [(&str, &str); 12] = [
+    /// `js/core.js` exports them under. (`C` and `D` are retired: the health
+    /// document is the glue's view of the decision, and a later narrowing goes
+    /// through `decide` again.)
+    pub const EXPORTS: [(&str, &str); 11] = [
         ("A", "decide"),
         ("B", "decision"),
-        ("D", "restrict"),
         ("E", "isEnabled"),
         ("F", "onChange"),
         ("G", "onRemote"),
@@ -107,7 +108,6 @@ pub mod table {
                 ("TRUE", handle::TRUE),
                 ("FALSE", handle::FALSE),
                 ("GLOBAL", handle::GLOBAL),
-                ("DISPATCH", handle::DISPATCH),
                 ("FIRST_FREE", handle::FIRST_FREE),
             ] {
                 assert!(has("HANDLE", k, v), "js/core.js HANDLE_{k} is not {v}");
@@ -191,16 +191,26 @@ mod wasm {
         /// A second handle to the same value.
         #[link_name = "j"]
         pub(crate) fn duplicate(h: i32) -> i32;
-        /// `console[warn ? "warn" : "info"](line)`, now or in a microtask (`later`);
-        /// a missing or throwing console is ignored.
+        /// `console[warn ? "warn" : "info"]("[MAESTRO] " + text)`, now or in a
+        /// microtask (`later`); a missing or throwing console is ignored.
         #[link_name = "k"]
-        pub(crate) fn console(warn: bool, line: i32, later: bool);
+        pub(crate) fn console(warn: bool, text: i32, later: bool);
         /// `a === b`.
         #[link_name = "l"]
         pub(crate) fn strict_equals(a: i32, b: i32) -> bool;
         /// `s.charCodeAt(i)` of a string `s` (0 past its end).
         #[link_name = "m"]
         pub(crate) fn code_at(s: i32, i: usize) -> u32;
+        /// `a + b` of two strings.
+        #[link_name = "p"]
+        pub(crate) fn concat(a: i32, b: i32) -> i32;
+        /// A function that, called with `event`, calls the export `dispatch(tag, event)`
+        /// through the glue's dispatcher.
+        #[link_name = "o"]
+        pub(crate) fn handler(tag: f64) -> i32;
+        /// A frozen `{ enabled, source, value, reason, rollout }` (the glue's `record`).
+        #[link_name = "n"]
+        pub(crate) fn decision_record(enabled: bool, source: i32, value: i32, reason: i32, rollout: i32) -> i32;
     }
 
     /// A JavaScript value, held by handle. Dropping it releases the handle.
@@ -213,12 +223,26 @@ mod wasm {
     #[repr(transparent)]
     pub struct JsValue(NonZeroU32);
 
-    /// The handle `h`; the glue never gives 0 (it is read as `undefined`).
+    /// The handle `h`, which the glue gave (or a fixed one): never 0.
+    #[inline(always)]
     pub(crate) const fn handle(h: i32) -> JsValue {
-        match NonZeroU32::new(h as u32) {
-            Some(h) => JsValue(h),
-            None => JsValue(NonZeroU32::MIN),
-        }
+        // SAFETY: every handle comes from the glue's `keep`, which never
+        // answers 0 (its table's slot 0 is never handed out), or is one of
+        // the fixed handles above it. (Checking cost a compare and a select
+        // at each of some 70 places: about 150 B gzip.)
+        JsValue(unsafe { NonZeroU32::new_unchecked(h as u32) })
+    }
+
+    /// The fixed handles as statics, to be lent: a `&fixed::TRUE` is a
+    /// temporary whose drop calls `release` (which the glue ignores for a
+    /// fixed handle); a `&fixed::TRUE` is never dropped.
+    pub(crate) mod fixed {
+        use super::{handle, table, JsValue};
+        pub(crate) static UNDEFINED: JsValue = handle(table::handle::UNDEFINED);
+        pub(crate) static NULL: JsValue = handle(table::handle::NULL);
+        pub(crate) static TRUE: JsValue = handle(table::handle::TRUE);
+        /// `globalThis`.
+        pub(crate) static GLOBAL: JsValue = handle(table::handle::GLOBAL);
     }
 
     impl JsValue {
@@ -226,10 +250,6 @@ mod wasm {
         pub const NULL: JsValue = handle(table::handle::NULL);
         pub const TRUE: JsValue = handle(table::handle::TRUE);
         pub const FALSE: JsValue = handle(table::handle::FALSE);
-        /// `globalThis`.
-        pub(crate) const GLOBAL: JsValue = handle(table::handle::GLOBAL);
-        /// The glue's function that calls the export `dispatch`.
-        pub(crate) const DISPATCH: JsValue = handle(table::handle::DISPATCH);
 
         #[inline(always)]
         pub(crate) fn h(&self) -> i32 {

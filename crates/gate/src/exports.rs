@@ -12,10 +12,6 @@ extern "C" fn decide(options: JsValue, reason: JsValue, code: f64, rollout: JsVa
 extern "C" fn decision() -> JsValue {
     gate::decision()
 }
-#[export_name = "D"] // restrict
-extern "C" fn restrict(reason: JsValue, code: f64) {
-    gate::restrict(reason, code)
-}
 #[export_name = "E"] // isEnabled
 extern "C" fn is_enabled() -> bool {
     gate::is_enabled()

@@ -2,11 +2,12 @@
 //! `decision` (the glue shapes `health()` from it), `onChange`, the live kill through the
 //! `MAESTRO_ENABLED` accessor, and latching.
 
+use crate::abi::fixed;
 use crate::js::{self, field, set, JsValue, Text};
 use crate::reactor::{handler, Kind};
 use crate::subscribers::{notify, subscribe, List};
 use crate::{tabs, Slot};
-use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source, Text as _};
+use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source};
 
 type Decision = flag::Decision<Text>;
 type Outcome = flag::Outcome<Text>;
@@ -93,9 +94,7 @@ fn print(log: Log, level: Level, text: &Text, later: bool) {
     if !log.shows(level) {
         return;
     }
-    let mut line = Text::of("[MAESTRO] ");
-    line.append(text);
-    js::log(if level == Level::Warn { "warn" } else { "info" }, &line, later);
+    js::log(level == Level::Warn, text, later);
 }
 
 fn current() -> Option<Decision> {
@@ -148,7 +147,7 @@ fn reconsider(trigger: Source, later: bool) {
         }
         _ => return,
     };
-    apply(evaluate(&js::global(), &options), trigger, later);
+    apply(evaluate(js::global(), &options), trigger, later);
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.busy = false;
     }
@@ -177,7 +176,7 @@ pub(crate) fn runtime_assigned(value: JsValue) {
         }
         Err(_) => return,
     };
-    js::call_if_function(&forward, &js::global(), &value);
+    js::call_if_function(&forward, js::global(), &value);
     reconsider(Source::Runtime, false);
 }
 
@@ -189,26 +188,26 @@ pub(crate) fn runtime_assigned(value: JsValue) {
 /// watch reads it.
 fn watch_runtime() {
     let global = js::global();
-    let Ok(desc) = js::own_property(&global, RUNTIME_KEY) else { return };
+    let Ok(desc) = js::own_property(global, RUNTIME_KEY) else { return };
     let (value, forward) = if desc.is_undefined() {
         (JsValue::UNDEFINED, JsValue::UNDEFINED)
     } else if field(&desc, "configurable").as_bool() != Some(true) {
         return;
     } else if field(&desc, "get").is_function() {
-        (field(&global, RUNTIME_KEY), field(&desc, "set"))
+        (field(global, RUNTIME_KEY), field(&desc, "set"))
     } else {
         (field(&desc, "value"), JsValue::UNDEFINED)
     };
     let accessor = js::new_object();
     set(&accessor, "get", &handler(Kind::GlobalGet, 0));
     set(&accessor, "set", &handler(Kind::GlobalSet, 0));
-    set(&accessor, "configurable", &JsValue::TRUE);
-    set(&accessor, "enumerable", &JsValue::TRUE);
+    set(&accessor, "configurable", &fixed::TRUE);
+    set(&accessor, "enumerable", &fixed::TRUE);
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.runtime = value;
         g.forward = forward;
     }
-    let _ = js::define_property(&global, RUNTIME_KEY, &accessor);
+    js::define_property(global, RUNTIME_KEY, &accessor);
 }
 
 /// Every `WATCH_MS` while the gate is on: the sources are read again, so
@@ -224,15 +223,16 @@ pub(crate) fn watch() {
 /// Starts the watch (on a gate that is on: one that is off stays off).
 fn start_watch() {
     let global = js::global();
-    let f = field(&global, "setInterval");
-    let Ok(id) = js::call(&f, &global, &[&handler(Kind::Watch, 0), &JsValue::from_f64(WATCH_MS)]) else { return };
+    let f = field(global, "setInterval");
+    let Ok(id) = js::call(&f, global, &[&handler(Kind::Watch, 0), &JsValue::from_f64(WATCH_MS)]) else { return };
     // In Node, a timer would keep the process alive.
-    js::call_if_function(&field(&id, "unref"), &id, &JsValue::UNDEFINED);
+    js::call_if_function(&field(&id, "unref"), &id, &fixed::UNDEFINED);
 }
 
 /// A narrowing of the rollout module (`maestro_gate::rollout::Narrowing`),
 /// handed over as its reason and its `code`: 1 in by the rollout, 2 out by
 /// the rollout, 3 off by the guard, 4 and 5 those two failing safe.
+#[inline(never)]
 fn narrowing(reason: JsValue, code: f64) -> Outcome {
     let source = if code == 3.0 || code == 5.0 { Source::Guard } else { Source::Rollout };
     let level = if code >= 4.0 { Level::Warn } else { Level::Info };
@@ -240,26 +240,23 @@ fn narrowing(reason: JsValue, code: f64) -> Outcome {
     Outcome { decision, lines: Lines::one(flag::Line { level, text: reason }) }
 }
 
-/// Turns the gate off because the rollout module said so later: a guard's
-/// trip, or a lower percentage from the remote document. Only ever off.
-pub fn restrict(reason: JsValue, code: f64) {
-    if code >= 2.0 {
-        apply(narrowing(reason, code), Source::Rollout, false);
-    }
-}
-
 /// Reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED` and
 /// `options.defaultEnabled`, narrows an "on" by the rollout module's
 /// narrowing (`reason` and `code`, see `narrowing`; `code` 0 for none, and
-/// `rollout` is `decision().rollout`), logs the
-/// decision once, keeps it, and starts watching for a live kill. Internal:
-/// the package's `init()` loads the wasm and then calls this. A second call
-/// returns the first decision.
+/// `rollout` is `decision().rollout`), logs the decision once, keeps it, and
+/// starts watching for a live kill. Internal: the package's `init()` loads
+/// the wasm and then calls this. A second call returns the first decision,
+/// after applying its narrowing if that says off: the rollout module turns
+/// the gate off that way later (a guard's trip, a lower remote rollout), and
+/// the latch keeps that to "off only".
 pub fn decide(options: JsValue, reason: JsValue, code: f64, rollout: JsValue) -> JsValue {
-    if let Some(d) = current() {
-        return decision_object(&d);
+    if GATE.0.try_borrow().is_ok_and(|g| g.decision.is_some()) {
+        if code >= 2.0 {
+            apply(narrowing(reason, code), Source::Rollout, false);
+        }
+        return decision();
     }
-    let mut outcome = evaluate(&js::global(), &options);
+    let mut outcome = evaluate(js::global(), &options);
     if code != 0.0 && outcome.decision.enabled {
         outcome = narrowing(reason, code);
     }
@@ -302,7 +299,7 @@ fn start_remote(options: &JsValue) {
         }
         Err(_) => return,
     };
-    js::call_if_function(&hook, &JsValue::NULL, options);
+    js::call_if_function(&hook, &fixed::NULL, options);
 }
 
 /// Another tab read the health document this page polls, and shared what it
@@ -330,7 +327,13 @@ pub fn is_enabled() -> bool {
 
 /// The current decision: `{ enabled, source, value, reason }`.
 pub fn decision() -> JsValue {
-    decision_object(&current().unwrap_or_else(|| flag::unavailable(NOT_READY)))
+    // Built from the kept decision, not a copy of it: the glue's `record`
+    // calls nothing of the app's, so nothing re-enters while it is borrowed.
+    let gate = GATE.0.try_borrow();
+    match gate.as_ref().ok().and_then(|g| g.decision.as_ref()) {
+        Some(d) => decision_object(d),
+        None => decision_object(&flag::unavailable(NOT_READY)),
+    }
 }
 
 /// Calls `callback(decision)` whenever the decision changes (it only ever
@@ -341,11 +344,9 @@ pub fn on_change(callback: JsValue) -> JsValue {
 
 /// Builds a frozen `Decision` object.
 pub fn decision_object(d: &Decision) -> JsValue {
-    let o = js::new_object();
-    set(&o, "enabled", &JsValue::from_bool(d.enabled));
-    set(&o, "source", &JsValue::from_str(d.source.id()));
-    set(&o, "value", &d.value.as_ref().map_or(JsValue::NULL, js::text_value));
-    set(&o, "reason", &js::text_value(&d.reason));
-    set(&o, "rollout", &GATE.0.try_borrow().map(|g| g.rollout.clone()).unwrap_or(JsValue::NULL));
-    js::freeze(&o)
+    let source = JsValue::from_str(d.source.id());
+    let value = d.value.as_ref().map_or(JsValue::NULL.h(), JsValue::h);
+    // `decision().rollout` (a shared borrow: `decision()` holds one too).
+    let rollout = GATE.0.try_borrow().map_or(JsValue::NULL.h(), |g| g.rollout.h());
+    crate::abi::handle(unsafe { crate::abi::decision_record(d.enabled, source.h(), value, d.reason.h(), rollout) })
 }

@@ -3,8 +3,8 @@
 
 pub use crate::abi::JsValue;
 use crate::abi::{
-    call_raw, code_at, console, construct_raw, duplicate, handle, key, reflect_get, reflect_set, release, result,
-    strict_equals,
+    call_raw, code_at, concat, console, construct_raw, fixed, handle, key, reflect_get, reflect_set, release, result,
+    strict_equals, table, type_of,
 };
 use maestro_gate::flag::{self, Raw};
 
@@ -19,23 +19,8 @@ impl flag::Text for JsValue {
         self.append(&JsValue::from_str(s));
     }
     fn append(&mut self, t: &JsValue) {
-        *self = handle(concat(self.h(), t.h()));
+        *self = handle(unsafe { concat(self.h(), t.h()) });
     }
-}
-
-/// `a.concat(b)` of a string `a` (`a` again if that throws).
-fn concat(a: i32, b: i32) -> i32 {
-    let r = method_raw(a, "concat", 1, b, 1, 1);
-    if r < 0 {
-        unsafe { release(!r) };
-        return unsafe { duplicate(a) };
-    }
-    r
-}
-
-/// The value `text` (a string).
-pub fn text_value(text: &Text) -> JsValue {
-    text.clone()
 }
 
 /// Whether `text` is the string `s`.
@@ -60,8 +45,8 @@ pub fn string_of(v: &JsValue) -> Option<(Raw, Text)> {
 
 /// `globalThis`: `window` in a page, `self` in a worker.
 #[inline(always)]
-pub fn global() -> JsValue {
-    JsValue::GLOBAL
+pub fn global() -> &'static JsValue {
+    &fixed::GLOBAL
 }
 
 /// `f.call(this, ...args)` (at most three arguments).
@@ -81,7 +66,7 @@ fn method_raw(obj: i32, name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
 
 /// `new globalThis[name](arg)`.
 pub fn construct(name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
-    let f = field(&global(), name);
+    let f = field(global(), name);
     result(unsafe { construct_raw(f.h(), arg.h()) })
 }
 
@@ -103,14 +88,6 @@ fn field_raw(obj: i32, name: &str) -> i32 {
     r
 }
 
-/// `obj[key]` (`undefined` and `null` hold nothing; a string has its
-/// `length` and methods). A getter or proxy that throws gives `Err` with what
-/// it threw.
-#[inline(always)]
-pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    result(get_raw(obj.h(), key))
-}
-
 /// `obj[key]` for any key.
 #[inline(always)]
 pub fn at(obj: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
@@ -127,11 +104,27 @@ pub fn field(obj: &JsValue, key: &str) -> JsValue {
 /// (or `obj` is not an object): an inherited property, such as one
 /// polluting `Object.prototype`, is no option. A getter, proxy or
 /// descriptor lookup that throws gives `Err` with what it threw.
+#[inline(always)]
 pub fn get_own(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    if !obj.is_object() || own_property(obj, key)?.is_undefined() {
-        return Ok(JsValue::UNDEFINED);
+    result(get_own_raw(obj, key))
+}
+
+/// [`get_own`] as a handle, or `!handle` of what was thrown (a `Result`
+/// is returned through memory; this is one number).
+fn get_own_raw(obj: &JsValue, key: &str) -> i32 {
+    if !obj.is_object() {
+        return 1;
     }
-    get(obj, key)
+    let desc = own_property_raw(obj, key);
+    if desc < 0 {
+        return desc;
+    }
+    let absent = unsafe { type_of(desc) } == table::ty::UNDEFINED;
+    unsafe { release(desc) };
+    if absent {
+        return 1;
+    }
+    get_raw(obj.h(), key)
 }
 
 /// `obj[key]` as a string, if it is one and `obj`'s own property.
@@ -164,8 +157,8 @@ pub fn set_at(obj: &JsValue, key: &JsValue, value: &JsValue) {
 
 /// `globalThis[name]()`, or `undefined` when that throws.
 fn make(name: &str) -> JsValue {
-    let f = field(&global(), name);
-    call(&f, &JsValue::UNDEFINED, &[]).unwrap_or(JsValue::UNDEFINED)
+    let f = field(global(), name);
+    call(&f, &fixed::UNDEFINED, &[]).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `Object()`: a new plain object.
@@ -181,31 +174,33 @@ pub fn message(error: &JsValue) -> Text {
 
 /// Whether `globalThis[name]` is a function.
 pub fn has_function(name: &str) -> bool {
-    field(&global(), name).is_function()
+    field(global(), name).is_function()
 }
 
 /// `Object[name](a, b, c)` with the first `n` of them.
-fn object_call(name: &str, n: i32, a: i32, b: i32, c: i32) -> Result<JsValue, JsValue> {
-    let object = field(&global(), "Object");
-    result(method_raw(object.h(), name, n, a, b, c))
-}
-
-/// `Object.freeze(obj)`.
-pub fn freeze(obj: &JsValue) -> JsValue {
-    let _ = object_call("freeze", 1, obj.h(), 1, 1);
-    obj.clone()
+/// A handle, or `!handle` of what it threw.
+fn object_call(name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
+    let object = field(global(), "Object");
+    method_raw(object.h(), name, n, a, b, c)
 }
 
 /// `Object.getOwnPropertyDescriptor(obj, key)`.
+#[inline(always)]
 pub fn own_property(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    result(own_property_raw(obj, key))
+}
+
+fn own_property_raw(obj: &JsValue, key: &str) -> i32 {
     let k = JsValue::from_str(key);
     object_call("getOwnPropertyDescriptor", 2, obj.h(), k.h(), 1)
 }
 
 /// `Object.defineProperty(obj, key, descriptor)`.
-pub fn define_property(obj: &JsValue, key: &str, descriptor: &JsValue) -> Result<JsValue, JsValue> {
+/// What it throws is ignored.
+pub fn define_property(obj: &JsValue, key: &str, descriptor: &JsValue) {
     let k = JsValue::from_str(key);
-    object_call("defineProperty", 3, obj.h(), k.h(), descriptor.h())
+    let r = object_call("defineProperty", 3, obj.h(), k.h(), descriptor.h());
+    unsafe { release(if r < 0 { !r } else { r }) };
 }
 
 /// `[]`.
@@ -220,8 +215,8 @@ pub fn push(array: &JsValue, value: &JsValue) -> u32 {
 
 /// `String(value)`, or a placeholder when that throws.
 pub fn string(value: &JsValue) -> Text {
-    let f = field(&global(), "String");
-    call(&f, &JsValue::UNDEFINED, &[value]).unwrap_or_else(|_| JsValue::from_str("<unprintable>"))
+    let f = field(global(), "String");
+    call(&f, &fixed::UNDEFINED, &[value]).unwrap_or_else(|_| JsValue::from_str("<unprintable>"))
 }
 
 /// `f.call(this_arg, arg)` when `f` is a function; what it throws is ignored.
@@ -236,15 +231,14 @@ pub fn channel(name: &str) -> Option<JsValue> {
     construct("BroadcastChannel", &JsValue::from_str(name)).ok()
 }
 
-/// The glue's dispatcher bound to `tag`: calling it runs `reactor::dispatch(tag, event)`.
+/// The glue's dispatcher for `tag`: calling it runs `reactor::dispatch(tag, event)`.
 pub fn dispatcher(tag: f64) -> JsValue {
-    let n = JsValue::from_f64(tag);
-    result(method_raw(JsValue::DISPATCH.h(), "bind", 2, JsValue::NULL.h(), n.h(), 1)).unwrap_or(JsValue::UNDEFINED)
+    handle(unsafe { crate::abi::handler(tag) })
 }
 
-/// `console[method](line)` (`"info"` or `"warn"`), now or (`later`) in a
-/// microtask, where a console call is cheap with devtools open: the decision
+/// `console.warn` (`warn`) or `console.info` of the line `[MAESTRO] text`
+/// (the glue adds the prefix), now or (`later`) in a microtask, where a console call is cheap with devtools open: the decision
 /// at start-up is logged that way, by the time `init()` resolves.
-pub fn log(method: &str, line: &Text, later: bool) {
-    unsafe { console(method == "warn", line.h(), later) }
+pub fn log(warn: bool, text: &Text, later: bool) {
+    unsafe { console(warn, text.h(), later) }
 }

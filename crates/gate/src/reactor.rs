@@ -2,9 +2,9 @@
 //!
 //! Each handler the gate hands to JavaScript (the `MAESTRO_ENABLED`
 //! accessor's getter and setter, the BroadcastChannel's `onmessage`, the
-//! functions that unsubscribe, and the watch's interval) is the glue's dispatcher bound to a number
-//! that says what happened and to what (`js/core.js`, handle
-//! `DISPATCH`). The rollback and the remote poll are modules of their own,
+//! functions that unsubscribe, and the watch's interval) is a function the
+//! glue makes (import `handler`) that calls its dispatcher with a number
+//! that says what happened and to what (`js/core.js`). The rollback and the remote poll are modules of their own,
 //! with `async fn`s on wasm-bindgen-futures; they have no events here.
 
 use crate::js::{self, JsValue};

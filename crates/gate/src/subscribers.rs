@@ -3,6 +3,7 @@
 
 use core::cell::RefCell;
 
+use crate::abi::fixed;
 use crate::js::{self, JsValue, Text};
 use crate::reactor;
 use crate::Slot;
@@ -63,7 +64,7 @@ pub(crate) fn subscribe(list: List, callback: JsValue) -> JsValue {
 pub(crate) fn unsubscribe(tag: u32) {
     let (list, id) = (if tag & 1 == 1 { List::Cleanup } else { List::Change }, tag >> 1);
     if let (Some(array), true) = (listeners(list), id > 0) {
-        js::set_at(&array, &JsValue::from_f64(f64::from(id - 1)), &JsValue::UNDEFINED);
+        js::set_at(&array, &JsValue::from_f64(f64::from(id - 1)), &fixed::UNDEFINED);
     }
 }
 
@@ -76,7 +77,7 @@ pub(crate) fn notify(list: List, arg: &JsValue) {
     let mut i = 0.0;
     while i < len {
         if let Ok(f) = js::at(&array, &JsValue::from_f64(i)) {
-            js::call_if_function(&f, &JsValue::NULL, arg);
+            js::call_if_function(&f, &fixed::NULL, arg);
         }
         i += 1.0;
     }

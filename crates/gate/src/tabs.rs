@@ -12,6 +12,7 @@
 
 use core::cell::RefCell;
 
+use crate::abi::fixed;
 use crate::js::{self, field, set, string_field, JsValue};
 use crate::reactor::{handler, Kind};
 use crate::subscribers::{self, List};
@@ -41,7 +42,7 @@ pub fn listen() {
     let Some(channel) = js::channel(protocol::CHANNEL) else { return };
     set(&channel, "onmessage", &handler(Kind::Channel, 0));
     // In Node, an open channel would keep the process alive.
-    js::call_if_function(&field(&channel, "unref"), &channel, &JsValue::UNDEFINED);
+    js::call_if_function(&field(&channel, "unref"), &channel, &fixed::UNDEFINED);
     tabs.channel = Some(channel);
 }
 
@@ -70,7 +71,7 @@ fn cleanup_requested(data: &JsValue) {
     // and `fromOtherTab: true` (the rollback module validates it before it
     // sweeps anything, and sweeps only this tab's own prefix).
     notify_cleanup(data);
-    js::call_if_function(&forward, &JsValue::NULL, data);
+    js::call_if_function(&forward, &fixed::NULL, data);
 }
 
 /// The glue's hand-over of another tab's cleanup request to the rollback
