@@ -1,5 +1,5 @@
 // maestro-gate's gate module, the JavaScript side of crates/gate/src/abi.rs:
-// the fifteen operations the wasm imports, and its exports. Every JavaScript
+// the seventeen operations the wasm imports, and its exports. Every JavaScript
 // value the wasm holds is an index into `heap`. No decision is made here.
 //
 // The numbers below must agree with abi.rs's `table`; a test there reads
@@ -67,7 +67,10 @@ const { freeze } = Object;
  * no later replacement of `Object.freeze`): the wasm builds it while it
  * holds its decision.
  */
-export const record = (enabled, source, value, reason, rollout = null) => freeze({ enabled: !!enabled, source, value, reason, rollout });
+// `decision().rollout`: the rollout module's answer for this browser, handed
+// to `decide` with its narrowing (null without a rollout).
+let rollout = null;
+export const record = (enabled, source, value, reason) => freeze({ enabled: !!enabled, source, value, reason, rollout });
 
 const imports = {
   m: {
@@ -106,8 +109,9 @@ const imports = {
     l: (a, b) => heap[a] === heap[b],
     m: (s, i) => heap[s].charCodeAt(i) || 0,
     p: (a, b) => keep(heap[a] + heap[b]),
+    q: (s, max) => { const v = heap[s]; return keep(v.length > max ? v.slice(0, max) + '… (' + v.length + ' characters)' : v); },
     o: (tag) => keep((event) => dispatcher(tag, event)),
-    n: (enabled, source, value, reason, rollout) => keep(record(enabled, heap[source], heap[value], heap[reason], heap[rollout])),
+    n: (enabled, source, value, reason) => keep(record(enabled, heap[source], heap[value], heap[reason])),
   },
 };
 
@@ -155,7 +159,11 @@ export const onTrap = (callback) => { trapped = callback; };
 
 // The exports, as the package calls them (abi.rs's `table::EXPORTS` names each by one letter).
 // `n`: the rollout module's narrowing ({ code, reason, rollout }), if any.
-export const decide = (options, n) => take(wasm.A(keep(options), keep(n && n.reason), n ? n.code : 0, keep(n ? n.rollout : null)));
+export const decide = (options, n) => {
+  n = n || {}; // none (a page without a rollout or a guard, or nothing to narrow)
+  rollout = n.rollout || rollout;
+  return take(wasm.A(keep(options), keep(n.reason), n.code || 0));
+};
 export const decision = () => take(wasm.B());
 export const isEnabled = () => wasm.E() !== 0;
 export const onChange = (callback) => take(wasm.F(keep(callback)));

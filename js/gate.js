@@ -158,8 +158,9 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       return { code: 4, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
     }
   }
-  // (`decide` again, once decided, applies a narrowing that says off.)
-  const restrict = (n) => { if (n) call(() => core.decide(undefined, n), off); };
+  // (`decide` again, once decided, applies a narrowing that says off: after
+  // the first decision, which a guard's trip may come before.)
+  const restrict = (n) => { if (n) started.then(() => call(() => core.decide(undefined, n), off)); };
   // At start-up; later, a guard's trip turns the gate off through `restrict`.
   const narrowing = (options) => withRollout((m) => m.start(options, restrict));
   // A remote document's "rollout" (from the remote module): a lower

@@ -141,6 +141,10 @@ pub fn read_str(s: &str) -> Raw {
     word(s.len(), |i| s.as_bytes().get(i).copied().map_or(0, u32::from))
 }
 
+/// How many characters of a value a line shows; a longer one is cut, and
+/// its length said (`… (10485760 characters)`).
+pub const SHOWN: u32 = 64;
+
 /// The accepted spellings, as shown to users in warnings.
 pub const ACCEPTED: &str = "true/false, 1/0, yes/no, on/off (blank means unset)";
 

@@ -7,6 +7,7 @@
 // module. The guard turns the gate off at its limit in every tab, stays off
 // across reloads for the cooldown until resetGuard(), counts only the errors
 // that guard.match names, and a rollout module that cannot load fails safe.
+// Also the cut of a huge invalid value in the gate's lines (issue 13).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, ROOT } from './helpers.mjs';
@@ -28,6 +29,9 @@ before(async () => {
         + `<script src="/pkg/${file}"></script>`
         + '<script>window.sync = maestroGate.isEnabled(); maestroGate.init().then((d) => { window.decided = d; });</script>');
     },
+    '/tag-huge.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'
+      + '<script>window.MAESTRO_ENABLED = new Array(100000).fill(1);</script><script src="/pkg/maestro-gate.js"></script>'
+      + '<script>window.reason = maestroGate.decision().reason;</script>'),
     '/rollout-doc': (req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(doc),
   });
 });
@@ -157,6 +161,30 @@ for (const name of BROWSERS) {
           assert.match(s.decided.reason, /^Disabled by rollout: bucket \d+ is above 0%$/, file);
           assert.equal(s.now.enabled, false);
         }
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] a huge invalid value: the line shows its first 64 characters and its length (issue 13)`, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`${server.url}/tests/e2e/pages/rollout.html?options=%7B%7D&ready=no`);
+        const reasons = JSON.parse(await page.evaluate(async () => {
+          const out = [];
+          // ES module: a 10 MB flag value; the script tag: an object whose String() is long.
+          const { init } = await import('/pkg/index.js?huge');
+          window.MAESTRO_ENABLED = 'y'.repeat(10_000_000);
+          out.push((await init({ log: 'warn' })).reason);
+          return JSON.stringify(out);
+        }));
+        const cut = 'y'.repeat(64) + '… (10000000 characters)';
+        assert.equal(reasons[0], `Disabled (fail safe): invalid window.MAESTRO_ENABLED="${cut}"; accepted: true/false, 1/0, yes/no, on/off (blank means unset)`);
+        assert.ok(page.lines.some((l) => l.includes(cut) && l.length < 400), page.lines.join('\n').slice(0, 2000));
+        const tag = await context.newPage();
+        await tag.goto(`${server.url}/tag-huge.html`);
+        await tag.waitForFunction(() => window.reason !== undefined);
+        const reason = await tag.evaluate(() => window.reason);
+        assert.equal(reason, `Disabled (fail safe): invalid window.MAESTRO_ENABLED=${'1,'.repeat(32)}… (199999 characters); accepted: true/false, 1/0, yes/no, on/off (blank means unset)`);
       } finally { await context.close(); }
     });
 

@@ -3,7 +3,7 @@
 //! JavaScript value is held by, and the numbers both sides must agree on.
 //!
 //! The gate does not use wasm-bindgen: it is the module every visitor
-//! downloads, and fifteen small imports cost far less than wasm-bindgen's
+//! downloads, and seventeen small imports cost far less than wasm-bindgen's
 //! glue. Every JavaScript value is a handle, an index into the glue's table
 //! of values, and text stays in JavaScript, so that the decision path
 //! neither allocates in wasm nor formats anything. `js.rs` builds the
@@ -46,7 +46,7 @@ pub mod table {
     pub const THROWN: &str = "~handle";
 
     /// The imports (module `m`), by the one-letter names the wasm uses.
-    pub const IMPORTS: [(&str, &str); 16] = [
+    pub const IMPORTS: [(&str, &str); 17] = [
         ("a", "type_of"),
         ("b", "number"),
         ("c", "from_number"),
@@ -63,6 +63,7 @@ pub mod table {
         ("n", "decision_record"),
         ("o", "handler"),
         ("p", "concat"),
+        ("q", "shorten"),
     ];
 
     /// The exports, by the one-letter names the glue calls, and the names
@@ -204,13 +205,18 @@ mod wasm {
         /// `a + b` of two strings.
         #[link_name = "p"]
         pub(crate) fn concat(a: i32, b: i32) -> i32;
+        /// A string `s` cut to its first `max` characters and its length
+        /// (`… (N characters)`) when it is longer; else `s` again.
+        #[link_name = "q"]
+        pub(crate) fn shorten(s: i32, max: u32) -> i32;
         /// A function that, called with `event`, calls the export `dispatch(tag, event)`
         /// through the glue's dispatcher.
         #[link_name = "o"]
         pub(crate) fn handler(tag: f64) -> i32;
-        /// A frozen `{ enabled, source, value, reason, rollout }` (the glue's `record`).
+        /// A frozen `{ enabled, source, value, reason, rollout }` (the glue's
+        /// `record`; `rollout` is the rollout module's answer, which the glue keeps).
         #[link_name = "n"]
-        pub(crate) fn decision_record(enabled: bool, source: i32, value: i32, reason: i32, rollout: i32) -> i32;
+        pub(crate) fn decision_record(enabled: bool, source: i32, value: i32, reason: i32) -> i32;
     }
 
     /// A JavaScript value, held by handle. Dropping it releases the handle.

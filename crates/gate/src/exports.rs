@@ -5,8 +5,8 @@ use crate::abi::JsValue;
 use crate::{gate, reactor, tabs};
 
 #[export_name = "A"] // decide
-extern "C" fn decide(options: JsValue, reason: JsValue, code: f64, rollout: JsValue) -> JsValue {
-    gate::decide(options, reason, code, rollout)
+extern "C" fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
+    gate::decide(options, reason, code)
 }
 #[export_name = "B"] // decision
 extern "C" fn decision() -> JsValue {

@@ -30,9 +30,6 @@ struct Gate {
     remote: JsValue,
     /// The health document this page polls (the poll is in another module).
     remote_url: Option<Text>,
-    /// `decision().rollout`: `{ percent, bucket, stickiness }` from the
-    /// rollout module, or `null`.
-    rollout: JsValue,
 }
 
 static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
@@ -44,7 +41,6 @@ static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
     forward: JsValue::UNDEFINED,
     remote: JsValue::UNDEFINED,
     remote_url: None,
-    rollout: JsValue::NULL,
 }));
 
 const NOT_READY: &str = "Disabled: init() has not finished";
@@ -73,11 +69,19 @@ fn read(obj: &JsValue, key: &str) -> Reading<Text> {
 }
 
 fn reading(v: &JsValue) -> Reading<Text> {
-    if let Some((word, text)) = js::string_of(v) {
-        return Reading::of(word, Some(text));
-    }
-    let (raw, text) = crate::subscribers::raw(v);
-    Reading::of(raw, text)
+    let (raw, text) = match js::string_of(v) {
+        Some((word, text)) => (word, Some(text)),
+        None => crate::subscribers::raw(v),
+    };
+    Reading::of(raw, text.map(shown))
+}
+
+/// A value as the lines show it: at most its first `flag::SHOWN` characters,
+/// then how long it was (`… (10485760 characters)`); the glue's `shorten`
+/// cuts it (in Rust the cut cost 140 B gzip of the decision path, which the
+/// budget did not have).
+fn shown(text: Text) -> Text {
+    crate::abi::handle(unsafe { crate::abi::shorten(text.h(), flag::SHOWN) })
 }
 
 fn log_level(options: &JsValue) -> Log {
@@ -242,14 +246,14 @@ fn narrowing(reason: JsValue, code: f64) -> Outcome {
 
 /// Reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED` and
 /// `options.defaultEnabled`, narrows an "on" by the rollout module's
-/// narrowing (`reason` and `code`, see `narrowing`; `code` 0 for none, and
-/// `rollout` is `decision().rollout`), logs the decision once, keeps it, and
+/// narrowing (`reason` and `code`, see `narrowing`; `code` 0 for none), logs
+/// the decision once, keeps it, and
 /// starts watching for a live kill. Internal: the package's `init()` loads
 /// the wasm and then calls this. A second call returns the first decision,
 /// after applying its narrowing if that says off: the rollout module turns
 /// the gate off that way later (a guard's trip, a lower remote rollout), and
 /// the latch keeps that to "off only".
-pub fn decide(options: JsValue, reason: JsValue, code: f64, rollout: JsValue) -> JsValue {
+pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
     if GATE.0.try_borrow().is_ok_and(|g| g.decision.is_some()) {
         if code >= 2.0 {
             apply(narrowing(reason, code), Source::Rollout, false);
@@ -268,7 +272,6 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64, rollout: JsValue) ->
         g.decision = Some(outcome.decision);
         g.options = options.clone();
         g.log = log;
-        g.rollout = rollout;
     }
     watch_runtime();
     // A getter that changed the flag while the sources were read: decide
@@ -346,7 +349,5 @@ pub fn on_change(callback: JsValue) -> JsValue {
 pub fn decision_object(d: &Decision) -> JsValue {
     let source = JsValue::from_str(d.source.id());
     let value = d.value.as_ref().map_or(JsValue::NULL.h(), JsValue::h);
-    // `decision().rollout` (a shared borrow: `decision()` holds one too).
-    let rollout = GATE.0.try_borrow().map_or(JsValue::NULL.h(), |g| g.rollout.h());
-    crate::abi::handle(unsafe { crate::abi::decision_record(d.enabled, source.h(), value, d.reason.h(), rollout) })
+    crate::abi::handle(unsafe { crate::abi::decision_record(d.enabled, source.h(), value, d.reason.h()) })
 }
