@@ -159,11 +159,10 @@ export const onTrap = (callback) => { trapped = callback; };
 
 // The exports, as the package calls them (abi.rs's `table::EXPORTS` names each by one letter).
 // `n`: the rollout module's narrowing ({ code, reason, rollout }), if any.
-export const decide = (options, n) => {
-  n = n || {}; // none (a page without a rollout or a guard, or nothing to narrow)
-  rollout = n.rollout || rollout;
-  return take(wasm.A(keep(options), keep(n.reason), n.code || 0));
-};
+// The rollout module's narrowing `n` ({ code, reason, rollout }), or none:
+// its `rollout` is kept for `decision().rollout`.
+const narrowed = (n) => { rollout = (n = n || {}).rollout || rollout; return n; };
+export const decide = (options, n) => take(wasm.A(keep(options), keep((n = narrowed(n)).reason), n.code || 0));
 export const decision = () => take(wasm.B());
 export const isEnabled = () => wasm.E() !== 0;
 export const onChange = (callback) => take(wasm.F(keep(callback)));
