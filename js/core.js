@@ -162,7 +162,7 @@ export const onTrap = (callback) => { trapped = callback; };
 // The rollout module's narrowing `n` ({ code, reason, rollout }), or none:
 // its `rollout` is kept for `decision().rollout`.
 const narrowed = (n) => { rollout = (n = n || {}).rollout || rollout; return n; };
-export const decide = (options, n) => take(wasm.A(keep(options), keep((n = narrowed(n)).reason), n.code || 0));
+export const decide = (options, n) => take(wasm.A(keep(options), keep((n = narrowed(n)).reason), n.code));
 export const decision = () => take(wasm.B());
 export const isEnabled = () => wasm.E() !== 0;
 export const onChange = (callback) => take(wasm.F(keep(callback)));

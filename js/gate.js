@@ -121,7 +121,9 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     }
     try {
       r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url),
-        (url, percent, value) => lowerRollout(options, value));
+        // A remote document's "rollout": a lower percentage turns this page
+        // off if its bucket is now out; an invalid one fails safe.
+        (url, percent, value) => withRollout((m) => m.lower(options, value)).then(restrict));
     } catch (e) {
       remoteWarn(options, 'the remote module failed: ' + describe(e));
     }
@@ -163,10 +165,6 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   const restrict = (n) => { if (n) started.then(() => call(() => core.decide(undefined, n), off)); };
   // At start-up; later, a guard's trip turns the gate off through `restrict`.
   const narrowing = (options) => withRollout((m) => m.start(options, restrict));
-  // A remote document's "rollout" (from the remote module): a lower
-  // percentage turns this page off if its bucket is now out; an invalid one
-  // fails safe.
-  const lowerRollout = async (options, value) => restrict(await withRollout((m) => m.lower(options, value)));
 
   let rollbackDown = '';
 

@@ -246,7 +246,7 @@ fn narrowing(reason: JsValue, code: f64) -> Outcome {
 
 /// Reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED` and
 /// `options.defaultEnabled`, narrows an "on" by the rollout module's
-/// narrowing (`reason` and `code`, see `narrowing`; `code` 0 for none), logs
+/// narrowing (`reason` and `code`, see `narrowing`; none below 1), logs
 /// the decision once, keeps it, and
 /// starts watching for a live kill. Internal: the package's `init()` loads
 /// the wasm and then calls this. A second call returns the first decision,
@@ -261,7 +261,8 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
         return decision();
     }
     let mut outcome = evaluate(js::global(), &options);
-    if code != 0.0 && outcome.decision.enabled {
+    // (`code` is NaN when the glue passes none: no narrowing.)
+    if code >= 1.0 && outcome.decision.enabled {
         outcome = narrowing(reason, code);
     }
     let log = log_level(&options);
