@@ -190,8 +190,11 @@ async fn a_kill_that_replaces_the_property_is_honoured_within_a_second() {
 async fn a_getter_that_turns_the_flag_off_during_init_is_decided_again() {
     let r = frame(
         "",
-        "const d = await gate.init({ get env() { window.MAESTRO_ENABLED = false; return { VITE_MAESTRO_ENABLED: 'true' }; } });
-         return { d, on: gate.isEnabled(), flag: window.MAESTRO_ENABLED };",
+        // The getter turns the flag off when the gate reads it: its second
+        // read (the glue reads `env` first, to see whether a rollout is set).
+        "let reads = 0;
+         const d = await gate.init({ get env() { if (++reads === 2) window.MAESTRO_ENABLED = false; return { VITE_MAESTRO_ENABLED: 'true' }; } });
+         return { d, on: gate.isEnabled(), flag: window.MAESTRO_ENABLED, reads };",
     )
     .await;
     assert!(!flag(&r, "result.flag"));
