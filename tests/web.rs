@@ -259,7 +259,17 @@ async fn package_exposes_a_console_global_unless_asked_not_to() {
     let keys: Vec<String> = Array::from(&path(&r, "result.keys")).iter().map(|k| k.as_string().unwrap()).collect();
     assert_eq!(
         keys,
-        ["clearClientState", "decision", "health", "isEnabled", "onChange", "onCleanupRequest", "verifyClientState"]
+        [
+            "clearClientState",
+            "decision",
+            "health",
+            "isEnabled",
+            "onChange",
+            "onCleanupRequest",
+            "recordError",
+            "resetGuard",
+            "verifyClientState"
+        ]
     );
     assert!(flag(&r, "result.frozen"));
     assert!(flag(&r, "result.on"));
