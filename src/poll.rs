@@ -205,7 +205,8 @@ pub fn rollout(value: RolloutValue) -> Rollout {
                 return Rollout::Unset;
             }
             let digits = s.strip_suffix('%').unwrap_or(s);
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            // At most 5 bytes in all ("100%", "0025%"), as the page reads it.
+            if s.len() > 5 || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Rollout::Invalid;
             }
             // Leading zeros are read ("007" is 7); more than 100 is invalid.

@@ -72,7 +72,9 @@ pub enum Percent {
 }
 
 /// The accepted spellings, as shown in warnings.
-pub const ACCEPTED: &str = "an integer from 0 to 100, optionally followed by %";
+/// The same words as the health document's (`poll::ROLLOUT_ACCEPTED`), whose
+/// parser `poll::rollout` agrees with [`percent`] (a property test checks it).
+pub const ACCEPTED: &str = crate::poll::ROLLOUT_ACCEPTED;
 
 /// Parses one raw value: `25`, `"25"`, `"25%"`, `" 25 % "` is invalid (no
 /// space before `%`), trimmed as flag values are.
@@ -84,9 +86,10 @@ pub fn percent(raw: Raw) -> Percent {
             Some([]) => Percent::Unset,
             Some(b) => {
                 let digits = b.strip_suffix(b"%").unwrap_or(b);
-                if digits.is_empty() || digits.len() > 3 || !digits.iter().all(u8::is_ascii_digit) {
+                if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
                     return Percent::Invalid;
                 }
+                // Leading zeros are read ("007" is 7); at most 5 bytes in all.
                 let n = digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
                 if n <= 100 {
                     Percent::Of(n)
@@ -457,6 +460,8 @@ mod tests {
             ("abc", Percent::Invalid),
             ("1000%", Percent::Invalid),
             ("0000000025", Percent::Invalid),
+            ("0025%", Percent::Of(25)),
+            ("000025", Percent::Invalid),
         ] {
             assert_eq!(percent(read_str(v)), want, "{v:?}");
         }
@@ -468,6 +473,22 @@ mod tests {
         assert_eq!(percent(Raw::Number(f64::NAN)), Percent::Invalid);
         assert_eq!(percent(Raw::Bool(true)), Percent::Invalid);
         assert_eq!(percent(Raw::Other), Percent::Invalid);
+    }
+
+    proptest::proptest! {
+        /// The page's parser and the health document's agree on every short
+        /// string made of the characters that matter.
+        #[test]
+        fn percent_agrees_with_the_documents_parser(v in "[0-9% \\t.+-ab]{0,6}|[0-9%]{0,7}|[ ]{0,2}[0-9]{1,4}%?[ ]{0,2}") {
+            use crate::poll::{self, Rollout, RolloutValue};
+            let page = percent(read_str(&v));
+            let document = match poll::rollout(RolloutValue::Text(&v)) {
+                Rollout::Unset => Percent::Unset,
+                Rollout::Percent(p) => Percent::Of(p),
+                Rollout::Invalid => Percent::Invalid,
+            };
+            proptest::prop_assert_eq!(page, document, "{:?}", v);
+        }
     }
 
     #[test]
@@ -485,12 +506,12 @@ mod tests {
         assert_eq!(err.code(), 4);
         assert_eq!(
             err.reason,
-            "Disabled (fail safe): invalid VITE_MAESTRO_ROLLOUT=\"25.5\"; accepted: an integer from 0 to 100, optionally followed by %"
+            "Disabled (fail safe): invalid VITE_MAESTRO_ROLLOUT=\"25.5\"; accepted: an integer from 0 to 100, with or without % (blank means unset)"
         );
         let err = smallest(&[r(From::Option, n(150.0))]).unwrap_err();
         assert_eq!(
             err.reason,
-            "Disabled (fail safe): invalid rollout=150; accepted: an integer from 0 to 100, optionally followed by %"
+            "Disabled (fail safe): invalid rollout=150; accepted: an integer from 0 to 100, with or without % (blank means unset)"
         );
         let threw = (From::Runtime, Raw::Unset, Reading::threw("boom".to_string()));
         assert_eq!(

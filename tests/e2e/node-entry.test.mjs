@@ -114,3 +114,11 @@ test('in Node, a plain init() runs the real rollback module (its .wasm read from
   assert.ok('database' in verified, r.stdout);
   console.log(r.stdout);
 });
+
+test('the published package holds every module the entries load (package.json "files")', async () => {
+  const { readdir } = await import('node:fs/promises');
+  const manifest = JSON.parse(await readFile(join(ROOT, 'pkg', 'package.json'), 'utf8'));
+  const shipped = (await readdir(join(ROOT, 'pkg'))).filter((f) => /^maestro_gate(_[a-z]+)?(_bg\.wasm|\.js)$/.test(f));
+  assert.ok(shipped.length >= 8, shipped.join());
+  for (const f of shipped) assert.ok(manifest.files.includes(f), `${f} is not in package.json's "files"`);
+});
