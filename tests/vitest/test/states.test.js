@@ -12,7 +12,7 @@ beforeEach(() => {
 
 test('{ enabled: false }: the app runs without MAESTRO', async () => {
   const d = await startGate({ enabled: false, log: 'silent' });
-  expect(d).toEqual({ enabled: false, source: 'default', value: 'false', reason: 'Disabled (default)' });
+  expect(d).toEqual({ enabled: false, source: 'default', value: 'false', reason: 'Disabled (default)', rollout: null });
   expect(await startApp()).toBeNull();
   expect(isEnabled()).toBe(false);
   expect(health()).toMatchObject({ status: 'disabled', maestro_enabled: false, source: 'default' });
@@ -21,7 +21,7 @@ test('{ enabled: false }: the app runs without MAESTRO', async () => {
 
 test('{ enabled: true }, right after a test that was off: a fresh gate, not the latched one', async () => {
   const d = await startGate({ enabled: true, log: 'silent' });
-  expect(d).toEqual({ enabled: true, source: 'default', value: 'true', reason: 'Enabled (default)' });
+  expect(d).toEqual({ enabled: true, source: 'default', value: 'true', reason: 'Enabled (default)', rollout: null });
   // The app's own init({ env: import.meta.env }) resolves to this decision (the
   // first options win), even under VITE_MAESTRO_ENABLED=false vitest run.
   const maestro = await startApp();
@@ -32,7 +32,7 @@ test('{ enabled: true }, right after a test that was off: a fresh gate, not the 
 
 test('an env object: VITE_MAESTRO_ENABLED=false', async () => {
   const d = await startGate({ env: { VITE_MAESTRO_ENABLED: 'false' }, log: 'silent' });
-  expect(d).toEqual({ enabled: false, source: 'VITE_MAESTRO_ENABLED', value: 'false', reason: 'Disabled by VITE_MAESTRO_ENABLED=false' });
+  expect(d).toEqual({ enabled: false, source: 'VITE_MAESTRO_ENABLED', value: 'false', reason: 'Disabled by VITE_MAESTRO_ENABLED=false', rollout: null });
   expect(await startApp()).toBeNull();
   expect(decision()).toEqual(d);
 });

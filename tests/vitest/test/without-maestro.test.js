@@ -11,7 +11,7 @@ test(`VITE_MAESTRO_ENABLED=${flag ?? '(unset)'}: the app sees what the shell say
   const maestro = await startApp();
   if (flag === 'false') {
     expect(maestro).toBeNull();
-    expect(decision()).toEqual({ enabled: false, source: 'VITE_MAESTRO_ENABLED', value: 'false', reason: 'Disabled by VITE_MAESTRO_ENABLED=false' });
+    expect(decision()).toEqual({ enabled: false, source: 'VITE_MAESTRO_ENABLED', value: 'false', reason: 'Disabled by VITE_MAESTRO_ENABLED=false', rollout: null });
   } else if (flag === undefined) {
     expect(maestro.state.running).toBe(true);
     expect(decision()).toMatchObject({ enabled: true, source: 'default' });
