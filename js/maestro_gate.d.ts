@@ -43,7 +43,8 @@ export interface GuardOptions {
 export interface Decision {
     readonly enabled: boolean;
     readonly source: DecisionSource;
-    /** The deciding value as a string (`String(value)`), or null when there was none. */
+    /** The deciding flag value as a string (`String(value)`), or null when there was none (and when
+     * the rollout or the guard decided: their numbers are in `reason` and `rollout`). */
     readonly value: string | null;
     /** One sentence; the console line is `[MAESTRO] ` followed by it. */
     readonly reason: string;

@@ -392,6 +392,68 @@ pub fn cooling(guard: &Guard, until: Option<f64>, now: f64) -> Option<Narrowing>
     Some(Narrowing { enabled: false, source: Source::Guard, value: None, reason, warn: false, rollout: None })
 }
 
+/// `init({ guard })` as the rollout module read it.
+// Built once per page and moved straight into `start`: a box would only add
+// an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum GuardOption {
+    /// Not given, or falsy (`undefined`, `null`, `false`, `0`, `""`).
+    Off,
+    /// Reading `guard` threw this message.
+    Threw(String),
+    /// Its `errors`, `windowMs` and `cooldownMs` (all unset when `guard` is
+    /// truthy but not an object: the defaults).
+    Settings([Setting; 3]),
+}
+
+/// What a page's start-up comes to, before the bucket is known.
+#[derive(Debug, PartialEq)]
+pub enum Step {
+    /// This narrowing, whatever the bucket (a bad setting, a cooldown).
+    Narrowed(Narrowing),
+    /// The rollout at this percentage: `narrow(percent, bucket)`.
+    Rollout(u32),
+    /// No narrowing: the flag's decision stands.
+    None,
+}
+
+/// The start-up rules, in order: a guard setting that is not valid fails
+/// safe (source `"guard"`); a trip still cooling down (`until()`, the stored
+/// end of it) is off; then the smallest of the rollout's percentages
+/// (`readings()`: an invalid one fails safe, source `"rollout"`). The two
+/// closures are called only when their rule is reached. Returns the guard's
+/// settings when it is on, for counting errors, and the step.
+pub fn start(
+    guard: GuardOption,
+    until: impl FnOnce() -> Option<f64>,
+    now: f64,
+    readings: impl FnOnce() -> [(From, Raw, Reading); 3],
+) -> (Option<Guard>, Step) {
+    let settings = match guard {
+        GuardOption::Off => None,
+        GuardOption::Threw(m) => {
+            let mut reason = String::from("Disabled (fail safe): reading guard threw: ");
+            reason.push_str(&m);
+            let n = Narrowing { enabled: false, source: Source::Guard, value: None, reason, warn: true, rollout: None };
+            return (None, Step::Narrowed(n));
+        }
+        GuardOption::Settings([errors, window_ms, cooldown_ms]) => match self::guard(&errors, &window_ms, &cooldown_ms)
+        {
+            Ok(g) => Some(g),
+            Err(n) => return (None, Step::Narrowed(n)),
+        },
+    };
+    if let Some(n) = settings.as_ref().and_then(|g| cooling(g, until(), now)) {
+        return (settings, Step::Narrowed(n));
+    }
+    let step = match smallest(&readings()) {
+        Err(n) => Step::Narrowed(n),
+        Ok(None) => Step::None,
+        Ok(Some((percent, _))) => Step::Rollout(percent),
+    };
+    (settings, step)
+}
+
 /// Where this browser keeps its anonymous rollout id: not `maestro:`-prefixed,
 /// so that a client-state cleanup does not reshuffle users.
 pub const ID_KEY: &str = "maestro-gate:id";
@@ -554,6 +616,54 @@ mod tests {
             guard(&u(), &n(f64::NAN), &u()).unwrap_err().reason,
             "Disabled (fail safe): invalid guard.windowMs=NaN; accepted: a number of milliseconds"
         );
+    }
+
+    #[test]
+    fn start_up_takes_the_rules_in_order() {
+        let none = || {
+            [
+                (From::Build, Raw::Unset, Reading::unset()),
+                (From::Runtime, Raw::Unset, Reading::unset()),
+                (From::Option, Raw::Unset, Reading::unset()),
+            ]
+        };
+        let ten = || {
+            let [b, r, _] = none();
+            [b, r, (From::Option, n(10.0).0, n(10.0).1)]
+        };
+        let bad = || {
+            let [b, _, o] = none();
+            [b, (From::Runtime, s("ten").0, s("ten").1), o]
+        };
+        let never = || -> Option<f64> { panic!("no guard: the cooldown is not read") };
+        assert_eq!(start(GuardOption::Off, never, 0.0, none), (None, Step::None));
+        assert_eq!(start(GuardOption::Off, never, 0.0, ten), (None, Step::Rollout(10)));
+        let (g, step) = start(GuardOption::Off, never, 0.0, bad);
+        assert_eq!(g, None);
+        let Step::Narrowed(fail) = step else { panic!("an invalid rollout narrows") };
+        assert_eq!(
+            fail.reason,
+            "Disabled (fail safe): invalid window.MAESTRO_ROLLOUT=\"ten\"; accepted: ".to_string() + ACCEPTED
+        );
+        assert_eq!(fail.code(), 4);
+        // A bad guard comes first, and the rollout's sources are not read.
+        let unread = || -> [(From, Raw, Reading); 3] { panic!("the rollout is not read") };
+        let (g, step) = start(GuardOption::Settings([s("5"), u(), u()]), never, 0.0, unread);
+        assert_eq!(g, None);
+        assert!(matches!(step, Step::Narrowed(ref n) if n.code() == 5 && n.reason.contains("guard.errors=\"5\"")));
+        let (_, step) = start(GuardOption::Threw("boom".into()), never, 0.0, unread);
+        assert!(
+            matches!(step, Step::Narrowed(ref n) if n.code() == 5 && n.reason == "Disabled (fail safe): reading guard threw: boom")
+        );
+        // A valid guard: its settings, then a cooldown still running wins over the rollout.
+        let (g, step) = start(GuardOption::Settings([n(3.0), u(), u()]), || Some(120_000.0), 0.0, unread);
+        assert_eq!(g, Some(Guard { errors: 3, ..Guard::default() }));
+        assert!(
+            matches!(step, Step::Narrowed(ref n) if n.code() == 3 && n.reason.contains("cooling down for 2 more minutes"))
+        );
+        // One that has run out: the rollout.
+        let (g, step) = start(GuardOption::Settings([u(), u(), u()]), || Some(5.0), 10.0, ten);
+        assert_eq!((g, step), (Some(Guard::default()), Step::Rollout(10)));
     }
 
     #[test]

@@ -24,30 +24,90 @@ fn cases() -> Vec<Value> {
 mod native {
     use super::*;
     use maestro_gate::flag::{self, Level, Log, Raw, Reading};
+    use maestro_gate::hash;
+    use maestro_gate::rollout::{self, From, GuardOption, Narrowing, Step};
 
-    /// A source as the browser layer would read it.
-    fn reading(spec: Option<&Value>) -> Reading {
-        let Some(spec) = spec else { return Reading::unset() };
-        match spec {
-            Value::Null => Reading::unset(),
-            Value::Bool(b) => Reading::of(Raw::Bool(*b), Some(b.to_string())),
+    /// A source as the browser layer would read it: its raw value and reading.
+    fn read(spec: Option<&Value>) -> (Raw, Reading) {
+        let Some(spec) = spec else { return (Raw::Unset, Reading::unset()) };
+        let (raw, text) = match spec {
+            Value::Null => return (Raw::Unset, Reading::unset()),
+            Value::Bool(b) => (Raw::Bool(*b), Some(b.to_string())),
             Value::Number(n) => {
                 let x = n.as_f64().expect("a number");
                 // JavaScript's String(x) for the numbers the table uses.
                 let text = if x.fract() == 0.0 { format!("{}", x as i64) } else { x.to_string() };
-                Reading::of(Raw::Number(x), Some(text))
+                (Raw::Number(x), Some(text))
             }
-            Value::String(s) => Reading::of(maestro_gate::flag::read_str(s), Some(s.clone())),
-            Value::Object(o) if o.contains_key("throws") => Reading::threw(o["throws"].as_str().unwrap().to_string()),
+            Value::String(s) => (maestro_gate::flag::read_str(s), Some(s.clone())),
+            Value::Object(o) if o.contains_key("throws") => {
+                return (Raw::Unset, Reading::threw(o["throws"].as_str().unwrap().to_string()))
+            }
             Value::Object(o) => {
                 let text = o.get("text").and_then(Value::as_str).map(String::from);
                 match o["kind"].as_str() {
-                    Some("unset") => Reading::unset(),
-                    Some("number") => Reading::of(Raw::Number(f64::NAN), text),
-                    _ => Reading::of(Raw::Other, text),
+                    Some("unset") => return (Raw::Unset, Reading::unset()),
+                    Some("number") => {
+                        (Raw::Number(text.as_deref().map_or(f64::NAN, |t| t.parse().unwrap_or(f64::NAN))), text)
+                    }
+                    _ => (Raw::Other, text),
                 }
             }
             Value::Array(_) => panic!("no arrays in the table: {spec}"),
+        };
+        (raw, Reading::of(raw, text))
+    }
+
+    fn reading(spec: Option<&Value>) -> Reading {
+        read(spec).1
+    }
+
+    /// `init({ guard })` as the rollout module reads it. (The table writes
+    /// a guard as a JSON object whose fields are values as above; `false`,
+    /// `0`, `""` and `null` are off; `{throws}` is a getter that throws.)
+    fn guard_option(spec: Option<&Value>) -> GuardOption {
+        match spec {
+            None | Some(Value::Null | Value::Bool(false)) => GuardOption::Off,
+            Some(Value::Number(n)) if n.as_f64() == Some(0.0) => GuardOption::Off,
+            Some(Value::String(s)) if s.is_empty() => GuardOption::Off,
+            Some(Value::Object(o)) if o.contains_key("throws") => {
+                GuardOption::Threw(o["throws"].as_str().unwrap().to_string())
+            }
+            Some(Value::Object(o)) => {
+                GuardOption::Settings(["errors", "windowMs", "cooldownMs"].map(|k| read(o.get(k))))
+            }
+            Some(_) => GuardOption::Settings([(); 3].map(|_| read(None))),
+        }
+    }
+
+    /// The rollout module's narrowing at start-up (`rollout::start`), with
+    /// the bucket of the case's `userId` in its `rolloutGroup`; no case
+    /// leaves a guard's trip cooling down.
+    fn narrowing(case: &Value) -> Option<Narrowing> {
+        let (_, step) = rollout::start(
+            guard_option(case.get("guard")),
+            || None,
+            0.0,
+            || {
+                [
+                    (From::Build, case.get("envRollout")),
+                    (From::Runtime, case.get("windowRollout")),
+                    (From::Option, case.get("rollout")),
+                ]
+                .map(|(from, spec)| {
+                    let (raw, reading) = read(spec);
+                    (from, raw, reading)
+                })
+            },
+        );
+        match step {
+            Step::None => None,
+            Step::Narrowed(n) => Some(n),
+            Step::Rollout(percent) => {
+                let id = case.get("userId").and_then(Value::as_str).expect("a rollout case names its userId");
+                let group = case.get("rolloutGroup").and_then(Value::as_str).unwrap_or(rollout::DEFAULT_GROUP);
+                Some(rollout::narrow(percent, hash::bucket(group, id)))
+            }
         }
     }
 
@@ -66,7 +126,17 @@ mod native {
                 build = Reading::threw(m.to_string());
                 default = Reading::threw(m.to_string());
             }
-            let o = flag::decide(&runtime, &build, &default);
+            let mut o = flag::decide(&runtime, &build, &default);
+            // The gate narrows an "on" by the rollout module's narrowing: it
+            // replaces the decision, with one line, and no value (the
+            // percentage and the bucket are in the reason).
+            if let Some(n) = narrowing(case).filter(|_| o.decision.enabled) {
+                let level = if n.warn { Level::Warn } else { Level::Info };
+                let source =
+                    if n.source == rollout::Source::Guard { flag::Source::Guard } else { flag::Source::Rollout };
+                o.decision = flag::Decision { enabled: n.enabled, source, value: None, reason: n.reason.clone() };
+                o.lines = flag::Lines::one(flag::Line { level, text: n.reason });
+            }
             let log = Log::parse(case.get("log").and_then(Value::as_str));
             let console: Vec<String> = o
                 .lines
@@ -127,16 +197,29 @@ mod browser {
             .and_then(Value::as_object)
             .map(|o| o.iter().map(|(k, v)| format!("Object.prototype[{}] = {v};", Value::from(k.as_str()))).collect())
             .unwrap_or_default();
+        let global = |name: &str, spec: Option<&Value>| match spec {
+            None => String::new(),
+            Some(spec) => match thrower(spec) {
+                Some(t) => {
+                    format!("Object.defineProperty(window, '{name}', {{ configurable: true, get() {{ {t} }} }});")
+                }
+                None => format!("window.{name} = {};", js(spec)),
+            },
+        };
         polluted
-            + &match case.get("window") {
-                None => String::new(),
-                Some(spec) => match thrower(spec) {
-                    Some(t) => format!(
-                        "Object.defineProperty(window, 'MAESTRO_ENABLED', {{ configurable: true, get() {{ {t} }} }});"
-                    ),
-                    None => format!("window.MAESTRO_ENABLED = {};", js(spec)),
-                },
+            + &global("MAESTRO_ENABLED", case.get("window"))
+            + &global("MAESTRO_ROLLOUT", case.get("windowRollout"))
+    }
+
+    /// `init({ guard })`: a JSON object's fields are values as elsewhere.
+    fn guard(spec: &Value) -> String {
+        match spec {
+            Value::Object(o) if !o.contains_key("js") => {
+                let fields: Vec<String> = o.iter().map(|(k, v)| format!("{k}: {}", js(v))).collect();
+                format!("{{ {} }}", fields.join(", "))
             }
+            other => js(other),
+        }
     }
 
     /// The `init()` options, as JavaScript source text.
@@ -155,11 +238,24 @@ mod browser {
         if let Some(env) = case.get("envObject") {
             fields.push(format!("env: {env}"));
         }
-        if let Some(spec) = case.get("env") {
-            fields.push(match thrower(spec) {
-                Some(t) => format!("env: {{ get VITE_MAESTRO_ENABLED() {{ {t} }} }}"),
-                None => format!("env: {{ VITE_MAESTRO_ENABLED: {} }}", js(spec)),
-            });
+        // A field of an object literal: its value, or a getter that throws.
+        let field = |name: &str, spec: &Value, f: fn(&Value) -> String| match thrower(spec) {
+            Some(t) => format!("get {name}() {{ {t} }}"),
+            None => format!("{name}: {}", f(spec)),
+        };
+        let env: Vec<String> = [("VITE_MAESTRO_ENABLED", "env"), ("VITE_MAESTRO_ROLLOUT", "envRollout")]
+            .iter()
+            .filter_map(|(name, key)| case.get(*key).map(|spec| field(name, spec, js)))
+            .collect();
+        if !env.is_empty() {
+            fields.push(format!("env: {{ {} }}", env.join(", ")));
+        }
+        for (name, f) in
+            [("rollout", js as fn(&Value) -> String), ("guard", guard), ("userId", js), ("rolloutGroup", js)]
+        {
+            if let Some(spec) = case.get(name) {
+                fields.push(field(name, spec, f));
+            }
         }
         if let Some(spec) = case.get("default") {
             fields.push(match thrower(spec) {
@@ -213,8 +309,12 @@ mod browser {
 
     /// A case a script tag can express: no env (its init() takes no options),
     /// a string default (`data-default-enabled`), the default log level.
+    /// `window.MAESTRO_ROLLOUT` is one, unless the answer depends on the
+    /// bucket: a tag has no `userId`, so its bucket is this browser's own.
     fn tag_attrs(case: &Value) -> Option<String> {
-        let plain = ["env", "envThrows", "optionsThrow", "options"].iter().all(|k| case.get(k).is_none());
+        let options = ["env", "envThrows", "optionsThrow", "options", "envRollout", "rollout", "guard"];
+        let by_bucket = case["expect"]["reason"].as_str().is_some_and(|r| r.contains(" bucket "));
+        let plain = options.iter().all(|k| case.get(k).is_none()) && !by_bucket;
         let log_ok = case.get("log").is_none_or(|l| l == "info");
         if !plain || !log_ok {
             return None;
@@ -234,7 +334,9 @@ mod browser {
             let Some(attrs) = tag_attrs(case) else { continue };
             run += 1;
             for file in ["maestro-gate.js", "maestro-gate.full.js"] {
-                let body = ANSWER.replace("GATE", "maestroGate");
+                // With a rollout, a tag decides once the rollout module has loaded.
+                let wait = if case.get("windowRollout").is_some() { "await maestroGate.init(); " } else { "" };
+                let body = wait.to_string() + &ANSWER.replace("GATE", "maestroGate");
                 match wasm_bindgen_futures::JsFuture::from(script_tag_frame(file, &window_setup(case), &attrs, &body))
                     .await
                 {

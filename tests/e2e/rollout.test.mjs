@@ -32,6 +32,14 @@ before(async () => {
     '/tag-huge.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'
       + '<script>window.MAESTRO_ENABLED = new Array(100000).fill(1);</script><script src="/pkg/maestro-gate.js"></script>'
       + '<script>window.reason = maestroGate.decision().reason;</script>'),
+    // Two copies of the gate that share the rollout module (one URL): the
+    // app's ES module with a guard, and an ops team's script tag.
+    '/two-copies.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'
+      + '<script>window.MAESTRO_ROLLOUT = "100";</script>'
+      + '<script type="module">import * as gate from "/pkg/index.js"; window.gate = gate;'
+      + ' window.app = await gate.init({ userId: "174", rolloutGroup: "Feature.flexibleRollout.10", rollout: 10, guard: { errors: 2 } });'
+      + ' const tag = document.createElement("script"); tag.src = "/pkg/maestro-gate.js";'
+      + ' tag.onload = () => maestroGate.init().then((d) => { window.tag = d; }); document.head.append(tag);</script>'),
     '/rollout-doc': (req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(doc),
   });
 });
@@ -235,6 +243,32 @@ for (const name of BROWSERS) {
         assert.equal(await c.evaluate(() => window.gate.resetGuard()), true);
         const d = await open(context, options);
         assert.equal((await state(d)).enabled, true);
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] two copies sharing the rollout module: each has its own bucket, and a trip turns both off`, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`${server.url}/two-copies.html`);
+        await page.waitForFunction(() => window.tag !== undefined);
+        const read = async () => JSON.parse(await page.evaluate(() => JSON.stringify({
+          app: window.gate.decision(), tag: window.tag, appOn: window.gate.isEnabled(), tagOn: maestroGate.isEnabled(),
+        })));
+        let s = await read();
+        assert.equal(s.app.reason, 'Enabled by rollout: bucket 10 is within 10%');
+        assert.equal(s.app.rollout.stickiness, 'userId');
+        // The tag has no userId: its bucket is this browser's anonymous one, not the app's.
+        assert.equal(s.tag.source, 'rollout');
+        assert.equal(s.tag.rollout.stickiness, 'localStorage');
+        assert.equal(s.tag.rollout.percent, 100);
+        assert.deepEqual([s.appOn, s.tagOn], [true, true]);
+        await page.evaluate(() => { window.gate.recordError(new Error('one')); window.gate.recordError(new Error('two')); });
+        await page.waitForFunction(() => !window.gate.isEnabled() && !maestroGate.isEnabled());
+        s = await read();
+        assert.equal(s.app.source, 'guard');
+        assert.equal(JSON.parse(await page.evaluate(() => JSON.stringify(maestroGate.decision()))).source, 'guard');
+        assert.ok(!page.lines.some((l) => l.startsWith('pageerror')), page.lines.join('\n'));
       } finally { await context.close(); }
     });
 

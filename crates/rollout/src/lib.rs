@@ -26,7 +26,7 @@ use web_sys::{BroadcastChannel, Storage};
 use maestro_gate::flag::{read_str, Raw, Reading};
 use maestro_gate::hash::{self, Murmur3};
 use maestro_gate::protocol::{self, Kind};
-use maestro_gate::rollout::{self, Counter, From, Guard, Narrowing, Stickiness};
+use maestro_gate::rollout::{self, Counter, From, Guard, GuardOption, Narrowing, Step, Stickiness};
 
 // `no_std`, as the gate is: without std's panic machinery (and the
 // formatting it keeps), the module is a fraction of the size, and a page that
@@ -67,15 +67,18 @@ extern "C" {
 #[derive(Default)]
 struct State {
     /// The options `start` was given (for a later remote percentage).
-    options: JsValue,
-    /// The bucket and the kind of id it was hashed from, once computed.
+    /// The bucket and the kind of id it was hashed from, once computed for
+    /// the `init()` options `bucket_of` (two copies of the gate on a page
+    /// may share this module, each with its own options).
     bucket: Option<(u32, Stickiness)>,
+    bucket_of: JsValue,
     /// The guard, when `init({ guard })` set one.
     guard: Option<Guard>,
     counter: Counter,
     tripped: bool,
-    /// The gate's `restrict(narrowing)`, through the glue.
-    restrict: Option<Function>,
+    /// Each gate's `restrict(narrowing)`, through its glue: every copy of the
+    /// gate on the page that loaded this module hears a trip.
+    restrict: Vec<Function>,
     /// A per-page id, when no storage can keep one.
     page_id: Option<String>,
     /// The channel a trip is told on, and other tabs' trips are heard on.
@@ -208,13 +211,14 @@ fn new_id() -> Option<String> {
 /// This browser's id for the bucket: `userId` when given; else an anonymous
 /// id kept in localStorage (`maestro-gate:id`), else in sessionStorage,
 /// else one for this page.
-fn id(options: &JsValue) -> (String, Stickiness) {
-    if let Ok(user) = own(options, "userId") {
-        if let Some(s) = user.as_string().or_else(|| user.as_f64().and_then(|_| string_of(&user).ok())) {
-            if !s.is_empty() {
-                return (s, Stickiness::UserId);
-            }
-        }
+fn user_id(options: &JsValue) -> Option<String> {
+    let user = own(options, "userId").ok()?;
+    user.as_string().or_else(|| user.as_f64().and_then(|_| string_of(&user).ok())).filter(|s| !s.is_empty())
+}
+
+fn id(user: Option<String>) -> (String, Stickiness) {
+    if let Some(user) = user {
+        return (user, Stickiness::UserId);
     }
     for (area, kind) in [("localStorage", Stickiness::LocalStorage), ("sessionStorage", Stickiness::SessionStorage)] {
         let Some(store) = storage(area) else { continue };
@@ -238,20 +242,24 @@ fn id(options: &JsValue) -> (String, Stickiness) {
     (id, Stickiness::Page)
 }
 
-/// The bucket of this browser (computed once per page).
-fn bucket() -> (u32, Stickiness) {
-    if let Some(b) = with(|s| s.bucket).flatten() {
+/// The bucket of this browser for `options` (`rolloutGroup`, `userId`):
+/// computed once per page for one gate's options.
+fn bucket(options: &JsValue) -> (u32, Stickiness) {
+    if let Some(b) = with(|s| s.bucket.filter(|_| s.bucket_of == *options)).flatten() {
         return b;
     }
-    let options = with(|s| s.options.clone()).unwrap_or(JsValue::UNDEFINED);
-    let group = own(&options, "rolloutGroup").ok().and_then(|g| g.as_string()).filter(|g| !g.is_empty());
-    let (id, stickiness) = id(&options);
+    let group = own(options, "rolloutGroup").ok().and_then(|g| g.as_string()).filter(|g| !g.is_empty());
+    let group = group.as_deref().unwrap_or(rollout::DEFAULT_GROUP);
+    let (id, stickiness) = id(user_id(options));
     let mut m = Murmur3::new(0);
-    m.write(group.as_deref().unwrap_or(rollout::DEFAULT_GROUP).as_bytes());
+    m.write(group.as_bytes());
     m.byte(b':');
     m.write(id.as_bytes());
     let b = (hash::normalized(m.finish()), stickiness);
-    with(|s| s.bucket = Some(b));
+    with(|s| {
+        s.bucket = Some(b);
+        s.bucket_of = options.clone();
+    });
     b
 }
 
@@ -273,78 +281,58 @@ fn guard_until() -> Option<f64> {
 /// to turn off later (a guard's trip).
 #[wasm_bindgen]
 pub fn start(options: JsValue, restrict: Function) -> JsValue {
-    with(|s| {
-        s.options = options.clone();
-        s.restrict = Some(restrict);
-    });
-    // The guard first: a bad setting, or a trip still cooling down, is off.
-    match own(&options, "guard") {
-        Ok(g) if g.is_undefined() || g.is_null() || g.is_falsy() => {}
+    with(|s| s.restrict.push(restrict));
+    // The rules' order is the core's (`rollout::start`): the guard's
+    // settings, its cooldown, then the rollout's percentages.
+    let (guard, g) = match own(&options, "guard") {
+        Ok(g) if g.is_undefined() || g.is_null() || g.is_falsy() => (GuardOption::Off, g),
         Ok(g) => {
             let field = |k| reading(if g.is_object() { own(&g, k) } else { Ok(JsValue::UNDEFINED) });
-            match rollout::guard(&field("errors"), &field("windowMs"), &field("cooldownMs")) {
-                Ok(guard) => {
-                    with(|s| s.guard = Some(guard));
-                    watch_errors(&g);
-                    listen();
-                    if let Some(n) = rollout::cooling(&guard, guard_until(), js_sys::Date::now()) {
-                        return object(&n, None);
-                    }
-                }
-                Err(n) => return object(&n, None),
-            }
+            (GuardOption::Settings([field("errors"), field("windowMs"), field("cooldownMs")]), g)
         }
-        Err(m) => {
-            let reading = Reading::threw(m);
-            let n = rollout::guard(
-                &(Raw::Unset, reading),
-                &(Raw::Unset, Reading::unset()),
-                &(Raw::Unset, Reading::unset()),
-            );
-            if let Err(n) = n {
-                return object(&n, None);
-            }
-        }
-    }
-    let env = own(&options, "env");
-    let readings = [
-        (From::Build, env.and_then(|env| own(&env, "VITE_MAESTRO_ROLLOUT"))),
-        (From::Runtime, own(&js_sys::global(), "MAESTRO_ROLLOUT")),
-        (From::Option, own(&options, "rollout")),
-    ]
-    .map(|(from, v)| {
-        let (raw, r) = reading(v);
-        (from, raw, r)
+        Err(m) => (GuardOption::Threw(m), JsValue::UNDEFINED),
+    };
+    let (settings, step) = rollout::start(guard, guard_until, js_sys::Date::now(), || {
+        let env = own(&options, "env");
+        [
+            (From::Build, env.and_then(|env| own(&env, "VITE_MAESTRO_ROLLOUT"))),
+            (From::Runtime, own(&js_sys::global(), "MAESTRO_ROLLOUT")),
+            (From::Option, own(&options, "rollout")),
+        ]
+        .map(|(from, v)| {
+            let (raw, r) = reading(v);
+            (from, raw, r)
+        })
     });
-    match rollout::smallest(&readings) {
-        Err(n) => object(&n, None),
-        Ok(None) => JsValue::NULL,
-        Ok(Some((percent, _))) => {
-            let (b, stickiness) = bucket();
+    if let Some(guard) = settings {
+        with(|s| s.guard = Some(guard));
+        watch_errors(&g);
+        listen();
+    }
+    match step {
+        Step::Narrowed(n) => object(&n, None),
+        Step::None => JsValue::NULL,
+        Step::Rollout(percent) => {
+            let (b, stickiness) = bucket(&options);
             object(&rollout::narrow(percent, b), Some(stickiness))
         }
     }
 }
 
 /// Internal: a remote document's `"rollout"` (`value`, as the document wrote
-/// it); `options` are `init()`'s (for a page that set no rollout at start-up,
-/// and so did not call `start`). Returns the narrowing for this browser's
+/// it); `options` are this gate's `init()` options (its `rolloutGroup` and
+/// `userId`). Returns the narrowing for this browser's
 /// bucket (an invalid value fails safe), or `null` when there is none.
 /// Raising the percentage does nothing until the next load: the gate
 /// latches, and applies only an "off".
 #[wasm_bindgen]
 pub fn lower(options: JsValue, value: JsValue) -> JsValue {
-    with(|s| {
-        if s.options.is_undefined() {
-            s.options = options;
-        }
-    });
     let (raw, reading) = reading(Ok(value));
     match rollout::smallest(&[(From::Remote, raw, reading)]) {
         Err(n) => object(&n, None),
         Ok(None) => JsValue::NULL,
         Ok(Some((percent, _))) => {
-            let (b, stickiness) = bucket();
+            let (b, stickiness) = bucket(&options);
             object(&rollout::narrow(percent, b), Some(stickiness))
         }
     }
@@ -378,14 +366,19 @@ pub fn record_error() {
 
 /// Turns the gate off (only ever off: the gate latches).
 fn restrict(n: &Narrowing) {
-    if let Some(f) = with(|s| s.restrict.clone()).flatten() {
-        let _ = f.call1(&JsValue::NULL, &object(n, None));
+    let object = object(n, None);
+    for f in with(|s| s.restrict.clone()).unwrap_or_default() {
+        let _ = f.call1(&JsValue::NULL, &object);
     }
 }
 
 /// Listens for other tabs' guard trips on the channel (every tab of the app
 /// that sets a guard loads this module): one turns this tab off too.
 fn listen() {
+    // Once per page: a second channel here would hear this page's own trip.
+    if with(|s| s.channel.is_some()) != Some(false) {
+        return;
+    }
     let Ok(channel) = BroadcastChannel::new(protocol::CHANNEL) else { return };
     let listener = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| {
         let kind = Reflect::get(&e.data(), &protocol::KIND.into()).ok().and_then(|k| k.as_string());
