@@ -129,10 +129,15 @@ async function measureSizes() {
   // a default `vite build` of a one-line app downloads before init() resolves.
   const vite = await viteSize();
   rows.push({ name: `maestro-gate, ES module in a default Vite ${vite.version} build of \`${VITE_APP}\` (entry chunk + gate .wasm)`, ...vite.total, vite });
-  // The lazy chunks: the rollback (a cleanup loads it) and the remote poll (init({ remote }) loads it).
+  // The lazy chunks: the rollback (a cleanup loads it), the remote poll
+  // (init({ remote }) loads it) and the rollout (a page that sets a rollout or
+  // a guard loads it before its first decision).
   const chunk = (part) => Buffer.concat(gateJs.lazy.filter((c) => basename(c.path).startsWith(`maestro_gate_${part}`)).map((c) => c.bytes));
-  if (gateJs.lazy.length !== 2 || !chunk('rollback').length || !chunk('remote').length) throw new Error('expected the rollback and remote chunks');
-  for (const [part, when] of [['rollback', 'when a cleanup runs'], ['remote', 'by init({ remote })']]) {
+  const parts = [['rollback', 'when a cleanup runs'], ['remote', 'by init({ remote })'], ['rollout', 'by a rollout or a guard, before the first decision']];
+  if (gateJs.lazy.length !== parts.length || parts.some(([part]) => !chunk(part).length)) {
+    throw new Error(`expected the ${parts.map(([p]) => p).join(', ')} chunks, got ${gateJs.lazy.map((c) => basename(c.path)).join(', ')}`);
+  }
+  for (const [part, when] of parts) {
     const wasm = await readFile(join(ROOT, 'pkg', `maestro_gate_${part}_bg.wasm`));
     rows.push({ name: `maestro-gate, added ${when} (${part} chunk + .wasm)`, ...add(sizes(chunk(part)), sizes(wasm)), extra: true });
   }
