@@ -40,6 +40,11 @@ before(async () => {
       + ' window.app = await gate.init({ userId: "174", rolloutGroup: "Feature.flexibleRollout.10", rollout: 10, guard: { errors: 2 } });'
       + ' const tag = document.createElement("script"); tag.src = "/pkg/maestro-gate.js";'
       + ' tag.onload = () => maestroGate.init().then((d) => { window.tag = d; }); document.head.append(tag);</script>'),
+    // Two copies of the gate's ES module (two URLs, one rollout module), each with a guard.match.
+    '/two-guards.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'
+      + '<script type="module">const options = { guard: { errors: 2, match: /maestro-chunk/ } };'
+      + ' window.a = await import("/pkg/index.js?copy=a"); window.b = await import("/pkg/index.js?copy=b");'
+      + ' await window.a.init(options); await window.b.init(options); window.ready = true;</script>'),
     '/rollout-doc': (req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(doc),
   });
 });
@@ -269,6 +274,29 @@ for (const name of BROWSERS) {
         assert.equal(s.app.source, 'guard');
         assert.equal(JSON.parse(await page.evaluate(() => JSON.stringify(maestroGate.decision()))).source, 'guard');
         assert.ok(!page.lines.some((l) => l.startsWith('pageerror')), page.lines.join('\n'));
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] two copies with a guard.match count one error event once`, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        await page.goto(`${server.url}/two-guards.html`);
+        await page.waitForFunction(() => window.ready === true);
+        const load = () => page.evaluate(() => new Promise((resolve) => {
+          const s = document.createElement('script');
+          s.src = '/maestro-chunk.js?' + Math.random();
+          s.onload = s.onerror = resolve;
+          document.head.append(s);
+        }));
+        const read = async () => JSON.parse(await page.evaluate(() => JSON.stringify({
+          a: window.a.isEnabled(), b: window.b.isEnabled(), errors: window.a.health().guard.errors,
+        })));
+        await load();
+        assert.deepEqual(await read(), { a: true, b: true, errors: 1 }, 'one event, one error');
+        await load();
+        await page.waitForFunction(() => !window.a.isEnabled() && !window.b.isEnabled());
+        assert.equal(JSON.parse(await page.evaluate(() => JSON.stringify(window.b.decision()))).reason, 'Disabled by guard: 2 errors in 60 s');
       } finally { await context.close(); }
     });
 

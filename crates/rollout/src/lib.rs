@@ -79,6 +79,9 @@ struct State {
     /// Each gate's `restrict(narrowing)`, through its glue: every copy of the
     /// gate on the page that loaded this module hears a trip.
     restrict: Vec<Function>,
+    /// The last error event counted: two copies of the gate that share this
+    /// module, each with a `guard.match`, count one event once.
+    last_event: JsValue,
     /// A per-page id, when no storage can keep one.
     page_id: Option<String>,
     /// The channel a trip is told on, and other tabs' trips are heard on.
@@ -425,7 +428,15 @@ fn watch_errors(guard: &JsValue) {
         return;
     }
     let listener = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
-        if matches(&pattern, &event) {
+        let new = || {
+            with(|s| {
+                !Object::is(&s.last_event, &event) && {
+                    s.last_event = event.clone();
+                    true
+                }
+            })
+        };
+        if matches(&pattern, &event) && new() == Some(true) {
             record_error();
         }
     });
