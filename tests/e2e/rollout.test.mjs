@@ -29,6 +29,11 @@ before(async () => {
         + `<script src="/pkg/${file}"></script>`
         + '<script>window.sync = maestroGate.isEnabled(); maestroGate.init().then((d) => { window.decided = d; });</script>');
     },
+    '/tag-plain.html': (req, res) => {
+      const file = new URL(req.url, 'http://x').searchParams.get('file');
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'
+        + `<script src="/pkg/${file}"></script><script>maestroGate.init().then(() => { window.ready = true; });</script>`);
+    },
     '/tag-huge.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'
       + '<script>window.MAESTRO_ENABLED = new Array(100000).fill(1);</script><script src="/pkg/maestro-gate.js"></script>'
       + '<script>window.reason = maestroGate.decision().reason;</script>'),
@@ -198,6 +203,37 @@ for (const name of BROWSERS) {
         await tag.waitForFunction(() => window.reason !== undefined);
         const reason = await tag.evaluate(() => window.reason);
         assert.equal(reason, `Disabled (fail safe): invalid window.MAESTRO_ENABLED=${'1,'.repeat(32)}… (199999 characters); accepted: true/false, 1/0, yes/no, on/off (blank means unset)`);
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] the longest string a page can make, set live, turns every shipped file off and throws nothing (issue 13 #9)`, async () => {
+      // 2**29 - 24 characters: V8's limit (Firefox's is about twice that).
+      // maestro-gate.full.js used to copy it into wasm memory and trap.
+      const N = 2 ** 29 - 24;
+      const context = await browser.newContext();
+      try {
+        for (const file of ['maestro-gate.js', 'maestro-gate.full.js', 'index.js']) {
+          const page = await context.newPage();
+          if (file === 'index.js') await page.goto(`${server.url}/tests/e2e/pages/rollout.html?options=%7B%7D`);
+          else await page.goto(`${server.url}/tag-plain.html?file=${file}`);
+          await page.waitForFunction(() => window.ready === true);
+          const got = JSON.parse(await page.evaluate((n) => {
+            const gate = window.gate || window.maestroGate;
+            const on = gate.isEnabled();
+            let threw = null;
+            try { window.MAESTRO_ENABLED = 'x'.repeat(n); } catch (e) { threw = String(e); }
+            const d = gate.decision();
+            const out = JSON.stringify({ on, threw, now: gate.isEnabled(), enabled: d.enabled, reason: d.reason });
+            window.MAESTRO_ENABLED = false; // let the string go
+            return out;
+          }, N));
+          const cut = 'x'.repeat(64) + `… (${N} characters)`;
+          assert.deepEqual(got, {
+            on: true, threw: null, now: false, enabled: false,
+            reason: `Disabled (fail safe): invalid window.MAESTRO_ENABLED="${cut}"; accepted: true/false, 1/0, yes/no, on/off (blank means unset)`,
+          }, file);
+          assert.deepEqual(page.lines.filter((l) => l.startsWith('pageerror')), [], file);
+        }
       } finally { await context.close(); }
     });
 
