@@ -295,9 +295,10 @@ pub fn is_maestro_key(key: &str, prefix: &str) -> bool {
     key.starts_with(prefix)
 }
 
-/// Appends `n` in decimal (no `core::fmt`).
-pub fn push_uint(out: &mut String, mut n: u32) {
-    let mut digits = [0u8; 10];
+/// Appends `n` in decimal (no `core::fmt`). The crate's one decimal writer:
+/// the cleanup summary, the report and the rollout's sentences use it.
+pub fn push_uint(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
         i -= 1;
@@ -313,7 +314,7 @@ pub fn push_uint(out: &mut String, mut n: u32) {
 }
 
 /// Key names longer than this are shortened in the console summary.
-pub const MAX_SHOWN_CHARS: usize = 64;
+pub const MAX_SHOWN_CHARS: usize = crate::flag::SHOWN as usize;
 
 /// `name` as the summary shows it: whole, or its first [`MAX_SHOWN_CHARS`]
 /// characters and how long it was.
@@ -325,7 +326,7 @@ pub fn shown(out: &mut String, name: &str) {
     }
     out.extend(name.chars().take(MAX_SHOWN_CHARS));
     out.push_str("… (");
-    push_uint(out, u32::try_from(count).unwrap_or(u32::MAX));
+    push_uint(out, count as u64);
     out.push_str(" characters)");
 }
 
@@ -416,7 +417,7 @@ impl Report {
         area_line(&mut s, "localStorage", &self.local_storage);
         area_line(&mut s, "sessionStorage", &self.session_storage);
         s.push_str("\n  other tabs answered: ");
-        push_uint(&mut s, self.other_tabs);
+        push_uint(&mut s, self.other_tabs.into());
         s
     }
 }
@@ -459,7 +460,7 @@ pub const SHOWN_KEYS: usize = 5;
 
 fn key_list(out: &mut String, verb: &str, keys: &[String]) {
     out.push_str(verb);
-    push_uint(out, u32::try_from(keys.len()).unwrap_or(u32::MAX));
+    push_uint(out, keys.len() as u64);
     out.push_str(if keys.len() == 1 { " key" } else { " keys" });
     if !keys.is_empty() {
         out.push_str(": ");
@@ -629,7 +630,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn push_uint_is_decimal(n in any::<u32>()) {
+        fn push_uint_is_decimal(n in any::<u64>()) {
             let mut s = String::new();
             push_uint(&mut s, n);
             prop_assert_eq!(s, n.to_string());

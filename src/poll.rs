@@ -221,8 +221,14 @@ pub fn rollout(value: RolloutValue) -> Rollout {
 /// value quoted when it is a string, as the flag rule words it. Prefixed
 /// with `Disabled (fail safe): ` when it is what disables the gate.
 pub fn rollout_invalid(label: &str, value: &str, quoted: bool) -> String {
+    invalid(label, value, quoted, ROLLOUT_ACCEPTED)
+}
+
+/// `invalid <label>=<value>; accepted: <accepted>`, the value quoted when it
+/// was a string: the wording of every invalid setting but the flag's.
+pub fn invalid(label: &str, value: &str, quoted: bool, accepted: &str) -> String {
     let q = if quoted { "\"" } else { "" };
-    ["invalid ", label, "=", q, value, q, "; accepted: ", ROLLOUT_ACCEPTED].concat()
+    ["invalid ", label, "=", q, value, q, "; accepted: ", accepted].concat()
 }
 
 /// The same when reading the value threw.

@@ -30,7 +30,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::cleanup::{AreaOutcome, DbOutcome};
+use crate::cleanup::{push_uint, AreaOutcome, DbOutcome};
 
 /// The longest document (bytes of UTF-8): far below what `sendBeacon`
 /// queues (64 KiB for all of a page's pending beacons).
@@ -180,9 +180,9 @@ pub fn document(report: &Report, secrets: &[&str]) -> String {
     match report.rollout {
         Some(r) if r.percent <= 100 && (1..=100).contains(&r.bucket) => {
             out.push_str("{\"percent\":");
-            uint(&mut out, u64::from(r.percent));
+            push_uint(&mut out, r.percent.into());
             out.push_str(",\"bucket\":");
-            uint(&mut out, u64::from(r.bucket));
+            push_uint(&mut out, r.bucket.into());
             out.push('}');
         }
         _ => out.push_str("null"),
@@ -191,7 +191,7 @@ pub fn document(report: &Report, secrets: &[&str]) -> String {
     match report.guard {
         Some(g) => {
             out.push_str("{\"errors\":");
-            uint(&mut out, u64::from(g.errors));
+            push_uint(&mut out, g.errors.into());
             out.push('}');
         }
         None => out.push_str("null"),
@@ -202,7 +202,7 @@ pub fn document(report: &Report, secrets: &[&str]) -> String {
             out.push_str("{\"ok\":");
             out.push_str(if c.ok { "true" } else { "false" });
             out.push_str(",\"otherTabs\":");
-            uint(&mut out, u64::from(c.other_tabs));
+            push_uint(&mut out, c.other_tabs.into());
             out.push_str(",\"database\":{\"outcome\":\"");
             out.push_str(c.database.map_or("unknown", DbOutcome::id));
             out.push_str("\",\"blocked\":");
@@ -218,7 +218,7 @@ pub fn document(report: &Report, secrets: &[&str]) -> String {
     out.push_str(",\"at\":");
     // Whole milliseconds; a clock that says something odd is 0.
     let at = if report.at.is_finite() && report.at >= 0.0 && report.at < 1e15 { report.at as u64 } else { 0 };
-    uint(&mut out, at);
+    push_uint(&mut out, at);
     out.push('}');
     out
 }
@@ -227,9 +227,9 @@ fn area(out: &mut String, a: &Area) {
     out.push_str("{\"outcome\":\"");
     out.push_str(a.outcome.map_or("unknown", AreaOutcome::id));
     out.push_str("\",\"removed\":");
-    uint(out, u64::from(a.removed));
+    push_uint(out, a.removed.into());
     out.push_str(",\"failed\":");
-    uint(out, u64::from(a.failed));
+    push_uint(out, a.failed.into());
     out.push('}');
 }
 
@@ -295,23 +295,6 @@ fn escape(out: &mut String, c: char) {
     }
 }
 
-/// Appends `n` in decimal.
-fn uint(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
-}
-
 /// `maestro-gate report-summary`: the counts of a file of documents, by
 /// decision (`enabled` × `source`) and by event, and how many lines were not
 /// documents.
@@ -371,9 +354,9 @@ impl Summary {
         let rows = self.decisions();
         let width = rows.iter().map(|r| r.1.len()).chain([6]).max().unwrap_or(6);
         let mut s = String::from("reports: ");
-        uint(&mut s, self.reports);
+        push_uint(&mut s, self.reports);
         s.push_str("\nskipped lines: ");
-        uint(&mut s, self.skipped);
+        push_uint(&mut s, self.skipped);
         s.push_str("\n\nby decision and source:\n");
         if rows.is_empty() {
             s.push_str("  (none)\n");
@@ -404,7 +387,7 @@ fn pad(out: &mut String, n: usize) {
 /// `n` right-aligned in `width` columns.
 fn right(out: &mut String, n: u64, width: usize) {
     let mut digits = String::new();
-    uint(&mut digits, n);
+    push_uint(&mut digits, n);
     pad(out, width.saturating_sub(digits.len()));
     out.push_str(&digits);
 }

@@ -17,6 +17,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::cleanup::push_uint;
 use crate::flag::{Raw, Reading};
 
 /// What narrowed the decision: `decision().source` (the gate's
@@ -141,8 +142,9 @@ pub fn smallest(readings: &[(From, Raw, Reading)]) -> Result<Option<(u32, From)>
     let mut best: Option<(u32, From)> = None;
     for (from, raw, reading) in readings {
         match (percent(*raw), &reading.threw) {
-            (_, Some(message)) => return Err(invalid(*from, reading, message)),
-            (Percent::Invalid, None) => return Err(invalid(*from, reading, "")),
+            (_, Some(_)) | (Percent::Invalid, None) => {
+                return Err(refused(Source::Rollout, from.label(), reading, ACCEPTED))
+            }
             (Percent::Of(p), None) if best.is_none_or(|(b, _)| p < b) => best = Some((p, *from)),
             _ => {}
         }
@@ -150,51 +152,22 @@ pub fn smallest(readings: &[(From, Raw, Reading)]) -> Result<Option<(u32, From)>
     Ok(best)
 }
 
-fn invalid(from: From, reading: &Reading, threw: &str) -> Narrowing {
-    let mut reason = String::from("Disabled (fail safe): ");
-    if reading.threw.is_some() {
-        reason.push_str("reading ");
-        reason.push_str(from.label());
-        reason.push_str(" threw: ");
-        reason.push_str(threw);
-    } else {
-        reason.push_str("invalid ");
-        reason.push_str(from.label());
-        let text = reading.text.as_deref().unwrap_or("");
-        let q = if reading.is_string { "\"" } else { "" };
-        reason.push('=');
-        reason.push_str(q);
-        reason.push_str(text);
-        reason.push_str(q);
-        reason.push_str("; accepted: ");
-        reason.push_str(ACCEPTED);
-    }
+/// The fail-safe narrowing for a value of `label` that `reading` could not
+/// use: `Disabled (fail safe): invalid <label>=<value>; accepted: <accepted>`,
+/// or `... reading <label> threw: <message>`, in the health document's words
+/// (`poll::invalid`, `poll::rollout_threw`).
+fn refused(source: Source, label: &str, reading: &Reading, accepted: &str) -> Narrowing {
+    let why = match &reading.threw {
+        Some(m) => crate::poll::rollout_threw(label, m),
+        None => crate::poll::invalid(label, reading.text.as_deref().unwrap_or(""), reading.is_string, accepted),
+    };
     Narrowing {
         enabled: false,
-        source: Source::Rollout,
+        source,
         value: reading.text.clone(),
-        reason,
+        reason: ["Disabled (fail safe): ", &why].concat(),
         warn: true,
         rollout: None,
-    }
-}
-
-fn push_number(s: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    for &d in digits.get(i..).unwrap_or(&[]) {
-        s.push(char::from(d));
     }
 }
 
@@ -203,12 +176,12 @@ fn push_number(s: &mut String, n: u64) {
 pub fn narrow(percent: u32, bucket: u32) -> Narrowing {
     let enabled = crate::hash::is_in(percent, bucket);
     let mut reason = String::from(if enabled { "Enabled by rollout: bucket " } else { "Disabled by rollout: bucket " });
-    push_number(&mut reason, bucket.into());
+    push_uint(&mut reason, bucket.into());
     reason.push_str(if enabled { " is within " } else { " is above " });
-    push_number(&mut reason, percent.into());
+    push_uint(&mut reason, percent.into());
     reason.push('%');
     let mut value = String::new();
-    push_number(&mut value, percent.into());
+    push_uint(&mut value, percent.into());
     Narrowing {
         enabled,
         source: Source::Rollout,
@@ -259,37 +232,8 @@ pub fn guard(
             Raw::Unset if reading.threw.is_none() => continue,
             Raw::Number(n) if reading.threw.is_none() && ok(*n) => *n,
             _ => {
-                let mut reason = String::from("Disabled (fail safe): ");
-                match &reading.threw {
-                    Some(m) => {
-                        reason.push_str("reading ");
-                        reason.push_str(name);
-                        reason.push_str(" threw: ");
-                        reason.push_str(m);
-                    }
-                    None => {
-                        reason.push_str("invalid ");
-                        reason.push_str(name);
-                        reason.push('=');
-                        let q = if reading.is_string { "\"" } else { "" };
-                        reason.push_str(q);
-                        reason.push_str(reading.text.as_deref().unwrap_or(""));
-                        reason.push_str(q);
-                        reason.push_str(if i == 0 {
-                            "; accepted: an integer from 1 to 1000"
-                        } else {
-                            "; accepted: a number of milliseconds"
-                        });
-                    }
-                }
-                return Err(Narrowing {
-                    enabled: false,
-                    source: Source::Guard,
-                    value: reading.text.clone(),
-                    reason,
-                    warn: true,
-                    rollout: None,
-                });
+                let accepted = if i == 0 { "an integer from 1 to 1000" } else { "a number of milliseconds" };
+                return Err(refused(Source::Guard, name, reading, accepted));
             }
         };
         match i {
@@ -304,10 +248,10 @@ pub fn guard(
 /// `60 s`, or `1500 ms` when not a whole number of seconds.
 fn push_duration(s: &mut String, ms: f64) {
     if ms >= 1000.0 && ms % 1000.0 == 0.0 {
-        push_number(s, (ms / 1000.0) as u64);
+        push_uint(s, (ms / 1000.0) as u64);
         s.push_str(" s");
     } else {
-        push_number(s, ms as u64);
+        push_uint(s, ms as u64);
         s.push_str(" ms");
     }
 }
@@ -345,11 +289,11 @@ impl Counter {
 /// The narrowing of a trip: `Disabled by guard: 5 errors in 60 s`.
 pub fn tripped(guard: &Guard) -> Narrowing {
     let mut reason = String::from("Disabled by guard: ");
-    push_number(&mut reason, guard.errors.into());
+    push_uint(&mut reason, guard.errors.into());
     reason.push_str(if guard.errors == 1 { " error in " } else { " errors in " });
     push_duration(&mut reason, guard.window_ms);
     let mut value = String::new();
-    push_number(&mut value, guard.errors.into());
+    push_uint(&mut value, guard.errors.into());
     Narrowing { enabled: false, source: Source::Guard, value: Some(value), reason, warn: false, rollout: None }
 }
 
@@ -386,7 +330,7 @@ pub fn cooling(guard: &Guard, until: Option<f64>, now: f64) -> Option<Narrowing>
     // Rounded up (no `ceil` in `no_std`).
     let whole = (left / 60_000.0) as u64;
     let minutes = if (whole as f64) * 60_000.0 < left { whole + 1 } else { whole };
-    push_number(&mut reason, minutes);
+    push_uint(&mut reason, minutes);
     reason.push_str(if minutes == 1 { " more minute" } else { " more minutes" });
     reason.push_str(" (maestroGate.resetGuard() clears it)");
     Some(Narrowing { enabled: false, source: Source::Guard, value: None, reason, warn: false, rollout: None })
@@ -432,10 +376,7 @@ pub fn start(
     let settings = match guard {
         GuardOption::Off => None,
         GuardOption::Threw(m) => {
-            let mut reason = String::from("Disabled (fail safe): reading guard threw: ");
-            reason.push_str(&m);
-            let n = Narrowing { enabled: false, source: Source::Guard, value: None, reason, warn: true, rollout: None };
-            return (None, Step::Narrowed(n));
+            return (None, Step::Narrowed(refused(Source::Guard, "guard", &Reading::threw(m), "")))
         }
         GuardOption::Settings([errors, window_ms, cooldown_ms]) => match self::guard(&errors, &window_ms, &cooldown_ms)
         {

@@ -23,6 +23,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, Storage};
 
+use maestro_gate::cleanup;
 use maestro_gate::flag::{read_str, Raw, Reading};
 use maestro_gate::hash::{self, Murmur3};
 use maestro_gate::protocol::{self, Kind};
@@ -142,30 +143,19 @@ fn reading(v: Result<JsValue, String>) -> (Raw, Reading) {
     (raw, Reading::of(raw, Some(shown(&text))))
 }
 
-/// `n` in decimal, without `core::fmt` (whose float formatting alone would
-/// be most of this module).
-fn digits(mut n: u64) -> String {
-    let mut out = Vec::new();
-    loop {
-        out.push(char::from(b'0' + (n % 10) as u8));
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.iter().rev().collect()
+/// `n` in decimal (the core's writer: no `core::fmt`, whose float
+/// formatting alone would be most of this module).
+fn digits(n: u64) -> String {
+    let mut s = String::new();
+    cleanup::push_uint(&mut s, n);
+    s
 }
 
-/// At most 64 characters of a value in a warning, and its length.
+/// At most `flag::SHOWN` characters of a value in a warning, and its length
+/// (the core's `cleanup::shown`, as the cleanup summary shows key names).
 fn shown(text: &str) -> String {
-    let count = text.chars().count();
-    if count <= 64 {
-        return String::from(text);
-    }
-    let mut s: String = text.chars().take(64).collect();
-    s.push_str("… (");
-    s.push_str(&digits(count as u64));
-    s.push_str(" characters)");
+    let mut s = String::new();
+    cleanup::shown(&mut s, text);
     s
 }
 
