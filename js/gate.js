@@ -164,7 +164,9 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   // the first decision, which a guard's trip may come before.)
   const restrict = (n) => { if (n) started.then(() => call(() => core.decide(undefined, n), off)); };
   // At start-up; later, a guard's trip turns the gate off through `restrict`.
-  const narrowing = (options) => withRollout((m) => m.start(options, restrict));
+  // `remote`: the remote document's rollout (its first or remembered
+  // answer), a fourth source beside the page's own.
+  const narrowing = (options, remote) => withRollout((m) => m.start(options, restrict, remote));
 
   let rollbackDown = '';
 
@@ -319,13 +321,43 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
    * decision as it is then, which may have latched off since.
    */
   function init(options) {
-    if (started) return started.then(() => decision());
+    if (started) {
+      ignored(options);
+      return started.then(() => decision());
+    }
+    // With `remote`, the document's first answer (waited for at most
+    // `remoteTimeoutMs`) is loaded beside the gate's wasm: an off in it is
+    // the first decision, and its rollout narrows it.
+    const answer = typeof own(options, 'remote') == 'string' && firstAnswer(options);
     return (started = loadOnce(options).then(async (loaded) => {
-      const d = start(options, loaded, loaded && narrows(options) ? await narrowing(options) : undefined);
+      const a = loaded && await answer;
+      const d = start(options, loaded, a && a.code ? a
+        : loaded && (narrows(options) || a) ? await narrowing(options, a && a.rollout) : undefined);
       expose(options);
       report('start');
       return d;
     }));
+  }
+
+  // The remote module's first answer (`firstAnswer`): a narrowing that
+  // says off, `{ rollout }`, or null. If the module cannot load, none: the
+  // gate still reads what this browser remembers.
+  async function firstAnswer(options) {
+    try {
+      return (await loadRemoteModule(own(options, 'remoteWasm'))).firstAnswer(options);
+    } catch (e) {
+      remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
+    }
+  }
+
+  // A later init() starts nothing new; what it asked for that would have
+  // turned MAESTRO off is named in one warning (a narrowing of a running
+  // gate is the rollout's or the remote's to make, not a second init's).
+  function ignored(options) {
+    const names = ['rollout', 'remote', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
+    if (names.length && own(options, 'log') !== 'silent' && own(answering, 'log') !== 'silent') {
+      try { console.warn('[MAESTRO] init() was called again: its ' + names.join(', ') + ' ignored (the first call\'s options stand until reload)'); } catch {}
+    }
   }
 
   /**

@@ -68,6 +68,10 @@ pub trait Text: Clone {
     fn push(&mut self, s: &str);
     /// Appends `t`.
     fn append(&mut self, t: &Self);
+    /// Appends `n` in decimal (the gate module has JavaScript write it).
+    fn push_uint(&mut self, n: u64) {
+        crate::remember::push_uint(self, n);
+    }
 }
 
 impl Text for String {

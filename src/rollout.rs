@@ -395,6 +395,17 @@ pub fn start(
     (settings, step)
 }
 
+/// The start-up step with the remote document's rollout (its answer on
+/// this load, or the one remembered): a fourth percentage, the smallest
+/// wins; a step that already narrowed (off, or failing safe) stands.
+pub fn with_remote(step: Step, remote: Option<u32>) -> Step {
+    match (step, remote.filter(|p| *p <= 100)) {
+        (Step::Rollout(p), Some(r)) => Step::Rollout(p.min(r)),
+        (Step::None, Some(r)) => Step::Rollout(r),
+        (step, _) => step,
+    }
+}
+
 /// Where this browser keeps its anonymous rollout id: not `maestro:`-prefixed,
 /// so that a client-state cleanup does not reshuffle users.
 pub const ID_KEY: &str = "maestro-gate:id";
@@ -430,6 +441,17 @@ impl Stickiness {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_remote_rollout_is_a_fourth_percentage_and_off_stands() {
+        assert_eq!(with_remote(Step::None, Some(30)), Step::Rollout(30));
+        assert_eq!(with_remote(Step::Rollout(50), Some(30)), Step::Rollout(30));
+        assert_eq!(with_remote(Step::Rollout(20), Some(30)), Step::Rollout(20));
+        assert_eq!(with_remote(Step::None, None), Step::None);
+        assert_eq!(with_remote(Step::None, Some(101)), Step::None);
+        let off = Step::Narrowed(heard());
+        assert_eq!(with_remote(off, Some(100)), Step::Narrowed(heard()));
+    }
     use crate::flag::read_str;
     use alloc::string::ToString;
 

@@ -28,8 +28,6 @@ struct Gate {
     forward: JsValue,
     /// The glue's way to load the remote module and start it (`onRemote`).
     remote: JsValue,
-    /// The health document this page polls (the poll is in another module).
-    remote_url: Option<Text>,
 }
 
 static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
@@ -40,7 +38,6 @@ static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
     busy: false,
     forward: JsValue::UNDEFINED,
     remote: JsValue::UNDEFINED,
-    remote_url: None,
 }));
 
 const NOT_READY: &str = "Disabled: init() has not finished";
@@ -235,11 +232,19 @@ fn start_watch() {
 
 /// A narrowing of the rollout module (`maestro_gate::rollout::Narrowing`),
 /// handed over as its reason and its `code`: 1 in by the rollout, 2 out by
-/// the rollout, 3 off by the guard, 4 and 5 those two failing safe.
+/// the rollout, 3 off by the guard, 4 and 5 those two failing safe; or of
+/// the remote module's first answer (`maestro_gate::remember::OFF_CODE`,
+/// `FAIL_SAFE_CODE`): 6 off by the document, 7 that failing safe.
 #[inline(never)]
 fn narrowing(reason: JsValue, code: f64) -> Outcome {
-    let source = if code == 3.0 || code == 5.0 { Source::Guard } else { Source::Rollout };
-    let level = if code >= 4.0 { Level::Warn } else { Level::Info };
+    let source = if code >= 6.0 {
+        Source::Remote
+    } else if code == 3.0 || code == 5.0 {
+        Source::Guard
+    } else {
+        Source::Rollout
+    };
+    let level = if code >= 4.0 && code != 6.0 { Level::Warn } else { Level::Info };
     let decision = Decision { enabled: code == 1.0, source, value: None, reason: reason.clone() };
     Outcome { decision, lines: Lines::one(flag::Line { level, text: reason }) }
 }
@@ -261,6 +266,14 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
         return decision();
     }
     let mut outcome = evaluate(js::global(), &options);
+    // What this browser remembers (a remote off, a guard's trip cooling
+    // down) turns off every copy, whatever its options; the remote
+    // document's own answer on this load (`code` 6 or 7) comes first.
+    let (reason, code) = match crate::remembered::off() {
+        // (`code` NaN: no narrowing from the glue.)
+        Some(remembered) if code < 6.0 || code.is_nan() => remembered,
+        _ => (reason, code),
+    };
     // (`code` is NaN when the glue passes none: no narrowing.)
     if code >= 1.0 && outcome.decision.enabled {
         outcome = narrowing(reason, code);
@@ -291,18 +304,10 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
 /// gate that is off stays off: there is nothing to learn), in the remote
 /// module, which the glue loads when asked.
 fn start_remote(options: &JsValue) {
-    let Some(url) = js::own_string(options, "remote") else { return };
-    if !enabled() {
+    if js::own_string(options, "remote").is_none() || !enabled() {
         return;
     }
-
-    let hook = match GATE.0.try_borrow_mut() {
-        Ok(mut g) => {
-            g.remote_url = Some(url);
-            g.remote.clone()
-        }
-        Err(_) => return,
-    };
+    let Ok(hook) = GATE.0.try_borrow().map(|g| g.remote.clone()) else { return };
     js::call_if_function(&hook, &fixed::NULL, options);
 }
 
@@ -310,10 +315,23 @@ fn start_remote(options: &JsValue) {
 /// said: off turns this page off too, even when this page's own poll (a
 /// module of its own) has not loaded, or could not.
 pub(crate) fn remote_heard(url: &Text, enabled: bool) {
-    let ours = GATE.0.try_borrow().is_ok_and(|g| g.remote_url.as_ref().is_some_and(|u| js::text_eq(u, url)));
-    if ours && !enabled {
+    // An off only ever turns off: every copy honours it, whatever document
+    // it polls itself (or none).
+    if !enabled {
         remote_off(url);
     }
+}
+
+/// Another tab, or another copy of the gate on this page, heard a guard
+/// trip: off here too, whether or not this copy sets a guard.
+pub(crate) fn guard_heard() {
+    let reason = JsValue::from_str(maestro_gate::remember::GUARD_HEARD);
+    let decision = Decision { enabled: false, source: Source::Guard, value: None, reason: reason.clone() };
+    apply(
+        Outcome { decision, lines: Lines::one(flag::Line { level: Level::Info, text: reason }) },
+        Source::Guard,
+        false,
+    );
 }
 
 /// Internal: the glue's hook that loads the remote module and calls its

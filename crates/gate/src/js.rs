@@ -21,6 +21,10 @@ impl flag::Text for JsValue {
     fn append(&mut self, t: &JsValue) {
         *self = handle(unsafe { concat(self.h(), t.h()) });
     }
+    // `text + n`: JavaScript writes the digits.
+    fn push_uint(&mut self, n: u64) {
+        self.append(&JsValue::from_f64(n as f64));
+    }
 }
 
 /// Whether `text` is the string `s`.

@@ -55,6 +55,8 @@ pub(crate) fn receive(data: &JsValue) {
         if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
             gate::remote_heard(&url, enabled);
         }
+    } else if js::text_is(&kind, Message::Guard.id()) {
+        gate::guard_heard();
     }
 }
 

@@ -273,7 +273,7 @@ fn guard_until() -> Option<f64> {
 /// (`null` when nothing narrows it). `restrict(narrowing)` is the gate's way
 /// to turn off later (a guard's trip).
 #[wasm_bindgen]
-pub fn start(options: JsValue, restrict: Function) -> JsValue {
+pub fn start(options: JsValue, restrict: Function, remote: Option<u32>) -> JsValue {
     with(|s| s.restrict.push(restrict));
     // The rules' order is the core's (`rollout::start`): the guard's
     // settings, its cooldown, then the rollout's percentages.
@@ -302,7 +302,7 @@ pub fn start(options: JsValue, restrict: Function) -> JsValue {
         watch_errors(&g);
         listen();
     }
-    match step {
+    match rollout::with_remote(step, remote) {
         Step::Narrowed(n) => object(&n, None),
         Step::None => JsValue::NULL,
         Step::Rollout(percent) => {
