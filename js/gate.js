@@ -332,7 +332,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     return (started = loadOnce(options).then(async (loaded) => {
       const a = loaded && await answer;
       const d = start(options, loaded, a && a.code ? a
-        : loaded && (narrows(options) || a) ? await narrowing(options, a && a.rollout) : undefined);
+        : loaded && (narrows(options) || a) ? await narrowing(options, a?.rollout) : undefined);
       expose(options);
       report('start');
       return d;

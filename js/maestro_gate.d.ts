@@ -95,10 +95,15 @@ export interface InitOptions {
     /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
      * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
     exposeGlobal?: boolean;
-    /** A health document to poll (`"/maestro-health"`): when it says `maestro_enabled: false`
-     * the gate turns off in every open tab, without a reload. The poll's own module
-     * (`maestro_gate_remote_bg.wasm`) is loaded only when this is set. */
+    /** A health document to read before the first decision and then poll (`"/maestro-health"`):
+     * when it says `maestro_enabled: false` the gate starts off, or turns off in every open tab
+     * without a reload. Each answer is remembered under `maestro-gate:remote`, and a load whose
+     * document fails starts from it. The poll's own module (`maestro_gate_remote_bg.wasm`) is
+     * loaded only when this is set. */
     remote?: string;
+    /** How long `init()` waits for `remote`'s first answer, in ms. Default 1000; `0` does not wait;
+     * at most 10000. A slower answer applies live when it comes. */
+    remoteTimeoutMs?: number;
     /** How often to poll `remote`, in ms. Default 60000; at least 100. */
     pollMs?: number;
     /** A URL to send the decision beacon to (`"/maestro-report"`): `navigator.sendBeacon` with a

@@ -170,8 +170,9 @@ pub const GUARD_REMEMBERED: &str =
     "Disabled by guard: it tripped in this browser and is cooling down (maestro-gate:guard)";
 
 /// The reason of a copy that hears a guard's trip on the channel (from
-/// another tab, or another copy of the gate on this page).
-pub const GUARD_HEARD: &str = "Disabled by guard: it tripped in another tab or another copy of the gate";
+/// another tab, or another copy of the gate on this page): the rollout
+/// module's wording (`rollout::heard`).
+pub const GUARD_HEARD: &str = "Disabled by guard: it tripped in another tab";
 
 /// Reads a guard's remembered trip (the time its cooldown ends, in decimal
 /// ms) at `now`: whether it still holds. A value this package did not write

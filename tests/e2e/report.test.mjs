@@ -233,11 +233,21 @@ for (const name of BROWSERS) describe(name, () => {
         'an invalid rollout is shared as off: every tab fails safe');
       assert.deepEqual(await page.evaluate(() => window.problems), []);
 
+      // The invalid rollout is remembered as off (maestro-gate:remote): a
+      // new load in this browser starts off. A fresh browser profile reads
+      // the duplicate afresh.
       health = '{"maestro_enabled":true,"rollout":100,"rollout":0}';
-      const dup = await open(context, 'remote=/rollout-health&log=warn');
-      await dup.waitForTimeout(700);
-      assert.equal(await dup.evaluate(() => window.gate.isEnabled()), true);
-      assert.ok(dup.lines.some((l) => l.includes('failed (not a health document: rollout appears more than once)')), dup.lines.join('\n'));
+      const again = await open(context, 'remote=/rollout-health&log=warn');
+      assert.equal(await again.evaluate(() => window.gate.decision().source), 'remote');
+      const fresh = await browser.newContext();
+      try {
+        const dup = await open(fresh, 'remote=/rollout-health&log=warn');
+        await dup.waitForTimeout(700);
+        assert.equal(await dup.evaluate(() => window.gate.isEnabled()), true);
+        assert.ok(dup.lines.some((l) => l.includes('failed (not a health document: rollout appears more than once)')), dup.lines.join('\n'));
+      } finally {
+        await fresh.close();
+      }
     } finally {
       health = '{"maestro_enabled":true}';
       await context.close();

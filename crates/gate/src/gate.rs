@@ -267,11 +267,12 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
     }
     let mut outcome = evaluate(js::global(), &options);
     // What this browser remembers (a remote off, a guard's trip cooling
-    // down) turns off every copy, whatever its options; the remote
-    // document's own answer on this load (`code` 6 or 7) comes first.
+    // down) turns off every copy, whatever its options; a narrowing of this
+    // load that says off (the document's own answer, the rollout module's
+    // cooldown, with its minutes) comes first.
     let (reason, code) = match crate::remembered::off() {
-        // (`code` NaN: no narrowing from the glue.)
-        Some(remembered) if code < 6.0 || code.is_nan() => remembered,
+        // (`code` NaN: no narrowing from the glue; 1: in by the rollout.)
+        Some(remembered) if code < 2.0 || code.is_nan() => remembered,
         _ => (reason, code),
     };
     // (`code` is NaN when the glue passes none: no narrowing.)

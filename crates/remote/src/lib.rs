@@ -296,7 +296,8 @@ fn memory() -> Memory {
 fn keep(url: &str, enabled: bool, rollout: Option<u32>) {
     let mut m = memory();
     m.remember(Answer { url: String::from(url), enabled, rollout, at: now() });
-    let Some(text) = serde_wasm_bindgen::to_value(&m)
+    let Some(text) = m
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .ok()
         .and_then(|v| js_sys::JSON::stringify(&v).ok())
         .and_then(|s| s.as_string())
@@ -404,9 +405,15 @@ fn request_lock(locks: &JsValue, name: &str, callback: &Function) -> bool {
     }
 }
 
-/// The lock's name for a document: one polling tab per document and origin.
-fn lock_name(url: &str) -> String {
-    ["maestro-gate remote ", url].concat()
+/// The Web Lock of a document's polling tab: one per document and origin.
+fn poll_lock(url: &str) -> String {
+    ["maestro-gate poll ", url].concat()
+}
+
+/// The Web Lock a first answer is read under, so that tabs opened together
+/// make one request (held only while one tab reads).
+fn first_lock(url: &str) -> String {
+    ["maestro-gate first ", url].concat()
 }
 
 /// Internal: before the gate's first decision on a page with `init({
@@ -463,7 +470,7 @@ pub async fn first_answer(options: JsValue) -> JsValue {
                         let _ = tx.call1(&JsValue::NULL, &p);
                         p
                     });
-                    if request_lock(&locks, &lock_name(&url), callback.unchecked_ref()) {
+                    if request_lock(&locks, &first_lock(&url), callback.unchecked_ref()) {
                         promise
                     } else {
                         go()
@@ -520,9 +527,18 @@ pub async fn first_answer(options: JsValue) -> JsValue {
     }
     match own_doc {
         Some(doc) => {
-            if let (Says::Invalid, _) | (_, Rollout::Invalid) = (doc.says, doc.rollout) {
+            if doc.says == Says::Invalid {
                 let reason = ["Disabled (fail safe): remote ", &url, ": ", &doc.why].concat();
                 return narrowing(remember::FAIL_SAFE_CODE, &reason);
+            }
+            if doc.says != Says::Off && doc.rollout == Rollout::Invalid {
+                // As the live poll's (the rollout module's `lower`) words it.
+                let shown = doc.value.as_string();
+                let text = shown
+                    .clone()
+                    .unwrap_or_else(|| js_sys::JSON::stringify(&doc.value).map(String::from).unwrap_or_default());
+                let why = poll::rollout_invalid(maestro_gate::rollout::From::Remote.label(), &text, shown.is_some());
+                return narrowing(remember::FAIL_SAFE_CODE, &["Disabled (fail safe): ", &why].concat());
             }
             let enabled = doc.says != Says::Off;
             let percent = match doc.rollout {
@@ -636,7 +652,7 @@ fn lead(url: &str) {
         });
         held
     });
-    if !request_lock(&locks, &lock_name(url), callback.unchecked_ref()) {
+    if !request_lock(&locks, &poll_lock(url), callback.unchecked_ref()) {
         set_leader(url, true);
     }
 }
