@@ -106,8 +106,11 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     call(core.onCleanupMessage, () => {}, (data) => {
       loadRollback().then((r) => { if (r) try { r.answerCleanup(data, answering); } catch {} });
     });
-    // decide() asks for the remote poll when options.remote is set.
-    call(core.onRemote, () => {}, startRemote);
+    // decide() asks for the remote poll when options.remote is set; another
+    // tab's rollout for this copy's document comes the same way.
+    call(core.onRemote, () => {}, (o) => own(o, 'maestroGate') == 'remote'
+      ? o.url === own(answering, 'remote') && withRollout((m) => m.lower(answering, o.rollout)).then(restrict)
+      : startRemote(o));
   }
 
   // Loads the remote poll's module and starts it with the gate's own answers.
@@ -138,8 +141,10 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     return cleanup;
   }
 
+  let remoteWarned; // (once per copy: the first answer and the poll load the same module)
   function remoteWarn(options, why) {
-    if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
+    if (!remoteWarned && own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
+    remoteWarned = true;
   }
 
   let rolloutWasm; // init({ rolloutWasm })

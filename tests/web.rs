@@ -142,7 +142,17 @@ async fn package_before_init_and_init_twice() {
     assert!(flag(&r, "result.second.enabled"), "a second init starts nothing new: the first options win");
     assert_eq!(text(&r, "result.second.source"), "window.MAESTRO_ENABLED");
     assert!(flag(&r, "result.after"));
-    assert_eq!(logs(&r).len(), 1, "logged once: {:?}", logs(&r));
+    // The decision is logged once; the second call's `env` (which would
+    // have turned MAESTRO off) is named as ignored.
+    assert_eq!(
+        logs(&r),
+        vec![
+            "warn: [MAESTRO] init() was called again: its env ignored (the first call's options stand until reload)",
+            "info: [MAESTRO] Enabled by window.MAESTRO_ENABLED=true"
+        ],
+        "{:?}",
+        logs(&r)
+    );
 }
 
 #[wasm_bindgen_test]

@@ -207,6 +207,80 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] a tab whose remote module cannot load hears another tab's lowered rollout; the polling tab turned off hands the poll on`, async () => {
+    set('/maestro-health', { maestro_enabled: true, rollout: 10 });
+    const context = await browser.newContext();
+    try {
+      // userId 174 in Feature.flexibleRollout.10 is bucket 10 (Unleash's vector).
+      const spec = 'userId=174&poll=200&group=1';
+      const a = await load(context, spec);
+      const b = await load(context, `${spec}&remoteWasm=/pkg/no-such-remote.wasm`);
+      const c = await load(context, spec);
+      for (const p of [a, b, c]) assert.equal(await p.evaluate(() => window.gate.isEnabled()), true);
+      assert.ok(b.lines.some((l) => l.startsWith('warning: [MAESTRO] Remote poll not started: ')), b.lines.join('\n'));
+      // The polling tab (the first) turns off by itself: the poll goes on in another tab.
+      await a.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      set('/maestro-health', { maestro_enabled: true, rollout: 9 });
+      for (const p of [b, c]) {
+        await p.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+        assert.equal(await p.evaluate(() => window.gate.decision().reason), 'Disabled by rollout: bucket 10 is above 9%');
+      }
+    } finally {
+      set('/maestro-health', { maestro_enabled: true });
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a full localStorage keeps the remembered off in sessionStorage, with a warning`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      const page = await load(context);
+      const filled = await page.evaluate(() => {
+        let n = 0;
+        for (let size = 1 << 20; size >= 1; size = size >> 1) {
+          for (;;) {
+            try { localStorage.setItem('fill' + n++, 'x'.repeat(size)); } catch { break; }
+          }
+        }
+        return n;
+      });
+      assert.ok(filled > 0);
+      set('/maestro-health', { maestro_enabled: false });
+      await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+      await page.waitForFunction(() => sessionStorage.getItem('maestro-gate:remote') !== null, { timeout: 5000 });
+      assert.ok(page.lines.some((l) => l.startsWith('warning: [MAESTRO] The remote answer could not be kept in localStorage (')
+        && l.includes('kept in sessionStorage instead')), page.lines.join('\n'));
+      // localStorage still holds the load's "on": the off is in sessionStorage only.
+      assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('maestro-gate:remote'))).off, null);
+      // A reload in this tab while the document is down starts off.
+      mode = '500';
+      await page.reload();
+      await page.waitForFunction(() => window.ready === true, { timeout: 15000 });
+      const first = await page.evaluate(() => window.first);
+      assert.equal(first.enabled, false, JSON.stringify(first));
+      assert.match(first.reason, REMEMBERED);
+    } finally {
+      mode = 'json';
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a polluted Object.prototype.pollMs is no option`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      served.length = 0;
+      const page = await load(context, 'nopoll&pollute');
+      await page.waitForFunction(() => window.cleaned === true);
+      await page.waitForTimeout(1500);
+      // The default pollMs (60 s): the first answer only (100 ms would be about 15).
+      assert.equal(served.filter((s) => s.path === '/maestro-health').length, 1, JSON.stringify(served));
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`[${name}] a second init() names what it ignored`, async () => {
     set('/maestro-health', { maestro_enabled: true });
     const context = await browser.newContext();

@@ -315,11 +315,17 @@ fn start_remote(options: &JsValue) {
 /// Another tab read the health document this page polls, and shared what it
 /// said: off turns this page off too, even when this page's own poll (a
 /// module of its own) has not loaded, or could not.
-pub(crate) fn remote_heard(url: &Text, enabled: bool) {
+pub(crate) fn remote_heard(url: &Text, enabled: bool, message: &JsValue) {
     // An off only ever turns off: every copy honours it, whatever document
     // it polls itself (or none).
     if !enabled {
         remote_off(url);
+    } else if self::enabled() && field(message, maestro_gate::poll::ROLLOUT_KEY).as_f64().is_some() {
+        // A rollout: the glue's remote hook hands it to the rollout module,
+        // for a copy that polls this document (its own remote module may
+        // not have loaded; when it has, the second lowering changes nothing).
+        let Ok(hook) = GATE.0.try_borrow().map(|g| g.remote.clone()) else { return };
+        js::call_if_function(&hook, &fixed::NULL, message);
     }
 }
 
@@ -336,7 +342,10 @@ pub(crate) fn guard_heard() {
 }
 
 /// Internal: the glue's hook that loads the remote module and calls its
-/// `startRemote(options, isEnabled, remoteOff)`.
+/// `startRemote(options, isEnabled, remoteOff)`; called with the options at
+/// the first decision, and with another tab's remote result
+/// (`{ maestroGate: "remote", url, enabled: true, rollout }`) when it
+/// carries a rollout.
 pub fn on_remote(hook: JsValue) {
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.remote = hook;

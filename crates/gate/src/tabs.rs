@@ -53,7 +53,7 @@ pub(crate) fn receive(data: &JsValue) {
         cleanup_requested(data);
     } else if js::text_is(&kind, Message::Remote.id()) {
         if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
-            gate::remote_heard(&url, enabled);
+            gate::remote_heard(&url, enabled, data);
         }
     } else if js::text_is(&kind, Message::Guard.id()) {
         gate::guard_heard();
