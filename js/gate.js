@@ -165,9 +165,12 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       return { code: 4, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
     }
   }
-  // (`decide` again, once decided, applies a narrowing that says off: after
-  // the first decision, which a guard's trip may come before.)
-  const restrict = (n) => { if (n) started.then(() => call(() => core.decide(undefined, n), off)); };
+  // (`decide` again, once decided, applies a narrowing that says off: to a
+  // gate that is on, at once, so that a guard's trip is in force, and
+  // onChange told, when recordError() returns; otherwise after the first
+  // decision, which a trip may come before.)
+  // (The same call twice: gzip makes the copy nearly free, a helper costs more.)
+  const restrict = (n) => { if (n) mirror.get() ? call(() => core.decide(undefined, n), off) : started.then(() => call(() => core.decide(undefined, n), off)); };
   // At start-up; later, a guard's trip turns the gate off through `restrict`.
   // `remote`: the remote document's rollout (its first or remembered
   // answer), a fourth source beside the page's own.
@@ -236,7 +239,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   function health() {
     const d = decision();
     let guard = null;
-    try { guard = rollout.guardState(); } catch {} // (no rollout module: no guard)
+    try { guard = rollout.guardState(restrict); } catch {} // (no rollout module: no guard); this copy's own
     return Object.freeze({
       status: d.enabled ? 'enabled' : 'disabled', maestro_enabled: d.enabled, source: d.source, reason: d.reason, version: VERSION,
       rollout: d.rollout, guard,
@@ -245,7 +248,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
 
   /** Counts one of MAESTRO's failures for the guard (`init({ guard })`). Never throws. */
   function recordError() {
-    try { rollout.recordError(); } catch {} // (no rollout module: no guard to count for)
+    try { rollout.recordError(restrict); } catch {} // (no rollout module: no guard to count for); `restrict` names this copy
   }
 
   /** Forgets this browser's guard trip, for the next load. Resolves to whether one was remembered. */

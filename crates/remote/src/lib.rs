@@ -997,8 +997,14 @@ pub fn report(options: JsValue, event: JsValue, decision: JsValue, cleanup: JsVa
         }),
         at: now(),
     };
-    // The user id never leaves the page, not even inside a reason.
-    let user_id = own(&options, "userId").as_string().unwrap_or_default();
+    // The user id never leaves the page, not even inside a reason's wording
+    // (a URL's path): a string, or a number as its decimal (the rollout
+    // module reads a numeric `userId` as `String(userId)`).
+    let user = own(&options, "userId");
+    let user_id = user
+        .as_string()
+        .or_else(|| user.dyn_ref::<js_sys::Number>().and_then(|n| n.to_string_with_radix(10).ok()).map(String::from))
+        .unwrap_or_default();
     let body = report::document(&doc, &[&user_id]);
     let navigator = field(&js_sys::global(), "navigator");
     let Ok(send) = field(&navigator, "sendBeacon").dyn_into::<Function>() else {
