@@ -127,18 +127,17 @@ pub fn push_uint<T: Text>(out: &mut T, n: u64) {
     }
 }
 
-/// The reason of a decision made from a remembered off: the document, that
-/// the answer is remembered, how old it is, and where it is kept.
+/// The reason of a decision made from a remembered off: the document's
+/// off (`flag::remote_off`'s wording), that it is remembered, and how old it
+/// is: `Disabled by remote /maestro-health: maestro_enabled=false
+/// (remembered, 5 min old)`.
 pub fn remembered_off<T: Text>(url: &T, age_ms: f64) -> T {
-    let mut reason = T::of("Disabled by remote ");
-    reason.append(url);
-    reason.push(": maestro_enabled=false, remembered from ");
+    let mut reason = crate::flag::remote_off(url).reason;
+    reason.push(" (remembered, ");
     let (n, unit) = age(age_ms);
     reason.push_uint(n);
     reason.push(unit);
-    reason.push(" ago (");
-    reason.push(KEY);
-    reason.push(")");
+    reason.push(" old)");
     reason
 }
 
@@ -161,35 +160,25 @@ pub fn not_kept(why: &str, in_session: bool) -> String {
 
 /// The reason when the remembered answers cannot be read (a value this
 /// package did not write): fails safe.
-pub const UNREADABLE: &str = "Disabled (fail safe): the remembered remote answer (maestro-gate:remote) cannot be read";
+pub const UNREADABLE: &str = "Disabled (fail safe): maestro-gate:remote is unreadable";
 
 /// The reason of a decision made from a guard's trip remembered in this
 /// browser ([`crate::rollout::GUARD_KEY`]), for a copy of the gate that
 /// may not set a guard itself.
-pub const GUARD_REMEMBERED: &str =
-    "Disabled by guard: it tripped in this browser and is cooling down (maestro-gate:guard)";
+pub const GUARD_REMEMBERED: &str = "Disabled by guard: it tripped in this browser";
 
 /// The reason of a copy that hears a guard's trip on the channel (from
 /// another tab, or another copy of the gate on this page): the rollout
 /// module's wording (`rollout::heard`).
 pub const GUARD_HEARD: &str = "Disabled by guard: it tripped in another tab";
 
-/// Reads a guard's remembered trip (the time its cooldown ends, in decimal
-/// ms) at `now`: whether it still holds. A value this package did not write
-/// (not digits) holds, failing safe, until the guard rewrites it or it is
-/// reset. `at(i)` is the value's `i`th UTF-16 unit, `len` its length.
-pub fn guard_holds(len: usize, at: impl Fn(usize) -> u32, now: f64) -> bool {
-    if len == 0 {
-        return false;
-    }
-    let mut until = 0.0;
-    for i in 0..len {
-        match at(i) {
-            d @ 0x30..=0x39 if len <= 16 => until = until * 10.0 + f64::from(d - 0x30),
-            _ => return true,
-        }
-    }
-    until > now
+/// Whether a guard's remembered trip ([`crate::rollout::GUARD_KEY`], the
+/// time its cooldown ends, in ms, as JSON reads it) holds at `now`. A value
+/// that is not a number (not one this package wrote) holds, failing safe,
+/// until the guard rewrites it or it is reset.
+pub fn guard_holds(until: Option<f64>, now: f64) -> bool {
+    // NaN (not a number) holds too.
+    !until.is_some_and(|u| u <= now)
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -239,7 +228,7 @@ mod tests {
         assert_eq!(age(3.0 * 86_400_000.0), (3, " days"));
         assert_eq!(
             remembered_off(&String::from("/maestro-health"), 300_000.0),
-            "Disabled by remote /maestro-health: maestro_enabled=false, remembered from 5 min ago (maestro-gate:remote)"
+            "Disabled by remote /maestro-health: maestro_enabled=false (remembered, 5 min old)"
         );
         let mut s = String::new();
         push_uint(&mut s, u64::MAX);
@@ -248,17 +237,11 @@ mod tests {
 
     #[test]
     fn guard_trips() {
-        let holds = |v: &str, now: f64| {
-            let units: alloc::vec::Vec<u16> = v.encode_utf16().collect();
-            guard_holds(units.len(), |i| units.get(i).copied().map_or(0, u32::from), now)
-        };
-        assert!(!holds("", 10.0));
-        assert!(holds("20", 10.0));
-        assert!(!holds("10", 10.0));
-        assert!(!holds("5", 10.0));
-        // Not a time this package wrote: holds (fail safe).
-        assert!(holds("soon", 10.0));
-        assert!(holds("1e99", 10.0));
-        assert!(holds("12345678901234567", 10.0));
+        assert!(guard_holds(Some(20.0), 10.0));
+        assert!(!guard_holds(Some(10.0), 10.0));
+        assert!(!guard_holds(Some(5.0), 10.0));
+        // Not a number this package wrote: holds (fail safe).
+        assert!(guard_holds(None, 10.0));
+        assert!(guard_holds(Some(f64::NAN), 10.0));
     }
 }

@@ -332,13 +332,7 @@ pub(crate) fn remote_heard(url: &Text, enabled: bool, message: &JsValue) {
 /// Another tab, or another copy of the gate on this page, heard a guard
 /// trip: off here too, whether or not this copy sets a guard.
 pub(crate) fn guard_heard() {
-    let reason = JsValue::from_str(maestro_gate::remember::GUARD_HEARD);
-    let decision = Decision { enabled: false, source: Source::Guard, value: None, reason: reason.clone() };
-    apply(
-        Outcome { decision, lines: Lines::one(flag::Line { level: Level::Info, text: reason }) },
-        Source::Guard,
-        false,
-    );
+    apply(narrowing(JsValue::from_str(maestro_gate::remember::GUARD_HEARD), 3.0), Source::Guard, false);
 }
 
 /// Internal: the glue's hook that loads the remote module and calls its

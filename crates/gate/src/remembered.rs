@@ -7,20 +7,19 @@
 //! localStorage refuses it). Storage that throws or is missing remembers
 //! nothing; a value this package did not write fails safe.
 
-use crate::abi::code_at;
 use crate::js::{self, field, JsValue, Text};
 use maestro_gate::remember;
 use maestro_gate::rollout::GUARD_KEY;
 
-/// `globalThis[area].getItem(key)`, when it is a string.
-fn stored(area: &str, key: &str) -> Option<Text> {
-    let storage = field(js::global(), area);
-    js::call(&field(&storage, "getItem"), &storage, &[&JsValue::from_str(key)]).ok().filter(JsValue::is_string)
-}
-
-/// `obj.name()`, or `undefined` when it throws.
-fn method(obj: &JsValue, name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
-    js::call(&field(obj, name), obj, &[arg])
+/// `JSON.parse(globalThis[area].getItem(key))`: `None` when nothing is
+/// stored (or the storage throws), `Some(Err)` when the value is not JSON.
+fn stored(area: &str, key: &str) -> Option<Result<JsValue, JsValue>> {
+    let global = js::global();
+    let storage = field(global, area);
+    let text =
+        js::call(&field(&storage, "getItem"), &storage, &[&JsValue::from_str(key)]).ok().filter(JsValue::is_string)?;
+    let json = field(global, "JSON");
+    Some(js::call(&field(&json, "parse"), &json, &[&text]))
 }
 
 /// The remembered off that holds now, if any, as a narrowing's reason and
@@ -28,28 +27,27 @@ fn method(obj: &JsValue, name: &str, arg: &JsValue) -> Result<JsValue, JsValue> 
 /// document, 7 that failing safe).
 #[inline(never)]
 pub fn off() -> Option<(Text, f64)> {
-    let global = js::global();
-    let date = field(global, "Date");
-    let now = method(&date, "now", &JsValue::UNDEFINED).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
+    let date = field(js::global(), "Date");
+    let now = js::call(&field(&date, "now"), &date, &[]).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
     for area in ["localStorage", "sessionStorage"] {
-        if let Some(v) = stored(area, GUARD_KEY) {
-            let len = field(&v, "length").as_f64().unwrap_or(0.0) as usize;
-            if remember::guard_holds(len, |i| unsafe { code_at(v.h(), i) }, now) {
+        // A trip's end (ms): one that is not a number this package wrote fails safe.
+        if let Some(until) = stored(area, GUARD_KEY) {
+            if remember::guard_holds(until.ok().and_then(|u| u.as_f64()), now) {
                 return Some((JsValue::from_str(remember::GUARD_REMEMBERED), 3.0));
             }
         }
-        if let Some(v) = stored(area, remember::KEY) {
-            let unreadable = Some((JsValue::from_str(remember::UNREADABLE), 7.0));
-            let Ok(memory) = method(&field(global, "JSON"), "parse", &v) else { return unreadable };
+        if let Some(memory) = stored(area, remember::KEY) {
+            let memory = memory.unwrap_or(JsValue::UNDEFINED);
             let off = field(&memory, "off");
             if off.is_object() {
-                let Some(url) = js::string_field(&off, "url") else { return unreadable };
-                let at = field(&off, "at").as_f64().unwrap_or(now);
-                return Some((remember::remembered_off(&url, now - at), 6.0));
+                if let (Some(url), Some(at)) = (js::string_field(&off, "url"), field(&off, "at").as_f64()) {
+                    return Some((remember::remembered_off(&url, now - at), 6.0));
+                }
+            } else if memory.is_object() {
+                continue;
             }
-            if !memory.is_object() {
-                return unreadable;
-            }
+            // Not what this package writes: fails safe.
+            return Some((JsValue::from_str(remember::UNREADABLE), 7.0));
         }
     }
     None
