@@ -53,7 +53,7 @@ pub fn says(maestro_enabled: Raw) -> Says {
     match parse(maestro_enabled) {
         Setting::Off => Says::Off,
         Setting::On => Says::On,
-        Setting::Unset | Setting::Invalid => Says::Garbage,
+        Setting::Unset | Setting::Invalid | Setting::Ignored => Says::Garbage,
     }
 }
 
