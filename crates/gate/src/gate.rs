@@ -1,11 +1,11 @@
 //! The decision: `decide` (behind the package's `init()`), `isEnabled`,
-//! `decision` (the glue shapes `health()` from it), `onChange`, the live kill through the
+//! `decision` (the glue shapes `health()` from it), telling `onChange`, the live kill through the
 //! `MAESTRO_ENABLED` accessor, and latching.
 
 use crate::abi::fixed;
 use crate::js::{self, field, set, JsValue, Text};
 use crate::reactor::{handler, Kind};
-use crate::subscribers::{notify, subscribe, List};
+use crate::subscribers::{notify, List};
 use crate::{tabs, Slot};
 use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source};
 
@@ -338,12 +338,6 @@ pub fn decision() -> JsValue {
         Some(d) => decision_object(d),
         None => decision_object(&flag::unavailable(NOT_READY)),
     }
-}
-
-/// Calls `callback(decision)` whenever the decision changes (it only ever
-/// turns off: the gate latches until reload). Returns a function that unsubscribes.
-pub fn on_change(callback: JsValue) -> JsValue {
-    subscribe(List::Change, callback)
 }
 
 /// Builds a frozen `Decision` object.

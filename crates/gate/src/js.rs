@@ -88,12 +88,6 @@ fn field_raw(obj: i32, name: &str) -> i32 {
     r
 }
 
-/// `obj[key]` for any key.
-#[inline(always)]
-pub fn at(obj: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
-    result(unsafe { reflect_get(obj.h(), key.h()) })
-}
-
 /// `obj[key]`, with anything that throws read as `undefined`.
 #[inline(always)]
 pub fn field(obj: &JsValue, key: &str) -> JsValue {
@@ -149,12 +143,6 @@ fn set_raw(obj: i32, name: &str, value: i32) {
     unsafe { release(k) };
 }
 
-/// `obj[key] = value` for any key, ignoring failure.
-#[inline(always)]
-pub fn set_at(obj: &JsValue, key: &JsValue, value: &JsValue) {
-    unsafe { reflect_set(obj.h(), key.h(), value.h()) }
-}
-
 /// `globalThis[name]()`, or `undefined` when that throws.
 fn make(name: &str) -> JsValue {
     let f = field(global(), name);
@@ -201,16 +189,6 @@ pub fn define_property(obj: &JsValue, key: &str, descriptor: &JsValue) {
     let k = JsValue::from_str(key);
     let r = object_call("defineProperty", 3, obj.h(), k.h(), descriptor.h());
     unsafe { release(if r < 0 { !r } else { r }) };
-}
-
-/// `[]`.
-pub fn new_array() -> JsValue {
-    make("Array")
-}
-
-/// `array.push(value)`: the new length.
-pub fn push(array: &JsValue, value: &JsValue) -> u32 {
-    result(method_raw(array.h(), "push", 1, value.h(), 1, 1)).ok().and_then(|n| n.as_f64()).unwrap_or(0.0) as u32
 }
 
 /// `String(value)`, or a placeholder when that throws.
