@@ -7,7 +7,7 @@ use crate::js::{self, field, set, JsValue, Text};
 use crate::reactor::{handler, Kind};
 use crate::subscribers::{notify, List};
 use crate::{tabs, Slot};
-use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source};
+use maestro_gate::flag::{self, Level, Lines, Log, Reading, Setting, Source};
 
 type Decision = flag::Decision<Text>;
 type Outcome = flag::Outcome<Text>;
@@ -50,22 +50,31 @@ const WATCH_MS: f64 = 1000.0;
 
 /// Reads the sources and returns the outcome, without logging or storing it.
 /// `global` is the object that holds `MAESTRO_ENABLED` (`globalThis`). Each
-/// is read as its object's own property: a polluted prototype is no source.
-pub fn evaluate(global: &JsValue, options: &JsValue) -> Outcome {
-    let runtime = read(global, RUNTIME_KEY);
-    let build = match js::get_own(options, "env") {
-        Ok(env) => read(&env, "VITE_MAESTRO_ENABLED"),
+/// is read as the app reads it (getters, proxies and prototypes included):
+/// off first, an on counts only as its object's own property
+/// (`Reading::own`), and an ignored on warns only when `first` (the
+/// decision at start-up), so that it warns once.
+pub fn evaluate(global: &JsValue, options: &JsValue, first: bool) -> Outcome {
+    let runtime = read(global, RUNTIME_KEY, None, first);
+    let build = match js::get(options, "env") {
+        Ok(env) => read(&env, "VITE_MAESTRO_ENABLED", Some(options), first),
         Err(e) => Reading::threw(js::message(&e)),
     };
-    let default = read(options, "defaultEnabled");
+    let default = read(options, "defaultEnabled", None, first);
     flag::decide(&runtime, &build, &default)
 }
 
-fn read(obj: &JsValue, key: &str) -> Reading<Text> {
-    match js::get_own(obj, key) {
-        Ok(v) => reading(&v),
+/// `obj[key]` as a reading; `env_of` is the options when `obj` is their
+/// `env`, which must be their own property too for an on to count.
+fn read(obj: &JsValue, key: &str, env_of: Option<&JsValue>, first: bool) -> Reading<Text> {
+    let mut r = match js::get(obj, key) {
+        Ok(v) => reading(&v).own(|| js::has_own(obj, key) && env_of.is_none_or(|o| js::has_own(o, "env"))),
         Err(e) => Reading::threw(js::message(&e)),
+    };
+    if !first && r.setting == Some(Setting::Ignored) {
+        r.setting = None;
     }
+    r
 }
 
 fn reading(v: &JsValue) -> Reading<Text> {
@@ -151,7 +160,7 @@ fn reconsider(trigger: Source, later: bool) {
         }
         _ => return,
     };
-    apply(evaluate(js::global(), &options), trigger, later);
+    apply(evaluate(js::global(), &options, false), trigger, later);
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.busy = false;
     }
@@ -260,7 +269,7 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
         }
         return decision();
     }
-    let mut outcome = evaluate(js::global(), &options);
+    let mut outcome = evaluate(js::global(), &options, true);
     // (`code` is NaN when the glue passes none: no narrowing.)
     if code >= 1.0 && outcome.decision.enabled {
         outcome = narrowing(reason, code);
