@@ -26,12 +26,12 @@ const heap = [0, undefined, null, true, false, globalThis];
 // The app's subscribers: onChange (list 0) and onCleanupRequest (list 1).
 // Each list only grows; unsubscribing empties the slot (a second call does
 // nothing). `tell` calls the subscribers there when it starts, in order,
-// with `this` null; one that throws is skipped, one unsubscribed meanwhile
-// is not called. The wasm tells a list through import `r`.
+// with `this` null; one that throws (or is no function) is skipped, one
+// unsubscribed meanwhile is not called. The wasm tells a list through import `r`.
 const lists = [[], []];
 const subscribe = (list, f) => {
-  const a = lists[list], i = typeof f == 'function' && a.push(f);
-  return () => { if (i) a[i - 1] = 0; };
+  const a = lists[list], i = a.push(f);
+  return () => { a[i - 1] = 0; };
 };
 const tell = (list, v) => {
   for (let a = lists[list], i = 0, n = a.length; i < n; i++) try { a[i] && a[i].call(null, v); } catch {}

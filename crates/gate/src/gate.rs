@@ -7,7 +7,7 @@ use crate::js::{self, field, set, JsValue, Text};
 use crate::reactor::{handler, Kind};
 use crate::subscribers::{notify, List};
 use crate::{tabs, Slot};
-use maestro_gate::flag::{self, Level, Lines, Log, Reading, Setting, Source};
+use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source};
 
 type Decision = flag::Decision<Text>;
 type Outcome = flag::Outcome<Text>;
@@ -52,29 +52,25 @@ const WATCH_MS: f64 = 1000.0;
 /// `global` is the object that holds `MAESTRO_ENABLED` (`globalThis`). Each
 /// is read as the app reads it (getters, proxies and prototypes included):
 /// off first, an on counts only as its object's own property
-/// (`Reading::own`), and an ignored on warns only when `first` (the
-/// decision at start-up), so that it warns once.
-pub fn evaluate(global: &JsValue, options: &JsValue, first: bool) -> Outcome {
-    let runtime = read(global, RUNTIME_KEY, None, first);
+/// (`Reading::own`; an ignored on warns: `decide` prints every line at
+/// start-up, a later change only its reason, so it warns once).
+pub fn evaluate(global: &JsValue, options: &JsValue) -> Outcome {
+    let runtime = read(global, RUNTIME_KEY, None);
     let build = match js::get(options, "env") {
-        Ok(env) => read(&env, "VITE_MAESTRO_ENABLED", Some(options), first),
+        Ok(env) => read(&env, "VITE_MAESTRO_ENABLED", Some(options)),
         Err(e) => Reading::threw(js::message(&e)),
     };
-    let default = read(options, "defaultEnabled", None, first);
+    let default = read(options, "defaultEnabled", None);
     flag::decide(&runtime, &build, &default)
 }
 
 /// `obj[key]` as a reading; `env_of` is the options when `obj` is their
 /// `env`, which must be their own property too for an on to count.
-fn read(obj: &JsValue, key: &str, env_of: Option<&JsValue>, first: bool) -> Reading<Text> {
-    let mut r = match js::get(obj, key) {
+fn read(obj: &JsValue, key: &str, env_of: Option<&JsValue>) -> Reading<Text> {
+    match js::get(obj, key) {
         Ok(v) => reading(&v).own(|| js::has_own(obj, key) && env_of.is_none_or(|o| js::has_own(o, "env"))),
         Err(e) => Reading::threw(js::message(&e)),
-    };
-    if !first && r.setting == Some(Setting::Ignored) {
-        r.setting = None;
     }
-    r
 }
 
 fn reading(v: &JsValue) -> Reading<Text> {
@@ -119,7 +115,7 @@ pub(crate) fn enabled() -> bool {
     GATE.0.try_borrow().is_ok_and(|g| g.decision.as_ref().is_some_and(|d| d.enabled))
 }
 
-/// Replaces the decision if the latch allows it, logs (`later`: from a
+/// Replaces the decision if the latch allows it, logs its reason (`later`: from a
 /// microtask, after the start-up lines), and tells the subscribers.
 fn apply(outcome: Outcome, trigger: Source, later: bool) {
     let Some(current) = current() else { return };
@@ -135,7 +131,9 @@ fn apply(outcome: Outcome, trigger: Source, later: bool) {
                 Ok(mut g) if g.decision.as_ref().is_some_and(|d| d.enabled) => g.decision = Some(next.clone()),
                 _ => return,
             }
-            for line in outcome.lines.iter() {
+            // The reason only: the warnings of the other sources (an ignored
+            // on, say) were printed at start-up.
+            if let Some(line) = outcome.lines.last() {
                 print(log, line.level, &line.text, later);
             }
             notify(List::Change, &decision_object(&next));
@@ -160,7 +158,7 @@ fn reconsider(trigger: Source, later: bool) {
         }
         _ => return,
     };
-    apply(evaluate(js::global(), &options, false), trigger, later);
+    apply(evaluate(js::global(), &options), trigger, later);
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.busy = false;
     }
@@ -269,7 +267,7 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
         }
         return decision();
     }
-    let mut outcome = evaluate(js::global(), &options, true);
+    let mut outcome = evaluate(js::global(), &options);
     // (`code` is NaN when the glue passes none: no narrowing.)
     if code >= 1.0 && outcome.decision.enabled {
         outcome = narrowing(reason, code);
