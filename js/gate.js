@@ -149,11 +149,18 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
 
   let rolloutWasm; // init({ rolloutWasm })
 
-  // Whether the page sets a rollout or a guard (an own property, even one
-  // whose getter throws: the rollout module reports that): only then is the
-  // rollout module loaded, before the first decision.
-  const narrows = (options) => has(options, 'rollout') || has(options, 'guard')
-    || has(own(options, 'env'), 'VITE_MAESTRO_ROLLOUT') || has(globalThis, 'MAESTRO_ROLLOUT');
+  // Whether the page sets a rollout or a guard: only then is the rollout
+  // module loaded, before the first decision. A percentage narrows wherever
+  // it comes from (an inherited one, a getter's, a proxy's, one whose read
+  // throws: the rollout module reports that); the guard is an own option.
+  // (Read as the gate reads them, `Object(obj)[key]`; a read that throws says yes.)
+  const narrows = (options) => {
+    try {
+      const o = Object(options);
+      return o.rollout != null || Object(o.env).VITE_MAESTRO_ROLLOUT != null
+        || globalThis.MAESTRO_ROLLOUT != null || has(options, 'guard');
+    } catch { return true; }
+  };
 
   // Calls `f` with the rollout module (loaded once): its narrowing of the
   // gate's "on", `{ code, reason, rollout }`. Without the module, the

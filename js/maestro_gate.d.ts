@@ -77,9 +77,12 @@ export type RolloutValue = number | string | null | undefined;
 
 export interface InitOptions {
     /** The build-time environment: pass `import.meta.env` (Vite) or `process.env` (Node).
-     * Only `VITE_MAESTRO_ENABLED` is read from it. */
+     * Only `VITE_MAESTRO_ENABLED` and `VITE_MAESTRO_ROLLOUT` are read from it, as the app reads
+     * them (getters, proxies and prototypes included): an off counts from anywhere, an on only
+     * as an own property (of `env`, itself an own property of the options). */
     env?: { readonly VITE_MAESTRO_ENABLED?: FlagValue; readonly VITE_MAESTRO_ROLLOUT?: RolloutValue } | Record<string, unknown>;
-    /** What to do when no source says on or off. Default `true`. */
+    /** What to do when no source says on or off. Default `true`. Off counts from anywhere
+     * (an inherited or proxied `false`); on only as an own property. */
     defaultEnabled?: FlagValue;
     /** `"info"` (default) logs the decision; `"warn"` logs only warnings; `"silent"` logs nothing. */
     log?: "info" | "warn" | "silent";

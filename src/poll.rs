@@ -57,7 +57,9 @@ pub fn says(maestro_enabled: Raw) -> Says {
         Setting::Off => Says::Off,
         Setting::On => Says::On,
         Setting::Invalid => Says::Invalid,
-        Setting::Unset => Says::Garbage,
+        // (`Ignored` is a gate's reading of an inherited on; a document
+        // value is never one.)
+        Setting::Unset | Setting::Ignored => Says::Garbage,
     }
 }
 

@@ -1,11 +1,11 @@
 //! The decision: `decide` (behind the package's `init()`), `isEnabled`,
-//! `decision` (the glue shapes `health()` from it), `onChange`, the live kill through the
+//! `decision` (the glue shapes `health()` from it), telling `onChange`, the live kill through the
 //! `MAESTRO_ENABLED` accessor, and latching.
 
 use crate::abi::fixed;
 use crate::js::{self, field, set, JsValue, Text};
 use crate::reactor::{handler, Kind};
-use crate::subscribers::{notify, subscribe, List};
+use crate::subscribers::{notify, List};
 use crate::{tabs, Slot};
 use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source};
 
@@ -47,20 +47,25 @@ const WATCH_MS: f64 = 1000.0;
 
 /// Reads the sources and returns the outcome, without logging or storing it.
 /// `global` is the object that holds `MAESTRO_ENABLED` (`globalThis`). Each
-/// is read as its object's own property: a polluted prototype is no source.
+/// is read as the app reads it (getters, proxies and prototypes included):
+/// off first, an on counts only as its object's own property
+/// (`Reading::own`; an ignored on warns: `decide` prints every line at
+/// start-up, a later change only its reason, so it warns once).
 pub fn evaluate(global: &JsValue, options: &JsValue) -> Outcome {
-    let runtime = read(global, RUNTIME_KEY);
-    let build = match js::get_own(options, "env") {
-        Ok(env) => read(&env, "VITE_MAESTRO_ENABLED"),
+    let runtime = read(global, RUNTIME_KEY, None);
+    let build = match js::get(options, "env") {
+        Ok(env) => read(&env, "VITE_MAESTRO_ENABLED", Some(options)),
         Err(e) => Reading::threw(js::message(&e)),
     };
-    let default = read(options, "defaultEnabled");
+    let default = read(options, "defaultEnabled", None);
     flag::decide(&runtime, &build, &default)
 }
 
-fn read(obj: &JsValue, key: &str) -> Reading<Text> {
-    match js::get_own(obj, key) {
-        Ok(v) => reading(&v),
+/// `obj[key]` as a reading; `env_of` is the options when `obj` is their
+/// `env`, which must be their own property too for an on to count.
+fn read(obj: &JsValue, key: &str, env_of: Option<&JsValue>) -> Reading<Text> {
+    match js::get(obj, key) {
+        Ok(v) => reading(&v).own(|| js::has_own(obj, key) && env_of.is_none_or(|o| js::has_own(o, "env"))),
         Err(e) => Reading::threw(js::message(&e)),
     }
 }
@@ -107,7 +112,7 @@ pub(crate) fn enabled() -> bool {
     GATE.0.try_borrow().is_ok_and(|g| g.decision.as_ref().is_some_and(|d| d.enabled))
 }
 
-/// Replaces the decision if the latch allows it, logs (`later`: from a
+/// Replaces the decision if the latch allows it, logs its reason (`later`: from a
 /// microtask, after the start-up lines), and tells the subscribers.
 fn apply(outcome: Outcome, trigger: Source, later: bool) {
     let Some(current) = current() else { return };
@@ -123,7 +128,9 @@ fn apply(outcome: Outcome, trigger: Source, later: bool) {
                 Ok(mut g) if g.decision.as_ref().is_some_and(|d| d.enabled) => g.decision = Some(next.clone()),
                 _ => return,
             }
-            for line in outcome.lines.iter() {
+            // The reason only: the warnings of the other sources (an ignored
+            // on, say) were printed at start-up.
+            if let Some(line) = outcome.lines.last() {
                 print(log, line.level, &line.text, later);
             }
             notify(List::Change, &decision_object(&next));
@@ -360,12 +367,6 @@ pub fn decision() -> JsValue {
         Some(d) => decision_object(d),
         None => decision_object(&flag::unavailable(NOT_READY)),
     }
-}
-
-/// Calls `callback(decision)` whenever the decision changes (it only ever
-/// turns off: the gate latches until reload). Returns a function that unsubscribes.
-pub fn on_change(callback: JsValue) -> JsValue {
-    subscribe(List::Change, callback)
 }
 
 /// Builds a frozen `Decision` object.

@@ -127,6 +127,16 @@ fn own(obj: &JsValue, key: &str) -> Result<JsValue, String> {
     }
 }
 
+/// `obj[key]` as the app reads it (a getter, a proxy's `get` trap and the
+/// prototype chain included, of `Object(obj)`, as the gate reads it); `Err`
+/// with the message when reading it threw. For the rollout's percentages:
+/// every one narrows, so it counts wherever it comes from.
+fn get(obj: &JsValue, key: &str) -> Result<JsValue, String> {
+    // `Object(obj)`: `undefined`, `null` and other primitives read as `{}`.
+    let object = if obj.is_object() || obj.is_function() { obj.clone() } else { Object::new().into() };
+    Reflect::get(&object, &JsValue::from_str(key)).map_err(|e| message(&e))
+}
+
 fn message(e: &JsValue) -> String {
     let m = Reflect::get(e, &JsValue::from_str("message")).ok().and_then(|m| m.as_string());
     m.or_else(|| string_of(e).ok()).unwrap_or_else(|| String::from("unknown error"))
@@ -333,13 +343,16 @@ pub fn start(options: JsValue, restrict: Function, remote: Option<u32>) -> JsVal
         }
         Err(m) => (GuardOption::Threw(m), JsValue::UNDEFINED),
     };
+    // The three percentages are read as the app reads them: each one can
+    // only narrow, so an inherited one (a getter, a proxy, a prototype)
+    // counts too. The guard's settings and the id are own properties only.
     let now = js_sys::Date::now();
     let (settings, step) = rollout::start(guard, guard_until, now, || {
-        let env = own(&options, "env");
+        let env = get(&options, "env");
         [
-            (From::Build, env.and_then(|env| own(&env, "VITE_MAESTRO_ROLLOUT"))),
-            (From::Runtime, own(&js_sys::global(), "MAESTRO_ROLLOUT")),
-            (From::Option, own(&options, "rollout")),
+            (From::Build, env.and_then(|env| get(&env, "VITE_MAESTRO_ROLLOUT"))),
+            (From::Runtime, get(&js_sys::global(), "MAESTRO_ROLLOUT")),
+            (From::Option, get(&options, "rollout")),
         ]
         .map(|(from, v)| {
             let (raw, r) = reading(v);
