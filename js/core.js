@@ -180,6 +180,7 @@ const narrowed = (n) => { rollout = (n = n || {}).rollout || rollout; return n; 
 export const decide = (options, n) => take(wasm.A(keep(options), keep((n = narrowed(n)).reason), n.code));
 export const decision = () => take(wasm.B());
 export const isEnabled = () => wasm.E() !== 0;
+export const wouldBeOn = (options) => wasm.N(keep(options)) !== 0;
 export const onChange = (callback) => subscribe(0, callback);
 export const onRemote = (hook) => { wasm.G(keep(hook)); };
 export const remoteOff = (url) => { wasm.H(keep(url)); };

@@ -340,12 +340,12 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       ignored(options);
       return started.then(() => decision());
     }
-    // With `remote`, the document's first answer (waited for at most
-    // `remoteTimeoutMs`) is loaded beside the gate's wasm: an off in it is
-    // the first decision, and its rollout narrows it.
-    const answer = typeof own(options, 'remote') == 'string' && firstAnswer(options);
+    // With `remote`, and a gate that would be on, the document's first
+    // answer (waited for at most `remoteTimeoutMs`): an off in it is the
+    // first decision, and its rollout narrows it.
     return (started = loadOnce(options).then(async (loaded) => {
-      const a = loaded && await answer;
+      const a = loaded && typeof own(options, 'remote') == 'string' && call(core.wouldBeOn, () => false, options)
+        && await firstAnswer(options);
       const d = start(options, loaded, a && a.code ? a
         : loaded && (narrows(options) || a) ? await narrowing(options, a?.rollout) : undefined);
       expose(options);

@@ -72,7 +72,7 @@ pub mod table {
     /// document is the glue's view of the decision, and a later narrowing goes
     /// through `decide` again; so are `F` and `K`: the subscriber lists are
     /// the glue's, which the gate tells through the import `notify`.)
-    pub const EXPORTS: [(&str, &str); 9] = [
+    pub const EXPORTS: [(&str, &str); 10] = [
         ("A", "decide"),
         ("B", "decision"),
         ("E", "isEnabled"),
@@ -82,6 +82,7 @@ pub mod table {
         ("J", "onCleanupRequest"),
         ("L", "ownCleanup"),
         ("M", "dispatch"),
+        ("N", "wouldBeOn"),
     ];
 
     #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -40,3 +40,7 @@ extern "C" fn own_cleanup(id: f64) {
 extern "C" fn dispatch(tag: f64, event: JsValue) -> JsValue {
     reactor::dispatch(tag, event)
 }
+#[export_name = "N"] // wouldBeOn
+extern "C" fn would_be_on(options: JsValue) -> bool {
+    gate::would_be_on(&options)
+}

@@ -353,6 +353,15 @@ pub fn on_remote(hook: JsValue) {
     }
 }
 
+/// Internal: whether the sources alone say on (nothing is decided, logged
+/// or kept). The glue asks the remote document for its first answer only
+/// then: a gate its sources turn off has nothing to learn from it. (What
+/// this browser remembers does not count here: the document's answer on
+/// this load is what replaces a remembered off.)
+pub fn would_be_on(options: &JsValue) -> bool {
+    evaluate(js::global(), options).decision.enabled
+}
+
 /// Whether MAESTRO is enabled. `false` until `init()` has resolved.
 pub fn is_enabled() -> bool {
     enabled()
