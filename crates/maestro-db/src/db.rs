@@ -286,8 +286,18 @@ fn relkind_name(k: &str) -> &'static str {
     }
 }
 
-/// Looks MAESTRO's objects up by exact name in `schema`.
+/// Looks MAESTRO's objects up by exact name in `schema`. A schema that does not
+/// exist is an error (a mistyped `--schema` must not look like a finished cleanup).
 pub fn inspect<C: GenericClient>(c: &mut C, schema: &str) -> Res<Objects> {
+    let found =
+        c.query_opt("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", &[&schema]).map_err(pg)?.is_some();
+    if !found {
+        let db: String = c.query_one("SELECT current_database()::text", &[]).map_err(pg)?.get(0);
+        return Err(Fail::new(format!(
+            "schema {} does not exist in database {db}; nothing was done (check --schema)",
+            crate::util::ident(schema)
+        )));
+    }
     let mut tables = Vec::new();
     for (name, inert_comment) in TABLES {
         let row = c
@@ -335,63 +345,4 @@ pub fn inspect<C: GenericClient>(c: &mut C, schema: &str) -> Res<Objects> {
         })
         .collect();
     Ok(Objects { schema: schema.to_string(), tables, functions })
-}
-
-/// What depends on MAESTRO's objects from outside them: views, foreign keys from
-/// other tables, other functions, triggers or defaults on other tables. Whatever
-/// belongs to a MAESTRO table itself (its indexes, constraints, triggers, policies,
-/// foreign keys between MAESTRO tables) goes with it and is not listed.
-pub struct Dependents {
-    /// `view public.recent_audit depends on table maestro_audit_logs`.
-    pub outside: Vec<String>,
-    /// MAESTRO's function depends on a MAESTRO table (a `BEGIN ATOMIC` body), so it
-    /// is dropped first.
-    pub function_first: bool,
-}
-
-pub fn dependents<C: GenericClient>(c: &mut C, o: &Objects) -> Res<Dependents> {
-    let tables = o.table_oids();
-    let functions = o.function_oids();
-    let rows = c
-        .query(
-            "WITH d AS (
-               SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid,
-                      CASE d.classid
-                        WHEN 'pg_constraint'::regclass THEN (SELECT conrelid FROM pg_constraint WHERE oid = d.objid)
-                        WHEN 'pg_trigger'::regclass THEN (SELECT tgrelid FROM pg_trigger WHERE oid = d.objid)
-                        WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = d.objid)
-                        WHEN 'pg_attrdef'::regclass THEN (SELECT adrelid FROM pg_attrdef WHERE oid = d.objid)
-                        WHEN 'pg_policy'::regclass THEN (SELECT polrelid FROM pg_policy WHERE oid = d.objid)
-                        WHEN 'pg_class'::regclass THEN d.objid
-                      END AS owner_rel
-               FROM pg_depend d
-               WHERE d.deptype = 'n' AND (
-                 (d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY($1))
-                 OR (d.refclassid = 'pg_type'::regclass
-                     AND d.refobjid IN (SELECT reltype FROM pg_class WHERE oid = ANY($1)))
-                 OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid = ANY($2)))
-             )
-             SELECT DISTINCT
-               CASE WHEN d.classid = 'pg_rewrite'::regclass
-                    THEN pg_describe_object('pg_class'::regclass, d.owner_rel, 0)
-                    ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END,
-               pg_describe_object(d.refclassid, d.refobjid, 0),
-               (d.classid = 'pg_proc'::regclass AND d.objid = ANY($2)) AS maestro_function
-             FROM d
-             WHERE d.owner_rel IS NULL OR NOT d.owner_rel = ANY($1)
-             ORDER BY 1, 2",
-            &[&tables, &functions],
-        )
-        .map_err(pg)?;
-    let mut outside = Vec::new();
-    let mut function_first = false;
-    for r in rows {
-        let (what, on, maestro_function): (String, String, bool) = (r.get(0), r.get(1), r.get(2));
-        if maestro_function {
-            function_first = true;
-        } else {
-            outside.push(format!("{what} depends on {on}"));
-        }
-    }
-    Ok(Dependents { outside, function_first })
 }
