@@ -4,6 +4,7 @@
 
 mod backup;
 mod catalog;
+mod conninfo;
 mod db;
 mod drop;
 mod inert;
