@@ -233,7 +233,7 @@ pub fn connect(url: Option<&str>, lock_timeout_ms: u64, ca_cert: Option<&Path>) 
                 _ => &[Attempt::Tls],
             }
         };
-        let mut last = None;
+        let mut tried = Vec::new();
         for a in attempts {
             let r = match a {
                 Attempt::Plain => {
@@ -251,19 +251,17 @@ pub fn connect(url: Option<&str>, lock_timeout_ms: u64, ca_cert: Option<&Path>) 
                     let dbname: String = client.query_one("SELECT current_database()::text", &[]).map_err(pg)?.get(0);
                     return Ok(Conn { client, notices, dbname });
                 }
-                Err(e) => {
-                    // prefer and allow try the other way only when the connection itself
-                    // failed, not when the server answered with an error.
-                    let server_said = e.as_db_error().is_some();
-                    last = Some(pg_message(&e));
-                    if server_said {
-                        break;
-                    }
-                }
+                // prefer and allow try the other way whatever went wrong, as libpq does.
+                Err(e) => tried.push(match (attempts.len(), a) {
+                    (1, _) => pg_message(&e),
+                    (_, Attempt::Tls) => format!("with TLS: {}", pg_message(&e)),
+                    (_, Attempt::Plain) => format!("without TLS: {}", pg_message(&e)),
+                }),
             }
         }
+        let last = tried.join("\n  ");
         let shown = if host.is_empty() { addr.clone() } else { host.clone() };
-        errors.push(format!("{shown} port {port}: {}", last.unwrap_or_default()));
+        errors.push(format!("{shown} port {port}: {}", last));
     }
     let detail = if errors.len() == 1 {
         errors[0].split_once(": ").map(|(_, e)| e.to_string()).unwrap_or_default()

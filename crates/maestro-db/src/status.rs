@@ -167,10 +167,18 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
             }
         }
     };
+    let link = tx
+        .query_one(
+            "SELECT host(inet_server_addr()), coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+            &[],
+        )
+        .map_err(pg)?;
+    let (server_address, ssl): (Option<String>, bool) = (link.get(0), link.get(1));
     tx.rollback().map_err(pg)?;
     let doc = json!({
         "database": conn.dbname,
         "schema": o.schema,
+        "connection": {"user": user, "server_address": server_address, "ssl": ssl},
         "objects": out,
         "verification": {
             "sql": sql,

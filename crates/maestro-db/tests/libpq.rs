@@ -1,0 +1,119 @@
+//! Connection strings: a table of URL and keyword forms (with environment
+//! variables), each tried with `psql` and with maestro-db; both must connect, or
+//! both fail, and when they connect, to the same database, as the same user, the
+//! same way (Unix socket or TCP, TLS or not).
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+type Env = Vec<(&'static str, String)>;
+
+fn psql(conn: &str, env: &[(&str, String)]) -> Option<(String, String, String, bool)> {
+    let dir = std::env::var("PGBIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
+    let mut cmd = Command::new(format!("{dir}/psql"));
+    cmd.args([
+        "-X",
+        "-A",
+        "-t",
+        "-F",
+        "|",
+        "-d",
+        conn,
+        "-c",
+        "SELECT current_database(), current_user, coalesce(host(inet_server_addr()), 'unix'), \
+         coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+    ]);
+    clean_env(&mut cmd, env);
+    let o = cmd.output().expect("run psql");
+    if !o.status.success() {
+        return None;
+    }
+    let out = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let f: Vec<&str> = out.split('|').collect();
+    Some((f[0].into(), f[1].into(), f[2].into(), f[3] == "t"))
+}
+
+fn clean_env(cmd: &mut Command, env: &[(&str, String)]) {
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PG") || k == "DATABASE_URL" {
+            cmd.env_remove(k);
+        }
+    }
+    // No ~/.pgpass of the machine's.
+    cmd.env("PGPASSFILE", "/nonexistent/pgpass");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+}
+
+fn ours(conn: &str, env: &[(&str, String)]) -> Option<(String, String, String, bool)> {
+    let bin = std::env::var("MAESTRO_DB_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_maestro-db").to_string());
+    let mut cmd = Command::new(bin);
+    cmd.args(["status", "--json", "--database-url", conn]);
+    clean_env(&mut cmd, env);
+    let o = cmd.output().expect("run maestro-db");
+    if !o.status.success() {
+        return None;
+    }
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = &v["connection"];
+    Some((
+        v["database"].as_str().unwrap().into(),
+        c["user"].as_str().unwrap().into(),
+        c["server_address"].as_str().unwrap_or("unix").into(),
+        c["ssl"].as_bool().unwrap(),
+    ))
+}
+
+#[test]
+fn url_forms_connect_as_psql_does() {
+    let db = fresh("libpq");
+    let host = std::env::var("MAESTRO_DB_TEST_HOST").unwrap();
+    let port = std::env::var("MAESTRO_DB_TEST_PORT").unwrap();
+    let name = db.name.clone();
+    let enc = host.replace('/', "%2F");
+    let e = |pairs: &[(&'static str, &str)]| pairs.iter().map(|(k, v)| (*k, v.to_string())).collect::<Vec<_>>();
+    let none: Env = Vec::new();
+    let cases: Vec<(String, Env, bool)> = vec![
+        // The issue's URL: the query's host replaces the authority's (a Unix socket: no TLS).
+        (format!("postgresql://postgres@localhost:{port}/{name}?host={host}"), none.clone(), true),
+        (format!("postgresql:///{name}?host={host}&port={port}&user=postgres"), none.clone(), true),
+        (format!("postgresql://postgres@{enc}:{port}/{name}"), none.clone(), true),
+        (format!("postgres://postgres@{enc}:{port}/{name}?sslmode=require"), none.clone(), true),
+        // Several hosts: the first is not there, the second is (TCP, TLS by prefer).
+        (format!("postgresql://postgres@127.0.0.1:1,127.0.0.1:{port}/{name}"), none.clone(), true),
+        (format!("host=/nonexistent,{host} port={port} user=postgres dbname={name}"), none.clone(), true),
+        (format!("host={host} port={port} user=postgres dbname='{name}'"), none.clone(), true),
+        // The environment fills what the string leaves out.
+        (format!("postgresql:///{name}"), e(&[("PGHOST", &host), ("PGPORT", &port), ("PGUSER", "postgres")]), true),
+        (
+            "postgresql://".to_string(),
+            e(&[("PGHOST", &host), ("PGPORT", &port), ("PGUSER", "postgres"), ("PGDATABASE", &name)]),
+            true,
+        ),
+        (format!("postgresql://127.0.0.1:{port}/{name}"), e(&[("PGUSER", "postgres"), ("PGSSLMODE", "require")]), true),
+        // The test server takes TCP only with TLS: disable fails for both, by URL or PGSSLMODE.
+        (format!("postgresql://postgres@127.0.0.1:{port}/{name}?sslmode=disable"), none.clone(), false),
+        (format!("postgresql://postgres@127.0.0.1:{port}/{name}"), e(&[("PGSSLMODE", "disable")]), false),
+        (format!("postgresql://postgres@127.0.0.1:{port}/{name}?sslmode=allow"), none.clone(), true),
+        // The string wins over the environment.
+        (
+            format!("postgresql://postgres@{enc}:{port}/{name}"),
+            e(&[("PGDATABASE", "nosuch"), ("PGHOST", "/nonexistent")]),
+            true,
+        ),
+        // Errors for both.
+        (format!("postgresql://postgres@{enc}:{port}/{name}?frobnicate=1"), none.clone(), false),
+        (format!("postgresql://postgres@{enc}:{port}/no_such_db_here"), none.clone(), false),
+    ];
+    for (conn, env, works) in cases {
+        let theirs = psql(&conn, &env);
+        let mine = ours(&conn, &env);
+        assert_eq!(theirs.is_some(), works, "psql with {conn} {env:?}: {theirs:?}");
+        assert_eq!(mine, theirs, "{conn} {env:?}");
+    }
+}
