@@ -4,7 +4,7 @@
 //! (`host=... port=... dbname=...`, values optionally 'quoted'), then the
 //! environment (`PGHOST`, `PGHOSTADDR`, `PGPORT`, `PGDATABASE`, `PGUSER`,
 //! `PGPASSWORD`, `PGPASSFILE`, `PGSSLMODE`, `PGSSLROOTCERT`, `PGCONNECT_TIMEOUT`,
-//! `PGAPPNAME`, `PGOPTIONS`) for what the string leaves out, then `~/.pgpass` for
+//! `PGAPPNAME`, `PGOPTIONS`; no other keyword is taken) for what the string leaves out, then `~/.pgpass` for
 //! a password, then libpq's defaults.
 
 use std::collections::BTreeMap;
@@ -23,11 +23,7 @@ const KEYWORDS: &[(&str, Option<&str>)] = &[
     ("sslrootcert", Some("PGSSLROOTCERT")),
     ("connect_timeout", Some("PGCONNECT_TIMEOUT")),
     ("application_name", Some("PGAPPNAME")),
-    ("fallback_application_name", None),
     ("options", Some("PGOPTIONS")),
-    ("target_session_attrs", Some("PGTARGETSESSIONATTRS")),
-    ("keepalives", None),
-    ("client_encoding", Some("PGCLIENTENCODING")),
 ];
 
 pub type Params = BTreeMap<String, String>;
