@@ -166,6 +166,13 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
     for s in drop_sql(&sv, o.cascade) {
         plan.push_str(&format!("{s};\n"));
     }
+    if crate::inert::kept(&mut conn.client, schema)?.is_some() {
+        plan.push_str(&format!(
+            "DROP TABLE {};  -- maestro-db's record of the comments `inert` replaced{}\n",
+            crate::util::qualified(schema, crate::inert::STORE),
+            if o.backup.is_some() { " (kept in the backup)" } else { "" }
+        ));
+    }
     plan.push_str("COMMIT;");
     let not_owned: Vec<String> = sv
         .objs

@@ -691,3 +691,49 @@ fn the_readmes_install_lines_are_locked() {
         }
     }
 }
+
+/// A backup written by the earlier version (maestro-db-backup/1) is still restored,
+/// and restore says what it did not hold.
+#[test]
+fn a_format_1_backup_is_still_restored_with_a_warning() {
+    use sha2::{Digest, Sha256};
+    let db = Db::new("format1");
+    let dir = temp_dir("format1");
+    fs::create_dir_all(&dir).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let csv = "id,event\n1,claim\n2,sync\n";
+    let def = r#"{"format": "maestro-db-backup/1", "schema": "public", "table": "maestro_audit_logs",
+      "columns": [{"name": "id", "type": "bigint", "not_null": true, "default": null, "identity": "", "generated": "", "sequence": null},
+                  {"name": "event", "type": "text", "not_null": true, "default": null, "identity": "", "generated": "", "sequence": null}],
+      "constraints": [{"name": "maestro_audit_logs_pkey", "definition": "PRIMARY KEY (id)"}],
+      "foreign_keys": [], "comment": "INERT: MAESTRO disabled - safe to truncate"}"#;
+    let sha = |t: &str| Sha256::digest(t.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let write = |name: &str, text: &str| {
+        fs::write(dir.join(name), text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(dir.join(name), fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    };
+    write("maestro_audit_logs.csv", csv);
+    write("maestro_audit_logs.columns.json", def);
+    let manifest = serde_json::json!({
+        "format": "maestro-db-backup/1", "created_at": "2026-01-01T00:00:00Z", "database": "old", "schema": "public",
+        "tables": [{"table": "maestro_audit_logs", "rows": 2,
+            "data": {"file": "maestro_audit_logs.csv", "bytes": csv.len(), "sha256": sha(csv)},
+            "definition": {"file": "maestro_audit_logs.columns.json", "bytes": def.len(), "sha256": sha(def)}}],
+        "function": null,
+    });
+    write("manifest.json", &manifest.to_string());
+    let o = restore(&db, &dir, &[]);
+    expect_code(&o, 0);
+    assert!(stdout(&o).contains("warning: this backup (maestro-db-backup/1) did not record"), "{}", stdout(&o));
+    assert_eq!(rows(&db, "public.maestro_audit_logs"), ["(1,claim)", "(2,sync)"]);
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM pg_constraint WHERE conname = 'maestro_audit_logs_pkey'"), 1);
+    let _ = fs::remove_dir_all(&dir);
+}
