@@ -61,11 +61,12 @@ fn ours(conn: &str, env: &[(&str, String)]) -> Option<(String, String, String, b
     }
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let c = &v["connection"];
+    // (An older build has no `connection`: it then never matches psql.)
     Some((
-        v["database"].as_str().unwrap().into(),
-        c["user"].as_str().unwrap().into(),
-        c["server_address"].as_str().unwrap_or("unix").into(),
-        c["ssl"].as_bool().unwrap(),
+        v["database"].as_str().unwrap_or("?").into(),
+        c["user"].as_str().unwrap_or("?").into(),
+        if c.is_null() { "?".into() } else { c["server_address"].as_str().unwrap_or("unix").into() },
+        c["ssl"].as_bool().unwrap_or(false),
     ))
 }
 
@@ -80,6 +81,7 @@ fn url_forms_connect_as_psql_does() {
     let none: Env = Vec::new();
     let cases: Vec<(String, Env, bool)> = vec![
         // The URL: the query's host replaces the authority's (a Unix socket: no TLS).
+        (format!("postgresql://postgres@localhost:1/{name}?host={host}&port={port}"), none.clone(), true),
         (format!("postgresql://postgres@localhost:{port}/{name}?host={host}"), none.clone(), true),
         (format!("postgresql:///{name}?host={host}&port={port}&user=postgres"), none.clone(), true),
         (format!("postgresql://postgres@{enc}:{port}/{name}"), none.clone(), true),
