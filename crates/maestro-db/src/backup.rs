@@ -449,6 +449,42 @@ pub fn acl_sql(target: &str, owner: Option<&str>, acl: &Option<Vec<Grant>>) -> V
     out
 }
 
+/// Takes back every privilege a new relation got that is not its owner's (default
+/// privileges, `ALTER DEFAULT PRIVILEGES`, give new tables grants the dropped one may
+/// not have had), so its grants end up exactly the recorded ones.
+pub fn reset_grants_sql(kind: &str, q: &str) -> String {
+    let body = format!(
+        "DECLARE g oid;\nBEGIN\n  FOR g IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a\n\
+         \x20   WHERE c.oid = {rel}::pg_catalog.regclass AND a.grantee <> c.relowner LOOP\n\
+         \x20   EXECUTE pg_catalog.format('REVOKE ALL ON {kind} %s FROM %s', {rel}::pg_catalog.regclass,\n\
+         \x20     CASE g WHEN 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident((SELECT rolname FROM pg_catalog.pg_roles WHERE oid = g)) END);\n\
+         \x20 END LOOP;\nEND\n",
+        rel = literal(q)
+    );
+    let tag = crate::util::dollar_tag(&body);
+    format!("DO {tag}\n{body}{tag}")
+}
+
+/// The grants on a column's own sequence (serial or identity), found by its column.
+fn sequence_grants_sql(q: &str, col: &str, acl: &Option<Vec<Grant>>) -> Vec<String> {
+    let Some(acl) = acl else { return Vec::new() };
+    let seq = format!("pg_catalog.pg_get_serial_sequence({}, {})::pg_catalog.regclass", literal(q), literal(col));
+    let run = |sql_fmt: &str, who: String| {
+        let body =
+            format!("BEGIN\n  EXECUTE pg_catalog.format({}, {seq}, {});\nEND\n", literal(sql_fmt), literal(&who));
+        let tag = crate::util::dollar_tag(&body);
+        format!("DO {tag}\n{body}{tag}")
+    };
+    let mut out = Vec::new();
+    for g in acl {
+        let who = g.grantee.as_deref().map(ident).unwrap_or_else(|| "PUBLIC".into());
+        let opt = if g.grantable { " WITH GRANT OPTION" } else { "" };
+        // The privilege is one of PostgreSQL's own words (aclexplode), never a name.
+        out.push(run(&format!("GRANT {} ON SEQUENCE %s TO %s{opt}", g.privilege), who));
+    }
+    out
+}
+
 /// An index definition on a partitioned table reads `ON ONLY`; restored, it is made
 /// on every partition too (as the original was, before its partitions were attached).
 fn index_sql(def: &TableDef, ix: &str) -> String {
@@ -564,6 +600,7 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
         if let Some(o) = &v.owner {
             rest.push(stmt(format!("ALTER {kind} {q} OWNER TO {}", ident(o)), format!("the owner of view {q}"), false));
         }
+        rest.push(stmt(reset_grants_sql("TABLE", &q), format!("the grants on view {q}"), false));
         for s in acl_sql(&format!("{kind} {q}"), v.owner.as_deref(), &v.acl) {
             rest.push(stmt(s, format!("the grants on view {q}"), false));
         }
@@ -628,8 +665,49 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
         if let Some(o) = &d.owner {
             rest.push(stmt(format!("ALTER TABLE {q} OWNER TO {}", ident(o)), format!("the owner of {q}"), false));
         }
+        if d.complete {
+            rest.push(stmt(reset_grants_sql("TABLE", &q), format!("the grants on {q}"), false));
+        }
         for s in acl_sql(&format!("TABLE {q}"), d.owner.as_deref(), &d.acl) {
             rest.push(stmt(s, format!("the grants on {q}"), false));
+        }
+        for c in &d.columns {
+            let col = ident(&c.name);
+            for g in c.acl.iter().flatten() {
+                rest.push(stmt(
+                    format!(
+                        "GRANT {} ({col}) ON TABLE {q} TO {}{}",
+                        g.privilege,
+                        g.grantee.as_deref().map(ident).unwrap_or_else(|| "PUBLIC".into()),
+                        if g.grantable { " WITH GRANT OPTION" } else { "" }
+                    ),
+                    format!("the grants on column {q}.{col}"),
+                    false,
+                ));
+            }
+            if d.complete && (!c.identity.is_empty() || c.sequence.is_some()) {
+                let seq = format!(
+                    "pg_catalog.pg_get_serial_sequence({}, {})::pg_catalog.regclass",
+                    literal(&q),
+                    literal(&c.name)
+                );
+                let body = format!(
+                    "DECLARE s regclass := {seq}; g oid;\nBEGIN\n  FOR g IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a\n\
+                     \x20   WHERE c.oid = s AND a.grantee <> c.relowner LOOP\n\
+                     \x20   EXECUTE pg_catalog.format('REVOKE ALL ON SEQUENCE %s FROM %s', s,\n\
+                     \x20     CASE g WHEN 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident((SELECT rolname FROM pg_catalog.pg_roles WHERE oid = g)) END);\n\
+                     \x20 END LOOP;\nEND\n"
+                );
+                let tag = crate::util::dollar_tag(&body);
+                rest.push(stmt(
+                    format!("DO {tag}\n{body}{tag}"),
+                    format!("the grants on the sequence of {q}.{col}"),
+                    false,
+                ));
+                for s in sequence_grants_sql(&q, &c.name, &c.sequence_acl) {
+                    rest.push(stmt(s, format!("the grants on the sequence of {q}.{col}"), false));
+                }
+            }
         }
     }
     for d in defs {

@@ -34,6 +34,10 @@ pub struct Column {
     /// `"schema"."collation"` when it is not the type's default collation.
     pub collation: Option<String>,
     pub comment: Option<String>,
+    /// Column privileges (`attacl`), when there are any.
+    pub acl: Option<Vec<Grant>>,
+    /// The privileges on the column's own sequence (serial or identity), when not the default.
+    pub sequence_acl: Option<Vec<Grant>>,
 }
 
 /// A named piece of a table: a constraint, an index or a trigger, with its
@@ -408,8 +412,35 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
             sequence: r.get::<_, Option<String>>(6).map(|n| (n, r.get::<_, Option<String>>(7).unwrap_or_default())),
             collation: r.get(8),
             comment: r.get(9),
+            acl: None,
+            sequence_acl: None,
         })
-        .collect();
+        .collect::<Vec<Column>>();
+    let mut columns = columns;
+    for col in columns.iter_mut() {
+        let attnum: i16 = c
+            .query_one("SELECT attnum FROM pg_attribute WHERE attrelid = $1 AND attname = $2", &[&oid, &col.name])
+            .map_err(pg)?
+            .get(0);
+        col.acl = grants(
+            c,
+            &format!("SELECT attacl AS acl FROM pg_catalog.pg_attribute WHERE attrelid = $1 AND attnum = {attnum}"),
+            oid,
+        )?;
+        if !col.identity.is_empty() || col.sequence.is_some() {
+            let seq: Option<u32> = c
+                .query_one(
+                    "SELECT pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), $2)::regclass::oid
+                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
+                    &[&oid, &col.name],
+                )
+                .map_err(pg)?
+                .get(0);
+            if let Some(seq) = seq {
+                col.sequence_acl = grants(c, "SELECT relacl AS acl FROM pg_catalog.pg_class WHERE oid = $1", seq)?;
+            }
+        }
+    }
     let mut constraints = Vec::new();
     let mut foreign_keys = Vec::new();
     // Only the table's own constraints: those a partition or a child has from its
@@ -645,6 +676,7 @@ impl TableDef {
                 "identity": c.identity, "generated": c.generated,
                 "sequence": c.sequence.as_ref().map(|(n, t)| json!({"name": n, "type": t})),
                 "collation": c.collation, "comment": c.comment,
+                "acl": acl_json(&c.acl), "sequence_acl": acl_json(&c.sequence_acl),
             })).collect::<Vec<_>>(),
             "constraints": self.constraints.iter().map(part_json).collect::<Vec<_>>(),
             "foreign_keys": self.foreign_keys.iter().map(part_json).collect::<Vec<_>>(),
@@ -684,6 +716,8 @@ impl TableDef {
                             .as_str()
                             .map(|n| (n.to_string(), c["sequence"]["type"].as_str().unwrap_or("bigint").to_string())),
                         collation: opt(&c["collation"]),
+                        acl: acl_from(&c["acl"])?,
+                        sequence_acl: acl_from(&c["sequence_acl"])?,
                         comment: opt(&c["comment"]),
                     })
                 })

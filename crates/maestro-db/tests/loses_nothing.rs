@@ -97,13 +97,27 @@ fn drop_cascade_backup_then_restore_gives_back_the_same_schema_and_rows() {
            GROUP BY a.event;
          CREATE VIEW public.app_dashboard_top AS SELECT event FROM public.app_dashboard WHERE n > 1;
          GRANT SELECT ON public.app_dashboard TO {app};
-         COMMENT ON VIEW public.app_dashboard IS 'ops dashboard';"
+         COMMENT ON VIEW public.app_dashboard IS 'ops dashboard';
+         CREATE MATERIALIZED VIEW public.app_event_counts AS SELECT event, count(*) AS n FROM public.maestro_audit_logs GROUP BY event;
+         GRANT UPDATE (event), SELECT (event, details) ON public.maestro_audit_logs TO {app};
+         GRANT USAGE, SELECT ON SEQUENCE public.maestro_audit_logs_id_seq TO {app};
+         GRANT USAGE ON SEQUENCE public.maestro_execution_receipts_id_seq TO {app};
+         ALTER TABLE public.maestro_audit_logs ADD COLUMN receipt bigint
+           CONSTRAINT audit_receipt_fk REFERENCES public.maestro_execution_receipts (id);
+         UPDATE public.maestro_audit_logs SET receipt = 1 WHERE id = 1;
+         CREATE TABLE public.app_customers (id int PRIMARY KEY);
+         INSERT INTO public.app_customers VALUES (7);
+         ALTER TABLE public.maestro_sync_store ADD COLUMN customer int REFERENCES public.app_customers (id);
+         UPDATE public.maestro_sync_store SET customer = 7 WHERE key = 'k-1';
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {app};
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO {app};"
     ));
     let tables = [
         "public.maestro_execution_receipts",
         "public.maestro_sync_store",
         "public.maestro_audit_logs",
         "public.app_orders",
+        "public.app_event_counts",
     ];
     let before_dump = schema_dump(&db);
     let before_rows: Vec<Vec<String>> = tables.iter().map(|t| rows(&db, t)).collect();
