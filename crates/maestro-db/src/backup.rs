@@ -200,6 +200,18 @@ fn function_sql<C: GenericClient>(c: &mut C, objs: &Objects) -> Res<String> {
         if let Some(o) = &extra.owner {
             text.push_str(&format!("ALTER {target} OWNER TO {};\n", ident(o)));
         }
+        // Grants that default privileges gave the new function (PUBLIC's EXECUTE is the default itself).
+        let body = format!(
+            "DECLARE g oid;\nBEGIN\n  FOR g IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a\n\
+             \x20   WHERE p.oid = {rp}::pg_catalog.regprocedure AND a.grantee NOT IN (0, p.proowner) LOOP\n\
+             \x20   EXECUTE pg_catalog.format('REVOKE ALL ON {kind} %s FROM %s', {rp}::pg_catalog.regprocedure,\n\
+             \x20     pg_catalog.quote_ident((SELECT rolname FROM pg_catalog.pg_roles WHERE oid = g)));\n\
+             \x20 END LOOP;\nEND\n",
+            rp = literal(&extra.regprocedure),
+            kind = f.kind
+        );
+        let tag = crate::util::dollar_tag(&body);
+        text.push_str(&format!("DO {tag}\n{body}{tag};\n"));
         for s in acl_sql(&target, extra.owner.as_deref(), &extra.acl) {
             text.push_str(&s);
             text.push_str(";\n");

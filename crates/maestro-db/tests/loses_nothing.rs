@@ -110,7 +110,10 @@ fn drop_cascade_backup_then_restore_gives_back_the_same_schema_and_rows() {
          ALTER TABLE public.maestro_sync_store ADD COLUMN customer int REFERENCES public.app_customers (id);
          UPDATE public.maestro_sync_store SET customer = 7 WHERE key = 'k-1';
          ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {app};
-         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO {app};"
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO {app};
+         CREATE FUNCTION public.maestro_claim_receipt(p_receipt_id text, p_by text) RETURNS boolean
+           LANGUAGE sql AS $$ SELECT public.maestro_claim_receipt(p_receipt_id) $$;
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO {app};"
     ));
     let tables = [
         "public.maestro_execution_receipts",
