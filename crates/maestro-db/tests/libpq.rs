@@ -119,3 +119,74 @@ fn url_forms_connect_as_psql_does() {
         assert_eq!(mine, theirs, "{conn} {env:?}");
     }
 }
+
+/// A TCP front for the test server whose TLS always fails (it answers the SSL
+/// request with `S`, then hangs up) and which passes a plaintext connection on to
+/// the server's Unix socket: `sslmode=prefer` falls back to plaintext, as psql does.
+fn broken_tls_front() -> u16 {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::os::unix::net::UnixStream;
+    let host = std::env::var("MAESTRO_DB_TEST_HOST").unwrap();
+    let port = std::env::var("MAESTRO_DB_TEST_PORT").unwrap();
+    let socket = format!("{host}/.s.PGSQL.{port}");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let front = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut tcp) = conn else { continue };
+            let socket = socket.clone();
+            std::thread::spawn(move || {
+                let mut head = [0u8; 8];
+                loop {
+                    if tcp.read_exact(&mut head).is_err() {
+                        return;
+                    }
+                    match u32::from_be_bytes([head[4], head[5], head[6], head[7]]) {
+                        // SSLRequest: yes, then hang up in the middle of the handshake.
+                        80877103 => {
+                            let _ = tcp.write_all(b"S");
+                            let mut hello = [0u8; 64];
+                            let _ = tcp.read(&mut hello);
+                            return;
+                        }
+                        // GSSENCRequest: no.
+                        80877104 => {
+                            let _ = tcp.write_all(b"N");
+                        }
+                        _ => break,
+                    }
+                }
+                let Ok(mut unix) = UnixStream::connect(&socket) else { return };
+                let _ = unix.write_all(&head);
+                let (mut t2, mut u2) = (tcp.try_clone().unwrap(), unix.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut u2, &mut t2);
+                    let _ = t2.shutdown(std::net::Shutdown::Both);
+                });
+                let _ = std::io::copy(&mut tcp, &mut unix);
+                let _ = unix.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    front
+}
+
+#[test]
+fn sslmode_prefer_falls_back_to_plaintext_as_psql_does() {
+    let db = fresh("prefer");
+    let front = broken_tls_front();
+    let name = db.name.clone();
+    let none: Env = Vec::new();
+    for (conn, works) in [
+        (format!("postgresql://postgres@127.0.0.1:{front}/{name}"), true),
+        (format!("postgresql://postgres@127.0.0.1:{front}/{name}?sslmode=prefer"), true),
+        (format!("host=127.0.0.1 port={front} user=postgres dbname={name} sslmode=allow"), true),
+        (format!("postgresql://postgres@127.0.0.1:{front}/{name}?sslmode=require"), false),
+    ] {
+        let theirs = psql(&conn, &none);
+        let mine = ours(&conn, &none);
+        assert_eq!(theirs.is_some(), works, "psql with {conn}: {theirs:?}");
+        assert_eq!(mine, theirs, "{conn}");
+    }
+}
