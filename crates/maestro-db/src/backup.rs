@@ -497,6 +497,18 @@ fn sequence_grants_sql(q: &str, col: &str, acl: &Option<Vec<Grant>>) -> Vec<Stri
     out
 }
 
+/// `reloptions` (`name=value`, PostgreSQL's own names) as `"name" = 'value'`.
+fn reloptions_sql(options: &[String]) -> String {
+    options
+        .iter()
+        .map(|o| match o.split_once('=') {
+            Some((k, val)) => format!("{} = {}", ident(k), literal(val)),
+            None => ident(o),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// An index definition on a partitioned table reads `ON ONLY`; restored, it is made
 /// on every partition too (as the original was, before its partitions were attached).
 fn index_sql(def: &TableDef, ix: &str) -> String {
@@ -586,17 +598,7 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
             String::new()
         } else {
             // reloptions are `name=value` with PostgreSQL's own names and values.
-            format!(
-                " WITH ({})",
-                v.options
-                    .iter()
-                    .map(|o| match o.split_once('=') {
-                        Some((k, val)) => format!("{} = {}", ident(k), literal(val)),
-                        None => ident(o),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            format!(" WITH ({})", reloptions_sql(&v.options))
         };
         let data = if v.materialized {
             if v.populated {
@@ -630,6 +632,26 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
             &k.fk.comment,
             &format!("foreign key {}", ident(&k.fk.name)),
         ));
+    }
+    for d in defs {
+        let q = d.qualified();
+        if !d.options.is_empty() {
+            rest.push(stmt(
+                format!("ALTER TABLE {q} SET ({})", reloptions_sql(&d.options)),
+                format!("the storage parameters of {q}"),
+                false,
+            ));
+        }
+        if let Some(r) = &d.replica_identity {
+            rest.push(stmt(
+                format!("ALTER TABLE {q} REPLICA IDENTITY {r}"),
+                format!("the replica identity of {q}"),
+                false,
+            ));
+        }
+        for p in &d.publications {
+            rest.push(stmt(p.clone(), format!("{q} in a publication"), false));
+        }
     }
     for d in defs {
         let q = d.qualified();

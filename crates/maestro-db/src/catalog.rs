@@ -103,6 +103,12 @@ pub struct TableDef {
     /// `RANGE (created_at)` for a partitioned table.
     pub partition_key: Option<String>,
     pub parents: Vec<Parent>,
+    /// `ALTER TABLE ... REPLICA IDENTITY ...` when not the default.
+    pub replica_identity: Option<String>,
+    /// Storage parameters (`reloptions`: `fillfactor=70`).
+    pub options: Vec<String>,
+    /// `ALTER PUBLICATION ... ADD TABLE ...` for each publication that names the table.
+    pub publications: Vec<String>,
     /// Whether the backup holds the full definition (format 2); a format-1 backup
     /// held columns, constraints and the comment only.
     pub complete: bool,
@@ -259,6 +265,7 @@ pub fn survey<C: GenericClient>(c: &mut C, objs: Objects) -> Res<Survey> {
                             WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = d.objid)
                             WHEN 'pg_attrdef'::regclass THEN (SELECT adrelid FROM pg_attrdef WHERE oid = d.objid)
                             WHEN 'pg_policy'::regclass THEN (SELECT polrelid FROM pg_policy WHERE oid = d.objid)
+                            WHEN 'pg_publication_rel'::regclass THEN (SELECT prrelid FROM pg_publication_rel WHERE oid = d.objid)
                             WHEN 'pg_class'::regclass THEN d.objid
                           END AS owner_rel
                    FROM pg_depend d
@@ -525,6 +532,31 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
         .map(|r| Parent { schema: r.get(0), table: r.get(1), bound: r.get(2) })
         .collect();
     let acl = grants(c, "SELECT relacl AS acl FROM pg_catalog.pg_class WHERE oid = $1", oid)?;
+    let extra = c
+        .query_one(
+            "SELECT CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING'
+                      WHEN 'i' THEN 'USING INDEX ' || quote_ident((SELECT relname FROM pg_class ic JOIN pg_index i
+                                         ON i.indexrelid = ic.oid WHERE i.indrelid = c.oid AND i.indisreplident)) END,
+                    coalesce(c.reloptions, '{}')::text[]
+             FROM pg_class c WHERE c.oid = $1",
+            &[&oid],
+        )
+        .map_err(pg)?;
+    let (replica_identity, options): (Option<String>, Vec<String>) = (extra.get(0), extra.get(1));
+    let publications = c
+        .query(
+            "SELECT 'ALTER PUBLICATION ' || quote_ident(p.pubname) || ' ADD TABLE ONLY ' || $2::text
+                    || coalesce(' (' || (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.n)
+                                         FROM unnest(r.prattrs) WITH ORDINALITY k(attnum, n)
+                                         JOIN pg_attribute a ON a.attrelid = r.prrelid AND a.attnum = k.attnum) || ')', '')
+                    || coalesce(' WHERE (' || pg_get_expr(r.prqual, r.prrelid) || ')', '')
+             FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid WHERE r.prrelid = $1 ORDER BY p.pubname",
+            &[&oid, &qualified(&head.get::<_, String>(0), &head.get::<_, String>(1))],
+        )
+        .map_err(pg)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     Ok(TableDef {
         schema: head.get(0),
         table: head.get(1),
@@ -541,6 +573,9 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
         comment: head.get(5),
         partition_key: head.get(6),
         parents,
+        replica_identity,
+        options,
+        publications,
         complete: true,
     })
 }
@@ -692,6 +727,9 @@ impl TableDef {
             "comment": self.comment,
             "partition_key": self.partition_key,
             "parents": self.parents.iter().map(|p| json!({"schema": p.schema, "table": p.table, "bound": p.bound})).collect::<Vec<_>>(),
+            "replica_identity": self.replica_identity,
+            "options": self.options,
+            "publications": self.publications,
         })
     }
 
@@ -764,6 +802,15 @@ impl TableDef {
                     })
                     .collect::<Option<Vec<_>>>()?,
             },
+            replica_identity: opt(&v["replica_identity"]),
+            options: v["options"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|o| o.as_str().map(String::from)).collect())
+                .unwrap_or_default(),
+            publications: v["publications"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|o| o.as_str().map(String::from)).collect())
+                .unwrap_or_default(),
             complete,
         })
     }

@@ -113,7 +113,11 @@ fn drop_cascade_backup_then_restore_gives_back_the_same_schema_and_rows() {
          ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO {app};
          CREATE FUNCTION public.maestro_claim_receipt(p_receipt_id text, p_by text) RETURNS boolean
            LANGUAGE sql AS $$ SELECT public.maestro_claim_receipt(p_receipt_id) $$;
-         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO {app};"
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO {app};
+         ALTER TABLE public.maestro_sync_store REPLICA IDENTITY FULL;
+         ALTER TABLE public.maestro_audit_logs SET (fillfactor = 80, autovacuum_enabled = false);
+         CREATE PUBLICATION app_realtime FOR TABLE public.maestro_sync_store (key, blob) WHERE (key <> 'secret'),
+           public.maestro_execution_receipts;"
     ));
     let tables = [
         "public.maestro_execution_receipts",
