@@ -591,6 +591,29 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
             }
         }
     }
+    for d in defs {
+        let q = d.qualified();
+        for x in &d.statistics {
+            rest.push(stmt(x.definition.clone(), format!("statistics {} on {q}", ident(&x.name)), false));
+            rest.extend(comment_stmt(
+                format!("STATISTICS {}", qualified(&d.schema, &x.name)),
+                &x.comment,
+                &format!("statistics {}", ident(&x.name)),
+            ));
+        }
+        for r in &d.rules {
+            rest.push(stmt(
+                r.definition.trim_end().trim_end_matches(';').to_string(),
+                format!("rule {} on {q}", ident(&r.name)),
+                false,
+            ));
+            rest.extend(comment_stmt(
+                format!("RULE {} ON {q}", ident(&r.name)),
+                &r.comment,
+                &format!("rule {}", ident(&r.name)),
+            ));
+        }
+    }
     for v in views {
         let q = qualified(&v.schema, &v.name);
         let kind = if v.materialized { "MATERIALIZED VIEW" } else { "VIEW" };

@@ -93,6 +93,9 @@ pub struct TableDef {
     /// Indexes that no constraint makes.
     pub indexes: Vec<Part>,
     pub triggers: Vec<Part>,
+    /// Extended statistics (`pg_get_statisticsobjdef`) and rules (`pg_get_ruledef`).
+    pub statistics: Vec<Part>,
+    pub rules: Vec<Part>,
     pub rls_enabled: bool,
     pub rls_forced: bool,
     pub policies: Vec<Policy>,
@@ -494,6 +497,26 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
         .iter()
         .map(|r| Part { name: r.get(0), definition: r.get(1), comment: r.get(2), enabled: r.get(3) })
         .collect();
+    let statistics = c
+        .query(
+            "SELECT stxname::text, pg_get_statisticsobjdef(oid), obj_description(oid, 'pg_statistic_ext')
+             FROM pg_statistic_ext WHERE stxrelid = $1 ORDER BY 1",
+            &[&oid],
+        )
+        .map_err(pg)?
+        .iter()
+        .map(|r| Part { name: r.get(0), definition: r.get(1), comment: r.get(2), enabled: None })
+        .collect();
+    let rules = c
+        .query(
+            "SELECT rulename::text, pg_get_ruledef(oid), obj_description(oid, 'pg_rewrite')
+             FROM pg_rewrite WHERE ev_class = $1 AND rulename <> '_RETURN' ORDER BY 1",
+            &[&oid],
+        )
+        .map_err(pg)?
+        .iter()
+        .map(|r| Part { name: r.get(0), definition: r.get(1), comment: r.get(2), enabled: None })
+        .collect();
     let policies = c
         .query(
             "SELECT p.polname::text, p.polpermissive,
@@ -565,6 +588,8 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
         foreign_keys,
         indexes,
         triggers,
+        statistics,
+        rules,
         rls_enabled: head.get(2),
         rls_forced: head.get(3),
         policies,
@@ -717,6 +742,8 @@ impl TableDef {
             "foreign_keys": self.foreign_keys.iter().map(part_json).collect::<Vec<_>>(),
             "indexes": self.indexes.iter().map(part_json).collect::<Vec<_>>(),
             "triggers": self.triggers.iter().map(part_json).collect::<Vec<_>>(),
+            "statistics": self.statistics.iter().map(part_json).collect::<Vec<_>>(),
+            "rules": self.rules.iter().map(part_json).collect::<Vec<_>>(),
             "row_security": {"enabled": self.rls_enabled, "forced": self.rls_forced},
             "policies": self.policies.iter().map(|p| json!({
                 "name": p.name, "permissive": p.permissive, "command": p.command, "roles": p.roles,
@@ -764,6 +791,8 @@ impl TableDef {
             foreign_keys: parts_from(&v["foreign_keys"])?,
             indexes: parts_from(&v["indexes"])?,
             triggers: parts_from(&v["triggers"])?,
+            statistics: parts_from(&v["statistics"])?,
+            rules: parts_from(&v["rules"])?,
             rls_enabled: v["row_security"]["enabled"].as_bool().unwrap_or(false),
             rls_forced: v["row_security"]["forced"].as_bool().unwrap_or(false),
             policies: match &v["policies"] {

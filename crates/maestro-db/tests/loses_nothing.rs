@@ -116,6 +116,10 @@ fn drop_cascade_backup_then_restore_gives_back_the_same_schema_and_rows() {
          ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO {app};
          ALTER TABLE public.maestro_sync_store REPLICA IDENTITY FULL;
          ALTER TABLE public.maestro_audit_logs SET (fillfactor = 80, autovacuum_enabled = false);
+         CREATE STATISTICS public.audit_event_stats (dependencies) ON event, details FROM public.maestro_audit_logs;
+         CREATE TABLE public.app_claims_log (receipt_id text, at timestamptz);
+         CREATE RULE log_claims AS ON UPDATE TO public.maestro_execution_receipts
+           WHERE NEW.claimed AND NOT OLD.claimed DO ALSO INSERT INTO public.app_claims_log VALUES (NEW.receipt_id, now());
          CREATE PUBLICATION app_realtime FOR TABLE public.maestro_sync_store (key, blob) WHERE (key <> 'secret'),
            public.maestro_execution_receipts;"
     ));
