@@ -211,6 +211,10 @@ fn print_table(doc: &Value) {
     let mut rows: Vec<[String; 7]> = vec![head.map(String::from)];
     for o in doc["objects"].as_array().into_iter().flatten() {
         let mut comment = s(&o["comment"]);
+        if o["comment_before_inert_kept"] == true {
+            let was = o["comment_before_inert"].as_str().map(|c| format!("'{c}'")).unwrap_or_else(|| "none".into());
+            comment = format!("{comment} (before inert: {was}; `inert --undo` puts it back)");
+        }
         if let Some(n) = o["note"].as_str() {
             comment = format!("{comment} ({n})");
         }

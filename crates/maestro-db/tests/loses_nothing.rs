@@ -611,6 +611,8 @@ fn inert_can_be_undone_and_restore_can_give_back_the_original_comments() {
     let sync = doc["objects"].as_array().unwrap().iter().find(|o| o["name"] == "maestro_sync_store").unwrap();
     assert_eq!(sync["inert"], true);
     assert_eq!(sync["comment_before_inert"], "blobs, encrypted");
+    let o = db.run(&["status"]);
+    assert!(stdout(&o).contains("(before inert: 'blobs, encrypted'; `inert --undo` puts it back)"), "{}", stdout(&o));
 
     let o = db.run(&["inert", "--undo", "--json"]);
     expect_code(&o, 0);
