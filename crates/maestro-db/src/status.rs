@@ -69,6 +69,8 @@ fn allowed<T>(
                     "role {user} cannot count {what}: row-level security would hide rows from it ({m}); counting needs \
                      the owner, a superuser or a role with BYPASSRLS"
                 )
+            } else if m.contains("for schema") {
+                format!("role {user} cannot count {what}: it lacks the USAGE privilege on the schema ({m})")
             } else {
                 format!("role {user} cannot count {what}: it lacks the SELECT privilege ({m}); GRANT SELECT to count")
             };

@@ -594,6 +594,14 @@ fn status_with_a_role_that_cannot_read_the_rows() {
     let o = db.run_as(&role, &["status"]);
     expect_code(&o, 0);
     assert!(stdout(&o).contains("lacks the SELECT privilege"), "{}", stdout(&o));
+    // Without USAGE on the schema: the objects still, and that privilege named.
+    db.sql(&format!("REVOKE USAGE ON SCHEMA public FROM {role}; REVOKE USAGE ON SCHEMA public FROM PUBLIC"));
+    let o = db.run_as(&role, &["status", "--json"]);
+    expect_code(&o, 0);
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let t = &doc["objects"][0];
+    assert_eq!(t["exists"], true, "{doc}");
+    assert!(t["note"].as_str().unwrap().contains("USAGE privilege on the schema"), "{doc}");
 }
 
 /// inert keeps the comments it replaces: status shows them, --undo puts them back,
