@@ -509,18 +509,6 @@ fn reloptions_sql(options: &[String]) -> String {
         .join(", ")
 }
 
-/// An index definition on a partitioned table reads `ON ONLY`; restored, it is made
-/// on every partition too (as the original was, before its partitions were attached).
-fn index_sql(def: &TableDef, ix: &str) -> String {
-    if def.partition_key.is_some() {
-        let only = format!(" ON ONLY {} ", def.qualified());
-        if let Some(at) = ix.find(&only) {
-            return format!("{} ON {} {}", &ix[..at], def.qualified(), &ix[at + only.len()..]);
-        }
-    }
-    ix.to_string()
-}
-
 /// Everything after the rows, for all tables at once, in an order that works:
 /// partitions and children attached; constraints (a `NOT VALID` one over rows
 /// that break it too); indexes; foreign keys; triggers; the function comes
@@ -559,7 +547,7 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
     }
     for d in defs {
         for ix in &d.indexes {
-            rest.push(stmt(index_sql(d, &ix.definition), format!("index {}", ident(&ix.name)), false));
+            rest.push(stmt(ix.definition.clone(), format!("index {}", ident(&ix.name)), false));
         }
     }
     for d in defs {

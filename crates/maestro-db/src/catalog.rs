@@ -474,8 +474,9 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
     }
     let indexes = c
         .query(
-            "SELECT ic.relname::text, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class')
-             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+            "SELECT ic.relname::text, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class'),
+                    quote_ident(ic.relname), t.relkind = 'p'
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
              WHERE i.indrelid = $1
                AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid
                                AND k.contype IN ('p', 'u', 'x'))
@@ -485,7 +486,25 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
         )
         .map_err(pg)?
         .iter()
-        .map(|r| Part { name: r.get(0), definition: r.get(1), comment: r.get(2), enabled: None })
+        .map(|r| {
+            let (def, quoted, partitioned): (String, String, bool) = (r.get(1), r.get(3), r.get(4));
+            // On a partitioned table the definition reads `ON ONLY`: restored, the index is
+            // made on every partition too, as the original was once they were attached.
+            let def = if partitioned {
+                let mut d = def.clone();
+                for head in
+                    [format!("CREATE INDEX {quoted} ON ONLY "), format!("CREATE UNIQUE INDEX {quoted} ON ONLY ")]
+                {
+                    if let Some(rest) = def.strip_prefix(&head) {
+                        d = format!("{}ON {rest}", &head[..head.len() - "ON ONLY ".len()]);
+                    }
+                }
+                d
+            } else {
+                def
+            };
+            Part { name: r.get(0), definition: def, comment: r.get(2), enabled: None }
+        })
         .collect();
     let triggers = c
         .query(
