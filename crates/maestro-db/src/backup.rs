@@ -410,8 +410,29 @@ pub fn create_table_sql(def: &TableDef) -> Vec<Stmt> {
             out.push(stmt(format!("CREATE SEQUENCE {seq} AS {ty}"), format!("sequence {seq}"), true));
         }
     }
+    // An inheriting child is made with INHERITS, its own columns only, so its
+    // inherited columns and constraints are inherited again, as they were.
+    let inherits = !def.parents.is_empty() && def.parents.iter().all(|p| p.bound.is_none());
     let mut parts = Vec::new();
+    let mut after = Vec::new();
     for c in &def.columns {
+        if inherits && c.inherited {
+            if let Some(e) = c.default.as_ref().filter(|_| c.generated.is_empty() && c.identity.is_empty()) {
+                after.push(stmt(
+                    format!("ALTER TABLE ONLY {q} ALTER COLUMN {} SET DEFAULT {e}", ident(&c.name)),
+                    format!("the default of {q}.{}", ident(&c.name)),
+                    true,
+                ));
+            }
+            if c.not_null {
+                after.push(stmt(
+                    format!("ALTER TABLE ONLY {q} ALTER COLUMN {} SET NOT NULL", ident(&c.name)),
+                    format!("NOT NULL on {q}.{}", ident(&c.name)),
+                    true,
+                ));
+            }
+            continue;
+        }
         let mut s = format!("{} {}", ident(&c.name), c.ty);
         if let Some(coll) = &c.collation {
             s.push_str(&format!(" COLLATE {coll}"));
@@ -433,7 +454,20 @@ pub fn create_table_sql(def: &TableDef) -> Vec<Stmt> {
         parts.push(s);
     }
     let by = def.partition_key.as_ref().map(|k| format!(" PARTITION BY {k}")).unwrap_or_default();
-    out.push(stmt(format!("CREATE TABLE {q} (\n  {}\n){by}", parts.join(",\n  ")), format!("table {q}"), true));
+    let parents = if inherits {
+        format!(
+            " INHERITS ({})",
+            def.parents.iter().map(|p| qualified(&p.schema, &p.table)).collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        String::new()
+    };
+    out.push(stmt(
+        format!("CREATE TABLE {q} (\n  {}\n){parents}{by}", parts.join(",\n  ")),
+        format!("table {q}"),
+        true,
+    ));
+    out.extend(after);
     out
 }
 
@@ -527,6 +561,8 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
                     format!("partition {q} of {pq}"),
                     true,
                 )),
+                // Made with INHERITS (create_table_sql), unless it mixes partitions and inheritance.
+                None if d.parents.iter().all(|p| p.bound.is_none()) => {}
                 None => attach.push(stmt(
                     format!("ALTER TABLE {q} INHERIT {pq}"),
                     format!("table {q} inheriting from {pq}"),

@@ -34,6 +34,8 @@ pub struct Column {
     /// `"schema"."collation"` when it is not the type's default collation.
     pub collation: Option<String>,
     pub comment: Option<String>,
+    /// Only inherited from a parent (not declared by the table itself).
+    pub inherited: bool,
     /// Column privileges (`attacl`), when there are any.
     pub acl: Option<Vec<Grant>>,
     /// The privileges on the column's own sequence (serial or identity), when not the default.
@@ -397,7 +399,7 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
                     s.oid::regclass::text, format_type(sq.seqtypid, NULL),
                     CASE WHEN a.attcollation <> t.typcollation
                          THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END,
-                    col_description(a.attrelid, a.attnum)
+                    col_description(a.attrelid, a.attnum), a.attinhcount > 0 AND NOT a.attislocal
              FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
              LEFT JOIN pg_depend dep ON dep.refclassid = 'pg_class'::regclass AND dep.refobjid = a.attrelid
@@ -422,6 +424,7 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
             sequence: r.get::<_, Option<String>>(6).map(|n| (n, r.get::<_, Option<String>>(7).unwrap_or_default())),
             collation: r.get(8),
             comment: r.get(9),
+            inherited: r.get(10),
             acl: None,
             sequence_acl: None,
         })
@@ -755,7 +758,7 @@ impl TableDef {
                 "identity": c.identity, "generated": c.generated,
                 "sequence": c.sequence.as_ref().map(|(n, t)| json!({"name": n, "type": t})),
                 "collation": c.collation, "comment": c.comment,
-                "acl": acl_json(&c.acl), "sequence_acl": acl_json(&c.sequence_acl),
+                "acl": acl_json(&c.acl), "sequence_acl": acl_json(&c.sequence_acl), "inherited": c.inherited,
             })).collect::<Vec<_>>(),
             "constraints": self.constraints.iter().map(part_json).collect::<Vec<_>>(),
             "foreign_keys": self.foreign_keys.iter().map(part_json).collect::<Vec<_>>(),
@@ -800,6 +803,7 @@ impl TableDef {
                             .as_str()
                             .map(|n| (n.to_string(), c["sequence"]["type"].as_str().unwrap_or("bigint").to_string())),
                         collation: opt(&c["collation"]),
+                        inherited: c["inherited"].as_bool().unwrap_or(false),
                         acl: acl_from(&c["acl"])?,
                         sequence_acl: acl_from(&c["sequence_acl"])?,
                         comment: opt(&c["comment"]),

@@ -333,6 +333,12 @@ fn an_inheriting_childs_rows_are_never_mixed_into_maestros() {
         "CREATE TABLE public.app_audit_extra (source text) INHERITS (public.maestro_audit_logs);
          INSERT INTO public.app_audit_extra (event, source) VALUES ('app-1', 'web'), ('app-2', 'cron');",
     );
+    db.sql(
+        "ALTER TABLE public.maestro_audit_logs ADD CONSTRAINT event_known CHECK (event <> '');
+         CREATE INDEX app_audit_extra_source_idx ON public.app_audit_extra (source);
+         ALTER TABLE public.app_audit_extra ADD CONSTRAINT source_known CHECK (source IN ('web', 'cron'));",
+    );
+    let dump_before = schema_dump(&db);
     let own_before = only_rows(&db, "public.maestro_audit_logs");
     let child_before = rows(&db, "public.app_audit_extra");
     assert_eq!(own_before.len(), 5);
@@ -359,6 +365,7 @@ fn an_inheriting_childs_rows_are_never_mixed_into_maestros() {
         Some("maestro_audit_logs")
     );
     assert_eq!(db.scalar_i64("SELECT count(*) FROM public.maestro_audit_logs"), 7);
+    assert_same_dump(&dump_before, &schema_dump(&db));
     let _ = fs::remove_dir_all(&dir);
 }
 
