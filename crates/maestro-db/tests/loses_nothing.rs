@@ -205,6 +205,7 @@ fn forced_row_level_security_never_hides_rows_from_the_backup() {
 
     // A role that bypasses it (a superuser) backs up all 10, and restore puts RLS back on, forced, with the policy.
     let _ = fs::remove_dir_all(&dir);
+    let dump_before = schema_dump(&db);
     let o = drop_backup(&db, &dir, &[]);
     expect_code(&o, 0);
     let manifest: Value = serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
@@ -226,6 +227,7 @@ fn forced_row_level_security_never_hides_rows_from_the_backup() {
         ),
         Some(owner.clone())
     );
+    assert_same_dump(&dump_before, &schema_dump(&db));
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -469,6 +471,7 @@ fn a_not_valid_constraint_over_old_rows_restores() {
          ALTER TABLE public.maestro_audit_logs ADD CONSTRAINT event_not_blank CHECK (event <> '') NOT VALID;",
     );
     let before = rows(&db, "public.maestro_audit_logs");
+    let dump_before = schema_dump(&db);
     let dir = temp_dir("notvalid");
     let o = drop_backup(&db, &dir, &[]);
     expect_code(&o, 0);
@@ -479,6 +482,7 @@ fn a_not_valid_constraint_over_old_rows_restores() {
         db.scalar_i64("SELECT (NOT convalidated)::int::int8 FROM pg_constraint WHERE conname = 'event_not_blank'"),
         1
     );
+    assert_same_dump(&dump_before, &schema_dump(&db));
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -487,6 +491,7 @@ fn a_not_valid_constraint_over_old_rows_restores() {
 fn a_columns_collation_comes_back() {
     let db = fresh("collation");
     db.sql("ALTER TABLE public.maestro_sync_store ALTER COLUMN key TYPE text COLLATE \"C\"");
+    let dump_before = schema_dump(&db);
     let dir = temp_dir("collation");
     let o = drop_backup(&db, &dir, &[]);
     expect_code(&o, 0);
@@ -500,6 +505,7 @@ fn a_columns_collation_comes_back() {
         .as_deref(),
         Some("C")
     );
+    assert_same_dump(&dump_before, &schema_dump(&db));
     let _ = fs::remove_dir_all(&dir);
 }
 
