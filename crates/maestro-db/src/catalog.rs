@@ -36,6 +36,11 @@ pub struct Column {
     pub comment: Option<String>,
     /// Only inherited from a parent (not declared by the table itself).
     pub inherited: bool,
+    /// The column's own sequence (serial or identity): its name, its options
+    /// (`START WITH ... NO CYCLE`) and where it stood (`last_value`, `is_called`).
+    pub sequence_name: Option<String>,
+    pub sequence_options: Option<String>,
+    pub sequence_state: Option<(i64, bool)>,
     /// Column privileges (`attacl`), when there are any.
     pub acl: Option<Vec<Grant>>,
     /// The privileges on the column's own sequence (serial or identity), when not the default.
@@ -425,6 +430,9 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
             collation: r.get(8),
             comment: r.get(9),
             inherited: r.get(10),
+            sequence_name: None,
+            sequence_options: None,
+            sequence_state: None,
             acl: None,
             sequence_acl: None,
         })
@@ -451,6 +459,20 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
                 .get(0);
             if let Some(seq) = seq {
                 col.sequence_acl = grants(c, "SELECT relacl AS acl FROM pg_catalog.pg_class WHERE oid = $1", seq)?;
+                let r = c
+                    .query_one(
+                        "SELECT format('START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s %s', seqstart,
+                                       seqincrement, seqmin, seqmax, seqcache, CASE WHEN seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END),
+                                seqrelid::regclass::text
+                         FROM pg_sequence WHERE seqrelid = $1",
+                        &[&seq],
+                    )
+                    .map_err(pg)?;
+                let name: String = r.get(1);
+                col.sequence_options = Some(r.get(0));
+                let state = c.query_one(&format!("SELECT last_value, is_called FROM {name}"), &[]).map_err(pg)?;
+                col.sequence_state = Some((state.get(0), state.get(1)));
+                col.sequence_name = Some(name);
             }
         }
     }
@@ -759,6 +781,8 @@ impl TableDef {
                 "sequence": c.sequence.as_ref().map(|(n, t)| json!({"name": n, "type": t})),
                 "collation": c.collation, "comment": c.comment,
                 "acl": acl_json(&c.acl), "sequence_acl": acl_json(&c.sequence_acl), "inherited": c.inherited,
+                "sequence_name": c.sequence_name, "sequence_options": c.sequence_options,
+                "sequence_state": c.sequence_state.map(|(v, called)| json!({"last_value": v, "is_called": called})),
             })).collect::<Vec<_>>(),
             "constraints": self.constraints.iter().map(part_json).collect::<Vec<_>>(),
             "foreign_keys": self.foreign_keys.iter().map(part_json).collect::<Vec<_>>(),
@@ -804,6 +828,11 @@ impl TableDef {
                             .map(|n| (n.to_string(), c["sequence"]["type"].as_str().unwrap_or("bigint").to_string())),
                         collation: opt(&c["collation"]),
                         inherited: c["inherited"].as_bool().unwrap_or(false),
+                        sequence_name: opt(&c["sequence_name"]),
+                        sequence_options: opt(&c["sequence_options"]),
+                        sequence_state: c["sequence_state"]["last_value"]
+                            .as_i64()
+                            .map(|v| (v, c["sequence_state"]["is_called"].as_bool().unwrap_or(true))),
                         acl: acl_from(&c["acl"])?,
                         sequence_acl: acl_from(&c["sequence_acl"])?,
                         comment: opt(&c["comment"]),
