@@ -190,3 +190,46 @@ fn sslmode_prefer_falls_back_to_plaintext_as_psql_does() {
         assert_eq!(mine, theirs, "{conn}");
     }
 }
+
+/// A role that must give a password (scripts/test-db.sh: members of maestro_pw):
+/// from the URL, from PGPASSWORD, from a password file (PGPASSFILE, only when private),
+/// each as psql.
+#[test]
+fn passwords_come_from_the_url_pgpassword_or_pgpass_as_psql() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut db = fresh("password");
+    let role = db.role("pw");
+    db.sql(&format!(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'maestro_pw') THEN CREATE ROLE maestro_pw; END IF; END $$;
+         GRANT maestro_pw TO {role}; ALTER ROLE {role} PASSWORD 's3cret:x'; GRANT USAGE ON SCHEMA public TO {role};"
+    ));
+    let port = std::env::var("MAESTRO_DB_TEST_PORT").unwrap();
+    let name = db.name.clone();
+    let url = format!("postgresql://{role}@127.0.0.1:{port}/{name}?sslmode=require");
+    let dir = std::env::temp_dir().join(format!("maestro-db-pgpass-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pass = dir.join("pgpass");
+    std::fs::write(&pass, format!("127.0.0.1:{port}:{name}:{role}:s3cret\\:x\n")).unwrap();
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let file = pass.to_str().unwrap().to_string();
+    let cases: Vec<(String, Env, bool)> = vec![
+        (url.clone(), Vec::new(), false),
+        (format!("postgresql://{role}:s3cret%3Ax@127.0.0.1:{port}/{name}?sslmode=require"), Vec::new(), true),
+        (url.clone(), vec![("PGPASSWORD", "s3cret:x".to_string())], true),
+        (url.clone(), vec![("PGPASSWORD", "wrong".to_string())], false),
+        (url.clone(), vec![("PGPASSFILE", file.clone())], true),
+    ];
+    for (conn, env, works) in &cases {
+        let theirs = psql(conn, env);
+        let mine = ours(conn, env);
+        assert_eq!(theirs.is_some(), *works, "psql with {conn} {env:?}: {theirs:?}");
+        assert_eq!(mine, theirs, "{conn} {env:?}");
+    }
+    // A password file others can read is ignored, by both.
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let env = vec![("PGPASSFILE", file)];
+    assert_eq!(psql(&url, &env), None);
+    assert_eq!(ours(&url, &env), None);
+    db.sql(&format!("REVOKE maestro_pw FROM {role}"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
