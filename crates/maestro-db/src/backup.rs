@@ -673,6 +673,29 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
             rest.push(stmt(s, format!("the grants on view {q}"), false));
         }
         rest.extend(comment_stmt(format!("{kind} {q}"), &v.comment, &format!("view {q}")));
+        for (col, text) in &v.column_comments {
+            rest.extend(comment_stmt(
+                format!("COLUMN {q}.{}", ident(col)),
+                &Some(text.clone()),
+                &format!("column {q}.{}", ident(col)),
+            ));
+        }
+        for ix in &v.indexes {
+            rest.push(stmt(ix.definition.clone(), format!("index {} on {q}", ident(&ix.name)), false));
+            rest.extend(comment_stmt(
+                format!("INDEX {}", qualified(&v.schema, &ix.name)),
+                &ix.comment,
+                &format!("index {}", ident(&ix.name)),
+            ));
+        }
+        for t in &v.triggers {
+            rest.push(stmt(t.definition.clone(), format!("trigger {} on {q}", ident(&t.name)), false));
+            rest.extend(comment_stmt(
+                format!("TRIGGER {} ON {q}", ident(&t.name)),
+                &t.comment,
+                &format!("trigger {}", ident(&t.name)),
+            ));
+        }
     }
     for k in fks_in {
         let q = qualified(&k.schema, &k.table);

@@ -149,6 +149,10 @@ pub struct ViewDef {
     pub owner: Option<String>,
     pub acl: Option<Vec<Grant>>,
     pub comment: Option<String>,
+    /// A materialized view's indexes; a view's triggers (`INSTEAD OF`); column comments.
+    pub indexes: Vec<Part>,
+    pub triggers: Vec<Part>,
+    pub column_comments: Vec<(String, String)>,
 }
 
 /// A foreign key of another table that references one of the dropped tables.
@@ -661,7 +665,41 @@ pub fn view_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<ViewDef> {
         )
         .map_err(pg)?;
     let acl = grants(c, "SELECT relacl AS acl FROM pg_catalog.pg_class WHERE oid = $1", oid)?;
+    let part = |r: &postgres::Row| Part { name: r.get(0), definition: r.get(1), comment: r.get(2), enabled: r.get(3) };
+    let indexes = c
+        .query(
+            "SELECT ic.relname::text, pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class'), NULL::text
+             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = $1 ORDER BY 1",
+            &[&oid],
+        )
+        .map_err(pg)?
+        .iter()
+        .map(part)
+        .collect();
+    let triggers = c
+        .query(
+            "SELECT tgname::text, pg_get_triggerdef(oid), obj_description(oid, 'pg_trigger'), tgenabled::text
+             FROM pg_trigger WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY 1",
+            &[&oid],
+        )
+        .map_err(pg)?
+        .iter()
+        .map(part)
+        .collect();
+    let column_comments = c
+        .query(
+            "SELECT attname::text, col_description(attrelid, attnum) FROM pg_attribute
+             WHERE attrelid = $1 AND attnum > 0 AND col_description(attrelid, attnum) IS NOT NULL ORDER BY attnum",
+            &[&oid],
+        )
+        .map_err(pg)?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
     Ok(ViewDef {
+        indexes,
+        triggers,
+        column_comments,
         schema: r.get(0),
         name: r.get(1),
         materialized: r.get(2),
@@ -903,6 +941,9 @@ impl ViewDef {
             "schema": self.schema, "name": self.name, "materialized": self.materialized,
             "populated": self.populated, "query": self.query, "options": self.options,
             "owner": self.owner, "acl": acl_json(&self.acl), "comment": self.comment,
+            "indexes": self.indexes.iter().map(part_json).collect::<Vec<_>>(),
+            "triggers": self.triggers.iter().map(part_json).collect::<Vec<_>>(),
+            "column_comments": self.column_comments.iter().map(|(c, t)| json!({"column": c, "comment": t})).collect::<Vec<_>>(),
         })
     }
     pub fn from_json(v: &Value) -> Option<ViewDef> {
@@ -916,6 +957,16 @@ impl ViewDef {
             owner: opt(&v["owner"]),
             acl: acl_from(&v["acl"])?,
             comment: opt(&v["comment"]),
+            indexes: parts_from(&v["indexes"])?,
+            triggers: parts_from(&v["triggers"])?,
+            column_comments: match &v["column_comments"] {
+                Value::Null => Vec::new(),
+                a => a
+                    .as_array()?
+                    .iter()
+                    .map(|x| Some((x["column"].as_str()?.to_string(), x["comment"].as_str()?.to_string())))
+                    .collect::<Option<Vec<_>>>()?,
+            },
         })
     }
 }

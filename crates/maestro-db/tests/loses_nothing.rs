@@ -109,6 +109,11 @@ fn drop_cascade_backup_then_restore_gives_back_the_same_schema_and_rows() {
          GRANT SELECT ON public.app_dashboard TO {app};
          COMMENT ON VIEW public.app_dashboard IS 'ops dashboard';
          CREATE MATERIALIZED VIEW public.app_event_counts AS SELECT event, count(*) AS n FROM public.maestro_audit_logs GROUP BY event;
+         CREATE UNIQUE INDEX app_event_counts_event ON public.app_event_counts (event);
+         COMMENT ON COLUMN public.app_dashboard.n IS 'events';
+         CREATE FUNCTION public.app_dashboard_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+         CREATE TRIGGER app_dashboard_write INSTEAD OF INSERT ON public.app_dashboard
+           FOR EACH ROW EXECUTE FUNCTION public.app_dashboard_write();
          GRANT UPDATE (event), SELECT (event, details) ON public.maestro_audit_logs TO {app};
          GRANT USAGE, SELECT ON SEQUENCE public.maestro_audit_logs_id_seq TO {app};
          GRANT USAGE ON SEQUENCE public.maestro_execution_receipts_id_seq TO {app};
