@@ -257,6 +257,32 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
         if let Some(f) = refusal(&sv, o) {
             return Err(f.also("(found once the tables were locked)"));
         }
+        // What --cascade drops elsewhere is locked too before its definition is read
+        // (DROP would lock it anyway): a view replaced meanwhile is not backed up stale.
+        if o.cascade {
+            let mut rels: Vec<u32> = sv.view_order.clone();
+            for d in &sv.dependents {
+                if let DepKind::ForeignKey(k) = d.kind {
+                    let r: u32 =
+                        tx.query_one("SELECT conrelid FROM pg_constraint WHERE oid = $1", &[&k]).map_err(pg)?.get(0);
+                    rels.push(r);
+                }
+            }
+            if !rels.is_empty() {
+                // (LOCK TABLE takes no materialized view.)
+                let names: Option<String> = tx
+                    .query_one(
+                        "SELECT string_agg(oid::regclass::text, ', ') FROM pg_class WHERE oid = ANY($1) AND relkind <> 'm'",
+                        &[&rels],
+                    )
+                    .map_err(pg)?
+                    .get(0);
+                if let Some(names) = names {
+                    tx.batch_execute(&format!("LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+                        .map_err(|e| pg(e).also(rolled_back))?;
+                }
+            }
+        }
         if let Some(dir) = &o.backup {
             let why = |f: Fail| {
                 f.also(format!(

@@ -825,3 +825,43 @@ fn the_runbooks_objects_come_back_identical_in_pg_dump() {
     assert_look_alikes_intact(&db);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// With --cascade, a view replaced while the drop waits for it is backed up as it is
+/// when dropped, not as it was when the drop started.
+#[test]
+fn a_view_replaced_while_the_drop_waits_is_backed_up_as_dropped() {
+    let db = fresh("viewrace");
+    // app_top is built on app_recent, not on MAESTRO's tables: replacing it locks
+    // app_top alone, so the drop gets its table locks and waits for app_top.
+    db.sql(
+        "CREATE VIEW public.app_recent AS SELECT id, event, created_at FROM public.maestro_audit_logs;
+         CREATE VIEW public.app_top AS SELECT id, event FROM public.app_recent",
+    );
+    let mut app = db.client();
+    let mut tx = app.transaction().unwrap();
+    tx.batch_execute("CREATE OR REPLACE VIEW public.app_top AS SELECT id, event, created_at FROM public.app_recent")
+        .unwrap();
+    let dir = temp_dir("viewrace");
+    let url = db.url();
+    let d = dir.clone();
+    let drop = thread::spawn(move || {
+        run_with(Some(&url), &["drop", "--yes", "--cascade", "--backup", d.to_str().unwrap(), "--lock-timeout", "30s"])
+    });
+    let start = Instant::now();
+    while db.scalar_i64(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'maestro-db' AND wait_event_type = 'Lock'",
+    ) == 0
+    {
+        assert!(start.elapsed() < Duration::from_secs(20), "the drop never waited for its lock");
+        thread::sleep(Duration::from_millis(50));
+    }
+    tx.commit().unwrap();
+    let o = drop.join().unwrap();
+    expect_code(&o, 0);
+    expect_code(&restore(&db, &dir, &[]), 0);
+    assert_eq!(
+        db.texts("SELECT column_name::text FROM information_schema.columns WHERE table_name = 'app_top' ORDER BY ordinal_position"),
+        ["id", "event", "created_at"]
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
