@@ -253,13 +253,19 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
         // Everything again, now that nothing can change under the lock: a column a
         // migration added while the drop waited, a partition attached meanwhile.
         let objs = inspect(&mut tx, schema)?;
-        let sv = catalog::survey(&mut tx, objs)?;
-        if let Some(f) = refusal(&sv, o) {
-            return Err(f.also("(found once the tables were locked)"));
-        }
+        let mut sv = catalog::survey(&mut tx, objs)?;
         // What --cascade drops elsewhere is locked too before its definition is read
         // (DROP would lock it anyway): a view replaced meanwhile is not backed up stale.
-        if o.cascade {
+        // Then everything is looked at again, until nothing new turns up (a view made
+        // on a dependent view before it was locked).
+        let mut locked: Vec<u32> = Vec::new();
+        loop {
+            if let Some(f) = refusal(&sv, o) {
+                return Err(f.also("(found once the tables were locked)"));
+            }
+            if !o.cascade {
+                break;
+            }
             let mut rels: Vec<u32> = sv.view_order.clone();
             for d in &sv.dependents {
                 if let DepKind::ForeignKey(k) = d.kind {
@@ -268,20 +274,25 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
                     rels.push(r);
                 }
             }
-            if !rels.is_empty() {
-                // (LOCK TABLE takes no materialized view.)
-                let names: Option<String> = tx
-                    .query_one(
-                        "SELECT string_agg(oid::regclass::text, ', ') FROM pg_class WHERE oid = ANY($1) AND relkind <> 'm'",
-                        &[&rels],
-                    )
-                    .map_err(pg)?
-                    .get(0);
-                if let Some(names) = names {
-                    tx.batch_execute(&format!("LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
-                        .map_err(|e| pg(e).also(rolled_back))?;
-                }
+            rels.retain(|r| !locked.contains(r));
+            if rels.is_empty() {
+                break;
             }
+            // (LOCK TABLE takes no materialized view.)
+            let names: Option<String> = tx
+                .query_one(
+                    "SELECT string_agg(oid::regclass::text, ', ') FROM pg_class WHERE oid = ANY($1) AND relkind <> 'm'",
+                    &[&rels],
+                )
+                .map_err(pg)?
+                .get(0);
+            if let Some(names) = names {
+                tx.batch_execute(&format!("LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+                    .map_err(|e| pg(e).also(rolled_back))?;
+            }
+            locked.extend(rels);
+            let objs = inspect(&mut tx, schema)?;
+            sv = catalog::survey(&mut tx, objs)?;
         }
         if let Some(dir) = &o.backup {
             let why = |f: Fail| {
