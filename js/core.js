@@ -1,5 +1,5 @@
 // maestro-gate's gate module, the JavaScript side of crates/gate/src/abi.rs:
-// the seventeen operations the wasm imports, and its exports. Every JavaScript
+// the eighteen operations the wasm imports, its exports, and the app's subscribers. Every JavaScript
 // value the wasm holds is an index into `heap`. No decision is made here.
 //
 // The numbers below must agree with abi.rs's `table`; a test there reads
@@ -22,6 +22,20 @@ const dispatcher = (tag, event) => {
   try { return take(wasm.M(tag, keep(event))); /* dispatch */ } catch (e) { try { trapped(e); } catch {} }
 };
 const heap = [0, undefined, null, true, false, globalThis];
+
+// The app's subscribers: onChange (list 0) and onCleanupRequest (list 1).
+// Each list only grows; unsubscribing empties the slot (a second call does
+// nothing). `tell` calls the subscribers there when it starts, in order,
+// with `this` null; one that throws (or is no function) is skipped, one
+// unsubscribed meanwhile is not called. The wasm tells a list through import `r`.
+const lists = [[], []];
+const subscribe = (list, f) => {
+  const a = lists[list], i = a.push(f);
+  return () => { a[i - 1] = 0; };
+};
+const tell = (list, v) => {
+  for (let a = lists[list], i = 0, n = a.length; i < n; i++) try { a[i] && a[i].call(null, v); } catch {}
+};
 const free = [];
 
 // A handle to `v`.
@@ -112,6 +126,7 @@ const imports = {
     q: (s, max) => { const v = heap[s]; return keep(v.length > max ? v.slice(0, max) + '… (' + v.length + ' characters)' : v); },
     o: (tag) => keep((event) => dispatcher(tag, event)),
     n: (enabled, source, value, reason) => keep(record(enabled, heap[source], heap[value], heap[reason])),
+    r: (list, v) => tell(list, heap[v]),
   },
 };
 
@@ -165,10 +180,11 @@ const narrowed = (n) => { rollout = (n = n || {}).rollout || rollout; return n; 
 export const decide = (options, n) => take(wasm.A(keep(options), keep((n = narrowed(n)).reason), n.code));
 export const decision = () => take(wasm.B());
 export const isEnabled = () => wasm.E() !== 0;
-export const onChange = (callback) => take(wasm.F(keep(callback)));
+export const onChange = (callback) => subscribe(0, callback);
 export const onRemote = (hook) => { wasm.G(keep(hook)); };
 export const remoteOff = (url) => { wasm.H(keep(url)); };
 export const onCleanupMessage = (forward) => { wasm.I(keep(forward)); };
-export const onCleanupRequest = (callback) => take(wasm.J(keep(callback)));
-export const notifyCleanup = (request) => { wasm.K(keep(request)); };
+// (Subscribing opens the channel, so that this tab hears other tabs' cleanups.)
+export const onCleanupRequest = (callback) => { wasm.J(); return subscribe(1, callback); };
+export const notifyCleanup = (request) => tell(1, request);
 export const ownCleanup = (id) => { wasm.L(id); };

@@ -106,8 +106,11 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     call(core.onCleanupMessage, () => {}, (data) => {
       loadRollback().then((r) => { if (r) try { r.answerCleanup(data, answering); } catch {} });
     });
-    // decide() asks for the remote poll when options.remote is set.
-    call(core.onRemote, () => {}, startRemote);
+    // decide() asks for the remote poll when options.remote is set; another
+    // tab's rollout for this copy's document comes the same way.
+    call(core.onRemote, () => {}, (o) => own(o, 'maestroGate') == 'remote'
+      ? o.url === own(answering, 'remote') && withRollout((m) => m.lower(answering, o.rollout)).then(restrict)
+      : startRemote(o));
   }
 
   // Loads the remote poll's module and starts it with the gate's own answers.
@@ -138,17 +141,26 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     return cleanup;
   }
 
+  let remoteWarned; // (once per copy: the first answer and the poll load the same module)
   function remoteWarn(options, why) {
-    if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
+    if (!remoteWarned && own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
+    remoteWarned = true;
   }
 
   let rolloutWasm; // init({ rolloutWasm })
 
-  // Whether the page sets a rollout or a guard (an own property, even one
-  // whose getter throws: the rollout module reports that): only then is the
-  // rollout module loaded, before the first decision.
-  const narrows = (options) => has(options, 'rollout') || has(options, 'guard')
-    || has(own(options, 'env'), 'VITE_MAESTRO_ROLLOUT') || has(globalThis, 'MAESTRO_ROLLOUT');
+  // Whether the page sets a rollout or a guard: only then is the rollout
+  // module loaded, before the first decision. A percentage narrows wherever
+  // it comes from (an inherited one, a getter's, a proxy's, one whose read
+  // throws: the rollout module reports that); the guard is an own option.
+  // (Read as the gate reads them, `Object(obj)[key]`; a read that throws says yes.)
+  const narrows = (options) => {
+    try {
+      const o = Object(options);
+      return o.rollout != null || Object(o.env).VITE_MAESTRO_ROLLOUT != null
+        || globalThis.MAESTRO_ROLLOUT != null || has(options, 'guard');
+    } catch { return true; }
+  };
 
   // Calls `f` with the rollout module (loaded once): its narrowing of the
   // gate's "on", `{ code, reason, rollout }`. Without the module, the
@@ -160,11 +172,16 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       return { code: 4, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
     }
   }
-  // (`decide` again, once decided, applies a narrowing that says off: after
-  // the first decision, which a guard's trip may come before.)
-  const restrict = (n) => { if (n) started.then(() => call(() => core.decide(undefined, n), off)); };
+  // (`decide` again, once decided, applies a narrowing that says off: to a
+  // gate that is on, at once, so that a guard's trip is in force, and
+  // onChange told, when recordError() returns; otherwise after the first
+  // decision, which a trip may come before.)
+  // (The same call twice: gzip makes the copy nearly free, a helper costs more.)
+  const restrict = (n) => { if (n) mirror.get() ? call(() => core.decide(undefined, n), off) : started.then(() => call(() => core.decide(undefined, n), off)); };
   // At start-up; later, a guard's trip turns the gate off through `restrict`.
-  const narrowing = (options) => withRollout((m) => m.start(options, restrict));
+  // `remote`: the remote document's rollout (its first or remembered
+  // answer), a fourth source beside the page's own.
+  const narrowing = (options, remote) => withRollout((m) => m.start(options, restrict, remote));
 
   let rollbackDown = '';
 
@@ -229,7 +246,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   function health() {
     const d = decision();
     let guard = null;
-    try { guard = rollout.guardState(); } catch {} // (no rollout module: no guard)
+    try { guard = rollout.guardState(restrict); } catch {} // (no rollout module: no guard); this copy's own
     return Object.freeze({
       status: d.enabled ? 'enabled' : 'disabled', maestro_enabled: d.enabled, source: d.source, reason: d.reason, version: VERSION,
       rollout: d.rollout, guard,
@@ -238,7 +255,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
 
   /** Counts one of MAESTRO's failures for the guard (`init({ guard })`). Never throws. */
   function recordError() {
-    try { rollout.recordError(); } catch {} // (no rollout module: no guard to count for)
+    try { rollout.recordError(restrict); } catch {} // (no rollout module: no guard to count for); `restrict` names this copy
   }
 
   /** Forgets this browser's guard trip, for the next load. Resolves to whether one was remembered. */
@@ -319,13 +336,43 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
    * decision as it is then, which may have latched off since.
    */
   function init(options) {
-    if (started) return started.then(() => decision());
+    if (started) {
+      ignored(options);
+      return started.then(() => decision());
+    }
+    // With `remote`, the document's first answer (waited for at most
+    // `remoteTimeoutMs`) is loaded beside the gate's wasm: an off in it is
+    // the first decision, and its rollout narrows it.
+    const answer = typeof own(options, 'remote') == 'string' && firstAnswer(options);
     return (started = loadOnce(options).then(async (loaded) => {
-      const d = start(options, loaded, loaded && narrows(options) ? await narrowing(options) : undefined);
+      const a = loaded && await answer;
+      const d = start(options, loaded, a && a.code ? a
+        : loaded && (narrows(options) || a) ? await narrowing(options, a?.rollout) : undefined);
       expose(options);
       report('start');
       return d;
     }));
+  }
+
+  // The remote module's first answer (`firstAnswer`): a narrowing that
+  // says off, `{ rollout }`, or null. If the module cannot load, none: the
+  // gate still reads what this browser remembers.
+  async function firstAnswer(options) {
+    try {
+      return (await loadRemoteModule(own(options, 'remoteWasm'))).firstAnswer(options);
+    } catch (e) {
+      remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
+    }
+  }
+
+  // A later init() starts nothing new; what it asked for that would have
+  // turned MAESTRO off is named in one warning (a narrowing of a running
+  // gate is the rollout's or the remote's to make, not a second init's).
+  function ignored(options) {
+    const names = ['rollout', 'remote', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
+    if (names.length && own(options, 'log') !== 'silent' && own(answering, 'log') !== 'silent') {
+      try { console.warn('[MAESTRO] init() was called again: its ' + names.join(', ') + ' ignored (the first call\'s options stand until reload)'); } catch {}
+    }
   }
 
   /**

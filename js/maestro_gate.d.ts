@@ -77,9 +77,12 @@ export type RolloutValue = number | string | null | undefined;
 
 export interface InitOptions {
     /** The build-time environment: pass `import.meta.env` (Vite) or `process.env` (Node).
-     * Only `VITE_MAESTRO_ENABLED` is read from it. */
+     * Only `VITE_MAESTRO_ENABLED` and `VITE_MAESTRO_ROLLOUT` are read from it, as the app reads
+     * them (getters, proxies and prototypes included): an off counts from anywhere, an on only
+     * as an own property (of `env`, itself an own property of the options). */
     env?: { readonly VITE_MAESTRO_ENABLED?: FlagValue; readonly VITE_MAESTRO_ROLLOUT?: RolloutValue } | Record<string, unknown>;
-    /** What to do when no source says on or off. Default `true`. */
+    /** What to do when no source says on or off. Default `true`. Off counts from anywhere
+     * (an inherited or proxied `false`); on only as an own property. */
     defaultEnabled?: FlagValue;
     /** `"info"` (default) logs the decision; `"warn"` logs only warnings; `"silent"` logs nothing. */
     log?: "info" | "warn" | "silent";
@@ -95,10 +98,15 @@ export interface InitOptions {
     /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
      * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
     exposeGlobal?: boolean;
-    /** A health document to poll (`"/maestro-health"`): when it says `maestro_enabled: false`
-     * the gate turns off in every open tab, without a reload. The poll's own module
-     * (`maestro_gate_remote_bg.wasm`) is loaded only when this is set. */
+    /** A health document to read before the first decision and then poll (`"/maestro-health"`):
+     * when it says `maestro_enabled: false` the gate starts off, or turns off in every open tab
+     * without a reload. Each answer is remembered under `maestro-gate:remote`, and a load whose
+     * document fails starts from it. The poll's own module (`maestro_gate_remote_bg.wasm`) is
+     * loaded only when this is set. */
     remote?: string;
+    /** How long `init()` waits for `remote`'s first answer, in ms. Default 1000; `0` does not wait;
+     * at most 10000. A slower answer applies live when it comes. */
+    remoteTimeoutMs?: number;
     /** How often to poll `remote`, in ms. Default 60000; at least 100. */
     pollMs?: number;
     /** A URL to send the decision beacon to (`"/maestro-report"`): `navigator.sendBeacon` with a

@@ -14,6 +14,9 @@ pub enum Setting {
     Off,
     /// Anything else: a typo, another number, an object, a getter that throws.
     Invalid,
+    /// An on that was not its object's own property ([`Reading::own`]):
+    /// counted as unset, with a warning. [`parse`] never answers it.
+    Ignored,
 }
 
 /// Where a decision came from. The names are the ones users see.
@@ -68,6 +71,10 @@ pub trait Text: Clone {
     fn push(&mut self, s: &str);
     /// Appends `t`.
     fn append(&mut self, t: &Self);
+    /// Appends `n` in decimal (the gate module has JavaScript write it).
+    fn push_uint(&mut self, n: u64) {
+        crate::remember::push_uint(self, n);
+    }
 }
 
 impl Text for String {
@@ -196,12 +203,26 @@ impl<T> Reading<T> {
         Reading { setting: Some(parse(raw)), is_string: matches!(raw, Raw::Word(_)), text, threw: None }
     }
 
+    /// Off first: a source is read as the app reads it (getters, proxies and
+    /// prototypes included), and an off or invalid value counts wherever it
+    /// came from; an on counts only when `own()` says the value is its
+    /// object's own property (a polluted prototype cannot turn MAESTRO on).
+    /// An on that is not is [`Setting::Ignored`]: the source is unset, with
+    /// a warning ([`decide`]). `own` is asked only for an on.
+    pub fn own(mut self, own: impl FnOnce() -> bool) -> Reading<T> {
+        if self.setting() == Setting::On && !own() {
+            self.setting = Some(Setting::Ignored);
+        }
+        self
+    }
+
     /// A source whose getter threw `message`.
     pub fn threw(message: T) -> Reading<T> {
         Reading { setting: Some(Setting::Invalid), threw: Some(message), ..Reading::default() }
     }
 
-    fn setting(&self) -> Setting {
+    /// What the source says ([`Setting::Unset`] when nothing was read).
+    pub fn setting(&self) -> Setting {
         self.setting.unwrap_or(Setting::Unset)
     }
 }
@@ -238,14 +259,15 @@ pub struct Outcome<T = String> {
     pub lines: Lines<T>,
 }
 
-/// The lines of one decision, without allocating: at most three (a warning
-/// for each of two invalid sources that do not decide, then the reason).
+/// The lines of one decision, without allocating: at most four (a warning
+/// for each source that is invalid and does not decide, or whose on was
+/// ignored, then the reason).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Lines<T>([Option<Line<T>>; 3]);
+pub struct Lines<T>([Option<Line<T>>; 4]);
 
 impl<T> Default for Lines<T> {
     fn default() -> Lines<T> {
-        Lines([None, None, None])
+        Lines([None, None, None, None])
     }
 }
 
@@ -255,9 +277,9 @@ impl<T> Lines<T> {
     }
     /// A decision's line: one (the reason) without warnings.
     pub fn one(line: Line<T>) -> Lines<T> {
-        Lines([Some(line), None, None])
+        Lines([Some(line), None, None, None])
     }
-    /// Adds a line (a fourth is dropped: a decision has at most three).
+    /// Adds a line (a fifth is dropped: a decision has at most four).
     pub fn push(&mut self, line: Line<T>) {
         if let Some(slot) = self.0.iter_mut().find(|l| l.is_none()) {
             *slot = Some(line);
@@ -320,7 +342,8 @@ impl Log {
 ///    named first);
 /// 3. otherwise `defaultEnabled` decides (unset means enabled).
 ///
-/// Every invalid source that does not name the decision gets its own warning.
+/// Every invalid source that does not name the decision gets its own warning,
+/// and so does every source whose on was ignored ([`Reading::own`]).
 pub fn decide<T: Text>(runtime: &Reading<T>, build: &Reading<T>, default: &Reading<T>) -> Outcome<T> {
     let sources = [(Source::Runtime, runtime), (Source::Build, build), (Source::Default, default)];
     let first =
@@ -337,15 +360,20 @@ pub fn decide<T: Text>(runtime: &Reading<T>, build: &Reading<T>, default: &Readi
 
     let mut lines = Lines::new();
     for &(s, r) in &sources {
-        if r.setting() == Setting::Invalid && s != source {
-            lines.push(Line { level: Level::Warn, text: invalid_text(s, r) });
-        }
+        let text = match (r.setting(), &r.text) {
+            (Setting::Invalid, _) if s != source => invalid_text(s, r),
+            (Setting::Ignored, Some(text)) => ignoring(s, text, NOT_OWN),
+            _ => continue,
+        };
+        lines.push(Line { level: Level::Warn, text });
     }
     let reason = reason_text(enabled, source, reading);
     let level = if reading.setting() == Setting::Invalid { Level::Warn } else { Level::Info };
     lines.push(Line { level, text: reason.clone() });
 
-    Outcome { decision: Decision { enabled, source, value: reading.text.clone(), reason }, lines }
+    // An ignored defaultEnabled is unset: the default decides, with no value.
+    let value = if reading.setting() == Setting::Ignored { None } else { reading.text.clone() };
+    Outcome { decision: Decision { enabled, source, value, reason }, lines }
 }
 
 fn reason_text<T: Text>(enabled: bool, source: Source, r: &Reading<T>) -> T {
@@ -402,11 +430,18 @@ pub fn latch<T: Clone>(current: &Decision<T>, incoming: &Decision<T>) -> Option<
 
 /// The line for a later "on" that a latched-off gate ignores.
 pub fn ignored_line<T: Text>(source: Source, text: &T) -> T {
+    ignoring(source, text, ": the gate stays disabled until the page reloads")
+}
+
+/// Why an on that was not its object's own property is ignored ([`Reading::own`]).
+pub const NOT_OWN: &str = ": not an own property, and only an own property can turn MAESTRO on";
+
+fn ignoring<T: Text>(source: Source, text: &T, why: &str) -> T {
     let mut s = T::of("Ignoring ");
     s.push(source.label());
     s.push("=");
     s.append(text);
-    s.push(": the gate stays disabled until the page reloads");
+    s.push(why);
     s
 }
 
@@ -560,6 +595,48 @@ mod tests {
         assert!(o.decision.reason.contains("invalid defaultEnabled=\"maybe\""));
     }
 
+    #[test]
+    fn off_first_an_on_counts_only_as_an_own_property() {
+        // Off and invalid count wherever they come from; `own` is not even asked.
+        let asked = core::cell::Cell::new(false);
+        let off = s("false").own(|| {
+            asked.set(true);
+            false
+        });
+        assert_eq!(off.setting(), Setting::Off);
+        assert_eq!(s("flase").own(|| false).setting(), Setting::Invalid);
+        assert_eq!(Reading::<String>::threw("boom".into()).own(|| false).setting(), Setting::Invalid);
+        assert!(!asked.get(), "own() is asked only for an on");
+        assert_eq!(s("true").own(|| true).setting(), Setting::On);
+
+        // An inherited on is ignored, with one warning, and another source decides.
+        let inherited = s("true").own(|| false);
+        assert_eq!(inherited.setting(), Setting::Ignored);
+        let o = decide(&u(), &inherited, &b(false));
+        assert!(!o.decision.enabled);
+        assert_eq!(o.decision.reason, "Disabled (default)");
+        let warning =
+            "Ignoring VITE_MAESTRO_ENABLED=true: not an own property, and only an own property can turn MAESTRO on";
+        assert_eq!(o.lines.get(0), Some(&Line { level: Level::Warn, text: warning.into() }));
+        assert_eq!(o.lines.len(), 2);
+
+        // An inherited off wins, as an own one does.
+        let o = decide(&b(true), &s("off").own(|| false), &u());
+        assert!(!o.decision.enabled);
+        assert_eq!(o.decision.reason, "Disabled by VITE_MAESTRO_ENABLED=off");
+
+        // Three ignored ons: three warnings and the reason (the default's, with no value).
+        let o = decide(&b(true).own(|| false), &s("yes").own(|| false), &b(true).own(|| false));
+        assert!(o.decision.enabled);
+        assert_eq!(o.decision.value, None);
+        assert_eq!(o.lines.len(), 4);
+        assert_eq!(
+            o.lines.get(2).unwrap().text,
+            "Ignoring defaultEnabled=true: not an own property, and only an own property can turn MAESTRO on"
+        );
+        assert_eq!(o.lines.last().unwrap().text, "Enabled (default)");
+    }
+
     fn any_raw_string() -> impl Strategy<Value = String> {
         prop_oneof![
             Just(String::new()),
@@ -580,6 +657,11 @@ mod tests {
         ]
     }
 
+    /// A reading, as its object's own property or not (inherited, or a proxy's).
+    fn any_source() -> impl Strategy<Value = (Reading, bool)> {
+        (any_reading(), any::<bool>()).prop_map(|(r, own)| (r.own(|| own), own))
+    }
+
     proptest! {
         #[test]
         fn parse_never_panics(v in ".*", x in any::<f64>()) {
@@ -590,6 +672,7 @@ mod tests {
         #[test]
         fn off_and_invalid_always_win(rt in any_reading(), bd in any_reading(), df in any_reading()) {
             let o = decide(&rt, &bd, &df);
+            prop_assert!(o.lines.iter().all(|l| !l.text.starts_with("Ignoring ")));
             let any_off = [&rt, &bd].iter().any(|r| r.setting() == Setting::Off);
             let any_invalid = [&rt, &bd, &df].iter().any(|r| r.setting() == Setting::Invalid);
             let any_on = [&rt, &bd].iter().any(|r| r.setting() == Setting::On);
@@ -607,6 +690,27 @@ mod tests {
             prop_assert_eq!(o.lines.iter().filter(|l| l.level == Level::Warn).count(), invalid);
             let prefix = if o.decision.enabled { "Enabled" } else { "Disabled" };
             prop_assert!(o.decision.reason.starts_with(prefix));
+        }
+
+        #[test]
+        fn an_on_that_is_not_own_never_enables(
+            (rt, rt_own) in any_source(), (bd, bd_own) in any_source(), (df, _) in any_source()
+        ) {
+            let o = decide(&rt, &bd, &df);
+            let counted_on = [(&rt, rt_own), (&bd, bd_own)].iter().any(|(r, own)| *own && r.setting() == Setting::On);
+            if o.decision.enabled && o.decision.source != Source::Default {
+                prop_assert!(counted_on, "only an own on names an enabled decision");
+            }
+            if o.decision.source == Source::Default && df.setting() == Setting::Ignored {
+                // An ignored defaultEnabled is unset: the default (on) decides, with no value.
+                prop_assert!(o.decision.enabled);
+                prop_assert_eq!(o.decision.value.clone(), None::<String>);
+            }
+            let ignored = [&rt, &bd, &df].iter().filter(|r| r.setting() == Setting::Ignored).count();
+            let invalid = [&rt, &bd, &df].iter().filter(|r| r.setting() == Setting::Invalid).count();
+            prop_assert_eq!(o.lines.iter().filter(|l| l.level == Level::Warn).count(), invalid + ignored);
+            prop_assert_eq!(o.lines.iter().filter(|l| l.text.starts_with("Ignoring ")).count(), ignored);
+            prop_assert_eq!(&o.lines.last().unwrap().text, &o.decision.reason);
         }
     }
 }

@@ -27,5 +27,6 @@ pub mod flag;
 pub mod hash;
 pub mod poll;
 pub mod protocol;
+pub mod remember;
 pub mod report;
 pub mod rollout;

@@ -44,7 +44,10 @@ pub enum Says {
     Off,
     /// `maestro_enabled` is on: nothing changes (a later "on" never re-enables).
     On,
-    /// Missing or not a flag value: nothing changes; counts as a failure.
+    /// A value that is not a flag value (`"flase"`, `2`, an object): fails
+    /// safe, as the same typo does in every other source.
+    Invalid,
+    /// Missing: not a health document; nothing changes, counts as a failure.
     Garbage,
 }
 
@@ -53,7 +56,10 @@ pub fn says(maestro_enabled: Raw) -> Says {
     match parse(maestro_enabled) {
         Setting::Off => Says::Off,
         Setting::On => Says::On,
-        Setting::Unset | Setting::Invalid => Says::Garbage,
+        Setting::Invalid => Says::Invalid,
+        // (`Ignored` is a gate's reading of an inherited on; a document
+        // value is never one.)
+        Setting::Unset | Setting::Ignored => Says::Garbage,
     }
 }
 
@@ -152,6 +158,27 @@ fn hex4(digits: &[u8]) -> Option<u32> {
 /// The first byte at or after `i` that is not JSON whitespace.
 fn next_token(bytes: &[u8], i: usize) -> Option<u8> {
     bytes.get(i..)?.iter().copied().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// The most of a health document that is read (bytes): a longer body is a
+/// failure, and is not read past this.
+pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024;
+
+/// The failure for a body longer than [`MAX_DOCUMENT_BYTES`].
+pub const TOO_LONG: &str = "not a health document: the body is longer than 8 KB";
+
+/// The reason when a document's `maestro_enabled` is not a flag value
+/// (`"flase"`): `invalid maestro_enabled=<value>; accepted: ...`.
+pub fn invalid_enabled(value: &str, quoted: bool) -> String {
+    invalid(KEY, value, quoted, crate::flag::ACCEPTED)
+}
+
+/// The failure for a body that is not JSON (an HTML fallback page from a
+/// missing file, say): what it starts with, at most 40 characters, control
+/// characters shown as spaces.
+pub fn not_json(body: &str) -> String {
+    let start: String = body.trim_start().chars().take(40).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    ["not JSON (the body starts with \"", &start, "\"): is the document at this URL?"].concat()
 }
 
 /// The key of a health document's rollout percentage: the Vite plugin and
@@ -266,6 +293,35 @@ pub fn backoff(delay: f64, interval: f64) -> f64 {
     }
 }
 
+/// How long `init()` waits for the health document's first answer when
+/// `remoteTimeoutMs` is not given (ms).
+pub const DEFAULT_REMOTE_WAIT_MS: f64 = 1_000.0;
+
+/// How long `init()` waits for the first answer, for the `remoteTimeoutMs`
+/// option: the default when it is not a number, 0 (no wait) when it is 0 or
+/// negative, at most [`MAX_FETCH_MS`].
+pub fn remote_wait(option: Option<f64>) -> f64 {
+    match option {
+        Some(ms) if ms.is_nan() => DEFAULT_REMOTE_WAIT_MS,
+        Some(ms) if ms <= 0.0 => 0.0,
+        Some(ms) if ms >= MAX_FETCH_MS => MAX_FETCH_MS,
+        Some(ms) => ms,
+        None => DEFAULT_REMOTE_WAIT_MS,
+    }
+}
+
+/// When a tab that does not hold the document's Web Lock (another tab
+/// polls for it) asks the server itself: when no result, its own or
+/// another tab's, has reached it for `2 × interval`. So a polling tab that
+/// closes, hangs or stops is replaced within that bound.
+pub fn follower_due(own_last: f64, heard: Option<f64>, interval: f64) -> f64 {
+    let last = match heard {
+        Some(h) if h > own_last => h,
+        _ => own_last,
+    };
+    last + 2.0 * interval
+}
+
 /// The most a tab that heard another tab's result waits beyond `interval`
 /// after it, as a fraction of `interval` (see `next_poll`).
 pub const JITTER: f64 = 0.25;
@@ -316,13 +372,29 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn waits_and_followers() {
+        assert_eq!(remote_wait(None), 1_000.0);
+        assert_eq!(remote_wait(Some(f64::NAN)), 1_000.0);
+        assert_eq!(remote_wait(Some(0.0)), 0.0);
+        assert_eq!(remote_wait(Some(-5.0)), 0.0);
+        assert_eq!(remote_wait(Some(250.0)), 250.0);
+        assert_eq!(remote_wait(Some(f64::INFINITY)), MAX_FETCH_MS);
+        assert_eq!(follower_due(100.0, None, 500.0), 1_100.0);
+        assert_eq!(follower_due(100.0, Some(50.0), 500.0), 1_100.0);
+        assert_eq!(follower_due(100.0, Some(400.0), 500.0), 1_400.0);
+        assert!(not_json("<!doctype html>\n<html>")
+            .starts_with("not JSON (the body starts with \"<!doctype html> <html>\")"));
+    }
+
+    #[test]
     fn documents() {
         assert_eq!(says(Raw::Bool(false)), Says::Off);
         assert_eq!(says(read_str("false")), Says::Off);
         assert_eq!(says(Raw::Bool(true)), Says::On);
         assert_eq!(says(Raw::Unset), Says::Garbage);
-        assert_eq!(says(read_str("maybe")), Says::Garbage);
-        assert_eq!(says(Raw::Other), Says::Garbage);
+        assert_eq!(says(read_str("maybe")), Says::Invalid);
+        assert_eq!(says(read_str("flase")), Says::Invalid);
+        assert_eq!(says(Raw::Other), Says::Invalid);
     }
 
     #[test]

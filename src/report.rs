@@ -11,8 +11,10 @@
 //!
 //! What a document may hold is fixed here, field by field:
 //! - the decision's `enabled`, `source` (a name, or `"unknown"`) and `reason`
-//!   (at most [`MAX_REASON_BYTES`] once escaped; withheld whole if it contains
-//!   one of the `secrets` the caller names, the user id);
+//!   as its fixed wording only ([`wording`]: no value a source held, no
+//!   error's message, no URL's query; at most [`MAX_REASON_BYTES`] once
+//!   escaped; withheld whole if it still contains one of the `secrets` the
+//!   caller names, the user id);
 //! - the rollout's percentage and bucket, the guard's error count, and a
 //!   cleanup's outcome as outcomes and *counts*: never a key's name, never a
 //!   value read from storage, never the database's name, never an error's
@@ -158,9 +160,65 @@ pub fn is_name(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+'))
 }
 
-/// The document's JSON text, at most [`MAX_BYTES`]. `secrets` are texts the
-/// document must not contain (the user id): a reason that contains one
-/// (empty ones aside) is withheld.
+/// A reason as a beacon carries it: its fixed wording, without anything a
+/// source, an error or the page put in it. Every reason the gate writes is
+/// `<what decided>[: <what it says>][=<value> | : <message>]`; what is kept:
+/// - up to the first `=` or `"` (a value follows: `Disabled by
+///   window.MAESTRO_ENABLED=false` is sent as `Disabled by
+///   window.MAESTRO_ENABLED`, `invalid VITE_MAESTRO_ENABLED="…"; accepted …`
+///   as `invalid VITE_MAESTRO_ENABLED`), and the name the value belongs to
+///   when it stands alone after `: ` (`Disabled by remote /h:
+///   maestro_enabled=false` is `Disabled by remote /h`);
+/// - up to the second `: ` (an error's message follows: `reading
+///   window.MAESTRO_ENABLED threw: …` is `… threw`, `the wasm core failed: …`);
+/// - of a URL, its path only: no scheme, host or credentials, no query
+///   (`?`) or fragment (`#`), in any word.
+///
+/// What is left is the sentence's fixed words, the names of sources and the
+/// numbers the gate computed (a bucket, a percentage, a guard's count).
+pub fn wording(reason: &str) -> String {
+    let bytes = reason.as_bytes();
+    let mut end = bytes.len();
+    let mut colon = None; // the first `: `
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'=' || b == b'"' {
+            end = i;
+            break;
+        }
+        if b == b':' && bytes.get(i + 1) == Some(&b' ') {
+            if colon.is_some() {
+                end = i;
+                break;
+            }
+            colon = Some(i);
+        }
+    }
+    // (Every cut is at an ASCII byte: a character boundary.)
+    let mut head = &reason[..end];
+    if bytes.get(end) == Some(&b'=') {
+        if let Some(i) = colon.filter(|&i| !head[i + 2..].contains(' ')) {
+            head = &head[..i];
+        }
+    }
+    let mut out = String::with_capacity(head.len());
+    for (n, word) in head.split(' ').enumerate() {
+        if n > 0 {
+            out.push(' ');
+        }
+        // A plain scan for `://` (no substring searcher: see `document`).
+        let word = match word.as_bytes().windows(3).position(|w| w == b"://") {
+            Some(i) => word[i + 3..].find('/').map_or("/", |j| &word[i + 3 + j..]),
+            None => word,
+        };
+        out.push_str(&word[..word.find(['?', '#']).unwrap_or(word.len())]);
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// The document's JSON text, at most [`MAX_BYTES`]. The reason is sent as
+/// its [`wording`]; `secrets` are texts the document must not contain (the
+/// user id): a wording that contains one (empty ones aside) is withheld.
 pub fn document(report: &Report, secrets: &[&str]) -> String {
     let mut out = String::with_capacity(256);
     out.push_str("{\"event\":\"");
@@ -173,9 +231,9 @@ pub fn document(report: &Report, secrets: &[&str]) -> String {
     name(&mut out, report.source);
     out.push_str(",\"reason\":");
     // A plain scan: `str::contains`'s two-way searcher is about 5 KB of gzip wasm.
-    let leaks =
-        secrets.iter().any(|s| !s.is_empty() && report.reason.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
-    string(&mut out, if leaks { WITHHELD } else { report.reason }, MAX_REASON_BYTES);
+    let reason = wording(report.reason);
+    let leaks = secrets.iter().any(|s| !s.is_empty() && reason.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
+    string(&mut out, if leaks { WITHHELD } else { &reason }, MAX_REASON_BYTES);
     out.push_str(",\"rollout\":");
     match report.rollout {
         Some(r) if r.percent <= 100 && (1..=100).contains(&r.bucket) => {
@@ -456,11 +514,65 @@ mod tests {
     }
 
     #[test]
+    fn a_reason_is_sent_as_its_fixed_wording() {
+        for (reason, sent) in [
+            ("Enabled (default)", "Enabled (default)"),
+            ("Disabled by window.MAESTRO_ENABLED=false", "Disabled by window.MAESTRO_ENABLED"),
+            ("Enabled by VITE_MAESTRO_ENABLED= Yes ", "Enabled by VITE_MAESTRO_ENABLED"),
+            (
+                "Disabled (fail safe): reading window.MAESTRO_ENABLED threw: session token abc.SECRET.xyz",
+                "Disabled (fail safe): reading window.MAESTRO_ENABLED threw",
+            ),
+            (
+                "Disabled (fail safe): invalid VITE_MAESTRO_ENABLED=\"SECRET\"; accepted: true/false, 1/0, yes/no, on/off (blank means unset)",
+                "Disabled (fail safe): invalid VITE_MAESTRO_ENABLED",
+            ),
+            ("Disabled (fail safe): invalid window.MAESTRO_ENABLED=12345; accepted: …", "Disabled (fail safe): invalid window.MAESTRO_ENABLED"),
+            ("Disabled by remote /maestro-health: maestro_enabled=false", "Disabled by remote /maestro-health"),
+            (
+                "Disabled by remote https://user:pw@ops.example/h/doc.json?userId=4711&token=SECRET#x: maestro_enabled=false",
+                "Disabled by remote /h/doc.json",
+            ),
+            ("Disabled by remote https://ops.example?k=SECRET: maestro_enabled=false", "Disabled by remote /"),
+            ("Disabled by remote health?userId=4711: maestro_enabled=false", "Disabled by remote health"),
+            ("Disabled (fail safe): invalid remote rollout=\"SECRET\"; accepted: …", "Disabled (fail safe): invalid remote rollout"),
+            ("Disabled by rollout: bucket 57 is above 25%", "Disabled by rollout: bucket 57 is above 25%"),
+            ("Enabled by rollout: bucket 12 is within 25%", "Enabled by rollout: bucket 12 is within 25%"),
+            ("Disabled by guard: 5 errors in 60 s", "Disabled by guard: 5 errors in 60 s"),
+            ("Disabled by guard: it tripped in another tab", "Disabled by guard: it tripped in another tab"),
+            (
+                "Disabled by guard: it tripped in this browser; cooling down for 30 more minutes (maestroGate.resetGuard() clears it)",
+                "Disabled by guard: it tripped in this browser; cooling down for 30 more minutes (maestroGate.resetGuard() clears it)",
+            ),
+            ("Disabled (fail safe): reading guard threw: boom SECRET", "Disabled (fail safe): reading guard threw"),
+            (
+                "Disabled (fail safe): maestro-gate's wasm could not be loaded: TypeError: fetch failed SECRET",
+                "Disabled (fail safe): maestro-gate's wasm could not be loaded",
+            ),
+            ("Disabled: init() has not finished", "Disabled: init() has not finished"),
+            ("", ""),
+            ("=SECRET", ""),
+        ] {
+            assert_eq!(wording(reason), sent, "{reason:?}");
+            let r = Report { reason, ..base() };
+            assert_eq!(parse(&document(&r, &[]))["reason"], sent, "{reason:?}");
+        }
+    }
+
+    #[test]
     fn what_is_not_sent() {
-        // A reason with the user id in it is withheld whole.
-        let r = Report { reason: "Disabled by window.MAESTRO_ENABLED=user-4711", ..base() };
+        // A wording with the user id in it (in a URL's path) is withheld whole.
+        let r = Report { reason: "Disabled by remote /users/user-4711/health: maestro_enabled=false", ..base() };
         assert_eq!(parse(&document(&r, &["user-4711"]))["reason"], WITHHELD);
-        assert_eq!(parse(&document(&r, &[""]))["reason"], r.reason, "an empty secret is none");
+        assert_eq!(parse(&document(&r, &["4711"]))["reason"], WITHHELD, "a numeric id, as its decimal");
+        assert_eq!(
+            parse(&document(&r, &[""]))["reason"],
+            "Disabled by remote /users/user-4711/health",
+            "an empty secret is none"
+        );
+        // One that the wording leaves out is not there to withhold.
+        let r = Report { reason: "Disabled by remote /h?userId=4711: maestro_enabled=false", ..base() };
+        assert_eq!(parse(&document(&r, &["4711"]))["reason"], "Disabled by remote /h");
         // Names that are not names; a rollout that is not one; an odd clock.
         let r = Report {
             source: "x\"y",
@@ -604,13 +716,16 @@ mod tests {
             prop_assert_eq!(keys, want.to_vec());
             prop_assert!(!text.contains(&secret) || source.contains(&secret) || version.contains(&secret), "{}", text);
             let sent = doc["reason"].as_str().unwrap();
-            if reason.contains(&secret) {
+            let fixed = wording(&reason);
+            if fixed.contains(&secret) {
                 prop_assert_eq!(sent, WITHHELD);
             } else {
-                // A reason is sent as given, or cut: a prefix of it.
+                // A reason is sent as its wording, or cut: a prefix of it.
                 let kept = sent.strip_suffix('…').unwrap_or(sent);
-                prop_assert!(reason.starts_with(kept), "{:?} is not a prefix of {:?}", kept, reason);
+                prop_assert!(fixed.starts_with(kept), "{:?} is not a prefix of {:?}", kept, fixed);
             }
+            // Never a value, a message or a query.
+            prop_assert!(!fixed.contains(['=', '"', '?', '#']) && fixed.matches(": ").count() <= 1, "{:?}", fixed);
             prop_assert_eq!(doc["source"].as_str().unwrap(), if is_name(&source) { source.as_str() } else { "unknown" });
         }
     }

@@ -315,6 +315,24 @@ pub fn cooldown_until(guard: &Guard, now: f64) -> f64 {
     now + guard.cooldown_ms
 }
 
+/// The stored end of a trip's cooldown to write back when a load reads
+/// `until`: `now + cooldown_ms` when `until` is further away than that (a
+/// forged value, a clock set back; an unreadable one counts as forever), so
+/// that the cap is applied once and the cooldown ends at most `cooldown_ms`
+/// after the first load that saw it; `None` when `until` is within the cap.
+pub fn capped(guard: &Guard, until: f64, now: f64) -> Option<f64> {
+    let cap = now + guard.cooldown_ms;
+    (until > cap).then_some(cap)
+}
+
+/// The warning (after `[MAESTRO] `) when a trip could not be kept in
+/// localStorage (a full quota, storage blocked) and was kept in sessionStorage.
+pub const TRIP_IN_SESSION: &str = "The guard's trip could not be remembered in localStorage (full or blocked): \
+     kept in sessionStorage instead, so reloads of this tab start disabled for the cooldown, new tabs do not";
+/// The same when sessionStorage could not keep it either.
+pub const TRIP_NOT_KEPT: &str = "The guard's trip could not be remembered in localStorage or sessionStorage \
+     (full or blocked): a reload may start MAESTRO again";
+
 /// At start-up, with the time a trip's cooldown ends (the stored value, if
 /// any): the narrowing while it lasts. A value that is not a number, or a
 /// cooldown further away than `guard.cooldown_ms` (a clock set back, or a
@@ -395,6 +413,17 @@ pub fn start(
     (settings, step)
 }
 
+/// The start-up step with the remote document's rollout (its answer on
+/// this load, or the one remembered): a fourth percentage, the smallest
+/// wins; a step that already narrowed (off, or failing safe) stands.
+pub fn with_remote(step: Step, remote: Option<u32>) -> Step {
+    match (step, remote.filter(|p| *p <= 100)) {
+        (Step::Rollout(p), Some(r)) => Step::Rollout(p.min(r)),
+        (Step::None, Some(r)) => Step::Rollout(r),
+        (step, _) => step,
+    }
+}
+
 /// Where this browser keeps its anonymous rollout id: not `maestro:`-prefixed,
 /// so that a client-state cleanup does not reshuffle users.
 pub const ID_KEY: &str = "maestro-gate:id";
@@ -430,6 +459,17 @@ impl Stickiness {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_remote_rollout_is_a_fourth_percentage_and_off_stands() {
+        assert_eq!(with_remote(Step::None, Some(30)), Step::Rollout(30));
+        assert_eq!(with_remote(Step::Rollout(50), Some(30)), Step::Rollout(30));
+        assert_eq!(with_remote(Step::Rollout(20), Some(30)), Step::Rollout(20));
+        assert_eq!(with_remote(Step::None, None), Step::None);
+        assert_eq!(with_remote(Step::None, Some(101)), Step::None);
+        let off = Step::Narrowed(heard());
+        assert_eq!(with_remote(off, Some(100)), Step::Narrowed(heard()));
+    }
     use crate::flag::read_str;
     use alloc::string::ToString;
 
@@ -643,5 +683,23 @@ mod tests {
         let c = cooling(&g, Some(f64::INFINITY), 0.0).unwrap();
         assert!(c.reason.contains("for 30 more minutes"));
         assert!(cooling(&g, Some(61_000.0), 1000.0).unwrap().reason.contains("for 1 more minute "));
+    }
+
+    #[test]
+    fn a_cooldown_beyond_the_cap_is_written_back_capped_once() {
+        let g = Guard { cooldown_ms: 60_000.0, ..Guard::default() };
+        // Forged, skewed or unreadable: written back as now + cooldown.
+        assert_eq!(capped(&g, 1e15, 1000.0), Some(61_000.0));
+        assert_eq!(capped(&g, f64::INFINITY, 1000.0), Some(61_000.0));
+        // Within the cap (or already past): left alone.
+        assert_eq!(capped(&g, 61_000.0, 1000.0), None);
+        assert_eq!(capped(&g, 500.0, 1000.0), None);
+        // A load a minute later reads the written value: the cooldown is over,
+        // where re-applying the cap each load would have kept it forever.
+        let first = capped(&g, f64::INFINITY, 1000.0).unwrap();
+        assert!(cooling(&g, Some(first), 1000.0).is_some());
+        assert_eq!(capped(&g, first, 61_000.0), None);
+        assert_eq!(cooling(&g, Some(first), 61_000.0), None);
+        assert_eq!(capped(&Guard { cooldown_ms: 0.0, ..g }, 1e15, 5.0), Some(5.0));
     }
 }

@@ -58,8 +58,63 @@ mod native {
         (raw, Reading::of(raw, text))
     }
 
-    fn reading(spec: Option<&Value>) -> Reading {
-        read(spec).1
+    /// The fields of an `envObject`, `optionsObject` or `globalObject` that
+    /// are not its own properties (`{proto|getter|proxy: fields}`); `None`
+    /// for a plain object.
+    fn not_own(spec: Option<&Value>) -> Option<&serde_json::Map<String, Value>> {
+        let o = spec?.as_object()?;
+        let (kind, fields) = o.iter().next().filter(|_| o.len() == 1)?;
+        matches!(kind.as_str(), "proto" | "getter" | "proxy").then(|| fields.as_object()).flatten()
+    }
+
+    /// `Object.prototype[key]`, when the case pollutes it: never own.
+    fn inherited<'a>(case: &'a Value, key: &str) -> Option<(&'a Value, bool)> {
+        case.get("inherited")?.get(key).map(|v| (v, false))
+    }
+
+    /// `globalThis[key]` as the page reads it, and whether it is the
+    /// global's own property: its own (`window`, `windowRollout`), then its
+    /// prototype's (`globalObject`), then `Object.prototype`'s.
+    fn global<'a>(case: &'a Value, key: &str) -> Option<(&'a Value, bool)> {
+        let own = if key == "MAESTRO_ENABLED" { "window" } else { "windowRollout" };
+        case.get(own)
+            .map(|v| (v, true))
+            .or_else(|| not_own(case.get("globalObject"))?.get(key).map(|v| (v, false)))
+            .or_else(|| inherited(case, key))
+    }
+
+    /// `Object(options)[key]` (`defaultEnabled`, `rollout`), and whether it is own.
+    fn option<'a>(case: &'a Value, key: &str) -> Option<(&'a Value, bool)> {
+        let own = if key == "defaultEnabled" { "default" } else { key };
+        case.get(own)
+            .map(|v| (v, true))
+            .or_else(|| not_own(case.get("optionsObject"))?.get(key).map(|v| (v, false)))
+            .or_else(|| inherited(case, key))
+    }
+
+    /// `Object(options.env)[key]`, and whether an on there counts: `env` is
+    /// the options' own property and `key` env's own.
+    fn env<'a>(case: &'a Value, key: &str) -> Option<(&'a Value, bool)> {
+        let own_env = ["env", "envRollout", "envObject"].iter().any(|k| case.get(*k).is_some());
+        if own_env {
+            let field = if key == "VITE_MAESTRO_ENABLED" { "env" } else { "envRollout" };
+            let kind = not_own(case.get("envObject"));
+            let found = match kind {
+                Some(fields) => fields.get(key).map(|v| (v, false)),
+                None => case.get(field).or_else(|| case.get("envObject")?.get(key)).map(|v| (v, true)),
+            };
+            return found.or_else(|| inherited(case, key));
+        }
+        // An env that is not the options' own property: its fields are its own, but nothing there can turn MAESTRO on.
+        let env =
+            not_own(case.get("optionsObject")).and_then(|f| f.get("env")).or_else(|| case.get("inherited")?.get("env"));
+        env.and_then(|e| e.get(key)).map(|v| (v, false)).or_else(|| inherited(case, key))
+    }
+
+    /// A source of the flag as the gate reads it: off first (`Reading::own`).
+    fn flag_source(found: Option<(&Value, bool)>) -> Reading {
+        let (spec, own) = found.map_or((None, true), |(v, own)| (Some(v), own));
+        read(spec).1.own(|| own)
     }
 
     /// `init({ guard })` as the rollout module reads it. (The table writes
@@ -90,9 +145,10 @@ mod native {
             0.0,
             || {
                 [
-                    (From::Build, case.get("envRollout")),
-                    (From::Runtime, case.get("windowRollout")),
-                    (From::Option, case.get("rollout")),
+                    // Every percentage narrows: it counts wherever it comes from.
+                    (From::Build, env(case, "VITE_MAESTRO_ROLLOUT").map(|(v, _)| v)),
+                    (From::Runtime, global(case, "MAESTRO_ROLLOUT").map(|(v, _)| v)),
+                    (From::Option, option(case, "rollout").map(|(v, _)| v)),
                 ]
                 .map(|(from, spec)| {
                     let (raw, reading) = read(spec);
@@ -117,8 +173,9 @@ mod native {
         let all = cases();
         for case in &all {
             let name = case["name"].as_str().unwrap();
-            let runtime = reading(case.get("window"));
-            let (mut build, mut default) = (reading(case.get("env")), reading(case.get("default")));
+            let runtime = flag_source(global(case, "MAESTRO_ENABLED"));
+            let mut build = flag_source(env(case, "VITE_MAESTRO_ENABLED"));
+            let mut default = flag_source(option(case, "defaultEnabled"));
             if let Some(m) = case.get("envThrows").and_then(Value::as_str) {
                 build = Reading::threw(m.to_string());
             }
@@ -189,8 +246,50 @@ mod browser {
         })
     }
 
+    /// `{proto|getter|proxy: fields}`: the kind, and the fields, which are
+    /// not the object's own properties; `None` for a plain object.
+    fn not_own(spec: Option<&Value>) -> Option<(&str, &serde_json::Map<String, Value>)> {
+        let o = spec?.as_object()?;
+        let (kind, fields) = o.iter().next().filter(|_| o.len() == 1)?;
+        Some((kind.as_str(), fields.as_object()?)).filter(|(k, _)| matches!(*k, "proto" | "getter" | "proxy"))
+    }
+
+    /// A getter's body for a field: it returns the value, or throws.
+    fn body(spec: &Value) -> String {
+        thrower(spec).unwrap_or_else(|| format!("return ({});", js(spec)))
+    }
+
+    /// `target` (JavaScript source) with `fields` that are not its own
+    /// properties: on its prototype (`proto`), getters of its class
+    /// (`getter`), or answered by a Proxy's `get` trap (`proxy`).
+    fn not_own_js(kind: &str, fields: &serde_json::Map<String, Value>, target: &str) -> String {
+        let key = |k: &String| Value::from(k.as_str()).to_string();
+        match kind {
+            "proxy" => {
+                let cases: String = fields.iter().map(|(k, v)| format!("case {}: {{ {} }}", key(k), body(v))).collect();
+                format!("new Proxy({target}, {{ get(t, k, r) {{ switch (k) {{ {cases} }} return Reflect.get(t, k, r); }} }})")
+            }
+            "getter" => {
+                let getters: String =
+                    fields.iter().map(|(k, v)| format!("get [{}]() {{ {} }} ", key(k), body(v))).collect();
+                format!("Object.setPrototypeOf({target}, (class {{ {getters}}}).prototype)")
+            }
+            _ => {
+                let props: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| match thrower(v) {
+                        Some(t) => format!("get [{}]() {{ {t} }}", key(k)),
+                        None => format!("[{}]: {}", key(k), js(v)),
+                    })
+                    .collect();
+                format!("Object.setPrototypeOf({target}, {{ {} }})", props.join(", "))
+            }
+        }
+    }
+
     /// The script that sets `window.MAESTRO_ENABLED` (and pollutes
-    /// `Object.prototype`, for `inherited`) before the gate loads.
+    /// `Object.prototype`, for `inherited`, and the global's prototype, for
+    /// `globalObject`) before the gate loads.
     fn window_setup(case: &Value) -> String {
         let polluted: String = case
             .get("inherited")
@@ -206,7 +305,22 @@ mod browser {
                 None => format!("window.{name} = {};", js(spec)),
             },
         };
+        let proto: String = match not_own(case.get("globalObject")) {
+            Some((kind, fields)) => fields
+                .iter()
+                .map(|(k, v)| {
+                    let k = Value::from(k.as_str());
+                    if kind == "getter" || thrower(v).is_some() {
+                        format!("Object.defineProperty(Object.getPrototypeOf(globalThis), {k}, {{ configurable: true, get() {{ {} }} }});", body(v))
+                    } else {
+                        format!("Object.getPrototypeOf(globalThis)[{k}] = {};", js(v))
+                    }
+                })
+                .collect(),
+            None => String::new(),
+        };
         polluted
+            + &proto
             + &global("MAESTRO_ENABLED", case.get("window"))
             + &global("MAESTRO_ROLLOUT", case.get("windowRollout"))
     }
@@ -235,8 +349,10 @@ mod browser {
         if let Some(m) = case.get("envThrows").and_then(Value::as_str) {
             fields.push(format!("get env() {{ throw new Error({}); }}", Value::from(m)));
         }
-        if let Some(env) = case.get("envObject") {
-            fields.push(format!("env: {env}"));
+        match (case.get("envObject"), not_own(case.get("envObject"))) {
+            (_, Some((kind, env))) => fields.push(format!("env: {}", not_own_js(kind, env, "{}"))),
+            (Some(env), None) => fields.push(format!("env: {env}")),
+            _ => {}
         }
         // A field of an object literal: its value, or a getter that throws.
         let field = |name: &str, spec: &Value, f: fn(&Value) -> String| match thrower(spec) {
@@ -266,7 +382,11 @@ mod browser {
         if let Some(log) = case.get("log") {
             fields.push(format!("log: {log}"));
         }
-        format!("({{ {} }})", fields.join(", "))
+        let options = format!("({{ {} }})", fields.join(", "));
+        match not_own(case.get("optionsObject")) {
+            Some((kind, more)) => not_own_js(kind, more, &options),
+            None => options,
+        }
     }
 
     /// What a page answered, in the table's shape.
@@ -312,9 +432,14 @@ mod browser {
     /// `window.MAESTRO_ROLLOUT` is one, unless the answer depends on the
     /// bucket: a tag has no `userId`, so its bucket is this browser's own.
     fn tag_attrs(case: &Value) -> Option<String> {
-        let options = ["env", "envThrows", "optionsThrow", "options", "envRollout", "rollout", "guard"];
+        let options =
+            ["env", "envThrows", "optionsThrow", "options", "envRollout", "rollout", "guard", "optionsObject"];
         let by_bucket = case["expect"]["reason"].as_str().is_some_and(|r| r.contains(" bucket "));
-        let plain = options.iter().all(|k| case.get(k).is_none()) && !by_bucket;
+        // A tag's options are its own `{ defaultEnabled }` (which hides an
+        // inherited one), with no env.
+        let env_object = case.get("envObject").is_some_and(|e| e.as_object().is_none_or(|o| !o.is_empty()));
+        let inherited_default = case.get("inherited").is_some_and(|i| i.get("defaultEnabled").is_some());
+        let plain = options.iter().all(|k| case.get(k).is_none()) && !by_bucket && !env_object && !inherited_default;
         let log_ok = case.get("log").is_none_or(|l| l == "info");
         if !plain || !log_ok {
             return None;
@@ -335,7 +460,8 @@ mod browser {
             run += 1;
             for file in ["maestro-gate.js", "maestro-gate.full.js"] {
                 // With a rollout, a tag decides once the rollout module has loaded.
-                let wait = if case.get("windowRollout").is_some() { "await maestroGate.init(); " } else { "" };
+                let rollout = case.get("windowRollout").is_some() || case.to_string().contains("\"MAESTRO_ROLLOUT\"");
+                let wait = if rollout { "await maestroGate.init(); " } else { "" };
                 let body = wait.to_string() + &ANSWER.replace("GATE", "maestroGate");
                 match wasm_bindgen_futures::JsFuture::from(script_tag_frame(file, &window_setup(case), &attrs, &body))
                     .await

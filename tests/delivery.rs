@@ -154,12 +154,14 @@ async fn a_failure_under_the_setter_turns_the_gate_off_and_reaches_nobody() {
 
 #[wasm_bindgen_test]
 async fn a_remote_that_says_off_kills_live() {
+    // `remoteTimeoutMs: 0`: the first decision does not wait for the
+    // document, so its off comes live (e2e's first-answer tests wait).
     let r = frame(
         "",
         &[
             UNTIL,
             "const changes = [];
-             await gate.init({ remote: '/tests/fixtures/health-off.json', pollMs: 100 });
+             await gate.init({ remote: '/tests/fixtures/health-off.json', pollMs: 100, remoteTimeoutMs: 0 });
              gate.onChange((d) => changes.push(d.source));
              const first = gate.isEnabled();
              const turned = await until(() => !gate.isEnabled());
@@ -256,7 +258,7 @@ async fn a_remote_document_with_maestro_enabled_twice_is_not_read_and_warns_once
                 "warn: [MAESTRO] Remote ",
                 url,
                 " failed (not a health document: maestro_enabled appears more than once); \
-                 keeping the current decision, retrying with backoff"
+                 starting from its remembered answer, if any"
             ]
             .concat()],
             "{url}: logged once, not per poll"
@@ -345,12 +347,13 @@ async fn a_remote_module_that_cannot_load_changes_nothing_and_warns_once() {
     assert_eq!(text(&r, "result.d.source"), "default");
     let lines = logs(&r);
     assert_eq!(lines.len(), 2, "{lines:?}");
-    assert_eq!(lines[0], "info: [MAESTRO] Enabled (default)");
+    // The first answer is asked for before the decision: its warning comes first.
     assert!(
-        lines[1]
+        lines[0]
             .starts_with("warn: [MAESTRO] Remote poll not started: maestro-gate's remote module could not be loaded: "),
         "{lines:?}"
     );
+    assert_eq!(lines[1], "info: [MAESTRO] Enabled (default)");
 
     let silent = frame(
         "",

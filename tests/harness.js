@@ -6,7 +6,14 @@ const PKG = new URL('/pkg/index.js', location.href).href;
 let nextId = 0;
 
 // The prelude records every console line the package prints.
+// Every test realm starts with nothing remembered: the frames share the
+// test page's origin, and so its storage, where a remote answer
+// (maestro-gate:remote) or a guard's trip (maestro-gate:guard) one test left
+// would decide the next one's first decision.
 const PRELUDE = `
+  for (const area of ['localStorage', 'sessionStorage']) {
+    try { for (const key of ['maestro-gate:remote', 'maestro-gate:guard']) self[area].removeItem(key); } catch {}
+  }
   self.__logs = [];
   for (const level of ['debug', 'log', 'info', 'warn', 'error', 'table']) {
     console[level] = (...args) => self.__logs.push({ level, text: args.map(String).join(' ') });

@@ -65,6 +65,7 @@ function chromiumPage(page) {
     requests,
     goto: (url) => page.goto(url),
     reload: () => page.reload(),
+    close: () => page.close(),
     evaluate: (fn, arg) => page.evaluate(fn, arg),
     waitForFunction: (fn, { arg, timeout } = {}) => page.waitForFunction(fn, arg, { timeout }),
     waitForSelector: (selector) => page.waitForSelector(selector),
@@ -92,6 +93,7 @@ function firefoxPage(page) {
     requests,
     goto: (url) => page.goto(url),
     reload: () => page.reload(),
+    close: () => page.close(),
     evaluate: (fn, arg) => page.evaluate(fn, arg),
     // Polled from here every 50 ms. Puppeteer would poll inside the page, on
     // animation frames or timers, and Firefox runs both about once a second in

@@ -13,9 +13,11 @@ import { ROOT } from './helpers.mjs';
 const { cases } = JSON.parse(readFileSync(join(ROOT, 'tests', 'conformance', 'cases.json'), 'utf8'));
 const wasm = readFileSync(join(ROOT, 'pkg', 'maestro_gate_bg.wasm'));
 const rolloutWasm = readFileSync(join(ROOT, 'pkg', 'maestro_gate_rollout_bg.wasm'));
-// The cases that set a rollout or a guard (the rollout module decides with the gate).
+// The cases that set a rollout or a guard (the rollout module decides with the
+// gate), an inherited one included.
 const ROLLOUT = ['rollout', 'envRollout', 'windowRollout', 'guard'];
-const narrows = (c) => ROLLOUT.some((k) => Object.hasOwn(c, k));
+const narrows = (c) => ROLLOUT.some((k) => Object.hasOwn(c, k))
+  || /"(rollout|VITE_MAESTRO_ROLLOUT|MAESTRO_ROLLOUT)"/.test(JSON.stringify({ ...c, expect: null }));
 const entry = pathToFileURL(join(ROOT, 'pkg', 'index.js')).href;
 // The Node-only build-time check (the Vite plugin's and the CLI's): it must agree with the gate.
 const node = await import(pathToFileURL(join(ROOT, 'pkg', 'maestro_gate_node.js')).href);
@@ -26,6 +28,26 @@ const value = (spec) => (spec && typeof spec === 'object' && 'js' in spec ? (0, 
 // A getter that throws the case's error.
 const thrower = (spec) => (spec && typeof spec === 'object' && 'throws' in spec
   ? () => { if (spec.plain) throw spec.throws; throw new Error(spec.throws); } : null);
+
+// `target` with `fields` that are not its own properties (issue 18, off
+// first): `proto` (on its prototype, as Object.create makes), `getter`
+// (getters of its class) or `proxy` (answered by a Proxy's get trap).
+function notOwn(kind, fields, target = {}) {
+  const read = (spec) => thrower(spec) || (() => value(spec));
+  if (kind === 'proxy') {
+    return new Proxy(target, { get: (t, k, r) => (Object.hasOwn(fields, k) ? read(fields[k])() : Reflect.get(t, k, r)) });
+  }
+  const proto = kind === 'getter' ? class {}.prototype : {};
+  for (const [k, spec] of Object.entries(fields)) {
+    if (kind === 'getter' || thrower(spec)) Object.defineProperty(proto, k, { configurable: true, get: read(spec) });
+    else proto[k] = value(spec);
+  }
+  return Object.setPrototypeOf(target, proto);
+}
+const kindOf = (spec) => {
+  const [k, ...rest] = spec && typeof spec === 'object' ? Object.keys(spec) : [];
+  return !rest.length && ['proto', 'getter', 'proxy'].includes(k) ? k : null;
+};
 
 function options(c) {
   if (c.optionsThrow) {
@@ -42,7 +64,7 @@ function options(c) {
   // (In Node, pkg/index.js cannot fetch the rollout module's .wasm either.)
   if (narrows(c)) o.rolloutWasm = rolloutWasm;
   if (c.envThrows) Object.defineProperty(o, 'env', { enumerable: true, get() { throw new Error(c.envThrows); } });
-  if (c.envObject) o.env = { ...c.envObject };
+  if (c.envObject) o.env = kindOf(c.envObject) ? notOwn(kindOf(c.envObject), Object.values(c.envObject)[0]) : { ...c.envObject };
   // An own property: a value, or a getter that throws.
   const set = (obj, key, spec) => {
     const t = thrower(spec);
@@ -61,7 +83,21 @@ function options(c) {
   }
   for (const k of ['userId', 'rolloutGroup']) if (Object.hasOwn(c, k)) o[k] = c[k];
   if (c.log) o.log = c.log;
-  return o;
+  const kind = kindOf(c.optionsObject);
+  return kind ? notOwn(kind, c.optionsObject[kind], o) : o;
+}
+
+// globalObject: the global object's prototype carries these (values or getters).
+function globalProto(c, set) {
+  const kind = kindOf(c.globalObject);
+  if (!kind) return;
+  const p = Object.getPrototypeOf(globalThis);
+  for (const [k, spec] of Object.entries(c.globalObject[kind])) {
+    if (!set) delete p[k];
+    else if (kind === 'getter' || thrower(spec)) {
+      Object.defineProperty(p, k, { configurable: true, get: thrower(spec) || (() => value(spec)) });
+    } else p[k] = value(spec);
+  }
 }
 
 test('every case of the conformance table, in Node, through pkg/index.js', async () => {
@@ -77,6 +113,7 @@ test('every case of the conformance table, in Node, through pkg/index.js', async
     delete globalThis.MAESTRO_ENABLED;
     delete globalThis.MAESTRO_ROLLOUT;
     for (const [k, v] of Object.entries(c.inherited || {})) Object.prototype[k] = v;
+    globalProto(c, true);
     for (const [name, key] of [['MAESTRO_ENABLED', 'window'], ['MAESTRO_ROLLOUT', 'windowRollout']]) {
       if (!Object.hasOwn(c, key)) continue;
       const t = thrower(c[key]);
@@ -120,6 +157,7 @@ test('every case of the conformance table, in Node, through pkg/index.js', async
       delete globalThis.MAESTRO_ENABLED;
       delete globalThis.MAESTRO_ROLLOUT;
       for (const k of Object.keys(c.inherited || {})) delete Object.prototype[k];
+      globalProto(c, false);
     }
     ran++;
     try { assert.deepEqual(got, c.expect); } catch (e) { failures.push(`${c.name}: ${e.message}`); }

@@ -31,6 +31,8 @@ before(async () => {
   server = await serve(ROOT, {
     '/maestro-report': receive,
     '/missing-report': receive,
+    '/health-off': (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"maestro_enabled":false}'),
+    '/users/987654321/health-off': (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"maestro_enabled":false}'),
     '/rollout-health': (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(health),
     '/listener.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(
       '<!doctype html><link rel="icon" href="data:,"><script>window.heard = [];'
@@ -115,7 +117,7 @@ for (const name of BROWSERS) describe(name, () => {
       const pick = ({ enabled, source, reason, cleanup }) => ({ enabled, source, reason, cleanup });
       assert.deepEqual(pick(by.start.doc), { enabled: true, source: 'default', reason: 'Enabled (default)', cleanup: null });
       assert.deepEqual(pick(by.change.doc),
-        { enabled: false, source: 'window.MAESTRO_ENABLED', reason: 'Disabled by window.MAESTRO_ENABLED=false', cleanup: null });
+        { enabled: false, source: 'window.MAESTRO_ENABLED', reason: 'Disabled by window.MAESTRO_ENABLED', cleanup: null });
       assert.deepEqual(by.cleanup.doc.cleanup, {
         ok: true, otherTabs: 0, database: { outcome: 'deleted', blocked: false },
         localStorage: { outcome: 'cleared', removed: 1, failed: 0 }, sessionStorage: { outcome: 'cleared', removed: 1, failed: 0 },
@@ -143,18 +145,55 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
-  test(`[${name}] a reason that holds the user id is withheld`, async () => {
+  test(`[${name}] a reason is sent as its fixed wording: no value, even one that is the user id`, async () => {
     const context = await browser.newContext();
     try {
       await open(context, 'report=/maestro-report&flag=user-4711&log=silent');
       await until('the start beacon', () => beacons.length >= 1);
       const [b] = beacons;
-      assert.deepEqual([b.doc.enabled, b.doc.source, b.doc.reason], [false, 'window.MAESTRO_ENABLED', '(withheld: it contained the user id)']);
+      assert.deepEqual([b.doc.enabled, b.doc.source, b.doc.reason],
+        [false, 'window.MAESTRO_ENABLED', 'Disabled (fail safe): invalid window.MAESTRO_ENABLED']);
       assert.ok(!b.body.includes('user-4711'), b.body);
     } finally {
       await context.close();
     }
   });
+
+  test(`[${name}] a reason that quotes a thrown error is sent without the error's message (issue 18)`, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, `report=/maestro-report&log=silent&throwing=${encodeURIComponent('session token abc.SECRET-TOKEN.xyz')}`);
+      await until('the start beacon', () => beacons.length >= 1);
+      const d = JSON.parse(await page.evaluate(() => JSON.stringify(window.gate.decision())));
+      assert.match(d.reason, /SECRET-TOKEN/, 'the page itself still says what threw');
+      const [b] = beacons;
+      assert.deepEqual([b.doc.enabled, b.doc.source, b.doc.reason],
+        [false, 'window.MAESTRO_ENABLED', 'Disabled (fail safe): reading window.MAESTRO_ENABLED threw']);
+      assert.ok(!b.body.includes('SECRET') && !b.body.includes('session token'), b.body);
+    } finally {
+      await context.close();
+    }
+  });
+
+  for (const [what, remote, reason] of [
+    ['a numeric userId in the path is withheld', '/users/987654321/health-off?userId=987654321&token=SECRET-Q', '(withheld: it contained the user id)'],
+    ['the query is not sent', '/health-off?userId=987654321&token=SECRET-Q#SECRET-F', 'Disabled by remote /health-off'],
+  ]) {
+    test(`[${name}] a remote URL in a reason: ${what} (issue 18)`, async () => {
+      const context = await browser.newContext();
+      try {
+        await open(context, `report=/maestro-report&log=silent&uid=987654321&remote=${encodeURIComponent(remote)}`);
+        await until('a beacon of the remote kill', () => beacons.some((b) => b.doc?.source === 'remote'));
+        const b = beacons.find((b) => b.doc?.source === 'remote');
+        assert.deepEqual([b.doc.enabled, b.doc.reason], [false, reason]);
+        for (const b of beacons) {
+          for (const secret of ['987654321', 'SECRET', 'userId']) assert.ok(!b.body.includes(secret), `${secret} in ${b.body}`);
+        }
+      } finally {
+        await context.close();
+      }
+    });
+  }
 
   test(`[${name}] a report URL that answers 404 changes nothing and throws nothing`, async () => {
     const context = await browser.newContext();
@@ -233,11 +272,21 @@ for (const name of BROWSERS) describe(name, () => {
         'an invalid rollout is shared as off: every tab fails safe');
       assert.deepEqual(await page.evaluate(() => window.problems), []);
 
+      // The invalid rollout is remembered as off (maestro-gate:remote): a
+      // new load in this browser starts off. A fresh browser profile reads
+      // the duplicate afresh.
       health = '{"maestro_enabled":true,"rollout":100,"rollout":0}';
-      const dup = await open(context, 'remote=/rollout-health&log=warn');
-      await dup.waitForTimeout(700);
-      assert.equal(await dup.evaluate(() => window.gate.isEnabled()), true);
-      assert.ok(dup.lines.some((l) => l.includes('failed (not a health document: rollout appears more than once)')), dup.lines.join('\n'));
+      const again = await open(context, 'remote=/rollout-health&log=warn');
+      assert.equal(await again.evaluate(() => window.gate.decision().source), 'remote');
+      const fresh = await browser.newContext();
+      try {
+        const dup = await open(fresh, 'remote=/rollout-health&log=warn');
+        await dup.waitForTimeout(700);
+        assert.equal(await dup.evaluate(() => window.gate.isEnabled()), true);
+        assert.ok(dup.lines.some((l) => l.includes('failed (not a health document: rollout appears more than once)')), dup.lines.join('\n'));
+      } finally {
+        await fresh.close();
+      }
     } finally {
       health = '{"maestro_enabled":true}';
       await context.close();

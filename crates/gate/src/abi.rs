@@ -3,7 +3,7 @@
 //! JavaScript value is held by, and the numbers both sides must agree on.
 //!
 //! The gate does not use wasm-bindgen: it is the module every visitor
-//! downloads, and seventeen small imports cost far less than wasm-bindgen's
+//! downloads, and eighteen small imports cost far less than wasm-bindgen's
 //! glue. Every JavaScript value is a handle, an index into the glue's table
 //! of values, and text stays in JavaScript, so that the decision path
 //! neither allocates in wasm nor formats anything. `js.rs` builds the
@@ -46,7 +46,7 @@ pub mod table {
     pub const THROWN: &str = "~handle";
 
     /// The imports (module `m`), by the one-letter names the wasm uses.
-    pub const IMPORTS: [(&str, &str); 17] = [
+    pub const IMPORTS: [(&str, &str); 18] = [
         ("a", "type_of"),
         ("b", "number"),
         ("c", "from_number"),
@@ -64,22 +64,22 @@ pub mod table {
         ("o", "handler"),
         ("p", "concat"),
         ("q", "shorten"),
+        ("r", "notify"),
     ];
 
     /// The exports, by the one-letter names the glue calls, and the names
     /// `js/core.js` exports them under. (`C` and `D` are retired: the health
     /// document is the glue's view of the decision, and a later narrowing goes
-    /// through `decide` again.)
-    pub const EXPORTS: [(&str, &str); 11] = [
+    /// through `decide` again; so are `F` and `K`: the subscriber lists are
+    /// the glue's, which the gate tells through the import `notify`.)
+    pub const EXPORTS: [(&str, &str); 9] = [
         ("A", "decide"),
         ("B", "decision"),
         ("E", "isEnabled"),
-        ("F", "onChange"),
         ("G", "onRemote"),
         ("H", "remoteOff"),
         ("I", "onCleanupMessage"),
         ("J", "onCleanupRequest"),
-        ("K", "notifyCleanup"),
         ("L", "ownCleanup"),
         ("M", "dispatch"),
     ];
@@ -217,6 +217,10 @@ mod wasm {
         /// `record`; `rollout` is the rollout module's answer, which the glue keeps).
         #[link_name = "n"]
         pub(crate) fn decision_record(enabled: bool, source: i32, value: i32, reason: i32) -> i32;
+        /// Calls each of the glue's subscribers of `list` (0 `onChange`, 1
+        /// `onCleanupRequest`) with `arg`; one that throws is skipped.
+        #[link_name = "r"]
+        pub(crate) fn notify(list: i32, arg: i32);
     }
 
     /// A JavaScript value, held by handle. Dropping it releases the handle.

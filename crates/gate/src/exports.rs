@@ -16,10 +16,6 @@ extern "C" fn decision() -> JsValue {
 extern "C" fn is_enabled() -> bool {
     gate::is_enabled()
 }
-#[export_name = "F"] // onChange
-extern "C" fn on_change(callback: JsValue) -> JsValue {
-    gate::on_change(callback)
-}
 #[export_name = "G"] // onRemote
 extern "C" fn on_remote(hook: JsValue) {
     gate::on_remote(hook)
@@ -32,13 +28,9 @@ extern "C" fn remote_off(url: JsValue) {
 extern "C" fn on_cleanup_message(forward: JsValue) {
     tabs::on_cleanup_message(forward)
 }
-#[export_name = "J"] // onCleanupRequest
-extern "C" fn on_cleanup_request(callback: JsValue) -> JsValue {
-    tabs::on_cleanup_request(callback)
-}
-#[export_name = "K"] // notifyCleanup
-extern "C" fn notify_cleanup(request: JsValue) {
-    tabs::notify_cleanup(&request)
+#[export_name = "J"] // onCleanupRequest (the glue keeps the subscriber)
+extern "C" fn on_cleanup_request() {
+    tabs::listen()
 }
 #[export_name = "L"] // ownCleanup
 extern "C" fn own_cleanup(id: f64) {

@@ -1,11 +1,11 @@
 //! The decision: `decide` (behind the package's `init()`), `isEnabled`,
-//! `decision` (the glue shapes `health()` from it), `onChange`, the live kill through the
+//! `decision` (the glue shapes `health()` from it), telling `onChange`, the live kill through the
 //! `MAESTRO_ENABLED` accessor, and latching.
 
 use crate::abi::fixed;
 use crate::js::{self, field, set, JsValue, Text};
 use crate::reactor::{handler, Kind};
-use crate::subscribers::{notify, subscribe, List};
+use crate::subscribers::{notify, List};
 use crate::{tabs, Slot};
 use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source};
 
@@ -28,8 +28,6 @@ struct Gate {
     forward: JsValue,
     /// The glue's way to load the remote module and start it (`onRemote`).
     remote: JsValue,
-    /// The health document this page polls (the poll is in another module).
-    remote_url: Option<Text>,
 }
 
 static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
@@ -40,7 +38,6 @@ static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
     busy: false,
     forward: JsValue::UNDEFINED,
     remote: JsValue::UNDEFINED,
-    remote_url: None,
 }));
 
 const NOT_READY: &str = "Disabled: init() has not finished";
@@ -50,20 +47,25 @@ const WATCH_MS: f64 = 1000.0;
 
 /// Reads the sources and returns the outcome, without logging or storing it.
 /// `global` is the object that holds `MAESTRO_ENABLED` (`globalThis`). Each
-/// is read as its object's own property: a polluted prototype is no source.
+/// is read as the app reads it (getters, proxies and prototypes included):
+/// off first, an on counts only as its object's own property
+/// (`Reading::own`; an ignored on warns: `decide` prints every line at
+/// start-up, a later change only its reason, so it warns once).
 pub fn evaluate(global: &JsValue, options: &JsValue) -> Outcome {
-    let runtime = read(global, RUNTIME_KEY);
-    let build = match js::get_own(options, "env") {
-        Ok(env) => read(&env, "VITE_MAESTRO_ENABLED"),
+    let runtime = read(global, RUNTIME_KEY, None);
+    let build = match js::get(options, "env") {
+        Ok(env) => read(&env, "VITE_MAESTRO_ENABLED", Some(options)),
         Err(e) => Reading::threw(js::message(&e)),
     };
-    let default = read(options, "defaultEnabled");
+    let default = read(options, "defaultEnabled", None);
     flag::decide(&runtime, &build, &default)
 }
 
-fn read(obj: &JsValue, key: &str) -> Reading<Text> {
-    match js::get_own(obj, key) {
-        Ok(v) => reading(&v),
+/// `obj[key]` as a reading; `env_of` is the options when `obj` is their
+/// `env`, which must be their own property too for an on to count.
+fn read(obj: &JsValue, key: &str, env_of: Option<&JsValue>) -> Reading<Text> {
+    match js::get(obj, key) {
+        Ok(v) => reading(&v).own(|| js::has_own(obj, key) && env_of.is_none_or(|o| js::has_own(o, "env"))),
         Err(e) => Reading::threw(js::message(&e)),
     }
 }
@@ -110,7 +112,7 @@ pub(crate) fn enabled() -> bool {
     GATE.0.try_borrow().is_ok_and(|g| g.decision.as_ref().is_some_and(|d| d.enabled))
 }
 
-/// Replaces the decision if the latch allows it, logs (`later`: from a
+/// Replaces the decision if the latch allows it, logs its reason (`later`: from a
 /// microtask, after the start-up lines), and tells the subscribers.
 fn apply(outcome: Outcome, trigger: Source, later: bool) {
     let Some(current) = current() else { return };
@@ -126,7 +128,9 @@ fn apply(outcome: Outcome, trigger: Source, later: bool) {
                 Ok(mut g) if g.decision.as_ref().is_some_and(|d| d.enabled) => g.decision = Some(next.clone()),
                 _ => return,
             }
-            for line in outcome.lines.iter() {
+            // The reason only: the warnings of the other sources (an ignored
+            // on, say) were printed at start-up.
+            if let Some(line) = outcome.lines.last() {
                 print(log, line.level, &line.text, later);
             }
             notify(List::Change, &decision_object(&next));
@@ -235,11 +239,19 @@ fn start_watch() {
 
 /// A narrowing of the rollout module (`maestro_gate::rollout::Narrowing`),
 /// handed over as its reason and its `code`: 1 in by the rollout, 2 out by
-/// the rollout, 3 off by the guard, 4 and 5 those two failing safe.
+/// the rollout, 3 off by the guard, 4 and 5 those two failing safe; or of
+/// the remote module's first answer (`maestro_gate::remember::OFF_CODE`,
+/// `FAIL_SAFE_CODE`): 6 off by the document, 7 that failing safe.
 #[inline(never)]
 fn narrowing(reason: JsValue, code: f64) -> Outcome {
-    let source = if code == 3.0 || code == 5.0 { Source::Guard } else { Source::Rollout };
-    let level = if code >= 4.0 { Level::Warn } else { Level::Info };
+    let source = if code >= 6.0 {
+        Source::Remote
+    } else if code == 3.0 || code == 5.0 {
+        Source::Guard
+    } else {
+        Source::Rollout
+    };
+    let level = if code >= 4.0 && code != 6.0 { Level::Warn } else { Level::Info };
     let decision = Decision { enabled: code == 1.0, source, value: None, reason: reason.clone() };
     Outcome { decision, lines: Lines::one(flag::Line { level, text: reason }) }
 }
@@ -261,6 +273,15 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
         return decision();
     }
     let mut outcome = evaluate(js::global(), &options);
+    // What this browser remembers (a remote off, a guard's trip cooling
+    // down) turns off every copy, whatever its options; a narrowing of this
+    // load that says off (the document's own answer, the rollout module's
+    // cooldown, with its minutes) comes first.
+    let (reason, code) = match crate::remembered::off() {
+        // (`code` NaN: no narrowing from the glue; 1: in by the rollout.)
+        Some(remembered) if code < 2.0 || code.is_nan() => remembered,
+        _ => (reason, code),
+    };
     // (`code` is NaN when the glue passes none: no narrowing.)
     if code >= 1.0 && outcome.decision.enabled {
         outcome = narrowing(reason, code);
@@ -291,33 +312,41 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
 /// gate that is off stays off: there is nothing to learn), in the remote
 /// module, which the glue loads when asked.
 fn start_remote(options: &JsValue) {
-    let Some(url) = js::own_string(options, "remote") else { return };
-    if !enabled() {
+    if js::own_string(options, "remote").is_none() || !enabled() {
         return;
     }
-
-    let hook = match GATE.0.try_borrow_mut() {
-        Ok(mut g) => {
-            g.remote_url = Some(url);
-            g.remote.clone()
-        }
-        Err(_) => return,
-    };
+    let Ok(hook) = GATE.0.try_borrow().map(|g| g.remote.clone()) else { return };
     js::call_if_function(&hook, &fixed::NULL, options);
 }
 
 /// Another tab read the health document this page polls, and shared what it
 /// said: off turns this page off too, even when this page's own poll (a
 /// module of its own) has not loaded, or could not.
-pub(crate) fn remote_heard(url: &Text, enabled: bool) {
-    let ours = GATE.0.try_borrow().is_ok_and(|g| g.remote_url.as_ref().is_some_and(|u| js::text_eq(u, url)));
-    if ours && !enabled {
+pub(crate) fn remote_heard(url: &Text, enabled: bool, message: &JsValue) {
+    // An off only ever turns off: every copy honours it, whatever document
+    // it polls itself (or none).
+    if !enabled {
         remote_off(url);
+    } else if self::enabled() && field(message, maestro_gate::poll::ROLLOUT_KEY).as_f64().is_some() {
+        // A rollout: the glue's remote hook hands it to the rollout module,
+        // for a copy that polls this document (its own remote module may
+        // not have loaded; when it has, the second lowering changes nothing).
+        let Ok(hook) = GATE.0.try_borrow().map(|g| g.remote.clone()) else { return };
+        js::call_if_function(&hook, &fixed::NULL, message);
     }
 }
 
+/// Another tab, or another copy of the gate on this page, heard a guard
+/// trip: off here too, whether or not this copy sets a guard.
+pub(crate) fn guard_heard() {
+    apply(narrowing(JsValue::from_str(maestro_gate::remember::GUARD_HEARD), 3.0), Source::Guard, false);
+}
+
 /// Internal: the glue's hook that loads the remote module and calls its
-/// `startRemote(options, isEnabled, remoteOff)`.
+/// `startRemote(options, isEnabled, remoteOff)`; called with the options at
+/// the first decision, and with another tab's remote result
+/// (`{ maestroGate: "remote", url, enabled: true, rollout }`) when it
+/// carries a rollout.
 pub fn on_remote(hook: JsValue) {
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.remote = hook;
@@ -338,12 +367,6 @@ pub fn decision() -> JsValue {
         Some(d) => decision_object(d),
         None => decision_object(&flag::unavailable(NOT_READY)),
     }
-}
-
-/// Calls `callback(decision)` whenever the decision changes (it only ever
-/// turns off: the gate latches until reload). Returns a function that unsubscribes.
-pub fn on_change(callback: JsValue) -> JsValue {
-    subscribe(List::Change, callback)
 }
 
 /// Builds a frozen `Decision` object.

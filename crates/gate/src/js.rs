@@ -4,7 +4,7 @@
 pub use crate::abi::JsValue;
 use crate::abi::{
     call_raw, code_at, concat, console, construct_raw, fixed, handle, key, reflect_get, reflect_set, release, result,
-    strict_equals, table, type_of,
+    strict_equals, table,
 };
 use maestro_gate::flag::{self, Raw};
 
@@ -20,6 +20,10 @@ impl flag::Text for JsValue {
     }
     fn append(&mut self, t: &JsValue) {
         *self = handle(unsafe { concat(self.h(), t.h()) });
+    }
+    // `text + n`: JavaScript writes the digits.
+    fn push_uint(&mut self, n: u64) {
+        self.append(&JsValue::from_f64(n as f64));
     }
 }
 
@@ -88,48 +92,37 @@ fn field_raw(obj: i32, name: &str) -> i32 {
     r
 }
 
-/// `obj[key]` for any key.
-#[inline(always)]
-pub fn at(obj: &JsValue, key: &JsValue) -> Result<JsValue, JsValue> {
-    result(unsafe { reflect_get(obj.h(), key.h()) })
-}
-
 /// `obj[key]`, with anything that throws read as `undefined`.
 #[inline(always)]
 pub fn field(obj: &JsValue, key: &str) -> JsValue {
     handle(field_raw(obj.h(), key))
 }
 
-/// `obj[key]` when it is `obj`'s own property, `undefined` when it is not
-/// (or `obj` is not an object): an inherited property, such as one
-/// polluting `Object.prototype`, is no option. A getter, proxy or
-/// descriptor lookup that throws gives `Err` with what it threw.
+/// `obj[key]` as the app reads it (a getter, a proxy's `get` trap and the
+/// prototype chain included; of `Object(obj)`: `undefined` and `null` read
+/// as `{}`). What it throws is `Err`.
 #[inline(always)]
-pub fn get_own(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    result(get_own_raw(obj, key))
+pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    result(get_raw(obj.h(), key))
 }
 
-/// [`get_own`] as a handle, or `!handle` of what was thrown (a `Result`
-/// is returned through memory; this is one number).
-fn get_own_raw(obj: &JsValue, key: &str) -> i32 {
-    if !obj.is_object() {
-        return 1;
-    }
+/// Whether `key` is `obj`'s own property (`Object.getOwnPropertyDescriptor`
+/// finds it); a lookup that throws (a proxy's trap) says no.
+pub fn has_own(obj: &JsValue, key: &str) -> bool {
+    // A descriptor is a new handle; `undefined` is the fixed one.
     let desc = own_property_raw(obj, key);
-    if desc < 0 {
-        return desc;
-    }
-    let absent = unsafe { type_of(desc) } == table::ty::UNDEFINED;
-    unsafe { release(desc) };
-    if absent {
-        return 1;
-    }
-    get_raw(obj.h(), key)
+    unsafe { release(if desc < 0 { !desc } else { desc }) };
+    desc > table::handle::UNDEFINED
 }
 
-/// `obj[key]` as a string, if it is one and `obj`'s own property.
+/// `obj[key]` as a string, if it is one and `obj`'s own property: an
+/// inherited property, such as one polluting `Object.prototype`, is no
+/// option (a getter, proxy or descriptor lookup that throws reads as none).
 pub fn own_string(obj: &JsValue, key: &str) -> Option<Text> {
-    get_own(obj, key).ok().filter(JsValue::is_string)
+    if !has_own(obj, key) {
+        return None;
+    }
+    get(obj, key).ok().filter(JsValue::is_string)
 }
 
 /// `obj[key]` as a string, if it is one.
@@ -147,12 +140,6 @@ fn set_raw(obj: i32, name: &str, value: i32) {
     let k = key(name);
     unsafe { reflect_set(obj, k, value) };
     unsafe { release(k) };
-}
-
-/// `obj[key] = value` for any key, ignoring failure.
-#[inline(always)]
-pub fn set_at(obj: &JsValue, key: &JsValue, value: &JsValue) {
-    unsafe { reflect_set(obj.h(), key.h(), value.h()) }
 }
 
 /// `globalThis[name]()`, or `undefined` when that throws.
@@ -201,16 +188,6 @@ pub fn define_property(obj: &JsValue, key: &str, descriptor: &JsValue) {
     let k = JsValue::from_str(key);
     let r = object_call("defineProperty", 3, obj.h(), k.h(), descriptor.h());
     unsafe { release(if r < 0 { !r } else { r }) };
-}
-
-/// `[]`.
-pub fn new_array() -> JsValue {
-    make("Array")
-}
-
-/// `array.push(value)`: the new length.
-pub fn push(array: &JsValue, value: &JsValue) -> u32 {
-    result(method_raw(array.h(), "push", 1, value.h(), 1, 1)).ok().and_then(|n| n.as_f64()).unwrap_or(0.0) as u32
 }
 
 /// `String(value)`, or a placeholder when that throws.

@@ -29,6 +29,8 @@ mod js;
 #[cfg(target_arch = "wasm32")]
 mod reactor;
 #[cfg(target_arch = "wasm32")]
+mod remembered;
+#[cfg(target_arch = "wasm32")]
 mod subscribers;
 #[cfg(target_arch = "wasm32")]
 mod tabs;

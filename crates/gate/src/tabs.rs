@@ -53,8 +53,10 @@ pub(crate) fn receive(data: &JsValue) {
         cleanup_requested(data);
     } else if js::text_is(&kind, Message::Remote.id()) {
         if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
-            gate::remote_heard(&url, enabled);
+            gate::remote_heard(&url, enabled, data);
         }
+    } else if js::text_is(&kind, Message::Guard.id()) {
+        gate::guard_heard();
     }
 }
 
@@ -70,7 +72,7 @@ fn cleanup_requested(data: &JsValue) {
     // The message itself: it carries `database`, `prefix`, `sessionStorage`
     // and `fromOtherTab: true` (the rollback module validates it before it
     // sweeps anything, and sweeps only this tab's own prefix).
-    notify_cleanup(data);
+    subscribers::notify(List::Cleanup, data);
     js::call_if_function(&forward, &fixed::NULL, data);
 }
 
@@ -92,19 +94,4 @@ pub fn own_cleanup(id: f64) {
         }
         tabs.own_next = slot + 1;
     }
-}
-
-/// Calls every `onCleanupRequest` subscriber with `request`; one that throws
-/// is skipped. (The rollback module calls this through the glue.)
-pub fn notify_cleanup(request: &JsValue) {
-    subscribers::notify(List::Cleanup, request);
-}
-
-/// Calls `callback` whenever a cleanup is about to run, in this tab or from
-/// another one, before the database is deleted: close your own connections to
-/// MAESTRO's database there, so that the delete is not blocked. Returns a
-/// function that unsubscribes.
-pub fn on_cleanup_request(callback: JsValue) -> JsValue {
-    listen();
-    subscribers::subscribe(List::Cleanup, callback)
 }

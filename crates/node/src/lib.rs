@@ -54,13 +54,27 @@ extern "C" {
     fn own_property(obj: &JsValue, key: &str) -> Result<JsValue, JsValue>;
 }
 
-/// `obj[key]` when it is `obj`'s own property (`undefined` otherwise, as in
-/// the gate); what a getter or proxy throws is `Err`.
+/// `obj[key]` when it is `obj`'s own property (`undefined` otherwise);
+/// what a getter or proxy throws is `Err`. (For the beacons' documents.)
 fn get_own(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     if !obj.is_object() || own_property(obj, key)?.is_undefined() {
         return Ok(JsValue::UNDEFINED);
     }
     Reflect::get(obj, &JsValue::from_str(key))
+}
+
+/// `obj[key]` as the app (and the gate) reads it: a getter, a proxy's `get`
+/// trap and the prototype chain included, of `Object(obj)`, as the gate
+/// reads it). What it throws is `Err`.
+fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    // `Object(obj)`: `undefined`, `null` and other primitives read as `{}`.
+    let object = if obj.is_object() || obj.is_function() { obj.clone() } else { Object::new().into() };
+    Reflect::get(&object, &JsValue::from_str(key))
+}
+
+/// Whether `key` is `obj`'s own property (a lookup that throws says no).
+fn has_own(obj: &JsValue, key: &str) -> bool {
+    own_property(obj, key).is_ok_and(|d| !d.is_undefined())
 }
 
 /// `String(value)`, or a placeholder when that throws.
@@ -97,9 +111,12 @@ fn reading(v: &JsValue) -> Reading {
     Reading::of(Raw::Other, Some(string(v)))
 }
 
-fn read(obj: &JsValue, key: &str) -> Reading {
-    match get_own(obj, key) {
-        Ok(v) => reading(&v),
+/// A source as the gate reads it (`flag::Reading::own`: off first, an on
+/// only as an own property, of `env` an own property of the options when
+/// `env_of` is they).
+fn read(obj: &JsValue, key: &str, env_of: Option<&JsValue>) -> Reading {
+    match get(obj, key) {
+        Ok(v) => reading(&v).own(|| has_own(obj, key) && env_of.is_none_or(|o| has_own(o, "env"))),
         Err(e) => Reading::threw(message(&e)),
     }
 }
@@ -115,7 +132,7 @@ fn rollout(env: &Result<JsValue, JsValue>) -> (Rollout, Option<String>) {
     // An `env` that throws has already disabled the decision, with its own
     // warning (VITE_MAESTRO_ENABLED's).
     let Ok(env) = env else { return (Rollout::Unset, None) };
-    let value = match get_own(env, LABEL) {
+    let value = match get(env, LABEL) {
         Ok(v) => v,
         Err(e) => return (Rollout::Invalid, Some(poll::rollout_threw(LABEL, &message(&e)))),
     };
@@ -147,13 +164,13 @@ fn rollout(env: &Result<JsValue, JsValue>) -> (Rollout, Option<String>) {
 /// disabled it.
 #[wasm_bindgen(js_name = buildCheck, unchecked_return_type = "BuildCheck")]
 pub fn build_check(options: JsValue) -> JsValue {
-    let runtime = read(&js_sys::global(), "MAESTRO_ENABLED");
-    let env = get_own(&options, "env");
+    let runtime = read(&js_sys::global(), "MAESTRO_ENABLED", None);
+    let env = get(&options, "env");
     let build = match &env {
-        Ok(env) => read(env, "VITE_MAESTRO_ENABLED"),
+        Ok(env) => read(env, "VITE_MAESTRO_ENABLED", Some(&options)),
         Err(e) => Reading::threw(message(e)),
     };
-    let default = read(&options, "defaultEnabled");
+    let default = read(&options, "defaultEnabled", None);
     let outcome = flag::decide(&runtime, &build, &default);
     let d = &outcome.decision;
     let (rollout, rollout_warning) = rollout(&env);

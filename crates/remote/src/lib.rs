@@ -23,9 +23,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, BroadcastChannel, RequestCache, RequestCredentials, RequestInit, Response};
 
-use maestro_gate::flag::{Level, Log, Raw};
+use maestro_gate::flag::{self, Level, Log, Raw};
 use maestro_gate::poll::{self, Rollout, RolloutValue, Says};
 use maestro_gate::protocol::{self, Kind};
+use maestro_gate::remember::{self, Answer, Memory};
 use maestro_gate::report;
 
 // A small allocator instead of std's dlmalloc (about 6 KB less wasm): this
@@ -54,19 +55,52 @@ extern "C" {
     fn has_own(obj: &JsValue, key: &str) -> Result<bool, JsValue>;
 }
 
+/// One copy of the gate that polls (copies of the gate on one page, two
+/// micro-frontends say, share this module: each registers here).
+struct Copy {
+    url: String,
+    /// The copy's `isEnabled`, `remoteOff(url)` and `remoteRollout(url,
+    /// percent, value)` (absent from a gate that has no rollout).
+    enabled: Function,
+    off: Function,
+    rollout: Option<Function>,
+    silent: bool,
+}
+
+/// One document this page polls: one loop, whichever copies use it.
+struct Poll {
+    url: String,
+    interval: f64,
+    /// When this page last read the document itself.
+    own_last: Option<f64>,
+    /// When another tab's result for it was last heard.
+    heard: Option<f64>,
+    /// Whether this page holds the document's Web Lock: the polling tab.
+    leader: bool,
+    /// Whether its loop runs (a first answer alone starts none).
+    running: bool,
+    /// Hands the Web Lock back (resolves the promise the lock waits on).
+    release: Option<Function>,
+    /// Whether this page's last read failed (warned once per failing stretch).
+    failed: bool,
+}
+
+/// Someone waiting for a result of `url` answered after `since`: a first
+/// answer, which another tab's read can give.
+struct Waiter {
+    url: String,
+    since: f64,
+    resolve: Function,
+}
+
 #[derive(Default)]
 struct Remote {
-    url: Option<String>,
-    /// When another tab's result for our document was last heard.
-    heard: Option<f64>,
-    /// The gate module's `isEnabled`, `remoteOff` and `remoteRollout`
-    /// (absent from a gate that has no rollout).
-    enabled: Option<Function>,
-    off: Option<Function>,
-    rollout: Option<Function>,
-    /// `log: "silent"`.
-    silent: bool,
+    copies: Vec<Copy>,
+    polls: Vec<Poll>,
+    waiters: Vec<Waiter>,
     channel: Option<BroadcastChannel>,
+    /// Warned that the remembered answer could not be kept in localStorage.
+    storage_warned: bool,
 }
 
 thread_local! {
@@ -97,42 +131,56 @@ fn timer(ms: f64) -> Promise {
     })
 }
 
-/// Whether the gate is on (polling stops once it is off: it latches).
-fn gate_enabled() -> bool {
-    let f = REMOTE.with_borrow(|r| r.enabled.clone());
-    f.is_some_and(|f| f.call0(&JsValue::NULL).is_ok_and(|v| v.is_truthy()))
+fn warn(line: &str) {
+    let _ = console_warn(&["[MAESTRO] ", line].concat());
 }
 
-/// Turns the gate off: the document at `url` said so.
-fn gate_off(url: &str) {
-    if let Some(f) = REMOTE.with_borrow(|r| r.off.clone()) {
+/// Whether any copy that polls `url` is still on (the poll goes on until
+/// every one of them is off: the gate latches).
+fn any_enabled(url: &str) -> bool {
+    let copies: Vec<Function> =
+        REMOTE.with_borrow(|r| r.copies.iter().filter(|c| c.url == url).map(|c| c.enabled.clone()).collect());
+    copies.iter().any(|f| f.call0(&JsValue::NULL).is_ok_and(|v| v.is_truthy()))
+}
+
+/// Whether every copy that polls `url` asked for silence.
+fn silent(url: &str) -> bool {
+    REMOTE.with_borrow(|r| {
+        let mut copies = r.copies.iter().filter(|c| c.url == url).peekable();
+        copies.peek().is_some() && copies.all(|c| c.silent)
+    })
+}
+
+/// Turns every copy of the gate on this page off: the document at `url`
+/// said so (an off only ever turns off, so it reaches every copy, whatever
+/// document it polls).
+fn all_off(url: &str) {
+    let offs: Vec<Function> = REMOTE.with_borrow(|r| r.copies.iter().map(|c| c.off.clone()).collect());
+    for f in offs {
         let _ = f.call1(&JsValue::NULL, &JsValue::from_str(url));
     }
 }
 
-/// Hands the gate the rollout the document at `url` says: `percent` (0 to
+/// Hands each copy that polls `url` the rollout it says: `percent` (0 to
 /// 100), or `None` when it is invalid, and the value as the document wrote
-/// it. The gate narrows its decision (it can only turn off). A gate without
-/// `remoteRollout` is turned off by an invalid rollout (fail safe) and
-/// left alone by a valid one.
-fn gate_rollout(url: &str, percent: Option<u32>, value: &JsValue) {
-    match (REMOTE.with_borrow(|r| r.rollout.clone()), percent) {
-        (Some(f), _) => {
-            let percent = percent.map_or(JsValue::NULL, JsValue::from);
-            let _ = f.call3(&JsValue::NULL, &JsValue::from_str(url), &percent, value);
-        }
-        (None, None) => {
-            if !REMOTE.with_borrow(|r| r.silent) {
-                let text = value.as_string();
-                let value = text
-                    .clone()
-                    .unwrap_or_else(|| js_sys::JSON::stringify(value).map(String::from).unwrap_or_default());
-                let why = poll::rollout_invalid(poll::ROLLOUT_KEY, &value, text.is_some());
-                let _ = console_warn(&["[MAESTRO] Remote ", url, ": ", &why, "; failing safe"].concat());
+/// it. The copy narrows its decision (it can only turn off). A copy without
+/// `remoteRollout` is turned off by an invalid rollout (fail safe) and left
+/// alone by a valid one.
+fn rollout_to_copies(url: &str, percent: Option<u32>, value: &JsValue) {
+    let copies: Vec<(Option<Function>, Function)> = REMOTE.with_borrow(|r| {
+        r.copies.iter().filter(|c| c.url == url).map(|c| (c.rollout.clone(), c.off.clone())).collect()
+    });
+    for (rollout, off) in copies {
+        match (rollout, percent) {
+            (Some(f), _) => {
+                let percent = percent.map_or(JsValue::NULL, JsValue::from);
+                let _ = f.call3(&JsValue::NULL, &JsValue::from_str(url), &percent, value);
             }
-            gate_off(url);
+            (None, None) => {
+                let _ = off.call1(&JsValue::NULL, &JsValue::from_str(url));
+            }
+            (None, Some(_)) => {}
         }
-        (None, Some(_)) => {}
     }
 }
 
@@ -165,145 +213,611 @@ fn channel() -> Option<BroadcastChannel> {
     Some(channel)
 }
 
-/// Shares a result with the other tabs.
-fn share(url: &str, enabled: bool, rollout: Option<u32>) {
-    let Some(channel) = channel() else { return };
+/// A result as the tabs share it (and as a first answer is handed over).
+fn result(url: &str, enabled: bool, rollout: Option<u32>) -> JsValue {
     let message = Shared { maestro_gate: Kind::Remote.id(), url, enabled, rollout };
-    if let Ok(value) = message.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) {
-        let _ = channel.post_message(&value);
+    message.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+/// Shares a result with the other tabs (and the other copies of the gate on
+/// this page, whose channels hear this one's).
+fn share(message: &JsValue) {
+    if let Some(channel) = channel() {
+        let _ = channel.post_message(message);
     }
 }
 
-/// Another tab read a health document: if it is ours, "off" turns the gate
-/// off, a rollout percentage narrows it, and the result saves us a poll
-/// (within the bound).
+/// Tells the waiters for `url` (first answers) the result `message`.
+fn answer_waiters(url: &str, at: f64, message: &JsValue) {
+    let ready: Vec<Function> = REMOTE.with_borrow_mut(|r| {
+        let (ready, rest): (Vec<Waiter>, Vec<Waiter>) =
+            r.waiters.drain(..).partition(|w| w.url == url && w.since <= at);
+        r.waiters = rest;
+        ready.into_iter().map(|w| w.resolve).collect()
+    });
+    for resolve in ready {
+        let _ = resolve.call1(&JsValue::NULL, message);
+    }
+}
+
+/// Another tab read a health document: off turns every copy here off (the
+/// gate module hears it too), a rollout narrows the copies that poll that
+/// document, and the result saves a poll (within the bound) and answers a
+/// first answer still waiting.
 fn heard(data: &JsValue) {
     if field(data, protocol::KIND).as_string().as_deref() != Some(Kind::Remote.id()) {
         return;
     }
     let (Some(url), Some(enabled)) = (field(data, "url").as_string(), field(data, "enabled").as_bool()) else { return };
-    let ours = REMOTE.with_borrow(|r| r.url.as_deref() == Some(url.as_str()));
-    if !ours {
-        return;
-    }
+    let at = now();
+    // Only a valid percentage is shared; anything else in the message is
+    // ignored (any page can post one).
+    let value = field(data, poll::ROLLOUT_KEY);
+    let percent = match poll::rollout(value.as_f64().map_or(RolloutValue::Unset, RolloutValue::Number)) {
+        Rollout::Percent(p) => Some(p),
+        _ => None,
+    };
     if !enabled {
-        gate_off(&url);
-    } else {
-        // Only a valid percentage is shared; anything else in the message is
-        // ignored (any page can post one).
-        let value = field(data, poll::ROLLOUT_KEY);
-        if let Rollout::Percent(p) = poll::rollout(value.as_f64().map_or(RolloutValue::Unset, RolloutValue::Number)) {
-            gate_rollout(&url, Some(p), &value);
-        }
+        all_off(&url);
+    } else if let Some(p) = percent {
+        rollout_to_copies(&url, Some(p), &value);
     }
-    REMOTE.with_borrow_mut(|r| r.heard = Some(now()));
+    REMOTE.with_borrow_mut(|r| {
+        if let Some(p) = r.polls.iter_mut().find(|p| p.url == url) {
+            p.heard = Some(at);
+        }
+    });
+    answer_waiters(&url, at, &result(&url, enabled, percent));
 }
 
-/// Internal: the glue calls this when the gate module's `decide` saw
-/// `options.remote`. `enabled`, `off` and `rollout` are the gate's
+/// The storage area `name` of the global object, if it has one that works.
+fn storage(name: &str) -> Option<web_sys::Storage> {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name)).ok()?.dyn_into().ok()
+}
+
+/// The remembered answers (localStorage, else sessionStorage); an
+/// unreadable value (not written by this package) is read as none.
+fn memory() -> Memory {
+    for name in ["localStorage", "sessionStorage"] {
+        let text = storage(name).and_then(|s| s.get_item(remember::KEY).ok().flatten());
+        if let Some(text) = text {
+            let parsed = js_sys::JSON::parse(&text).ok().and_then(|v| serde_wasm_bindgen::from_value::<Memory>(v).ok());
+            if let Some(m) = parsed {
+                return m;
+            }
+        }
+    }
+    Memory::default()
+}
+
+/// Remembers a successful answer of `url` (in localStorage; when that
+/// refuses, in sessionStorage, with one warning: the kill then lasts as
+/// long as the session).
+fn keep(url: &str, enabled: bool, rollout: Option<u32>) {
+    let mut m = memory();
+    m.remember(Answer { url: String::from(url), enabled, rollout, at: now() });
+    let Some(text) = m
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .ok()
+        .and_then(|v| js_sys::JSON::stringify(&v).ok())
+        .and_then(|s| s.as_string())
+    else {
+        return;
+    };
+    let session = storage("sessionStorage");
+    match storage("localStorage").map(|s| s.set_item(remember::KEY, &text)) {
+        Some(Ok(())) => {
+            // The session's copy (from a time localStorage was full) is older.
+            if let Some(s) = session {
+                let _ = s.remove_item(remember::KEY);
+            }
+        }
+        failed => {
+            let why = match failed {
+                Some(Err(e)) => message(&e),
+                _ => String::from("no localStorage"),
+            };
+            let kept = session.is_some_and(|s| s.set_item(remember::KEY, &text).is_ok());
+            let first = REMOTE.with_borrow_mut(|r| !std::mem::replace(&mut r.storage_warned, true));
+            if first && !silent(url) {
+                warn(&remember::not_kept(&why, kept));
+            }
+        }
+    }
+}
+
+/// Reads the document at `url` once; on success remembers and shares the
+/// answer, and returns it as the tabs share it (`Err`: why it failed, or
+/// that it was not read because the page has no use for it).
+async fn read_and_share(url: &str, interval: f64) -> Result<(JsValue, Document), String> {
+    let doc = read(url, poll::fetch_timeout(interval)).await;
+    let at = now();
+    let warn_now = REMOTE.with_borrow_mut(|r| {
+        let p = r.polls.iter_mut().find(|p| p.url == url)?;
+        p.own_last = Some(at);
+        Some(!std::mem::replace(&mut p.failed, doc.is_err()) && doc.is_err())
+    });
+    let doc = match doc {
+        Ok(doc) => doc,
+        // Said once per failing stretch (`Err("")`: already said).
+        Err(why) => return Err(if warn_now == Some(false) { String::new() } else { why }),
+    };
+    let (enabled, percent) = match (doc.says, doc.rollout) {
+        (Says::Off | Says::Invalid, _) | (_, Rollout::Invalid) => (false, None),
+        (_, Rollout::Percent(p)) => (true, Some(p)),
+        (_, Rollout::Unset) => (true, None),
+    };
+    keep(url, enabled, percent);
+    let message = result(url, enabled, percent);
+    share(&message);
+    Ok((message, doc))
+}
+
+/// Acts on this page's own reading of `url`: off (or a document that fails
+/// safe) turns every copy off; a rollout narrows the copies that poll it.
+fn act(url: &str, doc: &Document) {
+    match (doc.says, doc.rollout) {
+        (Says::Off, _) => all_off(url),
+        (Says::Invalid, _) => {
+            if !silent(url) {
+                warn(&["Remote ", url, ": ", &doc.why, "; failing safe"].concat());
+            }
+            all_off(url);
+        }
+        (_, Rollout::Unset) => {}
+        (_, Rollout::Percent(p)) => rollout_to_copies(url, Some(p), &doc.value),
+        (_, Rollout::Invalid) => {
+            if !silent(url) {
+                warn(&["Remote ", url, ": ", &doc.why, "; failing safe"].concat());
+            }
+            rollout_to_copies(url, None, &doc.value);
+            // Copies of other documents: off, as the other tabs hear it.
+            let others: Vec<Function> =
+                REMOTE.with_borrow(|r| r.copies.iter().filter(|c| c.url != url).map(|c| c.off.clone()).collect());
+            for f in others {
+                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(url));
+            }
+        }
+    }
+}
+
+/// The Web Locks API's `navigator.locks`, where there is one.
+fn locks() -> Option<JsValue> {
+    let locks = field(&field(&js_sys::global(), "navigator"), "locks");
+    field(&locks, "request").is_function().then_some(locks)
+}
+
+/// `navigator.locks.request(name, callback)`: `callback(lock)` runs once
+/// the lock is granted and holds it until the promise it returns settles.
+fn request_lock(locks: &JsValue, name: &str, callback: &Function) -> bool {
+    let Ok(request) = field(locks, "request").dyn_into::<Function>() else { return false };
+    match request.call2(locks, &JsValue::from_str(name), callback) {
+        Ok(p) => {
+            // A refusal (a sandboxed frame, say) is not an error of the page.
+            if let Ok(p) = p.dyn_into::<Promise>() {
+                let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+                let _ = p.catch(&ignore);
+                ignore.forget(); // once per lock request
+            }
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// The Web Lock of a document's polling tab: one per document and origin.
+fn poll_lock(url: &str) -> String {
+    ["maestro-gate poll ", url].concat()
+}
+
+/// The Web Lock a first answer is read under, so that tabs opened together
+/// make one request (held only while one tab reads).
+fn first_lock(url: &str) -> String {
+    ["maestro-gate first ", url].concat()
+}
+
+/// Internal: before the gate's first decision on a page with `init({
+/// remote })`, the glue awaits this: the document's answer, waited for at
+/// most `remoteTimeoutMs` (default 1,000 ms; 0 does not wait). Tabs
+/// opened together share one request where the Web Locks API lets them:
+/// one reads, the others hear its answer. Resolves to the narrowing of the
+/// gate's first decision: `{ code, reason }` when the document says off
+/// (or fails safe), `{ rollout }` when it sets a percentage (or, when it
+/// did not answer in time, when its remembered answer did), or `null`. A
+/// remembered off the gate reads itself; a later answer applies live, as
+/// every poll's does.
+#[wasm_bindgen(js_name = firstAnswer)]
+pub async fn first_answer(options: JsValue) -> JsValue {
+    let Some(url) = own(&options, "remote").as_string().filter(|u| !u.is_empty()) else { return JsValue::NULL };
+    let wait = poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64());
+    let interval = poll::interval(own(&options, "pollMs").as_f64());
+    let quiet = own(&options, "log").as_string().as_deref() == Some("silent");
+    let since = now();
+    ensure_poll(&url, interval);
+    channel();
+    let mut own_doc = None;
+    if wait > 0.0 {
+        // Another tab's answer (read after this page started), or our own.
+        let heard = Promise::new(&mut |resolve, _| {
+            REMOTE.with_borrow_mut(|r| r.waiters.push(Waiter { url: url.clone(), since, resolve }));
+        });
+        let read = {
+            let done = std::rc::Rc::new(std::cell::Cell::new(false));
+            let go: std::rc::Rc<dyn Fn() -> Promise> = {
+                let done = done.clone();
+                let url = url.clone();
+                std::rc::Rc::new(move || {
+                    let url = url.clone();
+                    let done = done.clone();
+                    wasm_bindgen_futures::future_to_promise(async move {
+                        // Someone answered while this page waited for the lock: no read.
+                        if done.get() {
+                            return Ok(JsValue::UNDEFINED);
+                        }
+                        match read_and_share(&url, interval).await {
+                            Ok((_, doc)) => Ok(Document::into_js(doc)),
+                            Err(why) => Ok(JsValue::from_str(&why)),
+                        }
+                    })
+                })
+            };
+            let promise = match locks() {
+                Some(locks) => {
+                    let (tx, promise) = settle();
+                    let granted = go.clone();
+                    let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
+                        let p = granted();
+                        let _ = tx.call1(&JsValue::NULL, &p);
+                        p
+                    });
+                    if request_lock(&locks, &first_lock(&url), callback.unchecked_ref()) {
+                        promise
+                    } else {
+                        go()
+                    }
+                }
+                None => go(),
+            };
+            // Mark done once anything answers, so a lock granted later reads nothing.
+            let answered = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| done.set(true));
+            let _ = heard.then(&answered);
+            answered.forget(); // once per page load
+            promise
+        };
+        let outcome = JsFuture::from(Promise::race(&Array::of3(&heard, &read, &timer(wait)))).await;
+        match outcome {
+            Ok(v) if v.is_object() && field(&v, protocol::KIND).is_string() => {
+                // Another tab's answer.
+                let enabled = field(&v, "enabled").as_bool().unwrap_or(true);
+                let percent = count(&field(&v, poll::ROLLOUT_KEY), 100);
+                return first(&url, enabled, percent, None);
+            }
+            Ok(v) if v.is_object() => own_doc = Document::from_js(&v),
+            Ok(v) if v.is_undefined() => {
+                // The wait ran out: a failure, said once (the read may still end).
+                let first = REMOTE.with_borrow_mut(|r| {
+                    r.polls.iter_mut().find(|p| p.url == url).is_some_and(|p| !std::mem::replace(&mut p.failed, true))
+                });
+                if first && !quiet {
+                    warn(
+                        &[
+                            "Remote ",
+                            &url,
+                            " failed (no answer within ",
+                            &(wait as u64).to_string(),
+                            " ms, remoteTimeoutMs); starting from its remembered answer, if any",
+                        ]
+                        .concat(),
+                    );
+                }
+            }
+            Ok(v) => {
+                if let Some(why) = v.as_string().filter(|w| !w.is_empty()) {
+                    if !quiet {
+                        warn(
+                            &["Remote ", &url, " failed (", &why, "); starting from its remembered answer, if any"]
+                                .concat(),
+                        );
+                    }
+                }
+            }
+            Err(_) => {}
+        }
+        REMOTE.with_borrow_mut(|r| r.waiters.retain(|w| w.url != url));
+    }
+    match own_doc {
+        Some(doc) => {
+            if doc.says == Says::Invalid {
+                let reason = ["Disabled (fail safe): remote ", &url, ": ", &doc.why].concat();
+                return narrowing(remember::FAIL_SAFE_CODE, &reason);
+            }
+            if doc.says != Says::Off && doc.rollout == Rollout::Invalid {
+                // As the live poll's (the rollout module's `lower`) words it.
+                let shown = doc.value.as_string();
+                let text = shown
+                    .clone()
+                    .unwrap_or_else(|| js_sys::JSON::stringify(&doc.value).map(String::from).unwrap_or_default());
+                let why = poll::rollout_invalid(maestro_gate::rollout::From::Remote.label(), &text, shown.is_some());
+                return narrowing(remember::FAIL_SAFE_CODE, &["Disabled (fail safe): ", &why].concat());
+            }
+            let enabled = doc.says != Says::Off;
+            let percent = match doc.rollout {
+                Rollout::Percent(p) => Some(p),
+                _ => None,
+            };
+            first(&url, enabled, percent, None)
+        }
+        // No answer in time: the remembered one (its off the gate reads itself).
+        None => match memory().of(&url) {
+            Some(a) if a.enabled => first(&url, true, a.rollout, Some(a.at)),
+            _ => JsValue::NULL,
+        },
+    }
+}
+
+/// A promise and the function that settles it with a value (or another promise).
+fn settle() -> (Function, Promise) {
+    let mut tx = None;
+    let promise = Promise::new(&mut |resolve, _| tx = Some(resolve));
+    (tx.unwrap_or_else(|| Function::new_no_args("")), promise)
+}
+
+/// The narrowing object the glue hands the gate.
+fn narrowing(code: u32, reason: &str) -> JsValue {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &"code".into(), &code.into());
+    let _ = js_sys::Reflect::set(&o, &"reason".into(), &reason.into());
+    o.into()
+}
+
+/// A first answer as the glue takes it (see `firstAnswer`).
+fn first(url: &str, enabled: bool, percent: Option<u32>, remembered: Option<f64>) -> JsValue {
+    if !enabled {
+        return narrowing(remember::OFF_CODE, &flag::remote_off(&String::from(url)).reason);
+    }
+    let Some(p) = percent else { return JsValue::NULL };
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &poll::ROLLOUT_KEY.into(), &p.into());
+    if let Some(at) = remembered {
+        let _ = js_sys::Reflect::set(&o, &"rememberedAt".into(), &at.into());
+    }
+    o.into()
+}
+
+/// The poll of `url`, made if this page has none yet (a shorter interval
+/// of a later copy shortens it).
+fn ensure_poll(url: &str, interval: f64) {
+    REMOTE.with_borrow_mut(|r| match r.polls.iter_mut().find(|p| p.url == url) {
+        Some(p) => p.interval = p.interval.min(interval),
+        None => r.polls.push(Poll {
+            url: String::from(url),
+            interval,
+            own_last: None,
+            heard: None,
+            leader: false,
+            running: false,
+            release: None,
+            failed: false,
+        }),
+    });
+}
+
+/// Internal: the glue calls this when a copy of the gate module decided on
+/// with `options.remote`. `enabled`, `off` and `rollout` are that copy's
 /// `isEnabled`, `remoteOff(url)` and `remoteRollout(url, percent, value)`
 /// (`percent` an integer from 0 to 100, or `null` for an invalid `rollout`;
-/// `value` the document's own value; `rollout` may be absent). A second
-/// call is ignored.
+/// `value` the document's own value; `rollout` may be absent). Every copy
+/// registers, each with its own document: one loop per document, polling
+/// while any copy that uses it is on.
 #[wasm_bindgen(js_name = startRemote)]
 pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout: Option<Function>) {
-    let Some(url) = field(&options, "remote").as_string() else { return };
-    if REMOTE.with_borrow(|r| r.url.is_some()) {
-        return;
-    }
-    let interval = poll::interval(field(&options, "pollMs").as_f64());
-    let silent = field(&options, "log").as_string().as_deref() == Some("silent");
+    let Some(url) = own(&options, "remote").as_string() else { return };
+    let interval = poll::interval(own(&options, "pollMs").as_f64());
+    let silent = own(&options, "log").as_string().as_deref() == Some("silent");
     // An empty URL would poll the page's own HTML.
     if url.is_empty() {
         if !silent {
-            let _ = console_warn(&["[MAESTRO] ", poll::EMPTY_URL].concat());
+            warn(poll::EMPTY_URL);
         }
         return;
     }
-    REMOTE.with_borrow_mut(|r| {
-        r.url = Some(url.clone());
-        r.enabled = Some(enabled);
-        r.off = Some(off);
-        r.rollout = rollout;
-        r.silent = silent;
-    });
+    REMOTE.with_borrow_mut(|r| r.copies.push(Copy { url: url.clone(), enabled, off, rollout, silent }));
+    ensure_poll(&url, interval);
     // Other tabs' results arrive on this module's channel.
     channel();
-    wasm_bindgen_futures::spawn_local(run(url, interval, silent));
+    let start = REMOTE.with_borrow_mut(|r| {
+        r.polls.iter_mut().find(|p| p.url == url).is_some_and(|p| !std::mem::replace(&mut p.running, true))
+    });
+    if start {
+        lead(&url);
+        wasm_bindgen_futures::spawn_local(run(url));
+    }
 }
 
-/// The poll loop: ask, act, wait; until the gate is off.
-async fn run(url: String, interval: f64, silent: bool) {
-    let mut delay = interval;
-    let mut failing = false;
-    while gate_enabled() {
-        let own_last = now();
-        match read(&url, poll::fetch_timeout(interval)).await {
-            Ok(Document { says, rollout, value }) => {
-                match (says, rollout) {
-                    (Says::Off, _) => {
-                        share(&url, false, None);
-                        gate_off(&url);
-                    }
-                    (_, Rollout::Unset) => share(&url, true, None),
-                    (_, Rollout::Percent(p)) => {
-                        share(&url, true, Some(p));
-                        gate_rollout(&url, Some(p), &value);
-                    }
-                    // Fails safe: off here, and in every tab that hears it.
-                    (_, Rollout::Invalid) => {
-                        share(&url, false, None);
-                        gate_rollout(&url, None, &value);
-                    }
-                }
+/// Asks for the document's Web Lock: while this page holds it, it is the
+/// tab that polls, and the others hear it. Without the API, every tab polls
+/// as the bound says (`poll::next_poll`).
+fn lead(url: &str) {
+    let Some(locks) = locks() else {
+        return set_leader(url, true);
+    };
+    let name = url.to_string();
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
+        let (release, held) = settle();
+        REMOTE.with_borrow_mut(|r| {
+            if let Some(p) = r.polls.iter_mut().find(|p| p.url == name) {
+                p.leader = true;
+                p.release = Some(release);
+            }
+        });
+        held
+    });
+    if !request_lock(&locks, &poll_lock(url), callback.unchecked_ref()) {
+        set_leader(url, true);
+    }
+}
+
+fn set_leader(url: &str, leader: bool) {
+    REMOTE.with_borrow_mut(|r| {
+        if let Some(p) = r.polls.iter_mut().find(|p| p.url == url) {
+            p.leader = leader;
+        }
+    });
+}
+
+/// Ends the poll of `url` on this page (every copy that uses it is off) and
+/// hands its Web Lock on to another tab.
+fn stop(url: &str) {
+    let release = REMOTE.with_borrow_mut(|r| {
+        let p = r.polls.iter_mut().find(|p| p.url == url)?;
+        p.running = false;
+        p.leader = false;
+        p.release.take()
+    });
+    if let Some(f) = release {
+        let _ = f.call0(&JsValue::NULL);
+    }
+}
+
+/// The poll loop of one document: ask, act, wait; while any copy that uses
+/// it is on. The polling tab (the Web Lock's holder) asks every interval;
+/// the others ask only when no result has reached them for twice that.
+async fn run(url: String) {
+    let mut delay = f64::NAN;
+    // A first answer that failed was the first failure (and said so).
+    let mut failing = REMOTE.with_borrow(|r| r.polls.iter().any(|p| p.url == url && p.failed));
+    loop {
+        // Wait for the next poll. Another tab's result, heard meanwhile,
+        // moves it (a success also ends a backoff), by a random stretch drawn
+        // once per poll, so that tabs started together fall out of step.
+        let jitter = js_sys::Math::random();
+        loop {
+            if !any_enabled(&url) {
+                return stop(&url);
+            }
+            let Some((interval, own_last, heard, leader)) = REMOTE.with_borrow(|r| {
+                r.polls.iter().find(|p| p.url == url).map(|p| (p.interval, p.own_last, p.heard, p.leader))
+            }) else {
+                return;
+            };
+            if delay.is_nan() {
+                delay = interval;
+            }
+            let heard = heard.filter(|h| own_last.is_none_or(|o| *h > o));
+            if heard.is_some() {
+                failing = false;
+                delay = interval;
+            }
+            let due = match own_last {
+                // The first poll: at once (unless a first answer just read it).
+                None => now(),
+                Some(own) if failing => own + delay,
+                Some(own) if leader => poll::next_poll(own, heard, interval, jitter),
+                Some(own) => poll::follower_due(own, heard, interval),
+            };
+            let wait = due - now();
+            if wait <= 0.0 {
+                break;
+            }
+            // Woken at least every interval, to see a change of leader.
+            let _ = JsFuture::from(timer(wait.min(interval))).await;
+        }
+        let interval = REMOTE.with_borrow(|r| r.polls.iter().find(|p| p.url == url).map_or(delay, |p| p.interval));
+        match read_and_share(&url, interval).await {
+            Ok((_, doc)) => {
+                act(&url, &doc);
                 failing = false;
                 delay = interval;
             }
             Err(why) => {
-                if !failing && !silent {
-                    let line = [
-                        "[MAESTRO] Remote ",
-                        &url,
-                        " failed (",
-                        &why,
-                        "); keeping the current decision, retrying with backoff",
-                    ]
-                    .concat();
-                    let _ = console_warn(&line);
+                if !why.is_empty() && !silent(&url) {
+                    warn(
+                        &["Remote ", &url, " failed (", &why, "); keeping the current decision, retrying with backoff"]
+                            .concat(),
+                    );
                 }
                 failing = true;
                 delay = poll::backoff(delay, interval);
             }
         }
-        // Wait for the next poll; another tab's result, heard meanwhile,
-        // moves it (a success also ends a backoff), by a random stretch drawn
-        // once per poll, so that tabs started together fall out of step.
-        let jitter = js_sys::Math::random();
-        loop {
-            if !gate_enabled() {
-                return;
-            }
-            let heard = REMOTE.with_borrow(|r| r.heard).filter(|h| *h > own_last);
-            if heard.is_some() {
-                failing = false;
-                delay = interval;
-            }
-            let due = if failing { own_last + delay } else { poll::next_poll(own_last, heard, interval, jitter) };
-            let wait = due - now();
-            if wait <= 0.0 {
-                break;
-            }
-            let _ = JsFuture::from(timer(wait)).await;
-        }
     }
 }
 
 /// What one health document says: `maestro_enabled`, and its `rollout`
-/// (with the value as written, for the gate's warning).
+/// (with the value as written, for the gate's warning), and why it fails
+/// safe, when it does.
 struct Document {
     says: Says,
     rollout: Rollout,
     value: JsValue,
+    why: String,
+}
+
+impl Document {
+    /// Carried through a promise as a JS object.
+    fn into_js(self) -> JsValue {
+        let o = js_sys::Object::new();
+        let says = match self.says {
+            Says::Off => 0,
+            Says::On => 1,
+            Says::Invalid => 2,
+            Says::Garbage => 3,
+        };
+        let rollout = match self.rollout {
+            Rollout::Unset => -1.0,
+            Rollout::Percent(p) => f64::from(p),
+            Rollout::Invalid => -2.0,
+        };
+        let _ = js_sys::Reflect::set(&o, &"says".into(), &says.into());
+        let _ = js_sys::Reflect::set(&o, &"percent".into(), &rollout.into());
+        let _ = js_sys::Reflect::set(&o, &"value".into(), &self.value);
+        let _ = js_sys::Reflect::set(&o, &"why".into(), &self.why.into());
+        o.into()
+    }
+
+    fn from_js(o: &JsValue) -> Option<Document> {
+        let says = match field(o, "says").as_f64()? as u32 {
+            0 => Says::Off,
+            1 => Says::On,
+            2 => Says::Invalid,
+            _ => Says::Garbage,
+        };
+        let p = field(o, "percent").as_f64()?;
+        let rollout = if p == -1.0 {
+            Rollout::Unset
+        } else if p == -2.0 {
+            Rollout::Invalid
+        } else {
+            Rollout::Percent(p as u32)
+        };
+        Some(Document { says, rollout, value: field(o, "value"), why: field(o, "why").as_string().unwrap_or_default() })
+    }
+}
+
+/// Reads the body of `response`, at most `poll::MAX_DOCUMENT_BYTES` (a
+/// longer one is a failure, not read past the cap), as UTF-8 text.
+async fn capped_text(response: &Response) -> Result<String, String> {
+    let max = poll::MAX_DOCUMENT_BYTES;
+    let length = response.headers().get("content-length").ok().flatten().and_then(|l| l.trim().parse::<u64>().ok());
+    if length.is_some_and(|l| l > max as u64) {
+        return Err(String::from(poll::TOO_LONG));
+    }
+    let Some(body) = response.body() else { return Ok(String::new()) };
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(|e| message(&e))?;
+        if field(&chunk, "done").is_truthy() {
+            break;
+        }
+        let value = js_sys::Uint8Array::new(&field(&chunk, "value"));
+        if bytes.len() + value.length() as usize > max {
+            let _ = reader.cancel();
+            return Err(String::from(poll::TOO_LONG));
+        }
+        bytes.extend_from_slice(&value.to_vec());
+    }
+    String::from_utf8(bytes).map_err(|_| String::from("not a health document: the body is not UTF-8"))
 }
 
 /// Fetches the document once, within `timeout` ms, and reads `maestro_enabled`
@@ -324,14 +838,13 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
             return Err(["HTTP ", &response.status().to_string()].concat());
         }
         // The text, not `json()`: the key is counted in it before it is read.
-        let body = response.text().map_err(|e| message(&e))?;
-        JsFuture::from(body).await.map_err(|e| message(&e))
+        capped_text(&response).await
     };
     // The request (its body, wrapped in an array), or the timer (`undefined`),
     // whichever ends first.
     let request = wasm_bindgen_futures::future_to_promise(async move {
         match request.await {
-            Ok(body) => Ok(Array::of1(&body).into()),
+            Ok(body) => Ok(Array::of1(&JsValue::from_str(&body)).into()),
             Err(why) => Err(JsValue::from_str(&why)),
         }
     });
@@ -346,7 +859,7 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
         }
         Err(why) => return Err(why.as_string().unwrap_or_default()),
     };
-    let body = js_sys::JSON::parse(&text).map_err(|e| message(&e))?;
+    let body = js_sys::JSON::parse(&text).map_err(|_| poll::not_json(&text))?;
     // `JSON.parse` keeps the last of two equal keys: a document that says
     // both is not read (a failure changes nothing).
     if poll::count_key(&text, poll::KEY) > 1 {
@@ -364,8 +877,15 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
         _ if value.is_undefined() || value.is_null() => Raw::Unset,
         _ => Raw::Other,
     };
+    let mut why = String::new();
     let says = match poll::says(raw) {
         Says::Garbage => return Err(String::from("not a health document with maestro_enabled")),
+        Says::Invalid => {
+            let shown =
+                text.clone().unwrap_or_else(|| js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default());
+            why = poll::invalid_enabled(&shown, text.is_some());
+            Says::Invalid
+        }
         says => says,
     };
     let value = field(&body, poll::ROLLOUT_KEY);
@@ -376,7 +896,12 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
         _ if value.is_undefined() || value.is_null() => RolloutValue::Unset,
         _ => RolloutValue::Other,
     });
-    Ok(Document { says, rollout, value })
+    if rollout == Rollout::Invalid && why.is_empty() {
+        let shown =
+            text.clone().unwrap_or_else(|| js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default());
+        why = poll::rollout_invalid(poll::ROLLOUT_KEY, &shown, text.is_some());
+    }
+    Ok(Document { says, rollout, value, why })
 }
 
 /// The message of a thrown value.
@@ -472,8 +997,14 @@ pub fn report(options: JsValue, event: JsValue, decision: JsValue, cleanup: JsVa
         }),
         at: now(),
     };
-    // The user id never leaves the page, not even inside a reason.
-    let user_id = own(&options, "userId").as_string().unwrap_or_default();
+    // The user id never leaves the page, not even inside a reason's wording
+    // (a URL's path): a string, or a number as its decimal (the rollout
+    // module reads a numeric `userId` as `String(userId)`).
+    let user = own(&options, "userId");
+    let user_id = user
+        .as_string()
+        .or_else(|| user.dyn_ref::<js_sys::Number>().and_then(|n| n.to_string_with_radix(10).ok()).map(String::from))
+        .unwrap_or_default();
     let body = report::document(&doc, &[&user_id]);
     let navigator = field(&js_sys::global(), "navigator");
     let Ok(send) = field(&navigator, "sendBeacon").dyn_into::<Function>() else {

@@ -42,9 +42,21 @@ pub fn databases(idb: &web_sys::IdbFactory) -> Result<Promise, JsValue> {
 
 /// `Object.assign(Object.create(null), value)`: the value's own enumerable
 /// properties, without its prototype's, so that a polluted
-/// `Object.prototype` adds no option. `Err` when a getter throws.
+/// `Object.prototype` adds no option. `Err` when a getter or a proxy throws.
+/// A property whose value is an object or a function (no option is one) is
+/// replaced by an empty object, which reads as invalid: serde would look
+/// into it (`Array.isArray`, its keys), and a revoked or hostile `Proxy`
+/// throws there, out of the wasm, leaving the cleanup's promise unsettled.
+/// The copy itself is a plain object: reading it calls none of the page's code.
 pub fn own_properties(value: &JsValue) -> Result<JsValue, JsValue> {
-    assign(&create(&JsValue::NULL), value)
+    let copy = assign(&create(&JsValue::NULL), value)?;
+    for key in js_sys::Object::keys(copy.unchecked_ref::<js_sys::Object>()).iter() {
+        let v = Reflect::get(&copy, &key).unwrap_or(JsValue::UNDEFINED);
+        if v.is_object() || v.is_function() {
+            let _ = Reflect::set(&copy, &key, &js_sys::Object::new());
+        }
+    }
+    Ok(copy)
 }
 
 /// `performance.now()` where there is one, else `Date.now()`.

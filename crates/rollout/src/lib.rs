@@ -24,7 +24,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, Storage};
 
 use maestro_gate::cleanup;
-use maestro_gate::flag::{read_str, Raw, Reading};
+use maestro_gate::flag::{read_str, Level, Log, Raw, Reading};
 use maestro_gate::hash::{self, Murmur3};
 use maestro_gate::protocol::{self, Kind};
 use maestro_gate::rollout::{self, Counter, From, Guard, GuardOption, Narrowing, Step, Stickiness};
@@ -63,6 +63,22 @@ extern "C" {
     /// `addEventListener` on the global object, catching.
     #[wasm_bindgen(catch, js_name = addEventListener)]
     fn add_event_listener(kind: &str, listener: &Function) -> Result<(), JsValue>;
+    /// `console.warn`, catching (a page may replace the console).
+    #[wasm_bindgen(catch, js_namespace = console, js_name = warn)]
+    fn console_warn(line: &str) -> Result<(), JsValue>;
+}
+
+/// One copy of the gate that loaded this module (the app's bundle, a CDN
+/// tag, a micro-frontend's own copy): its guard is its own.
+struct Gate {
+    /// The copy's `restrict(narrowing)`, through its glue; also the handle
+    /// its `recordError` and `health()` name it by.
+    restrict: Function,
+    /// The guard, when that copy's `init({ guard })` set one, and its count.
+    guard: Option<Guard>,
+    counter: Counter,
+    /// That copy's `log` option (the warning when a trip cannot be kept).
+    log: Log,
 }
 
 #[derive(Default)]
@@ -73,16 +89,11 @@ struct State {
     /// may share this module, each with its own options).
     bucket: Option<(u32, Stickiness)>,
     bucket_of: JsValue,
-    /// The guard, when `init({ guard })` set one.
-    guard: Option<Guard>,
-    counter: Counter,
+    /// Whether a guard tripped on this page (the first trip turns every copy off).
     tripped: bool,
-    /// Each gate's `restrict(narrowing)`, through its glue: every copy of the
-    /// gate on the page that loaded this module hears a trip.
-    restrict: Vec<Function>,
-    /// The last error event counted: two copies of the gate that share this
-    /// module, each with a `guard.match`, count one event once.
-    last_event: JsValue,
+    /// Every copy of the gate on the page that loaded this module, each with
+    /// its own guard: every one hears a trip, whichever copy's guard tripped.
+    copies: Vec<Gate>,
     /// A per-page id, when no storage can keep one.
     page_id: Option<String>,
     /// The channel a trip is told on, and other tabs' trips are heard on.
@@ -114,6 +125,16 @@ fn own(obj: &JsValue, key: &str) -> Result<JsValue, String> {
         Ok(false) => Ok(JsValue::UNDEFINED),
         Err(e) => Err(message(&e)),
     }
+}
+
+/// `obj[key]` as the app reads it (a getter, a proxy's `get` trap and the
+/// prototype chain included, of `Object(obj)`, as the gate reads it); `Err`
+/// with the message when reading it threw. For the rollout's percentages:
+/// every one narrows, so it counts wherever it comes from.
+fn get(obj: &JsValue, key: &str) -> Result<JsValue, String> {
+    // `Object(obj)`: `undefined`, `null` and other primitives read as `{}`.
+    let object = if obj.is_object() || obj.is_function() { obj.clone() } else { Object::new().into() };
+    Reflect::get(&object, &JsValue::from_str(key)).map_err(|e| message(&e))
 }
 
 fn message(e: &JsValue) -> String {
@@ -256,9 +277,13 @@ fn bucket(options: &JsValue) -> (u32, Stickiness) {
     b
 }
 
-/// When the remembered trip's cooldown ends (ms since the epoch, in decimal).
-fn guard_until() -> Option<f64> {
-    let value = storage("localStorage")?.get_item(rollout::GUARD_KEY).ok()??;
+/// Where a trip is remembered: localStorage, and sessionStorage when
+/// localStorage could not keep it (a full quota).
+const AREAS: [&str; 2] = ["localStorage", "sessionStorage"];
+
+/// When the trip remembered in `store` ends (ms since the epoch, in decimal).
+fn stored_until(store: &Storage) -> Option<f64> {
+    let value = store.get_item(rollout::GUARD_KEY).ok()??;
     let value = value.trim();
     if value.is_empty() || value.len() > 16 || !value.bytes().all(|b| b.is_ascii_digit()) {
         // Not a time this module wrote: a trip (forged or not) still counts,
@@ -268,13 +293,46 @@ fn guard_until() -> Option<f64> {
     Some(value.bytes().fold(0.0, |n, d| n * 10.0 + f64::from(d - b'0')))
 }
 
+/// When the remembered trip's cooldown ends: the later of the two areas'.
+fn guard_until() -> Option<f64> {
+    AREAS.iter().filter_map(|a| stored_until(&storage(a)?)).reduce(f64::max)
+}
+
+/// Writes back, capped, a remembered end further away than this guard's
+/// cooldown (`rollout::capped`): the cap is applied once, by the first load
+/// that reads it, so a forged or skewed value ends at most `cooldownMs` later.
+fn cap_cooldown(guard: &Guard, now: f64) {
+    for area in AREAS {
+        let Some(store) = storage(area) else { continue };
+        if let Some(cap) = stored_until(&store).and_then(|until| rollout::capped(guard, until, now)) {
+            let _ = store.set_item(rollout::GUARD_KEY, &digits(cap as u64));
+        }
+    }
+}
+
+/// Remembers a trip until `until`: in localStorage, else (full, blocked) in
+/// sessionStorage with a warning, so that this tab's reloads still start off.
+fn remember(until: f64, log: Log) {
+    let value = digits(until as u64);
+    let keep = |area| storage(area).is_some_and(|s| s.set_item(rollout::GUARD_KEY, &value).is_ok());
+    if keep("localStorage") {
+        return;
+    }
+    let warning = if keep("sessionStorage") { rollout::TRIP_IN_SESSION } else { rollout::TRIP_NOT_KEPT };
+    if log.shows(Level::Warn) {
+        let _ = console_warn(&["[MAESTRO] ", warning].concat());
+    }
+}
+
 /// Internal: the glue calls this before the gate's first decision, on a page
 /// that sets a rollout or a guard. Returns the narrowing of the gate's "on"
 /// (`null` when nothing narrows it). `restrict(narrowing)` is the gate's way
 /// to turn off later (a guard's trip).
 #[wasm_bindgen]
-pub fn start(options: JsValue, restrict: Function) -> JsValue {
-    with(|s| s.restrict.push(restrict));
+pub fn start(options: JsValue, restrict: Function, remote: Option<u32>) -> JsValue {
+    let log = Log::parse(own(&options, "log").ok().and_then(|l| l.as_string()).as_deref());
+    let handle = restrict.clone();
+    with(|s| s.copies.push(Gate { restrict, guard: None, counter: Counter::default(), log }));
     // The rules' order is the core's (`rollout::start`): the guard's
     // settings, its cooldown, then the rollout's percentages.
     let (guard, g) = match own(&options, "guard") {
@@ -285,12 +343,16 @@ pub fn start(options: JsValue, restrict: Function) -> JsValue {
         }
         Err(m) => (GuardOption::Threw(m), JsValue::UNDEFINED),
     };
-    let (settings, step) = rollout::start(guard, guard_until, js_sys::Date::now(), || {
-        let env = own(&options, "env");
+    // The three percentages are read as the app reads them: each one can
+    // only narrow, so an inherited one (a getter, a proxy, a prototype)
+    // counts too. The guard's settings and the id are own properties only.
+    let now = js_sys::Date::now();
+    let (settings, step) = rollout::start(guard, guard_until, now, || {
+        let env = get(&options, "env");
         [
-            (From::Build, env.and_then(|env| own(&env, "VITE_MAESTRO_ROLLOUT"))),
-            (From::Runtime, own(&js_sys::global(), "MAESTRO_ROLLOUT")),
-            (From::Option, own(&options, "rollout")),
+            (From::Build, env.and_then(|env| get(&env, "VITE_MAESTRO_ROLLOUT"))),
+            (From::Runtime, get(&js_sys::global(), "MAESTRO_ROLLOUT")),
+            (From::Option, get(&options, "rollout")),
         ]
         .map(|(from, v)| {
             let (raw, r) = reading(v);
@@ -298,11 +360,16 @@ pub fn start(options: JsValue, restrict: Function) -> JsValue {
         })
     });
     if let Some(guard) = settings {
-        with(|s| s.guard = Some(guard));
-        watch_errors(&g);
+        cap_cooldown(&guard, now);
+        with(|s| {
+            if let Some(copy) = s.copies.iter_mut().find(|c| c.restrict == handle) {
+                copy.guard = Some(guard);
+            }
+        });
+        watch_errors(&g, handle);
         listen();
     }
-    match step {
+    match rollout::with_remote(step, remote) {
         Step::Narrowed(n) => object(&n, None),
         Step::None => JsValue::NULL,
         Step::Rollout(percent) => {
@@ -314,10 +381,11 @@ pub fn start(options: JsValue, restrict: Function) -> JsValue {
 
 /// Internal: a remote document's `"rollout"` (`value`, as the document wrote
 /// it); `options` are this gate's `init()` options (its `rolloutGroup` and
-/// `userId`). Returns the narrowing for this browser's
-/// bucket (an invalid value fails safe), or `null` when there is none.
-/// Raising the percentage does nothing until the next load: the gate
-/// latches, and applies only an "off".
+/// `userId`). Returns the narrowing that turns this browser off (its bucket
+/// is out, or an invalid value fails safe), or `null` when there is none: a
+/// percentage this browser is within narrows nothing, so that a raised one
+/// neither turns anything on (the gate latches: it takes effect on the next
+/// load) nor replaces the `decision().rollout` the decision was made with.
 #[wasm_bindgen]
 pub fn lower(options: JsValue, value: JsValue) -> JsValue {
     let (raw, reading) = reading(Ok(value));
@@ -326,29 +394,38 @@ pub fn lower(options: JsValue, value: JsValue) -> JsValue {
         Ok(None) => JsValue::NULL,
         Ok(Some((percent, _))) => {
             let (b, stickiness) = bucket(&options);
-            object(&rollout::narrow(percent, b), Some(stickiness))
+            let n = rollout::narrow(percent, b);
+            if n.enabled {
+                return JsValue::NULL;
+            }
+            object(&n, Some(stickiness))
         }
     }
 }
 
-/// Counts one of MAESTRO's failures; at the guard's limit, turns the gate
-/// off here and in every tab, and remembers the trip for the cooldown. The
-/// error itself is never stored or sent: only the time is kept.
+/// Counts one of MAESTRO's failures for the copy of the gate `copy` names
+/// (its `restrict`): for its own guard, or, for a copy without one (or none
+/// named), for every guard on the page. At a guard's limit, turns every copy
+/// of the gate off, here and in every tab, and remembers the trip for that
+/// guard's cooldown. The error itself is never stored or sent: only the time
+/// is kept.
 #[wasm_bindgen(js_name = recordError)]
-pub fn record_error() {
+pub fn record_error(copy: JsValue) {
     let now = js_sys::Date::now();
     let trip = with(|s| {
-        let guard = s.guard?;
-        (s.counter.record(&guard, now) && !s.tripped).then(|| {
-            s.tripped = true;
-            guard
-        })
+        let named = s.copies.iter().any(|c| c.guard.is_some() && JsValue::from(&c.restrict) == copy);
+        let mut trip = None;
+        for c in s.copies.iter_mut().filter(|c| !named || JsValue::from(&c.restrict) == copy) {
+            let Some(guard) = c.guard else { continue };
+            if c.counter.record(&guard, now) && trip.is_none() {
+                trip = Some((guard, c.log));
+            }
+        }
+        trip.filter(|_| !core::mem::replace(&mut s.tripped, true))
     })
     .flatten();
-    let Some(guard) = trip else { return };
-    if let Some(store) = storage("localStorage") {
-        let _ = store.set_item(rollout::GUARD_KEY, &digits(rollout::cooldown_until(&guard, now) as u64));
-    }
+    let Some((guard, log)) = trip else { return };
+    remember(rollout::cooldown_until(&guard, now), log);
     if let Some(channel) = with(|s| s.channel.clone()).flatten() {
         let message = Object::new();
         let _ = Reflect::set(&message, &protocol::KIND.into(), &Kind::Guard.id().into());
@@ -360,7 +437,7 @@ pub fn record_error() {
 /// Turns the gate off (only ever off: the gate latches).
 fn restrict(n: &Narrowing) {
     let object = object(n, None);
-    for f in with(|s| s.restrict.clone()).unwrap_or_default() {
+    for f in with(|s| s.copies.iter().map(|c| c.restrict.clone()).collect::<Vec<_>>()).unwrap_or_default() {
         let _ = f.call1(&JsValue::NULL, &object);
     }
 }
@@ -411,23 +488,17 @@ fn matches(pattern: &JsValue, event: &JsValue) -> bool {
 }
 
 /// With `guard.match`, counts the page's `error` and `unhandledrejection`
-/// events that come from MAESTRO's code; the app's own errors never count.
-fn watch_errors(guard: &JsValue) {
+/// events that come from MAESTRO's code for this copy's guard (`copy`, its
+/// handle; each copy counts an event once); the app's own errors never count.
+fn watch_errors(guard: &JsValue, copy: Function) {
     let Ok(pattern) = own(guard, "match") else { return };
     if !(pattern.is_string() || pattern.is_instance_of::<RegExp>()) {
         return;
     }
+    let copy = JsValue::from(copy);
     let listener = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
-        let new = || {
-            with(|s| {
-                !Object::is(&s.last_event, &event) && {
-                    s.last_event = event.clone();
-                    true
-                }
-            })
-        };
-        if matches(&pattern, &event) && new() == Some(true) {
-            record_error();
+        if matches(&pattern, &event) {
+            record_error(copy.clone());
         }
     });
     let f: &Function = listener.as_ref().unchecked_ref();
@@ -442,18 +513,25 @@ fn watch_errors(guard: &JsValue) {
 #[wasm_bindgen(js_name = resetGuard)]
 pub fn reset_guard() -> bool {
     let had = guard_until().is_some();
-    if let Some(store) = storage("localStorage") {
-        let _ = store.remove_item(rollout::GUARD_KEY);
+    for area in AREAS {
+        if let Some(store) = storage(area) {
+            let _ = store.remove_item(rollout::GUARD_KEY);
+        }
     }
-    with(|s| s.counter.clear());
+    with(|s| s.copies.iter_mut().for_each(|c| c.counter.clear()));
     had
 }
 
-/// The guard's state for `health()`: `{ errors, limit, windowMs }`, or `null` without a guard.
+/// The guard of the copy `copy` names (its `restrict`) for its `health()`:
+/// `{ errors, limit, windowMs }`, or `null` when that copy has no guard.
 #[wasm_bindgen(js_name = guardState)]
-pub fn guard_state() -> JsValue {
+pub fn guard_state(copy: JsValue) -> JsValue {
     let now = js_sys::Date::now();
-    let Some((count, guard)) = with(|s| s.guard.map(|g| (s.counter.count(&g, now), g))).flatten() else {
+    let state = with(|s| {
+        let c = s.copies.iter().find(|c| JsValue::from(&c.restrict) == copy)?;
+        c.guard.map(|g| (c.counter.count(&g, now), g))
+    });
+    let Some((count, guard)) = state.flatten() else {
         return JsValue::NULL;
     };
     let o = Object::new();

@@ -1,0 +1,247 @@
+//! The remembered remote answer: what the health documents of this origin
+//! said when they last answered, kept in localStorage under [`KEY`] so that
+//! a page that loads while a document is unreachable starts from its last
+//! answer, and a kill outlives a reload.
+//!
+//! The remote module writes it after every successful answer
+//! ([`Memory::remember`]); every copy of the gate reads its `off` at its
+//! first decision ([`remembered_off`]), whatever its own options: an
+//! off only ever turns MAESTRO off. Only a later successful answer of the
+//! same document replaces its entry; nothing expires it. The key is outside
+//! the `maestro:` prefix, so a cleanup never erases a kill.
+//!
+//! The stored text is JSON:
+//! `{"off":{"url":"/maestro-health","at":1764912345678},"answers":[{"url":"/maestro-health","enabled":false,"rollout":null,"at":1764912345678}]}`,
+//! `off` being the latest answer that said off (or `null`).
+
+use crate::flag::Text;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Where the remembered answers are kept (localStorage; sessionStorage when
+/// localStorage refuses the write).
+pub const KEY: &str = "maestro-gate:remote";
+
+/// How many documents are remembered at most (the oldest answers that said
+/// on go first; an off is never dropped for an on).
+pub const MAX_ANSWERS: usize = 8;
+
+/// One document's last successful answer.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Answer {
+    pub url: String,
+    /// `false` when the document said off, or its rollout was invalid (fail safe).
+    pub enabled: bool,
+    /// The document's valid rollout percentage, if it had one.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub rollout: Option<u32>,
+    /// When it answered (ms since the epoch).
+    pub at: f64,
+}
+
+/// The latest off: the document and when it said so.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Off {
+    pub url: String,
+    pub at: f64,
+}
+
+/// Every remembered answer, and the latest off among them.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Memory {
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub off: Option<Off>,
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub answers: Vec<Answer>,
+}
+
+impl Memory {
+    /// Keeps `answer` in place of the same document's last one, and
+    /// recomputes `off`.
+    pub fn remember(&mut self, answer: Answer) {
+        self.answers.retain(|a| a.url != answer.url);
+        self.answers.push(answer);
+        while self.answers.len() > MAX_ANSWERS {
+            // The oldest "on" goes first; only offs left: the oldest off.
+            let oldest = |want_on: bool| {
+                self.answers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.enabled == want_on)
+                    .min_by(|(_, a), (_, b)| a.at.total_cmp(&b.at))
+                    .map(|(i, _)| i)
+            };
+            match oldest(true).or_else(|| oldest(false)) {
+                Some(i) => {
+                    self.answers.remove(i);
+                }
+                None => break,
+            }
+        }
+        self.off = self
+            .answers
+            .iter()
+            .filter(|a| !a.enabled)
+            .max_by(|a, b| a.at.total_cmp(&b.at))
+            .map(|a| Off { url: a.url.clone(), at: a.at });
+    }
+
+    /// The last answer of the document at `url`.
+    pub fn of(&self, url: &str) -> Option<&Answer> {
+        self.answers.iter().find(|a| a.url == url)
+    }
+}
+
+/// How long ago, as a sentence shows it: seconds under two minutes, then
+/// minutes, hours, and days. A time in the future (a clock set back) is 0 s.
+pub fn age(ms: f64) -> (u64, &'static str) {
+    let s = if ms > 0.0 { (ms / 1000.0) as u64 } else { 0 };
+    if s < 120 {
+        (s, " s")
+    } else if s < 120 * 60 {
+        (s / 60, " min")
+    } else if s < 48 * 3600 {
+        (s / 3600, " h")
+    } else {
+        (s / 86_400, " days")
+    }
+}
+
+/// Appends `n` in decimal (a digit at a time: no formatting, no UTF-8
+/// check, which the gate module would pay for in bytes).
+pub fn push_uint<T: Text>(out: &mut T, n: u64) {
+    const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    let mut scale = 1;
+    while n / scale >= 10 {
+        scale *= 10;
+    }
+    loop {
+        out.push(DIGITS.get(((n / scale) % 10) as usize).copied().unwrap_or("0"));
+        if scale == 1 {
+            break;
+        }
+        scale /= 10;
+    }
+}
+
+/// The reason of a decision made from a remembered off: the document's
+/// off (`flag::remote_off`'s wording), that it is remembered, and how old it
+/// is: `Disabled by remote /maestro-health: maestro_enabled=false
+/// (remembered, 5 min old)`.
+pub fn remembered_off<T: Text>(url: &T, age_ms: f64) -> T {
+    let mut reason = crate::flag::remote_off(url).reason;
+    reason.push(" (remembered, ");
+    let (n, unit) = age(age_ms);
+    reason.push_uint(n);
+    reason.push(unit);
+    reason.push(" old)");
+    reason
+}
+
+/// The narrowing codes a remote document's first answer is handed to the
+/// gate with (besides `rollout::Narrowing::code`'s 1 to 5): off by the
+/// document, and off failing safe (an invalid value in it: a warning).
+pub const OFF_CODE: u32 = 6;
+pub const FAIL_SAFE_CODE: u32 = 7;
+
+/// The warning when localStorage refuses to keep an answer (`why`), and
+/// whether sessionStorage kept it instead.
+pub fn not_kept(why: &str, in_session: bool) -> String {
+    let then = if in_session {
+        "kept in sessionStorage instead: a reload in this tab remembers it, a new tab does not"
+    } else {
+        "not remembered: a reload starts from the document alone"
+    };
+    ["The remote answer could not be kept in localStorage (", why, "); ", then].concat()
+}
+
+/// The reason when the remembered answers cannot be read (a value this
+/// package did not write): fails safe.
+pub const UNREADABLE: &str = "Disabled (fail safe): maestro-gate:remote is unreadable";
+
+/// The reason of a decision made from a guard's trip remembered in this
+/// browser ([`crate::rollout::GUARD_KEY`]), for a copy of the gate that
+/// may not set a guard itself.
+pub const GUARD_REMEMBERED: &str = "Disabled by guard: it tripped in this browser";
+
+/// The reason of a copy that hears a guard's trip on the channel (from
+/// another tab, or another copy of the gate on this page): the rollout
+/// module's wording (`rollout::heard`).
+pub const GUARD_HEARD: &str = "Disabled by guard: it tripped in another tab";
+
+/// Whether a guard's remembered trip ([`crate::rollout::GUARD_KEY`], the
+/// time its cooldown ends, in ms, as JSON reads it) holds at `now`. A value
+/// that is not a number (not one this package wrote) holds, failing safe,
+/// until the guard rewrites it or it is reset.
+pub fn guard_holds(until: Option<f64>, now: f64) -> bool {
+    // NaN (not a number) holds too.
+    !until.is_some_and(|u| u <= now)
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    fn a(url: &str, enabled: bool, at: f64) -> Answer {
+        Answer { url: url.to_string(), enabled, rollout: None, at }
+    }
+
+    #[test]
+    fn off_is_the_latest_off_and_an_on_replaces_its_own_document_only() {
+        let mut m = Memory::default();
+        m.remember(a("/a", false, 1.0));
+        m.remember(a("/b", false, 2.0));
+        assert_eq!(m.off, Some(Off { url: "/b".into(), at: 2.0 }));
+        m.remember(a("/b", true, 3.0));
+        assert_eq!(m.off, Some(Off { url: "/a".into(), at: 1.0 }));
+        m.remember(a("/a", true, 4.0));
+        assert_eq!(m.off, None);
+        assert_eq!(m.answers.len(), 2);
+        assert_eq!(m.of("/a").map(|x| x.at), Some(4.0));
+    }
+
+    #[test]
+    fn at_most_eight_documents_and_an_off_is_kept_before_any_on() {
+        let mut m = Memory::default();
+        m.remember(a("/off", false, 0.0));
+        for i in 1..20 {
+            m.remember(a(&["/", &i.to_string()].concat(), true, f64::from(i)));
+        }
+        assert_eq!(m.answers.len(), MAX_ANSWERS);
+        assert!(m.of("/off").is_some());
+        assert_eq!(m.off.as_ref().map(|o| o.url.as_str()), Some("/off"));
+        assert!(m.of("/19").is_some() && m.of("/1").is_none());
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(age(-5.0), (0, " s"));
+        assert_eq!(age(f64::NAN), (0, " s"));
+        assert_eq!(age(119_999.0), (119, " s"));
+        assert_eq!(age(120_000.0), (2, " min"));
+        assert_eq!(age(7_199_000.0), (119, " min"));
+        assert_eq!(age(7_200_000.0), (2, " h"));
+        assert_eq!(age(3.0 * 86_400_000.0), (3, " days"));
+        assert_eq!(
+            remembered_off(&String::from("/maestro-health"), 300_000.0),
+            "Disabled by remote /maestro-health: maestro_enabled=false (remembered, 5 min old)"
+        );
+        let mut s = String::new();
+        push_uint(&mut s, u64::MAX);
+        assert_eq!(s, u64::MAX.to_string());
+    }
+
+    #[test]
+    fn guard_trips() {
+        assert!(guard_holds(Some(20.0), 10.0));
+        assert!(!guard_holds(Some(10.0), 10.0));
+        assert!(!guard_holds(Some(5.0), 10.0));
+        // Not a number this package wrote: holds (fail safe).
+        assert!(guard_holds(None, 10.0));
+        assert!(guard_holds(Some(f64::NAN), 10.0));
+    }
+}

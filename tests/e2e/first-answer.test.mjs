@@ -1,0 +1,295 @@
+// Off before MAESTRO starts (issue 18), in the system Chromium and in
+// Firefox, through pkg/: with `remote`, init() waits for the health
+// document's first answer, so a page that loads during a remote kill never
+// starts MAESTRO; the last answer is remembered under maestro-gate:remote,
+// so a reload while the document is unreachable starts from it; every copy
+// of the gate on the origin (both script tags included) honours a
+// remembered off and a guard's trip; copies that share the remote module
+// each poll their own document.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, ROOT } from './helpers.mjs';
+import { BROWSERS, launch } from './browsers.mjs';
+
+let server;
+const docs = { '/maestro-health': { maestro_enabled: true }, '/health-b': { maestro_enabled: true } };
+let mode = 'json'; // json | 500 | html | slow | big | raw
+let raw = '';
+const served = [];
+
+before(async () => {
+  const route = (path) => (req, res) => {
+    served.push({ path, at: Date.now() });
+    if (mode === '500') return res.writeHead(500).end('oops');
+    if (mode === 'html') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html>\n<html><body>app</body></html>');
+    if (mode === 'slow') return setTimeout(() => res.writeHead(200).end(JSON.stringify({ maestro_enabled: false })), 3000);
+    if (mode === 'big') return res.writeHead(200).end(JSON.stringify({ maestro_enabled: true, pad: 'x'.repeat(200000) }));
+    if (mode === 'raw') return res.writeHead(200, { 'content-type': 'application/json' }).end(raw);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(docs[path]));
+  };
+  server = await serve(ROOT, { '/maestro-health': route('/maestro-health'), '/health-b': route('/health-b') });
+});
+after(async () => { await server?.close(); });
+
+const set = (path, doc) => { docs[path] = doc; mode = 'json'; };
+const REMEMBERED = /^Disabled by remote \/maestro-health: maestro_enabled=false \(remembered, \d+ s old\)$/;
+
+async function load(context, query = '') {
+  const page = await context.newPage();
+  await page.goto(`${server.url}/tests/e2e/pages/first.html?${query}`);
+  await page.waitForFunction(() => window.ready === true, { timeout: 15000 });
+  return page;
+}
+
+async function tag(context, full) {
+  const page = await context.newPage();
+  await page.goto(`${server.url}/tests/e2e/pages/tag.html${full ? '?full' : ''}`);
+  await page.waitForFunction(() => window.ready === true);
+  return page;
+}
+
+const chunkFetched = (page) => page.requests.some((u) => u.includes('maestro-chunk.js'));
+
+for (const name of BROWSERS) describe(name, () => {
+  let browser;
+  before(async () => { browser = await launch(name); });
+  after(async () => { await browser?.close(); });
+
+  test(`[${name}] a page that loads during a remote kill starts off: MAESTRO's chunk is never fetched, and every copy on the origin remembers it`, async () => {
+    set('/maestro-health', { status: 'disabled', maestro_enabled: false });
+    const context = await browser.newContext();
+    try {
+      const page = await load(context);
+      const first = await page.evaluate(() => window.first);
+      assert.equal(first.enabled, false);
+      assert.equal(first.source, 'remote');
+      assert.equal(first.reason, 'Disabled by remote /maestro-health: maestro_enabled=false');
+      assert.equal(await page.evaluate(() => window.maestroStarted === true), false);
+      assert.equal(chunkFetched(page), false, page.requests.join('\n'));
+      assert.ok(page.lines.includes('info: [MAESTRO] Disabled by remote /maestro-health: maestro_enabled=false'), page.lines.join('\n'));
+      const stored = JSON.parse(await page.evaluate(() => localStorage.getItem('maestro-gate:remote')));
+      assert.equal(stored.off.url, '/maestro-health');
+      assert.equal(stored.answers[0].enabled, false);
+      // The script tags decide synchronously, without a remote of their own:
+      // they start from the remembered off.
+      for (const full of [false, true]) {
+        const t = await tag(context, full);
+        const d = await t.evaluate(() => window.maestroGate.decision());
+        assert.equal(d.enabled, false, JSON.stringify(d));
+        assert.equal(d.source, 'remote');
+        assert.match(d.reason, REMEMBERED);
+        assert.equal((await t.evaluate(() => window.maestroGate.health())).status, 'disabled');
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a reload while the document fails starts from the remembered off; an on again is honoured by the next load`, async () => {
+    set('/maestro-health', { status: 'disabled', maestro_enabled: false });
+    const context = await browser.newContext();
+    try {
+      await load(context); // remembers the off
+      for (const m of ['500', 'html', 'slow']) {
+        mode = m;
+        const page = await load(context);
+        const first = await page.evaluate(() => window.first);
+        assert.equal(first.enabled, false, `${m}: ${JSON.stringify(first)}`);
+        assert.equal(first.source, 'remote');
+        assert.match(first.reason, REMEMBERED);
+        assert.equal(chunkFetched(page), false);
+        const failed = page.lines.filter((l) => l.startsWith('warning: [MAESTRO] Remote /maestro-health failed'));
+        assert.equal(failed.length, 1, page.lines.join('\n'));
+        if (m === 'html') assert.match(failed[0], /not JSON \(the body starts with "<!doctype html> <html><body>app<\/body><\/"\): is the document at this URL\?/);
+        if (m === 'slow') assert.match(failed[0], /no answer within 1000 ms/);
+        await page.close();
+      }
+      set('/maestro-health', { status: 'enabled', maestro_enabled: true });
+      const page = await load(context);
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      assert.equal(chunkFetched(page), true);
+      assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('maestro-gate:remote'))).off, null);
+      const t = await tag(context, false);
+      assert.equal(await t.evaluate(() => window.maestroGate.isEnabled()), true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] the document's rollout is in the first decision; remoteTimeoutMs: 0 does not wait`, async () => {
+    const context = await browser.newContext();
+    try {
+      set('/maestro-health', { maestro_enabled: true, rollout: 0 });
+      const page = await load(context);
+      const first = await page.evaluate(() => window.first);
+      assert.equal(first.enabled, false, JSON.stringify(first));
+      assert.equal(first.source, 'rollout');
+      assert.equal(chunkFetched(page), false);
+      set('/maestro-health', { maestro_enabled: false });
+      const fresh = await browser.newContext();
+      try {
+        const p = await load(fresh, 'wait=0');
+        assert.equal((await p.evaluate(() => window.first)).enabled, true, 'no wait: decided before the answer');
+        await p.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] the document fails safe on an invalid maestro_enabled, and a body over 8 KB is not read`, async () => {
+    const context = await browser.newContext();
+    try {
+      mode = 'raw';
+      raw = '{"maestro_enabled": "flase"}';
+      const page = await load(context);
+      const first = await page.evaluate(() => window.first);
+      assert.equal(first.enabled, false);
+      assert.equal(first.source, 'remote');
+      assert.match(first.reason, /^Disabled \(fail safe\): remote \/maestro-health: invalid maestro_enabled="flase"; accepted: /);
+      assert.ok(page.lines.some((l) => l.startsWith('warning: [MAESTRO] Disabled (fail safe): remote /maestro-health')), page.lines.join('\n'));
+      const big = await browser.newContext();
+      try {
+        mode = 'big';
+        const p = await load(big);
+        assert.equal((await p.evaluate(() => window.first)).enabled, true);
+        assert.ok(p.lines.some((l) => l.includes('the body is longer than 8 KB')), p.lines.join('\n'));
+      } finally {
+        await big.close();
+      }
+    } finally {
+      mode = 'json';
+      await context.close();
+    }
+  });
+
+  test(`[${name}] two copies sharing the remote module each poll their own document, and a kill of either reaches both`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    set('/health-b', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      served.length = 0;
+      const page = await load(context, 'copies=2&poll=200');
+      assert.equal(await page.evaluate(() => window.first2.enabled), true);
+      await page.waitForFunction(() => true);
+      await page.waitForTimeout(800);
+      assert.ok(served.filter((s) => s.path === '/health-b').length >= 2, JSON.stringify(served));
+      set('/health-b', { maestro_enabled: false });
+      await page.waitForFunction(() => !window.gate2.isEnabled() && !window.gate.isEnabled(), { timeout: 10000 });
+      assert.equal(await page.evaluate(() => window.gate2.decision().reason), 'Disabled by remote /health-b: maestro_enabled=false');
+    } finally {
+      set('/health-b', { maestro_enabled: true });
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a guard's trip reaches a script-tag tab without a guard, and a reload during the cooldown starts off`, async () => {
+    const context = await browser.newContext();
+    try {
+      const app = await context.newPage();
+      await app.goto(`${server.url}/tests/e2e/pages/rollout.html?options=${encodeURIComponent(JSON.stringify({ guard: { errors: 1 } }))}`);
+      await app.waitForFunction(() => window.ready === true);
+      const t = await tag(context, false);
+      assert.equal(await t.evaluate(() => window.maestroGate.isEnabled()), true);
+      await app.evaluate(() => window.gate.recordError());
+      await t.waitForFunction(() => !window.maestroGate.isEnabled(), { timeout: 10000 });
+      assert.equal(await t.evaluate(() => window.maestroGate.decision().source), 'guard');
+      for (const full of [false, true]) {
+        const again = await tag(context, full);
+        const d = await again.evaluate(() => window.maestroGate.decision());
+        assert.equal(d.enabled, false);
+        assert.equal(d.reason, 'Disabled by guard: it tripped in this browser');
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a tab whose remote module cannot load hears another tab's lowered rollout; the polling tab turned off hands the poll on`, async () => {
+    set('/maestro-health', { maestro_enabled: true, rollout: 10 });
+    const context = await browser.newContext();
+    try {
+      // userId 174 in Feature.flexibleRollout.10 is bucket 10 (Unleash's vector).
+      const spec = 'userId=174&poll=200&group=1';
+      const a = await load(context, spec);
+      const b = await load(context, `${spec}&remoteWasm=/pkg/no-such-remote.wasm`);
+      const c = await load(context, spec);
+      for (const p of [a, b, c]) assert.equal(await p.evaluate(() => window.gate.isEnabled()), true);
+      assert.ok(b.lines.some((l) => l.startsWith('warning: [MAESTRO] Remote poll not started: ')), b.lines.join('\n'));
+      // The polling tab (the first) turns off by itself: the poll goes on in another tab.
+      await a.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      set('/maestro-health', { maestro_enabled: true, rollout: 9 });
+      for (const p of [b, c]) {
+        await p.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+        assert.equal(await p.evaluate(() => window.gate.decision().reason), 'Disabled by rollout: bucket 10 is above 9%');
+      }
+    } finally {
+      set('/maestro-health', { maestro_enabled: true });
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a full localStorage keeps the remembered off in sessionStorage, with a warning`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      const page = await load(context);
+      const filled = await page.evaluate(() => {
+        let n = 0;
+        for (let size = 1 << 20; size >= 1; size = size >> 1) {
+          for (;;) {
+            try { localStorage.setItem('fill' + n++, 'x'.repeat(size)); } catch { break; }
+          }
+        }
+        return n;
+      });
+      assert.ok(filled > 0);
+      set('/maestro-health', { maestro_enabled: false });
+      await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+      await page.waitForFunction(() => sessionStorage.getItem('maestro-gate:remote') !== null, { timeout: 5000 });
+      assert.ok(page.lines.some((l) => l.startsWith('warning: [MAESTRO] The remote answer could not be kept in localStorage (')
+        && l.includes('kept in sessionStorage instead')), page.lines.join('\n'));
+      // localStorage still holds the load's "on": the off is in sessionStorage only.
+      assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('maestro-gate:remote'))).off, null);
+      // A reload in this tab while the document is down starts off.
+      mode = '500';
+      await page.reload();
+      await page.waitForFunction(() => window.ready === true, { timeout: 15000 });
+      const first = await page.evaluate(() => window.first);
+      assert.equal(first.enabled, false, JSON.stringify(first));
+      assert.match(first.reason, REMEMBERED);
+    } finally {
+      mode = 'json';
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a polluted Object.prototype.pollMs is no option`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      served.length = 0;
+      const page = await load(context, 'nopoll&pollute');
+      await page.waitForFunction(() => window.cleaned === true);
+      await page.waitForTimeout(1500);
+      // The default pollMs (60 s): the first answer only (100 ms would be about 15).
+      assert.equal(served.filter((s) => s.path === '/maestro-health').length, 1, JSON.stringify(served));
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a second init() names what it ignored`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      const page = await load(context);
+      await page.evaluate(() => window.gate.init({ rollout: 0, guard: { errors: 1 } }));
+      assert.ok(page.lines.includes("warning: [MAESTRO] init() was called again: its rollout, guard ignored (the first call's options stand until reload)"), page.lines.join('\n'));
+    } finally {
+      await context.close();
+    }
+  });
+});
