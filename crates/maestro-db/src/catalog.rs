@@ -474,8 +474,14 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
                     .map_err(pg)?;
                 let name: String = r.get(1);
                 col.sequence_options = Some(r.get(0));
-                let state = c.query_one(&format!("SELECT last_value, is_called FROM {name}"), &[]).map_err(pg)?;
-                col.sequence_state = Some((state.get(0), state.get(1)));
+                // (A dry run by a role that cannot read the sequence shows the plan all the same;
+                // the drop itself needs the owner, who can.)
+                let readable: bool =
+                    c.query_one("SELECT has_sequence_privilege($1::oid, 'SELECT')", &[&seq]).map_err(pg)?.get(0);
+                if readable {
+                    let state = c.query_one(&format!("SELECT last_value, is_called FROM {name}"), &[]).map_err(pg)?;
+                    col.sequence_state = Some((state.get(0), state.get(1)));
+                }
                 col.sequence_name = Some(name);
             }
         }

@@ -434,6 +434,11 @@ fn a_role_without_drop_privilege_changes_nothing() {
     let o = db.run_as(&role, &["status", "--json"]);
     expect_code(&o, 0);
 
+    // The dry run shows the plan and says the drop would fail.
+    let o = db.run_as(&role, &["drop", "--backup", "/tmp/never-written"]);
+    expect_code(&o, 0);
+    assert!(stdout(&o).contains("the drop would fail"), "{}", stdout(&o));
+
     let o = db.run_as(&role, &["drop", "--yes", "--no-backup"]);
     expect_code(&o, 1);
     let err = stderr(&o);
