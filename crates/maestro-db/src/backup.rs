@@ -33,12 +33,10 @@ pub const DEPENDENTS: &str = "dependents.json";
 /// Session settings under which everything is read and written back, in every
 /// transaction: the text of every value (dates, bytea, floats) is the same on
 /// both sides; string literals mean what they say (`standard_conforming_strings`);
-/// PostgreSQL refuses to hide rows rather than filter them (`row_security = off`);
-/// every name PostgreSQL deparses is schema-qualified (`search_path = ''`).
-pub const SETTINGS: [&str; 9] = [
+/// PostgreSQL refuses to hide rows rather than filter them (`row_security = off`).
+pub const SETTINGS: [&str; 8] = [
     "SET LOCAL standard_conforming_strings = on",
     "SET LOCAL row_security = off",
-    "SET LOCAL search_path = ''",
     "SET LOCAL datestyle = 'ISO, YMD'",
     "SET LOCAL timezone = 'UTC'",
     "SET LOCAL intervalstyle = 'postgres'",
@@ -46,6 +44,12 @@ pub const SETTINGS: [&str; 9] = [
     "SET LOCAL bytea_output = 'hex'",
     "SET LOCAL synchronize_seqscans = off",
 ];
+
+/// While the drop reads definitions: every name PostgreSQL deparses comes out
+/// schema-qualified, so the backup's SQL means the same under any search_path.
+/// (DDL itself runs under the session's own search_path, as event triggers expect.)
+pub const QUALIFY: &str = "SET LOCAL search_path = ''";
+pub const UNQUALIFY: &str = "SET LOCAL search_path TO DEFAULT";
 
 pub fn pin_settings<C: GenericClient>(c: &mut C) -> Res<()> {
     for s in SETTINGS {
@@ -954,14 +958,10 @@ pub fn restore(conn: &mut crate::db::Conn, dir: &Path, schema_flag: Option<&str>
         .unwrap_or_default();
 
     let mut tx = conn.client.transaction().map_err(pg)?;
-    // Format 1 wrote definitions with the connection's own search_path.
-    if format == FORMAT_1 {
-        for s in SETTINGS.iter().filter(|s| !s.contains("search_path")) {
-            tx.batch_execute(s).map_err(pg)?;
-        }
-    } else {
-        pin_settings(&mut tx)?;
-    }
+    // Every name in a format-2 backup's SQL is qualified (read with search_path = ''),
+    // so it runs under the session's own search_path, as event triggers expect; format 1
+    // wrote definitions with the connection's own search_path too.
+    pin_settings(&mut tx)?;
     tx.batch_execute("SET LOCAL check_function_bodies = off").map_err(pg)?;
     let existing = crate::db::inspect(&mut tx, &schema)?;
     for (def, _) in &defs {

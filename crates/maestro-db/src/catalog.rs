@@ -5,11 +5,12 @@
 //!
 //! Expressions and definitions come from PostgreSQL's own deparsers
 //! (`pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_triggerdef`,
-//! `pg_get_viewdef`, `pg_get_expr`), read under [`crate::backup::SETTINGS`]:
-//! `search_path = ''` (every name schema-qualified) and
-//! `standard_conforming_strings = on` (how their string literals are written);
-//! restore replays them under the same settings. Names and comments are kept as
-//! plain text and quoted by the tool when it writes SQL.
+//! `pg_get_viewdef`, `pg_get_expr`), read under [`crate::backup::SETTINGS`]
+//! (`standard_conforming_strings = on`: how their string literals are written) and
+//! [`crate::backup::QUALIFY`] (`search_path = ''`: every name schema-qualified, so
+//! they mean the same under any search_path); restore replays them with
+//! `standard_conforming_strings = on`. Names and comments are kept as plain text
+//! and quoted by the tool when it writes SQL.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -144,6 +144,7 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
         plan.push_str(&format!("{l};\n"));
     }
     if let Some(dir) = &o.backup {
+        plan.push_str(&format!("{};\n", backup::QUALIFY));
         plan.push_str("-- then, under that lock, every definition is read from the catalog, and the rows:\n");
         for t in sv.objs.existing_tables() {
             let def = catalog::table_def(&mut conn.client, t.oid.unwrap_or(0))?;
@@ -162,6 +163,7 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
             "-- -> files in {}, with manifest.json\n",
             crate::util::comment_text(&dir.display().to_string())
         ));
+        plan.push_str(&format!("{};\n", backup::UNQUALIFY));
     }
     for s in drop_sql(&sv, o.cascade) {
         plan.push_str(&format!("{s};\n"));
@@ -252,6 +254,9 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
         }
         // Everything again, now that nothing can change under the lock: a column a
         // migration added while the drop waited, a partition attached meanwhile.
+        if o.backup.is_some() {
+            tx.batch_execute(backup::QUALIFY).map_err(|e| pg(e).also(rolled_back))?;
+        }
         let objs = inspect(&mut tx, schema)?;
         let mut sv = catalog::survey(&mut tx, objs)?;
         // What --cascade drops elsewhere is locked too before its definition is read
@@ -305,6 +310,11 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
             backup::prepare_dir(dir).map_err(|f| f.also("refusing to drop without a backup: nothing was dropped"))?;
             let w = backup::write(&mut tx, &sv.objs, &c, dir, &created_at, &dbname).map_err(why)?;
             written = w.lines;
+        }
+        // The definitions are read; the DROP runs under the session's own search_path,
+        // as event triggers that a DROP fires expect (the names it uses are qualified).
+        if o.backup.is_some() {
+            tx.batch_execute(backup::UNQUALIFY).map_err(|e| pg(e).also(rolled_back))?;
         }
         let mut statements = drop_sql(&sv, o.cascade);
         if crate::inert::kept(&mut tx, schema)?.is_some() {

@@ -865,3 +865,26 @@ fn a_view_replaced_while_the_drop_waits_is_backed_up_as_dropped() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// Event triggers (Supabase has several) run under the session's search_path during the
+/// drop and the restore, as they expect: one that names its table unqualified still works.
+#[test]
+fn event_triggers_see_the_sessions_search_path() {
+    let db = fresh("evtrig");
+    db.sql(
+        "CREATE TABLE public.ddl_log (tag text);
+         CREATE FUNCTION public.log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS
+           $$ BEGIN INSERT INTO ddl_log VALUES (tg_tag); END $$;
+         CREATE EVENT TRIGGER log_drops ON sql_drop EXECUTE FUNCTION public.log_ddl();
+         CREATE EVENT TRIGGER log_creates ON ddl_command_end EXECUTE FUNCTION public.log_ddl();",
+    );
+    let dir = temp_dir("evtrig");
+    let o = drop_backup(&db, &dir, &[]);
+    expect_code(&o, 0);
+    assert!(db.scalar_i64("SELECT count(*) FROM public.ddl_log WHERE tag = 'DROP TABLE'") >= 1);
+    let o = restore(&db, &dir, &[]);
+    expect_code(&o, 0);
+    assert!(db.scalar_i64("SELECT count(*) FROM public.ddl_log WHERE tag = 'CREATE TABLE'") >= 1);
+    assert_all_present(&db);
+    let _ = fs::remove_dir_all(&dir);
+}
