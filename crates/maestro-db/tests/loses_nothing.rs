@@ -878,6 +878,9 @@ fn event_triggers_see_the_sessions_search_path() {
          CREATE EVENT TRIGGER log_drops ON sql_drop EXECUTE FUNCTION public.log_ddl();
          CREATE EVENT TRIGGER log_creates ON ddl_command_end EXECUTE FUNCTION public.log_ddl();",
     );
+    expect_code(&db.run(&["inert"]), 0);
+    assert!(db.scalar_i64("SELECT count(*) FROM public.ddl_log WHERE tag = 'COMMENT'") >= 1);
+    expect_code(&db.run(&["inert", "--undo"]), 0);
     let dir = temp_dir("evtrig");
     let o = drop_backup(&db, &dir, &[]);
     expect_code(&o, 0);
