@@ -27,7 +27,8 @@ use util::{parse_duration, parse_size, Res};
     long_about = "The database side of the MAESTRO rollback runbook (Phase 3), for PostgreSQL.\n\n\
         MAESTRO's objects are exactly the tables maestro_execution_receipts, maestro_sync_store and \
         maestro_audit_logs and the function maestro_claim_receipt, in schema public (or --schema). \
-        Nothing else is ever touched.\n\nExit codes: 0 success, 1 error, 2 usage."
+        Nothing else is touched, but what `drop --cascade` lists and maestro-db's own table \
+        maestro_db_inert_comments (the comments `inert` replaced).\n\nExit codes: 0 success, 1 error, 2 usage."
 )]
 struct Cli {
     /// libpq connection string: postgresql://user:password@host:port/dbname or "host=... dbname=..."
