@@ -413,7 +413,9 @@ pub fn create_table_sql(def: &TableDef) -> Vec<Stmt> {
         if let Some((seq, ty)) = &c.sequence {
             // The options are numbers and PostgreSQL's own words, written by the server.
             let opts = c.sequence_options.as_ref().map(|o| format!(" {o}")).unwrap_or_default();
-            out.push(stmt(format!("CREATE SEQUENCE {seq} AS {ty}{opts}"), format!("sequence {seq}"), true));
+            // An unlogged table's own sequences are unlogged too.
+            let unlogged = if def.unlogged { "UNLOGGED " } else { "" };
+            out.push(stmt(format!("CREATE {unlogged}SEQUENCE {seq} AS {ty}{opts}"), format!("sequence {seq}"), true));
         }
     }
     // An inheriting child is made with INHERITS, its own columns only, so its
@@ -474,7 +476,11 @@ pub fn create_table_sql(def: &TableDef) -> Vec<Stmt> {
         String::new()
     };
     out.push(stmt(
-        format!("CREATE TABLE {q} (\n  {}\n){parents}{by}", parts.join(",\n  ")),
+        format!(
+            "CREATE {}TABLE {q} (\n  {}\n){parents}{by}",
+            if def.unlogged { "UNLOGGED " } else { "" },
+            parts.join(",\n  ")
+        ),
         format!("table {q}"),
         true,
     ));

@@ -114,6 +114,8 @@ pub struct TableDef {
     /// `RANGE (created_at)` for a partitioned table.
     pub partition_key: Option<String>,
     pub parents: Vec<Parent>,
+    /// `UNLOGGED`.
+    pub unlogged: bool,
     /// `ALTER TABLE ... REPLICA IDENTITY ...` when not the default.
     pub replica_identity: Option<String>,
     /// Storage parameters (`reloptions`: `fillfactor=70`).
@@ -615,12 +617,13 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
             "SELECT CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING'
                       WHEN 'i' THEN 'USING INDEX ' || quote_ident((SELECT relname FROM pg_class ic JOIN pg_index i
                                          ON i.indexrelid = ic.oid WHERE i.indrelid = c.oid AND i.indisreplident)) END,
-                    coalesce(c.reloptions, '{}')::text[]
+                    coalesce(c.reloptions, '{}')::text[], c.relpersistence = 'u'
              FROM pg_class c WHERE c.oid = $1",
             &[&oid],
         )
         .map_err(pg)?;
-    let (replica_identity, options): (Option<String>, Vec<String>) = (extra.get(0), extra.get(1));
+    let (replica_identity, options, unlogged): (Option<String>, Vec<String>, bool) =
+        (extra.get(0), extra.get(1), extra.get(2));
     let publications = c
         .query(
             "SELECT 'ALTER PUBLICATION ' || quote_ident(p.pubname) || ' ADD TABLE ONLY ' || $2::text
@@ -653,6 +656,7 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
         comment: head.get(5),
         partition_key: head.get(6),
         parents,
+        unlogged,
         replica_identity,
         options,
         publications,
@@ -845,6 +849,7 @@ impl TableDef {
             "comment": self.comment,
             "partition_key": self.partition_key,
             "parents": self.parents.iter().map(|p| json!({"schema": p.schema, "table": p.table, "bound": p.bound})).collect::<Vec<_>>(),
+            "unlogged": self.unlogged,
             "replica_identity": self.replica_identity,
             "options": self.options,
             "publications": self.publications,
@@ -928,6 +933,7 @@ impl TableDef {
                     })
                     .collect::<Option<Vec<_>>>()?,
             },
+            unlogged: v["unlogged"].as_bool().unwrap_or(false),
             replica_identity: opt(&v["replica_identity"]),
             options: v["options"]
                 .as_array()

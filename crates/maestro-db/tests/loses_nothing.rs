@@ -130,6 +130,7 @@ fn drop_cascade_backup_then_restore_gives_back_the_same_schema_and_rows() {
            LANGUAGE sql AS $$ SELECT public.maestro_claim_receipt(p_receipt_id) $$;
          ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO {app};
          ALTER TABLE public.maestro_sync_store REPLICA IDENTITY FULL;
+         ALTER TABLE public.maestro_audit_logs SET UNLOGGED;
          ALTER TABLE public.maestro_audit_logs SET (fillfactor = 80, autovacuum_enabled = false);
          CREATE STATISTICS public.audit_event_stats (dependencies) ON event, details FROM public.maestro_audit_logs;
          CREATE TABLE public.app_claims_log (receipt_id text, at timestamptz);
