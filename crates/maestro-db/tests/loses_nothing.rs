@@ -892,3 +892,23 @@ fn event_triggers_see_the_sessions_search_path() {
     assert_all_present(&db);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// With --cascade --backup, a dependent the backup cannot hold (a default on another
+/// table that calls MAESTRO's function) refuses the drop, named; nothing is dropped.
+#[test]
+fn cascade_refuses_what_the_backup_cannot_hold() {
+    let db = fresh("cannothold");
+    db.sql("CREATE TABLE public.app_claims (id int, ok boolean DEFAULT public.maestro_claim_receipt('r-1'))");
+    let dir = temp_dir("cannothold");
+    let o = db.run(&["drop", "--cascade", "--backup", dir.to_str().unwrap()]);
+    expect_code(&o, 0);
+    assert!(stdout(&o).contains("the backup cannot hold these"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("default value for column ok of table app_claims"), "{}", stdout(&o));
+    let o = drop_backup(&db, &dir, &["--cascade"]);
+    expect_code(&o, 1);
+    assert!(stderr(&o).contains("the backup cannot hold"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing was dropped"), "{}", stderr(&o));
+    assert!(!dir.exists());
+    assert_all_present(&db);
+    assert!(db.opt_text("SELECT column_default::text FROM information_schema.columns WHERE table_name = 'app_claims' AND column_name = 'ok'").is_some());
+}
