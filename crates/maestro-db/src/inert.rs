@@ -66,8 +66,13 @@ pub fn run(conn: &mut Conn, schema: &str, undo: bool, json: bool) -> Res<()> {
                 tx.batch_execute(&format!(
                     "CREATE TABLE IF NOT EXISTS {store} (table_name text PRIMARY KEY, original_comment text, \
                      marked_at timestamptz NOT NULL DEFAULT now());
-                     COMMENT ON TABLE {store} IS {}",
-                    literal("maestro-db: the comments `maestro-db inert` replaced, for `maestro-db inert --undo`")
+                     COMMENT ON TABLE {store} IS {};
+                     ALTER TABLE {store} ENABLE ROW LEVEL SECURITY;
+                     {};",
+                    literal("maestro-db: the comments `maestro-db inert` replaced, for `maestro-db inert --undo`"),
+                    // Private: no grants but its owner's (default privileges, such as Supabase's for
+                    // anon, would put it in the API), and row-level security with no policy.
+                    crate::backup::reset_grants_sql("TABLE", &store)
                 ))
                 .map_err(fail)?;
                 tx.execute(

@@ -633,10 +633,27 @@ fn status_with_a_role_that_cannot_read_the_rows() {
 /// restore --original-comments too; the wording is "its comment was".
 #[test]
 fn inert_can_be_undone_and_restore_can_give_back_the_original_comments() {
-    let db = fresh("undo");
-    db.sql("COMMENT ON TABLE public.maestro_sync_store IS 'blobs, encrypted'");
+    let mut db = fresh("undo");
+    let anon = db.role("anon");
+    db.sql(&format!(
+        "COMMENT ON TABLE public.maestro_sync_store IS 'blobs, encrypted';
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {anon};"
+    ));
     let o = db.run(&["inert"]);
     expect_code(&o, 0);
+    // Where the comments are kept is private: no grant from default privileges, RLS on.
+    assert_eq!(
+        db.scalar_i64(&format!(
+            "SELECT (has_table_privilege('{anon}', 'public.maestro_db_inert_comments', 'SELECT'))::int::int8"
+        )),
+        0
+    );
+    assert_eq!(
+        db.scalar_i64(
+            "SELECT relrowsecurity::int::int8 FROM pg_class WHERE oid = 'public.maestro_db_inert_comments'::regclass"
+        ),
+        1
+    );
     assert!(stdout(&o).contains("its comment was 'blobs, encrypted'"), "{}", stdout(&o));
     assert!(!stdout(&o).contains("it comment was"), "{}", stdout(&o));
     let o = db.run(&["status", "--json"]);
