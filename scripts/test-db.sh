@@ -46,8 +46,9 @@ printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' 
 ssl req -new -nodes -subj "/CN=localhost" -keyout "$tmp/server.key" -out "$tmp/server.csr"
 ssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" -CAcreateserial -days 2 \
   -extfile "$tmp/san.ext" -out "$tmp/server.crt"
-# Over TCP, TLS only.
-printf 'local all all trust\nhostssl all all 127.0.0.1/32 trust\n' | "${as_pg[@]}" tee "$tmp/data/pg_hba.conf" >/dev/null
+# Over TCP, TLS only; members of maestro_pw (the password tests) with a password.
+printf 'local all all trust\nhostssl all +maestro_pw 127.0.0.1/32 scram-sha-256\nhostssl all all 127.0.0.1/32 trust\n' \
+  | "${as_pg[@]}" tee "$tmp/data/pg_hba.conf" >/dev/null
 "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 60 \
   -o "-k $tmp -p $PORT -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=$tmp/server.crt -c ssl_key_file=$tmp/server.key -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
   start >/dev/null || { cat "$tmp/server.log"; exit 1; }

@@ -3,11 +3,10 @@
 //! never by pattern.
 
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use postgres::config::{Host, SslMode};
+use postgres::config::SslMode;
 use postgres::error::SqlState;
 use postgres::{Client, Config, GenericClient};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -17,6 +16,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use crate::conninfo;
 use crate::util::{fmt_duration, qualified, Fail, Res, FUNCTION, TABLES};
 
 static LOCK_TIMEOUT: OnceLock<u64> = OnceLock::new();
@@ -33,25 +33,6 @@ impl Conn {
     pub fn take_notices(&self) -> Vec<String> {
         self.notices.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
     }
-}
-
-/// Host, port, database and user, never the password.
-fn describe(config: &Config) -> String {
-    let hosts: Vec<String> = config
-        .get_hosts()
-        .iter()
-        .map(|h| match h {
-            Host::Tcp(s) => s.clone(),
-            Host::Unix(p) => p.display().to_string(),
-        })
-        .collect();
-    let host = if hosts.is_empty() { "localhost".to_string() } else { hosts.join(",") };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    format!(
-        "database `{}` on {host} port {port} as `{}`",
-        config.get_dbname().or(config.get_user()).unwrap_or("?"),
-        config.get_user().unwrap_or("?")
-    )
 }
 
 /// libpq's `sslmode=require` without a root certificate: the connection is
@@ -119,61 +100,175 @@ fn tls(ca_cert: Option<&Path>) -> Res<MakeRustlsConnect> {
     Ok(MakeRustlsConnect::new(config))
 }
 
-/// Connects with a libpq connection string (`postgresql://...` or `host=... dbname=...`)
-/// and sets the session's `lock_timeout`. `sslmode` is libpq's: `disable`, `prefer`
-/// (the default: TLS when the server offers it) or `require`.
+enum Attempt {
+    Plain,
+    Tls,
+}
+
+/// Connects with a libpq connection string (`postgresql://...` or `host=... dbname=...`),
+/// read as libpq reads it (see `conninfo`), trying each host in turn, and sets the
+/// session's `lock_timeout`. A Unix socket never tries TLS. `sslmode` is libpq's:
+/// `disable`; `allow` (plaintext, then TLS); `prefer` (the default: TLS when the
+/// server offers it, plaintext when the TLS handshake fails); `require` (TLS, the
+/// certificate not checked); `verify-ca` and `verify-full` (TLS, the certificate
+/// checked against `--ca-cert` or `sslrootcert`, and the host name).
 pub fn connect(url: Option<&str>, lock_timeout_ms: u64, ca_cert: Option<&Path>) -> Res<Conn> {
     let _ = LOCK_TIMEOUT.set(lock_timeout_ms);
     let url = url
         .filter(|u| !u.trim().is_empty())
         .ok_or_else(|| Fail::usage("no database given: pass --database-url or set DATABASE_URL"))?;
-    let mut config =
-        Config::from_str(url).map_err(|e| Fail::new(format!("invalid --database-url: {}", pg_message(&e))))?;
-    if ca_cert.is_some() && config.get_ssl_mode() != SslMode::Disable {
-        // A root certificate means the connection must be verified TLS.
-        config.ssl_mode(SslMode::Require);
-    } else if config.get_ssl_mode() == SslMode::Require {
+    let env = |k: &str| std::env::var(k).ok();
+    let p = conninfo::parse(url, &env).map_err(|e| Fail::new(format!("invalid --database-url: {e}")))?;
+    let get = |k: &str| p.get(k).map(String::as_str);
+    let list = |k: &str| get(k).map(|v| v.split(',').map(String::from).collect::<Vec<_>>()).unwrap_or_default();
+    let mut hosts = list("host");
+    let addrs = list("hostaddr");
+    if hosts.is_empty() && addrs.is_empty() {
+        hosts.push(conninfo::default_socket_dir().to_string());
+    }
+    let n = hosts.len().max(addrs.len());
+    if !hosts.is_empty() && !addrs.is_empty() && hosts.len() != addrs.len() {
+        return Err(Fail::new(format!(
+            "invalid --database-url: could not match {} host names to {} hostaddr values",
+            hosts.len(),
+            addrs.len()
+        )));
+    }
+    let mut ports = list("port");
+    if ports.len() == 1 {
+        ports = vec![ports[0].clone(); n];
+    } else if ports.is_empty() {
+        ports = vec![String::new(); n];
+    } else if ports.len() != n {
+        return Err(Fail::new(format!(
+            "invalid --database-url: could not match {} port numbers to {n} hosts",
+            ports.len()
+        )));
+    }
+    let user = get("user")
+        .map(String::from)
+        .or_else(|| std::env::var("USER").ok())
+        .ok_or_else(|| Fail::new("no user given: put one in --database-url or set PGUSER"))?;
+    let dbname = get("dbname").unwrap_or(&user).to_string();
+    let sslmode = get("sslmode").unwrap_or("prefer");
+    if !["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(&sslmode) {
+        return Err(Fail::new(format!("invalid --database-url: invalid sslmode value: \"{sslmode}\"")));
+    }
+    let root = ca_cert.map(Path::to_path_buf).or_else(|| get("sslrootcert").map(std::path::PathBuf::from));
+    let verify = sslmode.starts_with("verify") || (root.is_some() && sslmode != "disable");
+    if sslmode.starts_with("verify") && root.is_none() {
+        return Err(Fail::new(format!(
+            "sslmode={sslmode} needs the server's root certificate: give --ca-cert (or PGSSLROOTCERT, or sslrootcert in the URL)"
+        )));
+    }
+    if sslmode == "require" && root.is_none() {
         eprintln!(
             "maestro-db: note: sslmode=require encrypts the connection but does not verify the server's certificate; \
              give --ca-cert (or PGSSLROOTCERT) to verify it"
         );
     }
-    if config.get_user().is_none() {
-        // libpq's default: the operating-system user.
-        if let Ok(u) = std::env::var("PGUSER").or_else(|_| std::env::var("USER")) {
-            config.user(&u);
-        }
-    }
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(Duration::from_secs(15));
-    }
-    config.application_name("maestro-db");
+    let timeout = get("connect_timeout").and_then(|t| t.parse::<u64>().ok()).filter(|t| *t > 0).unwrap_or(15);
     let notices = Arc::new(Mutex::new(Vec::new()));
-    let sink = notices.clone();
-    config.notice_callback(move |n| {
-        if let Ok(mut v) = sink.lock() {
-            let mut m = n.message().to_string();
-            if let Some(d) = n.detail() {
-                m.push_str(&format!(": {}", d.replace('\n', "; ")));
+    let shown_hosts: Vec<String> =
+        (0..n).map(|i| hosts.get(i).filter(|h| !h.is_empty()).or(addrs.get(i)).cloned().unwrap_or_default()).collect();
+    let target = format!(
+        "database `{dbname}` on {} port {} as `{user}`",
+        shown_hosts.join(","),
+        ports.iter().map(|p| if p.is_empty() { "5432" } else { p }).collect::<Vec<_>>().join(",")
+    );
+    let mut errors = Vec::new();
+    for (i, port_given) in ports.iter().enumerate() {
+        let host = hosts.get(i).cloned().unwrap_or_default();
+        let addr = addrs.get(i).cloned().unwrap_or_default();
+        let port_text = if port_given.is_empty() { "5432".to_string() } else { port_given.clone() };
+        let port: u16 = port_text
+            .parse()
+            .map_err(|_| Fail::new(format!("invalid --database-url: invalid port number: \"{port_text}\"")))?;
+        let socket = !host.is_empty() && conninfo::is_socket(&host);
+        let mut config = Config::new();
+        if socket {
+            config.host_path(&host);
+        } else if !host.is_empty() {
+            config.host(&host);
+        }
+        if !addr.is_empty() {
+            let ip =
+                addr.parse().map_err(|_| Fail::new(format!("invalid --database-url: invalid hostaddr \"{addr}\"")))?;
+            config.hostaddr(ip);
+            if host.is_empty() {
+                config.host(&addr);
             }
-            v.push(m);
         }
-    });
-    let target = describe(&config);
-    // TLS is for TCP: a Unix socket stays on this machine (and PostgreSQL never offers TLS there).
-    let unix_only = !config.get_hosts().is_empty() && config.get_hosts().iter().all(|h| matches!(h, Host::Unix(_)));
-    let connected = if unix_only {
-        if config.get_ssl_mode() == SslMode::Require {
-            config.ssl_mode(SslMode::Prefer);
+        config.port(port).user(&user).dbname(&dbname).connect_timeout(Duration::from_secs(timeout));
+        config.application_name(get("application_name").unwrap_or("maestro-db"));
+        if let Some(o) = get("options") {
+            config.options(o);
         }
-        config.connect(postgres::NoTls)
+        let password = get("password").map(String::from).or_else(|| {
+            conninfo::pgpass(get("passfile"), if host.is_empty() { &addr } else { &host }, &port_text, &dbname, &user)
+        });
+        if let Some(pw) = password {
+            config.password(pw);
+        }
+        let sink = notices.clone();
+        config.notice_callback(move |n| {
+            if let Ok(mut v) = sink.lock() {
+                let mut m = n.message().to_string();
+                if let Some(d) = n.detail() {
+                    m.push_str(&format!(": {}", d.replace('\n', "; ")));
+                }
+                v.push(m);
+            }
+        });
+        let attempts: &[Attempt] = if socket {
+            // libpq never tries TLS on a Unix socket.
+            &[Attempt::Plain]
+        } else if verify {
+            &[Attempt::Tls]
+        } else {
+            match sslmode {
+                "disable" => &[Attempt::Plain],
+                "allow" => &[Attempt::Plain, Attempt::Tls],
+                "prefer" => &[Attempt::Tls, Attempt::Plain],
+                _ => &[Attempt::Tls],
+            }
+        };
+        let mut tried = Vec::new();
+        for a in attempts {
+            let r = match a {
+                Attempt::Plain => {
+                    config.ssl_mode(SslMode::Disable);
+                    config.connect(postgres::NoTls)
+                }
+                Attempt::Tls => {
+                    config.ssl_mode(if sslmode == "prefer" && !verify { SslMode::Prefer } else { SslMode::Require });
+                    config.connect(tls(root.as_deref())?)
+                }
+            };
+            match r {
+                Ok(mut client) => {
+                    client.batch_execute(&format!("SET lock_timeout = {lock_timeout_ms}")).map_err(pg)?;
+                    let dbname: String = client.query_one("SELECT current_database()::text", &[]).map_err(pg)?.get(0);
+                    return Ok(Conn { client, notices, dbname });
+                }
+                // prefer and allow try the other way whatever went wrong, as libpq does.
+                Err(e) => tried.push(match (attempts.len(), a) {
+                    (1, _) => pg_message(&e),
+                    (_, Attempt::Tls) => format!("with TLS: {}", pg_message(&e)),
+                    (_, Attempt::Plain) => format!("without TLS: {}", pg_message(&e)),
+                }),
+            }
+        }
+        let last = tried.join("\n  ");
+        let shown = if host.is_empty() { addr.clone() } else { host.clone() };
+        errors.push(format!("{shown} port {port}: {}", last));
+    }
+    let detail = if errors.len() == 1 {
+        errors[0].split_once(": ").map(|(_, e)| e.to_string()).unwrap_or_default()
     } else {
-        config.connect(tls(ca_cert)?)
+        errors.iter().map(|e| format!("\n  {e}")).collect::<String>()
     };
-    let mut client = connected.map_err(|e| Fail::new(format!("could not connect to {target}: {}", pg_message(&e))))?;
-    client.batch_execute(&format!("SET lock_timeout = {lock_timeout_ms}")).map_err(pg)?;
-    let dbname: String = client.query_one("SELECT current_database()::text", &[]).map_err(pg)?.get(0);
-    Ok(Conn { client, notices, dbname })
+    Err(Fail::new(format!("could not connect to {target}: {detail}")))
 }
 
 /// A PostgreSQL error as one or more lines for an operator.
@@ -286,8 +381,18 @@ fn relkind_name(k: &str) -> &'static str {
     }
 }
 
-/// Looks MAESTRO's objects up by exact name in `schema`.
+/// Looks MAESTRO's objects up by exact name in `schema`. A schema that does not
+/// exist is an error (a mistyped `--schema` must not look like a finished cleanup).
 pub fn inspect<C: GenericClient>(c: &mut C, schema: &str) -> Res<Objects> {
+    let found =
+        c.query_opt("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", &[&schema]).map_err(pg)?.is_some();
+    if !found {
+        let db: String = c.query_one("SELECT current_database()::text", &[]).map_err(pg)?.get(0);
+        return Err(Fail::new(format!(
+            "schema {} does not exist in database {db}; nothing was done (check --schema)",
+            crate::util::ident(schema)
+        )));
+    }
     let mut tables = Vec::new();
     for (name, inert_comment) in TABLES {
         let row = c
@@ -335,63 +440,4 @@ pub fn inspect<C: GenericClient>(c: &mut C, schema: &str) -> Res<Objects> {
         })
         .collect();
     Ok(Objects { schema: schema.to_string(), tables, functions })
-}
-
-/// What depends on MAESTRO's objects from outside them: views, foreign keys from
-/// other tables, other functions, triggers or defaults on other tables. Whatever
-/// belongs to a MAESTRO table itself (its indexes, constraints, triggers, policies,
-/// foreign keys between MAESTRO tables) goes with it and is not listed.
-pub struct Dependents {
-    /// `view public.recent_audit depends on table maestro_audit_logs`.
-    pub outside: Vec<String>,
-    /// MAESTRO's function depends on a MAESTRO table (a `BEGIN ATOMIC` body), so it
-    /// is dropped first.
-    pub function_first: bool,
-}
-
-pub fn dependents<C: GenericClient>(c: &mut C, o: &Objects) -> Res<Dependents> {
-    let tables = o.table_oids();
-    let functions = o.function_oids();
-    let rows = c
-        .query(
-            "WITH d AS (
-               SELECT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid,
-                      CASE d.classid
-                        WHEN 'pg_constraint'::regclass THEN (SELECT conrelid FROM pg_constraint WHERE oid = d.objid)
-                        WHEN 'pg_trigger'::regclass THEN (SELECT tgrelid FROM pg_trigger WHERE oid = d.objid)
-                        WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = d.objid)
-                        WHEN 'pg_attrdef'::regclass THEN (SELECT adrelid FROM pg_attrdef WHERE oid = d.objid)
-                        WHEN 'pg_policy'::regclass THEN (SELECT polrelid FROM pg_policy WHERE oid = d.objid)
-                        WHEN 'pg_class'::regclass THEN d.objid
-                      END AS owner_rel
-               FROM pg_depend d
-               WHERE d.deptype = 'n' AND (
-                 (d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY($1))
-                 OR (d.refclassid = 'pg_type'::regclass
-                     AND d.refobjid IN (SELECT reltype FROM pg_class WHERE oid = ANY($1)))
-                 OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid = ANY($2)))
-             )
-             SELECT DISTINCT
-               CASE WHEN d.classid = 'pg_rewrite'::regclass
-                    THEN pg_describe_object('pg_class'::regclass, d.owner_rel, 0)
-                    ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END,
-               pg_describe_object(d.refclassid, d.refobjid, 0),
-               (d.classid = 'pg_proc'::regclass AND d.objid = ANY($2)) AS maestro_function
-             FROM d
-             WHERE d.owner_rel IS NULL OR NOT d.owner_rel = ANY($1)
-             ORDER BY 1, 2",
-            &[&tables, &functions],
-        )
-        .map_err(pg)?;
-    let mut outside = Vec::new();
-    let mut function_first = false;
-    for r in rows {
-        let (what, on, maestro_function): (String, String, bool) = (r.get(0), r.get(1), r.get(2));
-        if maestro_function {
-            function_first = true;
-        } else {
-            outside.push(format!("{what} depends on {on}"));
-        }
-    }
-    Ok(Dependents { outside, function_first })
 }

@@ -8,7 +8,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::util::{
-    ident, literal, now_secs, qualified, secs_from_version, version_from_secs, Fail, Res, FUNCTION, TABLES,
+    comment_text, dollar_tag, ident, literal, now_secs, qualified, secs_from_version, version_from_secs, Fail, Res,
+    FUNCTION, TABLES,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -22,6 +23,7 @@ pub struct Opts {
     pub mode: Mode,
     pub schema: String,
     pub lock_timeout_ms: u64,
+    pub json: bool,
 }
 
 /// The files whose name contains `maestro`, as the shell's `*maestro*` (no dot files), sorted.
@@ -48,19 +50,30 @@ pub fn maestro_migrations(dir: &Path) -> Res<(Vec<String>, Option<i64>)> {
     Ok((names, latest))
 }
 
+/// The migration's text. Names and comments are quoted (`ident`, `literal`); the
+/// `DO` body's dollar quote is a tag that nothing in the body contains; `--` lines
+/// show names with control characters escaped. A schema that does not exist makes
+/// the migration fail, changing nothing.
 pub fn content(mode: Mode, schema: &str, lock_timeout_ms: u64, version: &str) -> String {
-    let mut s = String::new();
-    let set_lock = format!("  PERFORM set_config('lock_timeout', '{lock_timeout_ms}ms', true);\n");
+    let mut head = String::new();
+    let mut body = String::new();
+    body.push_str(&format!(
+        "  PERFORM set_config('lock_timeout', '{lock_timeout_ms}ms', true);\n\
+         \x20 IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = {s}) THEN\n\
+         \x20   RAISE EXCEPTION 'maestro-db migration: schema % does not exist; nothing was changed', {s};\n\
+         \x20 END IF;\n",
+        s = literal(schema)
+    ));
     match mode {
         Mode::Inert => {
-            s.push_str(&format!(
+            head.push_str(&format!(
                 "-- {version}: MAESTRO rollback, Phase 3 as inert tables (written by maestro-db migration --mode inert).\n\
-                 -- Marks MAESTRO's tables with the runbook's comments (\"DB Migration Notes > Inert Tables Strategy\").\n\
-                 -- A table that does not exist is skipped. No data changes; nothing else is touched.\n\
-                 DO $maestro$\nBEGIN\n{set_lock}"
+                 -- Marks MAESTRO's tables in schema {} with the runbook's comments (\"DB Migration Notes > Inert Tables Strategy\").\n\
+                 -- A table that does not exist is skipped. No data changes; nothing else is touched.\n",
+                comment_text(schema)
             ));
             for (name, comment) in TABLES {
-                s.push_str(&format!(
+                body.push_str(&format!(
                     "  IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n\
                      \x20            WHERE n.nspname = {} AND c.relname = {} AND c.relkind IN ('r', 'p')) THEN\n\
                      \x20   COMMENT ON TABLE {} IS {};\n  END IF;\n",
@@ -73,32 +86,26 @@ pub fn content(mode: Mode, schema: &str, lock_timeout_ms: u64, version: &str) ->
         }
         Mode::Drop => {
             let tables: Vec<String> = TABLES.iter().map(|(n, _)| qualified(schema, n)).collect();
-            s.push_str(&format!(
+            head.push_str(&format!(
                 "-- {version}: MAESTRO rollback, Phase 3: Database Cleanup (written by maestro-db migration --mode drop).\n\
-                 -- IRREVERSIBLE: every row of these tables goes. Back the rows up first, for example with\n\
-                 --   pg_dump --data-only {}\n\
+                 -- IRREVERSIBLE: every row of these tables goes. Back them up first, with\n\
+                 --   maestro-db drop --backup DIR   (a dry run: it lists what depends on them), or pg_dump.\n\
+                 -- Tables: {}\n\
                  -- One statement: the function and the three tables go together, or nothing goes. Without CASCADE,\n\
-                 -- it fails (and drops nothing) if a view or a foreign key elsewhere depends on them.\n\
-                 DO $maestro$\nBEGIN\n{set_lock}",
-                tables.iter().map(|t| format!("--table='{t}'")).collect::<Vec<_>>().join(" ")
+                 -- it fails (and drops nothing) if a view, a foreign key, a partition or a child table depends on them.\n",
+                comment_text(&tables.join(", "))
             ));
-            s.push_str(&format!("  DROP TABLE IF EXISTS {};\n", tables.join(", ")));
-            s.push_str(&format!("  DROP FUNCTION IF EXISTS {}.{};\n", ident(schema), ident(FUNCTION)));
+            body.push_str(&format!("  DROP TABLE IF EXISTS {};\n", tables.join(", ")));
+            body.push_str(&format!("  DROP FUNCTION IF EXISTS {}.{};\n", ident(schema), ident(FUNCTION)));
         }
     }
-    s.push_str("END\n$maestro$;\n");
-    s
+    let body = format!("BEGIN\n{body}END\n");
+    let tag = dollar_tag(&body);
+    format!("{head}DO {tag}\n{body}{tag};\n")
 }
 
 pub fn run(o: &Opts) -> Res<()> {
     let (names, latest) = maestro_migrations(&o.dir)?;
-    println!("MAESTRO migrations in {} (ls {}/*maestro*):", o.dir.display(), o.dir.display());
-    if names.is_empty() {
-        println!("  none");
-    }
-    for n in &names {
-        println!("  {}", o.dir.join(n).display());
-    }
     // A new version, later than every migration already in the folder.
     let secs = latest.map_or(now_secs(), |l| now_secs().max(l + 1));
     let version = version_from_secs(secs);
@@ -116,9 +123,29 @@ pub fn run(o: &Opts) -> Res<()> {
     f.write_all(text.as_bytes())
         .and_then(|_| f.sync_all())
         .map_err(|e| Fail::new(format!("cannot write {}: {e}", path.display())))?;
+    if o.json {
+        let doc = serde_json::json!({
+            "dir": o.dir.display().to_string(),
+            "existing": names.iter().map(|n| o.dir.join(n).display().to_string()).collect::<Vec<_>>(),
+            "written": path.display().to_string(),
+            "mode": mode,
+            "schema": o.schema,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(());
+    }
+    println!("MAESTRO migrations in {} (ls {}/*maestro*):", o.dir.display(), o.dir.display());
+    if names.is_empty() {
+        println!("  none");
+    }
+    for n in &names {
+        println!("  {}", o.dir.join(n).display());
+    }
     println!("wrote {} (mode {mode}); no existing migration was changed", path.display());
     println!(
-        "apply it through your migration flow, for example `supabase db push` (or `supabase migration up` locally)"
+        "apply it through your migration flow, for example `supabase db push` (or `supabase migration up` locally); \
+         it fails, changing nothing, if schema {} does not exist",
+        comment_text(&o.schema)
     );
     Ok(())
 }
@@ -150,6 +177,10 @@ mod tests {
         ));
         assert!(s.contains("DROP FUNCTION IF EXISTS \"app\".\"maestro_claim_receipt\";"));
         assert!(!s.contains("CASCADE;"));
-        assert!(!s.contains('%'));
+        // One `%`, RAISE's placeholder, filled with the schema as a parameter (never formatted into the text).
+        assert_eq!(s.matches('%').count(), 1, "{s}");
+        assert!(
+            s.contains("RAISE EXCEPTION 'maestro-db migration: schema % does not exist; nothing was changed', 'app';")
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! `status`: each object, its row count, comment and inert mark, then the
 //! runbook's verification query ("Verification Steps > Check database").
 
+use postgres::error::SqlState;
 use postgres::GenericClient;
 use serde_json::{json, Value};
 
@@ -16,20 +17,25 @@ pub struct Opts {
 
 /// Exact `count(*)` when the table's heap (all partitions) is at most `limit` bytes,
 /// otherwise the planner's estimate (`EXPLAIN`).
-fn row_count<C: GenericClient>(c: &mut C, qualified: &str, oid: u32, limit: u64) -> Res<(i64, &'static str)> {
+fn row_count<C: GenericClient>(
+    c: &mut C,
+    qualified: &str,
+    oid: u32,
+    limit: u64,
+) -> Result<(i64, &'static str), postgres::Error> {
     let size: i64 = c
         .query_one(
             "SELECT (pg_relation_size($1::oid::regclass)
                      + coalesce((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree($1::oid::regclass)), 0))::int8",
             &[&oid],
         )
-        .map_err(pg)?
+        ?
         .get(0);
     if size as u64 <= limit {
-        let n: i64 = c.query_one(&format!("SELECT count(*) FROM {qualified}"), &[]).map_err(pg)?.get(0);
+        let n: i64 = c.query_one(&format!("SELECT count(*) FROM {qualified}"), &[])?.get(0);
         return Ok((n, "exact"));
     }
-    let plan = c.query(&format!("EXPLAIN SELECT 1 FROM {qualified}"), &[]).map_err(pg)?;
+    let plan = c.query(&format!("EXPLAIN SELECT 1 FROM {qualified}"), &[])?;
     let first: String = plan.first().map(|r| r.get(0)).unwrap_or_default();
     let rows = first
         .split("rows=")
@@ -40,18 +46,73 @@ fn row_count<C: GenericClient>(c: &mut C, qualified: &str, oid: u32, limit: u64)
     Ok((rows, "estimate"))
 }
 
+/// A query that the role may not be allowed to run: `Ok(None)` with a note naming
+/// the missing privilege when PostgreSQL refuses it (no SELECT, or row-level
+/// security that would hide rows: `row_security = off` makes it refuse rather than
+/// filter), any other error as an error. Runs in a savepoint, so the transaction goes on.
+fn allowed<T>(
+    tx: &mut postgres::Transaction<'_>,
+    user: &str,
+    what: &str,
+    f: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T, postgres::Error>,
+) -> Res<Result<T, String>> {
+    let mut sp = tx.transaction().map_err(pg)?;
+    match f(&mut sp) {
+        Ok(v) => {
+            sp.commit().map_err(pg)?;
+            Ok(Ok(v))
+        }
+        Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
+            let m = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
+            let note = if m.contains("row-level security") {
+                format!(
+                    "role {user} cannot count {what}: row-level security would hide rows from it ({m}); counting needs \
+                     the owner, a superuser or a role with BYPASSRLS"
+                )
+            } else if m.contains("for schema") {
+                format!("role {user} cannot count {what}: it lacks the USAGE privilege on the schema ({m})")
+            } else {
+                format!("role {user} cannot count {what}: it lacks the SELECT privilege ({m}); GRANT SELECT to count")
+            };
+            Ok(Err(note))
+        }
+        Err(e) => Err(pg(e)),
+    }
+}
+
 pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
     let mut tx = conn.client.build_transaction().read_only(true).start().map_err(pg)?;
+    crate::backup::pin_settings(&mut tx)?;
     let objs = inspect(&mut tx, &o.schema)?;
+    let user: String = tx.query_one("SELECT current_user::text", &[]).map_err(pg)?.get(0);
+    // The comments `inert` replaced, where they are kept (a role that cannot read them sees none).
+    let readable: bool = tx
+        .query_one(
+            "SELECT coalesce((SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_catalog.pg_class c
+               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2), false)",
+            &[&o.schema, &crate::inert::STORE],
+        )
+        .map_err(pg)?
+        .get(0);
+    let kept = if readable { crate::inert::kept(&mut tx, &o.schema)? } else { None };
     let mut out = Vec::new();
     for t in &objs.tables {
+        let mut note: Option<String> =
+            t.other_kind.as_ref().map(|k| format!("a {k} of this name exists; it is not a table and is left alone"));
         let (rows, count) = match t.oid {
             Some(oid) => {
-                let (n, kind) = row_count(&mut tx, &objs.qualified(t.name), oid, o.exact_limit)?;
-                (json!(n), json!(kind))
+                let q = objs.qualified(t.name);
+                match allowed(&mut tx, &user, &format!("the rows of {q}"), |c| row_count(c, &q, oid, o.exact_limit))? {
+                    Ok((n, kind)) => (json!(n), json!(kind)),
+                    Err(n) => {
+                        note = Some(n);
+                        (Value::Null, Value::Null)
+                    }
+                }
             }
             None => (Value::Null, Value::Null),
         };
+        let original = kept.as_ref().and_then(|k| k.iter().find(|(n, _)| n == t.name)).map(|(_, c)| c.clone());
         out.push(json!({
             "name": t.name,
             "kind": "table",
@@ -61,7 +122,9 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
             "comment": t.comment,
             "inert": t.oid.map(|_| t.comment.as_deref() == Some(t.inert_comment)),
             "inert_comment": t.inert_comment,
-            "note": t.other_kind.as_ref().map(|k| format!("a {k} of this name exists; it is not a table and is left alone")),
+            "comment_before_inert": original.clone().flatten(),
+            "comment_before_inert_kept": original.is_some(),
+            "note": note,
         }));
     }
     let comment = if objs.functions.len() == 1 { objs.functions[0].comment.clone() } else { None };
@@ -94,17 +157,30 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
                 .map_err(pg)?
                 .is_some();
             if has_col {
-                let n: i64 = tx.query_one(&sql, &[]).map_err(pg)?.get(0);
-                (json!(n), None)
+                let q = sql.clone();
+                match allowed(&mut tx, &user, &format!("the rows of {}", objs.qualified(AUDIT_LOGS)), |c| {
+                    c.query_one(&q, &[]).map(|r| r.get::<_, i64>(0))
+                })? {
+                    Ok(n) => (json!(n), None),
+                    Err(n) => (Value::Null, Some(n)),
+                }
             } else {
                 (Value::Null, Some(format!("{} has no created_at column", objs.qualified(AUDIT_LOGS))))
             }
         }
     };
+    let link = tx
+        .query_one(
+            "SELECT host(inet_server_addr()), coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+            &[],
+        )
+        .map_err(pg)?;
+    let (server_address, ssl): (Option<String>, bool) = (link.get(0), link.get(1));
     tx.rollback().map_err(pg)?;
     let doc = json!({
         "database": conn.dbname,
         "schema": o.schema,
+        "connection": {"user": user, "server_address": server_address, "ssl": ssl},
         "objects": out,
         "verification": {
             "sql": sql,
@@ -137,6 +213,10 @@ fn print_table(doc: &Value) {
     let mut rows: Vec<[String; 7]> = vec![head.map(String::from)];
     for o in doc["objects"].as_array().into_iter().flatten() {
         let mut comment = s(&o["comment"]);
+        if o["comment_before_inert_kept"] == true {
+            let was = o["comment_before_inert"].as_str().map(|c| format!("'{c}'")).unwrap_or_else(|| "none".into());
+            comment = format!("{comment} (before inert: {was}; `inert --undo` puts it back)");
+        }
         if let Some(n) = o["note"].as_str() {
             comment = format!("{comment} ({n})");
         }

@@ -114,10 +114,50 @@ pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", ident(schema), ident(name))
 }
 
-/// A quoted SQL string literal: `'text'`, with any `'` doubled
-/// (standard_conforming_strings, the default since PostgreSQL 9.1).
+/// A quoted SQL string literal that means the same text whatever the session's
+/// `standard_conforming_strings`: `'text'` with any `'` doubled, or, when the
+/// text holds a backslash, `E'text'` with `\` doubled too (PostgreSQL's own
+/// `quote_literal`). Every transaction also pins `standard_conforming_strings = on`.
 pub fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    if s.contains('\\') {
+        format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+}
+
+/// Text for a `--` SQL comment: control characters (a newline would end the
+/// comment) are written as escapes, so the comment stays one line.
+pub fn comment_text(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
+/// A dollar-quote tag (`$maestro$`, `$maestro_1$`, ...) that does not occur in `body`,
+/// so nothing in the body can end it.
+pub fn dollar_tag(body: &str) -> String {
+    let mut tag = "$maestro$".to_string();
+    let mut n = 0;
+    while body.contains(&tag) {
+        n += 1;
+        tag = format!("$maestro_{n}$");
+    }
+    tag
+}
+
+/// A name given on the command line (`--schema`): not empty, no control characters
+/// (a newline, a tab, NUL): PostgreSQL names can hold them, but no operator means one.
+pub fn check_name(flag: &str, s: &str) -> Res<()> {
+    if s.is_empty() {
+        return Err(Fail::usage(format!("{flag} must not be empty")));
+    }
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(Fail::usage(format!(
+            "{flag} {} holds a control character ({}); nothing was done",
+            comment_text(s),
+            c.escape_default()
+        )));
+    }
+    Ok(())
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
@@ -209,6 +249,13 @@ mod tests {
         assert_eq!(ident("we\"ird"), "\"we\"\"ird\"");
         assert_eq!(qualified("Other Schema", "t"), "\"Other Schema\".\"t\"");
         assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(literal("x\\'; DROP"), "E'x\\\\''; DROP'");
+        assert_eq!(comment_text("a\nb"), "a\\nb");
+        assert_eq!(dollar_tag("x $maestro$ y"), "$maestro_1$");
+        assert_eq!(dollar_tag("plain"), "$maestro$");
+        assert!(check_name("--schema", "app\nDROP").is_err());
+        assert!(check_name("--schema", "").is_err());
+        assert!(check_name("--schema", "We\"ird $x$ 'name'").is_ok());
     }
 
     #[test]

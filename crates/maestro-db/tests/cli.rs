@@ -152,12 +152,16 @@ fn drop_without_yes_prints_the_sql_and_changes_nothing() {
     expect_code(&o, 0);
     let out = stdout(&o);
     assert!(out.contains("dry run, nothing was changed"), "{out}");
-    assert!(out.contains("BEGIN;\nDROP TABLE \"public\".\"maestro_execution_receipts\", \"public\".\"maestro_sync_store\", \"public\".\"maestro_audit_logs\";\nDROP FUNCTION \"public\".\"maestro_claim_receipt\"(p_receipt_id text);\nCOMMIT;"), "{out}");
+    assert!(
+        out.contains("BEGIN;\nSET LOCAL standard_conforming_strings = on;\nSET LOCAL row_security = off;\n"),
+        "{out}"
+    );
+    assert!(out.contains("IN ACCESS EXCLUSIVE MODE;\nDROP TABLE \"public\".\"maestro_execution_receipts\", \"public\".\"maestro_sync_store\", \"public\".\"maestro_audit_logs\";\nDROP FUNCTION \"public\".\"maestro_claim_receipt\"(p_receipt_id text);\nCOMMIT;"), "{out}");
     assert!(!out.contains("maestro_notes"), "{out}");
     let dir = temp_dir("dryrun");
     let o = db.run(&["drop", "--backup", dir.to_str().unwrap()]);
     expect_code(&o, 0);
-    assert!(stdout(&o).contains("COPY (SELECT \"id\", \"event\", \"details\", \"created_at\" FROM \"public\".\"maestro_audit_logs\") TO STDOUT WITH (FORMAT csv, HEADER);"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("COPY (SELECT \"id\", \"event\", \"details\", \"created_at\" FROM ONLY \"public\".\"maestro_audit_logs\") TO STDOUT WITH (FORMAT csv, HEADER);"), "{}", stdout(&o));
     assert!(!dir.exists(), "a dry run writes no backup");
     assert_all_present(&db);
     assert_look_alikes_intact(&db);
@@ -429,6 +433,11 @@ fn a_role_without_drop_privilege_changes_nothing() {
 
     let o = db.run_as(&role, &["status", "--json"]);
     expect_code(&o, 0);
+
+    // The dry run shows the plan and says the drop would fail.
+    let o = db.run_as(&role, &["drop", "--backup", "/tmp/never-written"]);
+    expect_code(&o, 0);
+    assert!(stdout(&o).contains("the drop would fail"), "{}", stdout(&o));
 
     let o = db.run_as(&role, &["drop", "--yes", "--no-backup"]);
     expect_code(&o, 1);

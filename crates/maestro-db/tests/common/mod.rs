@@ -117,7 +117,9 @@ impl Drop for Db {
 }
 
 pub fn run_with(url: Option<&str>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_maestro-db"));
+    // MAESTRO_DB_BIN runs the tests against another build (an older one, to see a test fail there).
+    let bin = std::env::var("MAESTRO_DB_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_maestro-db").to_string());
+    let mut cmd = Command::new(bin);
     cmd.args(args).env_remove("DATABASE_URL").env_remove("PGUSER");
     if let Some(u) = url {
         cmd.env("DATABASE_URL", u);
