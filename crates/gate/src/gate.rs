@@ -163,9 +163,7 @@ fn reconsider(trigger: Source, later: bool) {
 
 /// Turns the gate off because the remote health document said so.
 pub(crate) fn remote_off(url: &Text) {
-    let decision = flag::remote_off(url);
-    let lines = Lines::one(flag::Line { level: Level::Info, text: decision.reason.clone() });
-    apply(Outcome { decision, lines }, Source::Remote, false);
+    apply(narrowing(flag::remote_off_reason(url), maestro_gate::remember::OFF_CODE as f64), Source::Remote, false);
 }
 
 /// The `MAESTRO_ENABLED` accessor's getter.
@@ -252,7 +250,9 @@ fn narrowing(reason: JsValue, code: f64) -> Outcome {
         Source::Rollout
     };
     let level = if code >= 4.0 && code != 6.0 { Level::Warn } else { Level::Info };
-    let decision = Decision { enabled: code == 1.0, source, value: None, reason: reason.clone() };
+    // A remote document's off: its `maestro_enabled`, as `flag::remote_off` has it.
+    let value = if code == 6.0 { Some(JsValue::from_str("false")) } else { None };
+    let decision = Decision { enabled: code == 1.0, source, value, reason: reason.clone() };
     Outcome { decision, lines: Lines::one(flag::Line { level, text: reason }) }
 }
 
