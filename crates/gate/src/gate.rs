@@ -277,14 +277,16 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
     // down) turns off every copy, whatever its options; a narrowing of this
     // load that says off (the document's own answer, the rollout module's
     // cooldown, with its minutes) comes first.
-    let (reason, code) = match crate::remembered::off() {
-        // (`code` NaN: no narrowing from the glue; 1: in by the rollout.)
-        Some(remembered) if code < 2.0 || code.is_nan() => remembered,
-        _ => (reason, code),
-    };
-    // (`code` is NaN when the glue passes none: no narrowing.)
-    if code >= 1.0 && outcome.decision.enabled {
-        outcome = narrowing(reason, code);
+    // (`code` NaN: no narrowing from the glue; 1: in by the rollout. An
+    // off is not narrowed: what is remembered is read for an on only.)
+    if outcome.decision.enabled {
+        let (reason, code) = match crate::remembered::off() {
+            Some(remembered) if !(code >= 2.0) => remembered,
+            _ => (reason, code),
+        };
+        if code >= 1.0 {
+            outcome = narrowing(reason, code);
+        }
     }
     let log = log_level(&options);
     for line in outcome.lines.iter() {
