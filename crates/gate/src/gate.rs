@@ -280,6 +280,7 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
     // (`code` NaN: no narrowing from the glue; 1: in by the rollout. An
     // off is not narrowed: what is remembered is read for an on only.)
     if outcome.decision.enabled {
+        #[allow(clippy::neg_cmp_op_on_partial_ord)] // (NaN too: 3 B smaller than `code < 2.0 || code.is_nan()`)
         let (reason, code) = match crate::remembered::off() {
             Some(remembered) if !(code >= 2.0) => remembered,
             _ => (reason, code),
