@@ -447,10 +447,15 @@ fn ignoring<T: Text>(source: Source, text: &T, why: &str) -> T {
 
 /// The decision when the remote health document says off.
 pub fn remote_off<T: Text>(url: &T) -> Decision<T> {
+    Decision { enabled: false, source: Source::Remote, value: Some(T::of("false")), reason: remote_off_reason(url) }
+}
+
+/// [`remote_off`]'s reason: `Disabled by remote /maestro-health: maestro_enabled=false`.
+pub fn remote_off_reason<T: Text>(url: &T) -> T {
     let mut reason = T::of("Disabled by remote ");
     reason.append(url);
     reason.push(": maestro_enabled=false");
-    Decision { enabled: false, source: Source::Remote, value: Some(T::of("false")), reason }
+    reason
 }
 
 /// The decision before `init` has finished, or when the wasm is missing.

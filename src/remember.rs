@@ -132,7 +132,7 @@ pub fn push_uint<T: Text>(out: &mut T, n: u64) {
 /// is: `Disabled by remote /maestro-health: maestro_enabled=false
 /// (remembered, 5 min old)`.
 pub fn remembered_off<T: Text>(url: &T, age_ms: f64) -> T {
-    let mut reason = crate::flag::remote_off(url).reason;
+    let mut reason = crate::flag::remote_off_reason(url);
     reason.push(" (remembered, ");
     let (n, unit) = age(age_ms);
     reason.push_uint(n);

@@ -163,9 +163,7 @@ fn reconsider(trigger: Source, later: bool) {
 
 /// Turns the gate off because the remote health document said so.
 pub(crate) fn remote_off(url: &Text) {
-    let decision = flag::remote_off(url);
-    let lines = Lines::one(flag::Line { level: Level::Info, text: decision.reason.clone() });
-    apply(Outcome { decision, lines }, Source::Remote, false);
+    apply(narrowing(flag::remote_off_reason(url), maestro_gate::remember::OFF_CODE as f64), Source::Remote, false);
 }
 
 /// The `MAESTRO_ENABLED` accessor's getter.
@@ -252,7 +250,9 @@ fn narrowing(reason: JsValue, code: f64) -> Outcome {
         Source::Rollout
     };
     let level = if code >= 4.0 && code != 6.0 { Level::Warn } else { Level::Info };
-    let decision = Decision { enabled: code == 1.0, source, value: None, reason: reason.clone() };
+    // A remote document's off: its `maestro_enabled`, as `flag::remote_off` has it.
+    let value = if code == 6.0 { Some(JsValue::from_str("false")) } else { None };
+    let decision = Decision { enabled: code == 1.0, source, value, reason: reason.clone() };
     Outcome { decision, lines: Lines::one(flag::Line { level, text: reason }) }
 }
 
@@ -277,14 +277,17 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
     // down) turns off every copy, whatever its options; a narrowing of this
     // load that says off (the document's own answer, the rollout module's
     // cooldown, with its minutes) comes first.
-    let (reason, code) = match crate::remembered::off() {
-        // (`code` NaN: no narrowing from the glue; 1: in by the rollout.)
-        Some(remembered) if code < 2.0 || code.is_nan() => remembered,
-        _ => (reason, code),
-    };
-    // (`code` is NaN when the glue passes none: no narrowing.)
-    if code >= 1.0 && outcome.decision.enabled {
-        outcome = narrowing(reason, code);
+    // (`code` NaN: no narrowing from the glue; 1: in by the rollout. An
+    // off is not narrowed: what is remembered is read for an on only.)
+    if outcome.decision.enabled {
+        #[allow(clippy::neg_cmp_op_on_partial_ord)] // (NaN too: 3 B smaller than `code < 2.0 || code.is_nan()`)
+        let (reason, code) = match crate::remembered::off() {
+            Some(remembered) if !(code >= 2.0) => remembered,
+            _ => (reason, code),
+        };
+        if code >= 1.0 {
+            outcome = narrowing(reason, code);
+        }
     }
     let log = log_level(&options);
     for line in outcome.lines.iter() {

@@ -68,6 +68,16 @@ fn method_raw(obj: i32, name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
     r
 }
 
+/// `obj[name](arg)` (`n`: 0 or 1 argument), or `undefined` when that throws.
+pub fn method(obj: &JsValue, name: &str, n: i32, arg: &JsValue) -> JsValue {
+    let r = method_raw(obj.h(), name, n, arg.h(), 1, 1);
+    if r < 0 {
+        unsafe { release(!r) };
+        return JsValue::UNDEFINED;
+    }
+    handle(r)
+}
+
 /// `new globalThis[name](arg)`.
 pub fn construct(name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
     let f = field(global(), name);

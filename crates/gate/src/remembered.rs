@@ -11,15 +11,14 @@ use crate::js::{self, field, JsValue, Text};
 use maestro_gate::remember;
 use maestro_gate::rollout::GUARD_KEY;
 
-/// `JSON.parse(globalThis[area].getItem(key))`: `None` when nothing is
-/// stored (or the storage throws), `Some(Err)` when the value is not JSON.
-fn stored(area: &str, key: &str) -> Option<Result<JsValue, JsValue>> {
-    let global = js::global();
-    let storage = field(global, area);
-    let text =
-        js::call(&field(&storage, "getItem"), &storage, &[&JsValue::from_str(key)]).ok().filter(JsValue::is_string)?;
-    let json = field(global, "JSON");
-    Some(js::call(&field(&json, "parse"), &json, &[&text]))
+/// `JSON.parse(storage.getItem(key))`: `None` when nothing is stored (or
+/// the storage throws), `undefined` when the value is not JSON.
+fn stored(storage: &JsValue, key: &str) -> Option<JsValue> {
+    let text = js::method(storage, "getItem", 1, &JsValue::from_str(key));
+    if !text.is_string() {
+        return None;
+    }
+    Some(js::method(&field(js::global(), "JSON"), "parse", 1, &text))
 }
 
 /// The remembered off that holds now, if any, as a narrowing's reason and
@@ -27,17 +26,16 @@ fn stored(area: &str, key: &str) -> Option<Result<JsValue, JsValue>> {
 /// document, 7 that failing safe).
 #[inline(never)]
 pub fn off() -> Option<(Text, f64)> {
-    let date = field(js::global(), "Date");
-    let now = js::call(&field(&date, "now"), &date, &[]).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
+    let now = js::method(&field(js::global(), "Date"), "now", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0);
     for area in ["localStorage", "sessionStorage"] {
+        let storage = field(js::global(), area);
         // A trip's end (ms): one that is not a number this package wrote fails safe.
-        if let Some(until) = stored(area, GUARD_KEY) {
-            if remember::guard_holds(until.ok().and_then(|u| u.as_f64()), now) {
+        if let Some(until) = stored(&storage, GUARD_KEY) {
+            if remember::guard_holds(until.as_f64(), now) {
                 return Some((JsValue::from_str(remember::GUARD_REMEMBERED), 3.0));
             }
         }
-        if let Some(memory) = stored(area, remember::KEY) {
-            let memory = memory.unwrap_or(JsValue::UNDEFINED);
+        if let Some(memory) = stored(&storage, remember::KEY) {
             let off = field(&memory, "off");
             if off.is_object() {
                 if let (Some(url), Some(at)) = (js::string_field(&off, "url"), field(&off, "at").as_f64()) {
