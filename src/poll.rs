@@ -164,6 +164,11 @@ fn next_token(bytes: &[u8], i: usize) -> Option<u8> {
 /// failure, and is not read past this.
 pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024;
 
+/// A declared `Content-Length` with more digits than this (leading zeros
+/// aside) is over [`MAX_DOCUMENT_BYTES`] (the body is then not read at all;
+/// a shorter one is counted as it arrives).
+pub const MAX_DOCUMENT_DIGITS: usize = 4;
+
 /// The failure for a body longer than [`MAX_DOCUMENT_BYTES`].
 pub const TOO_LONG: &str = "not a health document: the body is longer than 8 KB";
 
@@ -177,7 +182,15 @@ pub fn invalid_enabled(value: &str, quoted: bool) -> String {
 /// missing file, say): what it starts with, at most 40 characters, control
 /// characters shown as spaces.
 pub fn not_json(body: &str) -> String {
-    let start: String = body.trim_start().chars().take(40).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    // At most 40 bytes, cut back to a character's start; ASCII control
+    // characters as spaces (no Unicode tables: this runs in the remote module).
+    let body = body.trim_start_matches([' ', '\t', '\n', '\r']);
+    let mut end = body.len().min(40);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let start: String =
+        body.get(..end).unwrap_or_default().chars().map(|c| if c < ' ' || c == '\x7f' { ' ' } else { c }).collect();
     ["not JSON (the body starts with \"", &start, "\"): is the document at this URL?"].concat()
 }
 

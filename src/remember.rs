@@ -28,13 +28,11 @@ pub const MAX_ANSWERS: usize = 8;
 
 /// One document's last successful answer.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Answer {
     pub url: String,
     /// `false` when the document said off, or its rollout was invalid (fail safe).
     pub enabled: bool,
     /// The document's valid rollout percentage, if it had one.
-    #[cfg_attr(feature = "serde", serde(default))]
     pub rollout: Option<u32>,
     /// When it answered (ms since the epoch).
     pub at: f64,
@@ -42,7 +40,6 @@ pub struct Answer {
 
 /// The latest off: the document and when it said so.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Off {
     pub url: String,
     pub at: f64,
@@ -50,11 +47,8 @@ pub struct Off {
 
 /// Every remembered answer, and the latest off among them.
 #[derive(Clone, Debug, Default, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Memory {
-    #[cfg_attr(feature = "serde", serde(default))]
     pub off: Option<Off>,
-    #[cfg_attr(feature = "serde", serde(default))]
     pub answers: Vec<Answer>,
 }
 

@@ -23,6 +23,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, BroadcastChannel, RequestCache, RequestCredentials, RequestInit, Response};
 
+use maestro_gate::cleanup::push_uint;
 use maestro_gate::flag::{self, Level, Log, Raw};
 use maestro_gate::poll::{self, Rollout, RolloutValue, Says};
 use maestro_gate::protocol::{self, Kind};
@@ -280,14 +281,59 @@ fn storage(name: &str) -> Option<web_sys::Storage> {
 fn memory() -> Memory {
     for name in ["localStorage", "sessionStorage"] {
         let text = storage(name).and_then(|s| s.get_item(remember::KEY).ok().flatten());
-        if let Some(text) = text {
-            let parsed = js_sys::JSON::parse(&text).ok().and_then(|v| serde_wasm_bindgen::from_value::<Memory>(v).ok());
-            if let Some(m) = parsed {
-                return m;
-            }
+        if let Some(m) = text.and_then(|t| js_sys::JSON::parse(&t).ok()).and_then(|v| memory_of(&v)) {
+            return m;
         }
     }
     Memory::default()
+}
+
+/// The answers in a parsed memory (read field by field: serde's
+/// deserializer would cost this module tens of KB).
+fn memory_of(v: &JsValue) -> Option<Memory> {
+    let answers = field(v, "answers");
+    if !Array::is_array(&answers) {
+        return None;
+    }
+    let mut m = Memory::default();
+    for a in Array::from(&answers).iter() {
+        let (Some(url), Some(enabled), Some(at)) =
+            (field(&a, "url").as_string(), field(&a, "enabled").as_bool(), field(&a, "at").as_f64())
+        else {
+            return None;
+        };
+        m.remember(Answer { url, enabled, rollout: count(&field(&a, poll::ROLLOUT_KEY), 100), at });
+    }
+    Some(m)
+}
+
+/// A memory as the JSON text it is kept as (`remember`'s shape).
+fn memory_text(m: &Memory) -> Option<String> {
+    let set = |o: &js_sys::Object, k: &str, v: &JsValue| {
+        let _ = js_sys::Reflect::set(o, &JsValue::from_str(k), v);
+    };
+    let root = js_sys::Object::new();
+    let off = match &m.off {
+        Some(off) => {
+            let o = js_sys::Object::new();
+            set(&o, "url", &JsValue::from_str(&off.url));
+            set(&o, "at", &JsValue::from_f64(off.at));
+            o.into()
+        }
+        None => JsValue::NULL,
+    };
+    set(&root, "off", &off);
+    let answers = Array::new();
+    for a in &m.answers {
+        let o = js_sys::Object::new();
+        set(&o, "url", &JsValue::from_str(&a.url));
+        set(&o, "enabled", &JsValue::from_bool(a.enabled));
+        set(&o, poll::ROLLOUT_KEY, &a.rollout.map_or(JsValue::NULL, JsValue::from));
+        set(&o, "at", &JsValue::from_f64(a.at));
+        answers.push(&o);
+    }
+    set(&root, "answers", &answers);
+    js_sys::JSON::stringify(&root).ok()?.as_string()
 }
 
 /// Remembers a successful answer of `url` (in localStorage; when that
@@ -296,14 +342,7 @@ fn memory() -> Memory {
 fn keep(url: &str, enabled: bool, rollout: Option<u32>) {
     let mut m = memory();
     m.remember(Answer { url: String::from(url), enabled, rollout, at: now() });
-    let Some(text) = m
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .ok()
-        .and_then(|v| js_sys::JSON::stringify(&v).ok())
-        .and_then(|s| s.as_string())
-    else {
-        return;
-    };
+    let Some(text) = memory_text(&m) else { return };
     let session = storage("sessionStorage");
     match storage("localStorage").map(|s| s.set_item(remember::KEY, &text)) {
         Some(Ok(())) => {
@@ -499,12 +538,14 @@ pub async fn first_answer(options: JsValue) -> JsValue {
                     r.polls.iter_mut().find(|p| p.url == url).is_some_and(|p| !std::mem::replace(&mut p.failed, true))
                 });
                 if first && !quiet {
+                    let mut ms = String::new();
+                    push_uint(&mut ms, wait as u64);
                     warn(
                         &[
                             "Remote ",
                             &url,
                             " failed (no answer within ",
-                            &(wait as u64).to_string(),
+                            &ms,
                             " ms, remoteTimeoutMs); starting from its remembered answer, if any",
                         ]
                         .concat(),
@@ -641,7 +682,7 @@ fn lead(url: &str) {
     let Some(locks) = locks() else {
         return set_leader(url, true);
     };
-    let name = url.to_string();
+    let name = String::from(url);
     let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
         let (release, held) = settle();
         REMOTE.with_borrow_mut(|r| {
@@ -798,8 +839,10 @@ impl Document {
 /// longer one is a failure, not read past the cap), as UTF-8 text.
 async fn capped_text(response: &Response) -> Result<String, String> {
     let max = poll::MAX_DOCUMENT_BYTES;
-    let length = response.headers().get("content-length").ok().flatten().and_then(|l| l.trim().parse::<u64>().ok());
-    if length.is_some_and(|l| l > max as u64) {
+    // (A declared length: digits only, compared without parsing.)
+    let length = response.headers().get("content-length").ok().flatten().unwrap_or_default();
+    let length = length.trim_matches([' ', '\t']).trim_start_matches('0');
+    if length.bytes().all(|b| b.is_ascii_digit()) && length.len() > poll::MAX_DOCUMENT_DIGITS {
         return Err(String::from(poll::TOO_LONG));
     }
     let Some(body) = response.body() else { return Ok(String::new()) };
@@ -835,7 +878,9 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
         let response = fetch(&url, &init).map_err(|e| message(&e))?;
         let response: Response = JsFuture::from(response).await.map_err(|e| message(&e))?.unchecked_into();
         if !response.ok() {
-            return Err(["HTTP ", &response.status().to_string()].concat());
+            let mut status = String::from("HTTP ");
+            push_uint(&mut status, response.status().into());
+            return Err(status);
         }
         // The text, not `json()`: the key is counted in it before it is read.
         capped_text(&response).await
