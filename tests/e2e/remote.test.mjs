@@ -4,6 +4,8 @@
 // nothing. Then the script-tag files, served as from a CDN.
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { serve, ROOT } from './helpers.mjs';
 import { BROWSERS, launch } from './browsers.mjs';
 
@@ -132,6 +134,32 @@ for (const name of BROWSERS) describe(name, () => {
       await page.reload();
       await page.waitForFunction(() => window.ready === true);
       assert.equal(await enabled(page), true, 'a reload applies the new "on"');
+    } finally {
+      await context.close();
+    }
+  });
+
+  // Issue 22, item 1: the CLI's document at rollout 0 says disabled, and a
+  // page polling it turns off; at 100 it says enabled, and the page stays on.
+  test(`[${name}] a document written by maestro-gate health at VITE_MAESTRO_ROLLOUT=0 turns an open page off`, async () => {
+    const written = (rollout) => {
+      const r = spawnSync('node', [join(ROOT, 'pkg', 'cli.js'), 'health'],
+        { env: { PATH: process.env.PATH, VITE_MAESTRO_ROLLOUT: rollout }, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    health = written('100');
+    assert.equal(health.status, 'enabled');
+    mode = 'json';
+    const context = await browser.newContext();
+    try {
+      const { page } = await open(context, 'poll=100&tab=zero');
+      await page.waitForTimeout(400); // several polls of the 100% document
+      assert.equal(await enabled(page), true, 'rollout 100: still on');
+      health = written('0');
+      assert.deepEqual([health.status, health.maestro_enabled, health.rollout], ['disabled', false, 0]);
+      await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+      assert.equal((await page.evaluate(() => window.gate.decision())).source, 'remote');
     } finally {
       await context.close();
     }
