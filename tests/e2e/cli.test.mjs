@@ -103,7 +103,7 @@ test('--help lists every flag, one line each', () => {
   for (const args of [['--help'], ['-h'], ['health', '--help']]) {
     const r = cli(args);
     assert.equal(r.status, 0, r.stderr);
-    for (const flag of ['--out FILE', '--default-enabled VALUE', '--strict', '--json', '--version', '--help']) {
+    for (const flag of ['--out FILE', '--default-enabled VALUE', '--strict', '--expect STATE', '--timeout MS', '--json', '--version', '--help']) {
       assert.equal(r.stdout.split('\n').filter((l) => l.trimStart().startsWith(flag)).length, 1, `${flag} in:\n${r.stdout}`);
     }
   }
@@ -362,4 +362,101 @@ test('health: rollout 0 is disabled, 1 to 99 is partial with the percentage, 100
   // The runbook's check (`"status": "disabled"` or `"maestro_enabled": false`) cannot read a partial rollout as either.
   const partial = JSON.stringify(doc({ VITE_MAESTRO_ROLLOUT: '25' }));
   assert.doesNotMatch(partial, /"status":"(enabled|disabled)"|"maestro_enabled":false/);
+});
+
+// Issue 22, item 5: `maestro-gate check URL`, the runbook's automated health check.
+test('check reads a document as the poll does: exit 0 as expected, 1 not, 2 unreachable or invalid', async () => {
+  const { createServer } = await import('node:http');
+  const { spawn } = await import('node:child_process');
+  const written = (env) => cli(['health'], env).stdout;
+  const docs = {
+    '/on': written({}),
+    '/off': written({ VITE_MAESTRO_ENABLED: 'false' }),
+    '/zero': written({ VITE_MAESTRO_ROLLOUT: '0' }),
+    '/partial': written({ VITE_MAESTRO_ROLLOUT: '25' }),
+    '/hand': '{"maestro_enabled": "off"}',
+    '/typo': '{"status": "enabled", "maestro_enabled": "flase"}',
+    '/bad-rollout': '{"maestro_enabled": true, "rollout": "half"}',
+    '/duplicate': '{"maestro_enabled": false, "maestro\\u005fenabled": true}',
+    '/html': '<!doctype html><html>',
+    '/missing-key': '{"status": "disabled"}',
+    '/huge': JSON.stringify({ maestro_enabled: false, pad: 'x'.repeat(9000) }),
+    '/escape': '{"maestro_enabled": "\\u001b[2J\\nforged"}',
+  };
+  const server = createServer((req, res) => {
+    if (req.url === '/hang') return; // never answers
+    if (!(req.url in docs)) return res.writeHead(404).end('no');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(docs[req.url]);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  // Asynchronously: the server answers in this process.
+  const run = (args) => new Promise((done) => {
+    const child = spawn('node', [join(ROOT, 'pkg', 'cli.js'), 'check', ...args], { encoding: 'utf8' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
+  try {
+    const cases = [
+      [['/on'], 0, /^enabled: http:\S+\/on\n$/],
+      [['/on', '--expect', 'enabled'], 0, /^enabled: /],
+      [['/on', '--expect', 'disabled'], 1, /^enabled: http:\S+\/on; expected disabled\n$/],
+      [['/off', '--expect', 'disabled'], 0, /^disabled: /],
+      [['/zero', '--expect', 'disabled'], 0, /^disabled: /],
+      [['/zero', '--expect', 'enabled'], 1, /^disabled: .*; expected enabled\n$/],
+      [['/partial', '--expect', 'disabled'], 1, /^partial \(rollout 25%\): .*; expected disabled\n$/],
+      [['/partial', '--expect', 'enabled'], 1, /^partial \(rollout 25%\): /],
+      [['/partial', '--expect', 'partial'], 0, /^partial \(rollout 25%\): /],
+      [['/hand', '--expect', 'disabled'], 0, /^disabled: /],
+      [['/typo', '--expect', 'enabled'], 1, /^disabled \(fail safe: invalid maestro_enabled="flase"; accepted: .*\): .*; expected enabled\n$/],
+      [['/bad-rollout', '--expect', 'disabled'], 0, /^disabled \(fail safe: invalid rollout="half"; /],
+    ];
+    for (const [[path, ...rest], status, out] of cases) {
+      const r = await run([base + path, ...rest]);
+      assert.equal(r.status, status, `${path} ${rest.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, out, path);
+      assert.equal(r.stderr, '', path);
+    }
+    const invalid = [
+      ['/duplicate', /maestro_enabled appears more than once/],
+      ['/html', /not JSON \(the body starts with "<!doctype html><html>"\)/],
+      ['/missing-key', /not a health document with maestro_enabled/],
+      ['/huge', /the body is longer than 8 KB/],
+      ['/nothere', /unreachable: HTTP 404/],
+    ];
+    for (const [path, message] of invalid) {
+      const r = await run([base + path, '--expect', 'disabled']);
+      assert.equal(r.status, 2, `${path}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, new RegExp(`^maestro-gate: check ${base}${path}: .*${message.source}`), path);
+    }
+    const started = Date.now();
+    const slow = await run([base + '/hang', '--timeout', '300']);
+    assert.equal(slow.status, 2);
+    assert.match(slow.stderr, /unreachable: timed out after 300 ms\n$/);
+    assert.ok(Date.now() - started < 5_000, 'the timeout holds');
+    const down = await run(['http://127.0.0.1:9/maestro-health']);
+    assert.equal(down.status, 2);
+    assert.match(down.stderr, /: unreachable: /);
+
+    const escaped = await run([base + '/escape']);
+    assert.equal(escaped.status, 0);
+    assert.doesNotMatch(escaped.stdout, /[\x00-\x09\x0b-\x1f]/, 'the value\'s escapes are escaped');
+    assert.equal(escaped.stdout.split('\n').length, 2, escaped.stdout);
+
+    const json = await run([base + '/partial', '--json', '--expect', 'partial']);
+    assert.equal(json.status, 0);
+    assert.deepEqual(JSON.parse(json.stdout), {
+      url: `${base}/partial`, ok: true, status: 'partial', enabled: true, rollout: 25, why: '', as_expected: true, expected: 'partial',
+    });
+    const failed = await run([base + '/html', '--json']);
+    assert.equal(failed.status, 2);
+    assert.equal(JSON.parse(failed.stdout).ok, false);
+    assert.match(JSON.parse(failed.stdout).error, /^not JSON/);
+  } finally {
+    server.close();
+  }
 });
