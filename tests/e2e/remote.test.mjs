@@ -364,6 +364,51 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  // Issue 22, item 10: a CDN that serves the rollback module without CORS.
+  test(`[${name}] a cleanup whose rollback module a CDN serves without CORS warns once, naming why, and reports unavailable`, async () => {
+    const { readFile } = await import('node:fs/promises');
+    const cdn = await serve(ROOT, {
+      ...cdnRoutes(['maestro-gate.js']),
+      // No access-control-allow-origin: a cross-origin module import fails.
+      [CDN + 'maestro_gate_rollback.js']: async (req, res) => {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(`${ROOT}/pkg/maestro_gate_rollback.js`));
+      },
+    });
+    const site = await serve(ROOT, {
+      '/page.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(
+        `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script src="${cdn.url}${CDN}maestro-gate.js"></script>`),
+    });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const { lines } = page;
+      await page.goto(`${site.url}/page.html`);
+      const out = await page.evaluate(async () => {
+        let rejected = false;
+        addEventListener('unhandledrejection', () => { rejected = true; });
+        localStorage.setItem('maestro:left', '1');
+        const report = await maestroGate.clearClientState({ allTabs: false });
+        await new Promise((r) => setTimeout(r, 50));
+        return { report, rejected, left: localStorage.getItem('maestro:left') };
+      });
+      assert.equal(out.report.ok, false);
+      assert.deepEqual([out.report.database.outcome, out.report.localStorage.outcome, out.report.sessionStorage.outcome],
+        ['unavailable', 'unavailable', 'unavailable']);
+      assert.match(out.report.database.error, /rollback module could not be loaded: /);
+      assert.equal(out.rejected, false);
+      assert.equal(out.left, '1', 'nothing was removed');
+      const warnings = lines.filter((l) => l.startsWith('warning: [MAESTRO]'));
+      assert.equal(warnings.length, 1, lines.join('\n'));
+      assert.ok(warnings[0].startsWith(
+        `warning: [MAESTRO] Cleanup unavailable: ${out.report.database.error}`), warnings[0]);
+      assert.match(warnings[0], /maestro_gate_rollback\.js|import|module/i, 'the reason names the failed import');
+    } finally {
+      await context.close();
+      await site.close();
+      await cdn.close();
+    }
+  });
+
   test(`[${name}] the self-contained script-tag file decides and cleans up with no second request`, async () => {
     const cdn = await serve(ROOT, {
       '/one/page.html': (req, res) => {
