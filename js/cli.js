@@ -106,8 +106,11 @@ function health(rest) {
   const { document, warnings } = buildCheck(process.env, { defaultEnabled });
   for (const warning of warnings) line(process.stderr, warning);
   if (strict && warnings.length > 0) fail(1, '--strict: invalid value, no health document written');
-  if (out) writeOut(out, document);
-  else say(process.stdout, document);
+  // The file is what `curl` shows an operator: escaped as the printed
+  // document is (the same JSON value; only \u escapes differ).
+  const safe = document.split('\n').map((l) => printable(l)).join('\n');
+  if (out) writeOut(out, safe);
+  else process.stdout.write(safe);
 }
 
 /** Why a file operation failed, in a few words. */

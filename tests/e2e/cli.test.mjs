@@ -313,7 +313,7 @@ test('--out fails cleanly on a folder and on an impossible path: one line, no st
   assert.deepEqual(await readdir(join(dir, 'folder')), []);
 });
 
-test('control characters in values are escaped in every line printed; a long value is shown as the page shows it', () => {
+test('control characters in values are escaped in every line printed; a long value is shown as the page shows it', async () => {
   const forged = '\x1b[2K\rfalse\n[MAESTRO] Enabled (default)\u202e\x9b';
   const r = cli(['health'], { VITE_MAESTRO_ENABLED: forged });
   assert.equal(r.status, 0);
@@ -322,6 +322,13 @@ test('control characters in values are escaped in every line printed; a long val
   assert.ok(r.stderr.startsWith('[MAESTRO] Disabled (fail safe): invalid VITE_MAESTRO_ENABLED="\\u001b[2K\\u000dfalse\\u000a[MAESTRO]'), r.stderr);
   assert.equal(JSON.parse(r.stdout).status, 'disabled', 'the document is still JSON');
   assert.ok(JSON.parse(r.stdout).reason.includes('\x1b[2K'), 'and says the same value');
+  assert.ok(JSON.parse(r.stdout).reason.includes('\u202e\x9b'), 'and says the same value');
+
+  const dir = await mkdtemp(join(tmpdir(), 'maestro-cli-'));
+  assert.equal(cli(['health', '--out', 'maestro-health'], { VITE_MAESTRO_ENABLED: forged }, dir).status, 0);
+  const file = await readFile(join(dir, 'maestro-health'), 'utf8');
+  assert.doesNotMatch(file, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/, 'the file too: curl shows it');
+  assert.deepEqual(JSON.parse(file), JSON.parse(r.stdout));
 
   const escapedName = cli(['report-summary', 'nope\x1b[31m']);
   assert.equal(escapedName.status, 2);
