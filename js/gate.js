@@ -303,6 +303,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   /** Deletes MAESTRO's IndexedDB database and its prefixed storage keys, in every open tab. Never rejects. */
   function clearClientState(options) {
     return callRollback('clearClientState', (o, why) => {
+      if (own(o, 'log') !== 'silent') try { console.warn('[MAESTRO] Cleanup unavailable: ' + why); } catch {}
       const area = () => ({ outcome: 'unavailable', removed: [], failed: [], error: why });
       return { ok: false, database: { name: databaseName(o), outcome: 'unavailable', blocked: false, error: why },
         localStorage: area(), sessionStorage: area(), otherTabs: 0 };

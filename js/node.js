@@ -3,7 +3,10 @@
 // maestro_gate_node, built from crates/node; the conformance table checks
 // that the two agree).
 import { readFileSync } from 'node:fs';
-import { initSync, buildCheck as check, reportSummary as summary } from './maestro_gate_node.js';
+import {
+  initSync, buildCheck as check, checkDocument as checkBody, documentCap as cap, printable as escape,
+  reportSummary as summary,
+} from './maestro_gate_node.js';
 
 let loaded = false;
 
@@ -46,4 +49,31 @@ export function healthDocument(env, options = {}) {
 export function reportSummary(text) {
   load();
   return summary(String(text));
+}
+
+/**
+ * A health document's body (bytes), read as the gate's remote poll reads it:
+ * `{ ok: true, status, enabled, rollout, why }` (`status` `"enabled"`,
+ * `"partial"` or `"disabled"`; an invalid value fails safe, with `why`), or
+ * `{ ok: false, error }` for a body the poll does not read (longer than
+ * `documentCap()`, not JSON, a key twice, no `maestro_enabled`).
+ */
+export function checkDocument(body) {
+  load();
+  return checkBody(body);
+}
+
+/** The most of a health document the poll reads, in bytes. */
+export function documentCap() {
+  load();
+  return cap();
+}
+
+/**
+ * `text` with its control characters (terminal escapes, newlines), line
+ * separators and bidirectional overrides written as JSON escapes (`\u001b`).
+ */
+export function printable(text) {
+  load();
+  return escape(String(text));
 }

@@ -152,6 +152,35 @@ pub fn read_str(s: &str) -> Raw {
 /// its length said (`… (10485760 characters)`).
 pub const SHOWN: u32 = 64;
 
+/// Whether a terminal could read `c` as something other than text: a
+/// control character (C0, DEL, C1: escapes, a carriage return, a newline
+/// that would start a forged line), a line or paragraph separator, or a
+/// bidirectional override or isolate (text shown in another order).
+pub fn unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every [`unprintable`] character written as its JSON escape
+/// (`\u001b`), so that one line stays one line of plain text: what the CLI
+/// prints. Inside a JSON document's strings, where alone such characters can
+/// be, the escape reads back as the same character.
+pub fn printable(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if unprintable(c) {
+            let n = c as u32;
+            out.push_str("\\u");
+            for shift in [12, 8, 4, 0] {
+                out.push(char::from(HEX[((n >> shift) & 0xf) as usize]));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The accepted spellings, as shown to users in warnings.
 pub const ACCEPTED: &str = "true/false, 1/0, yes/no, on/off (blank means unset)";
 
@@ -472,6 +501,14 @@ mod tests {
 
     fn s(v: &str) -> Reading {
         Reading::of(read_str(v), Some(v.to_string()))
+    }
+
+    #[test]
+    fn printable_lines() {
+        assert_eq!(printable("plain é 日本"), "plain é 日本");
+        assert_eq!(printable("a\x1b[31mred\nforged\r\u{9b}2J"), "a\\u001b[31mred\\u000aforged\\u000d\\u009b2J");
+        assert_eq!(printable("\u{202e}txt.exe\u{2028}"), "\\u202etxt.exe\\u2028");
+        assert_eq!(printable("\x7f"), "\\u007f");
     }
     fn b(v: bool) -> Reading {
         Reading::of(Raw::Bool(v), Some(v.to_string()))

@@ -376,6 +376,51 @@ pub fn next_poll(own_last: f64, heard: Option<f64>, interval: f64, jitter: f64) 
     }
 }
 
+/// What a health document tells an operator, as the poll applies it: every
+/// page on (`Enabled`), only the pages whose bucket is within a percentage
+/// (`Partial`), or every page off (`Disabled`). The Vite plugin and the CLI
+/// write it as the document's `status`, and `maestro-gate check` answers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Enabled,
+    /// A rollout from 1 to 99 percent.
+    Partial(u32),
+    Disabled,
+}
+
+impl Status {
+    /// The document's `status`: `"enabled"`, `"partial"` or `"disabled"`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::Enabled => "enabled",
+            Status::Partial(_) => "partial",
+            Status::Disabled => "disabled",
+        }
+    }
+
+    /// The document's `maestro_enabled`: whether any page runs MAESTRO (a
+    /// partial rollout is on, and its `rollout` narrows it).
+    pub fn enabled(self) -> bool {
+        !matches!(self, Status::Disabled)
+    }
+}
+
+/// The status of a document whose `maestro_enabled` says `says`, with the
+/// rollout `rollout`, as the poll applies the two: an off or an invalid
+/// value turns every page off, and so does a rollout of 0 or an invalid one;
+/// a rollout from 1 to 99 keeps on only the pages within it.
+pub fn status(says: Says, rollout: Rollout) -> Status {
+    match (says, rollout) {
+        (Says::On, Rollout::Unset | Rollout::Percent(100)) => Status::Enabled,
+        (Says::On, Rollout::Percent(p)) if p > 0 && p < 100 => Status::Partial(p),
+        _ => Status::Disabled,
+    }
+}
+
+/// The reason a build with `VITE_MAESTRO_ROLLOUT=0` is disabled: no bucket
+/// (1 to 100) is within 0%.
+pub const ROLLOUT_ZERO: &str = "Disabled by VITE_MAESTRO_ROLLOUT=0: no bucket is within 0%";
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -397,6 +442,22 @@ mod tests {
         assert_eq!(follower_due(100.0, Some(400.0), 500.0), 1_400.0);
         assert!(not_json("<!doctype html>\n<html>")
             .starts_with("not JSON (the body starts with \"<!doctype html> <html>\")"));
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(status(Says::On, Rollout::Unset), Status::Enabled);
+        assert_eq!(status(Says::On, Rollout::Percent(100)), Status::Enabled);
+        assert_eq!(status(Says::On, Rollout::Percent(25)), Status::Partial(25));
+        assert_eq!(status(Says::On, Rollout::Percent(1)), Status::Partial(1));
+        assert_eq!(status(Says::On, Rollout::Percent(0)), Status::Disabled);
+        assert_eq!(status(Says::On, Rollout::Invalid), Status::Disabled);
+        assert_eq!(status(Says::Off, Rollout::Percent(50)), Status::Disabled);
+        assert_eq!(status(Says::Invalid, Rollout::Unset), Status::Disabled);
+        assert_eq!(
+            [Status::Enabled, Status::Partial(5), Status::Disabled].map(|s| (s.id(), s.enabled())),
+            [("enabled", true), ("partial", true), ("disabled", false)]
+        );
     }
 
     #[test]

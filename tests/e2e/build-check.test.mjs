@@ -60,11 +60,17 @@ const ROLLOUT_ACCEPTED = '; accepted: an integer from 0 to 100, with or without 
 test('buildCheck and the Vite plugin write VITE_MAESTRO_ROLLOUT as "rollout"; an invalid one fails safe', async () => {
   const node = await import(pathToFileURL(join(ROOT, 'pkg', 'maestro_gate_node.js')).href);
   node.initSync({ module: await readFile(join(ROOT, 'pkg', 'maestro_gate_node_bg.wasm')) });
-  for (const [value, percent] of [['25%', 25], [' 25 ', 25], [40, 40], ['0', 0], ['100', 100]]) {
+  // The build cannot know a browser's bucket: the document says the
+  // percentage, with a status of its own for a partial rollout, and a
+  // rollout of 0 is every page off.
+  for (const [value, percent, status] of [['25%', 25, 'partial'], [' 25 ', 25, 'partial'], [40, 40, 'partial'],
+    ['1', 1, 'partial'], ['99', 99, 'partial'], ['0', 0, 'disabled'], [0, 0, 'disabled'], ['100', 100, 'enabled']]) {
     const check = node.buildCheck({ env: { VITE_MAESTRO_ROLLOUT: value } });
     assert.deepEqual(check.warnings, [], String(value));
     assert.equal(check.health.rollout, percent);
-    assert.equal(check.health.status, 'enabled', 'the build cannot know a browser\'s bucket: the document says the percentage');
+    assert.equal(check.health.status, status, String(value));
+    assert.equal(check.health.maestro_enabled, status !== 'disabled', String(value));
+    if (percent === 0) assert.equal(check.health.source, 'rollout');
   }
   for (const value of [undefined, null, '', '  ']) {
     assert.equal('rollout' in node.buildCheck({ env: { VITE_MAESTRO_ROLLOUT: value } }).health, false, `${value} is unset`);
@@ -105,8 +111,10 @@ test('buildCheck and the Vite plugin write VITE_MAESTRO_ROLLOUT as "rollout"; an
   assert.throws(() => build({ VITE_MAESTRO_ROLLOUT: 'ten' }, { strict: true }), /invalid VITE_MAESTRO_ROLLOUT="ten"/);
 });
 
-test('vite build with VITE_MAESTRO_ROLLOUT=30 emits maestro-health with "rollout": 30', async () => {
+test('vite build with VITE_MAESTRO_ROLLOUT=30 emits maestro-health with "status": "partial", "rollout": 30; with 0, disabled', async () => {
   const dir = await viteBuild({ VITE_MAESTRO_ROLLOUT: '30' });
   const doc = JSON.parse(await readFile(join(dir, 'maestro-health'), 'utf8'));
-  assert.deepEqual([doc.status, doc.maestro_enabled, doc.rollout], ['enabled', true, 30]);
+  assert.deepEqual([doc.status, doc.maestro_enabled, doc.rollout], ['partial', true, 30]);
+  const zero = JSON.parse(await readFile(join(await viteBuild({ VITE_MAESTRO_ROLLOUT: '0' }), 'maestro-health'), 'utf8'));
+  assert.deepEqual([zero.status, zero.maestro_enabled, zero.source, zero.rollout], ['disabled', false, 'rollout', 0]);
 });

@@ -4,6 +4,8 @@
 // nothing. Then the script-tag files, served as from a CDN.
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { serve, ROOT } from './helpers.mjs';
 import { BROWSERS, launch } from './browsers.mjs';
 
@@ -132,6 +134,32 @@ for (const name of BROWSERS) describe(name, () => {
       await page.reload();
       await page.waitForFunction(() => window.ready === true);
       assert.equal(await enabled(page), true, 'a reload applies the new "on"');
+    } finally {
+      await context.close();
+    }
+  });
+
+  // Issue 22, item 1: the CLI's document at rollout 0 says disabled, and a
+  // page polling it turns off; at 100 it says enabled, and the page stays on.
+  test(`[${name}] a document written by maestro-gate health at VITE_MAESTRO_ROLLOUT=0 turns an open page off`, async () => {
+    const written = (rollout) => {
+      const r = spawnSync('node', [join(ROOT, 'pkg', 'cli.js'), 'health'],
+        { env: { PATH: process.env.PATH, VITE_MAESTRO_ROLLOUT: rollout }, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    health = written('100');
+    assert.equal(health.status, 'enabled');
+    mode = 'json';
+    const context = await browser.newContext();
+    try {
+      const { page } = await open(context, 'poll=100&tab=zero');
+      await page.waitForTimeout(400); // several polls of the 100% document
+      assert.equal(await enabled(page), true, 'rollout 100: still on');
+      health = written('0');
+      assert.deepEqual([health.status, health.maestro_enabled, health.rollout], ['disabled', false, 0]);
+      await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+      assert.equal((await page.evaluate(() => window.gate.decision())).source, 'remote');
     } finally {
       await context.close();
     }
@@ -332,6 +360,51 @@ for (const name of BROWSERS) describe(name, () => {
       }
     } finally {
       await context.close();
+      await cdn.close();
+    }
+  });
+
+  // Issue 22, item 10: a CDN that serves the rollback module without CORS.
+  test(`[${name}] a cleanup whose rollback module a CDN serves without CORS warns once, naming why, and reports unavailable`, async () => {
+    const { readFile } = await import('node:fs/promises');
+    const cdn = await serve(ROOT, {
+      ...cdnRoutes(['maestro-gate.js']),
+      // No access-control-allow-origin: a cross-origin module import fails.
+      [CDN + 'maestro_gate_rollback.js']: async (req, res) => {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(`${ROOT}/pkg/maestro_gate_rollback.js`));
+      },
+    });
+    const site = await serve(ROOT, {
+      '/page.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(
+        `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script src="${cdn.url}${CDN}maestro-gate.js"></script>`),
+    });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const { lines } = page;
+      await page.goto(`${site.url}/page.html`);
+      const out = await page.evaluate(async () => {
+        let rejected = false;
+        addEventListener('unhandledrejection', () => { rejected = true; });
+        localStorage.setItem('maestro:left', '1');
+        const report = await maestroGate.clearClientState({ allTabs: false });
+        await new Promise((r) => setTimeout(r, 50));
+        return { report, rejected, left: localStorage.getItem('maestro:left') };
+      });
+      assert.equal(out.report.ok, false);
+      assert.deepEqual([out.report.database.outcome, out.report.localStorage.outcome, out.report.sessionStorage.outcome],
+        ['unavailable', 'unavailable', 'unavailable']);
+      assert.match(out.report.database.error, /rollback module could not be loaded: /);
+      assert.equal(out.rejected, false);
+      assert.equal(out.left, '1', 'nothing was removed');
+      const warnings = lines.filter((l) => l.startsWith('warning: [MAESTRO]'));
+      assert.equal(warnings.length, 1, lines.join('\n'));
+      assert.ok(warnings[0].startsWith(
+        `warning: [MAESTRO] Cleanup unavailable: ${out.report.database.error}`), warnings[0]);
+      assert.match(warnings[0], /maestro_gate_rollback\.js|import|module/i, 'the reason names the failed import');
+    } finally {
+      await context.close();
+      await site.close();
       await cdn.close();
     }
   });

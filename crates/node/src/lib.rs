@@ -11,8 +11,9 @@ use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use maestro_gate::cleanup;
 use maestro_gate::flag::{self, Level, Raw, Reading};
-use maestro_gate::poll::{self, Rollout, RolloutValue};
+use maestro_gate::poll::{self, Rollout, RolloutValue, Says, Status};
 use maestro_gate::report::Summary;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -20,7 +21,9 @@ const TS_TYPES: &'static str = r#"
 export interface BuildCheck {
   /** The health document, as `health()` answers in a page built with these options. */
   readonly health: {
-    readonly status: "enabled" | "disabled";
+    /** `"partial"`: a rollout from 1 to 99 (`rollout` says it); a rollout of 0 is `"disabled"`. */
+    readonly status: "enabled" | "partial" | "disabled";
+    /** `false` only when `status` is `"disabled"`. */
     readonly maestro_enabled: boolean;
     readonly source: string;
     readonly reason: string;
@@ -32,6 +35,20 @@ export interface BuildCheck {
    * invalid source; empty when every source is valid. */
   readonly warnings: readonly string[];
 }
+
+/** A health document's answer, read as the gate's remote poll reads it (`maestro-gate check`). */
+export type CheckedDocument =
+  | {
+      readonly ok: true;
+      readonly status: "enabled" | "partial" | "disabled";
+      /** Whether the pages polling it stay on (all or, `"partial"`, those within `rollout`). */
+      readonly enabled: boolean;
+      /** The document's rollout percentage, when it has a valid one. */
+      readonly rollout: number | null;
+      /** Why a value fails safe (an invalid `maestro_enabled` or `rollout`); else `""`. */
+      readonly why: string;
+    }
+  | { readonly ok: false; readonly error: string };
 
 export interface ReportSummary {
   /** Lines read as beacon documents. */
@@ -100,7 +117,7 @@ fn reading(v: &JsValue) -> Reading {
         return Reading::unset();
     }
     if let Some(s) = v.as_string() {
-        return Reading::of(flag::read_str(&s), Some(s));
+        return Reading::of(flag::read_str(&s), Some(shown(&s)));
     }
     if let Some(b) = v.as_bool() {
         return Reading::of(Raw::Bool(b), Some(String::from(if b { "true" } else { "false" })));
@@ -108,7 +125,15 @@ fn reading(v: &JsValue) -> Reading {
     if let Some(n) = v.as_f64() {
         return Reading::of(Raw::Number(n), Some(string(v)));
     }
-    Reading::of(Raw::Other, Some(string(v)))
+    Reading::of(Raw::Other, Some(shown(&string(v))))
+}
+
+/// A value as the page shows it in its lines: at most its first
+/// `flag::SHOWN` characters, then its length (`cleanup::shown`).
+fn shown(text: &str) -> String {
+    let mut s = String::new();
+    cleanup::shown(&mut s, text);
+    s
 }
 
 /// A source as the gate reads it (`flag::Reading::own`: off first, an on
@@ -145,7 +170,8 @@ fn rollout(env: &Result<JsValue, JsValue>) -> (Rollout, Option<String>) {
     };
     match poll::rollout(read) {
         Rollout::Invalid => {
-            let warning = poll::rollout_invalid(LABEL, &text.clone().unwrap_or_else(|| string(&value)), text.is_some());
+            let value = shown(&text.clone().unwrap_or_else(|| string(&value)));
+            let warning = poll::rollout_invalid(LABEL, &value, text.is_some());
             (Rollout::Invalid, Some(warning))
         }
         other => (other, None),
@@ -188,9 +214,15 @@ pub fn build_check(options: JsValue) -> JsValue {
         }
     }
 
+    if enabled && rollout == Rollout::Percent(0) {
+        // No bucket is within 0%: every page is off, and the document says so.
+        (enabled, source, reason) = (false, "rollout", String::from(poll::ROLLOUT_ZERO));
+    }
+    let status = poll::status(if enabled { Says::On } else { Says::Off }, rollout);
+
     let health = Object::new();
-    set(&health, "status", &JsValue::from_str(if enabled { "enabled" } else { "disabled" }));
-    set(&health, "maestro_enabled", &JsValue::from_bool(enabled));
+    set(&health, "status", &JsValue::from_str(status.id()));
+    set(&health, "maestro_enabled", &JsValue::from_bool(status.enabled()));
     set(&health, "source", &JsValue::from_str(source));
     set(&health, "reason", &JsValue::from_str(&reason));
     set(&health, "version", &JsValue::from_str(env!("CARGO_PKG_VERSION")));
@@ -205,6 +237,99 @@ pub fn build_check(options: JsValue) -> JsValue {
     set(&check, "health", &Object::freeze(&health));
     set(&check, "warnings", &Object::freeze(&list));
     Object::freeze(&check).into()
+}
+
+/// The most of a health document that is read (bytes): `maestro-gate check`
+/// reads at most one byte more, as the poll does.
+#[wasm_bindgen(js_name = documentCap)]
+pub fn document_cap() -> u32 {
+    poll::MAX_DOCUMENT_BYTES as u32
+}
+
+/// `text` with every control character (terminal escapes, newlines), line
+/// separator and bidirectional override written as its JSON escape
+/// (`flag::printable`): every line `maestro-gate` prints goes through it.
+#[wasm_bindgen]
+pub fn printable(text: &str) -> String {
+    flag::printable(text)
+}
+
+/// A health document's body, read as the gate's remote poll reads it
+/// (`maestro_gate::poll`): longer than `poll::MAX_DOCUMENT_BYTES`, not
+/// UTF-8, not JSON, `maestro_enabled` or `rollout` twice, or no
+/// `maestro_enabled`: `{ ok: false, error }` (the poll changes nothing).
+/// Else `{ ok: true, status, enabled, rollout, why }`, where an invalid
+/// value fails safe (`"disabled"`, with `why`) as it does in the pages. For
+/// `maestro-gate check`. Never throws.
+#[wasm_bindgen(js_name = checkDocument, unchecked_return_type = "CheckedDocument")]
+pub fn check_document(body: &[u8]) -> JsValue {
+    let out = Object::new();
+    match read_document(body) {
+        Ok((status, rollout, why)) => {
+            set(&out, "ok", &JsValue::TRUE);
+            set(&out, "status", &JsValue::from_str(status.id()));
+            set(&out, "enabled", &JsValue::from_bool(status.enabled()));
+            let rollout = match rollout {
+                Rollout::Percent(p) => JsValue::from(p),
+                _ => JsValue::NULL,
+            };
+            set(&out, "rollout", &rollout);
+            set(&out, "why", &JsValue::from_str(&why));
+        }
+        Err(error) => {
+            set(&out, "ok", &JsValue::FALSE);
+            set(&out, "error", &JsValue::from_str(&error));
+        }
+    }
+    Object::freeze(&out).into()
+}
+
+/// The body's status, rollout, and why a value failed safe (as
+/// `crates/remote`'s `read`, after the fetch).
+fn read_document(body: &[u8]) -> Result<(Status, Rollout, String), String> {
+    if body.len() > poll::MAX_DOCUMENT_BYTES {
+        return Err(String::from(poll::TOO_LONG));
+    }
+    let text = core::str::from_utf8(body).map_err(|_| String::from("not a health document: the body is not UTF-8"))?;
+    let doc = js_sys::JSON::parse(text).map_err(|_| poll::not_json(text))?;
+    if poll::count_key(text, poll::KEY) > 1 {
+        return Err(String::from(poll::DUPLICATE_KEY));
+    }
+    if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
+        return Err(String::from(poll::DUPLICATE_ROLLOUT));
+    }
+    let field =
+        |key: &str| if doc.is_object() { get(&doc, key).unwrap_or(JsValue::UNDEFINED) } else { JsValue::UNDEFINED };
+    let as_text = |v: &JsValue| {
+        shown(&v.as_string().unwrap_or_else(|| js_sys::JSON::stringify(v).map(String::from).unwrap_or_default()))
+    };
+    let value = field(poll::KEY);
+    let raw = match (value.as_string(), value.as_bool(), value.as_f64()) {
+        (Some(s), _, _) => flag::read_str(&s),
+        (None, Some(b), _) => Raw::Bool(b),
+        (None, None, Some(n)) => Raw::Number(n),
+        _ if value.is_undefined() || value.is_null() => Raw::Unset,
+        _ => Raw::Other,
+    };
+    let mut why = String::new();
+    let says = poll::says(raw);
+    match says {
+        Says::Garbage => return Err(String::from("not a health document with maestro_enabled")),
+        Says::Invalid => why = poll::invalid_enabled(&as_text(&value), value.is_string()),
+        _ => {}
+    }
+    let value = field(poll::ROLLOUT_KEY);
+    let text = value.as_string();
+    let rollout = poll::rollout(match (&text, value.as_f64()) {
+        (Some(s), _) => RolloutValue::Text(s),
+        (None, Some(n)) => RolloutValue::Number(n),
+        _ if value.is_undefined() || value.is_null() => RolloutValue::Unset,
+        _ => RolloutValue::Other,
+    });
+    if rollout == Rollout::Invalid && why.is_empty() {
+        why = poll::rollout_invalid(poll::ROLLOUT_KEY, &as_text(&value), text.is_some());
+    }
+    Ok((poll::status(says, rollout), rollout, why))
 }
 
 /// Counts a file of decision beacons (JSON lines, as the `report` URL's
