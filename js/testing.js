@@ -5,8 +5,8 @@
 //
 // startGate(state) stops the gate the tests were using and starts a fresh
 // one: a fresh instance of gate.node.js (the package's own gate for Node,
-// imported again under a query, so with its own wasm instance and its own
-// createGate), which decides from `state` through the Rust core exactly as
+// evaluated again by fresh.node.js, so with its own wasm instance and its
+// own createGate), which decides from `state` through the Rust core exactly as
 // init() does. `import ... from 'maestro-gate'` (index.node.js) then answers
 // with it. Nothing here decides: `{ enabled }` is init()'s `defaultEnabled`.
 //
@@ -16,6 +16,7 @@
 // the interval the fresh gate opens during its init(), and closes them when
 // it starts the next one.
 import { current, first, use } from './current.node.js';
+import { freshGate } from './fresh.node.js';
 
 // The gate's channel (src/protocol.rs's CHANNEL) and the list every copy of
 // the gate on a page joins (js/gate.js's `shared`).
@@ -39,10 +40,7 @@ let fresh = 0; // how many gates this module has made
 export async function startGate(state) {
   const options = optionsOf(state);
   stop();
-  // A new query is a new module: gate.node.js evaluated again. (Not a
-  // template literal: Vite would turn it into a lookup of the files it sees.)
-  const specifier = './gate.node.js?maestro-gate-testing=' + ++fresh;
-  const gate = await import(specifier);
+  const gate = await freshGate(++fresh);
   const made = await tracking(() => gate.init(options));
   globalThis[RUNNING] = { gate, channels: made.channels, timers: made.timers };
   use(gate);

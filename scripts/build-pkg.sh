@@ -9,6 +9,7 @@
 #   index.node.js      the entry for Node (js/index.node.js): it answers with gate.node.js
 #                      (js/index.js bundled for Node), or the gate maestro-gate/testing
 #                      (js/testing.js, Node only) started for an app's test
+#   cjs/               the same entries for Node as CommonJS (the "require" condition: Jest)
 #   maestro-gate.js    the classic script-tag file (js/script-tag.js), the gate inlined
 #   maestro-gate.full.js  the same with the rollback inlined too (js/script-tag-full.js)
 #   vite.js, cli.js, node.js  the Vite plugin and the CLI that write `maestro-health` (Node),
@@ -78,9 +79,9 @@ rm -f pkg/*_bg.wasm.d.ts pkg/.gitignore
 # The ES module entry: js/index.js with the gate's glue bundled in; the
 # rollback, remote and rollout modules stay files of their own, imported on demand.
 define="--define:__MAESTRO_GATE_VERSION__=\"$version\""
-entry() { # out, node (true/false), banner
+entry() { # out, node (true/false), banner, extra esbuild flags
   $esbuild js/index.js --bundle --format=esm --target=es2020 --log-level=warning "$define" --define:__MAESTRO_TAG__=false \
-    --define:__MAESTRO_NODE__="$2" --minify-syntax \
+    --define:__MAESTRO_NODE__="$2" --minify-syntax ${4:-} \
     --external:./maestro_gate_rollback.js --external:./maestro_gate_remote.js --external:./maestro_gate_rollout.js \
     --banner:js="// maestro-gate $version: $3. See README.md." --outfile="$1"
 }
@@ -89,7 +90,32 @@ entry pkg/index.js false "the ES module entry"
 # export condition (Vitest, Jest, SSR) is index.node.js, which answers with
 # this gate or with a fresh one maestro-gate/testing started (each an import
 # of this file).
-entry pkg/gate.node.js true "the gate for Node (index.node.js answers with it)"
+# Its TextDecoder is the global one, else node:util's (Jest's jsdom has none).
+entry pkg/gate.node.js true "the gate for Node (index.node.js answers with it)" \
+  "--inject:js/text-decoder.node.js --external:node:util"
+# The same entries for Node as CommonJS, in pkg/cjs/ ("type": "commonjs"),
+# for the "require" condition under "node" (Jest's default, which loads no ES
+# module without --experimental-vm-modules): no import(), no import.meta.
+# cjs/gate.node.js has the rollback, remote and rollout glue bundled in, and
+# is a factory: `fresh()` evaluates the whole gate again, which is how
+# maestro-gate/testing starts a fresh gate in CommonJS (cjs/fresh.node.js).
+# Its import.meta.url is pkg/gate.node.js's, so the .wasm files are read from pkg/.
+mkdir -p pkg/cjs
+printf '{ "type": "commonjs" }\n' > pkg/cjs/package.json
+# (Built from a copy of js/ beside the glue in pkg/, which it bundles.)
+mkdir -p "$tmp/cjs" && cp js/*.js pkg/maestro_gate_{rollback,remote,rollout}.js "$tmp/cjs/"
+$esbuild "$tmp/cjs/index.js" --bundle --format=cjs --platform=node --target=node18 --log-level=warning "$define" \
+  --define:__MAESTRO_TAG__=false --define:__MAESTRO_NODE__=true --minify-syntax --supported:dynamic-import=false \
+  --inject:"$tmp/cjs/text-decoder.node.js" --define:import.meta.url=__maestro_url \
+  --banner:js="// maestro-gate $version: the gate for Node, CommonJS (cjs/index.node.js answers with it). See README.md.
+module.exports = Object.assign(fresh(), { fresh });
+function fresh() { const module = { exports: {} }, exports = module.exports;
+const __maestro_url = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'gate.node.js')).href;" \
+  --footer:js="return module.exports; }" --outfile=pkg/cjs/gate.node.js
+for file in index.node current.node testing; do
+  $esbuild js/$file.js --format=cjs --platform=node --target=node18 --log-level=warning --outfile=pkg/cjs/$file.js
+done
+cp js/fresh.node.cjs pkg/cjs/fresh.node.js
 
 # The script-tag files: classic scripts, shipped minified (they are loaded as
 # they are, with no bundler in between); the wasm goes in as hex after that.
@@ -105,7 +131,7 @@ node scripts/embed-wasm.mjs pkg/maestro-gate.full.js GATE_WASM=pkg/maestro_gate_
   ROLLBACK_WASM=pkg/maestro_gate_rollback_bg.wasm
 
 cp js/index.d.ts js/global.d.ts js/node.js js/vite.js js/vite.d.ts js/cli.js pkg/
-cp js/index.node.js js/current.node.js js/testing.js js/testing.d.ts pkg/
+cp js/index.node.js js/current.node.js js/fresh.node.js js/testing.js js/testing.d.ts pkg/
 chmod +x pkg/cli.js
 sed "s/@VERSION@/$version/g" js/package.json > pkg/package.json
 cp js/README.md pkg/README.md

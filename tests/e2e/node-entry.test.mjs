@@ -48,8 +48,9 @@ test('the browser entry carries no node:fs, and the node entry is the node condi
   const node = await readFile(join(ROOT, 'pkg', 'gate.node.js'), 'utf8');
   assert.ok(node.includes("['node:fs', 'promises']") || node.includes('["node:fs", "promises"]'));
   const manifest = JSON.parse(await readFile(join(ROOT, 'pkg', 'package.json'), 'utf8'));
-  assert.equal(manifest.exports['.'].node, './index.node.js');
-  for (const f of ['index.node.js', 'gate.node.js', 'current.node.js', 'testing.js', 'testing.d.ts']) assert.ok(manifest.files.includes(f), f);
+  assert.deepEqual(manifest.exports['.'].node, { require: './cjs/index.node.js', default: './index.node.js' });
+  assert.deepEqual(manifest.exports['./testing'].node, { require: './cjs/testing.js', default: './testing.js' });
+  for (const f of ['index.node.js', 'gate.node.js', 'current.node.js', 'fresh.node.js', 'testing.js', 'testing.d.ts', 'cjs/']) assert.ok(manifest.files.includes(f), f);
 });
 
 test('the Node entry has the browser entry\'s exports, and answers from the gate it reads from disk', async () => {
@@ -87,6 +88,35 @@ test('maestro-gate/testing in plain Node: a fresh gate per startGate, decided by
   assert.deepEqual([killed, killSource], [false, 'window.MAESTRO_ENABLED']);
   assert.deepEqual([fromEnv.enabled, fromEnv.source, runtime], [false, 'VITE_MAESTRO_ENABLED', null]);
   assert.deepEqual([removed, database, ok, kept, restored], [['maestro:a'], 'unavailable', false, '2', 'undefined']);
+});
+
+test('require() in plain Node: the CommonJS entries (cjs/), the same exports, a fresh gate per startGate, the wasm read from pkg/', async () => {
+  const dir = await app();
+  const code = `const gate = require('maestro-gate');
+    const { startGate, fakeStorage, installStorage } = require('maestro-gate/testing');
+    (async () => {
+      const out = [Object.keys(gate).sort(), require.resolve('maestro-gate').endsWith('cjs/index.node.js')];
+      out.push(await startGate({ env: { VITE_MAESTRO_ENABLED: 'false' }, log: 'silent' }), gate.isEnabled());
+      out.push(await startGate({ enabled: true, log: 'silent' }), gate.isEnabled(), await gate.init({ defaultEnabled: false }));
+      globalThis.MAESTRO_ENABLED = false;
+      out.push(gate.isEnabled());
+      const restore = installStorage({ localStorage: fakeStorage({ 'maestro:a': '1', 'app:b': '2' }), sessionStorage: fakeStorage() });
+      out.push((await gate.clearClientState({ allTabs: false, log: 'silent' })).localStorage.removed);
+      restore();
+      console.log(JSON.stringify(out));
+    })();`;
+  const clean = { ...process.env };
+  delete clean.VITE_MAESTRO_ENABLED;
+  const r = spawnSync('node', ['-e', code], { cwd: dir, env: clean, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const [names, resolved, off, offNow, on, onNow, appInit, killed, removed] = JSON.parse(r.stdout);
+  const browser = await import(join(ROOT, 'pkg', 'index.js'));
+  assert.deepEqual(names, Object.keys(browser).sort());
+  assert.equal(resolved, true);
+  assert.deepEqual([off.enabled, off.source, offNow], [false, 'VITE_MAESTRO_ENABLED', false]);
+  assert.deepEqual([on.enabled, on.source, onNow, killed], [true, 'default', true, false]);
+  assert.deepEqual(appInit, on);
+  assert.deepEqual(removed, ['maestro:a']);
 });
 
 test('maestro-gate/testing cannot be bundled for a browser, and the browser entry has none of it', async () => {
