@@ -79,9 +79,9 @@ rm -f pkg/*_bg.wasm.d.ts pkg/.gitignore
 # The ES module entry: js/index.js with the gate's glue bundled in; the
 # rollback, remote and rollout modules stay files of their own, imported on demand.
 define="--define:__MAESTRO_GATE_VERSION__=\"$version\""
-entry() { # out, node (true/false), banner, extra esbuild flags
+entry() { # out, node (true/false), banner
   $esbuild js/index.js --bundle --format=esm --target=es2020 --log-level=warning "$define" --define:__MAESTRO_TAG__=false \
-    --define:__MAESTRO_NODE__="$2" --minify-syntax ${4:-} \
+    --define:__MAESTRO_NODE__="$2" --minify-syntax \
     --external:./maestro_gate_rollback.js --external:./maestro_gate_remote.js --external:./maestro_gate_rollout.js \
     --banner:js="// maestro-gate $version: $3. See README.md." --outfile="$1"
 }
@@ -89,29 +89,32 @@ entry pkg/index.js false "the ES module entry"
 # The same for Node, which reads the gate's .wasm from disk. The "node"
 # export condition (Vitest, Jest, SSR) is index.node.js, which answers with
 # this gate or with a fresh one maestro-gate/testing started (each an import
-# of this file).
-# Its TextDecoder is the global one, else node:util's (Jest's jsdom has none).
-entry pkg/gate.node.js true "the gate for Node (index.node.js answers with it)" \
-  "--inject:js/text-decoder.node.js --external:node:util"
+# of this file). It bundles the rollback, remote and rollout glue (so it is
+# built from a copy of js/ beside that glue), and its TextDecoder and
+# TextEncoder are the global ones, else node:util's (js/text-coding.node.js:
+# Jest's jsdom has neither).
+mkdir -p "$tmp/node" && cp js/*.js pkg/maestro_gate_{rollback,remote,rollout}.js "$tmp/node/"
+node_gate() { # out, format, banner, extra esbuild flags
+  $esbuild "$tmp/node/index.js" --bundle --format="$2" --platform=node --target=node18 --log-level=warning "$define" \
+    --define:__MAESTRO_TAG__=false --define:__MAESTRO_NODE__=true --minify-syntax \
+    --inject:"$tmp/node/text-coding.node.js" --banner:js="// maestro-gate $version: $3. See README.md.${4:+
+}${4:-}" "${@:5}" --outfile="$1"
+}
+node_gate pkg/gate.node.js esm "the gate for Node (index.node.js answers with it)"
 # The same entries for Node as CommonJS, in pkg/cjs/ ("type": "commonjs"),
 # for the "require" condition under "node" (Jest's default, which loads no ES
 # module without --experimental-vm-modules): no import(), no import.meta.
-# cjs/gate.node.js has the rollback, remote and rollout glue bundled in, and
-# is a factory: `fresh()` evaluates the whole gate again, which is how
-# maestro-gate/testing starts a fresh gate in CommonJS (cjs/fresh.node.js).
-# Its import.meta.url is pkg/gate.node.js's, so the .wasm files are read from pkg/.
+# cjs/gate.node.js is a factory: `fresh()` evaluates the whole gate again,
+# which is how maestro-gate/testing starts a fresh gate in CommonJS
+# (cjs/fresh.node.js). Its import.meta.url is pkg/gate.node.js's, so the
+# .wasm files are read from pkg/.
 mkdir -p pkg/cjs
 printf '{ "type": "commonjs" }\n' > pkg/cjs/package.json
-# (Built from a copy of js/ beside the glue in pkg/, which it bundles.)
-mkdir -p "$tmp/cjs" && cp js/*.js pkg/maestro_gate_{rollback,remote,rollout}.js "$tmp/cjs/"
-$esbuild "$tmp/cjs/index.js" --bundle --format=cjs --platform=node --target=node18 --log-level=warning "$define" \
-  --define:__MAESTRO_TAG__=false --define:__MAESTRO_NODE__=true --minify-syntax --supported:dynamic-import=false \
-  --inject:"$tmp/cjs/text-decoder.node.js" --define:import.meta.url=__maestro_url \
-  --banner:js="// maestro-gate $version: the gate for Node, CommonJS (cjs/index.node.js answers with it). See README.md.
-module.exports = Object.assign(fresh(), { fresh });
+node_gate pkg/cjs/gate.node.js cjs "the gate for Node, CommonJS (cjs/index.node.js answers with it)" \
+"module.exports = Object.assign(fresh(), { fresh });
 function fresh() { const module = { exports: {} }, exports = module.exports;
 const __maestro_url = require('node:url').pathToFileURL(require('node:path').join(__dirname, '..', 'gate.node.js')).href;" \
-  --footer:js="return module.exports; }" --outfile=pkg/cjs/gate.node.js
+  --supported:dynamic-import=false --define:import.meta.url=__maestro_url --footer:js="return module.exports; }"
 for file in index.node current.node testing; do
   $esbuild js/$file.js --format=cjs --platform=node --target=node18 --log-level=warning --outfile=pkg/cjs/$file.js
 done
