@@ -1,6 +1,6 @@
 # maestro-gate. The two commands a user needs:
 #   make demo   build the npm package into pkg/ and serve the demo on http://127.0.0.1:8080
-#   make test   run every test: native, headless Chromium and Firefox, end-to-end, Vitest
+#   make test   run every test: native, headless Chromium and Firefox, end-to-end, Vitest, Jest
 # Both install what they need first (scripts/tools.sh).
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
@@ -9,7 +9,7 @@ export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 CARGO_WASM := cargo test --target wasm32-unknown-unknown -p maestro-gate --test web --test cleanup --test delivery --test conformance --test hardening
 
-.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e test-vitest test-db bench
+.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db bench
 
 tools:
 	@bash scripts/tools.sh build
@@ -26,6 +26,9 @@ www/node_modules/.package-lock.json: www/package.json www/package-lock.json
 tests/vitest/node_modules/.package-lock.json: tests/vitest/package.json tests/vitest/package-lock.json
 	cd tests/vitest && npm ci --no-audit --no-fund --loglevel=error
 
+tests/jest/node_modules/.package-lock.json: tests/jest/package.json tests/jest/package-lock.json
+	cd tests/jest && npm ci --no-audit --no-fund --loglevel=error
+
 # Builds the demo with the shell's VITE_MAESTRO_ENABLED, as a deployment would.
 demo-build: pkg www/node_modules/.package-lock.json
 	cd www && npx vite build --logLevel warn
@@ -35,7 +38,7 @@ demo: demo-build
 	cd www && npx vite preview --host 127.0.0.1 --port 8080 --strictPort
 
 test: test-tools pkg
-	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e test-vitest test-db
+	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db
 
 # Every crate of the workspace, on the host and as the wasm it ships as (one
 # crate at a time: built together, the rollback's serde with std would be
@@ -79,6 +82,21 @@ test-vitest: tests/vitest/node_modules/.package-lock.json
 	node tests/vitest/readme.mjs
 	cd tests/vitest && env -u VITE_MAESTRO_ENABLED npx vitest run
 	cd tests/vitest && VITE_MAESTRO_ENABLED=false npx vitest run
+	cd tests/vitest && VITE_MAESTRO_ENABLED=false npx vitest run --exclude '**/*maestro*'
+
+# An app's own tests under Jest 30 (tests/jest), installing the package as an
+# app does: CommonJS (Jest's default, no flag) in the node and jsdom
+# environments with no configuration, then ES modules (*.test.mjs, under
+# --experimental-vm-modules as Jest requires) in both, jsdom with the README's
+# one line. Then the runbook's "Run test suite without MAESTRO": MAESTRO's
+# own test files left out, the rest under VITE_MAESTRO_ENABLED=false (the
+# pattern anchored at <rootDir>: a checkout whose path holds "maestro" would
+# leave out every file).
+test-jest: tests/jest/node_modules/.package-lock.json
+	node tests/jest/readme.mjs
+	cd tests/jest && env -u VITE_MAESTRO_ENABLED -u NODE_OPTIONS npx jest --selectProjects node jsdom
+	cd tests/jest && env -u VITE_MAESTRO_ENABLED NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects node-esm jsdom-esm
+	cd tests/jest && VITE_MAESTRO_ENABLED=false npm test -- --testPathIgnorePatterns='<rootDir>/.*maestro'
 
 # maestro-db on a throwaway PostgreSQL 15 cluster, started and stopped by the script.
 test-db:
