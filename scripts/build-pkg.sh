@@ -119,6 +119,9 @@ for file in index.node current.node testing; do
   $esbuild js/$file.js --format=cjs --platform=node --target=node18 --log-level=warning --outfile=pkg/cjs/$file.js
 done
 cp js/fresh.node.cjs pkg/cjs/fresh.node.js
+# Their types, for TypeScript's "require" resolution (a .d.ts in cjs/ is a
+# CommonJS declaration): the same declarations, with the two they import.
+cp js/index.d.ts js/testing.d.ts pkg/maestro_gate.d.ts pkg/maestro_gate_rollback.d.ts pkg/cjs/
 
 # The script-tag files: classic scripts, shipped minified (they are loaded as
 # they are, with no bundler in between); the wasm goes in as hex after that.

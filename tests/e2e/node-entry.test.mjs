@@ -48,8 +48,12 @@ test('the browser entry carries no node:fs, and the node entry is the node condi
   const node = await readFile(join(ROOT, 'pkg', 'gate.node.js'), 'utf8');
   assert.ok(node.includes("['node:fs', 'promises']") || node.includes('["node:fs", "promises"]'));
   const manifest = JSON.parse(await readFile(join(ROOT, 'pkg', 'package.json'), 'utf8'));
-  assert.deepEqual(manifest.exports['.'].node, { require: './cjs/index.node.js', default: './index.node.js' });
-  assert.deepEqual(manifest.exports['./testing'].node, { require: './cjs/testing.js', default: './testing.js' });
+  assert.deepEqual(manifest.exports['.'].node, {
+    require: { types: './cjs/index.d.ts', default: './cjs/index.node.js' }, types: './index.d.ts', default: './index.node.js',
+  });
+  assert.deepEqual(manifest.exports['./testing'].node, {
+    require: { types: './cjs/testing.d.ts', default: './cjs/testing.js' }, types: './testing.d.ts', default: './testing.js',
+  });
   for (const f of ['index.node.js', 'gate.node.js', 'current.node.js', 'fresh.node.js', 'testing.js', 'testing.d.ts', 'cjs/']) assert.ok(manifest.files.includes(f), f);
 });
 
