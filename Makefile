@@ -85,8 +85,9 @@ test-vitest: tests/vitest/node_modules/.package-lock.json
 	cd tests/vitest && VITE_MAESTRO_ENABLED=false npx vitest run --exclude '**/*maestro*'
 
 # An app's own tests under Jest 30 (tests/jest), installing the package as an
-# app does: CommonJS (Jest's default, no flag) in the node and jsdom
-# environments with no configuration, then ES modules (*.test.mjs, under
+# app does, and its types through require (tests/jest/types.ts, CommonJS).
+# CommonJS (Jest's default, no flag) in the node and jsdom environments with
+# no configuration, then ES modules (*.test.mjs, under
 # --experimental-vm-modules as Jest requires) in both, jsdom with the README's
 # one line. Then the runbook's "Run test suite without MAESTRO": MAESTRO's
 # own test files left out, the rest under VITE_MAESTRO_ENABLED=false (the
@@ -94,6 +95,7 @@ test-vitest: tests/vitest/node_modules/.package-lock.json
 # leave out every file).
 test-jest: tests/jest/node_modules/.package-lock.json
 	node tests/jest/readme.mjs
+	tsc -p tests/jest
 	cd tests/jest && env -u VITE_MAESTRO_ENABLED -u NODE_OPTIONS npx jest --selectProjects node jsdom
 	cd tests/jest && env -u VITE_MAESTRO_ENABLED NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects node-esm jsdom-esm
 	cd tests/jest && VITE_MAESTRO_ENABLED=false npm test -- --testPathIgnorePatterns='<rootDir>/.*maestro'
