@@ -211,7 +211,7 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
-  test(`[${name}] a guard's trip reaches a script-tag tab without a guard, and a reload during the cooldown starts off`, async () => {
+  test(`[${name}] a guard's trip reaches a script-tag tab without a guard and the tag in a same-origin iframe, and a reload during the cooldown starts off`, async () => {
     const context = await browser.newContext();
     try {
       const app = await context.newPage();
@@ -219,9 +219,15 @@ for (const name of BROWSERS) describe(name, () => {
       await app.waitForFunction(() => window.ready === true);
       const t = await tag(context, false);
       assert.equal(await t.evaluate(() => window.maestroGate.isEnabled()), true);
+      // The tag in a same-origin iframe of another page, too.
+      const framed = await context.newPage();
+      await framed.goto(`${server.url}/tests/e2e/pages/iframe-tag.html`);
+      await framed.waitForFunction(() => window.frameGate && window.frameGate() && window.frameGate().isEnabled() === true);
       await app.evaluate(() => window.gate.recordError());
       await t.waitForFunction(() => !window.maestroGate.isEnabled(), { timeout: 10000 });
       assert.equal(await t.evaluate(() => window.maestroGate.decision().source), 'guard');
+      await framed.waitForFunction(() => !window.frameGate().isEnabled(), { timeout: 10000 });
+      assert.equal(await framed.evaluate(() => window.frameGate().decision().reason), 'Disabled by guard: it tripped in another tab');
       for (const full of [false, true]) {
         const again = await tag(context, full);
         const d = await again.evaluate(() => window.maestroGate.decision());
