@@ -11,6 +11,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { VITE_APP, viteSize } from './vite-size.mjs';
+import { measure as measureBudgets, table as budgetTable } from './budgets.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -133,21 +134,22 @@ async function measureSizes() {
   // (init({ remote }) loads it) and the rollout (a page that sets a rollout or
   // a guard loads it before its first decision).
   const chunk = (part) => Buffer.concat(gateJs.lazy.filter((c) => basename(c.path).startsWith(`maestro_gate_${part}`)).map((c) => c.bytes));
-  const parts = [['rollback', 'when a cleanup runs'], ['remote', 'by init({ remote })'], ['rollout', 'by a rollout or a guard, before the first decision']];
+  const parts = [['rollback', 'when a cleanup runs'], ['remote', 'by init({ remote })'], ['rollout', 'by a rollout or a guard, before the first decision'],
+    ['extras', 'by a page that sets a rollout, a guard, `remote` or `report` (their glue; no .wasm)']];
   if (gateJs.lazy.length !== parts.length || parts.some(([part]) => !chunk(part).length)) {
     throw new Error(`expected the ${parts.map(([p]) => p).join(', ')} chunks, got ${gateJs.lazy.map((c) => basename(c.path)).join(', ')}`);
   }
   const partSizes = {};
   for (const [part, when] of parts) {
-    const wasm = await readFile(join(ROOT, 'pkg', `maestro_gate_${part}_bg.wasm`));
+    const wasm = part === 'extras' ? Buffer.alloc(0) : await readFile(join(ROOT, 'pkg', `maestro_gate_${part}_bg.wasm`));
     partSizes[part] = add(sizes(chunk(part)), sizes(wasm));
     rows.push({ name: `maestro-gate, added ${when} (${part} chunk + .wasm)`, ...partSizes[part], extra: true });
   }
   // init({ remote }) waits for the document's first answer, read by the
   // remote module: a page with `remote` downloads it before its first decision.
   rows.push({
-    name: 'maestro-gate, a page with init({ remote }): everything before its first decision (the ES path + the remote chunk + .wasm)',
-    ...add(rows[0], partSizes.remote), extra: true,
+    name: 'maestro-gate, a page with init({ remote }): everything before its first decision (the ES path + the extras chunk + the remote chunk + .wasm)',
+    ...add(add(rows[0], partSizes.extras), partSizes.remote), extra: true,
   });
   const pkgFile = (f) => readFile(join(ROOT, 'pkg', f));
   rows.push({ name: 'maestro-gate, script tag (the gate inlined)', ...sizes(await pkgFile('maestro-gate.js')), tag: true });
@@ -443,6 +445,10 @@ async function main() {
     say('');
     say('Chromium writes localStorage back to disk in the background, so single runs vary widely; the best runs show the cost of the work itself.');
     say(`Target within 1.2× of the hand-written loop (medians): ${fmt(ratio, 2)}× — ${verdict(ratio <= 1.2)}.`);
+    say('');
+    say('## Byte budgets (issue 20; `make test` checks them: bench/budgets.mjs)');
+    say('');
+    say(budgetTable({ measured: (await measureBudgets()).sizes }));
     say('');
     say('## 5. Memory (wasm linear memory)');
     say('');

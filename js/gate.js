@@ -1,9 +1,11 @@
 // maestro-gate's JavaScript glue, shared by the ES module (js/index.js) and
 // the two script-tag files (js/script-tag.js, js/script-tag-full.js), over the
 // gate wasm's exports as js/core.js wraps them. Each entry hands `createGate`
-// the same three things:
+// the same things:
 //   load(wasm)           instantiates the gate's wasm (`wasm`: init({ wasm }))
 //   loadRollbackModule   loads the rollback module, only when a cleanup runs
+//   loadExtras           loads js/extras.js (the glue of `rollout`, `guard`,
+//                        `remote` and `report`), only for a page that sets one
 //   loadRemoteModule     loads the remote module, only for init({ remote }) or init({ report })
 //   loadRolloutModule    loads the rollout module, only for a page that sets a
 //                        rollout or a guard (see narrows())
@@ -50,13 +52,13 @@ function shared(api) {
   }
 }
 
-export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRolloutModule }) {
+export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRolloutModule, loadExtras }) {
   let loading; // the promise of loading the wasm: true when loaded, false when it failed
   let started; // the promise of the first init()
   let rollbackLoading; // the promise of the rollback module (null when it could not load)
   let rollbackWasm; // init({ rollbackWasm }), where the rollback's .wasm lives
   let remoteWasm; // init({ remoteWasm }), where the remote poll's .wasm lives
-  let rollout; // the rollout module, once loaded (wasm-bindgen instantiates it once)
+  let x; // js/extras.js's functions for this copy, once loaded (see `more`)
   let answering; // init()'s options a cleanup asked by another tab is answered with
   let ready = false; // the wasm is loaded and has not failed
   // The decision's `enabled`, mirrored from the Rust core, in a scope of its
@@ -108,46 +110,17 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     });
     // decide() asks for the remote poll when options.remote is set; another
     // tab's rollout for this copy's document comes the same way.
-    call(core.onRemote, () => {}, (o) => own(o, 'maestroGate') == 'remote'
-      ? o.url === own(answering, 'remote') && withRollout((m) => m.lower(answering, o.rollout)).then(restrict)
-      : startRemote(o));
-  }
-
-  // Loads the remote poll's module and starts it with the gate's own answers.
-  // If it cannot, the decision stands (other tabs' polls still reach the gate).
-  async function startRemote(options) {
-    let r;
-    try {
-      r = await loadRemoteModule(remoteWasm);
-    } catch (e) {
-      return remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
-    }
-    try {
-      r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url),
-        // A remote document's "rollout": a lower percentage turns this page
-        // off if its bucket is now out; an invalid one fails safe.
-        (url, percent, value) => withRollout((m) => m.lower(options, value)).then(restrict));
-    } catch (e) {
-      remoteWarn(options, 'the remote module failed: ' + describe(e));
-    }
-  }
-
-  // init({ report }): the remote module sends the decision beacon (a page
-  // without `report` never loads it for this; loaded twice, wasm-bindgen
-  // instantiates it once). Whatever fails, nothing changes. Returns `cleanup`.
-  function report(event, cleanup) {
-    const d = health(); // now, not once the module has loaded (with the rollout and the guard)
-    if (typeof own(answering, 'report') == 'string') loadRemoteModule(remoteWasm).then((r) => r.report(answering, event, d, cleanup)).catch(() => {});
-    return cleanup;
-  }
-
-  let remoteWarned; // (once per copy: the first answer and the poll load the same module)
-  function remoteWarn(options, why) {
-    if (!remoteWarned && own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
-    remoteWarned = true;
+    call(core.onRemote, () => {}, (o) => x && x.remote(o));
   }
 
   let rolloutWasm; // init({ rolloutWasm })
+
+  // init({ report }): js/extras.js sends the decision beacon (read now, not
+  // once the remote module has loaded). Returns `cleanup`.
+  function report(event, cleanup) {
+    if (x) x.report(event, health(), cleanup);
+    return cleanup;
+  }
 
   // Whether the page sets a rollout or a guard: only then is the rollout
   // module loaded, before the first decision. A percentage narrows wherever
@@ -162,26 +135,33 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     } catch { return true; }
   };
 
-  // Calls `f` with the rollout module (loaded once): its narrowing of the
-  // gate's "on", `{ code, reason, rollout }`. Without the module, the
-  // narrowing fails safe.
-  async function withRollout(f) {
+  // A page that sets a rollout or a guard, polls or reports loads
+  // js/extras.js (once), which hands the rollout and the remote modules the
+  // gate's functions. `g` is what it is handed.
+  const g = {
+    own, describe, narrows, on: mirror.get, started: () => started, answering: () => answering,
+    // (the gate's functions one by one: a namespace used as a value costs bytes, and esbuild copies it with for...in)
+    decide: (n) => call(() => core.decide(undefined, n), off), isEnabled: () => call(core.isEnabled, () => false),
+    remoteOff: (url) => call(core.remoteOff, () => {}, url), wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),
+    loadRemoteModule, loadRolloutModule, wasms: () => ({ remote: remoteWasm, rollout: rolloutWasm }),
+  };
+  const more = async () => (x ||= (await loadExtras()).default(g));
+  const needs = (options) => narrows(options) || typeof own(options, 'remote') == 'string' || typeof own(options, 'report') == 'string';
+
+  // The narrowing of the first decision, from js/extras.js. If that cannot
+  // load, a page that narrows fails safe; one that only polls or reports
+  // keeps its decision, with a warning.
+  async function begin(options) {
     try {
-      return f(rollout ||= await loadRolloutModule(rolloutWasm));
+      await more();
     } catch (e) {
-      return { code: 4, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
+      const why = "maestro-gate's extras module could not be loaded: " + describe(e);
+      if (narrows(options)) return { code: 4, reason: 'Disabled (fail safe): ' + why };
+      if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + why + '; keeping the current decision'); } catch {}
+      return;
     }
+    return x.begin(options);
   }
-  // (`decide` again, once decided, applies a narrowing that says off: to a
-  // gate that is on, at once, so that a guard's trip is in force, and
-  // onChange told, when recordError() returns; otherwise after the first
-  // decision, which a trip may come before.)
-  // (The same call twice: gzip makes the copy nearly free, a helper costs more.)
-  const restrict = (n) => { if (n) mirror.get() ? call(() => core.decide(undefined, n), off) : started.then(() => call(() => core.decide(undefined, n), off)); };
-  // At start-up; later, a guard's trip turns the gate off through `restrict`.
-  // `remote`: the remote document's rollout (its first or remembered
-  // answer), a fourth source beside the page's own.
-  const narrowing = (options, remote) => withRollout((m) => m.start(options, restrict, remote));
 
   let rollbackDown = '';
 
@@ -245,8 +225,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
    */
   function health() {
     const d = decision();
-    let guard = null;
-    try { guard = rollout.guardState(restrict); } catch {} // (no rollout module: no guard); this copy's own
+    const guard = x ? x.guard() : null; // this copy's own (none without a guard)
     return Object.freeze({
       status: d.enabled ? 'enabled' : 'disabled', maestro_enabled: d.enabled, source: d.source, reason: d.reason, version: VERSION,
       rollout: d.rollout, guard,
@@ -255,12 +234,12 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
 
   /** Counts one of MAESTRO's failures for the guard (`init({ guard })`). Never throws. */
   function recordError() {
-    try { rollout.recordError(restrict); } catch {} // (no rollout module: no guard to count for); `restrict` names this copy
+    if (x) x.recordError(); // (no guard: nothing to count for)
   }
 
   /** Forgets this browser's guard trip, for the next load. Resolves to whether one was remembered. */
   async function resetGuard() {
-    return (await withRollout((m) => m.resetGuard())) === true;
+    try { return await (await more()).resetGuard(); } catch { return false; }
   }
 
   // Subscribes once the wasm is there; the returned function unsubscribes.
@@ -341,29 +320,14 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       ignored(options);
       return started.then(() => decision());
     }
-    // With `remote`, and a gate that would be on, the document's first
-    // answer (waited for at most `remoteTimeoutMs`): an off in it is the
-    // first decision, and its rollout narrows it.
+    // A page that narrows, polls or reports decides with what js/extras.js
+    // answers first (the remote document's first answer, the rollout, the guard).
     return (started = loadOnce(options).then(async (loaded) => {
-      const a = loaded && typeof own(options, 'remote') == 'string' && call(core.wouldBeOn, () => false, options)
-        && await firstAnswer(options);
-      const d = start(options, loaded, a && a.code ? a
-        : loaded && (narrows(options) || a) ? await narrowing(options, a?.rollout) : undefined);
+      const d = start(options, loaded, loaded && needs(options) ? await begin(options) : undefined);
       expose(options);
       report('start');
       return d;
     }));
-  }
-
-  // The remote module's first answer (`firstAnswer`): a narrowing that
-  // says off, `{ rollout }`, or null. If the module cannot load, none: the
-  // gate still reads what this browser remembers.
-  async function firstAnswer(options) {
-    try {
-      return (await loadRemoteModule(own(options, 'remoteWasm'))).firstAnswer(options);
-    } catch (e) {
-      remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
-    }
   }
 
   // A later init() starts nothing new; what it asked for that would have
@@ -395,8 +359,8 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     if (loaded) hook();
     // A page that sets window.MAESTRO_ROLLOUT decides once the rollout
     // module is there (until then: disabled, "init() has not finished").
-    started = loaded && narrows(options)
-      ? narrowing(options).then((n) => start(options, true, n))
+    started = loaded && needs(options)
+      ? begin(options).then((n) => start(options, true, n))
       : Promise.resolve(start(options, loaded));
     return Object.freeze({ ...shared(api), init: () => started.then(() => decision()) });
   };

@@ -2,7 +2,8 @@
 // The gate's wasm is loaded from beside this file (or `init({ wasm })`); the
 // rollback, the remote poll and the rollout are modules of their own,
 // imported only when a cleanup runs, `init({ remote })` asks for the poll, or
-// the page sets a rollout or a guard.
+// the page sets a rollout or a guard; so is their glue (js/extras.js, built
+// as maestro_gate_extras.js), for a page that sets any of those or `report`.
 import loadCore from './core.js';
 import { createGate } from './gate.js';
 
@@ -30,6 +31,7 @@ const gate = createGate({
     __MAESTRO_NODE__ ? wasm ?? await fromDisk('maestro_gate_remote_bg.wasm') : wasm),
   loadRolloutModule: async (wasm) => withWasm(await import('./maestro_gate_rollout.js'),
     __MAESTRO_NODE__ ? wasm ?? await fromDisk('maestro_gate_rollout_bg.wasm') : wasm),
+  loadExtras: () => import('./maestro_gate_extras.js'),
 });
 
 export const {

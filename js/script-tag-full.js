@@ -15,6 +15,8 @@ import {
 const GATE_WASM = '@GATE_WASM@';
 const ROLLBACK_WASM = '@ROLLBACK_WASM@';
 
+const from = here();
+
 const gate = createGate({
   load: () => initSync(fromHex(GATE_WASM)),
   loadRollbackModule: async () => {
@@ -22,8 +24,9 @@ const gate = createGate({
     return { clearClientState, verifyClientState, answerCleanup, setNotifier, setAnnouncer };
   },
   loadRemoteModule: async () => { throw new Error('the script tag has no remote poll'); },
-  // The rollout module is not inlined: only a page that sets window.MAESTRO_ROLLOUT loads it.
-  loadRolloutModule: beside(here(), 'maestro_gate_rollout.js'),
+  // The rollout module and its glue are not inlined: only a page that sets window.MAESTRO_ROLLOUT loads them.
+  loadRolloutModule: beside(from, 'maestro_gate_rollout.js'),
+  loadExtras: () => import(new URL('maestro_gate_extras.js', from).href),
 });
 
 expose(gate.startNow(tagOptions()));

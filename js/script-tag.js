@@ -18,6 +18,7 @@ const gate = createGate({
   loadRollbackModule: beside(from, 'maestro_gate_rollback.js'),
   loadRemoteModule: async () => { throw new Error('the script tag has no remote poll'); },
   loadRolloutModule: beside(from, 'maestro_gate_rollout.js'),
+  loadExtras: () => import(new URL('maestro_gate_extras.js', from).href),
 });
 
 expose(gate.startNow(tagOptions()));

@@ -83,9 +83,15 @@ entry() { # out, node (true/false), banner
   $esbuild js/index.js --bundle --format=esm --target=es2020 --log-level=warning "$define" --define:__MAESTRO_TAG__=false \
     --define:__MAESTRO_NODE__="$2" --minify-syntax \
     --external:./maestro_gate_rollback.js --external:./maestro_gate_remote.js --external:./maestro_gate_rollout.js \
+    --external:./maestro_gate_extras.js \
     --banner:js="// maestro-gate $version: $3. See README.md." --outfile="$1"
 }
 entry pkg/index.js false "the ES module entry"
+# The glue of rollout, guard, remote and report (js/extras.js), a file of its
+# own that index.js imports only for a page that sets one of them.
+$esbuild js/extras.js --format=esm --target=es2020 --log-level=warning --minify-syntax \
+  --banner:js="// maestro-gate $version: the glue of rollout, guard, remote and report (index.js imports it on demand). See README.md." \
+  --outfile=pkg/maestro_gate_extras.js
 # The same for Node, which reads the gate's .wasm from disk. The "node"
 # export condition (Vitest, Jest, SSR) is index.node.js, which answers with
 # this gate or with a fresh one maestro-gate/testing started (each an import
@@ -93,7 +99,7 @@ entry pkg/index.js false "the ES module entry"
 # built from a copy of js/ beside that glue), and its TextDecoder and
 # TextEncoder are the global ones, else node:util's (js/text-coding.node.js:
 # Jest's jsdom has neither).
-mkdir -p "$tmp/node" && cp js/*.js pkg/maestro_gate_{rollback,remote,rollout}.js "$tmp/node/"
+mkdir -p "$tmp/node" && cp js/*.js pkg/maestro_gate_{rollback,remote,rollout,extras}.js "$tmp/node/"
 node_gate() { # out, format, banner, extra esbuild flags
   $esbuild "$tmp/node/index.js" --bundle --format="$2" --platform=node --target=node18 --log-level=warning "$define" \
     --define:__MAESTRO_TAG__=false --define:__MAESTRO_NODE__=true --minify-syntax \

@@ -1,0 +1,220 @@
+// The byte budgets (issue 20), measured on what ships in pkg/, and the one
+// generated file every stated size comes from (bench/budgets.json).
+//
+//   node bench/budgets.mjs           measure and print each budget, MET or NOT MET
+//   node bench/budgets.mjs --check   the same, and fail (exit 1) when a size is over its
+//                                    ceiling or a generated block in a document is stale
+//                                    (`make test` runs this)
+//   node bench/budgets.mjs --write   measure, lower the ceilings to what was measured, write
+//                                    bench/budgets.json and the generated blocks
+//
+// Each budget has the issue's `target` and a `ceiling`: the target itself once it is
+// met, else the size last written with --write, which --write only ever lowers. So a
+// budget that is met cannot slip, and one not yet met cannot grow. Bytes are
+// deterministic (gzip -9 of each file as served, one file at a time); no time is
+// measured here.
+//
+// - esm: `init()` with the whole public API imported by name, esbuild --bundle
+//   --minify --splitting (what loads with the entry: the entry chunk) + the gate's .wasm.
+// - vite: a default `vite build` of a one-line app (bench/vite-size.mjs), minus
+//   what Vite adds to any app with a dynamic import (its control app).
+// - tag: pkg/maestro-gate.js.
+// - recipe: a page with `init({ rollout, guard, remote, report })`, MAESTRO on, in
+//   headless Chromium: every response the server sent before the page's first decision.
+// - off: the same page in a VITE_MAESTRO_ENABLED=false build: every response in its first
+//   2 s; its start beacon must arrive too (item 2).
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { viteSize } from './vite-size.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..');
+const OUT = join(HERE, 'out', 'budgets');
+const FILE = join(HERE, 'budgets.json');
+const gz = (b) => gzipSync(b, { level: 9 }).length;
+const API = 'init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest, recordError, resetGuard';
+
+/** What each budget is, its issue target (bytes gzip). */
+export const BUDGETS = {
+  esm: { target: 7558, what: 'ES module decision path: `init()` with the whole API imported, esbuild with splitting (entry chunk + gate `.wasm`)' },
+  vite: { target: 7558, what: 'the same in a default Vite build of a one-line app, over what Vite adds to any app with a dynamic import' },
+  tag: { target: 10000, what: 'script tag `maestro-gate.js`' },
+  recipe: { target: 10000, what: 'the recipe page, `init({ rollout, guard, remote, report })`, MAESTRO on: everything before its first decision' },
+  off: { target: 8000, what: 'the same page in a `VITE_MAESTRO_ENABLED=false` build: everything in its first 2 s (its start beacon sent)' },
+};
+
+// esbuild with code splitting: the entry chunk and every chunk it imports statically.
+async function bundle(dir, source) {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'entry.mjs'), source);
+  const { metafile } = await build({
+    entryPoints: { app: join(dir, 'entry.mjs') }, outdir: dir, splitting: true, metafile: true, bundle: true, minify: true,
+    format: 'esm', platform: 'browser', logLevel: 'silent', absWorkingDir: HERE,
+    alias: { 'maestro-gate': join(ROOT, 'pkg', 'index.js') },
+  });
+  const seen = new Set();
+  const visit = (p) => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    for (const i of metafile.outputs[p].imports) if (i.kind === 'import-statement') visit(i.path);
+  };
+  visit(Object.keys(metafile.outputs).find((p) => p.endsWith('app.js')));
+  // The .wasm files load from beside the chunks, as a bundler emits them.
+  for (const f of await readdir(join(ROOT, 'pkg'))) if (f.endsWith('_bg.wasm')) await copyFile(join(ROOT, 'pkg', f), join(dir, f));
+  return Promise.all([...seen].map((p) => readFile(join(HERE, p))));
+}
+
+// Serves `dir` gzip-compressed, as a CDN does, logging every response's bytes;
+// `/maestro-health` says on, `/beacon` keeps what the page sends.
+function serve(dir) {
+  const log = [];
+  const beacons = [];
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    const entry = { path, bytes: 0 }; // (logged as it arrives: the order the page asked in)
+    log.push(entry);
+    if (path === '/beacon') {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => { beacons.push(body); res.writeHead(204).end(); });
+      return;
+    }
+    let body;
+    let type = 'application/json';
+    if (path === '/decided') body = Buffer.alloc(0);
+    else if (path === '/maestro-health') body = gzipSync('{"status": "enabled", "maestro_enabled": true}', { level: 9 });
+    else {
+      const file = path === '/' ? 'index.html' : path;
+      try { body = gzipSync(await readFile(join(dir, file)), { level: 9 }); } catch { res.writeHead(404).end(); return; }
+      type = types[extname(file)] || 'application/octet-stream';
+    }
+    entry.bytes = body.length;
+    res.writeHead(200, { 'content-type': type, 'content-encoding': 'gzip', 'cache-control': 'no-store' }).end(body);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, log, beacons, url: `http://127.0.0.1:${server.address().port}` })));
+}
+
+// The recipe page, on or off at build time: the bytes the server sent before
+// its first decision (on), or in its first 2 s (off), and the beacons.
+async function recipePage(browser, on) {
+  const dir = join(OUT, on ? 'recipe' : 'off');
+  const options = `{ env: { VITE_MAESTRO_ENABLED: '${on}' }, rollout: 100, guard: { errors: 3 }, remote: '/maestro-health', report: '/beacon', userId: 'u1', pollMs: 60000 }`;
+  await bundle(dir, `import { ${API} } from 'maestro-gate';
+    globalThis.api = [${API}];
+    init(${options}).then((d) => fetch('/decided').catch(() => {}).then(() => { window.__decision = d; }));`);
+  await writeFile(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="./app.js"></script>\n');
+  const { server, log, beacons, url } = await serve(dir);
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(url + '/');
+    const decision = await (await page.waitForFunction(() => window.__decision, null, { timeout: 30000 })).jsonValue();
+    if (decision.enabled !== on) throw new Error(`the ${on ? 'recipe' : 'off'} page decided ${JSON.stringify(decision)}`);
+    const mark = log.findIndex((e) => e.path === '/decided');
+    if (!on) {
+      await page.waitForTimeout(2000); // (the off budget is what crosses the wire in the first 2 s: a wait, not a timed assertion)
+      await page.waitForFunction(() => true);
+    }
+    const sent = (on ? log.slice(0, mark) : log).filter((e) => e.path !== '/decided' && e.path !== '/beacon');
+    await page.context().close();
+    return { bytes: sent.reduce((t, e) => t + e.bytes, 0), files: sent, beacons: beacons.slice() };
+  } finally {
+    server.close();
+  }
+}
+
+/** Measures every budget. */
+export async function measure() {
+  const sizes = {};
+  const files = await bundle(join(OUT, 'esm'), `import { ${API} } from 'maestro-gate'; globalThis.x = [${API}];`);
+  sizes.esm = files.reduce((t, b) => t + gz(b), 0) + gz(await readFile(join(ROOT, 'pkg', 'maestro_gate_bg.wasm')));
+  const v = await viteSize();
+  sizes.vite = v.total.gzip - v.viteOwn.gzip;
+  sizes.tag = gz(await readFile(join(ROOT, 'pkg', 'maestro-gate.js')));
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  const detail = {};
+  try {
+    const recipe = await recipePage(browser, true);
+    const off = await recipePage(browser, false);
+    sizes.recipe = recipe.bytes;
+    sizes.off = off.bytes;
+    detail.recipe = recipe.files;
+    detail.off = off.files;
+    detail.offBeacon = off.beacons.some((b) => /"event":"start"/.test(b) && /"enabled":false/.test(b));
+  } finally {
+    await browser.close();
+  }
+  return { sizes, detail };
+}
+
+const n = (x) => x.toLocaleString('en-US');
+
+/** The table the documents carry, from budgets.json. */
+export function table(saved) {
+  const rows = ['| budget | measured (B gzip) | target | |', '|---|---:|---:|---|'];
+  for (const [k, b] of Object.entries(BUDGETS)) {
+    const m = saved.measured[k];
+    rows.push(`| ${b.what} | ${n(m)} | ≤ ${n(b.target)} | ${m <= b.target ? 'MET' : `NOT MET (by ${n(m - b.target)} B)`} |`);
+  }
+  return rows.join('\n');
+}
+
+// The documents whose sizes are generated: everything between the two markers.
+const DOCS = ['README.md', 'CONTRIBUTING.md'];
+const BEGIN = '<!-- budgets: generated by `node bench/budgets.mjs --write`; do not edit -->';
+const END = '<!-- /budgets -->';
+const block = (saved) => `${BEGIN}\n${table(saved)}\n${END}`;
+async function docs(saved, write) {
+  const stale = [];
+  for (const d of DOCS) {
+    const text = await readFile(join(ROOT, d), 'utf8');
+    const i = text.indexOf(BEGIN);
+    const j = text.indexOf(END, i);
+    if (i < 0 || j < 0) { stale.push(`${d} has no generated block`); continue; }
+    const next = text.slice(0, i) + block(saved) + text.slice(j + END.length);
+    if (next === text) continue;
+    if (write) await writeFile(join(ROOT, d), next);
+    else stale.push(`${d}'s generated block differs from bench/budgets.json (run node bench/budgets.mjs --write)`);
+  }
+  return stale;
+}
+
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
+  const mode = process.argv[2] ?? '';
+  const saved = JSON.parse(await readFile(FILE, 'utf8').catch(() => '{"measured":{},"ceiling":{}}'));
+  // The wasm's bytes depend on the Rust compiler: the generated numbers are
+  // compared exactly only under the one that wrote them (the ceilings always).
+  const rustc = execFileSync('rustc', ['--version'], { encoding: 'utf8' }).trim();
+  const { sizes, detail } = await measure();
+  const problems = [];
+  for (const [k, b] of Object.entries(BUDGETS)) {
+    // --write lowers a ceiling to what was measured, never below the target, never up.
+    if (mode === '--write') saved.ceiling[k] = Math.min(saved.ceiling[k] ?? Infinity, Math.max(sizes[k], b.target));
+    const limit = saved.ceiling[k] ?? b.target;
+    console.log(`${k.padEnd(7)} ${n(sizes[k]).padStart(7)} B gzip  target ≤ ${n(b.target).padStart(6)}  ${sizes[k] <= b.target ? 'MET    ' : 'NOT MET'}  ceiling ${n(limit).padStart(6)}  ${b.what}`);
+    if (sizes[k] > limit) problems.push(`${k}: ${n(sizes[k])} B is over its ceiling of ${n(limit)} B`);
+  }
+  for (const k of ['recipe', 'off']) console.log(`  ${k}: ${detail[k].map((e) => `${e.path} ${e.bytes}`).join(', ')}`);
+  if (!detail.offBeacon) problems.push('off: the off page sent no start beacon in its first 2 s');
+  if (mode === '--write') {
+    Object.assign(saved, { rustc, measured: sizes });
+    await writeFile(FILE, JSON.stringify(saved, null, 2) + '\n');
+    await docs(saved, true);
+    console.log('wrote bench/budgets.json and the generated blocks of ' + DOCS.join(', '));
+  } else if (mode === '--check') {
+    const stale = Object.keys(BUDGETS).filter((k) => saved.measured[k] !== sizes[k])
+      .map((k) => `${k}: measured ${n(sizes[k])} B, bench/budgets.json says ${n(saved.measured[k] ?? 0)} B (run node bench/budgets.mjs --write)`);
+    if (saved.rustc === rustc) problems.push(...stale);
+    else for (const s of stale) console.log(`budget (not compared: bench/budgets.json was written under ${saved.rustc}, this is ${rustc}): ${s}`);
+    problems.push(...await docs(saved, false));
+  }
+  for (const p of problems) console.error('budget: ' + p);
+  process.exitCode = problems.length ? 1 : 0;
+}

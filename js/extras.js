@@ -1,0 +1,115 @@
+// maestro-gate's glue for the options that narrow, poll or report (pkg/maestro_gate_extras.js):
+// `rollout`, `guard`, `remote` and `report`. js/gate.js loads it only for a
+// page that sets one of them (see `extras` there), before the first decision,
+// so that a page with none downloads none of this. The script tags bundle it.
+// Every decision is still Rust's: this file hands the rollout and the remote
+// modules the gate's functions and carries their answers back.
+//
+// `g` is the copy of the gate that loaded it (js/gate.js's `createGate`):
+//   decide(n), isEnabled(), remoteOff(url), wouldBeOn(options)  the gate's
+//                              exports (js/core.js), each through its fail-safe call
+//   own, describe, narrows     its helpers
+//   on()                       whether the gate is on (its mirror)
+//   started(), answering()     the first init()'s promise and options
+//   loadRemoteModule(wasm), loadRolloutModule(wasm), wasms()  the two modules' loaders and the
+//                              init({ remoteWasm, rolloutWasm }) they load from
+export default function extras(g) {
+  const { own, describe } = g;
+  let rollout; // the rollout module, once loaded (wasm-bindgen instantiates it once)
+  let remoteWarned; // (once per copy: the first answer and the poll load the same module)
+
+  function remoteWarn(options, why) {
+    if (!remoteWarned && own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
+    remoteWarned = true;
+  }
+
+  const remoteModule = () => g.loadRemoteModule(g.wasms().remote);
+
+  // Calls `f` with the rollout module (loaded once): its narrowing of the
+  // gate's "on", `{ code, reason, rollout }`. Without the module, the
+  // narrowing fails safe.
+  async function withRollout(f) {
+    try {
+      return f(rollout ||= await g.loadRolloutModule(g.wasms().rollout));
+    } catch (e) {
+      return { code: 4, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
+    }
+  }
+
+  // (`decide` again, once decided, applies a narrowing that says off: to a
+  // gate that is on, at once, so that a guard's trip is in force, and
+  // onChange told, when recordError() returns; otherwise after the first
+  // decision, which a trip may come before.)
+  const restrict = (n) => { if (n) g.on() ? g.decide(n) : g.started().then(() => g.decide(n)); };
+
+  // Loads the remote poll's module and starts it with the gate's own answers.
+  // If it cannot, the decision stands (other tabs' polls still reach the gate).
+  async function startRemote(options) {
+    let r;
+    try {
+      r = await remoteModule();
+    } catch (e) {
+      return remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
+    }
+    try {
+      r.startRemote(options, g.isEnabled, g.remoteOff,
+        // A remote document's "rollout": a lower percentage turns this page
+        // off if its bucket is now out; an invalid one fails safe.
+        (url, percent, value) => withRollout((m) => m.lower(options, value)).then(restrict));
+    } catch (e) {
+      remoteWarn(options, 'the remote module failed: ' + describe(e));
+    }
+  }
+
+  // The remote module's first answer (`firstAnswer`): a narrowing that
+  // says off, `{ rollout }`, or null. If the module cannot load, none: the
+  // gate still reads what this browser remembers.
+  async function firstAnswer(options) {
+    try {
+      return (await remoteModule()).firstAnswer(options);
+    } catch (e) {
+      remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
+    }
+  }
+
+  return {
+    // The narrowing of the first decision, asked only of a gate whose
+    // sources say on (an off page loads neither module for it: off costs
+    // least). With `remote`, the document's first answer (waited for at
+    // most `remoteTimeoutMs`): an off in it is the first decision, and its
+    // rollout (the first or remembered answer's, a fourth source beside
+    // the page's own) narrows it, as the page's rollout and guard do.
+    async begin(options) {
+      const on = g.wouldBeOn(options);
+      const a = on && typeof own(options, 'remote') == 'string' && await firstAnswer(options);
+      return a && a.code ? a : on && (g.narrows(options) || a) ? withRollout((m) => m.start(options, restrict, a?.rollout)) : undefined;
+    },
+
+    // The gate's remote hook: decide() asks for the remote poll when
+    // options.remote is set; another tab's rollout for this copy's document
+    // comes the same way.
+    remote: (o) => own(o, 'maestroGate') == 'remote'
+      ? o.url === own(g.answering(), 'remote') && withRollout((m) => m.lower(g.answering(), o.rollout)).then(restrict)
+      : startRemote(o),
+
+    // init({ report }): the remote module sends the decision beacon `d` (a
+    // page without `report` never loads it for this; loaded twice,
+    // wasm-bindgen instantiates it once). Whatever fails, nothing changes.
+    report(event, d, cleanup) {
+      const options = g.answering();
+      if (typeof own(options, 'report') == 'string') remoteModule().then((r) => r.report(options, event, d, cleanup)).catch(() => {});
+    },
+
+    // This copy's guard (null without one, or without the rollout module).
+    guard() {
+      try { return rollout.guardState(restrict); } catch { return null; }
+    },
+
+    /** Counts one of MAESTRO's failures for the guard; `restrict` names this copy. Never throws. */
+    recordError() {
+      try { rollout.recordError(restrict); } catch {}
+    },
+
+    resetGuard: async () => (await withRollout((m) => m.resetGuard())) === true,
+  };
+}
