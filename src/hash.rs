@@ -3,9 +3,7 @@
 //! so that a team running Unleash on its servers puts the same users in the
 //! same bucket.
 //!
-//! The hasher is streaming ([`Murmur3`]): the gate module feeds it the UTF-16
-//! code units of a JavaScript string one by one ([`Murmur3::write_utf16`]),
-//! encoded to UTF-8 as `TextEncoder` does, without allocating.
+//! The hasher is streaming ([`Murmur3`]): fed a byte at a time, without allocating.
 
 /// MurmurHash3, x86, 32-bit, fed a byte at a time.
 #[derive(Clone, Copy, Debug)]
@@ -44,20 +42,6 @@ impl Murmur3 {
     pub fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.byte(b);
-        }
-    }
-
-    /// Feeds one character, as its UTF-8 bytes.
-    pub fn char(&mut self, c: char) {
-        let mut buf = [0; 4];
-        self.write(c.encode_utf8(&mut buf).as_bytes());
-    }
-
-    /// Feeds a string's UTF-16 code units as UTF-8, a lone surrogate as
-    /// U+FFFD (what `TextEncoder` and Rust's `String::from_utf16_lossy` do).
-    pub fn write_utf16(&mut self, units: impl Iterator<Item = u16>) {
-        for c in char::decode_utf16(units) {
-            self.char(c.unwrap_or(char::REPLACEMENT_CHARACTER));
         }
     }
 
@@ -135,20 +119,6 @@ mod tests {
         assert!(!is_in(9, 10));
         assert!(!is_in(0, 1));
         assert!(is_in(100, 100));
-    }
-
-    #[test]
-    fn utf16_is_hashed_as_utf8() {
-        for s in ["", "a", "héllo", "日本語", "emoji 😀 here", "maestro:\u{1F600}x"] {
-            let mut m = Murmur3::new(0);
-            m.write_utf16(s.encode_utf16());
-            assert_eq!(m.finish(), murmur3_x86_32(s.as_bytes(), 0), "{s}");
-        }
-        // A lone surrogate is U+FFFD, as TextEncoder encodes it.
-        let units: Vec<u16> = [0x61, 0xd800, 0x62].into();
-        let mut m = Murmur3::new(0);
-        m.write_utf16(units.iter().copied());
-        assert_eq!(m.finish(), murmur3_x86_32(String::from_utf16_lossy(&units).as_bytes(), 0));
     }
 }
 
