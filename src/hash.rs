@@ -90,8 +90,6 @@ pub fn is_in(percent: u32, bucket: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::String;
-    use alloc::vec::Vec;
 
     #[test]
     fn published_vectors() {
