@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/ from the workspace's three wasm crates and
+# Builds the npm package into pkg/ from the workspace's wasm crates and
 # the JS sources in js/ (this script writes no JavaScript):
 #   maestro_gate_bg.wasm + maestro_gate.js        the gate (crates/gate; glue js/core.js)
 #   maestro_gate_rollback*                        the rollback (crates/rollback, wasm-bindgen)

@@ -10,10 +10,11 @@
 //! - [`rollout`]: the gradual rollout and the error guard, which narrow an "on".
 //! - [`report`]: the decision beacon's document, and the summary of many.
 //!
-//! The three wasm modules the package ships are crates of their own, each with
-//! one boundary to JavaScript: `crates/gate` (the decision every visitor
-//! loads, through a small hand-written boundary), `crates/rollback` and
-//! `crates/remote` (wasm-bindgen, loaded on demand). All of them call these
+//! The wasm modules the package ships are crates of their own, each with one
+//! boundary to JavaScript: `crates/gate` (the decision every visitor loads,
+//! through a small hand-written boundary), `crates/rollback`, `crates/remote`
+//! and `crates/rollout` (wasm-bindgen, loaded on demand), and `crates/node`
+//! (the build-time check, Node only). All of them call these
 //! rules; none of the rules is written twice. Everything here is tested
 //! natively with `cargo test`, and is written never to panic.
 #![no_std]
