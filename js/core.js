@@ -16,7 +16,7 @@ const TYPE_UNDEFINED = 0, TYPE_NULL = 1, TYPE_TRUE = 2, TYPE_FALSE = 3, TYPE_NUM
   TYPE_OBJECT = 7, TYPE_OTHER = 8;
 
 // The dispatcher every handler the wasm hands out calls (import `o`; see
-// reactor.rs). A trap in the wasm (which the core is written never to hit)
+// reactor.rs and exports.rs). A trap in the wasm (which the core is written never to hit)
 // reaches no event target or setter; `onTrap`'s callback hears of it.
 const dispatcher = (tag, event) => {
   try { return take(wasm.M(tag, keep(event))); /* dispatch */ } catch (e) { try { trapped(e); } catch {} }

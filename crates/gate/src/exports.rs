@@ -1,8 +1,13 @@
 //! The exports the glue calls, each named by one letter: `abi::table::EXPORTS`
-//! says which is which, and `js/core.js` wraps each under its name.
+//! says which is which, and `js/core.js` wraps each under its name. This is
+//! the composition root: the other modules call downwards only
+//! (`abi` < `js` < `reactor`, `subscribers` < `tabs`, `remembered` < `gate`),
+//! and every event comes up to `dispatch` here, which routes it.
 
 use crate::abi::JsValue;
-use crate::{gate, reactor, tabs};
+use crate::reactor::{self, Kind};
+use crate::tabs::{self, Heard};
+use crate::{gate, js};
 
 #[export_name = "A"] // decide
 extern "C" fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
@@ -38,7 +43,21 @@ extern "C" fn own_cleanup(id: f64) {
 }
 #[export_name = "M"] // dispatch
 extern "C" fn dispatch(tag: f64, event: JsValue) -> JsValue {
-    reactor::dispatch(tag, event)
+    match reactor::kind(tag) {
+        Some(Kind::GlobalGet) => return gate::runtime_value(),
+        Some(Kind::GlobalSet) => gate::runtime_assigned(event),
+        Some(Kind::Channel) => {
+            let data = js::field(&event, "data");
+            match tabs::receive(&data) {
+                Heard::Remote(url, enabled) => gate::remote_heard(&url, enabled, &data),
+                Heard::Guard => gate::guard_heard(),
+                Heard::Nothing => {}
+            }
+        }
+        Some(Kind::Watch) => gate::watch(),
+        None => {}
+    }
+    JsValue::UNDEFINED
 }
 #[export_name = "N"] // wouldBeOn
 extern "C" fn would_be_on(options: JsValue) -> bool {

@@ -218,7 +218,7 @@ pub fn channel(name: &str) -> Option<JsValue> {
     construct("BroadcastChannel", &JsValue::from_str(name)).ok()
 }
 
-/// The glue's dispatcher for `tag`: calling it runs `reactor::dispatch(tag, event)`.
+/// The glue's dispatcher for `tag`: calling it runs `exports::dispatch(tag, event)`.
 pub fn dispatcher(tag: f64) -> JsValue {
     handle(unsafe { crate::abi::handler(tag) })
 }

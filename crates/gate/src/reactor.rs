@@ -1,4 +1,6 @@
-//! One JavaScript function for every event the gate waits for.
+//! One JavaScript function for every event the gate waits for: the
+//! encoding of events, which calls nothing of the gate (the routing is the
+//! composition root's, `exports::dispatch`).
 //!
 //! Each handler the gate hands to JavaScript (the `MAESTRO_ENABLED`
 //! accessor's getter and setter, the BroadcastChannel's `onmessage`, and
@@ -8,7 +10,6 @@
 //! with `async fn`s on wasm-bindgen-futures; they have no events here.
 
 use crate::js::{self, JsValue};
-use crate::{gate, tabs};
 
 /// What an event is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,14 +34,7 @@ pub fn handler(kind: Kind, id: u32) -> JsValue {
     js::dispatcher(((id << BITS) | kind as u32) as f64)
 }
 
-pub(crate) fn dispatch(tag: f64, event: JsValue) -> JsValue {
-    let tag = tag as u32;
-    let Some(&kind) = KINDS.get((tag & ((1 << BITS) - 1)) as usize) else { return JsValue::UNDEFINED };
-    match kind {
-        Kind::GlobalGet => return gate::runtime_value(),
-        Kind::GlobalSet => gate::runtime_assigned(event),
-        Kind::Channel => tabs::receive(&js::field(&event, "data")),
-        Kind::Watch => gate::watch(),
-    }
-    JsValue::UNDEFINED
+/// The kind of event a handler's number says (`None`: not one of ours).
+pub(crate) fn kind(tag: f64) -> Option<Kind> {
+    KINDS.get((tag as u32 & ((1 << BITS) - 1)) as usize).copied()
 }

@@ -16,7 +16,7 @@ use crate::abi::fixed;
 use crate::js::{self, field, set, string_field, JsValue};
 use crate::reactor::{handler, Kind};
 use crate::subscribers::{self, List};
-use crate::{gate, Slot};
+use crate::Slot;
 use maestro_gate::protocol::{self, Kind as Message};
 
 struct Tabs {
@@ -46,18 +46,30 @@ pub fn listen() {
     tabs.channel = Some(channel);
 }
 
+/// What another tab's message means for the decision, which the channel
+/// does not make: the composition root hands it to the gate (`exports::dispatch`).
+pub(crate) enum Heard {
+    /// Nothing for the decision (a cleanup request is handled here).
+    Nothing,
+    /// A remote document's result: its URL and whether it said on.
+    Remote(js::Text, bool),
+    /// A guard tripped in another tab.
+    Guard,
+}
+
 /// Another tab's message.
-pub(crate) fn receive(data: &JsValue) {
-    let Some(kind) = string_field(data, protocol::KIND) else { return };
+pub(crate) fn receive(data: &JsValue) -> Heard {
+    let Some(kind) = string_field(data, protocol::KIND) else { return Heard::Nothing };
     if js::text_is(&kind, Message::Cleanup.id()) {
         cleanup_requested(data);
     } else if js::text_is(&kind, Message::Remote.id()) {
         if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
-            gate::remote_heard(&url, enabled, data);
+            return Heard::Remote(url, enabled);
         }
     } else if js::text_is(&kind, Message::Guard.id()) {
-        gate::guard_heard();
+        return Heard::Guard;
     }
+    Heard::Nothing
 }
 
 /// Another tab asked for a cleanup: tell the subscribers, then hand the
