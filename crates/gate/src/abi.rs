@@ -161,67 +161,74 @@ mod wasm {
     use super::table;
     use core::num::NonZeroU32;
 
+    // Every import but `from_utf8` is a `safe fn`: each takes and answers
+    // numbers (handles into the glue's table, which holds no memory of this
+    // instance), so no argument can make it touch memory it should not. An
+    // import declared to answer a `JsValue` answers a handle from the glue's
+    // `keep`, which is never 0 (the contract this block vouches for, as
+    // `unsafe extern` says: the glue's `imports` in `js/core.js`).
     #[link(wasm_import_module = "m")]
-    extern "C" {
-        /// What a value is: see [`Type`].
+    unsafe extern "C" {
+        /// What a value is: see [`table::ty`].
         #[link_name = "a"]
-        pub(crate) fn type_of(h: i32) -> i32;
+        pub(crate) safe fn type_of(h: i32) -> i32;
         /// A number's (or boolean's) value.
         #[link_name = "b"]
-        pub(crate) fn number(h: i32) -> f64;
+        pub(crate) safe fn number(h: i32) -> f64;
         /// A handle to the number `x`.
         #[link_name = "c"]
-        pub(crate) fn from_number(x: f64) -> i32;
-        /// A handle to the UTF-8 text at `ptr` (`len` bytes).
+        pub(crate) safe fn from_number(x: f64) -> JsValue;
+        /// A handle to the UTF-8 text at `ptr` (`len` bytes): unsafe, since it
+        /// reads this instance's memory there.
         #[link_name = "d"]
-        pub(crate) fn from_utf8(ptr: *const u8, len: usize) -> i32;
+        pub(crate) fn from_utf8(ptr: *const u8, len: usize) -> JsValue;
         /// `Reflect.get(Object(obj), key)`: a handle, or `!handle` of what it threw.
         #[link_name = "e"]
-        pub(crate) fn reflect_get(obj: i32, key: i32) -> i32;
+        pub(crate) safe fn reflect_get(obj: i32, key: i32) -> i32;
         /// `Reflect.set(obj, key, value)`, ignoring what it throws.
         #[link_name = "f"]
-        pub(crate) fn reflect_set(obj: i32, key: i32, value: i32);
+        pub(crate) safe fn reflect_set(obj: i32, key: i32, value: i32);
         /// `f.call(this, ...[a, b, c].slice(0, n))`: a handle, or `!handle` of what it threw.
         #[link_name = "g"]
-        pub(crate) fn call_raw(f: i32, this: i32, n: i32, a: i32, b: i32, c: i32) -> i32;
+        pub(crate) safe fn call_raw(f: i32, this: i32, n: i32, a: i32, b: i32, c: i32) -> i32;
         /// `new f(a)`: a handle, or `!handle` of what it threw.
         #[link_name = "h"]
-        pub(crate) fn construct_raw(f: i32, a: i32) -> i32;
+        pub(crate) safe fn construct_raw(f: i32, a: i32) -> i32;
         /// Releases a handle.
         #[link_name = "i"]
-        pub(crate) fn release(h: i32);
+        pub(crate) safe fn release(h: i32);
         /// A second handle to the same value.
         #[link_name = "j"]
-        pub(crate) fn duplicate(h: i32) -> i32;
+        pub(crate) safe fn duplicate(h: i32) -> JsValue;
         /// `console[warn ? "warn" : "info"]("[MAESTRO] " + text)`, now or in a
         /// microtask (`later`); a missing or throwing console is ignored.
         #[link_name = "k"]
-        pub(crate) fn console(warn: bool, text: i32, later: bool);
+        pub(crate) safe fn console(warn: bool, text: i32, later: bool);
         /// `a === b`.
         #[link_name = "l"]
-        pub(crate) fn strict_equals(a: i32, b: i32) -> bool;
+        pub(crate) safe fn strict_equals(a: i32, b: i32) -> bool;
         /// `s.charCodeAt(i)` of a string `s` (0 past its end).
         #[link_name = "m"]
-        pub(crate) fn code_at(s: i32, i: usize) -> u32;
+        pub(crate) safe fn code_at(s: i32, i: usize) -> u32;
         /// `a + b` of two strings.
         #[link_name = "p"]
-        pub(crate) fn concat(a: i32, b: i32) -> i32;
+        pub(crate) safe fn concat(a: i32, b: i32) -> JsValue;
         /// A string `s` cut to its first `max` characters and its length
         /// (`… (N characters)`) when it is longer; else `s` again.
         #[link_name = "q"]
-        pub(crate) fn shorten(s: i32, max: u32) -> i32;
+        pub(crate) safe fn shorten(s: i32, max: u32) -> JsValue;
         /// A function that, called with `event`, calls the export `dispatch(tag, event)`
         /// through the glue's dispatcher.
         #[link_name = "o"]
-        pub(crate) fn handler(tag: f64) -> i32;
+        pub(crate) safe fn handler(tag: f64) -> JsValue;
         /// A frozen `{ enabled, source, value, reason, rollout }` (the glue's
         /// `record`; `rollout` is the rollout module's answer, which the glue keeps).
         #[link_name = "n"]
-        pub(crate) fn decision_record(enabled: bool, source: i32, value: i32, reason: i32) -> i32;
+        pub(crate) safe fn decision_record(enabled: bool, source: i32, value: i32, reason: i32) -> JsValue;
         /// Calls each of the glue's subscribers of `list` (0 `onChange`, 1
         /// `onCleanupRequest`) with `arg`; one that throws is skipped.
         #[link_name = "r"]
-        pub(crate) fn notify(list: i32, arg: i32);
+        pub(crate) safe fn notify(list: i32, arg: i32);
     }
 
     /// A JavaScript value, held by handle. Dropping it releases the handle.
@@ -234,33 +241,44 @@ mod wasm {
     #[repr(transparent)]
     pub struct JsValue(NonZeroU32);
 
-    /// The handle `h`, which the glue gave (or a fixed one): never 0.
+    /// The handle `h` as a value (unchecked: checking cost a compare and a
+    /// select at each of some 70 places, about 150 B gzip).
+    ///
+    /// # Safety
+    ///
+    /// `h` is not 0: a handle the glue's `keep` answered (its table's slot 0
+    /// is never handed out), or one of the fixed handles.
     #[inline(always)]
-    pub(crate) const fn handle(h: i32) -> JsValue {
-        // SAFETY: every handle comes from the glue's `keep`, which never
-        // answers 0 (its table's slot 0 is never handed out), or is one of
-        // the fixed handles above it. (Checking cost a compare and a select
-        // at each of some 70 places: about 150 B gzip.)
+    pub(crate) const unsafe fn handle(h: i32) -> JsValue {
+        // SAFETY: the caller's promise, above.
         JsValue(unsafe { NonZeroU32::new_unchecked(h as u32) })
+    }
+
+    /// A fixed handle, checked when the constant is built (no cost at run time).
+    const fn fixed_handle(h: i32) -> JsValue {
+        match NonZeroU32::new(h as u32) {
+            Some(h) => JsValue(h),
+            None => panic!("0 is never a handle"),
+        }
     }
 
     /// The fixed handles as statics, to be lent: a `&fixed::TRUE` is a
     /// temporary whose drop calls `release` (which the glue ignores for a
     /// fixed handle); a `&fixed::TRUE` is never dropped.
     pub(crate) mod fixed {
-        use super::{handle, table, JsValue};
-        pub(crate) static UNDEFINED: JsValue = handle(table::handle::UNDEFINED);
-        pub(crate) static NULL: JsValue = handle(table::handle::NULL);
-        pub(crate) static TRUE: JsValue = handle(table::handle::TRUE);
+        use super::{fixed_handle, table, JsValue};
+        pub(crate) static UNDEFINED: JsValue = fixed_handle(table::handle::UNDEFINED);
+        pub(crate) static NULL: JsValue = fixed_handle(table::handle::NULL);
+        pub(crate) static TRUE: JsValue = fixed_handle(table::handle::TRUE);
         /// `globalThis`.
-        pub(crate) static GLOBAL: JsValue = handle(table::handle::GLOBAL);
+        pub(crate) static GLOBAL: JsValue = fixed_handle(table::handle::GLOBAL);
     }
 
     impl JsValue {
-        pub const UNDEFINED: JsValue = handle(table::handle::UNDEFINED);
-        pub const NULL: JsValue = handle(table::handle::NULL);
-        pub const TRUE: JsValue = handle(table::handle::TRUE);
-        pub const FALSE: JsValue = handle(table::handle::FALSE);
+        pub const UNDEFINED: JsValue = fixed_handle(table::handle::UNDEFINED);
+        pub const NULL: JsValue = fixed_handle(table::handle::NULL);
+        pub const TRUE: JsValue = fixed_handle(table::handle::TRUE);
+        pub const FALSE: JsValue = fixed_handle(table::handle::FALSE);
 
         #[inline(always)]
         pub(crate) fn h(&self) -> i32 {
@@ -275,15 +293,16 @@ mod wasm {
             }
         }
         pub fn from_f64(x: f64) -> JsValue {
-            handle(unsafe { from_number(x) })
+            from_number(x)
         }
         #[allow(clippy::should_implement_trait)] // named as wasm-bindgen's `JsValue::from_str`
         pub fn from_str(s: &str) -> JsValue {
-            handle(key(s))
+            // SAFETY: `s` is a live `&str` of this instance's memory, `len` bytes at `ptr`.
+            unsafe { from_utf8(s.as_ptr(), s.len()) }
         }
         #[inline(always)]
         pub(crate) fn ty(&self) -> i32 {
-            unsafe { type_of(self.h()) }
+            type_of(self.h())
         }
         #[inline(always)]
         pub fn is_undefined(&self) -> bool {
@@ -316,7 +335,7 @@ mod wasm {
     }
 
     pub(crate) fn as_bool(h: i32) -> Option<bool> {
-        match unsafe { type_of(h) } {
+        match type_of(h) {
             table::ty::TRUE => Some(true),
             table::ty::FALSE => Some(false),
             _ => None,
@@ -324,36 +343,39 @@ mod wasm {
     }
 
     pub(crate) fn as_f64(h: i32) -> Option<f64> {
-        (unsafe { type_of(h) } == table::ty::NUMBER).then(|| unsafe { number(h) })
+        (type_of(h) == table::ty::NUMBER).then(|| number(h))
     }
 
     impl Clone for JsValue {
         #[inline(always)]
         fn clone(&self) -> JsValue {
-            handle(unsafe { duplicate(self.h()) })
+            duplicate(self.h())
         }
     }
 
     impl Drop for JsValue {
         #[inline(always)]
         fn drop(&mut self) {
-            unsafe { release(self.h()) }
+            release(self.h())
         }
-    }
-
-    /// A handle to the string `s`.
-    pub(crate) fn key(s: &str) -> i32 {
-        unsafe { from_utf8(s.as_ptr(), s.len()) }
     }
 
     /// An import's answer: a handle, or (the thrown-value convention,
     /// [`table::THROWN`]) `!handle` of what was thrown.
+    ///
+    /// # Safety
+    ///
+    /// `h` is what an import that can throw answered: `keep`'s handle (1 or
+    /// more), or its complement (-2 or less), whose complement is 1 or more.
     #[inline(always)]
-    pub(crate) fn result(h: i32) -> Result<JsValue, JsValue> {
-        if h < 0 {
-            Err(handle(!h))
-        } else {
-            Ok(handle(h))
+    pub(crate) unsafe fn result(h: i32) -> Result<JsValue, JsValue> {
+        // SAFETY: neither `h` nor `!h` is 0 (the caller's promise, above).
+        unsafe {
+            if h < 0 {
+                Err(handle(!h))
+            } else {
+                Ok(handle(h))
+            }
         }
     }
 }

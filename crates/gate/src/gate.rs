@@ -83,7 +83,7 @@ fn reading(v: &JsValue) -> Reading<Text> {
 /// cuts it (in Rust the cut cost 140 B gzip of the decision path, which the
 /// budget did not have).
 fn shown(text: Text) -> Text {
-    crate::abi::handle(unsafe { crate::abi::shorten(text.h(), flag::SHOWN) })
+    crate::abi::shorten(text.h(), flag::SHOWN)
 }
 
 fn log_level(options: &JsValue) -> Log {
@@ -385,5 +385,5 @@ pub fn decision() -> JsValue {
 pub fn decision_object(d: &Decision) -> JsValue {
     let source = JsValue::from_str(d.source.id());
     let value = d.value.as_ref().map_or(JsValue::NULL.h(), JsValue::h);
-    crate::abi::handle(unsafe { crate::abi::decision_record(d.enabled, source.h(), value, d.reason.h()) })
+    crate::abi::decision_record(d.enabled, source.h(), value, d.reason.h())
 }

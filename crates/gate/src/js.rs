@@ -3,7 +3,7 @@
 
 pub use crate::abi::JsValue;
 use crate::abi::{
-    call_raw, code_at, concat, console, construct_raw, fixed, handle, key, reflect_get, reflect_set, release, result,
+    call_raw, code_at, concat, console, construct_raw, fixed, handle, reflect_get, reflect_set, release, result,
     strict_equals, table,
 };
 use maestro_gate::flag::{self, Raw};
@@ -19,7 +19,7 @@ impl flag::Text for JsValue {
         self.append(&JsValue::from_str(s));
     }
     fn append(&mut self, t: &JsValue) {
-        *self = handle(unsafe { concat(self.h(), t.h()) });
+        *self = concat(self.h(), t.h());
     }
     // `text + n`: JavaScript writes the digits.
     fn push_uint(&mut self, n: u64) {
@@ -35,7 +35,7 @@ pub fn text_is(text: &Text, s: &str) -> bool {
 /// Whether two texts are the same.
 #[inline(always)]
 pub fn text_eq(a: &Text, b: &Text) -> bool {
-    unsafe { strict_equals(a.h(), b.h()) }
+    strict_equals(a.h(), b.h())
 }
 
 /// A string value as the rules read it, and the value itself as text.
@@ -44,7 +44,7 @@ pub fn string_of(v: &JsValue) -> Option<(Raw, Text)> {
         return None;
     }
     let len = field(v, "length").as_f64().unwrap_or(0.0) as usize;
-    Some((flag::word(len, |i| unsafe { code_at(v.h(), i) }), v.clone()))
+    Some((flag::word(len, |i| code_at(v.h(), i)), v.clone()))
 }
 
 /// `globalThis`: `window` in a page, `self` in a worker.
@@ -57,14 +57,15 @@ pub fn global() -> &'static JsValue {
 #[inline(always)]
 pub fn call(f: &JsValue, this: &JsValue, args: &[&JsValue]) -> Result<JsValue, JsValue> {
     let arg = |i: usize| args.get(i).map_or(1, |a| a.h());
-    result(unsafe { call_raw(f.h(), this.h(), args.len() as i32, arg(0), arg(1), arg(2)) })
+    // SAFETY: `call_raw` answers by the thrown-value convention.
+    unsafe { result(call_raw(f.h(), this.h(), args.len() as i32, arg(0), arg(1), arg(2))) }
 }
 
 /// `obj[name](a, b, c)` with the first `n` of them: a handle, or `!handle`.
 fn method_raw(obj: i32, name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
     let f = field_raw(obj, name);
-    let r = unsafe { call_raw(f, obj, n, a, b, c) };
-    unsafe { release(f) };
+    let r = call_raw(f, obj, n, a, b, c);
+    release(f);
     r
 }
 
@@ -72,32 +73,31 @@ fn method_raw(obj: i32, name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
 pub fn method(obj: &JsValue, name: &str, n: i32, arg: &JsValue) -> JsValue {
     let r = method_raw(obj.h(), name, n, arg.h(), 1, 1);
     if r < 0 {
-        unsafe { release(!r) };
+        release(!r);
         return JsValue::UNDEFINED;
     }
-    handle(r)
+    // SAFETY: `r` is `call_raw`'s answer, and not a thrown one: a handle, 1 or more.
+    unsafe { handle(r) }
 }
 
 /// `new globalThis[name](arg)`.
 pub fn construct(name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
     let f = field(global(), name);
-    result(unsafe { construct_raw(f.h(), arg.h()) })
+    // SAFETY: `construct_raw` answers by the thrown-value convention.
+    unsafe { result(construct_raw(f.h(), arg.h())) }
 }
 
 /// `Reflect.get(Object(obj), name)`: a handle, or `!handle` of what it threw.
 fn get_raw(obj: i32, name: &str) -> i32 {
-    let k = key(name);
-    let r = unsafe { reflect_get(obj, k) };
-    unsafe { release(k) };
-    r
+    reflect_get(obj, JsValue::from_str(name).h())
 }
 
 /// `obj[name]`, with anything that throws read as `undefined`.
 fn field_raw(obj: i32, name: &str) -> i32 {
     let r = get_raw(obj, name);
     if r < 0 {
-        unsafe { release(!r) };
-        return 1;
+        release(!r);
+        return table::handle::UNDEFINED;
     }
     r
 }
@@ -105,7 +105,8 @@ fn field_raw(obj: i32, name: &str) -> i32 {
 /// `obj[key]`, with anything that throws read as `undefined`.
 #[inline(always)]
 pub fn field(obj: &JsValue, key: &str) -> JsValue {
-    handle(field_raw(obj.h(), key))
+    // SAFETY: `field_raw` answers a handle, 1 or more.
+    unsafe { handle(field_raw(obj.h(), key)) }
 }
 
 /// `obj[key]` as the app reads it (a getter, a proxy's `get` trap and the
@@ -113,7 +114,8 @@ pub fn field(obj: &JsValue, key: &str) -> JsValue {
 /// as `{}`). What it throws is `Err`.
 #[inline(always)]
 pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    result(get_raw(obj.h(), key))
+    // SAFETY: `get_raw` answers by the thrown-value convention.
+    unsafe { result(get_raw(obj.h(), key)) }
 }
 
 /// Whether `key` is `obj`'s own property (`Object.getOwnPropertyDescriptor`
@@ -121,7 +123,7 @@ pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
 pub fn has_own(obj: &JsValue, key: &str) -> bool {
     // A descriptor is a new handle; `undefined` is the fixed one.
     let desc = own_property_raw(obj, key);
-    unsafe { release(if desc < 0 { !desc } else { desc }) };
+    release(if desc < 0 { !desc } else { desc });
     desc > table::handle::UNDEFINED
 }
 
@@ -147,9 +149,7 @@ pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
 }
 
 fn set_raw(obj: i32, name: &str, value: i32) {
-    let k = key(name);
-    unsafe { reflect_set(obj, k, value) };
-    unsafe { release(k) };
+    reflect_set(obj, JsValue::from_str(name).h(), value);
 }
 
 /// `globalThis[name]()`, or `undefined` when that throws.
@@ -184,7 +184,8 @@ fn object_call(name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
 /// `Object.getOwnPropertyDescriptor(obj, key)`.
 #[inline(always)]
 pub fn own_property(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    result(own_property_raw(obj, key))
+    // SAFETY: `own_property_raw` answers as `call_raw` does, by the thrown-value convention.
+    unsafe { result(own_property_raw(obj, key)) }
 }
 
 fn own_property_raw(obj: &JsValue, key: &str) -> i32 {
@@ -197,7 +198,7 @@ fn own_property_raw(obj: &JsValue, key: &str) -> i32 {
 pub fn define_property(obj: &JsValue, key: &str, descriptor: &JsValue) {
     let k = JsValue::from_str(key);
     let r = object_call("defineProperty", 3, obj.h(), k.h(), descriptor.h());
-    unsafe { release(if r < 0 { !r } else { r }) };
+    release(if r < 0 { !r } else { r });
 }
 
 /// `String(value)`, or a placeholder when that throws.
@@ -220,12 +221,12 @@ pub fn channel(name: &str) -> Option<JsValue> {
 
 /// The glue's dispatcher for `tag`: calling it runs `exports::dispatch(tag, event)`.
 pub fn dispatcher(tag: f64) -> JsValue {
-    handle(unsafe { crate::abi::handler(tag) })
+    crate::abi::handler(tag)
 }
 
 /// `console.warn` (`warn`) or `console.info` of the line `[MAESTRO] text`
 /// (the glue adds the prefix), now or (`later`) in a microtask, where a console call is cheap with devtools open: the decision
 /// at start-up is logged that way, by the time `init()` resolves.
 pub fn log(warn: bool, text: &Text, later: bool) {
-    unsafe { console(warn, text.h(), later) }
+    console(warn, text.h(), later)
 }

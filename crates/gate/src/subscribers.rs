@@ -31,5 +31,5 @@ pub(crate) enum List {
 /// subscribed; one that throws is skipped, one that another unsubscribes
 /// meanwhile is not called, and one added meanwhile waits for the next time.
 pub(crate) fn notify(list: List, arg: &JsValue) {
-    unsafe { crate::abi::notify(list as i32, arg.h()) }
+    crate::abi::notify(list as i32, arg.h())
 }
