@@ -16,7 +16,6 @@ extern crate alloc;
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::RefCell;
 
 use js_sys::{Function, Object, Reflect, RegExp, Uint32Array};
 use wasm_bindgen::prelude::*;
@@ -101,17 +100,28 @@ struct State {
 }
 
 /// The module's state: one page, one thread.
-struct Slot(RefCell<Option<State>>);
+#[cfg(target_arch = "wasm32")]
+struct Slot(core::cell::RefCell<Option<State>>);
 // SAFETY: wasm32 without atomics (checked above): one thread, and the
-// instance's memory is never shared.
+// instance's memory is never shared. (Only there: a host build, which
+// clippy and the workspace's tests compile, has no state at all.)
+#[cfg(target_arch = "wasm32")]
 unsafe impl Sync for Slot {}
-static STATE: Slot = Slot(RefCell::new(None));
+#[cfg(target_arch = "wasm32")]
+static STATE: Slot = Slot(core::cell::RefCell::new(None));
 
 /// Runs `f` on the state (made on first use); `None` if it is in use
 /// already (a re-entrant call), which never panics.
+#[cfg(target_arch = "wasm32")]
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
     let mut slot = STATE.0.try_borrow_mut().ok()?;
     Some(f(slot.get_or_insert_with(State::default)))
+}
+
+/// On the host (never run: the module ships as wasm), no state.
+#[cfg(not(target_arch = "wasm32"))]
+fn with<R>(_: impl FnOnce(&mut State) -> R) -> Option<R> {
+    None
 }
 
 /// `obj[key]` when it is the object's own property (a polluted prototype is
