@@ -2,24 +2,30 @@
 // the eighteen operations the wasm imports, its exports, and the app's subscribers. Every JavaScript
 // value the wasm holds is an index into `heap`. No decision is made here.
 //
-// The numbers below must agree with abi.rs's `table`; a test there reads
-// this file and checks them.
+// The numbers and names below are abi.rs's `table`, written into this file by
+// its test (the block between `<abi>` and `</abi>`).
 
 let wasm; // the instance's exports
 let trapped = () => {}; // told when the wasm fails under the dispatcher
 
-// The fixed handles (HANDLE_*): never freed. 0 is never used, so that Rust's
-// `Option<JsValue>` is one number. Plain constants, which a minifier inlines.
+// The numbers and letters both sides agree on, generated from abi.rs's
+// `table` (plain constants, which a minifier inlines; `UPDATE_ABI=1 cargo test
+// -p maestro-gate-wasm` writes them, and the test fails when they differ).
+// HANDLE_*: the fixed handles, never freed (0 is never used, so that Rust's
+// `Option<JsValue>` is one number). TYPE_*: what the import `type_of`
+// answers. IMPORT_* and EXPORT_*: the one-letter names of the imports and exports.
+// <abi>
 const HANDLE_UNDEFINED = 1, HANDLE_NULL = 2, HANDLE_TRUE = 3, HANDLE_FALSE = 4, HANDLE_GLOBAL = 5, HANDLE_FIRST_FREE = 6;
-// What the import `a` (type of) answers (TYPE_*).
-const TYPE_UNDEFINED = 0, TYPE_NULL = 1, TYPE_TRUE = 2, TYPE_FALSE = 3, TYPE_NUMBER = 4, TYPE_STRING = 5, TYPE_FUNCTION = 6,
-  TYPE_OBJECT = 7, TYPE_OTHER = 8;
+const TYPE_UNDEFINED = 0, TYPE_NULL = 1, TYPE_TRUE = 2, TYPE_FALSE = 3, TYPE_NUMBER = 4, TYPE_STRING = 5, TYPE_FUNCTION = 6, TYPE_OBJECT = 7, TYPE_OTHER = 8;
+const IMPORT_TYPE_OF = 'a', IMPORT_NUMBER = 'b', IMPORT_FROM_NUMBER = 'c', IMPORT_FROM_UTF8 = 'd', IMPORT_REFLECT_GET = 'e', IMPORT_REFLECT_SET = 'f', IMPORT_CALL = 'g', IMPORT_CONSTRUCT = 'h', IMPORT_RELEASE = 'i', IMPORT_DUPLICATE = 'j', IMPORT_CONSOLE = 'k', IMPORT_STRICT_EQUALS = 'l', IMPORT_CODE_AT = 'm', IMPORT_DECISION_RECORD = 'n', IMPORT_HANDLER = 'o', IMPORT_CONCAT = 'p', IMPORT_SHORTEN = 'q', IMPORT_NOTIFY = 'r';
+const EXPORT_DECIDE = 'A', EXPORT_DECISION = 'B', EXPORT_IS_ENABLED = 'E', EXPORT_ON_REMOTE = 'G', EXPORT_REMOTE_OFF = 'H', EXPORT_ON_CLEANUP_MESSAGE = 'I', EXPORT_ON_CLEANUP_REQUEST = 'J', EXPORT_OWN_CLEANUP = 'L', EXPORT_DISPATCH = 'M', EXPORT_WOULD_BE_ON = 'N';
+// </abi>
 
 // The dispatcher every handler the wasm hands out calls (import `o`; see
 // reactor.rs and exports.rs). A trap in the wasm (which the core is written never to hit)
 // reaches no event target or setter; `onTrap`'s callback hears of it.
 const dispatcher = (tag, event) => {
-  try { return take(wasm.M(tag, keep(event))); /* dispatch */ } catch (e) { try { trapped(e); } catch {} }
+  try { return take(wasm[EXPORT_DISPATCH](tag, keep(event))); } catch (e) { try { trapped(e); } catch {} }
 };
 const heap = [0, undefined, null, true, false, globalThis];
 
@@ -88,7 +94,7 @@ export const record = (enabled, source, value, reason) => freeze({ enabled: !!en
 
 const imports = {
   m: {
-    a: (i) => {
+    [IMPORT_TYPE_OF]: (i) => {
       const v = heap[i];
       if (v === undefined) return TYPE_UNDEFINED;
       if (v === null) return TYPE_NULL;
@@ -98,19 +104,19 @@ const imports = {
       return t === 'number' ? TYPE_NUMBER : t === 'string' ? TYPE_STRING : t === 'function' ? TYPE_FUNCTION
         : t === 'object' ? TYPE_OBJECT : TYPE_OTHER;
     },
-    b: (i) => heap[i],
-    c: keep,
-    d: (ptr, len) => keep(utf8.decode(new Uint8Array(wasm.memory.buffer, ptr, len))),
-    e: (o, key) => attempt(() => Reflect.get(Object(heap[o]), heap[key])),
-    f: (o, key, v) => { try { Reflect.set(heap[o], heap[key], heap[v]); } catch {} },
-    g: (f, self, n, a, b, c) => attempt(() => heap[f].apply(heap[self], [heap[a], heap[b], heap[c]].slice(0, n))),
-    h: (f, a) => attempt(() => new heap[f](heap[a])),
-    i: drop,
-    j: (i) => keep(heap[i]),
+    [IMPORT_NUMBER]: (i) => heap[i],
+    [IMPORT_FROM_NUMBER]: keep,
+    [IMPORT_FROM_UTF8]: (ptr, len) => keep(utf8.decode(new Uint8Array(wasm.memory.buffer, ptr, len))),
+    [IMPORT_REFLECT_GET]: (o, key) => attempt(() => Reflect.get(Object(heap[o]), heap[key])),
+    [IMPORT_REFLECT_SET]: (o, key, v) => { try { Reflect.set(heap[o], heap[key], heap[v]); } catch {} },
+    [IMPORT_CALL]: (f, self, n, a, b, c) => attempt(() => heap[f].apply(heap[self], [heap[a], heap[b], heap[c]].slice(0, n))),
+    [IMPORT_CONSTRUCT]: (f, a) => attempt(() => new heap[f](heap[a])),
+    [IMPORT_RELEASE]: drop,
+    [IMPORT_DUPLICATE]: (i) => keep(heap[i]),
     // Writes the console line `[MAESTRO] text`: at once, or (`later`) in a
     // microtask, where a console call is cheap with devtools open (see log()
     // in crates/gate/src/js.rs).
-    k: (warn, text, later) => {
+    [IMPORT_CONSOLE]: (warn, text, later) => {
       try {
         const c = globalThis.console;
         const f = warn ? c.warn : c.info;
@@ -120,13 +126,13 @@ const imports = {
         else f.call(c, line);
       } catch {}
     },
-    l: (a, b) => heap[a] === heap[b],
-    m: (s, i) => heap[s].charCodeAt(i) || 0,
-    p: (a, b) => keep(heap[a] + heap[b]),
-    q: (s, max) => { const v = heap[s]; return keep(v.length > max ? v.slice(0, max) + '… (' + v.length + ' characters)' : v); },
-    o: (tag) => keep((event) => dispatcher(tag, event)),
-    n: (enabled, source, value, reason) => keep(record(enabled, heap[source], heap[value], heap[reason])),
-    r: (list, v) => tell(list, heap[v]),
+    [IMPORT_STRICT_EQUALS]: (a, b) => heap[a] === heap[b],
+    [IMPORT_CODE_AT]: (s, i) => heap[s].charCodeAt(i) || 0,
+    [IMPORT_CONCAT]: (a, b) => keep(heap[a] + heap[b]),
+    [IMPORT_SHORTEN]: (s, max) => { const v = heap[s]; return keep(v.length > max ? v.slice(0, max) + '… (' + v.length + ' characters)' : v); },
+    [IMPORT_HANDLER]: (tag) => keep((event) => dispatcher(tag, event)),
+    [IMPORT_DECISION_RECORD]: (enabled, source, value, reason) => keep(record(enabled, heap[source], heap[value], heap[reason])),
+    [IMPORT_NOTIFY]: (list, v) => tell(list, heap[v]),
   },
 };
 
@@ -177,15 +183,15 @@ export const onTrap = (callback) => { trapped = callback; };
 // The rollout module's narrowing `n` ({ code, reason, rollout }), or none:
 // its `rollout` is kept for `decision().rollout`.
 const narrowed = (n) => { rollout = (n = n || {}).rollout || rollout; return n; };
-export const decide = (options, n) => take(wasm.A(keep(options), keep((n = narrowed(n)).reason), n.code));
-export const decision = () => take(wasm.B());
-export const isEnabled = () => wasm.E() !== 0;
-export const wouldBeOn = (options) => wasm.N(keep(options)) !== 0;
+export const decide = (options, n) => take(wasm[EXPORT_DECIDE](keep(options), keep((n = narrowed(n)).reason), n.code));
+export const decision = () => take(wasm[EXPORT_DECISION]());
+export const isEnabled = () => wasm[EXPORT_IS_ENABLED]() !== 0;
+export const wouldBeOn = (options) => wasm[EXPORT_WOULD_BE_ON](keep(options)) !== 0;
 export const onChange = (callback) => subscribe(0, callback);
-export const onRemote = (hook) => { wasm.G(keep(hook)); };
-export const remoteOff = (url) => { wasm.H(keep(url)); };
-export const onCleanupMessage = (forward) => { wasm.I(keep(forward)); };
+export const onRemote = (hook) => { wasm[EXPORT_ON_REMOTE](keep(hook)); };
+export const remoteOff = (url) => { wasm[EXPORT_REMOTE_OFF](keep(url)); };
+export const onCleanupMessage = (forward) => { wasm[EXPORT_ON_CLEANUP_MESSAGE](keep(forward)); };
 // (Subscribing opens the channel, so that this tab hears other tabs' cleanups.)
-export const onCleanupRequest = (callback) => { wasm.J(); return subscribe(1, callback); };
+export const onCleanupRequest = (callback) => { wasm[EXPORT_ON_CLEANUP_REQUEST](); return subscribe(1, callback); };
 export const notifyCleanup = (request) => tell(1, request);
-export const ownCleanup = (id) => { wasm.L(id); };
+export const ownCleanup = (id) => { wasm[EXPORT_OWN_CLEANUP](id); };

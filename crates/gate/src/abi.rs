@@ -9,8 +9,10 @@
 //! neither allocates in wasm nor formats anything. `js.rs` builds the
 //! helpers the gate uses on top of this.
 
-/// The numbers `js/core.js` must agree on. `tests` below reads `js/core.js`
-/// and checks each of them, so that the two cannot drift apart.
+/// The numbers and names `js/core.js` must agree on: the one table of them.
+/// Its test writes them into `js/core.js` (`UPDATE_ABI=1 cargo test -p
+/// maestro-gate-wasm`) and fails when the file holds anything else, so that
+/// the two cannot drift apart.
 pub mod table {
     /// The fixed handles: the glue's table starts with these values and
     /// never releases them. 0 is never a handle, so that an
@@ -87,38 +89,41 @@ pub mod table {
 
     #[cfg(all(test, not(target_arch = "wasm32")))]
     mod tests {
+        extern crate std;
         use super::*;
+        use std::string::String;
+        use std::vec::Vec;
+        use std::{format, fs};
 
-        const CORE_JS: &str = include_str!("../../../js/core.js");
+        const CORE_JS: &str = "../../js/core.js";
+        const BEGIN: &str = "// <abi>\n";
+        const END: &str = "// </abi>\n";
 
-        /// Whether core.js declares the constant `{table}_{key} = {value}` (as in
-        /// `const HANDLE_NULL = 2, ...`).
-        fn has(table: &str, key: &str, value: i32) -> bool {
-            let decl = format!("{table}_{key} = {value}");
-            CORE_JS.match_indices(&decl).any(|(i, _)| {
-                let next = CORE_JS[i + decl.len()..].chars().next();
-                let prev = CORE_JS[..i].chars().next_back();
-                matches!(next, Some(',' | ';')) && matches!(prev, Some(' ' | '\n'))
-            })
+        /// `isEnabled` and `type_of` as `IS_ENABLED` and `TYPE_OF`.
+        fn constant(name: &str) -> String {
+            let mut out = String::new();
+            for c in name.chars() {
+                if c.is_ascii_uppercase() && !out.is_empty() {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_uppercase());
+            }
+            out
         }
 
-        #[test]
-        fn fixed_handles_match_the_glue() {
-            for (k, v) in [
+        /// The block of constants `js/core.js` holds between `// <abi>` and
+        /// `// </abi>`: written from this table, never by hand.
+        fn block() -> String {
+            let line = |items: Vec<String>| format!("const {};\n", items.join(", "));
+            let handles = [
                 ("UNDEFINED", handle::UNDEFINED),
                 ("NULL", handle::NULL),
                 ("TRUE", handle::TRUE),
                 ("FALSE", handle::FALSE),
                 ("GLOBAL", handle::GLOBAL),
                 ("FIRST_FREE", handle::FIRST_FREE),
-            ] {
-                assert!(has("HANDLE", k, v), "js/core.js HANDLE_{k} is not {v}");
-            }
-        }
-
-        #[test]
-        fn type_codes_match_the_glue() {
-            for (k, v) in [
+            ];
+            let types = [
                 ("UNDEFINED", ty::UNDEFINED),
                 ("NULL", ty::NULL),
                 ("TRUE", ty::TRUE),
@@ -128,25 +133,54 @@ pub mod table {
                 ("FUNCTION", ty::FUNCTION),
                 ("OBJECT", ty::OBJECT),
                 ("OTHER", ty::OTHER),
-            ] {
-                assert!(has("TYPE", k, v), "js/core.js TYPE_{k} is not {v}");
+            ];
+            [
+                line(handles.iter().map(|(k, v)| format!("HANDLE_{k} = {v}")).collect()),
+                line(types.iter().map(|(k, v)| format!("TYPE_{k} = {v}")).collect()),
+                line(IMPORTS.iter().map(|(l, n)| format!("IMPORT_{} = '{l}'", constant(n))).collect()),
+                line(EXPORTS.iter().map(|(l, n)| format!("EXPORT_{} = '{l}'", constant(n))).collect()),
+            ]
+            .concat()
+        }
+
+        /// `js/core.js`'s constants are this table's: `UPDATE_ABI=1 cargo
+        /// test -p maestro-gate-wasm` writes them; otherwise a difference fails.
+        #[test]
+        fn the_glue_holds_this_table() {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(CORE_JS);
+            let text = fs::read_to_string(&path).unwrap();
+            let (Some(start), Some(end)) = (text.find(BEGIN), text.find(END)) else {
+                panic!("js/core.js has no {BEGIN:?} … {END:?} block");
+            };
+            let (head, tail) = (&text[..start + BEGIN.len()], &text[end..]);
+            let next = format!("{head}{}{tail}", block());
+            if std::env::var_os("UPDATE_ABI").is_some() {
+                fs::write(&path, &next).unwrap();
+            } else {
+                assert!(next == text, "js/core.js's ABI constants differ from abi.rs's table: run UPDATE_ABI=1 cargo test -p maestro-gate-wasm");
             }
         }
 
+        /// Every import and export the table names is used by its constant
+        /// (the glue's import object and its export wrappers), and an import
+        /// that can throw answers by the thrown-value convention.
         #[test]
-        fn imports_exports_and_the_thrown_value_convention_match_the_glue() {
-            for (letter, what) in IMPORTS {
-                assert!(CORE_JS.contains(&format!("\n    {letter}: ")), "js/core.js does not import {letter} ({what})");
+        fn the_glue_uses_every_name() {
+            let text = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(CORE_JS)).unwrap();
+            for (letter, name) in IMPORTS {
+                let key = format!("[IMPORT_{}]:", constant(name));
+                assert_eq!(
+                    text.matches(&key).count(),
+                    1,
+                    "js/core.js must provide import {letter} ({name}) once, as {key}"
+                );
             }
             for (letter, name) in EXPORTS {
-                let line = CORE_JS
-                    .lines()
-                    .find(|l| l.starts_with(&format!("export const {name} = ")) || l.contains(&format!("/* {name} */")))
-                    .unwrap_or_else(|| panic!("js/core.js has no wrapper for {name}"));
-                assert!(line.contains(&format!("wasm.{letter}(")), "{name} does not call wasm.{letter}: {line}");
+                let call = format!("wasm[EXPORT_{}](", constant(name));
+                assert!(text.contains(&call), "js/core.js never calls export {letter} ({name})");
             }
             assert!(
-                CORE_JS.contains(&format!("return {}", THROWN.replace("handle", "keep(e)"))),
+                text.contains(&format!("return {}", THROWN.replace("handle", "keep(e)"))),
                 "attempt() must answer ~keep(e)"
             );
         }
