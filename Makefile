@@ -69,6 +69,7 @@ test-firefox:
 	env -u CHROMEDRIVER $(CARGO_WASM)
 
 test-e2e: www/node_modules/.package-lock.json
+	tsc -p js
 	tsc -p tests/types
 	node tests/types/readme.mjs && tsc -p tests/types/readme
 	node --test --test-concurrency=1 tests/e2e/

@@ -6,6 +6,7 @@
 // its test (the block between `<abi>` and `</abi>`).
 
 let wasm; // the instance's exports
+/** @type {(error: unknown) => void} */
 let trapped = () => {}; // told when the wasm fails under the dispatcher
 
 // The numbers and letters both sides agree on, generated from abi.rs's
@@ -27,6 +28,7 @@ const EXPORT_DECIDE = 'A', EXPORT_DECISION = 'B', EXPORT_IS_ENABLED = 'E', EXPOR
 const dispatcher = (tag, event) => {
   try { return take(wasm[EXPORT_DISPATCH](tag, keep(event))); } catch (e) { try { trapped(e); } catch {} }
 };
+/** @type {any[]} Every value the wasm holds, by handle. */
 const heap = [0, undefined, null, true, false, globalThis];
 
 // The app's subscribers: onChange (list 0) and onCleanupRequest (list 1).
@@ -182,7 +184,8 @@ export const onTrap = (callback) => { trapped = callback; };
 // `n`: the rollout module's narrowing ({ code, reason, rollout }), if any.
 // The rollout module's narrowing `n` ({ code, reason, rollout }), or none:
 // its `rollout` is kept for `decision().rollout`.
-const narrowed = (n) => { rollout = (n = n || {}).rollout || rollout; return n; };
+/** @param {{ code?: number, reason?: string, rollout?: object | null } | undefined} n */
+const narrowed = (n) => { n = n || {}; rollout = n.rollout || rollout; return n; };
 export const decide = (options, n) => take(wasm[EXPORT_DECIDE](keep(options), keep((n = narrowed(n)).reason), n.code));
 export const decision = () => take(wasm[EXPORT_DECISION]());
 export const isEnabled = () => wasm[EXPORT_IS_ENABLED]() !== 0;

@@ -15,8 +15,9 @@ export const fromHex = (hex) => {
 export function tagOptions() {
   let defaultEnabled;
   try {
-    let tag = document.currentScript;
+    let tag = /** @type {HTMLScriptElement | null} */ (document.currentScript);
     if (!tag) {
+      /** @type {NodeListOf<HTMLScriptElement>} */
       const tags = document.querySelectorAll('script[src*="maestro-gate"][data-default-enabled]');
       tag = tags[tags.length - 1];
     }
@@ -28,7 +29,9 @@ export function tagOptions() {
 // Where this file was loaded from (the rollback module is beside it).
 export function here() {
   try {
-    if (document.currentScript) return document.currentScript.src;
+    const current = /** @type {HTMLScriptElement | null} */ (document.currentScript);
+    if (current) return current.src;
+    /** @type {NodeListOf<HTMLScriptElement>} */
     const tags = document.querySelectorAll('script[src*="maestro-gate"]');
     return tags[tags.length - 1].src;
   } catch {
