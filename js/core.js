@@ -131,7 +131,16 @@ const imports = {
     [IMPORT_STRICT_EQUALS]: (a, b) => heap[a] === heap[b],
     [IMPORT_CODE_AT]: (s, i) => heap[s].charCodeAt(i) || 0,
     [IMPORT_CONCAT]: (a, b) => keep(heap[a] + heap[b]),
-    [IMPORT_SHORTEN]: (s, max) => { const v = heap[s]; return keep(v.length > max ? v.slice(0, max) + '… (' + v.length + ' characters)' : v); },
+    // The first `max` characters (code points, as Rust counts them: never half a
+    // surrogate pair) and how many there were, counted without copying the value.
+    [IMPORT_SHORTEN]: (s, max) => {
+      let v = heap[s], n = 0, cut = '';
+      if (v.length > max) {
+        for (const c of v) if (n++ < max) cut += c;
+        if (n > max) v = cut + '… (' + n + ' characters)';
+      }
+      return keep(v);
+    },
     [IMPORT_HANDLER]: (tag) => keep((event) => dispatcher(tag, event)),
     [IMPORT_DECISION_RECORD]: (enabled, source, value, reason) => keep(record(enabled, heap[source], heap[value], heap[reason])),
     [IMPORT_NOTIFY]: (list, v) => tell(list, heap[v]),

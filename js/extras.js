@@ -8,13 +8,13 @@
 // `g` is the copy of the gate that loaded it (js/gate.js's `createGate`):
 //   decide(n), isEnabled(), remoteOff(url), wouldBeOn(options)  the gate's
 //                              exports (js/core.js), each through its fail-safe call
-//   own, describe, narrows     its helpers
+//   has, own, describe, narrows  its helpers
 //   on()                       whether the gate is on (its mirror)
 //   started(), answering()     the first init()'s promise and options
 //   loadRemoteModule(wasm), loadRolloutModule(wasm), wasms()  the two modules' loaders and the
 //                              init({ remoteWasm, rolloutWasm }) they load from
 export default function extras(g) {
-  const { own, describe } = g;
+  const { has, own, describe } = g;
   let rollout; // the rollout module, once loaded (wasm-bindgen instantiates it once)
   let remoteWarned; // (once per copy: the first answer and the poll load the same module)
 
@@ -111,5 +111,15 @@ export default function extras(g) {
     },
 
     resetGuard: async () => (await withRollout((m) => m.resetGuard())) === true,
+
+    // A later init() starts nothing new; what it asked for that would have
+    // turned MAESTRO off is named in one warning (a narrowing of a running
+    // gate is the rollout's or the remote's to make, not a second init's).
+    ignored(options) {
+      const names = ['rollout', 'remote', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
+      if (names.length && own(options, 'log') !== 'silent' && own(g.answering(), 'log') !== 'silent') {
+        try { console.warn('[MAESTRO] init() was called again: its ' + names.join(', ') + ' ignored (the first call\'s options stand until reload)'); } catch {}
+      }
+    },
   };
 }

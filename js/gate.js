@@ -139,7 +139,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   // js/extras.js (once), which hands the rollout and the remote modules the
   // gate's functions. `g` is what it is handed.
   const g = {
-    own, describe, narrows, on: mirror.get, started: () => started, answering: () => answering,
+    has, own, describe, narrows, on: mirror.get, started: () => started, answering: () => answering,
     // (the gate's functions one by one: a namespace used as a value costs bytes, and esbuild copies it with for...in)
     decide: (n) => call(() => core.decide(undefined, n), off), isEnabled: () => call(core.isEnabled, () => false),
     remoteOff: (url) => call(core.remoteOff, () => {}, url), wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),
@@ -317,8 +317,8 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
    */
   function init(options) {
     if (started) {
-      ignored(options);
-      return started.then(() => decision());
+      // (js/extras.js names what a later call asked for that is ignored: a rare path, loaded for it)
+      return Promise.all([started, more().then((m) => m.ignored(options), () => {})]).then(() => decision());
     }
     // A page that narrows, polls or reports decides with what js/extras.js
     // answers first (the remote document's first answer, the rollout, the guard).
@@ -328,16 +328,6 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       report('start');
       return d;
     }));
-  }
-
-  // A later init() starts nothing new; what it asked for that would have
-  // turned MAESTRO off is named in one warning (a narrowing of a running
-  // gate is the rollout's or the remote's to make, not a second init's).
-  function ignored(options) {
-    const names = ['rollout', 'remote', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
-    if (names.length && own(options, 'log') !== 'silent' && own(answering, 'log') !== 'silent') {
-      try { console.warn('[MAESTRO] init() was called again: its ' + names.join(', ') + ' ignored (the first call\'s options stand until reload)'); } catch {}
-    }
   }
 
   /**
