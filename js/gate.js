@@ -135,9 +135,19 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   // init({ report }): the remote module sends the decision beacon (a page
   // without `report` never loads it for this; loaded twice, wasm-bindgen
   // instantiates it once). Whatever fails, nothing changes. Returns `cleanup`.
+  // Every beacon of this page load carries one session id, drawn here once:
+  // random (crypto.randomUUID, else 16 bytes of crypto.getRandomValues as
+  // hex), kept in this closure only, never derived from the user id. What
+  // may be sent as one is Rust's (report::is_session).
+  let session;
   function report(event, cleanup) {
     const d = health(); // now, not once the module has loaded (with the rollout and the guard)
-    if (typeof own(answering, 'report') == 'string') loadRemoteModule(remoteWasm).then((r) => r.report(answering, event, d, cleanup)).catch(() => {});
+    if (typeof own(answering, 'report') == 'string') {
+      try {
+        session ||= crypto.randomUUID?.() || Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b + 256).toString(16).slice(1)).join('');
+      } catch {}
+      loadRemoteModule(remoteWasm).then((r) => r.report(answering, event, d, cleanup, session)).catch(() => {});
+    }
     return cleanup;
   }
 
