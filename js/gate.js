@@ -136,16 +136,14 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   // without `report` never loads it for this; loaded twice, wasm-bindgen
   // instantiates it once). Whatever fails, nothing changes. Returns `cleanup`.
   // Every beacon of this page load carries one session id, drawn here once:
-  // random (crypto.randomUUID, else 16 bytes of crypto.getRandomValues as
-  // hex), kept in this closure only, never derived from the user id. What
+  // random (crypto.randomUUID, else 128 bits of crypto.getRandomValues as
+  // decimal digits), kept in this closure only, never derived from the user id. What
   // may be sent as one is Rust's (report::is_session).
   let session;
   function report(event, cleanup) {
     const d = health(); // now, not once the module has loaded (with the rollout and the guard)
     if (typeof own(answering, 'report') == 'string') {
-      try {
-        session ||= crypto.randomUUID?.() || Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b + 256).toString(16).slice(1)).join('');
-      } catch {}
+      try { session ||= crypto.randomUUID?.() || crypto.getRandomValues(new Uint32Array(4)).map((n) => n | 1 << 31).join(''); } catch {}
       loadRemoteModule(remoteWasm).then((r) => r.report(answering, event, d, cleanup, session)).catch(() => {});
     }
     return cleanup;
