@@ -54,16 +54,13 @@ export default function maestroGate(options = {}) {
   const receive = (server) => {
     if (typeof report !== 'string' || !report.startsWith('/')) return;
     const file = resolve(root, options.beacons || 'node_modules/.maestro-gate/beacons.jsonl');
+    // Opened at the first beacon (an app without `report` gets no file); a
+    // failure to open is that beacon's 500, with the reason.
     let out;
-    try {
-      out = openBeaconFile(file);
-    } catch (e) {
-      logger.warn(`maestro-gate: beacons to ${report} not received: cannot open ${file}: ${e && e.code || e}`);
-      return;
-    }
-    server.httpServer?.once('close', () => out.close());
+    const write = (line) => (out ||= openBeaconFile(file)).write(line);
+    server.httpServer?.once('close', () => out?.close());
     logger.info(`maestro-gate: beacons sent to ${report} are appended to ${file} (npx maestro-gate report-summary ${file})`);
-    server.middlewares.use(receiver({ paths: [report, base.replace(/\/$/, '') + report], write: out.write }));
+    server.middlewares.use(receiver({ paths: [report, base.replace(/\/$/, '') + report], write }));
   };
   // Mounts `answer(req, res)` at /<fileName> (under `base` too).
   const mount = (server, answer) => {

@@ -162,6 +162,7 @@ test('vite dev and vite preview receive the decision beacon into the file they n
       const server = await start();
       try {
         assert.match(server.output(), new RegExp(`maestro-gate: beacons sent to /maestro-report are appended to ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), mode);
+        if (mode === 'dev') assert.equal(existsSync(file), false, 'named, opened at the first beacon');
         const post = (body) => fetch(server.url + '/maestro-report', { method: 'POST', body, headers: { 'content-type': 'text/plain;charset=UTF-8' } });
         const res = await post(mode === 'dev' ? beacon('start', true, 'default') : beacon('change', false, 'window.MAESTRO_ENABLED'));
         assert.equal(res.status, 204, `${mode}: ${server.output()}`);
