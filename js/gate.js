@@ -136,7 +136,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   // without `report` never loads it for this; loaded twice, wasm-bindgen
   // instantiates it once). Whatever fails, nothing changes. Returns `cleanup`.
   // Every beacon of this page load carries one session id, drawn here once:
-  // random (crypto.randomUUID, else 128 bits of crypto.getRandomValues as
+  // random (crypto.randomUUID, else 124 bits of crypto.getRandomValues as
   // decimal digits), kept in this closure only, never derived from the user id. What
   // may be sent as one is Rust's (report::is_session).
   let session;

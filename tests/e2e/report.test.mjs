@@ -142,6 +142,25 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] without crypto.randomUUID the session id is 124 random bits of getRandomValues, one per page load`, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, 'report=/maestro-report&log=silent&uuid=missing');
+      await until('the start beacon', () => beacons.length >= 1);
+      await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      await until('the change beacon', () => beacons.length >= 2);
+      const [a, b] = beacons.map((x) => x.doc.session);
+      assert.match(a, /^[0-9]{40}$/);
+      assert.equal(b, a);
+      await open(context, 'report=/maestro-report&log=silent&uuid=missing');
+      await until('another page\'s start beacon', () => beacons.length >= 3);
+      assert.notEqual(beacons[2].doc.session, a);
+      assert.match(beacons[2].doc.session, /^[0-9]{40}$/);
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`[${name}] a page without report never loads the remote module and sends nothing`, async () => {
     const context = await browser.newContext();
     try {
