@@ -4,19 +4,28 @@
 // (run it after the bundler's build, with the same VITE_MAESTRO_ENABLED).
 // npx maestro-gate check URL [--expect enabled|partial|disabled] [--json] [--timeout MS]
 // Reads a published health document as the gate's remote poll reads it.
-// npx maestro-gate report-summary FILE [--json]
-// Counts a file of decision beacons (init({ report })), one JSON document a line.
+// npx maestro-gate report-summary FILE... [--since DURATION|TIME] [--json] [--html OUT]
+// Counts files of decision beacons (init({ report })), one JSON document a
+// line, by session; --html writes the report page.
+// npx maestro-gate incident --beacons FILE... [--since TIME] [--json] [--out FILE]
+// The runbook's "Lessons Learned" record, filled from the beacons.
+// npx maestro-gate collect --out FILE [--port N] [--host H] [--path /maestro-report]
+// Receives the beacons and appends each as one line to FILE.
 //
 // Glue only: what a value or a document means is the wasm core's
 // (crates/node), and every line printed goes through its `printable`.
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, lstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { buildCheck, checkDocument, documentCap, printable, reportSummary } from './node.js';
+import { beaconReader, buildCheck, checkDocument, documentCap, parseSince, printable } from './node.js';
+import { openBeaconFile, receiver } from './receiver.js';
 
 const usage = 'usage: maestro-gate health [--out FILE] [--default-enabled VALUE] [--strict]\n'
   + '       maestro-gate check URL [--expect enabled|partial|disabled] [--json] [--timeout MS]\n'
-  + '       maestro-gate report-summary FILE [--json]\n'
+  + '       maestro-gate report-summary FILE... [--since DURATION|TIME] [--json] [--html OUT]\n'
+  + '       maestro-gate incident --beacons FILE... [--since TIME] [--json] [--out FILE]\n'
+  + '       maestro-gate collect --out FILE [--port N] [--host HOST] [--path PATH]\n'
   + '       maestro-gate --version | --help\n';
 const help = usage
   + '\nhealth: writes the MAESTRO health document for this environment (VITE_MAESTRO_ENABLED,\n'
@@ -31,10 +40,24 @@ const help = usage
   + '--expect, a valid document), 1 not as expected, 2 unreachable or not a health document.\n\n'
   + '  --expect STATE           enabled, partial or disabled\n'
   + '  --timeout MS             give up after MS milliseconds (default 10000)\n'
-  + '\nreport-summary: counts a file of decision beacons (init({ report }); one JSON document a\n'
-  + 'line, FILE - for stdin) by decision (enabled/disabled and source) and by event (start,\n'
-  + 'change, cleanup); blank and malformed lines are counted as skipped.\n\n'
-  + '  --json                   print the counts (report-summary) or the answer (check) as JSON\n'
+  + '\nreport-summary: counts files of decision beacons (init({ report }); one JSON document a\n'
+  + 'line, FILE - for stdin) by decision (enabled/disabled and source), by event (start,\n'
+  + 'change, cleanup) and by session (each page load, by its latest decision); blank and\n'
+  + 'malformed lines are counted as skipped.\n\n'
+  + '  --since WHEN             report-summary, incident: 30s, 15m, 2h, 1d (before now), or a time\n'
+  + '                           (2026-01-31T09:30Z; UTC unless it says otherwise); report-summary\n'
+  + '                           counts the sessions that still ran MAESTRO after it\n'
+  + '  --html OUT               report-summary: also write the report as one self-contained page\n'
+  + '  --json                   print the counts (report-summary), the record (incident) or the\n'
+  + '                           answer (check) as JSON\n'
+  + '\nincident: writes the runbook\'s "Lessons Learned" record, filled from the beacons: the\n'
+  + 'rollback method, the time to recovery and the user impact of the first off decision at or\n'
+  + 'after --since; what the beacons cannot tell stays as the template has it.\n\n'
+  + '  --beacons FILE...        the beacon files (- for stdin)\n'
+  + '\ncollect: receives the decision beacons at PATH and appends each as one line to FILE.\n\n'
+  + '  --port N                 the port (default 8787; 0: a free one, printed)\n'
+  + '  --host HOST              the address to listen on (default 127.0.0.1: this machine only)\n'
+  + '  --path PATH              the report URL\'s path (default /maestro-report)\n'
   + '\n  --version                print the package version\n'
   + '  --help, -h               print this help\n';
 
@@ -81,7 +104,9 @@ if (args.includes('--version')) {
   process.exit(0);
 }
 try {
-  if (args[0] === 'report-summary') summarize(args.slice(1));
+  if (args[0] === 'report-summary') await summarize(args.slice(1));
+  else if (args[0] === 'incident') await incident(args.slice(1));
+  else if (args[0] === 'collect') await collect(args.slice(1));
   else if (args[0] === 'check') await check(args.slice(1));
   else if (args[0] === 'health') health(args.slice(1));
   else if (args[0] === undefined) misuse('no command given');
@@ -268,25 +293,117 @@ async function fetchCapped(url, timeout) {
   return body;
 }
 
-// maestro-gate report-summary FILE [--json]: exit 0, or 2 for bad usage or a
-// file that cannot be read.
-function summarize(rest) {
+/** A `--since` value as ms since the epoch (bad usage when it is not one). */
+function since(value) {
+  const r = parseSince(value);
+  if (!r.ok) misuse(`--since ${JSON.stringify(value)}: ${r.error}`);
+  return r.at;
+}
+
+/** Reads the beacon `files` (`-`: stdin) into a reader, chunk by chunk:
+ * nothing is kept but one small record per session. A file that cannot be
+ * read: one line, exit 2. */
+async function readBeacons(files, at) {
+  const reader = beaconReader(at);
+  for (const file of files) {
+    try {
+      const stream = file === '-' ? process.stdin : createReadStream(file);
+      for await (const chunk of stream) reader.push(chunk);
+    } catch (e) {
+      fail(2, `cannot read ${file}: ${e.message}`);
+    }
+    reader.endFile();
+  }
+  return reader;
+}
+
+// maestro-gate report-summary FILE... [--since WHEN] [--json] [--html OUT]:
+// exit 0, or 2 for bad usage or a file that cannot be read.
+async function summarize(rest) {
   let json = false;
+  let html;
+  let at;
   const files = [];
-  for (const arg of rest) {
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
     if (arg === '--json') json = true;
+    else if (arg === '--since') at = since(valueOf(rest, i++, 'DURATION or TIME'));
+    else if (arg === '--html') html = valueOf(rest, i++, 'OUT');
     else if (arg.startsWith('-') && arg !== '-') misuse(`report-summary: unknown flag ${arg}`);
     else files.push(arg);
   }
   if (files.length === 0) misuse('report-summary: no FILE given');
-  if (files.length > 1) misuse(`report-summary: one FILE, not ${files.length}`);
-  let text;
-  try {
-    text = readFileSync(files[0] === '-' ? 0 : files[0], 'utf8');
-  } catch (e) {
-    fail(2, `cannot read ${files[0]}: ${e.message}`);
-  }
-  const { text: table, ...counts } = reportSummary(text);
+  if (files.filter((f) => f === '-').length > 1) misuse('report-summary: - (stdin) given twice');
+  const reader = await readBeacons(files, at);
+  const { text: table, ...counts } = reader.summary();
+  if (html) writeOut(html, reader.html());
   say(process.stdout, json ? JSON.stringify(counts, null, 2) + '\n' : table);
   process.exit(0);
+}
+
+// maestro-gate incident --beacons FILE... [--since TIME] [--json] [--out FILE]:
+// the runbook's "Lessons Learned" record. Each input is its own flag
+// (--beacons now; another source of facts can be a flag beside it).
+async function incident(rest) {
+  const inputs = { beacons: [] };
+  let json = false;
+  let out;
+  let at;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--beacons') {
+      valueOf(rest, i, 'FILE...');
+      while (rest[i + 1] !== undefined && (!rest[i + 1].startsWith('-') || rest[i + 1] === '-')) inputs.beacons.push(rest[++i]);
+    } else if (arg === '--since') at = since(valueOf(rest, i++, 'TIME'));
+    else if (arg === '--json') json = true;
+    else if (arg === '--out') out = valueOf(rest, i++, 'FILE');
+    else if (arg.startsWith('-')) misuse(`incident: unknown flag ${arg}`);
+    else misuse(`incident: unexpected argument ${JSON.stringify(arg)} (beacon files follow --beacons)`);
+  }
+  if (inputs.beacons.length === 0) misuse('incident: no --beacons FILE given');
+  const record = (await readBeacons(inputs.beacons, at)).incident();
+  if (record.first_off === null) line(process.stderr, 'maestro-gate: incident: no off decision in the beacons' + (at === undefined ? '' : ' since then') + ': nothing to fill');
+  const text = json ? JSON.stringify({ ...record, text: undefined }, null, 2) + '\n' : record.text;
+  if (out) writeOut(out, text.split('\n').map((l) => printable(l)).join('\n'));
+  else say(process.stdout, text);
+  process.exit(0);
+}
+
+// maestro-gate collect --out FILE [--port N] [--host HOST] [--path PATH]:
+// runs until interrupted.
+async function collect(rest) {
+  let out;
+  let port = 8787;
+  let host = '127.0.0.1';
+  let path = '/maestro-report';
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (arg === '--out') out = valueOf(rest, i++, 'FILE');
+    else if (arg === '--port') {
+      const value = valueOf(rest, i++, 'N');
+      port = /^[0-9]{1,5}$/.test(value) && Number(value) <= 65535 ? Number(value) : misuse(`--port ${JSON.stringify(value)}: expected 0 to 65535`);
+    } else if (arg === '--host') host = valueOf(rest, i++, 'HOST');
+    else if (arg === '--path') {
+      path = valueOf(rest, i++, 'PATH');
+      if (!path.startsWith('/')) misuse(`--path ${JSON.stringify(path)}: expected a path starting with /`);
+    } else if (arg.startsWith('-')) misuse(`collect: unknown flag ${arg}`);
+    else misuse(`collect: unexpected argument ${JSON.stringify(arg)}`);
+  }
+  if (!out) misuse('collect: no --out FILE given');
+  let file;
+  try {
+    makeDirs(dirname(resolve(out)));
+    file = openBeaconFile(resolve(out));
+  } catch (e) {
+    fail(1, `cannot write ${out}: ${e && e.code === 'ELOOP' ? 'it is a symlink' : why(e)}`);
+  }
+  const server = createServer(receiver({ paths: [path], write: file.write }));
+  server.on('error', (e) => fail(1, `collect: cannot listen on ${host}:${port}: ${e.code || e.message}`));
+  await new Promise((r) => server.listen(port, host, r));
+  const address = server.address();
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  line(process.stdout, `maestro-gate: collecting beacons at http://${shown}:${address.port}${path} into ${resolve(out)}`);
+  const stop = () => { server.close(); server.closeAllConnections(); file.close(); process.exit(0); };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }

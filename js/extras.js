@@ -17,6 +17,7 @@ export default function extras(g) {
   const { has, own, describe } = g;
   let rollout; // the rollout module, once loaded (wasm-bindgen instantiates it once)
   let remoteWarned; // (once per copy: the first answer and the poll load the same module)
+  let session; // this page load's beacon session id (see `report`)
 
   function remoteWarn(options, why) {
     if (!remoteWarned && own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
@@ -95,9 +96,16 @@ export default function extras(g) {
     // init({ report }): the remote module sends the decision beacon `d` (a
     // page without `report` never loads it for this; loaded twice,
     // wasm-bindgen instantiates it once). Whatever fails, nothing changes.
+    // Every beacon of this page load carries one session id, drawn here once:
+    // random (crypto.randomUUID, else 124 bits of crypto.getRandomValues as
+    // decimal digits), kept in this closure only, never derived from the user
+    // id. What may be sent as one is Rust's (report::is_session).
     report(event, d, cleanup) {
       const options = g.answering();
-      if (typeof own(options, 'report') == 'string') remoteModule().then((r) => r.report(options, event, d, cleanup)).catch(() => {});
+      if (typeof own(options, 'report') == 'string') {
+        try { session ||= crypto.randomUUID?.() || crypto.getRandomValues(new Uint32Array(4)).map((n) => n | 1 << 31).join(''); } catch {}
+        remoteModule().then((r) => r.report(options, event, d, cleanup, session)).catch(() => {});
+      }
     },
 
     // This copy's guard (null without one, or without the rollout module).

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import {
   initSync, buildCheck as check, checkDocument as checkBody, documentCap as cap, printable as escape,
-  reportSummary as summary,
+  reportSummary as summary, BeaconReader as Reader, parseSince as since, beaconLine as line, beaconCap as bcap,
 } from './maestro_gate_node.js';
 
 let loaded = false;
@@ -76,4 +76,35 @@ export function documentCap() {
 export function printable(text) {
   load();
   return escape(String(text));
+}
+
+/**
+ * A reader of beacon files as they stream in: `push(bytes)` each chunk,
+ * `endFile()` at each file's end, then `summary()` (as `reportSummary`, with
+ * the sessions), `html()` (the self-contained report page) or `incident()`
+ * (the runbook's "Lessons Learned" record). `since`: ms since the epoch.
+ */
+export function beaconReader(since) {
+  load();
+  return new Reader(since);
+}
+
+/** A `--since` (`30m`, `2h`, `1d`, an ISO 8601 time, ms since the epoch):
+ * `{ ok: true, at }` (ms since the epoch) or `{ ok: false, error }`. */
+export function parseSince(text, now = Date.now()) {
+  load();
+  return since(String(text), now);
+}
+
+/** A beacon body (bytes) as the one line a receiver appends, `{ ok: true, line }`,
+ * or `{ ok: false, status, error }` (413 too long, 400 not a beacon). */
+export function beaconLine(body) {
+  load();
+  return line(body);
+}
+
+/** The most a beacon body can be, in bytes. */
+export function beaconCap() {
+  load();
+  return bcap();
 }

@@ -11,11 +11,18 @@ export interface MaestroGatePluginOptions {
   /** `vite build` adds `<link rel="preload" as="fetch" crossorigin>` for the gate's `.wasm` to each
    * built HTML page that loads it, so that it downloads beside the entry chunk. Default `true`. */
   preload?: boolean;
+  /** The decision beacon's URL (`init({ report })`) that `vite dev` and `vite preview` receive:
+   * each beacon is appended as one line to `beacons`. Default `"/maestro-report"`; `false`: none. */
+  report?: string | false;
+  /** The file the beacons are appended to (named when the server starts), relative to the
+   * project's root. Default `"node_modules/.maestro-gate/beacons.jsonl"`. */
+  beacons?: string;
 }
 
 /** A Vite plugin: `vite build` emits `maestro-health` from the build's env, prints a warning for an
  * invalid value (`strict` fails the build) and adds a preload hint for the gate's `.wasm` (`preload`);
- * dev serves the document for its env; preview serves the built file. */
+ * dev serves the document for its env; preview serves the built file. Both receive the decision
+ * beacon at `report`, appending it to `beacons`. */
 export default function maestroGate(options?: MaestroGatePluginOptions): {
   name: string;
   [hook: string]: unknown;

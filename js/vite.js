@@ -9,6 +9,13 @@
 // `vite dev` serves the document for the dev server's env; `vite preview`
 // serves the built file as it is, with `application/json`.
 //
+// `vite dev` and `vite preview` also receive the decision beacon
+// (init({ report: '/maestro-report' })): each beacon is appended as one line to
+// a file the server names when it starts (`beacons`, by default
+// node_modules/.maestro-gate/beacons.jsonl), which `maestro-gate
+// report-summary` reads (js/receiver.js, the same receiver as `maestro-gate
+// collect`). `report: false` leaves it out.
+//
 // `vite build` also adds `<link rel="preload" as="fetch" crossorigin>` for the
 // gate's .wasm to each built HTML page that loads it (`preload: false` leaves
 // it out), so that the .wasm downloads beside the entry chunk instead of after
@@ -17,6 +24,7 @@
 import { readFile } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { buildCheck, healthDocument } from './node.js';
+import { openBeaconFile, receiver } from './receiver.js';
 
 // The gate's .wasm (pkg/maestro_gate_bg.wasm) as the build emitted it, if
 // the page's entry chunk or a chunk it imports statically loads it.
@@ -40,6 +48,20 @@ export default function maestroGate(options = {}) {
   let base = '/';
   let command = 'serve';
   let logger;
+  let root = process.cwd();
+  const report = options.report === undefined ? '/maestro-report' : options.report;
+  // Receives the beacons at `report` (and under `base`), into the file it names.
+  const receive = (server) => {
+    if (typeof report !== 'string' || !report.startsWith('/')) return;
+    const file = resolve(root, options.beacons || 'node_modules/.maestro-gate/beacons.jsonl');
+    // Opened at the first beacon (an app without `report` gets no file); a
+    // failure to open is that beacon's 500, with the reason.
+    let out;
+    const write = (line) => (out ||= openBeaconFile(file)).write(line);
+    server.httpServer?.once('close', () => out?.close());
+    logger.info(`maestro-gate: beacons sent to ${report} are appended to ${file} (npx maestro-gate report-summary ${file})`);
+    server.middlewares.use(receiver({ paths: [report, base.replace(/\/$/, '') + report], write }));
+  };
   // Mounts `answer(req, res)` at /<fileName> (under `base` too).
   const mount = (server, answer) => {
     server.middlewares.use((req, res, next) => {
@@ -54,11 +76,13 @@ export default function maestroGate(options = {}) {
     configResolved(config) {
       env = config.env;
       base = config.base || '/';
+      root = config.root || root;
       command = config.command;
       logger = config.logger;
     },
     // Dev: the document for the dev server's own env, as the bundle it serves.
     configureServer(server) {
+      receive(server);
       mount(server, async (res) => {
         res.setHeader('content-type', 'application/json');
         res.end(healthDocument(env, options));
@@ -69,6 +93,7 @@ export default function maestroGate(options = {}) {
     configurePreviewServer(server) {
       const { root, build } = server.config;
       const file = resolve(root, build.outDir, fileName);
+      receive(server);
       mount(server, async (res) => {
         let body;
         try {

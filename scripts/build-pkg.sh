@@ -142,7 +142,7 @@ tag js/script-tag-full.js pkg/maestro-gate.full.js "the self-contained script-ta
 node scripts/embed-wasm.mjs pkg/maestro-gate.full.js GATE_WASM=pkg/maestro_gate_bg.wasm \
   ROLLBACK_WASM=pkg/maestro_gate_rollback_bg.wasm
 
-cp js/index.d.ts js/global.d.ts js/node.js js/vite.js js/vite.d.ts js/cli.js pkg/
+cp js/index.d.ts js/global.d.ts js/node.js js/receiver.js js/vite.js js/vite.d.ts js/cli.js pkg/
 cp js/index.node.js js/current.node.js js/fresh.node.js js/testing.js js/testing.d.ts pkg/
 chmod +x pkg/cli.js
 sed "s/@VERSION@/$version/g" js/package.json > pkg/package.json

@@ -8,7 +8,9 @@
 //! - [`poll`]: the remote health document and the poll's timing;
 //! - [`protocol`]: the messages tabs exchange over the BroadcastChannel;
 //! - [`rollout`]: the gradual rollout and the error guard, which narrow an "on".
-//! - [`report`]: the decision beacon's document, and the summary of many.
+//! - [`report`]: the decision beacon's document, and the summary of many;
+//! - [`sessions`]: the sessions a file of beacons tells of, the incident
+//!   record, and [`chart`], the summary as one HTML page.
 //!
 //! The wasm modules the package ships are crates of their own, each with one
 //! boundary to JavaScript: `crates/gate` (the decision every visitor loads,
@@ -23,6 +25,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod chart;
 pub mod cleanup;
 pub mod flag;
 pub mod hash;
@@ -31,3 +34,4 @@ pub mod protocol;
 pub mod remember;
 pub mod report;
 pub mod rollout;
+pub mod sessions;

@@ -19,7 +19,11 @@
 //!   cleanup's outcome as outcomes and *counts*: never a key's name, never a
 //!   value read from storage, never the database's name, never an error's
 //!   message;
-//! - the package version and a timestamp.
+//! - the package version and a timestamp;
+//! - the page load's session id ([`is_session`]): random, drawn by the glue
+//!   once per page load (`crypto.randomUUID`), kept in memory only, never
+//!   derived from the user id; it lets a summary count sessions, not events
+//!   (`crate::sessions`).
 //!
 //! No field carries the user id, nor a hash of it: the bucket (1 to 100) is
 //! what an operator needs to check a rollout, and it cannot single anyone
@@ -43,6 +47,8 @@ pub const MAX_REASON_BYTES: usize = 400;
 /// The longest `source` and `version`: anything longer, or with a character
 /// other than ASCII letters, digits, `.`, `_`, `-` and `+`, is `"unknown"`.
 pub const MAX_NAME_BYTES: usize = 40;
+/// The longest session id (bytes).
+pub const MAX_SESSION_BYTES: usize = 64;
 /// What replaces a reason that contains a secret.
 pub const WITHHELD: &str = "(withheld: it contained the user id)";
 
@@ -125,6 +131,9 @@ pub struct Cleanup {
 #[derive(Clone, Debug)]
 pub struct Report<'a> {
     pub event: Event,
+    /// The page load's session id; one that is not [`is_session`] is sent
+    /// as `null`.
+    pub session: &'a str,
     pub version: &'a str,
     pub enabled: bool,
     pub source: &'a str,
@@ -158,6 +167,14 @@ pub fn is_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_NAME_BYTES
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+'))
+}
+
+/// Whether `id` may be sent (and counted) as a session id: 8 to
+/// [`MAX_SESSION_BYTES`] of ASCII letters, digits, `-` and `_` (a UUID, or
+/// hex). Anything else in a beacon is no session id.
+pub fn is_session(id: &str) -> bool {
+    (8..=MAX_SESSION_BYTES).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A reason as a beacon carries it: its fixed wording, without anything a
@@ -223,7 +240,15 @@ pub fn document(report: &Report, secrets: &[&str]) -> String {
     let mut out = String::with_capacity(256);
     out.push_str("{\"event\":\"");
     out.push_str(report.event.id());
-    out.push_str("\",\"version\":");
+    out.push_str("\",\"session\":");
+    if is_session(report.session) {
+        out.push('"');
+        out.push_str(report.session);
+        out.push('"');
+    } else {
+        out.push_str("null");
+    }
+    out.push_str(",\"version\":");
     name(&mut out, report.version);
     out.push_str(",\"enabled\":");
     out.push_str(if report.enabled { "true" } else { "false" });
@@ -460,6 +485,7 @@ mod tests {
     fn base<'a>() -> Report<'a> {
         Report {
             event: Event::Start,
+            session: "3f2c9a1e-8b7d-4c6e-9f01-23456789abcd",
             version: "0.1.0",
             enabled: true,
             source: "default",
@@ -480,7 +506,7 @@ mod tests {
         let doc = parse(&document(&base(), &[]));
         assert_eq!(
             doc,
-            json!({ "event": "start", "version": "0.1.0", "enabled": true, "source": "default",
+            json!({ "event": "start", "session": "3f2c9a1e-8b7d-4c6e-9f01-23456789abcd", "version": "0.1.0", "enabled": true, "source": "default",
                 "reason": "Enabled (default)", "rollout": null, "guard": null, "cleanup": null, "at": 1_700_000_000_123u64 })
         );
         let area = Area { outcome: Some(AreaOutcome::Cleared), removed: 3, failed: 0 };
@@ -503,7 +529,7 @@ mod tests {
         };
         assert_eq!(
             parse(&document(&full, &[])),
-            json!({ "event": "cleanup", "version": "0.1.0", "enabled": false, "source": "rollout",
+            json!({ "event": "cleanup", "session": "3f2c9a1e-8b7d-4c6e-9f01-23456789abcd", "version": "0.1.0", "enabled": false, "source": "rollout",
                 "reason": "Disabled by rollout: bucket 57 is above 25%",
                 "rollout": { "percent": 25, "bucket": 57 }, "guard": { "errors": 2 },
                 "cleanup": { "ok": false, "otherTabs": 1, "database": { "outcome": "pending", "blocked": true },
@@ -585,6 +611,11 @@ mod tests {
         assert_eq!((doc["source"].as_str(), doc["version"].as_str()), (Some("unknown"), Some("unknown")));
         assert_eq!(doc["rollout"], Value::Null);
         assert_eq!(doc["at"], 0);
+        // A session id that is not one is null: too short, too long, not plain.
+        for bad in ["", "short", "a b c d e f g h", "x\"y0123456789", &"a".repeat(MAX_SESSION_BYTES + 1)] {
+            assert_eq!(parse(&document(&Report { session: bad, ..base() }, &[]))["session"], Value::Null, "{bad:?}");
+        }
+        assert!(is_session("0123456789abcdef0123456789abcdef") && is_session(&"a".repeat(MAX_SESSION_BYTES)));
         let r = Report { rollout: Some(Rollout { percent: 5, bucket: 0 }), at: -1.0, ..base() };
         assert_eq!(parse(&document(&r, &[]))["rollout"], Value::Null);
         assert!(!is_name(&"a".repeat(MAX_NAME_BYTES + 1)));
@@ -684,6 +715,7 @@ mod tests {
             .prop_map(|(event, enabled, rollout, guard, cleanup, at, reason, source, version)| {
                 let report = Report {
                     event,
+                    session: "0123456789abcdef",
                     version: "",
                     enabled,
                     source: "",
@@ -711,7 +743,7 @@ mod tests {
             let doc = parse(&text);
             let mut keys: Vec<&str> = doc.as_object().unwrap().keys().map(String::as_str).collect();
             keys.sort();
-            let mut want = ["event", "version", "enabled", "source", "reason", "rollout", "guard", "cleanup", "at"];
+            let mut want = ["event", "session", "version", "enabled", "source", "reason", "rollout", "guard", "cleanup", "at"];
             want.sort();
             prop_assert_eq!(keys, want.to_vec());
             prop_assert!(!text.contains(&secret) || source.contains(&secret) || version.contains(&secret), "{}", text);

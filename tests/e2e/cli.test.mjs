@@ -193,6 +193,9 @@ test('report-summary counts by decision and source and by event; bad lines are s
     '  change         2',
     '  cleanup        1',
     '',
+    'sessions: 0 (0 enabled, 0 disabled, by their latest decision)',
+    'beacons without a session id (an older gate; counted above, not as sessions): 7',
+    '',
   ].join('\n'));
 
   const json = cli(['report-summary', '--json', 'beacons.jsonl'], {}, dir);
@@ -207,6 +210,8 @@ test('report-summary counts by decision and source and by event; bad lines are s
       { enabled: true, source: 'rollout', count: 1 },
     ],
     events: { start: 4, change: 2, cleanup: 1 },
+    since: null,
+    sessions: { total: 0, enabled: 0, disabled: 0, by_source: [], ran_after_since: null, without_id: 7 },
   });
 
   // `-` reads stdin; an empty file is no reports and no skipped line.
@@ -226,12 +231,14 @@ test('report-summary counts by decision and source and by event; bad lines are s
 
 test('report-summary: bad usage or an unreadable file exits 2', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'maestro-cli-'));
-  for (const args of [['report-summary'], ['report-summary', 'a', 'b'], ['report-summary', '--nope', 'a']]) {
+  for (const args of [['report-summary'], ['report-summary', '-', '-'], ['report-summary', '--nope', 'a'],
+    ['report-summary', 'a', '--since', 'yesterday'], ['report-summary', 'a', '--html']]) {
     const r = cli(args, {}, dir);
     assert.equal(r.status, 2, args.join(' '));
     assert.match(r.stderr, /usage: maestro-gate health/);
-    assert.match(r.stderr, /maestro-gate report-summary FILE \[--json\]/);
+    assert.match(r.stderr, /maestro-gate report-summary FILE\.\.\. \[--since DURATION\|TIME\] \[--json\] \[--html OUT\]/);
   }
+  assert.match(cli(['report-summary', 'a', '--since', 'yesterday'], {}, dir).stderr, /^maestro-gate: --since "yesterday": expected a duration/);
   const missing = cli(['report-summary', 'missing.jsonl'], {}, dir);
   assert.equal(missing.status, 2);
   assert.equal(missing.stdout, '');

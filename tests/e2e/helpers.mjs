@@ -2,7 +2,8 @@
 // loopback port, and Vite builds. The browsers are in browsers.mjs.
 import { createServer } from 'node:http';
 import { readFile, mkdtemp } from 'node:fs/promises';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, extname, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,3 +46,18 @@ export async function viteBuild(env) {
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
   return outDir;
 }
+
+/** `maestro-gate collect` on a free port; resolves once it listens. */
+export async function collect(args) {
+  const child = spawn(process.execPath, [join(ROOT, 'pkg', 'cli.js'), 'collect', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  for (let i = 0; i < 100 && !/collecting beacons at (\S+)/.test(out) && child.exitCode === null; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const m = /collecting beacons at (\S+) into (\S+)/.exec(out);
+  if (!m) { child.kill(); throw new Error(`collect did not start: ${out}`); }
+  return { url: m[1], file: m[2], child, stop: async () => { child.kill('SIGTERM'); await once(child, 'exit'); } };
+}
+

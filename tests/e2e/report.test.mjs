@@ -108,7 +108,9 @@ for (const name of BROWSERS) describe(name, () => {
         assert.equal(b.method, 'POST');
         assert.equal(b.path, '/maestro-report');
         assert.match(b.type, /^text\/plain/, 'a text/plain body: no CORS preflight');
-        assert.deepEqual(Object.keys(b.doc), ['event', 'version', 'enabled', 'source', 'reason', 'rollout', 'guard', 'cleanup', 'at']);
+        assert.deepEqual(Object.keys(b.doc), ['event', 'session', 'version', 'enabled', 'source', 'reason', 'rollout', 'guard', 'cleanup', 'at']);
+        assert.match(b.doc.session, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a random UUID');
+        assert.equal(b.doc.session, beacons[0].doc.session, 'one session id for every beacon of the page load');
         assert.equal(b.doc.version, JSON.parse(await (await fetch(`${server.url}/pkg/package.json`)).text()).version);
         assert.ok(Math.abs(b.doc.at - Date.now()) < 60000, 'at: a ms timestamp');
         for (const secret of SECRETS) assert.ok(!b.body.includes(secret), `${secret} in ${b.body}`);
@@ -124,8 +126,36 @@ for (const name of BROWSERS) describe(name, () => {
       });
       assert.equal(by.cleanup.doc.enabled, false, 'the decision as it is at the cleanup');
       assert.deepEqual(await page.evaluate(() => window.problems), []);
+      // Never stored: no storage key or value of the page holds the session id.
+      const stored = await page.evaluate(() => JSON.stringify([localStorage, sessionStorage].map((s) => Object.entries(s))));
+      assert.ok(!stored.includes(beacons[0].doc.session), stored);
+      // A reload is a new session.
+      beacons.length = 0;
+      await page.reload();
+      await page.waitForFunction(() => window.ready === true);
+      await until('the start beacon after a reload', () => beacons.length >= 1);
+      assert.notEqual(beacons[0].doc.session, by.start.doc.session, 'a new page load, a new session');
       assert.equal(await page.evaluate(() => localStorage.getItem('app:keep')), 'app-value-789');
       assert.ok(remoteFiles(page).some((p) => p.endsWith('.wasm')), 'report loaded the remote module');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] without crypto.randomUUID the session id is 124 random bits of getRandomValues, one per page load`, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, 'report=/maestro-report&log=silent&uuid=missing');
+      await until('the start beacon', () => beacons.length >= 1);
+      await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      await until('the change beacon', () => beacons.length >= 2);
+      const [a, b] = beacons.map((x) => x.doc.session);
+      assert.match(a, /^[0-9]{40}$/);
+      assert.equal(b, a);
+      await open(context, 'report=/maestro-report&log=silent&uuid=missing');
+      await until('another page\'s start beacon', () => beacons.length >= 3);
+      assert.notEqual(beacons[2].doc.session, a);
+      assert.match(beacons[2].doc.session, /^[0-9]{40}$/);
     } finally {
       await context.close();
     }

@@ -32,10 +32,15 @@ function freePort() {
 }
 
 /** `vite preview` of `outDir` (the www app's config), with nothing set in its environment. */
-async function vitePreview(outDir) {
+function vitePreview(outDir, cwd = WWW) {
+  return viteServer(cwd, ['preview', '--outDir', outDir]);
+}
+
+/** `vite <args>` in `cwd` on a free loopback port, once it answers. */
+async function viteServer(cwd, args) {
   const port = await freePort();
-  const child = spawn(process.execPath, [VITE, 'preview', '--outDir', outDir, '--host', '127.0.0.1',
-    '--port', String(port), '--strictPort'], { cwd: WWW, env: environment(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [VITE, ...args, '--host', '127.0.0.1',
+    '--port', String(port), '--strictPort'], { cwd, env: environment(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
@@ -47,7 +52,7 @@ async function vitePreview(outDir) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const stop = () => { if (child.exitCode === null) child.kill(); return exited; };
-  if (!up) { await stop(); throw new Error(`vite preview did not start:\n${out}`); }
+  if (!up) { await stop(); throw new Error(`vite ${args[0]} did not start:\n${out}`); }
   return { url, stop, output: () => out };
 }
 
@@ -138,5 +143,50 @@ test('the plugin with strict: true fails the build on an invalid value, with the
     assert.equal(JSON.parse(await readFile(join(good.outDir, 'maestro-health'), 'utf8')).status, 'disabled');
   } finally {
     for (const d of [app, bad.outDir, good.outDir]) await rm(d, { recursive: true, force: true });
+  }
+});
+
+// Issue 22, item 4: a receiver where apps are developed. `vite dev` and `vite
+// preview` answer init({ report: '/maestro-report' }) (no 404 in the console),
+// appending each beacon as one line to the file they name on start, which
+// report-summary reads.
+test('vite dev and vite preview receive the decision beacon into the file they name on start', async () => {
+  const dir = await appWithPluginOptions({ beacons: 'logs/beacons.jsonl' });
+  const file = join(dir, 'logs', 'beacons.jsonl');
+  const beacon = (event, enabled, source) => JSON.stringify({ event, session: 'session-dev-1', version: '0.1.0', enabled, source,
+    reason: 'r', rollout: null, guard: null, cleanup: null, at: Date.parse('2025-06-01T09:00:00Z') + (enabled ? 0 : 60000) });
+  const built = await build(dir, {});
+  assert.equal(built.status, 0, built.stderr);
+  try {
+    for (const [mode, start] of [['dev', () => viteServer(dir, [])], ['preview', () => vitePreview(built.outDir, dir)]]) {
+      const server = await start();
+      try {
+        assert.match(server.output(), new RegExp(`maestro-gate: beacons sent to /maestro-report are appended to ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), mode);
+        if (mode === 'dev') assert.equal(existsSync(file), false, 'named, opened at the first beacon');
+        const post = (body) => fetch(server.url + '/maestro-report', { method: 'POST', body, headers: { 'content-type': 'text/plain;charset=UTF-8' } });
+        const res = await post(mode === 'dev' ? beacon('start', true, 'default') : beacon('change', false, 'window.MAESTRO_ENABLED'));
+        assert.equal(res.status, 204, `${mode}: ${server.output()}`);
+        assert.equal((await post('x'.repeat(1500))).status, 413, mode);
+        assert.equal((await post('{"not":"a beacon"}')).status, 400, mode);
+        // A beacon from another origin (text/plain: no preflight) is answered with that origin and
+        // credentials; a preflight is the dev server's own CORS (server.cors, preview.cors).
+        const cross = await fetch(server.url + '/maestro-report', { method: 'POST', body: '{}', headers: { origin: 'http://other.example' } });
+        assert.equal(cross.status, 400, mode);
+        assert.equal(cross.headers.get('access-control-allow-origin'), 'http://other.example', mode);
+        assert.equal(cross.headers.get('access-control-allow-credentials'), 'true', mode);
+        // The rest of the app is still Vite's.
+        assert.equal((await fetch(server.url + '/maestro-health')).headers.get('content-type'), 'application/json', mode);
+      } finally {
+        await server.stop();
+      }
+    }
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    assert.equal(lines.length, 3, lines.join('\n'));
+    const summary = spawnSync(process.execPath, [join(ROOT, 'pkg', 'cli.js'), 'report-summary', file, '--json'], { encoding: 'utf8' });
+    const s = JSON.parse(summary.stdout).sessions;
+    assert.deepEqual([s.total, s.enabled, s.disabled], [1, 0, 1]);
+  } finally {
+    await rm(built.outDir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 });

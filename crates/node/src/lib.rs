@@ -4,8 +4,13 @@
 //! same rules as the gate (`maestro_gate::flag`, and `maestro_gate::poll`'s
 //! rollout percentage) through wasm-bindgen, and no browser ever loads it,
 //! so that what every visitor downloads carries nothing of it. The
-//! conformance table checks that the two agree. It also counts a file of
-//! decision beacons for `maestro-gate report-summary` (`maestro_gate::report`).
+//! conformance table checks that the two agree. It also reads files of
+//! decision beacons as they stream in (`BeaconReader`, for `maestro-gate
+//! report-summary` and `incident`: `maestro_gate::sessions`, `chart`), and
+//! checks a beacon's body for a receiver (`beaconLine`, for `maestro-gate
+//! collect` and the Vite plugin).
+
+mod beacons;
 
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -14,7 +19,9 @@ use wasm_bindgen::JsCast;
 use maestro_gate::cleanup;
 use maestro_gate::flag::{self, Level, Raw, Reading};
 use maestro_gate::poll::{self, Rollout, RolloutValue, Says, Status};
-use maestro_gate::report::Summary;
+use maestro_gate::sessions::{self, Sessions};
+
+use beacons::Reader;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -51,7 +58,10 @@ export type CheckedDocument =
   | { readonly ok: false; readonly error: string };
 
 export interface ReportSummary {
-  /** Lines read as beacon documents. */
+  /** The `--since` (ms since the epoch), or `null`: beacons before it are not counted by
+   * decision and event, and sessions that ended off before it are left out. */
+  readonly since: number | null;
+  /** Lines read as beacon documents (at or after `since`). */
   readonly reports: number;
   /** Blank lines, and lines that are not a beacon document. */
   readonly skipped: number;
@@ -59,9 +69,40 @@ export interface ReportSummary {
   readonly decisions: readonly { readonly enabled: boolean; readonly source: string; readonly count: number }[];
   /** The count of each event. */
   readonly events: { readonly start: number; readonly change: number; readonly cleanup: number };
+  /** The sessions (page loads), each by its latest decision. */
+  readonly sessions: {
+    readonly total: number;
+    readonly enabled: number;
+    readonly disabled: number;
+    /** By the latest decision's source: disabled first, then the most frequent. */
+    readonly by_source: readonly { readonly enabled: boolean; readonly source: string; readonly count: number }[];
+    /** With `since`: the sessions that ran MAESTRO after it (on at some moment after it). */
+    readonly ran_after_since: number | null;
+    /** Beacons without a session id (an older gate): counted in `decisions` and `events` only. */
+    readonly without_id: number;
+  };
   /** The summary as `maestro-gate report-summary` prints it. */
   readonly text: string;
 }
+
+/** The runbook's "Lessons Learned" record, filled from the beacons (`maestro-gate incident`). */
+export interface IncidentRecord {
+  /** The template's fields in order; `filled` says whether the beacons filled it. */
+  readonly fields: readonly { readonly label: string; readonly value: string; readonly filled: boolean }[];
+  /** The first off decision at or after `since` (ms), or `null`: nothing to fill. */
+  readonly first_off: number | null;
+  /** When the last session that ran MAESTRO after it reported off, or `null` (not recovered). */
+  readonly recovered: number | null;
+  readonly impacted: number;
+  readonly still_on: number;
+  /** The record as text, one `Label: value` line a field. */
+  readonly text: string;
+}
+
+/** A receiver's answer to one beacon body (`beaconLine`). */
+export type BeaconLine =
+  | { readonly ok: true; readonly line: string }
+  | { readonly ok: false; readonly status: 400 | 413; readonly error: string };
 "#;
 
 #[wasm_bindgen]
@@ -69,15 +110,6 @@ extern "C" {
     /// `Object.getOwnPropertyDescriptor`, catching (a proxy's trap can throw).
     #[wasm_bindgen(catch, js_namespace = Object, js_name = getOwnPropertyDescriptor)]
     fn own_property(obj: &JsValue, key: &str) -> Result<JsValue, JsValue>;
-}
-
-/// `obj[key]` when it is `obj`'s own property (`undefined` otherwise);
-/// what a getter or proxy throws is `Err`. (For the beacons' documents.)
-fn get_own(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    if !obj.is_object() || own_property(obj, key)?.is_undefined() {
-        return Ok(JsValue::UNDEFINED);
-    }
-    Reflect::get(obj, &JsValue::from_str(key))
 }
 
 /// `obj[key]` as the app (and the gate) reads it: a getter, a proxy's `get`
@@ -332,43 +364,155 @@ fn read_document(body: &[u8]) -> Result<(Status, Rollout, String), String> {
     Ok((poll::status(says, rollout), rollout, why))
 }
 
+/// A stream of beacon files, read chunk by chunk (`push`, `endFile` at
+/// each file's end): one small record per session is kept, never the
+/// lines. For `maestro-gate report-summary` and `incident`. Never throws.
+#[wasm_bindgen(js_name = BeaconReader)]
+pub struct BeaconReader {
+    reader: Reader,
+}
+
+#[wasm_bindgen(js_class = BeaconReader)]
+impl BeaconReader {
+    /// `since`: ms since the epoch, or `undefined`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(since: Option<f64>) -> BeaconReader {
+        let since = since.filter(|t| t.is_finite() && *t >= 0.0).map(|t| t as u64);
+        BeaconReader { reader: Reader::new(since) }
+    }
+
+    /// Reads the complete lines of `chunk` (a line cut between chunks is read whole).
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.reader.push(chunk);
+    }
+
+    /// The end of one file: a last line without a newline is a line.
+    #[wasm_bindgen(js_name = endFile)]
+    pub fn end_file(&mut self) {
+        self.reader.end_file();
+    }
+
+    /// The counts (see `ReportSummary`).
+    #[wasm_bindgen(unchecked_return_type = "ReportSummary")]
+    pub fn summary(&self) -> JsValue {
+        summary_of(&self.reader.sessions)
+    }
+
+    /// The summary as one self-contained HTML page (`maestro_gate::chart`).
+    pub fn html(&self) -> String {
+        maestro_gate::chart::html(&self.reader.sessions, env!("CARGO_PKG_VERSION"))
+    }
+
+    /// The runbook's "Lessons Learned" record, filled from the beacons.
+    #[wasm_bindgen(unchecked_return_type = "IncidentRecord")]
+    pub fn incident(&self) -> JsValue {
+        let i = self.reader.sessions.incident();
+        let fields = Array::new();
+        for ((label, value), (_, blank)) in i.fields().into_iter().zip(sessions::TEMPLATE) {
+            let row = Object::new();
+            set(&row, "label", &JsValue::from_str(label));
+            set(&row, "filled", &JsValue::from_bool(value != blank));
+            set(&row, "value", &JsValue::from_str(&value));
+            fields.push(&Object::freeze(&row));
+        }
+        let out = Object::new();
+        set(&out, "fields", &Object::freeze(&fields));
+        let ms = |t: Option<u64>| t.map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64));
+        set(&out, "first_off", &ms(i.first_off));
+        set(&out, "recovered", &ms(i.recovered));
+        set(&out, "impacted", &JsValue::from_f64(i.impacted as f64));
+        set(&out, "still_on", &JsValue::from_f64(i.still_on as f64));
+        set(&out, "text", &JsValue::from_str(&i.text()));
+        Object::freeze(&out).into()
+    }
+}
+
 /// Counts a file of decision beacons (JSON lines, as the `report` URL's
-/// server wrote them): by decision (`enabled` × `source`) and by event,
-/// with the number of lines that are blank or not a beacon document. For
-/// `maestro-gate report-summary`. Never throws.
+/// server wrote them), whole: `BeaconReader` over one chunk.
 #[wasm_bindgen(js_name = reportSummary, unchecked_return_type = "ReportSummary")]
 pub fn report_summary(text: &str) -> JsValue {
-    let mut summary = Summary::new();
-    // `lines`: the file's last newline ends a line, it does not start a blank one.
-    for line in text.lines() {
-        let line = line.trim();
-        let Ok(doc) = (if line.is_empty() { Err(JsValue::NULL) } else { js_sys::JSON::parse(line) }) else {
-            summary.skip();
-            continue;
-        };
-        let field = |key: &str| get_own(&doc, key).unwrap_or(JsValue::UNDEFINED);
-        match (field("enabled").as_bool(), field("source").as_string(), field("event").as_string()) {
-            (Some(enabled), Some(source), Some(event)) => summary.add(enabled, &source, &event),
-            _ => summary.skip(),
+    let mut reader = Reader::new(None);
+    reader.push(text.as_bytes());
+    reader.end_file();
+    summary_of(&reader.sessions)
+}
+
+/// A `--since` (`30m`, `2h`, an ISO 8601 time, ms since the epoch) as ms
+/// since the epoch, given `now`: `{ ok: true, at }` or `{ ok: false, error }`.
+#[wasm_bindgen(js_name = parseSince)]
+pub fn parse_since(text: &str, now: f64) -> JsValue {
+    let out = Object::new();
+    match sessions::parse_since(text, if now.is_finite() && now > 0.0 { now as u64 } else { 0 }) {
+        Ok(at) => {
+            set(&out, "ok", &JsValue::TRUE);
+            set(&out, "at", &JsValue::from_f64(at as f64));
+        }
+        Err(e) => {
+            set(&out, "ok", &JsValue::FALSE);
+            set(&out, "error", &JsValue::from_str(e));
         }
     }
-    let decisions = Array::new();
-    for (enabled, source, count) in summary.decisions() {
-        let row = Object::new();
-        set(&row, "enabled", &JsValue::from_bool(enabled));
-        set(&row, "source", &JsValue::from_str(source));
-        set(&row, "count", &JsValue::from_f64(count as f64));
-        decisions.push(&Object::freeze(&row));
+    Object::freeze(&out).into()
+}
+
+/// A beacon's body as the one line a receiver appends (`{ ok: true, line }`),
+/// or why it is refused (`{ ok: false, status, error }`: 413 longer than a
+/// beacon can be, `beaconCap()`; 400 not a beacon document). Never throws.
+#[wasm_bindgen(js_name = beaconLine, unchecked_return_type = "BeaconLine")]
+pub fn beacon_line(body: &[u8]) -> JsValue {
+    let out = Object::new();
+    match beacons::beacon_line(body) {
+        Ok(line) => {
+            set(&out, "ok", &JsValue::TRUE);
+            set(&out, "line", &JsValue::from_str(&line));
+        }
+        Err(refused) => {
+            set(&out, "ok", &JsValue::FALSE);
+            set(&out, "status", &JsValue::from(refused.status()));
+            set(&out, "error", &JsValue::from_str(refused.why()));
+        }
     }
+    Object::freeze(&out).into()
+}
+
+/// The most a beacon's body can be (bytes): `maestro_gate::report::MAX_BYTES`.
+#[wasm_bindgen(js_name = beaconCap)]
+pub fn beacon_cap() -> u32 {
+    maestro_gate::report::MAX_BYTES as u32
+}
+
+fn summary_of(s: &Sessions) -> JsValue {
+    let summary = &s.summary;
+    let rows = |list: Vec<(bool, &str, u64)>| {
+        let out = Array::new();
+        for (enabled, source, count) in list {
+            let row = Object::new();
+            set(&row, "enabled", &JsValue::from_bool(enabled));
+            set(&row, "source", &JsValue::from_str(source));
+            set(&row, "count", &JsValue::from_f64(count as f64));
+            out.push(&Object::freeze(&row));
+        }
+        Object::freeze(&out)
+    };
     let events = Object::new();
     for (event, count) in summary.events() {
         set(&events, event.id(), &JsValue::from_f64(count as f64));
     }
+    let c = s.counts();
+    let sessions = Object::new();
+    set(&sessions, "total", &JsValue::from_f64(c.total as f64));
+    set(&sessions, "enabled", &JsValue::from_f64(c.enabled as f64));
+    set(&sessions, "disabled", &JsValue::from_f64(c.disabled as f64));
+    set(&sessions, "by_source", &rows(c.by_source.iter().map(|(e, s, n)| (*e, s.as_str(), *n)).collect()));
+    set(&sessions, "ran_after_since", &c.ran_after_since.map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64)));
+    set(&sessions, "without_id", &JsValue::from_f64(c.without_id as f64));
     let out = Object::new();
+    set(&out, "since", &s.since().map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)));
     set(&out, "reports", &JsValue::from_f64(summary.reports as f64));
     set(&out, "skipped", &JsValue::from_f64(summary.skipped as f64));
-    set(&out, "decisions", &Object::freeze(&decisions));
+    set(&out, "decisions", &rows(summary.decisions()));
     set(&out, "events", &Object::freeze(&events));
-    set(&out, "text", &JsValue::from_str(&summary.text()));
+    set(&out, "sessions", &Object::freeze(&sessions));
+    set(&out, "text", &JsValue::from_str(&s.text()));
     Object::freeze(&out).into()
 }

@@ -991,14 +991,16 @@ fn area(report: &JsValue) -> report::Area {
 /// Internal: the glue calls this for `init({ report: url })`, with the
 /// init options, the event (`"start"`, `"change"` or `"cleanup"`), the
 /// gate's `decision()` at that moment and, for `"cleanup"`, the
-/// `clearClientState` report. It sends `maestro_gate::report::document` with
+/// `clearClientState` report, and the page load's session id the glue drew
+/// (`crypto.randomUUID()`; one that is not `report::is_session` is sent as
+/// `null`). It sends `maestro_gate::report::document` with
 /// `navigator.sendBeacon` (a `text/plain` body: no CORS preflight). It reads
 /// the decision's `rollout` (`{ percent, bucket }`) and `guard`
 /// (`{ errors }`) when the gate has them. It never throws, and a beacon that
 /// cannot be sent changes nothing: one warning per page says why (none under
 /// `log: "silent"`).
 #[wasm_bindgen]
-pub fn report(options: JsValue, event: JsValue, decision: JsValue, cleanup: JsValue) {
+pub fn report(options: JsValue, event: JsValue, decision: JsValue, cleanup: JsValue, session: JsValue) {
     let Some(url) = own(&options, "report").as_string() else { return };
     let Some(event) = event.as_string().and_then(|e| report::Event::parse(&e)) else { return };
     let shows = Log::parse(own(&options, "log").as_string().as_deref()).shows(Level::Warn);
@@ -1015,8 +1017,10 @@ pub fn report(options: JsValue, event: JsValue, decision: JsValue, cleanup: JsVa
     let guard = field(&decision, "guard");
     let source = field(&decision, "source").as_string().unwrap_or_default();
     let reason = field(&decision, "reason").as_string().unwrap_or_default();
+    let session = session.as_string().unwrap_or_default();
     let doc = report::Report {
         event,
+        session: &session,
         version: env!("CARGO_PKG_VERSION"),
         // A decision (`enabled`) or a health document (`maestro_enabled`).
         enabled: field(&decision, "enabled")
