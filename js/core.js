@@ -38,6 +38,17 @@ const tell = (list, v) => {
 };
 const free = [];
 
+// The gate's BroadcastChannel (the wasm constructs nothing else, import `h`).
+// The page's decision is told on it at the first decision and at each
+// change: a bare `true` or `false` (protocol::DECISION in src/protocol.rs,
+// the smallest message). The gates ignore it; the Service Worker guard
+// (maestro-gate/sw) listens. (No channel, or a closed one: nothing is told.)
+let channel;
+const say = (d) => {
+  try { channel.postMessage(d.enabled); } catch {}
+  return d;
+};
+
 // A handle to `v`.
 function keep(v) {
   if (v === undefined) return HANDLE_UNDEFINED;
@@ -104,7 +115,7 @@ const imports = {
     e: (o, key) => attempt(() => Reflect.get(Object(heap[o]), heap[key])),
     f: (o, key, v) => { try { Reflect.set(heap[o], heap[key], heap[v]); } catch {} },
     g: (f, self, n, a, b, c) => attempt(() => heap[f].apply(heap[self], [heap[a], heap[b], heap[c]].slice(0, n))),
-    h: (f, a) => attempt(() => new heap[f](heap[a])),
+    h: (f, a) => attempt(() => channel = new heap[f](heap[a])),
     i: drop,
     j: (i) => keep(heap[i]),
     // Writes the console line `[MAESTRO] text`: at once, or (`later`) in a
@@ -126,7 +137,7 @@ const imports = {
     q: (s, max) => { const v = heap[s]; return keep(v.length > max ? v.slice(0, max) + '… (' + v.length + ' characters)' : v); },
     o: (tag) => keep((event) => dispatcher(tag, event)),
     n: (enabled, source, value, reason) => keep(record(enabled, heap[source], heap[value], heap[reason])),
-    r: (list, v) => tell(list, heap[v]),
+    r: (list, v) => tell(list, list ? heap[v] : say(heap[v])),
   },
 };
 
@@ -177,7 +188,7 @@ export const onTrap = (callback) => { trapped = callback; };
 // The rollout module's narrowing `n` ({ code, reason, rollout }), or none:
 // its `rollout` is kept for `decision().rollout`.
 const narrowed = (n) => { rollout = (n = n || {}).rollout || rollout; return n; };
-export const decide = (options, n) => take(wasm.A(keep(options), keep((n = narrowed(n)).reason), n.code));
+export const decide = (options, n) => say(take(wasm.A(keep(options), keep((n = narrowed(n)).reason), n.code)));
 export const decision = () => take(wasm.B());
 export const isEnabled = () => wasm.E() !== 0;
 export const wouldBeOn = (options) => wasm.N(keep(options)) !== 0;
