@@ -8,7 +8,8 @@
 //! - [`poll`]: the remote health document and the poll's timing;
 //! - [`protocol`]: the messages tabs exchange over the BroadcastChannel;
 //! - [`rollout`]: the gradual rollout and the error guard, which narrow an "on".
-//! - [`report`]: the decision beacon's document, and the summary of many.
+//! - [`report`]: the decision beacon's document, and the summary of many;
+//! - [`sw`]: the Service Worker guard: what it blocks, the answer it holds, its 503.
 //!
 //! The three wasm modules the package ships are crates of their own, each with
 //! one boundary to JavaScript: `crates/gate` (the decision every visitor
@@ -30,3 +31,4 @@ pub mod protocol;
 pub mod remember;
 pub mod report;
 pub mod rollout;
+pub mod sw;
