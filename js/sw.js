@@ -68,7 +68,9 @@ export function maestroGuard(options) {
   // Whether the last answer was on, in JavaScript too: it is what an
   // exception inside the guard is answered by, even one from the wasm.
   let lastOn = false;
+  // (On, or nothing heard without startBlocked: the guard lets requests through.)
   const note = () => { try { lastOn = guard.passesOnError(); } catch { lastOn = false; } };
+  note();
 
   // The ids of the clients (pages, workers) open when the guard latched off:
   // an on counts only once every one of them has gone (reloaded or closed).

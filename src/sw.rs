@@ -263,9 +263,11 @@ impl Latch {
     }
 
     /// After an exception inside the guard: whether the request may go to
-    /// the network (only when the last answer was on).
-    pub fn passes_on_error(&self) -> bool {
-        self.answer == Answer::On
+    /// the network. Only when the last answer was on: when the guard was
+    /// letting requests through (on, or nothing heard without
+    /// `startBlocked`); otherwise it is answered 503.
+    pub fn passes_on_error(&self, start_blocked: bool) -> bool {
+        self.blocking(start_blocked).is_none()
     }
 
     /// Adds what a worker kept before a restart (`restore`d): the more
@@ -428,12 +430,13 @@ mod tests {
         let mut l = Latch::new();
         assert_eq!(l.blocking(false), None);
         assert_eq!(l.blocking(true), Some(START_BLOCKED));
-        assert!(!l.passes_on_error());
+        assert!(l.passes_on_error(false), "nothing heard: the guard lets requests through");
+        assert!(!l.passes_on_error(true), "nothing heard, startBlocked: it does not");
         assert_eq!(l.page(true, true), Change::Lifted);
-        assert!(l.passes_on_error());
+        assert!(l.passes_on_error(false));
         assert_eq!(l.page(false, false), Change::Latched);
         assert_eq!(l.blocking(false), Some(PAGE_OFF));
-        assert!(!l.passes_on_error());
+        assert!(!l.passes_on_error(false));
         assert_eq!(l.page(false, false), Change::Latched, "latched again: the pages open now must go too");
         assert_eq!(l.page(true, false), Change::None, "a page open at the off has not reloaded");
         assert_eq!(l.document("/h", &Said::On), Change::None, "a document's on never lifts an off");
@@ -454,7 +457,7 @@ mod tests {
         assert!(!l.waits_for_reloads());
         l.page(true, false);
         assert_eq!(l.gone(), Change::Lifted);
-        assert!(l.passes_on_error());
+        assert!(l.passes_on_error(false));
         let mut l = Latch::new();
         l.document("/h", &Said::Off);
         l.page(true, false);
@@ -512,7 +515,7 @@ mod tests {
         assert_eq!(l.blocking(false), Some("x"));
         let mut l = Latch::new();
         l.merge(Latch::restore("on"));
-        assert!(l.passes_on_error());
+        assert!(l.passes_on_error(false));
         let mut l = Latch::restore("off y");
         l.merge(Latch::restore("off x"));
         assert_eq!(l.blocking(false), Some("y"), "the first off's reason stands");

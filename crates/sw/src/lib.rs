@@ -150,7 +150,7 @@ impl Guard {
     /// After an exception inside the guard: whether the request may go to the network.
     #[wasm_bindgen(js_name = passesOnError)]
     pub fn passes_on_error(&self) -> bool {
-        self.latch.passes_on_error()
+        self.latch.passes_on_error(self.start_blocked)
     }
 
     /// A page's decision (`true` or `false` on the channel). `reloaded`: no
