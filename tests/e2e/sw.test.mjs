@@ -4,7 +4,8 @@
 // dedicated worker's fetch) is answered 503 and the server sees nothing; any
 // other request reaches the server; a live kill in a page, the worker's own
 // poll and startBlocked turn it off; off latches until every page open at the
-// off has gone and a page says on. The worker's answer is read where it
+// off has gone and a page says on; an exception inside the guard passes a
+// request only while the last answer is on; an update keeps the off. The worker's answer is read where it
 // keeps it (Cache Storage), so every wait is for a condition.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -181,6 +182,50 @@ for (const name of BROWSERS) describe(name, () => {
       }
       assert.equal(await kept(c), 'on');
       assert.equal(hit('/maestro/api'), 2, 'one request: the one let through');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] an update: the new worker takes over at once, with the off the one before kept`, async () => {
+    const context = await browser.newContext();
+    try {
+      hits.clear();
+      const a = await openPage(context);
+      await register(a, 'worker.mjs');
+      const b = await openPage(context, '?off');
+      await keptUntil(b, isOff, 'off');
+      await b.evaluate(() => navigator.serviceWorker.register('worker.mjs?v=2', { scope: './', type: 'module' }).then(() => undefined));
+      // No reload: skipWaiting and clients.claim hand both pages to the new worker.
+      for (const page of [a, b]) {
+        await page.waitForFunction(() => (navigator.serviceWorker.controller?.scriptURL || '').endsWith('?v=2'));
+        const r = await fetchFrom(page, '/maestro/api');
+        assert.equal(r.status, 503);
+        assert.equal(JSON.parse(r.body).reason, PAGE_OFF);
+      }
+      assert.equal(hit('/maestro/api'), 0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] an exception inside the guard lets a request through only while the last answer is on, else 503`, async () => {
+    const context = await browser.newContext();
+    try {
+      hits.clear();
+      const a = await openPage(context);
+      await register(a, 'worker-throws.mjs');
+      const b = await openPage(context);
+      await keptUntil(b, isOn, 'on');
+      const through = await fetchFrom(b, '/app/data');
+      assert.deepEqual([through.status, through.body], [200, 'app'], 'the last answer is on: to the network');
+      assert.equal(hit('/app/data'), 1);
+      await b.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      await keptUntil(b, isOff, 'off');
+      const r = await fetchFrom(b, '/app/data');
+      assert.equal(r.status, 503);
+      assert.deepEqual(JSON.parse(r.body), { maestro_enabled: false, reason: 'Disabled (fail safe): the Service Worker guard failed: boom' });
+      assert.equal(hit('/app/data'), 1, 'the server saw nothing more');
     } finally {
       await context.close();
     }
