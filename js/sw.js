@@ -78,11 +78,21 @@ export function maestroGuard(options) {
   // (Firefox lists the Service Worker itself among them: it never goes.)
   const all = async () => (await scope.clients.matchAll({ includeUncontrolled: true, type: 'all' }))
     .filter((c) => c.type !== 'serviceworker');
+  // (The ids are listed after a latch, asynchronously: `reloaded` waits
+  // for them, so an on heard at once after an off cannot lift it.)
+  let listing = Promise.resolve();
   async function reloaded() {
+    await listing;
     if (!stale.length) return true;
     const open = new Set((await all()).map((c) => c.id));
     stale = stale.filter((id) => open.has(id));
     return !stale.length;
+  }
+  // The same, and no change was heard meanwhile (an off heard during the
+  // wait has pages of its own that must go).
+  async function gone() {
+    const at = listing;
+    return (await reloaded()) && at === listing;
   }
 
   let keeping = Promise.resolve();
@@ -91,10 +101,13 @@ export function maestroGuard(options) {
     keeping = keeping.then(() => scope.caches.open(CACHE)).then((c) => c.put(KEPT, new Response(kept))).catch(() => {});
   };
   // A change (`maestro_gate::sw::Change`): 1 latched off, 2 lifted.
-  async function changed(code) {
+  function changed(code) {
     note();
-    if (code === 1) try { stale = [...new Set(stale.concat((await all()).map((c) => c.id)))]; } catch {}
-    if (code) keep();
+    if (code === 1) {
+      listing = listing.then(all).then((open) => { stale = [...new Set(stale.concat(open.map((c) => c.id)))]; }).catch(() => {});
+    }
+    if (code) listing = listing.then(keep);
+    return listing;
   }
 
   // What this worker kept before the browser stopped it: until it is read,
@@ -121,7 +134,7 @@ export function maestroGuard(options) {
     channel.onmessage = (event) => {
       const enabled = event.data;
       if (enabled === true || enabled === false) {
-        restored.then(async () => changed(guard.page(enabled, enabled && await reloaded()))).catch(() => {});
+        restored.then(async () => changed(guard.page(enabled, enabled && await gone()))).catch(() => {});
       }
     };
   } catch (e) {
@@ -163,7 +176,7 @@ export function maestroGuard(options) {
       // The kept answer is not read yet, or a page said on since the off and
       // the pages open then may have gone since: the request waits for it.
       event.respondWith(restored.then(async () => {
-        if (guard.waitsForReloads() && await reloaded()) await changed(guard.gone());
+        if (guard.waitsForReloads() && await gone()) await changed(guard.gone());
         const reason = guard.blocking();
         return reason != null ? blocked(url, reason) : fetch(request);
       }).catch((e) => failure(request, e)));
