@@ -187,6 +187,23 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] a request that does not match is left to the worker's own handlers, even while off`, async () => {
+    const context = await browser.newContext();
+    try {
+      hits.clear();
+      const a = await openPage(context);
+      await register(a, 'worker-own.mjs');
+      const b = await openPage(context, '?off');
+      await keptUntil(b, isOff, 'off');
+      assert.equal((await fetchFrom(b, '/maestro/api')).status, 503);
+      const own = await fetchFrom(b, '/app/data');
+      assert.deepEqual([own.status, own.body], [200, 'from the app\'s own handler']);
+      assert.equal(hit('/app/data') + hit('/maestro/api'), 0);
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`[${name}] an update: the new worker takes over at once, with the off the one before kept`, async () => {
     const context = await browser.newContext();
     try {
