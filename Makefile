@@ -47,7 +47,7 @@ test-lint:
 	cargo fmt --all --check
 	cargo clippy --quiet --workspace --exclude maestro-db --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate --tests -- -D warnings
-	for crate in maestro-gate-wasm maestro-gate-rollback maestro-gate-remote maestro-gate-rollout maestro-gate-node; do \
+	for crate in maestro-gate-wasm maestro-gate-rollback maestro-gate-remote maestro-gate-rollout maestro-gate-sw maestro-gate-node; do \
 	  cargo clippy --quiet --target wasm32-unknown-unknown -p $$crate --lib -- -D warnings || exit 1; \
 	done
 

@@ -158,6 +158,9 @@ async function measureSizes() {
     ...add(sizes(await pkgFile('maestro_gate_rollback.js')), sizes(await pkgFile('maestro_gate_rollback_bg.wasm'))), extra: true,
   });
   rows.push({ name: 'maestro-gate, self-contained script tag (gate and rollback inlined)', ...sizes(await pkgFile('maestro-gate.full.js')), extra: true });
+  // The Service Worker guard: only an app's Service Worker loads it (its wasm inlined), never a page.
+  rows.push({ name: 'maestro-gate/sw, the Service Worker guard (ES module as shipped, wasm inlined; no page loads it)', ...sizes(await pkgFile('sw.js')), extra: true });
+  rows.push({ name: 'maestro-gate-sw.js, the Service Worker guard for importScripts (minified, wasm inlined)', ...sizes(await pkgFile('maestro-gate-sw.js')), extra: true });
   for (const p of PEERS) {
     rows.push({ name: `${p.pkg}@${await version(p.pkg)}`, ...sizes(await bundle(p.size, join(OUT, `size-${p.id}.js`))) });
   }

@@ -46,6 +46,17 @@ const tell = (list, v) => {
 };
 const free = [];
 
+// The gate's BroadcastChannel (the wasm constructs nothing else, import `h`).
+// The page's decision is told on it at the first decision and at each
+// change: a bare `true` or `false` (protocol::DECISION in src/protocol.rs,
+// the smallest message). The gates ignore it; the Service Worker guard
+// (maestro-gate/sw) listens. (No channel, or a closed one: nothing is told.)
+let channel;
+const say = (d) => {
+  try { channel.postMessage(d.enabled); } catch {}
+  return d;
+};
+
 // A handle to `v`.
 function keep(v) {
   if (v === undefined) return HANDLE_UNDEFINED;
@@ -112,7 +123,7 @@ const imports = {
     [IMPORT_REFLECT_GET]: (o, key) => attempt(() => Reflect.get(Object(heap[o]), heap[key])),
     [IMPORT_REFLECT_SET]: (o, key, v) => { try { Reflect.set(heap[o], heap[key], heap[v]); } catch {} },
     [IMPORT_CALL]: (f, self, n, a, b, c) => attempt(() => heap[f].apply(heap[self], [heap[a], heap[b], heap[c]].slice(0, n))),
-    [IMPORT_CONSTRUCT]: (f, a) => attempt(() => new heap[f](heap[a])),
+    [IMPORT_CONSTRUCT]: (f, a) => attempt(() => channel = new heap[f](heap[a])),
     [IMPORT_RELEASE]: drop,
     [IMPORT_DUPLICATE]: (i) => keep(heap[i]),
     // Writes the console line `[MAESTRO] text`: at once, or (`later`) in a
@@ -143,7 +154,7 @@ const imports = {
     },
     [IMPORT_HANDLER]: (tag) => keep((event) => dispatcher(tag, event)),
     [IMPORT_DECISION_RECORD]: (enabled, source, value, reason) => keep(record(enabled, heap[source], heap[value], heap[reason])),
-    [IMPORT_NOTIFY]: (list, v) => tell(list, heap[v]),
+    [IMPORT_NOTIFY]: (list, v) => tell(list, list ? heap[v] : say(heap[v])),
   },
 };
 
@@ -195,7 +206,7 @@ export const onTrap = (callback) => { trapped = callback; };
 // its `rollout` is kept for `decision().rollout`.
 /** @param {{ code?: number, reason?: string, rollout?: object | null } | undefined} n */
 const narrowed = (n) => { n = n || {}; rollout = n.rollout || rollout; return n; };
-export const decide = (options, n) => take(wasm[EXPORT_DECIDE](keep(options), keep((n = narrowed(n)).reason), n.code));
+export const decide = (options, n) => say(take(wasm[EXPORT_DECIDE](keep(options), keep((n = narrowed(n)).reason), n.code)));
 export const decision = () => take(wasm[EXPORT_DECISION]());
 export const isEnabled = () => wasm[EXPORT_IS_ENABLED]() !== 0;
 export const wouldBeOn = (options) => wasm[EXPORT_WOULD_BE_ON](keep(options)) !== 0;

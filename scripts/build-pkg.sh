@@ -12,6 +12,8 @@
 #   cjs/               the same entries for Node as CommonJS (the "require" condition: Jest)
 #   maestro-gate.js    the classic script-tag file (js/script-tag.js), the gate inlined
 #   maestro-gate.full.js  the same with the rollback inlined too (js/script-tag-full.js)
+#   sw.js, maestro-gate-sw.js  the Service Worker guard (crates/sw, wasm-bindgen, inlined;
+#                      js/sw.js as an ES module and js/sw-classic.js for importScripts)
 #   vite.js, cli.js, node.js  the Vite plugin and the CLI that write `maestro-health` (Node),
 #                      over maestro_gate_node* (crates/node, wasm-bindgen; Node only)
 set -euo pipefail
@@ -51,6 +53,7 @@ build maestro-gate-rollback z
 build maestro-gate-remote z
 build maestro-gate-rollout z
 build maestro-gate-node z
+build maestro-gate-sw z
 
 # The gate: no wasm-bindgen; its glue is js/core.js. Flattening and
 # re-looping between two -Oz passes saves about 60 B gzip more; --converge
@@ -71,6 +74,10 @@ for part in rollback remote rollout; do
     "target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_$part.wasm"
   node scripts/minify-names.mjs "pkg/${name}_bg.wasm" "pkg/$name.js"
 done
+# The Service Worker guard: the same, then inlined into its two entries below.
+wasm-bindgen --target web --out-dir "$tmp" --out-name maestro_gate_sw \
+  target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_sw.wasm
+node scripts/minify-names.mjs "$tmp/maestro_gate_sw_bg.wasm" "$tmp/maestro_gate_sw.js"
 # The build-time check, for the Vite plugin and the CLI (Node only).
 wasm-bindgen --target web --out-dir pkg --out-name maestro_gate_node \
   target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_node.wasm
@@ -142,6 +149,21 @@ tag js/script-tag-full.js pkg/maestro-gate.full.js "the self-contained script-ta
 node scripts/embed-wasm.mjs pkg/maestro-gate.full.js GATE_WASM=pkg/maestro_gate_bg.wasm \
   ROLLBACK_WASM=pkg/maestro_gate_rollback_bg.wasm
 
+# The Service Worker guard (maestro-gate/sw): an ES module for a module
+# worker, and a classic script for importScripts that sets self.maestroGuard;
+# both with the guard's wasm inlined as hex (compiled synchronously while the
+# worker's script runs). No page loads either.
+cp js/sw.js js/sw-classic.js "$tmp/"
+$esbuild "$tmp/sw.js" --bundle --format=esm --target=es2020 --log-level=warning --minify-syntax \
+  --log-override:empty-import-meta=silent --banner:js="// maestro-gate $version: the Service Worker guard (ES module). See README.md." --outfile=pkg/sw.js
+node scripts/embed-wasm.mjs pkg/sw.js SW_WASM="$tmp/maestro_gate_sw_bg.wasm"
+$esbuild "$tmp/sw-classic.js" --bundle --format=iife --minify --target=es2020 --log-level=warning \
+  --log-override:empty-import-meta=silent --legal-comments=inline \
+  --banner:js="/*! maestro-gate $version: the Service Worker guard, for importScripts: self.maestroGuard. See README.md. */" \
+  --outfile=pkg/maestro-gate-sw.js
+node scripts/embed-wasm.mjs pkg/maestro-gate-sw.js SW_WASM="$tmp/maestro_gate_sw_bg.wasm"
+cp js/sw.d.ts pkg/sw.d.ts
+
 cp js/index.d.ts js/global.d.ts js/node.js js/receiver.js js/vite.js js/vite.d.ts js/cli.js pkg/
 cp js/index.node.js js/current.node.js js/fresh.node.js js/testing.js js/testing.d.ts pkg/
 chmod +x pkg/cli.js
@@ -160,3 +182,6 @@ echo "the script-tag file (the gate inlined; a cleanup loads the rollback as abo
 node scripts/size.mjs pkg/maestro-gate.js | tail -n +2
 echo "the self-contained script-tag file (gate and rollback inlined):"
 node scripts/size.mjs pkg/maestro-gate.full.js | tail -n +2
+echo "the Service Worker guard (only an app's Service Worker loads it; wasm inlined):"
+node scripts/size.mjs pkg/sw.js | tail -n +2
+node scripts/size.mjs pkg/maestro-gate-sw.js | tail -n +2

@@ -11,6 +11,7 @@
 //! - [`report`]: the decision beacon's document, and the summary of many;
 //! - [`sessions`]: the sessions a file of beacons tells of, the incident
 //!   record, and [`chart`], the summary as one HTML page.
+//! - [`sw`]: the Service Worker guard: what it blocks, the answer it holds, its 503.
 //!
 //! The wasm modules the package ships are crates of their own, each with one
 //! boundary to JavaScript: `crates/gate` (the decision every visitor loads,
@@ -35,3 +36,4 @@ pub mod remember;
 pub mod report;
 pub mod rollout;
 pub mod sessions;
+pub mod sw;

@@ -41,7 +41,20 @@ pub enum Kind {
     /// A tab's error guard tripped: every tab of the origin turns off
     /// (off is always safe; the message carries nothing else).
     Guard,
+    /// The Service Worker guard answered a request of a page or worker of
+    /// the origin 503 (`url`, `line`: the `[MAESTRO]` line, once per URL).
+    /// The gates ignore it; a page may print `line` (see the README).
+    Blocked,
 }
+
+/// A page's decision: the one message without a [`KIND`] field, a bare
+/// `true` or `false` (the decision's `enabled`), which every page's gate
+/// posts at its first decision and at each change (`js/core.js`, `say`). It
+/// is the smallest message that says it: the gate's decision path grew by
+/// 30 B gzip for it. The gates ignore it (it has no kind); the Service Worker
+/// guard ([`crate::sw`]) holds the most restrictive one it hears.
+/// (What the guard calls such a message in its reasons.)
+pub const DECISION: &str = "a page's decision";
 
 impl Kind {
     pub fn id(self) -> &'static str {
@@ -50,11 +63,12 @@ impl Kind {
             Kind::Answer => "answer",
             Kind::Remote => "remote",
             Kind::Guard => "guard",
+            Kind::Blocked => "blocked",
         }
     }
 
     pub fn parse(id: &str) -> Option<Kind> {
-        [Kind::Cleanup, Kind::Answer, Kind::Remote, Kind::Guard].into_iter().find(|k| k.id() == id)
+        [Kind::Cleanup, Kind::Answer, Kind::Remote, Kind::Guard, Kind::Blocked].into_iter().find(|k| k.id() == id)
     }
 }
 
@@ -81,7 +95,7 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for k in [Kind::Cleanup, Kind::Answer, Kind::Remote, Kind::Guard] {
+        for k in [Kind::Cleanup, Kind::Answer, Kind::Remote, Kind::Guard, Kind::Blocked] {
             assert_eq!(Kind::parse(k.id()), Some(k));
         }
         assert_eq!(Kind::parse("Cleanup"), None);

@@ -258,7 +258,7 @@ pub fn document(report: &Report, secrets: &[&str]) -> String {
     // A plain scan: `str::contains`'s two-way searcher is about 5 KB of gzip wasm.
     let reason = wording(report.reason);
     let leaks = secrets.iter().any(|s| !s.is_empty() && reason.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
-    string(&mut out, if leaks { WITHHELD } else { &reason }, MAX_REASON_BYTES);
+    json_string(&mut out, if leaks { WITHHELD } else { &reason }, MAX_REASON_BYTES);
     out.push_str(",\"rollout\":");
     match report.rollout {
         Some(r) if r.percent <= 100 && (1..=100).contains(&r.bucket) => {
@@ -325,7 +325,7 @@ fn name(out: &mut String, name: &str) {
 
 /// `s` as a JSON string whose escaped contents take at most `max` bytes:
 /// cut on a character, with `…`, when longer.
-fn string(out: &mut String, s: &str, max: usize) {
+pub fn json_string(out: &mut String, s: &str, max: usize) {
     let whole: usize = s.chars().map(escaped_len).sum();
     // Cut, room is kept for `…` (3 bytes).
     let room = if whole <= max { max } else { max.saturating_sub(3) };

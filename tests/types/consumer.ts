@@ -7,6 +7,8 @@ import maestroGate, { buildCheck, healthDocument } from '../../pkg/vite.js';
 import '../../pkg/global.js';
 import { fakeStorage, installStorage, startGate } from '../../pkg/testing.js';
 import type { GateState } from '../../pkg/testing.js';
+import { maestroGuard } from '../../pkg/sw.js';
+import type { GuardOptions } from '../../pkg/sw.js';
 import type { CleanupReport, Decision, DecisionSource, FlagValue, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
 
 async function main(): Promise<void> {
@@ -105,3 +107,15 @@ async function main(): Promise<void> {
   void wrong;
 }
 void main;
+
+// maestro-gate/sw, in an app's Service Worker.
+function guard(): void {
+  const options: GuardOptions = { block: ['/assets/maestro-', 'https://*.example.com/maestro/*'], remote: '/maestro-health', pollMs: 60000 };
+  maestroGuard(options);
+  maestroGuard({ block: '/maestro/', startBlocked: true, skipWaiting: false, claim: false, log: 'silent' });
+  // @ts-expect-error block is required
+  maestroGuard({ remote: '/maestro-health' });
+  // @ts-expect-error block is strings
+  maestroGuard({ block: [/maestro/] });
+}
+void guard;

@@ -1,0 +1,11 @@
+// The app's own Service Worker, as a module worker: the guard from maestro-gate/sw.
+// Its options come from the query (tests/e2e/sw.test.mjs).
+import { maestroGuard } from '/pkg/sw.js';
+
+const q = new URLSearchParams(self.location.search);
+maestroGuard({
+  block: ['/maestro/', '/patterned/*.js'],
+  remote: q.get('remote') || undefined,
+  pollMs: Number(q.get('pollMs')) || undefined,
+  startBlocked: q.has('startBlocked'),
+});
