@@ -29,6 +29,9 @@ tests/vitest/node_modules/.package-lock.json: tests/vitest/package.json tests/vi
 tests/jest/node_modules/.package-lock.json: tests/jest/package.json tests/jest/package-lock.json
 	cd tests/jest && npm ci --no-audit --no-fund --loglevel=error
 
+tests/apps/node_modules/.package-lock.json: tests/apps/package.json tests/apps/package-lock.json
+	cd tests/apps && npm ci --no-audit --no-fund --loglevel=error
+
 # Builds the demo with the shell's VITE_MAESTRO_ENABLED, as a deployment would.
 demo-build: pkg www/node_modules/.package-lock.json
 	cd www && npx vite build --logLevel warn
@@ -68,9 +71,14 @@ test-chromium:
 test-firefox:
 	env -u CHROMEDRIVER $(CARGO_WASM)
 
-test-e2e: www/node_modules/.package-lock.json
+# The types (the bindings' against their peers' types, from tests/apps), the
+# README's snippets, the bindings in Node with their real peers (OpenFeature's
+# SDK, React's server rendering, Vue), then every page, app and tab in both
+# browsers (tests/e2e/bindings.test.mjs builds tests/apps with Vite).
+test-e2e: www/node_modules/.package-lock.json tests/apps/node_modules/.package-lock.json
 	tsc -p tests/types
 	node tests/types/readme.mjs && tsc -p tests/types/readme
+	cd tests/apps && node --preserve-symlinks --test test/
 	node --test --test-concurrency=1 tests/e2e/
 
 # An app's own tests under Vitest (tests/vitest), importing the package as an

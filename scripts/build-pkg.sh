@@ -12,6 +12,8 @@
 #   cjs/               the same entries for Node as CommonJS (the "require" condition: Jest)
 #   maestro-gate.js    the classic script-tag file (js/script-tag.js), the gate inlined
 #   maestro-gate.full.js  the same with the rollback inlined too (js/script-tag-full.js)
+#   openfeature.js, react.js, vue.js  the bindings (js/, copied as they are: they
+#                      import ./index.js and their peer; *.node.js import ./index.node.js)
 #   vite.js, cli.js, node.js  the Vite plugin and the CLI that write `maestro-health` (Node),
 #                      over maestro_gate_node* (crates/node, wasm-bindgen; Node only)
 set -euo pipefail
@@ -135,6 +137,16 @@ node scripts/embed-wasm.mjs pkg/maestro-gate.js GATE_WASM=pkg/maestro_gate_bg.wa
 tag js/script-tag-full.js pkg/maestro-gate.full.js "the self-contained script-tag build"
 node scripts/embed-wasm.mjs pkg/maestro-gate.full.js GATE_WASM=pkg/maestro_gate_bg.wasm \
   ROLLBACK_WASM=pkg/maestro_gate_rollback_bg.wasm
+
+# The bindings: glue over the public API, copied as they are (a bundler
+# minifies them with the app). Each imports ./index.js, the app's own gate;
+# the "node" condition's copy imports ./index.node.js, the gate Node's
+# `import 'maestro-gate'` gets (SSR, Vitest), so that both are one gate.
+for binding in openfeature react vue; do
+  cp js/$binding.js js/$binding.d.ts pkg/
+  sed "s#from './index.js'#from './index.node.js'#" js/$binding.js > pkg/$binding.node.js
+  grep -q "from './index.node.js'" pkg/$binding.node.js || { echo "js/$binding.js: no import from './index.js'" >&2; exit 1; }
+done
 
 cp js/index.d.ts js/global.d.ts js/node.js js/vite.js js/vite.d.ts js/cli.js pkg/
 cp js/index.node.js js/current.node.js js/fresh.node.js js/testing.js js/testing.d.ts pkg/
