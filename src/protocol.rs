@@ -44,6 +44,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The message's `maestroGate` field: `"cleanup"`, `"answer"`, `"remote"` or `"guard"`.
     pub fn id(self) -> &'static str {
         match self {
             Kind::Cleanup => "cleanup",
@@ -53,6 +54,7 @@ impl Kind {
         }
     }
 
+    /// The kind a `maestroGate` field names, if any.
     pub fn parse(id: &str) -> Option<Kind> {
         [Kind::Cleanup, Kind::Answer, Kind::Remote, Kind::Guard].into_iter().find(|k| k.id() == id)
     }
