@@ -16,18 +16,25 @@ import { BROWSERS, launch } from './browsers.mjs';
 
 const APPS = join(ROOT, 'tests', 'apps');
 
-let dir;
 let server;
+let devServer;
 const beacons = [];
 
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'maestro-apps-'));
-  const clean = { ...process.env };
-  delete clean.VITE_MAESTRO_ENABLED;
-  delete clean.VITE_MAESTRO_ROLLOUT;
-  const r = spawnSync('npx', ['vite', 'build', '--outDir', dir, '--emptyOutDir'], { cwd: APPS, env: clean, encoding: 'utf8' });
+// `vite build` of tests/apps into a fresh folder; NODE_ENV=development gives
+// React's development build, where StrictMode mounts every component twice.
+async function build(nodeEnv) {
+  const dir = await mkdtemp(join(tmpdir(), 'maestro-apps-'));
+  const env = { ...process.env, NODE_ENV: nodeEnv };
+  delete env.VITE_MAESTRO_ENABLED;
+  delete env.VITE_MAESTRO_ROLLOUT;
+  const r = spawnSync('npx', ['vite', 'build', '--outDir', dir, '--emptyOutDir'], { cwd: APPS, env, encoding: 'utf8' });
   assert.equal(r.status, 0, `vite build failed:\n${r.stdout}\n${r.stderr}`);
-  server = await serve(dir, {
+  return dir;
+}
+
+before(async () => {
+  devServer = await serve(await build('development'));
+  server = await serve(await build('production'), {
     '/report': (req, res) => {
       let body = '';
       req.setEncoding('utf8');
@@ -37,13 +44,13 @@ before(async () => {
   });
 });
 
-after(() => server?.close());
+after(async () => { await server?.close(); await devServer?.close(); });
 
 // Opens `app` (with `query`) in a fresh context and waits until it rendered.
-async function open(browser, app, query = '') {
+async function open(browser, app, query = '', at = server) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${server.url}/${app}.html${query}`);
+  await page.goto(`${at.url}/${app}.html${query}`);
   await page.waitForSelector('#status');
   return { context, page };
 }
@@ -85,6 +92,24 @@ for (const name of BROWSERS) {
           assert.equal(await page.textContent('#status'), 'false window.MAESTRO_ENABLED');
           assert.equal(await page.isVisible('#maestro'), false);
           assert.deepEqual(await mounts(page), { mounted: 0, unmounted: 0 });
+          assert.deepEqual(errors(page), []);
+        } finally {
+          await context.close();
+        }
+      });
+    }
+
+    for (const app of ['react', 'openfeature']) {
+      test(`${app}, React's development build: StrictMode's second mount, then a live kill`, async () => {
+        const { context, page } = await open(browser, app, '', devServer);
+        try {
+          await page.waitForSelector('#maestro');
+          // StrictMode mounts, unmounts and mounts again: the store is subscribed twice, released once.
+          assert.deepEqual(await mounts(page), { mounted: 2, unmounted: 1 });
+          await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+          await page.waitForSelector('#fallback');
+          assert.equal(await page.isVisible('#maestro'), false);
+          assert.deepEqual(await mounts(page), { mounted: 2, unmounted: 2 });
           assert.deepEqual(errors(page), []);
         } finally {
           await context.close();
