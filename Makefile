@@ -9,7 +9,7 @@ export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 CARGO_WASM := cargo test --target wasm32-unknown-unknown -p maestro-gate --test web --test cleanup --test delivery --test conformance --test hardening
 
-.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db bench
+.PHONY: tools test-tools pkg demo demo-build example test test-lint test-publish test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db bench
 
 tools:
 	@bash scripts/tools.sh build
@@ -41,7 +41,12 @@ demo: demo-build
 	cd www && npx vite preview --host 127.0.0.1 --port 8080 --strictPort
 
 test: test-tools pkg
-	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db
+	$(MAKE) --no-print-directory test-lint test-publish test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db
+
+# The Yew example over the Rust binding, with pkg/ beside it, into
+# target/example-dist/ (a debug build; pkg/ must be built first).
+example:
+	bash scripts/build-example.sh
 
 # Every crate of the workspace, on the host and as the wasm it ships as (one
 # crate at a time: built together, the rollback's serde with std would be
@@ -50,9 +55,17 @@ test-lint:
 	cargo fmt --all --check
 	cargo clippy --quiet --workspace --exclude maestro-db --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate --tests -- -D warnings
-	for crate in maestro-gate-wasm maestro-gate-rollback maestro-gate-remote maestro-gate-rollout maestro-gate-node; do \
+	for crate in maestro-gate-wasm maestro-gate-rollback maestro-gate-remote maestro-gate-rollout maestro-gate-node maestro-gate-js; do \
 	  cargo clippy --quiet --target wasm32-unknown-unknown -p $$crate --lib -- -D warnings || exit 1; \
 	done
+	cargo fmt --check --manifest-path examples/yew/Cargo.toml
+	cargo clippy --quiet --manifest-path examples/yew/Cargo.toml --target wasm32-unknown-unknown --target-dir target/example -- -D warnings
+
+# The two crates meant for crates.io, packaged and built as crates.io would
+# (the rules, and the Rust binding to the npm package).
+test-publish:
+	cargo publish --dry-run --allow-dirty --quiet -p maestro-gate
+	cargo publish --dry-run --allow-dirty --quiet -p maestro-gate-js
 
 # The npm tools, and Unleash's client specification that test-native reads
 # (scripts/tools.sh installs them the same way for `make test`).
@@ -74,8 +87,9 @@ test-firefox:
 # The types (the bindings' against their peers' types, from tests/apps), the
 # README's snippets, the bindings in Node with their real peers (OpenFeature's
 # SDK, React's server rendering, Vue), then every page, app and tab in both
-# browsers (tests/e2e/bindings.test.mjs builds tests/apps with Vite).
-test-e2e: www/node_modules/.package-lock.json tests/apps/node_modules/.package-lock.json
+# browsers (tests/e2e/bindings.test.mjs builds tests/apps with Vite;
+# rust-example.test.mjs serves the example `make example` built).
+test-e2e: www/node_modules/.package-lock.json tests/apps/node_modules/.package-lock.json example
 	tsc -p tests/types
 	node tests/types/readme.mjs && tsc -p tests/types/readme
 	cd tests/apps && node --preserve-symlinks --test test/
