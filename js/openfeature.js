@@ -39,9 +39,11 @@ export class MaestroProvider {
     this.flagKey = typeof key === 'string' && key ? key : 'maestro';
     // init()'s options as own properties, read once (a getter that throws is left out).
     this.options = {};
-    for (const name of Object.keys(given)) {
-      if (!OWN.includes(name)) try { this.options[name] = given[name]; } catch {}
-    }
+    try {
+      for (const name of Object.keys(given)) {
+        if (!OWN.includes(name)) try { this.options[name] = given[name]; } catch {}
+      }
+    } catch {} // (a revoked Proxy: no options, the gate's defaults)
     this.metadata = Object.freeze({ name: 'maestro-gate' });
     this.runsOn = 'client';
     this.events = new OpenFeatureEventEmitter();
@@ -82,22 +84,17 @@ export class MaestroProvider {
 
   /** `TYPE_MISMATCH` for `flagKey` (a boolean flag), `FLAG_NOT_FOUND` for any other key. */
   resolveStringEvaluation(flagKey, defaultValue) {
-    return this.notBoolean(flagKey, defaultValue);
+    return notBoolean(this.flagKey, flagKey, defaultValue);
   }
 
   /** As `resolveStringEvaluation`. */
   resolveNumberEvaluation(flagKey, defaultValue) {
-    return this.notBoolean(flagKey, defaultValue);
+    return notBoolean(this.flagKey, flagKey, defaultValue);
   }
 
   /** As `resolveStringEvaluation`. */
   resolveObjectEvaluation(flagKey, defaultValue) {
-    return this.notBoolean(flagKey, defaultValue);
-  }
-
-  notBoolean(flagKey, defaultValue) {
-    if (flagKey !== this.flagKey) return notFound(flagKey, defaultValue);
-    return { value: defaultValue, reason: ERROR, errorCode: 'TYPE_MISMATCH', errorMessage: `${this.flagKey} is a boolean flag` };
+    return notBoolean(this.flagKey, flagKey, defaultValue);
   }
 
   /**
@@ -131,6 +128,12 @@ export class MaestroProvider {
       navigator.sendBeacon(url, body);
     } catch {} // (no sendBeacon, an invalid URL, a refusal: nothing is sent, nothing throws)
   }
+}
+
+// The flag asked for as another type: TYPE_MISMATCH (another key: FLAG_NOT_FOUND).
+function notBoolean(own, flagKey, defaultValue) {
+  if (flagKey !== own) return notFound(flagKey, defaultValue);
+  return { value: defaultValue, reason: ERROR, errorCode: 'TYPE_MISMATCH', errorMessage: `${own} is a boolean flag` };
 }
 
 function notFound(flagKey, defaultValue) {

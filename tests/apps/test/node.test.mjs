@@ -140,3 +140,13 @@ test('vue: a read-only ref, updated by a live kill', async () => {
   assert.deepEqual(seen, ['false window.MAESTRO_ENABLED']);
   scope.stop();
 });
+
+test('openfeature: options that throw never throw into the app', () => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const revoked = new MaestroProvider(proxy);
+  assert.equal(revoked.flagKey, 'maestro');
+  const provider = new MaestroProvider({ get env() { throw new Error('boom'); }, flagKey: 'k', log: 'silent' });
+  assert.equal(provider.flagKey, 'k');
+  assert.deepEqual(provider.options, { log: 'silent' });
+});
