@@ -9,7 +9,7 @@ export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 CARGO_WASM := cargo test --target wasm32-unknown-unknown -p maestro-gate --test web --test cleanup --test delivery --test conformance --test hardening
 
-.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db test-budgets bench
+.PHONY: tools test-tools pkg demo demo-build example test test-lint test-publish test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db test-budgets bench
 
 tools:
 	@bash scripts/tools.sh build
@@ -29,6 +29,9 @@ tests/vitest/node_modules/.package-lock.json: tests/vitest/package.json tests/vi
 tests/jest/node_modules/.package-lock.json: tests/jest/package.json tests/jest/package-lock.json
 	cd tests/jest && npm ci --no-audit --no-fund --loglevel=error
 
+tests/apps/node_modules/.package-lock.json: tests/apps/package.json tests/apps/package-lock.json
+	cd tests/apps && npm ci --no-audit --no-fund --loglevel=error
+
 # Builds the demo with the shell's VITE_MAESTRO_ENABLED, as a deployment would.
 demo-build: pkg www/node_modules/.package-lock.json
 	cd www && npx vite build --logLevel warn
@@ -38,7 +41,12 @@ demo: demo-build
 	cd www && npx vite preview --host 127.0.0.1 --port 8080 --strictPort
 
 test: test-tools pkg
-	$(MAKE) --no-print-directory test-lint test-budgets test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db
+	$(MAKE) --no-print-directory test-lint test-budgets test-publish test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db
+
+# The Yew example over the Rust binding, with pkg/ beside it, into
+# target/example-dist/ (a debug build; pkg/ must be built first).
+example:
+	bash scripts/build-example.sh
 
 # Every crate of the workspace, on the host and as the wasm it ships as (one
 # crate at a time: built together, the rollback's serde with std would be
@@ -47,9 +55,17 @@ test-lint:
 	cargo fmt --all --check
 	cargo clippy --quiet --workspace --exclude maestro-db --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate --tests -- -D warnings
-	for crate in maestro-gate-wasm maestro-gate-rollback maestro-gate-remote maestro-gate-rollout maestro-gate-sw maestro-gate-node; do \
+	for crate in maestro-gate-wasm maestro-gate-rollback maestro-gate-remote maestro-gate-rollout maestro-gate-sw maestro-gate-node maestro-gate-js; do \
 	  cargo clippy --quiet --target wasm32-unknown-unknown -p $$crate --lib -- -D warnings || exit 1; \
 	done
+	cargo fmt --check --manifest-path examples/yew/Cargo.toml
+	cargo clippy --quiet --manifest-path examples/yew/Cargo.toml --target wasm32-unknown-unknown --target-dir target/example -- -D warnings
+
+# The two crates meant for crates.io, packaged and built as crates.io would
+# (the rules, and the Rust binding to the npm package).
+test-publish:
+	cargo publish --dry-run --allow-dirty --quiet -p maestro-gate
+	cargo publish --dry-run --allow-dirty --quiet -p maestro-gate-js
 
 # The npm tools, and Unleash's client specification that test-native reads
 # (scripts/tools.sh installs them the same way for `make test`).
@@ -68,10 +84,16 @@ test-chromium:
 test-firefox:
 	env -u CHROMEDRIVER $(CARGO_WASM)
 
-test-e2e: www/node_modules/.package-lock.json
+# The types (the bindings' against their peers' types, from tests/apps), the
+# README's snippets, the bindings in Node with their real peers (OpenFeature's
+# SDK, React's server rendering, Vue), then every page, app and tab in both
+# browsers (tests/e2e/bindings.test.mjs builds tests/apps with Vite;
+# rust-example.test.mjs serves the example `make example` built).
+test-e2e: www/node_modules/.package-lock.json tests/apps/node_modules/.package-lock.json example
 	tsc -p js
 	tsc -p tests/types
 	node tests/types/readme.mjs && tsc -p tests/types/readme
+	cd tests/apps && node --preserve-symlinks --test test/
 	node --test --test-concurrency=1 tests/e2e/
 
 # An app's own tests under Vitest (tests/vitest), importing the package as an

@@ -14,6 +14,8 @@
 #   maestro-gate.full.js  the same with the rollback inlined too (js/script-tag-full.js)
 #   sw.js, maestro-gate-sw.js  the Service Worker guard (crates/sw, wasm-bindgen, inlined;
 #                      js/sw.js as an ES module and js/sw-classic.js for importScripts)
+#   openfeature.js, react.js, vue.js  the bindings (js/, copied as they are: they
+#                      import ./index.js and their peer; *.node.js import ./index.node.js)
 #   vite.js, cli.js, node.js  the Vite plugin and the CLI that write `maestro-health` (Node),
 #                      over maestro_gate_node* (crates/node, wasm-bindgen; Node only)
 set -euo pipefail
@@ -163,6 +165,16 @@ $esbuild "$tmp/sw-classic.js" --bundle --format=iife --minify --target=es2020 --
   --outfile=pkg/maestro-gate-sw.js
 node scripts/embed-wasm.mjs pkg/maestro-gate-sw.js SW_WASM="$tmp/maestro_gate_sw_bg.wasm"
 cp js/sw.d.ts pkg/sw.d.ts
+
+# The bindings: glue over the public API, copied as they are (a bundler
+# minifies them with the app). Each imports ./index.js, the app's own gate;
+# the "node" condition's copy imports ./index.node.js, the gate Node's
+# `import 'maestro-gate'` gets (SSR, Vitest), so that both are one gate.
+for binding in openfeature react vue; do
+  cp js/$binding.js js/$binding.d.ts pkg/
+  sed "s#from './index.js'#from './index.node.js'#" js/$binding.js > pkg/$binding.node.js
+  grep -q "from './index.node.js'" pkg/$binding.node.js || { echo "js/$binding.js: no import from './index.js'" >&2; exit 1; }
+done
 
 cp js/index.d.ts js/global.d.ts js/node.js js/receiver.js js/vite.js js/vite.d.ts js/cli.js pkg/
 cp js/index.node.js js/current.node.js js/fresh.node.js js/testing.js js/testing.d.ts pkg/

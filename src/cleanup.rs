@@ -40,6 +40,7 @@ impl SessionMode {
         }
     }
 
+    /// The option's spelling: `"prefixed"`, `"all"` or `"none"`.
     pub fn id(self) -> &'static str {
         match self {
             SessionMode::Prefixed => "prefixed",
@@ -53,9 +54,12 @@ impl SessionMode {
 /// value of the expected type, or anything else.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Field<T> {
+    /// Absent, `undefined` or `null`: the default applies.
     #[default]
     Unset,
+    /// A value of the expected type.
     Set(T),
+    /// A value of another type: that part is an error.
     Invalid,
 }
 
@@ -65,11 +69,17 @@ pub enum Field<T> {
 #[derive(Clone, Debug, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(rename_all = "camelCase", default))]
 pub struct Given {
+    /// `database`: the IndexedDB database to delete.
     pub database: Field<String>,
+    /// `prefix`: the storage keys to remove start with exactly this.
     pub prefix: Field<String>,
+    /// `sessionStorage`: `"prefixed"`, `"all"` or `"none"`.
     pub session_storage: Field<String>,
+    /// `blockedTimeoutMs`: how long to wait for a blocked delete.
     pub blocked_timeout_ms: Field<f64>,
+    /// `allTabs`: ask the other open tabs too.
     pub all_tabs: Field<bool>,
+    /// `log`: `"silent"` prints nothing.
     pub log: Field<String>,
 }
 
@@ -78,11 +88,17 @@ pub struct Given {
 /// touched.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Options {
+    /// The database to delete (`None`: invalid).
     pub database: Option<String>,
+    /// The prefix of the keys to remove (`None`: invalid).
     pub prefix: Option<String>,
+    /// What to do with sessionStorage (`None`: invalid).
     pub session: Option<SessionMode>,
+    /// How long to wait for a blocked delete, in milliseconds.
     pub timeout_ms: f64,
+    /// Whether to ask the other open tabs.
     pub all_tabs: bool,
+    /// Whether to print nothing.
     pub silent: bool,
 }
 
@@ -96,6 +112,7 @@ fn name(field: Field<String>, default: &str) -> Option<String> {
 }
 
 impl Options {
+    /// What `given` means: each invalid part `None`, each unset part its default.
     pub fn resolve(given: Given) -> Options {
         let session = match given.session_storage {
             Field::Unset => SessionMode::parse(None),
@@ -235,6 +252,7 @@ pub enum DbOutcome {
 }
 
 impl DbOutcome {
+    /// The outcome's name in the report: `"deleted"`, `"pending"`, `"unavailable"` or `"error"`.
     pub fn id(self) -> &'static str {
         match self {
             DbOutcome::Deleted => "deleted",
@@ -260,6 +278,7 @@ pub enum AreaOutcome {
 }
 
 impl AreaOutcome {
+    /// The outcome's name in the report: `"cleared"`, `"skipped"`, `"unavailable"` or `"error"`.
     pub fn id(self) -> &'static str {
         match self {
             AreaOutcome::Cleared => "cleared",
@@ -334,11 +353,13 @@ pub fn shown(out: &mut String, name: &str) {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct AreaReport {
+    /// What happened to the area.
     pub outcome: AreaOutcome,
     /// The keys removed.
     pub removed: Vec<String>,
     /// The keys whose removal threw: they are still there.
     pub failed: Vec<String>,
+    /// Why it is unavailable or failed.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub error: Option<String>,
 }
@@ -362,10 +383,13 @@ impl AreaReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DatabaseReport {
+    /// The database's name.
     pub name: String,
+    /// What happened to it.
     pub outcome: DbOutcome,
     /// Whether another open connection blocked the delete at some point.
     pub blocked: bool,
+    /// Why it is unavailable or failed.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub error: Option<String>,
 }
@@ -377,14 +401,18 @@ pub struct DatabaseReport {
 pub struct Report {
     /// True only when nothing is pending, unavailable or failed.
     pub ok: bool,
+    /// The database.
     pub database: DatabaseReport,
+    /// localStorage.
     pub local_storage: AreaReport,
+    /// sessionStorage.
     pub session_storage: AreaReport,
     /// How many distinct other tabs answered that they cleared (advisory).
     pub other_tabs: u32,
 }
 
 impl Report {
+    /// The report of these parts, `ok` computed from their outcomes ([`ok`]).
     pub fn new(database: DatabaseReport, local: AreaReport, session: AreaReport, other_tabs: u32) -> Report {
         let ok = ok(database.outcome, local.outcome, session.outcome);
         Report { ok, database, local_storage: local, session_storage: session, other_tabs }
@@ -427,8 +455,11 @@ impl Report {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct VerifyReport {
+    /// The database.
     pub database: DatabaseExists,
+    /// The prefixed keys left in localStorage (`None`: it cannot be read).
     pub local_storage_keys: Option<Vec<String>>,
+    /// The prefixed keys left in sessionStorage (`None`: it cannot be read).
     pub session_storage_keys: Option<Vec<String>>,
     /// True when the database is gone and no prefixed key is left; `None`
     /// when a part cannot be read.
@@ -439,11 +470,14 @@ pub struct VerifyReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct DatabaseExists {
+    /// The database's name.
     pub name: String,
+    /// Whether it exists (`None`: it cannot be told).
     pub exists: Option<bool>,
 }
 
 impl VerifyReport {
+    /// The report of these parts, `clean` computed from them.
     pub fn new(name: String, exists: Option<bool>, local: Option<Vec<String>>, session: Option<Vec<String>>) -> Self {
         let clean = clean(exists, local.as_ref().map(Vec::len), session.as_ref().map(Vec::len));
         VerifyReport {

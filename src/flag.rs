@@ -10,7 +10,9 @@ use alloc::string::String;
 pub enum Setting {
     /// `undefined`, `null`, or a blank string.
     Unset,
+    /// An on: `true`, `1`, or the strings `true`, `1`, `yes`, `on`.
     On,
+    /// An off: `false`, `0`, or the strings `false`, `0`, `no`, `off`.
     Off,
     /// Anything else: a typo, another number, an object, a getter that throws.
     Invalid,
@@ -92,8 +94,11 @@ impl Text for String {
 /// A raw JavaScript value, as far as the rules care.
 #[derive(Clone, Copy, Debug)]
 pub enum Raw {
+    /// `undefined` or `null`.
     Unset,
+    /// A boolean.
     Bool(bool),
+    /// A number.
     Number(f64),
     /// A string, read by [`word`] (or [`read_str`]): its trimmed, lowercased bytes.
     Word(Word),
@@ -206,6 +211,7 @@ pub fn parse(raw: Raw) -> Setting {
 /// What the browser layer read from one source.
 #[derive(Clone, Debug)]
 pub struct Reading<T = String> {
+    /// What the source says (`None` when nothing was read).
     pub setting: Option<Setting>,
     /// The raw value as a string (`String(value)`), `None` when unset.
     pub text: Option<T>,
@@ -259,7 +265,9 @@ impl<T> Reading<T> {
 /// The gate's answer, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision<T = String> {
+    /// Whether MAESTRO is enabled.
     pub enabled: bool,
+    /// Which source decided.
     pub source: Source,
     /// The deciding value as a string, `None` when there was none.
     pub value: Option<T>,
@@ -270,21 +278,27 @@ pub struct Decision<T = String> {
 /// How loud a line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
+    /// `console.info`.
     Info,
+    /// `console.warn`.
     Warn,
 }
 
 /// One console line, without the `[MAESTRO] ` prefix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line<T = String> {
+    /// How loud it is.
     pub level: Level,
+    /// The sentence.
     pub text: T,
 }
 
 /// The decision and the lines to log for it, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome<T = String> {
+    /// The decision.
     pub decision: Decision<T>,
+    /// The lines to log for it, in order.
     pub lines: Lines<T>,
 }
 
@@ -301,6 +315,7 @@ impl<T> Default for Lines<T> {
 }
 
 impl<T> Lines<T> {
+    /// No line yet.
     pub fn new() -> Lines<T> {
         Lines::default()
     }
@@ -314,18 +329,23 @@ impl<T> Lines<T> {
             *slot = Some(line);
         }
     }
+    /// The lines, in order.
     pub fn iter(&self) -> impl Iterator<Item = &Line<T>> {
         self.0.iter().flatten()
     }
+    /// How many lines there are.
     pub fn len(&self) -> usize {
         self.iter().count()
     }
+    /// Whether there is no line.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// The `i`-th line.
     pub fn get(&self, i: usize) -> Option<&Line<T>> {
         self.iter().nth(i)
     }
+    /// The last line (the reason's, once the decision is made).
     pub fn last(&self) -> Option<&Line<T>> {
         self.iter().last()
     }

@@ -1,26 +1,6 @@
-//! The rules of maestro-gate, a fail-safe kill switch for MAESTRO, and of its
-//! client-state rollback: pure `no_std` Rust that touches no JavaScript.
-//!
-//! - [`flag`]: what one flag value means, which source decides, latching, and
-//!   every sentence the gate prints;
-//! - [`cleanup`]: the rollback's options, outcomes and summary;
-//! - [`hash`]: the rollout's sticky bucket (murmur3, as Unleash computes it);
-//! - [`poll`]: the remote health document and the poll's timing;
-//! - [`protocol`]: the messages tabs exchange over the BroadcastChannel;
-//! - [`rollout`]: the gradual rollout and the error guard, which narrow an "on".
-//! - [`report`]: the decision beacon's document, and the summary of many;
-//! - [`sessions`]: the sessions a file of beacons tells of, the incident
-//!   record, and [`chart`], the summary as one HTML page.
-//! - [`sw`]: the Service Worker guard: what it blocks, the answer it holds, its 503.
-//!
-//! The wasm modules the package ships are crates of their own, each with one
-//! boundary to JavaScript: `crates/gate` (the decision every visitor loads,
-//! through a small hand-written boundary), `crates/rollback`, `crates/remote`
-//! and `crates/rollout` (wasm-bindgen, loaded on demand), and `crates/node`
-//! (the build-time check, Node only). All of them call these
-//! rules; none of the rules is written twice. Everything here is tested
-//! natively with `cargo test`, and is written never to panic.
+#![doc = include_str!("README.md")]
 #![no_std]
+#![warn(missing_docs)]
 
 extern crate alloc;
 #[cfg(test)]

@@ -211,7 +211,9 @@ pub const ROLLOUT_ACCEPTED: &str = "an integer from 0 to 100, with or without % 
 pub enum RolloutValue<'a> {
     /// Absent, `null` or `undefined`.
     Unset,
+    /// A number (`25`).
     Number(f64),
+    /// A string (`"25"`, `"25%"`).
     Text(&'a str),
     /// A boolean, an object, an array: never a percentage.
     Other,
@@ -382,9 +384,11 @@ pub fn next_poll(own_last: f64, heard: Option<f64>, interval: f64, jitter: f64) 
 /// write it as the document's `status`, and `maestro-gate check` answers it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
+    /// Every page on.
     Enabled,
     /// A rollout from 1 to 99 percent.
     Partial(u32),
+    /// Every page off.
     Disabled,
 }
 

@@ -57,6 +57,7 @@ pub enum Kind {
 pub const DECISION: &str = "a page's decision";
 
 impl Kind {
+    /// The message's `maestroGate` field: `"cleanup"`, `"answer"`, `"remote"` or `"guard"`.
     pub fn id(self) -> &'static str {
         match self {
             Kind::Cleanup => "cleanup",
@@ -67,6 +68,7 @@ impl Kind {
         }
     }
 
+    /// The kind a `maestroGate` field names, if any.
     pub fn parse(id: &str) -> Option<Kind> {
         [Kind::Cleanup, Kind::Answer, Kind::Remote, Kind::Guard, Kind::Blocked].into_iter().find(|k| k.id() == id)
     }

@@ -29,6 +29,7 @@ pub const MAX_ANSWERS: usize = 8;
 /// One document's last successful answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Answer {
+    /// The document's URL, as given to `init({ remote })`.
     pub url: String,
     /// `false` when the document said off, or its rollout was invalid (fail safe).
     pub enabled: bool,
@@ -41,14 +42,18 @@ pub struct Answer {
 /// The latest off: the document and when it said so.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Off {
+    /// The document's URL.
     pub url: String,
+    /// When it said off (ms since the epoch).
     pub at: f64,
 }
 
 /// Every remembered answer, and the latest off among them.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Memory {
+    /// The latest off, if any document said off.
     pub off: Option<Off>,
+    /// Each document's last answer.
     pub answers: Vec<Answer>,
 }
 
@@ -139,6 +144,7 @@ pub fn remembered_off<T: Text>(url: &T, age_ms: f64) -> T {
 /// gate with (besides `rollout::Narrowing::code`'s 1 to 5): off by the
 /// document, and off failing safe (an invalid value in it: a warning).
 pub const OFF_CODE: u32 = 6;
+/// Off failing safe: the document's value was invalid (see [`OFF_CODE`]).
 pub const FAIL_SAFE_CODE: u32 = 7;
 
 /// The warning when localStorage refuses to keep an answer (`why`), and

@@ -76,8 +76,10 @@ pub enum Event {
 }
 
 impl Event {
+    /// Every event, in the summary's order.
     pub const ALL: [Event; 3] = [Event::Start, Event::Change, Event::Cleanup];
 
+    /// The document's `event`: `"start"`, `"change"` or `"cleanup"`.
     pub fn id(self) -> &'static str {
         match self {
             Event::Start => "start",
@@ -86,6 +88,7 @@ impl Event {
         }
     }
 
+    /// The event an `event` field names, if any.
     pub fn parse(id: &str) -> Option<Event> {
         Event::ALL.into_iter().find(|e| e.id() == id)
     }
@@ -95,13 +98,16 @@ impl Event {
 /// (1 to 100). Anything else is not sent (`null`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rollout {
+    /// The percentage, 0 to 100.
     pub percent: u32,
+    /// This browser's bucket, 1 to 100.
     pub bucket: u32,
 }
 
 /// The guard's count of MAESTRO's errors in its window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Guard {
+    /// How many errors the guard counted.
     pub errors: u32,
 }
 
@@ -111,35 +117,50 @@ pub struct Guard {
 pub struct Area {
     /// `None`: not an outcome the rollback reports (sent as `"unknown"`).
     pub outcome: Option<AreaOutcome>,
+    /// How many keys were removed.
     pub removed: u32,
+    /// How many keys could not be removed.
     pub failed: u32,
 }
 
 /// A cleanup's outcome, as counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cleanup {
+    /// Whether the cleanup was ok.
     pub ok: bool,
+    /// How many other tabs answered.
     pub other_tabs: u32,
     /// `None`: not an outcome the rollback reports (sent as `"unknown"`).
     pub database: Option<DbOutcome>,
+    /// Whether another connection blocked the delete.
     pub blocked: bool,
+    /// localStorage.
     pub local_storage: Area,
+    /// sessionStorage.
     pub session_storage: Area,
 }
 
 /// Everything a document says.
 #[derive(Clone, Debug)]
 pub struct Report<'a> {
+    /// Why the page sends it.
     pub event: Event,
     /// The page load's session id; one that is not [`is_session`] is sent
     /// as `null`.
     pub session: &'a str,
+    /// The package version.
     pub version: &'a str,
+    /// Whether MAESTRO is enabled.
     pub enabled: bool,
+    /// The decision's source (`"unknown"` if it is not a plain name).
     pub source: &'a str,
+    /// The decision's reason, before [`wording`] makes it the fixed wording.
     pub reason: &'a str,
+    /// The rollout, when the decision had one.
     pub rollout: Option<Rollout>,
+    /// The guard's count, when the gate has a guard.
     pub guard: Option<Guard>,
+    /// The cleanup's counts, for [`Event::Cleanup`].
     pub cleanup: Option<Cleanup>,
     /// Milliseconds since the epoch (`Date.now()`).
     pub at: f64,
@@ -394,6 +415,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// No document counted yet.
     pub fn new() -> Summary {
         Summary::default()
     }

@@ -24,11 +24,14 @@ use crate::flag::{Raw, Reading};
 /// `flag::Source` gains these two when the gate applies a narrowing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
+    /// A gradual rollout.
     Rollout,
+    /// The error guard.
     Guard,
 }
 
 impl Source {
+    /// The source's name: `"rollout"` or `"guard"`.
     pub fn id(self) -> &'static str {
         match self {
             Source::Rollout => "rollout",
@@ -51,6 +54,7 @@ pub enum From {
 }
 
 impl From {
+    /// The name users see: `"VITE_MAESTRO_ROLLOUT"`, `"window.MAESTRO_ROLLOUT"`, `"rollout"` or `"remote rollout"`.
     pub fn label(self) -> &'static str {
         match self {
             From::Build => "VITE_MAESTRO_ROLLOUT",
@@ -123,7 +127,9 @@ impl Narrowing {
 /// What narrows the flag's "on", as the gate applies it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Narrowing {
+    /// Whether MAESTRO stays enabled.
     pub enabled: bool,
+    /// What narrowed it.
     pub source: Source,
     /// The deciding value as a string (the percentage, or the guard's count).
     pub value: Option<String>,
@@ -195,8 +201,11 @@ pub fn narrow(percent: u32, bucket: u32) -> Narrowing {
 /// The guard's settings: `init({ guard: { errors, windowMs, cooldownMs } })`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Guard {
+    /// How many errors within the window trip it.
     pub errors: u32,
+    /// The window, in milliseconds.
     pub window_ms: f64,
+    /// How long a trip keeps MAESTRO off in this browser, in milliseconds.
     pub cooldown_ms: f64,
 }
 
@@ -281,6 +290,7 @@ impl Counter {
         self.times.iter().filter(|&&t| now - t < guard.window_ms && t <= now).count() as u32
     }
 
+    /// Forgets every error counted.
     pub fn clear(&mut self) {
         self.times.clear();
     }
@@ -446,6 +456,7 @@ pub enum Stickiness {
 }
 
 impl Stickiness {
+    /// The stickiness's name in `decision().rollout`: `"userId"`, `"localStorage"`, `"sessionStorage"` or `"page"`.
     pub fn id(self) -> &'static str {
         match self {
             Stickiness::UserId => "userId",

@@ -156,3 +156,16 @@ test('the published package holds every module the entries load (package.json "f
   assert.ok(shipped.length >= 8, shipped.join());
   for (const f of shipped) assert.ok(manifest.files.includes(f), `${f} is not in package.json's "files"`);
 });
+
+test('each binding is exported with its types and a Node copy that imports the Node gate, all in "files"', async () => {
+  const manifest = JSON.parse(await readFile(join(ROOT, 'pkg', 'package.json'), 'utf8'));
+  for (const name of ['openfeature', 'react', 'vue']) {
+    assert.deepEqual(manifest.exports[`./${name}`], { types: `./${name}.d.ts`, node: `./${name}.node.js`, default: `./${name}.js` });
+    for (const f of [`${name}.js`, `${name}.node.js`, `${name}.d.ts`]) assert.ok(manifest.files.includes(f), f);
+    const browser = await readFile(join(ROOT, 'pkg', `${name}.js`), 'utf8');
+    const node = await readFile(join(ROOT, 'pkg', `${name}.node.js`), 'utf8');
+    assert.match(browser, /from '\.\/index\.js'/);
+    assert.match(node, /from '\.\/index\.node\.js'/);
+    assert.equal(manifest.peerDependenciesMeta[name === 'openfeature' ? '@openfeature/web-sdk' : name].optional, true);
+  }
+});
