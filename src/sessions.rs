@@ -36,10 +36,13 @@ use crate::report::{is_name, is_session, Event, Summary};
 /// One beacon, as a summary reads it.
 #[derive(Clone, Copy, Debug)]
 pub struct Beacon<'a> {
+    /// The beacon's `event` (`start`, `change`, `cleanup`, `track`).
     pub event: &'a str,
     /// The session id, when the beacon has one.
     pub session: Option<&'a str>,
+    /// Whether the decision said MAESTRO is on.
     pub enabled: bool,
+    /// The decision's source.
     pub source: &'a str,
     /// Milliseconds since the epoch; 0 when the beacon has none.
     pub at: u64,
@@ -69,8 +72,11 @@ impl Session {
 /// The session counts ([`Sessions::counts`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Counts {
+    /// Sessions (or beacons) in all.
     pub total: u64,
+    /// Those whose latest decision is on.
     pub enabled: u64,
+    /// Those whose latest decision is off.
     pub disabled: u64,
     /// `(enabled, source, sessions)` by the latest decision: disabled first,
     /// then the most frequent.
@@ -104,11 +110,13 @@ pub struct Incident {
 pub struct Point {
     /// The interval's end (ms since the epoch).
     pub at: u64,
-    /// Sessions on and off at its end.
+    /// Sessions on at its end.
     pub on: u64,
+    /// Sessions off at its end.
     pub off: u64,
-    /// The guard's counts reported in it, by the beacon's decision.
+    /// The guard's counts reported in it by beacons that said on.
     pub errors_on: u64,
+    /// The same, by beacons that said off.
     pub errors_off: u64,
 }
 
@@ -116,7 +124,9 @@ pub struct Point {
 /// session reported, summed).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Cohort {
+    /// Sessions in the cohort.
     pub sessions: u64,
+    /// Errors the guard counted in them.
     pub errors: u64,
 }
 
@@ -138,10 +148,12 @@ pub struct Sessions {
 }
 
 impl Sessions {
+    /// An empty count; `since` (ms since the epoch) for "ran MAESTRO after".
     pub fn new(since: Option<u64>) -> Sessions {
         Sessions { since, ..Sessions::default() }
     }
 
+    /// The `--since` time it counts from, if any.
     pub fn since(&self) -> Option<u64> {
         self.since
     }

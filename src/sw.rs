@@ -113,6 +113,7 @@ pub enum Change {
 }
 
 impl Change {
+    /// The number the glue is handed for this change.
     pub fn code(self) -> u8 {
         match self {
             Change::None => 0,
@@ -155,10 +156,12 @@ impl Default for Latch {
 }
 
 impl Latch {
+    /// A latch that has heard nothing yet.
     pub fn new() -> Latch {
         Latch { answer: Answer::Unknown, document_off: false, on_heard: false }
     }
 
+    /// The answer it holds.
     pub fn answer(&self) -> &Answer {
         &self.answer
     }
@@ -331,7 +334,9 @@ impl Latch {
 /// partial `rollout` is the pages' to apply, and they tell the worker).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Said {
+    /// It said on.
     On,
+    /// It said off.
     Off,
     /// `"rollout": 0`: no browser is in.
     RolloutZero,
