@@ -51,9 +51,13 @@ const free = [];
 // change: a bare `true` or `false` (protocol::DECISION in src/protocol.rs,
 // the smallest message). The gates ignore it; the Service Worker guard
 // (maestro-gate/sw) listens. (No channel, or a closed one: nothing is told.)
+// It is told to the page's controlling Service Worker too: a message wakes a
+// worker the browser stopped, which a channel message does not (no worker:
+// nothing is told).
 let channel;
 const say = (d) => {
   try { channel.postMessage(d.enabled); } catch {}
+  try { navigator.serviceWorker.controller.postMessage(d.enabled); } catch {}
   return d;
 };
 

@@ -128,18 +128,24 @@ export function maestroGuard(options) {
 
   // Every page's gate tells its decision on the channel, a bare true or
   // false (src/protocol.rs); the worker tells the pages what it blocked.
+  // The same decision comes as a message to the worker from each page it
+  // controls, which starts a worker the browser stopped (the channel does
+  // not): heard either way, twice changes nothing.
+  const heard = (enabled) => (enabled === true || enabled === false)
+    && restored.then(async () => changed(guard.page(enabled, enabled && await gone()))).catch(() => {});
   let channel;
   try {
     channel = new BroadcastChannel('maestro-gate');
-    channel.onmessage = (event) => {
-      const enabled = event.data;
-      if (enabled === true || enabled === false) {
-        restored.then(async () => changed(guard.page(enabled, enabled && await gone()))).catch(() => {});
-      }
-    };
+    channel.onmessage = (event) => { heard(event.data); };
   } catch (e) {
     warn('Service Worker guard: no BroadcastChannel, the pages\' decisions are not heard: ' + describe(e));
   }
+  scope.addEventListener('message', (event) => {
+    try {
+      const done = heard(event.data);
+      if (done) event.waitUntil(done);
+    } catch {}
+  });
 
   const answer = (body) => new Response(body, {
     status: 503, statusText: 'Service Unavailable',

@@ -75,6 +75,13 @@ function chromiumPage(page) {
     isVisible: (selector) => page.isVisible(selector),
     click: (selector) => page.click(selector),
     waitForTimeout: sleep,
+    /** Stops every Service Worker of the browser, as it stops an idle one (Chromium's DevTools protocol). */
+    stopServiceWorkers: async () => {
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      await cdp.detach();
+    },
   };
 }
 

@@ -187,6 +187,28 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  // A browser stops an idle worker (Chromium after about 30 s); a channel
+  // message does not start it again, a message to the controlling worker
+  // does. Chromium's DevTools protocol stops it here; Firefox has no such
+  // switch for a test, so this runs in Chromium only.
+  if (name === 'chromium') test(`[${name}] a live kill told while the browser has stopped the worker still reaches it`, async () => {
+    const context = await browser.newContext();
+    try {
+      hits.clear();
+      const a = await openPage(context);
+      await register(a, 'worker.mjs');
+      const b = await openPage(context);
+      assert.equal(await keptUntil(b, isOn, 'on'), 'on');
+      await b.stopServiceWorkers();
+      await b.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      await keptUntil(b, isOff, 'off');
+      assert.equal((await fetchFrom(b, '/maestro/api')).status, 503);
+      assert.equal(hit('/maestro/api'), 0, 'no request after the kill');
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`[${name}] a request that does not match is left to the worker's own handlers, even while off`, async () => {
     const context = await browser.newContext();
     try {
