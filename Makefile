@@ -9,7 +9,7 @@ export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 CARGO_WASM := cargo test --target wasm32-unknown-unknown -p maestro-gate --test web --test cleanup --test delivery --test conformance --test hardening
 
-.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db bench
+.PHONY: tools test-tools pkg demo demo-build test test-lint test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db test-unleash unleash bench
 
 tools:
 	@bash scripts/tools.sh build
@@ -103,6 +103,13 @@ test-jest: tests/jest/node_modules/.package-lock.json
 # maestro-db on a throwaway PostgreSQL 15 cluster, started and stopped by the script.
 test-db:
 	bash scripts/test-db.sh
+
+# A local Unleash (unleash-server, pinned in unleash/package-lock.json) on a
+# throwaway PostgreSQL 15, with a frontend token and the `maestro` kill-switch
+# toggle; prints the API's URL, the tokens and the admin UI's login. Ctrl-C
+# stops everything (scripts/unleash.sh).
+unleash:
+	@bash scripts/unleash.sh
 
 # The benchmark against the flag-SDK field (not part of `make test`): prints a
 # table and writes BENCHMARKS.md.
