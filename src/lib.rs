@@ -9,6 +9,8 @@
 //! - [`protocol`]: the messages tabs exchange over the BroadcastChannel;
 //! - [`rollout`]: the gradual rollout and the error guard, which narrow an "on".
 //! - [`report`]: the decision beacon's document, and the summary of many.
+//! - [`unleash`]: Unleash's Frontend API as a remote source (its answer, the
+//!   context, the sentences, the metrics body) and its event log.
 //!
 //! The three wasm modules the package ships are crates of their own, each with
 //! one boundary to JavaScript: `crates/gate` (the decision every visitor
@@ -30,3 +32,4 @@ pub mod protocol;
 pub mod remember;
 pub mod report;
 pub mod rollout;
+pub mod unleash;
