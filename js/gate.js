@@ -4,7 +4,7 @@
 // the same three things:
 //   load(wasm)           instantiates the gate's wasm (`wasm`: init({ wasm }))
 //   loadRollbackModule   loads the rollback module, only when a cleanup runs
-//   loadRemoteModule     loads the remote module, only for init({ remote }) or init({ report })
+//   loadRemoteModule     loads the remote module, only for init({ remote }), init({ unleash }) or init({ report })
 //   loadRolloutModule    loads the rollout module, only for a page that sets a
 //                        rollout or a guard (see narrows())
 // It keeps every export answering "disabled", never throwing, when a wasm
@@ -106,11 +106,12 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     call(core.onCleanupMessage, () => {}, (data) => {
       loadRollback().then((r) => { if (r) try { r.answerCleanup(data, answering); } catch {} });
     });
-    // decide() asks for the remote poll when options.remote is set; another
-    // tab's rollout for this copy's document comes the same way.
-    call(core.onRemote, () => {}, (o) => own(o, 'maestroGate') == 'remote'
-      ? o.url === own(answering, 'remote') && withRollout((m) => m.lower(answering, o.rollout)).then(restrict)
-      : startRemote(o));
+    // Another tab's rollout (`{ maestroGate: "remote", url, rollout }`) for
+    // this copy's document. (decide() also calls this with the options when
+    // options.remote is set, which name no `url`: init() starts the poll
+    // itself, for `remote` and `unleash` alike.)
+    call(core.onRemote, () => {}, (o) => o.url === own(answering, 'remote')
+      && withRollout((m) => m.lower(answering, o.rollout)).then(restrict));
   }
 
   // Loads the remote poll's module and starts it with the gate's own answers.
@@ -123,9 +124,10 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       return remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
     }
     try {
-      r.startRemote(options, () => call(core.isEnabled, () => false), (url) => call(core.remoteOff, () => {}, url),
-        // A remote document's "rollout": a lower percentage turns this page
-        // off if its bucket is now out; an invalid one fails safe.
+      // An off comes as a narrowing (`restrict`). A remote document's
+      // "rollout": a lower percentage turns this page off if its bucket is
+      // now out; an invalid one fails safe.
+      r.startRemote(options, () => call(core.isEnabled, () => false), restrict,
         (url, percent, value) => withRollout((m) => m.lower(options, value)).then(restrict));
     } catch (e) {
       remoteWarn(options, 'the remote module failed: ' + describe(e));
@@ -345,10 +347,14 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     // answer (waited for at most `remoteTimeoutMs`): an off in it is the
     // first decision, and its rollout narrows it.
     return (started = loadOnce(options).then(async (loaded) => {
-      const a = loaded && typeof own(options, 'remote') == 'string' && call(core.wouldBeOn, () => false, options)
+      // (A `remote` that is not a string: the remote module reads nothing.)
+      const remote = has(options, 'remote') || has(options, 'unleash');
+      const a = loaded && remote && call(core.wouldBeOn, () => false, options)
         && await firstAnswer(options);
       const d = start(options, loaded, a && a.code ? a
         : loaded && (narrows(options) || a) ? await narrowing(options, a?.rollout) : undefined);
+      // The poll, for a gate that is on (one that is off stays off).
+      if (remote && mirror.get()) startRemote(options);
       expose(options);
       report('start');
       return d;
@@ -360,7 +366,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   // gate still reads what this browser remembers.
   async function firstAnswer(options) {
     try {
-      return (await loadRemoteModule(own(options, 'remoteWasm'))).firstAnswer(options);
+      return (await loadRemoteModule(remoteWasm)).firstAnswer(options); // (loadOnce read remoteWasm)
     } catch (e) {
       remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
     }
@@ -370,7 +376,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   // turned MAESTRO off is named in one warning (a narrowing of a running
   // gate is the rollout's or the remote's to make, not a second init's).
   function ignored(options) {
-    const names = ['rollout', 'remote', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
+    const names = ['rollout', 'remote', 'unleash', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
     if (names.length && own(options, 'log') !== 'silent' && own(answering, 'log') !== 'silent') {
       try { console.warn('[MAESTRO] init() was called again: its ' + names.join(', ') + ' ignored (the first call\'s options stand until reload)'); } catch {}
     }

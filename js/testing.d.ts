@@ -4,7 +4,7 @@
 import type { Decision, InitOptions } from './maestro_gate.js';
 
 /** The state `startGate` starts the gate in: `init()`'s options, with `enabled` for `defaultEnabled`. */
-export interface GateState extends Omit<InitOptions, 'remote' | 'pollMs' | 'remoteWasm'> {
+export interface GateState extends Omit<InitOptions, 'remote' | 'unleash' | 'pollMs' | 'remoteWasm'> {
   /**
    * The answer when no source says on or off: `init({ defaultEnabled })`, so
    * `decision().source` is `"default"`. An `env` that says off (or anything

@@ -127,8 +127,35 @@ fn invalid_enabled(raw: &str) -> String {
         end -= 1;
     }
     let cut = if end < shown.len() { "…" } else { "" };
-    let value = crate::flag::printable(&[&shown[..end], cut].concat());
+    // (`get`, not an index: a slice's panic formats, kilobytes of wasm.)
+    let value = crate::flag::printable(&[shown.get(..end).unwrap_or_default(), cut].concat());
     crate::poll::invalid("enabled", &value, false, ENABLED_ACCEPTED)
+}
+
+/// A JSON value of the event log: strings decoded, other scalars as written.
+#[derive(Clone, Debug, PartialEq)]
+enum Json {
+    Object(Vec<(String, Json)>),
+    Array(Vec<Json>),
+    Text(String),
+    Other(String),
+}
+
+impl Json {
+    /// The first member `key` of an object (none of anything else).
+    fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn text(&self) -> Option<&str> {
+        match self {
+            Json::Text(t) => Some(t),
+            _ => None,
+        }
+    }
 }
 
 /// What a document holds for the toggle.
@@ -271,7 +298,7 @@ impl<'a> Parser<'a> {
                         p.ws();
                         let start = p.i;
                         p.value()?;
-                        let raw = core::str::from_utf8(&p.b[start..p.i]).map_err(|_| ())?;
+                        let raw = core::str::from_utf8(p.b.get(start..p.i).ok_or(())?).map_err(|_| ())?;
                         enabled.push(match raw {
                             "true" => Enabled::True,
                             "false" => Enabled::False,
@@ -298,6 +325,50 @@ impl<'a> Parser<'a> {
                     return Ok(out);
                 }
                 _ => return Err(()),
+            }
+        }
+    }
+
+    /// Any JSON value, as a tree (for the event log).
+    fn tree(&mut self) -> Parsed<Json> {
+        match self.peek().ok_or(())? {
+            b'{' => {
+                let mut members = Vec::new();
+                self.members(|p, key| {
+                    members.push((String::from(key), p.tree()?));
+                    Ok(())
+                })?;
+                Ok(Json::Object(members))
+            }
+            b'[' => {
+                self.i += 1;
+                self.deeper()?;
+                let mut items = Vec::new();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Ok(Json::Array(items));
+                }
+                loop {
+                    items.push(self.tree()?);
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            self.depth -= 1;
+                            return Ok(Json::Array(items));
+                        }
+                        _ => return Err(()),
+                    }
+                }
+            }
+            b'"' => self.string().map(Json::Text),
+            _ => {
+                let start = self.i;
+                self.value()?;
+                Ok(Json::Other(String::from(
+                    core::str::from_utf8(self.b.get(start..self.i).ok_or(())?).map_err(|_| ())?,
+                )))
             }
         }
     }
@@ -393,7 +464,7 @@ impl<'a> Parser<'a> {
                 }
                 self.i += 1;
             }
-            out.push_str(core::str::from_utf8(&self.b[start..self.i]).map_err(|_| ())?);
+            out.push_str(core::str::from_utf8(self.b.get(start..self.i).ok_or(())?).map_err(|_| ())?);
             match self.b.get(self.i) {
                 Some(b'"') => {
                     self.i += 1;
@@ -491,13 +562,18 @@ pub fn source_id(url: &str, toggle: &str) -> String {
     ["Unleash toggle ", toggle, " at ", url].concat()
 }
 
-/// The reason (and console line) when Unleash says off: `Disabled by Unleash
-/// toggle maestro at https://…/api/frontend: not enabled` (absent from the
-/// answer) or `…: enabled=false`.
-pub fn off_reason(url: &str, toggle: &str, listed_off: bool) -> String {
-    let what = if listed_off { ": enabled=false" } else { ": not enabled for this context (absent from the answer)" };
-    ["Disabled by ", &source_id(url, toggle), what].concat()
+/// The reason (and console line) when Unleash says off: `Disabled by
+/// Unleash toggle maestro at https://…/api/frontend: not enabled` (absent
+/// from the answer, which is how Unleash answers for a toggle that is off
+/// or not enabled for this context, or `enabled: false`).
+pub fn off_reason(url: &str, toggle: &str) -> String {
+    ["Disabled by ", &source_id(url, toggle), ": not enabled"].concat()
 }
+
+/// The warning when `init({ unleash })` cannot start: its `url` or
+/// `clientKey` is not a non-empty string.
+pub const NOT_STARTED: &str =
+    "Unleash poll not started: unleash.url and unleash.clientKey must be non-empty strings; keeping the current decision";
 
 /// The reason when the answer fails safe: `Disabled (fail safe): Unleash
 /// toggle maestro at …: invalid enabled=…; accepted: true or false`.
@@ -563,7 +639,7 @@ pub fn metrics(app_name: &str, toggle: &str, counts: Counts, start_ms: f64, stop
 /// `{url}/client/metrics`, the Frontend API's metrics endpoint (a query or
 /// a fragment of `url`, and a trailing `/`, left out).
 pub fn metrics_url(url: &str) -> String {
-    let base = &url[..url.find(['?', '#']).unwrap_or(url.len())];
+    let base = url.get(..url.find(['?', '#']).unwrap_or(url.len())).unwrap_or(url);
     [base.trim_end_matches('/'), "/client/metrics"].concat()
 }
 
@@ -577,7 +653,7 @@ fn json_string(out: &mut String, s: &str) {
             '\\' => out.push_str("\\\\"),
             c if (c as u32) < 0x20 => {
                 out.push_str("\\u00");
-                out.push(char::from(HEX[(c as usize) >> 4]));
+                out.push(char::from(HEX[((c as usize) >> 4) & 0xf]));
                 out.push(char::from(HEX[(c as usize) & 0xf]));
             }
             c => out.push(c),
@@ -589,7 +665,14 @@ fn json_string(out: &mut String, s: &str) {
 /// `ms` since 1970 as `YYYY-MM-DDTHH:MM:SS.mmmZ` (as `Date.toISOString`;
 /// clamped to years 1970 to 9999).
 pub fn iso(out: &mut String, ms: f64) {
-    let ms = if ms.is_finite() { ms.clamp(0.0, 253_402_300_799_999.0) } else { 0.0 } as u64;
+    // (Not `f64::clamp`: its assertion formats floats, kilobytes of wasm.)
+    let ms = if ms > 253_402_300_799_999.0 {
+        253_402_300_799_999
+    } else if ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    };
     let (days, rest) = (ms / 86_400_000, ms % 86_400_000);
     // Howard Hinnant's civil_from_days, for days since 1970-01-01 (≥ 0).
     let z = days + 719_468;
@@ -623,6 +706,90 @@ pub fn iso(out: &mut String, ms: f64) {
     out.push('.');
     pad(out, rest % 1000, 3);
     out.push('Z');
+}
+
+/// The largest event log read (bytes): Unleash answers with the toggle's
+/// whole history.
+pub const MAX_EVENTS_BYTES: usize = 4 * 1024 * 1024;
+
+/// One switch of the toggle, from Unleash's event log, for the incident
+/// record's timeline: when (`createdAt` as Unleash wrote it, ISO 8601), the
+/// event's type, its environment, who made it (`createdBy`), and what it
+/// did, in words. Every text is made printable ([`crate::flag::printable`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub at: String,
+    pub kind: String,
+    pub environment: Option<String>,
+    pub by: String,
+    pub what: String,
+    /// Whether it turned the toggle off (or lowered its rollout) where it
+    /// was on: a rollback of MAESTRO through Unleash.
+    pub rollback: bool,
+}
+
+/// Reads the answer of `GET {unleash}/api/admin/events/{toggle}` (`{"events":
+/// [{"type", "createdBy", "createdAt", "environment", "data", "preData"},
+/// …]}`, newest first) into the timeline, oldest first. `Err`: not JSON, no
+/// `events` array, or longer than [`MAX_EVENTS_BYTES`]; an event without a
+/// type or a time is left out. For `maestro-gate incident --unleash`.
+pub fn timeline(body: &[u8]) -> Result<Vec<Event>, String> {
+    if body.len() > MAX_EVENTS_BYTES {
+        return Err(String::from("not an Unleash event log: the body is longer than 4 MB"));
+    }
+    let text =
+        core::str::from_utf8(body).map_err(|_| String::from("not an Unleash event log: the body is not UTF-8"))?;
+    let mut p = Parser { b: body, i: 0, depth: 0 };
+    let root = match p.tree() {
+        Ok(root) if p.at_end() => root,
+        _ => return Err(crate::poll::not_json(text)),
+    };
+    let Some(Json::Array(events)) = root.get("events") else {
+        return Err(String::from("not an Unleash event log: no events array"));
+    };
+    let mut out: Vec<Event> = events.iter().filter_map(event).collect();
+    // Newest first in Unleash's answer; a timeline reads oldest first (by
+    // time, then as listed: ISO 8601 in UTC sorts as text).
+    out.reverse();
+    out.sort_by(|a, b| a.at.cmp(&b.at));
+    Ok(out)
+}
+
+fn event(e: &Json) -> Option<Event> {
+    let text = |k: &str| e.get(k).and_then(Json::text).map(crate::flag::printable);
+    let kind = text("type")?;
+    let at = text("createdAt")?;
+    let by = text("createdBy").unwrap_or_else(|| String::from("(unknown)"));
+    let environment = text("environment");
+    let rollout = |k: &str| {
+        e.get(k)?.get("parameters")?.get("rollout").and_then(|r| match r {
+            Json::Text(t) => Some(crate::flag::printable(t)),
+            Json::Other(n) => Some(n.clone()),
+            _ => None,
+        })
+    };
+    let env = environment.as_deref().unwrap_or("every environment");
+    let (what, rollback) = match kind.as_str() {
+        "feature-environment-disabled" => (["switched off in ", env].concat(), true),
+        "feature-environment-enabled" => (["switched on in ", env].concat(), false),
+        "feature-strategy-update" | "feature-strategy-add" | "feature-strategy-remove" => {
+            let (before, after) = (rollout("preData"), rollout("data"));
+            let lowered =
+                matches!((&before, &after), (Some(b), Some(a)) if a.parse::<u32>().ok() < b.parse::<u32>().ok());
+            let what = match (before, after) {
+                (Some(b), Some(a)) => ["rollout ", &b, "% -> ", &a, "% in ", env].concat(),
+                (None, Some(a)) => ["rollout set to ", &a, "% in ", env].concat(),
+                (Some(b), None) => ["rollout of ", &b, "% removed in ", env].concat(),
+                (None, None) => ["strategy changed in ", env].concat(),
+            };
+            (what, lowered || kind == "feature-strategy-remove")
+        }
+        "feature-archived" => (String::from("archived (off everywhere)"), true),
+        "feature-revived" => (String::from("revived"), false),
+        "feature-created" => (String::from("created"), false),
+        other => (String::from(other), false),
+    };
+    Some(Event { at, kind, environment, by, what, rollback })
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -742,10 +909,9 @@ mod tests {
     fn sentences_name_unleash_and_the_toggle() {
         let url = "http://127.0.0.1:4242/api/frontend";
         assert_eq!(
-            off_reason(url, "maestro", true),
-            "Disabled by Unleash toggle maestro at http://127.0.0.1:4242/api/frontend: enabled=false"
+            off_reason(url, "maestro"),
+            "Disabled by Unleash toggle maestro at http://127.0.0.1:4242/api/frontend: not enabled"
         );
-        assert!(off_reason(url, "maestro", false).ends_with(": not enabled for this context (absent from the answer)"));
         assert_eq!(
             invalid_reason(url, "maestro", "invalid enabled=1; accepted: true or false"),
             "Disabled (fail safe): Unleash toggle maestro at http://127.0.0.1:4242/api/frontend: invalid enabled=1; accepted: true or false"
@@ -756,8 +922,8 @@ mod tests {
         );
         // A beacon keeps the fixed wording: the URL's path, no value.
         assert_eq!(
-            crate::report::wording(&off_reason(url, "maestro", true)),
-            "Disabled by Unleash toggle maestro at /api/frontend"
+            crate::report::wording(&off_reason(url, "maestro")),
+            "Disabled by Unleash toggle maestro at /api/frontend: not enabled"
         );
     }
 
@@ -780,7 +946,43 @@ mod tests {
         assert_eq!(metrics_url("/api/frontend?x=1"), "/api/frontend/client/metrics");
     }
 
+    #[test]
+    fn the_event_log_as_a_timeline() {
+        // Recorded from the local Unleash (`make unleash`): created, a
+        // strategy, on, off, rollout 100% -> 50%, on again.
+        let body = include_bytes!("../tests/fixtures/unleash-events.json");
+        let t = timeline(body).unwrap();
+        let rows: Vec<(&str, &str, &str, bool)> =
+            t.iter().map(|e| (e.kind.as_str(), e.by.as_str(), e.what.as_str(), e.rollback)).collect();
+        assert_eq!(
+            rows,
+            [
+                ("feature-created", "maestro-admin", "created", false),
+                ("feature-strategy-add", "maestro-admin", "rollout set to 100% in development", false),
+                ("feature-environment-enabled", "maestro-admin", "switched on in development", false),
+                ("feature-environment-disabled", "maestro-admin", "switched off in development", true),
+                ("feature-strategy-update", "maestro-admin", "rollout 100% -> 50% in development", true),
+                ("feature-environment-enabled", "maestro-admin", "switched on in development", false),
+            ]
+        );
+        assert!(t.windows(2).all(|w| w[0].at <= w[1].at), "oldest first");
+        assert_eq!(t[3].environment.as_deref(), Some("development"));
+        assert!(t[3].at.starts_with("20") && t[3].at.ends_with('Z'));
+        // Hostile text is made printable; events without a type or time are left out.
+        let t = timeline(br#"{"events":[{"type":"feature-environment-disabled","createdAt":"2026-01-01T00:00:00Z","createdBy":"eve\u001b[2J","environment":"prod"},{"type":"x"},7]}"#).unwrap();
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].by, "eve\\u001b[2J");
+        assert_eq!(timeline(b"{}").unwrap_err(), "not an Unleash event log: no events array");
+        assert!(timeline(b"<html>").unwrap_err().starts_with("not JSON"));
+        assert!(timeline(br#"{"events":[]}"#).unwrap().is_empty());
+    }
+
     proptest! {
+        #[test]
+        fn the_event_log_reader_never_panics(body in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = timeline(&body);
+        }
+
         #[test]
         fn iso_agrees_with_a_calendar(ms in 0u64..253_402_300_799_999) {
             let mut s = String::new();
