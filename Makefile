@@ -38,7 +38,7 @@ demo: demo-build
 	cd www && npx vite preview --host 127.0.0.1 --port 8080 --strictPort
 
 test: test-tools pkg
-	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db
+	$(MAKE) --no-print-directory test-lint test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db test-unleash
 
 # Every crate of the workspace, on the host and as the wasm it ships as (one
 # crate at a time: built together, the rollback's serde with std would be
@@ -103,6 +103,12 @@ test-jest: tests/jest/node_modules/.package-lock.json
 # maestro-db on a throwaway PostgreSQL 15 cluster, started and stopped by the script.
 test-db:
 	bash scripts/test-db.sh
+
+# init({ unleash }) in Chromium and Firefox against a real Unleash and
+# PostgreSQL, started once for the file and stopped after it
+# (scripts/unleash.sh --run; tests/unleash/).
+test-unleash:
+	bash scripts/unleash.sh --run node --test --test-concurrency=1 tests/unleash/
 
 # A local Unleash (unleash-server, pinned in unleash/package-lock.json) on a
 # throwaway PostgreSQL 15, with a frontend token and the `maestro` kill-switch
