@@ -29,7 +29,7 @@ export interface GateState extends Omit<InitOptions, 'remote' | 'unleash' | 'pol
  * `MAESTRO_ENABLED` accessor and `globalThis.maestroGate`. Subscriptions made
  * on that gate (`onChange`, `onCleanupRequest`) are never called again.
  * The cleanup exports read the rollback's `.wasm` from disk.
- * Throws a `TypeError` for `enabled` other than a boolean and for `remote`
+ * Throws a `TypeError` for `enabled` other than a boolean and for `remote` or `unleash`
  * (a remote poll would outlive the next `startGate`).
  */
 export function startGate(state?: GateState): Promise<Decision>;
