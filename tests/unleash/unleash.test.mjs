@@ -187,6 +187,12 @@ for (const name of BROWSERS) describe(name, () => {
       assert.equal(chunkFetched(page), false, page.requests.join('\n'));
       assert.ok(page.lines.includes(`info: [MAESTRO] ${OFF(frontend())}`), page.lines.join('\n'));
       await keyNowhere(page);
+      // Its "no" is posted when it is left.
+      const posts = () => proxy.log.filter((e) => e.method === 'POST' && e.path === '/api/frontend/client/metrics').length;
+      const posted = posts();
+      await page.goto(`${server.url}/tests/e2e/pages/tag.html`);
+      for (let i = 0; i < 100 && posts() === posted; i++) await page.waitForTimeout(100);
+      assert.ok(posts() > posted, 'no metrics post after the page was left');
       // A health document that says on does not outvote it.
       const both = await browser.newContext();
       try {

@@ -585,6 +585,8 @@ pub async fn first_answer(options: JsValue) -> JsValue {
     if let Ok(Some(u)) = Unleash::of(&options) {
         let id = u.id();
         ensure_poll(&id, interval, Some(u));
+        // A page that starts off is counted too, and posts when it is left.
+        leaving();
         ids.push(id);
     }
     let answers = Array::new();
