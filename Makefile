@@ -9,7 +9,7 @@ export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 CARGO_WASM := cargo test --target wasm32-unknown-unknown -p maestro-gate --test web --test cleanup --test delivery --test conformance --test hardening
 
-.PHONY: tools test-tools pkg demo demo-build example test test-lint test-publish test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db test-budgets bench
+.PHONY: tools test-tools pkg demo demo-build example test test-lint test-publish test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db test-unleash unleash test-budgets bench
 
 tools:
 	@bash scripts/tools.sh build
@@ -41,7 +41,7 @@ demo: demo-build
 	cd www && npx vite preview --host 127.0.0.1 --port 8080 --strictPort
 
 test: test-tools pkg
-	$(MAKE) --no-print-directory test-lint test-budgets test-publish test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db
+	$(MAKE) --no-print-directory test-lint test-budgets test-publish test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db test-unleash
 
 # The Yew example over the Rust binding, with pkg/ beside it, into
 # target/example-dist/ (a debug build; pkg/ must be built first).
@@ -135,6 +135,19 @@ bench/node_modules/.package-lock.json: bench/package.json bench/package-lock.jso
 # (bench/budgets.mjs; `node bench/budgets.mjs --write` after a change that moves bytes).
 test-budgets: bench/node_modules/.package-lock.json
 	node bench/budgets.mjs --check
+
+# init({ unleash }) in Chromium and Firefox against a real Unleash and
+# PostgreSQL, started once for the file and stopped after it
+# (scripts/unleash.sh --run; tests/unleash/).
+test-unleash:
+	bash scripts/unleash.sh --run node --test --test-concurrency=1 tests/unleash/
+
+# A local Unleash (unleash-server, pinned in unleash/package-lock.json) on a
+# throwaway PostgreSQL 15, with a frontend token and the `maestro` kill-switch
+# toggle; prints the API's URL, the tokens and the admin UI's login. Ctrl-C
+# stops everything (scripts/unleash.sh).
+unleash:
+	@bash scripts/unleash.sh
 
 # The benchmark against the flag-SDK field (not part of `make test`): prints a
 # table and writes BENCHMARKS.md.

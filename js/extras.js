@@ -1,12 +1,12 @@
 // maestro-gate's glue for the options that narrow, poll or report (pkg/maestro_gate_extras.js):
-// `rollout`, `guard`, `remote` and `report`. js/gate.js loads it only for a
+// `rollout`, `guard`, `remote`, `unleash` and `report`. js/gate.js loads it only for a
 // page that sets one of them (see `extras` there), before the first decision,
 // so that a page with none downloads none of this. The script tags bundle it.
 // Every decision is still Rust's: this file hands the rollout and the remote
 // modules the gate's functions and carries their answers back.
 //
 // `g` is the copy of the gate that loaded it (js/gate.js's `createGate`):
-//   decide(n), isEnabled(), remoteOff(url), wouldBeOn(options)  the gate's
+//   decide(n), isEnabled(), wouldBeOn(options)  the gate's
 //                              exports (js/core.js), each through its fail-safe call
 //   has, own, describe, narrows  its helpers
 //   on()                       whether the gate is on (its mirror)
@@ -53,9 +53,10 @@ export default function extras(g) {
       return remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
     }
     try {
-      r.startRemote(options, g.isEnabled, g.remoteOff,
-        // A remote document's "rollout": a lower percentage turns this page
-        // off if its bucket is now out; an invalid one fails safe.
+      // An off comes as a narrowing (`restrict`). A remote document's
+      // "rollout": a lower percentage turns this page off if its bucket is
+      // now out; an invalid one fails safe.
+      r.startRemote(options, g.isEnabled, restrict,
         (url, percent, value) => withRollout((m) => m.lower(options, value)).then(restrict));
     } catch (e) {
       remoteWarn(options, 'the remote module failed: ' + describe(e));
@@ -82,16 +83,23 @@ export default function extras(g) {
     // the page's own) narrows it, as the page's rollout and guard do.
     async begin(options) {
       const on = g.wouldBeOn(options);
-      const a = on && typeof own(options, 'remote') == 'string' && await firstAnswer(options);
+      // (A `remote` that is not a string: the remote module reads nothing.)
+      const a = on && (has(options, 'remote') || has(options, 'unleash')) && await firstAnswer(options);
       return a && a.code ? a : on && (g.narrows(options) || a) ? withRollout((m) => m.start(options, restrict, a?.rollout)) : undefined;
     },
 
-    // The gate's remote hook: decide() asks for the remote poll when
-    // options.remote is set; another tab's rollout for this copy's document
-    // comes the same way.
-    remote: (o) => own(o, 'maestroGate') == 'remote'
-      ? o.url === own(g.answering(), 'remote') && withRollout((m) => m.lower(g.answering(), o.rollout)).then(restrict)
-      : startRemote(o),
+    // The gate's remote hook: another tab's rollout (`{ maestroGate:
+    // "remote", url, rollout }`) for this copy's document. (decide() also
+    // calls it with the options when options.remote is set, which name no
+    // `url`: init() starts the poll itself, `poll`, for `remote` and
+    // `unleash` alike.)
+    remote: (o) => o.url === own(g.answering(), 'remote') && withRollout((m) => m.lower(g.answering(), o.rollout)).then(restrict),
+
+    // The poll, for a gate that is on after its first decision (one that is
+    // off stays off), with `remote` or `unleash`.
+    poll(options) {
+      if (has(options, 'remote') || has(options, 'unleash')) startRemote(options);
+    },
 
     // init({ report }): the remote module sends the decision beacon `d` (a
     // page without `report` never loads it for this; loaded twice,
@@ -124,7 +132,7 @@ export default function extras(g) {
     // turned MAESTRO off is named in one warning (a narrowing of a running
     // gate is the rollout's or the remote's to make, not a second init's).
     ignored(options) {
-      const names = ['rollout', 'remote', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
+      const names = ['rollout', 'remote', 'unleash', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
       if (names.length && own(options, 'log') !== 'silent' && own(g.answering(), 'log') !== 'silent') {
         try { console.warn('[MAESTRO] init() was called again: its ' + names.join(', ') + ' ignored (the first call\'s options stand until reload)'); } catch {}
       }

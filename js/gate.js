@@ -5,8 +5,8 @@
 //   load(wasm)           instantiates the gate's wasm (`wasm`: init({ wasm }))
 //   loadRollbackModule   loads the rollback module, only when a cleanup runs
 //   loadExtras           loads js/extras.js (the glue of `rollout`, `guard`,
-//                        `remote` and `report`), only for a page that sets one
-//   loadRemoteModule     loads the remote module, only for init({ remote }) or init({ report })
+//                        `remote`, `unleash` and `report`), only for a page that sets one
+//   loadRemoteModule     loads the remote module, only for init({ remote }), init({ unleash }) or init({ report })
 //   loadRolloutModule    loads the rollout module, only for a page that sets a
 //                        rollout or a guard (see narrows())
 // It keeps every export answering "disabled", never throwing, when a wasm
@@ -142,11 +142,11 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     has, own, describe, narrows, on: mirror.get, started: () => started, answering: () => answering,
     // (the gate's functions one by one: a namespace used as a value costs bytes, and esbuild copies it with for...in)
     decide: (n) => call(() => core.decide(undefined, n), off), isEnabled: () => call(core.isEnabled, () => false),
-    remoteOff: (url) => call(core.remoteOff, () => {}, url), wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),
+    wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),
     loadRemoteModule, loadRolloutModule, wasms: () => ({ remote: remoteWasm, rollout: rolloutWasm }),
   };
   const more = async () => (x ||= (await loadExtras()).default(g));
-  const needs = (options) => narrows(options) || typeof own(options, 'remote') == 'string' || typeof own(options, 'report') == 'string';
+  const needs = (options) => narrows(options) || has(options, 'remote') || has(options, 'unleash') || typeof own(options, 'report') == 'string';
 
   // The narrowing of the first decision, from js/extras.js. If that cannot
   // load, a page that narrows fails safe; one that only polls or reports
@@ -324,6 +324,8 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     // answers first (the remote document's first answer, the rollout, the guard).
     return (started = loadOnce(options).then(async (loaded) => {
       const d = start(options, loaded, loaded && needs(options) ? await begin(options) : undefined);
+      // The poll, for a gate that is on (one that is off stays off).
+      if (x && mirror.get()) x.poll(options);
       expose(options);
       report('start');
       return d;

@@ -1,7 +1,7 @@
 import type { CleanupRequest, Decision, Health, InitOptions } from './maestro_gate.js';
 import type { CleanupOptions, CleanupReport, VerifyReport } from './maestro_gate_rollback.js';
 export type {
-  CleanupRequest, Decision, DecisionSource, FlagValue, GuardOptions, GuardState, Health, InitOptions, Rollout, RolloutValue,
+  CleanupRequest, Decision, DecisionSource, FlagValue, GuardOptions, GuardState, Health, InitOptions, Rollout, RolloutValue, UnleashOptions,
 } from './maestro_gate.js';
 export type {
   CleanupOptions, CleanupReport, DatabaseReport, StorageReport, VerifyReport,

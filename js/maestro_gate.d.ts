@@ -71,6 +71,18 @@ export interface Health {
  * undefined mean unset; anything else is invalid and fails safe to disabled. */
 export type FlagValue = boolean | number | string | null | undefined;
 
+/** `init({ unleash })`: Unleash's Frontend API as the remote kill switch. */
+export interface UnleashOptions {
+    /** The Frontend API's address, such as `https://unleash.example.com/api/frontend`. */
+    url: string;
+    /** A frontend token (`default:development.…`), sent as the `Authorization` header. */
+    clientKey: string;
+    /** The application's name in Unleash's context and metrics. Default `"maestro-gate"`. */
+    appName?: string;
+    /** The toggle that keeps MAESTRO on (type `kill-switch`). Default `"maestro"`. */
+    toggle?: string;
+}
+
 /** A rollout percentage as the gate accepts it: an integer from 0 to 100, or its string with an
  * optional `%` (trimmed). Anything else is invalid and fails safe to disabled. */
 export type RolloutValue = number | string | null | undefined;
@@ -104,6 +116,18 @@ export interface InitOptions {
      * document fails starts from it. The poll's own module (`maestro_gate_remote_bg.wasm`) is
      * loaded only when this is set. */
     remote?: string;
+    /**
+     * Reads the kill switch from Unleash's Frontend API (Unleash itself or Unleash Edge), polled
+     * as `remote` is (`pollMs`, the wait at `init()`, the remembered answer, one polling tab per
+     * origin): MAESTRO stays on only while the toggle is listed with `enabled: true` for this
+     * browser's context (`appName`, `userId`, `sessionId`: the gate's sticky id). An absent toggle
+     * or `enabled: false` turns it off (source `"remote"`); an `enabled` that is not a boolean fails
+     * safe; an HTTP error, another shape or no answer changes nothing (one warning, backoff).
+     * With `remote` too, both apply and off wins. The decisions are counted (`yes`/`no`) in
+     * Unleash's metrics, posted at most every 30 s and when the page is hidden or left. The client
+     * key is sent only as the `Authorization` header: never logged, remembered or reported.
+     */
+    unleash?: UnleashOptions;
     /** How long `init()` waits for `remote`'s first answer, in ms. Default 1000; `0` does not wait;
      * at most 10000. A slower answer applies live when it comes. */
     remoteTimeoutMs?: number;

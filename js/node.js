@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import {
   initSync, buildCheck as check, checkDocument as checkBody, documentCap as cap, printable as escape,
   reportSummary as summary, BeaconReader as Reader, parseSince as since, beaconLine as line, beaconCap as bcap,
+  unleashTimeline as timeline,
 } from './maestro_gate_node.js';
 
 let loaded = false;
@@ -107,4 +108,17 @@ export function beaconLine(body) {
 export function beaconCap() {
   load();
   return bcap();
+}
+
+/**
+ * Unleash's event log for a toggle (the body of `GET {unleash}/api/admin/events/{toggle}`,
+ * bytes or text) as the incident record's timeline: `{ ok: true, entries }`, oldest first,
+ * each `{ at, type, environment, by, what, rollback }` (`rollback`: it turned MAESTRO off or
+ * narrowed it), every text printable; or `{ ok: false, error }`. For `maestro-gate incident
+ * --unleash URL --unleash-token TOKEN [--toggle NAME]` (issue 22's command reads the log with
+ * the token, which it never prints, and calls this).
+ */
+export function unleashTimeline(body) {
+  load();
+  return timeline(typeof body == 'string' ? new TextEncoder().encode(body) : body);
 }

@@ -4,7 +4,7 @@
 import type { Decision, InitOptions } from './maestro_gate.js';
 
 /** The state `startGate` starts the gate in: `init()`'s options, with `enabled` for `defaultEnabled`. */
-export interface GateState extends Omit<InitOptions, 'remote' | 'pollMs' | 'remoteWasm'> {
+export interface GateState extends Omit<InitOptions, 'remote' | 'unleash' | 'pollMs' | 'remoteWasm'> {
   /**
    * The answer when no source says on or off: `init({ defaultEnabled })`, so
    * `decision().source` is `"default"`. An `env` that says off (or anything
@@ -29,7 +29,7 @@ export interface GateState extends Omit<InitOptions, 'remote' | 'pollMs' | 'remo
  * `MAESTRO_ENABLED` accessor and `globalThis.maestroGate`. Subscriptions made
  * on that gate (`onChange`, `onCleanupRequest`) are never called again.
  * The cleanup exports read the rollback's `.wasm` from disk.
- * Throws a `TypeError` for `enabled` other than a boolean and for `remote`
+ * Throws a `TypeError` for `enabled` other than a boolean and for `remote` or `unleash`
  * (a remote poll would outlive the next `startGate`).
  */
 export function startGate(state?: GateState): Promise<Decision>;

@@ -57,9 +57,11 @@ function optionsOf(state) {
     if (options.defaultEnabled !== undefined) throw new TypeError('startGate: give enabled or defaultEnabled, not both');
     options.defaultEnabled = enabled;
   }
-  if (options.remote !== undefined) {
-    throw new TypeError('startGate: remote is not supported (the poll would outlive the next startGate); '
-      + 'a live kill is globalThis.MAESTRO_ENABLED = false');
+  for (const key of ['remote', 'unleash']) {
+    if (options[key] !== undefined) {
+      throw new TypeError(`startGate: ${key} is not supported (the poll would outlive the next startGate); `
+        + 'a live kill is globalThis.MAESTRO_ENABLED = false');
+    }
   }
   return options;
 }

@@ -17,3 +17,4 @@ pub mod report;
 pub mod rollout;
 pub mod sessions;
 pub mod sw;
+pub mod unleash;

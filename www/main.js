@@ -18,8 +18,12 @@ function show(decision) {
 }
 
 // The guard counts the errors of MAESTRO's chunk (its file name has "maestro-subsystem" in it).
+// VITE_UNLEASH_URL and VITE_UNLEASH_CLIENT_KEY (`make unleash` prints both)
+// point the demo at an Unleash too: its toggle turns MAESTRO off as well.
+const env = import.meta.env;
+const unleash = env.VITE_UNLEASH_URL ? { unleash: { url: env.VITE_UNLEASH_URL, clientKey: env.VITE_UNLEASH_CLIENT_KEY } } : {};
 const decision = await init({
-  env: import.meta.env, remote: '/maestro-health', pollMs: 5000, guard: { errors: 3, windowMs: 60000, match: 'maestro-subsystem' },
+  env, remote: '/maestro-health', pollMs: 5000, guard: { errors: 3, windowMs: 60000, match: 'maestro-subsystem' }, ...unleash,
 });
 show(decision);
 

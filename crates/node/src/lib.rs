@@ -57,6 +57,27 @@ export type CheckedDocument =
     }
   | { readonly ok: false; readonly error: string };
 
+/** `maestro-gate incident --unleash`'s timeline: the toggle's switches from Unleash's event log. */
+export type UnleashTimeline =
+  | {
+      readonly ok: true;
+      /** Oldest first. Every text is made printable. */
+      readonly entries: readonly {
+        /** When, as Unleash wrote it (ISO 8601, UTC). */
+        readonly at: string;
+        /** Unleash's event type (`feature-environment-disabled`, ...). */
+        readonly type: string;
+        readonly environment: string | null;
+        /** Who made it (`createdBy`: a user's name or e-mail, or a token's name). */
+        readonly by: string;
+        /** What it did, in words (`switched off in production`, `rollout 100% -> 25% in production`). */
+        readonly what: string;
+        /** Whether it turned MAESTRO off (or narrowed it) through Unleash: a rollback. */
+        readonly rollback: boolean;
+      }[];
+    }
+  | { readonly ok: false; readonly error: string };
+
 export interface ReportSummary {
   /** The `--since` (ms since the epoch), or `null`: beacons before it are not counted by
    * decision and event, and sessions that ended off before it are left out. */
@@ -425,6 +446,37 @@ impl BeaconReader {
         set(&out, "text", &JsValue::from_str(&i.text()));
         Object::freeze(&out).into()
     }
+}
+
+/// The answer of `GET {unleash}/api/admin/events/{toggle}` (bytes) as the
+/// incident record's timeline (`maestro_gate::unleash::timeline`): `{ ok:
+/// true, entries }`, oldest first, or `{ ok: false, error }` for a body that
+/// is not an event log. For `maestro-gate incident --unleash`. Never throws.
+#[wasm_bindgen(js_name = unleashTimeline, unchecked_return_type = "UnleashTimeline")]
+pub fn unleash_timeline(body: &[u8]) -> JsValue {
+    let out = Object::new();
+    match maestro_gate::unleash::timeline(body) {
+        Ok(events) => {
+            let entries = Array::new();
+            for e in events {
+                let o = Object::new();
+                set(&o, "at", &JsValue::from_str(&e.at));
+                set(&o, "type", &JsValue::from_str(&e.kind));
+                set(&o, "environment", &e.environment.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+                set(&o, "by", &JsValue::from_str(&e.by));
+                set(&o, "what", &JsValue::from_str(&e.what));
+                set(&o, "rollback", &JsValue::from_bool(e.rollback));
+                entries.push(&Object::freeze(&o));
+            }
+            set(&out, "ok", &JsValue::TRUE);
+            set(&out, "entries", &Object::freeze(&entries));
+        }
+        Err(error) => {
+            set(&out, "ok", &JsValue::FALSE);
+            set(&out, "error", &JsValue::from_str(&error));
+        }
+    }
+    Object::freeze(&out).into()
 }
 
 /// Counts a file of decision beacons (JSON lines, as the `report` URL's

@@ -29,6 +29,7 @@ use maestro_gate::poll::{self, Rollout, RolloutValue, Says};
 use maestro_gate::protocol::{self, Kind};
 use maestro_gate::remember::{self, Answer, Memory};
 use maestro_gate::report;
+use maestro_gate::unleash::{self, Counts};
 
 // A small allocator instead of std's dlmalloc (about 6 KB less wasm): this
 // module runs on one thread, and its allocations are few and short-lived.
@@ -63,9 +64,60 @@ struct Copy {
     /// The copy's `isEnabled`, `remoteOff(url)` and `remoteRollout(url,
     /// percent, value)` (absent from a gate that has no rollout).
     enabled: Function,
+    /// The copy's `restrict(narrowing)`: an off is handed over as a
+    /// narrowing with its reason (code 6, or 7 when it fails safe).
     off: Function,
     rollout: Option<Function>,
     silent: bool,
+}
+
+/// An Unleash Frontend API a page polls (`init({ unleash })`). Its poll is
+/// keyed by [`unleash::source_id`] (no key in it); the client key stays here.
+#[derive(Clone)]
+struct Unleash {
+    url: String,
+    key: String,
+    app: String,
+    toggle: String,
+    user: Option<String>,
+}
+
+impl Unleash {
+    /// `options.unleash`, read as own properties; `Err(())` when it is set
+    /// but cannot be used (a warning says so), `Ok(None)` when it is not set.
+    fn of(options: &JsValue) -> Result<Option<Unleash>, ()> {
+        let u = own(options, "unleash");
+        if u.is_undefined() || u.is_null() {
+            return Ok(None);
+        }
+        let text = |k: &str| own(&u, k).as_string().filter(|s| !s.is_empty());
+        let (Some(url), Some(key)) = (text("url"), text("clientKey")) else { return Err(()) };
+        let user = own(options, "userId");
+        let user = user.as_string().or_else(|| {
+            user.dyn_ref::<js_sys::Number>().and_then(|n| n.to_string_with_radix(10).ok()).map(String::from)
+        });
+        Ok(Some(Unleash {
+            url,
+            key,
+            app: text("appName").unwrap_or_else(|| String::from(unleash::DEFAULT_APP_NAME)),
+            toggle: text("toggle").unwrap_or_else(|| String::from(unleash::DEFAULT_TOGGLE)),
+            user,
+        }))
+    }
+
+    fn id(&self) -> String {
+        unleash::source_id(&self.url, &self.toggle)
+    }
+
+    /// The `Authorization` header (the client key) and a JSON content type.
+    fn headers(&self, json_body: bool) -> Option<web_sys::Headers> {
+        let h = web_sys::Headers::new().ok()?;
+        h.set("Authorization", &self.key).ok()?;
+        if json_body {
+            h.set("Content-Type", "application/json").ok()?;
+        }
+        Some(h)
+    }
 }
 
 /// One document this page polls: one loop, whichever copies use it.
@@ -84,6 +136,15 @@ struct Poll {
     release: Option<Function>,
     /// Whether this page's last read failed (warned once per failing stretch).
     failed: bool,
+    /// An Unleash Frontend API instead of a health document.
+    unleash: Option<Unleash>,
+    /// Unleash's metrics: the decisions counted since `since`, the last one
+    /// counted, when they were last posted, and whether a post is due.
+    counts: Counts,
+    counted: Option<bool>,
+    since: f64,
+    posted: f64,
+    post_due: bool,
 }
 
 /// Someone waiting for a result of `url` answered after `since`: a first
@@ -102,6 +163,10 @@ struct Remote {
     channel: Option<BroadcastChannel>,
     /// Warned that the remembered answer could not be kept in localStorage.
     storage_warned: bool,
+    /// Listening for `pagehide` and a hidden page (Unleash's metrics).
+    leaving: bool,
+    /// This page's id when no storage keeps one.
+    page_id: Option<String>,
 }
 
 thread_local! {
@@ -156,9 +221,39 @@ fn silent(url: &str) -> bool {
 /// said so (an off only ever turns off, so it reaches every copy, whatever
 /// document it polls).
 fn all_off(url: &str) {
+    off_with(&off_narrowing(url));
+}
+
+/// The narrowing of an off by the source keyed `url`: `Disabled by remote
+/// <url>: maestro_enabled=false`, or Unleash's `Disabled by Unleash toggle
+/// <toggle> at <url>: not enabled` (code 6).
+fn off_narrowing(url: &str) -> JsValue {
+    let reason = match unleash_of(url) {
+        Some(u) => unleash::off_reason(&u.url, &u.toggle),
+        None => flag::remote_off_reason(&String::from(url)),
+    };
+    narrowing(remember::OFF_CODE, &reason)
+}
+
+/// Turns every copy off with `narrowing`.
+fn off_with(narrowing: &JsValue) {
     let offs: Vec<Function> = REMOTE.with_borrow(|r| r.copies.iter().map(|c| c.off.clone()).collect());
-    for f in offs {
-        let _ = f.call1(&JsValue::NULL, &JsValue::from_str(url));
+    for off in offs {
+        let _ = off.call1(&JsValue::NULL, narrowing);
+    }
+}
+
+/// The Unleash source this page polls under the key `url`, if it is one.
+fn unleash_of(url: &str) -> Option<Unleash> {
+    REMOTE.with_borrow(|r| r.polls.iter().find(|p| p.url == url).and_then(|p| p.unleash.clone()))
+}
+
+/// How a line names the source: `Remote <url>`, or `Unleash toggle <toggle>
+/// at <url>`.
+fn label(url: &str) -> String {
+    match unleash_of(url) {
+        Some(_) => String::from(url),
+        None => ["Remote ", url].concat(),
     }
 }
 
@@ -178,7 +273,7 @@ fn rollout_to_copies(url: &str, percent: Option<u32>, value: &JsValue) {
                 let _ = f.call3(&JsValue::NULL, &JsValue::from_str(url), &percent, value);
             }
             (None, None) => {
-                let _ = off.call1(&JsValue::NULL, &JsValue::from_str(url));
+                let _ = off.call1(&JsValue::NULL, &off_narrowing(url));
             }
             (None, Some(_)) => {}
         }
@@ -263,6 +358,7 @@ fn heard(data: &JsValue) {
     } else if let Some(p) = percent {
         rollout_to_copies(&url, Some(p), &value);
     }
+    count_decision(&url, enabled);
     REMOTE.with_borrow_mut(|r| {
         if let Some(p) = r.polls.iter_mut().find(|p| p.url == url) {
             p.heard = Some(at);
@@ -377,6 +473,8 @@ async fn read_and_share(url: &str, interval: f64) -> Result<(JsValue, Document),
         Some(!std::mem::replace(&mut p.failed, doc.is_err()) && doc.is_err())
     });
     let doc = match doc {
+        // A 304: a success that changes nothing (nothing to keep or share).
+        Ok(doc) if doc.unchanged => return Ok((JsValue::UNDEFINED, doc)),
         Ok(doc) => doc,
         // Said once per failing stretch (`Err("")`: already said).
         Err(why) => return Err(if warn_now == Some(false) { String::new() } else { why }),
@@ -399,22 +497,29 @@ fn act(url: &str, doc: &Document) {
         (Says::Off, _) => all_off(url),
         (Says::Invalid, _) => {
             if !silent(url) {
-                warn(&["Remote ", url, ": ", &doc.why, "; failing safe"].concat());
+                warn(&[&label(url), ": ", &doc.why, "; failing safe"].concat());
             }
-            all_off(url);
+            match unleash_of(url) {
+                Some(u) => off_with(&narrowing(
+                    remember::FAIL_SAFE_CODE,
+                    &unleash::invalid_reason(&u.url, &u.toggle, &doc.why),
+                )),
+                None => all_off(url),
+            }
         }
         (_, Rollout::Unset) => {}
         (_, Rollout::Percent(p)) => rollout_to_copies(url, Some(p), &doc.value),
         (_, Rollout::Invalid) => {
             if !silent(url) {
-                warn(&["Remote ", url, ": ", &doc.why, "; failing safe"].concat());
+                warn(&[&label(url), ": ", &doc.why, "; failing safe"].concat());
             }
             rollout_to_copies(url, None, &doc.value);
             // Copies of other documents: off, as the other tabs hear it.
             let others: Vec<Function> =
                 REMOTE.with_borrow(|r| r.copies.iter().filter(|c| c.url != url).map(|c| c.off.clone()).collect());
+            let n = off_narrowing(url);
             for f in others {
-                let _ = f.call1(&JsValue::NULL, &JsValue::from_str(url));
+                let _ = f.call1(&JsValue::NULL, &n);
             }
         }
     }
@@ -465,14 +570,43 @@ fn first_lock(url: &str) -> String {
 /// did not answer in time, when its remembered answer did), or `null`. A
 /// remembered off the gate reads itself; a later answer applies live, as
 /// every poll's does.
+///
+/// With `unleash` (and with both), the same for the toggle's answer from
+/// Unleash's Frontend API; the two are asked together, and an off from
+/// either is the answer (off wins).
 #[wasm_bindgen(js_name = firstAnswer)]
 pub async fn first_answer(options: JsValue) -> JsValue {
-    let Some(url) = own(&options, "remote").as_string().filter(|u| !u.is_empty()) else { return JsValue::NULL };
+    let interval = poll::interval(own(&options, "pollMs").as_f64());
+    let mut ids = Vec::new();
+    if let Some(url) = own(&options, "remote").as_string().filter(|u| !u.is_empty()) {
+        ensure_poll(&url, interval, None);
+        ids.push(url);
+    }
+    if let Ok(Some(u)) = Unleash::of(&options) {
+        let id = u.id();
+        ensure_poll(&id, interval, Some(u));
+        // A page that starts off is counted too, and posts when it is left.
+        leaving();
+        ids.push(id);
+    }
+    let answers = Array::new();
+    for id in ids {
+        let options = options.clone();
+        answers.push(&wasm_bindgen_futures::future_to_promise(async move { Ok(first_one(id, options).await) }));
+    }
+    let Ok(answers) = JsFuture::from(Promise::all(&answers)).await else { return JsValue::NULL };
+    let answers = Array::from(&answers);
+    // An off (a narrowing with a code) wins; then a rollout.
+    let off = answers.iter().find(|a| field(a, "code").is_truthy());
+    off.or_else(|| answers.iter().find(|a| a.is_object())).unwrap_or(JsValue::NULL)
+}
+
+/// [`first_answer`] for one source, keyed `url` (its poll made).
+async fn first_one(url: String, options: JsValue) -> JsValue {
     let wait = poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64());
     let interval = poll::interval(own(&options, "pollMs").as_f64());
     let quiet = own(&options, "log").as_string().as_deref() == Some("silent");
     let since = now();
-    ensure_poll(&url, interval);
     channel();
     let mut own_doc = None;
     if wait > 0.0 {
@@ -529,6 +663,7 @@ pub async fn first_answer(options: JsValue) -> JsValue {
                 // Another tab's answer.
                 let enabled = field(&v, "enabled").as_bool().unwrap_or(true);
                 let percent = count(&field(&v, poll::ROLLOUT_KEY), 100);
+                count_decision(&url, enabled);
                 return first(&url, enabled, percent, None);
             }
             Ok(v) if v.is_object() => own_doc = Document::from_js(&v),
@@ -542,8 +677,7 @@ pub async fn first_answer(options: JsValue) -> JsValue {
                     push_uint(&mut ms, wait as u64);
                     warn(
                         &[
-                            "Remote ",
-                            &url,
+                            &label(&url),
                             " failed (no answer within ",
                             &ms,
                             " ms, remoteTimeoutMs); starting from its remembered answer, if any",
@@ -556,7 +690,7 @@ pub async fn first_answer(options: JsValue) -> JsValue {
                 if let Some(why) = v.as_string().filter(|w| !w.is_empty()) {
                     if !quiet {
                         warn(
-                            &["Remote ", &url, " failed (", &why, "); starting from its remembered answer, if any"]
+                            &[&label(&url), " failed (", &why, "); starting from its remembered answer, if any"]
                                 .concat(),
                         );
                     }
@@ -569,7 +703,11 @@ pub async fn first_answer(options: JsValue) -> JsValue {
     match own_doc {
         Some(doc) => {
             if doc.says == Says::Invalid {
-                let reason = ["Disabled (fail safe): remote ", &url, ": ", &doc.why].concat();
+                count_decision(&url, false);
+                let reason = match unleash_of(&url) {
+                    Some(u) => unleash::invalid_reason(&u.url, &u.toggle, &doc.why),
+                    None => ["Disabled (fail safe): remote ", &url, ": ", &doc.why].concat(),
+                };
                 return narrowing(remember::FAIL_SAFE_CODE, &reason);
             }
             if doc.says != Says::Off && doc.rollout == Rollout::Invalid {
@@ -582,6 +720,7 @@ pub async fn first_answer(options: JsValue) -> JsValue {
                 return narrowing(remember::FAIL_SAFE_CODE, &["Disabled (fail safe): ", &why].concat());
             }
             let enabled = doc.says != Says::Off;
+            count_decision(&url, enabled);
             let percent = match doc.rollout {
                 Rollout::Percent(p) => Some(p),
                 _ => None,
@@ -614,7 +753,7 @@ fn narrowing(code: u32, reason: &str) -> JsValue {
 /// A first answer as the glue takes it (see `firstAnswer`).
 fn first(url: &str, enabled: bool, percent: Option<u32>, remembered: Option<f64>) -> JsValue {
     if !enabled {
-        return narrowing(remember::OFF_CODE, &flag::remote_off(&String::from(url)).reason);
+        return off_narrowing(url);
     }
     let Some(p) = percent else { return JsValue::NULL };
     let o = js_sys::Object::new();
@@ -627,7 +766,7 @@ fn first(url: &str, enabled: bool, percent: Option<u32>, remembered: Option<f64>
 
 /// The poll of `url`, made if this page has none yet (a shorter interval
 /// of a later copy shortens it).
-fn ensure_poll(url: &str, interval: f64) {
+fn ensure_poll(url: &str, interval: f64, unleash: Option<Unleash>) {
     REMOTE.with_borrow_mut(|r| match r.polls.iter_mut().find(|p| p.url == url) {
         Some(p) => p.interval = p.interval.min(interval),
         None => r.polls.push(Poll {
@@ -639,22 +778,46 @@ fn ensure_poll(url: &str, interval: f64) {
             running: false,
             release: None,
             failed: false,
+            unleash,
+            counts: Counts::default(),
+            counted: None,
+            since: now(),
+            posted: now(),
+            post_due: false,
         }),
     });
 }
 
 /// Internal: the glue calls this when a copy of the gate module decided on
-/// with `options.remote`. `enabled`, `off` and `rollout` are that copy's
-/// `isEnabled`, `remoteOff(url)` and `remoteRollout(url, percent, value)`
-/// (`percent` an integer from 0 to 100, or `null` for an invalid `rollout`;
-/// `value` the document's own value; `rollout` may be absent). Every copy
-/// registers, each with its own document: one loop per document, polling
-/// while any copy that uses it is on.
+/// with `options.remote` or `options.unleash`. `enabled`, `off` and
+/// `rollout` are that copy's `isEnabled`, `restrict(narrowing)` (an off is
+/// handed over as `{ code: 6, reason }`, 7 when it fails safe) and
+/// `remoteRollout(url, percent, value)` (`percent` an integer from 0 to
+/// 100, or `null` for an invalid `rollout`; `value` the document's own
+/// value; `rollout` may be absent). Every copy registers, each with its own
+/// document and its own Unleash toggle: one loop per document or toggle,
+/// polling while any copy that uses it is on.
 #[wasm_bindgen(js_name = startRemote)]
 pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout: Option<Function>) {
-    let Some(url) = own(&options, "remote").as_string() else { return };
     let interval = poll::interval(own(&options, "pollMs").as_f64());
     let silent = own(&options, "log").as_string().as_deref() == Some("silent");
+    match Unleash::of(&options) {
+        Ok(Some(u)) => {
+            let id = u.id();
+            let copy = Copy { url: id.clone(), enabled: enabled.clone(), off: off.clone(), rollout: None, silent };
+            REMOTE.with_borrow_mut(|r| r.copies.push(copy));
+            ensure_poll(&id, interval, Some(u));
+            leaving();
+            begin(id);
+        }
+        Ok(None) => {}
+        Err(()) => {
+            if !silent {
+                warn(unleash::NOT_STARTED);
+            }
+        }
+    }
+    let Some(url) = own(&options, "remote").as_string() else { return };
     // An empty URL would poll the page's own HTML.
     if url.is_empty() {
         if !silent {
@@ -663,7 +826,12 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
         return;
     }
     REMOTE.with_borrow_mut(|r| r.copies.push(Copy { url: url.clone(), enabled, off, rollout, silent }));
-    ensure_poll(&url, interval);
+    ensure_poll(&url, interval, None);
+    begin(url);
+}
+
+/// Starts the poll loop of `url` unless it runs.
+fn begin(url: String) {
     // Other tabs' results arrive on this module's channel.
     channel();
     let start = REMOTE.with_borrow_mut(|r| {
@@ -673,6 +841,90 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
         lead(&url);
         wasm_bindgen_futures::spawn_local(run(url));
     }
+}
+
+/// Counts this page's decision for an Unleash toggle (`url` its key) when it
+/// is new: the first answer the page applies, and each change (an on that
+/// an off replaces). A post follows within [`unleash::METRICS_MS`].
+fn count_decision(url: &str, enabled: bool) {
+    let post = REMOTE.with_borrow_mut(|r| {
+        let p = r.polls.iter_mut().find(|p| p.url == url && p.unleash.is_some())?;
+        if p.counted == Some(enabled) {
+            return None;
+        }
+        p.counted = Some(enabled);
+        p.counts.add(enabled);
+        Some(!std::mem::replace(&mut p.post_due, true))
+    });
+    if post == Some(true) {
+        let url = String::from(url);
+        wasm_bindgen_futures::spawn_local(async move {
+            let posted = REMOTE.with_borrow(|r| r.polls.iter().find(|p| p.url == url).map_or(0.0, |p| p.posted));
+            let _ = JsFuture::from(timer(posted + unleash::METRICS_MS - now())).await;
+            post_metrics(&url, false);
+        });
+    }
+}
+
+/// Posts the counts of the Unleash toggle keyed `url` to `{url}/client/metrics`
+/// (with `keepalive` when the page is being left). A failed post changes
+/// nothing and throws nothing; its counts are not sent again.
+fn post_metrics(url: &str, keepalive: bool) {
+    let Some((u, counts, since)) = REMOTE.with_borrow_mut(|r| {
+        let p = r.polls.iter_mut().find(|p| p.url == url)?;
+        p.post_due = false;
+        let u = p.unleash.clone()?;
+        let counts = std::mem::take(&mut p.counts);
+        let since = std::mem::replace(&mut p.since, now());
+        p.posted = now();
+        Some((u, counts, since))
+    }) else {
+        return;
+    };
+    if counts.is_empty() {
+        return;
+    }
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_credentials(RequestCredentials::Omit);
+    if let Some(h) = u.headers(true) {
+        init.set_headers(&h);
+    }
+    init.set_body(&JsValue::from_str(&unleash::metrics(&u.app, &u.toggle, counts, since, now())));
+    if keepalive {
+        let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
+    }
+    if let Ok(p) = fetch(&unleash::metrics_url(&u.url), &init) {
+        let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+        let _ = p.catch(&ignore);
+        ignore.forget(); // once per post
+    }
+}
+
+/// Posts every Unleash count when the page is hidden or left (`pagehide`,
+/// `visibilitychange` to hidden), once per page.
+fn leaving() {
+    if REMOTE.with_borrow_mut(|r| std::mem::replace(&mut r.leaving, true)) {
+        return;
+    }
+    let global: JsValue = js_sys::global().into();
+    let listener = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {
+        let document = field(&js_sys::global(), "document");
+        let hidden = field(&document, "visibilityState").as_string().is_none_or(|s| s == "hidden");
+        if hidden {
+            let urls: Vec<String> =
+                REMOTE.with_borrow(|r| r.polls.iter().filter(|p| p.unleash.is_some()).map(|p| p.url.clone()).collect());
+            for url in urls {
+                post_metrics(&url, true);
+            }
+        }
+    });
+    for (target, event) in [(&global, "pagehide"), (&field(&global, "document"), "visibilitychange")] {
+        if let Ok(add) = field(target, "addEventListener").dyn_into::<Function>() {
+            let _ = add.call2(target, &JsValue::from_str(event), listener.as_ref());
+        }
+    }
+    listener.forget(); // as long as the page
 }
 
 /// Asks for the document's Web Lock: while this page holds it, it is the
@@ -766,14 +1018,17 @@ async fn run(url: String) {
         let interval = REMOTE.with_borrow(|r| r.polls.iter().find(|p| p.url == url).map_or(delay, |p| p.interval));
         match read_and_share(&url, interval).await {
             Ok((_, doc)) => {
-                act(&url, &doc);
+                if !doc.unchanged {
+                    count_decision(&url, doc.says == Says::On && doc.rollout != Rollout::Invalid);
+                    act(&url, &doc);
+                }
                 failing = false;
                 delay = interval;
             }
             Err(why) => {
                 if !why.is_empty() && !silent(&url) {
                     warn(
-                        &["Remote ", &url, " failed (", &why, "); keeping the current decision, retrying with backoff"]
+                        &[&label(&url), " failed (", &why, "); keeping the current decision, retrying with backoff"]
                             .concat(),
                     );
                 }
@@ -792,6 +1047,9 @@ struct Document {
     rollout: Rollout,
     value: JsValue,
     why: String,
+    /// An Unleash 304: the answer did not change (`says` is then `On`: a
+    /// poll runs only while the gate is on).
+    unchanged: bool,
 }
 
 impl Document {
@@ -831,21 +1089,41 @@ impl Document {
         } else {
             Rollout::Percent(p as u32)
         };
-        Some(Document { says, rollout, value: field(o, "value"), why: field(o, "why").as_string().unwrap_or_default() })
+        Some(Document {
+            says,
+            rollout,
+            value: field(o, "value"),
+            why: field(o, "why").as_string().unwrap_or_default(),
+            unchanged: false,
+        })
     }
 }
 
-/// Reads the body of `response`, at most `poll::MAX_DOCUMENT_BYTES` (a
-/// longer one is a failure, not read past the cap), as UTF-8 text.
-async fn capped_text(response: &Response) -> Result<String, String> {
-    let max = poll::MAX_DOCUMENT_BYTES;
+/// The most of a body that is read: its bytes, the digits of the longest
+/// `Content-Length` under it, and the failure past it.
+struct Cap {
+    bytes: usize,
+    digits: usize,
+    too_long: &'static str,
+}
+
+/// A health document's cap.
+const DOCUMENT_CAP: Cap =
+    Cap { bytes: poll::MAX_DOCUMENT_BYTES, digits: poll::MAX_DOCUMENT_DIGITS, too_long: poll::TOO_LONG };
+/// A Frontend API answer's.
+const UNLEASH_CAP: Cap = Cap { bytes: unleash::MAX_ANSWER_BYTES, digits: 6, too_long: unleash::TOO_LONG };
+
+/// Reads the body of `response`, at most `cap.bytes` (a longer one is a
+/// failure, not read past the cap).
+async fn capped_bytes(response: &Response, cap: &Cap) -> Result<Vec<u8>, String> {
+    let max = cap.bytes;
     // (A declared length: digits only, compared without parsing.)
     let length = response.headers().get("content-length").ok().flatten().unwrap_or_default();
     let length = length.trim_matches([' ', '\t']).trim_start_matches('0');
-    if length.bytes().all(|b| b.is_ascii_digit()) && length.len() > poll::MAX_DOCUMENT_DIGITS {
-        return Err(String::from(poll::TOO_LONG));
+    if length.bytes().all(|b| b.is_ascii_digit()) && length.len() > cap.digits {
+        return Err(String::from(cap.too_long));
     }
-    let Some(body) = response.body() else { return Ok(String::new()) };
+    let Some(body) = response.body() else { return Ok(Vec::new()) };
     let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let mut bytes = Vec::new();
     loop {
@@ -856,54 +1134,125 @@ async fn capped_text(response: &Response) -> Result<String, String> {
         let value = js_sys::Uint8Array::new(&field(&chunk, "value"));
         if bytes.len() + value.length() as usize > max {
             let _ = reader.cancel();
-            return Err(String::from(poll::TOO_LONG));
+            return Err(String::from(cap.too_long));
         }
         bytes.extend_from_slice(&value.to_vec());
     }
-    String::from_utf8(bytes).map_err(|_| String::from("not a health document: the body is not UTF-8"))
+    Ok(bytes)
 }
 
-/// Fetches the document once, within `timeout` ms, and reads `maestro_enabled`
-/// and `rollout`.
-async fn read(url: &str, timeout: f64) -> Result<Document, String> {
-    let init = RequestInit::new();
-    init.set_cache(RequestCache::NoStore);
-    init.set_credentials(RequestCredentials::SameOrigin);
+/// Fetches `url` once with `init`, within `timeout` ms: its body (at most
+/// `cap`), or `None` for a 304; `Err`: the status (`HTTP 401`), the
+/// network's error, `timed out`, or a body over the cap.
+async fn fetch_body(url: String, init: RequestInit, timeout: f64, cap: Cap) -> Result<Option<Vec<u8>>, String> {
     let aborter = AbortController::new().ok();
     if let Some(a) = &aborter {
         init.set_signal(Some(&a.signal()));
     }
-    let url = String::from(url);
     let request = async move {
         let response = fetch(&url, &init).map_err(|e| message(&e))?;
         let response: Response = JsFuture::from(response).await.map_err(|e| message(&e))?.unchecked_into();
+        if response.status() == 304 {
+            return Ok(None);
+        }
         if !response.ok() {
             let mut status = String::from("HTTP ");
             push_uint(&mut status, response.status().into());
             return Err(status);
         }
-        // The text, not `json()`: the key is counted in it before it is read.
-        capped_text(&response).await
+        capped_bytes(&response, &cap).await.map(Some)
     };
     // The request (its body, wrapped in an array), or the timer (`undefined`),
     // whichever ends first.
     let request = wasm_bindgen_futures::future_to_promise(async move {
         match request.await {
-            Ok(body) => Ok(Array::of1(&JsValue::from_str(&body)).into()),
+            Ok(Some(body)) => Ok(Array::of1(&js_sys::Uint8Array::from(&body[..])).into()),
+            Ok(None) => Ok(JsValue::NULL),
             Err(why) => Err(JsValue::from_str(&why)),
         }
     });
-    let outcome = JsFuture::from(Promise::race(&Array::of2(&request, &timer(timeout)))).await;
-    let text = match outcome {
-        Ok(v) if Array::is_array(&v) => Array::from(&v).get(0).as_string().unwrap_or_default(),
+    match JsFuture::from(Promise::race(&Array::of2(&request, &timer(timeout)))).await {
+        Ok(v) if Array::is_array(&v) => Ok(Some(js_sys::Uint8Array::new(&Array::from(&v).get(0)).to_vec())),
+        Ok(v) if v.is_null() => Ok(None),
         Ok(_) => {
             if let Some(a) = aborter {
                 a.abort();
             }
-            return Err(String::from("timed out"));
+            Err(String::from("timed out"))
         }
-        Err(why) => return Err(why.as_string().unwrap_or_default()),
+        Err(why) => Err(why.as_string().unwrap_or_default()),
+    }
+}
+
+/// This browser's sticky id, `maestro-gate:id` (as the rollout module keeps
+/// it: localStorage, else sessionStorage; made here when there is none), or
+/// one for this page: Unleash's `sessionId`.
+fn session_id() -> String {
+    let key = maestro_gate::rollout::ID_KEY;
+    for name in ["localStorage", "sessionStorage"] {
+        let Some(store) = storage(name) else { continue };
+        match store.get_item(key) {
+            Ok(Some(id)) if !id.is_empty() => return id,
+            Ok(_) => {
+                let id = REMOTE.with_borrow_mut(|r| r.page_id.get_or_insert_with(new_id).clone());
+                if store.set_item(key, &id).is_ok() && store.get_item(key).ok().flatten().as_deref() == Some(&id) {
+                    return id;
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    REMOTE.with_borrow_mut(|r| r.page_id.get_or_insert_with(new_id).clone())
+}
+
+/// A new random id: 32 hex digits.
+fn new_id() -> String {
+    let mut id = String::with_capacity(32);
+    for _ in 0..4 {
+        let w = (js_sys::Math::random() * 4_294_967_296.0) as u32;
+        for shift in (0..8).rev() {
+            id.push(char::from_digit((w >> (shift * 4)) & 0xf, 16).unwrap_or('0'));
+        }
+    }
+    id
+}
+
+/// Reads the toggle's answer from Unleash's Frontend API once, within
+/// `timeout` ms: the context in the query, the client key in the
+/// `Authorization` header, revalidated by the HTTP cache (`no-cache`: the
+/// answer's ETag, so that Unleash answers 304).
+async fn read_unleash(u: &Unleash, timeout: f64) -> Result<Document, String> {
+    let init = RequestInit::new();
+    init.set_cache(RequestCache::NoCache);
+    init.set_credentials(RequestCredentials::Omit);
+    if let Some(h) = u.headers(false) {
+        init.set_headers(&h);
+    }
+    let url = unleash::query(&u.url, &u.app, u.user.as_deref(), &session_id());
+    let Some(body) = fetch_body(url, init, timeout, UNLEASH_CAP).await? else {
+        return Ok(Document {
+            says: Says::On,
+            rollout: Rollout::Unset,
+            value: JsValue::UNDEFINED,
+            why: String::new(),
+            unchanged: true,
+        });
     };
+    let a = unleash::read(&body, &u.toggle)?;
+    Ok(Document { says: a.says, rollout: a.rollout, value: JsValue::UNDEFINED, why: a.why, unchanged: false })
+}
+
+/// Fetches the document once, within `timeout` ms, and reads `maestro_enabled`
+/// and `rollout`.
+async fn read(url: &str, timeout: f64) -> Result<Document, String> {
+    if let Some(u) = unleash_of(url) {
+        return read_unleash(&u, timeout).await;
+    }
+    let init = RequestInit::new();
+    init.set_cache(RequestCache::NoStore);
+    init.set_credentials(RequestCredentials::SameOrigin);
+    let bytes = fetch_body(String::from(url), init, timeout, DOCUMENT_CAP).await?.unwrap_or_default();
+    let text = String::from_utf8(bytes).map_err(|_| String::from("not a health document: the body is not UTF-8"))?;
     let body = js_sys::JSON::parse(&text).map_err(|_| poll::not_json(&text))?;
     // `JSON.parse` keeps the last of two equal keys: a document that says
     // both is not read (a failure changes nothing).
@@ -946,7 +1295,7 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
             text.clone().unwrap_or_else(|| js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default());
         why = poll::rollout_invalid(poll::ROLLOUT_KEY, &shown, text.is_some());
     }
-    Ok(Document { says, rollout, value, why })
+    Ok(Document { says, rollout, value, why, unchanged: false })
 }
 
 /// The message of a thrown value.
