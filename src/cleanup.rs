@@ -13,8 +13,12 @@ pub const DEFAULT_DATABASE: &str = "maestro_secrets";
 pub const DEFAULT_PREFIX: &str = "maestro:";
 /// How long to wait for a blocked delete before reporting `"pending"`.
 pub const DEFAULT_BLOCKED_TIMEOUT_MS: u32 = 3000;
-/// How long to collect answers from other tabs, at the least.
-pub const TABS_WINDOW_MS: u32 = 250;
+/// How long to collect answers from other tabs, at the least. A tab that
+/// loaded only the gate answers once its rollback module has loaded and
+/// compiled (its subscribers hear at once): 250 ms missed such a tab on a
+/// busy machine (the sweep happened, the count said 0), so a cleanup that
+/// asks every tab takes a second.
+pub const TABS_WINDOW_MS: u32 = 1000;
 
 /// What to do with this tab's sessionStorage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
