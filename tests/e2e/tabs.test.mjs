@@ -84,7 +84,7 @@ for (const name of BROWSERS) describe(name, () => {
         await b.goto(server.url + '/tests/e2e/pages/tag.html' + query);
         await b.waitForFunction(() => window.ready === true);
         // B's rollback module loaded before A asks (verifyClientState loads it):
-        // a tab answers within the cleanup's 250 ms window, and fetching and
+        // a tab answers within the cleanup's 1 s window, and fetching and
         // compiling the module cold can take longer on a busy machine (this
         // counted 0 tabs once in a fresh-clone CI run).
         await b.evaluate(() => window.maestroGate.verifyClientState());
