@@ -7,7 +7,7 @@
 // npx maestro-gate report-summary FILE... [--since DURATION|TIME] [--json] [--html OUT]
 // Counts files of decision beacons (init({ report })), one JSON document a
 // line, by session; --html writes the report page.
-// npx maestro-gate incident --beacons FILE... [--since TIME] [--json] [--out FILE]
+// npx maestro-gate incident [--beacons FILE...] [--unleash URL --unleash-token TOKEN [--toggle NAME]] [--since TIME] [--json] [--out FILE]
 // The runbook's "Lessons Learned" record, filled from the beacons.
 // npx maestro-gate collect --out FILE [--port N] [--host H] [--path /maestro-report]
 // Receives the beacons and appends each as one line to FILE.
@@ -18,13 +18,14 @@ import { closeSync, createReadStream, lstatSync, mkdirSync, openSync, readFileSy
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { beaconReader, buildCheck, checkDocument, documentCap, parseSince, printable } from './node.js';
+import { beaconReader, buildCheck, checkDocument, documentCap, parseSince, printable, unleashTimeline } from './node.js';
 import { openBeaconFile, receiver } from './receiver.js';
 
 const usage = 'usage: maestro-gate health [--out FILE] [--default-enabled VALUE] [--strict]\n'
   + '       maestro-gate check URL [--expect enabled|partial|disabled] [--json] [--timeout MS]\n'
   + '       maestro-gate report-summary FILE... [--since DURATION|TIME] [--json] [--html OUT]\n'
-  + '       maestro-gate incident --beacons FILE... [--since TIME] [--json] [--out FILE]\n'
+  + '       maestro-gate incident [--beacons FILE...] [--unleash URL --unleash-token TOKEN [--toggle NAME]]\n'
+  + '                             [--since TIME] [--json] [--out FILE]\n'
   + '       maestro-gate collect --out FILE [--port N] [--host HOST] [--path PATH]\n'
   + '       maestro-gate --version | --help\n';
 const help = usage
@@ -54,6 +55,10 @@ const help = usage
   + 'rollback method, the time to recovery and the user impact of the first off decision at or\n'
   + 'after --since; what the beacons cannot tell stays as the template has it.\n\n'
   + '  --beacons FILE...        the beacon files (- for stdin)\n'
+  + '  --unleash URL            also the toggle\'s event log from this Unleash server (its base\n'
+  + '                           address): each switch, its environment, who made it and when\n'
+  + '  --unleash-token TOKEN    an admin API token (or MAESTRO_UNLEASH_TOKEN); never printed\n'
+  + '  --toggle NAME            the toggle (default maestro)\n'
   + '\ncollect: receives the decision beacons at PATH and appends each as one line to FILE.\n\n'
   + '  --port N                 the port (default 8787; 0: a free one, printed)\n'
   + '  --host HOST              the address to listen on (default 127.0.0.1: this machine only)\n'
@@ -345,7 +350,7 @@ async function summarize(rest) {
 // the runbook's "Lessons Learned" record. Each input is its own flag
 // (--beacons now; another source of facts can be a flag beside it).
 async function incident(rest) {
-  const inputs = { beacons: [] };
+  const inputs = { beacons: [], unleash: undefined, token: process.env.MAESTRO_UNLEASH_TOKEN, toggle: 'maestro' };
   let json = false;
   let out;
   let at;
@@ -354,19 +359,54 @@ async function incident(rest) {
     if (arg === '--beacons') {
       valueOf(rest, i, 'FILE...');
       while (rest[i + 1] !== undefined && (!rest[i + 1].startsWith('-') || rest[i + 1] === '-')) inputs.beacons.push(rest[++i]);
-    } else if (arg === '--since') at = since(valueOf(rest, i++, 'TIME'));
+    } else if (arg === '--unleash') inputs.unleash = valueOf(rest, i++, 'URL');
+    else if (arg === '--unleash-token') inputs.token = valueOf(rest, i++, 'TOKEN');
+    else if (arg === '--toggle') inputs.toggle = valueOf(rest, i++, 'NAME');
+    else if (arg === '--since') at = since(valueOf(rest, i++, 'TIME'));
     else if (arg === '--json') json = true;
     else if (arg === '--out') out = valueOf(rest, i++, 'FILE');
     else if (arg.startsWith('-')) misuse(`incident: unknown flag ${arg}`);
     else misuse(`incident: unexpected argument ${JSON.stringify(arg)} (beacon files follow --beacons)`);
   }
-  if (inputs.beacons.length === 0) misuse('incident: no --beacons FILE given');
+  if (inputs.beacons.length === 0 && inputs.unleash === undefined) misuse('incident: no --beacons FILE or --unleash URL given');
+  if (inputs.unleash !== undefined && !inputs.token) misuse('incident: --unleash needs --unleash-token TOKEN (or MAESTRO_UNLEASH_TOKEN)');
   const record = (await readBeacons(inputs.beacons, at)).incident();
-  if (record.first_off === null) line(process.stderr, 'maestro-gate: incident: no off decision in the beacons' + (at === undefined ? '' : ' since then') + ': nothing to fill');
-  const text = json ? JSON.stringify({ ...record, text: undefined }, null, 2) + '\n' : record.text;
+  if (inputs.beacons.length && record.first_off === null) line(process.stderr, 'maestro-gate: incident: no off decision in the beacons' + (at === undefined ? '' : ' since then') + ': nothing to fill');
+  // Unleash's part: the toggle's event log, read by the rules (unleashTimeline:
+  // every text printable). A failure is an error (exit 1) that never prints
+  // the token; the beacons' part is still written.
+  let unleash;
+  let failed;
+  if (inputs.unleash !== undefined) {
+    failed = await (async () => {
+      let r;
+      try {
+        const url = new URL(inputs.unleash.replace(/\/+$/, '') + '/api/admin/events/' + encodeURIComponent(inputs.toggle));
+        r = await fetch(url, { headers: { Authorization: inputs.token }, signal: AbortSignal.timeout(10000) });
+      } catch (e) {
+        return `Unleash at ${inputs.unleash} could not be reached: ${e?.cause?.code || e?.name || 'error'}`;
+      }
+      if (!r.ok) return `Unleash at ${inputs.unleash} answered HTTP ${r.status}${r.status === 401 || r.status === 403 ? ' (the token was refused)' : ''}`;
+      unleash = unleashTimeline(new Uint8Array(await r.arrayBuffer()));
+      return unleash.ok ? undefined : `Unleash at ${inputs.unleash}: ${unleash.error}`;
+    })();
+    if (failed) line(process.stderr, 'maestro-gate: incident: ' + failed.split(inputs.token).join('[token]'));
+  }
+  const entries = unleash?.ok ? unleash.entries : null;
+  let text;
+  if (json) text = JSON.stringify({ ...record, text: undefined, unleash: inputs.unleash === undefined ? undefined : entries ? { toggle: inputs.toggle, timeline: entries } : { error: failed } }, null, 2) + '\n';
+  else {
+    text = record.text;
+    if (entries) {
+      const rollback = entries.filter((e) => e.rollback).at(-1);
+      text += `\n### Timeline (Unleash, toggle ${inputs.toggle})\n\n`
+        + (entries.length ? entries.map((e) => `- ${e.at}: ${e.what} by ${e.by}${e.rollback ? ' (rollback)' : ''}\n`).join('') : '- no events\n')
+        + (rollback ? `\nRollback in Unleash: ${rollback.what} by ${rollback.by} at ${rollback.at}\n` : '');
+    }
+  }
   if (out) writeOut(out, text.split('\n').map((l) => printable(l)).join('\n'));
   else say(process.stdout, text);
-  process.exit(0);
+  process.exit(failed ? 1 : 0);
 }
 
 // maestro-gate collect --out FILE [--port N] [--host HOST] [--path PATH]:

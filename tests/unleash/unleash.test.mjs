@@ -368,3 +368,44 @@ test('the event log gives the incident timeline: the disabling event, its enviro
     await setToggle(true);
   }
 });
+
+// `maestro-gate incident --unleash URL --unleash-token TOKEN`: the record
+// shows the disabling event and who made it beside what the beacons fill; a
+// wrong token is an error (exit 1) that never prints the token, with the
+// beacons' part still written.
+test('maestro-gate incident --unleash: the disabling event and who made it in the record; a wrong token is exit 1, never printed', async () => {
+  const { execFile } = await import('node:child_process');
+  const { mkdtemp, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const cli = (args, env = {}) => new Promise((resolve) => execFile(process.execPath, [join(ROOT, 'pkg', 'cli.js'), 'incident', ...args],
+    { env: { ...process.env, MAESTRO_UNLEASH_TOKEN: '', ...env } }, (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr })));
+  const dir = await mkdtemp(join(tmpdir(), 'maestro-incident-'));
+  const beacons = join(dir, 'beacons.jsonl');
+  const t0 = Date.now() - 60000;
+  await writeFile(beacons, [
+    { event: 'start', session: 'session-aaaa', enabled: true, source: 'default', at: t0 },
+    { event: 'change', session: 'session-aaaa', enabled: false, source: 'remote', at: t0 + 1000 },
+  ].map((b) => JSON.stringify({ version: '0.1.0', reason: 'x', ...b })).join('\n') + '\n');
+  await setToggle(false);
+  try {
+    const ok = await cli(['--beacons', beacons, '--unleash', unleash.url, '--toggle', 'maestro'], { MAESTRO_UNLEASH_TOKEN: unleash.adminToken });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /### Timeline \(Unleash, toggle maestro\)/);
+    assert.match(ok.stdout, /switched off in development by maestro-admin \(rollback\)/);
+    assert.match(ok.stdout, /Rollback in Unleash: switched off in development by maestro-admin at \d{4}-/);
+    assert.ok(!ok.stdout.includes(unleash.adminToken) && !ok.stderr.includes(unleash.adminToken));
+    const asJson = JSON.parse((await cli(['--unleash', unleash.url, '--unleash-token', unleash.adminToken, '--json'])).stdout);
+    assert.equal(asJson.unleash.timeline.at(-1).what, 'switched off in development');
+
+    const wrong = await cli(['--beacons', beacons, '--unleash', unleash.url, '--unleash-token', 'secret-wrong-token']);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /answered HTTP 401 \(the token was refused\)/);
+    assert.ok(!wrong.stderr.includes('secret-wrong-token') && !wrong.stdout.includes('secret-wrong-token'));
+    assert.match(wrong.stdout, /Lessons Learned|Rollback Method/, 'the beacons part is still written');
+    const missing = await cli(['--unleash', unleash.url]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--unleash needs --unleash-token/);
+  } finally {
+    await setToggle(true);
+  }
+});
