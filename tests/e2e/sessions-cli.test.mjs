@@ -145,7 +145,7 @@ test('incident fills the "Lessons Learned" template from the beacons; what they 
   assert.match(none.stdout, /^Incident Date: YYYY-MM-DD\nRollback Trigger: \[Brief description\]\nRollback Method: \[Environment variable \/ Code revert \/ etc\.\]\nTime to Recovery: \[X minutes\/hours\]\nUser Impact: \[Affected users \/ operations\]\n/);
   assert.equal(none.stderr, 'maestro-gate: incident: no off decision in the beacons since then: nothing to fill\n');
   for (const [args, error] of [
-    [['incident'], /^maestro-gate: incident: no --beacons FILE given\n/],
+    [['incident'], /^maestro-gate: incident: no --beacons FILE or --unleash URL given\n/],
     [['incident', '--beacons'], /^maestro-gate: --beacons needs a value \(FILE\.\.\.\)\n/],
     [['incident', '--beacons', 'day.jsonl', 'stray', '--bogus'], /^maestro-gate: incident: unknown flag --bogus\n/],
     [['incident', '--beacons', 'day.jsonl', '--since', 'soon'], /^maestro-gate: --since "soon": expected a duration/],
