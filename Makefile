@@ -112,7 +112,7 @@ test-jest: tests/jest/node_modules/.package-lock.json
 # and FUZZ_RUNS more inputs, adding nothing to the corpus.
 FUZZ_TARGETS ?= flag health options summary quote
 FUZZ_SECONDS ?= 600
-FUZZ_RUNS ?= 5000
+FUZZ_RUNS ?= 50000
 FUZZ_FLAGS := +nightly fuzz run --sanitizer none --debug-assertions
 FUZZ_ARGS := -max_len=9000 -timeout=10 -print_final_stats=1
 
