@@ -85,6 +85,10 @@ for (const mode of ['prefixed', 'all', 'none', 'ALL', 'everything', null]) {
 for (const g of ['{"database":"","prefix":"x","sessionStorage":"all","blockedTimeoutMs":-1,"allTabs":false,"log":"silent"}',
   '{"database":7,"prefix":null,"sessionStorage":"prefixed","blockedTimeoutMs":1e309}', '{"blockedTimeoutMs":"NaN"}',
   '{"maestroGate":"answer","id":1,"tab":3,"outcome":"cleared","removed":2}', '{"maestroGate":"remote","url":"/h","enabled":false,"rollout":5}',
+  '{"maestroGate":"remote","url":"/h","enabled":true,"rollout":25}\0{"bucket":57}',
+  '{"maestroGate":"remote","url":"/h","enabled":true,"rollout":"25%"}\0{"bucket":12}',
+  '{"maestroGate":"remote","url":"/h","enabled":true,"rollout":250}\0{"bucket":100}',
+  '{"maestroGate":"remote","url":"/h","enabled":true,"rollout":-1}\0{"bucket":4294967296}',
   '{"maestroGate":"guard"}', '{"maestroGate":"__proto__"}']) seeds.options.add(g);
 for (const l of ['', '\n\n', 'not json', '{"enabled":true,"source":"default","event":"start"}',
   '{"enabled":"true","source":"default","event":"start"}', '{"enabled":false,"source":"a b","event":"start"}',

@@ -11,6 +11,7 @@ use maestro_gate::flag::{self, Raw};
 use maestro_gate::poll::{self, Rollout, RolloutValue, Says, Status};
 use maestro_gate::protocol;
 use maestro_gate::report::Summary;
+use maestro_gate::rollout::{self, From, Narrowing};
 use serde_json::Value;
 
 /// `JSON.parse`: `None` when it throws.
@@ -123,4 +124,24 @@ pub fn report_summary(text: &str) -> Summary {
         }
     }
     summary
+}
+
+/// `crates/rollout`'s `lower`: another tab's (or the remote document's)
+/// `rollout` value, for a browser in `bucket`: the narrowing it applies, or
+/// `None` when it changes nothing.
+pub fn lower(value: Option<&Value>, bucket: u32) -> Option<Narrowing> {
+    let raw = match value {
+        None | Some(Value::Null) => Raw::Unset,
+        Some(Value::String(s)) => flag::read_str(s),
+        Some(Value::Bool(b)) => Raw::Bool(*b),
+        Some(Value::Number(n)) => n.as_f64().map_or(Raw::Other, Raw::Number),
+        Some(_) => Raw::Other,
+    };
+    let text = value.map(|v| v.as_str().map_or_else(|| v.to_string(), String::from));
+    let reading = if matches!(raw, Raw::Unset) { flag::Reading::unset() } else { flag::Reading::of(raw, text) };
+    match rollout::smallest(&[(From::Remote, raw, reading)]) {
+        Err(n) => Some(n),
+        Ok(None) => None,
+        Ok(Some((percent, _))) => Some(rollout::narrow(percent, bucket)).filter(|n| !n.enabled),
+    }
 }
