@@ -9,13 +9,16 @@ export GECKODRIVER ?= $(HOME)/.cargo/bin/geckodriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 120
 CARGO_WASM := cargo test --target wasm32-unknown-unknown -p maestro-gate --test web --test cleanup --test delivery --test conformance --test hardening
 
-.PHONY: tools test-tools pkg demo demo-build example test test-lint test-publish test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db test-unleash unleash test-budgets bench
+.PHONY: tools test-tools fuzz-tools fuzz test-fuzz pkg demo demo-build example test test-lint test-publish test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db test-unleash unleash test-budgets bench
 
 tools:
 	@bash scripts/tools.sh build
 
 test-tools:
 	@bash scripts/tools.sh test
+
+fuzz-tools:
+	@bash scripts/tools.sh fuzz
 
 pkg: tools
 	@bash scripts/build-pkg.sh
@@ -41,7 +44,7 @@ demo: demo-build
 	cd www && npx vite preview --host 127.0.0.1 --port 8080 --strictPort
 
 test: test-tools pkg
-	$(MAKE) --no-print-directory test-lint test-budgets test-publish test-native test-chromium test-firefox test-e2e test-vitest test-jest test-db test-unleash
+	$(MAKE) --no-print-directory test-lint test-budgets test-publish test-native test-fuzz test-chromium test-firefox test-e2e test-vitest test-jest test-db test-unleash
 
 # The Yew example over the Rust binding, with pkg/ beside it, into
 # target/example-dist/ (a debug build; pkg/ must be built first).
@@ -53,6 +56,7 @@ example:
 # unified into the gate, which is no_std).
 test-lint:
 	cargo fmt --all --check
+	cargo fmt --manifest-path fuzz/Cargo.toml --check
 	cargo clippy --quiet --workspace --exclude maestro-db --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate --tests -- -D warnings
 	for crate in maestro-gate-wasm maestro-gate-rollback maestro-gate-remote maestro-gate-rollout maestro-gate-sw maestro-gate-node maestro-gate-js; do \
@@ -122,6 +126,31 @@ test-jest: tests/jest/node_modules/.package-lock.json
 	cd tests/jest && env -u VITE_MAESTRO_ENABLED -u NODE_OPTIONS npx jest --selectProjects node jsdom
 	cd tests/jest && env -u VITE_MAESTRO_ENABLED NODE_OPTIONS=--experimental-vm-modules npx jest --selectProjects node-esm jsdom-esm
 	cd tests/jest && VITE_MAESTRO_ENABLED=false npm test -- --testPathIgnorePatterns='<rootDir>/.*maestro'
+
+# The fuzz targets (fuzz/, issue 25; CONTRIBUTING.md "Fuzzing"), cargo-fuzz and
+# libFuzzer on nightly, built without a sanitizer (the rules are safe Rust: a
+# panic or an overflow is the finding) and with debug assertions.
+# `make fuzz` runs each target for FUZZ_SECONDS (10 minutes) and adds what it
+# finds to fuzz/corpus/<target>; `make test-fuzz` runs each over its corpus
+# and FUZZ_RUNS more inputs, adding nothing to the corpus.
+FUZZ_TARGETS ?= flag health options summary quote
+FUZZ_SECONDS ?= 600
+FUZZ_RUNS ?= 50000
+FUZZ_FLAGS := +nightly fuzz run --sanitizer none --debug-assertions
+FUZZ_ARGS := -max_len=9000 -timeout=10 -print_final_stats=1
+
+fuzz: fuzz-tools
+	for t in $(FUZZ_TARGETS); do \
+	  nice -n 19 cargo $(FUZZ_FLAGS) $$t -- $(FUZZ_ARGS) -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
+
+test-fuzz: fuzz-tools
+	cd fuzz && cargo +nightly clippy --quiet --lib --bins -- -D warnings
+	for t in $(FUZZ_TARGETS); do \
+	  new=$$(mktemp -d); \
+	  cargo $(FUZZ_FLAGS) $$t $$new fuzz/corpus/$$t -- $(FUZZ_ARGS) -runs=$(FUZZ_RUNS) 2>&1 | grep -v '^#\|^INFO\|^MS:\|^Base' ; \
+	  status=$${PIPESTATUS[0]}; rm -rf $$new; [ $$status = 0 ] || exit 1; \
+	done
 
 # maestro-db on a throwaway PostgreSQL 15 cluster, started and stopped by the script.
 test-db:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build (`tools.sh build`) or the tests (`tools.sh test`) need
 # on a fresh Debian machine with Rust, Node and npm, skipping what is already there.
-# `tools.sh db` installs only PostgreSQL 15, for scripts/test-db.sh.
+# `tools.sh db` installs only PostgreSQL 15, for scripts/test-db.sh; `tools.sh fuzz`
+# only the fuzz step's nightly toolchain and cargo-fuzz (`make fuzz`, `make test-fuzz`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,10 @@ if [ "$mode" = test ]; then
   command -v chromedriver >/dev/null || apt_pkgs+=(chromium-driver)
   command -v firefox >/dev/null || apt_pkgs+=(firefox-esr)
 fi
+if [ "$mode" = fuzz ]; then
+  # libFuzzer (in cargo-fuzz's libfuzzer-sys) is C++, built with the system's compiler.
+  command -v c++ >/dev/null || apt_pkgs+=(g++)
+fi
 if [ "$mode" = test ] || [ "$mode" = db ]; then
   # maestro-db's tests run a throwaway PostgreSQL 15 cluster (scripts/test-db.sh).
   [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_pkgs+=(postgresql)
@@ -27,6 +32,19 @@ if [ ${#apt_pkgs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
 fi
 [ "$mode" = db ] && exit 0
+
+if [ "$mode" = fuzz ]; then
+  # The fuzz targets (fuzz/) need a nightly toolchain, any nightly: one already
+  # installed is kept (about 1 minute to download from nothing).
+  # clippy lints the fuzz crate (make test-fuzz).
+  rustup run nightly rustc --version >/dev/null 2>&1 || rustup toolchain install nightly --profile minimal
+  rustup component list --toolchain nightly --installed | grep -q '^clippy' || rustup component add --toolchain nightly clippy
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "tools: cargo install cargo-fuzz (about 3 minutes)"
+    cargo install -q --locked cargo-fuzz
+  fi
+  exit 0
+fi
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 if [ "$mode" = test ]; then

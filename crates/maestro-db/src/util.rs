@@ -132,12 +132,13 @@ pub fn comment_text(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
-/// A dollar-quote tag (`$maestro$`, `$maestro_1$`, ...) that does not occur in `body`,
-/// so nothing in the body can end it.
+/// A dollar-quote tag (`$maestro$`, `$maestro_1$`, ...) whose first occurrence in
+/// `body` followed by the tag is that closing tag: nothing in the body can end the
+/// quote, nor can its end (`...$maestro` would end at the closing tag's last `$`).
 pub fn dollar_tag(body: &str) -> String {
     let mut tag = "$maestro$".to_string();
     let mut n = 0;
-    while body.contains(&tag) {
+    while [body, &tag].concat().find(&tag) != Some(body.len()) {
         n += 1;
         tag = format!("$maestro_{n}$");
     }
@@ -256,6 +257,17 @@ mod tests {
         assert!(check_name("--schema", "app\nDROP").is_err());
         assert!(check_name("--schema", "").is_err());
         assert!(check_name("--schema", "We\"ird $x$ 'name'").is_ok());
+    }
+
+    /// Found by the quote fuzz target (issue 25): a body that ends with the
+    /// tag less its last `$` closes the quote early with the tag's own `$`.
+    #[test]
+    fn a_dollar_quote_ends_where_its_body_ends() {
+        for body in ["$maestro", "\0\"\0$maestro", "x $maestro$ $maestro_1", "$maestro_1$ $maestro"] {
+            let tag = dollar_tag(body);
+            let quoted = format!("{tag}{body}{tag}");
+            assert_eq!(quoted[tag.len()..].find(&tag), Some(body.len()), "{quoted}");
+        }
     }
 
     #[test]
