@@ -221,7 +221,7 @@ export function onCleanupRequest(callback: (request: CleanupRequest) => void): (
 
 /**
  * Internal: the glue's hook that loads the remote module and calls its
- * `startRemote(options, isEnabled, remoteOff)`.
+ * `startRemote(options, isEnabled, restrict, lower)`.
  */
 export function onRemote(hook: any): void;
 
@@ -229,12 +229,6 @@ export function onRemote(hook: any): void;
  * Remembers one of this tab's own request ids (the last few are kept).
  */
 export function ownCleanup(id: number): void;
-
-/**
- * Internal: the remote module's answer that the health document at `url`
- * says off.
- */
-export function remoteOff(url: string): void;
 
 /** Sets the callback for a failure of the wasm under an event or setter. */
 export function onTrap(callback: (error: unknown) => void): void;

@@ -42,7 +42,6 @@ test('the lean gate releases every handle it takes', async () => {
   assert.deepEqual(changes, ['Disabled by window.MAESTRO_ENABLED=false']);
   for (let i = 0; i < 100; i++) globalThis.MAESTRO_ENABLED = 'on';
   assert.equal(core.decision().enabled, false, 'latched');
-  core.remoteOff('/maestro-health');
   const off = core.live();
   for (let i = 0; i < 100; i++) globalThis.MAESTRO_ENABLED = 'on';
   assert.equal(core.live(), off, 'ignored assignments once off');

@@ -5,7 +5,7 @@
 // is missing, throws or refuses, changes nothing and throws nothing; no body
 // holds a storage value, a key name or the user id. Then the remote health
 // document's "rollout": shared with every tab, an invalid one fails safe, a
-// duplicate one is not read. And the remote module's bucket() export.
+// duplicate one is not read. And the rollout module's bucketOf() export.
 import { describe, test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, ROOT } from './helpers.mjs';
@@ -323,15 +323,15 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
-  test(`[${name}] the remote module's bucket() is Unleash's, over UTF-8`, async () => {
+  test(`[${name}] the rollout module's bucketOf() is Unleash's, over UTF-8`, async () => {
     const context = await browser.newContext();
     try {
       const page = await open(context, 'log=silent');
       const ids = ['174', 'user-4711', 'héllo', '日本語', 'emoji 😀', 'a\ud800b'];
       const got = await page.evaluate(async ([ids]) => {
-        const m = await import('/pkg/maestro_gate_remote.js');
+        const m = await import('/pkg/maestro_gate_rollout.js');
         await m.default();
-        return [m.bucket('Feature.flexibleRollout.10', '174'), ...ids.map((id) => m.bucket('maestro', id))];
+        return [m.bucketOf('Feature.flexibleRollout.10', '174'), ...ids.map((id) => m.bucketOf('maestro', id))];
       }, [ids]);
       assert.deepEqual(got, [10, ...ids.map((id) => bucket('maestro', id))]);
     } finally {

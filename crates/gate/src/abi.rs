@@ -73,13 +73,13 @@ pub mod table {
     /// `js/core.js` exports them under. (`C` and `D` are retired: the health
     /// document is the glue's view of the decision, and a later narrowing goes
     /// through `decide` again; so are `F` and `K`: the subscriber lists are
-    /// the glue's, which the gate tells through the import `notify`.)
-    pub const EXPORTS: [(&str, &str); 10] = [
+    /// the glue's, which the gate tells through the import `notify`; and `H`:
+    /// a remote off reaches the gate as a narrowing through `decide`.)
+    pub const EXPORTS: [(&str, &str); 9] = [
         ("A", "decide"),
         ("B", "decision"),
         ("E", "isEnabled"),
         ("G", "onRemote"),
-        ("H", "remoteOff"),
         ("I", "onCleanupMessage"),
         ("J", "onCleanupRequest"),
         ("L", "ownCleanup"),

@@ -25,10 +25,6 @@ extern "C" fn is_enabled() -> bool {
 extern "C" fn on_remote(hook: JsValue) {
     gate::on_remote(hook)
 }
-#[export_name = "H"] // remoteOff
-extern "C" fn remote_off(url: JsValue) {
-    gate::remote_off(&url)
-}
 #[export_name = "I"] // onCleanupMessage
 extern "C" fn on_cleanup_message(forward: JsValue) {
     tabs::on_cleanup_message(forward)

@@ -346,7 +346,7 @@ pub(crate) fn guard_heard() {
 }
 
 /// Internal: the glue's hook that loads the remote module and calls its
-/// `startRemote(options, isEnabled, remoteOff)`; called with the options at
+/// `startRemote(options, isEnabled, restrict, lower)`; called with the options at
 /// the first decision, and with another tab's remote result
 /// (`{ maestroGate: "remote", url, enabled: true, rollout }`) when it
 /// carries a rollout.

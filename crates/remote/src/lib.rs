@@ -1414,11 +1414,3 @@ pub fn report(options: JsValue, event: JsValue, decision: JsValue, cleanup: JsVa
         Err(e) => failed(&[report::THREW, &message(&e)].concat()),
     }
 }
-
-/// The bucket (1 to 100) of `id` in `group`, as the gate computes it
-/// (Unleash's normalized value over the strings' UTF-8): for a page that
-/// shows how a rollout spreads, such as the demo's "simulate 1,000 browsers".
-#[wasm_bindgen]
-pub fn bucket(group: &str, id: &str) -> u32 {
-    maestro_gate::hash::bucket(group, id)
-}
