@@ -109,7 +109,9 @@ const { freeze } = Object;
 let rollout = null;
 export const record = (enabled, source, value, reason) => freeze({ enabled: !!enabled, source, value, reason, rollout });
 
-const imports = {
+// The imports of an instance of this boundary, whose exports `x()` answers
+// once it is made: the gate's (the default), or the beacon module's (js/extras.js).
+const importsOf = (x = () => wasm) => ({
   m: {
     [IMPORT_TYPE_OF]: (i) => {
       const v = heap[i];
@@ -123,7 +125,7 @@ const imports = {
     },
     [IMPORT_NUMBER]: (i) => heap[i],
     [IMPORT_FROM_NUMBER]: keep,
-    [IMPORT_FROM_UTF8]: (ptr, len) => keep(utf8.decode(new Uint8Array(wasm.memory.buffer, ptr, len))),
+    [IMPORT_FROM_UTF8]: (ptr, len) => keep(utf8.decode(new Uint8Array(x().memory.buffer, ptr, len))),
     [IMPORT_REFLECT_GET]: (o, key) => attempt(() => Reflect.get(Object(heap[o]), heap[key])),
     [IMPORT_REFLECT_SET]: (o, key, v) => { try { Reflect.set(heap[o], heap[key], heap[v]); } catch {} },
     [IMPORT_CALL]: (f, self, n, a, b, c) => attempt(() => heap[f].apply(heap[self], [heap[a], heap[b], heap[c]].slice(0, n))),
@@ -160,7 +162,7 @@ const imports = {
     [IMPORT_DECISION_RECORD]: (enabled, source, value, reason) => keep(record(enabled, heap[source], heap[value], heap[reason])),
     [IMPORT_NOTIFY]: (list, v) => tell(list, list ? heap[v] : say(heap[v])),
   },
-};
+});
 
 function start(instance) {
   wasm = instance.exports;
@@ -168,7 +170,7 @@ function start(instance) {
 
 /** Instantiates the gate's wasm from bytes or a compiled module, at once. Returns its exports. */
 export function initSync(module) {
-  if (!wasm) start(new WebAssembly.Instance(module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module), imports));
+  if (!wasm) start(new WebAssembly.Instance(module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module), importsOf()));
   return wasm;
 }
 
@@ -196,7 +198,7 @@ export default async function init(input) {
       input = await input.arrayBuffer();
     }
   }
-  const result = await WebAssembly.instantiate(input, imports);
+  const result = await WebAssembly.instantiate(input, importsOf());
   if (!wasm) start(result.instance || result);
   return wasm;
 }
@@ -221,3 +223,6 @@ export const onCleanupMessage = (forward) => { wasm[EXPORT_ON_CLEANUP_MESSAGE](k
 export const onCleanupRequest = (callback) => { wasm[EXPORT_ON_CLEANUP_REQUEST](); return subscribe(1, callback); };
 export const notifyCleanup = (request) => tell(1, request);
 export const ownCleanup = (id) => { wasm[EXPORT_OWN_CLEANUP](id); };
+// For the beacon module (crates/gate/src/beacon.rs), which js/extras.js
+// instantiates on this boundary: its imports, and a handle to a value.
+export { importsOf, keep };

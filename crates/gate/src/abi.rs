@@ -87,6 +87,10 @@ pub mod table {
         ("N", "wouldBeOn"),
     ];
 
+    /// The beacon module's exports (the same crate built with the `beacon`
+    /// feature: `beacon.rs`), which `js/core.js` calls on its instance.
+    pub const BEACON_EXPORTS: [(&str, &str); 1] = [("R", "report")];
+
     #[cfg(all(test, not(target_arch = "wasm32")))]
     mod tests {
         extern crate std;
@@ -96,6 +100,7 @@ pub mod table {
         use std::{format, fs};
 
         const CORE_JS: &str = "../../js/core.js";
+        const EXTRAS_JS: &str = "../../js/extras.js";
         const BEGIN: &str = "// <abi>\n";
         const END: &str = "// </abi>\n";
 
@@ -143,22 +148,35 @@ pub mod table {
             .concat()
         }
 
-        /// `js/core.js`'s constants are this table's: `UPDATE_ABI=1 cargo
-        /// test -p maestro-gate-wasm` writes them; otherwise a difference fails.
-        #[test]
-        fn the_glue_holds_this_table() {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(CORE_JS);
+        /// The block of `js/extras.js`, which instantiates the beacon module:
+        /// its exports' letters.
+        fn beacon_block() -> String {
+            BEACON_EXPORTS.iter().map(|(l, n)| format!("const EXPORT_{} = '{l}';\n", constant(n))).collect()
+        }
+
+        /// Writes (`UPDATE_ABI`) or checks the block of `file`.
+        fn holds(file: &str, block: String) {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
             let text = fs::read_to_string(&path).unwrap();
             let (Some(start), Some(end)) = (text.find(BEGIN), text.find(END)) else {
-                panic!("js/core.js has no {BEGIN:?} … {END:?} block");
+                panic!("{file} has no {BEGIN:?} … {END:?} block");
             };
             let (head, tail) = (&text[..start + BEGIN.len()], &text[end..]);
-            let next = format!("{head}{}{tail}", block());
+            let next = format!("{head}{block}{tail}");
             if std::env::var_os("UPDATE_ABI").is_some() {
                 fs::write(&path, &next).unwrap();
             } else {
-                assert!(next == text, "js/core.js's ABI constants differ from abi.rs's table: run UPDATE_ABI=1 cargo test -p maestro-gate-wasm");
+                assert!(next == text, "{file}'s ABI constants differ from abi.rs's table: run UPDATE_ABI=1 cargo test -p maestro-gate-wasm");
             }
+        }
+
+        /// `js/core.js`'s constants (and `js/extras.js`'s) are this table's:
+        /// `UPDATE_ABI=1 cargo test -p maestro-gate-wasm` writes them;
+        /// otherwise a difference fails.
+        #[test]
+        fn the_glue_holds_this_table() {
+            holds(CORE_JS, block());
+            holds(EXTRAS_JS, beacon_block());
         }
 
         /// Every import and export the table names is used by its constant
@@ -178,6 +196,11 @@ pub mod table {
             for (letter, name) in EXPORTS {
                 let call = format!("wasm[EXPORT_{}](", constant(name));
                 assert!(text.contains(&call), "js/core.js never calls export {letter} ({name})");
+            }
+            let extras = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(EXTRAS_JS)).unwrap();
+            for (letter, name) in BEACON_EXPORTS {
+                let call = format!("b.exports[EXPORT_{}](", constant(name));
+                assert!(extras.contains(&call), "js/extras.js never calls the beacon's export {letter} ({name})");
             }
             assert!(
                 text.contains(&format!("return {}", THROWN.replace("handle", "keep(e)"))),
