@@ -318,23 +318,7 @@ pub fn is_maestro_key(key: &str, prefix: &str) -> bool {
     key.starts_with(prefix)
 }
 
-/// Appends `n` in decimal (no `core::fmt`). The crate's one decimal writer:
-/// the cleanup summary, the report and the rollout's sentences use it.
-pub fn push_uint(out: &mut String, n: u64) {
-    // The largest power of ten not above `n`, then each digit (no indexing:
-    // nothing here can panic).
-    let mut unit = 1u64;
-    while n / unit >= 10 {
-        unit *= 10;
-    }
-    loop {
-        out.push(char::from(b'0' + (n / unit % 10) as u8));
-        if unit == 1 {
-            break;
-        }
-        unit /= 10;
-    }
-}
+pub use crate::flag::push_uint;
 
 /// Key names longer than this are shortened in the console summary.
 pub const MAX_SHOWN_CHARS: usize = crate::flag::SHOWN as usize;

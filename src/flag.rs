@@ -75,7 +75,25 @@ pub trait Text: Clone {
     fn append(&mut self, t: &Self);
     /// Appends `n` in decimal (the gate module has JavaScript write it).
     fn push_uint(&mut self, n: u64) {
-        crate::remember::push_uint(self, n);
+        push_uint(self, n);
+    }
+}
+
+/// Appends `n` in decimal (a digit at a time: no formatting, no UTF-8
+/// check, which the wasm modules would pay for in bytes). The one writer of
+/// numbers in the rules (`cleanup` and `remember` name it too).
+pub fn push_uint<T: Text>(out: &mut T, n: u64) {
+    const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    let mut scale = 1;
+    while n / scale >= 10 {
+        scale *= 10;
+    }
+    loop {
+        out.push(DIGITS.get(((n / scale) % 10) as usize).copied().unwrap_or("0"));
+        if scale == 1 {
+            break;
+        }
+        scale /= 10;
     }
 }
 

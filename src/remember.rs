@@ -109,22 +109,7 @@ pub fn age(ms: f64) -> (u64, &'static str) {
     }
 }
 
-/// Appends `n` in decimal (a digit at a time: no formatting, no UTF-8
-/// check, which the gate module would pay for in bytes).
-pub fn push_uint<T: Text>(out: &mut T, n: u64) {
-    const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-    let mut scale = 1;
-    while n / scale >= 10 {
-        scale *= 10;
-    }
-    loop {
-        out.push(DIGITS.get(((n / scale) % 10) as usize).copied().unwrap_or("0"));
-        if scale == 1 {
-            break;
-        }
-        scale /= 10;
-    }
-}
+pub use crate::flag::push_uint;
 
 /// The reason of a decision made from a remembered off: the document's
 /// off (`flag::remote_off`'s wording), that it is remembered, and how old it
