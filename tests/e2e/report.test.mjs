@@ -164,6 +164,25 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] an off page with the whole recipe sends its start beacon from the beacon module, and loads neither the remote nor the rollout module`, async () => {
+    const context = await browser.newContext();
+    try {
+      health = '{"maestro_enabled":true}';
+      const page = await open(context, 'flag=false&report=/maestro-report&remote=/maestro-health&rollout=50&log=silent');
+      await until('the start beacon', () => beacons.length >= 1);
+      const [b] = beacons;
+      assert.deepEqual([b.path, b.doc.event, b.doc.enabled, b.doc.source], ['/maestro-report', 'start', false, 'window.MAESTRO_ENABLED']);
+      await page.waitForTimeout(500);
+      const files = page.requests.map((u) => new URL(u).pathname);
+      assert.deepEqual(files.filter((p) => /maestro_gate_(remote|rollout)/.test(p) || p === '/maestro-health'), [], files.join(' '));
+      assert.deepEqual(beaconFiles(page), ['/pkg/maestro_gate_beacon_bg.wasm']);
+      assert.equal(beacons.length, 1, 'one beacon: the start');
+      assert.deepEqual(await page.evaluate(() => window.problems), []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`[${name}] a page without report never loads the remote or the beacon module and sends nothing`, async () => {
     const context = await browser.newContext();
     try {
