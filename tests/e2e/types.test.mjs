@@ -8,7 +8,10 @@
 // rollout and without, the ES module's and the script tag's, and the fail-safe
 // one when the wasm cannot load), the health document (with a rollout and a
 // guard, and without), the cleanup request a subscriber hears, and the
-// cleanup and verify reports.
+// cleanup and verify reports. And the other way: the options the package asks
+// an options object for (init's, with every option set, its guard, unleash
+// and env; clearClientState's and verifyClientState's) are exactly the ones
+// the types name, each read at least once.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -124,6 +127,35 @@ const PAGE = (options) => '<!doctype html><link rel="icon" href="data:,"><script
   + 'window.answers.verify = await gate.verifyClientState();'
   + 'window.ready = true;</script>';
 
+// Every option set, each object a Proxy that records the names the package
+// asks for (get, has, getOwnPropertyDescriptor): the options it reads are the
+// ones the types name, no more, and it reads each of them. Then
+// clearClientState and verifyClientState with recorded options too.
+const OPTIONS_PAGE = '<!doctype html><link rel="icon" href="data:,"><script type="module">'
+  + 'const reads = { init: new Set(), guard: new Set(), unleash: new Set(), env: new Set(), clear: new Set(), verify: new Set() };'
+  + 'const spy = (name, target) => new Proxy(target, {'
+  + '  get(t, k, r) { if (typeof k === "string") reads[name].add(k); return Reflect.get(t, k, r); },'
+  + '  has(t, k) { if (typeof k === "string") reads[name].add(k); return Reflect.has(t, k); },'
+  + '  getOwnPropertyDescriptor(t, k) { if (typeof k === "string") reads[name].add(k); return Reflect.getOwnPropertyDescriptor(t, k); },'
+  + '});'
+  + 'import * as gate from "/pkg/index.js";'
+  + 'const wasm = (m) => new URL(`/pkg/maestro_gate${m}_bg.wasm`, location.href).href;'
+  + 'await gate.init(spy("init", {'
+  + '  env: spy("env", { VITE_MAESTRO_ENABLED: "true", VITE_MAESTRO_ROLLOUT: "100" }), defaultEnabled: true, log: "silent",'
+  + '  wasm: wasm(""), rollbackWasm: wasm("_rollback"), remoteWasm: wasm("_remote"), rolloutWasm: wasm("_rollout"),'
+  + '  exposeGlobal: false, remote: "/health-doc", remoteTimeoutMs: 2000, pollMs: 600000, report: "/beacon",'
+  + '  unleash: spy("unleash", { url: "/unleash/api/frontend", clientKey: "default:development.x", appName: "types", toggle: "maestro" }),'
+  + '  rollout: 100, rolloutGroup: "maestro", userId: "u1",'
+  + '  guard: spy("guard", { errors: 5, windowMs: 60000, cooldownMs: 1800000, match: "maestro-chunk" }),'
+  + '  prefix: "maestro:", acceptClearAllFromOtherTabs: false,'
+  + '}));'
+  + 'await gate.clearClientState(spy("clear", { database: "maestro_secrets", prefix: "maestro:", sessionStorage: "prefixed", blockedTimeoutMs: 500, allTabs: false, log: "silent" }));'
+  + 'await gate.verifyClientState(spy("verify", { database: "maestro_secrets", prefix: "maestro:", blockedTimeoutMs: 500 }));'
+  + 'window.reads = reads; window.ready = true;</script>';
+
+/** The property names of the generated interface `name`, sorted. */
+const keys = (name) => declared.get(name).members.map((m) => m.name.getText(source)).sort();
+
 let server;
 before(async () => {
   const page = (options) => (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE(options));
@@ -131,6 +163,11 @@ before(async () => {
     '/plain.html': page({ log: 'silent' }),
     '/rollout.html': page({ log: 'silent', rollout: 100, guard: { errors: 5 } }),
     '/unavailable.html': page({ log: 'silent', wasm: '/no-such.wasm' }),
+    '/options.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(OPTIONS_PAGE),
+    '/health-doc': (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"maestro_enabled":true}'),
+    '/unleash/api/frontend': (req, res) => res.writeHead(200, { 'content-type': 'application/json' })
+      .end('{"toggles":[{"name":"maestro","enabled":true,"variant":{"name":"disabled","enabled":false}}]}'),
+    '/beacon': (req, res) => { req.resume(); req.on('end', () => res.writeHead(204).end()); },
     '/tag.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'
       + '<script src="/pkg/maestro-gate.js"></script><script>window.answers = { sync: maestroGate.decision() };'
       + ' maestroGate.init().then((d) => { window.answers.init = d; window.answers.health = maestroGate.health(); window.ready = true; });</script>'),
@@ -175,6 +212,35 @@ for (const name of BROWSERS) {
       conforms(a.health, 'Health');
       conforms(a.decision.rollout, 'Rollout');
       conforms(a.health.guard, 'GuardState');
+    });
+
+    test(`[${name}] the options the package reads are exactly the ones its types name`, async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      try {
+        await page.goto(`${server.url}/options.html`);
+        await page.waitForFunction(() => window.ready === true);
+        // `prefix` and `acceptClearAllFromOtherTabs` are read when another tab asks for a cleanup.
+        const other = await context.newPage();
+        await other.goto(`${server.url}/plain.html`);
+        await other.waitForFunction(() => window.ready === true);
+        // Until every option has been asked for (the poll reads `pollMs` once it starts); one that
+        // never is shows in the comparison below.
+        await page.waitForFunction((names) => names.every((n) => window.reads.init.has(n)), { arg: keys('InitOptions'), timeout: 20000 })
+          .catch(() => {});
+        const reads = JSON.parse(await page.evaluate(() => JSON.stringify(
+          Object.fromEntries(Object.entries(window.reads).map(([k, v]) => [k, [...v].sort()])))));
+        // The one name read that is not an option: decide() hands the options to the gate's
+        // remote hook (js/extras.js), which is also another tab's message handler and asks for
+        // that message's `url`.
+        assert.deepEqual(reads.init.filter((k) => k !== 'url'), keys('InitOptions'), 'init');
+        assert.deepEqual(reads.guard, keys('GuardOptions'), 'guard');
+        assert.deepEqual(reads.unleash, keys('UnleashOptions'), 'unleash');
+        const env = declared.get('InitOptions').members.find((m) => m.name.getText(source) === 'env').type.types[0];
+        assert.deepEqual(reads.env, env.members.map((m) => m.name.getText(source)).sort(), 'env');
+        assert.deepEqual(reads.clear, keys('CleanupOptions'), 'clearClientState');
+        assert.deepEqual(reads.verify, ['blockedTimeoutMs', 'database', 'prefix'], 'verifyClientState');
+      } finally { await context.close(); }
     });
 
     test(`[${name}] the fail-safe answers when the wasm cannot load, and the script tag's`, async () => {
