@@ -13,8 +13,8 @@
 //! ties the two. `types_generated_are_committed` writes the file
 //! (`UPDATE_TYPES=1 cargo test -p maestro-gate types`) and fails while the
 //! committed one differs; tests/e2e/types.test.mjs checks that the objects
-//! the shipped package answers have exactly these keys. Doc comments become
-//! the TypeScript's.
+//! the shipped package answers have exactly these keys, and that the options
+//! it reads are exactly these options. Doc comments become the TypeScript's.
 
 // Shapes, never built: only ts-rs reads their fields.
 #![allow(dead_code)]
