@@ -1,7 +1,8 @@
 //! The npm package's public objects as Rust types, from which their
 //! TypeScript is generated (`js/types.generated.d.ts`): the decision, the
 //! health document, the rollout's and the guard's state, `init()`'s and the
-//! cleanup's options and the cleanup request. The cleanup reports are the
+//! cleanup's options and the cleanup request, and the Service Worker guard's
+//! options. The cleanup reports are the
 //! rules' own types in [`crate::cleanup`] (the rollback module serializes
 //! those), which derive ts-rs's `TS` in test builds.
 //!
@@ -369,6 +370,37 @@ pub struct CleanupRequest {
     pub from_other_tab: bool,
 }
 
+/// Options of `maestroGuard` (`maestro-gate/sw`; see README.md, "The Service Worker guard").
+#[derive(TS)]
+#[ts(rename_all = "camelCase")]
+pub struct ServiceWorkerGuardOptions {
+    /// MAESTRO's chunks and API: a path prefix (`"/maestro/"`, the worker's
+    /// origin), a URL prefix (`"https://api.example.com/maestro/"`), or a
+    /// `URLPattern` string (`"/assets/maestro-*.js"`), or a list of them. A
+    /// request that matches is answered 503 while MAESTRO is off; any other is
+    /// never touched.
+    #[ts(type = "string | readonly string[]")]
+    pub block: (),
+    /// The health document the worker polls itself (as `init({ remote })` does).
+    #[ts(optional)]
+    pub remote: Option<String>,
+    /// The poll's interval in ms (default 60000, as the pages' poll).
+    #[ts(optional)]
+    pub poll_ms: Option<f64>,
+    /// Block until the worker has an answer (a page's decision, its poll, or what it kept). Default `false`.
+    #[ts(optional)]
+    pub start_blocked: Option<bool>,
+    /// Take over at once when installed (`skipWaiting()`, once the kept answer is read). Default `true`.
+    #[ts(optional)]
+    pub skip_waiting: Option<bool>,
+    /// Claim the pages open before the worker (`clients.claim()` on activate). Default `true`.
+    #[ts(optional)]
+    pub claim: Option<bool>,
+    /// `"silent"`: no console line from the worker (the pages still hear each blocked URL).
+    #[ts(optional = nullable, type = "\"info\" | \"warn\" | \"silent\"")]
+    pub log: (),
+}
+
 /// The generated file, as it is committed.
 const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/js/types.generated.d.ts");
 
@@ -405,6 +437,7 @@ fn generated() -> String {
         declaration::<cleanup::AreaReport>(&cfg, true),
         declaration::<cleanup::Report>(&cfg, true),
         declaration::<cleanup::VerifyReport>(&cfg, true),
+        declaration::<ServiceWorkerGuardOptions>(&cfg, false),
     ];
     let mut out = String::from(HEADER);
     for part in parts {

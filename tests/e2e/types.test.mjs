@@ -11,7 +11,8 @@
 // cleanup and verify reports. And the other way: the options the package asks
 // an options object for (init's, with every option set, its guard, unleash
 // and env; clearClientState's and verifyClientState's) are exactly the ones
-// the types name, each read at least once.
+// the types name, each read at least once; the same for the Service Worker
+// guard's options.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -88,14 +89,16 @@ function conforms(value, name) {
   assert.deepEqual(problems, [], `${name}: ${JSON.stringify(value)}`);
 }
 
-test('the entry (and its CommonJS twin) exports every generated type', () => {
-  for (const entry of ['index.d.ts', 'cjs/index.d.ts']) {
+test('the entry (and its CommonJS twin) exports every generated type, maestro-gate/sw its own', () => {
+  const sw = ['ServiceWorkerGuardOptions'];
+  const doors = { 'index.d.ts': (n) => !sw.includes(n), 'cjs/index.d.ts': (n) => !sw.includes(n), 'sw.d.ts': (n) => sw.includes(n) };
+  assert.ok(declared.size > 10, 'the generated types are read');
+  for (const [entry, exports] of Object.entries(doors)) {
     const file = join(ROOT, 'pkg', entry);
     const program = ts.createProgram([file], { noEmit: true, types: [], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] });
     const checker = program.getTypeChecker();
     const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(file))).map((s) => s.name);
-    assert.ok(declared.size > 10, 'the generated types are read');
-    for (const name of declared.keys()) assert.ok(exported.includes(name), `${entry} exports ${name}`);
+    for (const name of [...declared.keys()].filter(exports)) assert.ok(exported.includes(name), `${entry} exports ${name}`);
   }
   const manifest = JSON.parse(readFileSync(join(ROOT, 'pkg', 'package.json'), 'utf8'));
   assert.ok(manifest.files.includes('types.generated.d.ts') && manifest.files.includes('cjs/'), 'published');
@@ -240,6 +243,19 @@ for (const name of BROWSERS) {
         assert.deepEqual(reads.env, env.members.map((m) => m.name.getText(source)).sort(), 'env');
         assert.deepEqual(reads.clear, keys('CleanupOptions'), 'clearClientState');
         assert.deepEqual(reads.verify, ['blockedTimeoutMs', 'database', 'prefix'], 'verifyClientState');
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] the options the Service Worker guard reads are exactly the ones its type names`, async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      try {
+        await page.goto(`${server.url}/tests/e2e/pages/sw/page.html`);
+        await page.waitForFunction(() => window.ready === true);
+        await page.evaluate(() => navigator.serviceWorker.register('worker-reads.mjs', { scope: './', type: 'module' }).then(() => undefined));
+        await page.waitForFunction(() => caches.match('/reads').then((r) => !!r), { timeout: 30000 });
+        const reads = JSON.parse(await page.evaluate(() => caches.match('/reads').then((r) => r.text())));
+        assert.deepEqual(reads, keys('ServiceWorkerGuardOptions'));
       } finally { await context.close(); }
     });
 

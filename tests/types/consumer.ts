@@ -127,7 +127,8 @@ void guard;
 
 // The object types are the generated ones (pkg/types.generated.d.ts, from the
 // Rust types in src/types.rs and src/cleanup.rs), the same through every door:
-// the entry, its CommonJS twin, the gate's and the rollback module's .d.ts.
+// the entry, its CommonJS twin, the gate's and the rollback module's .d.ts,
+// and maestro-gate/sw's options.
 // (tests/e2e/types.test.mjs checks that each generated type is exported and
 // that the shipped objects have exactly its keys.)
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -147,8 +148,9 @@ const sameTypes: [
   Same<Awaited<ReturnType<typeof clearClientState>>, Generated.CleanupReport>,
   Same<Parameters<typeof init>[0], Generated.InitOptions | undefined>,
   Same<Parameters<typeof clearClientState>[0], Generated.CleanupOptions | undefined>,
+  Same<GuardOptions, Generated.ServiceWorkerGuardOptions>, Same<Parameters<typeof maestroGuard>[0], Generated.ServiceWorkerGuardOptions>,
 ] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true,
-  true, true, true, true, true];
+  true, true, true, true, true, true, true];
 void sameTypes;
 // @ts-expect-error the check tells different types apart
 const different: Same<Generated.Decision, Generated.Health> = true;
