@@ -1,11 +1,13 @@
-import type { CleanupRequest, Decision, Health, InitOptions } from './maestro_gate.js';
-import type { CleanupOptions, CleanupReport, VerifyReport } from './maestro_gate_rollback.js';
+// The object types are generated from the Rust types (types.generated.d.ts:
+// src/types.rs and src/cleanup.rs), with their doc comments.
+import type {
+  CleanupOptions, CleanupReport, CleanupRequest, Decision, Health, InitOptions, VerifyReport,
+} from './types.generated.js';
 export type {
-  CleanupRequest, Decision, DecisionSource, FlagValue, GuardOptions, GuardState, Health, InitOptions, Rollout, RolloutValue, UnleashOptions,
-} from './maestro_gate.js';
-export type {
-  CleanupOptions, CleanupReport, DatabaseReport, StorageReport, VerifyReport,
-} from './maestro_gate_rollback.js';
+  CleanupOptions, CleanupReport, CleanupRequest, DatabaseOutcome, DatabaseReport, Decision, DecisionSource, FlagValue,
+  GuardOptions, GuardState, Health, InitOptions, Rollout, RolloutValue, SessionStorageMode, Stickiness, StorageOutcome,
+  StorageReport, UnleashOptions, VerifyReport, WasmSource,
+} from './types.generated.js';
 
 /**
  * Loads the wasm, reads `window.MAESTRO_ENABLED`, `options.env.VITE_MAESTRO_ENABLED`

@@ -1,7 +1,7 @@
 // maestro-gate/testing: for an app's own tests, in Node only (Vitest in its
 // `node` or `jsdom` environment, Jest, node:test). A browser bundle cannot
 // import it: the package's exports map gives it to the "node" condition only.
-import type { Decision, InitOptions } from './maestro_gate.js';
+import type { Decision, InitOptions } from './types.generated.js';
 
 /** The state `startGate` starts the gate in: `init()`'s options, with `enabled` for `defaultEnabled`. */
 export interface GateState extends Omit<InitOptions, 'remote' | 'unleash' | 'pollMs' | 'remoteWasm'> {

@@ -1,4 +1,4 @@
-import type { FlagValue } from './maestro_gate.js';
+import type { FlagValue } from './types.generated.js';
 
 export interface MaestroGatePluginOptions {
   /** The emitted and served file name. Default `"maestro-health"`. */

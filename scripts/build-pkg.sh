@@ -75,6 +75,8 @@ $wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-de
 $wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/beacon.wasm" -o pkg/maestro_gate_beacon_bg.wasm
 cp js/core.js pkg/maestro_gate.js
 cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
+# The object types every .d.ts imports, generated from the Rust types (src/types.rs).
+cp js/types.generated.d.ts pkg/types.generated.d.ts
 # The glue must provide every import the wasm asks for: instantiate it once.
 node -e "import('./pkg/maestro_gate.js').then((m) => m.initSync(require('fs').readFileSync('pkg/maestro_gate_bg.wasm')))" \
   || { echo "js/core.js does not match the gate's imports" >&2; exit 1; }
@@ -147,7 +149,7 @@ done
 cp js/fresh.node.cjs pkg/cjs/fresh.node.js
 # Their types, for TypeScript's "require" resolution (a .d.ts in cjs/ is a
 # CommonJS declaration): the same declarations, with the two they import.
-cp js/index.d.ts js/testing.d.ts pkg/maestro_gate.d.ts pkg/maestro_gate_rollback.d.ts pkg/cjs/
+cp js/index.d.ts js/testing.d.ts js/types.generated.d.ts pkg/maestro_gate.d.ts pkg/maestro_gate_rollback.d.ts pkg/cjs/
 
 # The script-tag files: classic scripts, shipped minified (they are loaded as
 # they are, with no bundler in between); the wasm goes in as hex after that.

@@ -338,17 +338,24 @@ pub fn shown(out: &mut String, name: &str) {
 }
 
 /// What happened to one storage area. Key names only, never values.
+// The package's StorageReport type is generated from this struct (crate::types,
+// test builds only): its doc comments are the TypeScript's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "StorageReport"))]
 pub struct AreaReport {
-    /// What happened to the area.
+    /// `cleared` (every matching key removed, maybe none); `skipped` (`sessionStorage: "none"`);
+    /// `unavailable` (the storage getter threw, or it is missing); `error` (the options were
+    /// invalid, the keys could not be listed, or some keys could not be removed: see `failed`).
+    #[cfg_attr(test, ts(as = "crate::types::StorageOutcome"))]
     pub outcome: AreaOutcome,
-    /// The keys removed.
+    /// The keys removed (names only, never values).
     pub removed: Vec<String>,
-    /// The keys whose removal threw: they are still there.
+    /// The keys whose removal threw: they are still there. The sweep goes on past them.
     pub failed: Vec<String>,
     /// Why it is unavailable or failed.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(test, ts(optional))]
     pub error: Option<String>,
 }
 
@@ -370,15 +377,20 @@ impl AreaReport {
 /// What happened to the database.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct DatabaseReport {
     /// The database's name.
     pub name: String,
-    /// What happened to it.
+    /// `deleted` (also when it never existed); `pending` (still blocked after the timeout:
+    /// the browser finishes the delete when the other connections close); `unavailable`
+    /// (no IndexedDB, or access denied); `error` (the request threw or failed).
+    #[cfg_attr(test, ts(as = "crate::types::DatabaseOutcome"))]
     pub outcome: DbOutcome,
     /// Whether another open connection blocked the delete at some point.
     pub blocked: bool,
     /// Why it is unavailable or failed.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(test, ts(optional))]
     pub error: Option<String>,
 }
 
@@ -386,6 +398,7 @@ pub struct DatabaseReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "CleanupReport", rename_all = "camelCase"))]
 pub struct Report {
     /// True only when nothing is pending, unavailable or failed.
     pub ok: bool,
@@ -395,7 +408,8 @@ pub struct Report {
     pub local_storage: AreaReport,
     /// sessionStorage.
     pub session_storage: AreaReport,
-    /// How many distinct other tabs answered that they cleared (advisory).
+    /// How many distinct other tabs answered that they cleared their own sessionStorage.
+    /// Advisory: any same-origin page can post on the channel.
     pub other_tabs: u32,
 }
 
@@ -438,25 +452,28 @@ impl Report {
     }
 }
 
-/// `verifyClientState`'s report. A part that cannot be read is `None`.
+/// `verifyClientState`'s report. A part that cannot be read is null (`None`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 pub struct VerifyReport {
-    /// The database.
+    /// `exists` is null when it cannot be told (no IndexedDB, or access denied).
+    #[cfg_attr(test, ts(inline))]
     pub database: DatabaseExists,
-    /// The prefixed keys left in localStorage (`None`: it cannot be read).
+    /// The prefixed keys left in localStorage; null (`None`) when it cannot be read.
     pub local_storage_keys: Option<Vec<String>>,
-    /// The prefixed keys left in sessionStorage (`None`: it cannot be read).
+    /// The prefixed keys left in sessionStorage; null (`None`) when it cannot be read.
     pub session_storage_keys: Option<Vec<String>>,
-    /// True when the database is gone and no prefixed key is left; `None`
-    /// when a part cannot be read.
+    /// True when the database is gone and no prefixed key is left; null
+    /// (`None`) when a part cannot be read.
     pub clean: Option<bool>,
 }
 
 /// Whether the database exists (`None`: it cannot be told).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct DatabaseExists {
     /// The database's name.
     pub name: String,

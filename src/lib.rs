@@ -1,10 +1,10 @@
 #![doc = include_str!("README.md")]
-#![no_std]
+// no_std, except in test builds: the tests use std, and the TypeScript derive
+// (ts-rs, test builds only: src/types.rs) expects std's prelude.
+#![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
 extern crate alloc;
-#[cfg(test)]
-extern crate std;
 
 pub mod chart;
 pub mod cleanup;
@@ -17,4 +17,6 @@ pub mod report;
 pub mod rollout;
 pub mod sessions;
 pub mod sw;
+#[cfg(test)]
+mod types;
 pub mod unleash;

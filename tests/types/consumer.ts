@@ -10,6 +10,11 @@ import type { GateState } from '../../pkg/testing.js';
 import { maestroGuard } from '../../pkg/sw.js';
 import type { GuardOptions } from '../../pkg/sw.js';
 import type { CleanupReport, Decision, DecisionSource, FlagValue, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
+import type * as Entry from '../../pkg/index.js';
+import type * as CommonJs from '../../pkg/cjs/index.js';
+import type * as Gate from '../../pkg/maestro_gate.js';
+import type * as Rollback from '../../pkg/maestro_gate_rollback.js';
+import type * as Generated from '../../pkg/types.generated.js';
 
 async function main(): Promise<void> {
   const options: InitOptions = { env: { VITE_MAESTRO_ENABLED: 'false' }, defaultEnabled: true, log: 'warn' };
@@ -119,3 +124,34 @@ function guard(): void {
   maestroGuard({ block: [/maestro/] });
 }
 void guard;
+
+// The object types are the generated ones (pkg/types.generated.d.ts, from the
+// Rust types in src/types.rs and src/cleanup.rs), the same through every door:
+// the entry, its CommonJS twin, the gate's and the rollback module's .d.ts,
+// and maestro-gate/sw's options.
+// (tests/e2e/types.test.mjs checks that each generated type is exported and
+// that the shipped objects have exactly its keys.)
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+const sameTypes: [
+  Same<Decision, Generated.Decision>, Same<Health, Generated.Health>, Same<InitOptions, Generated.InitOptions>,
+  Same<CleanupReport, Generated.CleanupReport>, Same<VerifyReport, Generated.VerifyReport>,
+  Same<Entry.CleanupOptions, Generated.CleanupOptions>, Same<Entry.CleanupRequest, Generated.CleanupRequest>,
+  Same<Entry.GuardOptions, Generated.GuardOptions>, Same<Entry.GuardState, Generated.GuardState>,
+  Same<Entry.Rollout, Generated.Rollout>, Same<Entry.UnleashOptions, Generated.UnleashOptions>,
+  Same<Entry.StorageReport, Generated.StorageReport>, Same<Entry.DatabaseReport, Generated.DatabaseReport>,
+  Same<Entry.RolloutValue, Generated.RolloutValue>, Same<FlagValue, Generated.FlagValue>,
+  Same<CommonJs.Decision, Generated.Decision>, Same<CommonJs.InitOptions, Generated.InitOptions>,
+  Same<Gate.Decision, Generated.Decision>, Same<Gate.InitOptions, Generated.InitOptions>,
+  Same<Rollback.CleanupReport, Generated.CleanupReport>, Same<Rollback.CleanupOptions, Generated.CleanupOptions>,
+  Same<Rollback.VerifyReport, Generated.VerifyReport>,
+  Same<Awaited<ReturnType<typeof init>>, Generated.Decision>, Same<ReturnType<typeof health>, Generated.Health>,
+  Same<Awaited<ReturnType<typeof clearClientState>>, Generated.CleanupReport>,
+  Same<Parameters<typeof init>[0], Generated.InitOptions | undefined>,
+  Same<Parameters<typeof clearClientState>[0], Generated.CleanupOptions | undefined>,
+  Same<GuardOptions, Generated.ServiceWorkerGuardOptions>, Same<Parameters<typeof maestroGuard>[0], Generated.ServiceWorkerGuardOptions>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true,
+  true, true, true, true, true, true, true];
+void sameTypes;
+// @ts-expect-error the check tells different types apart
+const different: Same<Generated.Decision, Generated.Health> = true;
+void different;

@@ -28,66 +28,14 @@ mod js;
 mod storage;
 mod tabs;
 
+// The option and report types are generated from the rules' Rust types
+// (src/cleanup.rs, by src/types.rs's test): pkg/types.generated.d.ts.
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
-export interface CleanupOptions {
-  /** The IndexedDB database to delete. Default `"maestro_secrets"`. */
-  database?: string;
-  /** The exact, case-sensitive key prefix to remove. Default `"maestro:"`. Must not be empty. */
-  prefix?: string;
-  /** `"prefixed"` (default) removes prefixed keys; `"all"` is `sessionStorage.clear()`; `"none"` leaves it. */
-  sessionStorage?: "prefixed" | "all" | "none";
-  /** How long to wait for a blocked delete before reporting `"pending"`. Default 3000. */
-  blockedTimeoutMs?: number;
-  /** Ask every other open tab of this origin to clear its sessionStorage too. Default `true`. */
-  allTabs?: boolean;
-  /** `"info"` (default) prints one summary to the console; `"silent"` prints nothing. */
-  log?: "info" | "silent";
-}
-
-export interface DatabaseReport {
-  readonly name: string;
-  /** `deleted` (also when it never existed); `pending` (still blocked after the timeout:
-   * the browser finishes the delete when the other connections close); `unavailable`
-   * (no IndexedDB, or access denied); `error` (the request threw or failed). */
-  readonly outcome: "deleted" | "pending" | "unavailable" | "error";
-  /** Whether another open connection blocked the delete at some point. */
-  readonly blocked: boolean;
-  readonly error?: string;
-}
-
-export interface StorageReport {
-  /** `cleared` (every matching key removed, maybe none); `skipped` (`sessionStorage: "none"`);
-   * `unavailable` (the storage getter threw, or it is missing); `error` (the options were
-   * invalid, the keys could not be listed, or some keys could not be removed: see `failed`). */
-  readonly outcome: "cleared" | "skipped" | "unavailable" | "error";
-  /** The keys removed (names only, never values). */
-  readonly removed: string[];
-  /** The keys whose removal threw: they are still there. The sweep goes on past them. */
-  readonly failed: string[];
-  readonly error?: string;
-}
-
-export interface CleanupReport {
-  /** True only when nothing is pending, unavailable or failed. */
-  readonly ok: boolean;
-  readonly database: DatabaseReport;
-  readonly localStorage: StorageReport;
-  readonly sessionStorage: StorageReport;
-  /** How many distinct other tabs answered that they cleared their own sessionStorage.
-   * Advisory: any same-origin page can post on the channel. */
-  readonly otherTabs: number;
-}
-
-export interface VerifyReport {
-  /** `exists` is null when it cannot be told (no IndexedDB, or access denied). */
-  readonly database: { readonly name: string; readonly exists: boolean | null };
-  /** The prefixed keys left; null when the area cannot be read. */
-  readonly localStorageKeys: string[] | null;
-  readonly sessionStorageKeys: string[] | null;
-  /** True when the database is gone and no prefixed key is left; null when a part cannot be read. */
-  readonly clean: boolean | null;
-}
+import type { CleanupOptions, CleanupReport, VerifyReport } from './types.generated.js';
+export type {
+  CleanupOptions, CleanupReport, DatabaseOutcome, DatabaseReport, SessionStorageMode, StorageOutcome, StorageReport, VerifyReport,
+} from './types.generated.js';
 "#;
 
 /// Reads the options as their own properties, through serde.

@@ -1,0 +1,298 @@
+// The package's object types, generated from the Rust types in src/types.rs and
+// src/cleanup.rs (their doc comments are these): do not edit. Regenerate with
+// `UPDATE_TYPES=1 cargo test -p maestro-gate types`; `make test` fails while
+// this file differs from what the Rust types give.
+
+/** Where a decision came from. */
+export type DecisionSource = "window.MAESTRO_ENABLED" | "VITE_MAESTRO_ENABLED" | "default" | "remote" | "rollout" | "guard" | "unavailable";
+
+/** Which id a rollout's bucket was hashed from: `init({ userId })`, the anonymous id kept in
+ * localStorage (`maestro-gate:id`), or in sessionStorage, or one for this page only. */
+export type Stickiness = "userId" | "localStorage" | "sessionStorage" | "page";
+
+/** A gradual rollout's answer for this browser (`decision().rollout`, `health().rollout`). */
+export interface Rollout {
+    /** The percentage that decided (the smallest of those set), 0 to 100. */
+    readonly percent: number;
+    /** This browser's sticky bucket, 1 to 100 (Unleash's normalized value); in when `bucket <= percent`. */
+    readonly bucket: number;
+    /** Which id the bucket was hashed from. */
+    readonly stickiness: Stickiness;
+}
+
+/** The error guard's count (`health().guard`), or null without `init({ guard })`. */
+export interface GuardState {
+    /** MAESTRO's failures counted within the window. */
+    readonly errors: number;
+    /** How many within `windowMs` turn the gate off. */
+    readonly limit: number;
+    /** The window, in ms. */
+    readonly windowMs: number;
+}
+
+/** `init({ guard })`: the gate turns off at `errors` failures within `windowMs`, in every tab,
+ * and this browser starts disabled for `cooldownMs` after (until `resetGuard()`). */
+export interface GuardOptions {
+    /** Default 5; an integer from 1 to 1000. */
+    errors?: number;
+    /** Default 60000 (60 s). */
+    windowMs?: number;
+    /** Default 1800000 (30 minutes). */
+    cooldownMs?: number;
+    /** Also count the page's `error` and `unhandledrejection` events whose `filename` or stack
+     * contains this string or matches this RegExp (MAESTRO's chunk); the app's own never count. */
+    match?: string | RegExp;
+}
+
+/** The gate's answer and why. Read-only plain data. */
+export interface Decision {
+    /** Whether MAESTRO is enabled. */
+    readonly enabled: boolean;
+    /** Which source decided. */
+    readonly source: DecisionSource;
+    /** The deciding flag value as a string (`String(value)`), or null when there was none (and when
+     * the rollout or the guard decided: their numbers are in `reason` and `rollout`). */
+    readonly value: string | null;
+    /** One sentence; the console line is `[MAESTRO] ` followed by it. */
+    readonly reason: string;
+    /** The rollout's answer when a rollout is set, else null. */
+    readonly rollout: Rollout | null;
+}
+
+/** The health document: plain JSON-serializable data, as the runbook expects. */
+export interface Health {
+    /** `"disabled"` exactly when `maestro_enabled` is false. */
+    readonly status: "enabled" | "disabled";
+    /** Whether MAESTRO is enabled. */
+    readonly maestro_enabled: boolean;
+    /** Which source decided. */
+    readonly source: DecisionSource;
+    /** The decision's sentence. */
+    readonly reason: string;
+    /** This package's version. */
+    readonly version: string;
+    /** The rollout's answer when a rollout is set, else null. */
+    readonly rollout: Rollout | null;
+    /** The guard's count when `init({ guard })` set one, else null. */
+    readonly guard: GuardState | null;
+}
+
+/** A flag value as the gate accepts it: booleans, 1/0, and the strings
+ * true/false, 1/0, yes/no, on/off (trimmed, any case). Blank, null and
+ * undefined mean unset; anything else is invalid and fails safe to disabled. */
+export type FlagValue = boolean | number | string | null | undefined;
+
+/** A rollout percentage as the gate accepts it: an integer from 0 to 100, or its string with an
+ * optional `%` (trimmed). Anything else is invalid and fails safe to disabled. */
+export type RolloutValue = number | string | null | undefined;
+
+/** Where to load a `.wasm` from, for hosts that move it: a URL, a Response, bytes or a compiled module. */
+export type WasmSource = string | URL | Request | Response | BufferSource | WebAssembly.Module;
+
+/** `init({ unleash })`: Unleash's Frontend API as the remote kill switch. */
+export interface UnleashOptions {
+    /** The Frontend API's address, such as `https://unleash.example.com/api/frontend`. */
+    url: string;
+    /** A frontend token (`default:development.…`), sent as the `Authorization` header. */
+    clientKey: string;
+    /** The application's name in Unleash's context and metrics. Default `"maestro-gate"`. */
+    appName?: string;
+    /** The toggle that keeps MAESTRO on (type `kill-switch`). Default `"maestro"`. */
+    toggle?: string;
+}
+
+/** `init()`'s options. Each is read as the options object's own property, except that an off
+ * counts from anywhere. */
+export interface InitOptions {
+    /** The build-time environment: pass `import.meta.env` (Vite) or `process.env` (Node).
+     * Only `VITE_MAESTRO_ENABLED` and `VITE_MAESTRO_ROLLOUT` are read from it, as the app reads
+     * them (getters, proxies and prototypes included): an off counts from anywhere, an on only
+     * as an own property (of `env`, itself an own property of the options). */
+    env?: { readonly VITE_MAESTRO_ENABLED?: FlagValue; readonly VITE_MAESTRO_ROLLOUT?: RolloutValue } | Record<string, unknown>;
+    /** What to do when no source says on or off. Default `true`. Off counts from anywhere
+     * (an inherited or proxied `false`); on only as an own property. */
+    defaultEnabled?: FlagValue;
+    /** `"info"` (default) logs the decision; `"warn"` logs only warnings; `"silent"` logs nothing. */
+    log?: "info" | "warn" | "silent";
+    /** Where to load the gate's `.wasm` from, for hosts that move it. Default: next to this file. */
+    wasm?: WasmSource;
+    /** The same for the rollback module's `.wasm` (`maestro_gate_rollback_bg.wasm`), which is
+     * loaded only when a cleanup runs. Default: next to this file. */
+    rollbackWasm?: WasmSource;
+    /** The same for the remote module's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
+     * loaded only when `remote` or `unleash` is set. Default: next to this file. */
+    remoteWasm?: WasmSource;
+    /** The same for the beacon module's `.wasm` (`maestro_gate_beacon_bg.wasm`), which is
+     * loaded only when `report` is set, at the first beacon. Default: next to this file. */
+    beaconWasm?: WasmSource;
+    /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
+     * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
+    exposeGlobal?: boolean;
+    /** A health document to read before the first decision and then poll (`"/maestro-health"`):
+     * when it says `maestro_enabled: false` the gate starts off, or turns off in every open tab
+     * without a reload. Each answer is remembered under `maestro-gate:remote`, and a load whose
+     * document fails starts from it. The poll's own module (`maestro_gate_remote_bg.wasm`) is
+     * loaded only when this is set. */
+    remote?: string;
+    /** Reads the kill switch from Unleash's Frontend API (Unleash itself or Unleash Edge), polled
+     * as `remote` is (`pollMs`, the wait at `init()`, the remembered answer, one polling tab per
+     * origin): MAESTRO stays on only while the toggle is listed with `enabled: true` for this
+     * browser's context (`appName`, `userId`, `sessionId`: the gate's sticky id). An absent toggle
+     * or `enabled: false` turns it off (source `"remote"`); an `enabled` that is not a boolean fails
+     * safe; an HTTP error, another shape or no answer changes nothing (one warning, backoff).
+     * With `remote` too, both apply and off wins. The decisions are counted (`yes`/`no`) in
+     * Unleash's metrics, posted at most every 30 s and when the page is hidden or left. The client
+     * key is sent only as the `Authorization` header: never logged, remembered or reported. */
+    unleash?: UnleashOptions;
+    /** How long `init()` waits for `remote`'s first answer, in ms. Default 1000; `0` does not wait;
+     * at most 10000. A slower answer applies live when it comes. */
+    remoteTimeoutMs?: number;
+    /** How often to poll `remote`, in ms. Default 60000; at least 100. */
+    pollMs?: number;
+    /** A URL to send the decision beacon to (`"/maestro-report"`): `navigator.sendBeacon` with a
+     * small JSON document (a `text/plain` body) at start-up, at every change and after each
+     * `clearClientState`. It never holds a storage value, a key name or the user id. The remote
+     * module (`maestro_gate_remote_bg.wasm`) is loaded only when this (or `remote`) is set; a
+     * beacon that fails changes nothing. */
+    report?: string;
+    /** A gradual rollout: the percentage of browsers that get MAESTRO (`25`, `"25"`, `"25%"`).
+     * With `VITE_MAESTRO_ROLLOUT`, `window.MAESTRO_ROLLOUT` and the remote document's `"rollout"`,
+     * the smallest wins; an invalid one fails safe. It only narrows an "on". A page that sets a
+     * rollout or a guard loads the rollout module (`maestro_gate_rollout_bg.wasm`) before its first
+     * decision. */
+    rollout?: RolloutValue;
+    /** The rollout's group (Unleash's `groupId`). Default `"maestro"`. */
+    rolloutGroup?: string;
+    /** The rollout's stickiness: this user's id. Default: an anonymous id for this browser. */
+    userId?: string | number;
+    /** The error guard (see `GuardOptions`). */
+    guard?: GuardOptions;
+    /** The same as `wasm` for the rollout module's `.wasm`. Default: next to this file. */
+    rolloutWasm?: WasmSource;
+    /** The key prefix this tab sweeps when another tab asks for a cleanup (whatever prefix the
+     * request names). Default `"maestro:"`. */
+    prefix?: string;
+    /** Let another tab's cleanup request with `sessionStorage: "all"` clear all of this tab's
+     * sessionStorage. Default `false`: such a request removes this tab's prefixed keys only. */
+    acceptClearAllFromOtherTabs?: boolean;
+}
+
+/** What `onCleanupRequest` callbacks receive. For another tab's request it is the channel's
+ * message as it arrived (a fresh object per tab), which may carry other fields too. */
+export interface CleanupRequest {
+    /** The database the cleanup deletes. */
+    readonly database: string;
+    /** The key prefix it removes. */
+    readonly prefix: string;
+    /** What it does with sessionStorage. */
+    readonly sessionStorage: SessionStorageMode;
+    /** True when another tab asked. */
+    readonly fromOtherTab: boolean;
+}
+
+/** What a cleanup does with sessionStorage: `"prefixed"` removes the prefixed keys, `"all"` is
+ * `sessionStorage.clear()`, `"none"` leaves it. */
+export type SessionStorageMode = "prefixed" | "all" | "none";
+
+/** `clearClientState`'s options (`verifyClientState` reads `database`, `prefix` and
+ * `blockedTimeoutMs`), read as the object's own properties only: a polluted prototype changes
+ * nothing. Unset (absent, `undefined` or `null`) is the default; a value of another type makes
+ * that part an error, and nothing of it is touched. */
+export interface CleanupOptions {
+    /** The IndexedDB database to delete. Default `"maestro_secrets"`. */
+    database?: string;
+    /** The exact, case-sensitive key prefix to remove. Default `"maestro:"`. Must not be empty. */
+    prefix?: string;
+    /** `"prefixed"` (default) removes prefixed keys; `"all"` is `sessionStorage.clear()`; `"none"` leaves it. */
+    sessionStorage?: SessionStorageMode;
+    /** How long to wait for a blocked delete before reporting `"pending"`, in ms. Default 3000. */
+    blockedTimeoutMs?: number;
+    /** Ask every other open tab of this origin to clear its sessionStorage too. Default `true`. */
+    allTabs?: boolean;
+    /** `"info"` (default) prints one summary to the console; `"silent"` prints nothing. */
+    log?: "info" | "silent";
+}
+
+/** The outcome of deleting the database (`CleanupReport.database.outcome`). */
+export type DatabaseOutcome = "deleted" | "pending" | "unavailable" | "error";
+
+/** What happened to the database. */
+export interface DatabaseReport {
+    /** The database's name. */
+    readonly name: string;
+    /** `deleted` (also when it never existed); `pending` (still blocked after the timeout:
+     * the browser finishes the delete when the other connections close); `unavailable`
+     * (no IndexedDB, or access denied); `error` (the request threw or failed). */
+    readonly outcome: DatabaseOutcome;
+    /** Whether another open connection blocked the delete at some point. */
+    readonly blocked: boolean;
+    /** Why it is unavailable or failed. */
+    readonly error?: string;
+}
+
+/** The outcome for one storage area (`CleanupReport.localStorage.outcome`, ...). */
+export type StorageOutcome = "cleared" | "skipped" | "unavailable" | "error";
+
+/** What happened to one storage area. Key names only, never values. */
+export interface StorageReport {
+    /** `cleared` (every matching key removed, maybe none); `skipped` (`sessionStorage: "none"`);
+     * `unavailable` (the storage getter threw, or it is missing); `error` (the options were
+     * invalid, the keys could not be listed, or some keys could not be removed: see `failed`). */
+    readonly outcome: StorageOutcome;
+    /** The keys removed (names only, never values). */
+    readonly removed: Array<string>;
+    /** The keys whose removal threw: they are still there. The sweep goes on past them. */
+    readonly failed: Array<string>;
+    /** Why it is unavailable or failed. */
+    readonly error?: string;
+}
+
+/** `clearClientState`'s report. */
+export interface CleanupReport {
+    /** True only when nothing is pending, unavailable or failed. */
+    readonly ok: boolean;
+    /** The database. */
+    readonly database: DatabaseReport;
+    /** localStorage. */
+    readonly localStorage: StorageReport;
+    /** sessionStorage. */
+    readonly sessionStorage: StorageReport;
+    /** How many distinct other tabs answered that they cleared their own sessionStorage.
+     * Advisory: any same-origin page can post on the channel. */
+    readonly otherTabs: number;
+}
+
+/** `verifyClientState`'s report. A part that cannot be read is null (`None`). */
+export interface VerifyReport {
+    /** `exists` is null when it cannot be told (no IndexedDB, or access denied). */
+    readonly database: { readonly name: string; readonly exists: boolean | null };
+    /** The prefixed keys left in localStorage; null (`None`) when it cannot be read. */
+    readonly localStorageKeys: Array<string> | null;
+    /** The prefixed keys left in sessionStorage; null (`None`) when it cannot be read. */
+    readonly sessionStorageKeys: Array<string> | null;
+    /** True when the database is gone and no prefixed key is left; null
+     * (`None`) when a part cannot be read. */
+    readonly clean: boolean | null;
+}
+
+/** Options of `maestroGuard` (`maestro-gate/sw`; see README.md, "The Service Worker guard"). */
+export interface ServiceWorkerGuardOptions {
+    /** MAESTRO's chunks and API: a path prefix (`"/maestro/"`, the worker's
+     * origin), a URL prefix (`"https://api.example.com/maestro/"`), or a
+     * `URLPattern` string (`"/assets/maestro-*.js"`), or a list of them. A
+     * request that matches is answered 503 while MAESTRO is off; any other is
+     * never touched. */
+    block: string | readonly string[];
+    /** The health document the worker polls itself (as `init({ remote })` does). */
+    remote?: string;
+    /** The poll's interval in ms (default 60000, as the pages' poll). */
+    pollMs?: number;
+    /** Block until the worker has an answer (a page's decision, its poll, or what it kept). Default `false`. */
+    startBlocked?: boolean;
+    /** Take over at once when installed (`skipWaiting()`, once the kept answer is read). Default `true`. */
+    skipWaiting?: boolean;
+    /** Claim the pages open before the worker (`clients.claim()` on activate). Default `true`. */
+    claim?: boolean;
+    /** `"silent"`: no console line from the worker (the pages still hear each blocked URL). */
+    log?: "info" | "warn" | "silent";
+}

@@ -1,0 +1,631 @@
+//! The npm package's public objects as Rust types, from which their
+//! TypeScript is generated (`js/types.generated.d.ts`): the decision, the
+//! health document, the rollout's and the guard's state, `init()`'s and the
+//! cleanup's options and the cleanup request, and the Service Worker guard's
+//! options. The cleanup reports are the
+//! rules' own types in [`crate::cleanup`] (the rollback module serializes
+//! those), which derive ts-rs's `TS` in test builds.
+//!
+//! The gate builds its objects field by field through its ABI, and the glue
+//! reads the options field by field, so these types describe shapes: they
+//! exist in test builds only (ts-rs derives them), and nothing that ships
+//! changes with them. Where the rules have the same thing (a source's or an
+//! outcome's names, the cleanup options' fields), a test or the compiler
+//! ties the two. `types_generated_are_committed` writes the file
+//! (`UPDATE_TYPES=1 cargo test -p maestro-gate types`) and fails while the
+//! committed one differs; tests/e2e/types.test.mjs checks that the objects
+//! the shipped package answers have exactly these keys, and that the options
+//! it reads are exactly these options. Doc comments become the TypeScript's.
+
+// Shapes, never built: only ts-rs reads their fields.
+#![allow(dead_code)]
+
+use ts_rs::{Config, TS};
+
+use crate::cleanup;
+
+/// Where a decision came from.
+#[derive(TS)]
+pub enum DecisionSource {
+    /// `window.MAESTRO_ENABLED`, the runbook's runtime kill.
+    #[ts(rename = "window.MAESTRO_ENABLED")]
+    Runtime,
+    /// The build-time flag in `init({ env })`.
+    #[ts(rename = "VITE_MAESTRO_ENABLED")]
+    Build,
+    /// `defaultEnabled`.
+    #[ts(rename = "default")]
+    Default,
+    /// The remote health document or Unleash.
+    #[ts(rename = "remote")]
+    Remote,
+    /// A gradual rollout.
+    #[ts(rename = "rollout")]
+    Rollout,
+    /// The error guard.
+    #[ts(rename = "guard")]
+    Guard,
+    /// The gate could not answer.
+    #[ts(rename = "unavailable")]
+    Unavailable,
+}
+
+/// Which id a rollout's bucket was hashed from: `init({ userId })`, the anonymous id kept in
+/// localStorage (`maestro-gate:id`), or in sessionStorage, or one for this page only.
+#[derive(TS)]
+#[ts(rename_all = "camelCase")]
+pub enum Stickiness {
+    /// `init({ userId })`.
+    UserId,
+    /// The anonymous id in localStorage.
+    LocalStorage,
+    /// The anonymous id in sessionStorage.
+    SessionStorage,
+    /// An id for this page only.
+    Page,
+}
+
+/// A gradual rollout's answer for this browser (`decision().rollout`, `health().rollout`).
+#[derive(TS)]
+pub struct Rollout {
+    /// The percentage that decided (the smallest of those set), 0 to 100.
+    pub percent: u8,
+    /// This browser's sticky bucket, 1 to 100 (Unleash's normalized value); in when `bucket <= percent`.
+    pub bucket: u8,
+    /// Which id the bucket was hashed from.
+    pub stickiness: Stickiness,
+}
+
+/// The error guard's count (`health().guard`), or null without `init({ guard })`.
+#[derive(TS)]
+#[ts(rename_all = "camelCase")]
+pub struct GuardState {
+    /// MAESTRO's failures counted within the window.
+    pub errors: u32,
+    /// How many within `windowMs` turn the gate off.
+    pub limit: u32,
+    /// The window, in ms.
+    pub window_ms: f64,
+}
+
+/// `init({ guard })`: the gate turns off at `errors` failures within `windowMs`, in every tab,
+/// and this browser starts disabled for `cooldownMs` after (until `resetGuard()`).
+#[derive(TS)]
+#[ts(rename_all = "camelCase")]
+pub struct GuardOptions {
+    /// Default 5; an integer from 1 to 1000.
+    #[ts(optional)]
+    pub errors: Option<u32>,
+    /// Default 60000 (60 s).
+    #[ts(optional)]
+    pub window_ms: Option<f64>,
+    /// Default 1800000 (30 minutes).
+    #[ts(optional)]
+    pub cooldown_ms: Option<f64>,
+    /// Also count the page's `error` and `unhandledrejection` events whose `filename` or stack
+    /// contains this string or matches this RegExp (MAESTRO's chunk); the app's own never count.
+    #[ts(optional = nullable, type = "string | RegExp")]
+    pub r#match: (),
+}
+
+/// The gate's answer and why. Read-only plain data.
+#[derive(TS)]
+pub struct Decision {
+    /// Whether MAESTRO is enabled.
+    pub enabled: bool,
+    /// Which source decided.
+    pub source: DecisionSource,
+    /// The deciding flag value as a string (`String(value)`), or null when there was none (and when
+    /// the rollout or the guard decided: their numbers are in `reason` and `rollout`).
+    pub value: Option<String>,
+    /// One sentence; the console line is `[MAESTRO] ` followed by it.
+    pub reason: String,
+    /// The rollout's answer when a rollout is set, else null.
+    pub rollout: Option<Rollout>,
+}
+
+/// The health document: plain JSON-serializable data, as the runbook expects.
+#[derive(TS)]
+pub struct Health {
+    /// `"disabled"` exactly when `maestro_enabled` is false.
+    #[ts(type = "\"enabled\" | \"disabled\"")]
+    pub status: (),
+    /// Whether MAESTRO is enabled.
+    pub maestro_enabled: bool,
+    /// Which source decided.
+    pub source: DecisionSource,
+    /// The decision's sentence.
+    pub reason: String,
+    /// This package's version.
+    pub version: String,
+    /// The rollout's answer when a rollout is set, else null.
+    pub rollout: Option<Rollout>,
+    /// The guard's count when `init({ guard })` set one, else null.
+    pub guard: Option<GuardState>,
+}
+
+/// A flag value as the gate accepts it: booleans, 1/0, and the strings
+/// true/false, 1/0, yes/no, on/off (trimmed, any case). Blank, null and
+/// undefined mean unset; anything else is invalid and fails safe to disabled.
+#[derive(TS)]
+pub struct FlagValue(#[ts(type = "boolean | number | string | null | undefined")] pub ());
+
+/// A rollout percentage as the gate accepts it: an integer from 0 to 100, or its string with an
+/// optional `%` (trimmed). Anything else is invalid and fails safe to disabled.
+#[derive(TS)]
+pub struct RolloutValue(#[ts(type = "number | string | null | undefined")] pub ());
+
+/// Where to load a `.wasm` from, for hosts that move it: a URL, a Response, bytes or a compiled module.
+#[derive(TS)]
+pub struct WasmSource(#[ts(type = "string | URL | Request | Response | BufferSource | WebAssembly.Module")] pub ());
+
+/// `init({ unleash })`: Unleash's Frontend API as the remote kill switch.
+#[derive(TS)]
+#[ts(rename_all = "camelCase")]
+pub struct UnleashOptions {
+    /// The Frontend API's address, such as `https://unleash.example.com/api/frontend`.
+    pub url: String,
+    /// A frontend token (`default:development.…`), sent as the `Authorization` header.
+    pub client_key: String,
+    /// The application's name in Unleash's context and metrics. Default `"maestro-gate"`.
+    #[ts(optional)]
+    pub app_name: Option<String>,
+    /// The toggle that keeps MAESTRO on (type `kill-switch`). Default `"maestro"`.
+    #[ts(optional)]
+    pub toggle: Option<String>,
+}
+
+/// `init()`'s options. Each is read as the options object's own property, except that an off
+/// counts from anywhere.
+#[derive(TS)]
+#[ts(rename_all = "camelCase")]
+pub struct InitOptions {
+    /// The build-time environment: pass `import.meta.env` (Vite) or `process.env` (Node).
+    /// Only `VITE_MAESTRO_ENABLED` and `VITE_MAESTRO_ROLLOUT` are read from it, as the app reads
+    /// them (getters, proxies and prototypes included): an off counts from anywhere, an on only
+    /// as an own property (of `env`, itself an own property of the options).
+    #[ts(
+        optional = nullable,
+        type = "{ readonly VITE_MAESTRO_ENABLED?: FlagValue; readonly VITE_MAESTRO_ROLLOUT?: RolloutValue } | Record<string, unknown>"
+    )]
+    pub env: (),
+    /// What to do when no source says on or off. Default `true`. Off counts from anywhere
+    /// (an inherited or proxied `false`); on only as an own property.
+    #[ts(optional = nullable, type = "FlagValue")]
+    pub default_enabled: (),
+    /// `"info"` (default) logs the decision; `"warn"` logs only warnings; `"silent"` logs nothing.
+    #[ts(optional = nullable, type = "\"info\" | \"warn\" | \"silent\"")]
+    pub log: (),
+    /// Where to load the gate's `.wasm` from, for hosts that move it. Default: next to this file.
+    #[ts(optional)]
+    pub wasm: Option<WasmSource>,
+    /// The same for the rollback module's `.wasm` (`maestro_gate_rollback_bg.wasm`), which is
+    /// loaded only when a cleanup runs. Default: next to this file.
+    #[ts(optional)]
+    pub rollback_wasm: Option<WasmSource>,
+    /// The same for the remote module's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
+    /// loaded only when `remote` or `unleash` is set. Default: next to this file.
+    #[ts(optional)]
+    pub remote_wasm: Option<WasmSource>,
+    /// The same for the beacon module's `.wasm` (`maestro_gate_beacon_bg.wasm`), which is
+    /// loaded only when `report` is set, at the first beacon. Default: next to this file.
+    #[ts(optional)]
+    pub beacon_wasm: Option<WasmSource>,
+    /// Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
+    /// on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`.
+    #[ts(optional)]
+    pub expose_global: Option<bool>,
+    /// A health document to read before the first decision and then poll (`"/maestro-health"`):
+    /// when it says `maestro_enabled: false` the gate starts off, or turns off in every open tab
+    /// without a reload. Each answer is remembered under `maestro-gate:remote`, and a load whose
+    /// document fails starts from it. The poll's own module (`maestro_gate_remote_bg.wasm`) is
+    /// loaded only when this is set.
+    #[ts(optional)]
+    pub remote: Option<String>,
+    /// Reads the kill switch from Unleash's Frontend API (Unleash itself or Unleash Edge), polled
+    /// as `remote` is (`pollMs`, the wait at `init()`, the remembered answer, one polling tab per
+    /// origin): MAESTRO stays on only while the toggle is listed with `enabled: true` for this
+    /// browser's context (`appName`, `userId`, `sessionId`: the gate's sticky id). An absent toggle
+    /// or `enabled: false` turns it off (source `"remote"`); an `enabled` that is not a boolean fails
+    /// safe; an HTTP error, another shape or no answer changes nothing (one warning, backoff).
+    /// With `remote` too, both apply and off wins. The decisions are counted (`yes`/`no`) in
+    /// Unleash's metrics, posted at most every 30 s and when the page is hidden or left. The client
+    /// key is sent only as the `Authorization` header: never logged, remembered or reported.
+    #[ts(optional)]
+    pub unleash: Option<UnleashOptions>,
+    /// How long `init()` waits for `remote`'s first answer, in ms. Default 1000; `0` does not wait;
+    /// at most 10000. A slower answer applies live when it comes.
+    #[ts(optional)]
+    pub remote_timeout_ms: Option<f64>,
+    /// How often to poll `remote`, in ms. Default 60000; at least 100.
+    #[ts(optional)]
+    pub poll_ms: Option<f64>,
+    /// A URL to send the decision beacon to (`"/maestro-report"`): `navigator.sendBeacon` with a
+    /// small JSON document (a `text/plain` body) at start-up, at every change and after each
+    /// `clearClientState`. It never holds a storage value, a key name or the user id. The remote
+    /// module (`maestro_gate_remote_bg.wasm`) is loaded only when this (or `remote`) is set; a
+    /// beacon that fails changes nothing.
+    #[ts(optional)]
+    pub report: Option<String>,
+    /// A gradual rollout: the percentage of browsers that get MAESTRO (`25`, `"25"`, `"25%"`).
+    /// With `VITE_MAESTRO_ROLLOUT`, `window.MAESTRO_ROLLOUT` and the remote document's `"rollout"`,
+    /// the smallest wins; an invalid one fails safe. It only narrows an "on". A page that sets a
+    /// rollout or a guard loads the rollout module (`maestro_gate_rollout_bg.wasm`) before its first
+    /// decision.
+    #[ts(optional = nullable, type = "RolloutValue")]
+    pub rollout: (),
+    /// The rollout's group (Unleash's `groupId`). Default `"maestro"`.
+    #[ts(optional)]
+    pub rollout_group: Option<String>,
+    /// The rollout's stickiness: this user's id. Default: an anonymous id for this browser.
+    #[ts(optional = nullable, type = "string | number")]
+    pub user_id: (),
+    /// The error guard (see `GuardOptions`).
+    #[ts(optional)]
+    pub guard: Option<GuardOptions>,
+    /// The same as `wasm` for the rollout module's `.wasm`. Default: next to this file.
+    #[ts(optional)]
+    pub rollout_wasm: Option<WasmSource>,
+    /// The key prefix this tab sweeps when another tab asks for a cleanup (whatever prefix the
+    /// request names). Default `"maestro:"`.
+    #[ts(optional)]
+    pub prefix: Option<String>,
+    /// Let another tab's cleanup request with `sessionStorage: "all"` clear all of this tab's
+    /// sessionStorage. Default `false`: such a request removes this tab's prefixed keys only.
+    #[ts(optional)]
+    pub accept_clear_all_from_other_tabs: Option<bool>,
+}
+
+/// What a cleanup does with sessionStorage: `"prefixed"` removes the prefixed keys, `"all"` is
+/// `sessionStorage.clear()`, `"none"` leaves it.
+#[derive(TS)]
+#[ts(rename_all = "lowercase")]
+pub enum SessionStorageMode {
+    /// Remove the prefixed keys.
+    Prefixed,
+    /// `sessionStorage.clear()`.
+    All,
+    /// Leave it.
+    None,
+}
+
+/// `clearClientState`'s options (`verifyClientState` reads `database`, `prefix` and
+/// `blockedTimeoutMs`), read as the object's own properties only: a polluted prototype changes
+/// nothing. Unset (absent, `undefined` or `null`) is the default; a value of another type makes
+/// that part an error, and nothing of it is touched.
+// The rules' `cleanup::Given` has the same fields (`same_fields` below ties them).
+#[derive(TS)]
+#[ts(rename_all = "camelCase")]
+pub struct CleanupOptions {
+    /// The IndexedDB database to delete. Default `"maestro_secrets"`.
+    #[ts(optional)]
+    pub database: Option<String>,
+    /// The exact, case-sensitive key prefix to remove. Default `"maestro:"`. Must not be empty.
+    #[ts(optional)]
+    pub prefix: Option<String>,
+    /// `"prefixed"` (default) removes prefixed keys; `"all"` is `sessionStorage.clear()`; `"none"` leaves it.
+    #[ts(optional)]
+    pub session_storage: Option<SessionStorageMode>,
+    /// How long to wait for a blocked delete before reporting `"pending"`, in ms. Default 3000.
+    #[ts(optional)]
+    pub blocked_timeout_ms: Option<f64>,
+    /// Ask every other open tab of this origin to clear its sessionStorage too. Default `true`.
+    #[ts(optional)]
+    pub all_tabs: Option<bool>,
+    /// `"info"` (default) prints one summary to the console; `"silent"` prints nothing.
+    #[ts(optional = nullable, type = "\"info\" | \"silent\"")]
+    pub log: (),
+}
+
+/// The cleanup options the rules read (`cleanup::Given`, which the rollback module deserializes)
+/// are these fields, no more and no fewer: one list of names, two exhaustive patterns, so that a
+/// field added to either struct fails to compile until it is in both. Both name them in camelCase
+/// (serde's `rename_all` there, ts-rs's here).
+macro_rules! same_fields {
+    ($($field:ident),*) => {
+        fn same_fields(given: cleanup::Given, options: CleanupOptions) {
+            let cleanup::Given { $($field: _),* } = given;
+            let CleanupOptions { $($field: _),* } = options;
+        }
+    };
+}
+same_fields!(database, prefix, session_storage, blocked_timeout_ms, all_tabs, log);
+
+/// The outcome of deleting the database (`CleanupReport.database.outcome`).
+#[derive(TS)]
+#[ts(rename_all = "lowercase")]
+pub enum DatabaseOutcome {
+    /// Gone (also when it never existed).
+    Deleted,
+    /// Still blocked after the timeout.
+    Pending,
+    /// No IndexedDB, or access denied.
+    Unavailable,
+    /// The request threw or failed.
+    Error,
+}
+
+/// The outcome for one storage area (`CleanupReport.localStorage.outcome`, ...).
+#[derive(TS)]
+#[ts(rename_all = "lowercase")]
+pub enum StorageOutcome {
+    /// Every matching key removed (maybe none).
+    Cleared,
+    /// Not touched, as the options asked.
+    Skipped,
+    /// The storage getter threw, or it is missing.
+    Unavailable,
+    /// Invalid options, or keys that could not be listed or removed.
+    Error,
+}
+
+/// What `onCleanupRequest` callbacks receive. For another tab's request it is the channel's
+/// message as it arrived (a fresh object per tab), which may carry other fields too.
+#[derive(TS)]
+#[ts(rename_all = "camelCase")]
+pub struct CleanupRequest {
+    /// The database the cleanup deletes.
+    pub database: String,
+    /// The key prefix it removes.
+    pub prefix: String,
+    /// What it does with sessionStorage.
+    pub session_storage: SessionStorageMode,
+    /// True when another tab asked.
+    pub from_other_tab: bool,
+}
+
+/// Options of `maestroGuard` (`maestro-gate/sw`; see README.md, "The Service Worker guard").
+#[derive(TS)]
+#[ts(rename_all = "camelCase")]
+pub struct ServiceWorkerGuardOptions {
+    /// MAESTRO's chunks and API: a path prefix (`"/maestro/"`, the worker's
+    /// origin), a URL prefix (`"https://api.example.com/maestro/"`), or a
+    /// `URLPattern` string (`"/assets/maestro-*.js"`), or a list of them. A
+    /// request that matches is answered 503 while MAESTRO is off; any other is
+    /// never touched.
+    #[ts(type = "string | readonly string[]")]
+    pub block: (),
+    /// The health document the worker polls itself (as `init({ remote })` does).
+    #[ts(optional)]
+    pub remote: Option<String>,
+    /// The poll's interval in ms (default 60000, as the pages' poll).
+    #[ts(optional)]
+    pub poll_ms: Option<f64>,
+    /// Block until the worker has an answer (a page's decision, its poll, or what it kept). Default `false`.
+    #[ts(optional)]
+    pub start_blocked: Option<bool>,
+    /// Take over at once when installed (`skipWaiting()`, once the kept answer is read). Default `true`.
+    #[ts(optional)]
+    pub skip_waiting: Option<bool>,
+    /// Claim the pages open before the worker (`clients.claim()` on activate). Default `true`.
+    #[ts(optional)]
+    pub claim: Option<bool>,
+    /// `"silent"`: no console line from the worker (the pages still hear each blocked URL).
+    #[ts(optional = nullable, type = "\"info\" | \"warn\" | \"silent\"")]
+    pub log: (),
+}
+
+/// The generated file, as it is committed.
+const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/js/types.generated.d.ts");
+
+const HEADER: &str = "\
+// The package's object types, generated from the Rust types in src/types.rs and
+// src/cleanup.rs (their doc comments are these): do not edit. Regenerate with
+// `UPDATE_TYPES=1 cargo test -p maestro-gate types`; `make test` fails while
+// this file differs from what the Rust types give.
+";
+
+/// The file: each type in the order a reader meets them. `true`: read-only (what the package
+/// answers); `false`: what an app writes (options).
+fn generated() -> String {
+    let cfg = Config::default();
+    let parts = [
+        declaration::<DecisionSource>(&cfg, true),
+        declaration::<Stickiness>(&cfg, true),
+        declaration::<Rollout>(&cfg, true),
+        declaration::<GuardState>(&cfg, true),
+        declaration::<GuardOptions>(&cfg, false),
+        declaration::<Decision>(&cfg, true),
+        declaration::<Health>(&cfg, true),
+        declaration::<FlagValue>(&cfg, true),
+        declaration::<RolloutValue>(&cfg, true),
+        declaration::<WasmSource>(&cfg, true),
+        declaration::<UnleashOptions>(&cfg, false),
+        declaration::<InitOptions>(&cfg, false),
+        declaration::<CleanupRequest>(&cfg, true),
+        declaration::<SessionStorageMode>(&cfg, true),
+        declaration::<CleanupOptions>(&cfg, false),
+        declaration::<DatabaseOutcome>(&cfg, true),
+        declaration::<cleanup::DatabaseReport>(&cfg, true),
+        declaration::<StorageOutcome>(&cfg, true),
+        declaration::<cleanup::AreaReport>(&cfg, true),
+        declaration::<cleanup::Report>(&cfg, true),
+        declaration::<cleanup::VerifyReport>(&cfg, true),
+        declaration::<ServiceWorkerGuardOptions>(&cfg, false),
+    ];
+    let mut out = String::from(HEADER);
+    for part in parts {
+        out.push('\n');
+        out.push_str(&part);
+    }
+    out
+}
+
+/// `T`'s declaration in the package's style: an object type as an `interface` whose
+/// properties are one a line with their doc comments (each `readonly` when `readonly`),
+/// anything else as a `type`.
+fn declaration<T: TS>(cfg: &Config, readonly: bool) -> String {
+    let decl = T::decl(cfg);
+    let rest = decl.strip_prefix("type ").expect("ts-rs declares a type");
+    let (name, body) = rest.split_once(" = ").expect("type Name = ...");
+    let body = body.trim().strip_suffix(';').expect("ends with ;").trim();
+    let mut out = T::docs().map(|d| doc(&d, "")).unwrap_or_default();
+    match object(body) {
+        Some(members) => {
+            out.push_str(&format!("export interface {name} {{\n"));
+            for (docs, member) in members {
+                out.push_str(&doc(&docs, "    "));
+                out.push_str(&format!(
+                    "    {}{};\n",
+                    if readonly { "readonly " } else { "" },
+                    typed(&member, readonly)
+                ));
+            }
+            out.push_str("}\n");
+        }
+        None => out.push_str(&format!("export type {name} = {};\n", typed_type(body, readonly))),
+    }
+    out
+}
+
+/// A doc comment (ts-rs's `/**\n * line\n */` or empty) in the package's style, indented.
+fn doc(docs: &str, indent: &str) -> String {
+    let lines: Vec<&str> = docs
+        .trim()
+        .trim_start_matches("/**")
+        .trim_end_matches("*/")
+        .lines()
+        .map(|l| {
+            let l = l.trim();
+            l.strip_prefix("* ").or_else(|| l.strip_prefix('*')).unwrap_or(l)
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    match lines.as_slice() {
+        [] => String::new(),
+        [one] => format!("{indent}/** {one} */\n"),
+        [first, more @ ..] => {
+            let mut s = format!("{indent}/** {first}");
+            for l in more {
+                s.push_str(&format!("\n{indent} * {l}"));
+            }
+            s.push_str(" */\n");
+            s
+        }
+    }
+}
+
+/// The members of an object type `{ ... }` (ts-rs's `docs name: type, ...`), each with its
+/// doc comment; `None` when `body` is not one object type.
+fn object(body: &str) -> Option<Vec<(String, String)>> {
+    let inner = body.strip_prefix('{')?.strip_suffix('}')?;
+    let mut members = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    let bytes = inner.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if inner[i..].starts_with("/**") => i += inner[i..].find("*/").expect("closed comment") + 1,
+            b'"' => i += inner[i + 1..].find('"').expect("closed string") + 1,
+            b'{' | b'(' | b'[' | b'<' => depth += 1,
+            b'>' if i > 0 && bytes[i - 1] == b'=' => {}
+            b'}' | b')' | b']' | b'>' => depth -= 1,
+            b',' if depth == 0 => {
+                members.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        if depth < 0 {
+            return None;
+        }
+        i += 1;
+    }
+    if !inner[start..].trim().is_empty() {
+        members.push(&inner[start..]);
+    }
+    Some(
+        members
+            .into_iter()
+            .map(|m| {
+                let m = m.trim();
+                match m.strip_prefix("/**").and_then(|r| r.split_once("*/")) {
+                    Some((docs, rest)) => (format!("/**{docs}*/"), rest.trim().to_string()),
+                    None => (String::new(), m.to_string()),
+                }
+            })
+            .collect(),
+    )
+}
+
+/// `name: type` with an inline object type in it written as the package writes one.
+fn typed(member: &str, readonly: bool) -> String {
+    let (name, ty) = member.split_once(": ").expect("name: type");
+    format!("{name}: {}", typed_type(ty.trim(), readonly))
+}
+
+fn typed_type(ty: &str, readonly: bool) -> String {
+    match object(ty) {
+        Some(members) => {
+            let ro = if readonly { "readonly " } else { "" };
+            let fields: Vec<String> = members.iter().map(|(_, m)| format!("{ro}{}", typed(m, readonly))).collect();
+            format!("{{ {} }}", fields.join("; "))
+        }
+        None => ty.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{flag, rollout};
+
+    /// `js/types.generated.d.ts` is what the Rust types give: `UPDATE_TYPES=1 cargo test -p
+    /// maestro-gate types` writes it.
+    #[test]
+    fn types_generated_are_committed() {
+        let next = generated();
+        // The crate as published to crates.io is src/ alone: the npm package's file is not in it.
+        if !std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/js")).is_dir() {
+            return;
+        }
+        if std::env::var_os("UPDATE_TYPES").is_some() {
+            std::fs::write(PATH, &next).expect("write js/types.generated.d.ts");
+        }
+        let committed = std::fs::read_to_string(PATH).unwrap_or_default();
+        assert!(
+            committed == next,
+            "js/types.generated.d.ts differs from the Rust types': run UPDATE_TYPES=1 cargo test -p maestro-gate types"
+        );
+    }
+
+    /// The names the types give are the rules' own.
+    #[test]
+    fn types_name_what_the_rules_name() {
+        let cfg = Config::default();
+        let names = |ids: &[&str]| ids.iter().map(|id| format!("\"{id}\"")).collect::<Vec<_>>().join(" | ");
+        use flag::Source as S;
+        let sources = [S::Runtime, S::Build, S::Default, S::Remote, S::Rollout, S::Guard, S::Unavailable].map(S::id);
+        assert_eq!(DecisionSource::inline(&cfg), names(&sources));
+        use rollout::Stickiness as K;
+        let stickiness = [K::UserId, K::LocalStorage, K::SessionStorage, K::Page].map(K::id);
+        assert_eq!(Stickiness::inline(&cfg), names(&stickiness));
+        use cleanup::SessionMode as M;
+        assert_eq!(SessionStorageMode::inline(&cfg), names(&[M::Prefixed, M::All, M::None].map(M::id)));
+        use cleanup::DbOutcome as D;
+        let db = [D::Deleted, D::Pending, D::Unavailable, D::Error].map(D::id);
+        assert_eq!(DatabaseOutcome::inline(&cfg), names(&db));
+        use cleanup::AreaOutcome as A;
+        let area = [A::Cleared, A::Skipped, A::Unavailable, A::Error].map(A::id);
+        assert_eq!(StorageOutcome::inline(&cfg), names(&area));
+        // Those lists are every variant: a new one fails to compile here until it is added there.
+        let every = |s: S, k: K, m: M, d: D, a: A| {
+            match s {
+                S::Runtime | S::Build | S::Default | S::Remote | S::Rollout | S::Guard | S::Unavailable => (),
+            };
+            match k {
+                K::UserId | K::LocalStorage | K::SessionStorage | K::Page => (),
+            };
+            match m {
+                M::Prefixed | M::All | M::None => (),
+            };
+            match d {
+                D::Deleted | D::Pending | D::Unavailable | D::Error => (),
+            };
+            match a {
+                A::Cleared | A::Skipped | A::Unavailable | A::Error => (),
+            };
+        };
+        every(S::Default, K::Page, M::All, D::Error, A::Error);
+    }
+}
