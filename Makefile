@@ -180,6 +180,9 @@ unleash:
 	@bash scripts/unleash.sh
 
 # The benchmark against the flag-SDK field (not part of `make test`): prints a
-# table and writes BENCHMARKS.md.
+# table and writes BENCHMARKS.md. The time to first decision runs in Chromium
+# and Firefox, 101 interleaved loads of each page; `make bench BENCH_LOADS=11`
+# is a quicker run, BENCH_BROWSERS=chromium one browser, BENCH_ONLY=ttfd the
+# sizes and the time to first decision only (BENCHMARKS.md left as it is).
 bench: test-tools pkg bench/node_modules/.package-lock.json
 	node bench/run.mjs

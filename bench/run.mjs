@@ -4,19 +4,27 @@
 // reports figures and ratios, and asserts nothing about time.
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 import { createServer } from 'node:http';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { VITE_APP, viteSize } from './vite-size.mjs';
 import { measure as measureBudgets, table as budgetTable } from './budgets.mjs';
+import { bootstrapRatios, median } from './stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
 const OUT = join(HERE, 'out');
-const LOADS = Number(process.env.BENCH_LOADS || 41);
+// `--loads N` (or BENCH_LOADS): fresh page loads of each contender in each
+// browser for the time to first decision (101 by default; fewer for a quick run).
+// `--browsers chromium` (or BENCH_BROWSERS): one browser only (both by default).
+const flag = (name) => { const i = process.argv.indexOf(`--${name}`); return i > 1 ? process.argv[i + 1] : undefined; };
+const LOADS = Number(flag('loads') || process.env.BENCH_LOADS || 101);
+const BROWSERS = (flag('browsers') || process.env.BENCH_BROWSERS || 'chromium,firefox').split(',').map((b) => b.trim()).filter(Boolean);
+if (!(Number.isInteger(LOADS) && LOADS >= 1)) throw new Error(`--loads (BENCH_LOADS) must be a whole number of loads, at least 1: ${LOADS}`);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 7);
 const ROUND_MS = 250; // each throughput round calls for about this long
 // BENCH_ONLY=ttfd: sizes and time to first decision only (with BENCH_LOADS to
@@ -37,7 +45,7 @@ const sizes = (buf) => ({
   brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
 });
 const add = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
-export const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+export { median };
 const range = (xs) => [Math.min(...xs), Math.max(...xs)];
 const version = async (name) => JSON.parse(await readFile(join(HERE, 'node_modules', name, 'package.json'), 'utf8')).version;
 
@@ -94,6 +102,56 @@ const GATE_ESM = {
     await init({ log: 'silent' });
     export const ask = isEnabled;`,
 };
+
+// init({ unleash }) against unleash-proxy-client (issue 27), both reading the
+// same toggle from the same Frontend API (`api`: bench/run.mjs's local
+// stand-in for it, see `frontendApi`), on another origin as in production.
+const unleashContenders = (api) => [
+  {
+    name: 'maestro-gate, ES module init({ unleash }), page with the Vite plugin\'s preload hint', id: 'unleash-gate', head: PRELOAD,
+    start: `import { init, isEnabled } from 'maestro-gate';
+      await init({ log: 'silent', unleash: { url: '${api}/api/frontend', clientKey: 'default:development.bench', appName: 'bench' } });
+      export const ask = isEnabled;`,
+  },
+  {
+    name: 'unleash-proxy-client, start() reading the Frontend API', id: 'unleash-peer',
+    start: `import { UnleashClient } from 'unleash-proxy-client';
+      const client = new UnleashClient({ url: '${api}/api/frontend', clientKey: 'default:development.bench', appName: 'bench' });
+      await client.start();
+      export const ask = () => client.isEnabled('maestro');`,
+  },
+];
+
+// A stand-in for Unleash's Frontend API (`/api/frontend`, as Unleash and
+// Unleash Edge serve it), answering one enabled toggle `maestro` the way
+// Unleash does: JSON with an ETag (304 to a matching If-None-Match), CORS
+// open to every origin with the preflight answered, and the metrics posts
+// accepted. It is a benchmark, not a test: tests/unleash/ runs against a
+// real Unleash, which would add seconds to every load here for nothing
+// that the two SDKs do differently.
+export function frontendApi() {
+  const body = JSON.stringify({ toggles: [{ name: 'maestro', enabled: true, variant: { name: 'disabled', enabled: false, feature_enabled: true }, impressionData: false }] });
+  const etag = 'W/"bench-maestro-1"';
+  const server = createServer((req, res) => {
+    const cors = {
+      'access-control-allow-origin': req.headers.origin || '*',
+      'access-control-allow-headers': req.headers['access-control-request-headers'] || '*',
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-expose-headers': 'ETag',
+      vary: 'Origin',
+    };
+    const path = new URL(req.url, 'http://x').pathname;
+    req.resume();
+    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+    if (req.method === 'GET' && path === '/api/frontend') {
+      if (req.headers['if-none-match'] === etag) return res.writeHead(304, { ...cors, etag }).end();
+      return res.writeHead(200, { ...cors, etag, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'public, max-age=0' }).end(body);
+    }
+    if (req.method === 'POST' && path === '/api/frontend/client/metrics') return res.writeHead(200, cors).end();
+    res.writeHead(404, cors).end();
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
+}
 
 // ---------- 1. shipped size ----------
 
@@ -169,11 +227,11 @@ async function measureSizes() {
 
 // ---------- the pages ----------
 
-async function writePages() {
-  for (const c of [GATE_ESM, ...PEERS]) {
+export async function writePages(api) {
+  for (const c of [GATE_ESM, ...PEERS, ...unleashContenders(api)]) {
     await bundle(c.start + '\nwindow.__t1 = performance.now(); window.__v = ask(); window.ask = ask;', join(OUT, `start-${c.id}.js`));
     // The gate's page as a Vite build with maestro-gate/vite writes it: with the plugin's preload hint.
-    const head = c === GATE_ESM ? PRELOAD : '';
+    const head = c === GATE_ESM ? PRELOAD : c.head || '';
     await writeFile(join(OUT, `start-${c.id}.html`),
       `<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script>${head}<script type="module" src="./start-${c.id}.js"></script>`);
   }
@@ -182,10 +240,22 @@ async function writePages() {
     '<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script><script type="module" src="./start-gate.js"></script>');
   await writeFile(join(OUT, 'maestro-gate.js'), await readFile(join(ROOT, 'pkg', 'maestro-gate.js')));
   // The bundled ES module loads its .wasm files next to itself, as a bundler emits them.
-  for (const f of ['maestro_gate_bg.wasm', 'maestro_gate_rollback_bg.wasm']) await writeFile(join(OUT, f), await readFile(join(ROOT, 'pkg', f)));
+  for (const part of ['', '_rollback', '_remote', '_rollout']) {
+    await writeFile(join(OUT, `maestro_gate${part}_bg.wasm`), await readFile(join(ROOT, 'pkg', `maestro_gate${part}_bg.wasm`)));
+  }
   await writeFile(join(OUT, 'start-tag.html'), `<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script>
     <script src="./maestro-gate.js"></script>
     <script>window.__v = maestroGate.isEnabled(); window.__t1 = performance.now(); window.ask = maestroGate.isEnabled;</script>`);
+  // The floors: the same pages with nothing in place of the SDK. The script
+  // tag's page with an empty classic script; the ES module pages' with a
+  // module that only answers.
+  await writeFile(join(OUT, 'empty.js'), '');
+  await writeFile(join(OUT, 'floor-script.html'), `<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script>
+    <script src="./empty.js"></script>
+    <script>window.__v = true; window.__t1 = performance.now();</script>`);
+  await bundle('window.__t1 = performance.now(); window.__v = true;', join(OUT, 'start-empty.js'));
+  await writeFile(join(OUT, 'floor-module.html'),
+    '<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script><script type="module" src="./start-empty.js"></script>');
   // The floor: an app's own boolean in an ES module (as in a Vite app), which
   // (like a kill switch) can change.
   await writeFile(join(OUT, 'plain.html'), `<!doctype html><meta charset="utf-8"><script type="module">
@@ -238,24 +308,132 @@ export async function open(browser, url, before = () => {}) {
 
 // ---------- 2. time to first decision ----------
 
-async function timeToFirstDecision(browser, url) {
-  const contenders = [
-    { name: 'maestro-gate, script tag', page: 'start-tag.html' },
-    { name: 'maestro-gate, ES module init(), page with the Vite plugin\'s preload hint', page: 'start-gate.html' },
-    { name: 'maestro-gate, ES module init(), no hint', page: 'start-gate-nohint.html' },
-    ...PEERS.map((p) => ({ name: p.name, page: `start-${p.id}.html` })),
-  ];
-  const samples = new Map(contenders.map((c) => [c.name, []]));
-  for (let i = 0; i < LOADS; i++) {
-    for (const c of contenders) { // interleaved, so drift hits every contender alike
-      const { context, page } = await open(browser, `${url}/${c.page}`);
-      const { t0, t1, v } = await page.evaluate(() => ({ t0: window.__t0, t1: window.__t1, v: window.__v }));
-      if (v !== true) throw new Error(`${c.name} answered ${v}`);
-      samples.get(c.name).push(t1 - t0);
-      await context.close();
+export const CHROMIUM_OPTIONS = {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  // BENCH_CHROMIUM_FLAGS: more of Chromium's flags, space-separated (for a
+  // diagnosis, such as bench/profile-tag.mjs's with --js-flags=--no-wasm-lazy-compilation).
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+    ...(process.env.BENCH_CHROMIUM_FLAGS || '').split(' ').filter(Boolean)],
+};
+
+// What a page tells once it has decided: the time from its first script to a
+// usable answer, the answer, and the bytes it loaded from its own origin
+// before the decision, as they crossed the wire (gzip: encodedBodySize; each
+// URL once, a preload and the fetch that takes it being one download).
+function readPage() {
+  const t1 = window.__t1, seen = new Map();
+  for (const e of performance.getEntriesByType('resource')) {
+    if (e.name.startsWith(location.origin + '/') && e.responseEnd <= t1) seen.set(e.name, Math.max(seen.get(e.name) || 0, e.encodedBodySize));
+  }
+  let bytes = 0;
+  for (const b of seen.values()) bytes += b;
+  return { t: t1 - window.__t0, v: window.__v, bytes };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The two browsers, headless, each loading one page in a fresh context
+// (its own storage and HTTP cache: a first visit) and closing it: `load(url,
+// read)` answers what `read` (readPage by default) returns in the page.
+// Chromium: the system's, through playwright-core. Firefox: the system's
+// firefox-esr, through puppeteer-core over WebDriver BiDi (no browser is ever
+// downloaded), with its timers at full precision (Firefox rounds
+// performance.now() to 1 ms by default, privacy.reduceTimerPrecision).
+export async function launchBrowser(name) {
+  if (name === 'chromium') {
+    const browser = await chromium.launch(CHROMIUM_OPTIONS);
+    return {
+      name: 'Chromium', version: browser.version(), browser, close: () => browser.close(),
+      async load(url, read = readPage) {
+        const { context, page } = await open(browser, url);
+        try { return await page.evaluate(read); } finally { await context.close(); }
+      },
+    };
+  }
+  if (name === 'firefox') {
+    const browser = await puppeteer.launch({
+      browser: 'firefox', protocol: 'webDriverBiDi', executablePath: process.env.FIREFOX || '/usr/bin/firefox-esr', headless: true,
+      extraPrefsFirefox: { 'privacy.reduceTimerPrecision': false },
+    });
+    const version = (await browser.version()).replace(/^firefox\//i, '');
+    return {
+      name: 'Firefox', version, close: () => browser.close(),
+      async load(url, read = readPage) {
+        const context = await browser.createBrowserContext();
+        try {
+          const page = await context.newPage();
+          const errors = [];
+          page.on('pageerror', (e) => errors.push(e.message));
+          await page.goto(url);
+          // Polled from here: Firefox runs a background tab's timers and
+          // animation frames about once a second (see tests/e2e/browsers.mjs).
+          const end = Date.now() + 20000;
+          while (!(await page.evaluate(() => window.__t1 !== undefined))) {
+            if (Date.now() > end) throw new Error(`${url}: no decision within 20 s`);
+            await sleep(5);
+          }
+          if (errors.length) throw new Error(`${url}: ${errors.join('; ')}`);
+          return await page.evaluate(read);
+        } finally {
+          await context.close();
+        }
+      },
+    };
+  }
+  throw new Error(`unknown browser ${name} (chromium or firefox)`);
+}
+
+// Every contender of the time to first decision, and the floor it is
+// measured above: the script tag above an empty classic script, everything
+// else (ES modules) above an empty module. `peer`: one of the field the
+// targets compare with (the fastest of them, in each browser). The two
+// `unleash` rows read the local Frontend API and are compared with each other.
+const TTFD = [
+  { id: 'floor-script', name: 'floor: the same page with an empty classic script', page: 'floor-script.html', floor: true },
+  { id: 'floor-module', name: 'floor: the same page with an empty ES module', page: 'floor-module.html', floor: true },
+  { id: 'tag', name: 'maestro-gate, script tag', page: 'start-tag.html', over: 'floor-script' },
+  { id: 'gate', name: 'maestro-gate, ES module init(), page with the Vite plugin\'s preload hint', page: 'start-gate.html', over: 'floor-module' },
+  { id: 'gate-nohint', name: 'maestro-gate, ES module init(), no hint', page: 'start-gate-nohint.html', over: 'floor-module' },
+  ...PEERS.map((p) => ({ id: p.id, name: p.name, page: `start-${p.id}.html`, over: 'floor-module', peer: true })),
+  { id: 'unleash-gate', name: 'maestro-gate, init({ unleash }) (hint), reading the Frontend API', page: 'start-unleash-gate.html', over: 'floor-module', unleash: true },
+  { id: 'unleash-peer', name: 'unleash-proxy-client, start() reading the Frontend API', page: 'start-unleash-peer.html', over: 'floor-module', unleash: true },
+];
+
+// LOADS rounds; each round loads every contender once, in order (A, B, C, A,
+// B, C ...), so that the machine's drift reaches every contender alike. One
+// round first, not counted, warms the browser.
+async function timeToFirstDecision(b, url) {
+  const samples = new Map(TTFD.map((c) => [c.id, []]));
+  const bytes = new Map(TTFD.map((c) => [c.id, []]));
+  const started = Date.now();
+  for (let i = -1; i < LOADS; i++) {
+    for (const c of TTFD) {
+      const r = await b.load(`${url}/${c.page}`);
+      if (r.v !== true) throw new Error(`${b.name}, ${c.name} answered ${r.v}`);
+      if (i < 0) continue;
+      samples.get(c.id).push(r.t);
+      bytes.get(c.id).push(r.bytes);
+    }
+    if (i >= 0 && ((i + 1) % 10 === 0 || i + 1 === LOADS)) {
+      process.stderr.write(`  ${b.name}: ${i + 1}/${LOADS} rounds (${Math.round((Date.now() - started) / 1000)} s)\n`);
     }
   }
-  return contenders.map((c) => ({ name: c.name, ms: samples.get(c.name) }));
+  const m = new Map([...samples].map(([id, xs]) => [id, median(xs)]));
+  const floorOf = new Map(TTFD.map((c) => [c.id, c.over]));
+  const above = (meds, id) => meds.get(id) - (floorOf.get(id) ? meds.get(floorOf.get(id)) : 0);
+  const peers = TTFD.filter((c) => c.peer);
+  const fastest = peers.reduce((f, c) => (above(m, c.id) < above(m, f.id) ? c : f));
+  const measured = TTFD.filter((c) => !c.floor);
+  const pairs = [...measured.map((c) => [c.id, fastest.id]), ['unleash-gate', 'unleash-peer']];
+  const intervals = bootstrapRatios(samples, pairs, above);
+  const rows = TTFD.map((c) => ({
+    ...c, ms: samples.get(c.id), median: m.get(c.id), above: c.floor ? null : above(m, c.id),
+    ratio: c.floor ? null : above(m, c.id) / above(m, fastest.id),
+    interval: c.floor ? null : intervals[measured.indexOf(c)],
+    bytes: Math.max(...bytes.get(c.id)), bytesVary: Math.min(...bytes.get(c.id)) !== Math.max(...bytes.get(c.id)),
+  }));
+  const unleash = { ratio: above(m, 'unleash-gate') / above(m, 'unleash-peer'), interval: intervals[pairs.length - 1] };
+  return { browser: b, rows, fastest: rows.find((r) => r.id === fastest.id), unleash };
 }
 
 // ---------- 3. evaluation throughput ----------
@@ -373,15 +551,16 @@ const rate = (xs) => `${fmt(median(xs) / 1e6, 1)} M/s (${fmt(range(xs)[0] / 1e6,
 const verdict = (ok) => (ok ? 'MET' : 'NOT MET');
 
 async function main() {
+  const loadBefore = loadavg()[0];
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   const sizeRows = await measureSizes();
-  await writePages();
+  const api = await frontendApi();
+  await writePages(api.url);
   const { server, url } = await serve();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  const chromiumB = await launchBrowser('chromium');
+  const { browser } = chromiumB;
+  const versions = [];
   const lines = [];
   const say = (s = '') => { lines.push(s); console.log(s); };
   try {
@@ -403,24 +582,67 @@ async function main() {
       `measured by bench/vite-size.mjs. Its entry chunk carries Vite's module-preload polyfill and the preload helper Vite wraps around the gate's two dynamic imports: on their own, in a control app with one dynamic import, ${fmt(viteRow.vite.viteOwn.gzip)} gzip.`);
     say(`Target ES module ≤ ${fmt(ESM_MAX_GZIP)} gzip (OpenFeature + InMemoryProvider: ${fmt(openFeature)}): ${fmt(esm)} — ${verdict(esm <= ESM_MAX_GZIP && esm <= openFeature)}. Target script tag ≤ 10,000 gzip: ${fmt(tag)} — ${verdict(tag <= 10000)}.`);
 
-    const ttfd = await timeToFirstDecision(browser, url);
-    const fastestPeer = Math.min(...ttfd.slice(3).map((r) => median(r.ms)));
     say('');
-    say(`## 2. Time to first decision (median and min–max of ${LOADS} fresh page loads, from the first script to a usable answer)`);
+    say(`## 2. Time to first decision, above an empty page's floor (${BROWSERS.length === 2 ? 'Chromium and Firefox' : BROWSERS.join(', ')}; ${LOADS} fresh page loads of each, interleaved)`);
     say('');
-    say('| what | time | vs fastest peer |');
-    say('|---|---:|---:|');
-    for (const r of ttfd) say(`| ${r.name} | ${ms(r.ms)} | ${fmt(median(r.ms) / fastestPeer, 2)}× |`);
-    const tagMs = median(ttfd[0].ms);
-    say('');
-    say(`Target script tag no slower than the fastest peer: ${fmt(tagMs, 2)} ms vs ${fmt(fastestPeer, 2)} ms — ${verdict(tagMs <= fastestPeer)}.`);
-    const esmRatio = median(ttfd[1].ms) / fastestPeer, noHintRatio = median(ttfd[2].ms) / fastestPeer;
-    say(`Target ES module init() ≤ ${fmt(ESM_MAX_RATIO, 1)}× the fastest peer, within the size budget (page with the Vite plugin's hint): ${fmt(esmRatio, 2)}× — ${verdict(esmRatio <= ESM_MAX_RATIO)}${esm <= ESM_MAX_GZIP ? '' : ' (and the size target is NOT MET)'}. Without the hint: ${fmt(noHintRatio, 2)}×.`);
-    if (!(esmRatio <= ESM_MAX_RATIO)) {
-      say(`Within the size budget the ES module does not reach ${fmt(ESM_MAX_RATIO, 1)}× here: the two ES module targets do not both hold. ` +
-        'Inlining the .wasm in the entry (compiled at once, as the script tag does) reaches it, at about 730 B gzip over the size target; ' +
-        '`node bench/ttfd-options.mjs` measures each option side by side (see CONTRIBUTING.md, Performance).');
+    say('Each load is a first visit (a fresh browser context: no storage, no HTTP cache), timed from the page\'s first script to a usable answer. ' +
+      'The contenders are loaded in turn, A, B, C, A, B, C …, so that the machine\'s drift reaches each alike. ' +
+      'The floor is the same page with nothing in place of the SDK: an empty classic script for the script tag, an empty ES module for every other row. ' +
+      '"Above the floor" is a contender\'s median minus its floor\'s median: the time the SDK itself adds. ' +
+      'The ratio is that, divided by the same for the fastest peer (the one with the smallest median above the floor, in that browser); ' +
+      'its 95% interval is a percentile bootstrap of the rounds (4,000 replicates; each draws rounds with replacement and takes every contender\'s load, its floor\'s and the peer\'s from the same rounds). ' +
+      'An interval whose upper end is ∞: in more than 2.5% of the replicates the peer\'s median was not above its floor, and the run bounds the ratio from below only (which is what a NOT MET rests on). ' +
+      'Bytes: what the page downloaded from its own origin before the decision, as served (gzip -9), from the browser\'s Resource Timing.');
+    const ttfds = [];
+    for (const name of BROWSERS) {
+      const b = name === 'chromium' ? chromiumB : await launchBrowser(name);
+      versions.push(`${b.name} ${b.version}`);
+      try {
+        ttfds.push(await timeToFirstDecision(b, url));
+      } finally {
+        if (b !== chromiumB) await b.close();
+      }
     }
+    // (A ratio to a peer that is not above its floor has no meaning: n/a.)
+    const times = (x) => (Number.isFinite(x) ? `${fmt(x, 2)}×` : 'n/a');
+    // Every load's time, for a second look (bench/out/ttfd.json; not committed).
+    await writeFile(join(OUT, 'ttfd.json'), JSON.stringify(ttfds.map(({ browser: b, rows }) => ({
+      browser: `${b.name} ${b.version}`, loads: LOADS, rows: rows.map((r) => ({ id: r.id, name: r.name, over: r.over ?? null, ms: r.ms })),
+    }))));
+    const interval = ([lo, hi]) => `${Number.isFinite(lo) ? fmt(lo, 2) : 'n/a'}–${hi === Infinity ? '∞' : Number.isFinite(hi) ? fmt(hi, 2) : 'n/a'}`;
+    for (const { browser: b, rows, fastest } of ttfds) {
+      say('');
+      say(`### ${b.name} ${b.version}`);
+      say('');
+      say('| what | median (min–max) | above the floor | vs fastest peer (95% interval) | bytes before the decision (gzip) |');
+      say('|---|---:|---:|---:|---:|');
+      for (const r of rows) {
+        const vs = r.floor ? '' : r.id === fastest.id ? '1.00× (fastest peer)' : `${times(r.ratio)} (${interval(r.interval)})`;
+        say(`| ${r.name} | ${ms(r.ms)} | ${r.floor ? '' : `${fmt(r.above, 2)} ms`} | ${vs} | ${fmt(r.bytes)}${r.bytesVary ? ' (varied)' : ''} |`);
+      }
+    }
+    say('');
+    say('Targets (issue 20, item 4; issue 27, item 6), in each browser, on the ratio of medians above the floor (MET when it is at or under the target; the interval says how sure that is):');
+    say('');
+    const sure = (r, target, peer) => (!(peer.above > 0) ? 'the peer is not above its floor in this run: no ratio' : r.interval[1] <= target ? 'the whole interval is at or under it'
+      : r.interval[0] > target ? 'the whole interval is over it' : 'the interval spans it: this run cannot tell');
+    for (const { browser: b, rows, fastest, unleash } of ttfds) {
+      const tag = rows.find((r) => r.id === 'tag'), gate = rows.find((r) => r.id === 'gate'), noHint = rows.find((r) => r.id === 'gate-nohint');
+      const ug = rows.find((r) => r.id === 'unleash-gate'), up = rows.find((r) => r.id === 'unleash-peer');
+      say(`- ${b.name}: the script tag at or below the fastest peer (${fastest.name}, ${fmt(fastest.above, 2)} ms above the floor): ` +
+        `${fmt(tag.above, 2)} ms, ${times(tag.ratio)} (${interval(tag.interval)}; ${sure(tag, 1, fastest)}) — ${verdict(fastest.above > 0 && tag.ratio <= 1)}.`);
+      say(`- ${b.name}: the ES module with the Vite plugin's hint within ${fmt(ESM_MAX_RATIO, 1)}× the fastest peer: ` +
+        `${fmt(gate.above, 2)} ms, ${times(gate.ratio)} (${interval(gate.interval)}; ${sure(gate, ESM_MAX_RATIO, fastest)}) — ${verdict(fastest.above > 0 && gate.ratio <= ESM_MAX_RATIO)}. ` +
+        `Without the hint: ${times(noHint.ratio)} (${interval(noHint.interval)}).`);
+      say(`- ${b.name}: init({ unleash }) at most unleash-proxy-client reading the same Frontend API, in time: ` +
+        `${fmt(ug.above, 2)} ms against ${fmt(up.above, 2)} ms above the floor, ${times(unleash.ratio)} (${interval(unleash.interval)}; ${sure(unleash, 1, up)}) — ${verdict(up.above > 0 && unleash.ratio <= 1)}; ` +
+        `in bytes before the decision: ${fmt(ug.bytes)} B against ${fmt(up.bytes)} B gzip — ${verdict(ug.bytes <= up.bytes)}.`);
+    }
+    say('');
+    say('The two `unleash` rows read one enabled toggle `maestro` from a local stand-in for Unleash\'s Frontend API on another origin (bench/run.mjs, `frontendApi`: ' +
+      'the JSON Unleash answers, its ETag, open CORS with the preflight answered): each pays the preflight its `Authorization` header brings and one request, as against a real Unleash on a first visit. ' +
+      'Before its first decision the gate\'s row downloads, one after the other, its entry and `.wasm`, the extras chunk, the remote chunk and the remote module\'s `.wasm` (which reads the answer), then asks the API; unleash-proxy-client downloads its bundle and asks the API.');
+    say('`node bench/ttfd-options.mjs` measures the ways the ES module could load its `.wasm`, side by side, and `node bench/profile-tag.mjs` where the script tag\'s time goes (CONTRIBUTING.md, Performance).');
     if (ONLY_TTFD) return;
 
     const thr = await throughput(browser, url);
@@ -457,14 +679,16 @@ async function main() {
     say('');
     say(`The gate module: ${fmt(c.memoryAfterInit)} bytes after init, ${fmt(c.memoryAfterCleanup)} bytes after ${ROUNDS * 3 + 1} cleanups of 1,000 keys. The rollback module (loaded by the first cleanup): ${fmt(c.rollbackMemory)} bytes after them.`);
 
-    const browserVersion = browser.version();
     const header = [
       '# Benchmarks',
       '',
       `Written by \`make bench\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)}.`,
-      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB. Browser: Chromium ${browserVersion} (headless). Node ${process.version}.`,
+      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB. Browsers (headless): ${versions.join(', ')}; ` +
+        `sections 3 to 5 in Chromium only. Node ${process.version}.`,
       `Peers: ${(await Promise.all(PEERS.map(async (p) => `${p.pkg}@${await version(p.pkg)}`))).join(', ')}; esbuild@${await version('esbuild')}; vite@${await version('vite')}.`,
       'Pages and bundles are served gzip-compressed from a local server, as a CDN serves them. These machines are noisy: read the ratios, not the absolute times.',
+      `The machine was loaded during this run (other builds and browsers sharing its ${cpus().length} cores): load average over 1 minute ${fmt(loadBefore, 2)} at the start, ${fmt(loadavg()[0], 2)} at the end. ` +
+        'Loaded or not, the interleaved loads put every contender under the same load; the intervals of section 2 say how far the ratios can be trusted.',
       '',
     ];
     await writeFile(join(ROOT, 'BENCHMARKS.md'), header.concat(lines).join('\n') + '\n');
@@ -472,6 +696,7 @@ async function main() {
   } finally {
     await browser.close();
     server.close();
+    api.server.close();
   }
 }
 
