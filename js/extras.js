@@ -13,6 +13,9 @@
 //   started(), answering()     the first init()'s promise and options
 //   loadRemoteModule(wasm), loadRolloutModule(wasm), wasms()  the two modules' loaders and the
 //                              init({ remoteWasm, rolloutWasm }) they load from
+//   connect(kind, module), post(message)  the gate's channel: a module connected
+//                              hears the messages of `kind` (the first copy
+//                              to connect a shared module wins); `post` tells the tabs
 export default function extras(g) {
   const { has, own, describe } = g;
   let rollout; // the rollout module, once loaded (wasm-bindgen instantiates it once)
@@ -24,7 +27,8 @@ export default function extras(g) {
     remoteWarned = true;
   }
 
-  const remoteModule = () => g.loadRemoteModule(g.wasms().remote);
+  // (It shares its results, and hears other tabs', on the gate's channel.)
+  const remoteModule = async () => g.connect('remote', await g.loadRemoteModule(g.wasms().remote));
 
   // Calls `f` with the rollout module (loaded once): its narrowing of the
   // gate's "on", `{ code, reason, rollout }`. Without the module, the
@@ -85,7 +89,8 @@ export default function extras(g) {
       const on = g.wouldBeOn(options);
       // (A `remote` that is not a string: the remote module reads nothing.)
       const a = on && (has(options, 'remote') || has(options, 'unleash')) && await firstAnswer(options);
-      return a && a.code ? a : on && (g.narrows(options) || a) ? withRollout((m) => m.start(options, restrict, a?.rollout)) : undefined;
+      // (A guard's trip is told to the other tabs on this copy's channel, `post`.)
+      return a && a.code ? a : on && (g.narrows(options) || a) ? withRollout((m) => m.start(options, restrict, a?.rollout, g.post)) : undefined;
     },
 
     // The gate's remote hook: another tab's rollout (`{ maestroGate:
