@@ -19,7 +19,7 @@ let trapped = () => {}; // told when the wasm fails under the dispatcher
 const HANDLE_UNDEFINED = 1, HANDLE_NULL = 2, HANDLE_TRUE = 3, HANDLE_FALSE = 4, HANDLE_GLOBAL = 5, HANDLE_FIRST_FREE = 6;
 const TYPE_UNDEFINED = 0, TYPE_NULL = 1, TYPE_TRUE = 2, TYPE_FALSE = 3, TYPE_NUMBER = 4, TYPE_STRING = 5, TYPE_FUNCTION = 6, TYPE_OBJECT = 7, TYPE_OTHER = 8;
 const IMPORT_TYPE_OF = 'a', IMPORT_NUMBER = 'b', IMPORT_FROM_NUMBER = 'c', IMPORT_FROM_UTF8 = 'd', IMPORT_REFLECT_GET = 'e', IMPORT_REFLECT_SET = 'f', IMPORT_CALL = 'g', IMPORT_CONSTRUCT = 'h', IMPORT_RELEASE = 'i', IMPORT_DUPLICATE = 'j', IMPORT_CONSOLE = 'k', IMPORT_STRICT_EQUALS = 'l', IMPORT_CODE_AT = 'm', IMPORT_DECISION_RECORD = 'n', IMPORT_HANDLER = 'o', IMPORT_CONCAT = 'p', IMPORT_SHORTEN = 'q', IMPORT_NOTIFY = 'r';
-const EXPORT_DECIDE = 'A', EXPORT_DECISION = 'B', EXPORT_IS_ENABLED = 'E', EXPORT_ON_REMOTE = 'G', EXPORT_ON_CLEANUP_MESSAGE = 'I', EXPORT_ON_CLEANUP_REQUEST = 'J', EXPORT_OWN_CLEANUP = 'L', EXPORT_DISPATCH = 'M', EXPORT_WOULD_BE_ON = 'N';
+const EXPORT_DECIDE = 'A', EXPORT_DECISION = 'B', EXPORT_IS_ENABLED = 'E', EXPORT_ON_REMOTE = 'G', EXPORT_ON_MESSAGE = 'I', EXPORT_DISPATCH = 'M', EXPORT_WOULD_BE_ON = 'N';
 // </abi>
 
 // The dispatcher every handler the wasm hands out calls (import `o`; see
@@ -46,17 +46,21 @@ const tell = (list, v) => {
 };
 const free = [];
 
-// The gate's BroadcastChannel (the wasm constructs nothing else, import `h`).
-// The page's decision is told on it at the first decision and at each
-// change: a bare `true` or `false` (protocol::DECISION in src/protocol.rs,
-// the smallest message). The gates ignore it; the Service Worker guard
-// (maestro-gate/sw) listens. (No channel, or a closed one: nothing is told.)
-// It is told to the page's controlling Service Worker too: a message wakes a
-// worker the browser stopped, which a channel message does not (no worker:
-// nothing is told).
+// This copy's BroadcastChannel, the one of its page (the wasm opens it, and
+// constructs nothing else, import `h`; crates/gate/src/tabs.rs). The modules
+// post on it through `post`, which answers whether the message went (no
+// channel, or a closed one: it did not). The page's decision is told on it at
+// the first decision and at each change: a bare `true` or `false`
+// (protocol::DECISION in src/protocol.rs, the smallest message). The gates
+// ignore it; the Service Worker guard (maestro-gate/sw) listens. It is told to
+// the page's controlling Service Worker too: a message wakes a worker the
+// browser stopped, which a channel message does not (no worker: nothing is told).
 let channel;
+export const post = (message) => {
+  try { channel.postMessage(message); return true; } catch { return false; }
+};
 const say = (d) => {
-  try { channel.postMessage(d.enabled); } catch {}
+  post(d.enabled);
   try { navigator.serviceWorker.controller.postMessage(d.enabled); } catch {}
   return d;
 };
@@ -218,11 +222,10 @@ export const isEnabled = () => wasm[EXPORT_IS_ENABLED]() !== 0;
 export const wouldBeOn = (options) => wasm[EXPORT_WOULD_BE_ON](keep(options)) !== 0;
 export const onChange = (callback) => subscribe(0, callback);
 export const onRemote = (hook) => { wasm[EXPORT_ON_REMOTE](keep(hook)); };
-export const onCleanupMessage = (forward) => { wasm[EXPORT_ON_CLEANUP_MESSAGE](keep(forward)); };
-// (Subscribing opens the channel, so that this tab hears other tabs' cleanups.)
-export const onCleanupRequest = (callback) => { wasm[EXPORT_ON_CLEANUP_REQUEST](); return subscribe(1, callback); };
+// (Handing over `forward` opens the channel: the glue does it as the gate loads.)
+export const onMessage = (forward) => { wasm[EXPORT_ON_MESSAGE](keep(forward)); };
+export const onCleanupRequest = (callback) => subscribe(1, callback);
 export const notifyCleanup = (request) => tell(1, request);
-export const ownCleanup = (id) => { wasm[EXPORT_OWN_CLEANUP](id); };
 // For the beacon module (crates/gate/src/beacon.rs), which js/extras.js
 // instantiates on this boundary: its imports, and a handle to a value.
 export { importsOf, keep };

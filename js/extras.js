@@ -15,6 +15,10 @@
 //                              from init({ remoteWasm, rolloutWasm }): see `wasm`)
 //   imports(x), keep(value), loadBeacon  the gate's boundary (js/core.js), which
 //                              the beacon module shares, and (Node) its bytes from disk
+//   connect(kind, module), post(message)  the gate's channel: a module connected
+//                              hears the messages of `kind` (the first copy
+//                              to connect a shared module wins); `post` tells the tabs
+
 // The beacon module's export, generated from crates/gate/src/abi.rs's table
 // (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
 // <abi>
@@ -53,7 +57,8 @@ export default function extras(g) {
     remoteWarned = true;
   }
 
-  const remoteModule = () => g.loadRemoteModule(wasm('remoteWasm'));
+  // (It shares its results, and hears other tabs', on the gate's channel.)
+  const remoteModule = async () => g.connect('remote', await g.loadRemoteModule(wasm('remoteWasm')));
 
   // Calls `f` with the rollout module (loaded once): its narrowing of the
   // gate's "on", `{ code, reason, rollout }`. Without the module, the
@@ -115,7 +120,8 @@ export default function extras(g) {
       const on = g.wouldBeOn(options);
       // (A `remote` that is not a string: the remote module reads nothing.)
       const a = on && (has(options, 'remote') || has(options, 'unleash')) && await firstAnswer(options);
-      return a && a.code ? a : on && (g.narrows(options) || a) ? withRollout((m) => m.start(options, restrict, a?.rollout)) : undefined;
+      // (A guard's trip is told to the other tabs on this copy's channel, `post`.)
+      return a && a.code ? a : on && (g.narrows(options) || a) ? withRollout((m) => m.start(options, restrict, a?.rollout, g.post)) : undefined;
     },
 
     // The gate's remote hook: another tab's rollout (`{ maestroGate:

@@ -105,14 +105,33 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     core.onTrap((e) => fail('the wasm core failed', e));
     // Mirror every change before any subscriber of the app hears of it.
     call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); report('change'); });
-    // Listen for other tabs' cleanup requests; the rollback module answers them.
-    call(core.onCleanupMessage, () => {}, (data) => {
-      loadRollback().then((r) => { if (r) try { r.answerCleanup(data, answering); } catch {} });
+    // Opens this copy's channel. What other tabs (and the other copies of
+    // the gate on this page) say that a module acts on comes here once the
+    // gate did its part, and goes by kind: a cleanup request loads the
+    // rollback module, which answers it; an answer, or a remote result, goes
+    // to the module this copy connected (`routes`), if any: none is loaded,
+    // so none waits for it, and it is dropped.
+    call(core.onMessage, () => {}, (data) => {
+      const kind = data.maestroGate;
+      if (kind == 'cleanup') loadRollback().then((r) => { if (r) try { r.answerCleanup(data, answering); } catch {} });
+      else try { routes[kind].heard(data); } catch {}
     });
     // decide() asks for the remote poll when options.remote is set; another
     // tab's rollout for this copy's document comes the same way.
     call(core.onRemote, () => {}, (o) => x && x.remote(o));
   }
+
+  // The modules that talk to other tabs do it on this copy's channel: each is
+  // handed `core.post`, and hears what `hook`'s router hands it (`routes`, by
+  // the kind it hears), unless another copy of the gate on this page
+  // connected it first: a module the copies share (loaded from one URL)
+  // talks on that copy's channel, so that it hears each message once, and
+  // never its own.
+  const routes = {};
+  const connect = (kind, m) => {
+    try { if (m.connect(core.post)) routes[kind] = m; } catch {}
+    return m;
+  };
 
   // init({ report }): js/extras.js sends the decision beacon (read now, not
   // once the remote module has loaded). Returns `cleanup`.
@@ -142,7 +161,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     // (the gate's functions one by one: a namespace used as a value costs bytes, and esbuild copies it with for...in)
     decide: (n) => call(() => core.decide(undefined, n), off), isEnabled: () => call(core.isEnabled, () => false),
     wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),
-    loadRemoteModule, loadRolloutModule, loadBeacon, imports: core.importsOf, keep: core.keep,
+    loadRemoteModule, loadRolloutModule, loadBeacon, imports: core.importsOf, keep: core.keep, connect, post: core.post,
   };
   const more = async () => (x ||= (await loadExtras()).default(g));
   const needs = (options) => narrows(options) || has(options, 'remote') || has(options, 'unleash') || typeof own(options, 'report') == 'string';
@@ -174,10 +193,10 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       try {
         const r = await loadRollbackModule(rollbackWasm);
         // Its cleanups reach this page's onCleanupRequest subscribers, kept by
-        // the gate, and the gate learns which requests are this tab's own.
+        // the gate; it asks the other tabs, and hears their answers, on the
+        // gate's channel.
         r.setNotifier((request) => call(core.notifyCleanup, () => {}, request));
-        r.setAnnouncer((id) => call(core.ownCleanup, () => {}, id));
-        return r;
+        return connect('answer', r);
       } catch (e) {
         rollbackDown = "maestro-gate's rollback module could not be loaded: " + describe(e);
         rollbackLoading = undefined; // a later call tries again

@@ -41,11 +41,17 @@ export function notifyCleanup(request: any): void;
 export function onChange(callback: (decision: Decision) => void): () => void;
 
 /**
- * The gate module's side of a cleanup request from another tab: the glue
- * passes `forward`, which loads the rollback module and calls its
- * `answerCleanup`.
+ * Internal: opens this copy's channel, and hands `forward` the messages on it
+ * that a module acts on (a cleanup request, an answer to one, a remote
+ * result), once the gate did its part: the glue routes them by kind.
  */
-export function onCleanupMessage(forward: any): void;
+export function onMessage(forward: (message: any) => void): void;
+
+/**
+ * Internal: posts `message` on this copy's channel, for the modules. Whether
+ * it went (no channel, or a closed one: it did not).
+ */
+export function post(message: unknown): boolean;
 
 /**
  * Calls `callback` whenever a cleanup is about to run, in this tab or from
@@ -60,11 +66,6 @@ export function onCleanupRequest(callback: (request: CleanupRequest) => void): (
  * `startRemote(options, isEnabled, restrict, lower)`.
  */
 export function onRemote(hook: any): void;
-
-/**
- * Remembers one of this tab's own request ids (the last few are kept).
- */
-export function ownCleanup(id: number): void;
 
 /** Sets the callback for a failure of the wasm under an event or setter. */
 export function onTrap(callback: (error: unknown) => void): void;

@@ -8,7 +8,7 @@ import { beside, expose, fromHex, here, tagOptions } from './tag.js';
 // By name, not `import * as`: esbuild copies a namespace used as a value with
 // `for...in`, which a polluted Object.prototype breaks (the tag would throw).
 import {
-  initSync as initRollback, clearClientState, verifyClientState, answerCleanup, setNotifier, setAnnouncer,
+  initSync as initRollback, clearClientState, verifyClientState, answerCleanup, setNotifier, connect, heard,
 } from '../pkg/maestro_gate_rollback.js';
 
 // The bytes are put in after minifying (scripts/embed-wasm.mjs).
@@ -21,7 +21,7 @@ const gate = createGate({
   load: () => initSync(fromHex(GATE_WASM)),
   loadRollbackModule: async () => {
     initRollback({ module: fromHex(ROLLBACK_WASM) });
-    return { clearClientState, verifyClientState, answerCleanup, setNotifier, setAnnouncer };
+    return { clearClientState, verifyClientState, answerCleanup, setNotifier, connect, heard };
   },
   loadRemoteModule: async () => { throw new Error('the script tag has no remote poll'); },
   // The rollout module and its glue are not inlined: only a page that sets window.MAESTRO_ROLLOUT loads them.

@@ -1,6 +1,8 @@
 //! The cross-tab protocol: what the tabs of one origin that run the gate say
 //! to each other on the BroadcastChannel [`CHANNEL`], and what a tab may do
-//! when it hears it.
+//! when it hears it. Each copy of the gate on a page opens one such channel
+//! (the gate module does; the other modules post and hear through it, by
+//! kind), and a channel never hears its own posts.
 //!
 //! Any same-origin page can post on the channel, so a message can never make
 //! a tab do more than that tab's own configuration allows:

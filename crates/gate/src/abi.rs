@@ -74,15 +74,15 @@ pub mod table {
     /// document is the glue's view of the decision, and a later narrowing goes
     /// through `decide` again; so are `F` and `K`: the subscriber lists are
     /// the glue's, which the gate tells through the import `notify`; and `H`:
-    /// a remote off reaches the gate as a narrowing through `decide`.)
-    pub const EXPORTS: [(&str, &str); 9] = [
+    /// a remote off reaches the gate as a narrowing through `decide`; and `J`
+    /// and `L`: the channel opens when the glue hands over `onMessage`, and a
+    /// channel never hears its own tab's cleanup requests.)
+    pub const EXPORTS: [(&str, &str); 7] = [
         ("A", "decide"),
         ("B", "decision"),
         ("E", "isEnabled"),
         ("G", "onRemote"),
-        ("I", "onCleanupMessage"),
-        ("J", "onCleanupRequest"),
-        ("L", "ownCleanup"),
+        ("I", "onMessage"),
         ("M", "dispatch"),
         ("N", "wouldBeOn"),
     ];

@@ -25,17 +25,9 @@ extern "C" fn is_enabled() -> bool {
 extern "C" fn on_remote(hook: JsValue) {
     gate::on_remote(hook)
 }
-#[export_name = "I"] // onCleanupMessage
-extern "C" fn on_cleanup_message(forward: JsValue) {
-    tabs::on_cleanup_message(forward)
-}
-#[export_name = "J"] // onCleanupRequest (the glue keeps the subscriber)
-extern "C" fn on_cleanup_request() {
-    tabs::listen()
-}
-#[export_name = "L"] // ownCleanup
-extern "C" fn own_cleanup(id: f64) {
-    tabs::own_cleanup(id)
+#[export_name = "I"] // onMessage
+extern "C" fn on_message(forward: JsValue) {
+    tabs::on_message(forward)
 }
 #[export_name = "M"] // dispatch
 extern "C" fn dispatch(tag: f64, event: JsValue) -> JsValue {
@@ -43,9 +35,14 @@ extern "C" fn dispatch(tag: f64, event: JsValue) -> JsValue {
         Some(Kind::GlobalGet) => return gate::runtime_value(),
         Some(Kind::GlobalSet) => gate::runtime_assigned(event),
         Some(Kind::Channel) => {
+            // The gate's part first, then the module's (through the glue).
             let data = js::field(&event, "data");
             match tabs::receive(&data) {
-                Heard::Remote(url, enabled) => gate::remote_heard(&url, enabled, &data),
+                Heard::Remote(url, enabled) => {
+                    gate::remote_heard(&url, enabled, &data);
+                    tabs::forward(&data);
+                }
+                Heard::Module => tabs::forward(&data),
                 Heard::Guard => gate::guard_heard(),
                 Heard::Nothing => {}
             }

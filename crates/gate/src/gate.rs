@@ -6,7 +6,7 @@ use crate::abi::fixed;
 use crate::js::{self, field, set, JsValue, Text};
 use crate::reactor::{handler, Kind};
 use crate::subscribers::{notify, List};
-use crate::{tabs, Slot};
+use crate::Slot;
 use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source};
 
 type Decision = flag::Decision<Text>;
@@ -303,7 +303,6 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
     // again now that the accessor holds the value (its lines come after the
     // start-up lines). Not a new assignment, so no "Ignoring" line.
     reconsider(Source::Default, true);
-    tabs::listen();
     if enabled() {
         start_watch();
     }

@@ -1,14 +1,21 @@
-//! Every open tab: the BroadcastChannel the gate listens on, and the app's
-//! `onCleanupRequest` subscribers. What the messages are, and what a tab may
-//! do when it hears one, is `maestro_gate::protocol`.
+//! Every open tab: the one BroadcastChannel of this copy of the gate, and the
+//! app's `onCleanupRequest` subscribers. What the messages are, and what a
+//! tab may do when it hears one, is `maestro_gate::protocol`.
 //!
-//! The gate module, which every tab loads, listens. A cleanup request from
-//! another tab is told to this tab's subscribers at once (so that they close
-//! their connections to MAESTRO's database even before the rollback module
-//! loads, or if it cannot), then handed to the rollback module through the
-//! glue (`onCleanupMessage`), which sweeps and answers. Another tab's remote
-//! result for the document this tab polls turns this tab off when it says
-//! off, even when this tab's own poll has not loaded.
+//! The gate module, which every tab loads, opens the page's channel (one per
+//! copy of the gate) and hears every message on it; the glue posts on it for
+//! the modules (`post` in `js/core.js`), which open none of their own. A
+//! message is the gate's own part first (`receive` says what it heard: a
+//! cleanup request is told to this tab's subscribers at once, so that they
+//! close their connections to MAESTRO's database even before the rollback
+//! module loads, or if it cannot; another tab's remote result or guard trip
+//! is the decision's, which the composition root hands to the gate), then,
+//! for a kind a module acts on, handed to the glue (`forward`), which routes
+//! it by kind: a cleanup request to the rollback module, which sweeps and
+//! answers; an answer to it; a remote result to the remote module. A
+//! `BroadcastChannel` never hears its own posts, so nothing here filters
+//! this tab's own messages out; another copy of the gate on the page (its
+//! own channel) hears them, as another tab does.
 
 use core::cell::RefCell;
 
@@ -21,20 +28,15 @@ use maestro_gate::protocol::{self, Kind as Message};
 
 struct Tabs {
     channel: Option<JsValue>,
-    /// The glue's hand-over of cleanup requests to the rollback module.
+    /// The glue's hand-over of the messages a module acts on.
     forward: JsValue,
-    /// This tab's own recent request ids (the gate hears them back on its
-    /// channel): a ring of the last few.
-    own: [f64; 8],
-    own_next: usize,
 }
 
-static TABS: Slot<Tabs> =
-    Slot(RefCell::new(Tabs { channel: None, forward: JsValue::UNDEFINED, own: [-1.0; 8], own_next: 0 }));
+static TABS: Slot<Tabs> = Slot(RefCell::new(Tabs { channel: None, forward: JsValue::UNDEFINED }));
 
-/// Opens the channel once, where `BroadcastChannel` exists. Called by
-/// `init` and by `onCleanupRequest`, so that each tab running the gate answers.
-pub fn listen() {
+/// Opens the channel once, where `BroadcastChannel` exists: when the glue
+/// hands over its `forward` hook, as the gate loads.
+fn listen() {
     let Ok(mut tabs) = TABS.0.try_borrow_mut() else { return };
     if tabs.channel.is_some() || !js::has_function("BroadcastChannel") {
         return;
@@ -49,11 +51,16 @@ pub fn listen() {
 /// What another tab's message means for the decision, which the channel
 /// does not make: the composition root hands it to the gate (`exports::dispatch`).
 pub(crate) enum Heard {
-    /// Nothing for the decision (a cleanup request is handled here).
+    /// Nothing for the decision or the modules (no kind, a decision, a
+    /// kind this gate does not know, a remote result it cannot read).
     Nothing,
-    /// A remote document's result: its URL and whether it said on.
+    /// Nothing for the decision; a module acts on it (a cleanup request,
+    /// told to the subscribers here, or an answer to one): `forward` it.
+    Module,
+    /// A remote document's result: its URL and whether it said on (then
+    /// `forward` it to the remote module).
     Remote(js::Text, bool),
-    /// A guard tripped in another tab.
+    /// A guard tripped in another tab (the gate's alone).
     Guard,
 }
 
@@ -61,8 +68,16 @@ pub(crate) enum Heard {
 pub(crate) fn receive(data: &JsValue) -> Heard {
     let Some(kind) = string_field(data, protocol::KIND) else { return Heard::Nothing };
     if js::text_is(&kind, Message::Cleanup.id()) {
-        cleanup_requested(data);
-    } else if js::text_is(&kind, Message::Remote.id()) {
+        // The message itself: it carries `database`, `prefix`, `sessionStorage`
+        // and `fromOtherTab: true` (the rollback module validates it before it
+        // sweeps anything, and sweeps only this tab's own prefix).
+        subscribers::notify(List::Cleanup, data);
+        return Heard::Module;
+    }
+    if js::text_is(&kind, Message::Answer.id()) {
+        return Heard::Module;
+    }
+    if js::text_is(&kind, Message::Remote.id()) {
         if let (Some(url), Some(enabled)) = (string_field(data, "url"), field(data, "enabled").as_bool()) {
             return Heard::Remote(url, enabled);
         }
@@ -72,38 +87,19 @@ pub(crate) fn receive(data: &JsValue) -> Heard {
     Heard::Nothing
 }
 
-/// Another tab asked for a cleanup: tell the subscribers, then hand the
-/// request to the rollback module (through the glue), which sweeps this
-/// tab's own state and answers. A request this tab made itself is ignored.
-fn cleanup_requested(data: &JsValue) {
-    let id = field(data, "id").as_f64().unwrap_or(-2.0);
-    let forward = match TABS.0.try_borrow() {
-        Ok(t) if !t.own.contains(&id) => t.forward.clone(),
-        _ => return,
-    };
-    // The message itself: it carries `database`, `prefix`, `sessionStorage`
-    // and `fromOtherTab: true` (the rollback module validates it before it
-    // sweeps anything, and sweeps only this tab's own prefix).
-    subscribers::notify(List::Cleanup, data);
+/// Hands a message a module acts on to the glue, which routes it by kind
+/// (`forward(data)`: a cleanup request loads the rollback module and calls
+/// its `answerCleanup`; an answer or a remote result reaches the module
+/// this copy connected, if it did).
+pub(crate) fn forward(data: &JsValue) {
+    let Ok(forward) = TABS.0.try_borrow().map(|t| t.forward.clone()) else { return };
     js::call_if_function(&forward, &fixed::NULL, data);
 }
 
-/// The glue's hand-over of another tab's cleanup request to the rollback
-/// module (`forward(data)` loads it and calls its `answerCleanup`).
-pub fn on_cleanup_message(forward: JsValue) {
+/// The glue's hand-over of the messages a module acts on; opens the channel.
+pub fn on_message(forward: JsValue) {
     if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
         tabs.forward = forward;
     }
     listen();
-}
-
-/// Remembers one of this tab's own request ids (the last few are kept).
-pub fn own_cleanup(id: f64) {
-    if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
-        let slot = tabs.own_next % 8;
-        if let Some(entry) = tabs.own.get_mut(slot) {
-            *entry = id;
-        }
-        tabs.own_next = slot + 1;
-    }
 }

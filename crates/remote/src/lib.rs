@@ -5,9 +5,11 @@
 //! `init({ report })`, is the beacon module's: `crates/gate/src/beacon.rs`.)
 //!
 //! One `async` loop per page, on wasm-bindgen-futures. Each result is shared
-//! with the other tabs on the BroadcastChannel, and their results save this
-//! tab a poll, within the bound `maestro_gate::poll::next_poll` sets. A
-//! failing or slow remote changes nothing: it is logged once and the poll
+//! with the other tabs on the gate's BroadcastChannel (the glue hands this
+//! module its `post`, `connect`, and what the gate hears, `heard`: it opens
+//! no channel of its own), and their results save this tab a poll, within
+//! the bound `maestro_gate::poll::next_poll` sets. A failing or slow remote
+//! changes nothing: it is logged once and the poll
 //! backs off. What a document means, and the intervals, are
 //! `maestro_gate::poll`; the gate itself is the gate module, reached through
 //! the functions the glue hands to `startRemote`.
@@ -19,7 +21,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, BroadcastChannel, RequestCache, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortController, RequestCache, RequestCredentials, RequestInit, Response};
 
 use maestro_gate::cleanup::push_uint;
 use maestro_gate::flag::{self, Raw};
@@ -157,7 +159,9 @@ struct Remote {
     copies: Vec<Copy>,
     polls: Vec<Poll>,
     waiters: Vec<Waiter>,
-    channel: Option<BroadcastChannel>,
+    /// The gate's `post(message)`, of the first copy of the gate that
+    /// connected this module (copies that load it from one URL share it).
+    post: Option<Function>,
     /// Warned that the remembered answer could not be kept in localStorage.
     storage_warned: bool,
     /// Listening for `pagehide` and a hidden page (Unleash's metrics).
@@ -285,23 +289,14 @@ struct Shared<'a> {
     rollout: Option<u32>,
 }
 
-/// The channel, opened once where `BroadcastChannel` exists.
-fn channel() -> Option<BroadcastChannel> {
-    if let Some(c) = REMOTE.with_borrow(|r| r.channel.clone()) {
-        return Some(c);
-    }
-    if !field(&js_sys::global(), "BroadcastChannel").is_function() {
-        return None;
-    }
-    let channel = BroadcastChannel::new(protocol::CHANNEL).ok()?;
-    let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| heard(&e.data()));
-    channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
-    listener.forget(); // the channel lives as long as the page
-    if let Ok(unref) = field(&channel, "unref").dyn_into::<Function>() {
-        let _ = unref.call0(&channel);
-    }
-    REMOTE.with_borrow_mut(|r| r.channel = Some(channel.clone()));
-    Some(channel)
+/// Internal: connects this module to a copy of the gate's channel:
+/// `post(message)` posts on it. The first copy that connects the module keeps
+/// it; returns whether `post` is that copy's, which then hands it the remote
+/// results it hears (`heard`), so that the module hears each one once, and
+/// never its own.
+#[wasm_bindgen]
+pub fn connect(post: Function) -> bool {
+    REMOTE.with_borrow_mut(|r| r.post.get_or_insert(post.clone()) == &post)
 }
 
 /// A result as the tabs share it (and as a first answer is handed over).
@@ -311,10 +306,10 @@ fn result(url: &str, enabled: bool, rollout: Option<u32>) -> JsValue {
 }
 
 /// Shares a result with the other tabs (and the other copies of the gate on
-/// this page, whose channels hear this one's).
+/// this page, whose channels hear the gate's).
 fn share(message: &JsValue) {
-    if let Some(channel) = channel() {
-        let _ = channel.post_message(message);
+    if let Some(post) = REMOTE.with_borrow(|r| r.post.clone()) {
+        let _ = post.call1(&JsValue::NULL, message);
     }
 }
 
@@ -331,11 +326,13 @@ fn answer_waiters(url: &str, at: f64, message: &JsValue) {
     }
 }
 
-/// Another tab read a health document: off turns every copy here off (the
-/// gate module hears it too), a rollout narrows the copies that poll that
-/// document, and the result saves a poll (within the bound) and answers a
-/// first answer still waiting.
-fn heard(data: &JsValue) {
+/// Internal: a message the gate heard on its channel. Another tab read a
+/// health document: off turns every copy here off (the gate turned itself
+/// off first), a rollout narrows the copies that poll that document, and
+/// the result saves a poll (within the bound) and answers a first answer
+/// still waiting.
+#[wasm_bindgen]
+pub fn heard(data: &JsValue) {
     if field(data, protocol::KIND).as_string().as_deref() != Some(Kind::Remote.id()) {
         return;
     }
@@ -602,7 +599,6 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
     let interval = poll::interval(own(&options, "pollMs").as_f64());
     let quiet = own(&options, "log").as_string().as_deref() == Some("silent");
     let since = now();
-    channel();
     let mut own_doc = None;
     if wait > 0.0 {
         // Another tab's answer (read after this page started), or our own.
@@ -827,8 +823,6 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
 
 /// Starts the poll loop of `url` unless it runs.
 fn begin(url: String) {
-    // Other tabs' results arrive on this module's channel.
-    channel();
     let start = REMOTE.with_borrow_mut(|r| {
         r.polls.iter_mut().find(|p| p.url == url).is_some_and(|p| !std::mem::replace(&mut p.running, true))
     });

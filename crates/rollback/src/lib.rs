@@ -5,7 +5,8 @@
 //! Its one boundary to JavaScript is wasm-bindgen. Options come in and
 //! reports go out through serde-wasm-bindgen; what the options mean, whether
 //! a run was ok and what the summary says are the rules in
-//! `maestro_gate::cleanup`. IndexedDB and the BroadcastChannel are web-sys;
+//! `maestro_gate::cleanup`. IndexedDB is web-sys; the other tabs are reached on
+//! the gate's channel, through the glue (`tabs.rs`);
 //! the few calls declared in `js.rs` say there why web-sys's binding does
 //! not fit.
 
@@ -142,12 +143,20 @@ pub fn answer_cleanup(request: JsValue, own: JsValue) {
 /// subscribers, which live there.
 #[wasm_bindgen(js_name = setNotifier)]
 pub fn set_notifier(notifier: js_sys::Function) {
-    tabs::set_hook(tabs::Hook::Notifier, notifier);
+    tabs::set_notifier(notifier);
 }
 
-/// Internal: the glue's way to tell the gate module which cleanup requests
-/// are this tab's own (so that it does not answer them).
-#[wasm_bindgen(js_name = setAnnouncer)]
-pub fn set_announcer(announcer: js_sys::Function) {
-    tabs::set_hook(tabs::Hook::Announcer, announcer);
+/// Internal: connects this module to a copy of the gate's channel: `post(message)`
+/// posts on it. The first copy that connects the module keeps it; returns
+/// whether `post` is that copy's, which then hands it what it hears (`heard`).
+#[wasm_bindgen]
+pub fn connect(post: js_sys::Function) -> bool {
+    tabs::connect(post)
+}
+
+/// Internal: a message the gate heard on its channel (an answer to this
+/// tab's cleanup request counts).
+#[wasm_bindgen]
+pub fn heard(data: JsValue) {
+    tabs::heard(&data);
 }

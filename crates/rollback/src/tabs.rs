@@ -2,9 +2,11 @@
 //!
 //! sessionStorage belongs to one tab, so a cleanup asks the other tabs that
 //! run the gate to clear their own, and counts the distinct tabs that
-//! answer. The gate module listens in every tab and hands another tab's
-//! request to this module's `answerCleanup`; the app's `onCleanupRequest`
-//! subscribers live in the gate module too, reached through the glue's hooks.
+//! answer. This module opens no channel: it posts on the gate's (the glue
+//! hands it `post`, `connect`), and the gate, which listens in every tab,
+//! hands it another tab's request (`answerCleanup`) and the answers to this
+//! tab's (`heard`). The app's `onCleanupRequest` subscribers live in the gate
+//! module too, reached through the glue's notifier.
 
 use std::cell::RefCell;
 
@@ -12,27 +14,19 @@ use js_sys::Function;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::BroadcastChannel;
 
 use crate::{js, storage};
 use maestro_gate::cleanup::{valid_prefix, SessionMode, DEFAULT_PREFIX};
 use maestro_gate::protocol::{self, Kind};
 
-/// The glue's hooks into the gate module.
-pub enum Hook {
-    /// Tells the gate module's `onCleanupRequest` subscribers.
-    Notifier,
-    /// Tells the gate module the id of a request this tab made.
-    Announcer,
-}
-
 #[derive(Default)]
 struct Tabs {
-    channel: Option<BroadcastChannel>,
+    /// The gate's `post(message)`, of the first copy of the gate that
+    /// connected this module (copies that load it from one URL share it).
+    post: Option<Function>,
     /// This tab's random id, for its lifetime: answers are counted per tab.
     tab: f64,
     notifier: Option<Function>,
-    announcer: Option<Function>,
     /// The latest request this tab made, and the distinct tabs that answered it.
     waiting: Option<(f64, Vec<f64>)>,
 }
@@ -41,37 +35,22 @@ thread_local! {
     static TABS: RefCell<Tabs> = RefCell::new(Tabs { tab: js_sys::Math::random(), ..Tabs::default() });
 }
 
-pub fn set_hook(hook: Hook, f: Function) {
-    TABS.with_borrow_mut(|t| match hook {
-        Hook::Notifier => t.notifier = Some(f),
-        Hook::Announcer => t.announcer = Some(f),
-    });
+/// The glue's way to the gate module's `onCleanupRequest` subscribers.
+pub fn set_notifier(f: Function) {
+    TABS.with_borrow_mut(|t| t.notifier = Some(f));
 }
 
-/// The channel, opened once where `BroadcastChannel` exists.
-fn channel() -> Option<BroadcastChannel> {
-    if let Some(c) = TABS.with_borrow(|t| t.channel.clone()) {
-        return Some(c);
-    }
-    if !js::field(&js_sys::global(), "BroadcastChannel").is_function() {
-        return None;
-    }
-    let channel = BroadcastChannel::new(protocol::CHANNEL).ok()?;
-    let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| heard(&e.data()));
-    channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
-    listener.forget(); // the channel lives as long as the page
-                       // In Node, an open channel would keep the process alive.
-    if let Ok(unref) = js::field(&channel, "unref").dyn_into::<Function>() {
-        let _ = unref.call0(&channel);
-    }
-    TABS.with_borrow_mut(|t| t.channel = Some(channel.clone()));
-    Some(channel)
+/// Connects this module to a copy's channel (`post`): the first copy that
+/// asks keeps it. Whether it is `post`'s copy's: only then does that copy
+/// hand it the answers it hears.
+pub fn connect(post: Function) -> bool {
+    TABS.with_borrow_mut(|t| t.post.get_or_insert(post.clone()) == &post)
 }
 
 fn post<T: Serialize>(message: &T) -> bool {
-    let Some(channel) = channel() else { return false };
+    let Some(post) = TABS.with_borrow(|t| t.post.clone()) else { return false };
     let Ok(value) = message.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else { return false };
-    channel.post_message(&value).is_ok()
+    post.call1(&JsValue::NULL, &value).is_ok_and(|sent| sent.is_truthy())
 }
 
 #[derive(Serialize)]
@@ -120,16 +99,14 @@ pub fn notify(database: &str, prefix: &str, mode: SessionMode) {
 /// A request this tab posted.
 pub struct Asked(f64);
 
-/// Posts this tab's cleanup request to the others; `None` when there is no channel.
+/// Posts this tab's cleanup request to the others; `None` when there is no
+/// channel (or it is closed).
 pub fn ask_others(database: &str, prefix: &str, mode: SessionMode) -> Option<Asked> {
     let id = js_sys::Math::random();
     let tab = TABS.with_borrow_mut(|t| {
         t.waiting = Some((id, Vec::new()));
         t.tab
     });
-    if let Some(f) = TABS.with_borrow(|t| t.announcer.clone()) {
-        let _ = f.call1(&JsValue::NULL, &JsValue::from_f64(id));
-    }
     let request = Request {
         maestro_gate: Kind::Cleanup.id(),
         id,
@@ -150,9 +127,9 @@ pub fn answers(asked: &Asked) -> u32 {
     })
 }
 
-/// A message on this module's channel: an answer to this tab's request
+/// A message the gate heard on its channel: an answer to this tab's request
 /// counts once per answering tab.
-fn heard(data: &JsValue) {
+pub fn heard(data: &JsValue) {
     let is_answer = js::field(data, protocol::KIND).as_string().as_deref() == Some(Kind::Answer.id());
     let counts = js::field(data, "outcome").as_string().is_some_and(|o| protocol::answer_counts(&o));
     let (Some(id), Some(tab)) = (js::field(data, "id").as_f64(), js::field(data, "tab").as_f64()) else { return };
@@ -160,9 +137,8 @@ fn heard(data: &JsValue) {
         return;
     }
     TABS.with_borrow_mut(|t| {
-        let own = t.tab;
         if let Some((waiting, tabs)) = &mut t.waiting {
-            if *waiting == id && tab != own && !tabs.contains(&tab) {
+            if *waiting == id && !tabs.contains(&tab) {
                 tabs.push(tab);
             }
         }
@@ -172,7 +148,8 @@ fn heard(data: &JsValue) {
 /// Answers another tab's cleanup request: sweeps this tab's sessionStorage
 /// under this tab's own prefix (`own.prefix`), all of it only if this tab
 /// opted in (`own.acceptClearAllFromOtherTabs`), and says so. A request
-/// that is malformed, or this tab's own, is not answered.
+/// that is malformed is not answered, nor one this module made: another copy
+/// of the gate on this page, sharing the module, hears it on its own channel.
 pub fn answer(request: &JsValue, own: &JsValue) {
     let id = js::field(request, "id").as_f64();
     let own_request = TABS.with_borrow(|t| t.waiting.as_ref().map(|w| w.0) == id);

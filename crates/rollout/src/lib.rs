@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 use js_sys::{Function, Object, Reflect, RegExp, Uint32Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{BroadcastChannel, Storage};
+use web_sys::Storage;
 
 use maestro_gate::cleanup;
 use maestro_gate::flag::{read_str, Level, Log, Raw, Reading};
@@ -78,6 +78,9 @@ struct Gate {
     counter: Counter,
     /// That copy's `log` option (the warning when a trip cannot be kept).
     log: Log,
+    /// That copy's `post(message)`, on its gate's channel: its guard's trip
+    /// is told to the other tabs there.
+    post: Function,
 }
 
 #[derive(Default)]
@@ -95,8 +98,6 @@ struct State {
     copies: Vec<Gate>,
     /// A per-page id, when no storage can keep one.
     page_id: Option<String>,
-    /// The channel a trip is told on, and other tabs' trips are heard on.
-    channel: Option<BroadcastChannel>,
 }
 
 /// The module's state: one page, one thread.
@@ -337,12 +338,14 @@ fn remember(until: f64, log: Log) {
 /// Internal: the glue calls this before the gate's first decision, on a page
 /// that sets a rollout or a guard. Returns the narrowing of the gate's "on"
 /// (`null` when nothing narrows it). `restrict(narrowing)` is the gate's way
-/// to turn off later (a guard's trip).
+/// to turn off later (a guard's trip); `post(message)` posts on that copy's
+/// channel (a trip is told to the other tabs: their gates hear it, this
+/// module opens no channel and hears none).
 #[wasm_bindgen]
-pub fn start(options: JsValue, restrict: Function, remote: Option<u32>) -> JsValue {
+pub fn start(options: JsValue, restrict: Function, remote: Option<u32>, post: Function) -> JsValue {
     let log = Log::parse(own(&options, "log").ok().and_then(|l| l.as_string()).as_deref());
     let handle = restrict.clone();
-    with(|s| s.copies.push(Gate { restrict, guard: None, counter: Counter::default(), log }));
+    with(|s| s.copies.push(Gate { restrict, guard: None, counter: Counter::default(), log, post }));
     // The rules' order is the core's (`rollout::start`): the guard's
     // settings, its cooldown, then the rollout's percentages.
     let (guard, g) = match own(&options, "guard") {
@@ -377,7 +380,6 @@ pub fn start(options: JsValue, restrict: Function, remote: Option<u32>) -> JsVal
             }
         });
         watch_errors(&g, handle);
-        listen();
     }
     match rollout::with_remote(step, remote) {
         Step::Narrowed(n) => object(&n, None),
@@ -428,19 +430,19 @@ pub fn record_error(copy: JsValue) {
         for c in s.copies.iter_mut().filter(|c| !named || JsValue::from(&c.restrict) == copy) {
             let Some(guard) = c.guard else { continue };
             if c.counter.record(&guard, now) && trip.is_none() {
-                trip = Some((guard, c.log));
+                trip = Some((guard, c.log, c.post.clone()));
             }
         }
         trip.filter(|_| !core::mem::replace(&mut s.tripped, true))
     })
     .flatten();
-    let Some((guard, log)) = trip else { return };
+    let Some((guard, log, post)) = trip else { return };
     remember(rollout::cooldown_until(&guard, now), log);
-    if let Some(channel) = with(|s| s.channel.clone()).flatten() {
-        let message = Object::new();
-        let _ = Reflect::set(&message, &protocol::KIND.into(), &Kind::Guard.id().into());
-        let _ = channel.post_message(&message);
-    }
+    // Told on the tripping copy's channel: every other tab's gate, and every
+    // other copy of the gate on this page, hears it and turns off.
+    let message = Object::new();
+    let _ = Reflect::set(&message, &protocol::KIND.into(), &Kind::Guard.id().into());
+    let _ = post.call1(&JsValue::NULL, &message);
     restrict(&rollout::tripped(&guard));
 }
 
@@ -450,29 +452,6 @@ fn restrict(n: &Narrowing) {
     for f in with(|s| s.copies.iter().map(|c| c.restrict.clone()).collect::<Vec<_>>()).unwrap_or_default() {
         let _ = f.call1(&JsValue::NULL, &object);
     }
-}
-
-/// Listens for other tabs' guard trips on the channel (every tab of the app
-/// that sets a guard loads this module): one turns this tab off too.
-fn listen() {
-    // Once per page: a second channel here would hear this page's own trip.
-    if with(|s| s.channel.is_some()) != Some(false) {
-        return;
-    }
-    let Ok(channel) = BroadcastChannel::new(protocol::CHANNEL) else { return };
-    let listener = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| {
-        let kind = Reflect::get(&e.data(), &protocol::KIND.into()).ok().and_then(|k| k.as_string());
-        if kind.as_deref() == Some(Kind::Guard.id()) {
-            restrict(&rollout::heard());
-        }
-    });
-    channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
-    listener.forget(); // the channel lives as long as the page
-                       // In Node, an open channel would keep the process alive.
-    if let Ok(unref) = Reflect::get(&channel, &"unref".into()).and_then(|f| f.dyn_into::<Function>()) {
-        let _ = unref.call0(&channel);
-    }
-    with(|s| s.channel = Some(channel));
 }
 
 /// Whether an error event's `filename` or stack matches `guard.match`.
