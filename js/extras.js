@@ -13,8 +13,8 @@
 //   started(), answering()     the first init()'s promise and options
 //   loadRemoteModule(wasm), loadRolloutModule(wasm)  the two modules' loaders (each
 //                              from init({ remoteWasm, rolloutWasm }): see `wasm`)
-//   imports(x), keep(value), loadBeacon  the gate's boundary (js/core.js), which
-//                              the beacon module shares, and (Node) its bytes from disk
+//   imports(x), keep(value)    the gate's boundary (js/core.js), which the beacon
+//                              module shares
 //   connect(kind, module), post(message)  the gate's channel: a module connected
 //                              hears the messages of `kind` (the first copy
 //                              to connect a shared module wins); `post` tells the tabs
@@ -149,8 +149,11 @@ export default function extras(g) {
       const options = g.answering();
       if (typeof own(options, 'report') == 'string') {
         try { session ||= crypto.randomUUID?.() || crypto.getRandomValues(new Uint32Array(4)).map((n) => n | 1 << 31).join(''); } catch {}
-        const at = wasm('beaconWasm');
-        (beacon ||= instantiate(g, g.loadBeacon ? g.loadBeacon(at) : at ?? new URL('maestro_gate_beacon_bg.wasm', import.meta.url))).then((b) => {
+        // (Beside this file; in Node, where `fetch` refuses a file: URL, read
+        // from disk: the package's Node build defines __MAESTRO_NODE__.)
+        (beacon ||= instantiate(g, wasm('beaconWasm') ?? (__MAESTRO_NODE__
+          ? import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(new URL('maestro_gate_beacon_bg.wasm', import.meta.url)))
+          : new URL('maestro_gate_beacon_bg.wasm', import.meta.url)))).then((b) => {
           // (The module never throws; a trap in it is a bug, and changes nothing here.)
           try { b.exports[EXPORT_REPORT](...[options, event, d, cleanup, session].map(g.keep)); } catch {}
         }, (e) => {

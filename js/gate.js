@@ -9,8 +9,6 @@
 //   loadRemoteModule     loads the remote module, only for init({ remote }) or init({ unleash })
 //   loadRolloutModule    loads the rollout module, only for a page that sets a
 //                        rollout or a guard (see narrows())
-//   loadBeacon           (Node only, else false) the beacon module's bytes, for
-//                        init({ report }); in a browser js/extras.js fetches it
 // It keeps every export answering "disabled", never throwing, when a wasm
 // cannot load, and mirrors the decision for a fast isEnabled(). Every decision
 // is Rust's.
@@ -54,7 +52,7 @@ function shared(api) {
   }
 }
 
-export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRolloutModule, loadExtras, loadBeacon }) {
+export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRolloutModule, loadExtras }) {
   let loading; // the promise of loading the wasm: true when loaded, false when it failed
   let started; // the promise of the first init()
   let rollbackLoading; // the promise of the rollback module (null when it could not load)
@@ -161,7 +159,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     // (the gate's functions one by one: a namespace used as a value costs bytes, and esbuild copies it with for...in)
     decide: (n) => call(() => core.decide(undefined, n), off), isEnabled: () => call(core.isEnabled, () => false),
     wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),
-    loadRemoteModule, loadRolloutModule, loadBeacon, imports: core.importsOf, keep: core.keep, connect, post: core.post,
+    loadRemoteModule, loadRolloutModule, imports: core.importsOf, keep: core.keep, connect, post: core.post,
   };
   const more = async () => (x ||= (await loadExtras()).default(g));
   const needs = (options) => narrows(options) || has(options, 'remote') || has(options, 'unleash') || typeof own(options, 'report') == 'string';

@@ -111,7 +111,7 @@ entry() { # out, node (true/false), banner
 entry pkg/index.js false "the ES module entry"
 # The glue of rollout, guard, remote and report (js/extras.js), a file of its
 # own that index.js imports only for a page that sets one of them.
-$esbuild js/extras.js --format=esm --target=es2020 --log-level=warning --minify-syntax \
+$esbuild js/extras.js --format=esm --target=es2020 --log-level=warning --minify-syntax --define:__MAESTRO_NODE__=false \
   --banner:js="// maestro-gate $version: the glue of rollout, guard, remote and report (index.js imports it on demand). See README.md." \
   --outfile=pkg/maestro_gate_extras.js
 # The same for Node, which reads the gate's .wasm from disk. The "node"
@@ -121,7 +121,9 @@ $esbuild js/extras.js --format=esm --target=es2020 --log-level=warning --minify-
 # built from a copy of js/ beside that glue), and its TextDecoder and
 # TextEncoder are the global ones, else node:util's (js/text-coding.node.js:
 # Jest's jsdom has neither).
-mkdir -p "$tmp/node" && cp js/*.js pkg/maestro_gate_{rollback,remote,rollout,extras}.js "$tmp/node/"
+mkdir -p "$tmp/node" && cp js/*.js pkg/maestro_gate_{rollback,remote,rollout}.js "$tmp/node/"
+# (js/extras.js itself: pkg's copy has __MAESTRO_NODE__ folded to false.)
+cp js/extras.js "$tmp/node/maestro_gate_extras.js"
 node_gate() { # out, format, banner, extra esbuild flags
   $esbuild "$tmp/node/index.js" --bundle --format="$2" --platform=node --target=node18 --log-level=warning "$define" \
     --define:__MAESTRO_TAG__=false --define:__MAESTRO_NODE__=true --minify-syntax \
