@@ -178,6 +178,10 @@ fn check_private(path: &Path) -> Res<()> {
     Ok(())
 }
 
+/// (table, the comment `inert` replaced), for each table `inert` marked (kept
+/// in `inert`'s store, `crate::inert::STORE`).
+pub type Kept = Vec<(String, Option<String>)>;
+
 /// What the backup holds, read in the drop's transaction after its lock.
 pub struct Contents {
     /// MAESTRO's tables (kind `maestro`), then their partitions and children (`partition`, `child`).
@@ -185,7 +189,7 @@ pub struct Contents {
     pub views: Vec<ViewDef>,
     pub foreign_keys_in: Vec<ForeignKeyIn>,
     /// The comments `inert` replaced (from maestro_db_inert_comments), by table.
-    pub original_comments: Option<crate::inert::Kept>,
+    pub original_comments: Option<Kept>,
 }
 
 pub struct Written {

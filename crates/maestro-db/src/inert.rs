@@ -16,8 +16,7 @@ use crate::util::{literal, qualified, Res};
 /// maestro-db's own table of the comments `inert` replaced.
 pub const STORE: &str = "maestro_db_inert_comments";
 
-/// (table, the comment `inert` replaced), for each table `inert` marked.
-pub type Kept = Vec<(String, Option<String>)>;
+pub use crate::backup::Kept;
 
 /// The kept comments, by table name, when the store exists: (table, original comment).
 pub fn kept<C: GenericClient>(c: &mut C, schema: &str) -> Res<Option<Kept>> {
