@@ -55,6 +55,7 @@ example:
 # crate at a time: built together, the rollback's serde with std would be
 # unified into the gate, which is no_std).
 test-lint:
+	node scripts/module-cycles.mjs src crates/*/src
 	cargo fmt --all --check
 	cargo fmt --manifest-path fuzz/Cargo.toml --check
 	cargo clippy --quiet --workspace --exclude maestro-db --all-targets -- -D warnings
