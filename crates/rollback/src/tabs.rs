@@ -53,17 +53,7 @@ fn channel() -> Option<BroadcastChannel> {
     if let Some(c) = TABS.with_borrow(|t| t.channel.clone()) {
         return Some(c);
     }
-    if !js::field(&js_sys::global(), "BroadcastChannel").is_function() {
-        return None;
-    }
-    let channel = BroadcastChannel::new(protocol::CHANNEL).ok()?;
-    let listener = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| heard(&e.data()));
-    channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
-    listener.forget(); // the channel lives as long as the page
-                       // In Node, an open channel would keep the process alive.
-    if let Ok(unref) = js::field(&channel, "unref").dyn_into::<Function>() {
-        let _ = unref.call0(&channel);
-    }
+    let channel = maestro_gate_util::open_channel(heard)?;
     TABS.with_borrow_mut(|t| t.channel = Some(channel.clone()));
     Some(channel)
 }
@@ -183,9 +173,8 @@ pub fn answer(request: &JsValue, own: &JsValue) {
     let (true, Some(requested)) = (valid, requested.as_deref().and_then(|m| SessionMode::parse(Some(m)))) else {
         return;
     };
-    let own = js::own_properties(own).unwrap_or(JsValue::UNDEFINED);
-    let prefix = js::field(&own, "prefix").as_string().filter(|p| valid_prefix(p));
-    let accept_all = js::field(&own, "acceptClearAllFromOtherTabs").as_bool() == Some(true);
+    let prefix = js::own(own, "prefix").as_string().filter(|p| valid_prefix(p));
+    let accept_all = js::own(own, "acceptClearAllFromOtherTabs").as_bool() == Some(true);
     let mode = protocol::answer_mode(requested, accept_all);
     let area = storage::sweep("sessionStorage", Some(prefix.as_deref().unwrap_or(DEFAULT_PREFIX)), mode);
     let tab = TABS.with_borrow(|t| t.tab);
