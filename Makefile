@@ -60,7 +60,7 @@ test-lint:
 	cargo fmt --manifest-path fuzz/Cargo.toml --check
 	cargo clippy --quiet --workspace --exclude maestro-db --all-targets -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate --tests -- -D warnings
-	for crate in maestro-gate-wasm maestro-gate-rollback maestro-gate-remote maestro-gate-rollout maestro-gate-sw maestro-gate-node maestro-gate-js; do \
+	for crate in maestro-gate-wasm maestro-gate-util maestro-gate-rollback maestro-gate-remote maestro-gate-rollout maestro-gate-sw maestro-gate-node maestro-gate-js; do \
 	  cargo clippy --quiet --target wasm32-unknown-unknown -p $$crate --lib -- -D warnings || exit 1; \
 	done
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features beacon -- -D warnings

@@ -200,6 +200,35 @@ async fn an_empty_prefix_touches_nothing() {
     clear_storage("localStorage");
 }
 
+/// The options are the object's own properties only (README: "read as the
+/// object's own properties"): a polluted `Object.prototype` adds none, and
+/// an own property that is not enumerable is still one.
+#[wasm_bindgen_test]
+async fn inherited_options_are_no_options() {
+    clear_storage("localStorage");
+    fill("localStorage", &pairs(&[("maestro:a".into(), "1".into()), ("app:b".into(), "2".into())]));
+    let restore = value(
+        "(() => { Object.assign(Object.prototype, { prefix: 'app:', database: '', sessionStorage: 'nonsense', blockedTimeoutMs: 'x' });
+           return () => { for (const k of ['prefix', 'database', 'sessionStorage', 'blockedTimeoutMs']) delete Object.prototype[k]; }; })()",
+    );
+    let r = wait(clear_client_state(opts(&[("database", "db-inherited".into())]))).await;
+    restore.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL).unwrap();
+    assert!(flag(&r, "ok"), "{}", show(&r));
+    assert_eq!(text(&r, "database.name"), "db-inherited");
+    assert_eq!(strings(&r, "localStorage.removed"), ["maestro:a"], "the default prefix, not the inherited one");
+    assert_eq!(snapshot("localStorage"), [("app:b".to_string(), "2".to_string())]);
+    // An own property that is not enumerable is an option.
+    fill("localStorage", &pairs(&[("own:c".into(), "3".into())]));
+    let o = opts(&[("database", "db-inherited".into())]);
+    value("(o) => Object.defineProperty(o, 'prefix', { value: 'own:', enumerable: false })")
+        .unchecked_ref::<js_sys::Function>()
+        .call1(&JsValue::NULL, &o)
+        .unwrap();
+    let r = wait(clear_client_state(o)).await;
+    assert_eq!(strings(&r, "localStorage.removed"), ["own:c"], "{}", show(&r));
+    clear_storage("localStorage");
+}
+
 // ---------- IndexedDB ----------
 
 #[wasm_bindgen_test]

@@ -12,14 +12,16 @@
 
 mod beacons;
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use maestro_gate::cleanup;
 use maestro_gate::flag::{self, Level, Raw, Reading};
 use maestro_gate::poll::{self, Rollout, RolloutValue, Says, Status};
 use maestro_gate::sessions::{self, Sessions};
+// The reads the modules share: `get` as the app reads a value, `has_own`
+// for whether an on counts, the `message` of a thrown value, `String(value)`.
+use maestro_gate_util::{get, has_own, message, text as string};
 
 use beacons::Reader;
 
@@ -125,44 +127,6 @@ export type BeaconLine =
   | { readonly ok: true; readonly line: string }
   | { readonly ok: false; readonly status: 400 | 413; readonly error: string };
 "#;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `Object.getOwnPropertyDescriptor`, catching (a proxy's trap can throw).
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = getOwnPropertyDescriptor)]
-    fn own_property(obj: &JsValue, key: &str) -> Result<JsValue, JsValue>;
-}
-
-/// `obj[key]` as the app (and the gate) reads it: a getter, a proxy's `get`
-/// trap and the prototype chain included, of `Object(obj)`, as the gate
-/// reads it). What it throws is `Err`.
-fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    // `Object(obj)`: `undefined`, `null` and other primitives read as `{}`.
-    let object = if obj.is_object() || obj.is_function() { obj.clone() } else { Object::new().into() };
-    Reflect::get(&object, &JsValue::from_str(key))
-}
-
-/// Whether `key` is `obj`'s own property (a lookup that throws says no).
-fn has_own(obj: &JsValue, key: &str) -> bool {
-    own_property(obj, key).is_ok_and(|d| !d.is_undefined())
-}
-
-/// `String(value)`, or a placeholder when that throws.
-fn string(value: &JsValue) -> String {
-    Reflect::get(&js_sys::global(), &JsValue::from_str("String"))
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-        .and_then(|f| f.call1(&JsValue::UNDEFINED, value).ok())
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| String::from("<unprintable>"))
-}
-
-fn message(error: &JsValue) -> String {
-    match Reflect::get(error, &JsValue::from_str("message")).ok().and_then(|m| m.as_string()) {
-        Some(m) if error.is_object() => m,
-        _ => string(error),
-    }
-}
 
 /// A value as the rules read it, as the gate reads it.
 fn reading(v: &JsValue) -> Reading {

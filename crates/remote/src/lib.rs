@@ -29,14 +29,9 @@ use maestro_gate::poll::{self, Rollout, RolloutValue, Says};
 use maestro_gate::protocol::{self, Kind};
 use maestro_gate::remember::{self, Answer, Memory};
 use maestro_gate::unleash::{self, Counts};
-
-// A small allocator instead of std's dlmalloc (about 6 KB less wasm): this
-// module runs on one thread, and its allocations are few and short-lived.
-// SAFETY: wasm32 without atomics never shares this instance's memory.
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+// The helpers every module shares (and the allocator, lol_alloc's instead of
+// std's dlmalloc): options are read as own properties only (`own`).
+use maestro_gate_util::{self as util, field, message, own, set, timer};
 
 #[wasm_bindgen]
 extern "C" {
@@ -44,16 +39,6 @@ extern "C" {
     /// web-sys binds it only on `Window` and `WorkerGlobalScope`.
     #[wasm_bindgen(catch, js_name = fetch)]
     fn fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
-    /// The same for `setTimeout`.
-    #[wasm_bindgen(catch, js_name = setTimeout)]
-    fn set_timeout(callback: &Function, ms: f64) -> Result<JsValue, JsValue>;
-    /// `console.warn`, catching: a page may replace the console with one
-    /// that throws (web-sys's binding does not catch).
-    #[wasm_bindgen(catch, js_namespace = console, js_name = warn)]
-    fn console_warn(line: &str) -> Result<(), JsValue>;
-    /// `Object.hasOwn`, catching (a proxy's trap can throw).
-    #[wasm_bindgen(catch, js_namespace = Object, js_name = hasOwn)]
-    fn has_own(obj: &JsValue, key: &str) -> Result<bool, JsValue>;
 }
 
 /// One copy of the gate that polls (copies of the gate on one page, two
@@ -91,10 +76,7 @@ impl Unleash {
         }
         let text = |k: &str| own(&u, k).as_string().filter(|s| !s.is_empty());
         let (Some(url), Some(key)) = (text("url"), text("clientKey")) else { return Err(()) };
-        let user = own(options, "userId");
-        let user = user.as_string().or_else(|| {
-            user.dyn_ref::<js_sys::Number>().and_then(|n| n.to_string_with_radix(10).ok()).map(String::from)
-        });
+        let user = user_id(options);
         Ok(Some(Unleash {
             url,
             key,
@@ -174,30 +156,12 @@ thread_local! {
     static REMOTE: RefCell<Remote> = RefCell::default();
 }
 
-/// `obj[key]`, with anything that throws read as `undefined`.
-fn field(obj: &JsValue, key: &str) -> JsValue {
-    if !obj.is_object() {
-        return JsValue::UNDEFINED;
-    }
-    js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
 fn now() -> f64 {
     js_sys::Date::now()
 }
 
-/// A promise that resolves after `ms`, or at once when a timer cannot be set.
-fn timer(ms: f64) -> Promise {
-    let ms = poll::timer_ms(ms);
-    Promise::new(&mut |resolve, _| {
-        if set_timeout(&resolve, ms).is_err() {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
-    })
-}
-
 fn warn(line: &str) {
-    let _ = console_warn(&["[MAESTRO] ", line].concat());
+    util::warn(&["[MAESTRO] ", line].concat());
 }
 
 /// Whether any copy that polls `url` is still on (the poll goes on until
@@ -397,9 +361,6 @@ fn memory_of(v: &JsValue) -> Option<Memory> {
 
 /// A memory as the JSON text it is kept as (`remember`'s shape).
 fn memory_text(m: &Memory) -> Option<String> {
-    let set = |o: &js_sys::Object, k: &str, v: &JsValue| {
-        let _ = js_sys::Reflect::set(o, &JsValue::from_str(k), v);
-    };
     let root = js_sys::Object::new();
     let off = match &m.off {
         Some(off) => {
@@ -703,11 +664,11 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
             }
             if doc.says != Says::Off && doc.rollout == Rollout::Invalid {
                 // As the live poll's (the rollout module's `lower`) words it.
-                let shown = doc.value.as_string();
-                let text = shown
-                    .clone()
-                    .unwrap_or_else(|| js_sys::JSON::stringify(&doc.value).map(String::from).unwrap_or_default());
-                let why = poll::rollout_invalid(maestro_gate::rollout::From::Remote.label(), &text, shown.is_some());
+                let why = poll::rollout_invalid(
+                    maestro_gate::rollout::From::Remote.label(),
+                    &shown(&doc.value),
+                    doc.value.is_string(),
+                );
                 return narrowing(remember::FAIL_SAFE_CODE, &["Disabled (fail safe): ", &why].concat());
             }
             let enabled = doc.says != Says::Off;
@@ -736,8 +697,8 @@ fn settle() -> (Function, Promise) {
 /// The narrowing object the glue hands the gate.
 fn narrowing(code: u32, reason: &str) -> JsValue {
     let o = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&o, &"code".into(), &code.into());
-    let _ = js_sys::Reflect::set(&o, &"reason".into(), &reason.into());
+    set(&o, "code", &code.into());
+    set(&o, "reason", &reason.into());
     o.into()
 }
 
@@ -748,9 +709,9 @@ fn first(url: &str, enabled: bool, percent: Option<u32>, remembered: Option<f64>
     }
     let Some(p) = percent else { return JsValue::NULL };
     let o = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&o, &poll::ROLLOUT_KEY.into(), &p.into());
+    set(&o, poll::ROLLOUT_KEY, &p.into());
     if let Some(at) = remembered {
-        let _ = js_sys::Reflect::set(&o, &"rememberedAt".into(), &at.into());
+        set(&o, "rememberedAt", &at.into());
     }
     o.into()
 }
@@ -881,7 +842,7 @@ fn post_metrics(url: &str, keepalive: bool) {
     }
     init.set_body(&JsValue::from_str(&unleash::metrics(&u.app, &u.toggle, counts, since, now())));
     if keepalive {
-        let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
+        set(&init, "keepalive", &JsValue::TRUE);
     }
     if let Ok(p) = fetch(&unleash::metrics_url(&u.url), &init) {
         let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
@@ -1056,10 +1017,10 @@ impl Document {
             Rollout::Percent(p) => f64::from(p),
             Rollout::Invalid => -2.0,
         };
-        let _ = js_sys::Reflect::set(&o, &"says".into(), &says.into());
-        let _ = js_sys::Reflect::set(&o, &"percent".into(), &rollout.into());
-        let _ = js_sys::Reflect::set(&o, &"value".into(), &self.value);
-        let _ = js_sys::Reflect::set(&o, &"why".into(), &self.why.into());
+        set(&o, "says", &says.into());
+        set(&o, "percent", &rollout.into());
+        set(&o, "value", &self.value);
+        set(&o, "why", &self.why.into());
         o.into()
     }
 
@@ -1264,9 +1225,7 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
     let says = match poll::says(raw) {
         Says::Garbage => return Err(String::from("not a health document with maestro_enabled")),
         Says::Invalid => {
-            let shown =
-                text.clone().unwrap_or_else(|| js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default());
-            why = poll::invalid_enabled(&shown, text.is_some());
+            why = poll::invalid_enabled(&shown(&value), text.is_some());
             Says::Invalid
         }
         says => says,
@@ -1280,26 +1239,23 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
         _ => RolloutValue::Other,
     });
     if rollout == Rollout::Invalid && why.is_empty() {
-        let shown =
-            text.clone().unwrap_or_else(|| js_sys::JSON::stringify(&value).map(String::from).unwrap_or_default());
-        why = poll::rollout_invalid(poll::ROLLOUT_KEY, &shown, text.is_some());
+        why = poll::rollout_invalid(poll::ROLLOUT_KEY, &shown(&value), text.is_some());
     }
     Ok(Document { says, rollout, value, why, unchanged: false })
 }
 
-/// The message of a thrown value.
-fn message(error: &JsValue) -> String {
-    field(error, "message").as_string().or_else(|| error.as_string()).unwrap_or_else(|| String::from("unknown error"))
+/// A document's value as a warning shows it: a string as it is, anything
+/// else as JSON.
+fn shown(value: &JsValue) -> String {
+    value.as_string().unwrap_or_else(|| js_sys::JSON::stringify(value).map(String::from).unwrap_or_default())
 }
 
-/// `options[key]` when it is the object's own property (as the gate reads its
-/// options), with anything that throws read as `undefined`.
-fn own(options: &JsValue, key: &str) -> JsValue {
-    if options.is_object() && has_own(options, key).unwrap_or(false) {
-        field(options, key)
-    } else {
-        JsValue::UNDEFINED
-    }
+/// The options' `userId` (an own property): a string, or a number as its
+/// decimal (the rollout module reads a numeric `userId` as `String(userId)`).
+fn user_id(options: &JsValue) -> Option<String> {
+    let user = own(options, "userId");
+    user.as_string()
+        .or_else(|| user.dyn_ref::<js_sys::Number>().and_then(|n| n.to_string_with_radix(10).ok()).map(String::from))
 }
 
 /// A number that is a whole count (at most `max`), else `None`.

@@ -16,13 +16,7 @@ use maestro_gate::cleanup::{
     self as rules, AreaOutcome, AreaReport, DatabaseReport, DbOutcome, Options, Report, SessionMode, VerifyReport,
 };
 
-// A small allocator instead of std's dlmalloc (about 6 KB less wasm): this
-// module runs on one thread, and its allocations are few and short-lived.
-// SAFETY: wasm32 without atomics never shares this instance's memory.
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+// (The allocator, lol_alloc's instead of std's dlmalloc, is maestro-gate-util's.)
 
 mod database;
 mod js;
@@ -39,9 +33,14 @@ export type {
 } from './types.generated.js';
 "#;
 
+/// The options `clearClientState` reads (`cleanup::Given`'s fields, as
+/// serde names them).
+const OPTIONS: [&str; 6] = ["database", "prefix", "sessionStorage", "blockedTimeoutMs", "allTabs", "log"];
+
 /// Reads the options as their own properties, through serde.
 fn options(given: &JsValue) -> Options {
-    match js::own_properties(given).and_then(|own| serde_wasm_bindgen::from_value(own).map_err(JsValue::from)) {
+    match js::own_properties(given, &OPTIONS).and_then(|own| serde_wasm_bindgen::from_value(own).map_err(JsValue::from))
+    {
         Ok(given) => Options::resolve(given),
         Err(_) => Options::unreadable(),
     }

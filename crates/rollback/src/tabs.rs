@@ -160,9 +160,8 @@ pub fn answer(request: &JsValue, own: &JsValue) {
     let (true, Some(requested)) = (valid, requested.as_deref().and_then(|m| SessionMode::parse(Some(m)))) else {
         return;
     };
-    let own = js::own_properties(own).unwrap_or(JsValue::UNDEFINED);
-    let prefix = js::field(&own, "prefix").as_string().filter(|p| valid_prefix(p));
-    let accept_all = js::field(&own, "acceptClearAllFromOtherTabs").as_bool() == Some(true);
+    let prefix = js::own(own, "prefix").as_string().filter(|p| valid_prefix(p));
+    let accept_all = js::own(own, "acceptClearAllFromOtherTabs").as_bool() == Some(true);
     let mode = protocol::answer_mode(requested, accept_all);
     let area = storage::sweep("sessionStorage", Some(prefix.as_deref().unwrap_or(DEFAULT_PREFIX)), mode);
     let tab = TABS.with_borrow(|t| t.tab);

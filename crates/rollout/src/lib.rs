@@ -22,6 +22,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Storage;
 
+#[cfg(target_arch = "wasm32")]
+use maestro_gate_util::Slot;
+use maestro_gate_util::{self as util, get, set};
+
 use maestro_gate::cleanup;
 use maestro_gate::flag::{read_str, Level, Log, Raw, Reading};
 use maestro_gate::hash::{self, Murmur3};
@@ -31,17 +35,10 @@ use maestro_gate::rollout::{self, Counter, From, Guard, GuardOption, Narrowing, 
 // `no_std`, as the gate is: without std's panic machinery (and the
 // formatting it keeps), the module is a fraction of the size, and a page that
 // sets a rollout waits for it before its first decision. The code is written
-// never to panic; a trap is caught by the glue, which then fails safe.
+// never to panic; a trap is caught by the glue, which then fails safe. (The
+// allocator and the one-thread check are maestro-gate-util's.)
 #[cfg(target_arch = "wasm32")]
 mod runtime {
-    #[cfg(target_feature = "atomics")]
-    compile_error!("the rollout module assumes one thread (its state is a plain static)");
-
-    // SAFETY: one thread: wasm32 without atomics never shares this instance's memory.
-    #[global_allocator]
-    static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-        unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
-
     #[panic_handler]
     fn panic(_: &core::panic::PanicInfo) -> ! {
         core::arch::wasm32::unreachable()
@@ -50,21 +47,12 @@ mod runtime {
 
 #[wasm_bindgen]
 extern "C" {
-    /// `Object.prototype.hasOwnProperty.call(obj, key)`, catching.
-    #[wasm_bindgen(catch, js_namespace = ["Object", "prototype", "hasOwnProperty"], js_name = call)]
-    fn has_own(obj: &JsValue, key: &str) -> Result<bool, JsValue>;
-    /// `String(value)`, catching (a Symbol throws).
-    #[wasm_bindgen(catch, js_name = String)]
-    fn string_of(value: &JsValue) -> Result<String, JsValue>;
     /// `crypto.getRandomValues`, catching.
     #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
     fn random_values(array: &Uint32Array) -> Result<JsValue, JsValue>;
     /// `addEventListener` on the global object, catching.
     #[wasm_bindgen(catch, js_name = addEventListener)]
     fn add_event_listener(kind: &str, listener: &Function) -> Result<(), JsValue>;
-    /// `console.warn`, catching (a page may replace the console).
-    #[wasm_bindgen(catch, js_namespace = console, js_name = warn)]
-    fn console_warn(line: &str) -> Result<(), JsValue>;
 }
 
 /// One copy of the gate that loaded this module (the app's bundle, a CDN
@@ -100,23 +88,17 @@ struct State {
     page_id: Option<String>,
 }
 
-/// The module's state: one page, one thread.
+/// The module's state: one page, one thread (a `Slot` is `Sync` on wasm32
+/// only: a host build, which clippy and the workspace's tests compile, has
+/// no state at all).
 #[cfg(target_arch = "wasm32")]
-struct Slot(core::cell::RefCell<Option<State>>);
-// SAFETY: wasm32 without atomics (checked above): one thread, and the
-// instance's memory is never shared. (Only there: a host build, which
-// clippy and the workspace's tests compile, has no state at all.)
-#[cfg(target_arch = "wasm32")]
-unsafe impl Sync for Slot {}
-#[cfg(target_arch = "wasm32")]
-static STATE: Slot = Slot(core::cell::RefCell::new(None));
+static STATE: Slot<State> = Slot::new();
 
 /// Runs `f` on the state (made on first use); `None` if it is in use
 /// already (a re-entrant call), which never panics.
 #[cfg(target_arch = "wasm32")]
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
-    let mut slot = STATE.0.try_borrow_mut().ok()?;
-    Some(f(slot.get_or_insert_with(State::default)))
+    STATE.with(f)
 }
 
 /// On the host (never run: the module ships as wasm), no state.
@@ -126,38 +108,18 @@ fn with<R>(_: impl FnOnce(&mut State) -> R) -> Option<R> {
 }
 
 /// `obj[key]` when it is the object's own property (a polluted prototype is
-/// no source); `Err` with the message when reading it threw.
-fn own(obj: &JsValue, key: &str) -> Result<JsValue, String> {
-    if !obj.is_object() {
-        return Ok(JsValue::UNDEFINED);
-    }
-    match has_own(obj, key) {
-        Ok(true) => Reflect::get(obj, &JsValue::from_str(key)).map_err(|e| message(&e)),
-        Ok(false) => Ok(JsValue::UNDEFINED),
-        Err(e) => Err(message(&e)),
-    }
+/// no source: `util::try_own`); `Err` with what was thrown.
+fn own(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    util::try_own(obj, key)
 }
 
-/// `obj[key]` as the app reads it (a getter, a proxy's `get` trap and the
-/// prototype chain included, of `Object(obj)`, as the gate reads it); `Err`
-/// with the message when reading it threw. For the rollout's percentages:
-/// every one narrows, so it counts wherever it comes from.
-fn get(obj: &JsValue, key: &str) -> Result<JsValue, String> {
-    // `Object(obj)`: `undefined`, `null` and other primitives read as `{}`.
-    let object = if obj.is_object() || obj.is_function() { obj.clone() } else { Object::new().into() };
-    Reflect::get(&object, &JsValue::from_str(key)).map_err(|e| message(&e))
-}
-
-fn message(e: &JsValue) -> String {
-    let m = Reflect::get(e, &JsValue::from_str("message")).ok().and_then(|m| m.as_string());
-    m.or_else(|| string_of(e).ok()).unwrap_or_else(|| String::from("unknown error"))
-}
-
-/// A value as the rules read it.
-fn reading(v: Result<JsValue, String>) -> (Raw, Reading) {
+/// A value as the rules read it (`util::get` for the rollout's percentages:
+/// every one narrows, so it counts wherever it comes from; `own` for the
+/// guard's settings).
+fn reading(v: Result<JsValue, JsValue>) -> (Raw, Reading) {
     let v = match v {
         Ok(v) => v,
-        Err(m) => return (Raw::Unset, Reading::threw(m)),
+        Err(e) => return (Raw::Unset, Reading::threw(util::message(&e))),
     };
     if v.is_undefined() || v.is_null() {
         return (Raw::Unset, Reading::unset());
@@ -171,7 +133,7 @@ fn reading(v: Result<JsValue, String>) -> (Raw, Reading) {
     } else {
         Raw::Other
     };
-    let text = string_of(&v).unwrap_or_else(|_| String::from("[unprintable]"));
+    let text = util::text(&v);
     (raw, Reading::of(raw, Some(shown(&text))))
 }
 
@@ -196,9 +158,6 @@ fn shown(text: &str) -> String {
 /// stickiness }` or `null`).
 fn object(n: &Narrowing, stickiness: Option<Stickiness>) -> JsValue {
     let o = Object::new();
-    let set = |o: &Object, k: &str, v: &JsValue| {
-        let _ = Reflect::set(o, &JsValue::from_str(k), v);
-    };
     set(&o, "code", &n.code().into());
     set(&o, "reason", &JsValue::from_str(&n.reason));
     let rollout = match n.rollout {
@@ -238,7 +197,7 @@ fn new_id() -> Option<String> {
 /// else one for this page.
 fn user_id(options: &JsValue) -> Option<String> {
     let user = own(options, "userId").ok()?;
-    user.as_string().or_else(|| user.as_f64().and_then(|_| string_of(&user).ok())).filter(|s| !s.is_empty())
+    user.as_string().or_else(|| user.as_f64().and_then(|_| util::string(&user))).filter(|s| !s.is_empty())
 }
 
 fn id(user: Option<String>) -> (String, Stickiness) {
@@ -331,7 +290,7 @@ fn remember(until: f64, log: Log) {
     }
     let warning = if keep("sessionStorage") { rollout::TRIP_IN_SESSION } else { rollout::TRIP_NOT_KEPT };
     if log.shows(Level::Warn) {
-        let _ = console_warn(&["[MAESTRO] ", warning].concat());
+        util::warn(&["[MAESTRO] ", warning].concat());
     }
 }
 
@@ -354,7 +313,7 @@ pub fn start(options: JsValue, restrict: Function, remote: Option<u32>, post: Fu
             let field = |k| reading(if g.is_object() { own(&g, k) } else { Ok(JsValue::UNDEFINED) });
             (GuardOption::Settings([field("errors"), field("windowMs"), field("cooldownMs")]), g)
         }
-        Err(m) => (GuardOption::Threw(m), JsValue::UNDEFINED),
+        Err(e) => (GuardOption::Threw(util::message(&e)), JsValue::UNDEFINED),
     };
     // The three percentages are read as the app reads them: each one can
     // only narrow, so an inherited one (a getter, a proxy, a prototype)
@@ -456,12 +415,9 @@ fn restrict(n: &Narrowing) {
 
 /// Whether an error event's `filename` or stack matches `guard.match`.
 fn matches(pattern: &JsValue, event: &JsValue) -> bool {
-    let get = |o: &JsValue, k: &str| Reflect::get(o, &JsValue::from_str(k)).ok().and_then(|v| v.as_string());
-    let error = Reflect::get(event, &"error".into())
-        .ok()
-        .filter(|e| !e.is_undefined())
-        .or_else(|| Reflect::get(event, &"reason".into()).ok())
-        .unwrap_or(JsValue::UNDEFINED);
+    let get = |o: &JsValue, k: &str| util::field(o, k).as_string();
+    let error = Some(util::field(event, "error")).filter(|e| !e.is_undefined());
+    let error = error.unwrap_or_else(|| util::field(event, "reason"));
     let texts = [get(event, "filename"), if error.is_object() { get(&error, "stack") } else { None }];
     texts.iter().flatten().any(|text| {
         if let Some(s) = pattern.as_string() {
@@ -485,7 +441,7 @@ fn watch_errors(guard: &JsValue, copy: Function) {
         return;
     }
     let copy = JsValue::from(copy);
-    let listener = Closure::<dyn Fn(JsValue)>::new(move |event: JsValue| {
+    let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
         if matches(&pattern, &event) {
             record_error(copy.clone());
         }
@@ -524,9 +480,9 @@ pub fn guard_state(copy: JsValue) -> JsValue {
         return JsValue::NULL;
     };
     let o = Object::new();
-    let _ = Reflect::set(&o, &"errors".into(), &count.into());
-    let _ = Reflect::set(&o, &"limit".into(), &guard.errors.into());
-    let _ = Reflect::set(&o, &"windowMs".into(), &guard.window_ms.into());
+    set(&o, "errors", &count.into());
+    set(&o, "limit", &guard.errors.into());
+    set(&o, "windowMs", &guard.window_ms.into());
     Object::freeze(&o).into()
 }
 

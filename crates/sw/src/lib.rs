@@ -13,26 +13,20 @@ extern crate alloc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use js_sys::{Array, Reflect, JSON};
+use js_sys::{Array, JSON};
 use wasm_bindgen::prelude::*;
 
 use maestro_gate::flag::{read_str, Raw};
 use maestro_gate::poll::{self, RolloutValue, Says};
 use maestro_gate::sw::{self, Block, Latch};
+use maestro_gate_util::field;
 
 // `no_std` on wasm32, as the gate is (see crates/rollout/src/lib.rs): the
 // code is written never to panic; a trap is caught by the glue, which then
-// passes a request only when the last answer was on.
+// passes a request only when the last answer was on. (The allocator and the
+// one-thread check are maestro-gate-util's.)
 #[cfg(target_arch = "wasm32")]
 mod runtime {
-    #[cfg(target_feature = "atomics")]
-    compile_error!("the Service Worker guard assumes one thread (its state is a plain value)");
-
-    // SAFETY: one thread: wasm32 without atomics never shares this instance's memory.
-    #[global_allocator]
-    static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-        unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
-
     #[panic_handler]
     fn panic(_: &core::panic::PanicInfo) -> ! {
         core::arch::wasm32::unreachable()
@@ -244,13 +238,7 @@ fn said(status: u16, text: &str) -> Result<sw::Said, String> {
     if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
         return Err(String::from(poll::DUPLICATE_ROLLOUT));
     }
-    let field = |key: &str| {
-        if body.is_object() {
-            Reflect::get(&body, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-        } else {
-            JsValue::UNDEFINED
-        }
-    };
+    let field = |key: &str| field(&body, key);
     let shown = |value: &JsValue, text: &Option<String>| {
         text.clone().unwrap_or_else(|| JSON::stringify(value).map(String::from).unwrap_or_default())
     };

@@ -1,0 +1,203 @@
+//! The helpers maestro-gate's wasm-bindgen modules share: the rollback
+//! (`crates/rollback`), the remote poll (`crates/remote`), the rollout and the
+//! guard (`crates/rollout`), the Service Worker guard (`crates/sw`) and the
+//! build-time check (`crates/node`). One of each, so that the modules read
+//! their options alike: the own-property read ([`own`]), an error's
+//! [`message`], the timer ([`set_timeout`], [`timer`]), the allocator (the
+//! `allocator` feature) and the global cell ([`Slot`]). The gate module
+//! (`crates/gate`) has no wasm-bindgen: its helpers are its own ABI's
+//! (`crates/gate/src/js.rs`), and it opens the page's one channel per copy of
+//! the gate, which these modules talk on through the glue (`connect`, `heard`).
+//!
+//! `no_std` with `alloc`, as the rollout and Service Worker modules are.
+//! Nothing here throws: every JavaScript call it makes is caught.
+
+#![no_std]
+
+extern crate alloc;
+
+use alloc::string::String;
+use core::cell::RefCell;
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+compile_error!("maestro-gate's wasm modules assume one thread: their `Slot`s and allocator are not shared");
+
+// A small allocator instead of dlmalloc (about 6 KB less wasm per module):
+// the modules run on one thread, and their allocations are few and short-lived.
+// SAFETY: wasm32 without atomics (checked above): one thread, and the
+// instance's memory is never shared.
+#[cfg(all(target_arch = "wasm32", feature = "allocator"))]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Object.prototype.hasOwnProperty.call(obj, key)`, catching (a
+    /// proxy's `getOwnPropertyDescriptor` trap can throw). Not `Object.hasOwn`,
+    /// which older browsers lack.
+    #[wasm_bindgen(catch, js_namespace = ["Object", "prototype", "hasOwnProperty"], js_name = call)]
+    fn has_own_property(obj: &JsValue, key: &str) -> Result<bool, JsValue>;
+    /// `String(value)`, catching (a Symbol, or an object whose `toString` throws).
+    #[wasm_bindgen(catch, js_name = String)]
+    fn string_of(value: &JsValue) -> Result<String, JsValue>;
+    /// `setTimeout` on whatever the global object is (a window or a worker):
+    /// web-sys binds it only on `Window` and `WorkerGlobalScope`. Catching.
+    #[wasm_bindgen(catch, js_name = setTimeout)]
+    fn set_timeout_on_global(callback: &Function, ms: f64) -> Result<JsValue, JsValue>;
+    /// `console.warn` and `console.info`, catching: a page may replace the
+    /// console with one that throws (web-sys's bindings do not catch).
+    #[wasm_bindgen(catch, js_namespace = console, js_name = warn)]
+    fn console_warn(line: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_namespace = console, js_name = info)]
+    fn console_info(line: &str) -> Result<(), JsValue>;
+}
+
+/// `obj[key]` when `key` is `obj`'s own property (README, "Off first": every
+/// option but the flag and the rollout's percentages is read as an own
+/// property only, so that a polluted `Object.prototype` adds no option),
+/// else `undefined`; `Err` with what was thrown when the check or the read
+/// threw (a proxy's trap, an own getter). An own getter runs, as the app's
+/// own read would run it; nothing on the prototype chain does: `key` is
+/// looked up on the object itself first (`hasOwnProperty`), and only then
+/// read. A value that is not an object (`undefined`, `null`, a string, a
+/// function) has no options.
+pub fn try_own(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    if !obj.is_object() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    if has_own_property(obj, key)? {
+        Reflect::get(obj, &JsValue::from_str(key))
+    } else {
+        Ok(JsValue::UNDEFINED)
+    }
+}
+
+/// Whether `key` is `obj`'s own property (a check that throws, or a value
+/// that is not an object, says no). For a value read as the app reads it
+/// ([`get`]) whose "on" counts only as an own property.
+#[inline(always)]
+pub fn has_own(obj: &JsValue, key: &str) -> bool {
+    obj.is_object() && has_own_property(obj, key).unwrap_or(false)
+}
+
+/// [`try_own`], with anything thrown read as `undefined`.
+pub fn own(obj: &JsValue, key: &str) -> JsValue {
+    if has_own(obj, key) {
+        field(obj, key)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+/// `obj[key]` as the app (and the gate) reads it: a getter, a proxy's `get`
+/// trap and the prototype chain included, of `Object(obj)` (`undefined`,
+/// `null` and other primitives read as `{}`, whose prototype a polluted
+/// `Object.prototype` is). What it throws is `Err`. Only for what counts
+/// wherever it comes from (README, "Off first": the flag's sources and the
+/// rollout's percentages), never for another option.
+pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    let object = if obj.is_object() || obj.is_function() { obj.clone() } else { js_sys::Object::new().into() };
+    Reflect::get(&object, &JsValue::from_str(key))
+}
+
+/// `obj[key]` of data the modules read (a thrown error, a message on the
+/// channel, a fetched document, a report), never of an option: anything
+/// that throws, or a value that is not an object, reads as `undefined`.
+pub fn field(obj: &JsValue, key: &str) -> JsValue {
+    if !obj.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `obj[key] = value`, ignoring failure (a frozen object, a setter that throws).
+pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// `String(value)`; `None` when that throws.
+pub fn string(value: &JsValue) -> Option<String> {
+    string_of(value).ok()
+}
+
+/// `String(value)` for a line that shows a value (a warning's), or
+/// `<unprintable>` when that throws, as the gate module shows it.
+pub fn text(value: &JsValue) -> String {
+    string(value).unwrap_or_else(|| String::from("<unprintable>"))
+}
+
+/// The message of a thrown value: its `message` when that is a string (an
+/// `Error`, a `DOMException`), else the value itself when it is a string
+/// (`throw "..."`), else `unknown error` (the glue's fallback, `js/gate.js`'s
+/// `describe`). Not `String(error)`: what else a page throws says nothing
+/// more, and the call costs the remote module bytes it loads before the
+/// first decision.
+pub fn message(error: &JsValue) -> String {
+    field(error, "message").as_string().or_else(|| error.as_string()).unwrap_or_else(|| String::from("unknown error"))
+}
+
+/// `console.warn(line)`; a missing or throwing console is ignored.
+pub fn warn(line: &str) {
+    let _ = console_warn(line);
+}
+
+/// `console.info(line)`; a missing or throwing console is ignored.
+pub fn info(line: &str) {
+    let _ = console_info(line);
+}
+
+/// `setTimeout(callback, ms)` on the global object: its handle, or `None`
+/// when there is no `setTimeout` or it threw.
+pub fn set_timeout(callback: &Function, ms: f64) -> Option<JsValue> {
+    set_timeout_on_global(callback, ms).ok()
+}
+
+/// A promise that resolves after `ms` (clamped to what `setTimeout`
+/// honours: `maestro_gate::poll::timer_ms`), or at once when a timer cannot
+/// be set.
+pub fn timer(ms: f64) -> Promise {
+    let ms = maestro_gate::poll::timer_ms(ms);
+    Promise::new(&mut |resolve, _| {
+        if set_timeout_on_global(&resolve, ms).is_err() {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    })
+}
+
+/// A module's state: a global cell, made on first use. One page, one thread.
+pub struct Slot<T>(RefCell<Option<T>>);
+
+// SAFETY: only on wasm32 without atomics (the `compile_error!` above): one
+// thread, and the instance's memory is never shared, so no two threads can
+// reach the cell. A host build (clippy, the workspace's tests) has no such
+// impl: a module keeps its `static` Slot to wasm32.
+#[cfg(target_arch = "wasm32")]
+unsafe impl<T> Sync for Slot<T> {}
+
+impl<T> Slot<T> {
+    /// An empty cell (its state is made by the first [`Slot::with`]).
+    pub const fn new() -> Slot<T> {
+        Slot(RefCell::new(None))
+    }
+
+    /// Runs `f` on the state (made on first use); `None` if it is in use
+    /// already (a re-entrant call), which never panics.
+    #[inline(always)]
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R>
+    where
+        T: Default,
+    {
+        let mut slot = self.0.try_borrow_mut().ok()?;
+        Some(f(slot.get_or_insert_with(T::default)))
+    }
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Slot<T> {
+        Slot::new()
+    }
+}
