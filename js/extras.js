@@ -13,6 +13,14 @@
 //   started(), answering()     the first init()'s promise and options
 //   loadRemoteModule(wasm), loadRolloutModule(wasm), wasms()  the two modules' loaders and the
 //                              init({ remoteWasm, rolloutWasm }) they load from
+// The narrowing code of a page that narrows when the rollout module cannot
+// load (maestro_gate::rollout::Verdict::RolloutFailSafe), written by the test
+// of crates/gate/src/abi.rs (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
+// Every other code passes through as the modules hand it.
+// <abi>
+const NARROWING_ROLLOUT_FAIL_SAFE = 4;
+// </abi>
+
 export default function extras(g) {
   const { has, own, describe } = g;
   let rollout; // the rollout module, once loaded (wasm-bindgen instantiates it once)
@@ -33,7 +41,7 @@ export default function extras(g) {
     try {
       return f(rollout ||= await g.loadRolloutModule(g.wasms().rollout));
     } catch (e) {
-      return { code: 4, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
+      return { code: NARROWING_ROLLOUT_FAIL_SAFE, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
     }
   }
 

@@ -15,6 +15,14 @@
 
 import * as core from './core.js';
 
+// The narrowing code of a page that narrows when js/extras.js cannot load
+// (maestro_gate::rollout::Verdict::RolloutFailSafe), written by the test of
+// crates/gate/src/abi.rs (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
+// Every other code passes through as the modules hand it.
+// <abi>
+const NARROWING_ROLLOUT_FAIL_SAFE = 4;
+// </abi>
+
 /** The version of the package, put in by the build. */
 export const VERSION = typeof __MAESTRO_GATE_VERSION__ === 'string' ? __MAESTRO_GATE_VERSION__ : '0.0.0';
 
@@ -156,7 +164,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       await more();
     } catch (e) {
       const why = "maestro-gate's extras module could not be loaded: " + describe(e);
-      if (narrows(options)) return { code: 4, reason: 'Disabled (fail safe): ' + why };
+      if (narrows(options)) return { code: NARROWING_ROLLOUT_FAIL_SAFE, reason: 'Disabled (fail safe): ' + why };
       if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + why + '; keeping the current decision'); } catch {}
       return;
     }

@@ -87,6 +87,15 @@ pub mod table {
         ("N", "wouldBeOn"),
     ];
 
+    /// The one narrowing code the glue makes itself (`js/gate.js` and
+    /// `js/extras.js`: a module that could not load, for a page that
+    /// narrows), from the rules' table (`maestro_gate::rollout::Verdict`);
+    /// every other code the glue passes through as the modules hand it.
+    pub mod narrowing {
+        use maestro_gate::rollout::Verdict;
+        pub const ROLLOUT_FAIL_SAFE: u32 = Verdict::RolloutFailSafe.code();
+    }
+
     #[cfg(all(test, not(target_arch = "wasm32")))]
     mod tests {
         extern crate std;
@@ -143,21 +152,34 @@ pub mod table {
             .concat()
         }
 
-        /// `js/core.js`'s constants are this table's: `UPDATE_ABI=1 cargo
+        /// The block of constants `js/gate.js` and `js/extras.js` hold
+        /// between `// <abi>` and `// </abi>`: the narrowing code they make.
+        fn narrowing_block() -> String {
+            format!("const NARROWING_ROLLOUT_FAIL_SAFE = {};\n", narrowing::ROLLOUT_FAIL_SAFE)
+        }
+
+        /// Each glue file's constants are this table's: `UPDATE_ABI=1 cargo
         /// test -p maestro-gate-wasm` writes them; otherwise a difference fails.
         #[test]
         fn the_glue_holds_this_table() {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(CORE_JS);
-            let text = fs::read_to_string(&path).unwrap();
-            let (Some(start), Some(end)) = (text.find(BEGIN), text.find(END)) else {
-                panic!("js/core.js has no {BEGIN:?} … {END:?} block");
-            };
-            let (head, tail) = (&text[..start + BEGIN.len()], &text[end..]);
-            let next = format!("{head}{}{tail}", block());
-            if std::env::var_os("UPDATE_ABI").is_some() {
-                fs::write(&path, &next).unwrap();
-            } else {
-                assert!(next == text, "js/core.js's ABI constants differ from abi.rs's table: run UPDATE_ABI=1 cargo test -p maestro-gate-wasm");
+            let files: [(&str, fn() -> String); 3] =
+                [(CORE_JS, block), ("../../js/gate.js", narrowing_block), ("../../js/extras.js", narrowing_block)];
+            for (file, block) in files {
+                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+                let text = fs::read_to_string(&path).unwrap();
+                let (Some(start), Some(end)) = (text.find(BEGIN), text.find(END)) else {
+                    panic!("{file} has no {BEGIN:?} … {END:?} block");
+                };
+                let (head, tail) = (&text[..start + BEGIN.len()], &text[end..]);
+                let next = format!("{head}{}{tail}", block());
+                if std::env::var_os("UPDATE_ABI").is_some() {
+                    fs::write(&path, &next).unwrap();
+                } else {
+                    assert!(
+                        next == text,
+                        "{file}'s ABI constants differ from abi.rs's table: run UPDATE_ABI=1 cargo test -p maestro-gate-wasm"
+                    );
+                }
             }
         }
 
