@@ -15,11 +15,14 @@ let trapped = () => {}; // told when the wasm fails under the dispatcher
 // HANDLE_*: the fixed handles, never freed (0 is never used, so that Rust's
 // `Option<JsValue>` is one number). TYPE_*: what the import `type_of`
 // answers. IMPORT_* and EXPORT_*: the one-letter names of the imports and exports.
+// NARROWING_ROLLOUT_FAIL_SAFE: the one narrowing code the glue makes (js/gate.js, a
+// page that narrows whose js/extras.js cannot load), from maestro_gate::rollout::Verdict.
 // <abi>
 const HANDLE_UNDEFINED = 1, HANDLE_NULL = 2, HANDLE_TRUE = 3, HANDLE_FALSE = 4, HANDLE_GLOBAL = 5, HANDLE_FIRST_FREE = 6;
 const TYPE_UNDEFINED = 0, TYPE_NULL = 1, TYPE_TRUE = 2, TYPE_FALSE = 3, TYPE_NUMBER = 4, TYPE_STRING = 5, TYPE_FUNCTION = 6, TYPE_OBJECT = 7, TYPE_OTHER = 8;
 const IMPORT_TYPE_OF = 'a', IMPORT_NUMBER = 'b', IMPORT_FROM_NUMBER = 'c', IMPORT_FROM_UTF8 = 'd', IMPORT_REFLECT_GET = 'e', IMPORT_REFLECT_SET = 'f', IMPORT_CALL = 'g', IMPORT_CONSTRUCT = 'h', IMPORT_RELEASE = 'i', IMPORT_DUPLICATE = 'j', IMPORT_CONSOLE = 'k', IMPORT_STRICT_EQUALS = 'l', IMPORT_CODE_AT = 'm', IMPORT_DECISION_RECORD = 'n', IMPORT_HANDLER = 'o', IMPORT_CONCAT = 'p', IMPORT_SHORTEN = 'q', IMPORT_NOTIFY = 'r';
 const EXPORT_DECIDE = 'A', EXPORT_DECISION = 'B', EXPORT_IS_ENABLED = 'E', EXPORT_ON_REMOTE = 'G', EXPORT_ON_CLEANUP_MESSAGE = 'I', EXPORT_ON_CLEANUP_REQUEST = 'J', EXPORT_OWN_CLEANUP = 'L', EXPORT_DISPATCH = 'M', EXPORT_WOULD_BE_ON = 'N';
+export const NARROWING_ROLLOUT_FAIL_SAFE = 4;
 // </abi>
 
 // The dispatcher every handler the wasm hands out calls (import `o`; see
@@ -109,7 +112,9 @@ const { freeze } = Object;
 let rollout = null;
 export const record = (enabled, source, value, reason) => freeze({ enabled: !!enabled, source, value, reason, rollout });
 
-const imports = {
+// The imports of an instance of this boundary, whose exports `x()` answers
+// once it is made: the gate's (the default), or the beacon module's (js/extras.js).
+const importsOf = (x = () => wasm) => ({
   m: {
     [IMPORT_TYPE_OF]: (i) => {
       const v = heap[i];
@@ -123,7 +128,7 @@ const imports = {
     },
     [IMPORT_NUMBER]: (i) => heap[i],
     [IMPORT_FROM_NUMBER]: keep,
-    [IMPORT_FROM_UTF8]: (ptr, len) => keep(utf8.decode(new Uint8Array(wasm.memory.buffer, ptr, len))),
+    [IMPORT_FROM_UTF8]: (ptr, len) => keep(utf8.decode(new Uint8Array(x().memory.buffer, ptr, len))),
     [IMPORT_REFLECT_GET]: (o, key) => attempt(() => Reflect.get(Object(heap[o]), heap[key])),
     [IMPORT_REFLECT_SET]: (o, key, v) => { try { Reflect.set(heap[o], heap[key], heap[v]); } catch {} },
     [IMPORT_CALL]: (f, self, n, a, b, c) => attempt(() => heap[f].apply(heap[self], [heap[a], heap[b], heap[c]].slice(0, n))),
@@ -160,7 +165,7 @@ const imports = {
     [IMPORT_DECISION_RECORD]: (enabled, source, value, reason) => keep(record(enabled, heap[source], heap[value], heap[reason])),
     [IMPORT_NOTIFY]: (list, v) => tell(list, list ? heap[v] : say(heap[v])),
   },
-};
+});
 
 function start(instance) {
   wasm = instance.exports;
@@ -168,7 +173,7 @@ function start(instance) {
 
 /** Instantiates the gate's wasm from bytes or a compiled module, at once. Returns its exports. */
 export function initSync(module) {
-  if (!wasm) start(new WebAssembly.Instance(module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module), imports));
+  if (!wasm) start(new WebAssembly.Instance(module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module), importsOf()));
   return wasm;
 }
 
@@ -196,7 +201,7 @@ export default async function init(input) {
       input = await input.arrayBuffer();
     }
   }
-  const result = await WebAssembly.instantiate(input, imports);
+  const result = await WebAssembly.instantiate(input, importsOf());
   if (!wasm) start(result.instance || result);
   return wasm;
 }
@@ -221,3 +226,6 @@ export const onCleanupMessage = (forward) => { wasm[EXPORT_ON_CLEANUP_MESSAGE](k
 export const onCleanupRequest = (callback) => { wasm[EXPORT_ON_CLEANUP_REQUEST](); return subscribe(1, callback); };
 export const notifyCleanup = (request) => tell(1, request);
 export const ownCleanup = (id) => { wasm[EXPORT_OWN_CLEANUP](id); };
+// For the beacon module (crates/gate/src/beacon.rs), which js/extras.js
+// instantiates on this boundary: its imports, and a handle to a value.
+export { importsOf, keep };

@@ -11,35 +11,60 @@
 //   has, own, describe, narrows  its helpers
 //   on()                       whether the gate is on (its mirror)
 //   started(), answering()     the first init()'s promise and options
-//   loadRemoteModule(wasm), loadRolloutModule(wasm), wasms()  the two modules' loaders and the
-//                              init({ remoteWasm, rolloutWasm }) they load from
-// The narrowing code of a page that narrows when the rollout module cannot
-// load (maestro_gate::rollout::Verdict::RolloutFailSafe), written by the test
-// of crates/gate/src/abi.rs (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
-// Every other code passes through as the modules hand it.
+//   loadRemoteModule(wasm), loadRolloutModule(wasm)  the two modules' loaders (each
+//                              from init({ remoteWasm, rolloutWasm }): see `wasm`)
+//   imports(x), keep(value), loadBeacon  the gate's boundary (js/core.js), which
+//                              the beacon module shares, and (Node) its bytes from disk
+// The beacon module's export, and the narrowing code of a page that narrows
+// when the rollout module cannot load (maestro_gate::rollout::Verdict::
+// RolloutFailSafe; every other code passes through as the modules hand it),
+// generated from crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p
+// maestro-gate-wasm`).
 // <abi>
+const EXPORT_REPORT = 'R';
 const NARROWING_ROLLOUT_FAIL_SAFE = 4;
 // </abi>
+
+// The beacon module's instance, from `input` (init({ beaconWasm }): a URL, a
+// Request, a Response, bytes or a compiled module; else the .wasm beside this
+// file), on the gate's boundary (`g.imports`).
+async function instantiate(g, input) {
+  input = await input;
+  if (typeof input === 'string' || input instanceof URL || (typeof Request === 'function' && input instanceof Request)) input = await fetch(input);
+  if (typeof Response === 'function' && input instanceof Response) {
+    if (!input.ok) throw new Error(`failed to fetch ${input.url}: ${input.status} ${input.statusText}`);
+    input = await input.arrayBuffer();
+  }
+  let b;
+  const result = await WebAssembly.instantiate(input, g.imports(() => b.exports));
+  return b = result.instance || result;
+}
 
 export default function extras(g) {
   const { has, own, describe } = g;
   let rollout; // the rollout module, once loaded (wasm-bindgen instantiates it once)
   let remoteWarned; // (once per copy: the first answer and the poll load the same module)
   let session; // this page load's beacon session id (see `report`)
+  let first; // the first init()'s options, once begin() has them
+  // Where init({ remoteWasm, rolloutWasm, beaconWasm }) says a module's .wasm
+  // is (undefined: beside its glue, or in Node from disk).
+  const wasm = (name) => own(first || g.answering(), name);
+  let beacon; // the promise of the beacon module's instance (see `report`)
+  let beaconWarned; // (once per copy: every beacon waits for the same module)
 
   function remoteWarn(options, why) {
     if (!remoteWarned && own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
     remoteWarned = true;
   }
 
-  const remoteModule = () => g.loadRemoteModule(g.wasms().remote);
+  const remoteModule = () => g.loadRemoteModule(wasm('remoteWasm'));
 
   // Calls `f` with the rollout module (loaded once): its narrowing of the
   // gate's "on", `{ code, reason, rollout }`. Without the module, the
   // narrowing fails safe.
   async function withRollout(f) {
     try {
-      return f(rollout ||= await g.loadRolloutModule(g.wasms().rollout));
+      return f(rollout ||= await g.loadRolloutModule(wasm('rolloutWasm')));
     } catch (e) {
       return { code: NARROWING_ROLLOUT_FAIL_SAFE, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
     }
@@ -90,6 +115,7 @@ export default function extras(g) {
     // rollout (the first or remembered answer's, a fourth source beside
     // the page's own) narrows it, as the page's rollout and guard do.
     async begin(options) {
+      first = options;
       const on = g.wouldBeOn(options);
       // (A `remote` that is not a string: the remote module reads nothing.)
       const a = on && (has(options, 'remote') || has(options, 'unleash')) && await firstAnswer(options);
@@ -109,9 +135,10 @@ export default function extras(g) {
       if (has(options, 'remote') || has(options, 'unleash')) startRemote(options);
     },
 
-    // init({ report }): the remote module sends the decision beacon `d` (a
-    // page without `report` never loads it for this; loaded twice,
-    // wasm-bindgen instantiates it once). Whatever fails, nothing changes.
+    // init({ report }): the beacon module sends the decision beacon `d`
+    // (crates/gate/src/beacon.rs: the gate's crate and boundary, with only
+    // the beacon's export; loaded at the first beacon, after the decision,
+    // by a page that sets `report` only). Whatever fails, nothing changes.
     // Every beacon of this page load carries one session id, drawn here once:
     // random (crypto.randomUUID, else 124 bits of crypto.getRandomValues as
     // decimal digits), kept in this closure only, never derived from the user
@@ -120,7 +147,14 @@ export default function extras(g) {
       const options = g.answering();
       if (typeof own(options, 'report') == 'string') {
         try { session ||= crypto.randomUUID?.() || crypto.getRandomValues(new Uint32Array(4)).map((n) => n | 1 << 31).join(''); } catch {}
-        remoteModule().then((r) => r.report(options, event, d, cleanup, session)).catch(() => {});
+        const at = wasm('beaconWasm');
+        (beacon ||= instantiate(g, g.loadBeacon ? g.loadBeacon(at) : at ?? new URL('maestro_gate_beacon_bg.wasm', import.meta.url))).then((b) => {
+          // (The module never throws; a trap in it is a bug, and changes nothing here.)
+          try { b.exports[EXPORT_REPORT](...[options, event, d, cleanup, session].map(g.keep)); } catch {}
+        }, (e) => {
+          if (!beaconWarned && own(options, 'log') !== 'silent') try { console.warn("[MAESTRO] Report not sent (the decision stands): maestro-gate's beacon module could not be loaded: " + describe(e)); } catch {}
+          beaconWarned = true;
+        });
       }
     },
 

@@ -6,22 +6,16 @@
 //   loadRollbackModule   loads the rollback module, only when a cleanup runs
 //   loadExtras           loads js/extras.js (the glue of `rollout`, `guard`,
 //                        `remote`, `unleash` and `report`), only for a page that sets one
-//   loadRemoteModule     loads the remote module, only for init({ remote }), init({ unleash }) or init({ report })
+//   loadRemoteModule     loads the remote module, only for init({ remote }) or init({ unleash })
 //   loadRolloutModule    loads the rollout module, only for a page that sets a
 //                        rollout or a guard (see narrows())
+//   loadBeacon           (Node only, else false) the beacon module's bytes, for
+//                        init({ report }); in a browser js/extras.js fetches it
 // It keeps every export answering "disabled", never throwing, when a wasm
 // cannot load, and mirrors the decision for a fast isEnabled(). Every decision
 // is Rust's.
 
 import * as core from './core.js';
-
-// The narrowing code of a page that narrows when js/extras.js cannot load
-// (maestro_gate::rollout::Verdict::RolloutFailSafe), written by the test of
-// crates/gate/src/abi.rs (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
-// Every other code passes through as the modules hand it.
-// <abi>
-const NARROWING_ROLLOUT_FAIL_SAFE = 4;
-// </abi>
 
 /** The version of the package, put in by the build. */
 export const VERSION = typeof __MAESTRO_GATE_VERSION__ === 'string' ? __MAESTRO_GATE_VERSION__ : '0.0.0';
@@ -60,12 +54,11 @@ function shared(api) {
   }
 }
 
-export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRolloutModule, loadExtras }) {
+export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRolloutModule, loadExtras, loadBeacon }) {
   let loading; // the promise of loading the wasm: true when loaded, false when it failed
   let started; // the promise of the first init()
   let rollbackLoading; // the promise of the rollback module (null when it could not load)
   let rollbackWasm; // init({ rollbackWasm }), where the rollback's .wasm lives
-  let remoteWasm; // init({ remoteWasm }), where the remote poll's .wasm lives
   let x; // js/extras.js's functions for this copy, once loaded (see `more`)
   let answering; // init()'s options a cleanup asked by another tab is answered with
   let ready = false; // the wasm is loaded and has not failed
@@ -121,8 +114,6 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     call(core.onRemote, () => {}, (o) => x && x.remote(o));
   }
 
-  let rolloutWasm; // init({ rolloutWasm })
-
   // init({ report }): js/extras.js sends the decision beacon (read now, not
   // once the remote module has loaded). Returns `cleanup`.
   function report(event, cleanup) {
@@ -151,7 +142,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     // (the gate's functions one by one: a namespace used as a value costs bytes, and esbuild copies it with for...in)
     decide: (n) => call(() => core.decide(undefined, n), off), isEnabled: () => call(core.isEnabled, () => false),
     wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),
-    loadRemoteModule, loadRolloutModule, wasms: () => ({ remote: remoteWasm, rollout: rolloutWasm }),
+    loadRemoteModule, loadRolloutModule, loadBeacon, imports: core.importsOf, keep: core.keep,
   };
   const more = async () => (x ||= (await loadExtras()).default(g));
   const needs = (options) => narrows(options) || has(options, 'remote') || has(options, 'unleash') || typeof own(options, 'report') == 'string';
@@ -164,7 +155,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       await more();
     } catch (e) {
       const why = "maestro-gate's extras module could not be loaded: " + describe(e);
-      if (narrows(options)) return { code: NARROWING_ROLLOUT_FAIL_SAFE, reason: 'Disabled (fail safe): ' + why };
+      if (narrows(options)) return { code: core.NARROWING_ROLLOUT_FAIL_SAFE, reason: 'Disabled (fail safe): ' + why };
       if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + why + '; keeping the current decision'); } catch {}
       return;
     }
@@ -201,8 +192,6 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   function loadOnce(options) {
     const wasm = own(options, 'wasm');
     rollbackWasm = own(options, 'rollbackWasm') ?? rollbackWasm;
-    remoteWasm = own(options, 'remoteWasm') ?? remoteWasm;
-    rolloutWasm = own(options, 'rolloutWasm') ?? rolloutWasm;
     if (loading && wasm != null) loading = loading.then((ok) => ok || attempt(options));
     return (loading ||= attempt(options));
   }

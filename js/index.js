@@ -32,6 +32,9 @@ const gate = createGate({
   loadRolloutModule: async (wasm) => withWasm(await import('./maestro_gate_rollout.js'),
     __MAESTRO_NODE__ ? wasm ?? await fromDisk('maestro_gate_rollout_bg.wasm') : wasm),
   loadExtras: () => import('./maestro_gate_extras.js'),
+  // The beacon module's .wasm (init({ report })): in Node, from disk; in a
+  // browser, js/extras.js fetches it from beside itself.
+  loadBeacon: __MAESTRO_NODE__ && (async (wasm) => wasm ?? await fromDisk('maestro_gate_beacon_bg.wasm')),
 });
 
 export const {

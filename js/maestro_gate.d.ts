@@ -105,8 +105,11 @@ export interface InitOptions {
      * loaded only when a cleanup runs. Default: next to this file. */
     rollbackWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
     /** The same for the remote module's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
-     * loaded only when `remote` or `report` is set. Default: next to this file. */
+     * loaded only when `remote` or `unleash` is set. Default: next to this file. */
     remoteWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
+    /** The same for the beacon module's `.wasm` (`maestro_gate_beacon_bg.wasm`), which is
+     * loaded only when `report` is set, at the first beacon. Default: next to this file. */
+    beaconWasm?: string | URL | Request | Response | BufferSource | WebAssembly.Module;
     /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
      * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
     exposeGlobal?: boolean;

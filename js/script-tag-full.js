@@ -27,6 +27,7 @@ const gate = createGate({
   // The rollout module and its glue are not inlined: only a page that sets window.MAESTRO_ROLLOUT loads them.
   loadRolloutModule: beside(from, 'maestro_gate_rollout.js'),
   loadExtras: () => import(new URL('maestro_gate_extras.js', from).href),
+  loadBeacon: false, // (the tag never reports: its options are the tag's attributes)
 });
 
 expose(gate.startNow(tagOptions()));

@@ -19,6 +19,7 @@ const gate = createGate({
   loadRemoteModule: async () => { throw new Error('the script tag has no remote poll'); },
   loadRolloutModule: beside(from, 'maestro_gate_rollout.js'),
   loadExtras: () => import(new URL('maestro_gate_extras.js', from).href),
+  loadBeacon: false, // (the tag never reports: its options are the tag's attributes)
 });
 
 expose(gate.startNow(tagOptions()));

@@ -55,6 +55,12 @@ build() { # crate, opt-level, extra RUSTFLAGS
 }
 build maestro-gate-wasm z "-C llvm-args=-inline-threshold=115"
 cp target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/gate.wasm"
+# The beacon module: the same crate and boundary, with the beacon's export
+# instead of the decision's (crates/gate/src/beacon.rs).
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo" \
+  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features beacon \
+  --target-dir target/pkg-build-beacon
+cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/beacon.wasm"
 build maestro-gate-rollback z
 build maestro-gate-remote z
 build maestro-gate-rollout z
@@ -66,6 +72,7 @@ build maestro-gate-sw z
 # (repeat until no smaller) and --reorder-functions (the most-called first,
 # so that their calls' indices are one byte) about 40 B more.
 $wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
+$wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/beacon.wasm" -o pkg/maestro_gate_beacon_bg.wasm
 cp js/core.js pkg/maestro_gate.js
 cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
 # The glue must provide every import the wasm asks for: instantiate it once.
@@ -190,6 +197,8 @@ echo "every visitor (the ES module's decision path):"
 node scripts/size.mjs pkg/index.js pkg/maestro_gate_bg.wasm
 echo "loaded when a cleanup runs:"
 node scripts/size.mjs pkg/maestro_gate_rollback.js pkg/maestro_gate_rollback_bg.wasm | tail -n +2
+echo "loaded by init({ report }) at its first beacon (its glue is the gate's):"
+node scripts/size.mjs pkg/maestro_gate_beacon_bg.wasm | tail -n +2
 echo "loaded by init({ remote }):"
 node scripts/size.mjs pkg/maestro_gate_remote.js pkg/maestro_gate_remote_bg.wasm | tail -n +2
 echo "loaded (before the first decision) by a page that sets a rollout or a guard:"

@@ -321,19 +321,19 @@ pub fn is_maestro_key(key: &str, prefix: &str) -> bool {
 
 /// Appends `n` in decimal (no `core::fmt`). The crate's one decimal writer:
 /// the cleanup summary, the report and the rollout's sentences use it.
-pub fn push_uint(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
+pub fn push_uint(out: &mut String, n: u64) {
+    // The largest power of ten not above `n`, then each digit (no indexing:
+    // nothing here can panic).
+    let mut unit = 1u64;
+    while n / unit >= 10 {
+        unit *= 10;
+    }
     loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 || i == 0 {
+        out.push(char::from(b'0' + (n / unit % 10) as u8));
+        if unit == 1 {
             break;
         }
-    }
-    for &d in &digits[i..] {
-        out.push(d as char);
+        unit /= 10;
     }
 }
 

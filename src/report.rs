@@ -216,6 +216,9 @@ pub fn is_session(id: &str) -> bool {
 /// What is left is the sentence's fixed words, the names of sources and the
 /// numbers the gate computed (a bucket, a percentage, a guard's count).
 pub fn wording(reason: &str) -> String {
+    // Written over bytes, and every cut is at an ASCII byte (a character
+    // boundary) taken with `get`: nothing here can panic, so that the lean
+    // beacon module (crates/gate, `beacon`) carries no panic message.
     let bytes = reason.as_bytes();
     let mut end = bytes.len();
     let mut colon = None; // the first `: `
@@ -232,11 +235,10 @@ pub fn wording(reason: &str) -> String {
             colon = Some(i);
         }
     }
-    // (Every cut is at an ASCII byte: a character boundary.)
-    let mut head = &reason[..end];
+    let mut head = reason.get(..end).unwrap_or_default();
     if bytes.get(end) == Some(&b'=') {
-        if let Some(i) = colon.filter(|&i| !head[i + 2..].contains(' ')) {
-            head = &head[..i];
+        if let Some(i) = colon.filter(|&i| !head.as_bytes().iter().skip(i + 2).any(|&b| b == b' ')) {
+            head = head.get(..i).unwrap_or_default();
         }
     }
     let mut out = String::with_capacity(head.len());
@@ -245,13 +247,20 @@ pub fn wording(reason: &str) -> String {
             out.push(' ');
         }
         // A plain scan for `://` (no substring searcher: see `document`).
-        let word = match word.as_bytes().windows(3).position(|w| w == b"://") {
-            Some(i) => word[i + 3..].find('/').map_or("/", |j| &word[i + 3 + j..]),
+        let w = word.as_bytes();
+        let word = match w.windows(3).position(|x| x == b"://") {
+            Some(i) => match w.iter().skip(i + 3).position(|&b| b == b'/') {
+                Some(j) => word.get(i + 3 + j..).unwrap_or_default(),
+                None => "/",
+            },
             None => word,
         };
-        out.push_str(&word[..word.find(['?', '#']).unwrap_or(word.len())]);
+        let cut = word.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(word.len());
+        out.push_str(word.get(..cut).unwrap_or_default());
     }
-    out.truncate(out.trim_end().len());
+    while out.ends_with(char::is_whitespace) {
+        out.pop();
+    }
     out
 }
 

@@ -1,7 +1,7 @@
 // The decision beacon (init({ report })) in the system Chromium and in
 // Firefox, against a real server that receives it: one document at start-up,
-// one at a live kill, one after clearClientState; a page without `report`
-// never loads the remote module; a failing report URL, or a sendBeacon that
+// one at a live kill, one after clearClientState, sent by the beacon module
+// (never the remote module); a page without `report` loads neither; a failing report URL, or a sendBeacon that
 // is missing, throws or refuses, changes nothing and throws nothing; no body
 // holds a storage value, a key name or the user id. Then the remote health
 // document's "rollout": shared with every tab, an invalid one fails safe, a
@@ -58,6 +58,7 @@ async function until(what, fn, timeout = 10000) {
 }
 
 const remoteFiles = (page) => page.requests.map((u) => new URL(u).pathname).filter((p) => p.includes('maestro_gate_remote'));
+const beaconFiles = (page) => page.requests.map((u) => new URL(u).pathname).filter((p) => p.includes('maestro_gate_beacon'));
 // What the page holds that a beacon must never carry.
 const SECRETS = ['secret-value-123', 'maestro:secret-key', 'secret-key', 'session-value-456', 'session-key', 'app-value-789',
   'app:keep', 'user-4711', 'report-db'];
@@ -136,7 +137,9 @@ for (const name of BROWSERS) describe(name, () => {
       await until('the start beacon after a reload', () => beacons.length >= 1);
       assert.notEqual(beacons[0].doc.session, by.start.doc.session, 'a new page load, a new session');
       assert.equal(await page.evaluate(() => localStorage.getItem('app:keep')), 'app-value-789');
-      assert.ok(remoteFiles(page).some((p) => p.endsWith('.wasm')), 'report loaded the remote module');
+      const loaded = beaconFiles(page);
+      assert.ok(loaded.length >= 1 && loaded.every((p) => p === '/pkg/maestro_gate_beacon_bg.wasm'), 'report loaded the beacon module: ' + loaded);
+      assert.deepEqual(remoteFiles(page), [], 'report alone loads no remote module');
     } finally {
       await context.close();
     }
@@ -161,7 +164,7 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
-  test(`[${name}] a page without report never loads the remote module and sends nothing`, async () => {
+  test(`[${name}] a page without report never loads the remote or the beacon module and sends nothing`, async () => {
     const context = await browser.newContext();
     try {
       const page = await open(context, 'log=silent');
@@ -169,6 +172,7 @@ for (const name of BROWSERS) describe(name, () => {
       await page.evaluate(() => window.gate.clearClientState({ database: 'report-db', allTabs: false, log: 'silent' }));
       await page.waitForTimeout(500);
       assert.deepEqual(remoteFiles(page), []);
+      assert.deepEqual(beaconFiles(page), []);
       assert.deepEqual(beacons, []);
     } finally {
       await context.close();

@@ -87,10 +87,15 @@ pub mod table {
         ("N", "wouldBeOn"),
     ];
 
-    /// The one narrowing code the glue makes itself (`js/gate.js` and
-    /// `js/extras.js`: a module that could not load, for a page that
-    /// narrows), from the rules' table (`maestro_gate::rollout::Verdict`);
-    /// every other code the glue passes through as the modules hand it.
+    /// The beacon module's exports (the same crate built with the `beacon`
+    /// feature: `beacon.rs`), which `js/core.js` calls on its instance.
+    pub const BEACON_EXPORTS: [(&str, &str); 1] = [("R", "report")];
+
+    /// The one narrowing code the glue makes itself (a module that could
+    /// not load, for a page that narrows: `js/gate.js`, through `js/core.js`'s
+    /// block, and `js/extras.js`), from the rules' table
+    /// (`maestro_gate::rollout::Verdict`); every other code the glue passes
+    /// through as the modules hand it.
     pub mod narrowing {
         use maestro_gate::rollout::Verdict;
         pub const ROLLOUT_FAIL_SAFE: u32 = Verdict::RolloutFailSafe.code();
@@ -105,6 +110,7 @@ pub mod table {
         use std::{format, fs};
 
         const CORE_JS: &str = "../../js/core.js";
+        const EXTRAS_JS: &str = "../../js/extras.js";
         const BEGIN: &str = "// <abi>\n";
         const END: &str = "// </abi>\n";
 
@@ -148,39 +154,49 @@ pub mod table {
                 line(types.iter().map(|(k, v)| format!("TYPE_{k} = {v}")).collect()),
                 line(IMPORTS.iter().map(|(l, n)| format!("IMPORT_{} = '{l}'", constant(n))).collect()),
                 line(EXPORTS.iter().map(|(l, n)| format!("EXPORT_{} = '{l}'", constant(n))).collect()),
+                narrowing_line(true),
             ]
             .concat()
         }
 
-        /// The block of constants `js/gate.js` and `js/extras.js` hold
-        /// between `// <abi>` and `// </abi>`: the narrowing code they make.
-        fn narrowing_block() -> String {
-            format!("const NARROWING_ROLLOUT_FAIL_SAFE = {};\n", narrowing::ROLLOUT_FAIL_SAFE)
+        /// The block of `js/extras.js`, which instantiates the beacon module:
+        /// its exports' letters, and the narrowing code it makes.
+        fn beacon_block() -> String {
+            let exports: String =
+                BEACON_EXPORTS.iter().map(|(l, n)| format!("const EXPORT_{} = '{l}';\n", constant(n))).collect();
+            exports + &narrowing_line(false)
         }
 
-        /// Each glue file's constants are this table's: `UPDATE_ABI=1 cargo
-        /// test -p maestro-gate-wasm` writes them; otherwise a difference fails.
+        /// The narrowing code the glue makes: exported by `js/core.js` (for
+        /// `js/gate.js`, which a bundler inlines), a constant of `js/extras.js`.
+        fn narrowing_line(export: bool) -> String {
+            let export = if export { "export " } else { "" };
+            format!("{export}const NARROWING_ROLLOUT_FAIL_SAFE = {};\n", narrowing::ROLLOUT_FAIL_SAFE)
+        }
+
+        /// Writes (`UPDATE_ABI`) or checks the block of `file`.
+        fn holds(file: &str, block: String) {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+            let text = fs::read_to_string(&path).unwrap();
+            let (Some(start), Some(end)) = (text.find(BEGIN), text.find(END)) else {
+                panic!("{file} has no {BEGIN:?} … {END:?} block");
+            };
+            let (head, tail) = (&text[..start + BEGIN.len()], &text[end..]);
+            let next = format!("{head}{block}{tail}");
+            if std::env::var_os("UPDATE_ABI").is_some() {
+                fs::write(&path, &next).unwrap();
+            } else {
+                assert!(next == text, "{file}'s ABI constants differ from abi.rs's table: run UPDATE_ABI=1 cargo test -p maestro-gate-wasm");
+            }
+        }
+
+        /// `js/core.js`'s constants (and `js/extras.js`'s) are this table's:
+        /// `UPDATE_ABI=1 cargo test -p maestro-gate-wasm` writes them;
+        /// otherwise a difference fails.
         #[test]
         fn the_glue_holds_this_table() {
-            let files: [(&str, fn() -> String); 3] =
-                [(CORE_JS, block), ("../../js/gate.js", narrowing_block), ("../../js/extras.js", narrowing_block)];
-            for (file, block) in files {
-                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-                let text = fs::read_to_string(&path).unwrap();
-                let (Some(start), Some(end)) = (text.find(BEGIN), text.find(END)) else {
-                    panic!("{file} has no {BEGIN:?} … {END:?} block");
-                };
-                let (head, tail) = (&text[..start + BEGIN.len()], &text[end..]);
-                let next = format!("{head}{}{tail}", block());
-                if std::env::var_os("UPDATE_ABI").is_some() {
-                    fs::write(&path, &next).unwrap();
-                } else {
-                    assert!(
-                        next == text,
-                        "{file}'s ABI constants differ from abi.rs's table: run UPDATE_ABI=1 cargo test -p maestro-gate-wasm"
-                    );
-                }
-            }
+            holds(CORE_JS, block());
+            holds(EXTRAS_JS, beacon_block());
         }
 
         /// Every import and export the table names is used by its constant
@@ -200,6 +216,11 @@ pub mod table {
             for (letter, name) in EXPORTS {
                 let call = format!("wasm[EXPORT_{}](", constant(name));
                 assert!(text.contains(&call), "js/core.js never calls export {letter} ({name})");
+            }
+            let extras = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(EXTRAS_JS)).unwrap();
+            for (letter, name) in BEACON_EXPORTS {
+                let call = format!("b.exports[EXPORT_{}](", constant(name));
+                assert!(extras.contains(&call), "js/extras.js never calls the beacon's export {letter} ({name})");
             }
             assert!(
                 text.contains(&format!("return {}", THROWN.replace("handle", "keep(e)"))),

@@ -11,6 +11,10 @@
 //! `no_std` on wasm32, with a panic handler that traps: the code is written never to
 //! panic, and the glue turns a trap into "disabled" (`onTrap`).
 #![cfg_attr(target_arch = "wasm32", no_std)]
+// The beacon module uses a few of `js.rs`'s helpers only.
+#![cfg_attr(not(feature = "decision"), allow(dead_code))]
+
+extern crate alloc;
 
 #[cfg(target_feature = "atomics")]
 compile_error!(
@@ -20,19 +24,24 @@ compile_error!(
 
 pub mod abi;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod exports;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod gate;
 #[cfg(target_arch = "wasm32")]
 mod js;
-#[cfg(target_arch = "wasm32")]
+
+// The beacon module: the same boundary, built with `--no-default-features
+// --features beacon` (scripts/build-pkg.sh), exports only `report`.
+#[cfg(all(target_arch = "wasm32", feature = "beacon"))]
+mod beacon;
+#[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod reactor;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod remembered;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod subscribers;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod tabs;
 
 /// A global that only this (single-threaded) wasm instance touches.

@@ -1,8 +1,8 @@
 //! maestro-gate's remote module (`pkg/maestro_gate_remote_bg.wasm`), loaded
-//! only by `init({ remote })` or `init({ report })`: polls a health document
-//! and turns the gate off when it says `maestro_enabled: false` (or narrows
-//! it by the document's `rollout`), and sends the decision beacon
-//! (`report`).
+//! only by `init({ remote })` or `init({ unleash })`: polls a health document
+//! (or Unleash) and turns the gate off when it says `maestro_enabled: false`
+//! (or narrows it by the document's `rollout`). (The decision beacon,
+//! `init({ report })`, is the beacon module's: `crates/gate/src/beacon.rs`.)
 //!
 //! One `async` loop per page, on wasm-bindgen-futures. Each result is shared
 //! with the other tabs on the BroadcastChannel, and their results save this
@@ -10,9 +10,7 @@
 //! failing or slow remote changes nothing: it is logged once and the poll
 //! backs off. What a document means, and the intervals, are
 //! `maestro_gate::poll`; the gate itself is the gate module, reached through
-//! the functions the glue hands to `startRemote`. What a beacon may say is
-//! `maestro_gate::report`; `report` only reads it from the gate's decision
-//! and sends it.
+//! the functions the glue hands to `startRemote`.
 
 use std::cell::RefCell;
 
@@ -24,11 +22,10 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, BroadcastChannel, RequestCache, RequestCredentials, RequestInit, Response};
 
 use maestro_gate::cleanup::push_uint;
-use maestro_gate::flag::{self, Level, Log, Raw};
+use maestro_gate::flag::{self, Raw};
 use maestro_gate::poll::{self, Rollout, Says};
 use maestro_gate::protocol::{self, Kind};
 use maestro_gate::remember::{self, Answer, Memory};
-use maestro_gate::report;
 use maestro_gate::unleash::{self, Counts};
 
 // A small allocator instead of std's dlmalloc (about 6 KB less wasm): this
@@ -171,8 +168,6 @@ struct Remote {
 
 thread_local! {
     static REMOTE: RefCell<Remote> = RefCell::default();
-    /// Whether a beacon's failure was logged (once per page).
-    static REPORT_WARNED: RefCell<bool> = const { RefCell::new(false) };
 }
 
 /// `obj[key]`, with anything that throws read as `undefined`.
@@ -1320,100 +1315,4 @@ fn own(options: &JsValue, key: &str) -> JsValue {
 fn count(value: &JsValue, max: u32) -> Option<u32> {
     let n = value.as_f64()?;
     (n >= 0.0 && n <= f64::from(max) && f64::from(n as u32) == n).then_some(n as u32)
-}
-
-/// A list's length, or a count (the cleanup report lists keys: only how
-/// many is sent).
-fn how_many(value: &JsValue) -> u32 {
-    if Array::is_array(value) {
-        Array::from(value).length()
-    } else {
-        count(value, u32::MAX).unwrap_or(0)
-    }
-}
-
-fn area(report: &JsValue) -> report::Area {
-    report::Area {
-        outcome: field(report, "outcome").as_string().and_then(|o| report::area_outcome(&o)),
-        removed: how_many(&field(report, "removed")),
-        failed: how_many(&field(report, "failed")),
-    }
-}
-
-/// Internal: the glue calls this for `init({ report: url })`, with the
-/// init options, the event (`"start"`, `"change"` or `"cleanup"`), the
-/// gate's `decision()` at that moment and, for `"cleanup"`, the
-/// `clearClientState` report, and the page load's session id the glue drew
-/// (`crypto.randomUUID()`; one that is not `report::is_session` is sent as
-/// `null`). It sends `maestro_gate::report::document` with
-/// `navigator.sendBeacon` (a `text/plain` body: no CORS preflight). It reads
-/// the decision's `rollout` (`{ percent, bucket }`) and `guard`
-/// (`{ errors }`) when the gate has them. It never throws, and a beacon that
-/// cannot be sent changes nothing: one warning per page says why (none under
-/// `log: "silent"`).
-#[wasm_bindgen]
-pub fn report(options: JsValue, event: JsValue, decision: JsValue, cleanup: JsValue, session: JsValue) {
-    let Some(url) = own(&options, "report").as_string() else { return };
-    let Some(event) = event.as_string().and_then(|e| report::Event::parse(&e)) else { return };
-    let shows = Log::parse(own(&options, "log").as_string().as_deref()).shows(Level::Warn);
-    let failed = |why: &str| {
-        let first = REPORT_WARNED.with_borrow_mut(|w| !std::mem::replace(w, true));
-        if first && shows {
-            let _ = console_warn(&["[MAESTRO] ", report::NOT_SENT, why].concat());
-        }
-    };
-    if url.is_empty() {
-        return failed(report::EMPTY_URL);
-    }
-    let rollout = field(&decision, "rollout");
-    let guard = field(&decision, "guard");
-    let source = field(&decision, "source").as_string().unwrap_or_default();
-    let reason = field(&decision, "reason").as_string().unwrap_or_default();
-    let session = session.as_string().unwrap_or_default();
-    let doc = report::Report {
-        event,
-        session: &session,
-        version: env!("CARGO_PKG_VERSION"),
-        // A decision (`enabled`) or a health document (`maestro_enabled`).
-        enabled: field(&decision, "enabled")
-            .as_bool()
-            .or_else(|| field(&decision, "maestro_enabled").as_bool())
-            .unwrap_or(false),
-        source: &source,
-        reason: &reason,
-        rollout: count(&field(&rollout, "percent"), 100)
-            .zip(count(&field(&rollout, "bucket"), 100))
-            .map(|(percent, bucket)| report::Rollout { percent, bucket }),
-        guard: count(&field(&guard, "errors"), u32::MAX).map(|errors| report::Guard { errors }),
-        cleanup: cleanup.is_object().then(|| {
-            let database = field(&cleanup, "database");
-            report::Cleanup {
-                ok: field(&cleanup, "ok").as_bool().unwrap_or(false),
-                other_tabs: count(&field(&cleanup, "otherTabs"), u32::MAX).unwrap_or(0),
-                database: field(&database, "outcome").as_string().and_then(|o| report::db_outcome(&o)),
-                blocked: field(&database, "blocked").as_bool().unwrap_or(false),
-                local_storage: area(&field(&cleanup, "localStorage")),
-                session_storage: area(&field(&cleanup, "sessionStorage")),
-            }
-        }),
-        at: now(),
-    };
-    // The user id never leaves the page, not even inside a reason's wording
-    // (a URL's path): a string, or a number as its decimal (the rollout
-    // module reads a numeric `userId` as `String(userId)`).
-    let user = own(&options, "userId");
-    let user_id = user
-        .as_string()
-        .or_else(|| user.dyn_ref::<js_sys::Number>().and_then(|n| n.to_string_with_radix(10).ok()).map(String::from))
-        .unwrap_or_default();
-    let body = report::document(&doc, &[&user_id]);
-    let navigator = field(&js_sys::global(), "navigator");
-    let Ok(send) = field(&navigator, "sendBeacon").dyn_into::<Function>() else {
-        return failed(report::NO_BEACON);
-    };
-    match send.call2(&navigator, &JsValue::from_str(&url), &JsValue::from_str(&body)) {
-        Ok(queued) if queued.is_truthy() => {}
-        Ok(_) => failed(report::REFUSED),
-        Err(e) => failed(&[report::THREW, &message(&e)].concat()),
-    }
 }
