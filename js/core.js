@@ -15,11 +15,14 @@ let trapped = () => {}; // told when the wasm fails under the dispatcher
 // HANDLE_*: the fixed handles, never freed (0 is never used, so that Rust's
 // `Option<JsValue>` is one number). TYPE_*: what the import `type_of`
 // answers. IMPORT_* and EXPORT_*: the one-letter names of the imports and exports.
+// NARROWING_ROLLOUT_FAIL_SAFE: the one narrowing code the glue makes (js/gate.js, a
+// page that narrows whose js/extras.js cannot load), from maestro_gate::rollout::Verdict.
 // <abi>
 const HANDLE_UNDEFINED = 1, HANDLE_NULL = 2, HANDLE_TRUE = 3, HANDLE_FALSE = 4, HANDLE_GLOBAL = 5, HANDLE_FIRST_FREE = 6;
 const TYPE_UNDEFINED = 0, TYPE_NULL = 1, TYPE_TRUE = 2, TYPE_FALSE = 3, TYPE_NUMBER = 4, TYPE_STRING = 5, TYPE_FUNCTION = 6, TYPE_OBJECT = 7, TYPE_OTHER = 8;
 const IMPORT_TYPE_OF = 'a', IMPORT_NUMBER = 'b', IMPORT_FROM_NUMBER = 'c', IMPORT_FROM_UTF8 = 'd', IMPORT_REFLECT_GET = 'e', IMPORT_REFLECT_SET = 'f', IMPORT_CALL = 'g', IMPORT_CONSTRUCT = 'h', IMPORT_RELEASE = 'i', IMPORT_DUPLICATE = 'j', IMPORT_CONSOLE = 'k', IMPORT_STRICT_EQUALS = 'l', IMPORT_CODE_AT = 'm', IMPORT_DECISION_RECORD = 'n', IMPORT_HANDLER = 'o', IMPORT_CONCAT = 'p', IMPORT_SHORTEN = 'q', IMPORT_NOTIFY = 'r';
 const EXPORT_DECIDE = 'A', EXPORT_DECISION = 'B', EXPORT_IS_ENABLED = 'E', EXPORT_ON_REMOTE = 'G', EXPORT_ON_MESSAGE = 'I', EXPORT_DISPATCH = 'M', EXPORT_WOULD_BE_ON = 'N';
+export const NARROWING_ROLLOUT_FAIL_SAFE = 4;
 // </abi>
 
 // The dispatcher every handler the wasm hands out calls (import `o`; see

@@ -19,10 +19,14 @@
 //                              hears the messages of `kind` (the first copy
 //                              to connect a shared module wins); `post` tells the tabs
 
-// The beacon module's export, generated from crates/gate/src/abi.rs's table
-// (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
+// The beacon module's export, and the narrowing code of a page that narrows
+// when the rollout module cannot load (maestro_gate::rollout::Verdict::
+// RolloutFailSafe; every other code passes through as the modules hand it),
+// generated from crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p
+// maestro-gate-wasm`).
 // <abi>
 const EXPORT_REPORT = 'R';
+const NARROWING_ROLLOUT_FAIL_SAFE = 4;
 // </abi>
 
 // The beacon module's instance, from `input` (init({ beaconWasm }): a URL, a
@@ -67,7 +71,7 @@ export default function extras(g) {
     try {
       return f(rollout ||= await g.loadRolloutModule(wasm('rolloutWasm')));
     } catch (e) {
-      return { code: 4, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
+      return { code: NARROWING_ROLLOUT_FAIL_SAFE, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
     }
   }
 

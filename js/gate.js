@@ -172,7 +172,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       await more();
     } catch (e) {
       const why = "maestro-gate's extras module could not be loaded: " + describe(e);
-      if (narrows(options)) return { code: 4, reason: 'Disabled (fail safe): ' + why };
+      if (narrows(options)) return { code: core.NARROWING_ROLLOUT_FAIL_SAFE, reason: 'Disabled (fail safe): ' + why };
       if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + why + '; keeping the current decision'); } catch {}
       return;
     }

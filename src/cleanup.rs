@@ -4,6 +4,7 @@
 //! asks this module what the options mean, whether the run was ok, and what to
 //! print. Tested natively with `cargo test`.
 
+use crate::flag::shown;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -319,23 +320,6 @@ pub fn is_maestro_key(key: &str, prefix: &str) -> bool {
 }
 
 pub use crate::flag::push_uint;
-
-/// Key names longer than this are shortened in the console summary.
-pub const MAX_SHOWN_CHARS: usize = crate::flag::SHOWN as usize;
-
-/// `name` as the summary shows it: whole, or its first [`MAX_SHOWN_CHARS`]
-/// characters and how long it was.
-pub fn shown(out: &mut String, name: &str) {
-    let count = name.chars().count();
-    if count <= MAX_SHOWN_CHARS {
-        out.push_str(name);
-        return;
-    }
-    out.extend(name.chars().take(MAX_SHOWN_CHARS));
-    out.push_str("… (");
-    push_uint(out, count as u64);
-    out.push_str(" characters)");
-}
 
 /// What happened to one storage area. Key names only, never values.
 // The package's StorageReport type is generated from this struct (crate::types,
@@ -655,16 +639,6 @@ mod tests {
             .summary()
             .contains("sessionStorage: error (boom), removed 0 keys; could not remove 1 key: maestro:x"));
         assert!(r.summary().ends_with("other tabs answered: 2"));
-    }
-
-    #[test]
-    fn long_names_are_shortened() {
-        let mut s = String::new();
-        shown(&mut s, &"k".repeat(70));
-        assert_eq!(s, ["k".repeat(64), "… (70 characters)".into()].concat());
-        let mut s = String::new();
-        shown(&mut s, &"é".repeat(64));
-        assert_eq!(s, "é".repeat(64), "64 characters, however many bytes, are shown whole");
     }
 
     proptest! {

@@ -172,8 +172,64 @@ pub fn read_str(s: &str) -> Raw {
 }
 
 /// How many characters of a value a line shows; a longer one is cut, and
-/// its length said (`… (10485760 characters)`).
+/// its length said (`… (10485760 characters)`): [`cut`].
 pub const SHOWN: u32 = 64;
+
+/// The one cut of a value shown in a line (a value, a key name): where a
+/// text whose characters are `widths` (each one's width in the units the
+/// text is indexed by: UTF-8 bytes, or UTF-16 units by [`utf16_widths`]) is
+/// cut, never inside a character: `None` when it has at most [`SHOWN`]
+/// characters (it is shown whole); else the end of its first [`SHOWN`]
+/// characters, in those units, and how many characters it has, which
+/// [`cut_said`] appends. [`shown`] is the two for a Rust string.
+pub fn cut(widths: impl Iterator<Item = usize>) -> Option<(usize, u64)> {
+    let (mut end, mut count) = (0, 0u64);
+    for width in widths {
+        if count < u64::from(SHOWN) {
+            end += width;
+        }
+        count += 1;
+    }
+    (count > u64::from(SHOWN)).then_some((end, count))
+}
+
+/// After the first [`SHOWN`] characters of a text that has `count`: `…
+/// (<count> characters)`.
+pub fn cut_said<T: Text>(head: &mut T, count: u64) {
+    head.push("… (");
+    head.push_uint(count);
+    head.push(" characters)");
+}
+
+/// The characters of a JavaScript string of `len` UTF-16 units (`at(i)` is
+/// the `i`-th) as [`cut`] takes them: a surrogate pair is one character of
+/// two units (never cut in half), anything else, a lone surrogate included,
+/// one of one (as JavaScript's `for...of` counts them).
+pub fn utf16_widths(len: usize, at: impl Fn(usize) -> u32) -> impl Iterator<Item = usize> {
+    let mut i = 0;
+    core::iter::from_fn(move || {
+        if i >= len {
+            return None;
+        }
+        let pair = (0xd800..0xdc00).contains(&at(i)) && i + 1 < len && (0xdc00..0xe000).contains(&at(i + 1));
+        let width = if pair { 2 } else { 1 };
+        i += width;
+        Some(width)
+    })
+}
+
+/// `text` as a line shows it ([`cut`]): whole, or its first [`SHOWN`]
+/// characters and how many it has (`… (70 characters)`), appended to `out`.
+pub fn shown(out: &mut String, text: &str) {
+    match cut(text.chars().map(char::len_utf8)) {
+        None => out.push_str(text),
+        Some((end, count)) => {
+            // (`get`, not an index: a slice's panic formats, kilobytes of wasm.)
+            out.push_str(text.get(..end).unwrap_or_default());
+            cut_said(out, count);
+        }
+    }
+}
 
 /// Whether a terminal could read `c` as something other than text: a
 /// control character (C0, DEL, C1: escapes, a carriage return, a newline
@@ -533,6 +589,43 @@ pub fn unavailable<T: Text>(reason: &str) -> Decision<T> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_values_are_cut_after_64_characters_never_inside_one() {
+        let shown_ = |t: &str| {
+            let mut s = String::new();
+            shown(&mut s, t);
+            s
+        };
+        assert_eq!(shown_(&"k".repeat(70)), ["k".repeat(64), "… (70 characters)".into()].concat());
+        assert_eq!(shown_(&"é".repeat(64)), "é".repeat(64), "64 characters, however many bytes, are shown whole");
+        assert_eq!(shown_(&"😀".repeat(65)), ["😀".repeat(64), "… (65 characters)".into()].concat());
+        assert_eq!(shown_(""), "");
+        // UTF-16: a pair is one character, a lone surrogate another.
+        let units = |s: &str| s.encode_utf16().collect::<std::vec::Vec<u16>>();
+        let u = units(&["a".repeat(63), "😀".repeat(2)].concat());
+        assert_eq!(cut(utf16_widths(u.len(), |i| u32::from(u[i]))), Some((65, 65)), "the 64th character is whole");
+        let lone: std::vec::Vec<u16> = core::iter::repeat_n(0xd800, 70).collect();
+        assert_eq!(cut(utf16_widths(lone.len(), |i| u32::from(lone[i]))), Some((64, 70)));
+        let mut head = String::from("x");
+        cut_said(&mut head, 10_485_760);
+        assert_eq!(head, "x… (10485760 characters)");
+    }
+
+    proptest::proptest! {
+        /// A JavaScript string and its Rust string are cut at the same
+        /// character: the UTF-16 reading agrees with `chars()`.
+        #[test]
+        fn utf16_and_utf8_cut_alike(text in "\\PC{0,80}|[a😀é]{60,70}") {
+            let u: std::vec::Vec<u16> = text.encode_utf16().collect();
+            let by_units = cut(utf16_widths(u.len(), |i| u32::from(u[i])));
+            let by_chars = cut(text.chars().map(char::len_utf8));
+            proptest::prop_assert_eq!(by_units.map(|(_, n)| n), by_chars.map(|(_, n)| n));
+            if let (Some((e16, _)), Some((e8, _))) = (by_units, by_chars) {
+                proptest::prop_assert_eq!(std::string::String::from_utf16(&u[..e16]).unwrap(), &text[..e8]);
+            }
+        }
+    }
     use alloc::string::ToString;
     use alloc::vec;
     use proptest::prelude::*;

@@ -206,55 +206,49 @@ pub const DUPLICATE_ROLLOUT: &str = "not a health document: rollout appears more
 /// The accepted rollout values, as shown to users in warnings.
 pub const ROLLOUT_ACCEPTED: &str = "an integer from 0 to 100, with or without % (blank means unset)";
 
-/// A rollout value as it was found (a JSON value, or an `env` entry).
-#[derive(Clone, Copy, Debug)]
-pub enum RolloutValue<'a> {
-    /// Absent, `null` or `undefined`.
-    Unset,
-    /// A number (`25`).
-    Number(f64),
-    /// A string (`"25"`, `"25%"`).
-    Text(&'a str),
-    /// A boolean, an object, an array: never a percentage.
-    Other,
-}
-
-/// What a rollout value says.
+/// What a rollout percentage says (`VITE_MAESTRO_ROLLOUT`,
+/// `window.MAESTRO_ROLLOUT`, `init({ rollout })`, a health document's
+/// `"rollout"`): the one reading of a percentage, wherever it comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rollout {
-    /// No rollout: nothing narrows the decision.
+    /// No rollout (`undefined`, `null`, a blank string): nothing narrows the decision.
     Unset,
     /// A percentage, 0 to 100.
     Percent(u32),
     /// Anything else (a fraction, a number above 100, a negative one, a
-    /// word): fails safe, the gate is disabled.
+    /// word, a boolean, an object): fails safe, the gate is disabled.
     Invalid,
 }
 
-/// Reads a rollout percentage: an integer from 0 to 100, as a number or as a
-/// string (`"25"`, `"25%"`), trimmed of ASCII whitespace as flag values are;
-/// a blank string is unset. (`src/rollout.rs`'s `percent` is the same rule
-/// for the gate's own sources.)
-pub fn rollout(value: RolloutValue) -> Rollout {
-    match value {
-        RolloutValue::Unset => Rollout::Unset,
+/// Reads a rollout percentage, the one parser of every source's (the
+/// pages', the health document's, the build's): an integer from 0 to 100,
+/// as a number or as a string (`"25"`, `"25%"`; no space before `%`),
+/// trimmed of ASCII whitespace as flag values are ([`crate::flag::word`]);
+/// a blank string is unset. Leading zeros are read (`"007"` is 7), in at
+/// most 5 bytes in all (`"0025%"`), as [`crate::flag::Word`] keeps them.
+pub fn rollout(raw: Raw) -> Rollout {
+    match raw {
+        Raw::Unset => Rollout::Unset,
         // Integral and in range; -0 is 0; NaN fails every comparison.
-        RolloutValue::Number(n) if (0.0..=100.0).contains(&n) && f64::from(n as u32) == n => Rollout::Percent(n as u32),
-        RolloutValue::Number(_) | RolloutValue::Other => Rollout::Invalid,
-        RolloutValue::Text(s) => {
-            let s = s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r'));
-            if s.is_empty() {
-                return Rollout::Unset;
+        Raw::Number(n) if (0.0..=100.0).contains(&n) && n == f64::from(n as u32) => Rollout::Percent(n as u32),
+        Raw::Word(w) => match w.bytes() {
+            Some([]) => Rollout::Unset,
+            Some(b) => {
+                let digits = b.strip_suffix(b"%").unwrap_or(b);
+                if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                    return Rollout::Invalid;
+                }
+                // At most 5 digits: no overflow.
+                let n = digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
+                if n <= 100 {
+                    Rollout::Percent(n)
+                } else {
+                    Rollout::Invalid
+                }
             }
-            let digits = s.strip_suffix('%').unwrap_or(s);
-            // At most 5 bytes in all ("100%", "0025%"), as the page reads it.
-            if s.len() > 5 || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Rollout::Invalid;
-            }
-            // Leading zeros are read ("007" is 7); more than 100 is invalid.
-            let n = digits.bytes().try_fold(0u32, |n, d| Some(n * 10 + u32::from(d - b'0')).filter(|n| *n <= 100));
-            n.map_or(Rollout::Invalid, Rollout::Percent)
-        }
+            None => Rollout::Invalid,
+        },
+        _ => Rollout::Invalid,
     }
 }
 
@@ -507,7 +501,6 @@ mod tests {
 
     #[test]
     fn rollout_values() {
-        use RolloutValue::{Number, Other, Text, Unset};
         for (text, want) in [
             ("25", Rollout::Percent(25)),
             ("25%", Rollout::Percent(25)),
@@ -531,8 +524,13 @@ mod tests {
             ("half", Rollout::Invalid),
             ("\u{a0}25", Rollout::Invalid),
             ("２５", Rollout::Invalid),
+            ("abc", Rollout::Invalid),
+            ("1000%", Rollout::Invalid),
+            ("0000000025", Rollout::Invalid),
+            ("0025%", Rollout::Percent(25)),
+            ("000025", Rollout::Invalid),
         ] {
-            assert_eq!(rollout(Text(text)), want, "{text:?}");
+            assert_eq!(rollout(read_str(text)), want, "{text:?}");
         }
         for (n, want) in [
             (25.0, Rollout::Percent(25)),
@@ -546,10 +544,12 @@ mod tests {
             (f64::NAN, Rollout::Invalid),
             (f64::INFINITY, Rollout::Invalid),
         ] {
-            assert_eq!(rollout(Number(n)), want, "{n}");
+            assert_eq!(rollout(Raw::Number(n)), want, "{n}");
         }
-        assert_eq!(rollout(Unset), Rollout::Unset);
-        assert_eq!(rollout(Other), Rollout::Invalid);
+        assert_eq!(rollout(Raw::Unset), Rollout::Unset);
+        assert_eq!(rollout(Raw::Other), Rollout::Invalid);
+        assert_eq!(rollout(Raw::Bool(true)), Rollout::Invalid);
+        assert_eq!(rollout(Raw::Bool(false)), Rollout::Invalid);
         assert_eq!(
             rollout_invalid("VITE_MAESTRO_ROLLOUT", "half", true),
             "invalid VITE_MAESTRO_ROLLOUT=\"half\"; accepted: an integer from 0 to 100, with or without % (blank means unset)"
@@ -669,30 +669,48 @@ mod tests {
         }
 
         #[test]
-        fn every_integer_from_0_to_100_is_a_percentage_in_any_spelling(n in 0u32..=100, pct in any::<bool>(), pad in "[ \t\n\r]{0,3}") {
-            let text = format!("{pad}{n}{}{pad}", if pct { "%" } else { "" });
-            prop_assert_eq!(rollout(RolloutValue::Text(&text)), Rollout::Percent(n));
-            prop_assert_eq!(rollout(RolloutValue::Number(f64::from(n))), Rollout::Percent(n));
+        fn every_integer_from_0_to_100_is_a_percentage_in_any_spelling(n in 0u32..=100, pct in any::<bool>(), zeros in 0usize..3, pad in "[ \t\n\x0c\r]{0,3}") {
+            let digits = format!("{n:0zeros$}", zeros = zeros + 1);
+            let text = format!("{pad}{digits}{}{pad}", if pct { "%" } else { "" });
+            let want = if digits.len() + usize::from(pct) <= 5 { Rollout::Percent(n) } else { Rollout::Invalid };
+            prop_assert_eq!(rollout(read_str(&text)), want, "{:?}", text);
+            prop_assert_eq!(rollout(Raw::Number(f64::from(n))), Rollout::Percent(n));
         }
 
+        /// The parser against its specification, written as plainly as it
+        /// reads: on every short string of the characters that matter, and
+        /// on any string at all.
         #[test]
-        fn nothing_else_is(n in any::<f64>(), text in any::<String>()) {
-            if let Rollout::Percent(p) = rollout(RolloutValue::Number(n)) {
-                prop_assert_eq!(f64::from(p), n);
-            }
-            if let Rollout::Percent(p) = rollout(RolloutValue::Text(&text)) {
-                prop_assert!(p <= 100);
-                let t = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r'));
-                prop_assert!(t.strip_suffix('%').unwrap_or(t).bytes().all(|b| b.is_ascii_digit()));
-            }
+        fn the_parser_is_its_specification(
+            text in "[0-9% \t\n\x0c\r.+-ab\u{a0}é]{0,7}|[ ]{0,2}[0-9]{1,4}%?[ ]{0,2}|\\PC{0,8}",
+            n in any::<f64>(),
+        ) {
+            prop_assert_eq!(rollout(read_str(&text)), specification(&text), "{:?}", text);
+            let number = if n.fract() == 0.0 && (0.0..=100.0).contains(&n) { Rollout::Percent(n as u32) } else { Rollout::Invalid };
+            prop_assert_eq!(rollout(Raw::Number(n)), number, "{}", n);
         }
-
         #[test]
         fn backoff_grows_and_is_bounded(delay in 100.0f64..1e7, iv in 100.0f64..1e6) {
             let d = backoff(delay.min(iv * MAX_BACKOFF_FACTOR), iv);
             prop_assert!(d <= iv * MAX_BACKOFF_FACTOR);
             prop_assert!(d <= MAX_TIMER_MS);
             prop_assert!(d >= delay.min(iv * MAX_BACKOFF_FACTOR));
+        }
+    }
+
+    /// A rollout string, as `ROLLOUT_ACCEPTED` words the rule: trimmed of ASCII
+    /// whitespace, blank is unset; else one to five characters (the `%`
+    /// included) that are ASCII digits and an optional trailing `%`,
+    /// whose number is at most 100.
+    fn specification(text: &str) -> Rollout {
+        let t = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r'));
+        let digits = t.strip_suffix('%').unwrap_or(t);
+        if t.is_empty() {
+            Rollout::Unset
+        } else if t.len() > 5 || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            Rollout::Invalid
+        } else {
+            digits.parse::<u32>().ok().filter(|n| *n <= 100).map_or(Rollout::Invalid, Rollout::Percent)
         }
     }
 

@@ -125,13 +125,6 @@ pub fn remembered_off<T: Text>(url: &T, age_ms: f64) -> T {
     reason
 }
 
-/// The narrowing codes a remote document's first answer is handed to the
-/// gate with (besides `rollout::Narrowing::code`'s 1 to 5): off by the
-/// document, and off failing safe (an invalid value in it: a warning).
-pub const OFF_CODE: u32 = 6;
-/// Off failing safe: the document's value was invalid (see [`OFF_CODE`]).
-pub const FAIL_SAFE_CODE: u32 = 7;
-
 /// The warning when localStorage refuses to keep an answer (`why`), and
 /// whether sessionStorage kept it instead.
 pub fn not_kept(why: &str, in_session: bool) -> String {

@@ -18,27 +18,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::cleanup::push_uint;
-use crate::flag::{Raw, Reading};
-
-/// What narrowed the decision: `decision().source` (the gate's
-/// `flag::Source` gains these two when the gate applies a narrowing).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// A gradual rollout.
-    Rollout,
-    /// The error guard.
-    Guard,
-}
-
-impl Source {
-    /// The source's name: `"rollout"` or `"guard"`.
-    pub fn id(self) -> &'static str {
-        match self {
-            Source::Rollout => "rollout",
-            Source::Guard => "guard",
-        }
-    }
-}
+use crate::flag::{Raw, Reading, Source};
+use crate::poll::Rollout;
 
 /// Where a percentage came from. The names are the ones users see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,62 +46,160 @@ impl From {
     }
 }
 
-/// What one percentage source says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Percent {
-    /// `undefined`, `null` or blank.
-    Unset,
-    /// An integer from 0 to 100.
-    Of(u32),
-    /// Anything else: a fraction, above 100, negative, another type.
-    Invalid,
-}
-
-/// The accepted spellings, as shown in warnings.
-/// The same words as the health document's (`poll::ROLLOUT_ACCEPTED`), whose
-/// parser `poll::rollout` agrees with [`percent`] (a property test checks it).
+/// The accepted spellings of a percentage, as shown in warnings
+/// (`poll::ROLLOUT_ACCEPTED`: every source is read by `poll::rollout`).
 pub const ACCEPTED: &str = crate::poll::ROLLOUT_ACCEPTED;
 
-/// Parses one raw value: `25`, `"25"`, `"25%"`, `" 25 % "` is invalid (no
-/// space before `%`), trimmed as flag values are.
-pub fn percent(raw: Raw) -> Percent {
-    match raw {
-        Raw::Unset => Percent::Unset,
-        Raw::Number(n) if (0.0..=100.0).contains(&n) && n == f64::from(n as u32) => Percent::Of(n as u32),
-        Raw::Word(w) => match w.bytes() {
-            Some([]) => Percent::Unset,
-            Some(b) => {
-                let digits = b.strip_suffix(b"%").unwrap_or(b);
-                if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-                    return Percent::Invalid;
-                }
-                // Leading zeros are read ("007" is 7); at most 5 bytes in all.
-                let n = digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
-                if n <= 100 {
-                    Percent::Of(n)
-                } else {
-                    Percent::Invalid
-                }
-            }
-            None => Percent::Invalid,
-        },
-        _ => Percent::Invalid,
+/// What a narrowing decides, and the code it crosses a boundary with: the
+/// rollout and the remote modules hand the gate a reason and a number (the
+/// gate's boundary takes numbers and strings, not objects), and the gate
+/// reads the number back ([`Verdict::of_code`]). This enum is the one table
+/// of them: each code is its discriminant, and what it means is
+/// [`Verdict::enabled`], [`Verdict::source`] and [`Verdict::warn`]. The
+/// numbers never change (a glue cached beside a newer gate passes them).
+/// The glue passes them through; the one it makes itself
+/// ([`Verdict::RolloutFailSafe`]: a module that could not load, for a page
+/// that narrows) is in `js/gate.js`'s and `js/extras.js`'s `// <abi>` block,
+/// which the gate crate's ABI test writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Verdict {
+    /// In by the rollout's percentage.
+    RolloutIn = 1,
+    /// Out by the rollout's percentage.
+    RolloutOut = 2,
+    /// Off by the guard: a trip, a cooldown, a trip heard or remembered.
+    GuardOff = 3,
+    /// The rollout failing safe: an invalid percentage, a module that could not load.
+    RolloutFailSafe = 4,
+    /// The guard failing safe: an invalid setting.
+    GuardFailSafe = 5,
+    /// Off by a remote document: its `maestro_enabled`, or remembered.
+    RemoteOff = 6,
+    /// A remote document failing safe: an invalid value, an unreadable memory.
+    RemoteFailSafe = 7,
+}
+
+impl Verdict {
+    /// Every verdict, in the order of their codes.
+    pub const ALL: [Verdict; 7] = [
+        Verdict::RolloutIn,
+        Verdict::RolloutOut,
+        Verdict::GuardOff,
+        Verdict::RolloutFailSafe,
+        Verdict::GuardFailSafe,
+        Verdict::RemoteOff,
+        Verdict::RemoteFailSafe,
+    ];
+
+    /// The code it crosses as.
+    pub const fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The verdict a code says ([`Code`]): `None` for no narrowing.
+    pub fn of_code(code: f64) -> Option<Verdict> {
+        let code = Code(code);
+        if !code.narrows() {
+            return None;
+        }
+        Verdict::ALL.into_iter().find(|v| code.is(*v)).or(Some(Verdict::RemoteFailSafe))
+    }
+
+    /// Whether MAESTRO stays enabled (only a rollout lets a browser in).
+    pub fn enabled(self) -> bool {
+        Code::from(self).enabled()
+    }
+
+    /// What decided: `decision().source`.
+    pub fn source(self) -> Source {
+        Code::from(self).source()
+    }
+
+    /// Whether its line is a warning (failing safe).
+    pub fn warn(self) -> bool {
+        Code::from(self).warn()
+    }
+}
+
+/// A narrowing's code as it reaches the gate (a number; the glue's
+/// `undefined` is NaN), read back as [`Verdict`]'s table says, by
+/// comparisons: the gate's wasm holds those in fewer bytes than a
+/// conversion to the enum (a test checks that they read every code of the
+/// table back). A code that is not a narrowing (0, NaN, below 1) narrows
+/// nothing; one past the table reads as [`Verdict::RemoteFailSafe`] (off,
+/// with a warning: what a newer module's code fails safe to).
+#[derive(Clone, Copy, Debug)]
+pub struct Code(pub f64);
+
+impl core::convert::From<Verdict> for Code {
+    fn from(v: Verdict) -> Code {
+        Code::of(v)
+    }
+}
+
+impl Code {
+    /// `v`'s code (a `const fn`: the gate writes its own narrowings' codes
+    /// as constants).
+    pub const fn of(v: Verdict) -> Code {
+        Code(v.code() as f64)
+    }
+
+    /// Whether it is a narrowing at all.
+    pub fn narrows(self) -> bool {
+        self.0 >= 1.0
+    }
+
+    /// Whether it is a narrowing that says off (every one but [`Verdict::RolloutIn`]).
+    pub fn says_off(self) -> bool {
+        self.0 >= 2.0
+    }
+
+    /// Whether it is `v`'s code.
+    pub fn is(self, v: Verdict) -> bool {
+        self.0 == f64::from(v.code())
+    }
+
+    /// [`Verdict::enabled`].
+    pub fn enabled(self) -> bool {
+        self.is(Verdict::RolloutIn)
+    }
+
+    /// [`Verdict::source`].
+    pub fn source(self) -> Source {
+        if self.0 >= 6.0 {
+            Source::Remote
+        } else if self.is(Verdict::GuardOff) || self.is(Verdict::GuardFailSafe) {
+            Source::Guard
+        } else {
+            Source::Rollout
+        }
+    }
+
+    /// [`Verdict::warn`].
+    pub fn warn(self) -> bool {
+        self.0 >= 4.0 && self.0 != Code::of(Verdict::RemoteOff).0
     }
 }
 
 impl Narrowing {
-    /// The number the gate module is handed with the reason (its boundary
-    /// takes numbers and strings, not objects): 1 in by the rollout, 2 out
-    /// by the rollout, 3 off by the guard, 4 and 5 the same two failing safe
-    /// (a warning).
-    pub fn code(&self) -> u32 {
+    /// What the narrowing decides ([`Verdict`], whose code it crosses to
+    /// the gate with, beside its reason).
+    pub fn verdict(&self) -> Verdict {
         match (self.enabled, self.source, self.warn) {
-            (true, _, _) => 1,
-            (false, Source::Rollout, false) => 2,
-            (false, Source::Guard, false) => 3,
-            (false, Source::Rollout, true) => 4,
-            (false, Source::Guard, true) => 5,
+            (true, _, _) => Verdict::RolloutIn,
+            (false, Source::Guard, false) => Verdict::GuardOff,
+            (false, Source::Guard, true) => Verdict::GuardFailSafe,
+            (false, Source::Remote, false) => Verdict::RemoteOff,
+            (false, Source::Remote, true) => Verdict::RemoteFailSafe,
+            (false, _, false) => Verdict::RolloutOut,
+            (false, _, true) => Verdict::RolloutFailSafe,
         }
+    }
+
+    /// The code of its [`Verdict`].
+    pub fn code(&self) -> u32 {
+        self.verdict().code()
     }
 }
 
@@ -129,7 +208,8 @@ impl Narrowing {
 pub struct Narrowing {
     /// Whether MAESTRO stays enabled.
     pub enabled: bool,
-    /// What narrowed it.
+    /// What narrowed it: [`Source::Rollout`] or [`Source::Guard`] (the
+    /// remote module's narrowings cross as a code and a reason only).
     pub source: Source,
     /// The deciding value as a string (the percentage, or the guard's count).
     pub value: Option<String>,
@@ -147,11 +227,11 @@ pub struct Narrowing {
 pub fn smallest(readings: &[(From, Raw, Reading)]) -> Result<Option<(u32, From)>, Narrowing> {
     let mut best: Option<(u32, From)> = None;
     for (from, raw, reading) in readings {
-        match (percent(*raw), &reading.threw) {
-            (_, Some(_)) | (Percent::Invalid, None) => {
+        match (crate::poll::rollout(*raw), &reading.threw) {
+            (_, Some(_)) | (Rollout::Invalid, None) => {
                 return Err(refused(Source::Rollout, from.label(), reading, ACCEPTED))
             }
-            (Percent::Of(p), None) if best.is_none_or(|(b, _)| p < b) => best = Some((p, *from)),
+            (Rollout::Percent(p), None) if best.is_none_or(|(b, _)| p < b) => best = Some((p, *from)),
             _ => {}
         }
     }
@@ -159,22 +239,80 @@ pub fn smallest(readings: &[(From, Raw, Reading)]) -> Result<Option<(u32, From)>
 }
 
 /// The fail-safe narrowing for a value of `label` that `reading` could not
-/// use: `Disabled (fail safe): invalid <label>=<value>; accepted: <accepted>`,
-/// or `... reading <label> threw: <message>`, in the health document's words
-/// (`poll::invalid`, `poll::rollout_threw`).
+/// use: `Disabled (fail safe): ` and its [`unusable`] sentence.
 fn refused(source: Source, label: &str, reading: &Reading, accepted: &str) -> Narrowing {
-    let why = match &reading.threw {
-        Some(m) => crate::poll::rollout_threw(label, m),
-        None => crate::poll::invalid(label, reading.text.as_deref().unwrap_or(""), reading.is_string, accepted),
-    };
     Narrowing {
         enabled: false,
         source,
         value: reading.text.clone(),
-        reason: ["Disabled (fail safe): ", &why].concat(),
+        reason: ["Disabled (fail safe): ", &unusable(label, reading, accepted)].concat(),
         warn: true,
         rollout: None,
     }
+}
+
+/// Why a value of `label` that `reading` could not use is refused:
+/// `invalid <label>=<value>; accepted: <accepted>`, or `reading <label>
+/// threw: <message>`, in the health document's words (`poll::invalid`,
+/// `poll::rollout_threw`).
+fn unusable(label: &str, reading: &Reading, accepted: &str) -> String {
+    match &reading.threw {
+        Some(m) => crate::poll::rollout_threw(label, m),
+        None => crate::poll::invalid(label, reading.text.as_deref().unwrap_or(""), reading.is_string, accepted),
+    }
+}
+
+/// What a page built with an environment starts at, as far as the build
+/// can know (no bucket, no remote document): the health document the Vite
+/// plugin and the CLI write (`crates/node`'s `buildCheck`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Built {
+    /// The document's `status` (and `maestro_enabled`).
+    pub status: crate::poll::Status,
+    /// What decided.
+    pub source: Source,
+    /// Why.
+    pub reason: String,
+    /// `VITE_MAESTRO_ROLLOUT`'s percentage (the document's `"rollout"` when valid).
+    pub rollout: Rollout,
+    /// The rollout's warning (after `[MAESTRO] `) when it is invalid: the
+    /// fail-safe reason when it is what disables, else why it was refused.
+    pub warning: Option<String>,
+}
+
+/// The build-time rollout rule: the flag's `decision` for a build's `env`,
+/// narrowed by its `VITE_MAESTRO_ROLLOUT` as read (`None` when reading `env`
+/// itself threw: that disabled the decision, with the flag's warning). An
+/// invalid percentage fails safe (source `"rollout"`) unless the flag had
+/// already disabled it; a rollout of 0 lets no bucket in
+/// ([`crate::poll::ROLLOUT_ZERO`]); one from 1 to 99 is `"partial"`.
+pub fn at_build(decision: &crate::flag::Decision, rollout: Option<(Raw, Reading)>) -> Built {
+    use crate::poll::{self, Says};
+    let (mut enabled, mut source, mut reason) = (decision.enabled, decision.source, decision.reason.clone());
+    let (rollout, why) = match &rollout {
+        None => (Rollout::Unset, None),
+        Some((raw, reading)) => match (poll::rollout(*raw), &reading.threw) {
+            (Rollout::Invalid, _) | (_, Some(_)) => {
+                (Rollout::Invalid, Some(unusable(From::Build.label(), reading, ACCEPTED)))
+            }
+            (percent, None) => (percent, None),
+        },
+    };
+    let warning = why.map(|why| {
+        if !enabled {
+            return why;
+        }
+        // The invalid rollout is what disables: it names the decision.
+        (enabled, source) = (false, Source::Rollout);
+        reason = ["Disabled (fail safe): ", &why].concat();
+        reason.clone()
+    });
+    if enabled && rollout == Rollout::Percent(0) {
+        // No bucket is within 0%: every page is off, and the document says so.
+        (enabled, source, reason) = (false, Source::Rollout, String::from(poll::ROLLOUT_ZERO));
+    }
+    let status = poll::status(if enabled { Says::On } else { Says::Off }, rollout);
+    Built { status, source, reason, rollout, warning }
 }
 
 /// A browser in `bucket` at `percent`: `Enabled by rollout: bucket 12 is
@@ -495,53 +633,45 @@ mod tests {
     }
 
     #[test]
-    fn percentages() {
-        for (v, want) in [
-            ("25", Percent::Of(25)),
-            ("25%", Percent::Of(25)),
-            (" 25% ", Percent::Of(25)),
-            ("0", Percent::Of(0)),
-            ("100", Percent::Of(100)),
-            ("100%", Percent::Of(100)),
-            ("007", Percent::Of(7)),
-            ("", Percent::Unset),
-            ("  ", Percent::Unset),
-            ("101", Percent::Invalid),
-            ("25.5", Percent::Invalid),
-            ("-1", Percent::Invalid),
-            ("%", Percent::Invalid),
-            ("25 %", Percent::Invalid),
-            ("abc", Percent::Invalid),
-            ("1000%", Percent::Invalid),
-            ("0000000025", Percent::Invalid),
-            ("0025%", Percent::Of(25)),
-            ("000025", Percent::Invalid),
-        ] {
-            assert_eq!(percent(read_str(v)), want, "{v:?}");
-        }
-        assert_eq!(percent(Raw::Number(25.0)), Percent::Of(25));
-        assert_eq!(percent(Raw::Number(0.0)), Percent::Of(0));
-        assert_eq!(percent(Raw::Number(-0.0)), Percent::Of(0));
-        assert_eq!(percent(Raw::Number(25.5)), Percent::Invalid);
-        assert_eq!(percent(Raw::Number(101.0)), Percent::Invalid);
-        assert_eq!(percent(Raw::Number(f64::NAN)), Percent::Invalid);
-        assert_eq!(percent(Raw::Bool(true)), Percent::Invalid);
-        assert_eq!(percent(Raw::Other), Percent::Invalid);
-    }
-
-    proptest::proptest! {
-        /// The page's parser and the health document's agree on every short
-        /// string made of the characters that matter.
-        #[test]
-        fn percent_agrees_with_the_documents_parser(v in "[0-9% \\t.+-ab]{0,6}|[0-9%]{0,7}|[ ]{0,2}[0-9]{1,4}%?[ ]{0,2}") {
-            use crate::poll::{self, Rollout, RolloutValue};
-            let page = percent(read_str(&v));
-            let document = match poll::rollout(RolloutValue::Text(&v)) {
-                Rollout::Unset => Percent::Unset,
-                Rollout::Percent(p) => Percent::Of(p),
-                Rollout::Invalid => Percent::Invalid,
+    fn the_code_table_reads_back() {
+        for (i, v) in Verdict::ALL.into_iter().enumerate() {
+            assert_eq!(v.code(), i as u32 + 1);
+            assert_eq!(Verdict::of_code(f64::from(v.code())), Some(v));
+            // A narrowing of this verdict's meaning crosses with its code.
+            let n = Narrowing {
+                enabled: v.enabled(),
+                source: v.source(),
+                warn: v.warn(),
+                value: None,
+                reason: String::new(),
+                rollout: None,
             };
-            proptest::prop_assert_eq!(page, document, "{:?}", v);
+            assert_eq!(n.verdict(), v);
+        }
+        // The numbers never change: a glue cached beside a newer gate passes them.
+        assert_eq!(
+            Verdict::ALL.map(|v| (v.code(), v.enabled(), v.source(), v.warn())),
+            [
+                (1, true, Source::Rollout, false),
+                (2, false, Source::Rollout, false),
+                (3, false, Source::Guard, false),
+                (4, false, Source::Rollout, true),
+                (5, false, Source::Guard, true),
+                (6, false, Source::Remote, false),
+                (7, false, Source::Remote, true),
+            ]
+        );
+        for none in [0.0, -1.0, 0.5, f64::NAN, f64::NEG_INFINITY] {
+            assert_eq!(Verdict::of_code(none), None, "{none}");
+            assert!(!Code(none).narrows() && !Code(none).says_off());
+        }
+        for past in [8.0, 1.5e300, f64::INFINITY] {
+            assert_eq!(Verdict::of_code(past), Some(Verdict::RemoteFailSafe), "{past}: off, failing safe");
+        }
+        for v in Verdict::ALL {
+            let c = Code::from(v);
+            assert!(c.narrows());
+            assert_eq!(c.says_off(), !v.enabled());
         }
     }
 
@@ -656,6 +786,45 @@ mod tests {
         // One that has run out: the rollout.
         let (g, step) = start(GuardOption::Settings([u(), u(), u()]), || Some(5.0), 10.0, ten);
         assert_eq!((g, step), (Some(Guard::default()), Step::Rollout(10)));
+    }
+
+    #[test]
+    fn the_build_time_rule() {
+        use crate::flag::{self, Decision};
+        use crate::poll::{Status, ROLLOUT_ZERO};
+        let on = Decision { enabled: true, source: flag::Source::Build, value: None, reason: "on".to_string() };
+        let off = Decision { enabled: false, reason: "off".to_string(), ..on.clone() };
+        let b = |d: &Decision, v: Option<(Raw, Reading)>| {
+            let b = at_build(d, v);
+            (b.status, b.source, b.reason, b.rollout, b.warning)
+        };
+        let on_as = |status| (status, flag::Source::Build, "on".to_string());
+        let (st, src, r) = on_as(Status::Enabled);
+        assert_eq!(b(&on, None), (st, src, r.clone(), Rollout::Unset, None));
+        assert_eq!(b(&on, Some(u())), (st, src, r, Rollout::Unset, None));
+        let (st, src, r) = on_as(Status::Partial(25));
+        assert_eq!(b(&on, Some(s("25%"))), (st, src, r, Rollout::Percent(25), None));
+        let (st, src, r) = on_as(Status::Enabled);
+        assert_eq!(b(&on, Some(n(100.0))), (st, src, r, Rollout::Percent(100), None));
+        assert_eq!(
+            b(&on, Some(s("0"))),
+            (Status::Disabled, flag::Source::Rollout, ROLLOUT_ZERO.to_string(), Rollout::Percent(0), None)
+        );
+        let fail = "Disabled (fail safe): invalid VITE_MAESTRO_ROLLOUT=\"half\"; accepted: ".to_string() + ACCEPTED;
+        assert_eq!(
+            b(&on, Some(s("half"))),
+            (Status::Disabled, flag::Source::Rollout, fail.clone(), Rollout::Invalid, Some(fail))
+        );
+        // Already off: the flag's decision stands, and the rollout only warns.
+        let why = "invalid VITE_MAESTRO_ROLLOUT=150; accepted: ".to_string() + ACCEPTED;
+        assert_eq!(
+            b(&off, Some(n(150.0))),
+            (Status::Disabled, flag::Source::Build, "off".to_string(), Rollout::Invalid, Some(why))
+        );
+        assert_eq!(b(&off, Some(s("0"))).1, flag::Source::Build, "an off stays the flag's");
+        let threw = b(&on, Some((Raw::Unset, Reading::threw("boom".to_string()))));
+        assert_eq!(threw.2, "Disabled (fail safe): reading VITE_MAESTRO_ROLLOUT threw: boom");
+        assert_eq!((threw.0, threw.1, threw.3), (Status::Disabled, flag::Source::Rollout, Rollout::Invalid));
     }
 
     #[test]

@@ -120,17 +120,12 @@ fn answer(says: Says, why: String) -> Answer {
 }
 
 /// `invalid enabled=<value>; accepted: true or false`, the value as the JSON
-/// wrote it (at most [`crate::flag::SHOWN`] characters, made printable).
+/// wrote it (cut as every shown value is, [`crate::flag::shown`], and made
+/// printable).
 fn invalid_enabled(raw: &str) -> String {
-    let shown = if raw.is_empty() { "(missing)" } else { raw };
-    let mut end = shown.len().min(crate::flag::SHOWN as usize);
-    while !shown.is_char_boundary(end) {
-        end -= 1;
-    }
-    let cut = if end < shown.len() { "…" } else { "" };
-    // (`get`, not an index: a slice's panic formats, kilobytes of wasm.)
-    let value = crate::flag::printable(&[shown.get(..end).unwrap_or_default(), cut].concat());
-    crate::poll::invalid("enabled", &value, false, ENABLED_ACCEPTED)
+    let mut shown = String::new();
+    crate::flag::shown(&mut shown, if raw.is_empty() { "(missing)" } else { raw });
+    crate::poll::invalid("enabled", &crate::flag::printable(&shown), false, ENABLED_ACCEPTED)
 }
 
 /// A JSON value of the event log: strings decoded, other scalars as written.
@@ -854,7 +849,10 @@ mod tests {
         assert_eq!(a.says, Says::Invalid, "an invalid entry beside an on one");
         let long = format!(r#"{{"toggles":[{{"name":"maestro","enabled":"{}\u001b"}}]}}"#, "x".repeat(100));
         let a = read(long.as_bytes(), "maestro").unwrap();
-        assert!(a.why.contains("xxx…") && a.why.len() < 140, "{}", a.why);
+        assert_eq!(
+            a.why,
+            ["invalid enabled=\"", &"x".repeat(63), "… (108 characters); accepted: true or false"].concat()
+        );
         let a = read(br#"{"toggles":[{"name":"maestro","enabled":"\u001b[2J"}]}"#, "maestro").unwrap();
         assert!(!a.why.contains('\u{1b}'));
         // An invalid entry of another toggle is not ours.

@@ -186,12 +186,13 @@ mod native {
             let mut o = flag::decide(&runtime, &build, &default);
             // The gate narrows an "on" by the rollout module's narrowing: it
             // replaces the decision, with one line, and no value (the
-            // percentage and the bucket are in the reason).
+            // percentage and the bucket are in the reason). What it applies
+            // is what the code it is handed says (the code table).
             if let Some(n) = narrowing(case).filter(|_| o.decision.enabled) {
-                let level = if n.warn { Level::Warn } else { Level::Info };
-                let source =
-                    if n.source == rollout::Source::Guard { flag::Source::Guard } else { flag::Source::Rollout };
-                o.decision = flag::Decision { enabled: n.enabled, source, value: None, reason: n.reason.clone() };
+                let verdict = rollout::Verdict::of_code(f64::from(n.code())).expect("every narrowing has a code");
+                let level = if verdict.warn() { Level::Warn } else { Level::Info };
+                let (enabled, source) = (verdict.enabled(), verdict.source());
+                o.decision = flag::Decision { enabled, source, value: None, reason: n.reason.clone() };
                 o.lines = flag::Lines::one(flag::Line { level, text: n.reason });
             }
             let log = Log::parse(case.get("log").and_then(Value::as_str));

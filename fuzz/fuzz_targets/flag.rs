@@ -1,25 +1,19 @@
-//! Flag values and rollout percentages (`src/flag.rs`, `src/rollout.rs`,
-//! `poll::rollout`). The input is up to three values separated by NUL: the
+//! Flag values and rollout percentages (`src/flag.rs`, `poll::rollout`). The input is up to three values separated by NUL: the
 //! runtime, build and default sources. Checks: nothing panics; a string read
 //! as JavaScript reads it (UTF-16 units, `flag::word`) and as Rust reads it
 //! (`flag::read_str`) means the same; a value that parses as on is one of the
-//! four words and re-parses as on however it is cased or padded; the two
-//! percentage parsers agree; `decide` follows its three documented rules.
+//! four words and re-parses as on however it is cased or padded; a
+//! percentage reads alike both ways and is at most 100; `decide` follows its
+//! three documented rules.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use maestro_gate::flag::{decide, parse, read_str, word, Raw, Reading, Setting, Source};
-use maestro_gate::poll::{self, Rollout, RolloutValue};
-use maestro_gate::rollout::{percent, Percent};
+use maestro_gate::poll::{self, Rollout};
 
 fn utf16(s: &str) -> Raw {
     let units: Vec<u16> = s.encode_utf16().collect();
     word(units.len(), |i| u32::from(units[i]))
-}
-
-fn same(p: Percent, r: Rollout) -> bool {
-    matches!((p, r), (Percent::Unset, Rollout::Unset) | (Percent::Invalid, Rollout::Invalid))
-        || matches!((p, r), (Percent::Of(a), Rollout::Percent(b)) if a == b)
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -36,14 +30,14 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(parse(read_str(&again)), Setting::On, "{again:?}");
             }
         }
-        let p = percent(read_str(v));
-        assert_eq!(p, percent(utf16(v)));
-        assert!(same(p, poll::rollout(RolloutValue::Text(v))), "percent and poll::rollout disagree on {v:?}");
+        let p = poll::rollout(read_str(v));
+        assert_eq!(p, poll::rollout(utf16(v)), "read_str and word disagree on {v:?}");
+        if let Rollout::Percent(n) = p {
+            assert!(n <= 100);
+        }
         if let Ok(n) = v.trim().parse::<f64>() {
-            let p = percent(Raw::Number(n));
-            assert!(same(p, poll::rollout(RolloutValue::Number(n))), "{n}");
-            if let Percent::Of(n) = p {
-                assert!(n <= 100);
+            if let Rollout::Percent(p) = poll::rollout(Raw::Number(n)) {
+                assert!(p <= 100 && f64::from(p) == n, "{n}");
             }
             let s = parse(Raw::Number(n));
             assert!(matches!(s, Setting::On | Setting::Off | Setting::Invalid));

@@ -8,7 +8,7 @@ pub mod pg;
 
 use maestro_gate::cleanup::{valid_prefix, SessionMode, DEFAULT_PREFIX};
 use maestro_gate::flag::{self, Raw};
-use maestro_gate::poll::{self, Rollout, RolloutValue, Says, Status};
+use maestro_gate::poll::{self, Rollout, Says, Status};
 use maestro_gate::protocol;
 use maestro_gate::report::Summary;
 use maestro_gate::rollout::{self, From, Narrowing};
@@ -27,16 +27,6 @@ pub fn raw_of(value: Option<&Value>) -> Raw {
         Some(Value::Bool(b)) => Raw::Bool(*b),
         Some(Value::Number(n)) => n.as_f64().map_or(Raw::Other, Raw::Number),
         Some(_) => Raw::Other,
-    }
-}
-
-/// A JSON value as the wasm crates hand it to `poll::rollout`.
-pub fn rollout_of(value: Option<&Value>) -> RolloutValue<'_> {
-    match value {
-        None | Some(Value::Null) => RolloutValue::Unset,
-        Some(Value::String(s)) => RolloutValue::Text(s),
-        Some(Value::Number(n)) => n.as_f64().map_or(RolloutValue::Other, RolloutValue::Number),
-        Some(_) => RolloutValue::Other,
     }
 }
 
@@ -60,7 +50,7 @@ pub fn read_document(body: &[u8]) -> Result<(Status, Rollout), String> {
     if says == Says::Garbage {
         return Err(String::from("not a health document with maestro_enabled"));
     }
-    let rollout = poll::rollout(rollout_of(field(poll::ROLLOUT_KEY)));
+    let rollout = poll::rollout(raw_of(field(poll::ROLLOUT_KEY)));
     Ok((poll::status(says, rollout), rollout))
 }
 

@@ -91,6 +91,16 @@ pub mod table {
     /// feature: `beacon.rs`), which `js/core.js` calls on its instance.
     pub const BEACON_EXPORTS: [(&str, &str); 1] = [("R", "report")];
 
+    /// The one narrowing code the glue makes itself (a module that could
+    /// not load, for a page that narrows: `js/gate.js`, through `js/core.js`'s
+    /// block, and `js/extras.js`), from the rules' table
+    /// (`maestro_gate::rollout::Verdict`); every other code the glue passes
+    /// through as the modules hand it.
+    pub mod narrowing {
+        use maestro_gate::rollout::Verdict;
+        pub const ROLLOUT_FAIL_SAFE: u32 = Verdict::RolloutFailSafe.code();
+    }
+
     #[cfg(all(test, not(target_arch = "wasm32")))]
     mod tests {
         extern crate std;
@@ -144,14 +154,24 @@ pub mod table {
                 line(types.iter().map(|(k, v)| format!("TYPE_{k} = {v}")).collect()),
                 line(IMPORTS.iter().map(|(l, n)| format!("IMPORT_{} = '{l}'", constant(n))).collect()),
                 line(EXPORTS.iter().map(|(l, n)| format!("EXPORT_{} = '{l}'", constant(n))).collect()),
+                narrowing_line(true),
             ]
             .concat()
         }
 
         /// The block of `js/extras.js`, which instantiates the beacon module:
-        /// its exports' letters.
+        /// its exports' letters, and the narrowing code it makes.
         fn beacon_block() -> String {
-            BEACON_EXPORTS.iter().map(|(l, n)| format!("const EXPORT_{} = '{l}';\n", constant(n))).collect()
+            let exports: String =
+                BEACON_EXPORTS.iter().map(|(l, n)| format!("const EXPORT_{} = '{l}';\n", constant(n))).collect();
+            exports + &narrowing_line(false)
+        }
+
+        /// The narrowing code the glue makes: exported by `js/core.js` (for
+        /// `js/gate.js`, which a bundler inlines), a constant of `js/extras.js`.
+        fn narrowing_line(export: bool) -> String {
+            let export = if export { "export " } else { "" };
+            format!("{export}const NARROWING_ROLLOUT_FAIL_SAFE = {};\n", narrowing::ROLLOUT_FAIL_SAFE)
         }
 
         /// Writes (`UPDATE_ABI`) or checks the block of `file`.

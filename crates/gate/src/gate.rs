@@ -8,6 +8,7 @@ use crate::reactor::{handler, Kind};
 use crate::subscribers::{notify, List};
 use crate::Slot;
 use maestro_gate::flag::{self, Level, Lines, Log, Reading, Source};
+use maestro_gate::rollout::{Code, Verdict};
 
 type Decision = flag::Decision<Text>;
 type Outcome = flag::Outcome<Text>;
@@ -79,9 +80,10 @@ fn reading(v: &JsValue) -> Reading<Text> {
 }
 
 /// A value as the lines show it: at most its first `flag::SHOWN` characters,
-/// then how long it was (`… (10485760 characters)`); the glue's `shorten`
-/// cuts it (in Rust the cut cost 140 B gzip of the decision path, which the
-/// budget did not have).
+/// then how many it has (`… (10485760 characters)`), as `flag::cut` says
+/// (a surrogate pair is one character); the glue's `shorten` cuts it. (In
+/// Rust, `flag::cut` over `code_at` and a `slice` call, it measured 264 B
+/// more gzip of this wasm, which the decision path's budget does not have.)
 fn shown(text: Text) -> Text {
     crate::abi::shorten(text.h(), flag::SHOWN)
 }
@@ -163,7 +165,7 @@ fn reconsider(trigger: Source, later: bool) {
 
 /// Turns the gate off because the remote health document said so.
 pub(crate) fn remote_off(url: &Text) {
-    apply(narrowing(flag::remote_off_reason(url), maestro_gate::remember::OFF_CODE as f64), Source::Remote, false);
+    apply(narrowing(flag::remote_off_reason(url), const { Code::of(Verdict::RemoteOff) }), Source::Remote, false);
 }
 
 /// The `MAESTRO_ENABLED` accessor's getter.
@@ -235,24 +237,17 @@ fn start_watch() {
     js::call_if_function(&field(&id, "unref"), &id, &fixed::UNDEFINED);
 }
 
-/// A narrowing of the rollout module (`maestro_gate::rollout::Narrowing`),
-/// handed over as its reason and its `code`: 1 in by the rollout, 2 out by
-/// the rollout, 3 off by the guard, 4 and 5 those two failing safe; or of
-/// the remote module's first answer (`maestro_gate::remember::OFF_CODE`,
-/// `FAIL_SAFE_CODE`): 6 off by the document, 7 that failing safe.
+/// A narrowing, handed over as its reason and its code
+/// (`maestro_gate::rollout::Verdict`, read as `Code`): the rollout module's
+/// (`Narrowing::code`), the remote module's first answer, or what this copy
+/// hears or remembers itself.
 #[inline(never)]
-fn narrowing(reason: JsValue, code: f64) -> Outcome {
-    let source = if code >= 6.0 {
-        Source::Remote
-    } else if code == 3.0 || code == 5.0 {
-        Source::Guard
-    } else {
-        Source::Rollout
-    };
-    let level = if code >= 4.0 && code != 6.0 { Level::Warn } else { Level::Info };
+fn narrowing(reason: JsValue, code: Code) -> Outcome {
+    let source = code.source();
     // A remote document's off: its `maestro_enabled`, as `flag::remote_off` has it.
-    let value = if code == 6.0 { Some(JsValue::from_str("false")) } else { None };
-    let decision = Decision { enabled: code == 1.0, source, value, reason: reason.clone() };
+    let value = if code.is(Verdict::RemoteOff) { Some(JsValue::from_str("false")) } else { None };
+    let level = if code.warn() { Level::Warn } else { Level::Info };
+    let decision = Decision { enabled: code.enabled(), source, value, reason: reason.clone() };
     Outcome { decision, lines: Lines::one(flag::Line { level, text: reason }) }
 }
 
@@ -266,8 +261,10 @@ fn narrowing(reason: JsValue, code: f64) -> Outcome {
 /// the gate off that way later (a guard's trip, a lower remote rollout), and
 /// the latch keeps that to "off only".
 pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
+    // (`code` undefined, NaN: no narrowing from the glue.)
+    let code = Code(code);
     if GATE.0.try_borrow().is_ok_and(|g| g.decision.is_some()) {
-        if code >= 2.0 {
+        if code.says_off() {
             apply(narrowing(reason, code), Source::Rollout, false);
         }
         return decision();
@@ -276,16 +273,12 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
     // What this browser remembers (a remote off, a guard's trip cooling
     // down) turns off every copy, whatever its options; a narrowing of this
     // load that says off (the document's own answer, the rollout module's
-    // cooldown, with its minutes) comes first.
-    // (`code` NaN: no narrowing from the glue; 1: in by the rollout. An
-    // off is not narrowed: what is remembered is read for an on only.)
+    // cooldown, with its minutes) comes first. (An off is not narrowed:
+    // what is remembered is read for an on only.)
     if outcome.decision.enabled {
-        #[allow(clippy::neg_cmp_op_on_partial_ord)] // (NaN too: 3 B smaller than `code < 2.0 || code.is_nan()`)
-        let (reason, code) = match crate::remembered::off() {
-            Some(remembered) if !(code >= 2.0) => remembered,
-            _ => (reason, code),
-        };
-        if code >= 1.0 {
+        let (reason, code) =
+            if code.says_off() { (reason, code) } else { crate::remembered::off().unwrap_or((reason, code)) };
+        if code.narrows() {
             outcome = narrowing(reason, code);
         }
     }
@@ -341,7 +334,11 @@ pub(crate) fn remote_heard(url: &Text, enabled: bool, message: &JsValue) {
 /// Another tab, or another copy of the gate on this page, heard a guard
 /// trip: off here too, whether or not this copy sets a guard.
 pub(crate) fn guard_heard() {
-    apply(narrowing(JsValue::from_str(maestro_gate::remember::GUARD_HEARD), 3.0), Source::Guard, false);
+    apply(
+        narrowing(JsValue::from_str(maestro_gate::remember::GUARD_HEARD), const { Code::of(Verdict::GuardOff) }),
+        Source::Guard,
+        false,
+    );
 }
 
 /// Internal: the glue's hook that loads the remote module and calls its

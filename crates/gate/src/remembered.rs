@@ -9,7 +9,7 @@
 
 use crate::js::{self, field, JsValue, Text};
 use maestro_gate::remember;
-use maestro_gate::rollout::GUARD_KEY;
+use maestro_gate::rollout::{Code, Verdict, GUARD_KEY};
 
 /// `JSON.parse(storage.getItem(key))`: `None` when nothing is stored (or
 /// the storage throws), `undefined` when the value is not JSON.
@@ -22,30 +22,30 @@ fn stored(storage: &JsValue, key: &str) -> Option<JsValue> {
 }
 
 /// The remembered off that holds now, if any, as a narrowing's reason and
-/// code (`gate::narrowing`: 3 off by the guard, 6 off by a remote
-/// document, 7 that failing safe).
+/// code (`gate::narrowing`: off by the guard, off by a remote document, or
+/// that failing safe).
 #[inline(never)]
-pub fn off() -> Option<(Text, f64)> {
+pub fn off() -> Option<(Text, Code)> {
     let now = js::method(&field(js::global(), "Date"), "now", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0);
     for area in ["localStorage", "sessionStorage"] {
         let storage = field(js::global(), area);
         // A trip's end (ms): one that is not a number this package wrote fails safe.
         if let Some(until) = stored(&storage, GUARD_KEY) {
             if remember::guard_holds(until.as_f64(), now) {
-                return Some((JsValue::from_str(remember::GUARD_REMEMBERED), 3.0));
+                return Some((JsValue::from_str(remember::GUARD_REMEMBERED), const { Code::of(Verdict::GuardOff) }));
             }
         }
         if let Some(memory) = stored(&storage, remember::KEY) {
             let off = field(&memory, "off");
             if off.is_object() {
                 if let (Some(url), Some(at)) = (js::string_field(&off, "url"), field(&off, "at").as_f64()) {
-                    return Some((remember::remembered_off(&url, now - at), 6.0));
+                    return Some((remember::remembered_off(&url, now - at), const { Code::of(Verdict::RemoteOff) }));
                 }
             } else if memory.is_object() {
                 continue;
             }
             // Not what this package writes: fails safe.
-            return Some((JsValue::from_str(remember::UNREADABLE), 7.0));
+            return Some((JsValue::from_str(remember::UNREADABLE), const { Code::of(Verdict::RemoteFailSafe) }));
         }
     }
     None

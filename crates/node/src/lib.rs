@@ -15,9 +15,9 @@ mod beacons;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use maestro_gate::cleanup;
 use maestro_gate::flag::{self, Level, Raw, Reading};
-use maestro_gate::poll::{self, Rollout, RolloutValue, Says, Status};
+use maestro_gate::poll::{self, Rollout, Says, Status};
+use maestro_gate::rollout;
 use maestro_gate::sessions::{self, Sessions};
 // The reads the modules share: `get` as the app reads a value, `has_own`
 // for whether an on counts, the `message` of a thrown value, `String(value)`.
@@ -130,26 +130,31 @@ export type BeaconLine =
 
 /// A value as the rules read it, as the gate reads it.
 fn reading(v: &JsValue) -> Reading {
-    if v.is_undefined() || v.is_null() {
-        return Reading::unset();
-    }
-    if let Some(s) = v.as_string() {
-        return Reading::of(flag::read_str(&s), Some(shown(&s)));
-    }
-    if let Some(b) = v.as_bool() {
-        return Reading::of(Raw::Bool(b), Some(String::from(if b { "true" } else { "false" })));
-    }
-    if let Some(n) = v.as_f64() {
-        return Reading::of(Raw::Number(n), Some(string(v)));
-    }
-    Reading::of(Raw::Other, Some(shown(&string(v))))
+    raw_reading(v).1
 }
 
-/// A value as the page shows it in its lines: at most its first
-/// `flag::SHOWN` characters, then its length (`cleanup::shown`).
+/// A value as the rules read it, and its reading.
+fn raw_reading(v: &JsValue) -> (Raw, Reading) {
+    if v.is_undefined() || v.is_null() {
+        return (Raw::Unset, Reading::unset());
+    }
+    let (raw, text) = if let Some(s) = v.as_string() {
+        (flag::read_str(&s), shown(&s))
+    } else if let Some(b) = v.as_bool() {
+        (Raw::Bool(b), String::from(if b { "true" } else { "false" }))
+    } else if let Some(n) = v.as_f64() {
+        (Raw::Number(n), string(v))
+    } else {
+        (Raw::Other, shown(&string(v)))
+    };
+    (raw, Reading::of(raw, Some(text)))
+}
+
+/// A value as the page shows it in its lines (`flag::shown`: at most its
+/// first `flag::SHOWN` characters, then how many it has).
 fn shown(text: &str) -> String {
     let mut s = String::new();
-    cleanup::shown(&mut s, text);
+    flag::shown(&mut s, text);
     s
 }
 
@@ -167,32 +172,14 @@ fn set(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
-/// The build-time rollout (`VITE_MAESTRO_ROLLOUT` in `env`): what it says,
-/// and the warning's text when it is invalid.
-fn rollout(env: &Result<JsValue, JsValue>) -> (Rollout, Option<String>) {
-    const LABEL: &str = "VITE_MAESTRO_ROLLOUT";
-    // An `env` that throws has already disabled the decision, with its own
-    // warning (VITE_MAESTRO_ENABLED's).
-    let Ok(env) = env else { return (Rollout::Unset, None) };
-    let value = match get(env, LABEL) {
-        Ok(v) => v,
-        Err(e) => return (Rollout::Invalid, Some(poll::rollout_threw(LABEL, &message(&e)))),
-    };
-    let text = value.as_string();
-    let read = match (&text, value.as_f64()) {
-        (Some(s), _) => RolloutValue::Text(s),
-        (None, Some(n)) => RolloutValue::Number(n),
-        _ if value.is_undefined() || value.is_null() => RolloutValue::Unset,
-        _ => RolloutValue::Other,
-    };
-    match poll::rollout(read) {
-        Rollout::Invalid => {
-            let value = shown(&text.clone().unwrap_or_else(|| string(&value)));
-            let warning = poll::rollout_invalid(LABEL, &value, text.is_some());
-            (Rollout::Invalid, Some(warning))
-        }
-        other => (other, None),
-    }
+/// The build-time rollout, `VITE_MAESTRO_ROLLOUT` in `env`, as read (`None`
+/// when `env` threw, as `rollout::at_build` takes it).
+fn rollout(env: &Result<JsValue, JsValue>) -> Option<(Raw, Reading)> {
+    let env = env.as_ref().ok()?;
+    Some(match get(env, rollout::From::Build.label()) {
+        Ok(v) => raw_reading(&v),
+        Err(e) => (Raw::Unset, Reading::threw(message(&e))),
+    })
 }
 
 /// The health document and the warnings for these options
@@ -215,35 +202,21 @@ pub fn build_check(options: JsValue) -> JsValue {
     };
     let default = read(&options, "defaultEnabled", None);
     let outcome = flag::decide(&runtime, &build, &default);
-    let d = &outcome.decision;
-    let (rollout, rollout_warning) = rollout(&env);
+    let built = rollout::at_build(&outcome.decision, rollout(&env));
     let mut warnings: Vec<String> =
         outcome.lines.iter().filter(|l| l.level == Level::Warn).map(|l| ["[MAESTRO] ", &l.text].concat()).collect();
-    let (mut enabled, mut source, mut reason) = (d.enabled, d.source.id(), d.reason.clone());
-    if let Some(w) = rollout_warning {
-        if enabled {
-            // The invalid rollout is what disables: it names the decision.
-            reason = ["Disabled (fail safe): ", &w].concat();
-            (enabled, source) = (false, "rollout");
-            warnings.push(["[MAESTRO] ", &reason].concat());
-        } else {
-            warnings.push(["[MAESTRO] ", &w].concat());
-        }
+    if let Some(w) = &built.warning {
+        warnings.push(["[MAESTRO] ", w].concat());
     }
-
-    if enabled && rollout == Rollout::Percent(0) {
-        // No bucket is within 0%: every page is off, and the document says so.
-        (enabled, source, reason) = (false, "rollout", String::from(poll::ROLLOUT_ZERO));
-    }
-    let status = poll::status(if enabled { Says::On } else { Says::Off }, rollout);
+    let status = built.status;
 
     let health = Object::new();
     set(&health, "status", &JsValue::from_str(status.id()));
     set(&health, "maestro_enabled", &JsValue::from_bool(status.enabled()));
-    set(&health, "source", &JsValue::from_str(source));
-    set(&health, "reason", &JsValue::from_str(&reason));
+    set(&health, "source", &JsValue::from_str(built.source.id()));
+    set(&health, "reason", &JsValue::from_str(&built.reason));
     set(&health, "version", &JsValue::from_str(env!("CARGO_PKG_VERSION")));
-    if let Rollout::Percent(p) = rollout {
+    if let Rollout::Percent(p) = built.rollout {
         set(&health, poll::ROLLOUT_KEY, &JsValue::from(p));
     }
     let list = Array::new();
@@ -321,15 +294,8 @@ fn read_document(body: &[u8]) -> Result<(Status, Rollout, String), String> {
         shown(&v.as_string().unwrap_or_else(|| js_sys::JSON::stringify(v).map(String::from).unwrap_or_default()))
     };
     let value = field(poll::KEY);
-    let raw = match (value.as_string(), value.as_bool(), value.as_f64()) {
-        (Some(s), _, _) => flag::read_str(&s),
-        (None, Some(b), _) => Raw::Bool(b),
-        (None, None, Some(n)) => Raw::Number(n),
-        _ if value.is_undefined() || value.is_null() => Raw::Unset,
-        _ => Raw::Other,
-    };
     let mut why = String::new();
-    let says = poll::says(raw);
+    let says = poll::says(raw_reading(&value).0);
     match says {
         Says::Garbage => return Err(String::from("not a health document with maestro_enabled")),
         Says::Invalid => why = poll::invalid_enabled(&as_text(&value), value.is_string()),
@@ -337,12 +303,7 @@ fn read_document(body: &[u8]) -> Result<(Status, Rollout, String), String> {
     }
     let value = field(poll::ROLLOUT_KEY);
     let text = value.as_string();
-    let rollout = poll::rollout(match (&text, value.as_f64()) {
-        (Some(s), _) => RolloutValue::Text(s),
-        (None, Some(n)) => RolloutValue::Number(n),
-        _ if value.is_undefined() || value.is_null() => RolloutValue::Unset,
-        _ => RolloutValue::Other,
-    });
+    let rollout = poll::rollout(raw_reading(&value).0);
     if rollout == Rollout::Invalid && why.is_empty() {
         why = poll::rollout_invalid(poll::ROLLOUT_KEY, &as_text(&value), text.is_some());
     }

@@ -25,7 +25,7 @@ use web_sys::{AbortController, RequestCache, RequestCredentials, RequestInit, Re
 
 use maestro_gate::cleanup::push_uint;
 use maestro_gate::flag::{self, Raw};
-use maestro_gate::poll::{self, Rollout, RolloutValue, Says};
+use maestro_gate::poll::{self, Rollout, Says};
 use maestro_gate::protocol::{self, Kind};
 use maestro_gate::remember::{self, Answer, Memory};
 use maestro_gate::unleash::{self, Counts};
@@ -49,7 +49,7 @@ struct Copy {
     /// percent, value)` (absent from a gate that has no rollout).
     enabled: Function,
     /// The copy's `restrict(narrowing)`: an off is handed over as a
-    /// narrowing with its reason (code 6, or 7 when it fails safe).
+    /// narrowing with its reason (`rollout::Verdict::RemoteOff`, or `RemoteFailSafe`).
     off: Function,
     rollout: Option<Function>,
     silent: bool,
@@ -189,13 +189,13 @@ fn all_off(url: &str) {
 
 /// The narrowing of an off by the source keyed `url`: `Disabled by remote
 /// <url>: maestro_enabled=false`, or Unleash's `Disabled by Unleash toggle
-/// <toggle> at <url>: not enabled` (code 6).
+/// <toggle> at <url>: not enabled` (`rollout::Verdict::RemoteOff`).
 fn off_narrowing(url: &str) -> JsValue {
     let reason = match unleash_of(url) {
         Some(u) => unleash::off_reason(&u.url, &u.toggle),
         None => flag::remote_off_reason(&String::from(url)),
     };
-    narrowing(remember::OFF_CODE, &reason)
+    narrowing(maestro_gate::rollout::Verdict::RemoteOff.code(), &reason)
 }
 
 /// Turns every copy off with `narrowing`.
@@ -305,7 +305,7 @@ pub fn heard(data: &JsValue) {
     // Only a valid percentage is shared; anything else in the message is
     // ignored (any page can post one).
     let value = field(data, poll::ROLLOUT_KEY);
-    let percent = match poll::rollout(value.as_f64().map_or(RolloutValue::Unset, RolloutValue::Number)) {
+    let percent = match poll::rollout(value.as_f64().map_or(Raw::Unset, Raw::Number)) {
         Rollout::Percent(p) => Some(p),
         _ => None,
     };
@@ -454,7 +454,7 @@ fn act(url: &str, doc: &Document) {
             }
             match unleash_of(url) {
                 Some(u) => off_with(&narrowing(
-                    remember::FAIL_SAFE_CODE,
+                    maestro_gate::rollout::Verdict::RemoteFailSafe.code(),
                     &unleash::invalid_reason(&u.url, &u.toggle, &doc.why),
                 )),
                 None => all_off(url),
@@ -660,7 +660,7 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
                     Some(u) => unleash::invalid_reason(&u.url, &u.toggle, &doc.why),
                     None => ["Disabled (fail safe): remote ", &url, ": ", &doc.why].concat(),
                 };
-                return narrowing(remember::FAIL_SAFE_CODE, &reason);
+                return narrowing(maestro_gate::rollout::Verdict::RemoteFailSafe.code(), &reason);
             }
             if doc.says != Says::Off && doc.rollout == Rollout::Invalid {
                 // As the live poll's (the rollout module's `lower`) words it.
@@ -669,7 +669,10 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
                     &shown(&doc.value),
                     doc.value.is_string(),
                 );
-                return narrowing(remember::FAIL_SAFE_CODE, &["Disabled (fail safe): ", &why].concat());
+                return narrowing(
+                    maestro_gate::rollout::Verdict::RemoteFailSafe.code(),
+                    &["Disabled (fail safe): ", &why].concat(),
+                );
             }
             let enabled = doc.says != Says::Off;
             count_decision(&url, enabled);
@@ -1233,10 +1236,10 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
     let value = field(&body, poll::ROLLOUT_KEY);
     let text = value.as_string();
     let rollout = poll::rollout(match (&text, value.as_f64()) {
-        (Some(s), _) => RolloutValue::Text(s),
-        (None, Some(n)) => RolloutValue::Number(n),
-        _ if value.is_undefined() || value.is_null() => RolloutValue::Unset,
-        _ => RolloutValue::Other,
+        (Some(s), _) => maestro_gate::flag::read_str(s),
+        (None, Some(n)) => Raw::Number(n),
+        _ if value.is_undefined() || value.is_null() => Raw::Unset,
+        _ => Raw::Other,
     });
     if rollout == Rollout::Invalid && why.is_empty() {
         why = poll::rollout_invalid(poll::ROLLOUT_KEY, &shown(&value), text.is_some());

@@ -27,7 +27,7 @@ use maestro_gate_util::Slot;
 use maestro_gate_util::{self as util, get, set};
 
 use maestro_gate::cleanup;
-use maestro_gate::flag::{read_str, Level, Log, Raw, Reading};
+use maestro_gate::flag::{self, read_str, Level, Log, Raw, Reading};
 use maestro_gate::hash::{self, Murmur3};
 use maestro_gate::protocol::{self, Kind};
 use maestro_gate::rollout::{self, Counter, From, Guard, GuardOption, Narrowing, Step, Stickiness};
@@ -145,11 +145,11 @@ fn digits(n: u64) -> String {
     s
 }
 
-/// At most `flag::SHOWN` characters of a value in a warning, and its length
-/// (the core's `cleanup::shown`, as the cleanup summary shows key names).
+/// A value as the page shows it in its lines (`flag::shown`: at most its
+/// first `flag::SHOWN` characters, then how many it has).
 fn shown(text: &str) -> String {
     let mut s = String::new();
-    cleanup::shown(&mut s, text);
+    flag::shown(&mut s, text);
     s
 }
 

@@ -17,7 +17,7 @@ use js_sys::{Array, JSON};
 use wasm_bindgen::prelude::*;
 
 use maestro_gate::flag::{read_str, Raw};
-use maestro_gate::poll::{self, RolloutValue, Says};
+use maestro_gate::poll::{self, Says};
 use maestro_gate::sw::{self, Block, Latch};
 use maestro_gate_util::field;
 
@@ -259,10 +259,10 @@ fn said(status: u16, text: &str) -> Result<sw::Said, String> {
     let value = field(poll::ROLLOUT_KEY);
     let text = value.as_string();
     let rollout = poll::rollout(match (&text, value.as_f64()) {
-        (Some(s), _) => RolloutValue::Text(s),
-        (None, Some(n)) => RolloutValue::Number(n),
-        _ if value.is_undefined() || value.is_null() => RolloutValue::Unset,
-        _ => RolloutValue::Other,
+        (Some(s), _) => read_str(s),
+        (None, Some(n)) => Raw::Number(n),
+        _ if value.is_undefined() || value.is_null() => Raw::Unset,
+        _ => Raw::Other,
     });
     if rollout == poll::Rollout::Invalid && why.is_empty() {
         why = poll::rollout_invalid(poll::ROLLOUT_KEY, &shown(&value, &text), text.is_some());
