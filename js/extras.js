@@ -129,11 +129,10 @@ export default function extras(g) {
     },
 
     // The gate's remote hook: another tab's rollout (`{ maestroGate:
-    // "remote", url, rollout }`) for this copy's document. (decide() also
-    // calls it with the options when options.remote is set, which name no
-    // `url`: init() starts the poll itself, `poll`, for `remote` and
-    // `unleash` alike.)
-    remote: (o) => o.url === own(g.answering(), 'remote') && withRollout((m) => m.lower(g.answering(), o.rollout)).then(restrict),
+    // "remote", url, rollout }`) for this copy's document, read as the
+    // message's own properties. (init() starts the poll itself, `poll`, for
+    // `remote` and `unleash` alike.)
+    remote: (o) => own(o, 'url') === own(g.answering(), 'remote') && withRollout((m) => m.lower(g.answering(), own(o, 'rollout'))).then(restrict),
 
     // The poll, for a gate that is on after its first decision (one that is
     // off stays off), with `remote` or `unleash`.

@@ -27,7 +27,7 @@ struct Gate {
     /// The setter of the accessor this copy found installed (another copy
     /// of the gate on the page): every assignment is handed on to it.
     forward: JsValue,
-    /// The glue's way to load the remote module and start it (`onRemote`).
+    /// The glue's remote hook (`onRemote`): another tab's remote rollout.
     remote: JsValue,
 }
 
@@ -299,19 +299,7 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
     if enabled() {
         start_watch();
     }
-    start_remote(&options);
     decision()
-}
-
-/// Starts polling `options.remote`, if it is a string and the gate is on (a
-/// gate that is off stays off: there is nothing to learn), in the remote
-/// module, which the glue loads when asked.
-fn start_remote(options: &JsValue) {
-    if js::own_string(options, "remote").is_none() || !enabled() {
-        return;
-    }
-    let Ok(hook) = GATE.0.try_borrow().map(|g| g.remote.clone()) else { return };
-    js::call_if_function(&hook, &fixed::NULL, options);
 }
 
 /// Another tab read the health document this page polls, and shared what it
@@ -341,11 +329,10 @@ pub(crate) fn guard_heard() {
     );
 }
 
-/// Internal: the glue's hook that loads the remote module and calls its
-/// `startRemote(options, isEnabled, restrict, lower)`; called with the options at
-/// the first decision, and with another tab's remote result
-/// (`{ maestroGate: "remote", url, enabled: true, rollout }`) when it
-/// carries a rollout.
+/// Internal: the glue's remote hook, called with another tab's remote
+/// result (`{ maestroGate: "remote", url, enabled: true, rollout }`) when it
+/// carries a rollout (the glue starts the poll itself, after the first
+/// decision).
 pub fn on_remote(hook: JsValue) {
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.remote = hook;
