@@ -36,11 +36,13 @@ export type {
 /// The options `clearClientState` reads (`cleanup::Given`'s fields, as
 /// serde names them).
 const OPTIONS: [&str; 6] = ["database", "prefix", "sessionStorage", "blockedTimeoutMs", "allTabs", "log"];
+/// The ones `verifyClientState` reads (it removes nothing, asks no tab and
+/// prints nothing: `VerifyOptions`).
+const VERIFY_OPTIONS: [&str; 3] = ["database", "prefix", "blockedTimeoutMs"];
 
-/// Reads the options as their own properties, through serde.
-fn options(given: &JsValue) -> Options {
-    match js::own_properties(given, &OPTIONS).and_then(|own| serde_wasm_bindgen::from_value(own).map_err(JsValue::from))
-    {
+/// Reads the options `keys` as their own properties, through serde.
+fn options(given: &JsValue, keys: &[&str]) -> Options {
+    match js::own_properties(given, keys).and_then(|own| serde_wasm_bindgen::from_value(own).map_err(JsValue::from)) {
         Ok(given) => Options::resolve(given),
         Err(_) => Options::unreadable(),
     }
@@ -60,7 +62,7 @@ fn to_js<T: serde::Serialize>(report: &T) -> JsValue {
 pub async fn clear_client_state(
     #[wasm_bindgen(unchecked_param_type = "CleanupOptions | undefined")] options: JsValue,
 ) -> JsValue {
-    let opts = self::options(&options);
+    let opts = self::options(&options, &OPTIONS);
     let session_mode = opts.session.unwrap_or(SessionMode::None);
     let name = opts.database.clone().unwrap_or_default();
 
@@ -114,7 +116,7 @@ pub async fn verify_client_state(
     )]
     options: JsValue,
 ) -> JsValue {
-    let opts = self::options(&options);
+    let opts = self::options(&options, &VERIFY_OPTIONS);
     let exists = match &opts.database {
         Some(name) => database::exists(name, opts.timeout_ms).await,
         None => None,
