@@ -146,8 +146,8 @@ pub const UNREADABLE: &str = "Disabled (fail safe): maestro-gate:remote is unrea
 pub const GUARD_REMEMBERED: &str = "Disabled by guard: it tripped in this browser";
 
 /// The reason of a copy that hears a guard's trip on the channel (from
-/// another tab, or another copy of the gate on this page): the rollout
-/// module's wording (`rollout::heard`).
+/// another tab, or another copy of the gate on this page): the gate applies
+/// it (a fixed reason: nothing another page writes reaches the console).
 pub const GUARD_HEARD: &str = "Disabled by guard: it tripped in another tab";
 
 /// Whether a guard's remembered trip ([`crate::rollout::GUARD_KEY`], the

@@ -445,19 +445,6 @@ pub fn tripped(guard: &Guard) -> Narrowing {
     Narrowing { enabled: false, source: Source::Guard, value: Some(value), reason, warn: false, rollout: None }
 }
 
-/// The narrowing of a tab that heard another tab's guard trip (a fixed
-/// reason: nothing another page writes reaches the console).
-pub fn heard() -> Narrowing {
-    Narrowing {
-        enabled: false,
-        source: Source::Guard,
-        value: None,
-        reason: String::from("Disabled by guard: it tripped in another tab"),
-        warn: false,
-        rollout: None,
-    }
-}
-
 /// The cooldown a trip leaves in this browser: until `now + cooldown_ms`.
 pub fn cooldown_until(guard: &Guard, now: f64) -> f64 {
     now + guard.cooldown_ms
@@ -616,8 +603,8 @@ mod tests {
         assert_eq!(with_remote(Step::Rollout(20), Some(30)), Step::Rollout(20));
         assert_eq!(with_remote(Step::None, None), Step::None);
         assert_eq!(with_remote(Step::None, Some(101)), Step::None);
-        let off = Step::Narrowed(heard());
-        assert_eq!(with_remote(off, Some(100)), Step::Narrowed(heard()));
+        let off = Step::Narrowed(tripped(&Guard::default()));
+        assert_eq!(with_remote(off, Some(100)), Step::Narrowed(tripped(&Guard::default())));
     }
     use crate::flag::read_str;
     use alloc::string::ToString;
@@ -717,7 +704,6 @@ mod tests {
         assert_eq!(narrow(25, 12).code(), 1);
         assert_eq!(narrow(25, 57).code(), 2);
         assert_eq!(tripped(&Guard::default()).code(), 3);
-        assert_eq!(heard().code(), 3);
         assert!(narrow(100, 100).enabled);
     }
 
