@@ -4,6 +4,7 @@
 //! [`Reading`] and calls [`decide`]. Tested natively with `cargo test`.
 
 use alloc::string::String;
+use core::num::NonZeroU64;
 
 /// What one source says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,16 +85,18 @@ pub trait Text: Clone {
 /// numbers in the rules (`cleanup` and `remember` name it too).
 pub fn push_uint<T: Text>(out: &mut T, n: u64) {
     const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-    let mut scale = 1;
+    // A divisor the compiler knows is not zero: no division check, whose
+    // panic would bring core's formatting into the wasm modules.
+    let mut scale = NonZeroU64::MIN;
     while n / scale >= 10 {
-        scale *= 10;
+        scale = scale.saturating_mul(NonZeroU64::MIN.saturating_add(9));
     }
     loop {
         out.push(DIGITS.get(((n / scale) % 10) as usize).copied().unwrap_or("0"));
-        if scale == 1 {
-            break;
+        match NonZeroU64::new(scale.get() / 10) {
+            Some(next) => scale = next,
+            None => break,
         }
-        scale /= 10;
     }
 }
 

@@ -242,10 +242,15 @@ pub fn wording(reason: &str) -> String {
         }
     }
     let mut out = String::with_capacity(head.len());
-    for (n, word) in head.split(' ').enumerate() {
-        if n > 0 {
-            out.push(' ');
-        }
+    // Word by word, split at each space by hand (`str::split`'s searcher
+    // brings a panic, and with it core's formatting, into the wasm).
+    let mut rest = Some(head);
+    while let Some(text) = rest {
+        let (word, next) = match text.bytes().position(|b| b == b' ') {
+            Some(i) => (text.get(..i).unwrap_or_default(), text.get(i + 1..)),
+            None => (text, None),
+        };
+        rest = next;
         // A plain scan for `://` (no substring searcher: see `document`).
         let w = word.as_bytes();
         let word = match w.windows(3).position(|x| x == b"://") {
@@ -257,11 +262,17 @@ pub fn wording(reason: &str) -> String {
         };
         let cut = word.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(word.len());
         out.push_str(word.get(..cut).unwrap_or_default());
+        if rest.is_some() {
+            out.push(' ');
+        }
     }
-    while out.ends_with(char::is_whitespace) {
-        out.pop();
+    // Trailing whitespace goes: the end of the last character that is not
+    // whitespace, found forwards (no reverse searcher).
+    let keep = out.char_indices().fold(0, |keep, (i, c)| if c.is_whitespace() { keep } else { i + c.len_utf8() });
+    match out.get(..keep) {
+        Some(kept) if kept.len() < out.len() => String::from(kept),
+        _ => out,
     }
-    out
 }
 
 /// The document's JSON text, at most [`MAX_BYTES`]. The reason is sent as
@@ -630,6 +641,10 @@ mod tests {
             ("Disabled: init() has not finished", "Disabled: init() has not finished"),
             ("", ""),
             ("=SECRET", ""),
+            // Trailing whitespace of any kind goes; inner spaces stay as they are.
+            ("Disabled  by \u{a0}\t ", "Disabled  by"),
+            ("Disabled by r\u{e9}mote \u{2003}", "Disabled by r\u{e9}mote"),
+            ("  ", ""),
         ] {
             assert_eq!(wording(reason), sent, "{reason:?}");
             let r = Report { reason, ..base() };
