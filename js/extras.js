@@ -154,9 +154,12 @@ export default function extras(g) {
         try { session ||= crypto.randomUUID?.() || crypto.getRandomValues(new Uint32Array(4)).map((n) => n | 1 << 31).join(''); } catch {}
         // (Beside this file; in Node, where `fetch` refuses a file: URL, read
         // from disk: the package's Node build defines __MAESTRO_NODE__.)
-        (beacon ||= instantiate(g, wasm('beaconWasm') ?? (__MAESTRO_NODE__
+        // The module loads from a task of its own, after the code that awaited
+        // init() has run: the app's first decision goes first, and its requests
+        // (MAESTRO's chunk) before the beacon's.
+        (beacon ||= new Promise((go) => setTimeout(go)).then(() => instantiate(g, wasm('beaconWasm') ?? (__MAESTRO_NODE__
           ? import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(new URL('maestro_gate_beacon_bg.wasm', import.meta.url)))
-          : new URL('maestro_gate_beacon_bg.wasm', import.meta.url)))).then((b) => {
+          : new URL('maestro_gate_beacon_bg.wasm', import.meta.url))))).then((b) => {
           // (The module never throws; a trap in it is a bug, and changes nothing here.)
           try { b.exports[EXPORT_REPORT](...[options, event, d, cleanup, session].map(g.keep)); } catch {}
         }, (e) => {
