@@ -297,6 +297,14 @@ export interface ServiceWorkerGuardOptions {
     log?: "info" | "warn" | "silent";
 }
 
+/** The state `startGate` starts the gate in: `init()`'s options, with `enabled` for `defaultEnabled`. */
+export interface GateState extends Omit<InitOptions, "remote" | "unleash" | "pollMs" | "remoteWasm"> {
+    /** The answer when no source says on or off: `init({ defaultEnabled })`, so
+     * `decision().source` is `"default"`. An `env` that says off (or anything
+     * invalid) still wins, as the rule says. */
+    enabled?: boolean;
+}
+
 /** What the Service Worker guard posts on the BroadcastChannel `"maestro-gate"` for each blocked
  * URL, once. */
 export interface BlockedMessage {

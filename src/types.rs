@@ -405,6 +405,22 @@ pub struct ServiceWorkerGuardOptions {
     pub log: (),
 }
 
+/// The state `startGate` starts the gate in: `init()`'s options, with `enabled` for `defaultEnabled`.
+// `maestro-gate/testing`'s (js/testing.d.ts re-exports it). Written `extends Omit<InitOptions,
+// GATE_STATE_OMITS>` by `generated()`: the options are InitOptions', never restated.
+#[derive(TS)]
+pub struct GateState {
+    /// The answer when no source says on or off: `init({ defaultEnabled })`, so
+    /// `decision().source` is `"default"`. An `env` that says off (or anything
+    /// invalid) still wins, as the rule says.
+    #[ts(optional)]
+    pub enabled: Option<bool>,
+}
+
+/// The `init()` options a `GateState` has not: `startGate` refuses `remote` and `unleash` (a
+/// remote poll would outlive the next `startGate`), and `pollMs` and `remoteWasm` are theirs.
+const GATE_STATE_OMITS: [&str; 4] = ["remote", "unleash", "pollMs", "remoteWasm"];
+
 /// What the Service Worker guard posts on the BroadcastChannel `"maestro-gate"` for each blocked
 /// URL, once.
 #[derive(TS)]
@@ -740,6 +756,10 @@ fn generated() -> String {
         declaration::<cleanup::Report>(&cfg, true),
         declaration::<cleanup::VerifyReport>(&cfg, true),
         declaration::<ServiceWorkerGuardOptions>(&cfg, false),
+        extending(
+            declaration::<GateState>(&cfg, false),
+            &format!("Omit<InitOptions, {}>", GATE_STATE_OMITS.map(|o| format!("\"{o}\"")).join(" | ")),
+        ),
         declaration::<BlockedMessage>(&cfg, true),
         declaration::<MaestroGatePluginOptions>(&cfg, false),
         declaration::<DocumentStatus>(&cfg, true),
@@ -769,6 +789,12 @@ fn generated() -> String {
         out.push_str(&part);
     }
     out
+}
+
+/// An interface's declaration, extending `base`.
+fn extending(declaration: String, base: &str) -> String {
+    let (head, body) = declaration.split_once(" {\n").expect("an interface");
+    format!("{head} extends {base} {{\n{body}")
 }
 
 /// `T`'s declaration in the package's style: an object type as an `interface` whose
@@ -907,6 +933,15 @@ mod tests {
             committed == next,
             "js/types.generated.d.ts differs from the Rust types': run UPDATE_TYPES=1 cargo test -p maestro-gate types"
         );
+    }
+
+    /// What a `GateState` leaves out are `InitOptions`' names.
+    #[test]
+    fn gate_state_omits_init_options() {
+        let options = declaration::<InitOptions>(&Config::default(), false);
+        for name in GATE_STATE_OMITS {
+            assert!(options.contains(&format!("\n    {name}?: ")), "InitOptions has no {name}");
+        }
     }
 
     /// The names the types give are the rules' own.

@@ -100,17 +100,18 @@ function conforms(value, name) {
 // the build-time module (pkg/maestro_gate_node.d.ts, behind the plugin and the CLI).
 const SW = ['ServiceWorkerGuardOptions', 'BlockedMessage'];
 const VITE = ['MaestroGatePluginOptions'];
+const TESTING = ['GateState'];
 const NODE = ['BuildCheck', 'CheckedDocument', 'UnleashTimeline', 'ReportSummary', 'IncidentRecord', 'BeaconLine', 'ParsedSince'];
 // The parts those are made of (exported by none: each is reached through the one it is part of).
 const PARTS = ['DocumentStatus', 'BuildHealth', 'Failure', 'DocumentRead', 'TimelineEntry', 'Timeline', 'DecisionCount',
   'EventCounts', 'SessionCounts', 'IncidentField', 'BeaconAccepted', 'BeaconRefused', 'SinceRead'];
 
-test('the entry (and its CommonJS twin) exports every generated type, maestro-gate/sw, /vite and the build-time module their own', () => {
-  const others = [...SW, ...VITE, ...NODE, ...PARTS];
+test('the entry (and its CommonJS twin) exports every generated type, maestro-gate/sw, /vite, /testing and the build-time module their own', () => {
+  const others = [...SW, ...VITE, ...TESTING, ...NODE, ...PARTS];
   const app = (n) => !others.includes(n);
   const doors = {
     'index.d.ts': app, 'cjs/index.d.ts': app, 'sw.d.ts': (n) => SW.includes(n), 'vite.d.ts': (n) => VITE.includes(n),
-    'maestro_gate_node.d.ts': (n) => NODE.includes(n),
+    'testing.d.ts': (n) => TESTING.includes(n), 'maestro_gate_node.d.ts': (n) => NODE.includes(n),
   };
   assert.ok(declared.size > 10, 'the generated types are read');
   for (const [entry, exports] of Object.entries(doors)) {
