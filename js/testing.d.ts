@@ -1,17 +1,9 @@
 // maestro-gate/testing: for an app's own tests, in Node only (Vitest in its
 // `node` or `jsdom` environment, Jest, node:test). A browser bundle cannot
 // import it: the package's exports map gives it to the "node" condition only.
-import type { Decision, InitOptions } from './types.generated.js';
-
-/** The state `startGate` starts the gate in: `init()`'s options, with `enabled` for `defaultEnabled`. */
-export interface GateState extends Omit<InitOptions, 'remote' | 'unleash' | 'pollMs' | 'remoteWasm'> {
-  /**
-   * The answer when no source says on or off: `init({ defaultEnabled })`, so
-   * `decision().source` is `"default"`. An `env` that says off (or anything
-   * invalid) still wins, as the rule says.
-   */
-  enabled?: boolean;
-}
+import type { Decision, GateState } from './types.generated.js';
+/** The state `startGate` starts the gate in (generated from src/types.rs: `init()`'s options, with `enabled`). */
+export type { GateState } from './types.generated.js';
 
 /**
  * Stops the gate the tests were using and starts a fresh one (its own wasm

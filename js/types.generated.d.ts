@@ -296,3 +296,235 @@ export interface ServiceWorkerGuardOptions {
     /** `"silent"`: no console line from the worker (the pages still hear each blocked URL). */
     log?: "info" | "warn" | "silent";
 }
+
+/** The state `startGate` starts the gate in: `init()`'s options, with `enabled` for `defaultEnabled`. */
+export interface GateState extends Omit<InitOptions, "remote" | "unleash" | "pollMs" | "remoteWasm"> {
+    /** The answer when no source says on or off: `init({ defaultEnabled })`, so
+     * `decision().source` is `"default"`. An `env` that says off (or anything
+     * invalid) still wins, as the rule says. */
+    enabled?: boolean;
+}
+
+/** What the Service Worker guard posts on the BroadcastChannel `"maestro-gate"` for each blocked
+ * URL, once. */
+export interface BlockedMessage {
+    /** The message's kind. */
+    readonly maestroGate: "blocked";
+    /** The blocked request's URL. */
+    readonly url: string;
+    /** `[MAESTRO] Blocked by the Service Worker guard: <url> (<reason>)` */
+    readonly line: string;
+}
+
+/** Options of the Vite plugin (`maestro-gate/vite`). */
+export interface MaestroGatePluginOptions {
+    /** The emitted and served file name. Default `"maestro-health"`. */
+    fileName?: string;
+    /** The same `defaultEnabled` the app passes to `init()`. Default `true`. */
+    defaultEnabled?: FlagValue;
+    /** Fail `vite build` when a value is invalid (a typo such as `"flase"`), with the core's
+     * warning, instead of printing the warning and building a disabled app. Default `false`. */
+    strict?: boolean;
+    /** `vite build` adds `<link rel="preload" as="fetch" crossorigin>` for the gate's `.wasm` to
+     * each built HTML page that loads it, so that it downloads beside the entry chunk. Default `true`. */
+    preload?: boolean;
+    /** The decision beacon's URL (`init({ report })`) that `vite dev` and `vite preview` receive:
+     * each beacon is appended as one line to `beacons`. Default `"/maestro-report"`; `false`: none. */
+    report?: string | false;
+    /** The file the beacons are appended to (named when the server starts), relative to the
+     * project's root. Default `"node_modules/.maestro-gate/beacons.jsonl"`. */
+    beacons?: string;
+}
+
+/** What a health document says: `"partial"` is a rollout from 1 to 99 (its `rollout` says it). */
+export type DocumentStatus = "enabled" | "partial" | "disabled";
+
+/** The health document a build's environment gives, as `health()` answers in a page built with it. */
+export interface BuildHealth {
+    /** `"partial"`: a rollout from 1 to 99 (`rollout` says it); a rollout of 0 is `"disabled"`. */
+    readonly status: DocumentStatus;
+    /** `false` only when `status` is `"disabled"`. */
+    readonly maestro_enabled: boolean;
+    /** Which source decided. */
+    readonly source: string;
+    /** The decision's sentence. */
+    readonly reason: string;
+    /** This package's version. */
+    readonly version: string;
+    /** `VITE_MAESTRO_ROLLOUT`'s percentage (0 to 100), when it is set and valid. */
+    readonly rollout?: number;
+}
+
+/** What the Vite plugin and the CLI check at build time (`buildCheck`). */
+export interface BuildCheck {
+    /** The health document, as `health()` answers in a page built with these options. */
+    readonly health: BuildHealth;
+    /** The lines `init()` would print with `console.warn` (`[MAESTRO] ` included), one per
+     * invalid source; empty when every source is valid. */
+    readonly warnings: Array<string>;
+}
+
+/** A failure's answer: `ok` is `false`, and `error` says why. */
+export interface Failure {
+    /** `false`. */
+    readonly ok: false;
+    /** Why. */
+    readonly error: string;
+}
+
+/** A health document read as the gate's remote poll reads it. */
+export interface DocumentRead {
+    /** `true`. */
+    readonly ok: true;
+    /** What the document says. */
+    readonly status: DocumentStatus;
+    /** Whether the pages polling it stay on (all or, `"partial"`, those within `rollout`). */
+    readonly enabled: boolean;
+    /** The document's rollout percentage, when it has a valid one. */
+    readonly rollout: number | null;
+    /** Why a value fails safe (an invalid `maestro_enabled` or `rollout`); else `""`. */
+    readonly why: string;
+}
+
+/** A health document's answer, read as the gate's remote poll reads it (`maestro-gate check`). */
+export type CheckedDocument = DocumentRead | Failure;
+
+/** One switch of the toggle in Unleash's event log. */
+export interface TimelineEntry {
+    /** When, as Unleash wrote it (ISO 8601, UTC). */
+    readonly at: string;
+    /** Unleash's event type (`feature-environment-disabled`, ...). */
+    readonly type: string;
+    /** The environment, when the event names one. */
+    readonly environment: string | null;
+    /** Who made it (`createdBy`: a user's name or e-mail, or a token's name). */
+    readonly by: string;
+    /** What it did, in words (`switched off in production`, `rollout 100% -> 25% in production`). */
+    readonly what: string;
+    /** Whether it turned MAESTRO off (or narrowed it) through Unleash: a rollback. */
+    readonly rollback: boolean;
+}
+
+/** The toggle's switches, read. */
+export interface Timeline {
+    /** `true`. */
+    readonly ok: true;
+    /** Oldest first. Every text is made printable. */
+    readonly entries: Array<TimelineEntry>;
+}
+
+/** `maestro-gate incident --unleash`'s timeline: the toggle's switches from Unleash's event log. */
+export type UnleashTimeline = Timeline | Failure;
+
+/** How many beacons or sessions had one decision. */
+export interface DecisionCount {
+    /** The decision. */
+    readonly enabled: boolean;
+    /** Its source. */
+    readonly source: string;
+    /** How many. */
+    readonly count: number;
+}
+
+/** The count of each beacon event. */
+export interface EventCounts {
+    /** Start-up beacons. */
+    readonly start: number;
+    /** Change beacons. */
+    readonly change: number;
+    /** Cleanup beacons. */
+    readonly cleanup: number;
+}
+
+/** The sessions (page loads), each by its latest decision. */
+export interface SessionCounts {
+    /** Every session. */
+    readonly total: number;
+    /** Those whose latest decision is on. */
+    readonly enabled: number;
+    /** Those whose latest decision is off. */
+    readonly disabled: number;
+    /** By the latest decision's source: disabled first, then the most frequent. */
+    readonly by_source: Array<DecisionCount>;
+    /** With `since`: the sessions that ran MAESTRO after it (on at some moment after it). */
+    readonly ran_after_since: number | null;
+    /** Beacons without a session id (an older gate): counted in `decisions` and `events` only. */
+    readonly without_id: number;
+}
+
+/** The beacons' counts (`maestro-gate report-summary`). */
+export interface ReportSummary {
+    /** The `--since` (ms since the epoch), or `null`: beacons before it are not counted by
+     * decision and event, and sessions that ended off before it are left out. */
+    readonly since: number | null;
+    /** Lines read as beacon documents (at or after `since`). */
+    readonly reports: number;
+    /** Blank lines, and lines that are not a beacon document. */
+    readonly skipped: number;
+    /** The count of each decision: disabled first, then the most frequent. */
+    readonly decisions: Array<DecisionCount>;
+    /** The count of each event. */
+    readonly events: EventCounts;
+    /** The sessions (page loads), each by its latest decision. */
+    readonly sessions: SessionCounts;
+    /** The summary as `maestro-gate report-summary` prints it. */
+    readonly text: string;
+}
+
+/** One field of the incident record. */
+export interface IncidentField {
+    /** The template's label. */
+    readonly label: string;
+    /** Its value (the template's blank when not filled). */
+    readonly value: string;
+    /** Whether the beacons filled it. */
+    readonly filled: boolean;
+}
+
+/** The runbook's "Lessons Learned" record, filled from the beacons (`maestro-gate incident`). */
+export interface IncidentRecord {
+    /** The template's fields in order; `filled` says whether the beacons filled it. */
+    readonly fields: Array<IncidentField>;
+    /** The first off decision at or after `since` (ms), or `null`: nothing to fill. */
+    readonly first_off: number | null;
+    /** When the last session that ran MAESTRO after it reported off, or `null` (not recovered). */
+    readonly recovered: number | null;
+    /** The sessions that ran MAESTRO after the first off. */
+    readonly impacted: number;
+    /** Those still on at the end. */
+    readonly still_on: number;
+    /** The record as text, one `Label: value` line a field. */
+    readonly text: string;
+}
+
+/** A beacon's body as the line a receiver appends. */
+export interface BeaconAccepted {
+    /** `true`. */
+    readonly ok: true;
+    /** The line (JSON) to append. */
+    readonly line: string;
+}
+
+/** A beacon's body a receiver refuses. */
+export interface BeaconRefused {
+    /** `false`. */
+    readonly ok: false;
+    /** 413: longer than a beacon can be; 400: not a beacon document. */
+    readonly status: 400 | 413;
+    /** Why. */
+    readonly error: string;
+}
+
+/** A receiver's answer to one beacon body (`beaconLine`). */
+export type BeaconLine = BeaconAccepted | BeaconRefused;
+
+/** A `--since` read (`parseSince`). */
+export interface SinceRead {
+    /** `true`. */
+    readonly ok: true;
+    /** Ms since the epoch. */
+    readonly at: number;
+}
+
+/** A `--since` (`30m`, `2h`, an ISO 8601 time, ms since the epoch) as ms since the epoch. */
+export type ParsedSince = SinceRead | Failure;

@@ -1,23 +1,6 @@
-import type { FlagValue } from './types.generated.js';
-
-export interface MaestroGatePluginOptions {
-  /** The emitted and served file name. Default `"maestro-health"`. */
-  fileName?: string;
-  /** The same `defaultEnabled` the app passes to `init()`. Default `true`. */
-  defaultEnabled?: FlagValue;
-  /** Fail `vite build` when a value is invalid (a typo such as `"flase"`), with the core's warning,
-   * instead of printing the warning and building a disabled app. Default `false`. */
-  strict?: boolean;
-  /** `vite build` adds `<link rel="preload" as="fetch" crossorigin>` for the gate's `.wasm` to each
-   * built HTML page that loads it, so that it downloads beside the entry chunk. Default `true`. */
-  preload?: boolean;
-  /** The decision beacon's URL (`init({ report })`) that `vite dev` and `vite preview` receive:
-   * each beacon is appended as one line to `beacons`. Default `"/maestro-report"`; `false`: none. */
-  report?: string | false;
-  /** The file the beacons are appended to (named when the server starts), relative to the
-   * project's root. Default `"node_modules/.maestro-gate/beacons.jsonl"`. */
-  beacons?: string;
-}
+// The options' type is generated from the Rust types (types.generated.d.ts: src/types.rs).
+import type { MaestroGatePluginOptions } from './types.generated.js';
+export type { MaestroGatePluginOptions } from './types.generated.js';
 
 /** A Vite plugin: `vite build` emits `maestro-health` from the build's env, prints a warning for an
  * invalid value (`strict` fails the build) and adds a preload hint for the gate's `.wasm` (`preload`);

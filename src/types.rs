@@ -405,6 +405,320 @@ pub struct ServiceWorkerGuardOptions {
     pub log: (),
 }
 
+/// The state `startGate` starts the gate in: `init()`'s options, with `enabled` for `defaultEnabled`.
+// `maestro-gate/testing`'s (js/testing.d.ts re-exports it). Written `extends Omit<InitOptions,
+// GATE_STATE_OMITS>` by `generated()`: the options are InitOptions', never restated.
+#[derive(TS)]
+pub struct GateState {
+    /// The answer when no source says on or off: `init({ defaultEnabled })`, so
+    /// `decision().source` is `"default"`. An `env` that says off (or anything
+    /// invalid) still wins, as the rule says.
+    #[ts(optional)]
+    pub enabled: Option<bool>,
+}
+
+/// The `init()` options a `GateState` has not: `startGate` refuses `remote` and `unleash` (a
+/// remote poll would outlive the next `startGate`), and `pollMs` and `remoteWasm` are theirs.
+const GATE_STATE_OMITS: [&str; 4] = ["remote", "unleash", "pollMs", "remoteWasm"];
+
+/// What the Service Worker guard posts on the BroadcastChannel `"maestro-gate"` for each blocked
+/// URL, once.
+#[derive(TS)]
+#[ts(rename_all = "camelCase")]
+pub struct BlockedMessage {
+    /// The message's kind.
+    #[ts(type = "\"blocked\"")]
+    pub maestro_gate: (),
+    /// The blocked request's URL.
+    pub url: String,
+    /// `[MAESTRO] Blocked by the Service Worker guard: <url> (<reason>)`
+    pub line: String,
+}
+
+/// Options of the Vite plugin (`maestro-gate/vite`).
+#[derive(TS)]
+#[ts(rename_all = "camelCase")]
+pub struct MaestroGatePluginOptions {
+    /// The emitted and served file name. Default `"maestro-health"`.
+    #[ts(optional)]
+    pub file_name: Option<String>,
+    /// The same `defaultEnabled` the app passes to `init()`. Default `true`.
+    #[ts(optional)]
+    pub default_enabled: Option<FlagValue>,
+    /// Fail `vite build` when a value is invalid (a typo such as `"flase"`), with the core's
+    /// warning, instead of printing the warning and building a disabled app. Default `false`.
+    #[ts(optional)]
+    pub strict: Option<bool>,
+    /// `vite build` adds `<link rel="preload" as="fetch" crossorigin>` for the gate's `.wasm` to
+    /// each built HTML page that loads it, so that it downloads beside the entry chunk. Default `true`.
+    #[ts(optional)]
+    pub preload: Option<bool>,
+    /// The decision beacon's URL (`init({ report })`) that `vite dev` and `vite preview` receive:
+    /// each beacon is appended as one line to `beacons`. Default `"/maestro-report"`; `false`: none.
+    #[ts(optional = nullable, type = "string | false")]
+    pub report: (),
+    /// The file the beacons are appended to (named when the server starts), relative to the
+    /// project's root. Default `"node_modules/.maestro-gate/beacons.jsonl"`.
+    #[ts(optional)]
+    pub beacons: Option<String>,
+}
+
+// The build-time check's answers (`crates/node`, pkg/maestro_gate_node.d.ts re-exports them),
+// for the Vite plugin and the CLI. That module builds them field by field, as the gate does.
+
+/// What a health document says: `"partial"` is a rollout from 1 to 99 (its `rollout` says it).
+#[derive(TS)]
+#[ts(rename_all = "lowercase")]
+pub enum DocumentStatus {
+    /// MAESTRO on.
+    Enabled,
+    /// On for the browsers within the rollout.
+    Partial,
+    /// MAESTRO off.
+    Disabled,
+}
+
+/// The health document a build's environment gives, as `health()` answers in a page built with it.
+#[derive(TS)]
+pub struct BuildHealth {
+    /// `"partial"`: a rollout from 1 to 99 (`rollout` says it); a rollout of 0 is `"disabled"`.
+    pub status: DocumentStatus,
+    /// `false` only when `status` is `"disabled"`.
+    pub maestro_enabled: bool,
+    /// Which source decided.
+    pub source: String,
+    /// The decision's sentence.
+    pub reason: String,
+    /// This package's version.
+    pub version: String,
+    /// `VITE_MAESTRO_ROLLOUT`'s percentage (0 to 100), when it is set and valid.
+    #[ts(optional)]
+    pub rollout: Option<u8>,
+}
+
+/// What the Vite plugin and the CLI check at build time (`buildCheck`).
+#[derive(TS)]
+pub struct BuildCheck {
+    /// The health document, as `health()` answers in a page built with these options.
+    pub health: BuildHealth,
+    /// The lines `init()` would print with `console.warn` (`[MAESTRO] ` included), one per
+    /// invalid source; empty when every source is valid.
+    pub warnings: Vec<String>,
+}
+
+/// A failure's answer: `ok` is `false`, and `error` says why.
+#[derive(TS)]
+pub struct Failure {
+    /// `false`.
+    #[ts(type = "false")]
+    pub ok: (),
+    /// Why.
+    pub error: String,
+}
+
+/// A health document read as the gate's remote poll reads it.
+#[derive(TS)]
+pub struct DocumentRead {
+    /// `true`.
+    #[ts(type = "true")]
+    pub ok: (),
+    /// What the document says.
+    pub status: DocumentStatus,
+    /// Whether the pages polling it stay on (all or, `"partial"`, those within `rollout`).
+    pub enabled: bool,
+    /// The document's rollout percentage, when it has a valid one.
+    pub rollout: Option<u8>,
+    /// Why a value fails safe (an invalid `maestro_enabled` or `rollout`); else `""`.
+    pub why: String,
+}
+
+/// A health document's answer, read as the gate's remote poll reads it (`maestro-gate check`).
+#[derive(TS)]
+#[ts(untagged)]
+pub enum CheckedDocument {
+    /// Read.
+    Read(DocumentRead),
+    /// Not a health document.
+    Failed(Failure),
+}
+
+/// One switch of the toggle in Unleash's event log.
+#[derive(TS)]
+pub struct TimelineEntry {
+    /// When, as Unleash wrote it (ISO 8601, UTC).
+    pub at: String,
+    /// Unleash's event type (`feature-environment-disabled`, ...).
+    pub r#type: String,
+    /// The environment, when the event names one.
+    pub environment: Option<String>,
+    /// Who made it (`createdBy`: a user's name or e-mail, or a token's name).
+    pub by: String,
+    /// What it did, in words (`switched off in production`, `rollout 100% -> 25% in production`).
+    pub what: String,
+    /// Whether it turned MAESTRO off (or narrowed it) through Unleash: a rollback.
+    pub rollback: bool,
+}
+
+/// The toggle's switches, read.
+#[derive(TS)]
+pub struct Timeline {
+    /// `true`.
+    #[ts(type = "true")]
+    pub ok: (),
+    /// Oldest first. Every text is made printable.
+    pub entries: Vec<TimelineEntry>,
+}
+
+/// `maestro-gate incident --unleash`'s timeline: the toggle's switches from Unleash's event log.
+#[derive(TS)]
+#[ts(untagged)]
+pub enum UnleashTimeline {
+    /// Read.
+    Read(Timeline),
+    /// Not an event log.
+    Failed(Failure),
+}
+
+/// How many beacons or sessions had one decision.
+#[derive(TS)]
+pub struct DecisionCount {
+    /// The decision.
+    pub enabled: bool,
+    /// Its source.
+    pub source: String,
+    /// How many.
+    pub count: u32,
+}
+
+/// The count of each beacon event.
+#[derive(TS)]
+pub struct EventCounts {
+    /// Start-up beacons.
+    pub start: u32,
+    /// Change beacons.
+    pub change: u32,
+    /// Cleanup beacons.
+    pub cleanup: u32,
+}
+
+/// The sessions (page loads), each by its latest decision.
+#[derive(TS)]
+pub struct SessionCounts {
+    /// Every session.
+    pub total: u32,
+    /// Those whose latest decision is on.
+    pub enabled: u32,
+    /// Those whose latest decision is off.
+    pub disabled: u32,
+    /// By the latest decision's source: disabled first, then the most frequent.
+    pub by_source: Vec<DecisionCount>,
+    /// With `since`: the sessions that ran MAESTRO after it (on at some moment after it).
+    pub ran_after_since: Option<u32>,
+    /// Beacons without a session id (an older gate): counted in `decisions` and `events` only.
+    pub without_id: u32,
+}
+
+/// The beacons' counts (`maestro-gate report-summary`).
+#[derive(TS)]
+pub struct ReportSummary {
+    /// The `--since` (ms since the epoch), or `null`: beacons before it are not counted by
+    /// decision and event, and sessions that ended off before it are left out.
+    pub since: Option<f64>,
+    /// Lines read as beacon documents (at or after `since`).
+    pub reports: u32,
+    /// Blank lines, and lines that are not a beacon document.
+    pub skipped: u32,
+    /// The count of each decision: disabled first, then the most frequent.
+    pub decisions: Vec<DecisionCount>,
+    /// The count of each event.
+    pub events: EventCounts,
+    /// The sessions (page loads), each by its latest decision.
+    pub sessions: SessionCounts,
+    /// The summary as `maestro-gate report-summary` prints it.
+    pub text: String,
+}
+
+/// One field of the incident record.
+#[derive(TS)]
+pub struct IncidentField {
+    /// The template's label.
+    pub label: String,
+    /// Its value (the template's blank when not filled).
+    pub value: String,
+    /// Whether the beacons filled it.
+    pub filled: bool,
+}
+
+/// The runbook's "Lessons Learned" record, filled from the beacons (`maestro-gate incident`).
+#[derive(TS)]
+pub struct IncidentRecord {
+    /// The template's fields in order; `filled` says whether the beacons filled it.
+    pub fields: Vec<IncidentField>,
+    /// The first off decision at or after `since` (ms), or `null`: nothing to fill.
+    pub first_off: Option<f64>,
+    /// When the last session that ran MAESTRO after it reported off, or `null` (not recovered).
+    pub recovered: Option<f64>,
+    /// The sessions that ran MAESTRO after the first off.
+    pub impacted: u32,
+    /// Those still on at the end.
+    pub still_on: u32,
+    /// The record as text, one `Label: value` line a field.
+    pub text: String,
+}
+
+/// A beacon's body as the line a receiver appends.
+#[derive(TS)]
+pub struct BeaconAccepted {
+    /// `true`.
+    #[ts(type = "true")]
+    pub ok: (),
+    /// The line (JSON) to append.
+    pub line: String,
+}
+
+/// A beacon's body a receiver refuses.
+#[derive(TS)]
+pub struct BeaconRefused {
+    /// `false`.
+    #[ts(type = "false")]
+    pub ok: (),
+    /// 413: longer than a beacon can be; 400: not a beacon document.
+    #[ts(type = "400 | 413")]
+    pub status: (),
+    /// Why.
+    pub error: String,
+}
+
+/// A receiver's answer to one beacon body (`beaconLine`).
+#[derive(TS)]
+#[ts(untagged)]
+pub enum BeaconLine {
+    /// Accepted.
+    Accepted(BeaconAccepted),
+    /// Refused.
+    Refused(BeaconRefused),
+}
+
+/// A `--since` read (`parseSince`).
+#[derive(TS)]
+pub struct SinceRead {
+    /// `true`.
+    #[ts(type = "true")]
+    pub ok: (),
+    /// Ms since the epoch.
+    pub at: f64,
+}
+
+/// A `--since` (`30m`, `2h`, an ISO 8601 time, ms since the epoch) as ms since the epoch.
+#[derive(TS)]
+#[ts(untagged)]
+pub enum ParsedSince {
+    /// Read.
+    Read(SinceRead),
+    /// Not a time.
+    Failed(Failure),
+}
+
 /// The generated file, as it is committed.
 const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/js/types.generated.d.ts");
 
@@ -442,6 +756,32 @@ fn generated() -> String {
         declaration::<cleanup::Report>(&cfg, true),
         declaration::<cleanup::VerifyReport>(&cfg, true),
         declaration::<ServiceWorkerGuardOptions>(&cfg, false),
+        extending(
+            declaration::<GateState>(&cfg, false),
+            &format!("Omit<InitOptions, {}>", GATE_STATE_OMITS.map(|o| format!("\"{o}\"")).join(" | ")),
+        ),
+        declaration::<BlockedMessage>(&cfg, true),
+        declaration::<MaestroGatePluginOptions>(&cfg, false),
+        declaration::<DocumentStatus>(&cfg, true),
+        declaration::<BuildHealth>(&cfg, true),
+        declaration::<BuildCheck>(&cfg, true),
+        declaration::<Failure>(&cfg, true),
+        declaration::<DocumentRead>(&cfg, true),
+        declaration::<CheckedDocument>(&cfg, true),
+        declaration::<TimelineEntry>(&cfg, true),
+        declaration::<Timeline>(&cfg, true),
+        declaration::<UnleashTimeline>(&cfg, true),
+        declaration::<DecisionCount>(&cfg, true),
+        declaration::<EventCounts>(&cfg, true),
+        declaration::<SessionCounts>(&cfg, true),
+        declaration::<ReportSummary>(&cfg, true),
+        declaration::<IncidentField>(&cfg, true),
+        declaration::<IncidentRecord>(&cfg, true),
+        declaration::<BeaconAccepted>(&cfg, true),
+        declaration::<BeaconRefused>(&cfg, true),
+        declaration::<BeaconLine>(&cfg, true),
+        declaration::<SinceRead>(&cfg, true),
+        declaration::<ParsedSince>(&cfg, true),
     ];
     let mut out = String::from(HEADER);
     for part in parts {
@@ -449,6 +789,12 @@ fn generated() -> String {
         out.push_str(&part);
     }
     out
+}
+
+/// An interface's declaration, extending `base`.
+fn extending(declaration: String, base: &str) -> String {
+    let (head, body) = declaration.split_once(" {\n").expect("an interface");
+    format!("{head} extends {base} {{\n{body}")
 }
 
 /// `T`'s declaration in the package's style: an object type as an `interface` whose
@@ -587,6 +933,15 @@ mod tests {
             committed == next,
             "js/types.generated.d.ts differs from the Rust types': run UPDATE_TYPES=1 cargo test -p maestro-gate types"
         );
+    }
+
+    /// What a `GateState` leaves out are `InitOptions`' names.
+    #[test]
+    fn gate_state_omits_init_options() {
+        let options = declaration::<InitOptions>(&Config::default(), false);
+        for name in GATE_STATE_OMITS {
+            assert!(options.contains(&format!("\n    {name}?: ")), "InitOptions has no {name}");
+        }
     }
 
     /// The names the types give are the rules' own.

@@ -55,7 +55,13 @@ mod native {
             }
             Value::Array(_) => panic!("no arrays in the table: {spec}"),
         };
-        (raw, Reading::of(raw, text))
+        // Shown as every layer shows a value: its first `flag::SHOWN` characters (`flag::cut`).
+        let shown = |t: String| {
+            let mut s = String::new();
+            flag::shown(&mut s, &t);
+            s
+        };
+        (raw, Reading::of(raw, text.map(shown)))
     }
 
     /// The fields of an `envObject`, `optionsObject` or `globalObject` that

@@ -158,7 +158,8 @@ export function clearStorage(storage) { self[storage].clear(); }
  * Runs `body` (the body of an async function that may use `gate`) in an iframe
  * sandboxed with `allow-scripts` only: an opaque origin, where touching storage
  * or IndexedDB throws. The package cannot be fetched from there, so its files
- * go in as data: URLs and its two wasm modules as bytes.
+ * go in as data: URLs and the two wasm modules it uses (the gate and the
+ * rollback) as bytes.
  */
 export async function inSandbox(body) {
   const id = ++nextId;

@@ -12,11 +12,15 @@
 // an options object for (init's, with every option set, its guard, unleash
 // and env; clearClientState's and verifyClientState's) are exactly the ones
 // the types name, each read at least once; the same for the Service Worker
-// guard's options.
+// guard's options, the message it posts for a blocked URL, the Vite plugin's
+// options, and the answers of the build-time module behind the plugin and the
+// CLI (in Node).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { serve, ROOT } from './helpers.mjs';
 import { BROWSERS, launch } from './browsers.mjs';
@@ -39,6 +43,9 @@ function check(value, node, path, problems) {
     case ts.SyntaxKind.BooleanKeyword: if (typeof value !== 'boolean') fail('not a boolean'); return;
     case ts.SyntaxKind.LiteralType:
       if (node.literal.kind === ts.SyntaxKind.NullKeyword) { if (value !== null) fail('not null'); return; }
+      if (node.literal.kind === ts.SyntaxKind.TrueKeyword) { if (value !== true) fail('not true'); return; }
+      if (node.literal.kind === ts.SyntaxKind.FalseKeyword) { if (value !== false) fail('not false'); return; }
+      if (node.literal.kind === ts.SyntaxKind.NumericLiteral) { if (value !== Number(node.literal.text)) fail(`not ${node.literal.text}`); return; }
       if (value !== node.literal.text) fail(`not "${node.literal.text}"`);
       return;
     case ts.SyntaxKind.UnionType: {
@@ -89,9 +96,23 @@ function conforms(value, name) {
   assert.deepEqual(problems, [], `${name}: ${JSON.stringify(value)}`);
 }
 
-test('the entry (and its CommonJS twin) exports every generated type, maestro-gate/sw its own', () => {
-  const sw = ['ServiceWorkerGuardOptions'];
-  const doors = { 'index.d.ts': (n) => !sw.includes(n), 'cjs/index.d.ts': (n) => !sw.includes(n), 'sw.d.ts': (n) => sw.includes(n) };
+// The types of the other entries: the Service Worker guard's, the Vite plugin's, and the answers of
+// the build-time module (pkg/maestro_gate_node.d.ts, behind the plugin and the CLI).
+const SW = ['ServiceWorkerGuardOptions', 'BlockedMessage'];
+const VITE = ['MaestroGatePluginOptions'];
+const TESTING = ['GateState'];
+const NODE = ['BuildCheck', 'CheckedDocument', 'UnleashTimeline', 'ReportSummary', 'IncidentRecord', 'BeaconLine', 'ParsedSince'];
+// The parts those are made of (exported by none: each is reached through the one it is part of).
+const PARTS = ['DocumentStatus', 'BuildHealth', 'Failure', 'DocumentRead', 'TimelineEntry', 'Timeline', 'DecisionCount',
+  'EventCounts', 'SessionCounts', 'IncidentField', 'BeaconAccepted', 'BeaconRefused', 'SinceRead'];
+
+test('the entry (and its CommonJS twin) exports every generated type, maestro-gate/sw, /vite, /testing and the build-time module their own', () => {
+  const others = [...SW, ...VITE, ...TESTING, ...NODE, ...PARTS];
+  const app = (n) => !others.includes(n);
+  const doors = {
+    'index.d.ts': app, 'cjs/index.d.ts': app, 'sw.d.ts': (n) => SW.includes(n), 'vite.d.ts': (n) => VITE.includes(n),
+    'testing.d.ts': (n) => TESTING.includes(n), 'maestro_gate_node.d.ts': (n) => NODE.includes(n),
+  };
   assert.ok(declared.size > 10, 'the generated types are read');
   for (const [entry, exports] of Object.entries(doors)) {
     const file = join(ROOT, 'pkg', entry);
@@ -158,6 +179,68 @@ const OPTIONS_PAGE = '<!doctype html><link rel="icon" href="data:,"><script type
 
 /** The property names of the generated interface `name`, sorted. */
 const keys = (name) => declared.get(name).members.map((m) => m.name.getText(source)).sort();
+
+// The build-time module's answers (Node only): each of its generated type, exactly, in every shape
+// (a document read and one that is not, a timeline and a body that is not one, ...).
+test('the build-time module\'s answers are exactly their generated types', async () => {
+  const node = await import(pathToFileURL(join(ROOT, 'pkg', 'maestro_gate_node.js')).href);
+  node.initSync({ module: readFileSync(join(ROOT, 'pkg', 'maestro_gate_node_bg.wasm')) });
+  const bytes = (text) => new TextEncoder().encode(text);
+  const checks = [
+    [node.buildCheck({ env: { VITE_MAESTRO_ENABLED: 'true' } }), 'BuildCheck'],
+    [node.buildCheck({ env: { VITE_MAESTRO_ENABLED: 'flase', VITE_MAESTRO_ROLLOUT: '25' } }), 'BuildCheck'],
+    [node.buildCheck({ env: { VITE_MAESTRO_ROLLOUT: '25' } }), 'BuildCheck'],
+    [node.checkDocument(bytes('{"maestro_enabled":true,"rollout":25}')), 'CheckedDocument'],
+    [node.checkDocument(bytes('{"maestro_enabled":"maybe"}')), 'CheckedDocument'],
+    [node.checkDocument(bytes('not json')), 'CheckedDocument'],
+    [node.unleashTimeline(readFileSync(join(ROOT, 'tests', 'fixtures', 'unleash-events.json'))), 'UnleashTimeline'],
+    [node.unleashTimeline(bytes('not json')), 'UnleashTimeline'],
+    [node.parseSince('30m', Date.now()), 'ParsedSince'],
+    [node.parseSince('soon', Date.now()), 'ParsedSince'],
+  ];
+  const at = Date.parse('2025-06-01T09:00:00Z');
+  const beacon = (event, session, enabled, source, t) => JSON.stringify({
+    event, session, version: '0.1.0', enabled, source, reason: 'r', rollout: null, guard: null, cleanup: null, at: t,
+  });
+  const log = [beacon('start', 'session-aaaa', true, 'default', at), beacon('change', 'session-aaaa', false, 'remote', at + 1000),
+    beacon('start', 'session-bbbb', true, 'default', at + 2000), 'not json', beacon('start', undefined, true, 'default', at)].join('\n');
+  checks.push([node.reportSummary(log), 'ReportSummary']);
+  const reader = new node.BeaconReader(at - 1);
+  reader.push(bytes(log));
+  reader.endFile();
+  checks.push([reader.summary(), 'ReportSummary'], [reader.incident(), 'IncidentRecord']);
+  checks.push([node.beaconLine(bytes(beacon('start', 'session-aaaa', true, 'default', at))), 'BeaconLine']);
+  checks.push([node.beaconLine(bytes('not a beacon')), 'BeaconLine'], [node.beaconLine(new Uint8Array(node.beaconCap() + 1)), 'BeaconLine']);
+  for (const [value, name] of checks) conforms(value, name);
+  // Each shape was seen: ok and not, a rollout in the health document, a refusal of each status.
+  assert.ok(checks[2][0].health.rollout === 25 && checks[4][0].why !== '' && checks[5][0].ok === false);
+  assert.ok(checks[6][0].ok && checks[6][0].entries.length > 0 && checks[7][0].ok === false);
+  assert.deepEqual(checks.slice(-2).map(([v]) => v.status), [400, 413]);
+});
+
+// The Vite plugin's options: every one set, in a Proxy that records the names the plugin asks
+// for, through each of its hooks (a build with an invalid value, so that it reads `strict`, and
+// a dev server, so that it reads `beacons`): exactly the generated type's, each at least once.
+test('the options the Vite plugin reads are exactly the ones its type names', async () => {
+  const { default: maestroGate } = await import(pathToFileURL(join(ROOT, 'pkg', 'vite.js')).href);
+  const reads = new Set();
+  const options = new Proxy({
+    fileName: 'maestro-health', defaultEnabled: true, strict: false, preload: true, report: '/maestro-report',
+    beacons: 'beacons.jsonl',
+  }, {
+    get(t, k, r) { if (typeof k === 'string') reads.add(k); return Reflect.get(t, k, r); },
+    has(t, k) { if (typeof k === 'string') reads.add(k); return Reflect.has(t, k); },
+    getOwnPropertyDescriptor(t, k) { if (typeof k === 'string') reads.add(k); return Reflect.getOwnPropertyDescriptor(t, k); },
+  });
+  const plugin = maestroGate(options);
+  const logger = { info() {}, warn() {} };
+  plugin.configResolved({ env: { VITE_MAESTRO_ENABLED: 'flase' }, base: '/', root: mkdtempSync(join(tmpdir(), 'maestro-types-')), command: 'build', logger });
+  plugin.configureServer({ middlewares: { use() {} } });
+  plugin.buildStart.call({ error(e) { throw new Error(e); } });
+  plugin.generateBundle.call({ emitFile() {} });
+  plugin.transformIndexHtml.handler('<!doctype html>', { bundle: {}, path: '/index.html' });
+  assert.deepEqual([...reads].sort(), keys('MaestroGatePluginOptions'));
+});
 
 let server;
 before(async () => {
@@ -253,6 +336,30 @@ for (const name of BROWSERS) {
         await page.waitForFunction(() => caches.match('/reads').then((r) => !!r), { timeout: 30000 });
         const reads = JSON.parse(await page.evaluate(() => caches.match('/reads').then((r) => r.text())));
         assert.deepEqual(reads, keys('ServiceWorkerGuardOptions'));
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] what the Service Worker guard posts for a blocked URL is a BlockedMessage`, async () => {
+      const context = await browser.newContext();
+      try {
+        const on = await context.newPage();
+        await on.goto(`${server.url}/tests/e2e/pages/sw/page.html`);
+        await on.waitForFunction(() => window.ready === true);
+        await on.evaluate(() => navigator.serviceWorker.register('worker.mjs', { scope: './', type: 'module' }).then(() => undefined));
+        await on.waitForFunction(() => !!navigator.serviceWorker.controller, { timeout: 30000 });
+        // A page that loads off tells the worker, which then blocks /maestro/ (and says so, once a URL).
+        const off = await context.newPage();
+        await off.goto(`${server.url}/tests/e2e/pages/sw/page.html?off`);
+        await off.waitForFunction(() => window.ready === true);
+        let status;
+        for (let i = 0; i < 300 && status !== 503; i++) {
+          status = await off.evaluate((n) => fetch(`/maestro/types-${n}`, { cache: 'no-store' }).then((r) => r.status), i);
+          if (status !== 503) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(status, 503, 'the worker blocks once it has heard the off');
+        await off.waitForFunction(() => window.messages.length > 0, { timeout: 30000 });
+        const messages = JSON.parse(await off.evaluate(() => JSON.stringify(window.messages)));
+        for (const m of messages) conforms(m, 'BlockedMessage');
       } finally { await context.close(); }
     });
 

@@ -25,107 +25,13 @@ use maestro_gate_util::{get, has_own, message, text as string};
 
 use beacons::Reader;
 
+// The answers' types are generated from Rust types (src/types.rs, by its
+// test): pkg/types.generated.d.ts.
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
-export interface BuildCheck {
-  /** The health document, as `health()` answers in a page built with these options. */
-  readonly health: {
-    /** `"partial"`: a rollout from 1 to 99 (`rollout` says it); a rollout of 0 is `"disabled"`. */
-    readonly status: "enabled" | "partial" | "disabled";
-    /** `false` only when `status` is `"disabled"`. */
-    readonly maestro_enabled: boolean;
-    readonly source: string;
-    readonly reason: string;
-    readonly version: string;
-    /** `VITE_MAESTRO_ROLLOUT`'s percentage (0 to 100), when it is set and valid. */
-    readonly rollout?: number;
-  };
-  /** The lines `init()` would print with `console.warn` (`[MAESTRO] ` included), one per
-   * invalid source; empty when every source is valid. */
-  readonly warnings: readonly string[];
-}
-
-/** A health document's answer, read as the gate's remote poll reads it (`maestro-gate check`). */
-export type CheckedDocument =
-  | {
-      readonly ok: true;
-      readonly status: "enabled" | "partial" | "disabled";
-      /** Whether the pages polling it stay on (all or, `"partial"`, those within `rollout`). */
-      readonly enabled: boolean;
-      /** The document's rollout percentage, when it has a valid one. */
-      readonly rollout: number | null;
-      /** Why a value fails safe (an invalid `maestro_enabled` or `rollout`); else `""`. */
-      readonly why: string;
-    }
-  | { readonly ok: false; readonly error: string };
-
-/** `maestro-gate incident --unleash`'s timeline: the toggle's switches from Unleash's event log. */
-export type UnleashTimeline =
-  | {
-      readonly ok: true;
-      /** Oldest first. Every text is made printable. */
-      readonly entries: readonly {
-        /** When, as Unleash wrote it (ISO 8601, UTC). */
-        readonly at: string;
-        /** Unleash's event type (`feature-environment-disabled`, ...). */
-        readonly type: string;
-        readonly environment: string | null;
-        /** Who made it (`createdBy`: a user's name or e-mail, or a token's name). */
-        readonly by: string;
-        /** What it did, in words (`switched off in production`, `rollout 100% -> 25% in production`). */
-        readonly what: string;
-        /** Whether it turned MAESTRO off (or narrowed it) through Unleash: a rollback. */
-        readonly rollback: boolean;
-      }[];
-    }
-  | { readonly ok: false; readonly error: string };
-
-export interface ReportSummary {
-  /** The `--since` (ms since the epoch), or `null`: beacons before it are not counted by
-   * decision and event, and sessions that ended off before it are left out. */
-  readonly since: number | null;
-  /** Lines read as beacon documents (at or after `since`). */
-  readonly reports: number;
-  /** Blank lines, and lines that are not a beacon document. */
-  readonly skipped: number;
-  /** The count of each decision: disabled first, then the most frequent. */
-  readonly decisions: readonly { readonly enabled: boolean; readonly source: string; readonly count: number }[];
-  /** The count of each event. */
-  readonly events: { readonly start: number; readonly change: number; readonly cleanup: number };
-  /** The sessions (page loads), each by its latest decision. */
-  readonly sessions: {
-    readonly total: number;
-    readonly enabled: number;
-    readonly disabled: number;
-    /** By the latest decision's source: disabled first, then the most frequent. */
-    readonly by_source: readonly { readonly enabled: boolean; readonly source: string; readonly count: number }[];
-    /** With `since`: the sessions that ran MAESTRO after it (on at some moment after it). */
-    readonly ran_after_since: number | null;
-    /** Beacons without a session id (an older gate): counted in `decisions` and `events` only. */
-    readonly without_id: number;
-  };
-  /** The summary as `maestro-gate report-summary` prints it. */
-  readonly text: string;
-}
-
-/** The runbook's "Lessons Learned" record, filled from the beacons (`maestro-gate incident`). */
-export interface IncidentRecord {
-  /** The template's fields in order; `filled` says whether the beacons filled it. */
-  readonly fields: readonly { readonly label: string; readonly value: string; readonly filled: boolean }[];
-  /** The first off decision at or after `since` (ms), or `null`: nothing to fill. */
-  readonly first_off: number | null;
-  /** When the last session that ran MAESTRO after it reported off, or `null` (not recovered). */
-  readonly recovered: number | null;
-  readonly impacted: number;
-  readonly still_on: number;
-  /** The record as text, one `Label: value` line a field. */
-  readonly text: string;
-}
-
-/** A receiver's answer to one beacon body (`beaconLine`). */
-export type BeaconLine =
-  | { readonly ok: true; readonly line: string }
-  | { readonly ok: false; readonly status: 400 | 413; readonly error: string };
+export type {
+  BeaconLine, BuildCheck, CheckedDocument, IncidentRecord, ParsedSince, ReportSummary, UnleashTimeline,
+} from './types.generated.js';
 "#;
 
 /// A value as the rules read it, as the gate reads it.
@@ -416,7 +322,7 @@ pub fn report_summary(text: &str) -> JsValue {
 
 /// A `--since` (`30m`, `2h`, an ISO 8601 time, ms since the epoch) as ms
 /// since the epoch, given `now`: `{ ok: true, at }` or `{ ok: false, error }`.
-#[wasm_bindgen(js_name = parseSince)]
+#[wasm_bindgen(js_name = parseSince, unchecked_return_type = "ParsedSince")]
 pub fn parse_since(text: &str, now: f64) -> JsValue {
     let out = Object::new();
     match sessions::parse_since(text, if now.is_finite() && now > 0.0 { now as u64 } else { 0 }) {

@@ -14,8 +14,6 @@
 //! `maestro_gate::poll`; the gate itself is the gate module, reached through
 //! the functions the glue hands to `startRemote`.
 
-use std::cell::RefCell;
-
 use js_sys::{Array, Function, Promise};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -31,7 +29,7 @@ use maestro_gate::remember::{self, Answer, Memory};
 use maestro_gate::unleash::{self, Counts};
 // The helpers every module shares (and the allocator, lol_alloc's instead of
 // std's dlmalloc): options are read as own properties only (`own`).
-use maestro_gate_util::{self as util, field, message, own, set, timer};
+use maestro_gate_util::{self as util, field, message, own, set, timer, Slot};
 
 #[wasm_bindgen]
 extern "C" {
@@ -152,8 +150,14 @@ struct Remote {
     page_id: Option<String>,
 }
 
-thread_local! {
-    static REMOTE: RefCell<Remote> = RefCell::default();
+/// The module's state: one page, one thread (a `Slot`, which on the host,
+/// where clippy and the workspace's tests compile it, holds nothing).
+static REMOTE: Slot<Remote> = Slot::new();
+
+/// Runs `f` on the state (made on first use); `R::default()` (nothing
+/// found, nothing to do) if it is in use already, which never panics.
+fn with<R: Default>(f: impl FnOnce(&mut Remote) -> R) -> R {
+    REMOTE.with(f).unwrap_or_default()
 }
 
 fn now() -> f64 {
@@ -167,14 +171,13 @@ fn warn(line: &str) {
 /// Whether any copy that polls `url` is still on (the poll goes on until
 /// every one of them is off: the gate latches).
 fn any_enabled(url: &str) -> bool {
-    let copies: Vec<Function> =
-        REMOTE.with_borrow(|r| r.copies.iter().filter(|c| c.url == url).map(|c| c.enabled.clone()).collect());
+    let copies: Vec<Function> = with(|r| r.copies.iter().filter(|c| c.url == url).map(|c| c.enabled.clone()).collect());
     copies.iter().any(|f| f.call0(&JsValue::NULL).is_ok_and(|v| v.is_truthy()))
 }
 
 /// Whether every copy that polls `url` asked for silence.
 fn silent(url: &str) -> bool {
-    REMOTE.with_borrow(|r| {
+    with(|r| {
         let mut copies = r.copies.iter().filter(|c| c.url == url).peekable();
         copies.peek().is_some() && copies.all(|c| c.silent)
     })
@@ -200,7 +203,7 @@ fn off_narrowing(url: &str) -> JsValue {
 
 /// Turns every copy off with `narrowing`.
 fn off_with(narrowing: &JsValue) {
-    let offs: Vec<Function> = REMOTE.with_borrow(|r| r.copies.iter().map(|c| c.off.clone()).collect());
+    let offs: Vec<Function> = with(|r| r.copies.iter().map(|c| c.off.clone()).collect());
     for off in offs {
         let _ = off.call1(&JsValue::NULL, narrowing);
     }
@@ -208,7 +211,7 @@ fn off_with(narrowing: &JsValue) {
 
 /// The Unleash source this page polls under the key `url`, if it is one.
 fn unleash_of(url: &str) -> Option<Unleash> {
-    REMOTE.with_borrow(|r| r.polls.iter().find(|p| p.url == url).and_then(|p| p.unleash.clone()))
+    with(|r| r.polls.iter().find(|p| p.url == url).and_then(|p| p.unleash.clone()))
 }
 
 /// How a line names the source: `Remote <url>`, or `Unleash toggle <toggle>
@@ -226,9 +229,8 @@ fn label(url: &str) -> String {
 /// `remoteRollout` is turned off by an invalid rollout (fail safe) and left
 /// alone by a valid one.
 fn rollout_to_copies(url: &str, percent: Option<u32>, value: &JsValue) {
-    let copies: Vec<(Option<Function>, Function)> = REMOTE.with_borrow(|r| {
-        r.copies.iter().filter(|c| c.url == url).map(|c| (c.rollout.clone(), c.off.clone())).collect()
-    });
+    let copies: Vec<(Option<Function>, Function)> =
+        with(|r| r.copies.iter().filter(|c| c.url == url).map(|c| (c.rollout.clone(), c.off.clone())).collect());
     for (rollout, off) in copies {
         match (rollout, percent) {
             (Some(f), _) => {
@@ -260,7 +262,7 @@ struct Shared<'a> {
 /// never its own.
 #[wasm_bindgen]
 pub fn connect(post: Function) -> bool {
-    REMOTE.with_borrow_mut(|r| r.post.get_or_insert(post.clone()) == &post)
+    with(|r| r.post.get_or_insert(post.clone()) == &post)
 }
 
 /// A result as the tabs share it (and as a first answer is handed over).
@@ -272,14 +274,14 @@ fn result(url: &str, enabled: bool, rollout: Option<u32>) -> JsValue {
 /// Shares a result with the other tabs (and the other copies of the gate on
 /// this page, whose channels hear the gate's).
 fn share(message: &JsValue) {
-    if let Some(post) = REMOTE.with_borrow(|r| r.post.clone()) {
+    if let Some(post) = with(|r| r.post.clone()) {
         let _ = post.call1(&JsValue::NULL, message);
     }
 }
 
 /// Tells the waiters for `url` (first answers) the result `message`.
 fn answer_waiters(url: &str, at: f64, message: &JsValue) {
-    let ready: Vec<Function> = REMOTE.with_borrow_mut(|r| {
+    let ready: Vec<Function> = with(|r| {
         let (ready, rest): (Vec<Waiter>, Vec<Waiter>) =
             r.waiters.drain(..).partition(|w| w.url == url && w.since <= at);
         r.waiters = rest;
@@ -315,7 +317,7 @@ pub fn heard(data: &JsValue) {
         rollout_to_copies(&url, Some(p), &value);
     }
     count_decision(&url, enabled);
-    REMOTE.with_borrow_mut(|r| {
+    with(|r| {
         if let Some(p) = r.polls.iter_mut().find(|p| p.url == url) {
             p.heard = Some(at);
         }
@@ -406,7 +408,7 @@ fn keep(url: &str, enabled: bool, rollout: Option<u32>) {
                 _ => String::from("no localStorage"),
             };
             let kept = session.is_some_and(|s| s.set_item(remember::KEY, &text).is_ok());
-            let first = REMOTE.with_borrow_mut(|r| !std::mem::replace(&mut r.storage_warned, true));
+            let first = with(|r| !std::mem::replace(&mut r.storage_warned, true));
             if first && !silent(url) {
                 warn(&remember::not_kept(&why, kept));
             }
@@ -420,7 +422,7 @@ fn keep(url: &str, enabled: bool, rollout: Option<u32>) {
 async fn read_and_share(url: &str, interval: f64) -> Result<(JsValue, Document), String> {
     let doc = read(url, poll::fetch_timeout(interval)).await;
     let at = now();
-    let warn_now = REMOTE.with_borrow_mut(|r| {
+    let warn_now = with(|r| {
         let p = r.polls.iter_mut().find(|p| p.url == url)?;
         p.own_last = Some(at);
         Some(!std::mem::replace(&mut p.failed, doc.is_err()) && doc.is_err())
@@ -469,7 +471,7 @@ fn act(url: &str, doc: &Document) {
             rollout_to_copies(url, None, &doc.value);
             // Copies of other documents: off, as the other tabs hear it.
             let others: Vec<Function> =
-                REMOTE.with_borrow(|r| r.copies.iter().filter(|c| c.url != url).map(|c| c.off.clone()).collect());
+                with(|r| r.copies.iter().filter(|c| c.url != url).map(|c| c.off.clone()).collect());
             let n = off_narrowing(url);
             for f in others {
                 let _ = f.call1(&JsValue::NULL, &n);
@@ -564,7 +566,7 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
     if wait > 0.0 {
         // Another tab's answer (read after this page started), or our own.
         let heard = Promise::new(&mut |resolve, _| {
-            REMOTE.with_borrow_mut(|r| r.waiters.push(Waiter { url: url.clone(), since, resolve }));
+            with(|r| r.waiters.push(Waiter { url: url.clone(), since, resolve }));
         });
         let read = {
             let done = std::rc::Rc::new(std::cell::Cell::new(false));
@@ -621,7 +623,7 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
             Ok(v) if v.is_object() => own_doc = Document::from_js(&v),
             Ok(v) if v.is_undefined() => {
                 // The wait ran out: a failure, said once (the read may still end).
-                let first = REMOTE.with_borrow_mut(|r| {
+                let first = with(|r| {
                     r.polls.iter_mut().find(|p| p.url == url).is_some_and(|p| !std::mem::replace(&mut p.failed, true))
                 });
                 if first && !quiet {
@@ -650,7 +652,7 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
             }
             Err(_) => {}
         }
-        REMOTE.with_borrow_mut(|r| r.waiters.retain(|w| w.url != url));
+        with(|r| r.waiters.retain(|w| w.url != url));
     }
     match own_doc {
         Some(doc) => {
@@ -722,7 +724,7 @@ fn first(url: &str, enabled: bool, percent: Option<u32>, remembered: Option<f64>
 /// The poll of `url`, made if this page has none yet (a shorter interval
 /// of a later copy shortens it).
 fn ensure_poll(url: &str, interval: f64, unleash: Option<Unleash>) {
-    REMOTE.with_borrow_mut(|r| match r.polls.iter_mut().find(|p| p.url == url) {
+    with(|r| match r.polls.iter_mut().find(|p| p.url == url) {
         Some(p) => p.interval = p.interval.min(interval),
         None => r.polls.push(Poll {
             url: String::from(url),
@@ -760,7 +762,7 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
         Ok(Some(u)) => {
             let id = u.id();
             let copy = Copy { url: id.clone(), enabled: enabled.clone(), off: off.clone(), rollout: None, silent };
-            REMOTE.with_borrow_mut(|r| r.copies.push(copy));
+            with(|r| r.copies.push(copy));
             ensure_poll(&id, interval, Some(u));
             leaving();
             begin(id);
@@ -780,16 +782,15 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
         }
         return;
     }
-    REMOTE.with_borrow_mut(|r| r.copies.push(Copy { url: url.clone(), enabled, off, rollout, silent }));
+    with(|r| r.copies.push(Copy { url: url.clone(), enabled, off, rollout, silent }));
     ensure_poll(&url, interval, None);
     begin(url);
 }
 
 /// Starts the poll loop of `url` unless it runs.
 fn begin(url: String) {
-    let start = REMOTE.with_borrow_mut(|r| {
-        r.polls.iter_mut().find(|p| p.url == url).is_some_and(|p| !std::mem::replace(&mut p.running, true))
-    });
+    let start =
+        with(|r| r.polls.iter_mut().find(|p| p.url == url).is_some_and(|p| !std::mem::replace(&mut p.running, true)));
     if start {
         lead(&url);
         wasm_bindgen_futures::spawn_local(run(url));
@@ -800,7 +801,7 @@ fn begin(url: String) {
 /// is new: the first answer the page applies, and each change (an on that
 /// an off replaces). A post follows within [`unleash::METRICS_MS`].
 fn count_decision(url: &str, enabled: bool) {
-    let post = REMOTE.with_borrow_mut(|r| {
+    let post = with(|r| {
         let p = r.polls.iter_mut().find(|p| p.url == url && p.unleash.is_some())?;
         if p.counted == Some(enabled) {
             return None;
@@ -812,7 +813,7 @@ fn count_decision(url: &str, enabled: bool) {
     if post == Some(true) {
         let url = String::from(url);
         wasm_bindgen_futures::spawn_local(async move {
-            let posted = REMOTE.with_borrow(|r| r.polls.iter().find(|p| p.url == url).map_or(0.0, |p| p.posted));
+            let posted = with(|r| r.polls.iter().find(|p| p.url == url).map_or(0.0, |p| p.posted));
             let _ = JsFuture::from(timer(posted + unleash::METRICS_MS - now())).await;
             post_metrics(&url, false);
         });
@@ -823,7 +824,7 @@ fn count_decision(url: &str, enabled: bool) {
 /// (with `keepalive` when the page is being left). A failed post changes
 /// nothing and throws nothing; its counts are not sent again.
 fn post_metrics(url: &str, keepalive: bool) {
-    let Some((u, counts, since)) = REMOTE.with_borrow_mut(|r| {
+    let Some((u, counts, since)) = with(|r| {
         let p = r.polls.iter_mut().find(|p| p.url == url)?;
         p.post_due = false;
         let u = p.unleash.clone()?;
@@ -857,7 +858,7 @@ fn post_metrics(url: &str, keepalive: bool) {
 /// Posts every Unleash count when the page is hidden or left (`pagehide`,
 /// `visibilitychange` to hidden), once per page.
 fn leaving() {
-    if REMOTE.with_borrow_mut(|r| std::mem::replace(&mut r.leaving, true)) {
+    if REMOTE.with(|r| std::mem::replace(&mut r.leaving, true)).unwrap_or(true) {
         return;
     }
     let global: JsValue = js_sys::global().into();
@@ -866,7 +867,7 @@ fn leaving() {
         let hidden = field(&document, "visibilityState").as_string().is_none_or(|s| s == "hidden");
         if hidden {
             let urls: Vec<String> =
-                REMOTE.with_borrow(|r| r.polls.iter().filter(|p| p.unleash.is_some()).map(|p| p.url.clone()).collect());
+                with(|r| r.polls.iter().filter(|p| p.unleash.is_some()).map(|p| p.url.clone()).collect());
             for url in urls {
                 post_metrics(&url, true);
             }
@@ -890,7 +891,7 @@ fn lead(url: &str) {
     let name = String::from(url);
     let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
         let (release, held) = settle();
-        REMOTE.with_borrow_mut(|r| {
+        with(|r| {
             if let Some(p) = r.polls.iter_mut().find(|p| p.url == name) {
                 p.leader = true;
                 p.release = Some(release);
@@ -904,7 +905,7 @@ fn lead(url: &str) {
 }
 
 fn set_leader(url: &str, leader: bool) {
-    REMOTE.with_borrow_mut(|r| {
+    with(|r| {
         if let Some(p) = r.polls.iter_mut().find(|p| p.url == url) {
             p.leader = leader;
         }
@@ -914,7 +915,7 @@ fn set_leader(url: &str, leader: bool) {
 /// Ends the poll of `url` on this page (every copy that uses it is off) and
 /// hands its Web Lock on to another tab.
 fn stop(url: &str) {
-    let release = REMOTE.with_borrow_mut(|r| {
+    let release = with(|r| {
         let p = r.polls.iter_mut().find(|p| p.url == url)?;
         p.running = false;
         p.leader = false;
@@ -931,7 +932,7 @@ fn stop(url: &str) {
 async fn run(url: String) {
     let mut delay = f64::NAN;
     // A first answer that failed was the first failure (and said so).
-    let mut failing = REMOTE.with_borrow(|r| r.polls.iter().any(|p| p.url == url && p.failed));
+    let mut failing = with(|r| r.polls.iter().any(|p| p.url == url && p.failed));
     loop {
         // Wait for the next poll. Another tab's result, heard meanwhile,
         // moves it (a success also ends a backoff), by a random stretch drawn
@@ -941,9 +942,9 @@ async fn run(url: String) {
             if !any_enabled(&url) {
                 return stop(&url);
             }
-            let Some((interval, own_last, heard, leader)) = REMOTE.with_borrow(|r| {
-                r.polls.iter().find(|p| p.url == url).map(|p| (p.interval, p.own_last, p.heard, p.leader))
-            }) else {
+            let Some((interval, own_last, heard, leader)) =
+                with(|r| r.polls.iter().find(|p| p.url == url).map(|p| (p.interval, p.own_last, p.heard, p.leader)))
+            else {
                 return;
             };
             if delay.is_nan() {
@@ -968,7 +969,8 @@ async fn run(url: String) {
             // Woken at least every interval, to see a change of leader.
             let _ = JsFuture::from(timer(wait.min(interval))).await;
         }
-        let interval = REMOTE.with_borrow(|r| r.polls.iter().find(|p| p.url == url).map_or(delay, |p| p.interval));
+        let interval =
+            REMOTE.with(|r| r.polls.iter().find(|p| p.url == url).map_or(delay, |p| p.interval)).unwrap_or(delay);
         match read_and_share(&url, interval).await {
             Ok((_, doc)) => {
                 if !doc.unchanged {
@@ -1147,7 +1149,7 @@ fn session_id() -> String {
         match store.get_item(key) {
             Ok(Some(id)) if !id.is_empty() => return id,
             Ok(_) => {
-                let id = REMOTE.with_borrow_mut(|r| r.page_id.get_or_insert_with(new_id).clone());
+                let id = REMOTE.with(|r| r.page_id.get_or_insert_with(new_id).clone()).unwrap_or_else(new_id);
                 if store.set_item(key, &id).is_ok() && store.get_item(key).ok().flatten().as_deref() == Some(&id) {
                     return id;
                 }
@@ -1155,7 +1157,7 @@ fn session_id() -> String {
             Err(_) => {}
         }
     }
-    REMOTE.with_borrow_mut(|r| r.page_id.get_or_insert_with(new_id).clone())
+    REMOTE.with(|r| r.page_id.get_or_insert_with(new_id).clone()).unwrap_or_else(new_id)
 }
 
 /// A new random id: 32 hex digits.

@@ -8,8 +8,6 @@
 //! tab's (`heard`). The app's `onCleanupRequest` subscribers live in the gate
 //! module too, reached through the glue's notifier.
 
-use std::cell::RefCell;
-
 use js_sys::Function;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -18,8 +16,8 @@ use wasm_bindgen::JsCast;
 use crate::{js, storage};
 use maestro_gate::cleanup::{valid_prefix, SessionMode, DEFAULT_PREFIX};
 use maestro_gate::protocol::{self, Kind};
+use maestro_gate_util::Slot;
 
-#[derive(Default)]
 struct Tabs {
     /// The gate's `post(message)`, of the first copy of the gate that
     /// connected this module (copies that load it from one URL share it).
@@ -31,24 +29,30 @@ struct Tabs {
     waiting: Option<(f64, Vec<f64>)>,
 }
 
-thread_local! {
-    static TABS: RefCell<Tabs> = RefCell::new(Tabs { tab: js_sys::Math::random(), ..Tabs::default() });
+impl Default for Tabs {
+    fn default() -> Tabs {
+        Tabs { post: None, tab: js_sys::Math::random(), notifier: None, waiting: None }
+    }
 }
+
+/// The module's state: one page, one thread (a `Slot`, which on the host,
+/// where clippy and the workspace's tests compile it, holds nothing).
+static TABS: Slot<Tabs> = Slot::new();
 
 /// The glue's way to the gate module's `onCleanupRequest` subscribers.
 pub fn set_notifier(f: Function) {
-    TABS.with_borrow_mut(|t| t.notifier = Some(f));
+    TABS.with(|t| t.notifier = Some(f));
 }
 
 /// Connects this module to a copy's channel (`post`): the first copy that
 /// asks keeps it. Whether it is `post`'s copy's: only then does that copy
 /// hand it the answers it hears.
 pub fn connect(post: Function) -> bool {
-    TABS.with_borrow_mut(|t| t.post.get_or_insert(post.clone()) == &post)
+    TABS.with(|t| t.post.get_or_insert(post.clone()) == &post).unwrap_or(false)
 }
 
 fn post<T: Serialize>(message: &T) -> bool {
-    let Some(post) = TABS.with_borrow(|t| t.post.clone()) else { return false };
+    let Some(post) = TABS.with(|t| t.post.clone()).flatten() else { return false };
     let Ok(value) = message.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else { return false };
     post.call1(&JsValue::NULL, &value).is_ok_and(|sent| sent.is_truthy())
 }
@@ -91,7 +95,7 @@ pub fn notify(database: &str, prefix: &str, mode: SessionMode) {
     let notice = Notice { database, prefix, session_storage: mode.id(), from_other_tab: false };
     let Ok(value) = notice.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else { return };
     let value = js_sys::Object::freeze(value.unchecked_ref::<js_sys::Object>());
-    if let Some(f) = TABS.with_borrow(|t| t.notifier.clone()) {
+    if let Some(f) = TABS.with(|t| t.notifier.clone()).flatten() {
         let _ = f.call1(&JsValue::NULL, &value);
     }
 }
@@ -103,10 +107,10 @@ pub struct Asked(f64);
 /// channel (or it is closed).
 pub fn ask_others(database: &str, prefix: &str, mode: SessionMode) -> Option<Asked> {
     let id = js_sys::Math::random();
-    let tab = TABS.with_borrow_mut(|t| {
+    let tab = TABS.with(|t| {
         t.waiting = Some((id, Vec::new()));
         t.tab
-    });
+    })?;
     let request = Request {
         maestro_gate: Kind::Cleanup.id(),
         id,
@@ -121,10 +125,11 @@ pub fn ask_others(database: &str, prefix: &str, mode: SessionMode) -> Option<Ask
 
 /// How many distinct tabs have answered `asked`.
 pub fn answers(asked: &Asked) -> u32 {
-    TABS.with_borrow(|t| match &t.waiting {
+    TABS.with(|t| match &t.waiting {
         Some((id, tabs)) if *id == asked.0 => u32::try_from(tabs.len()).unwrap_or(u32::MAX),
         _ => 0,
     })
+    .unwrap_or(0)
 }
 
 /// A message the gate heard on its channel: an answer to this tab's request
@@ -136,7 +141,7 @@ pub fn heard(data: &JsValue) {
     if !is_answer || !counts {
         return;
     }
-    TABS.with_borrow_mut(|t| {
+    TABS.with(|t| {
         if let Some((waiting, tabs)) = &mut t.waiting {
             if *waiting == id && !tabs.contains(&tab) {
                 tabs.push(tab);
@@ -152,7 +157,8 @@ pub fn heard(data: &JsValue) {
 /// of the gate on this page, sharing the module, hears it on its own channel.
 pub fn answer(request: &JsValue, own: &JsValue) {
     let id = js::field(request, "id").as_f64();
-    let own_request = TABS.with_borrow(|t| t.waiting.as_ref().map(|w| w.0) == id);
+    // (When the state is in use, as it never is here, nothing is answered.)
+    let own_request = TABS.with(|t| t.waiting.as_ref().map(|w| w.0) == id).unwrap_or(true);
     let (Some(id), false) = (id, own_request) else { return };
     let valid =
         ["database", "prefix"].iter().all(|k| js::field(request, k).as_string().is_some_and(|s| valid_prefix(&s)));
@@ -164,6 +170,6 @@ pub fn answer(request: &JsValue, own: &JsValue) {
     let accept_all = js::own(own, "acceptClearAllFromOtherTabs").as_bool() == Some(true);
     let mode = protocol::answer_mode(requested, accept_all);
     let area = storage::sweep("sessionStorage", Some(prefix.as_deref().unwrap_or(DEFAULT_PREFIX)), mode);
-    let tab = TABS.with_borrow(|t| t.tab);
+    let Some(tab) = TABS.with(|t| t.tab) else { return };
     post(&Answer { maestro_gate: Kind::Answer.id(), id, tab, outcome: area.outcome.id(), removed: area.removed.len() });
 }

@@ -22,9 +22,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Storage;
 
-#[cfg(target_arch = "wasm32")]
-use maestro_gate_util::Slot;
-use maestro_gate_util::{self as util, get, set};
+use maestro_gate_util::{self as util, get, set, Slot};
 
 use maestro_gate::cleanup;
 use maestro_gate::flag::{self, read_str, Level, Log, Raw, Reading};
@@ -36,14 +34,8 @@ use maestro_gate::rollout::{self, Counter, From, Guard, GuardOption, Narrowing, 
 // formatting it keeps), the module is a fraction of the size, and a page that
 // sets a rollout waits for it before its first decision. The code is written
 // never to panic; a trap is caught by the glue, which then fails safe. (The
-// allocator and the one-thread check are maestro-gate-util's.)
-#[cfg(target_arch = "wasm32")]
-mod runtime {
-    #[panic_handler]
-    fn panic(_: &core::panic::PanicInfo) -> ! {
-        core::arch::wasm32::unreachable()
-    }
-}
+// panic handler, the allocator and the one-thread check are
+// maestro-gate-util's.)
 
 #[wasm_bindgen]
 extern "C" {
@@ -88,23 +80,14 @@ struct State {
     page_id: Option<String>,
 }
 
-/// The module's state: one page, one thread (a `Slot` is `Sync` on wasm32
-/// only: a host build, which clippy and the workspace's tests compile, has
-/// no state at all).
-#[cfg(target_arch = "wasm32")]
+/// The module's state: one page, one thread (a `Slot`, which on the host,
+/// where clippy and the workspace's tests compile it, holds nothing).
 static STATE: Slot<State> = Slot::new();
 
 /// Runs `f` on the state (made on first use); `None` if it is in use
 /// already (a re-entrant call), which never panics.
-#[cfg(target_arch = "wasm32")]
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> Option<R> {
     STATE.with(f)
-}
-
-/// On the host (never run: the module ships as wasm), no state.
-#[cfg(not(target_arch = "wasm32"))]
-fn with<R>(_: impl FnOnce(&mut State) -> R) -> Option<R> {
-    None
 }
 
 /// `obj[key]` when it is the object's own property (a polluted prototype is

@@ -23,15 +23,8 @@ use maestro_gate_util::field;
 
 // `no_std` on wasm32, as the gate is (see crates/rollout/src/lib.rs): the
 // code is written never to panic; a trap is caught by the glue, which then
-// passes a request only when the last answer was on. (The allocator and the
-// one-thread check are maestro-gate-util's.)
-#[cfg(target_arch = "wasm32")]
-mod runtime {
-    #[panic_handler]
-    fn panic(_: &core::panic::PanicInfo) -> ! {
-        core::arch::wasm32::unreachable()
-    }
-}
+// passes a request only when the last answer was on. (The panic handler, the
+// allocator and the one-thread check are maestro-gate-util's.)
 
 /// How many URLs the guard remembers having told the pages about (then it
 /// starts over: a URL may be told again).

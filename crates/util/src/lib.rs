@@ -4,7 +4,8 @@
 //! build-time check (`crates/node`). One of each, so that the modules read
 //! their options alike: the own-property read ([`own`]), an error's
 //! [`message`], the timer ([`set_timeout`], [`timer`]), the allocator (the
-//! `allocator` feature) and the global cell ([`Slot`]). The gate module
+//! `allocator` feature), the panic handler of the `no_std` modules (the
+//! `panic-handler` feature) and the global cell ([`Slot`]). The gate module
 //! (`crates/gate`) has no wasm-bindgen: its helpers are its own ABI's
 //! (`crates/gate/src/js.rs`), and it opens the page's one channel per copy of
 //! the gate, which these modules talk on through the glue (`connect`, `heard`).
@@ -17,6 +18,7 @@
 extern crate alloc;
 
 use alloc::string::String;
+#[cfg(target_arch = "wasm32")]
 use core::cell::RefCell;
 
 use js_sys::{Function, Promise, Reflect};
@@ -169,30 +171,52 @@ pub fn timer(ms: f64) -> Promise {
 }
 
 /// A module's state: a global cell, made on first use. One page, one thread.
+///
+/// `static STATE: Slot<State> = Slot::new();` in any module, on any target:
+/// on wasm32 (without atomics, the `compile_error!` above) it holds the
+/// state; on the host (clippy, the workspace's tests: the modules ship only
+/// as wasm and never run there) it holds none, and [`Slot::with`] answers
+/// `None`, so that no host build has a `Sync` cell that threads could share.
+#[cfg(target_arch = "wasm32")]
 pub struct Slot<T>(RefCell<Option<T>>);
+
+/// On the host, no state (see the wasm32 `Slot`).
+#[cfg(not(target_arch = "wasm32"))]
+pub struct Slot<T>(core::marker::PhantomData<fn() -> T>);
 
 // SAFETY: only on wasm32 without atomics (the `compile_error!` above): one
 // thread, and the instance's memory is never shared, so no two threads can
-// reach the cell. A host build (clippy, the workspace's tests) has no such
-// impl: a module keeps its `static` Slot to wasm32.
+// reach the cell. A host build has no such impl: its `Slot` holds nothing.
 #[cfg(target_arch = "wasm32")]
 unsafe impl<T> Sync for Slot<T> {}
 
 impl<T> Slot<T> {
     /// An empty cell (its state is made by the first [`Slot::with`]).
     pub const fn new() -> Slot<T> {
-        Slot(RefCell::new(None))
+        #[cfg(target_arch = "wasm32")]
+        return Slot(RefCell::new(None));
+        #[cfg(not(target_arch = "wasm32"))]
+        return Slot(core::marker::PhantomData);
     }
 
-    /// Runs `f` on the state (made on first use); `None` if it is in use
-    /// already (a re-entrant call), which never panics.
+    /// Runs `f` on the state (made on first use, by `T::default()`); `None`
+    /// if it is in use already (a re-entrant call), which never panics, and
+    /// always on the host.
     #[inline(always)]
     pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R>
     where
         T: Default,
     {
-        let mut slot = self.0.try_borrow_mut().ok()?;
-        Some(f(slot.get_or_insert_with(T::default)))
+        #[cfg(target_arch = "wasm32")]
+        {
+            let mut slot = self.0.try_borrow_mut().ok()?;
+            Some(f(slot.get_or_insert_with(T::default)))
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let _ = f;
+            None
+        }
     }
 }
 
@@ -200,4 +224,16 @@ impl<T> Default for Slot<T> {
     fn default() -> Slot<T> {
         Slot::new()
     }
+}
+
+// The panic handler of the `no_std` modules (the rollout and the Service
+// Worker guard; the `panic-handler` feature): without std's panic machinery
+// (and the formatting it keeps) a module is a fraction of the size. Their
+// code is written never to panic; a trap is caught by the glue, which then
+// fails safe. The gate module has its own (it does not link this crate), and
+// the std modules (rollback, remote, build-time check) have std's.
+#[cfg(all(target_arch = "wasm32", feature = "panic-handler"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
 }
