@@ -54,7 +54,7 @@ const PHASES = ['setup', 'hex', 'compile', 'instantiate', 'hooks', 'decide', 'ex
 const ENTRY = `
 import { initSync } from ${JS('core.js')};
 import { createGate } from ${JS('gate.js')};
-import { beside, expose, fromHex, here, tagOptions } from ${JS('tag.js')};
+import { expose, fromHex, here, tagOptions } from ${JS('tag.js')};
 const mark = (name) => performance.mark('maestro:' + name);
 mark('setup');
 const GATE_WASM = '@GATE_WASM@';
@@ -66,10 +66,7 @@ const gate = createGate({
     mark('instantiate'); const exports = initSync(module);
     mark('hooks'); return exports;
   },
-  loadRollbackModule: beside(from, 'maestro_gate_rollback.js'),
-  loadRemoteModule: async () => { throw new Error('the script tag has no remote poll'); },
-  loadRolloutModule: beside(from, 'maestro_gate_rollout.js'),
-  loadExtras: () => import(new URL('maestro_gate_extras.js', from).href),
+  loadExtras: async () => import(new URL('maestro_gate_extras.js', from).href),
 });
 const api = gate.startNow(tagOptions());
 mark('expose');

@@ -26,11 +26,9 @@ const entry = (prelude, load) => `
 import loadCore, { initSync } from ${JS('core.js')};
 import { createGate } from ${JS('gate.js')};
 ${prelude}
-const withWasm = async (m, wasm) => { await m.default({ module_or_path: wasm }); return m; };
 const gate = createGate({
   load: ${load},
-  loadRollbackModule: async (wasm) => withWasm(await import('./maestro_gate_rollback.js'), wasm),
-  loadRemoteModule: async (wasm) => withWasm(await import('./maestro_gate_remote.js'), wasm),
+  loadExtras: () => import(${JSON.stringify(join(ROOT, 'pkg', 'maestro_gate_extras.js'))}),
 });
 export const { init, isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest } = gate;`;
 const URL_ = "new URL('maestro_gate_bg.wasm', import.meta.url)";

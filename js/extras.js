@@ -1,23 +1,23 @@
 // maestro-gate's glue for the options that narrow, poll or report (pkg/maestro_gate_extras.js):
-// `rollout`, `guard`, `remote`, `unleash` and `report`. js/gate.js loads it only for a
-// page that sets one of them (see `extras` there), before the first decision,
-// so that a page with none downloads none of this. The script tags bundle it.
-// Every decision is still Rust's: this file hands the rollout and the remote
-// modules the gate's functions and carries their answers back.
+// `rollout`, `guard`, `remote`, `unleash` and `report`, and for a cleanup. js/gate.js
+// loads it only for a page that sets one of those options (see `needs` there),
+// before the first decision, and for a cleanup (this tab's, or another tab's
+// request), so that a page that does neither downloads none of this. The
+// script tag `maestro-gate.js` loads it from beside itself, as the ES module
+// does; `maestro-gate.full.js` and the Node builds bundle it.
+// Every decision is still Rust's: this file hands the rollout, the remote and
+// the rollback modules the gate's functions and carries their answers back.
 //
 // `g` is the copy of the gate that loaded it (js/gate.js's `createGate`):
-//   decide(n), isEnabled(), wouldBeOn(options)  the gate's
-//                              exports (js/core.js), each through its fail-safe call
+//   decide(n), isEnabled(), wouldBeOn(options)  the gate's exports (js/core.js),
+//                              each through its fail-safe call
+//   notify(request)            tells the gate's onCleanupRequest subscribers (js/core.js)
 //   has, own, describe, narrows  its helpers
 //   on()                       whether the gate is on (its mirror)
-//   started(), answering()     the first init()'s promise and options
-//   loadRemoteModule(wasm), loadRolloutModule(wasm)  the two modules' loaders (each
-//                              from init({ remoteWasm, rolloutWasm }): see `wasm`)
+//   started(), answering()     the first init()'s promise, and its options (from the call on)
 //   imports(x), keep(value)    the gate's boundary (js/core.js), which the beacon
 //                              module shares
-//   connect(kind, module), post(message)  the gate's channel: a module connected
-//                              hears the messages of `kind` (the first copy
-//                              to connect a shared module wins); `post` tells the tabs
+//   post(message)              tells the tabs, on the gate's channel (see `connect`)
 
 // The beacon module's export, and the narrowing code of a page that narrows
 // when the rollout module cannot load (maestro_gate::rollout::Verdict::
@@ -44,32 +44,83 @@ async function instantiate(g, input) {
   return b = result.instance || result;
 }
 
-export default function extras(g) {
+// Node, where `fetch` refuses a file: URL: a .wasm beside this file, read from
+// disk (the package's Node build defines __MAESTRO_NODE__; it bundles this file
+// into pkg/gate.node.js, beside the .wasm files).
+const fromDisk = (name) => import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(new URL(name, import.meta.url)));
+
+// The rollback, the remote and the rollout modules (wasm-bindgen's), imported
+// from beside this file when first used: the ES module, the script tag
+// `maestro-gate.js` (which loads this file from beside itself) and the Node
+// builds. `maestro-gate.full.js` bundles this file, with __MAESTRO_TAG__, and
+// hands `extras` its own (`modules`: the rollback inlined, the rollout from
+// beside the tag).
+const IMPORTS = !__MAESTRO_TAG__ && {
+  rollback: () => import('./maestro_gate_rollback.js'),
+  remote: () => import('./maestro_gate_remote.js'),
+  rollout: () => import('./maestro_gate_rollout.js'),
+};
+
+export default function extras(g, modules) {
   const { has, own, describe } = g;
   let rollout; // the rollout module, once loaded (wasm-bindgen instantiates it once)
   let remoteWarned; // (once per copy: the first answer and the poll load the same module)
   let session; // this page load's beacon session id (see `report`)
-  let first; // the first init()'s options, once begin() has them
-  // Where init({ remoteWasm, rolloutWasm, beaconWasm }) says a module's .wasm
-  // is (undefined: beside its glue, or in Node from disk).
-  const wasm = (name) => own(first || g.answering(), name);
+  let rollback; // the promise of the rollback module (see `loadRollback`)
   let beacon; // the promise of the beacon module's instance (see `report`)
   let beaconWarned; // (once per copy: every beacon waits for the same module)
+  // Where init({ remoteWasm, rolloutWasm, rollbackWasm, beaconWasm }) says a
+  // module's .wasm is (undefined: beside its glue, or in Node from disk).
+  const wasm = (name) => own(g.answering(), name);
+
+  // The module `name` ("rollback", "remote" or "rollout"), instantiated from
+  // its .wasm (see `wasm`).
+  async function load(name) {
+    const input = wasm(name + 'Wasm');
+    if (__MAESTRO_TAG__) return modules[name](input);
+    const m = await IMPORTS[name]();
+    await m.default({ module_or_path: __MAESTRO_NODE__ ? input ?? await fromDisk(`maestro_gate_${name}_bg.wasm`) : input });
+    return m;
+  }
 
   function remoteWarn(options, why) {
     if (!remoteWarned && own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
     remoteWarned = true;
   }
 
+  // The modules that talk to other tabs do it on this copy's channel: each is
+  // handed `g.post`, and hears what `heard` hands it (`routes`, by the kind it
+  // hears), unless another copy of the gate on this page connected it first:
+  // a module the copies share (loaded from one URL) talks on that copy's
+  // channel, so that it hears each message once, and never its own.
+  const routes = {};
+  const connect = (kind, m) => {
+    try { if (m.connect(g.post)) routes[kind] = m; } catch {}
+    return m;
+  };
+
+  // The rollback module, loaded once (a failure: a later call tries again).
+  // Its cleanups reach this page's onCleanupRequest subscribers, kept by the
+  // gate (`notify`); it asks the other tabs, and hears their answers, on the
+  // gate's channel. Rejects with why it could not load (js/gate.js's
+  // `rollback` puts that in its "unavailable" report).
+  const loadRollback = () => rollback ||= load('rollback').then((r) => {
+    r.setNotifier(g.notify);
+    return connect('answer', r);
+  }).catch((e) => {
+    rollback = undefined;
+    throw "maestro-gate's rollback module could not be loaded: " + describe(e);
+  });
+
   // (It shares its results, and hears other tabs', on the gate's channel.)
-  const remoteModule = async () => g.connect('remote', await g.loadRemoteModule(wasm('remoteWasm')));
+  const remoteModule = async () => connect('remote', await load('remote'));
 
   // Calls `f` with the rollout module (loaded once): its narrowing of the
   // gate's "on", `{ code, reason, rollout }`. Without the module, the
   // narrowing fails safe.
   async function withRollout(f) {
     try {
-      return f(rollout ||= await g.loadRolloutModule(wasm('rolloutWasm')));
+      return f(rollout ||= await load('rollout'));
     } catch (e) {
       return { code: NARROWING_ROLLOUT_FAIL_SAFE, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
     }
@@ -120,7 +171,6 @@ export default function extras(g) {
     // rollout (the first or remembered answer's, a fourth source beside
     // the page's own) narrows it, as the page's rollout and guard do.
     async begin(options) {
-      first = options;
       const on = g.wouldBeOn(options);
       // (A `remote` that is not a string: the remote module reads nothing.)
       const a = on && (has(options, 'remote') || has(options, 'unleash')) && await firstAnswer(options);
@@ -152,14 +202,12 @@ export default function extras(g) {
       const options = g.answering();
       if (typeof own(options, 'report') == 'string') {
         try { session ||= crypto.randomUUID?.() || crypto.getRandomValues(new Uint32Array(4)).map((n) => n | 1 << 31).join(''); } catch {}
-        // (Beside this file; in Node, where `fetch` refuses a file: URL, read
-        // from disk: the package's Node build defines __MAESTRO_NODE__.)
-        // The module loads from a task of its own, after the code that awaited
-        // init() has run: the app's first decision goes first, and its requests
-        // (MAESTRO's chunk) before the beacon's.
+        // (Beside this file; in Node, read from disk.) The module loads from a
+        // task of its own, after the code that awaited init() has run: the app's
+        // first decision goes first, and its requests (MAESTRO's chunk) before
+        // the beacon's.
         (beacon ||= new Promise((go) => setTimeout(go)).then(() => instantiate(g, wasm('beaconWasm') ?? (__MAESTRO_NODE__
-          ? import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(new URL('maestro_gate_beacon_bg.wasm', import.meta.url)))
-          : new URL('maestro_gate_beacon_bg.wasm', import.meta.url))))).then((b) => {
+          ? fromDisk('maestro_gate_beacon_bg.wasm') : new URL('maestro_gate_beacon_bg.wasm', import.meta.url))))).then((b) => {
           // (The module never throws; a trap in it is a bug, and changes nothing here.)
           try { b.exports[EXPORT_REPORT](...[options, event, d, cleanup, session].map(g.keep)); } catch {}
         }, (e) => {
@@ -180,6 +228,26 @@ export default function extras(g) {
     },
 
     resetGuard: async () => (await withRollout((m) => m.resetGuard())) === true,
+
+    // clearClientState and verifyClientState (`name`), once the gate's wasm
+    // has loaded. Rejects with why the rollback module could not load or
+    // failed: js/gate.js's `rollback` then answers "unavailable".
+    async rollback(name, options) {
+      const r = await loadRollback();
+      try { return await r[name](options); } catch (e) { throw 'the rollback module failed: ' + describe(e); }
+    },
+
+    // The gate's router (js/gate.js's `hook`): what the other tabs, and the
+    // other copies of the gate on this page, say, by kind. A cleanup request
+    // loads the rollback module, which answers it with the first init()'s
+    // options; an answer, or a remote result, goes to the module this copy
+    // connected (`routes`), if any: none is loaded, so none waits for it, and
+    // it is dropped.
+    heard(data) {
+      const kind = data.maestroGate;
+      if (kind == 'cleanup') loadRollback().then((r) => r.answerCleanup(data, g.answering())).catch(() => {});
+      else try { routes[kind].heard(data); } catch {}
+    },
 
     // A later init() starts nothing new; what it asked for that would have
     // turned MAESTRO off is named in one warning (a narrowing of a running

@@ -1,14 +1,13 @@
 // maestro-gate's JavaScript glue, shared by the ES module (js/index.js) and
 // the two script-tag files (js/script-tag.js, js/script-tag-full.js), over the
 // gate wasm's exports as js/core.js wraps them. Each entry hands `createGate`
-// the same things:
+// the same two things:
 //   load(wasm)           instantiates the gate's wasm (`wasm`: init({ wasm }))
-//   loadRollbackModule   loads the rollback module, only when a cleanup runs
 //   loadExtras           loads js/extras.js (the glue of `rollout`, `guard`,
-//                        `remote`, `unleash` and `report`), only for a page that sets one
-//   loadRemoteModule     loads the remote module, only for init({ remote }) or init({ unleash })
-//   loadRolloutModule    loads the rollout module, only for a page that sets a
-//                        rollout or a guard (see narrows())
+//                        `remote`, `unleash` and `report`, and of a cleanup),
+//                        only for a page that sets one of them or cleans up;
+//                        it loads the rollback, the remote and the rollout
+//                        modules (see `load` there)
 // It keeps every export answering "disabled", never throwing, when a wasm
 // cannot load, and mirrors the decision for a fast isEnabled(). Every decision
 // is Rust's.
@@ -52,13 +51,13 @@ function shared(api) {
   }
 }
 
-export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRolloutModule, loadExtras }) {
+export function createGate({ load, loadExtras }) {
   let loading; // the promise of loading the wasm: true when loaded, false when it failed
   let started; // the promise of the first init()
-  let rollbackLoading; // the promise of the rollback module (null when it could not load)
-  let rollbackWasm; // init({ rollbackWasm }), where the rollback's .wasm lives
   let x; // js/extras.js's functions for this copy, once loaded (see `more`)
-  let answering; // init()'s options a cleanup asked by another tab is answered with
+  // The first init()'s options, from the call on: where js/extras.js finds the
+  // modules' .wasm files, and what a cleanup asked by another tab is answered with.
+  let answering;
   let ready = false; // the wasm is loaded and has not failed
   // The decision's `enabled`, mirrored from the Rust core, in a scope of its
   // own: a read from a large scope was measured 2-4x slower.
@@ -105,31 +104,15 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); report('change'); });
     // Opens this copy's channel. What other tabs (and the other copies of
     // the gate on this page) say that a module acts on comes here once the
-    // gate did its part, and goes by kind: a cleanup request loads the
-    // rollback module, which answers it; an answer, or a remote result, goes
-    // to the module this copy connected (`routes`), if any: none is loaded,
-    // so none waits for it, and it is dropped.
-    call(core.onMessage, () => {}, (data) => {
-      const kind = data.maestroGate;
-      if (kind == 'cleanup') loadRollback().then((r) => { if (r) try { r.answerCleanup(data, answering); } catch {} });
-      else try { routes[kind].heard(data); } catch {}
-    });
+    // gate did its part, and goes to js/extras.js's router (`heard`): a
+    // cleanup request loads it (and it, the rollback module, which answers);
+    // anything else goes there only if it is loaded (else no module that
+    // waits for it is, and it is dropped).
+    call(core.onMessage, () => {}, (data) => data.maestroGate == 'cleanup' ? more().then((m) => m.heard(data), () => {}) : x && x.heard(data));
     // decide() asks for the remote poll when options.remote is set; another
     // tab's rollout for this copy's document comes the same way.
     call(core.onRemote, () => {}, (o) => x && x.remote(o));
   }
-
-  // The modules that talk to other tabs do it on this copy's channel: each is
-  // handed `core.post`, and hears what `hook`'s router hands it (`routes`, by
-  // the kind it hears), unless another copy of the gate on this page
-  // connected it first: a module the copies share (loaded from one URL)
-  // talks on that copy's channel, so that it hears each message once, and
-  // never its own.
-  const routes = {};
-  const connect = (kind, m) => {
-    try { if (m.connect(core.post)) routes[kind] = m; } catch {}
-    return m;
-  };
 
   // init({ report }): js/extras.js sends the decision beacon (read now, not
   // once the remote module has loaded). Returns `cleanup`.
@@ -151,17 +134,23 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     } catch { return true; }
   };
 
-  // A page that sets a rollout or a guard, polls or reports loads
-  // js/extras.js (once), which hands the rollout and the remote modules the
-  // gate's functions. `g` is what it is handed.
+  // A page that sets a rollout or a guard, polls or reports, and a cleanup,
+  // load js/extras.js (once), which loads the rollout, the remote and the
+  // rollback modules and hands them the gate's functions. `g` is what it is handed.
   const g = {
     has, own, describe, narrows, on: mirror.get, started: () => started, answering: () => answering,
     // (the gate's functions one by one: a namespace used as a value costs bytes, and esbuild copies it with for...in)
     decide: (n) => call(() => core.decide(undefined, n), off), isEnabled: () => call(core.isEnabled, () => false),
     wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),
-    loadRemoteModule, loadRolloutModule, imports: core.importsOf, keep: core.keep, connect, post: core.post,
+    notify: core.notifyCleanup,
+    imports: core.importsOf, keep: core.keep, post: core.post,
   };
-  const more = async () => (x ||= (await loadExtras()).default(g));
+  // js/extras.js's functions for this copy: one instance, however many calls
+  // wait for the chunk. Rejects with why it could not load (a later call tries
+  // again). (`loadExtras` never throws: it returns a promise.)
+  const more = async () => x ||= await loadExtras().then((m) => x || m.default(g), (e) => {
+    throw "maestro-gate's extras module could not be loaded: " + describe(e);
+  });
   const needs = (options) => narrows(options) || has(options, 'remote') || has(options, 'unleash') || typeof own(options, 'report') == 'string';
 
   // The narrowing of the first decision, from js/extras.js. If that cannot
@@ -171,7 +160,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     try {
       await more();
     } catch (e) {
-      const why = "maestro-gate's extras module could not be loaded: " + describe(e);
+      const why = describe(e);
       if (narrows(options)) return { code: core.NARROWING_ROLLOUT_FAIL_SAFE, reason: 'Disabled (fail safe): ' + why };
       if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + why + '; keeping the current decision'); } catch {}
       return;
@@ -179,36 +168,11 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     return x.begin(options);
   }
 
-  let rollbackDown = '';
-
-  // The rollback module, loaded once, after the gate.
-  function loadRollback() {
-    return (rollbackLoading ||= loadOnce().then(async (ok) => {
-      if (!ok) {
-        rollbackLoading = undefined; // a later call tries again
-        return null;
-      }
-      try {
-        const r = await loadRollbackModule(rollbackWasm);
-        // Its cleanups reach this page's onCleanupRequest subscribers, kept by
-        // the gate; it asks the other tabs, and hears their answers, on the
-        // gate's channel.
-        r.setNotifier((request) => call(core.notifyCleanup, () => {}, request));
-        return connect('answer', r);
-      } catch (e) {
-        rollbackDown = "maestro-gate's rollback module could not be loaded: " + describe(e);
-        rollbackLoading = undefined; // a later call tries again
-        return null;
-      }
-    }));
-  }
-
   // Loads the wasm once. A cleanup export or subscription called before init()
   // loads it from the default place; if that failed, init({ wasm }) tries again
   // with its own.
   function loadOnce(options) {
     const wasm = own(options, 'wasm');
-    rollbackWasm = own(options, 'rollbackWasm') ?? rollbackWasm;
     if (loading && wasm != null) loading = loading.then((ok) => ok || attempt(options));
     return (loading ||= attempt(options));
   }
@@ -216,7 +180,6 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
   // The decision, once the wasm has loaded (or failed to), narrowed by the
   // rollout module's `n` on a page that sets a rollout or a guard.
   function start(options, loaded, n) {
-    answering = options;
     if (!loaded) return off();
     const d = call(() => core.decide(options, n), off);
     mirror.set(d.enabled);
@@ -278,36 +241,33 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
     return subscribe(core.onCleanupRequest, callback);
   }
 
-  // The cleanup exports load the wasm themselves (init() is not required first).
-  // Without the rollback module they report every part "unavailable", and
-  // every list they cannot know `null`, rather than throw.
-  function databaseName(options) {
-    const name = own(options, 'database');
-    return typeof name === 'string' ? name : 'maestro_secrets';
-  }
-
-  // Calls the rollback module's `name`; without it, `fallback` says why.
-  async function callRollback(name, fallback, options) {
-    const r = await loadRollback();
-    if (r) try { return await r[name](options); } catch (e) { rollbackDown = 'the rollback module failed: ' + describe(e); }
-    return fallback(options, rollbackDown || down);
+  // The cleanup exports load the wasm themselves (init() is not required
+  // first), then js/extras.js, which calls the rollback module's `name`. If
+  // any of them cannot load (or the rollback fails), `fallback(database, why)`
+  // answers: every part "unavailable", every list it cannot know `null`.
+  async function rollback(name, options, fallback) {
+    let why = down;
+    try {
+      if (await loadOnce()) return await (await more()).rollback(name, options);
+    } catch (e) {
+      why = describe(e);
+    }
+    const database = own(options, 'database');
+    return fallback(typeof database == 'string' ? database : 'maestro_secrets', why);
   }
 
   /** Deletes MAESTRO's IndexedDB database and its prefixed storage keys, in every open tab. Never rejects. */
   function clearClientState(options) {
-    return callRollback('clearClientState', (o, why) => {
-      if (own(o, 'log') !== 'silent') try { console.warn('[MAESTRO] Cleanup unavailable: ' + why); } catch {}
+    return rollback('clearClientState', options, (name, why) => {
+      if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Cleanup unavailable: ' + why); } catch {}
       const area = () => ({ outcome: 'unavailable', removed: [], failed: [], error: why });
-      return { ok: false, database: { name: databaseName(o), outcome: 'unavailable', blocked: false, error: why },
-        localStorage: area(), sessionStorage: area(), otherTabs: 0 };
-    }, options).then((r) => report('cleanup', r));
+      return { ok: false, database: { name, outcome: 'unavailable', blocked: false, error: why }, localStorage: area(), sessionStorage: area(), otherTabs: 0 };
+    }).then((r) => report('cleanup', r));
   }
 
   /** Reports what MAESTRO client state is left, changing nothing. Never rejects. */
   function verifyClientState(options) {
-    return callRollback('verifyClientState', (o) => ({
-      database: { name: databaseName(o), exists: null }, localStorageKeys: null, sessionStorageKeys: null, clean: null,
-    }), options);
+    return rollback('verifyClientState', options, (name) => ({ database: { name, exists: null }, localStorageKeys: null, sessionStorageKeys: null, clean: null }));
   }
 
   const api = Object.freeze({
@@ -334,6 +294,7 @@ export function createGate({ load, loadRollbackModule, loadRemoteModule, loadRol
       // (js/extras.js names what a later call asked for that is ignored: a rare path, loaded for it)
       return Promise.all([started, more().then((m) => m.ignored(options), () => {})]).then(() => decision());
     }
+    answering = options;
     // A page that narrows, polls or reports decides with what js/extras.js
     // answers first (the remote document's first answer, the rollout, the guard).
     return (started = loadOnce(options).then(async (loaded) => {

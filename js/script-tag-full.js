@@ -5,6 +5,9 @@
 import { initSync } from './core.js';
 import { createGate } from './gate.js';
 import { beside, expose, fromHex, here, tagOptions } from './tag.js';
+// The glue of a cleanup (and of a rollout, which then still loads its module
+// from beside this file) is bundled too: js/extras.js.
+import extras from './extras.js';
 // By name, not `import * as`: esbuild copies a namespace used as a value with
 // `for...in`, which a polluted Object.prototype breaks (the tag would throw).
 import {
@@ -17,16 +20,19 @@ const ROLLBACK_WASM = '@ROLLBACK_WASM@';
 
 const from = here();
 
-const gate = createGate({
-  load: () => initSync(fromHex(GATE_WASM)),
-  loadRollbackModule: async () => {
+// The modules js/extras.js loads (see `load` there; the tag has no remote poll).
+const modules = {
+  rollback: async () => {
     initRollback({ module: fromHex(ROLLBACK_WASM) });
     return { clearClientState, verifyClientState, answerCleanup, setNotifier, connect, heard };
   },
-  loadRemoteModule: async () => { throw new Error('the script tag has no remote poll'); },
-  // The rollout module and its glue are not inlined: only a page that sets window.MAESTRO_ROLLOUT loads them.
-  loadRolloutModule: beside(from, 'maestro_gate_rollout.js'),
-  loadExtras: () => import(new URL('maestro_gate_extras.js', from).href),
+  // The rollout module is not inlined: only a page that sets window.MAESTRO_ROLLOUT loads it.
+  rollout: beside(from, 'maestro_gate_rollout.js'),
+};
+
+const gate = createGate({
+  load: () => initSync(fromHex(GATE_WASM)),
+  loadExtras: async () => ({ default: (g) => extras(g, modules) }),
 });
 
 expose(gate.startNow(tagOptions()));

@@ -98,21 +98,24 @@ wasm-bindgen --target web --out-dir pkg --out-name maestro_gate_node \
   target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_node.wasm
 rm -f pkg/*_bg.wasm.d.ts pkg/.gitignore
 
-# The ES module entry: js/index.js with the gate's glue bundled in; the
-# rollback, remote and rollout modules stay files of their own, imported on demand.
+# The ES module entry: js/index.js with the gate's glue bundled in; js/extras.js
+# and the rollback, remote and rollout modules (which it imports) stay files of
+# their own, imported on demand.
 define="--define:__MAESTRO_GATE_VERSION__=\"$version\""
 entry() { # out, node (true/false), banner
   $esbuild js/index.js --bundle --format=esm --target=es2020 --log-level=warning "$define" --define:__MAESTRO_TAG__=false \
     --define:__MAESTRO_NODE__="$2" --minify-syntax \
-    --external:./maestro_gate_rollback.js --external:./maestro_gate_remote.js --external:./maestro_gate_rollout.js \
     --external:./maestro_gate_extras.js \
     --banner:js="// maestro-gate $version: $3. See README.md." --outfile="$1"
 }
 entry pkg/index.js false "the ES module entry"
-# The glue of rollout, guard, remote and report (js/extras.js), a file of its
-# own that index.js imports only for a page that sets one of them.
+# The glue of rollout, guard, remote, report and a cleanup (js/extras.js), a
+# file of its own that index.js (and the script tag maestro-gate.js) imports
+# only for a page that sets one of them or cleans up; it imports the rollback,
+# remote and rollout modules beside it.
 $esbuild js/extras.js --format=esm --target=es2020 --log-level=warning --minify-syntax --define:__MAESTRO_NODE__=false \
-  --banner:js="// maestro-gate $version: the glue of rollout, guard, remote and report (index.js imports it on demand). See README.md." \
+  --define:__MAESTRO_TAG__=false \
+  --banner:js="// maestro-gate $version: the glue of rollout, guard, remote, report and a cleanup (index.js imports it on demand). See README.md." \
   --outfile=pkg/maestro_gate_extras.js
 # The same for Node, which reads the gate's .wasm from disk. The "node"
 # export condition (Vitest, Jest, SSR) is index.node.js, which answers with
@@ -157,6 +160,7 @@ cp js/index.d.ts js/testing.d.ts js/types.generated.d.ts pkg/maestro_gate.d.ts p
 # they are, with no bundler in between); the wasm goes in as hex after that.
 tag() { # entry, out, banner
   $esbuild "$1" --bundle --format=iife --minify --target=es2020 --log-level=warning "$define" --define:__MAESTRO_TAG__=true \
+    --define:__MAESTRO_NODE__=false \
     --log-override:empty-import-meta=silent --legal-comments=inline \
     --banner:js="/*! maestro-gate $version: $3. window.maestroGate. See README.md. */" --outfile="$2"
 }

@@ -166,9 +166,12 @@ export async function inSandbox(body) {
   const text = async (path) => (await fetch(new URL(path, location.href))).text();
   const dataUrl = (js) => 'data:text/javascript;base64,' + btoa(unescape(encodeURIComponent(js)));
   const rollbackGlue = dataUrl(await text('/pkg/maestro_gate_rollback.js'));
-  // The entry imports the rollback's glue by a relative path, which a data:
-  // URL cannot resolve: point it at the glue's own data: URL.
-  const entry = (await text('/pkg/index.js')).replace(/(['"])\.\/maestro_gate_rollback\.js\1/, JSON.stringify(rollbackGlue));
+  // The entry imports js/extras.js, and that the rollback's glue, by a
+  // relative path, which a data: URL cannot resolve: point each import at
+  // the data: URL of the file it names.
+  const relative = (name) => new RegExp(`(['"])\\./${name}\\.js\\1`);
+  const extras = dataUrl((await text('/pkg/maestro_gate_extras.js')).replace(relative('maestro_gate_rollback'), JSON.stringify(rollbackGlue)));
+  const entry = (await text('/pkg/index.js')).replace(relative('maestro_gate_extras'), JSON.stringify(extras));
   const entryUrl = dataUrl(entry);
   const bytes = async (path) => (await fetch(new URL(path, location.href))).arrayBuffer();
   const wasm = { gate: await bytes('/pkg/maestro_gate_bg.wasm'), rollback: await bytes('/pkg/maestro_gate_rollback_bg.wasm') };

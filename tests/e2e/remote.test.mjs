@@ -291,7 +291,7 @@ for (const name of BROWSERS) describe(name, () => {
   // A CDN serves the package's directory: the decision needs only the tag's
   // file, and a cleanup loads the rollback module from beside it.
   test(`[${name}] the script-tag file decides from any CDN path with no second request; a cleanup loads the rollback from beside it`, async () => {
-    const cdn = await serve(ROOT, cdnRoutes(['maestro-gate.js', 'maestro_gate_rollback.js', 'maestro_gate_rollback_bg.wasm']));
+    const cdn = await serve(ROOT, cdnRoutes(['maestro-gate.js', 'maestro_gate_extras.js', 'maestro_gate_rollback.js', 'maestro_gate_rollback_bg.wasm']));
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
@@ -312,7 +312,7 @@ for (const name of BROWSERS) describe(name, () => {
       assert.deepEqual(report.localStorage.removed, ['maestro:cdn']);
       assert.equal(await page.evaluate(() => localStorage.getItem('keep:cdn')), '1');
       assert.deepEqual(paths(page).filter((p) => !p.endsWith('.html')),
-        [CDN + 'maestro-gate.js', CDN + 'maestro_gate_rollback.js', CDN + 'maestro_gate_rollback_bg.wasm']);
+        [CDN + 'maestro-gate.js', CDN + 'maestro_gate_extras.js', CDN + 'maestro_gate_rollback.js', CDN + 'maestro_gate_rollback_bg.wasm']);
     } finally {
       await context.close();
       await cdn.close();
@@ -320,7 +320,7 @@ for (const name of BROWSERS) describe(name, () => {
   });
 
   test(`[${name}] a script tag whose rollback files are missing still decides, and its cleanup reports unavailable without throwing`, async () => {
-    const cdn = await serve(ROOT, cdnRoutes(['maestro-gate.js']));
+    const cdn = await serve(ROOT, cdnRoutes(['maestro-gate.js', 'maestro_gate_extras.js']));
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
@@ -369,7 +369,7 @@ for (const name of BROWSERS) describe(name, () => {
   test(`[${name}] a cleanup whose rollback module a CDN serves without CORS warns once, naming why, and reports unavailable`, async () => {
     const { readFile } = await import('node:fs/promises');
     const cdn = await serve(ROOT, {
-      ...cdnRoutes(['maestro-gate.js']),
+      ...cdnRoutes(['maestro-gate.js', 'maestro_gate_extras.js']),
       // No access-control-allow-origin: a cross-origin module import fails.
       [CDN + 'maestro_gate_rollback.js']: async (req, res) => {
         res.writeHead(200, { 'content-type': 'text/javascript' }).end(await readFile(`${ROOT}/pkg/maestro_gate_rollback.js`));
@@ -406,6 +406,55 @@ for (const name of BROWSERS) describe(name, () => {
     } finally {
       await context.close();
       await site.close();
+      await cdn.close();
+    }
+  });
+
+  // The glue of a cleanup (pkg/maestro_gate_extras.js) is loaded from beside
+  // the tag: where it is missing, the tag's own fallback answers.
+  test(`[${name}] a script tag whose extras file is missing still decides, and its cleanup reports unavailable, warns once and throws nothing`, async () => {
+    const cdn = await serve(ROOT, cdnRoutes(['maestro-gate.js']));
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const { lines } = page;
+      await page.goto(`${cdn.url}/tests/e2e/pages/cdn.html`);
+      assert.equal((await page.evaluate(() => window.first)).on, true);
+      const out = await page.evaluate(async () => {
+        let rejected = false;
+        addEventListener('unhandledrejection', () => { rejected = true; });
+        localStorage.setItem('maestro:left', '1');
+        const out = { threw: null };
+        try {
+          out.report = await maestroGate.clearClientState({ database: 'cdn-db', allTabs: false });
+          out.silent = await maestroGate.clearClientState({ log: 'silent' });
+          out.verify = await maestroGate.verifyClientState();
+        } catch (e) {
+          out.threw = String(e);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        return { ...out, rejected, on: maestroGate.isEnabled(), left: localStorage.getItem('maestro:left') };
+      });
+      assert.equal(out.threw, null);
+      assert.equal(out.rejected, false);
+      const why = out.report.database.error;
+      assert.match(why, /^maestro-gate's extras module could not be loaded: /);
+      const area = { outcome: 'unavailable', removed: [], failed: [], error: why };
+      assert.deepEqual(out.report, {
+        ok: false, database: { name: 'cdn-db', outcome: 'unavailable', blocked: false, error: why },
+        localStorage: area, sessionStorage: area, otherTabs: 0,
+      });
+      assert.deepEqual([out.silent.ok, out.silent.database.name, out.silent.database.outcome], [false, 'maestro_secrets', 'unavailable']);
+      assert.deepEqual(out.verify, { database: { name: 'maestro_secrets', exists: null }, localStorageKeys: null, sessionStorageKeys: null, clean: null });
+      assert.equal(out.left, '1', 'nothing was removed');
+      assert.equal(out.on, true, 'the decision stands');
+      // One warning from the gate (the second call is silent, verifyClientState
+      // never warns); the rest is the browser's own report of the 404.
+      assert.deepEqual(lines.filter((l) => l.includes('[MAESTRO]')),
+        ['info: [MAESTRO] Enabled (default)', `warning: [MAESTRO] Cleanup unavailable: ${why}`]);
+      assert.equal(paths(page).some((p) => p.includes('maestro_gate_rollback')), false, 'without its glue, no rollback module was fetched');
+    } finally {
+      await context.close();
       await cdn.close();
     }
   });

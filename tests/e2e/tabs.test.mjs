@@ -118,6 +118,61 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  // A cleanup's glue is js/extras.js (pkg/maestro_gate_extras.js), loaded on
+  // demand: when it cannot load, the entry's own fallback answers.
+  test(`[${name}] a cleanup whose extras chunk cannot load resolves "unavailable", warns once and throws nothing`, async () => {
+    const broken = await serve(ROOT, { '/pkg/maestro_gate_extras.js': (req, res) => res.writeHead(404).end('not found') });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(broken.url + '/tests/e2e/pages/tab.html');
+      await page.waitForFunction(() => window.ready === true);
+      const out = await page.evaluate(async () => {
+        let rejected = false;
+        addEventListener('unhandledrejection', () => { rejected = true; });
+        localStorage.setItem('maestro:left', '1');
+        sessionStorage.setItem('maestro:left', '1');
+        const out = { threw: null };
+        try {
+          out.report = await window.gate.clearClientState({ database: 'extras-db', allTabs: false });
+          out.silent = await window.gate.clearClientState({ log: 'silent' });
+          out.verify = await window.gate.verifyClientState({ database: 'extras-db' });
+          out.verifyDefault = await window.gate.verifyClientState();
+        } catch (e) {
+          out.threw = String(e);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        return { ...out, rejected, on: window.gate.isEnabled(), source: window.gate.decision().source, told: window.requests.length,
+          left: [localStorage.getItem('maestro:left'), sessionStorage.getItem('maestro:left')] };
+      });
+      assert.equal(out.threw, null);
+      assert.equal(out.rejected, false);
+      const why = out.report.database.error;
+      assert.match(why, /^maestro-gate's extras module could not be loaded: /);
+      const area = { outcome: 'unavailable', removed: [], failed: [], error: why };
+      assert.deepEqual(out.report, {
+        ok: false, database: { name: 'extras-db', outcome: 'unavailable', blocked: false, error: why },
+        localStorage: area, sessionStorage: area, otherTabs: 0,
+      });
+      assert.equal(out.silent.ok, false);
+      assert.equal(out.silent.database.name, 'maestro_secrets');
+      assert.equal(out.silent.database.outcome, 'unavailable');
+      assert.deepEqual(out.verify, { database: { name: 'extras-db', exists: null }, localStorageKeys: null, sessionStorageKeys: null, clean: null });
+      assert.deepEqual(out.verifyDefault.database, { name: 'maestro_secrets', exists: null });
+      assert.deepEqual(out.left, ['1', '1'], 'nothing was removed');
+      assert.equal(out.told, 0, 'no cleanup ran, so no onCleanupRequest subscriber was told');
+      assert.equal(out.on, true, 'the decision stands');
+      assert.equal(out.source, 'default');
+      // One warning (the second call is silent, verifyClientState never warns);
+      // the rest of the console is the browser's own report of the 404.
+      assert.deepEqual(page.lines.filter((l) => l.includes('[MAESTRO]')), [`warning: [MAESTRO] Cleanup unavailable: ${why}`]);
+      assert.equal(paths(page).some((p) => p.includes('maestro_gate_rollback')), false, 'without its glue, no rollback module was fetched');
+    } finally {
+      await context.close();
+      await broken.close();
+    }
+  });
+
   test(`[${name}] another tab whose rollback module cannot load still closes its connection, from the gate`, async () => {
     const context = await browser.newContext();
     try {
