@@ -29,10 +29,28 @@ export const NARROWING_ROLLOUT_FAIL_SAFE = 4;
 // reactor.rs and exports.rs). A trap in the wasm (which the core is written never to hit)
 // reaches no event target or setter; `onTrap`'s callback hears of it.
 const dispatcher = (tag, event) => {
-  try { return take(wasm[EXPORT_DISPATCH](tag, keep(event))); } catch (e) { try { trapped(e); } catch {} }
+  try { return call(() => wasm[EXPORT_DISPATCH](tag, keep(event))); } catch (e) { try { trapped(e); } catch {} }
 };
 /** @type {any[]} Every value the wasm holds, by handle. */
 const heap = [0, undefined, null, true, false, globalThis];
+// A call into the gate, `f`, and the value of the handle it answers
+// (`undefined` when it answers none). The gate's handles last one call
+// (crates/gate/src/abi.rs, `JsValue`): every handle made while a call runs is
+// released when the outermost call returns, however it ends; the values the
+// gate keeps longer are handles of their own (import `duplicate`: `keep`'s
+// `held`), which it releases. The beacon module is never called inside a
+// call into the gate (js/extras.js calls it from a promise's callback): its
+// handles are held, and it releases each itself.
+const scope = [];
+let depth = 0;
+const call = (f) => {
+  depth++;
+  try {
+    return heap[f()];
+  } finally {
+    if (!--depth) scope.splice(0).forEach(drop);
+  }
+};
 
 // The app's subscribers: onChange (list 0) and onCleanupRequest (list 1).
 // Each list only grows; unsubscribing empties the slot (a second call does
@@ -68,14 +86,16 @@ const say = (d) => {
   return d;
 };
 
-// A handle to `v`.
-function keep(v) {
+// A handle to `v`: for the current call into the gate (see `scoped`), or
+// `held` until it is released.
+function keep(v, held) {
   if (v === undefined) return HANDLE_UNDEFINED;
   if (v === null) return HANDLE_NULL;
   if (v === true) return HANDLE_TRUE;
   if (v === false) return HANDLE_FALSE;
   const i = free.length ? free.pop() : heap.length;
   heap[i] = v;
+  if (depth && !held) scope.push(i);
   return i;
 }
 
@@ -84,13 +104,6 @@ function drop(i) {
     heap[i] = undefined;
     free.push(i);
   }
-}
-
-// The value of a handle the wasm gave away.
-function take(i) {
-  const v = heap[i];
-  drop(i);
-  return v;
 }
 
 // A handle to what `f` returns, or the complement of a handle to what it threw.
@@ -118,7 +131,7 @@ export const record = (enabled, source, value, reason) => freeze({ enabled: !!en
 
 // The imports of an instance of this boundary, whose exports `x()` answers
 // once it is made: the gate's (the default), or the beacon module's (js/extras.js).
-const importsOf = (x = () => wasm) => ({
+const importsOf = (x = () => wasm, text = (ptr, len) => utf8.decode(new Uint8Array(x().memory.buffer, ptr, len))) => ({
   m: {
     [IMPORT_TYPE_OF]: (i) => {
       const v = heap[i];
@@ -132,13 +145,14 @@ const importsOf = (x = () => wasm) => ({
     },
     [IMPORT_NUMBER]: (i) => heap[i],
     [IMPORT_FROM_NUMBER]: keep,
-    [IMPORT_FROM_UTF8]: (ptr, len) => keep(utf8.decode(new Uint8Array(x().memory.buffer, ptr, len))),
-    [IMPORT_REFLECT_GET]: (o, key) => attempt(() => Reflect.get(Object(heap[o]), heap[key])),
-    [IMPORT_REFLECT_SET]: (o, key, v) => { try { Reflect.set(heap[o], heap[key], heap[v]); } catch {} },
+    [IMPORT_FROM_UTF8]: (ptr, len) => keep(text(ptr, len)),
+    // (A property's name is read from the wasm's memory as a text is.)
+    [IMPORT_REFLECT_GET]: (o, ptr, len) => attempt(() => Reflect.get(Object(heap[o]), text(ptr, len))),
+    [IMPORT_REFLECT_SET]: (o, ptr, len, v) => { try { Reflect.set(heap[o], text(ptr, len), heap[v]); } catch {} },
     [IMPORT_CALL]: (f, self, n, a, b, c) => attempt(() => heap[f].apply(heap[self], [heap[a], heap[b], heap[c]].slice(0, n))),
     [IMPORT_CONSTRUCT]: (f, a) => attempt(() => channel = new heap[f](heap[a])),
     [IMPORT_RELEASE]: drop,
-    [IMPORT_DUPLICATE]: (i) => keep(heap[i]),
+    [IMPORT_DUPLICATE]: (i) => keep(heap[i], 1),
     // Writes the console line `[MAESTRO] text`: at once, or (`later`) in a
     // microtask, where a console call is cheap with devtools open (see log()
     // in crates/gate/src/js.rs).
@@ -219,14 +233,14 @@ export const onTrap = (callback) => { trapped = callback; };
 // its `rollout` is kept for `decision().rollout`.
 /** @param {{ code?: number, reason?: string, rollout?: object | null } | undefined} n */
 const narrowed = (n) => { n = n || {}; rollout = n.rollout || rollout; return n; };
-export const decide = (options, n) => say(take(wasm[EXPORT_DECIDE](keep(options), keep((n = narrowed(n)).reason), n.code)));
-export const decision = () => take(wasm[EXPORT_DECISION]());
+export const decide = (options, n) => say(call(() => wasm[EXPORT_DECIDE](keep(options), keep((n = narrowed(n)).reason), n.code)));
+export const decision = () => call(() => wasm[EXPORT_DECISION]());
 export const isEnabled = () => wasm[EXPORT_IS_ENABLED]() !== 0;
-export const wouldBeOn = (options) => wasm[EXPORT_WOULD_BE_ON](keep(options)) !== 0;
+export const wouldBeOn = (options) => call(() => wasm[EXPORT_WOULD_BE_ON](keep(options)));
 export const onChange = (callback) => subscribe(0, callback);
-export const onRemote = (hook) => { wasm[EXPORT_ON_REMOTE](keep(hook)); };
+export const onRemote = (hook) => call(() => wasm[EXPORT_ON_REMOTE](keep(hook)));
 // (Handing over `forward` opens the channel: the glue does it as the gate loads.)
-export const onMessage = (forward) => { wasm[EXPORT_ON_MESSAGE](keep(forward)); };
+export const onMessage = (forward) => call(() => wasm[EXPORT_ON_MESSAGE](keep(forward)));
 export const onCleanupRequest = (callback) => subscribe(1, callback);
 export const notifyCleanup = (request) => tell(1, request);
 // For the beacon module (crates/gate/src/beacon.rs), which js/extras.js

@@ -276,14 +276,36 @@ pub fn parse(raw: Raw) -> Setting {
         Raw::Number(1.0) => Setting::On,
         Raw::Number(0.0) => Setting::Off,
         Raw::Number(_) | Raw::Other => Setting::Invalid,
-        Raw::Word(w) => match w.buf.get(..w.len) {
-            Some(b"") => Setting::Unset,
-            Some(b"true" | b"1" | b"yes" | b"on") => Setting::On,
-            Some(b"false" | b"0" | b"no" | b"off") => Setting::Off,
+        // One number per word (see `packed`): a few compares, where a match
+        // on byte strings measured 85 B more of the gate's wasm (10 B gzip).
+        Raw::Word(w) => match w.bytes().map(packed) {
+            Some(EMPTY) => Setting::Unset,
+            Some(TRUE | ONE | YES | ON) => Setting::On,
+            Some(FALSE | ZERO | NO | OFF) => Setting::Off,
             _ => Setting::Invalid,
         },
     }
 }
+
+/// At most 5 bytes as one number, after a leading 1 (so that the length
+/// counts: `""` is 1, `"\0"` is 256).
+const fn packed(b: &[u8]) -> u64 {
+    let (mut n, mut i) = (1, 0);
+    while i < b.len() {
+        n = n << 8 | b[i] as u64;
+        i += 1;
+    }
+    n
+}
+const EMPTY: u64 = packed(b"");
+const TRUE: u64 = packed(b"true");
+const ONE: u64 = packed(b"1");
+const YES: u64 = packed(b"yes");
+const ON: u64 = packed(b"on");
+const FALSE: u64 = packed(b"false");
+const ZERO: u64 = packed(b"0");
+const NO: u64 = packed(b"no");
+const OFF: u64 = packed(b"off");
 
 /// What the browser layer read from one source.
 #[derive(Clone, Debug)]
@@ -471,17 +493,26 @@ impl Log {
 /// Every invalid source that does not name the decision gets its own warning,
 /// and so does every source whose on was ignored ([`Reading::own`]).
 pub fn decide<T: Text>(runtime: &Reading<T>, build: &Reading<T>, default: &Reading<T>) -> Outcome<T> {
+    use Setting::{Invalid, Off, On};
     let sources = [(Source::Runtime, runtime), (Source::Build, build), (Source::Default, default)];
-    let first =
-        |want: Setting, upto: usize| sources.iter().take(upto).find(|(_, r)| r.setting() == want).map(|&(s, r)| (s, r));
-    let (enabled, source, reading) = if let Some((s, r)) = first(Setting::Off, 2) {
-        (false, s, r)
-    } else if let Some((s, r)) = first(Setting::Invalid, 3) {
-        (false, s, r)
-    } else if let Some((s, r)) = first(Setting::On, 2) {
-        (true, s, r)
+    let (rt, bd, df) = (runtime.setting(), build.setting(), default.setting());
+    // (Plain comparisons: the search over `sources` it replaced measured larger in the gate's wasm.)
+    let (enabled, (source, reading)) = if rt == Off {
+        (false, sources[0])
+    } else if bd == Off {
+        (false, sources[1])
+    } else if rt == Invalid {
+        (false, sources[0])
+    } else if bd == Invalid {
+        (false, sources[1])
+    } else if df == Invalid {
+        (false, sources[2])
+    } else if rt == On {
+        (true, sources[0])
+    } else if bd == On {
+        (true, sources[1])
     } else {
-        (default.setting() != Setting::Off, Source::Default, default)
+        (df != Off, sources[2])
     };
 
     let mut lines = Lines::new();

@@ -53,6 +53,6 @@ extern "C" fn dispatch(tag: f64, event: JsValue) -> JsValue {
     JsValue::UNDEFINED
 }
 #[export_name = "N"] // wouldBeOn
-extern "C" fn would_be_on(options: JsValue) -> bool {
-    gate::would_be_on(&options)
+extern "C" fn would_be_on(options: JsValue) -> JsValue {
+    JsValue::from_bool(gate::would_be_on(&options))
 }

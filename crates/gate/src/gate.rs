@@ -2,7 +2,7 @@
 //! `decision` (the glue shapes `health()` from it), telling `onChange`, the live kill through the
 //! `MAESTRO_ENABLED` accessor, and latching.
 
-use crate::abi::fixed;
+use crate::abi::{fixed, kept, release};
 use crate::js::{self, field, set, JsValue, Text};
 use crate::reactor::{handler, Kind};
 use crate::subscribers::{notify, List};
@@ -14,6 +14,7 @@ type Decision = flag::Decision<Text>;
 type Outcome = flag::Outcome<Text>;
 use core::cell::RefCell;
 
+/// Every value it holds is [`kept`]: it outlives the call that handed it over.
 struct Gate {
     decision: Option<Decision>,
     /// The options `init` was given, for re-evaluating later.
@@ -105,6 +106,15 @@ fn print(log: Log, level: Level, text: &Text, later: bool) {
     js::log(level == Level::Warn, text, later);
 }
 
+/// Keeps `d` as the decision, and releases the one it replaces.
+fn keep_decision(g: &mut Gate, d: &Decision) {
+    let d = Decision { value: d.value.as_ref().map(kept), reason: kept(&d.reason), ..d.clone() };
+    if let Some(old) = g.decision.replace(d) {
+        release(old.reason.h());
+        old.value.inspect(|v| release(v.h()));
+    }
+}
+
 fn current() -> Option<Decision> {
     GATE.0.try_borrow().ok().and_then(|g| g.decision.clone())
 }
@@ -127,7 +137,7 @@ fn apply(outcome: Outcome, trigger: Source, later: bool) {
             // told twice. (The glue's isEnabled() mirror is itself the first
             // onChange subscriber, so it turns with the subscribers, after the line.)
             match GATE.0.try_borrow_mut() {
-                Ok(mut g) if g.decision.as_ref().is_some_and(|d| d.enabled) => g.decision = Some(next.clone()),
+                Ok(mut g) if g.decision.as_ref().is_some_and(|d| d.enabled) => keep_decision(&mut g, &next),
                 _ => return,
             }
             // The reason only: the warnings of the other sources (an ignored
@@ -179,7 +189,8 @@ pub(crate) fn runtime_value() -> JsValue {
 pub(crate) fn runtime_assigned(value: JsValue) {
     let forward = match GATE.0.try_borrow_mut() {
         Ok(mut g) => {
-            g.runtime = value.clone();
+            // (The last value only: the one it replaces is released.)
+            release(core::mem::replace(&mut g.runtime, kept(&value)).h());
             g.forward.clone()
         }
         Err(_) => return,
@@ -212,8 +223,8 @@ fn watch_runtime() {
     set(&accessor, "configurable", &fixed::TRUE);
     set(&accessor, "enumerable", &fixed::TRUE);
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
-        g.runtime = value;
-        g.forward = forward;
+        g.runtime = kept(&value);
+        g.forward = kept(&forward);
     }
     js::define_property(global, RUNTIME_KEY, &accessor);
 }
@@ -287,8 +298,8 @@ pub fn decide(options: JsValue, reason: JsValue, code: f64) -> JsValue {
         print(log, line.level, &line.text, true);
     }
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
-        g.decision = Some(outcome.decision);
-        g.options = options.clone();
+        keep_decision(&mut g, &outcome.decision);
+        g.options = kept(&options);
         g.log = log;
     }
     watch_runtime();
@@ -335,7 +346,7 @@ pub(crate) fn guard_heard() {
 /// decision).
 pub fn on_remote(hook: JsValue) {
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
-        g.remote = hook;
+        g.remote = kept(&hook);
     }
 }
 

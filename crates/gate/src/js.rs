@@ -3,7 +3,7 @@
 
 pub use crate::abi::JsValue;
 use crate::abi::{
-    call_raw, code_at, concat, console, construct_raw, fixed, handle, reflect_get, reflect_set, release, result,
+    call_raw, code_at, concat, console, construct_raw, done, fixed, handle, reflect_get, reflect_set, result,
     strict_equals, table,
 };
 use maestro_gate::flag::{self, Raw};
@@ -16,7 +16,7 @@ impl flag::Text for JsValue {
         JsValue::from_str(s)
     }
     fn push(&mut self, s: &str) {
-        self.append(&JsValue::from_str(s));
+        *self = pushed(self.h(), s);
     }
     fn append(&mut self, t: &JsValue) {
         *self = concat(self.h(), t.h());
@@ -25,6 +25,12 @@ impl flag::Text for JsValue {
     fn push_uint(&mut self, n: u64) {
         self.append(&JsValue::from_f64(n as f64));
     }
+}
+
+/// `a + s`.
+#[inline(never)]
+fn pushed(a: i32, s: &str) -> JsValue {
+    concat(a, JsValue::from_str(s).h())
 }
 
 /// Whether `text` is the string `s`.
@@ -65,7 +71,7 @@ pub fn call(f: &JsValue, this: &JsValue, args: &[&JsValue]) -> Result<JsValue, J
 fn method_raw(obj: i32, name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
     let f = field_raw(obj, name);
     let r = call_raw(f, obj, n, a, b, c);
-    release(f);
+    done(f);
     r
 }
 
@@ -73,7 +79,7 @@ fn method_raw(obj: i32, name: &str, n: i32, a: i32, b: i32, c: i32) -> i32 {
 pub fn method(obj: &JsValue, name: &str, n: i32, arg: &JsValue) -> JsValue {
     let r = method_raw(obj.h(), name, n, arg.h(), 1, 1);
     if r < 0 {
-        release(!r);
+        done(!r);
         return JsValue::UNDEFINED;
     }
     // SAFETY: `r` is `call_raw`'s answer, and not a thrown one: a handle, 1 or more.
@@ -89,14 +95,16 @@ pub fn construct(name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
 
 /// `Reflect.get(Object(obj), name)`: a handle, or `!handle` of what it threw.
 fn get_raw(obj: i32, name: &str) -> i32 {
-    reflect_get(obj, JsValue::from_str(name).h())
+    // SAFETY: `name` is a live `&str` of this instance's memory, `len` bytes at `ptr`.
+    unsafe { reflect_get(obj, name.as_ptr(), name.len()) }
 }
 
 /// `obj[name]`, with anything that throws read as `undefined`.
+#[inline(never)]
 fn field_raw(obj: i32, name: &str) -> i32 {
     let r = get_raw(obj, name);
     if r < 0 {
-        release(!r);
+        done(!r);
         return table::handle::UNDEFINED;
     }
     r
@@ -123,7 +131,7 @@ pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
 pub fn has_own(obj: &JsValue, key: &str) -> bool {
     // A descriptor is a new handle; `undefined` is the fixed one.
     let desc = own_property_raw(obj, key);
-    release(if desc < 0 { !desc } else { desc });
+    done(if desc < 0 { !desc } else { desc });
     desc > table::handle::UNDEFINED
 }
 
@@ -149,7 +157,8 @@ pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
 }
 
 fn set_raw(obj: i32, name: &str, value: i32) {
-    reflect_set(obj, JsValue::from_str(name).h(), value);
+    // SAFETY: as `get_raw`'s.
+    unsafe { reflect_set(obj, name.as_ptr(), name.len(), value) }
 }
 
 /// `globalThis[name]()`, or `undefined` when that throws.
@@ -198,7 +207,7 @@ fn own_property_raw(obj: &JsValue, key: &str) -> i32 {
 pub fn define_property(obj: &JsValue, key: &str, descriptor: &JsValue) {
     let k = JsValue::from_str(key);
     let r = object_call("defineProperty", 3, obj.h(), k.h(), descriptor.h());
-    release(if r < 0 { !r } else { r });
+    done(if r < 0 { !r } else { r });
 }
 
 /// `String(value)`, or a placeholder when that throws.

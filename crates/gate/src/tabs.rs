@@ -19,7 +19,7 @@
 
 use core::cell::RefCell;
 
-use crate::abi::fixed;
+use crate::abi::{fixed, kept};
 use crate::js::{self, field, set, string_field, JsValue};
 use crate::reactor::{handler, Kind};
 use crate::subscribers::{self, List};
@@ -45,7 +45,7 @@ fn listen() {
     set(&channel, "onmessage", &handler(Kind::Channel, 0));
     // In Node, an open channel would keep the process alive.
     js::call_if_function(&field(&channel, "unref"), &channel, &fixed::UNDEFINED);
-    tabs.channel = Some(channel);
+    tabs.channel = Some(kept(&channel));
 }
 
 /// What another tab's message means for the decision, which the channel
@@ -99,7 +99,7 @@ pub(crate) fn forward(data: &JsValue) {
 /// The glue's hand-over of the messages a module acts on; opens the channel.
 pub fn on_message(forward: JsValue) {
     if let Ok(mut tabs) = TABS.0.try_borrow_mut() {
-        tabs.forward = forward;
+        tabs.forward = kept(&forward);
     }
     listen();
 }
