@@ -34,7 +34,8 @@ const EXPORT_STATE = 'S';
  * @param {any} g @param {any} options @param {() => Promise<any>} load
  */
 export default async function firstAnswer(g, options, load) {
-  if (g.has(options, 'unleash') || g.own(options, 'remoteWasm') != null && g.own(options, 'answerWasm') == null) throw 0;
+  const here = g.own(options, 'answerWasm') != null;
+  if (g.has(options, 'unleash') || !here && g.own(options, 'remoteWasm') != null) throw 0;
   const m = await load();
   try {
     return await answer(g, m, options);
