@@ -29,9 +29,10 @@ const EXPORT_REPORT = 'R';
 const NARROWING_ROLLOUT_FAIL_SAFE = 4;
 // </abi>
 
-// The beacon module's instance, from `input` (init({ beaconWasm }): a URL, a
-// Request, a Response, bytes or a compiled module; else the .wasm beside this
-// file), on the gate's boundary (`g.imports`).
+// A lean module's instance (the beacon's or the first answer's), from
+// `input` (init({ beaconWasm }) or init({ answerWasm }): a URL, a Request, a
+// Response, bytes or a compiled module; else the .wasm beside this file), on
+// the gate's boundary (`g.imports`).
 async function instantiate(g, input) {
   input = await input;
   if (typeof input === 'string' || input instanceof URL || (typeof Request === 'function' && input instanceof Request)) input = await fetch(input);
@@ -68,9 +69,17 @@ export default function extras(g, modules) {
   let session; // this page load's beacon session id (see `report`)
   let rollback; // the promise of the rollback module (see `loadRollback`)
   let beacon; // the promise of the beacon module's instance (see `report`)
+  // A lean module's instance (the beacon's, the first answer's), from the
+  // option `name`, else `url` (beside this file: each caller writes its
+  // `new URL(…, import.meta.url)` out, so that a bundler emits the file); in
+  // Node, where `fetch` refuses a file: URL, read from disk (the package's
+  // Node build defines __MAESTRO_NODE__).
+  const lean = (name, url) => instantiate(g, wasm(name) ?? (__MAESTRO_NODE__
+    ? import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(url))
+    : url));
   let beaconWarned; // (once per copy: every beacon waits for the same module)
-  // Where init({ remoteWasm, rolloutWasm, rollbackWasm, beaconWasm }) says a
-  // module's .wasm is (undefined: beside its glue, or in Node from disk).
+  // Where init({ remoteWasm, rolloutWasm, rollbackWasm, beaconWasm, answerWasm })
+  // says a module's .wasm is (undefined: beside its glue, or in Node from disk).
   const wasm = (name) => own(g.answering(), name);
 
   // The module `name` ("rollback", "remote" or "rollout"), instantiated from
@@ -98,6 +107,9 @@ export default function extras(g, modules) {
     try { if (m.connect(g.post)) routes[kind] = m; } catch {}
     return m;
   };
+  // (js/answer.js connects its listener for other tabs' results, until the
+  // remote module connects after the decision.)
+  g.connect = connect;
 
   // The rollback module, loaded once (a failure: a later call tries again).
   // Its cleanups reach this page's onCleanupRequest subscribers, kept by the
@@ -113,7 +125,17 @@ export default function extras(g, modules) {
   });
 
   // (It shares its results, and hears other tabs', on the gate's channel.)
-  const remoteModule = async () => connect('remote', await load('remote'));
+  // Undefined, with the warning, when it cannot load.
+  async function remoteModule(options) {
+    try {
+      return connect('remote', await load('remote'));
+    } catch (e) {
+      remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
+    }
+  }
+
+  // Whether the page polls (a health document, Unleash, or both).
+  const polls = (options) => has(options, 'remote') || has(options, 'unleash');
 
   // Calls `f` with the rollout module (loaded once): its narrowing of the
   // gate's "on", `{ code, reason, rollout }`. Without the module, the
@@ -135,32 +157,40 @@ export default function extras(g, modules) {
   // Loads the remote poll's module and starts it with the gate's own answers.
   // If it cannot, the decision stands (other tabs' polls still reach the gate).
   async function startRemote(options) {
-    let r;
-    try {
-      r = await remoteModule();
-    } catch (e) {
-      return remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
-    }
-    try {
+    const r = await remoteModule(options);
+    if (r) try {
       // An off comes as a narrowing (`restrict`). A remote document's
       // "rollout": a lower percentage turns this page off if its bucket is
       // now out; an invalid one fails safe.
+      // (What the first-answer module's read did, so that the poll goes on
+      // from it: js/answer.js's `g.state`.)
       r.startRemote(options, g.isEnabled, restrict,
-        (url, percent, value) => withRollout((m) => m.lower(options, value)).then(restrict));
+        (url, percent, value) => withRollout((m) => m.lower(options, value)).then(restrict),
+        g.state?.());
     } catch (e) {
       remoteWarn(options, 'the remote module failed: ' + describe(e));
     }
   }
 
-  // The remote module's first answer (`firstAnswer`): a narrowing that
-  // says off, `{ rollout }`, or null. If the module cannot load, none: the
-  // gate still reads what this browser remembers.
+  // The first answer (before the first decision): a narrowing that says
+  // off, `{ rollout }`, or null. A health document's (`remote` without
+  // `unleash`) is the first-answer module's, with its glue (js/answer.js,
+  // pkg/maestro_gate_answer.js: a file of its own, so that a page without
+  // `remote` does not download it); if either cannot load, for a page that
+  // says where the remote module's .wasm is and not where this one's is
+  // (`remoteWasm` without `answerWasm`: its host may serve no other), and for
+  // Unleash, the remote module's `firstAnswer`. If neither can load, none:
+  // the gate still reads what this browser remembers.
   async function firstAnswer(options) {
+    // (The glue is located as the .wasm files are: so that no bundler
+    // makes the entry chunk export its dynamic-import helper for this
+    // file's sake, nor inlines it into this one. It throws for a page it
+    // leaves to the remote module.)
     try {
-      return (await remoteModule()).firstAnswer(options);
-    } catch (e) {
-      remoteWarn(options, "maestro-gate's remote module could not be loaded: " + describe(e));
-    }
+      return await (await import(/* @vite-ignore */ /* webpackIgnore: true */ new URL('maestro_gate_answer.js?no-inline', import.meta.url).href))
+        .default(g, options, () => lean('answerWasm', new URL('maestro_gate_answer_bg.wasm', import.meta.url)));
+    } catch {}
+    return (await remoteModule(options))?.firstAnswer(options);
   }
 
   return {
@@ -173,7 +203,7 @@ export default function extras(g, modules) {
     async begin(options) {
       const on = g.wouldBeOn(options);
       // (A `remote` that is not a string: the remote module reads nothing.)
-      const a = on && (has(options, 'remote') || has(options, 'unleash')) && await firstAnswer(options);
+      const a = on && polls(options) && await firstAnswer(options);
       // (A guard's trip is told to the other tabs on this copy's channel, `post`.)
       return a && a.code ? a : on && (g.narrows(options) || a) ? withRollout((m) => m.start(options, restrict, a?.rollout, g.post)) : undefined;
     },
@@ -187,7 +217,7 @@ export default function extras(g, modules) {
     // The poll, for a gate that is on after its first decision (one that is
     // off stays off), with `remote` or `unleash`.
     poll(options) {
-      if (has(options, 'remote') || has(options, 'unleash')) startRemote(options);
+      if (polls(options)) startRemote(options);
     },
 
     // init({ report }): the beacon module sends the decision beacon `d`
@@ -206,8 +236,7 @@ export default function extras(g, modules) {
         // task of its own, after the code that awaited init() has run: the app's
         // first decision goes first, and its requests (MAESTRO's chunk) before
         // the beacon's.
-        (beacon ||= new Promise((go) => setTimeout(go)).then(() => instantiate(g, wasm('beaconWasm') ?? (__MAESTRO_NODE__
-          ? fromDisk('maestro_gate_beacon_bg.wasm') : new URL('maestro_gate_beacon_bg.wasm', import.meta.url))))).then((b) => {
+        (beacon ||= new Promise((go) => setTimeout(go)).then(() => lean('beaconWasm', new URL('maestro_gate_beacon_bg.wasm', import.meta.url)))).then((b) => {
           // (The module never throws; a trap in it is a bug, and changes nothing here.)
           try { b.exports[EXPORT_REPORT](...[options, event, d, cleanup, session].map(g.keep)); } catch {}
         }, (e) => {

@@ -120,11 +120,16 @@ export interface InitOptions {
      * loaded only when a cleanup runs. Default: next to this file. */
     rollbackWasm?: WasmSource;
     /** The same for the remote module's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
-     * loaded only when `remote` or `unleash` is set. Default: next to this file. */
+     * loaded only when `remote` or `unleash` is set (for `remote` alone, after the first
+     * decision, by a page that is on). Default: next to this file. */
     remoteWasm?: WasmSource;
     /** The same for the beacon module's `.wasm` (`maestro_gate_beacon_bg.wasm`), which is
      * loaded only when `report` is set, at the first beacon. Default: next to this file. */
     beaconWasm?: WasmSource;
+    /** The same for the first-answer module's `.wasm` (`maestro_gate_answer_bg.wasm`), which is
+     * loaded only when `remote` is set (and `unleash` is not), before the first decision, for the
+     * health document's first answer. Default: next to this file. */
+    answerWasm?: WasmSource;
     /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
      * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
     exposeGlobal?: boolean;

@@ -63,6 +63,13 @@ CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --re
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features beacon \
   --target-dir target/pkg-build-beacon
 cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/beacon.wasm"
+# The first-answer module: the same, with the first answer's exports
+# (crates/gate/src/answer.rs): a health document's answer before the first
+# decision, without the remote module.
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo" \
+  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer \
+  --target-dir target/pkg-build-answer
+cp target/pkg-build-answer/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer.wasm"
 build maestro-gate-rollback z
 build maestro-gate-remote z
 build maestro-gate-rollout z
@@ -75,6 +82,7 @@ build maestro-gate-sw z
 # so that their calls' indices are one byte) about 40 B more.
 $wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
 $wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/beacon.wasm" -o pkg/maestro_gate_beacon_bg.wasm
+$wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/answer.wasm" -o pkg/maestro_gate_answer_bg.wasm
 cp js/core.js pkg/maestro_gate.js
 cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
 # The object types every .d.ts imports, generated from the Rust types (src/types.rs).
@@ -119,6 +127,13 @@ $esbuild js/extras.js --format=esm --target=es2020 --log-level=warning --minify-
   --define:__MAESTRO_TAG__=false \
   --banner:js="// maestro-gate $version: the glue of rollout, guard, remote, report and a cleanup (index.js imports it on demand). See README.md." \
   --outfile=pkg/maestro_gate_extras.js
+# The glue of the first-answer module (js/answer.js), which js/extras.js
+# imports only for init({ remote }), before the first decision: located as
+# the .wasm files are (beside the chunk that imports it, `new URL(…,
+# import.meta.url)`), so that bundlers copy it as it is: shipped minified.
+$esbuild js/answer.js --format=esm --target=es2020 --log-level=warning --minify --legal-comments=inline \
+  --banner:js="/*! maestro-gate $version: the glue of the first answer of init({ remote }) (maestro_gate_extras.js imports it on demand). See README.md. */" \
+  --outfile=pkg/maestro_gate_answer.js
 # The same for Node, which reads the gate's .wasm from disk. The "node"
 # export condition (Vitest, Jest, SSR) is index.node.js, which answers with
 # this gate or with a fresh one maestro-gate/testing started (each an import
@@ -209,7 +224,9 @@ echo "loaded when a cleanup runs:"
 node scripts/size.mjs pkg/maestro_gate_rollback.js pkg/maestro_gate_rollback_bg.wasm | tail -n +2
 echo "loaded by init({ report }) at its first beacon (its glue is the gate's):"
 node scripts/size.mjs pkg/maestro_gate_beacon_bg.wasm | tail -n +2
-echo "loaded by init({ remote }):"
+echo "loaded by init({ remote }) before the first decision, for the document's first answer:"
+node scripts/size.mjs pkg/maestro_gate_answer.js pkg/maestro_gate_answer_bg.wasm | tail -n +2
+echo "loaded by init({ remote }) after the first decision, for the poll (and before it, by init({ unleash })):"
 node scripts/size.mjs pkg/maestro_gate_remote.js pkg/maestro_gate_remote_bg.wasm | tail -n +2
 echo "loaded (before the first decision) by a page that sets a rollout or a guard:"
 node scripts/size.mjs pkg/maestro_gate_rollout.js pkg/maestro_gate_rollout_bg.wasm | tail -n +2

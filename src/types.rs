@@ -204,13 +204,19 @@ pub struct InitOptions {
     #[ts(optional)]
     pub rollback_wasm: Option<WasmSource>,
     /// The same for the remote module's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
-    /// loaded only when `remote` or `unleash` is set. Default: next to this file.
+    /// loaded only when `remote` or `unleash` is set (for `remote` alone, after the first
+    /// decision, by a page that is on). Default: next to this file.
     #[ts(optional)]
     pub remote_wasm: Option<WasmSource>,
     /// The same for the beacon module's `.wasm` (`maestro_gate_beacon_bg.wasm`), which is
     /// loaded only when `report` is set, at the first beacon. Default: next to this file.
     #[ts(optional)]
     pub beacon_wasm: Option<WasmSource>,
+    /// The same for the first-answer module's `.wasm` (`maestro_gate_answer_bg.wasm`), which is
+    /// loaded only when `remote` is set (and `unleash` is not), before the first decision, for the
+    /// health document's first answer. Default: next to this file.
+    #[ts(optional)]
+    pub answer_wasm: Option<WasmSource>,
     /// Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
     /// on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`.
     #[ts(optional)]

@@ -33,6 +33,7 @@ async function visit(browser, url) {
     chunkRequests: requests.filter((p) => /\/maestro-subsystem[^/]*\.js$/.test(p)),
     rollbackRequests: requests.filter((p) => p.includes('maestro_gate_rollback')),
     remoteRequests: requests.filter((p) => p.includes('maestro_gate_remote')),
+    answerRequests: requests.filter((p) => p.includes('maestro_gate_answer')),
   };
   return { context, page, view, paths };
 }
@@ -129,6 +130,10 @@ for (const name of BROWSERS) describe(name, () => {
       // The demo polls /maestro-health: its module is built by Vite and loaded.
       assert.ok(b.view.remoteRequests.some((p) => /maestro_gate_remote[^/]*\.wasm$/.test(p)), b.view.remoteRequests.join());
       assert.ok(b.paths().includes('/maestro-health'), 'the remote poll ran');
+      // The first answer's module and its glue, which Vite emits as files of their own (the glue
+      // is not inlined into the extras chunk as a data: URL).
+      assert.ok(b.view.answerRequests.some((p) => /maestro_gate_answer[^/]*\.js$/.test(p)), b.view.answerRequests.join());
+      assert.ok(b.view.answerRequests.some((p) => /maestro_gate_answer_bg[^/]*\.wasm$/.test(p)), b.view.answerRequests.join());
       assert.equal(JSON.parse(b.file).maestro_enabled, true);
 
       // A live kill from the console unmounts MAESTRO without a reload.

@@ -91,6 +91,12 @@ pub mod table {
     /// feature: `beacon.rs`), which `js/core.js` calls on its instance.
     pub const BEACON_EXPORTS: [(&str, &str); 1] = [("R", "report")];
 
+    /// The first-answer module's exports (the same crate built with the
+    /// `answer` feature: `answer.rs`), which `js/answer.js` calls on its
+    /// instance: each writes its answer into its first argument's `v`.
+    pub const ANSWER_EXPORTS: [(&str, &str); 6] =
+        [("P", "plan"), ("T", "head"), ("D", "document"), ("H", "heard"), ("F", "finish"), ("S", "state")];
+
     /// The one narrowing code the glue makes itself (a module that could
     /// not load, for a page that narrows: `js/gate.js`, through `js/core.js`'s
     /// block, and `js/extras.js`), from the rules' table
@@ -111,6 +117,7 @@ pub mod table {
 
         const CORE_JS: &str = "../../js/core.js";
         const EXTRAS_JS: &str = "../../js/extras.js";
+        const ANSWER_JS: &str = "../../js/answer.js";
         const BEGIN: &str = "// <abi>\n";
         const END: &str = "// </abi>\n";
 
@@ -167,6 +174,12 @@ pub mod table {
             exports + &narrowing_line(false)
         }
 
+        /// The block of `js/answer.js`, the first-answer module's glue: its
+        /// exports' letters.
+        fn answer_block() -> String {
+            ANSWER_EXPORTS.iter().map(|(l, n)| format!("const EXPORT_{} = '{l}';\n", constant(n))).collect()
+        }
+
         /// The narrowing code the glue makes: exported by `js/core.js` (for
         /// `js/gate.js`, which a bundler inlines), a constant of `js/extras.js`.
         fn narrowing_line(export: bool) -> String {
@@ -190,13 +203,14 @@ pub mod table {
             }
         }
 
-        /// `js/core.js`'s constants (and `js/extras.js`'s) are this table's:
+        /// `js/core.js`'s constants (and `js/extras.js`'s and `js/answer.js`'s) are this table's:
         /// `UPDATE_ABI=1 cargo test -p maestro-gate-wasm` writes them;
         /// otherwise a difference fails.
         #[test]
         fn the_glue_holds_this_table() {
             holds(CORE_JS, block());
             holds(EXTRAS_JS, beacon_block());
+            holds(ANSWER_JS, answer_block());
         }
 
         /// Every import and export the table names is used by its constant
@@ -221,6 +235,11 @@ pub mod table {
             for (letter, name) in BEACON_EXPORTS {
                 let call = format!("b.exports[EXPORT_{}](", constant(name));
                 assert!(extras.contains(&call), "js/extras.js never calls the beacon's export {letter} ({name})");
+            }
+            let answer = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(ANSWER_JS)).unwrap();
+            for (letter, name) in ANSWER_EXPORTS {
+                let uses = answer.matches(&format!("ask(EXPORT_{}", constant(name))).count();
+                assert!(uses > 0, "js/answer.js never calls the first-answer module's export {letter} ({name})");
             }
             assert!(
                 text.contains(&format!("return {}", THROWN.replace("handle", "keep(e)"))),

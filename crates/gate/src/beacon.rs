@@ -13,7 +13,8 @@
 use alloc::string::String;
 
 use crate::abi::JsValue;
-use crate::js::{self, field, has_own, method};
+use crate::js::{self, field, method};
+use crate::lean::{count, own, text};
 use crate::Slot;
 use maestro_gate::flag::Text as _;
 use maestro_gate::flag::{Level, Log};
@@ -22,48 +23,6 @@ use maestro_gate::report;
 /// Whether a beacon that could not be sent was named already (once per
 /// page load: the console gets one line, however many beacons fail).
 static WARNED: Slot<bool> = Slot(core::cell::RefCell::new(false));
-
-/// `value` as a Rust string, if it is a string (read one UTF-16 unit at a
-/// time; a lone surrogate becomes U+FFFD).
-fn text(value: &JsValue) -> Option<String> {
-    if !value.is_string() {
-        return None;
-    }
-    let len = field(value, "length").as_f64().unwrap_or(0.0) as usize;
-    let unit = |i: usize| if i < len { crate::abi::code_at(value.h(), i) } else { 0 };
-    let surrogate = |u: u32, first: u32| (first..first + 0x400).contains(&u);
-    // By hand rather than `char::decode_utf16`, whose iterator costs the
-    // module about 150 B gzip more.
-    let mut out = String::new();
-    let mut i = 0;
-    while i < len {
-        let u = unit(i);
-        i += 1;
-        let c = if surrogate(u, 0xD800) && surrogate(unit(i), 0xDC00) {
-            i += 1;
-            0x10000 + ((u - 0xD800) << 10) + (unit(i - 1) - 0xDC00)
-        } else {
-            u
-        };
-        out.push(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
-    }
-    Some(out)
-}
-
-/// `obj[key]` if it is `obj`'s own property, else `undefined`.
-fn own(obj: &JsValue, key: &str) -> JsValue {
-    if obj.is_object() && has_own(obj, key) {
-        field(obj, key)
-    } else {
-        JsValue::UNDEFINED
-    }
-}
-
-/// A number that is a whole count (at most `max`), else `None`.
-fn count(value: &JsValue, max: u32) -> Option<u32> {
-    let n = value.as_f64()?;
-    (n >= 0.0 && n <= f64::from(max) && f64::from(n as u32) == n).then_some(n as u32)
-}
 
 /// A list's length, or a count (the cleanup report lists keys: only how
 /// many is sent).

@@ -11,7 +11,7 @@
 //! `no_std` on wasm32, with a panic handler that traps: the code is written never to
 //! panic, and the glue turns a trap into "disabled" (`onTrap`).
 #![cfg_attr(target_arch = "wasm32", no_std)]
-// The beacon module uses a few of `js.rs`'s helpers only.
+// The beacon and first-answer modules use a few of `js.rs`'s helpers only.
 #![cfg_attr(not(feature = "decision"), allow(dead_code))]
 
 extern crate alloc;
@@ -35,6 +35,12 @@ mod js;
 // --features beacon` (scripts/build-pkg.sh), exports only `report`.
 #[cfg(all(target_arch = "wasm32", feature = "beacon"))]
 mod beacon;
+// The first-answer module: the same boundary, built with `--no-default-features
+// --features answer`, exports only the first answer's steps.
+#[cfg(all(target_arch = "wasm32", feature = "answer"))]
+mod answer;
+#[cfg(all(target_arch = "wasm32", any(feature = "beacon", feature = "answer")))]
+mod lean;
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod reactor;
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]

@@ -754,8 +754,13 @@ fn ensure_poll(url: &str, interval: f64, unleash: Option<Unleash>) {
 /// value; `rollout` may be absent). Every copy registers, each with its own
 /// document and its own Unleash toggle: one loop per document or toggle,
 /// polling while any copy that uses it is on.
+///
+/// `first`: what the first-answer module's read of the health document
+/// did before the decision (`{ at, heard, failed, warned }`, its `state`),
+/// so that the poll goes on from it as from its own first answer: no
+/// second read at once, no second warning.
 #[wasm_bindgen(js_name = startRemote)]
-pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout: Option<Function>) {
+pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout: Option<Function>, first: JsValue) {
     let interval = poll::interval(own(&options, "pollMs").as_f64());
     let silent = own(&options, "log").as_string().as_deref() == Some("silent");
     match Unleash::of(&options) {
@@ -784,7 +789,27 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
     }
     with(|r| r.copies.push(Copy { url: url.clone(), enabled, off, rollout, silent }));
     ensure_poll(&url, interval, None);
+    went_on(&url, &first);
     begin(url);
+}
+
+/// Takes over what the first-answer module's read did (`first`, see
+/// `startRemote`) for the poll of `url`, where this module did not read it.
+fn went_on(url: &str, first: &JsValue) {
+    if !first.is_object() {
+        return;
+    }
+    REMOTE.with_borrow_mut(|r| {
+        r.storage_warned |= field(first, "warned").is_truthy();
+        let Some(p) = r.polls.iter_mut().find(|p| p.url == url) else { return };
+        if p.own_last.is_none() {
+            p.own_last = field(first, "at").as_f64();
+            p.failed |= field(first, "failed").is_truthy();
+        }
+        if let Some(h) = field(first, "heard").as_f64() {
+            p.heard = Some(p.heard.map_or(h, |o| o.max(h)));
+        }
+    });
 }
 
 /// Starts the poll loop of `url` unless it runs.

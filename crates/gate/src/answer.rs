@@ -1,0 +1,487 @@
+//! The first-answer module (`pkg/maestro_gate_answer_bg.wasm`): the answer a
+//! health document gives before the gate's first decision (`init({ remote
+//! })`, issue 20: the lean recipe), built by this crate with the `answer`
+//! feature instead of the decision's exports, over the same boundary
+//! (`abi.rs`, whose imports `js/core.js` provides to every instance).
+//!
+//! The glue (`js/extras.js`) does what only JavaScript can: `fetch` with an
+//! `AbortController`, at most the bytes `head` allows, the Web Lock, the
+//! timer, and hearing the channel. Every rule is here, over the rules
+//! crate: what the document says (`poll::says`, `poll::rollout`, the 8 KB
+//! cap, a key twice), what is remembered and how (`remember::Memory`, under
+//! `remember::KEY`, the remote module's format), the narrowing of the first
+//! decision and its reason, the warnings, and the remembered answer when
+//! none comes in time. The remote module (`crates/remote`) keeps the poll,
+//! and loads after the decision; `state` hands it what this read.
+//!
+//! (An Unleash source still asks the remote module, before the decision.)
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::abi::JsValue;
+use crate::js::{self, field, method, set};
+use crate::lean::{count, own, text};
+use crate::Slot;
+use maestro_gate::flag::{self, Raw};
+use maestro_gate::poll::{self, Rollout, Says};
+use maestro_gate::protocol::{self, Kind};
+use maestro_gate::remember::{self, Answer, Memory};
+use maestro_gate::rollout::{From, Verdict};
+
+/// What this page's first answer did, for the remote module's poll, which
+/// starts after the decision (`state`): when it read the document itself,
+/// when another tab's result was heard, whether the read failed (said once
+/// per failing stretch), and whether the memory could not be kept in
+/// localStorage (said once per page).
+struct State {
+    own_last: Option<f64>,
+    heard: Option<f64>,
+    failed: bool,
+    warned: bool,
+}
+
+static STATE: Slot<State> =
+    Slot(core::cell::RefCell::new(State { own_last: None, heard: None, failed: false, warned: false }));
+
+fn now() -> f64 {
+    method(&field(js::global(), "Date"), "now", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0)
+}
+
+/// `[MAESTRO] line` on the console, as a warning (the glue adds the prefix).
+fn warn(line: &str) {
+    js::log(true, &JsValue::from_str(line), false);
+}
+
+fn quiet(options: &JsValue) -> bool {
+    text(&own(options, "log")).as_deref() == Some("silent")
+}
+
+/// The document's URL: `options.remote`, a string that is not empty.
+fn url_of(options: &JsValue) -> Option<String> {
+    text(&own(options, "remote")).filter(|u| !u.is_empty())
+}
+
+/// How a line names the document.
+fn label(url: &str) -> String {
+    ["Remote ", url].concat()
+}
+
+/// The first answer's plan for `init(options)`, or `null` when there is no
+/// document to read: `{ url, wait, timeout, lock, init }`: the wait for an
+/// answer (`remoteTimeoutMs`, `poll::remote_wait`), the fetch's own timeout
+/// (`poll::fetch_timeout` of the poll's interval), the Web Lock tabs opened
+/// together read under (one reads, the others hear its answer), and the
+/// fetch's options. `out.v` receives it (every export here is called with
+/// an object to answer in and the init options, then its own arguments).
+#[export_name = "P"] // plan
+extern "C" fn plan(out: JsValue, options: JsValue) {
+    let Some(url) = url_of(&options) else { return set(&out, "v", &JsValue::NULL) };
+    let interval = poll::interval(own(&options, "pollMs").as_f64());
+    let o = js::new_object();
+    set(&o, "url", &JsValue::from_str(&url));
+    set(&o, "wait", &JsValue::from_f64(poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64())));
+    set(&o, "timeout", &JsValue::from_f64(poll::fetch_timeout(interval)));
+    // (The remote module's name for it, kept: tabs of two versions share it.)
+    set(&o, "lock", &JsValue::from_str(&["maestro-gate first ", &url].concat()));
+    let init = js::new_object();
+    set(&init, "cache", &JsValue::from_str("no-store"));
+    set(&init, "credentials", &JsValue::from_str("same-origin"));
+    set(&o, "init", &init);
+    set(&out, "v", &o);
+}
+
+/// A response's status and `Content-Length`, before its body is read: how
+/// many bytes of it may be read (0: none, a 304), or why it fails (`HTTP
+/// 404`, or a declared length over the 8 KB cap: digits only, compared
+/// without parsing).
+#[export_name = "T"] // head
+extern "C" fn head(out: JsValue, _options: JsValue, status: JsValue, length: JsValue) {
+    let status = status.as_f64().unwrap_or(0.0);
+    let v = if status == 304.0 {
+        JsValue::from_f64(0.0)
+    } else if !(200.0..300.0).contains(&status) {
+        let mut s = String::from("HTTP ");
+        flag::push_uint(&mut s, status as u64);
+        JsValue::from_str(&s)
+    } else {
+        let length = text(&length).unwrap_or_default();
+        let length = length.trim_matches([' ', '\t']).trim_start_matches('0');
+        if length.bytes().all(|b| b.is_ascii_digit()) && length.len() > poll::MAX_DOCUMENT_DIGITS {
+            JsValue::from_str(poll::TOO_LONG)
+        } else {
+            JsValue::from_f64(poll::MAX_DOCUMENT_BYTES as f64)
+        }
+    };
+    set(&out, "v", &v);
+}
+
+/// What one read of the document says, as the glue carries it through the
+/// race: `{ says, percent, value, why, message }` (`message`: the result as
+/// the tabs share it, which the glue posts).
+struct Document {
+    says: Says,
+    rollout: Rollout,
+    value: JsValue,
+    why: String,
+}
+
+/// The body's bytes, handed over as a string of one character per byte.
+fn bytes(body: &JsValue) -> Vec<u8> {
+    let len = field(body, "length").as_f64().unwrap_or(0.0) as usize;
+    (0..len).map(|i| crate::abi::code_at(body.h(), i) as u8).collect()
+}
+
+/// A value of the document as a warning shows it: a string as it is,
+/// anything else as JSON.
+fn shown(value: &JsValue) -> String {
+    if let Some(s) = text(value) {
+        return s;
+    }
+    text(&method(&field(js::global(), "JSON"), "stringify", 1, value)).unwrap_or_default()
+}
+
+/// A value of the document as the rules read it.
+fn raw(value: &JsValue, booleans: bool) -> Raw {
+    if let Some(s) = text(value) {
+        return flag::read_str(&s);
+    }
+    match (value.as_bool(), value.as_f64()) {
+        (Some(b), _) if booleans => Raw::Bool(b),
+        (_, Some(n)) => Raw::Number(n),
+        _ if value.is_undefined() || value.is_null() => Raw::Unset,
+        _ => Raw::Other,
+    }
+}
+
+/// Reads a body as the poll does (`crates/remote`'s `read`).
+fn read(body: &JsValue) -> Result<Document, String> {
+    let text =
+        String::from_utf8(bytes(body)).map_err(|_| String::from("not a health document: the body is not UTF-8"))?;
+    let parsed = method(&field(js::global(), "JSON"), "parse", 1, &JsValue::from_str(&text));
+    // (JSON never parses to `undefined`: it threw.)
+    if parsed.is_undefined() {
+        return Err(poll::not_json(&text));
+    }
+    // `JSON.parse` keeps the last of two equal keys: a document that says
+    // both is not read (a failure changes nothing).
+    if poll::count_key(&text, poll::KEY) > 1 {
+        return Err(String::from(poll::DUPLICATE_KEY));
+    }
+    if poll::count_key(&text, poll::ROLLOUT_KEY) > 1 {
+        return Err(String::from(poll::DUPLICATE_ROLLOUT));
+    }
+    let value = field(&parsed, poll::KEY);
+    let mut why = String::new();
+    let says = match poll::says(raw(&value, true)) {
+        Says::Garbage => return Err(String::from("not a health document with maestro_enabled")),
+        Says::Invalid => {
+            why = poll::invalid_enabled(&shown(&value), value.is_string());
+            Says::Invalid
+        }
+        says => says,
+    };
+    let value = field(&parsed, poll::ROLLOUT_KEY);
+    let rollout = poll::rollout(raw(&value, false));
+    if rollout == Rollout::Invalid && why.is_empty() {
+        why = poll::rollout_invalid(poll::ROLLOUT_KEY, &shown(&value), value.is_string());
+    }
+    Ok(Document { says, rollout, value, why })
+}
+
+/// The remembered answers (localStorage, else sessionStorage); a value this
+/// package did not write is read as none.
+fn memory() -> Memory {
+    for area in ["localStorage", "sessionStorage"] {
+        let storage = field(js::global(), area);
+        let stored = method(&storage, "getItem", 1, &JsValue::from_str(remember::KEY));
+        if !stored.is_string() {
+            continue;
+        }
+        let v = method(&field(js::global(), "JSON"), "parse", 1, &stored);
+        if let Some(m) = memory_of(&v) {
+            return m;
+        }
+    }
+    Memory::default()
+}
+
+/// The answers of a parsed memory, read field by field (as the remote
+/// module reads them).
+fn memory_of(v: &JsValue) -> Option<Memory> {
+    let answers = field(v, "answers");
+    let array = field(js::global(), "Array");
+    if method(&array, "isArray", 1, &answers).as_bool() != Some(true) {
+        return None;
+    }
+    let mut m = Memory::default();
+    let n = field(&answers, "length").as_f64().unwrap_or(0.0) as usize;
+    for i in 0..n {
+        let mut key = String::new();
+        flag::push_uint(&mut key, i as u64);
+        let a = field(&answers, &key);
+        let (Some(url), Some(enabled), Some(at)) =
+            (text(&field(&a, "url")), field(&a, "enabled").as_bool(), field(&a, "at").as_f64())
+        else {
+            return None;
+        };
+        m.remember(Answer { url, enabled, rollout: count(&field(&a, poll::ROLLOUT_KEY), 100), at });
+    }
+    Some(m)
+}
+
+/// A memory as the JSON text it is kept as (the remote module's shape).
+fn memory_text(m: &Memory) -> JsValue {
+    let root = js::new_object();
+    let off = match &m.off {
+        Some(off) => {
+            let o = js::new_object();
+            set(&o, "url", &JsValue::from_str(&off.url));
+            set(&o, "at", &JsValue::from_f64(off.at));
+            o
+        }
+        None => JsValue::NULL,
+    };
+    set(&root, "off", &off);
+    let answers = method(&field(js::global(), "Array"), "of", 0, &JsValue::UNDEFINED);
+    for a in &m.answers {
+        let o = js::new_object();
+        set(&o, "url", &JsValue::from_str(&a.url));
+        set(&o, "enabled", &JsValue::from_bool(a.enabled));
+        set(&o, poll::ROLLOUT_KEY, &a.rollout.map_or(JsValue::NULL, |p| JsValue::from_f64(f64::from(p))));
+        set(&o, "at", &JsValue::from_f64(a.at));
+        method(&answers, "push", 1, &o);
+    }
+    set(&root, "answers", &answers);
+    method(&field(js::global(), "JSON"), "stringify", 1, &root)
+}
+
+/// `storage.setItem(key, text)`: `Err` with what it threw (or that there is
+/// no such storage).
+fn store(area: &str, text: &JsValue) -> Result<(), JsValue> {
+    let storage = field(js::global(), area);
+    let set_item = field(&storage, "setItem");
+    if !set_item.is_function() {
+        return Err(JsValue::from_str(["no ", area].concat().as_str()));
+    }
+    js::call(&set_item, &storage, &[&JsValue::from_str(remember::KEY), text]).map(|_| ())
+}
+
+/// Remembers a successful answer (in localStorage; when that refuses, in
+/// sessionStorage, with one warning: the kill then lasts as long as the
+/// session), as the remote module's `keep` does.
+fn keep(url: &str, enabled: bool, rollout: Option<u32>, quiet: bool) {
+    let mut m = memory();
+    m.remember(Answer { url: String::from(url), enabled, rollout, at: now() });
+    let text = memory_text(&m);
+    if !text.is_string() {
+        return;
+    }
+    match store("localStorage", &text) {
+        Ok(()) => {
+            // The session's copy (from a time localStorage was full) is older.
+            let session = field(js::global(), "sessionStorage");
+            method(&session, "removeItem", 1, &JsValue::from_str(remember::KEY));
+        }
+        Err(e) => {
+            let why = text_of(&js::message(&e));
+            let kept = store("sessionStorage", &text).is_ok();
+            let first = !core::mem::replace(&mut STATE.0.borrow_mut().warned, true);
+            if first && !quiet {
+                warn(&remember::not_kept(&why, kept));
+            }
+        }
+    }
+}
+
+fn text_of(v: &JsValue) -> String {
+    text(v).unwrap_or_default()
+}
+
+/// A result as the tabs share it: `{ maestroGate: "remote", url, enabled,
+/// rollout }` (the remote module's `Shared`).
+fn result(url: &str, enabled: bool, rollout: Option<u32>) -> JsValue {
+    let o = js::new_object();
+    set(&o, protocol::KIND, &JsValue::from_str(Kind::Remote.id()));
+    set(&o, "url", &JsValue::from_str(url));
+    set(&o, "enabled", &JsValue::from_bool(enabled));
+    if let Some(p) = rollout {
+        set(&o, poll::ROLLOUT_KEY, &JsValue::from_f64(f64::from(p)));
+    }
+    o
+}
+
+/// One read of the document, as the glue ended it: `kind` 0, the body (a
+/// string of one character per byte); 1, a body over the cap; 2, a failure
+/// `head` worded; 3, what `fetch` or the body threw; 4, the fetch's own
+/// timeout. On success it is remembered, and `out.v` is `{ says, percent,
+/// value, why, message }` (`message` for the glue to share); a failure is
+/// its text, empty when this failing stretch said so already.
+#[export_name = "D"] // document
+extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsValue) {
+    let url = url_of(&options).unwrap_or_default();
+    let doc = match kind.as_f64().unwrap_or(3.0) as u32 {
+        0 => read(&value),
+        1 => Err(String::from(poll::TOO_LONG)),
+        2 => Err(text_of(&value)),
+        3 => Err(text_of(&js::message(&value))),
+        _ => Err(String::from("timed out")),
+    };
+    let at = now();
+    let warn_now = {
+        let mut s = STATE.0.borrow_mut();
+        s.own_last = Some(at);
+        !core::mem::replace(&mut s.failed, doc.is_err()) && doc.is_err()
+    };
+    let doc = match doc {
+        Ok(doc) => doc,
+        Err(why) => return set(&out, "v", &JsValue::from_str(if warn_now { &why } else { "" })),
+    };
+    let (enabled, percent) = match (doc.says, doc.rollout) {
+        (Says::Off | Says::Invalid, _) | (_, Rollout::Invalid) => (false, None),
+        (_, Rollout::Percent(p)) => (true, Some(p)),
+        (_, Rollout::Unset) => (true, None),
+    };
+    keep(&url, enabled, percent, quiet(&options));
+    let o = js::new_object();
+    let says = match doc.says {
+        Says::Off => 0.0,
+        Says::On => 1.0,
+        Says::Invalid => 2.0,
+        Says::Garbage => 3.0,
+    };
+    let rollout = match doc.rollout {
+        Rollout::Unset => -1.0,
+        Rollout::Percent(p) => f64::from(p),
+        Rollout::Invalid => -2.0,
+    };
+    set(&o, "says", &JsValue::from_f64(says));
+    set(&o, "percent", &JsValue::from_f64(rollout));
+    set(&o, "value", &doc.value);
+    set(&o, "why", &JsValue::from_str(&doc.why));
+    set(&o, "message", &result(&url, enabled, percent));
+    set(&out, "v", &o);
+}
+
+/// A message heard on the gate's channel: another tab's result for this
+/// page's document (`out.v`: it as the tabs share it, only a valid
+/// percentage kept; else `undefined`).
+#[export_name = "H"] // heard
+extern "C" fn heard(out: JsValue, options: JsValue, data: JsValue) {
+    if text(&field(&data, protocol::KIND)).as_deref() != Some(Kind::Remote.id()) {
+        return;
+    }
+    let (Some(url), Some(enabled)) = (text(&field(&data, "url")), field(&data, "enabled").as_bool()) else { return };
+    if url_of(&options).as_deref() != Some(url.as_str()) {
+        return;
+    }
+    STATE.0.borrow_mut().heard = Some(now());
+    let value = field(&data, poll::ROLLOUT_KEY);
+    let percent = match poll::rollout(value.as_f64().map_or(Raw::Unset, Raw::Number)) {
+        Rollout::Percent(p) => Some(p),
+        _ => None,
+    };
+    set(&out, "v", &result(&url, enabled, percent));
+}
+
+/// The narrowing the glue hands the gate.
+fn narrowing(verdict: Verdict, reason: &str) -> JsValue {
+    let o = js::new_object();
+    set(&o, "code", &JsValue::from_f64(f64::from(verdict.code())));
+    set(&o, "reason", &JsValue::from_str(reason));
+    o
+}
+
+/// A first answer as the glue takes it: an off's narrowing, `{ rollout }`
+/// (with `rememberedAt` when remembered), or `null`.
+fn first(url: &str, enabled: bool, percent: Option<u32>, remembered: Option<f64>) -> JsValue {
+    if !enabled {
+        return narrowing(Verdict::RemoteOff, &flag::remote_off_reason(&String::from(url)));
+    }
+    let Some(p) = percent else { return JsValue::NULL };
+    let o = js::new_object();
+    set(&o, poll::ROLLOUT_KEY, &JsValue::from_f64(f64::from(p)));
+    if let Some(at) = remembered {
+        set(&o, "rememberedAt", &JsValue::from_f64(at));
+    }
+    o
+}
+
+/// The first answer, from whatever ended the wait: `outcome` is another
+/// tab's result (`heard`), this page's read (`document`'s object, or its
+/// failure's text), `undefined` when the wait ran out, `null` when there
+/// was none (`remoteTimeoutMs: 0`). `out.v`: `{ code, reason }` when the
+/// document says off (code 6) or fails safe (7), `{ rollout }` when it
+/// sets a percentage (or, when it did not answer in time, its remembered
+/// answer did), or `null` (a remembered off the gate reads itself).
+#[export_name = "F"] // finish
+extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
+    let url = url_of(&options).unwrap_or_default();
+    let quiet = quiet(&options);
+    let v = if outcome.is_object() && field(&outcome, protocol::KIND).is_string() {
+        // Another tab's answer.
+        let enabled = field(&outcome, "enabled").as_bool().unwrap_or(true);
+        first(&url, enabled, count(&field(&outcome, poll::ROLLOUT_KEY), 100), None)
+    } else if outcome.is_object() {
+        own_answer(&url, &outcome)
+    } else {
+        if outcome.is_undefined() {
+            // The wait ran out: a failure, said once (the read may still end).
+            let first = !core::mem::replace(&mut STATE.0.borrow_mut().failed, true);
+            if first && !quiet {
+                let mut ms = String::new();
+                flag::push_uint(&mut ms, poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64()) as u64);
+                warn(
+                    &[
+                        &label(&url),
+                        " failed (no answer within ",
+                        &ms,
+                        " ms, remoteTimeoutMs); starting from its remembered answer, if any",
+                    ]
+                    .concat(),
+                );
+            }
+        } else if let Some(why) = text(&outcome).filter(|w| !w.is_empty()) {
+            if !quiet {
+                warn(&[&label(&url), " failed (", &why, "); starting from its remembered answer, if any"].concat());
+            }
+        }
+        // No answer in time: the remembered one (its off the gate reads itself).
+        match memory().of(&url) {
+            Some(a) if a.enabled => first(&url, true, a.rollout, Some(a.at)),
+            _ => JsValue::NULL,
+        }
+    };
+    set(&out, "v", &v);
+}
+
+/// This page's own read (`document`'s object) as the first answer.
+fn own_answer(url: &str, doc: &JsValue) -> JsValue {
+    let says = field(doc, "says").as_f64().unwrap_or(3.0);
+    let percent = field(doc, "percent").as_f64().unwrap_or(-1.0);
+    let value = field(doc, "value");
+    if says == 2.0 {
+        let why = text_of(&field(doc, "why"));
+        return narrowing(Verdict::RemoteFailSafe, &["Disabled (fail safe): remote ", url, ": ", &why].concat());
+    }
+    if says != 0.0 && percent == -2.0 {
+        // As the live poll's (the rollout module's `lower`) words it.
+        let why = poll::rollout_invalid(From::Remote.label(), &shown(&value), value.is_string());
+        return narrowing(Verdict::RemoteFailSafe, &["Disabled (fail safe): ", &why].concat());
+    }
+    first(url, says != 0.0, count(&JsValue::from_f64(percent), 100), None)
+}
+
+/// What the first answer did, for the remote module's poll (`startRemote`'s
+/// last argument): `{ at, heard, failed, warned }`.
+#[export_name = "S"] // state
+extern "C" fn state(out: JsValue, _options: JsValue) {
+    let s = STATE.0.borrow();
+    let o = js::new_object();
+    let time = |t: Option<f64>| t.map_or(JsValue::UNDEFINED, JsValue::from_f64);
+    set(&o, "at", &time(s.own_last));
+    set(&o, "heard", &time(s.heard));
+    set(&o, "failed", &JsValue::from_bool(s.failed));
+    set(&o, "warned", &JsValue::from_bool(s.warned));
+    set(&out, "v", &o);
+}
