@@ -216,8 +216,10 @@ export default function extras(g, modules) {
 
     // The poll, for a gate that is on after its first decision (one that is
     // off stays off), with `remote` or `unleash`.
+    // (From a task of its own, as the beacon: the remote module's download
+    // comes after the code that awaited init() has run.)
     poll(options) {
-      if (polls(options)) startRemote(options);
+      if (polls(options)) setTimeout(startRemote, 0, options);
     },
 
     // init({ report }): the beacon module sends the decision beacon `d`

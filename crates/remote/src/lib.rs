@@ -799,7 +799,7 @@ fn went_on(url: &str, first: &JsValue) {
     if !first.is_object() {
         return;
     }
-    REMOTE.with_borrow_mut(|r| {
+    with(|r| {
         r.storage_warned |= field(first, "warned").is_truthy();
         let Some(p) = r.polls.iter_mut().find(|p| p.url == url) else { return };
         if p.own_last.is_none() {
