@@ -106,14 +106,21 @@ function drop(i) {
   }
 }
 
-// A handle to what `f` returns, or the complement of a handle to what it threw.
-function attempt(f) {
+// A handle to what `f` returns, or the complement of a handle to what it threw
+// (made by `k`: `keep`, or a lean module's `held`).
+function attempt(f, k) {
   try {
-    return keep(f());
+    return k(f());
   } catch (e) {
-    return ~keep(e);
+    return ~k(e);
   }
 }
+
+// A handle held until it is released: a lean module's (the beacon's, the first
+// answer's), which releases each handle itself, whenever it is called, even
+// inside a call into the gate (a message the gate hears on the channel reaches
+// js/answer.js), whose handles are released when that call returns.
+const held = (v) => keep(v, 1);
 
 const utf8 = new TextDecoder();
 
@@ -130,8 +137,9 @@ let rollout = null;
 export const record = (enabled, source, value, reason) => freeze({ enabled: !!enabled, source, value, reason, rollout });
 
 // The imports of an instance of this boundary, whose exports `x()` answers
-// once it is made: the gate's (the default), or the beacon module's (js/extras.js).
-const importsOf = (x = () => wasm, text = (ptr, len) => utf8.decode(new Uint8Array(x().memory.buffer, ptr, len))) => ({
+// once it is made: the gate's (no `x`; its handles last one call, `keep`), or a
+// lean module's (js/extras.js; its handles are `held`).
+const importsOf = (x, k = x ? held : keep, text = (ptr, len) => utf8.decode(new Uint8Array((x ? x() : wasm).memory.buffer, ptr, len))) => ({
   m: {
     [IMPORT_TYPE_OF]: (i) => {
       const v = heap[i];
@@ -144,13 +152,13 @@ const importsOf = (x = () => wasm, text = (ptr, len) => utf8.decode(new Uint8Arr
         : t === 'object' ? TYPE_OBJECT : TYPE_OTHER;
     },
     [IMPORT_NUMBER]: (i) => heap[i],
-    [IMPORT_FROM_NUMBER]: keep,
-    [IMPORT_FROM_UTF8]: (ptr, len) => keep(text(ptr, len)),
+    [IMPORT_FROM_NUMBER]: k,
+    [IMPORT_FROM_UTF8]: (ptr, len) => k(text(ptr, len)),
     // (A property's name is read from the wasm's memory as a text is.)
-    [IMPORT_REFLECT_GET]: (o, ptr, len) => attempt(() => Reflect.get(Object(heap[o]), text(ptr, len))),
+    [IMPORT_REFLECT_GET]: (o, ptr, len) => attempt(() => Reflect.get(Object(heap[o]), text(ptr, len)), k),
     [IMPORT_REFLECT_SET]: (o, ptr, len, v) => { try { Reflect.set(heap[o], text(ptr, len), heap[v]); } catch {} },
-    [IMPORT_CALL]: (f, self, n, a, b, c) => attempt(() => heap[f].apply(heap[self], [heap[a], heap[b], heap[c]].slice(0, n))),
-    [IMPORT_CONSTRUCT]: (f, a) => attempt(() => channel = new heap[f](heap[a])),
+    [IMPORT_CALL]: (f, self, n, a, b, c) => attempt(() => heap[f].apply(heap[self], [heap[a], heap[b], heap[c]].slice(0, n)), k),
+    [IMPORT_CONSTRUCT]: (f, a) => attempt(() => channel = new heap[f](heap[a]), k),
     [IMPORT_RELEASE]: drop,
     [IMPORT_DUPLICATE]: (i) => keep(heap[i], 1),
     // Writes the console line `[MAESTRO] text`: at once, or (`later`) in a
@@ -168,7 +176,7 @@ const importsOf = (x = () => wasm, text = (ptr, len) => utf8.decode(new Uint8Arr
     },
     [IMPORT_STRICT_EQUALS]: (a, b) => heap[a] === heap[b],
     [IMPORT_CODE_AT]: (s, i) => heap[s].charCodeAt(i) || 0,
-    [IMPORT_CONCAT]: (a, b) => keep(heap[a] + heap[b]),
+    [IMPORT_CONCAT]: (a, b) => k(heap[a] + heap[b]),
     // The first `max` characters (code points, as Rust counts them: never half a
     // surrogate pair) and how many there were, counted without copying the value.
     [IMPORT_SHORTEN]: (s, max) => {
@@ -177,10 +185,10 @@ const importsOf = (x = () => wasm, text = (ptr, len) => utf8.decode(new Uint8Arr
         for (const c of v) if (n++ < max) cut += c;
         if (n > max) v = cut + '… (' + n + ' characters)';
       }
-      return keep(v);
+      return k(v);
     },
-    [IMPORT_HANDLER]: (tag) => keep((event) => dispatcher(tag, event)),
-    [IMPORT_DECISION_RECORD]: (enabled, source, value, reason) => keep(record(enabled, heap[source], heap[value], heap[reason])),
+    [IMPORT_HANDLER]: (tag) => k((event) => dispatcher(tag, event)),
+    [IMPORT_DECISION_RECORD]: (enabled, source, value, reason) => k(record(enabled, heap[source], heap[value], heap[reason])),
     [IMPORT_NOTIFY]: (list, v) => tell(list, list ? heap[v] : say(heap[v])),
   },
 });
@@ -245,4 +253,4 @@ export const onCleanupRequest = (callback) => subscribe(1, callback);
 export const notifyCleanup = (request) => tell(1, request);
 // For the beacon module (crates/gate/src/beacon.rs), which js/extras.js
 // instantiates on this boundary: its imports, and a handle to a value.
-export { importsOf, keep };
+export { importsOf, held };

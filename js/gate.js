@@ -143,7 +143,7 @@ export function createGate({ load, loadExtras }) {
     decide: (n) => call(() => core.decide(undefined, n), off), isEnabled: () => call(core.isEnabled, () => false),
     wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),
     notify: core.notifyCleanup,
-    imports: core.importsOf, keep: core.keep, post: core.post,
+    imports: core.importsOf, keep: core.held, post: core.post,
   };
   // js/extras.js's functions for this copy: one instance, however many calls
   // wait for the chunk. Rejects with why it could not load (a later call tries
