@@ -38,9 +38,9 @@ const heap = [0, undefined, null, true, false, globalThis];
 // (crates/gate/src/abi.rs, `JsValue`): every handle made while a call runs is
 // released when the outermost call returns, however it ends; the values the
 // gate keeps longer are handles of their own (import `duplicate`: `keep`'s
-// `held`), which it releases. The beacon module is never called inside a
-// call into the gate (js/extras.js calls it from a promise's callback): its
-// handles are held, and it releases each itself.
+// `held`), which it releases. A lean module's handles (the beacon's, the
+// first answer's) are all held, and it releases each itself, even when it is
+// called inside a call into the gate (see `held`).
 const scope = [];
 let depth = 0;
 const call = (f) => {

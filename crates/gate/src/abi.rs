@@ -343,8 +343,10 @@ mod wasm {
     /// its own, until [`release`]). So a `JsValue` is a plain number here:
     /// no release at each drop, no call at each clone (measured: about 680 B
     /// gzip of the gate's wasm went to those). The
-    /// beacon module's handles (its instance's imports are the glue's
-    /// `keep`) are released when dropped, and a clone is a second handle.
+    /// lean modules' handles (the beacon's, the first answer's: their
+    /// instances' imports make every handle `held` in the glue, whatever
+    /// call into the gate is running) are released when dropped, and a
+    /// clone is a second handle.
     ///
     /// The helpers below that take values by reference are inlined wrappers over
     /// functions that take handles, so that a value need not be stored in memory
