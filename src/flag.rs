@@ -100,6 +100,17 @@ pub fn push_uint<T: Text>(out: &mut T, n: u64) {
     }
 }
 
+/// The parts one after the other: `[a, b].concat()` without its length
+/// sum and `split_at` (whose panics would bring core's formatting into the
+/// wasm modules that build sentences in Rust).
+pub fn cat(parts: &[&str]) -> String {
+    let mut s = String::new();
+    for part in parts {
+        s.push_str(part);
+    }
+    s
+}
+
 impl Text for String {
     fn of(s: &str) -> String {
         String::from(s)
@@ -623,6 +634,12 @@ pub fn unavailable<T: Text>(reason: &str) -> Decision<T> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cat_is_concat() {
+        assert_eq!(cat(&[]), "");
+        assert_eq!(cat(&["a", "", "😀b", "c"]), ["a", "", "😀b", "c"].concat());
+    }
 
     #[test]
     fn long_values_are_cut_after_64_characters_never_inside_one() {

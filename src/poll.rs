@@ -169,6 +169,57 @@ pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024;
 /// a shorter one is counted as it arrives).
 pub const MAX_DOCUMENT_DIGITS: usize = 4;
 
+/// Whether a declared `Content-Length` has more than `digits` digits (spaces
+/// and tabs around it and leading zeros aside): the body is then over the
+/// cap, and not read. Anything but digits is no declaration (the body is
+/// counted as it arrives). Compared without parsing, byte by byte (all of
+/// the trimmed characters are ASCII), without `str`'s searchers, whose
+/// panics the wasm modules would carry.
+pub fn declared_too_long(length: &str, digits: usize) -> bool {
+    let mut d = length.as_bytes();
+    while let [b' ' | b'\t', rest @ ..] = d {
+        d = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = d {
+        d = rest;
+    }
+    while let [b'0', rest @ ..] = d {
+        d = rest;
+    }
+    d.iter().all(u8::is_ascii_digit) && d.len() > digits
+}
+
+/// Whether `bytes` are UTF-8, as `core::str::from_utf8` decides (no
+/// overlong form, no surrogate, nothing past U+10FFFF), a character at a
+/// time: core's check reads a word at a time, which costs the first-answer
+/// module about 450 bytes more.
+pub fn is_utf8(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&lead) = bytes.get(i) {
+        // How many continuation bytes follow, and the least character that
+        // many may encode.
+        let (n, least) = match lead {
+            0x00..=0x7f => (0, 0),
+            0xc2..=0xdf => (1, 0x80),
+            0xe0..=0xef => (2, 0x800),
+            0xf0..=0xf4 => (3, 0x1_0000),
+            _ => return false,
+        };
+        let mut c = u32::from(lead) & (0x7f >> n);
+        for k in 1..=n {
+            match bytes.get(i + k) {
+                Some(&b) if b & 0xc0 == 0x80 => c = c << 6 | u32::from(b & 0x3f),
+                _ => return false,
+            }
+        }
+        if c < least || c > 0x10_ffff || (0xd800..0xe000).contains(&c) {
+            return false;
+        }
+        i += n + 1;
+    }
+    true
+}
+
 /// The failure for a body longer than [`MAX_DOCUMENT_BYTES`].
 pub const TOO_LONG: &str = "not a health document: the body is longer than 8 KB";
 
@@ -184,14 +235,32 @@ pub fn invalid_enabled(value: &str, quoted: bool) -> String {
 pub fn not_json(body: &str) -> String {
     // At most 40 bytes, cut back to a character's start; ASCII control
     // characters as spaces (no Unicode tables: this runs in the remote module).
-    let body = body.trim_start_matches([' ', '\t', '\n', '\r']);
+    // Byte by byte: every character trimmed or replaced is ASCII, so the
+    // bytes left are still UTF-8 (without str's searchers and char
+    // iterators, which the wasm modules would carry).
+    let mut bytes = body.as_bytes();
+    while let [b' ' | b'\t' | b'\n' | b'\r', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    let body = body.get(body.len() - bytes.len()..).unwrap_or_default();
     let mut end = body.len().min(40);
     while !body.is_char_boundary(end) {
         end -= 1;
     }
-    let start: String =
-        body.get(..end).unwrap_or_default().chars().map(|c| if c < ' ' || c == '\x7f' { ' ' } else { c }).collect();
-    ["not JSON (the body starts with \"", &start, "\"): is the document at this URL?"].concat()
+    let shown = body.get(..end).unwrap_or_default();
+    let mut start = String::new();
+    let mut from = 0;
+    for (i, &b) in shown.as_bytes().iter().enumerate() {
+        if b < b' ' || b == 0x7f {
+            start.push_str(shown.get(from..i).unwrap_or_default());
+            // (A str: `String::push` would bring a char encoder along.)
+            #[allow(clippy::single_char_add_str)]
+            start.push_str(" ");
+            from = i + 1;
+        }
+    }
+    start.push_str(shown.get(from..).unwrap_or_default());
+    crate::flag::cat(&["not JSON (the body starts with \"", &start, "\"): is the document at this URL?"])
 }
 
 /// The key of a health document's rollout percentage: the Vite plugin and
@@ -264,12 +333,12 @@ pub fn rollout_invalid(label: &str, value: &str, quoted: bool) -> String {
 /// was a string: the wording of every invalid setting but the flag's.
 pub fn invalid(label: &str, value: &str, quoted: bool, accepted: &str) -> String {
     let q = if quoted { "\"" } else { "" };
-    ["invalid ", label, "=", q, value, q, "; accepted: ", accepted].concat()
+    crate::flag::cat(&["invalid ", label, "=", q, value, q, "; accepted: ", accepted])
 }
 
 /// The same when reading the value threw.
 pub fn rollout_threw(label: &str, message: &str) -> String {
-    ["reading ", label, " threw: ", message].concat()
+    crate::flag::cat(&["reading ", label, " threw: ", message])
 }
 
 /// The poll interval for the `pollMs` option (`None` or not a number: the default).
@@ -426,6 +495,34 @@ mod tests {
     use alloc::vec::Vec;
     use alloc::{format, vec};
     use proptest::prelude::*;
+
+    #[test]
+    fn a_declared_length_over_the_cap_is_told_by_its_digits() {
+        // As the trim-and-compare it replaces read it.
+        fn old(length: &str, digits: usize) -> bool {
+            let l = length.trim_matches([' ', '\t']).trim_start_matches('0');
+            l.bytes().all(|b| b.is_ascii_digit()) && l.len() > digits
+        }
+        for (length, over) in [
+            ("", false),
+            ("8192", false),
+            ("9999", false),
+            ("10000", true),
+            (" \t 00012345\t ", true),
+            ("0000001234", false),
+            ("0 0", false),
+            ("00 ", false),
+            ("1e10", false),
+            ("-12345", false),
+            ("１２３４５６", false),
+            ("\u{a0}12345", false),
+            ("12345\n", false),
+            ("   ", false),
+        ] {
+            assert_eq!(declared_too_long(length, MAX_DOCUMENT_DIGITS), over, "{length:?}");
+            assert_eq!(old(length, MAX_DOCUMENT_DIGITS), over, "{length:?}");
+        }
+    }
 
     #[test]
     fn waits_and_followers() {
@@ -623,7 +720,87 @@ mod tests {
         assert!([0.0; 3].map(|j| next_poll(0.0, Some(latency), iv, j)).windows(2).all(|w| w[0] == w[1]));
     }
 
+    /// `not_json` as it was written with str's trim and a char iterator.
+    fn not_json_by_chars(body: &str) -> String {
+        let body = body.trim_start_matches([' ', '\t', '\n', '\r']);
+        let mut end = body.len().min(40);
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        let start: String =
+            body.get(..end).unwrap_or_default().chars().map(|c| if c < ' ' || c == '\x7f' { ' ' } else { c }).collect();
+        ["not JSON (the body starts with \"", &start, "\"): is the document at this URL?"].concat()
+    }
+
+    #[test]
+    fn not_json_shows_the_same_start_as_before() {
+        for body in [
+            "",
+            " \t\r\n",
+            "\n\n<!doctype html>\n<html>\x7f\x00",
+            "\x0c<html>",
+            "\u{a0}<html>",
+            &"é".repeat(30),
+            &["a", &"😀".repeat(12)].concat(),
+            &[" ", &"x".repeat(39), "é"].concat(),
+        ] {
+            assert_eq!(not_json(body), not_json_by_chars(body), "{body:?}");
+        }
+        assert_eq!(
+            not_json("\n\t<p>\x01\x7fé</p>"),
+            "not JSON (the body starts with \"<p>  é</p>\"): is the document at this URL?"
+        );
+    }
+
+    #[test]
+    fn is_utf8_accepts_what_str_does_every_sequence_of_up_to_three_bytes() {
+        let same = |b: &[u8]| assert_eq!(is_utf8(b), core::str::from_utf8(b).is_ok(), "{b:x?}");
+        same(&[]);
+        for x in 0..=255u8 {
+            same(&[x]);
+            for y in 0..=255u8 {
+                same(&[x, y]);
+            }
+        }
+        for x in 0xc0..=0xffu8 {
+            for y in 0..=255u8 {
+                for z in 0..=255u8 {
+                    same(&[x, y, z]);
+                }
+            }
+        }
+        for x in 0xf0..=0xffu8 {
+            for y in 0x70..=0xc0u8 {
+                for z in [0x00, 0x7f, 0x80, 0xbf, 0xc0] {
+                    for w in [0x00, 0x41, 0x7f, 0x80, 0x9f, 0xbf, 0xc0, 0xff] {
+                        same(&[x, y, z, w]);
+                    }
+                }
+            }
+        }
+        same("maestro_enabled: ✓ 😀 \u{10ffff}".as_bytes());
+    }
+
     proptest! {
+        #[test]
+        fn is_utf8_matches_str(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..24)) {
+            prop_assert_eq!(is_utf8(&bytes), core::str::from_utf8(&bytes).is_ok());
+        }
+
+        #[test]
+        fn is_utf8_matches_str_on_text_with_a_byte_changed(text in "(?s).{0,12}", at in 0usize..64, byte in proptest::num::u8::ANY) {
+            let mut bytes = text.into_bytes();
+            if let Some(b) = bytes.get_mut(at) {
+                *b = byte;
+            }
+            prop_assert_eq!(is_utf8(&bytes), core::str::from_utf8(&bytes).is_ok());
+        }
+
+        #[test]
+        fn not_json_matches_the_char_reading(body in "(?s).{0,60}") {
+            prop_assert_eq!(not_json(&body), not_json_by_chars(&body));
+        }
+
         #[test]
         fn the_next_poll_is_always_within_one_to_two_intervals(
             own in 0.0f64..1e9,

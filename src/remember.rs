@@ -65,27 +65,37 @@ impl Memory {
         self.answers.push(answer);
         while self.answers.len() > MAX_ANSWERS {
             // The oldest "on" goes first; only offs left: the oldest off.
+            // (The first of equally old ones, as `min_by` picks.)
             let oldest = |want_on: bool| {
-                self.answers
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, a)| a.enabled == want_on)
-                    .min_by(|(_, a), (_, b)| a.at.total_cmp(&b.at))
-                    .map(|(i, _)| i)
+                let mut found: Option<(usize, f64)> = None;
+                for (i, a) in self.answers.iter().enumerate() {
+                    if a.enabled == want_on && found.is_none_or(|(_, at)| a.at.total_cmp(&at).is_lt()) {
+                        found = Some((i, a.at));
+                    }
+                }
+                found.map(|(i, _)| i)
             };
             match oldest(true).or_else(|| oldest(false)) {
                 Some(i) => {
-                    self.answers.remove(i);
+                    // (`retain`, not `Vec::remove`: no index panic, whose
+                    // formatting the wasm modules would carry.)
+                    let mut at = 0;
+                    self.answers.retain(|_| {
+                        at += 1;
+                        at != i + 1
+                    });
                 }
                 None => break,
             }
         }
-        self.off = self
-            .answers
-            .iter()
-            .filter(|a| !a.enabled)
-            .max_by(|a, b| a.at.total_cmp(&b.at))
-            .map(|a| Off { url: a.url.clone(), at: a.at });
+        // The latest off (the last of equally late ones, as `max_by` picks).
+        let mut off: Option<&Answer> = None;
+        for a in &self.answers {
+            if !a.enabled && off.is_none_or(|o| a.at.total_cmp(&o.at).is_ge()) {
+                off = Some(a);
+            }
+        }
+        self.off = off.map(|a| Off { url: a.url.clone(), at: a.at });
     }
 
     /// The last answer of the document at `url`.
@@ -133,7 +143,7 @@ pub fn not_kept(why: &str, in_session: bool) -> String {
     } else {
         "not remembered: a reload starts from the document alone"
     };
-    ["The remote answer could not be kept in localStorage (", why, "); ", then].concat()
+    crate::flag::cat(&["The remote answer could not be kept in localStorage (", why, "); ", then])
 }
 
 /// The reason when the remembered answers cannot be read (a value this
@@ -193,6 +203,79 @@ mod tests {
         assert!(m.of("/off").is_some());
         assert_eq!(m.off.as_ref().map(|o| o.url.as_str()), Some("/off"));
         assert!(m.of("/19").is_some() && m.of("/1").is_none());
+    }
+
+    #[test]
+    fn the_evicted_answer_is_the_oldest_on_wherever_it_is_and_the_rest_keep_their_order() {
+        let mut m = Memory::default();
+        let ats = [5.0, 3.0, 7.0, 1.0, 6.0, 8.0, 2.0, 4.0];
+        for (i, at) in ats.iter().enumerate() {
+            m.remember(a(&["/", &i.to_string()].concat(), true, *at));
+        }
+        m.remember(a("/new", true, 9.0));
+        let urls: Vec<&str> = m.answers.iter().map(|x| x.url.as_str()).collect();
+        assert_eq!(urls, ["/0", "/1", "/2", "/4", "/5", "/6", "/7", "/new"]);
+        m.remember(a("/off", false, 10.0));
+        let urls: Vec<&str> = m.answers.iter().map(|x| x.url.as_str()).collect();
+        assert_eq!(urls, ["/0", "/1", "/2", "/4", "/5", "/7", "/new", "/off"]);
+    }
+
+    /// `Memory::remember` as it was written with `min_by`, `max_by` and
+    /// `Vec::remove`.
+    fn remember_by_iterators(m: &mut Memory, answer: Answer) {
+        m.answers.retain(|a| a.url != answer.url);
+        m.answers.push(answer);
+        while m.answers.len() > MAX_ANSWERS {
+            let oldest = |want_on: bool| {
+                m.answers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.enabled == want_on)
+                    .min_by(|(_, a), (_, b)| a.at.total_cmp(&b.at))
+                    .map(|(i, _)| i)
+            };
+            match oldest(true).or_else(|| oldest(false)) {
+                Some(i) => {
+                    m.answers.remove(i);
+                }
+                None => break,
+            }
+        }
+        m.off = m
+            .answers
+            .iter()
+            .filter(|a| !a.enabled)
+            .max_by(|a, b| a.at.total_cmp(&b.at))
+            .map(|a| Off { url: a.url.clone(), at: a.at });
+    }
+
+    #[test]
+    fn equally_old_answers_the_first_on_goes_and_the_last_off_is_the_off() {
+        let mut m = Memory::default();
+        for i in 0..8 {
+            m.remember(a(&["/", &i.to_string()].concat(), i % 2 == 0, 1.0));
+        }
+        assert_eq!(m.off.as_ref().map(|o| o.url.as_str()), Some("/7"));
+        m.remember(a("/x", true, 1.0));
+        assert!(m.of("/0").is_none() && m.of("/2").is_some());
+        m.remember(a("/-0", false, -0.0));
+        m.remember(a("/nan", false, f64::NAN));
+        assert_eq!(m.off.as_ref().map(|o| o.url.as_str()), Some("/nan"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn remember_keeps_and_evicts_as_the_iterators_did(
+            steps in proptest::collection::vec((0u8..12, proptest::bool::ANY, proptest::sample::select(vec![0.0, -0.0, 1.0, 2.0, 3.0, f64::NAN, f64::INFINITY, -1.0])), 0..40)
+        ) {
+            let (mut m, mut old) = (Memory::default(), Memory::default());
+            for (u, enabled, at) in steps {
+                let answer = a(&["/", &u.to_string()].concat(), enabled, at);
+                m.remember(answer.clone());
+                remember_by_iterators(&mut old, answer);
+                proptest::prop_assert_eq!(format!("{m:?}"), format!("{old:?}"));
+            }
+        }
     }
 
     #[test]

@@ -245,7 +245,7 @@ fn refused(source: Source, label: &str, reading: &Reading, accepted: &str) -> Na
         enabled: false,
         source,
         value: reading.text.clone(),
-        reason: ["Disabled (fail safe): ", &unusable(label, reading, accepted)].concat(),
+        reason: crate::flag::cat(&["Disabled (fail safe): ", &unusable(label, reading, accepted)]),
         warn: true,
         rollout: None,
     }
@@ -304,7 +304,7 @@ pub fn at_build(decision: &crate::flag::Decision, rollout: Option<(Raw, Reading)
         }
         // The invalid rollout is what disables: it names the decision.
         (enabled, source) = (false, Source::Rollout);
-        reason = ["Disabled (fail safe): ", &why].concat();
+        reason = crate::flag::cat(&["Disabled (fail safe): ", &why]);
         reason.clone()
     });
     if enabled && rollout == Rollout::Percent(0) {

@@ -22,8 +22,8 @@ use alloc::vec::Vec;
 use crate::abi::JsValue;
 use crate::js::{self, field, method, set};
 use crate::lean::{count, own, text};
-use crate::Slot;
-use maestro_gate::flag::{self, Raw};
+use core::cell::Cell;
+use maestro_gate::flag::{self, cat, Raw};
 use maestro_gate::poll::{self, Rollout, Says};
 use maestro_gate::protocol::{self, Kind};
 use maestro_gate::remember::{self, Answer, Memory};
@@ -34,15 +34,21 @@ use maestro_gate::rollout::{From, Verdict};
 /// when another tab's result was heard, whether the read failed (said once
 /// per failing stretch), and whether the memory could not be kept in
 /// localStorage (said once per page).
+/// (Cells, not a `RefCell`: no borrow to check, whose panic would bring
+/// its messages into the module.)
 struct State {
-    own_last: Option<f64>,
-    heard: Option<f64>,
-    failed: bool,
-    warned: bool,
+    own_last: Cell<Option<f64>>,
+    heard: Cell<Option<f64>>,
+    failed: Cell<bool>,
+    warned: Cell<bool>,
 }
 
-static STATE: Slot<State> =
-    Slot(core::cell::RefCell::new(State { own_last: None, heard: None, failed: false, warned: false }));
+// SAFETY: wasm32 without atomics, as `Slot`: one thread, and the instance's
+// memory is never shared.
+unsafe impl Sync for State {}
+
+static STATE: State =
+    State { own_last: Cell::new(None), heard: Cell::new(None), failed: Cell::new(false), warned: Cell::new(false) };
 
 fn now() -> f64 {
     method(&field(js::global(), "Date"), "now", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0)
@@ -64,7 +70,7 @@ fn url_of(options: &JsValue) -> Option<String> {
 
 /// How a line names the document.
 fn label(url: &str) -> String {
-    ["Remote ", url].concat()
+    cat(&["Remote ", url])
 }
 
 /// The first answer's plan for `init(options)`, or `null` when there is no
@@ -83,7 +89,7 @@ extern "C" fn plan(out: JsValue, options: JsValue) {
     set(&o, "wait", &JsValue::from_f64(poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64())));
     set(&o, "timeout", &JsValue::from_f64(poll::fetch_timeout(interval)));
     // (The remote module's name for it, kept: tabs of two versions share it.)
-    set(&o, "lock", &JsValue::from_str(&["maestro-gate first ", &url].concat()));
+    set(&o, "lock", &JsValue::from_str(&cat(&["maestro-gate first ", &url])));
     let init = js::new_object();
     set(&init, "cache", &JsValue::from_str("no-store"));
     set(&init, "credentials", &JsValue::from_str("same-origin"));
@@ -105,9 +111,7 @@ extern "C" fn head(out: JsValue, _options: JsValue, status: JsValue, length: JsV
         flag::push_uint(&mut s, status as u64);
         JsValue::from_str(&s)
     } else {
-        let length = text(&length).unwrap_or_default();
-        let length = length.trim_matches([' ', '\t']).trim_start_matches('0');
-        if length.bytes().all(|b| b.is_ascii_digit()) && length.len() > poll::MAX_DOCUMENT_DIGITS {
+        if poll::declared_too_long(&text(&length).unwrap_or_default(), poll::MAX_DOCUMENT_DIGITS) {
             JsValue::from_str(poll::TOO_LONG)
         } else {
             JsValue::from_f64(poll::MAX_DOCUMENT_BYTES as f64)
@@ -156,8 +160,13 @@ fn raw(value: &JsValue, booleans: bool) -> Raw {
 
 /// Reads a body as the poll does (`crates/remote`'s `read`).
 fn read(body: &JsValue) -> Result<Document, String> {
-    let text =
-        String::from_utf8(bytes(body)).map_err(|_| String::from("not a health document: the body is not UTF-8"))?;
+    let bytes = bytes(body);
+    if !poll::is_utf8(&bytes) {
+        return Err(String::from("not a health document: the body is not UTF-8"));
+    }
+    // SAFETY: `poll::is_utf8` accepts exactly what `str::from_utf8` does
+    // (its tests compare the two), without core's word-at-a-time check.
+    let text = unsafe { String::from_utf8_unchecked(bytes) };
     let parsed = method(&field(js::global(), "JSON"), "parse", 1, &JsValue::from_str(&text));
     // (JSON never parses to `undefined`: it threw.)
     if parsed.is_undefined() {
@@ -262,7 +271,7 @@ fn store(area: &str, text: &JsValue) -> Result<(), JsValue> {
     let storage = field(js::global(), area);
     let set_item = field(&storage, "setItem");
     if !set_item.is_function() {
-        return Err(JsValue::from_str(["no ", area].concat().as_str()));
+        return Err(JsValue::from_str(cat(&["no ", area]).as_str()));
     }
     js::call(&set_item, &storage, &[&JsValue::from_str(remember::KEY), text]).map(|_| ())
 }
@@ -286,7 +295,7 @@ fn keep(url: &str, enabled: bool, rollout: Option<u32>, quiet: bool) {
         Err(e) => {
             let why = text_of(&js::message(&e));
             let kept = store("sessionStorage", &text).is_ok();
-            let first = !core::mem::replace(&mut STATE.0.borrow_mut().warned, true);
+            let first = !STATE.warned.replace(true);
             if first && !quiet {
                 warn(&remember::not_kept(&why, kept));
             }
@@ -329,9 +338,8 @@ extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsV
     };
     let at = now();
     let warn_now = {
-        let mut s = STATE.0.borrow_mut();
-        s.own_last = Some(at);
-        !core::mem::replace(&mut s.failed, doc.is_err()) && doc.is_err()
+        STATE.own_last.set(Some(at));
+        !STATE.failed.replace(doc.is_err()) && doc.is_err()
     };
     let doc = match doc {
         Ok(doc) => doc,
@@ -375,7 +383,7 @@ extern "C" fn heard(out: JsValue, options: JsValue, data: JsValue) {
     if url_of(&options).as_deref() != Some(url.as_str()) {
         return;
     }
-    STATE.0.borrow_mut().heard = Some(now());
+    STATE.heard.set(Some(now()));
     let value = field(&data, poll::ROLLOUT_KEY);
     let percent = match poll::rollout(value.as_f64().map_or(Raw::Unset, Raw::Number)) {
         Rollout::Percent(p) => Some(p),
@@ -427,23 +435,20 @@ extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
     } else {
         if outcome.is_undefined() {
             // The wait ran out: a failure, said once (the read may still end).
-            let first = !core::mem::replace(&mut STATE.0.borrow_mut().failed, true);
+            let first = !STATE.failed.replace(true);
             if first && !quiet {
                 let mut ms = String::new();
                 flag::push_uint(&mut ms, poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64()) as u64);
-                warn(
-                    &[
-                        &label(&url),
-                        " failed (no answer within ",
-                        &ms,
-                        " ms, remoteTimeoutMs); starting from its remembered answer, if any",
-                    ]
-                    .concat(),
-                );
+                warn(&cat(&[
+                    &label(&url),
+                    " failed (no answer within ",
+                    &ms,
+                    " ms, remoteTimeoutMs); starting from its remembered answer, if any",
+                ]));
             }
         } else if let Some(why) = text(&outcome).filter(|w| !w.is_empty()) {
             if !quiet {
-                warn(&[&label(&url), " failed (", &why, "); starting from its remembered answer, if any"].concat());
+                warn(&cat(&[&label(&url), " failed (", &why, "); starting from its remembered answer, if any"]));
             }
         }
         // No answer in time: the remembered one (its off the gate reads itself).
@@ -462,12 +467,12 @@ fn own_answer(url: &str, doc: &JsValue) -> JsValue {
     let value = field(doc, "value");
     if says == 2.0 {
         let why = text_of(&field(doc, "why"));
-        return narrowing(Verdict::RemoteFailSafe, &["Disabled (fail safe): remote ", url, ": ", &why].concat());
+        return narrowing(Verdict::RemoteFailSafe, &cat(&["Disabled (fail safe): remote ", url, ": ", &why]));
     }
     if says != 0.0 && percent == -2.0 {
         // As the live poll's (the rollout module's `lower`) words it.
         let why = poll::rollout_invalid(From::Remote.label(), &shown(&value), value.is_string());
-        return narrowing(Verdict::RemoteFailSafe, &["Disabled (fail safe): ", &why].concat());
+        return narrowing(Verdict::RemoteFailSafe, &cat(&["Disabled (fail safe): ", &why]));
     }
     first(url, says != 0.0, count(&JsValue::from_f64(percent), 100), None)
 }
@@ -476,12 +481,12 @@ fn own_answer(url: &str, doc: &JsValue) -> JsValue {
 /// last argument): `{ at, heard, failed, warned }`.
 #[export_name = "S"] // state
 extern "C" fn state(out: JsValue, _options: JsValue) {
-    let s = STATE.0.borrow();
+    let s = &STATE;
     let o = js::new_object();
     let time = |t: Option<f64>| t.map_or(JsValue::UNDEFINED, JsValue::from_f64);
-    set(&o, "at", &time(s.own_last));
-    set(&o, "heard", &time(s.heard));
-    set(&o, "failed", &JsValue::from_bool(s.failed));
-    set(&o, "warned", &JsValue::from_bool(s.warned));
+    set(&o, "at", &time(s.own_last.get()));
+    set(&o, "heard", &time(s.heard.get()));
+    set(&o, "failed", &JsValue::from_bool(s.failed.get()));
+    set(&o, "warned", &JsValue::from_bool(s.warned.get()));
     set(&out, "v", &o);
 }

@@ -1099,8 +1099,7 @@ async fn capped_bytes(response: &Response, cap: &Cap) -> Result<Vec<u8>, String>
     let max = cap.bytes;
     // (A declared length: digits only, compared without parsing.)
     let length = response.headers().get("content-length").ok().flatten().unwrap_or_default();
-    let length = length.trim_matches([' ', '\t']).trim_start_matches('0');
-    if length.bytes().all(|b| b.is_ascii_digit()) && length.len() > cap.digits {
+    if poll::declared_too_long(&length, cap.digits) {
         return Err(String::from(cap.too_long));
     }
     let Some(body) = response.body() else { return Ok(Vec::new()) };
