@@ -177,16 +177,9 @@ const importsOf = (x, k = x ? held : keep, text = (ptr, len) => utf8.decode(new 
     [IMPORT_STRICT_EQUALS]: (a, b) => heap[a] === heap[b],
     [IMPORT_CODE_AT]: (s, i) => heap[s].charCodeAt(i) || 0,
     [IMPORT_CONCAT]: (a, b) => k(heap[a] + heap[b]),
-    // The first `max` characters (code points, as Rust counts them: never half a
-    // surrogate pair) and how many there were, counted without copying the value.
-    [IMPORT_SHORTEN]: (s, max) => {
-      let v = heap[s], n = 0, cut = '';
-      if (v.length > max) {
-        for (const c of v) if (n++ < max) cut += c;
-        if (n > max) v = cut + '… (' + n + ' characters)';
-      }
-      return k(v);
-    },
+    // A value cut where the rules' one cut says (flag::cut: the first 64
+    // characters, never half a surrogate pair), and its length (flag::cut_said's words).
+    [IMPORT_SHORTEN]: (s, end, n) => k(heap[s].slice(0, end) + '… (' + n + ' characters)'),
     [IMPORT_HANDLER]: (tag) => k((event) => dispatcher(tag, event)),
     [IMPORT_DECISION_RECORD]: (enabled, source, value, reason) => k(record(enabled, heap[source], heap[value], heap[reason])),
     [IMPORT_NOTIFY]: (list, v) => tell(list, list ? heap[v] : say(heap[v])),

@@ -189,20 +189,26 @@ pub fn read_str(s: &str) -> Raw {
 /// its length said (`… (10485760 characters)`): [`cut`].
 pub const SHOWN: u32 = 64;
 
-/// The one cut of a value shown in a line (a value, a key name): where a
-/// text whose characters are `widths` (each one's width in the units the
-/// text is indexed by: UTF-8 bytes, or UTF-16 units by [`utf16_widths`]) is
-/// cut, never inside a character: `None` when it has at most [`SHOWN`]
-/// characters (it is shown whole); else the end of its first [`SHOWN`]
-/// characters, in those units, and how many characters it has, which
-/// [`cut_said`] appends. [`shown`] is the two for a Rust string.
-pub fn cut(widths: impl Iterator<Item = usize>) -> Option<(usize, u64)> {
+/// The one cut of a value shown in a line (a value, a key name), for every
+/// layer: the gate's values (read from JavaScript, through its ABI), the
+/// rollout module's, the build-time check's, the native rules'. A text of
+/// `len` units (UTF-8 bytes, or UTF-16 units) whose unit `i` continues the
+/// character before it when `continues(i)` ([`utf8_continues`],
+/// [`utf16_continues`]) is cut before a character, never inside one: `None`
+/// when it has at most [`SHOWN`] characters (it is shown whole); else the
+/// end of its first [`SHOWN`] characters, in those units, and how many
+/// characters it has, which [`cut_said`] appends. [`shown`] is the two for a
+/// Rust string. (One pass, each unit read once: the fewest bytes of the
+/// gate's wasm of the readings measured.)
+pub fn cut(len: usize, continues: impl Fn(usize) -> bool) -> Option<(usize, u64)> {
     let (mut end, mut count) = (0, 0u64);
-    for width in widths {
-        if count < u64::from(SHOWN) {
-            end += width;
+    for i in 0..len {
+        if !continues(i) {
+            if count == u64::from(SHOWN) {
+                end = i;
+            }
+            count += 1;
         }
-        count += 1;
     }
     (count > u64::from(SHOWN)).then_some((end, count))
 }
@@ -215,30 +221,28 @@ pub fn cut_said<T: Text>(head: &mut T, count: u64) {
     head.push(" characters)");
 }
 
-/// The characters of a JavaScript string of `len` UTF-16 units (`at(i)` is
-/// the `i`-th) as [`cut`] takes them: a surrogate pair is one character of
-/// two units (never cut in half), anything else, a lone surrogate included,
-/// one of one (as JavaScript's `for...of` counts them).
-pub fn utf16_widths(len: usize, at: impl Fn(usize) -> u32) -> impl Iterator<Item = usize> {
-    let mut i = 0;
-    core::iter::from_fn(move || {
-        if i >= len {
-            return None;
-        }
-        let pair = (0xd800..0xdc00).contains(&at(i)) && i + 1 < len && (0xdc00..0xe000).contains(&at(i + 1));
-        let width = if pair { 2 } else { 1 };
-        i += width;
-        Some(width)
-    })
+/// Whether unit `i` of a JavaScript string (`at(j)` is its `j`-th unit, 0
+/// past either end) continues the character before it, as [`cut`] takes
+/// it: the low half of a surrogate pair (a pair is one character, never cut
+/// in half); anything else, a lone surrogate included, is a character of
+/// its own (as JavaScript's `for...of` counts them).
+pub fn utf16_continues(i: usize, at: impl Fn(usize) -> u32) -> bool {
+    (0xdc00..0xe000).contains(&at(i)) && (0xd800..0xdc00).contains(&at(i.wrapping_sub(1)))
+}
+
+/// Whether a byte of UTF-8 continues the character before it, as [`cut`]
+/// takes it.
+pub fn utf8_continues(byte: u8) -> bool {
+    byte & 0xc0 == 0x80
 }
 
 /// `text` as a line shows it ([`cut`]): whole, or its first [`SHOWN`]
 /// characters and how many it has (`… (70 characters)`), appended to `out`.
 pub fn shown(out: &mut String, text: &str) {
-    match cut(text.chars().map(char::len_utf8)) {
+    // (`get`, not an index: a slice's panic formats, kilobytes of wasm.)
+    match cut(text.len(), |i| text.as_bytes().get(i).copied().is_some_and(utf8_continues)) {
         None => out.push_str(text),
         Some((end, count)) => {
-            // (`get`, not an index: a slice's panic formats, kilobytes of wasm.)
             out.push_str(text.get(..end).unwrap_or_default());
             cut_said(out, count);
         }
@@ -655,9 +659,13 @@ mod tests {
         // UTF-16: a pair is one character, a lone surrogate another.
         let units = |s: &str| s.encode_utf16().collect::<std::vec::Vec<u16>>();
         let u = units(&["a".repeat(63), "😀".repeat(2)].concat());
-        assert_eq!(cut(utf16_widths(u.len(), |i| u32::from(u[i]))), Some((65, 65)), "the 64th character is whole");
+        let by_units = |u: &[u16]| cut(u.len(), |i| utf16_continues(i, |j| u.get(j).copied().map_or(0, u32::from)));
+        assert_eq!(by_units(&u), Some((65, 65)), "the 64th character is whole");
         let lone: std::vec::Vec<u16> = core::iter::repeat_n(0xd800, 70).collect();
-        assert_eq!(cut(utf16_widths(lone.len(), |i| u32::from(lone[i]))), Some((64, 70)));
+        assert_eq!(by_units(&lone), Some((64, 70)));
+        let low_then_high: std::vec::Vec<u16> = [[0xdc00].repeat(35), [0xd800].repeat(35)].concat();
+        assert_eq!(by_units(&low_then_high), Some((64, 70)), "lone surrogates, a low one before a high one too");
+        assert_eq!(by_units(&units(&"😀".repeat(64))), None, "64 pairs are 64 characters: shown whole");
         let mut head = String::from("x");
         cut_said(&mut head, 10_485_760);
         assert_eq!(head, "x… (10485760 characters)");
@@ -665,12 +673,17 @@ mod tests {
 
     proptest::proptest! {
         /// A JavaScript string and its Rust string are cut at the same
-        /// character: the UTF-16 reading agrees with `chars()`.
+        /// character: the UTF-16 and UTF-8 readings agree with `chars()`.
         #[test]
         fn utf16_and_utf8_cut_alike(text in "\\PC{0,80}|[a😀é]{60,70}") {
             let u: std::vec::Vec<u16> = text.encode_utf16().collect();
-            let by_units = cut(utf16_widths(u.len(), |i| u32::from(u[i])));
-            let by_chars = cut(text.chars().map(char::len_utf8));
+            let by_units = cut(u.len(), |i| utf16_continues(i, |j| u.get(j).copied().map_or(0, u32::from)));
+            // `chars()`, not `utf8_continues`: the plain specification of a character.
+            let widths: std::vec::Vec<usize> = text.chars().map(char::len_utf8).collect();
+            let by_chars = (widths.len() > SHOWN as usize)
+                .then(|| (widths[..SHOWN as usize].iter().sum(), widths.len() as u64));
+            let by_bytes = cut(text.len(), |i| utf8_continues(text.as_bytes()[i]));
+            proptest::prop_assert_eq!(by_bytes, by_chars);
             proptest::prop_assert_eq!(by_units.map(|(_, n)| n), by_chars.map(|(_, n)| n));
             if let (Some((e16, _)), Some((e8, _))) = (by_units, by_chars) {
                 proptest::prop_assert_eq!(std::string::String::from_utf16(&u[..e16]).unwrap(), &text[..e8]);

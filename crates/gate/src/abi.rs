@@ -313,10 +313,12 @@ mod wasm {
         /// `a + b` of two strings.
         #[link_name = "p"]
         pub(crate) safe fn concat(a: i32, b: i32) -> JsValue;
-        /// A string `s` cut to its first `max` characters and its length
-        /// (`… (N characters)`) when it is longer; else `s` again.
+        /// `s.slice(0, end) + "… (" + count + " characters)"` of a string `s`:
+        /// a value cut where `flag::cut` says, and its length in characters
+        /// (the words `flag::cut_said` writes, which the conformance table
+        /// checks the two agree on).
         #[link_name = "q"]
-        pub(crate) safe fn shorten(s: i32, max: u32) -> JsValue;
+        pub(crate) safe fn shorten(s: i32, end: usize, count: usize) -> JsValue;
         /// A function that, called with `event`, calls the export `dispatch(tag, event)`
         /// through the glue's dispatcher.
         #[link_name = "o"]

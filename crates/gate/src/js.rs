@@ -49,8 +49,13 @@ pub fn string_of(v: &JsValue) -> Option<(Raw, Text)> {
     if !v.is_string() {
         return None;
     }
-    let len = field(v, "length").as_f64().unwrap_or(0.0) as usize;
-    Some((flag::word(len, |i| code_at(v.h(), i)), v.clone()))
+    Some((flag::word(length(v), |i| code_at(v.h(), i)), v.clone()))
+}
+
+/// A string's `length`, in UTF-16 units (a string's own `length` is always
+/// a number: no type check).
+pub fn length(s: &Text) -> usize {
+    crate::abi::number(field(s, "length").h()) as usize
 }
 
 /// `globalThis`: `window` in a page, `self` in a worker.
