@@ -242,8 +242,8 @@ pub mod table {
                 assert!(uses > 0, "js/answer.js never calls the first-answer module's export {letter} ({name})");
             }
             assert!(
-                text.contains(&format!("return {}", THROWN.replace("handle", "keep(e)"))),
-                "attempt() must answer ~keep(e)"
+                text.contains(&format!("return {}", THROWN.replace("handle", "k(e)"))),
+                "attempt() must answer ~k(e) (`k`: the instance's keeper)"
             );
         }
     }
