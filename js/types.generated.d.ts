@@ -218,7 +218,7 @@ export interface CleanupOptions {
     log?: "info" | "silent";
 }
 
-/** The outcome of deleting the database (`CleanupReport.database.outcome`). */
+/** The outcome of deleting the database. */
 export type DatabaseOutcome = "deleted" | "pending" | "unavailable" | "error";
 
 /** What happened to the database. */
@@ -235,7 +235,7 @@ export interface DatabaseReport {
     readonly error?: string;
 }
 
-/** The outcome for one storage area (`CleanupReport.localStorage.outcome`, ...). */
+/** The outcome for one storage area. */
 export type StorageOutcome = "cleared" | "skipped" | "unavailable" | "error";
 
 /** What happened to one storage area. Key names only, never values. */

@@ -244,6 +244,7 @@ mod de {
 /// The outcome of deleting the database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "lowercase"))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "DatabaseOutcome", rename_all = "lowercase"))]
 pub enum DbOutcome {
     /// Gone (a database that never existed counts as deleted).
     Deleted,
@@ -271,6 +272,7 @@ impl DbOutcome {
 /// The outcome for one storage area.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "lowercase"))]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "StorageOutcome", rename_all = "lowercase"))]
 pub enum AreaOutcome {
     /// The matching keys were removed (possibly none).
     Cleared,
@@ -331,7 +333,6 @@ pub struct AreaReport {
     /// `cleared` (every matching key removed, maybe none); `skipped` (`sessionStorage: "none"`);
     /// `unavailable` (the storage getter threw, or it is missing); `error` (the options were
     /// invalid, the keys could not be listed, or some keys could not be removed: see `failed`).
-    #[cfg_attr(test, ts(as = "crate::types::StorageOutcome"))]
     pub outcome: AreaOutcome,
     /// The keys removed (names only, never values).
     pub removed: Vec<String>,
@@ -368,7 +369,6 @@ pub struct DatabaseReport {
     /// `deleted` (also when it never existed); `pending` (still blocked after the timeout:
     /// the browser finishes the delete when the other connections close); `unavailable`
     /// (no IndexedDB, or access denied); `error` (the request threw or failed).
-    #[cfg_attr(test, ts(as = "crate::types::DatabaseOutcome"))]
     pub outcome: DbOutcome,
     /// Whether another open connection blocked the delete at some point.
     pub blocked: bool,

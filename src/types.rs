@@ -337,34 +337,6 @@ macro_rules! same_fields {
 }
 same_fields!(database, prefix, session_storage, blocked_timeout_ms, all_tabs, log);
 
-/// The outcome of deleting the database (`CleanupReport.database.outcome`).
-#[derive(TS)]
-#[ts(rename_all = "lowercase")]
-pub enum DatabaseOutcome {
-    /// Gone (also when it never existed).
-    Deleted,
-    /// Still blocked after the timeout.
-    Pending,
-    /// No IndexedDB, or access denied.
-    Unavailable,
-    /// The request threw or failed.
-    Error,
-}
-
-/// The outcome for one storage area (`CleanupReport.localStorage.outcome`, ...).
-#[derive(TS)]
-#[ts(rename_all = "lowercase")]
-pub enum StorageOutcome {
-    /// Every matching key removed (maybe none).
-    Cleared,
-    /// Not touched, as the options asked.
-    Skipped,
-    /// The storage getter threw, or it is missing.
-    Unavailable,
-    /// Invalid options, or keys that could not be listed or removed.
-    Error,
-}
-
 /// What `onCleanupRequest` callbacks receive. For another tab's request it is the channel's
 /// message as it arrived (a fresh object per tab), which may carry other fields too.
 #[derive(TS)]
@@ -755,9 +727,9 @@ fn generated() -> String {
         declaration::<CleanupRequest>(&cfg, true),
         declaration::<SessionStorageMode>(&cfg, true),
         declaration::<CleanupOptions>(&cfg, false),
-        declaration::<DatabaseOutcome>(&cfg, true),
+        declaration::<cleanup::DbOutcome>(&cfg, true),
         declaration::<cleanup::DatabaseReport>(&cfg, true),
-        declaration::<StorageOutcome>(&cfg, true),
+        declaration::<cleanup::AreaOutcome>(&cfg, true),
         declaration::<cleanup::AreaReport>(&cfg, true),
         declaration::<cleanup::Report>(&cfg, true),
         declaration::<cleanup::VerifyReport>(&cfg, true),
@@ -965,10 +937,10 @@ mod tests {
         assert_eq!(SessionStorageMode::inline(&cfg), names(&[M::Prefixed, M::All, M::None].map(M::id)));
         use cleanup::DbOutcome as D;
         let db = [D::Deleted, D::Pending, D::Unavailable, D::Error].map(D::id);
-        assert_eq!(DatabaseOutcome::inline(&cfg), names(&db));
+        assert_eq!(D::inline(&cfg), names(&db));
         use cleanup::AreaOutcome as A;
         let area = [A::Cleared, A::Skipped, A::Unavailable, A::Error].map(A::id);
-        assert_eq!(StorageOutcome::inline(&cfg), names(&area));
+        assert_eq!(A::inline(&cfg), names(&area));
         // Those lists are every variant: a new one fails to compile here until it is added there.
         let every = |s: S, k: K, m: M, d: D, a: A| {
             match s {
