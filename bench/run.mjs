@@ -189,10 +189,11 @@ async function measureSizes() {
   const vite = await viteSize();
   rows.push({ name: `maestro-gate, ES module in a default Vite ${vite.version} build of \`${VITE_APP}\` (entry chunk + gate .wasm)`, ...vite.total, vite });
   // The lazy chunks: the rollback (a cleanup loads it), the remote poll
-  // (init({ remote }) loads it) and the rollout (a page that sets a rollout or
-  // a guard loads it before its first decision).
+  // (init({ remote }) loads it after its first decision; before it, with
+  // `unleash`) and the rollout (a page that sets a rollout or a guard loads it
+  // before its first decision).
   const chunk = (part) => Buffer.concat(gateJs.lazy.filter((c) => basename(c.path).startsWith(`maestro_gate_${part}`)).map((c) => c.bytes));
-  const parts = [['rollback', 'when a cleanup runs'], ['remote', 'by init({ remote })'], ['rollout', 'by a rollout or a guard, before the first decision'],
+  const parts = [['rollback', 'when a cleanup runs'], ['remote', 'by init({ remote }), after its first decision (the poll)'], ['rollout', 'by a rollout or a guard, before the first decision'],
     ['extras', 'by a page that sets a rollout, a guard, `remote` or `report` (their glue; no .wasm)']];
   if (gateJs.lazy.length !== parts.length || parts.some(([part]) => !chunk(part).length)) {
     throw new Error(`expected the ${parts.map(([p]) => p).join(', ')} chunks, got ${gateJs.lazy.map((c) => basename(c.path)).join(', ')}`);
@@ -204,10 +205,12 @@ async function measureSizes() {
     rows.push({ name: `maestro-gate, added ${when} (${part} chunk + .wasm)`, ...partSizes[part], extra: true });
   }
   // init({ remote }) waits for the document's first answer, read by the
-  // remote module: a page with `remote` downloads it before its first decision.
+  // first-answer module (its glue, a file of its own beside the entry, and
+  // its .wasm): a page with `remote` downloads it before its first decision.
+  const answer = add(sizes(await readFile(join(ROOT, 'pkg', 'maestro_gate_answer.js'))), sizes(await readFile(join(ROOT, 'pkg', 'maestro_gate_answer_bg.wasm'))));
   rows.push({
-    name: 'maestro-gate, a page with init({ remote }): everything before its first decision (the ES path + the extras chunk + the remote chunk + .wasm)',
-    ...add(add(rows[0], partSizes.extras), partSizes.remote), extra: true,
+    name: 'maestro-gate, a page with init({ remote }): everything before its first decision (the ES path + the extras chunk + the first-answer glue + .wasm)',
+    ...add(add(rows[0], partSizes.extras), answer), extra: true,
   });
   const pkgFile = (f) => readFile(join(ROOT, 'pkg', f));
   rows.push({ name: 'maestro-gate, script tag (the gate inlined)', ...sizes(await pkgFile('maestro-gate.js')), tag: true });
