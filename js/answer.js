@@ -24,18 +24,16 @@ const EXPORT_STATE = 'S';
  * The first answer of `options.remote` (a narrowing that says off, `{ rollout
  * }`, or null), for the copy of the gate `g` (js/extras.js's), from the
  * module `load()` instantiates. It throws, for js/extras.js to ask the
- * remote module instead, when the module cannot load, and for a page it
- * leaves to the remote module: one with `unleash` (Unleash's first answer
- * is the remote module's), and one that says where the remote module's
- * .wasm is and not where this one's is (`remoteWasm` without `answerWasm`:
- * its host may serve no other). It sets `g.state`, the function that
+ * remote module instead, when the module cannot load. (js/extras.js never
+ * imports this file for a page it leaves to the remote module: one with
+ * `unleash`, whose first answer is the remote module's, and one that says
+ * where the remote module's .wasm is and not where this one's is:
+ * `remoteWasm` without `answerWasm`, whose host may serve no other.) It sets `g.state`, the function that
  * answers what the read did, for the remote module's poll (`startRemote`'s
  * last argument). Nothing else throws: a failure is no answer.
  * @param {any} g @param {any} options @param {() => Promise<any>} load
  */
 export default async function firstAnswer(g, options, load) {
-  const here = g.own(options, 'answerWasm') != null;
-  if (g.has(options, 'unleash') || !here && g.own(options, 'remoteWasm') != null) throw 0;
   const m = await load();
   try {
     return await answer(g, m, options);

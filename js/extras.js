@@ -184,9 +184,11 @@ export default function extras(g, modules) {
   async function firstAnswer(options) {
     // (The glue is located as the .wasm files are: so that no bundler
     // makes the entry chunk export its dynamic-import helper for this
-    // file's sake, nor inlines it into this one. It throws for a page it
-    // leaves to the remote module.)
-    try {
+    // file's sake, nor inlines it into this one. A page it leaves to the
+    // remote module does not fetch it: one with `unleash`, and one that
+    // says where the remote module's .wasm is and not where this one's is.)
+    const here = own(options, 'answerWasm') != null;
+    if (!has(options, 'unleash') && (here || own(options, 'remoteWasm') == null)) try {
       return await (await import(/* @vite-ignore */ /* webpackIgnore: true */ new URL('maestro_gate_answer.js?no-inline', import.meta.url).href))
         .default(g, options, () => lean('answerWasm', new URL('maestro_gate_answer_bg.wasm', import.meta.url)));
     } catch {}
