@@ -51,6 +51,20 @@ pub enum Says {
     Garbage,
 }
 
+impl Says {
+    /// The number a document's verdict travels as, from the module that read
+    /// it to the glue and back (the remote module's and the first-answer
+    /// module's documents): 0 off, 1 on, 2 invalid, 3 not a health document.
+    pub const fn code(self) -> f64 {
+        match self {
+            Says::Off => 0.0,
+            Says::On => 1.0,
+            Says::Invalid => 2.0,
+            Says::Garbage => 3.0,
+        }
+    }
+}
+
 /// Reads the `maestro_enabled` field of a parsed health document.
 pub fn says(maestro_enabled: Raw) -> Says {
     match parse(maestro_enabled) {
@@ -287,6 +301,18 @@ pub enum Rollout {
     /// Anything else (a fraction, a number above 100, a negative one, a
     /// word, a boolean, an object): fails safe, the gate is disabled.
     Invalid,
+}
+
+impl Rollout {
+    /// The number a document's rollout travels as beside [`Says::code`]: the
+    /// percentage, -1 unset, -2 invalid.
+    pub fn code(self) -> f64 {
+        match self {
+            Rollout::Unset => -1.0,
+            Rollout::Percent(p) => f64::from(p),
+            Rollout::Invalid => -2.0,
+        }
+    }
 }
 
 /// Reads a rollout percentage, the one parser of every source's (the

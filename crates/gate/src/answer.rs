@@ -352,19 +352,8 @@ extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsV
     };
     keep(&url, enabled, percent, quiet(&options));
     let o = js::new_object();
-    let says = match doc.says {
-        Says::Off => 0.0,
-        Says::On => 1.0,
-        Says::Invalid => 2.0,
-        Says::Garbage => 3.0,
-    };
-    let rollout = match doc.rollout {
-        Rollout::Unset => -1.0,
-        Rollout::Percent(p) => f64::from(p),
-        Rollout::Invalid => -2.0,
-    };
-    set(&o, "says", &JsValue::from_f64(says));
-    set(&o, "percent", &JsValue::from_f64(rollout));
+    set(&o, "says", &JsValue::from_f64(doc.says.code()));
+    set(&o, "percent", &JsValue::from_f64(doc.rollout.code()));
     set(&o, "value", &doc.value);
     set(&o, "why", &JsValue::from_str(&doc.why));
     set(&o, "message", &result(&url, enabled, percent));

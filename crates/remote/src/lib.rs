@@ -1036,19 +1036,8 @@ impl Document {
     /// Carried through a promise as a JS object.
     fn into_js(self) -> JsValue {
         let o = js_sys::Object::new();
-        let says = match self.says {
-            Says::Off => 0,
-            Says::On => 1,
-            Says::Invalid => 2,
-            Says::Garbage => 3,
-        };
-        let rollout = match self.rollout {
-            Rollout::Unset => -1.0,
-            Rollout::Percent(p) => f64::from(p),
-            Rollout::Invalid => -2.0,
-        };
-        set(&o, "says", &says.into());
-        set(&o, "percent", &rollout.into());
+        set(&o, "says", &self.says.code().into());
+        set(&o, "percent", &self.rollout.code().into());
         set(&o, "value", &self.value);
         set(&o, "why", &self.why.into());
         o.into()
