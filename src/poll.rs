@@ -63,6 +63,17 @@ impl Says {
             Says::Garbage => 3.0,
         }
     }
+
+    /// The verdict a [`Says::code`] stands for (any other number: not a
+    /// health document, which changes nothing).
+    pub fn from_code(code: f64) -> Says {
+        match code {
+            0.0 => Says::Off,
+            1.0 => Says::On,
+            2.0 => Says::Invalid,
+            _ => Says::Garbage,
+        }
+    }
 }
 
 /// Reads the `maestro_enabled` field of a parsed health document.
@@ -313,6 +324,16 @@ impl Rollout {
             Rollout::Invalid => -2.0,
         }
     }
+
+    /// The rollout a [`Rollout::code`] stands for: -1 unset, a percentage
+    /// from 0 to 100, and anything else invalid (fails safe).
+    pub fn from_code(code: f64) -> Rollout {
+        match code {
+            -1.0 => Rollout::Unset,
+            p if (0.0..=100.0).contains(&p) && p == f64::from(p as u32) => Rollout::Percent(p as u32),
+            _ => Rollout::Invalid,
+        }
+    }
 }
 
 /// Reads a rollout percentage, the one parser of every source's (the
@@ -521,6 +542,24 @@ mod tests {
     use alloc::vec::Vec;
     use alloc::{format, vec};
     use proptest::prelude::*;
+
+    #[test]
+    fn a_verdict_and_a_rollout_travel_as_their_codes_and_back() {
+        for says in [Says::Off, Says::On, Says::Invalid, Says::Garbage] {
+            assert_eq!(Says::from_code(says.code()), says);
+        }
+        for code in [-0.5, 4.0, f64::NAN] {
+            assert_eq!(Says::from_code(code), Says::Garbage);
+        }
+        let mut rollouts = vec![Rollout::Unset, Rollout::Invalid];
+        rollouts.extend((0..=100).map(Rollout::Percent));
+        for r in rollouts {
+            assert_eq!(Rollout::from_code(r.code()), r);
+        }
+        for code in [101.0, 2.5, -3.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(Rollout::from_code(code), Rollout::Invalid);
+        }
+    }
 
     #[test]
     fn a_declared_length_over_the_cap_is_told_by_its_digits() {

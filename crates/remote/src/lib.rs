@@ -1044,20 +1044,8 @@ impl Document {
     }
 
     fn from_js(o: &JsValue) -> Option<Document> {
-        let says = match field(o, "says").as_f64()? as u32 {
-            0 => Says::Off,
-            1 => Says::On,
-            2 => Says::Invalid,
-            _ => Says::Garbage,
-        };
-        let p = field(o, "percent").as_f64()?;
-        let rollout = if p == -1.0 {
-            Rollout::Unset
-        } else if p == -2.0 {
-            Rollout::Invalid
-        } else {
-            Rollout::Percent(p as u32)
-        };
+        let says = Says::from_code(field(o, "says").as_f64()?);
+        let rollout = Rollout::from_code(field(o, "percent").as_f64()?);
         Some(Document {
             says,
             rollout,
