@@ -1,7 +1,7 @@
-// maestro-gate's glue for the options that narrow, poll or report (pkg/maestro_gate_extras.js):
-// `rollout`, `guard`, `remote`, `unleash` and `report`, and for a cleanup. js/gate.js
-// loads it only for a page that sets one of those options (see `needs` there),
-// before the first decision, and for a cleanup (this tab's, or another tab's
+// maestro-gate's glue for the options that narrow or poll (pkg/maestro_gate_extras.js):
+// `rollout`, `guard`, `remote` and `unleash`, and for a cleanup. js/gate.js
+// loads it only for a page that sets one of those options (see `needs` there)
+// and whose sources say on, before the first decision, and for a cleanup (this tab's, or another tab's
 // request), so that a page that does neither downloads none of this. The
 // script tag `maestro-gate.js` loads it from beside itself, as the ES module
 // does; `maestro-gate.full.js` and the Node builds bundle it.
@@ -15,22 +15,22 @@
 //   has, own, describe, narrows  its helpers
 //   on()                       whether the gate is on (its mirror)
 //   started(), answering()     the first init()'s promise, and its options (from the call on)
-//   imports(x), keep(value)    the gate's boundary (js/core.js), which the beacon
-//                              module shares
+//   imports(x), keep(value)    the gate's boundary (js/core.js), which the
+//                              first-answer module shares
+// (`report`'s beacon is js/report.js's, a chunk of its own.)
 //   post(message)              tells the tabs, on the gate's channel (see `connect`)
 
-// The beacon module's export, and the narrowing code of a page that narrows
-// when the rollout module cannot load (maestro_gate::rollout::Verdict::
-// RolloutFailSafe; every other code passes through as the modules hand it),
-// generated from crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p
+// The narrowing code of a page that narrows when the rollout module cannot
+// load (maestro_gate::rollout::Verdict::RolloutFailSafe; every other code
+// passes through as the modules hand it), generated from
+// crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p
 // maestro-gate-wasm`).
 // <abi>
-const EXPORT_REPORT = 'R';
 const NARROWING_ROLLOUT_FAIL_SAFE = 4;
 // </abi>
 
-// A lean module's instance (the beacon's or the first answer's), from
-// `input` (init({ beaconWasm }) or init({ answerWasm }): a URL, a Request, a
+// A lean module's instance (the first answer's; js/report.js has its own
+// copy for the beacon's), from `input` (init({ answerWasm }): a URL, a Request, a
 // Response, bytes or a compiled module; else the .wasm beside this file), on
 // the gate's boundary (`g.imports`).
 async function instantiate(g, input) {
@@ -66,10 +66,8 @@ export default function extras(g, modules) {
   const { has, own, describe } = g;
   let rollout; // the rollout module, once loaded (wasm-bindgen instantiates it once)
   let remoteWarned; // (once per copy: the first answer and the poll load the same module)
-  let session; // this page load's beacon session id (see `report`)
   let rollback; // the promise of the rollback module (see `loadRollback`)
-  let beacon; // the promise of the beacon module's instance (see `report`)
-  // A lean module's instance (the beacon's, the first answer's), from the
+  // A lean module's instance (the first answer's), from the
   // option `name`, else `url` (beside this file: each caller writes its
   // `new URL(…, import.meta.url)` out, so that a bundler emits the file); in
   // Node, where `fetch` refuses a file: URL, read from disk (the package's
@@ -77,8 +75,7 @@ export default function extras(g, modules) {
   const lean = (name, url) => instantiate(g, wasm(name) ?? (__MAESTRO_NODE__
     ? import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(url))
     : url));
-  let beaconWarned; // (once per copy: every beacon waits for the same module)
-  // Where init({ remoteWasm, rolloutWasm, rollbackWasm, beaconWasm, answerWasm })
+  // Where init({ remoteWasm, rolloutWasm, rollbackWasm, answerWasm })
   // says a module's .wasm is (undefined: beside its glue, or in Node from disk).
   const wasm = (name) => own(g.answering(), name);
 
@@ -222,32 +219,6 @@ export default function extras(g, modules) {
     // comes after the code that awaited init() has run.)
     poll(options) {
       if (polls(options)) setTimeout(startRemote, 0, options);
-    },
-
-    // init({ report }): the beacon module sends the decision beacon `d`
-    // (crates/gate/src/beacon.rs: the gate's crate and boundary, with only
-    // the beacon's export; loaded at the first beacon, after the decision,
-    // by a page that sets `report` only). Whatever fails, nothing changes.
-    // Every beacon of this page load carries one session id, drawn here once:
-    // random (crypto.randomUUID, else 124 bits of crypto.getRandomValues as
-    // decimal digits), kept in this closure only, never derived from the user
-    // id. What may be sent as one is Rust's (report::is_session).
-    report(event, d, cleanup) {
-      const options = g.answering();
-      if (typeof own(options, 'report') == 'string') {
-        try { session ||= crypto.randomUUID?.() || crypto.getRandomValues(new Uint32Array(4)).map((n) => n | 1 << 31).join(''); } catch {}
-        // (Beside this file; in Node, read from disk.) The module loads from a
-        // task of its own, after the code that awaited init() has run: the app's
-        // first decision goes first, and its requests (MAESTRO's chunk) before
-        // the beacon's.
-        (beacon ||= new Promise((go) => setTimeout(go)).then(() => lean('beaconWasm', new URL('maestro_gate_beacon_bg.wasm', import.meta.url)))).then((b) => {
-          // (The module never throws; a trap in it is a bug, and changes nothing here.)
-          try { b.exports[EXPORT_REPORT](...[options, event, d, cleanup, session].map(g.keep)); } catch {}
-        }, (e) => {
-          if (!beaconWarned && own(options, 'log') !== 'silent') try { console.warn("[MAESTRO] Report not sent (the decision stands): maestro-gate's beacon module could not be loaded: " + describe(e)); } catch {}
-          beaconWarned = true;
-        });
-      }
     },
 
     // This copy's guard (null without one, or without the rollout module).

@@ -35,6 +35,12 @@ function own(options, key) {
   try { return has(options, key) ? options[key] : undefined; } catch {}
 }
 
+// Says `text` on the console (`[MAESTRO] ` before it), unless
+// `options.log` is "silent". Never throws.
+function warn(options, text) {
+  if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + text); } catch {}
+}
+
 // Every copy of the gate on a page (the app's bundle, a CDN tag, the tag
 // twice) joins one list, under a well-known symbol. Each copy hears every
 // kill itself (the Rust core chains the MAESTRO_ENABLED accessor, and reads
@@ -51,10 +57,16 @@ function shared(api) {
   }
 }
 
-export function createGate({ load, loadExtras }) {
+/**
+ * (`loadReport`, which imports js/report.js: the ES module's and Node's; the
+ * script tag's init() takes no options, and never reports.)
+ * @param {{ load: any, loadExtras: any, loadReport?: any }} parts
+ */
+export function createGate({ load, loadExtras, loadReport }) {
   let loading; // the promise of loading the wasm: true when loaded, false when it failed
   let started; // the promise of the first init()
   let x; // js/extras.js's functions for this copy, once loaded (see `more`)
+  let reporter; // the promise of js/report.js's sender for this copy (see `report`)
   // The first init()'s options, from the call on: where js/extras.js finds the
   // modules' .wasm files, and what a cleanup asked by another tab is answered with.
   let answering;
@@ -73,7 +85,7 @@ export function createGate({ load, loadExtras }) {
     ready = false;
     mirror.set(false);
     down = 'Disabled (fail safe): ' + prefix + ': ' + describe(error);
-    if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + down); } catch {}
+    warn(options, down);
   }
 
   // Calls into the wasm; a trap there (which the core is written never to hit)
@@ -114,10 +126,21 @@ export function createGate({ load, loadExtras }) {
     call(core.onRemote, () => {}, (o) => x && x.remote(o));
   }
 
-  // init({ report }): js/extras.js sends the decision beacon (read now, not
-  // once the remote module has loaded). Returns `cleanup`.
+  // init({ report }): js/report.js (a chunk of its own: an off page needs
+  // none of js/extras.js for its beacon) sends the decision beacon, the
+  // health document read now. It is imported from a task of its own, after
+  // the code that awaited init() has run: the app's first decision goes
+  // first, and its requests (MAESTRO's chunk) before the beacon's. If it
+  // cannot load, one warning, and the decision stands. Returns `cleanup`.
+  // (The script tag's init() takes no options: it never reports.)
   function report(event, cleanup) {
-    if (x) x.report(event, health(), cleanup);
+    if (!__MAESTRO_TAG__ && typeof own(answering, 'report') == 'string') {
+      const d = health();
+      (reporter ||= new Promise((go) => setTimeout(go)).then(loadReport).then((m) => m.default(g), (e) => {
+        warn(answering, describe(e) + '; keeping the current decision');
+        return () => {};
+      })).then((send) => send(event, d, cleanup));
+    }
     return cleanup;
   }
 
@@ -151,18 +174,21 @@ export function createGate({ load, loadExtras }) {
   const more = async () => x ||= await loadExtras().then((m) => x || m.default(g), (e) => {
     throw "maestro-gate's extras module could not be loaded: " + describe(e);
   });
-  const needs = (options) => narrows(options) || has(options, 'remote') || has(options, 'unleash') || typeof own(options, 'report') == 'string';
+  const needs = (options) => narrows(options) || has(options, 'remote') || has(options, 'unleash');
 
-  // The narrowing of the first decision, from js/extras.js. If that cannot
-  // load, a page that narrows fails safe; one that only polls or reports
-  // keeps its decision, with a warning.
+  // The narrowing of the first decision, from js/extras.js, asked only of a
+  // gate whose sources say on: a page that is off loads none of it (off
+  // costs least; its beacon is js/report.js's). If that cannot load, a page
+  // that narrows fails safe; one that only polls keeps its decision, with a
+  // warning.
   async function begin(options) {
+    if (!g.wouldBeOn(options)) return;
     try {
       await more();
     } catch (e) {
       const why = describe(e);
       if (narrows(options)) return { code: core.NARROWING_ROLLOUT_FAIL_SAFE, reason: 'Disabled (fail safe): ' + why };
-      if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + why + '; keeping the current decision'); } catch {}
+      warn(options, why + '; keeping the current decision');
       return;
     }
     return x.begin(options);
@@ -259,7 +285,7 @@ export function createGate({ load, loadExtras }) {
   /** Deletes MAESTRO's IndexedDB database and its prefixed storage keys, in every open tab. Never rejects. */
   function clearClientState(options) {
     return rollback('clearClientState', options, (name, why) => {
-      if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Cleanup unavailable: ' + why); } catch {}
+      warn(options, 'Cleanup unavailable: ' + why);
       const area = () => ({ outcome: 'unavailable', removed: [], failed: [], error: why });
       return { ok: false, database: { name, outcome: 'unavailable', blocked: false, error: why }, localStorage: area(), sessionStorage: area(), otherTabs: 0 };
     }).then((r) => report('cleanup', r));

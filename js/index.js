@@ -4,7 +4,9 @@
 // imported only when a cleanup runs, `init({ remote })` asks for the poll, or
 // the page sets a rollout or a guard, by their glue (js/extras.js, built as
 // maestro_gate_extras.js), itself imported only for a page that sets any of
-// those or `report`, or cleans up.
+// those (and whose sources say on), or cleans up. The beacon of init({ report })
+// is sent by its own glue (js/report.js, maestro_gate_report.js), imported at
+// the first beacon.
 import loadCore from './core.js';
 import { createGate } from './gate.js';
 
@@ -21,6 +23,7 @@ const fromDisk = async (name) =>
 const gate = createGate({
   load: async (wasm) => loadCore(__MAESTRO_NODE__ ? wasm ?? await fromDisk('maestro_gate_bg.wasm') : wasm),
   loadExtras: () => import('./maestro_gate_extras.js'),
+  loadReport: () => import('./maestro_gate_report.js'),
 });
 
 export const {

@@ -58,8 +58,14 @@ build() { # crate, opt-level, extra RUSTFLAGS
 build maestro-gate-wasm z "-C llvm-args=-inline-threshold=115"
 cp target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/gate.wasm"
 # The beacon module: the same crate and boundary, with the beacon's export
-# instead of the decision's (crates/gate/src/beacon.rs).
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo" \
+# instead of the decision's (crates/gate/src/beacon.rs). Opt-level "z" with
+# LLVM's inline threshold at 46, measured (its .wasm, gzip -9 by zlib, after
+# wasm-opt; with its bump allocator): "z" alone 6,708 B, 0 -> 6,818,
+# 15 -> 6,636, 30 -> 6,681, 40 -> 6,660, 41-45 -> 6,201, 46-50 -> 6,192,
+# 52-55 -> 6,509, 60 -> 6,509, 75 -> 6,588, 115 -> 6,631, 200 -> 8,141; "s"
+# 7,240. 46 sits in the middle of the low stretch. Re-measure after a change
+# to beacon.rs or report.rs.
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features beacon \
   --target-dir target/pkg-build-beacon
 cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/beacon.wasm"
@@ -108,14 +114,14 @@ wasm-bindgen --target web --out-dir pkg --out-name maestro_gate_node \
   target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_node.wasm
 rm -f pkg/*_bg.wasm.d.ts pkg/.gitignore
 
-# The ES module entry: js/index.js with the gate's glue bundled in; js/extras.js
-# and the rollback, remote and rollout modules (which it imports) stay files of
-# their own, imported on demand.
+# The ES module entry: js/index.js with the gate's glue bundled in; js/extras.js,
+# js/report.js and the rollback, remote and rollout modules (which extras
+# imports) stay files of their own, imported on demand.
 define="--define:__MAESTRO_GATE_VERSION__=\"$version\""
 entry() { # out, node (true/false), banner
   $esbuild js/index.js --bundle --format=esm --target=es2020 --log-level=warning "$define" --define:__MAESTRO_TAG__=false \
     --define:__MAESTRO_NODE__="$2" --minify-syntax \
-    --external:./maestro_gate_extras.js \
+    --external:./maestro_gate_extras.js --external:./maestro_gate_report.js \
     --banner:js="// maestro-gate $version: $3. See README.md." --outfile="$1"
 }
 entry pkg/index.js false "the ES module entry"
@@ -127,6 +133,14 @@ $esbuild js/extras.js --format=esm --target=es2020 --log-level=warning --minify-
   --define:__MAESTRO_TAG__=false \
   --banner:js="// maestro-gate $version: the glue of rollout, guard, remote, report and a cleanup (index.js imports it on demand). See README.md." \
   --outfile=pkg/maestro_gate_extras.js
+# The glue of init({ report }) (js/report.js), a file of its own that index.js
+# imports at a page's first beacon, after the decision: it loads the beacon
+# module (maestro_gate_beacon_bg.wasm) from beside itself. Apart from
+# maestro_gate_extras.js, so that a page that is off (which needs none of
+# that) downloads the gate and the beacon and nothing else.
+$esbuild js/report.js --format=esm --target=es2020 --log-level=warning --minify-syntax --define:__MAESTRO_NODE__=false \
+  --banner:js="// maestro-gate $version: the glue of init({ report })'s beacon (index.js imports it on demand). See README.md." \
+  --outfile=pkg/maestro_gate_report.js
 # The glue of the first-answer module (js/answer.js), which js/extras.js
 # imports only for init({ remote }), before the first decision: located as
 # the .wasm files are (beside the chunk that imports it, `new URL(…,
@@ -144,6 +158,7 @@ $esbuild js/answer.js --format=esm --target=es2020 --log-level=warning --minify 
 mkdir -p "$tmp/node" && cp js/*.js pkg/maestro_gate_{rollback,remote,rollout}.js "$tmp/node/"
 # (js/extras.js itself: pkg's copy has __MAESTRO_NODE__ folded to false.)
 cp js/extras.js "$tmp/node/maestro_gate_extras.js"
+cp js/report.js "$tmp/node/maestro_gate_report.js"
 node_gate() { # out, format, banner, extra esbuild flags
   $esbuild "$tmp/node/index.js" --bundle --format="$2" --platform=node --target=node18 --log-level=warning "$define" \
     --define:__MAESTRO_TAG__=false --define:__MAESTRO_NODE__=true --minify-syntax \
@@ -222,8 +237,8 @@ echo "every visitor (the ES module's decision path):"
 node scripts/size.mjs pkg/index.js pkg/maestro_gate_bg.wasm
 echo "loaded when a cleanup runs:"
 node scripts/size.mjs pkg/maestro_gate_rollback.js pkg/maestro_gate_rollback_bg.wasm | tail -n +2
-echo "loaded by init({ report }) at its first beacon (its glue is the gate's):"
-node scripts/size.mjs pkg/maestro_gate_beacon_bg.wasm | tail -n +2
+echo "loaded by init({ report }) at its first beacon, after the decision (its boundary is the gate's):"
+node scripts/size.mjs pkg/maestro_gate_report.js pkg/maestro_gate_beacon_bg.wasm | tail -n +2
 echo "loaded by init({ remote }) before the first decision, for the document's first answer:"
 node scripts/size.mjs pkg/maestro_gate_answer.js pkg/maestro_gate_answer_bg.wasm | tail -n +2
 echo "loaded by init({ remote }) after the first decision, for the poll (and before it, by init({ unleash })):"

@@ -241,7 +241,7 @@ pub fn wording(reason: &str) -> String {
             head = head.get(..i).unwrap_or_default();
         }
     }
-    let mut out = String::with_capacity(head.len());
+    let mut out = String::new();
     // Word by word, split at each space by hand (`str::split`'s searcher
     // brings a panic, and with it core's formatting, into the wasm).
     let mut rest = Some(head);
@@ -279,7 +279,7 @@ pub fn wording(reason: &str) -> String {
 /// its [`wording`]; `secrets` are texts the document must not contain (the
 /// user id): a wording that contains one (empty ones aside) is withheld.
 pub fn document(report: &Report, secrets: &[&str]) -> String {
-    let mut out = String::with_capacity(256);
+    let mut out = String::new();
     out.push_str("{\"event\":\"");
     out.push_str(report.event.id());
     out.push_str("\",\"session\":");
@@ -600,6 +600,47 @@ mod tests {
                     "sessionStorage": { "outcome": "error", "removed": 1, "failed": 2 } },
                 "at": 1_700_000_000_123u64 })
         );
+    }
+
+    /// The bytes themselves (the receivers and the e2e tests read the keys
+    /// in this order): no whitespace, the keys as they are listed.
+    #[test]
+    fn the_document_is_these_bytes() {
+        assert_eq!(
+            document(&base(), &[]),
+            "{\"event\":\"start\",\"session\":\"3f2c9a1e-8b7d-4c6e-9f01-23456789abcd\",\"version\":\"0.1.0\",\"enabled\":true,\
+             \"source\":\"default\",\"reason\":\"Enabled (default)\",\"rollout\":null,\"guard\":null,\"cleanup\":null,\"at\":1700000000123}"
+        );
+        let area = Area { outcome: None, removed: 0, failed: 4_294_967_295 };
+        let full = Report {
+            event: Event::Cleanup,
+            session: "short",
+            version: "",
+            enabled: false,
+            source: "rollout",
+            reason: "Disabled by rollout: bucket 57 is \"above\" 25%\n",
+            rollout: Some(Rollout { percent: 25, bucket: 57 }),
+            guard: Some(Guard { errors: 2 }),
+            cleanup: Some(Cleanup {
+                ok: true,
+                other_tabs: 1,
+                database: None,
+                blocked: true,
+                local_storage: area,
+                session_storage: Area { outcome: Some(AreaOutcome::Error), removed: 1, failed: 2 },
+            }),
+            at: 0.0,
+        };
+        assert_eq!(
+            document(&full, &[]),
+            "{\"event\":\"cleanup\",\"session\":null,\"version\":\"unknown\",\"enabled\":false,\"source\":\"rollout\",\
+             \"reason\":\"Disabled by rollout: bucket 57 is\",\"rollout\":{\"percent\":25,\"bucket\":57},\"guard\":{\"errors\":2},\
+             \"cleanup\":{\"ok\":true,\"otherTabs\":1,\"database\":{\"outcome\":\"unknown\",\"blocked\":true},\
+             \"localStorage\":{\"outcome\":\"unknown\",\"removed\":0,\"failed\":4294967295},\
+             \"sessionStorage\":{\"outcome\":\"error\",\"removed\":1,\"failed\":2}},\"at\":0}"
+        );
+        let r = Report { reason: "a\u{1}\\\t\u{2028}é", ..base() };
+        assert!(document(&r, &[]).contains(",\"reason\":\"a\\u0001\\\\\\t\\u2028é\","), "{}", document(&r, &[]));
     }
 
     #[test]

@@ -164,7 +164,7 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
-  test(`[${name}] an off page with the whole recipe sends its start beacon from the beacon module, and loads neither the remote nor the rollout module`, async () => {
+  test(`[${name}] an off page with the whole recipe sends its start beacon from the beacon module, and loads neither the remote nor the rollout module, nor the extras glue`, async () => {
     const context = await browser.newContext();
     try {
       health = '{"maestro_enabled":true}';
@@ -176,6 +176,9 @@ for (const name of BROWSERS) describe(name, () => {
       const files = page.requests.map((u) => new URL(u).pathname);
       assert.deepEqual(files.filter((p) => /maestro_gate_(remote|rollout)/.test(p) || p === '/maestro-health'), [], files.join(' '));
       assert.deepEqual(beaconFiles(page), ['/pkg/maestro_gate_beacon_bg.wasm']);
+      // Off costs least (issue 20): the gate, the beacon's glue and its module, nothing else.
+      assert.deepEqual(files.filter((p) => p.startsWith('/pkg/')),
+        ['/pkg/index.js', '/pkg/maestro_gate_bg.wasm', '/pkg/maestro_gate_report.js', '/pkg/maestro_gate_beacon_bg.wasm'], files.join(' '));
       assert.equal(beacons.length, 1, 'one beacon: the start');
       assert.deepEqual(await page.evaluate(() => window.problems), []);
     } finally {
@@ -192,6 +195,7 @@ for (const name of BROWSERS) describe(name, () => {
       await page.waitForTimeout(500);
       assert.deepEqual(remoteFiles(page), []);
       assert.deepEqual(beaconFiles(page), []);
+      assert.ok(!page.requests.some((u) => u.includes('maestro_gate_report')), page.requests.join(' '));
       assert.deepEqual(beacons, []);
     } finally {
       await context.close();
@@ -247,6 +251,32 @@ for (const name of BROWSERS) describe(name, () => {
       }
     });
   }
+
+  test(`[${name}] a report glue that cannot load changes nothing: one warning, no throw`, async () => {
+    const broken = await serve(ROOT, { '/pkg/maestro_gate_report.js': (req, res) => res.writeHead(404).end('not found') });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${broken.url}/tests/e2e/pages/report.html?report=${encodeURIComponent(server.url + '/maestro-report')}`);
+      await page.waitForFunction(() => window.ready === true);
+      assert.equal(await page.evaluate(() => window.gate.isEnabled()), true);
+      await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      await page.evaluate(() => window.gate.clearClientState({ database: 'report-db', allTabs: false, log: 'silent' }));
+      await page.waitForTimeout(500);
+      assert.equal((await page.evaluate(() => window.gate.decision())).source, 'window.MAESTRO_ENABLED', 'the kill took');
+      const warned = page.lines.filter((l) => l.startsWith('warning:') && l.includes('maestro_gate_report'));
+      assert.equal(warned.length, 1, page.lines.join('\n'));
+      assert.match(warned[0], /^warning: \[MAESTRO\] .*maestro_gate_report\.js.*; keeping the current decision$/);
+      assert.deepEqual(beaconFiles(page), []);
+      assert.deepEqual(beacons, []);
+      assert.deepEqual(await page.evaluate(() => window.problems), []);
+      // (Firefox names the refused load itself on the console, as a page error.)
+      assert.deepEqual(page.lines.filter((l) => l.startsWith('pageerror') && !l.includes('/pkg/maestro_gate_report.js')), []);
+    } finally {
+      await context.close();
+      await broken.close();
+    }
+  });
 
   test(`[${name}] a report URL that answers 404 changes nothing and throws nothing`, async () => {
     const context = await browser.newContext();

@@ -60,13 +60,17 @@ unsafe impl<T> Sync for Slot<T> {}
 
 #[cfg(target_arch = "wasm32")]
 mod runtime {
-    use lol_alloc::{AssumeSingleThreaded, FreeListAllocator};
-
     // The decision path never allocates; this is here for the rest.
     // SAFETY: one thread (see `Slot`).
+    #[cfg(any(feature = "decision", feature = "answer"))]
     #[global_allocator]
-    static ALLOCATOR: AssumeSingleThreaded<FreeListAllocator> =
-        unsafe { AssumeSingleThreaded::new(FreeListAllocator::new()) };
+    static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+        unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+    // The beacon module alone: a bump allocator, emptied as each call returns
+    // (`crate::beacon`), which is all the module needs.
+    #[cfg(not(any(feature = "decision", feature = "answer")))]
+    #[global_allocator]
+    pub(crate) static ALLOCATOR: crate::beacon::Bump = crate::beacon::Bump(core::cell::Cell::new(0));
 
     #[panic_handler]
     fn panic(_: &core::panic::PanicInfo) -> ! {
