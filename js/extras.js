@@ -5,8 +5,9 @@
 // request), so that a page that does neither downloads none of this. The
 // script tag `maestro-gate.js` loads it from beside itself, as the ES module
 // does; `maestro-gate.full.js` and the Node builds bundle it.
-// Every decision is still Rust's: this file hands the rollout, the remote and
-// the rollback modules the gate's functions and carries their answers back.
+// Every decision is still Rust's: this file hands the first-answer, the
+// rollout, the remote and the rollback modules the gate's functions and
+// carries their answers back.
 //
 // `g` is the copy of the gate that loaded it (js/gate.js's `createGate`):
 //   decide(n), isEnabled(), wouldBeOn(options)  the gate's exports (js/core.js),
@@ -20,7 +21,7 @@
 //   post(message)              tells the tabs, on the gate's channel (see `connect`)
 
 // The beacon module's export, and the narrowing code of a page that narrows
-// when the rollout module cannot load (maestro_gate::rollout::Verdict::
+// when a module it needs for that cannot load (maestro_gate::rollout::Verdict::
 // RolloutFailSafe; every other code passes through as the modules hand it),
 // generated from crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p
 // maestro-gate-wasm`).
@@ -258,12 +259,12 @@ export default function extras(g, modules) {
       }
     },
 
-    // This copy's guard (null without one, or without the rollout module).
+    // This copy's guard (null without one, or until this copy joined the rollout module).
     guard: () => answers?.guard() ?? null,
 
     /**
      * Counts one of MAESTRO's failures for the guard (js/answer.js's
-     * `rollout`: before this copy joined the rollout module, once it has).
+     * `glue`: before this copy joined the rollout module, once it has).
      * Never throws.
      */
     recordError() {
