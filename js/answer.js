@@ -1,9 +1,11 @@
 // maestro-gate's glue of the first-answer module (pkg/maestro_gate_answer.js,
 // loaded as it is, beside the .wasm files): js/extras.js imports it before
-// the first decision, only for `init({ remote })` without `unleash`, with
-// the module's instance (crates/gate/src/answer.rs: the gate's crate and
-// boundary, built with the `answer` feature), so that
-// the remote module (the poll) loads after the decision. The module reads,
+// the first decision, only for `init({ remote })` without `unleash` and for
+// a page that sets a rollout or a guard, with the module's instance
+// (crates/gate/src/answer.rs and first_rollout.rs: the gate's crate and
+// boundary, built with the `answer` feature), so that the remote module (the
+// poll) and the rollout module (the guard's counting, a remote percentage's
+// `lower`) load after the decision. For a health document, the module reads,
 // remembers and words everything; this file only fetches, reads at most
 // the bytes the module allows, holds the Web Lock (tabs opened together
 // share one read: one reads, the others hear its answer on the gate's
@@ -18,36 +20,122 @@ const EXPORT_DOCUMENT = 'D';
 const EXPORT_HEARD = 'H';
 const EXPORT_FINISH = 'F';
 const EXPORT_STATE = 'S';
+const EXPORT_NARROW = 'N';
+const EXPORT_BUCKET = 'B';
 // </abi>
 
 /**
  * The first answer of `options.remote` (a narrowing that says off, `{ rollout
  * }`, or null), for the copy of the gate `g` (js/extras.js's), from the
- * module `load()` instantiates. It throws, for js/extras.js to ask the
- * remote module instead, when the module cannot load. (js/extras.js never
- * imports this file for a page it leaves to the remote module: one with
+ * module's instance `m` (js/extras.js's `glue`, which rejects, for it to
+ * ask the remote module instead, when the module cannot load). (js/extras.js
+ * never asks this for a page it leaves to the remote module: one with
  * `unleash`, whose first answer is the remote module's, and one that says
  * where the remote module's .wasm is and not where this one's is:
- * `remoteWasm` without `answerWasm`, whose host may serve no other.) It sets `g.state`, the function that
- * answers what the read did, for the remote module's poll (`startRemote`'s
- * last argument). Nothing else throws: a failure is no answer.
- * @param {any} g @param {any} options @param {() => Promise<any>} load
+ * `remoteWasm` without `answerWasm`, whose host may serve no other.) It sets
+ * `g.state`, the function that answers what the read did, for the remote
+ * module's poll (`startRemote`'s last argument). Nothing throws: a failure
+ * is no answer.
+ * @param {any} g @param {any} options @param {any} m
  */
-export default async function firstAnswer(g, options, load) {
-  const m = await load();
+export default async function firstAnswer(g, options, m) {
   try {
     return await answer(g, m, options);
   } catch {}
 }
 
+// The exports of the instance `m` for the init() `options` of the copy of
+// the gate `g`: each answers in the object it is handed (`out.v`; the
+// narrowing's guard in `out.g`).
+/** @param {any} g @param {any} m @param {any} options */
+const exportsOf = (g, m, options) => (/** @type {string} */ x, /** @type {any[]} */ ...args) => {
+  /** @type {any} */
+  const out = {};
+  m.exports[x](...[out, options, ...args].map(g.keep));
+  return out;
+};
+
+/**
+ * The glue of the copy of the gate `g` over the module's instance `m` (one
+ * per copy: js/extras.js's `answers`), with js/extras.js's `load(name)` (a
+ * wasm-bindgen module), `restrict(n)` (applies a narrowing that says off)
+ * and `failSafe(e)` (the narrowing of a module that could not load): the
+ * first answer (`first`, `firstAnswer` above), and the rollout's and the
+ * guard's glue. Before the first decision, `narrow`; the
+ * rollout module loads after it, and only when something needs it: this
+ * copy joins it (`join`) with the guard's settings the module read, from a
+ * task after the decision when there is a guard (a guard that cannot load
+ * fails safe, then), and otherwise at a `recordError()` (for the guards of
+ * the other copies that share it), a `resetGuard()`, or a remote
+ * document's percentage (`lower`, for the bucket the module hashed).
+ * @param {any} g @param {any} m @param {(name: string) => Promise<any>} load
+ * @param {(n: any) => void} restrict @param {(e: any) => any} failSafe
+ */
+export function glue(g, m, load, restrict, failSafe) {
+  /** @type {any} */
+  let joined; // the promise of the rollout module, once this copy joined it (a failure: a later call tries again)
+  /** @type {any} */
+  let r; // the rollout module, once joined
+  /** @type {any} */
+  let guard; // the guard's settings (`narrow`)
+  let narrowed = false; // whether `narrow` ran: only then does recordError() join
+  const join = () => joined ||= load('rollout').then((/** @type {any} */ module) => {
+    module.join(g.answering(), restrict, g.post, guard || null);
+    return r = module;
+  }, (/** @type {any} */ e) => {
+    joined = undefined;
+    throw e;
+  });
+  // Calls `f` with the joined module; without it, a narrowing that fails safe.
+  const withRollout = async (/** @type {(r: any) => any} */ f) => {
+    try {
+      return await f(await join());
+    } catch (e) {
+      return failSafe(e);
+    }
+  };
+  return {
+    /** The first answer of `options.remote` (`firstAnswer`). @param {any} options */
+    first: (options) => firstAnswer(g, options, m),
+    /**
+     * The narrowing of the first decision (or null) of a page that sets a
+     * rollout or a guard, or whose document's first answer sets a
+     * percentage (`remote`).
+     * @param {any} options @param {number | undefined} remote
+     */
+    narrow(options, remote) {
+      try {
+        const ask = exportsOf(g, m, options);
+        const n = ask(EXPORT_NARROW, remote);
+        narrowed = true;
+        if (guard = n.g) g.started().then(() => setTimeout(() => join().catch((e) => restrict(failSafe(e)))));
+        return n.v;
+      } catch (e) {
+        // (A trap: a bug, which fails safe.)
+        return failSafe(e);
+      }
+    },
+    /** A remote document's percentage `value`: an off turns this copy off. @param {any} value */
+    lower: (value) => withRollout((r) => {
+      const ask = exportsOf(g, m, g.answering());
+      return r.lower(value, ask(EXPORT_BUCKET).v);
+    }).then(restrict),
+    /** This copy's guard for health() (null without one, or before this copy joined). */
+    guard() {
+      try { return r ? r.guardState(restrict) : null; } catch { return null; }
+    },
+    /** Counts one of MAESTRO's failures (before this copy joined, once it has). Never throws. */
+    recordError() {
+      try { r ? r.recordError(restrict) : narrowed && join().then((r) => r.recordError(restrict), () => {}); } catch {}
+    },
+    /** Whether a trip was remembered (and is now forgotten). */
+    resetGuard: async () => (await withRollout((r) => r.resetGuard())) === true,
+  };
+}
+
 /** @param {any} g @param {any} m @param {any} options */
 async function answer(g, m, options) {
-  // Each export answers in `out.v`.
-  const ask = (/** @type {string} */ x, /** @type {any[]} */ ...args) => {
-    const out = {};
-    m.exports[x](...[out, options, ...args].map(g.keep));
-    return out.v;
-  };
+  const ask = (/** @type {string} */ x, /** @type {any[]} */ ...args) => exportsOf(g, m, options)(x, ...args).v;
   g.state = () => ask(EXPORT_STATE);
   const plan = ask(EXPORT_PLAN);
   if (!plan) return null;

@@ -5,8 +5,9 @@
 // request), so that a page that does neither downloads none of this. The
 // script tag `maestro-gate.js` loads it from beside itself, as the ES module
 // does; `maestro-gate.full.js` and the Node builds bundle it.
-// Every decision is still Rust's: this file hands the rollout, the remote and
-// the rollback modules the gate's functions and carries their answers back.
+// Every decision is still Rust's: this file hands the first-answer, the
+// rollout, the remote and the rollback modules the gate's functions and
+// carries their answers back.
 //
 // `g` is the copy of the gate that loaded it (js/gate.js's `createGate`):
 //   decide(n), isEnabled(), wouldBeOn(options)  the gate's exports (js/core.js),
@@ -17,14 +18,13 @@
 //   started(), answering()     the first init()'s promise, and its options (from the call on)
 //   imports(x), keep(value)    the gate's boundary (js/core.js), which the
 //                              first-answer module shares
-// (`report`'s beacon is js/report.js's, a chunk of its own.)
 //   post(message)              tells the tabs, on the gate's channel (see `connect`)
+// (`report`'s beacon is js/report.js's, a chunk of its own.)
 
-// The narrowing code of a page that narrows when the rollout module cannot
-// load (maestro_gate::rollout::Verdict::RolloutFailSafe; every other code
-// passes through as the modules hand it), generated from
-// crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p
-// maestro-gate-wasm`).
+// The narrowing code of a page that narrows when a module it needs for that
+// cannot load (maestro_gate::rollout::Verdict::RolloutFailSafe; every other
+// code passes through as the modules hand it), generated from
+// crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
 // <abi>
 const NARROWING_ROLLOUT_FAIL_SAFE = 4;
 // </abi>
@@ -55,7 +55,8 @@ const fromDisk = (name) => import(['node:fs', 'promises'].join('/')).then((fs) =
 // `maestro-gate.js` (which loads this file from beside itself) and the Node
 // builds. `maestro-gate.full.js` bundles this file, with __MAESTRO_TAG__, and
 // hands `extras` its own (`modules`: the rollback inlined, the rollout from
-// beside the tag).
+// beside the tag, and `from`, where the tag is: the first-answer module is
+// beside it).
 const IMPORTS = !__MAESTRO_TAG__ && {
   rollback: () => import('./maestro_gate_rollback.js'),
   remote: () => import('./maestro_gate_remote.js'),
@@ -64,7 +65,8 @@ const IMPORTS = !__MAESTRO_TAG__ && {
 
 export default function extras(g, modules) {
   const { has, own, describe } = g;
-  let rollout; // the rollout module, once loaded (wasm-bindgen instantiates it once)
+  let answering; // the promise of the first-answer module's glue for this copy (see `answers`)
+  let answers; // that glue (js/answer.js's `glue`), once loaded
   let remoteWarned; // (once per copy: the first answer and the poll load the same module)
   let rollback; // the promise of the rollback module (see `loadRollback`)
   // A lean module's instance (the first answer's), from the
@@ -134,22 +136,34 @@ export default function extras(g, modules) {
   // Whether the page polls (a health document, Unleash, or both).
   const polls = (options) => has(options, 'remote') || has(options, 'unleash');
 
-  // Calls `f` with the rollout module (loaded once): its narrowing of the
-  // gate's "on", `{ code, reason, rollout }`. Without the module, the
-  // narrowing fails safe.
-  async function withRollout(f) {
-    try {
-      return f(rollout ||= await load('rollout'));
-    } catch (e) {
-      return { code: NARROWING_ROLLOUT_FAIL_SAFE, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) };
-    }
-  }
+  // The narrowing of a page that narrows when a module it needs cannot load.
+  const failSafe = (e) => ({ code: NARROWING_ROLLOUT_FAIL_SAFE, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) });
 
   // (`decide` again, once decided, applies a narrowing that says off: to a
   // gate that is on, at once, so that a guard's trip is in force, and
   // onChange told, when recordError() returns; otherwise after the first
   // decision, which a trip may come before.)
   const restrict = (n) => { if (n) g.on() ? g.decide(n) : g.started().then(() => g.decide(n)); };
+
+  // The first-answer module (its instance, one for this copy, and its glue:
+  // js/answer.js's `glue`): the first answer of a health document, and the
+  // rollout's and the guard's glue, which narrows the first decision and
+  // loads the rollout module after it, only when something needs it. (A
+  // file of its own, so that a page that sets none of them does not download
+  // it; located as the .wasm files are: so that no bundler makes the entry
+  // chunk export its dynamic-import helper for this file's sake, nor inlines
+  // it into this one; the Node builds bundle it.) Rejects when either cannot
+  // load.
+  const glue = () => answering ||= Promise.all([
+    __MAESTRO_NODE__ ? import('./answer.js')
+      : import(/* @vite-ignore */ /* webpackIgnore: true */ new URL('maestro_gate_answer.js?no-inline', __MAESTRO_TAG__ ? modules.from : import.meta.url).href),
+    lean('answerWasm', new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)),
+  ]).then(([a, m]) => answers = a.glue(g, m, load, restrict, failSafe));
+
+  // A remote document's percentage `value`, after the decision: the rollout
+  // module's `lower`; an off turns this copy off.
+  // (As the remote module calls it: `remoteRollout(url, percent, value)`.)
+  const lower = (url, percent, value) => glue().then((r) => r.lower(value), (e) => restrict(failSafe(e)));
 
   // Loads the remote poll's module and starts it with the gate's own answers.
   // If it cannot, the decision stands (other tabs' polls still reach the gate).
@@ -161,9 +175,7 @@ export default function extras(g, modules) {
       // now out; an invalid one fails safe.
       // (What the first-answer module's read did, so that the poll goes on
       // from it: js/answer.js's `g.state`.)
-      r.startRemote(options, g.isEnabled, restrict,
-        (url, percent, value) => withRollout((m) => m.lower(options, value)).then(restrict),
-        g.state?.());
+      r.startRemote(options, g.isEnabled, restrict, lower, g.state?.());
     } catch (e) {
       remoteWarn(options, 'the remote module failed: ' + describe(e));
     }
@@ -171,23 +183,18 @@ export default function extras(g, modules) {
 
   // The first answer (before the first decision): a narrowing that says
   // off, `{ rollout }`, or null. A health document's (`remote` without
-  // `unleash`) is the first-answer module's, with its glue (js/answer.js,
-  // pkg/maestro_gate_answer.js: a file of its own, so that a page without
-  // `remote` does not download it); if either cannot load, for a page that
-  // says where the remote module's .wasm is and not where this one's is
-  // (`remoteWasm` without `answerWasm`: its host may serve no other), and for
-  // Unleash, the remote module's `firstAnswer`. If neither can load, none:
-  // the gate still reads what this browser remembers.
+  // `unleash`) is the first-answer module's (`answer`); if it cannot load,
+  // for a page that says where the remote module's .wasm is and not where
+  // this one's is (`remoteWasm` without `answerWasm`: its host may serve no
+  // other), and for Unleash, the remote module's `firstAnswer`. If neither
+  // can load, none: the gate still reads what this browser remembers.
   async function firstAnswer(options) {
-    // (The glue is located as the .wasm files are: so that no bundler
-    // makes the entry chunk export its dynamic-import helper for this
-    // file's sake, nor inlines it into this one. A page it leaves to the
-    // remote module does not fetch it: one with `unleash`, and one that
-    // says where the remote module's .wasm is and not where this one's is.)
+    // (A page it leaves to the remote module does not fetch the first-answer
+    // module for it: one with `unleash`, and one that says where the remote
+    // module's .wasm is and not where this one's is.)
     const here = own(options, 'answerWasm') != null;
     if (!has(options, 'unleash') && (here || own(options, 'remoteWasm') == null)) try {
-      return await (await import(/* @vite-ignore */ /* webpackIgnore: true */ new URL('maestro_gate_answer.js?no-inline', import.meta.url).href))
-        .default(g, options, () => lean('answerWasm', new URL('maestro_gate_answer_bg.wasm', import.meta.url)));
+      return await glue().then((r) => r.first(options));
     } catch {}
     return (await remoteModule(options))?.firstAnswer(options);
   }
@@ -204,14 +211,15 @@ export default function extras(g, modules) {
       // (A `remote` that is not a string: the remote module reads nothing.)
       const a = on && polls(options) && await firstAnswer(options);
       // (A guard's trip is told to the other tabs on this copy's channel, `post`.)
-      return a && a.code ? a : on && (g.narrows(options) || a) ? withRollout((m) => m.start(options, restrict, a?.rollout, g.post)) : undefined;
+      // (Without the first-answer module, the narrowing fails safe.)
+      return a && a.code ? a : on && (g.narrows(options) || a) ? glue().then((r) => r.narrow(options, a?.rollout), failSafe) : undefined;
     },
 
     // The gate's remote hook: another tab's rollout (`{ maestroGate:
     // "remote", url, rollout }`) for this copy's document, read as the
     // message's own properties. (init() starts the poll itself, `poll`, for
     // `remote` and `unleash` alike.)
-    remote: (o) => own(o, 'url') === own(g.answering(), 'remote') && withRollout((m) => m.lower(g.answering(), own(o, 'rollout'))).then(restrict),
+    remote: (o) => own(o, 'url') === own(g.answering(), 'remote') && lower(0, 0, own(o, 'rollout')),
 
     // The poll, for a gate that is on after its first decision (one that is
     // off stays off), with `remote` or `unleash`.
@@ -221,17 +229,20 @@ export default function extras(g, modules) {
       if (polls(options)) setTimeout(startRemote, 0, options);
     },
 
-    // This copy's guard (null without one, or without the rollout module).
-    guard() {
-      try { return rollout.guardState(restrict); } catch { return null; }
-    },
+    // This copy's guard (null without one, or until this copy joined the rollout module).
+    guard: () => answers?.guard() ?? null,
 
-    /** Counts one of MAESTRO's failures for the guard; `restrict` names this copy. Never throws. */
+    /**
+     * Counts one of MAESTRO's failures for the guard (js/answer.js's
+     * `glue`: before this copy joined the rollout module, once it has).
+     * Never throws.
+     */
     recordError() {
-      try { rollout.recordError(restrict); } catch {}
+      answers?.recordError();
     },
 
-    resetGuard: async () => (await withRollout((m) => m.resetGuard())) === true,
+    // (What rejects, js/gate.js answers false.)
+    resetGuard: () => glue().then((r) => r.resetGuard()),
 
     // clearClientState and verifyClientState (`name`), once the gate's wasm
     // has loaded. Rejects with why the rollback module could not load or

@@ -144,10 +144,11 @@ export function createGate({ load, loadExtras, loadReport }) {
     return cleanup;
   }
 
-  // Whether the page sets a rollout or a guard: only then is the rollout
-  // module loaded, before the first decision. A percentage narrows wherever
-  // it comes from (an inherited one, a getter's, a proxy's, one whose read
-  // throws: the rollout module reports that); the guard is an own option.
+  // Whether the page sets a rollout or a guard: only then does the
+  // first-answer module narrow the first decision (js/extras.js; the rollout
+  // module loads after it). A percentage narrows wherever it comes from (an
+  // inherited one, a getter's, a proxy's, one whose read throws: the module
+  // reports that); the guard is an own option.
   // (Read as the gate reads them, `Object(obj)[key]`; a read that throws says yes.)
   const narrows = (options) => {
     try {
@@ -203,8 +204,8 @@ export function createGate({ load, loadExtras, loadReport }) {
     return (loading ||= attempt(options));
   }
 
-  // The decision, once the wasm has loaded (or failed to), narrowed by the
-  // rollout module's `n` on a page that sets a rollout or a guard.
+  // The decision, once the wasm has loaded (or failed to), narrowed by
+  // js/extras.js's `n` on a page that sets a rollout or a guard.
   function start(options, loaded, n) {
     if (!loaded) return off();
     const d = call(() => core.decide(options, n), off);

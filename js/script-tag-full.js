@@ -26,8 +26,12 @@ const modules = {
     initRollback({ module: fromHex(ROLLBACK_WASM) });
     return { clearClientState, verifyClientState, answerCleanup, setNotifier, connect, heard };
   },
-  // The rollout module is not inlined: only a page that sets window.MAESTRO_ROLLOUT loads it.
+  // The rollout module is not inlined: only a page that sets window.MAESTRO_ROLLOUT loads it
+  // (after its first decision, and only for a guard's counting: the tag has none of its own);
+  // the first-answer module, which narrows the first decision, is beside this file too (where
+  // this file cannot tell where it is, a URL that does not answer: the narrowing fails safe).
   rollout: beside(from, 'maestro_gate_rollout.js'),
+  from: from || location.href,
 };
 
 const gate = createGate({

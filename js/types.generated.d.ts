@@ -127,8 +127,9 @@ export interface InitOptions {
      * loaded only when `report` is set, at the first beacon. Default: next to this file. */
     beaconWasm?: WasmSource;
     /** The same for the first-answer module's `.wasm` (`maestro_gate_answer_bg.wasm`), which is
-     * loaded only when `remote` is set (and `unleash` is not), before the first decision, for the
-     * health document's first answer. Default: next to this file. */
+     * loaded only when `remote` is set (and `unleash` is not), or a rollout or a guard, before the
+     * first decision: the health document's first answer, and the rollout's and the guard's
+     * start-up. Default: next to this file. */
     answerWasm?: WasmSource;
     /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
      * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
@@ -163,8 +164,9 @@ export interface InitOptions {
     /** A gradual rollout: the percentage of browsers that get MAESTRO (`25`, `"25"`, `"25%"`).
      * With `VITE_MAESTRO_ROLLOUT`, `window.MAESTRO_ROLLOUT` and the remote document's `"rollout"`,
      * the smallest wins; an invalid one fails safe. It only narrows an "on". A page that sets a
-     * rollout or a guard loads the rollout module (`maestro_gate_rollout_bg.wasm`) before its first
-     * decision. */
+     * rollout or a guard narrows its first decision with the first-answer module
+     * (`maestro_gate_answer_bg.wasm`); the rollout module (`maestro_gate_rollout_bg.wasm`) loads
+     * after it, only for a guard or a remote percentage. */
     rollout?: RolloutValue;
     /** The rollout's group (Unleash's `groupId`). Default `"maestro"`. */
     rolloutGroup?: string;
@@ -172,7 +174,8 @@ export interface InitOptions {
     userId?: string | number;
     /** The error guard (see `GuardOptions`). */
     guard?: GuardOptions;
-    /** The same as `wasm` for the rollout module's `.wasm`. Default: next to this file. */
+    /** The same as `wasm` for the rollout module's `.wasm` (loaded after the first decision, for a
+     * guard or a remote percentage). Default: next to this file. */
     rolloutWasm?: WasmSource;
     /** The key prefix this tab sweeps when another tab asks for a cleanup (whatever prefix the
      * request names). Default `"maestro:"`. */

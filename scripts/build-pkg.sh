@@ -4,7 +4,8 @@
 #   maestro_gate_bg.wasm + maestro_gate.js        the gate (crates/gate; glue js/core.js)
 #   maestro_gate_rollback*                        the rollback (crates/rollback, wasm-bindgen)
 #   maestro_gate_remote*                          the remote poll (crates/remote, wasm-bindgen)
-#   maestro_gate_rollout*                         the rollout and the guard (crates/rollout, wasm-bindgen)
+#   maestro_gate_rollout*                         the guard's counting and a remote percentage, after the
+#                                                 first decision (crates/rollout, wasm-bindgen)
 #   index.js           the ES module entry (js/index.js, bundled by esbuild)
 #   index.node.js      the entry for Node (js/index.node.js): it answers with gate.node.js
 #                      (js/index.js bundled for Node), or the gate maestro-gate/testing
@@ -71,7 +72,8 @@ CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --re
 cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/beacon.wasm"
 # The first-answer module: the same, with the first answer's exports
 # (crates/gate/src/answer.rs): a health document's answer before the first
-# decision, without the remote module.
+# decision, without the remote module; and the rollout's and the guard's
+# start-up (first_rollout.rs), without the rollout module.
 CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer \
   --target-dir target/pkg-build-answer
@@ -239,11 +241,11 @@ echo "loaded when a cleanup runs:"
 node scripts/size.mjs pkg/maestro_gate_rollback.js pkg/maestro_gate_rollback_bg.wasm | tail -n +2
 echo "loaded by init({ report }) at its first beacon, after the decision (its boundary is the gate's):"
 node scripts/size.mjs pkg/maestro_gate_report.js pkg/maestro_gate_beacon_bg.wasm | tail -n +2
-echo "loaded by init({ remote }) before the first decision, for the document's first answer:"
+echo "loaded by init({ remote }), or a rollout or a guard, before the first decision (the document's first answer, the narrowing):"
 node scripts/size.mjs pkg/maestro_gate_answer.js pkg/maestro_gate_answer_bg.wasm | tail -n +2
 echo "loaded by init({ remote }) after the first decision, for the poll (and before it, by init({ unleash })):"
 node scripts/size.mjs pkg/maestro_gate_remote.js pkg/maestro_gate_remote_bg.wasm | tail -n +2
-echo "loaded (before the first decision) by a page that sets a rollout or a guard:"
+echo "loaded after the first decision, for a guard or a remote percentage:"
 node scripts/size.mjs pkg/maestro_gate_rollout.js pkg/maestro_gate_rollout_bg.wasm | tail -n +2
 echo "the script-tag file (the gate inlined; a cleanup loads the rollback as above):"
 node scripts/size.mjs pkg/maestro-gate.js | tail -n +2

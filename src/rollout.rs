@@ -460,6 +460,24 @@ pub fn capped(guard: &Guard, until: f64, now: f64) -> Option<f64> {
     (until > cap).then_some(cap)
 }
 
+/// When the trip remembered as `value` (the text kept under [`GUARD_KEY`])
+/// ends, in ms since the epoch: `None` when the text is blank (nothing
+/// remembered). A value this package did not write (not 1 to 16 digits
+/// between ASCII blanks, forged or not) still counts, as forever: [`cooling`]
+/// lasts at most the cooldown, and [`capped`] writes it back capped. (Read by
+/// the first-answer module at start-up and by the rollout module's
+/// `resetGuard`; ASCII blanks only, not `str::trim`'s Unicode tables.)
+pub fn stored_until(value: &str) -> Option<f64> {
+    let value = value.trim_ascii();
+    if value.is_empty() {
+        return None;
+    }
+    if value.len() > 16 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(f64::INFINITY);
+    }
+    Some(value.bytes().fold(0.0, |n, d| n * 10.0 + f64::from(d - b'0')))
+}
+
 /// The warning (after `[MAESTRO] `) when a trip could not be kept in
 /// localStorage (a full quota, storage blocked) and was kept in sessionStorage.
 pub const TRIP_IN_SESSION: &str = "The guard's trip could not be remembered in localStorage (full or blocked): \
@@ -595,6 +613,17 @@ impl Stickiness {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remembered_trip_is_read_as_its_end_and_a_forged_one_as_forever() {
+        assert_eq!(stored_until(""), None);
+        assert_eq!(stored_until("  "), None);
+        assert_eq!(stored_until("1700000000000"), Some(1_700_000_000_000.0));
+        assert_eq!(stored_until(" 42 "), Some(42.0));
+        assert_eq!(stored_until("soon"), Some(f64::INFINITY));
+        assert_eq!(stored_until("-5"), Some(f64::INFINITY));
+        assert_eq!(stored_until("12345678901234567"), Some(f64::INFINITY));
+    }
 
     #[test]
     fn the_remote_rollout_is_a_fourth_percentage_and_off_stands() {

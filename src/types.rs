@@ -213,8 +213,9 @@ pub struct InitOptions {
     #[ts(optional)]
     pub beacon_wasm: Option<WasmSource>,
     /// The same for the first-answer module's `.wasm` (`maestro_gate_answer_bg.wasm`), which is
-    /// loaded only when `remote` is set (and `unleash` is not), before the first decision, for the
-    /// health document's first answer. Default: next to this file.
+    /// loaded only when `remote` is set (and `unleash` is not), or a rollout or a guard, before the
+    /// first decision: the health document's first answer, and the rollout's and the guard's
+    /// start-up. Default: next to this file.
     #[ts(optional)]
     pub answer_wasm: Option<WasmSource>,
     /// Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
@@ -256,8 +257,9 @@ pub struct InitOptions {
     /// A gradual rollout: the percentage of browsers that get MAESTRO (`25`, `"25"`, `"25%"`).
     /// With `VITE_MAESTRO_ROLLOUT`, `window.MAESTRO_ROLLOUT` and the remote document's `"rollout"`,
     /// the smallest wins; an invalid one fails safe. It only narrows an "on". A page that sets a
-    /// rollout or a guard loads the rollout module (`maestro_gate_rollout_bg.wasm`) before its first
-    /// decision.
+    /// rollout or a guard narrows its first decision with the first-answer module
+    /// (`maestro_gate_answer_bg.wasm`); the rollout module (`maestro_gate_rollout_bg.wasm`) loads
+    /// after it, only for a guard or a remote percentage.
     #[ts(optional = nullable, type = "RolloutValue")]
     pub rollout: (),
     /// The rollout's group (Unleash's `groupId`). Default `"maestro"`.
@@ -269,7 +271,8 @@ pub struct InitOptions {
     /// The error guard (see `GuardOptions`).
     #[ts(optional)]
     pub guard: Option<GuardOptions>,
-    /// The same as `wasm` for the rollout module's `.wasm`. Default: next to this file.
+    /// The same as `wasm` for the rollout module's `.wasm` (loaded after the first decision, for a
+    /// guard or a remote percentage). Default: next to this file.
     #[ts(optional)]
     pub rollout_wasm: Option<WasmSource>,
     /// The key prefix this tab sweeps when another tab asks for a cleanup (whatever prefix the

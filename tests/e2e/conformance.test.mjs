@@ -13,8 +13,9 @@ import { ROOT } from './helpers.mjs';
 const { cases } = JSON.parse(readFileSync(join(ROOT, 'tests', 'conformance', 'cases.json'), 'utf8'));
 const wasm = readFileSync(join(ROOT, 'pkg', 'maestro_gate_bg.wasm'));
 const rolloutWasm = readFileSync(join(ROOT, 'pkg', 'maestro_gate_rollout_bg.wasm'));
-// The cases that set a rollout or a guard (the rollout module decides with the
-// gate), an inherited one included.
+const answerWasm = readFileSync(join(ROOT, 'pkg', 'maestro_gate_answer_bg.wasm'));
+// The cases that set a rollout or a guard (the first-answer module narrows the
+// gate's decision; a guard's rollout module loads after it), an inherited one included.
 const ROLLOUT = ['rollout', 'envRollout', 'windowRollout', 'guard'];
 const narrows = (c) => ROLLOUT.some((k) => Object.hasOwn(c, k))
   || /"(rollout|VITE_MAESTRO_ROLLOUT|MAESTRO_ROLLOUT)"/.test(JSON.stringify({ ...c, expect: null }));
@@ -61,8 +62,8 @@ function options(c) {
     });
   }
   const o = { wasm };
-  // (In Node, pkg/index.js cannot fetch the rollout module's .wasm either.)
-  if (narrows(c)) o.rolloutWasm = rolloutWasm;
+  // (In Node, pkg/index.js cannot fetch the first-answer and the rollout modules' .wasm either.)
+  if (narrows(c)) Object.assign(o, { answerWasm, rolloutWasm });
   if (c.envThrows) Object.defineProperty(o, 'env', { enumerable: true, get() { throw new Error(c.envThrows); } });
   if (c.envObject) o.env = kindOf(c.envObject) ? notOwn(kindOf(c.envObject), Object.values(c.envObject)[0]) : { ...c.envObject };
   // An own property: a value, or a getter that throws.

@@ -2,7 +2,10 @@
 // and in Firefox:
 // - the guard trips synchronously: the `errors`-th recordError() returns with
 //   isEnabled() false and onChange told (the ES module, and both script tags
-//   sharing the rollout module with it);
+//   sharing the rollout module with it), once the copy has joined the rollout
+//   module (right after its first decision: with a guard, from a task, which
+//   health().guard shows; without one, at its first recordError(), which
+//   counts once it has);
 // - copies of the gate that share the rollout module keep their own guard
 //   settings, each trips at its own, and a trip anywhere turns every copy
 //   (and every tab) off;
@@ -52,6 +55,9 @@ async function open(context, url) {
 }
 // As JSON: over WebDriver BiDi, puppeteer drops an object nested in a frozen one.
 const json = async (p, fn, arg) => JSON.parse(await p.evaluate(fn, arg));
+// Waits until the copies `names` (of `window`) have joined the rollout module,
+// which loads after their first decision: health().guard shows their guard.
+const guarded = (p, ...names) => p.waitForFunction((names) => names.every((n) => window[n].health().guard), { arg: names.length ? names : ['gate'] });
 
 for (const name of BROWSERS) {
   describe(name, () => {
@@ -63,6 +69,7 @@ for (const name of BROWSERS) {
       const context = await browser.newContext();
       try {
         const p = await open(context, page({ guard: { errors: 2 } }));
+        await guarded(p);
         const got = await json(p, () => {
           const { gate } = window;
           gate.recordError(new Error('one'));
@@ -80,9 +87,13 @@ for (const name of BROWSERS) {
         const context = await browser.newContext();
         try {
           const p = await open(context, `${server.url}/tag-guard.html?file=${file}`);
+          await guarded(p);
+          // The tag has no guard of its own: its first recordError() joins the
+          // rollout module, and counts for the app's guard once it has.
+          await p.evaluate(() => maestroGate.recordError());
+          await p.waitForFunction(() => window.gate.health().guard.errors === 1);
           const got = await json(p, () => {
             const before = [window.gate.isEnabled(), maestroGate.isEnabled()];
-            maestroGate.recordError();
             maestroGate.recordError();
             return JSON.stringify({ before, app: window.gate.isEnabled(), tag: maestroGate.isEnabled(),
               tagSource: maestroGate.decision().source, changes: window.changes });
@@ -97,6 +108,7 @@ for (const name of BROWSERS) {
       try {
         const other = await open(context, page({ guard: { errors: 5 } })); // another tab
         const p = await open(context, `${server.url}/two-limits.html`);
+        await guarded(p, 'a', 'b');
         const read = () => json(p, () => JSON.stringify({
           a: [a.isEnabled(), a.health().guard], b: [b.isEnabled(), b.health().guard], changes: window.changes,
         }));
@@ -131,6 +143,7 @@ for (const name of BROWSERS) {
       const context = await browser.newContext();
       try {
         const p = await open(context, page({ guard: { errors: 1 } }));
+        await guarded(p);
         const filled = await p.evaluate(() => {
           // Fill localStorage to its quota.
           let i = 0;

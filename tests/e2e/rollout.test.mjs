@@ -71,6 +71,9 @@ const state = async (page) => JSON.parse(await page.evaluate(() => JSON.stringif
 })));
 const rolloutFiles = (page) => page.requests.filter((u) => u.includes('maestro_gate_rollout'));
 const SPEC = { rolloutGroup: 'Feature.flexibleRollout.10', userId: '174', log: 'info' };
+// Waits until the copies `names` (of `window`) have joined the rollout module,
+// which a page with a guard loads after its first decision: health().guard shows it.
+const guarded = (page, ...names) => page.waitForFunction((names) => names.every((n) => window[n].health().guard), { arg: names.length ? names : ['gate'] });
 
 for (const name of BROWSERS) {
   describe(name, () => {
@@ -246,13 +249,31 @@ for (const name of BROWSERS) {
       } finally { await context.close(); }
     });
 
-    test(`[${name}] a rollout module that cannot load fails safe`, async () => {
+    test(`[${name}] a page with a rollout (no guard, no remote) narrows with the first-answer module and never loads the rollout module`, async () => {
       const context = await browser.newContext();
       try {
-        const page = await open(context, { rollout: 100, rolloutWasm: '/missing.wasm' });
+        const page = await open(context, { ...SPEC, rollout: 10 });
         const s = await state(page);
+        assert.equal(s.decision.reason, 'Enabled by rollout: bucket 10 is within 10%');
+        assert.ok(page.requests.some((u) => u.includes('maestro_gate_answer_bg.wasm')), page.requests.join('\n'));
+        assert.deepEqual(rolloutFiles(page), []);
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] a rollout module that cannot load fails safe (the first-answer module before the decision, the guard's after it)`, async () => {
+      const context = await browser.newContext();
+      try {
+        let page = await open(context, { rollout: 100, answerWasm: '/missing.wasm' });
+        let s = await state(page);
         assert.equal(s.enabled, false);
         assert.match(s.decision.reason, /^Disabled \(fail safe\): maestro-gate's rollout module could not be loaded/);
+        assert.deepEqual(s.problems, []);
+        // A guard that cannot count (its module loads after the decision) turns the page off.
+        page = await open(context, { guard: { errors: 2 }, rolloutWasm: '/missing.wasm' });
+        await page.waitForFunction(() => !window.gate.isEnabled());
+        s = await state(page);
+        assert.match(s.decision.reason, /^Disabled \(fail safe\): maestro-gate's rollout module could not be loaded/);
+        assert.equal(s.decided.enabled, true, 'the first decision did not wait for it');
         assert.deepEqual(s.problems, []);
       } finally { await context.close(); }
     });
@@ -263,6 +284,7 @@ for (const name of BROWSERS) {
         const options = { guard: { errors: 2, windowMs: 60000 } };
         const a = await open(context, options);
         const b = await open(context, options);
+        await guarded(a);
         assert.equal((await state(a)).enabled, true);
         await a.evaluate(() => window.gate.recordError(new Error('one')));
         assert.equal((await state(a)).enabled, true);
@@ -319,6 +341,7 @@ for (const name of BROWSERS) {
         const page = await context.newPage();
         await page.goto(`${server.url}/two-guards.html`);
         await page.waitForFunction(() => window.ready === true);
+        await guarded(page, 'a', 'b');
         const load = () => page.evaluate(() => new Promise((resolve) => {
           const s = document.createElement('script');
           s.src = '/maestro-chunk.js?' + Math.random();
@@ -340,6 +363,7 @@ for (const name of BROWSERS) {
       const context = await browser.newContext();
       try {
         const page = await open(context, { guard: { errors: 1, match: 're:maestro-chunk' } });
+        await guarded(page);
         const load = (src) => page.evaluate((src) => new Promise((resolve) => {
           const s = document.createElement('script');
           s.src = src;

@@ -145,6 +145,8 @@ const answers = () => JSON.stringify(window.answers, (k, v) => (v === undefined 
 const PAGE = (options) => '<!doctype html><link rel="icon" href="data:,"><script type="module">'
   + 'import * as gate from "/pkg/index.js"; window.answers = {};'
   + `window.answers.init = await gate.init(${JSON.stringify(options)});`
+  // (A guard counts once its rollout module, which loads after the first decision, has.)
+  + (options.guard ? 'while (!gate.health().guard) await new Promise((r) => setTimeout(r, 10));' : '')
   + 'window.answers.decision = gate.decision(); window.answers.health = gate.health();'
   + 'gate.onCleanupRequest((r) => { window.answers.request = r; });'
   + 'window.answers.cleanup = await gate.clearClientState({ log: "silent" });'

@@ -92,10 +92,19 @@ pub mod table {
     pub const BEACON_EXPORTS: [(&str, &str); 1] = [("R", "report")];
 
     /// The first-answer module's exports (the same crate built with the
-    /// `answer` feature: `answer.rs`), which `js/answer.js` calls on its
-    /// instance: each writes its answer into its first argument's `v`.
-    pub const ANSWER_EXPORTS: [(&str, &str); 6] =
-        [("P", "plan"), ("T", "head"), ("D", "document"), ("H", "heard"), ("F", "finish"), ("S", "state")];
+    /// `answer` feature: `answer.rs`, and `first_rollout.rs`'s `narrow` and
+    /// `bucket`), which `js/answer.js` calls on its instance: each writes its
+    /// answer into its first argument's `v`.
+    pub const ANSWER_EXPORTS: [(&str, &str); 8] = [
+        ("P", "plan"),
+        ("T", "head"),
+        ("D", "document"),
+        ("H", "heard"),
+        ("F", "finish"),
+        ("S", "state"),
+        ("N", "narrow"),
+        ("B", "bucket"),
+    ];
 
     /// The one narrowing code the glue makes itself (a module that could
     /// not load, for a page that narrows: `js/gate.js`, through `js/core.js`'s

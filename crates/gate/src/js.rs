@@ -91,7 +91,10 @@ pub fn method(obj: &JsValue, name: &str, n: i32, arg: &JsValue) -> JsValue {
     unsafe { handle(r) }
 }
 
-/// `new globalThis[name](arg)`.
+/// `new globalThis[name](arg)`. (The glue keeps what it constructs as this
+/// copy's BroadcastChannel, `js/core.js`'s `channel`: the gate's channel is
+/// all the boundary constructs, and a lean module, which shares the glue,
+/// constructs nothing.)
 pub fn construct(name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
     let f = field(global(), name);
     // SAFETY: `construct_raw` answers by the thrown-value convention.

@@ -48,3 +48,8 @@ pub fn count(value: &JsValue, max: u32) -> Option<u32> {
     let n = value.as_f64()?;
     (n >= 0.0 && n <= f64::from(max) && f64::from(n as u32) == n).then_some(n as u32)
 }
+
+/// `Date.now()`.
+pub fn now() -> f64 {
+    crate::js::method(&field(crate::js::global(), "Date"), "now", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0)
+}

@@ -39,6 +39,9 @@ mod beacon;
 // --features answer`, exports only the first answer's steps.
 #[cfg(all(target_arch = "wasm32", feature = "answer"))]
 mod answer;
+// (And the rollout's and the guard's start-up, before the first decision.)
+#[cfg(all(target_arch = "wasm32", feature = "answer"))]
+mod first_rollout;
 #[cfg(all(target_arch = "wasm32", any(feature = "beacon", feature = "answer")))]
 mod lean;
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]

@@ -1,14 +1,16 @@
 //! maestro-gate's rollout module (`pkg/maestro_gate_rollout_bg.wasm`): the
-//! gradual rollout and the error guard. The glue loads it only for a page
-//! that sets a rollout (`VITE_MAESTRO_ROLLOUT`, `window.MAESTRO_ROLLOUT`,
-//! `init({ rollout })`, or a remote document's `"rollout"`) or a guard
-//! (`init({ guard })`), before the first decision; every other page never
-//! downloads it, and the gate's decision path stays as small as it was.
-//!
-//! It reads the sources and this browser's id and guard trip, and hands the
-//! gate module a narrowing (`{ enabled, source, value, reason, warn, rollout }`)
-//! that the gate applies: only ever narrowing an "on". What every value means
-//! is `maestro_gate::rollout`; the hash is `maestro_gate::hash`.
+//! error guard's counting and a remote document's lower percentage, after
+//! the first decision. What a page that sets a rollout or a guard computes
+//! before that decision (the guard's settings and remembered trip, the
+//! percentages, this browser's id and bucket, the narrowing) is the
+//! first-answer module's (`crates/gate/src/first_rollout.rs`, a lean module
+//! over the gate's boundary); the glue loads this one from a task after the
+//! decision, only when something needs it: a guard (its `match`,
+//! `recordError`, `health().guard`, `resetGuard`), and a remote document's
+//! percentage (`lower`). It is handed what the first-answer module computed
+//! (the guard's settings, the bucket and its stickiness), so that both
+//! agree. It hands the gate narrowings (`{ code, reason, rollout }`) that
+//! only ever turn it off. What every value means is `maestro_gate::rollout`.
 
 #![no_std]
 
@@ -17,31 +19,27 @@ extern crate alloc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use js_sys::{Function, Object, Reflect, RegExp, Uint32Array};
+use js_sys::{Function, Object, Reflect, RegExp};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Storage;
 
-use maestro_gate_util::{self as util, get, set, Slot};
+use maestro_gate_util::{self as util, set, Slot};
 
 use maestro_gate::cleanup;
 use maestro_gate::flag::{self, read_str, Level, Log, Raw, Reading};
-use maestro_gate::hash::{self, Murmur3};
+use maestro_gate::hash;
 use maestro_gate::protocol::{self, Kind};
-use maestro_gate::rollout::{self, Counter, From, Guard, GuardOption, Narrowing, Step, Stickiness};
+use maestro_gate::rollout::{self, Counter, From, Guard, Narrowing};
 
 // `no_std`, as the gate is: without std's panic machinery (and the
-// formatting it keeps), the module is a fraction of the size, and a page that
-// sets a rollout waits for it before its first decision. The code is written
+// formatting it keeps), the module is a fraction of the size. The code is written
 // never to panic; a trap is caught by the glue, which then fails safe. (The
 // panic handler, the allocator and the one-thread check are
 // maestro-gate-util's.)
 
 #[wasm_bindgen]
 extern "C" {
-    /// `crypto.getRandomValues`, catching.
-    #[wasm_bindgen(catch, js_namespace = crypto, js_name = getRandomValues)]
-    fn random_values(array: &Uint32Array) -> Result<JsValue, JsValue>;
     /// `addEventListener` on the global object, catching.
     #[wasm_bindgen(catch, js_name = addEventListener)]
     fn add_event_listener(kind: &str, listener: &Function) -> Result<(), JsValue>;
@@ -65,19 +63,11 @@ struct Gate {
 
 #[derive(Default)]
 struct State {
-    /// The options `start` was given (for a later remote percentage).
-    /// The bucket and the kind of id it was hashed from, once computed for
-    /// the `init()` options `bucket_of` (two copies of the gate on a page
-    /// may share this module, each with its own options).
-    bucket: Option<(u32, Stickiness)>,
-    bucket_of: JsValue,
     /// Whether a guard tripped on this page (the first trip turns every copy off).
     tripped: bool,
     /// Every copy of the gate on the page that loaded this module, each with
     /// its own guard: every one hears a trip, whichever copy's guard tripped.
     copies: Vec<Gate>,
-    /// A per-page id, when no storage can keep one.
-    page_id: Option<String>,
 }
 
 /// The module's state: one page, one thread (a `Slot`, which on the host,
@@ -96,9 +86,7 @@ fn own(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
     util::try_own(obj, key)
 }
 
-/// A value as the rules read it (`util::get` for the rollout's percentages:
-/// every one narrows, so it counts wherever it comes from; `own` for the
-/// guard's settings).
+/// A value as the rules read it (a remote document's percentage).
 fn reading(v: Result<JsValue, JsValue>) -> (Raw, Reading) {
     let v = match v {
         Ok(v) => v,
@@ -138,8 +126,8 @@ fn shown(text: &str) -> String {
 
 /// The narrowing as the glue hands it to the gate: `{ code, reason, rollout }`
 /// (`code`: see `Narrowing::code`; `rollout`: `{ percent, bucket,
-/// stickiness }` or `null`).
-fn object(n: &Narrowing, stickiness: Option<Stickiness>) -> JsValue {
+/// stickiness }` or `null`; `stickiness` as the first-answer module named it).
+fn object(n: &Narrowing, stickiness: &JsValue) -> JsValue {
     let o = Object::new();
     set(&o, "code", &n.code().into());
     set(&o, "reason", &JsValue::from_str(&n.reason));
@@ -148,7 +136,7 @@ fn object(n: &Narrowing, stickiness: Option<Stickiness>) -> JsValue {
             let r = Object::new();
             set(&r, "percent", &percent.into());
             set(&r, "bucket", &bucket.into());
-            set(&r, "stickiness", &stickiness.map_or(JsValue::NULL, |s| JsValue::from_str(s.id())));
+            set(&r, "stickiness", stickiness);
             Object::freeze(&r).into()
         }
         None => JsValue::NULL,
@@ -161,106 +149,18 @@ fn storage(name: &str) -> Option<Storage> {
     Reflect::get(&js_sys::global(), &JsValue::from_str(name)).ok()?.dyn_into::<Storage>().ok()
 }
 
-/// A new random id: 128 bits from `crypto.getRandomValues`, as hex.
-fn new_id() -> Option<String> {
-    let words = Uint32Array::new_with_length(4);
-    random_values(&words).ok()?;
-    let mut id = String::with_capacity(32);
-    for w in words.to_vec() {
-        for shift in (0..8).rev() {
-            let digit = (w >> (shift * 4)) & 0xf;
-            id.push(char::from_digit(digit, 16).unwrap_or('0'));
-        }
-    }
-    Some(id)
-}
-
-/// This browser's id for the bucket: `userId` when given; else an anonymous
-/// id kept in localStorage (`maestro-gate:id`), else in sessionStorage,
-/// else one for this page.
-fn user_id(options: &JsValue) -> Option<String> {
-    let user = own(options, "userId").ok()?;
-    user.as_string().or_else(|| user.as_f64().and_then(|_| util::string(&user))).filter(|s| !s.is_empty())
-}
-
-fn id(user: Option<String>) -> (String, Stickiness) {
-    if let Some(user) = user {
-        return (user, Stickiness::UserId);
-    }
-    for (area, kind) in [("localStorage", Stickiness::LocalStorage), ("sessionStorage", Stickiness::SessionStorage)] {
-        let Some(store) = storage(area) else { continue };
-        match store.get_item(rollout::ID_KEY) {
-            Ok(Some(id)) if !id.is_empty() => return (id, kind),
-            Ok(_) => {
-                let Some(id) = new_id() else { break };
-                // Kept only if it can be read back: a store that drops writes
-                // (a full quota, a private mode) would give a new bucket each load.
-                if store.set_item(rollout::ID_KEY, &id).is_ok()
-                    && store.get_item(rollout::ID_KEY).ok().flatten().as_deref() == Some(&id)
-                {
-                    return (id, kind);
-                }
-            }
-            Err(_) => {}
-        }
-    }
-    let random = || digits((js_sys::Math::random() * 9e15) as u64);
-    let id = with(|s| s.page_id.get_or_insert_with(|| new_id().unwrap_or_else(random)).clone()).unwrap_or_else(random);
-    (id, Stickiness::Page)
-}
-
-/// The bucket of this browser for `options` (`rolloutGroup`, `userId`):
-/// computed once per page for one gate's options.
-fn bucket(options: &JsValue) -> (u32, Stickiness) {
-    if let Some(b) = with(|s| s.bucket.filter(|_| s.bucket_of == *options)).flatten() {
-        return b;
-    }
-    let group = own(options, "rolloutGroup").ok().and_then(|g| g.as_string()).filter(|g| !g.is_empty());
-    let group = group.as_deref().unwrap_or(rollout::DEFAULT_GROUP);
-    let (id, stickiness) = id(user_id(options));
-    let mut m = Murmur3::new(0);
-    m.write(group.as_bytes());
-    m.byte(b':');
-    m.write(id.as_bytes());
-    let b = (hash::normalized(m.finish()), stickiness);
-    with(|s| {
-        s.bucket = Some(b);
-        s.bucket_of = options.clone();
-    });
-    b
-}
-
 /// Where a trip is remembered: localStorage, and sessionStorage when
 /// localStorage could not keep it (a full quota).
 const AREAS: [&str; 2] = ["localStorage", "sessionStorage"];
 
-/// When the trip remembered in `store` ends (ms since the epoch, in decimal).
+/// When the trip remembered in `store` ends (`rollout::stored_until`).
 fn stored_until(store: &Storage) -> Option<f64> {
-    let value = store.get_item(rollout::GUARD_KEY).ok()??;
-    let value = value.trim();
-    if value.is_empty() || value.len() > 16 || !value.bytes().all(|b| b.is_ascii_digit()) {
-        // Not a time this module wrote: a trip (forged or not) still counts,
-        // for at most the cooldown.
-        return Some(f64::INFINITY).filter(|_| !value.is_empty());
-    }
-    Some(value.bytes().fold(0.0, |n, d| n * 10.0 + f64::from(d - b'0')))
+    rollout::stored_until(&store.get_item(rollout::GUARD_KEY).ok()??)
 }
 
 /// When the remembered trip's cooldown ends: the later of the two areas'.
 fn guard_until() -> Option<f64> {
     AREAS.iter().filter_map(|a| stored_until(&storage(a)?)).reduce(f64::max)
-}
-
-/// Writes back, capped, a remembered end further away than this guard's
-/// cooldown (`rollout::capped`): the cap is applied once, by the first load
-/// that reads it, so a forged or skewed value ends at most `cooldownMs` later.
-fn cap_cooldown(guard: &Guard, now: f64) {
-    for area in AREAS {
-        let Some(store) = storage(area) else { continue };
-        if let Some(cap) = stored_until(&store).and_then(|until| rollout::capped(guard, until, now)) {
-            let _ = store.set_item(rollout::GUARD_KEY, &digits(cap as u64));
-        }
-    }
 }
 
 /// Remembers a trip until `until`: in localStorage, else (full, blocked) in
@@ -277,82 +177,52 @@ fn remember(until: f64, log: Log) {
     }
 }
 
-/// Internal: the glue calls this before the gate's first decision, on a page
-/// that sets a rollout or a guard. Returns the narrowing of the gate's "on"
-/// (`null` when nothing narrows it). `restrict(narrowing)` is the gate's way
-/// to turn off later (a guard's trip); `post(message)` posts on that copy's
+/// Internal: the glue calls this after the gate's first decision, once per
+/// copy of the gate that needs this module: `restrict(narrowing)` is that
+/// copy's way to turn off (a guard's trip), and the handle its
+/// `recordError` and `health()` name it by; `post(message)` posts on its
 /// channel (a trip is told to the other tabs: their gates hear it, this
-/// module opens no channel and hears none).
+/// module opens no channel and hears none). `guard` is the guard's settings
+/// as the first-answer module read them before the decision (`{ errors,
+/// windowMs, cooldownMs }`, its remembered trip already capped), or `null`
+/// for a copy without one; with `guard.match`, the page's errors that match
+/// are counted from now on.
 #[wasm_bindgen]
-pub fn start(options: JsValue, restrict: Function, remote: Option<u32>, post: Function) -> JsValue {
+pub fn join(options: JsValue, restrict: Function, post: Function, guard: JsValue) {
     let log = Log::parse(own(&options, "log").ok().and_then(|l| l.as_string()).as_deref());
-    let handle = restrict.clone();
-    with(|s| s.copies.push(Gate { restrict, guard: None, counter: Counter::default(), log, post }));
-    // The rules' order is the core's (`rollout::start`): the guard's
-    // settings, its cooldown, then the rollout's percentages.
-    let (guard, g) = match own(&options, "guard") {
-        Ok(g) if g.is_undefined() || g.is_null() || g.is_falsy() => (GuardOption::Off, g),
-        Ok(g) => {
-            let field = |k| reading(if g.is_object() { own(&g, k) } else { Ok(JsValue::UNDEFINED) });
-            (GuardOption::Settings([field("errors"), field("windowMs"), field("cooldownMs")]), g)
-        }
-        Err(e) => (GuardOption::Threw(util::message(&e)), JsValue::UNDEFINED),
-    };
-    // The three percentages are read as the app reads them: each one can
-    // only narrow, so an inherited one (a getter, a proxy, a prototype)
-    // counts too. The guard's settings and the id are own properties only.
-    let now = js_sys::Date::now();
-    let (settings, step) = rollout::start(guard, guard_until, now, || {
-        let env = get(&options, "env");
-        [
-            (From::Build, env.and_then(|env| get(&env, "VITE_MAESTRO_ROLLOUT"))),
-            (From::Runtime, get(&js_sys::global(), "MAESTRO_ROLLOUT")),
-            (From::Option, get(&options, "rollout")),
-        ]
-        .map(|(from, v)| {
-            let (raw, r) = reading(v);
-            (from, raw, r)
-        })
+    let number = |k| util::field(&guard, k).as_f64().unwrap_or(0.0);
+    let settings = guard.is_object().then(|| Guard {
+        errors: number("errors") as u32,
+        window_ms: number("windowMs"),
+        cooldown_ms: number("cooldownMs"),
     });
-    if let Some(guard) = settings {
-        cap_cooldown(&guard, now);
-        with(|s| {
-            if let Some(copy) = s.copies.iter_mut().find(|c| c.restrict == handle) {
-                copy.guard = Some(guard);
-            }
-        });
-        watch_errors(&g, handle);
-    }
-    match rollout::with_remote(step, remote) {
-        Step::Narrowed(n) => object(&n, None),
-        Step::None => JsValue::NULL,
-        Step::Rollout(percent) => {
-            let (b, stickiness) = bucket(&options);
-            object(&rollout::narrow(percent, b), Some(stickiness))
-        }
+    let handle = restrict.clone();
+    with(|s| s.copies.push(Gate { restrict, guard: settings, counter: Counter::default(), log, post }));
+    if settings.is_some() {
+        watch_errors(&own(&options, "guard").unwrap_or(JsValue::UNDEFINED), handle);
     }
 }
 
 /// Internal: a remote document's `"rollout"` (`value`, as the document wrote
-/// it); `options` are this gate's `init()` options (its `rolloutGroup` and
-/// `userId`). Returns the narrowing that turns this browser off (its bucket
-/// is out, or an invalid value fails safe), or `null` when there is none: a
-/// percentage this browser is within narrows nothing, so that a raised one
-/// neither turns anything on (the gate latches: it takes effect on the next
-/// load) nor replaces the `decision().rollout` the decision was made with.
+/// it), for this browser's bucket (`{ bucket, stickiness }`: the first-answer
+/// module's, hashed before the decision, so that both agree). Returns the narrowing
+/// that turns this browser off (its bucket is out, or an invalid value fails
+/// safe), or `null` when there is none: a percentage this browser is within
+/// narrows nothing, so that a raised one neither turns anything on (the gate
+/// latches: it takes effect on the next load) nor replaces the
+/// `decision().rollout` the decision was made with.
 #[wasm_bindgen]
-pub fn lower(options: JsValue, value: JsValue) -> JsValue {
+pub fn lower(value: JsValue, bucket: JsValue) -> JsValue {
     let (raw, reading) = reading(Ok(value));
     match rollout::smallest(&[(From::Remote, raw, reading)]) {
-        Err(n) => object(&n, None),
+        Err(n) => object(&n, &JsValue::NULL),
         Ok(None) => JsValue::NULL,
         Ok(Some((percent, _))) => {
-            let (b, stickiness) = bucket(&options);
-            let n = rollout::narrow(percent, b);
+            let n = rollout::narrow(percent, util::field(&bucket, "bucket").as_f64().unwrap_or(0.0) as u32);
             if n.enabled {
                 return JsValue::NULL;
             }
-            object(&n, Some(stickiness))
+            object(&n, &util::field(&bucket, "stickiness"))
         }
     }
 }
@@ -390,7 +260,7 @@ pub fn record_error(copy: JsValue) {
 
 /// Turns the gate off (only ever off: the gate latches).
 fn restrict(n: &Narrowing) {
-    let object = object(n, None);
+    let object = object(n, &JsValue::NULL);
     for f in with(|s| s.copies.iter().map(|c| c.restrict.clone()).collect::<Vec<_>>()).unwrap_or_default() {
         let _ = f.call1(&JsValue::NULL, &object);
     }
