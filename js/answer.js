@@ -1,9 +1,11 @@
 // maestro-gate's glue of the first-answer module (pkg/maestro_gate_answer.js,
 // loaded as it is, beside the .wasm files): js/extras.js imports it before
-// the first decision, only for `init({ remote })` without `unleash`, with
-// the module's instance (crates/gate/src/answer.rs: the gate's crate and
-// boundary, built with the `answer` feature), so that
-// the remote module (the poll) loads after the decision. The module reads,
+// the first decision, for `init({ remote })` without `unleash` and for
+// `init({ unleash })` without `remote`, with the module's instance
+// (crates/gate/src/answer.rs: the gate's crate and boundary, built with the
+// `answer` feature; for Unleash, with `answer-unleash`:
+// crates/gate/src/answer_unleash.rs), so that the remote module (the poll)
+// loads after the decision. The module reads,
 // remembers and words everything; this file only fetches, reads at most
 // the bytes the module allows, holds the Web Lock (tabs opened together
 // share one read: one reads, the others hear its answer on the gate's
@@ -18,6 +20,7 @@ const EXPORT_DOCUMENT = 'D';
 const EXPORT_HEARD = 'H';
 const EXPORT_FINISH = 'F';
 const EXPORT_STATE = 'S';
+const EXPORT_METRICS = 'M';
 // </abi>
 
 /**
@@ -26,9 +29,9 @@ const EXPORT_STATE = 'S';
  * module `load()` instantiates. It throws, for js/extras.js to ask the
  * remote module instead, when the module cannot load. (js/extras.js never
  * imports this file for a page it leaves to the remote module: one with
- * `unleash`, whose first answer is the remote module's, and one that says
- * where the remote module's .wasm is and not where this one's is:
- * `remoteWasm` without `answerWasm`, whose host may serve no other.) It sets `g.state`, the function that
+ * both `unleash` and `remote`, whose first answer is the remote module's,
+ * and one that says where the remote module's .wasm is and not where this
+ * one's is.) It sets `g.state`, the function that
  * answers what the read did, for the remote module's poll (`startRemote`'s
  * last argument). Nothing else throws: a failure is no answer.
  * @param {any} g @param {any} options @param {() => Promise<any>} load
@@ -49,7 +52,9 @@ async function answer(g, m, options) {
     return out.v;
   };
   g.state = () => ask(EXPORT_STATE);
-  const plan = ask(EXPORT_PLAN);
+  // (Unleash's build listens with the function it is handed, for its
+  // metrics: `metrics` posts the decision counted, if any is due.)
+  const plan = ask(EXPORT_PLAN, (/** @type {any} */ e) => { try { ask(EXPORT_METRICS, e); } catch {} });
   if (!plan) return null;
   const wait = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
   let outcome = null; // (`remoteTimeoutMs: 0`: no wait, the remembered answer)

@@ -74,18 +74,19 @@ export default function extras(g, modules) {
   // `new URL(…, import.meta.url)` out, so that a bundler emits the file); in
   // Node, where `fetch` refuses a file: URL, read from disk (the package's
   // Node build defines __MAESTRO_NODE__).
-  const lean = (name, url) => instantiate(g, wasm(name) ?? (__MAESTRO_NODE__
+  const lean = (name, url) => instantiate(g, option(name) ?? (__MAESTRO_NODE__
     ? import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(url))
     : url));
   let beaconWarned; // (once per copy: every beacon waits for the same module)
-  // Where init({ remoteWasm, rolloutWasm, rollbackWasm, beaconWasm, answerWasm })
-  // says a module's .wasm is (undefined: beside its glue, or in Node from disk).
-  const wasm = (name) => own(g.answering(), name);
+  // An option of the first init() (its own property): where init({ remoteWasm,
+  // rolloutWasm, rollbackWasm, beaconWasm, answerWasm }) says a module's .wasm
+  // is (undefined: beside its glue, or in Node from disk), its `remote`, its `log`.
+  const option = (name) => own(g.answering(), name);
 
   // The module `name` ("rollback", "remote" or "rollout"), instantiated from
   // its .wasm (see `wasm`).
   async function load(name) {
-    const input = wasm(name + 'Wasm');
+    const input = option(name + 'Wasm');
     if (__MAESTRO_TAG__) return modules[name](input);
     const m = await IMPORTS[name]();
     await m.default({ module_or_path: __MAESTRO_NODE__ ? input ?? await fromDisk(`maestro_gate_${name}_bg.wasm`) : input });
@@ -176,21 +177,24 @@ export default function extras(g, modules) {
   // off, `{ rollout }`, or null. A health document's (`remote` without
   // `unleash`) is the first-answer module's, with its glue (js/answer.js,
   // pkg/maestro_gate_answer.js: a file of its own, so that a page without
-  // `remote` does not download it); if either cannot load, for a page that
-  // says where the remote module's .wasm is and not where this one's is
-  // (`remoteWasm` without `answerWasm`: its host may serve no other), and for
-  // Unleash, the remote module's `firstAnswer`. If neither can load, none:
-  // the gate still reads what this browser remembers.
+  // `remote` does not download it); Unleash's (`unleash` without `remote`),
+  // the same glue's with the module's Unleash build
+  // (maestro_gate_answer_unleash_bg.wasm). If either cannot load, for a page
+  // that says where the remote module's .wasm is and not where this one's is
+  // (`remoteWasm` without `answerWasm`: its host may serve no other; for
+  // Unleash, any `remoteWasm` or `answerWasm`, which names the health
+  // document's build), and for a page with both, the remote module's
+  // `firstAnswer`. If neither can load, none: the gate still reads what this
+  // browser remembers.
   async function firstAnswer(options) {
     // (The glue is located as the .wasm files are: so that no bundler
     // makes the entry chunk export its dynamic-import helper for this
     // file's sake, nor inlines it into this one. A page it leaves to the
-    // remote module does not fetch it: one with `unleash`, and one that
-    // says where the remote module's .wasm is and not where this one's is.)
-    const here = own(options, 'answerWasm') != null;
-    if (!has(options, 'unleash') && (here || own(options, 'remoteWasm') == null)) try {
+    // remote module does not fetch it.)
+    const here = option('answerWasm') != null, u = has(options, 'unleash');
+    if (!(u && (here || own(options, 'remote'))) && (here || option('remoteWasm') == null)) try {
       return await (await import(/* @vite-ignore */ /* webpackIgnore: true */ new URL('maestro_gate_answer.js?no-inline', import.meta.url).href))
-        .default(g, options, () => lean('answerWasm', new URL('maestro_gate_answer_bg.wasm', import.meta.url)));
+        .default(g, options, () => lean('answerWasm', u ? new URL('maestro_gate_answer_unleash_bg.wasm', import.meta.url) : new URL('maestro_gate_answer_bg.wasm', import.meta.url)));
     } catch {}
     return (await remoteModule(options))?.firstAnswer(options);
   }
@@ -214,7 +218,7 @@ export default function extras(g, modules) {
     // "remote", url, rollout }`) for this copy's document, read as the
     // message's own properties. (init() starts the poll itself, `poll`, for
     // `remote` and `unleash` alike.)
-    remote: (o) => own(o, 'url') === own(g.answering(), 'remote') && withRollout((m) => m.lower(g.answering(), own(o, 'rollout'))).then(restrict),
+    remote: (o) => own(o, 'url') === option('remote') && withRollout((m) => m.lower(g.answering(), own(o, 'rollout'))).then(restrict),
 
     // The poll, for a gate that is on after its first decision (one that is
     // off stays off), with `remote` or `unleash`.
@@ -287,7 +291,7 @@ export default function extras(g, modules) {
     // gate is the rollout's or the remote's to make, not a second init's).
     ignored(options) {
       const names = ['rollout', 'remote', 'unleash', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
-      if (names.length && own(options, 'log') !== 'silent' && own(g.answering(), 'log') !== 'silent') {
+      if (names.length && own(options, 'log') !== 'silent' && option('log') !== 'silent') {
         try { console.warn('[MAESTRO] init() was called again: its ' + names.join(', ') + ' ignored (the first call\'s options stand until reload)'); } catch {}
       }
     },

@@ -94,8 +94,16 @@ pub mod table {
     /// The first-answer module's exports (the same crate built with the
     /// `answer` feature: `answer.rs`), which `js/answer.js` calls on its
     /// instance: each writes its answer into its first argument's `v`.
-    pub const ANSWER_EXPORTS: [(&str, &str); 6] =
-        [("P", "plan"), ("T", "head"), ("D", "document"), ("H", "heard"), ("F", "finish"), ("S", "state")];
+    /// (`M`, `metrics`: the `answer-unleash` build's only.)
+    pub const ANSWER_EXPORTS: [(&str, &str); 7] = [
+        ("P", "plan"),
+        ("T", "head"),
+        ("D", "document"),
+        ("H", "heard"),
+        ("F", "finish"),
+        ("S", "state"),
+        ("M", "metrics"),
+    ];
 
     /// The one narrowing code the glue makes itself (a module that could
     /// not load, for a page that narrows: `js/gate.js`, through `js/core.js`'s
