@@ -191,8 +191,8 @@ export default function extras(g, modules) {
     // makes the entry chunk export its dynamic-import helper for this
     // file's sake, nor inlines it into this one. A page it leaves to the
     // remote module does not fetch it.)
-    const here = option('answerWasm') != null, u = has(options, 'unleash');
-    if (!(u && (here || own(options, 'remote'))) && (here || option('remoteWasm') == null)) try {
+    const here = option('answerWasm') != null, u = option('unleash');
+    if (!(u && (here || option('remote'))) && (here || option('remoteWasm') == null)) try {
       return await (await import(/* @vite-ignore */ /* webpackIgnore: true */ new URL('maestro_gate_answer.js?no-inline', import.meta.url).href))
         .default(g, options, () => lean('answerWasm', u ? new URL('maestro_gate_answer_unleash_bg.wasm', import.meta.url) : new URL('maestro_gate_answer_bg.wasm', import.meta.url)));
     } catch {}

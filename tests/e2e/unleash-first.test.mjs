@@ -12,13 +12,15 @@ import { BROWSERS, launch } from './browsers.mjs';
 
 const KEY = 'default:development.unleash-first-key';
 let server;
-let mode = 'on'; // on | off | invalid | 401 | big | delay
+let mode = 'on'; // on | off | invalid | 401 | big | many | delay
 const reads = []; // { auth, query }
 const posts = []; // the metrics bodies
 const ANSWERS = {
   on: '{"toggles":[{"name":"maestro","enabled":true,"variant":{"name":"disabled","enabled":false}}]}',
   off: '{"toggles":[{"name":"other","enabled":true}]}',
   invalid: '{"toggles":[{"name":"maestro","enabled":"yes"}]}',
+  // 3,000 other toggles, then maestro off: about 200 KB, under the cap, in large chunks.
+  many: JSON.stringify({ toggles: [...Array.from({ length: 3000 }, (_, i) => ({ name: `toggle-${i}`, enabled: true, variant: { name: 'disabled', enabled: false } })), { name: 'maestro', enabled: false }] }),
 };
 
 before(async () => {
@@ -171,6 +173,11 @@ for (const name of BROWSERS) describe(name, () => {
       const big = await load(context, { wait: 2000 });
       assert.equal((await big.evaluate(() => window.first)).enabled, true);
       assert.ok(big.lines.some((l) => l.includes('failed (not a Frontend API answer: the body is longer than 256 KB)')), big.lines.join('\n'));
+      // A long answer under the cap is read whole.
+      mode = 'many';
+      assert.ok(ANSWERS.many.length > 150000 && ANSWERS.many.length < 256 * 1024, ANSWERS.many.length);
+      const many = await load(context);
+      assert.deepEqual(await many.evaluate(() => [window.first.enabled, window.first.reason]), [false, OFF()]);
     } finally {
       mode = 'on';
       await context.close();
