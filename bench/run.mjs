@@ -243,9 +243,11 @@ export async function writePages(api) {
     '<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script><script type="module" src="./start-gate.js"></script>');
   await writeFile(join(OUT, 'maestro-gate.js'), await readFile(join(ROOT, 'pkg', 'maestro-gate.js')));
   // The bundled ES module loads its .wasm files next to itself, as a bundler emits them.
-  for (const part of ['', '_rollback', '_remote', '_rollout']) {
+  for (const part of ['', '_rollback', '_remote', '_rollout', '_answer', '_answer_unleash']) {
     await writeFile(join(OUT, `maestro_gate${part}_bg.wasm`), await readFile(join(ROOT, 'pkg', `maestro_gate${part}_bg.wasm`)));
   }
+  // (The first-answer module's glue, which the extras chunk imports from beside itself.)
+  await writeFile(join(OUT, 'maestro_gate_answer.js'), await readFile(join(ROOT, 'pkg', 'maestro_gate_answer.js')));
   await writeFile(join(OUT, 'start-tag.html'), `<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script>
     <script src="./maestro-gate.js"></script>
     <script>window.__v = maestroGate.isEnabled(); window.__t1 = performance.now(); window.ask = maestroGate.isEnabled;</script>`);
@@ -644,7 +646,7 @@ async function main() {
     say('');
     say('The two `unleash` rows read one enabled toggle `maestro` from a local stand-in for Unleash\'s Frontend API on another origin (bench/run.mjs, `frontendApi`: ' +
       'the JSON Unleash answers, its ETag, open CORS with the preflight answered): each pays the preflight its `Authorization` header brings and one request, as against a real Unleash on a first visit. ' +
-      'Before its first decision the gate\'s row downloads, one after the other, its entry and `.wasm`, the extras chunk, the remote chunk and the remote module\'s `.wasm` (which reads the answer), then asks the API; unleash-proxy-client downloads its bundle and asks the API.');
+      'Before its first decision the gate\'s row downloads, one after the other, its entry and `.wasm`, the extras chunk, the first-answer glue and the first-answer module\'s Unleash build (`maestro_gate_answer_unleash_bg.wasm`, which reads the answer), then asks the API (the remote module loads after the decision, for the poll); unleash-proxy-client downloads its bundle and asks the API.');
     say('`node bench/ttfd-options.mjs` measures the ways the ES module could load its `.wasm`, side by side, and `node bench/profile-tag.mjs` where the script tag\'s time goes (CONTRIBUTING.md, Performance).');
     if (ONLY_TTFD) return;
 

@@ -1,11 +1,13 @@
 // maestro-gate's glue of the first-answer module (pkg/maestro_gate_answer.js,
 // loaded as it is, beside the .wasm files): js/extras.js imports it before
-// the first decision, only for `init({ remote })` without `unleash` and for
-// a page that sets a rollout or a guard, with the module's instance
-// (crates/gate/src/answer.rs and first_rollout.rs: the gate's crate and
-// boundary, built with the `answer` feature), so that the remote module (the
-// poll) and the rollout module (the guard's counting, a remote percentage's
-// `lower`) load after the decision. For a health document, the module reads,
+// the first decision, for `init({ remote })` without `unleash`, for
+// `init({ unleash })` without `remote`, and for a page that sets a rollout or
+// a guard, with the module's instance (crates/gate/src/answer.rs and
+// first_rollout.rs: the gate's crate and boundary, built with the `answer`
+// feature; for Unleash, with `answer-unleash`: crates/gate/src/answer_unleash.rs),
+// so that the remote module (the poll) and the rollout module (the guard's
+// counting, a remote percentage's `lower`) load after the decision. For a
+// health document or Unleash, the module reads,
 // remembers and words everything; this file only fetches, reads at most
 // the bytes the module allows, holds the Web Lock (tabs opened together
 // share one read: one reads, the others hear its answer on the gate's
@@ -22,6 +24,7 @@ const EXPORT_FINISH = 'F';
 const EXPORT_STATE = 'S';
 const EXPORT_NARROW = 'N';
 const EXPORT_BUCKET = 'B';
+const EXPORT_METRICS = 'M';
 // </abi>
 
 /**
@@ -29,9 +32,9 @@ const EXPORT_BUCKET = 'B';
  * }`, or null), for the copy of the gate `g` (js/extras.js's), from the
  * module's instance `m` (js/extras.js's `glue`, which rejects, for it to
  * ask the remote module instead, when the module cannot load). (js/extras.js
- * never asks this for a page it leaves to the remote module: one with
- * `unleash`, whose first answer is the remote module's, and one that says
- * where the remote module's .wasm is and not where this one's is:
+ * never asks this for a page it leaves to the remote module: one with both
+ * `unleash` and `remote`, whose first answer is the remote module's, and one
+ * that says where the remote module's .wasm is and not where this one's is:
  * `remoteWasm` without `answerWasm`, whose host may serve no other.) It sets
  * `g.state`, the function that answers what the read did, for the remote
  * module's poll (`startRemote`'s last argument). Nothing throws: a failure
@@ -137,7 +140,9 @@ export function glue(g, m, load, restrict, failSafe) {
 async function answer(g, m, options) {
   const ask = (/** @type {string} */ x, /** @type {any[]} */ ...args) => exportsOf(g, m, options)(x, ...args).v;
   g.state = () => ask(EXPORT_STATE);
-  const plan = ask(EXPORT_PLAN);
+  // (Unleash's build listens with the function it is handed, for its
+  // metrics: `metrics` posts the decision counted, if any is due.)
+  const plan = ask(EXPORT_PLAN, (/** @type {any} */ e) => { try { ask(EXPORT_METRICS, e); } catch {} });
   if (!plan) return null;
   const wait = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
   let outcome = null; // (`remoteTimeoutMs: 0`: no wait, the remembered answer)
@@ -167,7 +172,9 @@ async function answer(g, m, options) {
             reader.cancel().catch(() => {});
             return [1];
           }
-          body += String.fromCharCode(...c.value);
+          // (A byte at a time: a spread of a large chunk, as Unleash's 256 KB
+          // allow, would overflow the stack.)
+          for (const b of c.value) body += String.fromCharCode(b);
         }
         return [0, body];
       })().catch((e) => [3, e]);

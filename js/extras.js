@@ -74,17 +74,18 @@ export default function extras(g, modules) {
   // `new URL(…, import.meta.url)` out, so that a bundler emits the file); in
   // Node, where `fetch` refuses a file: URL, read from disk (the package's
   // Node build defines __MAESTRO_NODE__).
-  const lean = (name, url) => instantiate(g, wasm(name) ?? (__MAESTRO_NODE__
+  const lean = (name, url) => instantiate(g, option(name) ?? (__MAESTRO_NODE__
     ? import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(url))
     : url));
-  // Where init({ remoteWasm, rolloutWasm, rollbackWasm, answerWasm })
-  // says a module's .wasm is (undefined: beside its glue, or in Node from disk).
-  const wasm = (name) => own(g.answering(), name);
+  // An option of the first init() (its own property): where init({ remoteWasm,
+  // rolloutWasm, rollbackWasm, answerWasm }) says a module's .wasm is
+  // (undefined: beside its glue, or in Node from disk), its `remote`, its `log`.
+  const option = (name) => own(g.answering(), name);
 
   // The module `name` ("rollback", "remote" or "rollout"), instantiated from
   // its .wasm (see `wasm`).
   async function load(name) {
-    const input = wasm(name + 'Wasm');
+    const input = option(name + 'Wasm');
     if (__MAESTRO_TAG__) return modules[name](input);
     const m = await IMPORTS[name]();
     await m.default({ module_or_path: __MAESTRO_NODE__ ? input ?? await fromDisk(`maestro_gate_${name}_bg.wasm`) : input });
@@ -157,7 +158,11 @@ export default function extras(g, modules) {
   const glue = () => answering ||= Promise.all([
     __MAESTRO_NODE__ ? import('./answer.js')
       : import(/* @vite-ignore */ /* webpackIgnore: true */ new URL('maestro_gate_answer.js?no-inline', __MAESTRO_TAG__ ? modules.from : import.meta.url).href),
-    lean('answerWasm', new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)),
+    // (Unleash without `remote`: the module's Unleash build, whose first
+    // answer reads the Frontend API; it narrows as the other does.)
+    lean('answerWasm', option('unleash') && !option('remote')
+      ? new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+      : new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)),
   ]).then(([a, m]) => answers = a.glue(g, m, load, restrict, failSafe));
 
   // A remote document's percentage `value`, after the decision: the rollout
@@ -183,17 +188,20 @@ export default function extras(g, modules) {
 
   // The first answer (before the first decision): a narrowing that says
   // off, `{ rollout }`, or null. A health document's (`remote` without
-  // `unleash`) is the first-answer module's (`answer`); if it cannot load,
-  // for a page that says where the remote module's .wasm is and not where
-  // this one's is (`remoteWasm` without `answerWasm`: its host may serve no
-  // other), and for Unleash, the remote module's `firstAnswer`. If neither
-  // can load, none: the gate still reads what this browser remembers.
+  // `unleash`) is the first-answer module's (`answer`); Unleash's (`unleash`
+  // without `remote`), the same glue's with the module's Unleash build
+  // (maestro_gate_answer_unleash_bg.wasm). If either cannot load, for a page
+  // that says where the remote module's .wasm is and not where this one's is
+  // (`remoteWasm` without `answerWasm`: its host may serve no other; for
+  // Unleash, any `remoteWasm` or `answerWasm`, which names the health
+  // document's build), and for a page with both, the remote module's
+  // `firstAnswer`. If neither can load, none: the gate still reads what this
+  // browser remembers.
   async function firstAnswer(options) {
     // (A page it leaves to the remote module does not fetch the first-answer
-    // module for it: one with `unleash`, and one that says where the remote
-    // module's .wasm is and not where this one's is.)
-    const here = own(options, 'answerWasm') != null;
-    if (!has(options, 'unleash') && (here || own(options, 'remoteWasm') == null)) try {
+    // module for it.)
+    const here = option('answerWasm') != null, u = option('unleash');
+    if (!(u && (here || option('remote'))) && (here || option('remoteWasm') == null)) try {
       return await glue().then((r) => r.first(options));
     } catch {}
     return (await remoteModule(options))?.firstAnswer(options);
@@ -219,7 +227,7 @@ export default function extras(g, modules) {
     // "remote", url, rollout }`) for this copy's document, read as the
     // message's own properties. (init() starts the poll itself, `poll`, for
     // `remote` and `unleash` alike.)
-    remote: (o) => own(o, 'url') === own(g.answering(), 'remote') && lower(0, 0, own(o, 'rollout')),
+    remote: (o) => own(o, 'url') === option('remote') && lower(0, 0, own(o, 'rollout')),
 
     // The poll, for a gate that is on after its first decision (one that is
     // off stays off), with `remote` or `unleash`.
@@ -269,7 +277,7 @@ export default function extras(g, modules) {
     // gate is the rollout's or the remote's to make, not a second init's).
     ignored(options) {
       const names = ['rollout', 'remote', 'unleash', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
-      if (names.length && own(options, 'log') !== 'silent' && own(g.answering(), 'log') !== 'silent') {
+      if (names.length && own(options, 'log') !== 'silent' && option('log') !== 'silent') {
         try { console.warn('[MAESTRO] init() was called again: its ' + names.join(', ') + ' ignored (the first call\'s options stand until reload)'); } catch {}
       }
     },

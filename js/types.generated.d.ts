@@ -120,8 +120,8 @@ export interface InitOptions {
      * loaded only when a cleanup runs. Default: next to this file. */
     rollbackWasm?: WasmSource;
     /** The same for the remote module's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
-     * loaded only when `remote` or `unleash` is set (for `remote` alone, after the first
-     * decision, by a page that is on). Default: next to this file. */
+     * loaded only when `remote` or `unleash` is set (after the first decision, by a page that
+     * is on; before it for both together). Default: next to this file. */
     remoteWasm?: WasmSource;
     /** The same for the beacon module's `.wasm` (`maestro_gate_beacon_bg.wasm`), which is
      * loaded only when `report` is set, at the first beacon. Default: next to this file. */
@@ -129,7 +129,9 @@ export interface InitOptions {
     /** The same for the first-answer module's `.wasm` (`maestro_gate_answer_bg.wasm`), which is
      * loaded only when `remote` is set (and `unleash` is not), or a rollout or a guard, before the
      * first decision: the health document's first answer, and the rollout's and the guard's
-     * start-up. Default: next to this file. */
+     * start-up. Default: next to this file. (Unleash's first answer, `unleash` without `remote`,
+     * loads the module's Unleash build from next to this file; a page with `unleash` that sets
+     * this option or `remoteWasm` reads it with the remote module.) */
     answerWasm?: WasmSource;
     /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
      * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */

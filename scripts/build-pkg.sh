@@ -78,6 +78,12 @@ CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --re
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer \
   --target-dir target/pkg-build-answer
 cp target/pkg-build-answer/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer.wasm"
+# Its Unleash build (crates/gate/src/answer_unleash.rs), which a page with
+# `unleash` loads instead: a health document's page downloads no Unleash reader.
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo" \
+  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-unleash \
+  --target-dir target/pkg-build-answer-unleash
+cp target/pkg-build-answer-unleash/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer_unleash.wasm"
 build maestro-gate-rollback z
 build maestro-gate-remote z
 build maestro-gate-rollout z
@@ -91,6 +97,7 @@ build maestro-gate-sw z
 $wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
 $wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/beacon.wasm" -o pkg/maestro_gate_beacon_bg.wasm
 $wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/answer.wasm" -o pkg/maestro_gate_answer_bg.wasm
+$wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/answer_unleash.wasm" -o pkg/maestro_gate_answer_unleash_bg.wasm
 cp js/core.js pkg/maestro_gate.js
 cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
 # The object types every .d.ts imports, generated from the Rust types (src/types.rs).
@@ -144,7 +151,7 @@ $esbuild js/report.js --format=esm --target=es2020 --log-level=warning --minify-
   --banner:js="// maestro-gate $version: the glue of init({ report })'s beacon (index.js imports it on demand). See README.md." \
   --outfile=pkg/maestro_gate_report.js
 # The glue of the first-answer module (js/answer.js), which js/extras.js
-# imports only for init({ remote }), before the first decision: located as
+# imports only for init({ remote }) and init({ unleash }), before the first decision: located as
 # the .wasm files are (beside the chunk that imports it, `new URL(…,
 # import.meta.url)`), so that bundlers copy it as it is: shipped minified.
 $esbuild js/answer.js --format=esm --target=es2020 --log-level=warning --minify --legal-comments=inline \
@@ -243,7 +250,9 @@ echo "loaded by init({ report }) at its first beacon, after the decision (its bo
 node scripts/size.mjs pkg/maestro_gate_report.js pkg/maestro_gate_beacon_bg.wasm | tail -n +2
 echo "loaded by init({ remote }), or a rollout or a guard, before the first decision (the document's first answer, the narrowing):"
 node scripts/size.mjs pkg/maestro_gate_answer.js pkg/maestro_gate_answer_bg.wasm | tail -n +2
-echo "loaded by init({ remote }) after the first decision, for the poll (and before it, by init({ unleash })):"
+echo "loaded by init({ unleash }) before the first decision, for Unleash's first answer (the same glue):"
+node scripts/size.mjs pkg/maestro_gate_answer.js pkg/maestro_gate_answer_unleash_bg.wasm | tail -n +2
+echo "loaded by init({ remote }) or init({ unleash }) after the first decision, for the poll (before it with both):"
 node scripts/size.mjs pkg/maestro_gate_remote.js pkg/maestro_gate_remote_bg.wasm | tail -n +2
 echo "loaded after the first decision, for a guard or a remote percentage:"
 node scripts/size.mjs pkg/maestro_gate_rollout.js pkg/maestro_gate_rollout_bg.wasm | tail -n +2

@@ -204,8 +204,8 @@ pub struct InitOptions {
     #[ts(optional)]
     pub rollback_wasm: Option<WasmSource>,
     /// The same for the remote module's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
-    /// loaded only when `remote` or `unleash` is set (for `remote` alone, after the first
-    /// decision, by a page that is on). Default: next to this file.
+    /// loaded only when `remote` or `unleash` is set (after the first decision, by a page that
+    /// is on; before it for both together). Default: next to this file.
     #[ts(optional)]
     pub remote_wasm: Option<WasmSource>,
     /// The same for the beacon module's `.wasm` (`maestro_gate_beacon_bg.wasm`), which is
@@ -215,7 +215,9 @@ pub struct InitOptions {
     /// The same for the first-answer module's `.wasm` (`maestro_gate_answer_bg.wasm`), which is
     /// loaded only when `remote` is set (and `unleash` is not), or a rollout or a guard, before the
     /// first decision: the health document's first answer, and the rollout's and the guard's
-    /// start-up. Default: next to this file.
+    /// start-up. Default: next to this file. (Unleash's first answer, `unleash` without `remote`,
+    /// loads the module's Unleash build from next to this file; a page with `unleash` that sets
+    /// this option or `remoteWasm` reads it with the remote module.)
     #[ts(optional)]
     pub answer_wasm: Option<WasmSource>,
     /// Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`

@@ -30,6 +30,11 @@ pub const DEFAULT_TOGGLE: &str = "maestro";
 /// more than a health document's 8 KB. A longer body is a failure.
 pub const MAX_ANSWER_BYTES: usize = 256 * 1024;
 
+/// A declared `Content-Length` with more digits than this is over
+/// [`MAX_ANSWER_BYTES`] (the body is then not read at all;
+/// [`crate::poll::declared_too_long`]).
+pub const MAX_ANSWER_DIGITS: usize = 6;
+
 /// The failure for a body longer than [`MAX_ANSWER_BYTES`].
 pub const TOO_LONG: &str = "not a Frontend API answer: the body is longer than 256 KB";
 
@@ -614,6 +619,19 @@ impl Counts {
 /// hidden page.
 pub const METRICS_MS: f64 = 30_000.0;
 
+/// A new `sessionId` for a page whose storage keeps none (the remote
+/// module's and the first-answer module's): 32 lowercase hex digits, from
+/// four random 32-bit `words`.
+pub fn hex_id(words: [u32; 4]) -> String {
+    let mut id = String::with_capacity(32);
+    for w in words {
+        for shift in (0..8).rev() {
+            id.push(char::from_digit((w >> (shift * 4)) & 0xf, 16).unwrap_or('0'));
+        }
+    }
+    id
+}
+
 /// The metrics body `POST {url}/client/metrics` takes, in the shape
 /// `unleash-proxy-client` sends: `{"appName":…,"instanceId":"browser",
 /// "bucket":{"start":ISO,"stop":ISO,"toggles":{"maestro":{"yes":n,"no":n,
@@ -805,6 +823,11 @@ mod tests {
 
     fn says(body: &str) -> Result<Says, String> {
         read(body.as_bytes(), "maestro").map(|a| a.says)
+    }
+
+    #[test]
+    fn a_session_id_is_32_hex_digits_in_word_order() {
+        assert_eq!(hex_id([0, 0xdead_beef, 0x0123_4567, u32::MAX]), "00000000deadbeef01234567ffffffff");
     }
 
     #[test]

@@ -94,8 +94,9 @@ pub mod table {
     /// The first-answer module's exports (the same crate built with the
     /// `answer` feature: `answer.rs`, and `first_rollout.rs`'s `narrow` and
     /// `bucket`), which `js/answer.js` calls on its instance: each writes its
-    /// answer into its first argument's `v`.
-    pub const ANSWER_EXPORTS: [(&str, &str); 8] = [
+    /// answer into its first argument's `v`. (`M`, `metrics`: the
+    /// `answer-unleash` build's only.)
+    pub const ANSWER_EXPORTS: [(&str, &str); 9] = [
         ("P", "plan"),
         ("T", "head"),
         ("D", "document"),
@@ -104,6 +105,7 @@ pub mod table {
         ("S", "state"),
         ("N", "narrow"),
         ("B", "bucket"),
+        ("M", "metrics"),
     ];
 
     /// The one narrowing code the glue makes itself (a module that could

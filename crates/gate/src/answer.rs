@@ -14,7 +14,10 @@
 //! none comes in time. The remote module (`crates/remote`) keeps the poll,
 //! and loads after the decision; `state` hands it what this read.
 //!
-//! (An Unleash source still asks the remote module, before the decision.)
+//! With the `answer-unleash` feature, the same for Unleash's Frontend API
+//! (`answer_unleash.rs`: `pkg/maestro_gate_answer_unleash_bg.wasm`, which a
+//! page with `unleash` loads instead; a page with both `unleash` and
+//! `remote` asks the remote module, which reads the two together).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -28,6 +31,10 @@ use maestro_gate::poll::{self, Rollout, Says};
 use maestro_gate::protocol::{self, Kind};
 use maestro_gate::remember::{self, Answer, Memory};
 use maestro_gate::rollout::{From, Verdict};
+
+#[cfg(feature = "answer-unleash")]
+#[path = "answer_unleash.rs"]
+mod unleash;
 
 /// What this page's first answer did, for the remote module's poll, which
 /// starts after the decision (`state`): when it read the document itself,
@@ -63,15 +70,33 @@ fn quiet(options: &JsValue) -> bool {
     text(&own(options, "log")).as_deref() == Some("silent")
 }
 
-/// The document's URL: `options.remote`, a string that is not empty.
+/// The document's URL: `options.remote`, a string that is not empty (with
+/// `answer-unleash`, which reads Unleash only, the source's key, as the
+/// remote module keys it: `unleash::source_id`).
 fn url_of(options: &JsValue) -> Option<String> {
+    #[cfg(feature = "answer-unleash")]
+    return unleash::of(options).map(|u| u.id());
+    #[cfg(not(feature = "answer-unleash"))]
     text(&own(options, "remote")).filter(|u| !u.is_empty())
 }
 
-/// How a line names the document.
+/// How a line names the document (an Unleash source: by its key).
 fn label(url: &str) -> String {
+    #[cfg(feature = "answer-unleash")]
+    return String::from(url);
+    #[cfg(not(feature = "answer-unleash"))]
     cat(&["Remote ", url])
 }
+
+/// The most of a body that is read: its bytes, the digits of the longest
+/// declared `Content-Length` under it, and the failure past it.
+const CAP: (usize, usize, &str) = {
+    #[cfg(feature = "answer-unleash")]
+    let cap = unleash::CAP;
+    #[cfg(not(feature = "answer-unleash"))]
+    let cap = (poll::MAX_DOCUMENT_BYTES, poll::MAX_DOCUMENT_DIGITS, poll::TOO_LONG);
+    cap
+};
 
 /// The first answer's plan for `init(options)`, or `null` when there is no
 /// document to read: `{ url, wait, timeout, lock, init }`: the wait for an
@@ -80,8 +105,10 @@ fn label(url: &str) -> String {
 /// together read under (one reads, the others hear its answer), and the
 /// fetch's options. `out.v` receives it (every export here is called with
 /// an object to answer in and the init options, then its own arguments).
+/// `listener`: the glue's function that calls `metrics` (Unleash's build
+/// listens with it; this one lets it go).
 #[export_name = "P"] // plan
-extern "C" fn plan(out: JsValue, options: JsValue) {
+extern "C" fn plan(out: JsValue, options: JsValue, listener: JsValue) {
     let Some(url) = url_of(&options) else { return set(&out, "v", &JsValue::NULL) };
     let interval = poll::interval(own(&options, "pollMs").as_f64());
     let o = js::new_object();
@@ -94,16 +121,24 @@ extern "C" fn plan(out: JsValue, options: JsValue) {
     set(&init, "cache", &JsValue::from_str("no-store"));
     set(&init, "credentials", &JsValue::from_str("same-origin"));
     set(&o, "init", &init);
+    #[cfg(feature = "answer-unleash")]
+    if let Some(u) = unleash::of(&options) {
+        unleash::plan(&u, &options, &o, &listener);
+    }
+    drop(listener);
     set(&out, "v", &o);
 }
 
 /// A response's status and `Content-Length`, before its body is read: how
 /// many bytes of it may be read (0: none, a 304), or why it fails (`HTTP
-/// 404`, or a declared length over the 8 KB cap: digits only, compared
-/// without parsing).
+/// 404`, or a declared length over the cap, 8 KB for a health document:
+/// digits only, compared without parsing).
 #[export_name = "T"] // head
 extern "C" fn head(out: JsValue, _options: JsValue, status: JsValue, length: JsValue) {
     let status = status.as_f64().unwrap_or(0.0);
+    let (bytes, digits, too_long) = CAP;
+    #[cfg(feature = "answer-unleash")]
+    unleash::status(status);
     let v = if status == 304.0 {
         JsValue::from_f64(0.0)
     } else if !(200.0..300.0).contains(&status) {
@@ -111,10 +146,10 @@ extern "C" fn head(out: JsValue, _options: JsValue, status: JsValue, length: JsV
         flag::push_uint(&mut s, status as u64);
         JsValue::from_str(&s)
     } else {
-        if poll::declared_too_long(&text(&length).unwrap_or_default(), poll::MAX_DOCUMENT_DIGITS) {
-            JsValue::from_str(poll::TOO_LONG)
+        if poll::declared_too_long(&text(&length).unwrap_or_default(), digits) {
+            JsValue::from_str(too_long)
         } else {
-            JsValue::from_f64(poll::MAX_DOCUMENT_BYTES as f64)
+            JsValue::from_f64(bytes as f64)
         }
     };
     set(&out, "v", &v);
@@ -196,6 +231,17 @@ fn read(body: &JsValue) -> Result<Document, String> {
         why = poll::rollout_invalid(poll::ROLLOUT_KEY, &shown(&value), value.is_string());
     }
     Ok(Document { says, rollout, value, why })
+}
+
+/// Reads a body of the page's source (`read`'s, or Unleash's).
+fn read_body(options: &JsValue, body: &JsValue) -> Result<Document, String> {
+    #[cfg(feature = "answer-unleash")]
+    return unleash::of(options).ok_or_else(String::new).and_then(|u| unleash::read(&u, &bytes(body)));
+    #[cfg(not(feature = "answer-unleash"))]
+    {
+        let _ = options;
+        read(body)
+    }
 }
 
 /// The remembered answers (localStorage, else sessionStorage); a value this
@@ -330,8 +376,8 @@ fn result(url: &str, enabled: bool, rollout: Option<u32>) -> JsValue {
 extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsValue) {
     let url = url_of(&options).unwrap_or_default();
     let doc = match kind.as_f64().unwrap_or(3.0) as u32 {
-        0 => read(&value),
-        1 => Err(String::from(poll::TOO_LONG)),
+        0 => read_body(&options, &value),
+        1 => Err(String::from(CAP.2)),
         2 => Err(text_of(&value)),
         3 => Err(text_of(&js::message(&value))),
         _ => Err(String::from("timed out")),
@@ -350,13 +396,22 @@ extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsV
         (_, Rollout::Percent(p)) => (true, Some(p)),
         (_, Rollout::Unset) => (true, None),
     };
-    keep(&url, enabled, percent, quiet(&options));
+    // (An Unleash 304: unchanged, nothing to keep or share.)
+    #[cfg(feature = "answer-unleash")]
+    let unchanged = unleash::unchanged();
+    #[cfg(not(feature = "answer-unleash"))]
+    let unchanged = false;
+    if !unchanged {
+        keep(&url, enabled, percent, quiet(&options));
+    }
     let o = js::new_object();
     set(&o, "says", &JsValue::from_f64(doc.says.code()));
     set(&o, "percent", &JsValue::from_f64(doc.rollout.code()));
     set(&o, "value", &doc.value);
     set(&o, "why", &JsValue::from_str(&doc.why));
-    set(&o, "message", &result(&url, enabled, percent));
+    if !unchanged {
+        set(&o, "message", &result(&url, enabled, percent));
+    }
     set(&out, "v", &o);
 }
 
@@ -391,9 +446,19 @@ fn narrowing(verdict: Verdict, reason: &str) -> JsValue {
 
 /// A first answer as the glue takes it: an off's narrowing, `{ rollout }`
 /// (with `rememberedAt` when remembered), or `null`.
-fn first(url: &str, enabled: bool, percent: Option<u32>, remembered: Option<f64>) -> JsValue {
+fn first(options: &JsValue, url: &str, enabled: bool, percent: Option<u32>, remembered: Option<f64>) -> JsValue {
     if !enabled {
-        return narrowing(Verdict::RemoteOff, &flag::remote_off_reason(&String::from(url)));
+        #[cfg(feature = "answer-unleash")]
+        let reason = {
+            let _ = url;
+            unleash::of(options).map(|u| unleash::off_reason(&u)).unwrap_or_default()
+        };
+        #[cfg(not(feature = "answer-unleash"))]
+        let reason = {
+            let _ = options;
+            flag::remote_off_reason(&String::from(url))
+        };
+        return narrowing(Verdict::RemoteOff, &reason);
     }
     let Some(p) = percent else { return JsValue::NULL };
     let o = js::new_object();
@@ -418,9 +483,10 @@ extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
     let v = if outcome.is_object() && field(&outcome, protocol::KIND).is_string() {
         // Another tab's answer.
         let enabled = field(&outcome, "enabled").as_bool().unwrap_or(true);
-        first(&url, enabled, count(&field(&outcome, poll::ROLLOUT_KEY), 100), None)
+        counted(enabled);
+        first(&options, &url, enabled, count(&field(&outcome, poll::ROLLOUT_KEY), 100), None)
     } else if outcome.is_object() {
-        own_answer(&url, &outcome)
+        own_answer(&options, &url, &outcome)
     } else {
         if outcome.is_undefined() {
             // The wait ran out: a failure, said once (the read may still end).
@@ -442,7 +508,7 @@ extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
         }
         // No answer in time: the remembered one (its off the gate reads itself).
         match memory().of(&url) {
-            Some(a) if a.enabled => first(&url, true, a.rollout, Some(a.at)),
+            Some(a) if a.enabled => first(&options, &url, true, a.rollout, Some(a.at)),
             _ => JsValue::NULL,
         }
     };
@@ -450,20 +516,35 @@ extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
 }
 
 /// This page's own read (`document`'s object) as the first answer.
-fn own_answer(url: &str, doc: &JsValue) -> JsValue {
+fn own_answer(options: &JsValue, url: &str, doc: &JsValue) -> JsValue {
     let says = field(doc, "says").as_f64().unwrap_or(3.0);
     let percent = field(doc, "percent").as_f64().unwrap_or(-1.0);
     let value = field(doc, "value");
     if says == 2.0 {
+        counted(false);
         let why = text_of(&field(doc, "why"));
-        return narrowing(Verdict::RemoteFailSafe, &cat(&["Disabled (fail safe): remote ", url, ": ", &why]));
+        #[cfg(feature = "answer-unleash")]
+        let reason = unleash::of(options).map(|u| unleash::invalid_reason(&u, &why)).unwrap_or_default();
+        #[cfg(not(feature = "answer-unleash"))]
+        let reason = cat(&["Disabled (fail safe): remote ", url, ": ", &why]);
+        return narrowing(Verdict::RemoteFailSafe, &reason);
     }
     if says != 0.0 && percent == -2.0 {
         // As the live poll's (the rollout module's `lower`) words it.
         let why = poll::rollout_invalid(From::Remote.label(), &shown(&value), value.is_string());
         return narrowing(Verdict::RemoteFailSafe, &cat(&["Disabled (fail safe): ", &why]));
     }
-    first(url, says != 0.0, count(&JsValue::from_f64(percent), 100), None)
+    counted(says != 0.0);
+    first(options, url, says != 0.0, count(&JsValue::from_f64(percent), 100), None)
+}
+
+/// Counts the first decision for Unleash's metrics (a health document
+/// counts none).
+#[inline(always)]
+fn counted(enabled: bool) {
+    #[cfg(feature = "answer-unleash")]
+    unleash::count(enabled);
+    let _ = enabled;
 }
 
 /// What the first answer did, for the remote module's poll (`startRemote`'s
@@ -477,5 +558,7 @@ extern "C" fn state(out: JsValue, _options: JsValue) {
     set(&o, "heard", &time(s.heard.get()));
     set(&o, "failed", &JsValue::from_bool(s.failed.get()));
     set(&o, "warned", &JsValue::from_bool(s.warned.get()));
+    #[cfg(feature = "answer-unleash")]
+    unleash::state(&o);
     set(&out, "v", &o);
 }

@@ -756,9 +756,10 @@ fn ensure_poll(url: &str, interval: f64, unleash: Option<Unleash>) {
 /// polling while any copy that uses it is on.
 ///
 /// `first`: what the first-answer module's read of the health document
-/// did before the decision (`{ at, heard, failed, warned }`, its `state`),
+/// (or of Unleash) did before the decision (`{ at, heard, failed, warned
+/// }`, its `state`; for Unleash, with `{ counted, due, since, session }`),
 /// so that the poll goes on from it as from its own first answer: no
-/// second read at once, no second warning.
+/// second read at once, no second warning, the decision counted once.
 #[wasm_bindgen(js_name = startRemote)]
 pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout: Option<Function>, first: JsValue) {
     let interval = poll::interval(own(&options, "pollMs").as_f64());
@@ -769,6 +770,7 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
             let copy = Copy { url: id.clone(), enabled: enabled.clone(), off: off.clone(), rollout: None, silent };
             with(|r| r.copies.push(copy));
             ensure_poll(&id, interval, Some(u));
+            went_on(&id, &first);
             leaving();
             begin(id);
         }
@@ -794,13 +796,34 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
 }
 
 /// Takes over what the first-answer module's read did (`first`, see
-/// `startRemote`) for the poll of `url`, where this module did not read it.
+/// `startRemote`) for the poll of `url`, where this module did not read it:
+/// for Unleash, also the decision it counted (`counted`; `due` when it is
+/// still to be posted, since `since`) and this page's `sessionId` when no
+/// storage keeps one (`session`).
 fn went_on(url: &str, first: &JsValue) {
     if !first.is_object() {
         return;
     }
-    with(|r| {
+    let counted = field(first, "counted").as_bool();
+    let counting = with(|r| {
         r.storage_warned |= field(first, "warned").is_truthy();
+        if r.page_id.is_none() {
+            r.page_id = field(first, "session").as_string();
+        }
+        let p = r.polls.iter_mut().find(|p| p.url == url && p.counted.is_none() && p.unleash.is_some())?;
+        if let Some(since) = field(first, "since").as_f64() {
+            (p.since, p.posted) = (since, since);
+        }
+        if !field(first, "due").is_truthy() {
+            p.counted = counted;
+            return None;
+        }
+        counted
+    });
+    if let Some(enabled) = counting {
+        count_decision(url, enabled);
+    }
+    with(|r| {
         let Some(p) = r.polls.iter_mut().find(|p| p.url == url) else { return };
         if p.own_last.is_none() {
             p.own_last = field(first, "at").as_f64();
@@ -1068,7 +1091,8 @@ struct Cap {
 const DOCUMENT_CAP: Cap =
     Cap { bytes: poll::MAX_DOCUMENT_BYTES, digits: poll::MAX_DOCUMENT_DIGITS, too_long: poll::TOO_LONG };
 /// A Frontend API answer's.
-const UNLEASH_CAP: Cap = Cap { bytes: unleash::MAX_ANSWER_BYTES, digits: 6, too_long: unleash::TOO_LONG };
+const UNLEASH_CAP: Cap =
+    Cap { bytes: unleash::MAX_ANSWER_BYTES, digits: unleash::MAX_ANSWER_DIGITS, too_long: unleash::TOO_LONG };
 
 /// Reads the body of `response`, at most `cap.bytes` (a longer one is a
 /// failure, not read past the cap).
@@ -1163,14 +1187,7 @@ fn session_id() -> String {
 
 /// A new random id: 32 hex digits.
 fn new_id() -> String {
-    let mut id = String::with_capacity(32);
-    for _ in 0..4 {
-        let w = (js_sys::Math::random() * 4_294_967_296.0) as u32;
-        for shift in (0..8).rev() {
-            id.push(char::from_digit((w >> (shift * 4)) & 0xf, 16).unwrap_or('0'));
-        }
-    }
-    id
+    unleash::hex_id(core::array::from_fn(|_| (js_sys::Math::random() * 4_294_967_296.0) as u32))
 }
 
 /// Reads the toggle's answer from Unleash's Frontend API once, within
