@@ -3,11 +3,15 @@
 // gate wasm's exports as js/core.js wraps them. Each entry hands `createGate`
 // the same two things:
 //   load(wasm)           instantiates the gate's wasm (`wasm`: init({ wasm }))
-//   loadExtras           loads js/extras.js (the glue of `rollout`, `guard`,
-//                        `remote`, `unleash` and `report`, and of a cleanup),
-//                        only for a page that sets one of them or cleans up;
-//                        it loads the rollback, the remote and the rollout
-//                        modules (see `load` there)
+//   loadExtras(report)   loads js/extras.js (the glue of `rollout`, `guard`,
+//                        `remote` and `unleash`, and of a cleanup), only for
+//                        a page that sets one of them and whose sources say
+//                        on, or cleans up; it loads the rollback, the remote
+//                        and the rollout modules (see `load` there). With
+//                        `report` truthy: js/report.js instead, the glue of
+//                        init({ report })'s beacon (the ES module's and
+//                        Node's: the script tag's init() takes no options,
+//                        and never reports)
 // It keeps every export answering "disabled", never throwing, when a wasm
 // cannot load, and mirrors the decision for a fast isEnabled(). Every decision
 // is Rust's.
@@ -57,12 +61,7 @@ function shared(api) {
   }
 }
 
-/**
- * (`loadReport`, which imports js/report.js: the ES module's and Node's; the
- * script tag's init() takes no options, and never reports.)
- * @param {{ load: any, loadExtras: any, loadReport?: any }} parts
- */
-export function createGate({ load, loadExtras, loadReport }) {
+export function createGate({ load, loadExtras }) {
   let loading; // the promise of loading the wasm: true when loaded, false when it failed
   let started; // the promise of the first init()
   let x; // js/extras.js's functions for this copy, once loaded (see `more`)
@@ -136,7 +135,7 @@ export function createGate({ load, loadExtras, loadReport }) {
   function report(event, cleanup) {
     if (!__MAESTRO_TAG__ && typeof own(answering, 'report') == 'string') {
       const d = health();
-      (reporter ||= new Promise((go) => setTimeout(go)).then(loadReport).then((m) => m.default(g), (e) => {
+      (reporter ||= new Promise((go) => setTimeout(go)).then(() => loadExtras(1)).then((m) => m.default(g), (e) => {
         warn(answering, describe(e) + '; keeping the current decision');
         return () => {};
       })).then((send) => send(event, d, cleanup));

@@ -22,8 +22,7 @@ const fromDisk = async (name) =>
 // passed on as it is). js/extras.js does the same for the other modules.
 const gate = createGate({
   load: async (wasm) => loadCore(__MAESTRO_NODE__ ? wasm ?? await fromDisk('maestro_gate_bg.wasm') : wasm),
-  loadExtras: () => import('./maestro_gate_extras.js'),
-  loadReport: () => import('./maestro_gate_report.js'),
+  loadExtras: (report) => report ? import('./maestro_gate_report.js') : import('./maestro_gate_extras.js'),
 });
 
 export const {
