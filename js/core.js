@@ -122,9 +122,36 @@ function attempt(f, k) {
 // js/answer.js), whose handles are released when that call returns.
 const held = (v) => keep(v, 1);
 
+// The console lines not written yet (each a function that writes one), and
+// what writes them, in order, once each (a console that throws is ignored).
+const waiting = [];
+const lines = () => waiting.splice(0).forEach((w) => { try { w(); } catch {} });
+
+/**
+ * Writes the console line `[MAESTRO] text` (`console.warn` if `warn`, else
+ * `console.info`): at once, or (`later`: the gate's start-up lines, import
+ * `k`) from a task, after the script or promise job that decided, so that
+ * the page's next script reads the first answer before the console is
+ * written to (see log() in crates/gate/src/js.rs). The lines keep their
+ * order: one written at once writes those still waiting first. A missing or
+ * throwing console is ignored; nothing throws.
+ */
+export const log = (warn, text, later) => {
+  try {
+    waiting.push((warn ? console.warn : console.info).bind(console, '[MAESTRO] ' + text));
+    // (The first line that waits sets the timer. In Node, the package's
+    // Node build, there is no page to answer first: a microtask, so that a
+    // test runner's test that ends when init() resolves has its line.)
+    later ? waiting[1] || (__MAESTRO_NODE__ ? queueMicrotask : setTimeout)(lines) : lines();
+  } catch {
+    lines(); // (no console: the others; no timer: now)
+  }
+};
+
 const utf8 = new TextDecoder();
 
-const { freeze } = Object;
+// (Exported: js/gate.js freezes its objects with it too.)
+export const { freeze } = Object;
 /**
  * A frozen `Decision`: `{ enabled, source, value, reason }` (the wasm's, and
  * the glue's own when it is down). It calls no code of the app's (no setter,
@@ -161,19 +188,8 @@ const importsOf = (x, k = x ? held : keep, text = (ptr, len) => utf8.decode(new 
     [IMPORT_CONSTRUCT]: (f, a) => attempt(() => channel = new heap[f](heap[a]), k),
     [IMPORT_RELEASE]: drop,
     [IMPORT_DUPLICATE]: (i) => keep(heap[i], 1),
-    // Writes the console line `[MAESTRO] text`: at once, or (`later`) in a
-    // microtask, where a console call is cheap with devtools open (see log()
-    // in crates/gate/src/js.rs).
-    [IMPORT_CONSOLE]: (warn, text, later) => {
-      try {
-        const c = globalThis.console;
-        const f = warn ? c.warn : c.info;
-        if (typeof f !== 'function') return;
-        const line = '[MAESTRO] ' + heap[text];
-        if (later) Promise.resolve(line).then(f.bind(c)).then(undefined, () => {});
-        else f.call(c, line);
-      } catch {}
-    },
+    // The gate's console lines: `later`, its start-up lines (see `log`).
+    [IMPORT_CONSOLE]: (warn, text, later) => log(warn, heap[text], later),
     [IMPORT_STRICT_EQUALS]: (a, b) => heap[a] === heap[b],
     [IMPORT_CODE_AT]: (s, i) => heap[s].charCodeAt(i) || 0,
     [IMPORT_CONCAT]: (a, b) => k(heap[a] + heap[b]),

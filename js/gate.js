@@ -35,6 +35,13 @@ function own(options, key) {
   try { return has(options, key) ? options[key] : undefined; } catch {}
 }
 
+// The glue's own warning, `[MAESTRO] text`, unless `options` say `log:
+// "silent"`: written at once, after any start-up line still waiting
+// (`core.log`; a missing or throwing console is ignored).
+function warn(options, text) {
+  if (own(options, 'log') !== 'silent') core.log(1, text);
+}
+
 // Every copy of the gate on a page (the app's bundle, a CDN tag, the tag
 // twice) joins one list, under a well-known symbol. Each copy hears every
 // kill itself (the Rust core chains the MAESTRO_ENABLED accessor, and reads
@@ -73,7 +80,7 @@ export function createGate({ load, loadExtras }) {
     ready = false;
     mirror.set(false);
     down = 'Disabled (fail safe): ' + prefix + ': ' + describe(error);
-    if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + down); } catch {}
+    warn(options, down);
   }
 
   // Calls into the wasm; a trap there (which the core is written never to hit)
@@ -162,7 +169,7 @@ export function createGate({ load, loadExtras }) {
     } catch (e) {
       const why = describe(e);
       if (narrows(options)) return { code: core.NARROWING_ROLLOUT_FAIL_SAFE, reason: 'Disabled (fail safe): ' + why };
-      if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + why + '; keeping the current decision'); } catch {}
+      warn(options, why + '; keeping the current decision');
       return;
     }
     return x.begin(options);
@@ -203,7 +210,7 @@ export function createGate({ load, loadExtras }) {
   function health() {
     const d = decision();
     const guard = x ? x.guard() : null; // this copy's own (none without a guard)
-    return Object.freeze({
+    return core.freeze({
       status: d.enabled ? 'enabled' : 'disabled', maestro_enabled: d.enabled, source: d.source, reason: d.reason, version: VERSION,
       rollout: d.rollout, guard,
     });
@@ -259,7 +266,7 @@ export function createGate({ load, loadExtras }) {
   /** Deletes MAESTRO's IndexedDB database and its prefixed storage keys, in every open tab. Never rejects. */
   function clearClientState(options) {
     return rollback('clearClientState', options, (name, why) => {
-      if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Cleanup unavailable: ' + why); } catch {}
+      warn(options, 'Cleanup unavailable: ' + why);
       const area = () => ({ outcome: 'unavailable', removed: [], failed: [], error: why });
       return { ok: false, database: { name, outcome: 'unavailable', blocked: false, error: why }, localStorage: area(), sessionStorage: area(), otherTabs: 0 };
     }).then((r) => report('cleanup', r));
@@ -270,7 +277,7 @@ export function createGate({ load, loadExtras }) {
     return rollback('verifyClientState', options, (name) => ({ database: { name, exists: null }, localStorageKeys: null, sessionStorageKeys: null, clean: null }));
   }
 
-  const api = Object.freeze({
+  const api = core.freeze({
     isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest, recordError, resetGuard,
   });
 
@@ -279,7 +286,7 @@ export function createGate({ load, loadExtras }) {
   function expose(options) {
     const view = shared(api);
     try {
-      if (own(options, 'exposeGlobal') !== false && !('maestroGate' in globalThis)) globalThis.maestroGate = Object.freeze(view);
+      if (own(options, 'exposeGlobal') !== false && !('maestroGate' in globalThis)) globalThis.maestroGate = core.freeze(view);
     } catch {}
   }
 
@@ -329,7 +336,7 @@ export function createGate({ load, loadExtras }) {
     started = loaded && needs(options)
       ? begin(options).then((n) => start(options, true, n))
       : Promise.resolve(start(options, loaded));
-    return Object.freeze({ ...shared(api), init: () => started.then(() => decision()) });
+    return core.freeze({ ...shared(api), init: () => started.then(() => decision()) });
   };
 
   return { ...api, init, startNow };

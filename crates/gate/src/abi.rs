@@ -300,8 +300,8 @@ mod wasm {
         /// the gate: a value it keeps past the call, see [`JsValue`]).
         #[link_name = "j"]
         pub(crate) safe fn duplicate(h: i32) -> JsValue;
-        /// `console[warn ? "warn" : "info"]("[MAESTRO] " + text)`, now or in a
-        /// microtask (`later`); a missing or throwing console is ignored.
+        /// `console[warn ? "warn" : "info"]("[MAESTRO] " + text)`, now or from
+        /// a task (`later`); a missing or throwing console is ignored.
         #[link_name = "k"]
         pub(crate) safe fn console(warn: bool, text: i32, later: bool);
         /// `a === b`.

@@ -105,7 +105,7 @@ fn log_level(options: &JsValue) -> Log {
 }
 
 /// Logs `[MAESTRO] text` at `level`, if `log` lets it through; `later` (the
-/// decision at start-up) writes it in a microtask (see `js::log`).
+/// decision at start-up) writes it from a task (see `js::log`).
 fn print(log: Log, level: Level, text: &Text, later: bool) {
     if !log.shows(level) {
         return;
@@ -132,7 +132,7 @@ pub(crate) fn enabled() -> bool {
 }
 
 /// Replaces the decision if the latch allows it, logs its reason (`later`: from a
-/// microtask, after the start-up lines), and tells the subscribers.
+/// task, after the start-up lines), and tells the subscribers.
 fn apply(outcome: Outcome, trigger: Source, later: bool) {
     let Some(current) = current() else { return };
     let log = GATE.0.try_borrow().map(|g| g.log).unwrap_or(Log::Info);
