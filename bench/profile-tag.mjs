@@ -92,7 +92,6 @@ const timed = (name, f) => (...args) => {
 export const decide = timed('decide', core.decide);
 // (Called by hook(), before decide, or later: a phase of their own when they run before it.)
 export const onMessage = timed('on-message', core.onMessage);
-export const onRemote = timed('on-remote', core.onRemote);
 `;
 
 // The wrappers of the browser APIs decide() calls (the second variant).
@@ -261,7 +260,6 @@ async function main() {
         ['instantiate (new WebAssembly.Instance)', (r) => span(r, 'instantiate', 'hooks')],
         ['hooks (the first export calls)', (r) => span(r, 'hooks', 'decide')],
         ['  of which onMessage (the first call into the wasm; it opens the channel)', (r) => span(r, 'on-message', 'after-on-message')],
-        ['  of which onRemote', (r) => span(r, 'on-remote', 'after-on-remote')],
         ['decide (the Rust decide())', (r) => span(r, 'decide', 'after-decide')],
         ['startNow after decide (the decision mirrored, the API frozen)', (r) => span(r, 'after-decide', 'expose')],
         ['expose (window.maestroGate)', (r) => span(r, 'expose', 'end')],

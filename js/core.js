@@ -21,7 +21,7 @@ let trapped = () => {}; // told when the wasm fails under the dispatcher
 const HANDLE_UNDEFINED = 1, HANDLE_NULL = 2, HANDLE_TRUE = 3, HANDLE_FALSE = 4, HANDLE_GLOBAL = 5, HANDLE_FIRST_FREE = 6;
 const TYPE_UNDEFINED = 0, TYPE_NULL = 1, TYPE_TRUE = 2, TYPE_FALSE = 3, TYPE_NUMBER = 4, TYPE_STRING = 5, TYPE_FUNCTION = 6, TYPE_OBJECT = 7, TYPE_OTHER = 8;
 const IMPORT_TYPE_OF = 'a', IMPORT_NUMBER = 'b', IMPORT_FROM_NUMBER = 'c', IMPORT_FROM_UTF8 = 'd', IMPORT_REFLECT_GET = 'e', IMPORT_REFLECT_SET = 'f', IMPORT_CALL = 'g', IMPORT_CONSTRUCT = 'h', IMPORT_RELEASE = 'i', IMPORT_DUPLICATE = 'j', IMPORT_CONSOLE = 'k', IMPORT_STRICT_EQUALS = 'l', IMPORT_CODE_AT = 'm', IMPORT_DECISION_RECORD = 'n', IMPORT_HANDLER = 'o', IMPORT_CONCAT = 'p', IMPORT_SHORTEN = 'q', IMPORT_NOTIFY = 'r';
-const EXPORT_DECIDE = 'A', EXPORT_DECISION = 'B', EXPORT_IS_ENABLED = 'E', EXPORT_ON_REMOTE = 'G', EXPORT_ON_MESSAGE = 'I', EXPORT_DISPATCH = 'M', EXPORT_WOULD_BE_ON = 'N';
+const EXPORT_DECIDE = 'A', EXPORT_DECISION = 'B', EXPORT_IS_ENABLED = 'E', EXPORT_ON_MESSAGE = 'I', EXPORT_DISPATCH = 'M', EXPORT_WOULD_BE_ON = 'N';
 export const NARROWING_ROLLOUT_FAIL_SAFE = 4;
 // </abi>
 
@@ -255,9 +255,9 @@ export const decision = () => call(() => wasm[EXPORT_DECISION]());
 export const isEnabled = () => wasm[EXPORT_IS_ENABLED]() !== 0;
 export const wouldBeOn = (options) => call(() => wasm[EXPORT_WOULD_BE_ON](keep(options)));
 export const onChange = (callback) => subscribe(0, callback);
-export const onRemote = (hook) => call(() => wasm[EXPORT_ON_REMOTE](keep(hook)));
-// (Handing over `forward` opens the channel: the glue does it as the gate loads.)
-export const onMessage = (forward) => call(() => wasm[EXPORT_ON_MESSAGE](keep(forward)));
+// (Handing over `forward`, and with it the remote hook, opens the channel:
+// the glue does it as the gate loads.)
+export const onMessage = (forward, remote) => call(() => wasm[EXPORT_ON_MESSAGE](keep(forward), keep(remote)));
 export const onCleanupRequest = (callback) => subscribe(1, callback);
 export const notifyCleanup = (request) => tell(1, request);
 // For the beacon module (crates/gate/src/beacon.rs), which js/extras.js

@@ -109,16 +109,20 @@ export function createGate({ load, loadExtras }) {
     core.onTrap((e) => fail('the wasm core failed', e));
     // Mirror every change before any subscriber of the app hears of it.
     call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); report('change'); });
-    // Opens this copy's channel. What other tabs (and the other copies of
+    // Opens this copy's channel, before the first decision: a message
+    // another tab posts before a channel opens never reaches it, and a
+    // cleanup request that comes after the decision, when the app may have
+    // started MAESTRO, must. What other tabs (and the other copies of
     // the gate on this page) say that a module acts on comes here once the
     // gate did its part, and goes to js/extras.js's router (`heard`): a
     // cleanup request loads it (and it, the rollback module, which answers);
     // anything else goes there only if it is loaded (else no module that
-    // waits for it is, and it is dropped).
-    call(core.onMessage, () => {}, (data) => data.maestroGate == 'cleanup' ? more().then((m) => m.heard(data), () => {}) : x && x.heard(data));
-    // decide() asks for the remote poll when options.remote is set; another
-    // tab's rollout for this copy's document comes the same way.
-    call(core.onRemote, () => {}, (o) => x && x.remote(o));
+    // waits for it is, and it is dropped). With it, in the same call (one
+    // crossing into the wasm fewer before the decision), the remote hook:
+    // another tab's rollout for this copy's document (decide() asks for the
+    // remote poll itself when options.remote is set).
+    call((forward) => core.onMessage(forward, (o) => x && x.remote(o)), () => {},
+      (data) => data.maestroGate == 'cleanup' ? more().then((m) => m.heard(data), () => {}) : x && x.heard(data));
   }
 
   // init({ report }): js/extras.js sends the decision beacon (read now, not

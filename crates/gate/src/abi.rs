@@ -76,12 +76,13 @@ pub mod table {
     /// the glue's, which the gate tells through the import `notify`; and `H`:
     /// a remote off reaches the gate as a narrowing through `decide`; and `J`
     /// and `L`: the channel opens when the glue hands over `onMessage`, and a
-    /// channel never hears its own tab's cleanup requests.)
-    pub const EXPORTS: [(&str, &str); 7] = [
+    /// channel never hears its own tab's cleanup requests; and `G`: the remote
+    /// hook is handed over with `onMessage`'s, in the same call, one crossing
+    /// fewer before the first decision.)
+    pub const EXPORTS: [(&str, &str); 6] = [
         ("A", "decide"),
         ("B", "decision"),
         ("E", "isEnabled"),
-        ("G", "onRemote"),
         ("I", "onMessage"),
         ("M", "dispatch"),
         ("N", "wouldBeOn"),

@@ -28,7 +28,7 @@ struct Gate {
     /// The setter of the accessor this copy found installed (another copy
     /// of the gate on the page): every assignment is handed on to it.
     forward: JsValue,
-    /// The glue's remote hook (`onRemote`): another tab's remote rollout.
+    /// The glue's remote hook (handed over with `onMessage`'s): another tab's remote rollout.
     remote: JsValue,
 }
 
@@ -347,10 +347,10 @@ pub(crate) fn guard_heard() {
     );
 }
 
-/// Internal: the glue's remote hook, called with another tab's remote
-/// result (`{ maestroGate: "remote", url, enabled: true, rollout }`) when it
-/// carries a rollout (the glue starts the poll itself, after the first
-/// decision).
+/// Internal: the glue's remote hook (`onMessage`'s second argument), called
+/// with another tab's remote result (`{ maestroGate: "remote", url, enabled:
+/// true, rollout }`) when it carries a rollout (the glue starts the poll
+/// itself, after the first decision).
 pub fn on_remote(hook: JsValue) {
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.remote = kept(&hook);
