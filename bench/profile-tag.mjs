@@ -20,7 +20,7 @@
 //   compile      new WebAssembly.Module (synchronous)
 //   instantiate  new WebAssembly.Instance
 //   hooks        hook(): the gate's first export calls (onChange, then onMessage, which opens
-//                the channel, and onRemote when it runs before the decision: each also timed alone)
+//                the channel and hands over the remote hook too: also timed alone)
 //   decide       the Rust decide() (core.decide): the sources, what is remembered, the console
 //                line (queued), the accessor, the channel, the watch, and telling the decision
 //   expose       startNow's return: the frozen API, window.maestroGate
@@ -32,8 +32,9 @@
 // each, to split `decide`. The wrappers cost time of their own, so the
 // phases are read from the first variant, the split from the second.
 // Both pages, and the shipped tag's and an empty script's for reference,
-// load in turn (interleaved fresh loads), served cross-origin isolated
-// (COOP/COEP), which gives performance.now() its finest resolution.
+// load in turn (interleaved fresh loads, each round starting one page
+// later), served cross-origin isolated (COOP/COEP), which gives
+// performance.now() its finest resolution.
 // Chromium also records a CPU profile (the DevTools protocol's Profiler,
 // sampling every 50 µs) of the instrumented page's loads, summed by function.
 import { build } from 'esbuild';
@@ -80,7 +81,7 @@ expose(api);
 mark('end');
 `;
 
-// js/gate.js's core.decide, onMessage and onRemote, each between two marks: gate.js imports core.js
+// js/gate.js's core.decide and onMessage, each between two marks: gate.js imports core.js
 // through this module (an esbuild plugin, below); everything else is core.js's own.
 const TIMED_CORE = `
 import * as core from ${JS('core.js')};
@@ -90,7 +91,7 @@ const timed = (name, f) => (...args) => {
   try { return f(...args); } finally { performance.mark('maestro:after-' + name); }
 };
 export const decide = timed('decide', core.decide);
-// (Called by hook(), before decide, or later: a phase of their own when they run before it.)
+// (Called by hook(), before decide: a phase of its own inside the hooks.)
 export const onMessage = timed('on-message', core.onMessage);
 `;
 
@@ -194,7 +195,10 @@ async function main() {
       let sampled = 0;
       try {
         for (let i = -1; i < LOADS; i++) {
-          for (const p of pages) {
+          // Each round starts one page later than the one before (A B C, B C A, ...):
+          // no page always loads right after the same other one.
+          const k = (i + 1) % pages.length;
+          for (const p of [...pages.slice(k), ...pages.slice(0, k)]) {
             let r;
             if (b.browser && p.id === 'timed') {
               // Chromium's CPU profile of the instrumented page: started before it loads.

@@ -130,9 +130,11 @@ const lines = () => waiting.splice(0).forEach((w) => { try { w(); } catch {} });
 /**
  * Writes the console line `[MAESTRO] text` (`console.warn` if `warn`, else
  * `console.info`): at once, or (`later`: the gate's start-up lines, import
- * `k`) from a task, after the script or promise job that decided, so that
- * the page's next script reads the first answer before the console is
- * written to (see log() in crates/gate/src/js.rs). The lines keep their
+ * `k`) from a task, not from the microtask checkpoint right after the
+ * decision, where it ran before the code that reads the first answer (the
+ * code after `await init()`; with the script tag, the browser schedules the
+ * task, in Firefox after the page's next script): see log() in
+ * crates/gate/src/js.rs. The lines keep their
  * order: one written at once writes those still waiting first. A missing or
  * throwing console is ignored; nothing throws.
  */
