@@ -4,7 +4,11 @@
 // script tag's time goes"). Needs pkg/ built and bench/node_modules
 // installed (`make bench` does both).
 //
-//   node bench/profile-tag.mjs [--loads N] [--browsers chromium,firefox]
+//   node bench/profile-tag.mjs [--loads N] [--browsers chromium,firefox] [--against DIR]
+//
+// `--against DIR` adds one more page to the rounds: DIR/maestro-gate.js (a
+// copy of another build's pkg/, say the one before a change), so that the
+// two tags are compared load by load.
 //
 // It builds a copy of pkg/maestro-gate.js from the same sources, the same
 // way (scripts/build-pkg.sh's `tag`, then the wasm inlined as hex), with a
@@ -15,7 +19,8 @@
 //   hex          Uint8Array.fromHex of the inlined wasm
 //   compile      new WebAssembly.Module (synchronous)
 //   instantiate  new WebAssembly.Instance
-//   hooks        hook(): the gate's first export calls (onChange, onCleanupMessage, onRemote)
+//   hooks        hook(): the gate's first export calls (onChange, then onMessage, which opens
+//                the channel and hands over the remote hook too: also timed alone)
 //   decide       the Rust decide() (core.decide): the sources, what is remembered, the console
 //                line (queued), the accessor, the channel, the watch, and telling the decision
 //   expose       startNow's return: the frozen API, window.maestroGate
@@ -27,8 +32,9 @@
 // each, to split `decide`. The wrappers cost time of their own, so the
 // phases are read from the first variant, the split from the second.
 // Both pages, and the shipped tag's and an empty script's for reference,
-// load in turn (interleaved fresh loads), served cross-origin isolated
-// (COOP/COEP), which gives performance.now() its finest resolution.
+// load in turn (interleaved fresh loads, each round starting one page
+// later), served cross-origin isolated (COOP/COEP), which gives
+// performance.now() its finest resolution.
 // Chromium also records a CPU profile (the DevTools protocol's Profiler,
 // sampling every 50 µs) of the instrumented page's loads, summed by function.
 import { build } from 'esbuild';
@@ -38,7 +44,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { launchBrowser } from './run.mjs';
-import { median } from './stats.mjs';
+import { bootstrapRatios, median } from './stats.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -46,6 +52,7 @@ const DIR = join(HERE, 'out', 'profile');
 const flag = (name) => { const i = process.argv.indexOf(`--${name}`); return i > 1 ? process.argv[i + 1] : undefined; };
 const LOADS = Number(flag('loads') || process.env.BENCH_LOADS || 41);
 const BROWSERS = (flag('browsers') || process.env.BENCH_BROWSERS || 'chromium,firefox').split(',');
+const AGAINST = flag('against');
 const JS = (f) => JSON.stringify(join(ROOT, 'js', f));
 
 const PHASES = ['setup', 'hex', 'compile', 'instantiate', 'hooks', 'decide', 'expose'];
@@ -74,15 +81,18 @@ expose(api);
 mark('end');
 `;
 
-// js/gate.js's core.decide, between two marks: gate.js imports core.js
+// js/gate.js's core.decide and onMessage, each between two marks: gate.js imports core.js
 // through this module (an esbuild plugin, below); everything else is core.js's own.
 const TIMED_CORE = `
 import * as core from ${JS('core.js')};
 export * from ${JS('core.js')};
-export const decide = (options, n) => {
-  performance.mark('maestro:decide');
-  try { return core.decide(options, n); } finally { performance.mark('maestro:after-decide'); }
+const timed = (name, f) => (...args) => {
+  performance.mark('maestro:' + name);
+  try { return f(...args); } finally { performance.mark('maestro:after-' + name); }
 };
+export const decide = timed('decide', core.decide);
+// (Called by hook(), before decide: a phase of its own inside the hooks.)
+export const onMessage = timed('on-message', core.onMessage);
 `;
 
 // The wrappers of the browser APIs decide() calls (the second variant).
@@ -123,7 +133,7 @@ const page = (head, script) => `<!doctype html><meta charset="utf-8"><script>win
 function readProfile() {
   const at = {};
   for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('maestro:')) at[m.name.slice(8)] ??= m.startTime;
-  const tag = performance.getEntriesByType('resource').find((e) => /\/(tag-timed|maestro-gate)\.js$/.test(e.name));
+  const tag = performance.getEntriesByType('resource').find((e) => /\/(tag-timed|maestro-gate|against)\.js$/.test(e.name));
   return { t0: window.__t0, t1: window.__t1, v: window.__v, at, tagEnd: tag ? tag.responseEnd : null, sums: window.__sums || null };
 }
 
@@ -151,7 +161,7 @@ async function main() {
   const version = JSON.parse(await readFile(join(ROOT, 'pkg', 'package.json'), 'utf8')).version;
   await build({
     entryPoints: [join(DIR, 'entry.mjs')], outfile: join(DIR, 'tag-timed.js'), bundle: true, format: 'iife', minify: true, target: 'es2020',
-    define: { __MAESTRO_GATE_VERSION__: JSON.stringify(version), __MAESTRO_TAG__: 'true' }, logLevel: 'warning', logOverride: { 'empty-import-meta': 'silent' },
+    define: { __MAESTRO_GATE_VERSION__: JSON.stringify(version), __MAESTRO_TAG__: 'true', __MAESTRO_NODE__: 'false' }, logLevel: 'warning', logOverride: { 'empty-import-meta': 'silent' },
     plugins: [{
       name: 'timed-core',
       setup(b) {
@@ -165,9 +175,11 @@ async function main() {
   await writeFile(join(DIR, 'tag-timed.js'), timed.replace('"@GATE_WASM@"', `"${wasm.toString('hex')}"`));
   await writeFile(join(DIR, 'maestro-gate.js'), await readFile(join(ROOT, 'pkg', 'maestro-gate.js')));
   await writeFile(join(DIR, 'empty.js'), '');
+  if (AGAINST) await writeFile(join(DIR, 'against.js'), await readFile(join(AGAINST, 'maestro-gate.js')));
   const pages = [
     { id: 'floor', name: 'an empty classic script (the floor)', file: 'floor.html', html: page('', 'empty.js') },
     { id: 'shipped', name: 'pkg/maestro-gate.js as shipped', file: 'shipped.html', html: page('', 'maestro-gate.js') },
+    ...(AGAINST ? [{ id: 'against', name: `${AGAINST}/maestro-gate.js (--against)`, file: 'against.html', html: page('', 'against.js') }] : []),
     { id: 'timed', name: 'the same, with the marks', file: 'timed.html', html: page('', 'tag-timed.js') },
     { id: 'wrapped', name: 'the same, with the marks and the API wrappers', file: 'wrapped.html', html: page(WRAP, 'tag-timed.js') },
   ];
@@ -183,7 +195,10 @@ async function main() {
       let sampled = 0;
       try {
         for (let i = -1; i < LOADS; i++) {
-          for (const p of pages) {
+          // Each round starts one page later than the one before (A B C, B C A, ...):
+          // no page always loads right after the same other one.
+          const k = (i + 1) % pages.length;
+          for (const p of [...pages.slice(k), ...pages.slice(0, k)]) {
             let r;
             if (b.browser && p.id === 'timed') {
               // Chromium's CPU profile of the instrumented page: started before it loads.
@@ -227,6 +242,17 @@ async function main() {
         const m = median(out.get(p.id).map((r) => r.t1 - r.t0));
         console.log(`| ${p.name} | ${fmt(m)} ms | ${p.id === 'floor' ? '' : `${fmt(m - floor)} ms`} |`);
       }
+      if (AGAINST) {
+        // The two tags load back to back in each round: their difference per
+        // round, and a bootstrap of the rounds for the ratio of their medians above the floor.
+        const total = (id) => out.get(id).map((r) => r.t1 - r.t0);
+        const d = total('shipped').map((t, i) => t - total('against')[i]).sort((a, b) => a - b);
+        const q = (f) => d[Math.min(d.length - 1, Math.floor(f * d.length))];
+        const [[lo, hi]] = bootstrapRatios(new Map(['floor', 'shipped', 'against'].map((k) => [k, total(k)])), [['shipped', 'against']],
+          (m, k) => m.get(k) - m.get('floor'));
+        console.log(`\nshipped minus --against, per round: median ${fmt(median(d))} ms (quartiles ${fmt(q(0.25))} to ${fmt(q(0.75))} ms); ` +
+          `their medians above the floor, shipped / --against: 95% interval ${fmt(lo)} to ${fmt(hi)}`);
+      }
       const timedLoads = out.get('timed');
       const span = (r, a, z) => r.at[z] - r.at[a];
       const phases = [
@@ -237,6 +263,7 @@ async function main() {
         ['compile (new WebAssembly.Module)', (r) => span(r, 'compile', 'instantiate')],
         ['instantiate (new WebAssembly.Instance)', (r) => span(r, 'instantiate', 'hooks')],
         ['hooks (the first export calls)', (r) => span(r, 'hooks', 'decide')],
+        ['  of which onMessage (the first call into the wasm; it opens the channel)', (r) => span(r, 'on-message', 'after-on-message')],
         ['decide (the Rust decide())', (r) => span(r, 'decide', 'after-decide')],
         ['startNow after decide (the decision mirrored, the API frozen)', (r) => span(r, 'after-decide', 'expose')],
         ['expose (window.maestroGate)', (r) => span(r, 'expose', 'end')],
@@ -247,7 +274,8 @@ async function main() {
       console.log('|---|---:|---:|---:|');
       const total = timedLoads.reduce((s, r) => s + r.t1 - r.t0, 0) / timedLoads.length;
       for (const [what, f] of phases) {
-        const xs = timedLoads.map(f);
+        const xs = timedLoads.map(f).filter(Number.isFinite);
+        if (!xs.length) { console.log(`| ${what} | not before the answer | | |`); continue; }
         const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
         console.log(`| ${what} | ${fmt(median(xs), 3)} ms | ${fmt(mean, 3)} ms | ${fmt((100 * mean) / total, 1)}% |`);
       }

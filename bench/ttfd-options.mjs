@@ -92,7 +92,7 @@ async function main() {
       await writeFile(join(DIR, `${file}.src.js`), o.src);
       await build({
         entryPoints: [join(DIR, `${file}.src.js`)], outfile: gate, bundle: true, format: 'esm', target: 'es2020', minifySyntax: true,
-        define: { __MAESTRO_GATE_VERSION__: '"0.0.0"', __MAESTRO_TAG__: 'false' }, logLevel: 'warning',
+        define: { __MAESTRO_GATE_VERSION__: '"0.0.0"', __MAESTRO_TAG__: 'false', __MAESTRO_NODE__: 'false' }, logLevel: 'warning',
         external: ['./maestro_gate_rollback.js', './maestro_gate_remote.js'],
       });
     }

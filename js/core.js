@@ -21,7 +21,7 @@ let trapped = () => {}; // told when the wasm fails under the dispatcher
 const HANDLE_UNDEFINED = 1, HANDLE_NULL = 2, HANDLE_TRUE = 3, HANDLE_FALSE = 4, HANDLE_GLOBAL = 5, HANDLE_FIRST_FREE = 6;
 const TYPE_UNDEFINED = 0, TYPE_NULL = 1, TYPE_TRUE = 2, TYPE_FALSE = 3, TYPE_NUMBER = 4, TYPE_STRING = 5, TYPE_FUNCTION = 6, TYPE_OBJECT = 7, TYPE_OTHER = 8;
 const IMPORT_TYPE_OF = 'a', IMPORT_NUMBER = 'b', IMPORT_FROM_NUMBER = 'c', IMPORT_FROM_UTF8 = 'd', IMPORT_REFLECT_GET = 'e', IMPORT_REFLECT_SET = 'f', IMPORT_CALL = 'g', IMPORT_CONSTRUCT = 'h', IMPORT_RELEASE = 'i', IMPORT_DUPLICATE = 'j', IMPORT_CONSOLE = 'k', IMPORT_STRICT_EQUALS = 'l', IMPORT_CODE_AT = 'm', IMPORT_DECISION_RECORD = 'n', IMPORT_HANDLER = 'o', IMPORT_CONCAT = 'p', IMPORT_SHORTEN = 'q', IMPORT_NOTIFY = 'r';
-const EXPORT_DECIDE = 'A', EXPORT_DECISION = 'B', EXPORT_IS_ENABLED = 'E', EXPORT_ON_REMOTE = 'G', EXPORT_ON_MESSAGE = 'I', EXPORT_DISPATCH = 'M', EXPORT_WOULD_BE_ON = 'N';
+const EXPORT_DECIDE = 'A', EXPORT_DECISION = 'B', EXPORT_IS_ENABLED = 'E', EXPORT_ON_MESSAGE = 'I', EXPORT_DISPATCH = 'M', EXPORT_WOULD_BE_ON = 'N';
 export const NARROWING_ROLLOUT_FAIL_SAFE = 4;
 // </abi>
 
@@ -122,9 +122,38 @@ function attempt(f, k) {
 // js/answer.js), whose handles are released when that call returns.
 const held = (v) => keep(v, 1);
 
+// The console lines not written yet (each a function that writes one), and
+// what writes them, in order, once each (a console that throws is ignored).
+const waiting = [];
+const lines = () => waiting.splice(0).forEach((w) => { try { w(); } catch {} });
+
+/**
+ * Writes the console line `[MAESTRO] text` (`console.warn` if `warn`, else
+ * `console.info`): at once, or (`later`: the gate's start-up lines, import
+ * `k`) from a task, not from the microtask checkpoint right after the
+ * decision, where it ran before the code that reads the first answer (the
+ * code after `await init()`; with the script tag, the browser schedules the
+ * task, in Firefox after the page's next script): see log() in
+ * crates/gate/src/js.rs. The lines keep their
+ * order: one written at once writes those still waiting first. A missing or
+ * throwing console is ignored; nothing throws.
+ */
+export const log = (warn, text, later) => {
+  try {
+    waiting.push((warn ? console.warn : console.info).bind(console, '[MAESTRO] ' + text));
+    // (The first line that waits sets the timer. In Node, the package's
+    // Node build, there is no page to answer first: a microtask, so that a
+    // test runner's test that ends when init() resolves has its line.)
+    later ? waiting[1] || (__MAESTRO_NODE__ ? queueMicrotask : setTimeout)(lines) : lines();
+  } catch {
+    lines(); // (no console: the others; no timer: now)
+  }
+};
+
 const utf8 = new TextDecoder();
 
-const { freeze } = Object;
+// (Exported: js/gate.js freezes its objects with it too.)
+export const { freeze } = Object;
 /**
  * A frozen `Decision`: `{ enabled, source, value, reason }` (the wasm's, and
  * the glue's own when it is down). It calls no code of the app's (no setter,
@@ -161,19 +190,8 @@ const importsOf = (x, k = x ? held : keep, text = (ptr, len) => utf8.decode(new 
     [IMPORT_CONSTRUCT]: (f, a) => attempt(() => channel = new heap[f](heap[a]), k),
     [IMPORT_RELEASE]: drop,
     [IMPORT_DUPLICATE]: (i) => keep(heap[i], 1),
-    // Writes the console line `[MAESTRO] text`: at once, or (`later`) in a
-    // microtask, where a console call is cheap with devtools open (see log()
-    // in crates/gate/src/js.rs).
-    [IMPORT_CONSOLE]: (warn, text, later) => {
-      try {
-        const c = globalThis.console;
-        const f = warn ? c.warn : c.info;
-        if (typeof f !== 'function') return;
-        const line = '[MAESTRO] ' + heap[text];
-        if (later) Promise.resolve(line).then(f.bind(c)).then(undefined, () => {});
-        else f.call(c, line);
-      } catch {}
-    },
+    // The gate's console lines: `later`, its start-up lines (see `log`).
+    [IMPORT_CONSOLE]: (warn, text, later) => log(warn, heap[text], later),
     [IMPORT_STRICT_EQUALS]: (a, b) => heap[a] === heap[b],
     [IMPORT_CODE_AT]: (s, i) => heap[s].charCodeAt(i) || 0,
     [IMPORT_CONCAT]: (a, b) => k(heap[a] + heap[b]),
@@ -239,9 +257,9 @@ export const decision = () => call(() => wasm[EXPORT_DECISION]());
 export const isEnabled = () => wasm[EXPORT_IS_ENABLED]() !== 0;
 export const wouldBeOn = (options) => call(() => wasm[EXPORT_WOULD_BE_ON](keep(options)));
 export const onChange = (callback) => subscribe(0, callback);
-export const onRemote = (hook) => call(() => wasm[EXPORT_ON_REMOTE](keep(hook)));
-// (Handing over `forward` opens the channel: the glue does it as the gate loads.)
-export const onMessage = (forward) => call(() => wasm[EXPORT_ON_MESSAGE](keep(forward)));
+// (Handing over `forward`, and with it the remote hook, opens the channel:
+// the glue does it as the gate loads.)
+export const onMessage = (forward, remote) => call(() => wasm[EXPORT_ON_MESSAGE](keep(forward), keep(remote)));
 export const onCleanupRequest = (callback) => subscribe(1, callback);
 export const notifyCleanup = (request) => tell(1, request);
 // For the beacon module (crates/gate/src/beacon.rs), which js/extras.js

@@ -39,10 +39,11 @@ function own(options, key) {
   try { return has(options, key) ? options[key] : undefined; } catch {}
 }
 
-// Says `text` on the console (`[MAESTRO] ` before it), unless
-// `options.log` is "silent". Never throws.
+// The glue's own warning, `[MAESTRO] text`, unless `options` say `log:
+// "silent"`: written at once, after any start-up line still waiting
+// (`core.log`; a missing or throwing console is ignored).
 function warn(options, text) {
-  if (own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] ' + text); } catch {}
+  if (own(options, 'log') !== 'silent') core.log(1, text);
 }
 
 // Every copy of the gate on a page (the app's bundle, a CDN tag, the tag
@@ -113,16 +114,20 @@ export function createGate({ load, loadExtras }) {
     core.onTrap((e) => fail('the wasm core failed', e));
     // Mirror every change before any subscriber of the app hears of it.
     call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); report('change'); });
-    // Opens this copy's channel. What other tabs (and the other copies of
+    // Opens this copy's channel, before the first decision: a message
+    // another tab posts before a channel opens never reaches it, and a
+    // cleanup request that comes after the decision, when the app may have
+    // started MAESTRO, must. What other tabs (and the other copies of
     // the gate on this page) say that a module acts on comes here once the
     // gate did its part, and goes to js/extras.js's router (`heard`): a
     // cleanup request loads it (and it, the rollback module, which answers);
     // anything else goes there only if it is loaded (else no module that
-    // waits for it is, and it is dropped).
-    call(core.onMessage, () => {}, (data) => data.maestroGate == 'cleanup' ? more().then((m) => m.heard(data), () => {}) : x && x.heard(data));
-    // decide() asks for the remote poll when options.remote is set; another
-    // tab's rollout for this copy's document comes the same way.
-    call(core.onRemote, () => {}, (o) => x && x.remote(o));
+    // waits for it is, and it is dropped). With it, in the same call (one
+    // crossing into the wasm fewer before the decision), the remote hook:
+    // another tab's rollout for this copy's document (decide() asks for the
+    // remote poll itself when options.remote is set).
+    call((forward) => core.onMessage(forward, (o) => x && x.remote(o)), () => {},
+      (data) => data.maestroGate == 'cleanup' ? more().then((m) => m.heard(data), () => {}) : x && x.heard(data));
   }
 
   // init({ report }): js/report.js (a chunk of its own: an off page needs
@@ -229,7 +234,7 @@ export function createGate({ load, loadExtras }) {
   function health() {
     const d = decision();
     const guard = x ? x.guard() : null; // this copy's own (none without a guard)
-    return Object.freeze({
+    return core.freeze({
       status: d.enabled ? 'enabled' : 'disabled', maestro_enabled: d.enabled, source: d.source, reason: d.reason, version: VERSION,
       rollout: d.rollout, guard,
     });
@@ -296,7 +301,7 @@ export function createGate({ load, loadExtras }) {
     return rollback('verifyClientState', options, (name) => ({ database: { name, exists: null }, localStorageKeys: null, sessionStorageKeys: null, clean: null }));
   }
 
-  const api = Object.freeze({
+  const api = core.freeze({
     isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest, recordError, resetGuard,
   });
 
@@ -305,7 +310,7 @@ export function createGate({ load, loadExtras }) {
   function expose(options) {
     const view = shared(api);
     try {
-      if (own(options, 'exposeGlobal') !== false && !('maestroGate' in globalThis)) globalThis.maestroGate = Object.freeze(view);
+      if (own(options, 'exposeGlobal') !== false && !('maestroGate' in globalThis)) globalThis.maestroGate = core.freeze(view);
     } catch {}
   }
 
@@ -355,7 +360,7 @@ export function createGate({ load, loadExtras }) {
     started = loaded && needs(options)
       ? begin(options).then((n) => start(options, true, n))
       : Promise.resolve(start(options, loaded));
-    return Object.freeze({ ...shared(api), init: () => started.then(() => decision()) });
+    return core.freeze({ ...shared(api), init: () => started.then(() => decision()) });
   };
 
   return { ...api, init, startNow };

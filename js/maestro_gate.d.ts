@@ -43,9 +43,11 @@ export function onChange(callback: (decision: Decision) => void): () => void;
 /**
  * Internal: opens this copy's channel, and hands `forward` the messages on it
  * that a module acts on (a cleanup request, an answer to one, a remote
- * result), once the gate did its part: the glue routes them by kind.
+ * result), once the gate did its part: the glue routes them by kind. `remote`
+ * is called with another tab's remote result when it carries a rollout (for
+ * the rollout module; handed over in the same call, one crossing fewer).
  */
-export function onMessage(forward: (message: any) => void): void;
+export function onMessage(forward: (message: any) => void, remote: (message: any) => void): void;
 
 /**
  * Internal: posts `message` on this copy's channel, for the modules. Whether
@@ -60,12 +62,6 @@ export function post(message: unknown): boolean;
  * function that unsubscribes.
  */
 export function onCleanupRequest(callback: (request: CleanupRequest) => void): () => void;
-
-/**
- * Internal: the glue's hook that loads the remote module and calls its
- * `startRemote(options, isEnabled, restrict, lower)`.
- */
-export function onRemote(hook: any): void;
 
 /** Sets the callback for a failure of the wasm under an event or setter. */
 export function onTrap(callback: (error: unknown) => void): void;

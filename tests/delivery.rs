@@ -377,16 +377,11 @@ async fn script_tag_decides_before_the_next_script() {
 }
 
 async fn script_tag_decides(file: &str) {
-    let never = script_file(
-        file,
-        "",
-        "",
-        "const logged = self.__logs.length; // the line is out before the next script runs
-         return { on: maestroGate.isEnabled(), d: maestroGate.decision(), logged };",
-    )
-    .await;
+    let never = script_file(file, "", "", "return { on: maestroGate.isEnabled(), d: maestroGate.decision() };").await;
+    // The line is written from a task, not from the microtask checkpoint at
+    // the end of the tag: before or after this next script runs is the
+    // browser's to schedule (its parser may yield between scripts). Once.
     assert!(flag(&never, "result.on"), "{}", show(&never));
-    assert_eq!(path(&never, "result.logged").as_f64(), Some(1.0), "{}", show(&never));
     assert_eq!(text(&never, "result.d.source"), "default");
     assert_eq!(logs(&never), ["info: [MAESTRO] Enabled (default)"]);
 

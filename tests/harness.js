@@ -19,6 +19,11 @@ const PRELUDE = `
     console[level] = (...args) => self.__logs.push({ level, text: args.map(String).join(' ') });
   }`;
 
+// The start-up console line is written from a task, after the code that
+// read the first answer (js/core.js, import `k`): the logs are read one task
+// after the body, when every line the gate wrote by then is out.
+const written = () => new Promise((r) => setTimeout(r));
+
 function wrap(body) {
   return `
     const report = (msg) => typeof window === 'undefined' ? self.postMessage(msg) : window.parent.postMessage(msg, '*');
@@ -27,6 +32,7 @@ function wrap(body) {
     try {
       gate = await import(${JSON.stringify(PKG)});
       const result = await (async () => { ${body} })();
+      await (${written})();
       report({ id: __ID__, result: JSON.stringify({ result, logs: self.__logs }) });
     } catch (e) {
       report({ id: __ID__, error: 'threw: ' + e + ' | ' + (e && e.stack) });
@@ -183,6 +189,7 @@ export async function inSandbox(body) {
         const gate = await import(${JSON.stringify(entryUrl)});
         await gate.init({ wasm: ev.data.gate, rollbackWasm: ev.data.rollback, log: 'silent' });
         const result = await (async () => { ${body} })();
+        await (${written})();
         parent.postMessage({ id: ${id}, result: JSON.stringify({ result, logs: self.__logs }) }, '*');
       } catch (e) {
         parent.postMessage({ id: ${id}, error: 'threw: ' + e + ' | ' + (e && e.stack) }, '*');
@@ -223,6 +230,7 @@ export function scriptTagFrame(file, before, attrs, body) {
       (async () => {
         try {
           const result = await (async () => { ${body} })();
+          await (${written})();
           parent.postMessage({ id: ${id}, result: JSON.stringify({ result, logs: self.__logs }) }, '*');
         } catch (e) {
           parent.postMessage({ id: ${id}, error: 'threw: ' + e + ' | ' + (e && e.stack) }, '*');

@@ -22,7 +22,7 @@ async fn package_env_false_logs_the_runbook_line_and_health() {
     let r = frame(
         "",
         "const d = await gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' } });
-         const logged = self.__logs.length; // already, when init() resolves
+         const logged = self.__logs.length; // not yet: the line is written from a task, after this code
          return { d, enabled: gate.isEnabled(), again: gate.decision(), health: JSON.stringify(gate.health()),
                   frozen: Object.isFrozen(d), logged };",
     )
@@ -38,7 +38,7 @@ async fn package_env_false_logs_the_runbook_line_and_health() {
     assert!(health.contains(r#""status":"disabled","maestro_enabled":false"#), "{health}");
     assert!(health.contains(r#""version":""#), "{health}");
     assert_eq!(logs(&r), ["info: [MAESTRO] Disabled by VITE_MAESTRO_ENABLED=false"]);
-    assert_eq!(path(&r, "result.logged").as_f64(), Some(1.0), "logged by the time init() resolves");
+    assert_eq!(path(&r, "result.logged").as_f64(), Some(0.0), "the code after init() runs before the line is written");
 }
 
 #[wasm_bindgen_test]

@@ -76,12 +76,13 @@ pub mod table {
     /// the glue's, which the gate tells through the import `notify`; and `H`:
     /// a remote off reaches the gate as a narrowing through `decide`; and `J`
     /// and `L`: the channel opens when the glue hands over `onMessage`, and a
-    /// channel never hears its own tab's cleanup requests.)
-    pub const EXPORTS: [(&str, &str); 7] = [
+    /// channel never hears its own tab's cleanup requests; and `G`: the remote
+    /// hook is handed over with `onMessage`'s, in the same call, one crossing
+    /// fewer before the first decision.)
+    pub const EXPORTS: [(&str, &str); 6] = [
         ("A", "decide"),
         ("B", "decision"),
         ("E", "isEnabled"),
-        ("G", "onRemote"),
         ("I", "onMessage"),
         ("M", "dispatch"),
         ("N", "wouldBeOn"),
@@ -311,8 +312,8 @@ mod wasm {
         /// the gate: a value it keeps past the call, see [`JsValue`]).
         #[link_name = "j"]
         pub(crate) safe fn duplicate(h: i32) -> JsValue;
-        /// `console[warn ? "warn" : "info"]("[MAESTRO] " + text)`, now or in a
-        /// microtask (`later`); a missing or throwing console is ignored.
+        /// `console[warn ? "warn" : "info"]("[MAESTRO] " + text)`, now or from
+        /// a task (`later`); a missing or throwing console is ignored.
         #[link_name = "k"]
         pub(crate) safe fn console(warn: bool, text: i32, later: bool);
         /// `a === b`.

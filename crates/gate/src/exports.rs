@@ -21,12 +21,12 @@ extern "C" fn decision() -> JsValue {
 extern "C" fn is_enabled() -> bool {
     gate::is_enabled()
 }
-#[export_name = "G"] // onRemote
-extern "C" fn on_remote(hook: JsValue) {
-    gate::on_remote(hook)
-}
+/// Both of the glue's hooks for what the channel hears, in one call (the
+/// router of the messages a module acts on, and the remote hook): it opens
+/// the channel, before the first decision.
 #[export_name = "I"] // onMessage
-extern "C" fn on_message(forward: JsValue) {
+extern "C" fn on_message(forward: JsValue, remote: JsValue) {
+    gate::on_remote(remote);
     tabs::on_message(forward)
 }
 #[export_name = "M"] // dispatch

@@ -28,7 +28,7 @@ struct Gate {
     /// The setter of the accessor this copy found installed (another copy
     /// of the gate on the page): every assignment is handed on to it.
     forward: JsValue,
-    /// The glue's remote hook (`onRemote`): another tab's remote rollout.
+    /// The glue's remote hook (handed over with `onMessage`'s): another tab's remote rollout.
     remote: JsValue,
 }
 
@@ -105,7 +105,7 @@ fn log_level(options: &JsValue) -> Log {
 }
 
 /// Logs `[MAESTRO] text` at `level`, if `log` lets it through; `later` (the
-/// decision at start-up) writes it in a microtask (see `js::log`).
+/// decision at start-up) writes it from a task (see `js::log`).
 fn print(log: Log, level: Level, text: &Text, later: bool) {
     if !log.shows(level) {
         return;
@@ -132,7 +132,7 @@ pub(crate) fn enabled() -> bool {
 }
 
 /// Replaces the decision if the latch allows it, logs its reason (`later`: from a
-/// microtask, after the start-up lines), and tells the subscribers.
+/// task, after the start-up lines), and tells the subscribers.
 fn apply(outcome: Outcome, trigger: Source, later: bool) {
     let Some(current) = current() else { return };
     let log = GATE.0.try_borrow().map(|g| g.log).unwrap_or(Log::Info);
@@ -347,10 +347,10 @@ pub(crate) fn guard_heard() {
     );
 }
 
-/// Internal: the glue's remote hook, called with another tab's remote
-/// result (`{ maestroGate: "remote", url, enabled: true, rollout }`) when it
-/// carries a rollout (the glue starts the poll itself, after the first
-/// decision).
+/// Internal: the glue's remote hook (`onMessage`'s second argument), called
+/// with another tab's remote result (`{ maestroGate: "remote", url, enabled:
+/// true, rollout }`) when it carries a rollout (the glue starts the poll
+/// itself, after the first decision).
 pub fn on_remote(hook: JsValue) {
     if let Ok(mut g) = GATE.0.try_borrow_mut() {
         g.remote = kept(&hook);

@@ -242,8 +242,12 @@ pub fn dispatcher(tag: f64) -> JsValue {
 }
 
 /// `console.warn` (`warn`) or `console.info` of the line `[MAESTRO] text`
-/// (the glue adds the prefix), now or (`later`) in a microtask, where a console call is cheap with devtools open: the decision
-/// at start-up is logged that way, by the time `init()` resolves.
+/// (the glue adds the prefix), now or (`later`) from a task (`setTimeout`),
+/// outside the wasm's call, where a console call is cheap with devtools open,
+/// and not from the microtask checkpoint right after the decision, which ran
+/// it before the code that reads the first answer: the decision at start-up
+/// is logged that way. A line written now writes the
+/// ones still waiting first, so the lines keep their order.
 pub fn log(warn: bool, text: &Text, later: bool) {
     console(warn, text.h(), later)
 }
