@@ -189,29 +189,39 @@ async function measureSizes() {
   const vite = await viteSize();
   rows.push({ name: `maestro-gate, ES module in a default Vite ${vite.version} build of \`${VITE_APP}\` (entry chunk + gate .wasm)`, ...vite.total, vite });
   // The lazy chunks: the rollback (a cleanup loads it), the remote poll
-  // (init({ remote }) loads it after its first decision; before it, with
-  // `unleash`) and the rollout (a page that sets a rollout or a guard loads it
-  // before its first decision).
+  // (init({ remote }) or init({ unleash }) loads it after its first decision;
+  // before it, with both), the rollout (after the first decision, for a guard
+  // or a remote percentage), the extras (the glue of the options that narrow
+  // or poll, before the first decision of a page that is on) and the report
+  // (init({ report })'s glue, with the beacon module, after the decision).
   const chunk = (part) => Buffer.concat(gateJs.lazy.filter((c) => basename(c.path).startsWith(`maestro_gate_${part}`)).map((c) => c.bytes));
-  const parts = [['rollback', 'when a cleanup runs'], ['remote', 'by init({ remote }), after its first decision (the poll)'], ['rollout', 'by a rollout or a guard, before the first decision'],
-    ['extras', 'by a page that sets a rollout, a guard, `remote` or `report` (their glue; no .wasm)']];
+  const parts = [['rollback', 'when a cleanup runs'], ['remote', 'by init({ remote }) or init({ unleash }), after its first decision (the poll)'],
+    ['rollout', 'by a guard or a remote percentage, after the first decision'],
+    ['extras', 'by a page that sets a rollout, a guard or `remote` and is on, before its first decision (their glue; no .wasm)'],
+    ['report', 'by init({ report }), after its first decision (its glue + the beacon module)']];
   if (gateJs.lazy.length !== parts.length || parts.some(([part]) => !chunk(part).length)) {
     throw new Error(`expected the ${parts.map(([p]) => p).join(', ')} chunks, got ${gateJs.lazy.map((c) => basename(c.path)).join(', ')}`);
   }
+  const wasmOf = { extras: null, report: 'maestro_gate_beacon_bg.wasm' };
   const partSizes = {};
   for (const [part, when] of parts) {
-    const wasm = part === 'extras' ? Buffer.alloc(0) : await readFile(join(ROOT, 'pkg', `maestro_gate_${part}_bg.wasm`));
+    const file = part in wasmOf ? wasmOf[part] : `maestro_gate_${part}_bg.wasm`;
+    const wasm = file ? await readFile(join(ROOT, 'pkg', file)) : Buffer.alloc(0);
     partSizes[part] = add(sizes(chunk(part)), sizes(wasm));
     rows.push({ name: `maestro-gate, added ${when} (${part} chunk + .wasm)`, ...partSizes[part], extra: true });
   }
   // init({ remote }) waits for the document's first answer, read by the
   // first-answer module (its glue, a file of its own beside the entry, and
-  // its .wasm): a page with `remote` downloads it before its first decision.
-  const answer = add(sizes(await readFile(join(ROOT, 'pkg', 'maestro_gate_answer.js'))), sizes(await readFile(join(ROOT, 'pkg', 'maestro_gate_answer_bg.wasm'))));
-  rows.push({
-    name: 'maestro-gate, a page with init({ remote }): everything before its first decision (the ES path + the extras chunk + the first-answer glue + .wasm)',
-    ...add(add(rows[0], partSizes.extras), answer), extra: true,
-  });
+  // its .wasm), which also narrows a rollout or a guard: such a page
+  // downloads it before its first decision; init({ unleash }) the module's
+  // Unleash build.
+  const answerGlue = sizes(await readFile(join(ROOT, 'pkg', 'maestro_gate_answer.js')));
+  for (const [wasm, what] of [['maestro_gate_answer_bg.wasm', 'init({ remote }), a rollout or a guard'], ['maestro_gate_answer_unleash_bg.wasm', 'init({ unleash })']]) {
+    rows.push({
+      name: `maestro-gate, a page with ${what}: everything before its first decision (the ES path + the extras chunk + the first-answer glue + ${wasm})`,
+      ...add(add(rows[0], partSizes.extras), add(answerGlue, sizes(await readFile(join(ROOT, 'pkg', wasm))))), extra: true,
+    });
+  }
   const pkgFile = (f) => readFile(join(ROOT, 'pkg', f));
   rows.push({ name: 'maestro-gate, script tag (the gate inlined)', ...sizes(await pkgFile('maestro-gate.js')), tag: true });
   rows.push({
