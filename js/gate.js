@@ -222,8 +222,10 @@ export function createGate({ load, loadExtras }) {
   const isEnabled = mirror.get;
 
   /** The current decision: `{ enabled, source, value, reason }`. */
+  // (The wasm answers none before its first decision: `off`, whose reason is
+  // then "init() has not finished", as before it loaded.)
   function decision() {
-    return call(core.decision, off);
+    return call(core.decision, off) || off();
   }
 
   /**

@@ -42,7 +42,6 @@ static GATE: Slot<Gate> = Slot(RefCell::new(Gate {
     remote: JsValue::UNDEFINED,
 }));
 
-const NOT_READY: &str = "Disabled: init() has not finished";
 const RUNTIME_KEY: &str = "MAESTRO_ENABLED";
 /// How often the watch looks for a kill that did not go through the accessor.
 const WATCH_MS: f64 = 1000.0;
@@ -56,7 +55,8 @@ const WATCH_MS: f64 = 1000.0;
 pub fn evaluate(global: &JsValue, options: &JsValue) -> Outcome {
     let runtime = read(global, RUNTIME_KEY, None);
     let build = match js::get(options, "env") {
-        Ok(env) => read(&env, "VITE_MAESTRO_ENABLED", Some(options)),
+        // (The variable's name is its source's id: one copy of it in the module.)
+        Ok(env) => read(&env, Source::Build.id(), Some(options)),
         Err(e) => Reading::threw(js::message(&e)),
     };
     let default = read(options, "defaultEnabled", None);
@@ -371,15 +371,15 @@ pub fn is_enabled() -> bool {
     enabled()
 }
 
-/// The current decision: `{ enabled, source, value, reason }`.
+/// The current decision: `{ enabled, source, value, reason }`, or
+/// `undefined` before `decide` kept one: the glue answers its own "Disabled:
+/// init() has not finished" then (js/gate.js, `off`), as it does before the
+/// wasm has loaded.
 pub fn decision() -> JsValue {
     // Built from the kept decision, not a copy of it: the glue's `record`
     // calls nothing of the app's, so nothing re-enters while it is borrowed.
     let gate = GATE.0.try_borrow();
-    match gate.as_ref().ok().and_then(|g| g.decision.as_ref()) {
-        Some(d) => decision_object(d),
-        None => decision_object(&flag::unavailable(NOT_READY)),
-    }
+    gate.as_ref().ok().and_then(|g| g.decision.as_ref()).map_or(JsValue::UNDEFINED, decision_object)
 }
 
 /// Builds a frozen `Decision` object.
