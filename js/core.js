@@ -33,6 +33,14 @@ const dispatcher = (tag, event) => {
 };
 /** @type {any[]} Every value the wasm holds, by handle. */
 const heap = [0, undefined, null, true, false, globalThis];
+// The four values with a fixed handle, in the order of both their handles
+// (HANDLE_UNDEFINED, 1, to HANDLE_FALSE, 4) and what `type_of` answers for
+// them (TYPE_UNDEFINED, 0, to TYPE_FALSE, 3: abi.rs's test holds both
+// orders); `fixedType` answers that type, or -1 for any other value. After
+// them `type_of` answers by `typeofs`, from TYPE_NUMBER on.
+const fixed = heap.slice(HANDLE_UNDEFINED, HANDLE_FALSE + 1);
+const fixedType = (v) => fixed.indexOf(v);
+const typeofs = ['number', 'string', 'function', 'object'];
 // A call into the gate, `f`, and the value of the handle it answers
 // (`undefined` when it answers none). The gate's handles last one call
 // (crates/gate/src/abi.rs, `JsValue`): every handle made while a call runs is
@@ -89,11 +97,9 @@ const say = (d) => {
 // A handle to `v`: for the current call into the gate (see `scoped`), or
 // `held` until it is released.
 function keep(v, held) {
-  if (v === undefined) return HANDLE_UNDEFINED;
-  if (v === null) return HANDLE_NULL;
-  if (v === true) return HANDLE_TRUE;
-  if (v === false) return HANDLE_FALSE;
-  const i = free.length ? free.pop() : heap.length;
+  let i = fixedType(v) + 1; // (HANDLE_UNDEFINED … HANDLE_FALSE: see `fixed`)
+  if (i) return i;
+  i = free.length ? free.pop() : heap.length;
   heap[i] = v;
   if (depth && !held) scope.push(i);
   return i;
@@ -170,16 +176,8 @@ export const record = (enabled, source, value, reason) => freeze({ enabled: !!en
 // lean module's (js/extras.js; its handles are `held`).
 const importsOf = (x, k = x ? held : keep, text = (ptr, len) => utf8.decode(new Uint8Array((x ? x() : wasm).memory.buffer, ptr, len))) => ({
   m: {
-    [IMPORT_TYPE_OF]: (i) => {
-      const v = heap[i];
-      if (v === undefined) return TYPE_UNDEFINED;
-      if (v === null) return TYPE_NULL;
-      if (v === true) return TYPE_TRUE;
-      if (v === false) return TYPE_FALSE;
-      const t = typeof v;
-      return t === 'number' ? TYPE_NUMBER : t === 'string' ? TYPE_STRING : t === 'function' ? TYPE_FUNCTION
-        : t === 'object' ? TYPE_OBJECT : TYPE_OTHER;
-    },
+    [IMPORT_TYPE_OF]: (i, v = heap[i], t = fixedType(v)) =>
+      t < 0 ? (t = typeofs.indexOf(typeof v)) < 0 ? TYPE_OTHER : TYPE_NUMBER + t : t,
     [IMPORT_NUMBER]: (i) => heap[i],
     [IMPORT_FROM_NUMBER]: k,
     [IMPORT_FROM_UTF8]: (ptr, len) => k(text(ptr, len)),
@@ -204,14 +202,9 @@ const importsOf = (x, k = x ? held : keep, text = (ptr, len) => utf8.decode(new 
   },
 });
 
-function start(instance) {
-  wasm = instance.exports;
-}
-
 /** Instantiates the gate's wasm from bytes or a compiled module, at once. Returns its exports. */
 export function initSync(module) {
-  if (!wasm) start(new WebAssembly.Instance(module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module), importsOf()));
-  return wasm;
+  return wasm ||= new WebAssembly.Instance(module instanceof WebAssembly.Module ? module : new WebAssembly.Module(module), importsOf()).exports;
 }
 
 /**
@@ -238,9 +231,8 @@ export default async function init(input) {
       input = await input.arrayBuffer();
     }
   }
-  const result = await WebAssembly.instantiate(input, importsOf());
-  if (!wasm) start(result.instance || result);
-  return wasm;
+  input = await WebAssembly.instantiate(input, importsOf());
+  return wasm ||= (input.instance || input).exports;
 }
 
 /** Sets the callback for a failure of the wasm under an event or setter. */
@@ -253,8 +245,9 @@ export const onTrap = (callback) => { trapped = callback; };
 /** @param {{ code?: number, reason?: string, rollout?: object | null } | undefined} n */
 const narrowed = (n) => { n = n || {}; rollout = n.rollout || rollout; return n; };
 export const decide = (options, n) => say(call(() => wasm[EXPORT_DECIDE](keep(options), keep((n = narrowed(n)).reason), n.code)));
+// (`undefined` before the first decision: js/gate.js answers its own then.)
 export const decision = () => call(() => wasm[EXPORT_DECISION]());
-export const isEnabled = () => wasm[EXPORT_IS_ENABLED]() !== 0;
+export const isEnabled = () => !!wasm[EXPORT_IS_ENABLED]();
 export const wouldBeOn = (options) => call(() => wasm[EXPORT_WOULD_BE_ON](keep(options)));
 export const onChange = (callback) => subscribe(0, callback);
 // (Handing over `forward`, and with it the remote hook, opens the channel:

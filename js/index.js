@@ -21,7 +21,7 @@ const fromDisk = async (name) =>
 // read from disk; in a browser bundle the condition is false, and `wasm` is
 // passed on as it is). js/extras.js does the same for the other modules.
 const gate = createGate({
-  load: async (wasm) => loadCore(__MAESTRO_NODE__ ? wasm ?? await fromDisk('maestro_gate_bg.wasm') : wasm),
+  load: __MAESTRO_NODE__ ? async (wasm) => loadCore(wasm ?? await fromDisk('maestro_gate_bg.wasm')) : loadCore,
   loadExtras: (report) => report ? import('./maestro_gate_report.js') : import('./maestro_gate_extras.js'),
 });
 

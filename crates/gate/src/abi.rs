@@ -225,6 +225,26 @@ pub mod table {
             holds(ANSWER_JS, answer_block());
         }
 
+        /// The orders `js/core.js` reads by position: the four fixed values'
+        /// handles are their types plus one (`fixedType`), and the types of
+        /// the others follow `typeofs`, from `NUMBER` on.
+        #[test]
+        fn the_glue_reads_handles_and_types_by_position() {
+            let fixed = [
+                (handle::UNDEFINED, ty::UNDEFINED),
+                (handle::NULL, ty::NULL),
+                (handle::TRUE, ty::TRUE),
+                (handle::FALSE, ty::FALSE),
+            ];
+            for (i, (h, t)) in fixed.into_iter().enumerate() {
+                assert_eq!((h, t), (i as i32 + 1, i as i32));
+            }
+            assert_eq!([ty::NUMBER + 1, ty::NUMBER + 2, ty::NUMBER + 3], [ty::STRING, ty::FUNCTION, ty::OBJECT]);
+            let text = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(CORE_JS)).unwrap();
+            assert!(text.contains("const typeofs = ['number', 'string', 'function', 'object'];"));
+            assert!(text.contains("const fixed = heap.slice(HANDLE_UNDEFINED, HANDLE_FALSE + 1);"));
+        }
+
         /// Every import and export the table names is used by its constant
         /// (the glue's import object and its export wrappers), and an import
         /// that can throw answers by the thrown-value convention.
