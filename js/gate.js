@@ -31,7 +31,7 @@ function describe(error) {
 // Whether `options` has its own property `key` (its getter is not called).
 // (`hasOwnProperty` of null or undefined throws: no options.)
 function has(options, key) {
-  try { return Object.prototype.hasOwnProperty.call(options, key); } catch { return false; }
+  try { return {}.hasOwnProperty.call(options, key); } catch { return false; }
 }
 
 // `options[key]`, read as the object's own property (a getter that throws reads as undefined).
@@ -72,10 +72,11 @@ export function createGate({ load, loadExtras }) {
   let answering;
   let ready = false; // the wasm is loaded and has not failed
   // The decision's `enabled`, mirrored from the Rust core, in a scope of its
-  // own: a read from a large scope was measured 2-4x slower.
-  const mirror = (() => {
+  // own: a read from a large scope was measured 2-4x slower. `on()` reads
+  // it, `mirror(enabled)` sets it.
+  const [on, mirror] = (() => {
     let enabled = false;
-    return { get: () => enabled, set: (v) => { enabled = v; } };
+    return [() => enabled, (v) => { enabled = v; }];
   })();
   let down = 'Disabled: init() has not finished';
 
@@ -83,7 +84,7 @@ export function createGate({ load, loadExtras }) {
 
   function fail(prefix, error, options) {
     ready = false;
-    mirror.set(false);
+    mirror(false);
     down = 'Disabled (fail safe): ' + prefix + ': ' + describe(error);
     warn(options, down);
   }
@@ -113,7 +114,7 @@ export function createGate({ load, loadExtras }) {
     // the gate off, as one under an export does.
     core.onTrap((e) => fail('the wasm core failed', e));
     // Mirror every change before any subscriber of the app hears of it.
-    call(core.onChange, () => {}, (next) => { mirror.set(next.enabled); report('change'); });
+    call(core.onChange, () => {}, (next) => { mirror(next.enabled); report('change'); });
     // Opens this copy's channel, before the first decision: a message
     // another tab posts before a channel opens never reaches it, and a
     // cleanup request that comes after the decision, when the app may have
@@ -166,7 +167,7 @@ export function createGate({ load, loadExtras }) {
   // load js/extras.js (once), which loads the rollout, the remote and the
   // rollback modules and hands them the gate's functions. `g` is what it is handed.
   const g = {
-    has, own, describe, narrows, on: mirror.get, started: () => started, answering: () => answering,
+    has, own, describe, narrows, on, started: () => started, answering: () => answering,
     // (the gate's functions one by one: a namespace used as a value costs bytes, and esbuild copies it with for...in)
     decide: (n) => call(() => core.decide(undefined, n), off), isEnabled: () => call(core.isEnabled, () => false),
     wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),
@@ -213,13 +214,13 @@ export function createGate({ load, loadExtras }) {
   function start(options, loaded, n) {
     if (!loaded) return off();
     const d = call(() => core.decide(options, n), off);
-    mirror.set(d.enabled);
+    mirror(d.enabled);
     return d;
   }
 
   /** Whether MAESTRO is enabled. `false` until `init()` has resolved. */
   // The mirror's own reader: no TDZ check, no large scope, on the hot path.
-  const isEnabled = mirror.get;
+  const isEnabled = on;
 
   /** The current decision: `{ enabled, source, value, reason }`. */
   // (The wasm answers none before its first decision: `off`, whose reason is
@@ -333,7 +334,7 @@ export function createGate({ load, loadExtras }) {
     return (started = loadOnce(options).then(async (loaded) => {
       const d = start(options, loaded, loaded && needs(options) ? await begin(options) : undefined);
       // The poll, for a gate that is on (one that is off stays off).
-      if (x && mirror.get()) x.poll(options);
+      if (x && on()) x.poll(options);
       expose(options);
       report('start');
       return d;
@@ -365,5 +366,5 @@ export function createGate({ load, loadExtras }) {
     return core.freeze({ ...shared(api), init: () => started.then(() => decision()) });
   };
 
-  return { ...api, init, startNow };
+  return { ...api, init, ...__MAESTRO_TAG__ && { startNow } }; // (the ES module: no startNow)
 }

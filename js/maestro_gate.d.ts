@@ -18,9 +18,11 @@ export function decide(options: InitOptions | undefined, narrowing?: { code: num
 
 
 /**
- * The current decision: `{ enabled, source, value, reason }`.
+ * The current decision: `{ enabled, source, value, reason }`; `undefined`
+ * before `decide` (the package's `decision()` answers "Disabled: init() has
+ * not finished" then).
  */
-export function decision(): Decision;
+export function decision(): Decision | undefined;
 
 
 /**
