@@ -72,10 +72,19 @@ fn read(obj: &JsValue, key: &str, env_of: Option<&JsValue>) -> Reading<Text> {
     }
 }
 
+/// What the rules see of one JS value, and its text (`None` when unset): a
+/// string's trimmed word and the string itself; a boolean and `"true"` or
+/// `"false"`; anything else (a number, an object) and `String(value)`.
+/// (Its type is asked once.)
 fn reading(v: &JsValue) -> Reading<Text> {
-    let (raw, text) = match js::string_of(v) {
-        Some((word, text)) => (word, Some(text)),
-        None => crate::subscribers::raw(v),
+    use crate::abi::{code_at, number, table::ty};
+    use flag::{Raw, Text as _};
+    let (raw, text) = match v.ty() {
+        ty::UNDEFINED | ty::NULL => (Raw::Unset, None),
+        ty::STRING => (flag::word(js::length(v), |i| code_at(v.h(), i)), Some(v.clone())),
+        ty::TRUE => (Raw::Bool(true), Some(Text::of("true"))),
+        ty::FALSE => (Raw::Bool(false), Some(Text::of("false"))),
+        t => (if t == ty::NUMBER { Raw::Number(number(v.h())) } else { Raw::Other }, Some(js::string(v))),
     };
     Reading::of(raw, text.map(shown))
 }

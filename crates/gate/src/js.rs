@@ -3,10 +3,10 @@
 
 pub use crate::abi::JsValue;
 use crate::abi::{
-    call_raw, code_at, concat, console, construct_raw, done, fixed, handle, reflect_get, reflect_set, result,
-    strict_equals, table,
+    call_raw, concat, console, construct_raw, done, fixed, handle, reflect_get, reflect_set, result, strict_equals,
+    table,
 };
-use maestro_gate::flag::{self, Raw};
+use maestro_gate::flag;
 
 /// Text is a JavaScript string here.
 pub type Text = JsValue;
@@ -42,14 +42,6 @@ pub fn text_is(text: &Text, s: &str) -> bool {
 #[inline(always)]
 pub fn text_eq(a: &Text, b: &Text) -> bool {
     strict_equals(a.h(), b.h())
-}
-
-/// A string value as the rules read it, and the value itself as text.
-pub fn string_of(v: &JsValue) -> Option<(Raw, Text)> {
-    if !v.is_string() {
-        return None;
-    }
-    Some((flag::word(length(v), |i| code_at(v.h(), i)), v.clone()))
 }
 
 /// A string's `length`, in UTF-16 units (a string's own `length` is always

@@ -1,23 +1,6 @@
-//! Values as the rules see them, and the app's subscribers (`onChange`,
-//! `onCleanupRequest`).
+//! The app's subscribers (`onChange`, `onCleanupRequest`).
 
-use crate::js::{self, JsValue, Text};
-
-/// What the rules see of one JS value that is not a string, and its text
-/// (`String(value)`; `None` when unset).
-pub(crate) fn raw(v: &JsValue) -> (maestro_gate::flag::Raw, Option<Text>) {
-    use maestro_gate::flag::{Raw, Text as _};
-    if v.is_undefined() || v.is_null() {
-        return (Raw::Unset, None);
-    }
-    if let Some(b) = v.as_bool() {
-        return (Raw::Bool(b), Some(Text::of(if b { "true" } else { "false" })));
-    }
-    if let Some(n) = v.as_f64() {
-        return (Raw::Number(n), Some(js::string(v)));
-    }
-    (Raw::Other, Some(js::string(v)))
-}
+use crate::js::JsValue;
 
 /// The app's subscribers: `onChange` and `onCleanupRequest`. The lists are
 /// the glue's (`js/core.js`), which subscribes and unsubscribes them.
