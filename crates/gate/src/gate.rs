@@ -53,21 +53,19 @@ const WATCH_MS: f64 = 1000.0;
 /// (`Reading::own`; an ignored on warns: `decide` prints every line at
 /// start-up, a later change only its reason, so it warns once).
 pub fn evaluate(global: &JsValue, options: &JsValue) -> Outcome {
-    let runtime = read(global, RUNTIME_KEY, None);
-    let build = match js::get(options, "env") {
-        // (The variable's name is its source's id: one copy of it in the module.)
-        Ok(env) => read(&env, Source::Build.id(), Some(options)),
-        Err(e) => Reading::threw(js::message(&e)),
-    };
-    let default = read(options, "defaultEnabled", None);
+    let runtime = read(Ok(global.clone()), RUNTIME_KEY, None);
+    // (The variable's name is its source's id: one copy of it in the module.)
+    let build = read(js::get(options, "env"), Source::Build.id(), Some(options));
+    let default = read(Ok(options.clone()), "defaultEnabled", None);
     flag::decide(&runtime, &build, &default)
 }
 
-/// `obj[key]` as a reading; `env_of` is the options when `obj` is their
-/// `env`, which must be their own property too for an on to count.
-fn read(obj: &JsValue, key: &str, env_of: Option<&JsValue>) -> Reading<Text> {
-    match js::get(obj, key) {
-        Ok(v) => reading(&v).own(|| js::has_own(obj, key) && env_of.is_none_or(|o| js::has_own(o, "env"))),
+/// `obj[key]` as a reading, or what reading `obj` itself threw (the
+/// options' `env`); `env_of` is the options when `obj` is their `env`,
+/// which must be their own property too for an on to count.
+fn read(obj: Result<JsValue, JsValue>, key: &str, env_of: Option<&JsValue>) -> Reading<Text> {
+    match obj.and_then(|obj| Ok((js::get(&obj, key)?, obj))) {
+        Ok((v, obj)) => reading(&v).own(|| js::has_own(&obj, key) && env_of.is_none_or(|o| js::has_own(o, "env"))),
         Err(e) => Reading::threw(js::message(&e)),
     }
 }
