@@ -109,24 +109,26 @@ const CAP: (usize, usize, &str) = {
 /// listens with it; this one lets it go).
 #[export_name = "P"] // plan
 extern "C" fn plan(out: JsValue, options: JsValue, listener: JsValue) {
-    let Some(url) = url_of(&options) else { return set(&out, "v", &JsValue::NULL) };
-    let interval = poll::interval(own(&options, "pollMs").as_f64());
-    let o = js::new_object();
-    set(&o, "url", &JsValue::from_str(&url));
-    set(&o, "wait", &JsValue::from_f64(poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64())));
-    set(&o, "timeout", &JsValue::from_f64(poll::fetch_timeout(interval)));
-    // (The remote module's name for it, kept: tabs of two versions share it.)
-    set(&o, "lock", &JsValue::from_str(&cat(&["maestro-gate first ", &url])));
-    let init = js::new_object();
-    set(&init, "cache", &JsValue::from_str("no-store"));
-    set(&init, "credentials", &JsValue::from_str("same-origin"));
-    set(&o, "init", &init);
-    #[cfg(feature = "answer-unleash")]
-    if let Some(u) = unleash::of(&options) {
-        unleash::plan(&u, &options, &o, &listener);
-    }
-    drop(listener);
-    set(&out, "v", &o);
+    crate::lean::scoped(move || {
+        let Some(url) = url_of(&options) else { return set(&out, "v", &JsValue::NULL) };
+        let interval = poll::interval(own(&options, "pollMs").as_f64());
+        let o = js::new_object();
+        set(&o, "url", &JsValue::from_str(&url));
+        set(&o, "wait", &JsValue::from_f64(poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64())));
+        set(&o, "timeout", &JsValue::from_f64(poll::fetch_timeout(interval)));
+        // (The remote module's name for it, kept: tabs of two versions share it.)
+        set(&o, "lock", &JsValue::from_str(&cat(&["maestro-gate first ", &url])));
+        let init = js::new_object();
+        set(&init, "cache", &JsValue::from_str("no-store"));
+        set(&init, "credentials", &JsValue::from_str("same-origin"));
+        set(&o, "init", &init);
+        #[cfg(feature = "answer-unleash")]
+        if let Some(u) = unleash::of(&options) {
+            unleash::plan(&u, &options, &o, &listener);
+        }
+        drop(listener);
+        set(&out, "v", &o);
+    })
 }
 
 /// A response's status and `Content-Length`, before its body is read: how
@@ -135,24 +137,26 @@ extern "C" fn plan(out: JsValue, options: JsValue, listener: JsValue) {
 /// digits only, compared without parsing).
 #[export_name = "T"] // head
 extern "C" fn head(out: JsValue, _options: JsValue, status: JsValue, length: JsValue) {
-    let status = status.as_f64().unwrap_or(0.0);
-    let (bytes, digits, too_long) = CAP;
-    #[cfg(feature = "answer-unleash")]
-    unleash::status(status);
-    let v = if status == 304.0 {
-        JsValue::from_f64(0.0)
-    } else if !(200.0..300.0).contains(&status) {
-        let mut s = String::from("HTTP ");
-        flag::push_uint(&mut s, status as u64);
-        JsValue::from_str(&s)
-    } else {
-        if poll::declared_too_long(&text(&length).unwrap_or_default(), digits) {
-            JsValue::from_str(too_long)
+    crate::lean::scoped(move || {
+        let status = status.as_f64().unwrap_or(0.0);
+        let (bytes, digits, too_long) = CAP;
+        #[cfg(feature = "answer-unleash")]
+        unleash::status(status);
+        let v = if status == 304.0 {
+            JsValue::from_f64(0.0)
+        } else if !(200.0..300.0).contains(&status) {
+            let mut s = String::from("HTTP ");
+            flag::push_uint(&mut s, status as u64);
+            JsValue::from_str(&s)
         } else {
-            JsValue::from_f64(bytes as f64)
-        }
-    };
-    set(&out, "v", &v);
+            if poll::declared_too_long(&text(&length).unwrap_or_default(), digits) {
+                JsValue::from_str(too_long)
+            } else {
+                JsValue::from_f64(bytes as f64)
+            }
+        };
+        set(&out, "v", &v);
+    })
 }
 
 /// What one read of the document says, as the glue carries it through the
@@ -374,45 +378,47 @@ fn result(url: &str, enabled: bool, rollout: Option<u32>) -> JsValue {
 /// its text, empty when this failing stretch said so already.
 #[export_name = "D"] // document
 extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsValue) {
-    let url = url_of(&options).unwrap_or_default();
-    let doc = match kind.as_f64().unwrap_or(3.0) as u32 {
-        0 => read_body(&options, &value),
-        1 => Err(String::from(CAP.2)),
-        2 => Err(text_of(&value)),
-        3 => Err(text_of(&js::message(&value))),
-        _ => Err(String::from("timed out")),
-    };
-    let at = now();
-    let warn_now = {
-        STATE.own_last.set(Some(at));
-        !STATE.failed.replace(doc.is_err()) && doc.is_err()
-    };
-    let doc = match doc {
-        Ok(doc) => doc,
-        Err(why) => return set(&out, "v", &JsValue::from_str(if warn_now { &why } else { "" })),
-    };
-    let (enabled, percent) = match (doc.says, doc.rollout) {
-        (Says::Off | Says::Invalid, _) | (_, Rollout::Invalid) => (false, None),
-        (_, Rollout::Percent(p)) => (true, Some(p)),
-        (_, Rollout::Unset) => (true, None),
-    };
-    // (An Unleash 304: unchanged, nothing to keep or share.)
-    #[cfg(feature = "answer-unleash")]
-    let unchanged = unleash::unchanged();
-    #[cfg(not(feature = "answer-unleash"))]
-    let unchanged = false;
-    if !unchanged {
-        keep(&url, enabled, percent, quiet(&options));
-    }
-    let o = js::new_object();
-    set(&o, "says", &JsValue::from_f64(doc.says.code()));
-    set(&o, "percent", &JsValue::from_f64(doc.rollout.code()));
-    set(&o, "value", &doc.value);
-    set(&o, "why", &JsValue::from_str(&doc.why));
-    if !unchanged {
-        set(&o, "message", &result(&url, enabled, percent));
-    }
-    set(&out, "v", &o);
+    crate::lean::scoped(move || {
+        let url = url_of(&options).unwrap_or_default();
+        let doc = match kind.as_f64().unwrap_or(3.0) as u32 {
+            0 => read_body(&options, &value),
+            1 => Err(String::from(CAP.2)),
+            2 => Err(text_of(&value)),
+            3 => Err(text_of(&js::message(&value))),
+            _ => Err(String::from("timed out")),
+        };
+        let at = now();
+        let warn_now = {
+            STATE.own_last.set(Some(at));
+            !STATE.failed.replace(doc.is_err()) && doc.is_err()
+        };
+        let doc = match doc {
+            Ok(doc) => doc,
+            Err(why) => return set(&out, "v", &JsValue::from_str(if warn_now { &why } else { "" })),
+        };
+        let (enabled, percent) = match (doc.says, doc.rollout) {
+            (Says::Off | Says::Invalid, _) | (_, Rollout::Invalid) => (false, None),
+            (_, Rollout::Percent(p)) => (true, Some(p)),
+            (_, Rollout::Unset) => (true, None),
+        };
+        // (An Unleash 304: unchanged, nothing to keep or share.)
+        #[cfg(feature = "answer-unleash")]
+        let unchanged = unleash::unchanged();
+        #[cfg(not(feature = "answer-unleash"))]
+        let unchanged = false;
+        if !unchanged {
+            keep(&url, enabled, percent, quiet(&options));
+        }
+        let o = js::new_object();
+        set(&o, "says", &JsValue::from_f64(doc.says.code()));
+        set(&o, "percent", &JsValue::from_f64(doc.rollout.code()));
+        set(&o, "value", &doc.value);
+        set(&o, "why", &JsValue::from_str(&doc.why));
+        if !unchanged {
+            set(&o, "message", &result(&url, enabled, percent));
+        }
+        set(&out, "v", &o);
+    })
 }
 
 /// A message heard on the gate's channel: another tab's result for this
@@ -420,20 +426,24 @@ extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsV
 /// percentage kept; else `undefined`).
 #[export_name = "H"] // heard
 extern "C" fn heard(out: JsValue, options: JsValue, data: JsValue) {
-    if text(&field(&data, protocol::KIND)).as_deref() != Some(Kind::Remote.id()) {
-        return;
-    }
-    let (Some(url), Some(enabled)) = (text(&field(&data, "url")), field(&data, "enabled").as_bool()) else { return };
-    if url_of(&options).as_deref() != Some(url.as_str()) {
-        return;
-    }
-    STATE.heard.set(Some(now()));
-    let value = field(&data, poll::ROLLOUT_KEY);
-    let percent = match poll::rollout(value.as_f64().map_or(Raw::Unset, Raw::Number)) {
-        Rollout::Percent(p) => Some(p),
-        _ => None,
-    };
-    set(&out, "v", &result(&url, enabled, percent));
+    crate::lean::scoped(move || {
+        if text(&field(&data, protocol::KIND)).as_deref() != Some(Kind::Remote.id()) {
+            return;
+        }
+        let (Some(url), Some(enabled)) = (text(&field(&data, "url")), field(&data, "enabled").as_bool()) else {
+            return;
+        };
+        if url_of(&options).as_deref() != Some(url.as_str()) {
+            return;
+        }
+        STATE.heard.set(Some(now()));
+        let value = field(&data, poll::ROLLOUT_KEY);
+        let percent = match poll::rollout(value.as_f64().map_or(Raw::Unset, Raw::Number)) {
+            Rollout::Percent(p) => Some(p),
+            _ => None,
+        };
+        set(&out, "v", &result(&url, enabled, percent));
+    })
 }
 
 /// The narrowing the glue hands the gate.
@@ -478,41 +488,43 @@ fn first(options: &JsValue, url: &str, enabled: bool, percent: Option<u32>, reme
 /// answer did), or `null` (a remembered off the gate reads itself).
 #[export_name = "F"] // finish
 extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
-    let url = url_of(&options).unwrap_or_default();
-    let quiet = quiet(&options);
-    let v = if outcome.is_object() && field(&outcome, protocol::KIND).is_string() {
-        // Another tab's answer.
-        let enabled = field(&outcome, "enabled").as_bool().unwrap_or(true);
-        counted(enabled);
-        first(&options, &url, enabled, count(&field(&outcome, poll::ROLLOUT_KEY), 100), None)
-    } else if outcome.is_object() {
-        own_answer(&options, &url, &outcome)
-    } else {
-        if outcome.is_undefined() {
-            // The wait ran out: a failure, said once (the read may still end).
-            let first = !STATE.failed.replace(true);
-            if first && !quiet {
-                let mut ms = String::new();
-                flag::push_uint(&mut ms, poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64()) as u64);
-                warn(&cat(&[
-                    &label(&url),
-                    " failed (no answer within ",
-                    &ms,
-                    " ms, remoteTimeoutMs); starting from its remembered answer, if any",
-                ]));
+    crate::lean::scoped(move || {
+        let url = url_of(&options).unwrap_or_default();
+        let quiet = quiet(&options);
+        let v = if outcome.is_object() && field(&outcome, protocol::KIND).is_string() {
+            // Another tab's answer.
+            let enabled = field(&outcome, "enabled").as_bool().unwrap_or(true);
+            counted(enabled);
+            first(&options, &url, enabled, count(&field(&outcome, poll::ROLLOUT_KEY), 100), None)
+        } else if outcome.is_object() {
+            own_answer(&options, &url, &outcome)
+        } else {
+            if outcome.is_undefined() {
+                // The wait ran out: a failure, said once (the read may still end).
+                let first = !STATE.failed.replace(true);
+                if first && !quiet {
+                    let mut ms = String::new();
+                    flag::push_uint(&mut ms, poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64()) as u64);
+                    warn(&cat(&[
+                        &label(&url),
+                        " failed (no answer within ",
+                        &ms,
+                        " ms, remoteTimeoutMs); starting from its remembered answer, if any",
+                    ]));
+                }
+            } else if let Some(why) = text(&outcome).filter(|w| !w.is_empty()) {
+                if !quiet {
+                    warn(&cat(&[&label(&url), " failed (", &why, "); starting from its remembered answer, if any"]));
+                }
             }
-        } else if let Some(why) = text(&outcome).filter(|w| !w.is_empty()) {
-            if !quiet {
-                warn(&cat(&[&label(&url), " failed (", &why, "); starting from its remembered answer, if any"]));
+            // No answer in time: the remembered one (its off the gate reads itself).
+            match memory().of(&url) {
+                Some(a) if a.enabled => first(&options, &url, true, a.rollout, Some(a.at)),
+                _ => JsValue::NULL,
             }
-        }
-        // No answer in time: the remembered one (its off the gate reads itself).
-        match memory().of(&url) {
-            Some(a) if a.enabled => first(&options, &url, true, a.rollout, Some(a.at)),
-            _ => JsValue::NULL,
-        }
-    };
-    set(&out, "v", &v);
+        };
+        set(&out, "v", &v);
+    })
 }
 
 /// This page's own read (`document`'s object) as the first answer.
@@ -551,14 +563,16 @@ fn counted(enabled: bool) {
 /// last argument): `{ at, heard, failed, warned }`.
 #[export_name = "S"] // state
 extern "C" fn state(out: JsValue, _options: JsValue) {
-    let s = &STATE;
-    let o = js::new_object();
-    let time = |t: Option<f64>| t.map_or(JsValue::UNDEFINED, JsValue::from_f64);
-    set(&o, "at", &time(s.own_last.get()));
-    set(&o, "heard", &time(s.heard.get()));
-    set(&o, "failed", &JsValue::from_bool(s.failed.get()));
-    set(&o, "warned", &JsValue::from_bool(s.warned.get()));
-    #[cfg(feature = "answer-unleash")]
-    unleash::state(&o);
-    set(&out, "v", &o);
+    crate::lean::scoped(move || {
+        let s = &STATE;
+        let o = js::new_object();
+        let time = |t: Option<f64>| t.map_or(JsValue::UNDEFINED, JsValue::from_f64);
+        set(&o, "at", &time(s.own_last.get()));
+        set(&o, "heard", &time(s.heard.get()));
+        set(&o, "failed", &JsValue::from_bool(s.failed.get()));
+        set(&o, "warned", &JsValue::from_bool(s.warned.get()));
+        #[cfg(feature = "answer-unleash")]
+        unleash::state(&o);
+        set(&out, "v", &o);
+    })
 }
