@@ -184,8 +184,9 @@ fn shown(value: &JsValue) -> String {
     text(&method(&field(js::global(), "JSON"), "stringify", 1, value)).unwrap_or_default()
 }
 
-/// A value of the document as the rules read it.
-fn raw(value: &JsValue, booleans: bool) -> Raw {
+/// A value of the document (or of a rollout's source, `first_rollout`) as
+/// the rules read it.
+pub(crate) fn raw(value: &JsValue, booleans: bool) -> Raw {
     if let Some(s) = text(value) {
         return flag::read_str(&s);
     }

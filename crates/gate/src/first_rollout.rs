@@ -67,15 +67,8 @@ fn reading(v: Result<JsValue, JsValue>) -> (Raw, Reading) {
     if v.is_undefined() || v.is_null() {
         return (Raw::Unset, Reading::unset());
     }
-    let raw = if let Some(s) = text(&v) {
-        flag::read_str(&s)
-    } else if let Some(b) = v.as_bool() {
-        Raw::Bool(b)
-    } else if let Some(n) = v.as_f64() {
-        Raw::Number(n)
-    } else {
-        Raw::Other
-    };
+    // (As a remote document's value is read: `answer::raw`.)
+    let raw = crate::answer::raw(&v, true);
     let mut shown = String::new();
     flag::shown(&mut shown, &text(&js::string(&v)).unwrap_or_default());
     (raw, Reading::of(raw, Some(shown)))
