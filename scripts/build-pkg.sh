@@ -78,7 +78,10 @@ cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm
 # wasm-opt, health / Unleash): "z" alone 14,612 / 20,449; 25 -> 14,674 /
 # 20,339; 35 -> 14,693 / 20,621; 41-44 -> 14,631 / 20,435; 46-50 -> 14,420 /
 # 20,303; 55 -> 14,577 / 20,839; 75 -> 14,720 / 21,624; 115 -> 15,004 /
-# 21,786; 200 -> 15,927 / 23,701. Re-measure after a change to either.
+# 21,786; 200 -> 15,927 / 23,701. With its bump allocator (lean::Bump): 40 ->
+# 14,840 / 20,862; 46 -> 14,382 / 20,280; 55 -> 14,562 / 20,816; and with
+# answer::raw shared: 44 -> 14,499 / 20,444; 46-50 -> 14,327 / 20,301.
+# Re-measure after a change to either.
 CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer \
   --target-dir target/pkg-build-answer
