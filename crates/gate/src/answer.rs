@@ -24,7 +24,7 @@ use alloc::vec::Vec;
 
 use crate::abi::JsValue;
 use crate::js::{self, field, method, set};
-use crate::lean::{count, own, text};
+use crate::lean::{count, now, own, text};
 use core::cell::Cell;
 use maestro_gate::flag::{self, cat, Raw};
 use maestro_gate::poll::{self, Rollout, Says};
@@ -56,10 +56,6 @@ unsafe impl Sync for State {}
 
 static STATE: State =
     State { own_last: Cell::new(None), heard: Cell::new(None), failed: Cell::new(false), warned: Cell::new(false) };
-
-fn now() -> f64 {
-    method(&field(js::global(), "Date"), "now", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0)
-}
 
 /// `[MAESTRO] line` on the console, as a warning (the glue adds the prefix).
 fn warn(line: &str) {
