@@ -141,9 +141,10 @@ extern "C" fn head(out: JsValue, _options: JsValue, status: JsValue, length: JsV
         let v = if status == 304.0 {
             JsValue::from_f64(0.0)
         } else if !(200.0..300.0).contains(&status) {
-            let mut s = String::from("HTTP ");
-            flag::push_uint(&mut s, status as u64);
-            JsValue::from_str(&s)
+            // (JavaScript writes the digits: `flag::Text` of a JsValue.)
+            let mut s = JsValue::from_str("HTTP ");
+            flag::Text::push_uint(&mut s, status as u64);
+            s
         } else {
             if poll::declared_too_long(&text(&length).unwrap_or_default(), digits) {
                 JsValue::from_str(too_long)
