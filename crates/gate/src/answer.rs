@@ -63,7 +63,7 @@ fn warn(line: &str) {
 }
 
 fn quiet(options: &JsValue) -> bool {
-    text(&own(options, "log")).as_deref() == Some("silent")
+    js::text_is(&own(options, "log"), "silent")
 }
 
 /// The document's URL: `options.remote`, a string that is not empty (with
@@ -425,7 +425,7 @@ extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsV
 #[export_name = "H"] // heard
 extern "C" fn heard(out: JsValue, options: JsValue, data: JsValue) {
     crate::lean::scoped(move || {
-        if text(&field(&data, protocol::KIND)).as_deref() != Some(Kind::Remote.id()) {
+        if !js::text_is(&field(&data, protocol::KIND), Kind::Remote.id()) {
             return;
         }
         let (Some(url), Some(enabled)) = (text(&field(&data, "url")), field(&data, "enabled").as_bool()) else {

@@ -240,7 +240,7 @@ extern "C" fn metrics(_out: JsValue, options: JsValue, event: JsValue) {
         let leaving = !event.is_undefined();
         if leaving {
             let state = field(&field(js::global(), "document"), "visibilityState");
-            if text(&state).is_some_and(|s| s != "hidden") {
+            if state.is_string() && !js::text_is(&state, "hidden") {
                 return;
             }
         }

@@ -77,7 +77,7 @@ fn reading(v: Result<JsValue, JsValue>) -> (Raw, Reading) {
 /// Whether a value is falsy (`false`, `0`, `NaN`, `""`; `undefined` and
 /// `null` are read before).
 fn falsy(v: &JsValue) -> bool {
-    v.as_bool() == Some(false) || v.as_f64().is_some_and(|n| n == 0.0 || n.is_nan()) || text(v).as_deref() == Some("")
+    v.as_bool() == Some(false) || v.as_f64().is_some_and(|n| n == 0.0 || n.is_nan()) || js::text_is(v, "")
 }
 
 /// `n` in decimal.
@@ -153,8 +153,9 @@ fn id(options: &JsValue) -> (String, Stickiness) {
         let Some(id) = new_id() else { break };
         // Kept only if it can be read back: a store that drops writes
         // (a full quota, a private mode) would give a new bucket each load.
-        if set_item(area, rollout::ID_KEY, &JsValue::from_str(&id))
-            && get_item(area, rollout::ID_KEY).ok().and_then(|v| text(&v)).as_deref() == Some(&id)
+        let kept = JsValue::from_str(&id);
+        if set_item(area, rollout::ID_KEY, &kept)
+            && get_item(area, rollout::ID_KEY).is_ok_and(|v| js::text_eq(&v, &kept))
         {
             return (id, kind);
         }
