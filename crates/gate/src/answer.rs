@@ -184,8 +184,10 @@ fn shown(value: &JsValue) -> String {
 /// A value of the document (or of a rollout's source, `first_rollout`) as
 /// the rules read it.
 pub(crate) fn raw(value: &JsValue, booleans: bool) -> Raw {
-    if let Some(s) = text(value) {
-        return flag::read_str(&s);
+    // (A string read where it is, one code unit at a time, as the gate
+    // reads its sources: `flag::word`, which accepts ASCII words only.)
+    if value.is_string() {
+        return flag::word(js::length(value), |i| crate::abi::code_at(value.h(), i));
     }
     match (value.as_bool(), value.as_f64()) {
         (Some(b), _) if booleans => Raw::Bool(b),
