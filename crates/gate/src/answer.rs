@@ -26,7 +26,7 @@ use crate::abi::JsValue;
 use crate::js::{self, field, method, set};
 use crate::lean::{count, now, own, text};
 use core::cell::Cell;
-use maestro_gate::flag::{self, cat, Raw};
+use maestro_gate::flag::{self, cat, Raw, Text as _};
 use maestro_gate::poll::{self, Rollout, Says};
 use maestro_gate::protocol::{self, Kind};
 use maestro_gate::remember::{self, Answer, Memory};
@@ -113,7 +113,9 @@ extern "C" fn plan(out: JsValue, options: JsValue, listener: JsValue) {
         set(&o, "wait", &JsValue::from_f64(poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64())));
         set(&o, "timeout", &JsValue::from_f64(poll::fetch_timeout(interval)));
         // (The remote module's name for it, kept: tabs of two versions share it.)
-        set(&o, "lock", &JsValue::from_str(&cat(&["maestro-gate first ", &url])));
+        let mut lock = JsValue::from_str("maestro-gate first ");
+        lock.push(&url);
+        set(&o, "lock", &lock);
         let init = js::new_object();
         set(&init, "cache", &JsValue::from_str("no-store"));
         set(&init, "credentials", &JsValue::from_str("same-origin"));
@@ -446,11 +448,12 @@ extern "C" fn heard(out: JsValue, options: JsValue, data: JsValue) {
     })
 }
 
-/// The narrowing the glue hands the gate.
-fn narrowing(verdict: Verdict, reason: &str) -> JsValue {
+/// The narrowing the glue hands the gate (its reason a JavaScript string,
+/// joined there: `flag::Text` of a JsValue).
+fn narrowing(verdict: Verdict, reason: JsValue) -> JsValue {
     let o = js::new_object();
     set(&o, "code", &JsValue::from_f64(f64::from(verdict.code())));
-    set(&o, "reason", &JsValue::from_str(reason));
+    set(&o, "reason", &reason);
     o
 }
 
@@ -461,14 +464,14 @@ fn first(options: &JsValue, url: &str, enabled: bool, percent: Option<u32>, reme
         #[cfg(feature = "answer-unleash")]
         let reason = {
             let _ = url;
-            unleash::of(options).map(|u| unleash::off_reason(&u)).unwrap_or_default()
+            JsValue::from_str(&unleash::of(options).map(|u| unleash::off_reason(&u)).unwrap_or_default())
         };
         #[cfg(not(feature = "answer-unleash"))]
         let reason = {
             let _ = options;
-            flag::remote_off_reason(&String::from(url))
+            flag::remote_off_reason(&JsValue::from_str(url))
         };
-        return narrowing(Verdict::RemoteOff, &reason);
+        return narrowing(Verdict::RemoteOff, reason);
     }
     let Some(p) = percent else { return JsValue::NULL };
     let o = js::new_object();
@@ -534,17 +537,27 @@ fn own_answer(options: &JsValue, url: &str, doc: &JsValue) -> JsValue {
     let value = field(doc, "value");
     if says == 2.0 {
         counted(false);
-        let why = text_of(&field(doc, "why"));
+        let why = field(doc, "why");
         #[cfg(feature = "answer-unleash")]
-        let reason = unleash::of(options).map(|u| unleash::invalid_reason(&u, &why)).unwrap_or_default();
+        let reason = JsValue::from_str(
+            &unleash::of(options).map(|u| unleash::invalid_reason(&u, &text_of(&why))).unwrap_or_default(),
+        );
         #[cfg(not(feature = "answer-unleash"))]
-        let reason = cat(&["Disabled (fail safe): remote ", url, ": ", &why]);
-        return narrowing(Verdict::RemoteFailSafe, &reason);
+        let reason = {
+            let mut reason = JsValue::from_str("Disabled (fail safe): remote ");
+            reason.push(url);
+            reason.push(": ");
+            reason.append(&why);
+            reason
+        };
+        return narrowing(Verdict::RemoteFailSafe, reason);
     }
     if says != 0.0 && percent == -2.0 {
         // As the live poll's (the rollout module's `lower`) words it.
         let why = poll::rollout_invalid(From::Remote.label(), &shown(&value), value.is_string());
-        return narrowing(Verdict::RemoteFailSafe, &cat(&["Disabled (fail safe): ", &why]));
+        let mut reason = JsValue::from_str("Disabled (fail safe): ");
+        reason.push(&why);
+        return narrowing(Verdict::RemoteFailSafe, reason);
     }
     counted(says != 0.0);
     first(options, url, says != 0.0, count(&JsValue::from_f64(percent), 100), None)
