@@ -27,9 +27,10 @@ const EXPORT_BUCKET = 'B';
 const EXPORT_METRICS = 'M';
 // </abi>
 
-/**
- * The first answer of `options.remote` (a narrowing that says off, `{ rollout
- * }`, or null), for the copy of the gate `g` (js/extras.js's), from the
+/*
+ * The first answer (`glue`'s `first`, `answer` below) of `options.remote` (a
+ * narrowing that says off, `{ rollout }`, or null), for the copy of the gate
+ * `g` (js/extras.js's), from the
  * module's instance `m` (js/extras.js's `glue`, which rejects, for it to
  * ask the remote module instead, when the module cannot load). (js/extras.js
  * never asks this for a page it leaves to the remote module: one with both
@@ -39,13 +40,7 @@ const EXPORT_METRICS = 'M';
  * `g.state`, the function that answers what the read did, for the remote
  * module's poll (`startRemote`'s last argument). Nothing throws: a failure
  * is no answer.
- * @param {any} g @param {any} options @param {any} m
  */
-export default async function firstAnswer(g, options, m) {
-  try {
-    return await answer(g, m, options);
-  } catch {}
-}
 
 // The exports of the instance `m` for the init() `options` of the copy of
 // the gate `g`: each answers in the object it is handed (`out.v`; the
@@ -63,7 +58,7 @@ const exportsOf = (g, m, options) => (/** @type {string} */ x, /** @type {any[]}
  * per copy: js/extras.js's `answers`), with js/extras.js's `load(name)` (a
  * wasm-bindgen module), `restrict(n)` (applies a narrowing that says off)
  * and `failSafe(e)` (the narrowing of a module that could not load): the
- * first answer (`first`, `firstAnswer` above), and the rollout's and the
+ * first answer (`first`, see above), and the rollout's and the
  * guard's glue. Before the first decision, `narrow`; the
  * rollout module loads after it, and only when something needs it: this
  * copy joins it (`join`) with the guard's settings the module read, from a
@@ -98,8 +93,8 @@ export function glue(g, m, load, restrict, failSafe) {
     }
   };
   return {
-    /** The first answer of `options.remote` (`firstAnswer`). @param {any} options */
-    first: (options) => firstAnswer(g, options, m),
+    /** The first answer of `options.remote` (see above). Never rejects. @param {any} options */
+    first: (options) => answer(g, m, options).catch(() => {}),
     /**
      * The narrowing of the first decision (or null) of a page that sets a
      * rollout or a guard, or whose document's first answer sets a

@@ -78,7 +78,10 @@ cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm
 # wasm-opt, health / Unleash): "z" alone 14,612 / 20,449; 25 -> 14,674 /
 # 20,339; 35 -> 14,693 / 20,621; 41-44 -> 14,631 / 20,435; 46-50 -> 14,420 /
 # 20,303; 55 -> 14,577 / 20,839; 75 -> 14,720 / 21,624; 115 -> 15,004 /
-# 21,786; 200 -> 15,927 / 23,701. Re-measure after a change to either.
+# 21,786; 200 -> 15,927 / 23,701. With its bump allocator (lean::Bump): 40 ->
+# 14,840 / 20,862; 46 -> 14,382 / 20,280; 55 -> 14,562 / 20,816; and with
+# answer::raw shared: 44 -> 14,499 / 20,444; 46-50 -> 14,327 / 20,301.
+# Re-measure after a change to either.
 CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer \
   --target-dir target/pkg-build-answer
@@ -101,8 +104,14 @@ build maestro-gate-sw z
 # so that their calls' indices are one byte) about 40 B more.
 $wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
 $wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/beacon.wasm" -o pkg/maestro_gate_beacon_bg.wasm
-$wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/answer.wasm" -o pkg/maestro_gate_answer_bg.wasm
-$wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/answer_unleash.wasm" -o pkg/maestro_gate_answer_unleash_bg.wasm
+# The first-answer module's two builds with --low-memory-unused too (a
+# constant added to an address folds into the access's offset): its memory
+# below 1 KiB is the bottom of the 64 KiB stack (rustc links wasm32 with the
+# stack first), which no call of its reaches: nothing in it recurses but
+# Unleash's reader, 64 levels at most (unleash::MAX_DEPTH). Measured (gzip
+# -9 by zlib, health / Unleash): 14,305 -> 14,255 / 20,275 -> 20,204.
+$wasm_opt --low-memory-unused -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/answer.wasm" -o pkg/maestro_gate_answer_bg.wasm
+$wasm_opt --low-memory-unused -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/answer_unleash.wasm" -o pkg/maestro_gate_answer_unleash_bg.wasm
 cp js/core.js pkg/maestro_gate.js
 cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
 # The object types every .d.ts imports, generated from the Rust types (src/types.rs).
@@ -159,7 +168,9 @@ $esbuild js/report.js --format=esm --target=es2020 --log-level=warning --minify-
 # imports only for init({ remote }) and init({ unleash }), before the first decision: located as
 # the .wasm files are (beside the chunk that imports it, `new URL(…,
 # import.meta.url)`), so that bundlers copy it as it is: shipped minified.
-$esbuild js/answer.js --format=esm --target=es2020 --log-level=warning --minify --legal-comments=inline \
+# (--bundle, though it imports nothing: so that esbuild drops what it does
+# not use, the export letters its minifier inlined; 58 B gzip.)
+$esbuild js/answer.js --bundle --format=esm --target=es2020 --log-level=warning --minify --legal-comments=inline \
   --banner:js="/*! maestro-gate $version: the glue of the first answer of init({ remote }) (maestro_gate_extras.js imports it on demand). See README.md. */" \
   --outfile=pkg/maestro_gate_answer.js
 # The same for Node, which reads the gate's .wasm from disk. The "node"

@@ -130,6 +130,7 @@ for (const name of BROWSERS) describe(name, () => {
         assert.equal(failed.length, 1, page.lines.join('\n'));
         if (m === 'html') assert.match(failed[0], /not JSON \(the body starts with "<!doctype html> <html><body>app<\/body><\/"\): is the document at this URL\?/);
         if (m === 'slow') assert.match(failed[0], /no answer within 1000 ms/);
+        if (m === '500') assert.match(failed[0], /failed \(HTTP 500\); starting from its remembered answer, if any$/);
         await page.close();
       }
       set('/maestro-health', { status: 'enabled', maestro_enabled: true });

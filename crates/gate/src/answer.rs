@@ -24,9 +24,9 @@ use alloc::vec::Vec;
 
 use crate::abi::JsValue;
 use crate::js::{self, field, method, set};
-use crate::lean::{count, own, text};
+use crate::lean::{count, now, own, text};
 use core::cell::Cell;
-use maestro_gate::flag::{self, cat, Raw};
+use maestro_gate::flag::{self, cat, Raw, Text as _};
 use maestro_gate::poll::{self, Rollout, Says};
 use maestro_gate::protocol::{self, Kind};
 use maestro_gate::remember::{self, Answer, Memory};
@@ -57,17 +57,13 @@ unsafe impl Sync for State {}
 static STATE: State =
     State { own_last: Cell::new(None), heard: Cell::new(None), failed: Cell::new(false), warned: Cell::new(false) };
 
-fn now() -> f64 {
-    method(&field(js::global(), "Date"), "now", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0)
-}
-
 /// `[MAESTRO] line` on the console, as a warning (the glue adds the prefix).
 fn warn(line: &str) {
     js::log(true, &JsValue::from_str(line), false);
 }
 
 fn quiet(options: &JsValue) -> bool {
-    text(&own(options, "log")).as_deref() == Some("silent")
+    js::text_is(&own(options, "log"), "silent")
 }
 
 /// The document's URL: `options.remote`, a string that is not empty (with
@@ -109,24 +105,28 @@ const CAP: (usize, usize, &str) = {
 /// listens with it; this one lets it go).
 #[export_name = "P"] // plan
 extern "C" fn plan(out: JsValue, options: JsValue, listener: JsValue) {
-    let Some(url) = url_of(&options) else { return set(&out, "v", &JsValue::NULL) };
-    let interval = poll::interval(own(&options, "pollMs").as_f64());
-    let o = js::new_object();
-    set(&o, "url", &JsValue::from_str(&url));
-    set(&o, "wait", &JsValue::from_f64(poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64())));
-    set(&o, "timeout", &JsValue::from_f64(poll::fetch_timeout(interval)));
-    // (The remote module's name for it, kept: tabs of two versions share it.)
-    set(&o, "lock", &JsValue::from_str(&cat(&["maestro-gate first ", &url])));
-    let init = js::new_object();
-    set(&init, "cache", &JsValue::from_str("no-store"));
-    set(&init, "credentials", &JsValue::from_str("same-origin"));
-    set(&o, "init", &init);
-    #[cfg(feature = "answer-unleash")]
-    if let Some(u) = unleash::of(&options) {
-        unleash::plan(&u, &options, &o, &listener);
-    }
-    drop(listener);
-    set(&out, "v", &o);
+    crate::lean::scoped(move || {
+        let Some(url) = url_of(&options) else { return set(&out, "v", &JsValue::NULL) };
+        let interval = poll::interval(own(&options, "pollMs").as_f64());
+        let o = js::new_object();
+        set(&o, "url", &JsValue::from_str(&url));
+        set(&o, "wait", &JsValue::from_f64(poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64())));
+        set(&o, "timeout", &JsValue::from_f64(poll::fetch_timeout(interval)));
+        // (The remote module's name for it, kept: tabs of two versions share it.)
+        let mut lock = JsValue::from_str("maestro-gate first ");
+        lock.push(&url);
+        set(&o, "lock", &lock);
+        let init = js::new_object();
+        set(&init, "cache", &JsValue::from_str("no-store"));
+        set(&init, "credentials", &JsValue::from_str("same-origin"));
+        set(&o, "init", &init);
+        #[cfg(feature = "answer-unleash")]
+        if let Some(u) = unleash::of(&options) {
+            unleash::plan(&u, &options, &o, &listener);
+        }
+        drop(listener);
+        set(&out, "v", &o);
+    })
 }
 
 /// A response's status and `Content-Length`, before its body is read: how
@@ -135,24 +135,27 @@ extern "C" fn plan(out: JsValue, options: JsValue, listener: JsValue) {
 /// digits only, compared without parsing).
 #[export_name = "T"] // head
 extern "C" fn head(out: JsValue, _options: JsValue, status: JsValue, length: JsValue) {
-    let status = status.as_f64().unwrap_or(0.0);
-    let (bytes, digits, too_long) = CAP;
-    #[cfg(feature = "answer-unleash")]
-    unleash::status(status);
-    let v = if status == 304.0 {
-        JsValue::from_f64(0.0)
-    } else if !(200.0..300.0).contains(&status) {
-        let mut s = String::from("HTTP ");
-        flag::push_uint(&mut s, status as u64);
-        JsValue::from_str(&s)
-    } else {
-        if poll::declared_too_long(&text(&length).unwrap_or_default(), digits) {
-            JsValue::from_str(too_long)
+    crate::lean::scoped(move || {
+        let status = status.as_f64().unwrap_or(0.0);
+        let (bytes, digits, too_long) = CAP;
+        #[cfg(feature = "answer-unleash")]
+        unleash::status(status);
+        let v = if status == 304.0 {
+            JsValue::from_f64(0.0)
+        } else if !(200.0..300.0).contains(&status) {
+            // (JavaScript writes the digits: `flag::Text` of a JsValue.)
+            let mut s = JsValue::from_str("HTTP ");
+            flag::Text::push_uint(&mut s, status as u64);
+            s
         } else {
-            JsValue::from_f64(bytes as f64)
-        }
-    };
-    set(&out, "v", &v);
+            if poll::declared_too_long(&text(&length).unwrap_or_default(), digits) {
+                JsValue::from_str(too_long)
+            } else {
+                JsValue::from_f64(bytes as f64)
+            }
+        };
+        set(&out, "v", &v);
+    })
 }
 
 /// What one read of the document says, as the glue carries it through the
@@ -180,10 +183,13 @@ fn shown(value: &JsValue) -> String {
     text(&method(&field(js::global(), "JSON"), "stringify", 1, value)).unwrap_or_default()
 }
 
-/// A value of the document as the rules read it.
-fn raw(value: &JsValue, booleans: bool) -> Raw {
-    if let Some(s) = text(value) {
-        return flag::read_str(&s);
+/// A value of the document (or of a rollout's source, `first_rollout`) as
+/// the rules read it.
+pub(crate) fn raw(value: &JsValue, booleans: bool) -> Raw {
+    // (A string read where it is, one code unit at a time, as the gate
+    // reads its sources: `flag::word`, which accepts ASCII words only.)
+    if value.is_string() {
+        return flag::word(js::length(value), |i| crate::abi::code_at(value.h(), i));
     }
     match (value.as_bool(), value.as_f64()) {
         (Some(b), _) if booleans => Raw::Bool(b),
@@ -374,45 +380,47 @@ fn result(url: &str, enabled: bool, rollout: Option<u32>) -> JsValue {
 /// its text, empty when this failing stretch said so already.
 #[export_name = "D"] // document
 extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsValue) {
-    let url = url_of(&options).unwrap_or_default();
-    let doc = match kind.as_f64().unwrap_or(3.0) as u32 {
-        0 => read_body(&options, &value),
-        1 => Err(String::from(CAP.2)),
-        2 => Err(text_of(&value)),
-        3 => Err(text_of(&js::message(&value))),
-        _ => Err(String::from("timed out")),
-    };
-    let at = now();
-    let warn_now = {
-        STATE.own_last.set(Some(at));
-        !STATE.failed.replace(doc.is_err()) && doc.is_err()
-    };
-    let doc = match doc {
-        Ok(doc) => doc,
-        Err(why) => return set(&out, "v", &JsValue::from_str(if warn_now { &why } else { "" })),
-    };
-    let (enabled, percent) = match (doc.says, doc.rollout) {
-        (Says::Off | Says::Invalid, _) | (_, Rollout::Invalid) => (false, None),
-        (_, Rollout::Percent(p)) => (true, Some(p)),
-        (_, Rollout::Unset) => (true, None),
-    };
-    // (An Unleash 304: unchanged, nothing to keep or share.)
-    #[cfg(feature = "answer-unleash")]
-    let unchanged = unleash::unchanged();
-    #[cfg(not(feature = "answer-unleash"))]
-    let unchanged = false;
-    if !unchanged {
-        keep(&url, enabled, percent, quiet(&options));
-    }
-    let o = js::new_object();
-    set(&o, "says", &JsValue::from_f64(doc.says.code()));
-    set(&o, "percent", &JsValue::from_f64(doc.rollout.code()));
-    set(&o, "value", &doc.value);
-    set(&o, "why", &JsValue::from_str(&doc.why));
-    if !unchanged {
-        set(&o, "message", &result(&url, enabled, percent));
-    }
-    set(&out, "v", &o);
+    crate::lean::scoped(move || {
+        let url = url_of(&options).unwrap_or_default();
+        let doc = match kind.as_f64().unwrap_or(3.0) as u32 {
+            0 => read_body(&options, &value),
+            1 => Err(String::from(CAP.2)),
+            2 => Err(text_of(&value)),
+            3 => Err(text_of(&js::message(&value))),
+            _ => Err(String::from("timed out")),
+        };
+        let at = now();
+        let warn_now = {
+            STATE.own_last.set(Some(at));
+            !STATE.failed.replace(doc.is_err()) && doc.is_err()
+        };
+        let doc = match doc {
+            Ok(doc) => doc,
+            Err(why) => return set(&out, "v", &JsValue::from_str(if warn_now { &why } else { "" })),
+        };
+        let (enabled, percent) = match (doc.says, doc.rollout) {
+            (Says::Off | Says::Invalid, _) | (_, Rollout::Invalid) => (false, None),
+            (_, Rollout::Percent(p)) => (true, Some(p)),
+            (_, Rollout::Unset) => (true, None),
+        };
+        // (An Unleash 304: unchanged, nothing to keep or share.)
+        #[cfg(feature = "answer-unleash")]
+        let unchanged = unleash::unchanged();
+        #[cfg(not(feature = "answer-unleash"))]
+        let unchanged = false;
+        if !unchanged {
+            keep(&url, enabled, percent, quiet(&options));
+        }
+        let o = js::new_object();
+        set(&o, "says", &JsValue::from_f64(doc.says.code()));
+        set(&o, "percent", &JsValue::from_f64(doc.rollout.code()));
+        set(&o, "value", &doc.value);
+        set(&o, "why", &JsValue::from_str(&doc.why));
+        if !unchanged {
+            set(&o, "message", &result(&url, enabled, percent));
+        }
+        set(&out, "v", &o);
+    })
 }
 
 /// A message heard on the gate's channel: another tab's result for this
@@ -420,27 +428,32 @@ extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsV
 /// percentage kept; else `undefined`).
 #[export_name = "H"] // heard
 extern "C" fn heard(out: JsValue, options: JsValue, data: JsValue) {
-    if text(&field(&data, protocol::KIND)).as_deref() != Some(Kind::Remote.id()) {
-        return;
-    }
-    let (Some(url), Some(enabled)) = (text(&field(&data, "url")), field(&data, "enabled").as_bool()) else { return };
-    if url_of(&options).as_deref() != Some(url.as_str()) {
-        return;
-    }
-    STATE.heard.set(Some(now()));
-    let value = field(&data, poll::ROLLOUT_KEY);
-    let percent = match poll::rollout(value.as_f64().map_or(Raw::Unset, Raw::Number)) {
-        Rollout::Percent(p) => Some(p),
-        _ => None,
-    };
-    set(&out, "v", &result(&url, enabled, percent));
+    crate::lean::scoped(move || {
+        if !js::text_is(&field(&data, protocol::KIND), Kind::Remote.id()) {
+            return;
+        }
+        let (Some(url), Some(enabled)) = (text(&field(&data, "url")), field(&data, "enabled").as_bool()) else {
+            return;
+        };
+        if url_of(&options).as_deref() != Some(url.as_str()) {
+            return;
+        }
+        STATE.heard.set(Some(now()));
+        let value = field(&data, poll::ROLLOUT_KEY);
+        let percent = match poll::rollout(value.as_f64().map_or(Raw::Unset, Raw::Number)) {
+            Rollout::Percent(p) => Some(p),
+            _ => None,
+        };
+        set(&out, "v", &result(&url, enabled, percent));
+    })
 }
 
-/// The narrowing the glue hands the gate.
-fn narrowing(verdict: Verdict, reason: &str) -> JsValue {
+/// The narrowing the glue hands the gate (its reason a JavaScript string,
+/// joined there: `flag::Text` of a JsValue).
+fn narrowing(verdict: Verdict, reason: JsValue) -> JsValue {
     let o = js::new_object();
     set(&o, "code", &JsValue::from_f64(f64::from(verdict.code())));
-    set(&o, "reason", &JsValue::from_str(reason));
+    set(&o, "reason", &reason);
     o
 }
 
@@ -451,14 +464,14 @@ fn first(options: &JsValue, url: &str, enabled: bool, percent: Option<u32>, reme
         #[cfg(feature = "answer-unleash")]
         let reason = {
             let _ = url;
-            unleash::of(options).map(|u| unleash::off_reason(&u)).unwrap_or_default()
+            JsValue::from_str(&unleash::of(options).map(|u| unleash::off_reason(&u)).unwrap_or_default())
         };
         #[cfg(not(feature = "answer-unleash"))]
         let reason = {
             let _ = options;
-            flag::remote_off_reason(&String::from(url))
+            flag::remote_off_reason(&JsValue::from_str(url))
         };
-        return narrowing(Verdict::RemoteOff, &reason);
+        return narrowing(Verdict::RemoteOff, reason);
     }
     let Some(p) = percent else { return JsValue::NULL };
     let o = js::new_object();
@@ -478,41 +491,43 @@ fn first(options: &JsValue, url: &str, enabled: bool, percent: Option<u32>, reme
 /// answer did), or `null` (a remembered off the gate reads itself).
 #[export_name = "F"] // finish
 extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
-    let url = url_of(&options).unwrap_or_default();
-    let quiet = quiet(&options);
-    let v = if outcome.is_object() && field(&outcome, protocol::KIND).is_string() {
-        // Another tab's answer.
-        let enabled = field(&outcome, "enabled").as_bool().unwrap_or(true);
-        counted(enabled);
-        first(&options, &url, enabled, count(&field(&outcome, poll::ROLLOUT_KEY), 100), None)
-    } else if outcome.is_object() {
-        own_answer(&options, &url, &outcome)
-    } else {
-        if outcome.is_undefined() {
-            // The wait ran out: a failure, said once (the read may still end).
-            let first = !STATE.failed.replace(true);
-            if first && !quiet {
-                let mut ms = String::new();
-                flag::push_uint(&mut ms, poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64()) as u64);
-                warn(&cat(&[
-                    &label(&url),
-                    " failed (no answer within ",
-                    &ms,
-                    " ms, remoteTimeoutMs); starting from its remembered answer, if any",
-                ]));
+    crate::lean::scoped(move || {
+        let url = url_of(&options).unwrap_or_default();
+        let quiet = quiet(&options);
+        let v = if outcome.is_object() && field(&outcome, protocol::KIND).is_string() {
+            // Another tab's answer.
+            let enabled = field(&outcome, "enabled").as_bool().unwrap_or(true);
+            counted(enabled);
+            first(&options, &url, enabled, count(&field(&outcome, poll::ROLLOUT_KEY), 100), None)
+        } else if outcome.is_object() {
+            own_answer(&options, &url, &outcome)
+        } else {
+            if outcome.is_undefined() {
+                // The wait ran out: a failure, said once (the read may still end).
+                let first = !STATE.failed.replace(true);
+                if first && !quiet {
+                    let mut ms = String::new();
+                    flag::push_uint(&mut ms, poll::remote_wait(own(&options, "remoteTimeoutMs").as_f64()) as u64);
+                    warn(&cat(&[
+                        &label(&url),
+                        " failed (no answer within ",
+                        &ms,
+                        " ms, remoteTimeoutMs); starting from its remembered answer, if any",
+                    ]));
+                }
+            } else if let Some(why) = text(&outcome).filter(|w| !w.is_empty()) {
+                if !quiet {
+                    warn(&cat(&[&label(&url), " failed (", &why, "); starting from its remembered answer, if any"]));
+                }
             }
-        } else if let Some(why) = text(&outcome).filter(|w| !w.is_empty()) {
-            if !quiet {
-                warn(&cat(&[&label(&url), " failed (", &why, "); starting from its remembered answer, if any"]));
+            // No answer in time: the remembered one (its off the gate reads itself).
+            match memory().of(&url) {
+                Some(a) if a.enabled => first(&options, &url, true, a.rollout, Some(a.at)),
+                _ => JsValue::NULL,
             }
-        }
-        // No answer in time: the remembered one (its off the gate reads itself).
-        match memory().of(&url) {
-            Some(a) if a.enabled => first(&options, &url, true, a.rollout, Some(a.at)),
-            _ => JsValue::NULL,
-        }
-    };
-    set(&out, "v", &v);
+        };
+        set(&out, "v", &v);
+    })
 }
 
 /// This page's own read (`document`'s object) as the first answer.
@@ -522,17 +537,27 @@ fn own_answer(options: &JsValue, url: &str, doc: &JsValue) -> JsValue {
     let value = field(doc, "value");
     if says == 2.0 {
         counted(false);
-        let why = text_of(&field(doc, "why"));
+        let why = field(doc, "why");
         #[cfg(feature = "answer-unleash")]
-        let reason = unleash::of(options).map(|u| unleash::invalid_reason(&u, &why)).unwrap_or_default();
+        let reason = JsValue::from_str(
+            &unleash::of(options).map(|u| unleash::invalid_reason(&u, &text_of(&why))).unwrap_or_default(),
+        );
         #[cfg(not(feature = "answer-unleash"))]
-        let reason = cat(&["Disabled (fail safe): remote ", url, ": ", &why]);
-        return narrowing(Verdict::RemoteFailSafe, &reason);
+        let reason = {
+            let mut reason = JsValue::from_str("Disabled (fail safe): remote ");
+            reason.push(url);
+            reason.push(": ");
+            reason.append(&why);
+            reason
+        };
+        return narrowing(Verdict::RemoteFailSafe, reason);
     }
     if says != 0.0 && percent == -2.0 {
         // As the live poll's (the rollout module's `lower`) words it.
         let why = poll::rollout_invalid(From::Remote.label(), &shown(&value), value.is_string());
-        return narrowing(Verdict::RemoteFailSafe, &cat(&["Disabled (fail safe): ", &why]));
+        let mut reason = JsValue::from_str("Disabled (fail safe): ");
+        reason.push(&why);
+        return narrowing(Verdict::RemoteFailSafe, reason);
     }
     counted(says != 0.0);
     first(options, url, says != 0.0, count(&JsValue::from_f64(percent), 100), None)
@@ -551,14 +576,16 @@ fn counted(enabled: bool) {
 /// last argument): `{ at, heard, failed, warned }`.
 #[export_name = "S"] // state
 extern "C" fn state(out: JsValue, _options: JsValue) {
-    let s = &STATE;
-    let o = js::new_object();
-    let time = |t: Option<f64>| t.map_or(JsValue::UNDEFINED, JsValue::from_f64);
-    set(&o, "at", &time(s.own_last.get()));
-    set(&o, "heard", &time(s.heard.get()));
-    set(&o, "failed", &JsValue::from_bool(s.failed.get()));
-    set(&o, "warned", &JsValue::from_bool(s.warned.get()));
-    #[cfg(feature = "answer-unleash")]
-    unleash::state(&o);
-    set(&out, "v", &o);
+    crate::lean::scoped(move || {
+        let s = &STATE;
+        let o = js::new_object();
+        let time = |t: Option<f64>| t.map_or(JsValue::UNDEFINED, JsValue::from_f64);
+        set(&o, "at", &time(s.own_last.get()));
+        set(&o, "heard", &time(s.heard.get()));
+        set(&o, "failed", &JsValue::from_bool(s.failed.get()));
+        set(&o, "warned", &JsValue::from_bool(s.warned.get()));
+        #[cfg(feature = "answer-unleash")]
+        unleash::state(&o);
+        set(&out, "v", &o);
+    })
 }

@@ -72,8 +72,10 @@ struct Kept {
     since: Cell<f64>,
     /// Whether the remote module took the count over (`state`).
     handed: Cell<bool>,
-    /// This page's `sessionId` when no storage keeps one.
-    page: Cell<Option<&'static str>>,
+    /// This page's `sessionId` when no storage keeps one (its 32 hex
+    /// digits: in a cell, not on the heap, which the module's allocator
+    /// takes back when an export returns, `lean::scoped`).
+    page: Cell<Option<[u8; 32]>>,
 }
 
 // SAFETY: as `answer::State`'s.
@@ -142,29 +144,39 @@ fn session_id() -> String {
         match text(&id) {
             Some(id) if !id.is_empty() => return id,
             _ => {
-                let id = JsValue::from_str(page_id());
+                let id = JsValue::from_str(&page_id());
                 let stored = js::call(&field(&store, "setItem"), &store, &[&key, &id]).is_ok()
                     && js::call(&field(&store, "getItem"), &store, &[&key]).is_ok_and(|v| js::text_eq(&v, &id));
                 if stored {
-                    return String::from(page_id());
+                    return page_id();
                 }
             }
         }
     }
-    String::from(page_id())
+    page_id()
 }
 
 /// This page's random id (made once; kept for the page's life, and handed
 /// to the remote module's poll, `state`, so that its requests carry it too).
-fn page_id() -> &'static str {
-    if let Some(id) = KEPT.page.get() {
-        return id;
-    }
-    let random = field(js::global(), "Math");
-    let word = || (method(&random, "random", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0) * 4_294_967_296.0) as u32;
-    let id: &'static str = alloc::boxed::Box::leak(unleash::hex_id([word(), word(), word(), word()]).into_boxed_str());
+fn page_id() -> String {
+    let id = KEPT.page.get().unwrap_or_else(|| {
+        let random = field(js::global(), "Math");
+        let word =
+            || (method(&random, "random", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0) * 4_294_967_296.0) as u32;
+        let mut id = [b'0'; 32];
+        for (d, h) in id.iter_mut().zip(unleash::hex_id([word(), word(), word(), word()]).bytes()) {
+            *d = h;
+        }
+        id
+    });
     KEPT.page.set(Some(id));
-    id
+    String::from(hex(&id))
+}
+
+/// A page id as text (hex digits: ASCII).
+fn hex(id: &[u8; 32]) -> &str {
+    // SAFETY: `page_id` writes only `unleash::hex_id`'s digits (ASCII) and '0'.
+    unsafe { core::str::from_utf8_unchecked(id) }
 }
 
 /// A response's status, before its body is read (`head`): a 304 is an
@@ -212,7 +224,7 @@ pub(super) fn state(o: &JsValue) {
     set(o, "due", &JsValue::from_bool(KEPT.due.replace(false)));
     set(o, "since", &JsValue::from_f64(KEPT.since.get()));
     if let Some(id) = KEPT.page.get() {
-        set(o, "session", &JsValue::from_str(id));
+        set(o, "session", &JsValue::from_str(hex(&id)));
     }
 }
 
@@ -224,37 +236,39 @@ pub(super) fn state(o: &JsValue) {
 /// `keepalive`), or `undefined`, the timer's.
 #[export_name = "M"] // metrics
 extern "C" fn metrics(_out: JsValue, options: JsValue, event: JsValue) {
-    let leaving = !event.is_undefined();
-    if leaving {
-        let state = field(&field(js::global(), "document"), "visibilityState");
-        if text(&state).is_some_and(|s| s != "hidden") {
+    crate::lean::scoped(move || {
+        let leaving = !event.is_undefined();
+        if leaving {
+            let state = field(&field(js::global(), "document"), "visibilityState");
+            if state.is_string() && !js::text_is(&state, "hidden") {
+                return;
+            }
+        }
+        let Some(u) = of(&options) else { return };
+        if KEPT.handed.get() || !KEPT.due.replace(false) {
             return;
         }
-    }
-    let Some(u) = of(&options) else { return };
-    if KEPT.handed.get() || !KEPT.due.replace(false) {
-        return;
-    }
-    let mut counts = Counts::default();
-    if let Some(c) = KEPT.counted.get() {
-        counts.add(c);
-    }
-    let now = super::now();
-    let since = KEPT.since.replace(now);
-    let init = js::new_object();
-    set(&init, "method", &JsValue::from_str("POST"));
-    set(&init, "credentials", &JsValue::from_str("omit"));
-    set(&init, "headers", &headers(&u, true));
-    set(&init, "body", &JsValue::from_str(&unleash::metrics(&u.app, &u.toggle, counts, since, now)));
-    if leaving {
-        set(&init, "keepalive", &JsValue::TRUE);
-    }
-    let global = js::global();
-    let url = JsValue::from_str(&unleash::metrics_url(&u.url));
-    if let Ok(posted) = js::call(&field(global, "fetch"), global, &[&url, &init]) {
-        // (A rejection is handled: `Function.prototype` does nothing.)
-        method(&posted, "catch", 1, &field(&field(global, "Function"), "prototype"));
-    }
+        let mut counts = Counts::default();
+        if let Some(c) = KEPT.counted.get() {
+            counts.add(c);
+        }
+        let now = super::now();
+        let since = KEPT.since.replace(now);
+        let init = js::new_object();
+        set(&init, "method", &JsValue::from_str("POST"));
+        set(&init, "credentials", &JsValue::from_str("omit"));
+        set(&init, "headers", &headers(&u, true));
+        set(&init, "body", &JsValue::from_str(&unleash::metrics(&u.app, &u.toggle, counts, since, now)));
+        if leaving {
+            set(&init, "keepalive", &JsValue::TRUE);
+        }
+        let global = js::global();
+        let url = JsValue::from_str(&unleash::metrics_url(&u.url));
+        if let Ok(posted) = js::call(&field(global, "fetch"), global, &[&url, &init]) {
+            // (A rejection is handled: `Function.prototype` does nothing.)
+            method(&posted, "catch", 1, &field(&field(global, "Function"), "prototype"));
+        }
+    })
 }
 
 /// The reason of an off, and of an answer that fails safe.

@@ -24,10 +24,11 @@ use maestro_gate::flag::{self, Raw, Reading};
 use maestro_gate::hash;
 use maestro_gate::rollout::{self, From, GuardOption, Narrowing, Step, Stickiness};
 
-/// This page's id when no storage keeps one, and the bucket, once computed
-/// (this instance is one copy's of the gate: one set of `init()` options).
+/// The bucket, once computed (this instance is one copy's of the gate: one
+/// set of `init()` options). (A cell, not the heap: the module's allocator
+/// takes back what an export allocated when it returns, `lean::scoped`; a
+/// per-page id needs no keeping, its bucket is what is kept.)
 struct State {
-    page_id: Cell<Option<String>>,
     bucket: Cell<Option<(u32, Stickiness)>>,
 }
 
@@ -35,7 +36,7 @@ struct State {
 // memory is never shared.
 unsafe impl Sync for State {}
 
-static STATE: State = State { page_id: Cell::new(None), bucket: Cell::new(None) };
+static STATE: State = State { bucket: Cell::new(None) };
 
 /// Where a trip is remembered: localStorage, and sessionStorage when
 /// localStorage could not keep it (a full quota).
@@ -66,15 +67,8 @@ fn reading(v: Result<JsValue, JsValue>) -> (Raw, Reading) {
     if v.is_undefined() || v.is_null() {
         return (Raw::Unset, Reading::unset());
     }
-    let raw = if let Some(s) = text(&v) {
-        flag::read_str(&s)
-    } else if let Some(b) = v.as_bool() {
-        Raw::Bool(b)
-    } else if let Some(n) = v.as_f64() {
-        Raw::Number(n)
-    } else {
-        Raw::Other
-    };
+    // (As a remote document's value is read: `answer::raw`.)
+    let raw = crate::answer::raw(&v, true);
     let mut shown = String::new();
     flag::shown(&mut shown, &text(&js::string(&v)).unwrap_or_default());
     (raw, Reading::of(raw, Some(shown)))
@@ -83,7 +77,7 @@ fn reading(v: Result<JsValue, JsValue>) -> (Raw, Reading) {
 /// Whether a value is falsy (`false`, `0`, `NaN`, `""`; `undefined` and
 /// `null` are read before).
 fn falsy(v: &JsValue) -> bool {
-    v.as_bool() == Some(false) || v.as_f64().is_some_and(|n| n == 0.0 || n.is_nan()) || text(v).as_deref() == Some("")
+    v.as_bool() == Some(false) || v.as_f64().is_some_and(|n| n == 0.0 || n.is_nan()) || js::text_is(v, "")
 }
 
 /// `n` in decimal.
@@ -159,19 +153,20 @@ fn id(options: &JsValue) -> (String, Stickiness) {
         let Some(id) = new_id() else { break };
         // Kept only if it can be read back: a store that drops writes
         // (a full quota, a private mode) would give a new bucket each load.
-        if set_item(area, rollout::ID_KEY, &JsValue::from_str(&id))
-            && get_item(area, rollout::ID_KEY).ok().and_then(|v| text(&v)).as_deref() == Some(&id)
+        let kept = JsValue::from_str(&id);
+        if set_item(area, rollout::ID_KEY, &kept)
+            && get_item(area, rollout::ID_KEY).is_ok_and(|v| js::text_eq(&v, &kept))
         {
             return (id, kind);
         }
     }
-    let id = STATE.page_id.take().or_else(new_id).unwrap_or_else(|| {
+    // (Made once: `bucket_of` keeps the bucket it gives.)
+    let id = new_id().unwrap_or_else(|| {
         let random = method(&field(js::global(), "Math"), "random", 0, &JsValue::UNDEFINED);
         let mut s = String::new();
         flag::push_uint(&mut s, (random.as_f64().unwrap_or(0.0) * 9e15) as u64);
         s
     });
-    STATE.page_id.set(Some(id.clone()));
     (id, Stickiness::Page)
 }
 
@@ -225,48 +220,50 @@ fn object(n: &Narrowing, stickiness: Option<Stickiness>) -> JsValue {
 /// percentages.
 #[export_name = "N"] // narrow
 extern "C" fn narrow(out: JsValue, options: JsValue, remote: JsValue) {
-    let guard = match try_own(&options, "guard") {
-        Ok(g) if g.is_undefined() || g.is_null() || falsy(&g) => GuardOption::Off,
-        Ok(g) => {
-            let field = |k| reading(if g.is_object() { try_own(&g, k) } else { Ok(JsValue::UNDEFINED) });
-            GuardOption::Settings([field("errors"), field("windowMs"), field("cooldownMs")])
+    crate::lean::scoped(move || {
+        let guard = match try_own(&options, "guard") {
+            Ok(g) if g.is_undefined() || g.is_null() || falsy(&g) => GuardOption::Off,
+            Ok(g) => {
+                let field = |k| reading(if g.is_object() { try_own(&g, k) } else { Ok(JsValue::UNDEFINED) });
+                GuardOption::Settings([field("errors"), field("windowMs"), field("cooldownMs")])
+            }
+            Err(e) => GuardOption::Threw(message(&e)),
+        };
+        // The three percentages are read as the app reads them: each one can
+        // only narrow, so an inherited one (a getter, a proxy, a prototype)
+        // counts too. The guard's settings and the id are own properties only.
+        let now = now();
+        let until = || AREAS.iter().filter_map(|a| stored_until(a)).reduce(f64::max);
+        let (settings, step) = rollout::start(guard, until, now, || {
+            let env = js::get(&options, "env");
+            [
+                (From::Build, env.and_then(|env| js::get(&env, "VITE_MAESTRO_ROLLOUT"))),
+                (From::Runtime, js::get(js::global(), "MAESTRO_ROLLOUT")),
+                (From::Option, js::get(&options, "rollout")),
+            ]
+            .map(|(from, v)| {
+                let (raw, r) = reading(v);
+                (from, raw, r)
+            })
+        });
+        if let Some(guard) = settings {
+            cap_cooldown(&guard, now);
+            let g = js::new_object();
+            set(&g, "errors", &JsValue::from_f64(f64::from(guard.errors)));
+            set(&g, "windowMs", &JsValue::from_f64(guard.window_ms));
+            set(&g, "cooldownMs", &JsValue::from_f64(guard.cooldown_ms));
+            set(&out, "g", &g);
         }
-        Err(e) => GuardOption::Threw(message(&e)),
-    };
-    // The three percentages are read as the app reads them: each one can
-    // only narrow, so an inherited one (a getter, a proxy, a prototype)
-    // counts too. The guard's settings and the id are own properties only.
-    let now = now();
-    let until = || AREAS.iter().filter_map(|a| stored_until(a)).reduce(f64::max);
-    let (settings, step) = rollout::start(guard, until, now, || {
-        let env = js::get(&options, "env");
-        [
-            (From::Build, env.and_then(|env| js::get(&env, "VITE_MAESTRO_ROLLOUT"))),
-            (From::Runtime, js::get(js::global(), "MAESTRO_ROLLOUT")),
-            (From::Option, js::get(&options, "rollout")),
-        ]
-        .map(|(from, v)| {
-            let (raw, r) = reading(v);
-            (from, raw, r)
-        })
-    });
-    if let Some(guard) = settings {
-        cap_cooldown(&guard, now);
-        let g = js::new_object();
-        set(&g, "errors", &JsValue::from_f64(f64::from(guard.errors)));
-        set(&g, "windowMs", &JsValue::from_f64(guard.window_ms));
-        set(&g, "cooldownMs", &JsValue::from_f64(guard.cooldown_ms));
-        set(&out, "g", &g);
-    }
-    let v = match rollout::with_remote(step, count(&remote, 100)) {
-        Step::Narrowed(n) => object(&n, None),
-        Step::None => JsValue::NULL,
-        Step::Rollout(percent) => {
-            let (b, stickiness) = bucket_of(&options);
-            object(&rollout::narrow(percent, b), Some(stickiness))
-        }
-    };
-    set(&out, "v", &v);
+        let v = match rollout::with_remote(step, count(&remote, 100)) {
+            Step::Narrowed(n) => object(&n, None),
+            Step::None => JsValue::NULL,
+            Step::Rollout(percent) => {
+                let (b, stickiness) = bucket_of(&options);
+                object(&rollout::narrow(percent, b), Some(stickiness))
+            }
+        };
+        set(&out, "v", &v);
+    })
 }
 
 /// This browser's bucket for the rollout module (a remote document's lower
@@ -274,9 +271,11 @@ extern "C" fn narrow(out: JsValue, options: JsValue, remote: JsValue) {
 /// one `narrow` computed (or computed now, once).
 #[export_name = "B"] // bucket
 extern "C" fn bucket(out: JsValue, options: JsValue) {
-    let (b, stickiness) = bucket_of(&options);
-    let o = js::new_object();
-    set(&o, "bucket", &JsValue::from_f64(f64::from(b)));
-    set(&o, "stickiness", &JsValue::from_str(stickiness.id()));
-    set(&out, "v", &o);
+    crate::lean::scoped(move || {
+        let (b, stickiness) = bucket_of(&options);
+        let o = js::new_object();
+        set(&o, "bucket", &JsValue::from_f64(f64::from(b)));
+        set(&o, "stickiness", &JsValue::from_str(stickiness.id()));
+        set(&out, "v", &o);
+    })
 }

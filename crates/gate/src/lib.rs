@@ -65,7 +65,7 @@ unsafe impl<T> Sync for Slot<T> {}
 mod runtime {
     // The decision path never allocates; this is here for the rest.
     // SAFETY: one thread (see `Slot`).
-    #[cfg(any(feature = "decision", feature = "answer"))]
+    #[cfg(feature = "decision")]
     #[global_allocator]
     static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
         unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
@@ -74,6 +74,11 @@ mod runtime {
     #[cfg(not(any(feature = "decision", feature = "answer")))]
     #[global_allocator]
     pub(crate) static ALLOCATOR: crate::beacon::Bump = crate::beacon::Bump(core::cell::Cell::new(0));
+    // The first-answer module: the same, emptied as each export returns
+    // (`crate::lean::scoped`).
+    #[cfg(all(feature = "answer", not(feature = "decision")))]
+    #[global_allocator]
+    pub(crate) static ALLOCATOR: crate::lean::Bump = crate::lean::Bump(core::cell::Cell::new(0));
 
     #[panic_handler]
     fn panic(_: &core::panic::PanicInfo) -> ! {
