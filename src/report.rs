@@ -216,62 +216,128 @@ pub fn is_session(id: &str) -> bool {
 /// What is left is the sentence's fixed words, the names of sources and the
 /// numbers the gate computed (a bucket, a percentage, a guard's count).
 pub fn wording(reason: &str) -> String {
-    // Written over bytes, and every cut is at an ASCII byte (a character
-    // boundary) taken with `get`: nothing here can panic, so that the lean
-    // beacon module (crates/gate, `beacon`) carries no panic message.
-    let bytes = reason.as_bytes();
-    let mut end = bytes.len();
+    let mut bytes = Vec::from(reason.as_bytes());
+    let n = wording_in_place(&mut bytes);
+    bytes.truncate(n);
+    // (Always UTF-8: every cut is at a character's boundary.)
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// [`wording`] in place, without a second buffer: `buf` holds a reason's
+/// UTF-8, its wording is written over its start (it is never longer), and
+/// its length in bytes is answered; `buf[..n]` is UTF-8 again. The beacon
+/// module runs it over the reason it read.
+///
+/// Written over bytes: every cut is at an ASCII byte or after a whole
+/// character, and every read and write is checked (`get`): nothing here
+/// can panic, so that the lean beacon module carries no panic message.
+pub fn wording_in_place(buf: &mut [u8]) -> usize {
+    // Plain loops over indices, each read through `at`: the smallest code.
+    let at = |buf: &[u8], i: usize| buf.get(i).copied().unwrap_or(0);
+    let mut end = 0;
     let mut colon = None; // the first `: `
-    for (i, &b) in bytes.iter().enumerate() {
+    while end < buf.len() {
+        let b = at(buf, end);
         if b == b'=' || b == b'"' {
-            end = i;
             break;
         }
-        if b == b':' && bytes.get(i + 1) == Some(&b' ') {
+        if b == b':' && at(buf, end + 1) == b' ' {
             if colon.is_some() {
-                end = i;
                 break;
             }
-            colon = Some(i);
+            colon = Some(end);
+        }
+        end += 1;
+    }
+    if at(buf, end) == b'=' {
+        if let Some(i) = colon.filter(|&i| (i + 2..end).all(|k| at(buf, k) != b' ')) {
+            end = i;
         }
     }
-    let mut head = reason.get(..end).unwrap_or_default();
-    if bytes.get(end) == Some(&b'=') {
-        if let Some(i) = colon.filter(|&i| !head.as_bytes().iter().skip(i + 2).any(|&b| b == b' ')) {
-            head = head.get(..i).unwrap_or_default();
+    // Word by word, split at each space (every one kept), each word's kept
+    // part copied down to `w`, which never passes the word's start.
+    let mut w = 0;
+    let mut start = 0;
+    loop {
+        let mut stop = start;
+        while stop < end && at(buf, stop) != b' ' {
+            stop += 1;
         }
-    }
-    let mut out = String::new();
-    // Word by word, split at each space by hand (`str::split`'s searcher
-    // brings a panic, and with it core's formatting, into the wasm).
-    let mut rest = Some(head);
-    while let Some(text) = rest {
-        let (word, next) = match text.bytes().position(|b| b == b' ') {
-            Some(i) => (text.get(..i).unwrap_or_default(), text.get(i + 1..)),
-            None => (text, None),
-        };
-        rest = next;
-        // A plain scan for `://` (no substring searcher: see `document`).
-        let w = word.as_bytes();
-        let word = match w.windows(3).position(|x| x == b"://") {
-            Some(i) => match w.iter().skip(i + 3).position(|&b| b == b'/') {
-                Some(j) => word.get(i + 3 + j..).unwrap_or_default(),
-                None => "/",
-            },
-            None => word,
-        };
-        let cut = word.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(word.len());
-        out.push_str(word.get(..cut).unwrap_or_default());
-        if rest.is_some() {
-            out.push(' ');
+        // Of a URL, its path only (from the first `/` after `://`; `/` when
+        // none: the last byte of `://`); then up to the first `?` or `#`.
+        let (mut from, mut to) = (start, stop);
+        let mut k = start;
+        while k + 3 <= stop && !(at(buf, k) == b':' && at(buf, k + 1) == b'/' && at(buf, k + 2) == b'/') {
+            k += 1;
         }
+        if k + 3 <= stop {
+            from = k + 3;
+            while from < stop && at(buf, from) != b'/' {
+                from += 1;
+            }
+            if from == stop {
+                (from, to) = (k + 2, k + 3);
+            }
+        }
+        while from < to && !matches!(at(buf, from), b'?' | b'#') {
+            let b = at(buf, from);
+            if let Some(d) = buf.get_mut(w) {
+                *d = b;
+            }
+            w += 1;
+            from += 1;
+        }
+        if stop >= end {
+            break;
+        }
+        if let Some(d) = buf.get_mut(w) {
+            *d = b' ';
+        }
+        w += 1;
+        start = stop + 1;
     }
     // Trailing whitespace goes: the end of the last character that is not
-    // whitespace, found forwards (no reverse searcher).
-    let keep = out.char_indices().fold(0, |keep, (i, c)| if c.is_whitespace() { keep } else { i + c.len_utf8() });
-    match out.get(..keep) {
-        Some(kept) if kept.len() < out.len() => String::from(kept),
-        _ => out,
+    // whitespace, found forwards.
+    let mut keep = 0;
+    let mut i = 0;
+    while i < w {
+        let (len, space) = utf8_char(buf, i);
+        i += len;
+        if !space {
+            keep = i;
+        }
+    }
+    keep.min(w)
+}
+
+/// The character at `buf[i]` (a character's first byte): its length in
+/// bytes, and whether it is whitespace (`char::is_whitespace`: Unicode's
+/// White_Space, written out over UTF-8).
+fn utf8_char(buf: &[u8], i: usize) -> (usize, bool) {
+    let at = |k: usize| buf.get(i + k).copied().unwrap_or(0);
+    match at(0) {
+        b'\t'..=b'\r' | b' ' => (1, true),
+        0..=0x7f => (1, false),
+        0xc2 => (2, matches!(at(1), 0x85 | 0xa0)),
+        0x80..=0xdf => (2, false),
+        0xe1 => (3, at(1) == 0x9a && at(2) == 0x80),
+        0xe2 => (3, matches!((at(1), at(2)), (0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf) | (0x81, 0x9f))),
+        0xe3 => (3, at(1) == 0x80 && at(2) == 0x80),
+        0xe0..=0xef => (3, false),
+        _ => (4, false),
+    }
+}
+
+/// Where [`write`] writes a document: a `String`, or the beacon module's
+/// buffer of [`MAX_BYTES`].
+pub trait Sink {
+    /// Appends `s`.
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
     }
 }
 
@@ -279,144 +345,179 @@ pub fn wording(reason: &str) -> String {
 /// its [`wording`]; `secrets` are texts the document must not contain (the
 /// user id): a wording that contains one (empty ones aside) is withheld.
 pub fn document(report: &Report, secrets: &[&str]) -> String {
-    let mut out = String::new();
-    out.push_str("{\"event\":\"");
-    out.push_str(report.event.id());
-    out.push_str("\",\"session\":");
-    if is_session(report.session) {
-        out.push('"');
-        out.push_str(report.session);
-        out.push('"');
-    } else {
-        out.push_str("null");
-    }
-    out.push_str(",\"version\":");
-    name(&mut out, report.version);
-    out.push_str(",\"enabled\":");
-    out.push_str(if report.enabled { "true" } else { "false" });
-    out.push_str(",\"source\":");
-    name(&mut out, report.source);
-    out.push_str(",\"reason\":");
-    // A plain scan: `str::contains`'s two-way searcher is about 5 KB of gzip wasm.
     let reason = wording(report.reason);
-    let leaks = secrets.iter().any(|s| !s.is_empty() && reason.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
-    json_string(&mut out, if leaks { WITHHELD } else { &reason }, MAX_REASON_BYTES);
-    out.push_str(",\"rollout\":");
-    match report.rollout {
-        Some(r) if r.percent <= 100 && (1..=100).contains(&r.bucket) => {
-            out.push_str("{\"percent\":");
-            push_uint(&mut out, r.percent.into());
-            out.push_str(",\"bucket\":");
-            push_uint(&mut out, r.bucket.into());
-            out.push('}');
-        }
-        _ => out.push_str("null"),
-    }
-    out.push_str(",\"guard\":");
-    match report.guard {
-        Some(g) => {
-            out.push_str("{\"errors\":");
-            push_uint(&mut out, g.errors.into());
-            out.push('}');
-        }
-        None => out.push_str("null"),
-    }
-    out.push_str(",\"cleanup\":");
-    match &report.cleanup {
-        Some(c) => {
-            out.push_str("{\"ok\":");
-            out.push_str(if c.ok { "true" } else { "false" });
-            out.push_str(",\"otherTabs\":");
-            push_uint(&mut out, c.other_tabs.into());
-            out.push_str(",\"database\":{\"outcome\":\"");
-            out.push_str(c.database.map_or("unknown", DbOutcome::id));
-            out.push_str("\",\"blocked\":");
-            out.push_str(if c.blocked { "true" } else { "false" });
-            out.push_str("},\"localStorage\":");
-            area(&mut out, &c.local_storage);
-            out.push_str(",\"sessionStorage\":");
-            area(&mut out, &c.session_storage);
-            out.push('}');
-        }
-        None => out.push_str("null"),
-    }
-    out.push_str(",\"at\":");
-    // Whole milliseconds; a clock that says something odd is 0.
-    let at = if report.at.is_finite() && report.at >= 0.0 && report.at < 1e15 { report.at as u64 } else { 0 };
-    push_uint(&mut out, at);
-    out.push('}');
+    let mut out = String::new();
+    write(&mut out, &Report { reason: &reason, ..report.clone() }, secrets);
     out
 }
 
-fn area(out: &mut String, a: &Area) {
-    out.push_str("{\"outcome\":\"");
-    out.push_str(a.outcome.map_or("unknown", AreaOutcome::id));
-    out.push_str("\",\"removed\":");
-    push_uint(out, a.removed.into());
-    out.push_str(",\"failed\":");
-    push_uint(out, a.failed.into());
-    out.push('}');
+/// [`document`]'s text into `out`, for a report whose `reason` is already
+/// its [`wording`] (the beacon module's [`wording_in_place`]).
+pub fn write(out: &mut impl Sink, report: &Report, secrets: &[&str]) {
+    out.put("{\"event\":\"");
+    out.put(report.event.id());
+    out.put("\",\"session\":");
+    if is_session(report.session) {
+        out.put("\"");
+        out.put(report.session);
+        out.put("\"");
+    } else {
+        out.put("null");
+    }
+    out.put(",\"version\":");
+    name(out, report.version);
+    out.put(",\"enabled\":");
+    boolean(out, report.enabled);
+    out.put(",\"source\":");
+    name(out, report.source);
+    out.put(",\"reason\":");
+    // A plain scan: `str::contains`'s two-way searcher is about 5 KB of gzip wasm.
+    let reason = report.reason;
+    let leaks = secrets.iter().any(|s| !s.is_empty() && reason.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
+    json_string_into(out, if leaks { WITHHELD } else { reason }, MAX_REASON_BYTES);
+    out.put(",\"rollout\":");
+    match report.rollout {
+        Some(r) if r.percent <= 100 && (1..=100).contains(&r.bucket) => {
+            out.put("{\"percent\":");
+            uint(out, r.percent.into());
+            out.put(",\"bucket\":");
+            uint(out, r.bucket.into());
+            out.put("}");
+        }
+        _ => out.put("null"),
+    }
+    out.put(",\"guard\":");
+    match report.guard {
+        Some(g) => {
+            out.put("{\"errors\":");
+            uint(out, g.errors.into());
+            out.put("}");
+        }
+        None => out.put("null"),
+    }
+    out.put(",\"cleanup\":");
+    match &report.cleanup {
+        Some(c) => {
+            out.put("{\"ok\":");
+            boolean(out, c.ok);
+            out.put(",\"otherTabs\":");
+            uint(out, c.other_tabs.into());
+            out.put(",\"database\":{\"outcome\":\"");
+            out.put(c.database.map_or("unknown", DbOutcome::id));
+            out.put("\",\"blocked\":");
+            boolean(out, c.blocked);
+            out.put("},\"localStorage\":");
+            area(out, &c.local_storage);
+            out.put(",\"sessionStorage\":");
+            area(out, &c.session_storage);
+            out.put("}");
+        }
+        None => out.put("null"),
+    }
+    out.put(",\"at\":");
+    // Whole milliseconds; a clock that says something odd is 0.
+    let at = if report.at.is_finite() && report.at >= 0.0 && report.at < 1e15 { report.at as u64 } else { 0 };
+    uint(out, at);
+    out.put("}");
+}
+
+fn boolean(out: &mut impl Sink, b: bool) {
+    out.put(if b { "true" } else { "false" });
+}
+
+/// `n` in decimal (`flag::digits`, the rules' one writer of numbers).
+fn uint(out: &mut impl Sink, n: u64) {
+    crate::flag::digits(n, |d| out.put(d));
+}
+
+fn area(out: &mut impl Sink, a: &Area) {
+    out.put("{\"outcome\":\"");
+    out.put(a.outcome.map_or("unknown", AreaOutcome::id));
+    out.put("\",\"removed\":");
+    uint(out, a.removed.into());
+    out.put(",\"failed\":");
+    uint(out, a.failed.into());
+    out.put("}");
 }
 
 /// A `source` or `version`, or `"unknown"`.
-fn name(out: &mut String, name: &str) {
-    out.push('"');
-    out.push_str(if is_name(name) { name } else { "unknown" });
-    out.push('"');
+fn name(out: &mut impl Sink, name: &str) {
+    out.put("\"");
+    out.put(if is_name(name) { name } else { "unknown" });
+    out.put("\"");
 }
 
 /// `s` as a JSON string whose escaped contents take at most `max` bytes:
 /// cut on a character, with `…`, when longer.
 pub fn json_string(out: &mut String, s: &str, max: usize) {
-    let whole: usize = s.chars().map(escaped_len).sum();
+    json_string_into(out, s, max);
+}
+
+/// [`json_string`] into any [`Sink`]. Read over bytes, a character at a
+/// time (its first byte says its length): no `char` decoding or encoding.
+pub fn json_string_into(out: &mut impl Sink, s: &str, max: usize) {
+    let mut whole = 0;
+    let mut i = 0;
+    while i < s.len() {
+        let (len, escaped) = json_char(s, i);
+        whole += escaped;
+        i += len;
+    }
     // Cut, room is kept for `…` (3 bytes).
     let room = if whole <= max { max } else { max.saturating_sub(3) };
-    out.push('"');
+    out.put("\"");
     let mut used = 0;
-    for c in s.chars() {
-        used += escaped_len(c);
+    let mut i = 0;
+    while i < s.len() {
+        let (len, escaped) = json_char(s, i);
+        used += escaped;
         if used > room {
-            out.push('…');
+            out.put("…");
             break;
         }
-        escape(out, c);
-    }
-    out.push('"');
-}
-
-/// Whether JSON writes `c` as `\uXXXX`: the control characters without a
-/// short escape, and the two line separators some JavaScript parsers once
-/// refused.
-fn long_escape(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{1f}' | '\u{2028}' | '\u{2029}') && !matches!(c, '\n' | '\r' | '\t')
-}
-
-/// How many bytes `escape` writes for `c`.
-fn escaped_len(c: char) -> usize {
-    match c {
-        '"' | '\\' | '\n' | '\r' | '\t' => 2,
-        c if long_escape(c) => 6,
-        c => c.len_utf8(),
-    }
-}
-
-/// One character as JSON writes it inside a string.
-fn escape(out: &mut String, c: char) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    match c {
-        '"' => out.push_str("\\\""),
-        '\\' => out.push_str("\\\\"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        c if long_escape(c) => {
-            out.push_str("\\u");
-            let n = c as usize;
-            for shift in [12, 8, 4, 0] {
-                out.push(char::from(HEX[(n >> shift) & 15]));
+        let lead = s.as_bytes().get(i).copied().unwrap_or(0);
+        if escaped == len {
+            out.put(s.get(i..i + len).unwrap_or_default());
+        } else {
+            out.put(match lead {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                // U+2028 and U+2029 (E2 80 A8, E2 80 A9).
+                0xe2 if s.as_bytes().get(i + 2) == Some(&0xa8) => "\\u2028",
+                0xe2 => "\\u2029",
+                // The other control characters, U+0000 to U+001F.
+                0..=0x0f => "\\u000",
+                _ => "\\u001",
+            });
+            if lead < 0x20 && escaped == 6 {
+                const HEX: [&str; 16] =
+                    ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"];
+                out.put(HEX.get(usize::from(lead & 15)).copied().unwrap_or("0"));
             }
         }
-        c => out.push(c),
+        i += len;
+    }
+    out.put("\"");
+}
+
+/// The character at `s[i..]` (a character's first byte): its length in
+/// bytes, and how many bytes JSON writes it with inside a string (the
+/// control characters without a short escape, and the two line separators
+/// some JavaScript parsers once refused, as `\uXXXX`).
+fn json_char(s: &str, i: usize) -> (usize, usize) {
+    let b = s.as_bytes();
+    let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match at(0) {
+        b'"' | b'\\' | b'\n' | b'\r' | b'\t' => (1, 2),
+        0..=0x1f => (1, 6),
+        0x20..=0x7f => (1, 1),
+        0x80..=0xdf => (2, 2),
+        0xe2 if at(1) == 0x80 && matches!(at(2), 0xa8 | 0xa9) => (3, 6),
+        0xe0..=0xef => (3, 3),
+        _ => (4, 4),
     }
 }
 
@@ -790,6 +891,260 @@ mod tests {
             Summary::new().text(),
             "reports: 0\nskipped lines: 0\n\nby decision and source:\n  (none)\n\nby event:\n  start          0\n  change         0\n  cleanup        0\n"
         );
+    }
+
+    /// The writer as it was before the byte-wise one (`wording`, `document`,
+    /// `json_string` over `char`s and a `String`), kept as the oracle the
+    /// byte-wise one must match byte for byte.
+    mod before {
+        use super::super::*;
+        pub(super) fn wording(reason: &str) -> String {
+            // Written over bytes, and every cut is at an ASCII byte (a character
+            // boundary) taken with `get`: nothing here can panic, so that the lean
+            // beacon module (crates/gate, `beacon`) carries no panic message.
+            let bytes = reason.as_bytes();
+            let mut end = bytes.len();
+            let mut colon = None; // the first `: `
+            for (i, &b) in bytes.iter().enumerate() {
+                if b == b'=' || b == b'"' {
+                    end = i;
+                    break;
+                }
+                if b == b':' && bytes.get(i + 1) == Some(&b' ') {
+                    if colon.is_some() {
+                        end = i;
+                        break;
+                    }
+                    colon = Some(i);
+                }
+            }
+            let mut head = reason.get(..end).unwrap_or_default();
+            if bytes.get(end) == Some(&b'=') {
+                if let Some(i) = colon.filter(|&i| !head.as_bytes().iter().skip(i + 2).any(|&b| b == b' ')) {
+                    head = head.get(..i).unwrap_or_default();
+                }
+            }
+            let mut out = String::new();
+            // Word by word, split at each space by hand (`str::split`'s searcher
+            // brings a panic, and with it core's formatting, into the wasm).
+            let mut rest = Some(head);
+            while let Some(text) = rest {
+                let (word, next) = match text.bytes().position(|b| b == b' ') {
+                    Some(i) => (text.get(..i).unwrap_or_default(), text.get(i + 1..)),
+                    None => (text, None),
+                };
+                rest = next;
+                // A plain scan for `://` (no substring searcher: see `document`).
+                let w = word.as_bytes();
+                let word = match w.windows(3).position(|x| x == b"://") {
+                    Some(i) => match w.iter().skip(i + 3).position(|&b| b == b'/') {
+                        Some(j) => word.get(i + 3 + j..).unwrap_or_default(),
+                        None => "/",
+                    },
+                    None => word,
+                };
+                let cut = word.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(word.len());
+                out.push_str(word.get(..cut).unwrap_or_default());
+                if rest.is_some() {
+                    out.push(' ');
+                }
+            }
+            // Trailing whitespace goes: the end of the last character that is not
+            // whitespace, found forwards (no reverse searcher).
+            let keep =
+                out.char_indices().fold(0, |keep, (i, c)| if c.is_whitespace() { keep } else { i + c.len_utf8() });
+            match out.get(..keep) {
+                Some(kept) if kept.len() < out.len() => String::from(kept),
+                _ => out,
+            }
+        }
+
+        /// The document's JSON text, at most [`MAX_BYTES`]. The reason is sent as
+        /// its [`wording`]; `secrets` are texts the document must not contain (the
+        /// user id): a wording that contains one (empty ones aside) is withheld.
+        pub(super) fn document(report: &Report, secrets: &[&str]) -> String {
+            let mut out = String::new();
+            out.push_str("{\"event\":\"");
+            out.push_str(report.event.id());
+            out.push_str("\",\"session\":");
+            if is_session(report.session) {
+                out.push('"');
+                out.push_str(report.session);
+                out.push('"');
+            } else {
+                out.push_str("null");
+            }
+            out.push_str(",\"version\":");
+            name(&mut out, report.version);
+            out.push_str(",\"enabled\":");
+            out.push_str(if report.enabled { "true" } else { "false" });
+            out.push_str(",\"source\":");
+            name(&mut out, report.source);
+            out.push_str(",\"reason\":");
+            // A plain scan: `str::contains`'s two-way searcher is about 5 KB of gzip wasm.
+            let reason = wording(report.reason);
+            let leaks =
+                secrets.iter().any(|s| !s.is_empty() && reason.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
+            json_string(&mut out, if leaks { WITHHELD } else { &reason }, MAX_REASON_BYTES);
+            out.push_str(",\"rollout\":");
+            match report.rollout {
+                Some(r) if r.percent <= 100 && (1..=100).contains(&r.bucket) => {
+                    out.push_str("{\"percent\":");
+                    push_uint(&mut out, r.percent.into());
+                    out.push_str(",\"bucket\":");
+                    push_uint(&mut out, r.bucket.into());
+                    out.push('}');
+                }
+                _ => out.push_str("null"),
+            }
+            out.push_str(",\"guard\":");
+            match report.guard {
+                Some(g) => {
+                    out.push_str("{\"errors\":");
+                    push_uint(&mut out, g.errors.into());
+                    out.push('}');
+                }
+                None => out.push_str("null"),
+            }
+            out.push_str(",\"cleanup\":");
+            match &report.cleanup {
+                Some(c) => {
+                    out.push_str("{\"ok\":");
+                    out.push_str(if c.ok { "true" } else { "false" });
+                    out.push_str(",\"otherTabs\":");
+                    push_uint(&mut out, c.other_tabs.into());
+                    out.push_str(",\"database\":{\"outcome\":\"");
+                    out.push_str(c.database.map_or("unknown", DbOutcome::id));
+                    out.push_str("\",\"blocked\":");
+                    out.push_str(if c.blocked { "true" } else { "false" });
+                    out.push_str("},\"localStorage\":");
+                    area(&mut out, &c.local_storage);
+                    out.push_str(",\"sessionStorage\":");
+                    area(&mut out, &c.session_storage);
+                    out.push('}');
+                }
+                None => out.push_str("null"),
+            }
+            out.push_str(",\"at\":");
+            // Whole milliseconds; a clock that says something odd is 0.
+            let at = if report.at.is_finite() && report.at >= 0.0 && report.at < 1e15 { report.at as u64 } else { 0 };
+            push_uint(&mut out, at);
+            out.push('}');
+            out
+        }
+
+        pub(super) fn area(out: &mut String, a: &Area) {
+            out.push_str("{\"outcome\":\"");
+            out.push_str(a.outcome.map_or("unknown", AreaOutcome::id));
+            out.push_str("\",\"removed\":");
+            push_uint(out, a.removed.into());
+            out.push_str(",\"failed\":");
+            push_uint(out, a.failed.into());
+            out.push('}');
+        }
+
+        /// A `source` or `version`, or `"unknown"`.
+        pub(super) fn name(out: &mut String, name: &str) {
+            out.push('"');
+            out.push_str(if is_name(name) { name } else { "unknown" });
+            out.push('"');
+        }
+
+        /// `s` as a JSON string whose escaped contents take at most `max` bytes:
+        /// cut on a character, with `…`, when longer.
+        pub(super) fn json_string(out: &mut String, s: &str, max: usize) {
+            let whole: usize = s.chars().map(escaped_len).sum();
+            // Cut, room is kept for `…` (3 bytes).
+            let room = if whole <= max { max } else { max.saturating_sub(3) };
+            out.push('"');
+            let mut used = 0;
+            for c in s.chars() {
+                used += escaped_len(c);
+                if used > room {
+                    out.push('…');
+                    break;
+                }
+                escape(out, c);
+            }
+            out.push('"');
+        }
+
+        /// Whether JSON writes `c` as `\uXXXX`: the control characters without a
+        /// short escape, and the two line separators some JavaScript parsers once
+        /// refused.
+        pub(super) fn long_escape(c: char) -> bool {
+            matches!(c, '\u{0}'..='\u{1f}' | '\u{2028}' | '\u{2029}') && !matches!(c, '\n' | '\r' | '\t')
+        }
+
+        /// How many bytes `escape` writes for `c`.
+        pub(super) fn escaped_len(c: char) -> usize {
+            match c {
+                '"' | '\\' | '\n' | '\r' | '\t' => 2,
+                c if long_escape(c) => 6,
+                c => c.len_utf8(),
+            }
+        }
+
+        /// One character as JSON writes it inside a string.
+        pub(super) fn escape(out: &mut String, c: char) {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if long_escape(c) => {
+                    out.push_str("\\u");
+                    let n = c as usize;
+                    for shift in [12, 8, 4, 0] {
+                        out.push(char::from(HEX[(n >> shift) & 15]));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+    }
+
+    /// `utf8_char`'s whitespace is `char::is_whitespace`, for every character.
+    #[test]
+    fn whitespace_over_utf8_is_unicodes() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let mut b = [0; 4];
+            let s = c.encode_utf8(&mut b);
+            assert_eq!(utf8_char(s.as_bytes(), 0), (s.len(), c.is_whitespace()), "{c:?}");
+            let (len, escaped) = json_char(s, 0);
+            let mut want = String::new();
+            before::escape(&mut want, c);
+            assert_eq!((len, escaped), (s.len(), want.len()), "{c:?}");
+            let mut got = String::new();
+            json_string(&mut got, s, 10);
+            assert_eq!(got, ["\"", &want, "\""].concat(), "{c:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_byte_wise_writer_is_the_one_before(
+            (report, reason, source, version) in any_report(),
+            words in proptest::collection::vec(prop::sample::select(alloc::vec![
+                " ", "  ", ": ", ":", "=", "\"", "://", "/", "?", "#", "https://a.b/c?d#e", "\u{a0}", "\u{2028}", "\u{3000}",
+                "\t", "\u{1}", "é", "\u{1f600}", "x", "Disabled by remote", "maestro_enabled=false", "\u{85}", "\u{180e}",
+            ]), 0..24),
+            secret in "[a-z0-9@.]{0,4}",
+            max in 0usize..40,
+        ) {
+            let built: String = words.concat();
+            for r in [reason.as_str(), built.as_str()] {
+                prop_assert_eq!(wording(r), before::wording(r), "{:?}", r);
+                let report = Report { reason: r, source: &source, version: &version, ..report.clone() };
+                prop_assert_eq!(document(&report, &[&secret]), before::document(&report, &[&secret]));
+                let (mut a, mut b) = (String::new(), String::new());
+                json_string(&mut a, r, max);
+                before::json_string(&mut b, r, max);
+                prop_assert_eq!(a, b);
+            }
+        }
     }
 
     fn any_report() -> impl Strategy<Value = (Report<'static>, String, String, String)> {
