@@ -296,35 +296,25 @@ pub fn wording_in_place(buf: &mut [u8]) -> usize {
         w += 1;
         start = stop + 1;
     }
-    // Trailing whitespace goes: the end of the last character that is not
-    // whitespace, found forwards.
-    let mut keep = 0;
-    let mut i = 0;
-    while i < w {
-        let (len, space) = utf8_char(buf, i);
-        i += len;
-        if !space {
-            keep = i;
-        }
-    }
-    keep.min(w)
+    trimmed(buf, w)
 }
 
-/// The character at `buf[i]` (a character's first byte): its length in
-/// bytes, and whether it is whitespace (`char::is_whitespace`: Unicode's
-/// White_Space, written out over UTF-8).
-fn utf8_char(buf: &[u8], i: usize) -> (usize, bool) {
-    let at = |k: usize| buf.get(i + k).copied().unwrap_or(0);
-    match at(0) {
-        b'\t'..=b'\r' | b' ' => (1, true),
-        0..=0x7f => (1, false),
-        0xc2 => (2, matches!(at(1), 0x85 | 0xa0)),
-        0x80..=0xdf => (2, false),
-        0xe1 => (3, at(1) == 0x9a && at(2) == 0x80),
-        0xe2 => (3, matches!((at(1), at(2)), (0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf) | (0x81, 0x9f))),
-        0xe3 => (3, at(1) == 0x80 && at(2) == 0x80),
-        0xe0..=0xef => (3, false),
-        _ => (4, false),
+/// How much of `buf[..w]` (UTF-8) is left without its trailing whitespace
+/// (`char::is_whitespace`: Unicode's White_Space), each whitespace
+/// character matched over its UTF-8 at the end. (Its first byte is never a
+/// continuation byte: what ends in it is that character.)
+fn trimmed(buf: &[u8], mut w: usize) -> usize {
+    loop {
+        // The k-th byte from the end (0 before the start).
+        let tail = |k: usize| if k <= w { buf.get(w - k).copied().unwrap_or(0) } else { 0 };
+        // The last three bytes, as one number.
+        let t = u32::from(tail(3)) << 16 | u32::from(tail(2)) << 8 | u32::from(tail(1));
+        w -= match t {
+            _ if matches!(t & 0xff, 9..=13 | 32) => 1,
+            _ if matches!(t & 0xffff, 0xc285 | 0xc2a0) => 2,
+            0xe19a80 | 0xe28080..=0xe2808a | 0xe280a8 | 0xe280a9 | 0xe280af | 0xe2819f | 0xe38080 => 3,
+            _ => return w,
+        };
     }
 }
 
@@ -1106,13 +1096,16 @@ mod tests {
         }
     }
 
-    /// `utf8_char`'s whitespace is `char::is_whitespace`, for every character.
+    /// `trimmed`'s whitespace is `char::is_whitespace`, and `json_char` and
+    /// `json_string` escape as before, for every character.
     #[test]
     fn whitespace_over_utf8_is_unicodes() {
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
             let mut b = [0; 4];
             let s = c.encode_utf8(&mut b);
-            assert_eq!(utf8_char(s.as_bytes(), 0), (s.len(), c.is_whitespace()), "{c:?}");
+            let text = ["x", s].concat();
+            let kept = if c.is_whitespace() { 1 } else { text.len() };
+            assert_eq!(trimmed(text.as_bytes(), text.len()), kept, "{c:?}");
             let (len, escaped) = json_char(s, 0);
             let mut want = String::new();
             before::escape(&mut want, c);

@@ -134,20 +134,17 @@ impl Sink for Doc {
 
 /// A list's length, or a count (the cleanup report lists keys: only how
 /// many is sent).
-fn how_many(value: &JsValue) -> u32 {
+fn how_many(value: JsValue) -> u32 {
     let array = field(js::global(), "Array");
-    if method(&array, "isArray", 1, value).as_bool() == Some(true) {
-        count(&field(value, "length"), u32::MAX).unwrap_or(0)
-    } else {
-        count(value, u32::MAX).unwrap_or(0)
-    }
+    let n = if method(&array, "isArray", 1, &value).as_bool() == Some(true) { field(&value, "length") } else { value };
+    count(&n, u32::MAX).unwrap_or(0)
 }
 
 fn area(call: &Call, report: &JsValue) -> report::Area {
     report::Area {
         outcome: call.text(&field(report, "outcome")).and_then(report::area_outcome),
-        removed: how_many(&field(report, "removed")),
-        failed: how_many(&field(report, "failed")),
+        removed: how_many(field(report, "removed")),
+        failed: how_many(field(report, "failed")),
     }
 }
 
