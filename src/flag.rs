@@ -82,14 +82,9 @@ pub trait Text: Clone {
 
 /// Appends `n` in decimal (a digit at a time: no formatting, no UTF-8
 /// check, which the wasm modules would pay for in bytes). The one writer of
-/// numbers in the rules (`cleanup` and `remember` name it too).
+/// numbers in the rules (`cleanup` and `remember` name it too; the beacon
+/// document's `report::write` runs the same loop over its `Sink`).
 pub fn push_uint<T: Text>(out: &mut T, n: u64) {
-    digits(n, |d| out.push(d));
-}
-
-/// Hands `n`'s decimal digits to `put`, one at a time, most significant
-/// first ([`push_uint`]'s, and the beacon document's numbers).
-pub fn digits(n: u64, mut put: impl FnMut(&str)) {
     const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
     // A divisor the compiler knows is not zero: no division check, whose
     // panic would bring core's formatting into the wasm modules.
@@ -98,7 +93,7 @@ pub fn digits(n: u64, mut put: impl FnMut(&str)) {
         scale = scale.saturating_mul(NonZeroU64::MIN.saturating_add(9));
     }
     loop {
-        put(DIGITS.get(((n / scale) % 10) as usize).copied().unwrap_or("0"));
+        out.push(DIGITS.get(((n / scale) % 10) as usize).copied().unwrap_or("0"));
         match NonZeroU64::new(scale.get() / 10) {
             Some(next) => scale = next,
             None => break,

@@ -236,6 +236,7 @@ pub fn wording_in_place(buf: &mut [u8]) -> usize {
     let at = |buf: &[u8], i: usize| buf.get(i).copied().unwrap_or(0);
     let mut end = 0;
     let mut colon = None; // the first `: `
+    let mut spaced = false; // a space after it
     while end < buf.len() {
         let b = at(buf, end);
         if b == b'=' || b == b'"' {
@@ -246,13 +247,14 @@ pub fn wording_in_place(buf: &mut [u8]) -> usize {
                 break;
             }
             colon = Some(end);
+            end += 1;
+        } else if b == b' ' && colon.is_some() {
+            spaced = true;
         }
         end += 1;
     }
-    if at(buf, end) == b'=' {
-        if let Some(i) = colon.filter(|&i| (i + 2..end).all(|k| at(buf, k) != b' ')) {
-            end = i;
-        }
+    if at(buf, end) == b'=' && !spaced {
+        end = colon.unwrap_or(end);
     }
     // Word by word, split at each space (every one kept), each word's kept
     // part copied down to `w`, which never passes the word's start.
@@ -415,9 +417,22 @@ fn boolean(out: &mut impl Sink, b: bool) {
     out.put(if b { "true" } else { "false" });
 }
 
-/// `n` in decimal (`flag::digits`, the rules' one writer of numbers).
+/// `n` in decimal: `flag::push_uint`'s loop, over a [`Sink`] (which is no
+/// `flag::Text`; sharing one generic loop measured a few bytes more in the
+/// first-answer module, which uses `push_uint`).
 fn uint(out: &mut impl Sink, n: u64) {
-    crate::flag::digits(n, |d| out.put(d));
+    const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    let mut scale = core::num::NonZeroU64::MIN;
+    while n / scale >= 10 {
+        scale = scale.saturating_mul(core::num::NonZeroU64::MIN.saturating_add(9));
+    }
+    loop {
+        out.put(DIGITS.get(((n / scale) % 10) as usize).copied().unwrap_or("0"));
+        match core::num::NonZeroU64::new(scale.get() / 10) {
+            Some(next) => scale = next,
+            None => break,
+        }
+    }
 }
 
 fn area(out: &mut impl Sink, a: &Area) {
@@ -439,10 +454,6 @@ fn name(out: &mut impl Sink, name: &str) {
 
 /// `s` as a JSON string whose escaped contents take at most `max` bytes:
 /// cut on a character, with `…`, when longer.
-pub fn json_string(out: &mut String, s: &str, max: usize) {
-    json_string_into(out, s, max);
-}
-
 /// [`json_string`] into any [`Sink`]. Read over bytes, a character at a
 /// time (its first byte says its length): no `char` decoding or encoding.
 pub fn json_string_into(out: &mut impl Sink, s: &str, max: usize) {
@@ -508,6 +519,68 @@ fn json_char(s: &str, i: usize) -> (usize, usize) {
         0xe2 if at(1) == 0x80 && matches!(at(2), 0xa8 | 0xa9) => (3, 6),
         0xe0..=0xef => (3, 3),
         _ => (4, 4),
+    }
+}
+
+/// `s` as a JSON string whose escaped contents take at most `max` bytes:
+/// cut on a character, with `…`, when longer.
+///
+/// Over `char`s into a `String`: the smaller code where a module has the
+/// `String` machinery anyway (the Service Worker guard, `sw::unmatchable`;
+/// measured, the byte-wise [`json_string_into`] costs its wasm about 190 B
+/// gzip more). The beacon module writes with [`json_string_into`]; the
+/// tests hold the two to the same bytes for every character and for random
+/// texts and limits.
+pub fn json_string(out: &mut String, s: &str, max: usize) {
+    let whole: usize = s.chars().map(escaped_len).sum();
+    // Cut, room is kept for `…` (3 bytes).
+    let room = if whole <= max { max } else { max.saturating_sub(3) };
+    out.push('"');
+    let mut used = 0;
+    for c in s.chars() {
+        used += escaped_len(c);
+        if used > room {
+            out.push('…');
+            break;
+        }
+        escape(out, c);
+    }
+    out.push('"');
+}
+
+/// Whether JSON writes `c` as `\uXXXX`: the control characters without a
+/// short escape, and the two line separators some JavaScript parsers once
+/// refused.
+fn long_escape(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{2028}' | '\u{2029}') && !matches!(c, '\n' | '\r' | '\t')
+}
+
+/// How many bytes `escape` writes for `c`.
+fn escaped_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' => 2,
+        c if long_escape(c) => 6,
+        c => c.len_utf8(),
+    }
+}
+
+/// One character as JSON writes it inside a string.
+fn escape(out: &mut String, c: char) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if long_escape(c) => {
+            out.push_str("\\u");
+            let n = c as usize;
+            for shift in [12, 8, 4, 0] {
+                out.push(char::from(HEX[(n >> shift) & 15]));
+            }
+        }
+        c => out.push(c),
     }
 }
 
@@ -883,8 +956,8 @@ mod tests {
         );
     }
 
-    /// The writer as it was before the byte-wise one (`wording`, `document`,
-    /// `json_string` over `char`s and a `String`), kept as the oracle the
+    /// The writer as it was before the byte-wise one (`wording` and
+    /// `document` over `char`s and a `String`), kept as the oracle the
     /// byte-wise one must match byte for byte.
     mod before {
         use super::super::*;
@@ -1039,65 +1112,10 @@ mod tests {
             out.push_str(if is_name(name) { name } else { "unknown" });
             out.push('"');
         }
-
-        /// `s` as a JSON string whose escaped contents take at most `max` bytes:
-        /// cut on a character, with `…`, when longer.
-        pub(super) fn json_string(out: &mut String, s: &str, max: usize) {
-            let whole: usize = s.chars().map(escaped_len).sum();
-            // Cut, room is kept for `…` (3 bytes).
-            let room = if whole <= max { max } else { max.saturating_sub(3) };
-            out.push('"');
-            let mut used = 0;
-            for c in s.chars() {
-                used += escaped_len(c);
-                if used > room {
-                    out.push('…');
-                    break;
-                }
-                escape(out, c);
-            }
-            out.push('"');
-        }
-
-        /// Whether JSON writes `c` as `\uXXXX`: the control characters without a
-        /// short escape, and the two line separators some JavaScript parsers once
-        /// refused.
-        pub(super) fn long_escape(c: char) -> bool {
-            matches!(c, '\u{0}'..='\u{1f}' | '\u{2028}' | '\u{2029}') && !matches!(c, '\n' | '\r' | '\t')
-        }
-
-        /// How many bytes `escape` writes for `c`.
-        pub(super) fn escaped_len(c: char) -> usize {
-            match c {
-                '"' | '\\' | '\n' | '\r' | '\t' => 2,
-                c if long_escape(c) => 6,
-                c => c.len_utf8(),
-            }
-        }
-
-        /// One character as JSON writes it inside a string.
-        pub(super) fn escape(out: &mut String, c: char) {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                c if long_escape(c) => {
-                    out.push_str("\\u");
-                    let n = c as usize;
-                    for shift in [12, 8, 4, 0] {
-                        out.push(char::from(HEX[(n >> shift) & 15]));
-                    }
-                }
-                c => out.push(c),
-            }
-        }
     }
 
     /// `trimmed`'s whitespace is `char::is_whitespace`, and `json_char` and
-    /// `json_string` escape as before, for every character.
+    /// `json_string_into` escape as `json_string` does, for every character.
     #[test]
     fn whitespace_over_utf8_is_unicodes() {
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
@@ -1108,10 +1126,10 @@ mod tests {
             assert_eq!(trimmed(text.as_bytes(), text.len()), kept, "{c:?}");
             let (len, escaped) = json_char(s, 0);
             let mut want = String::new();
-            before::escape(&mut want, c);
+            escape(&mut want, c);
             assert_eq!((len, escaped), (s.len(), want.len()), "{c:?}");
             let mut got = String::new();
-            json_string(&mut got, s, 10);
+            json_string_into(&mut got, s, 10);
             assert_eq!(got, ["\"", &want, "\""].concat(), "{c:?}");
         }
     }
@@ -1133,8 +1151,8 @@ mod tests {
                 let report = Report { reason: r, source: &source, version: &version, ..report.clone() };
                 prop_assert_eq!(document(&report, &[&secret]), before::document(&report, &[&secret]));
                 let (mut a, mut b) = (String::new(), String::new());
-                json_string(&mut a, r, max);
-                before::json_string(&mut b, r, max);
+                json_string_into(&mut a, r, max);
+                json_string(&mut b, r, max);
                 prop_assert_eq!(a, b);
             }
         }
