@@ -169,16 +169,25 @@ pub struct Report<'a> {
 
 /// A database outcome by its id.
 pub fn db_outcome(id: &str) -> Option<DbOutcome> {
-    [DbOutcome::Deleted, DbOutcome::Pending, DbOutcome::Unavailable, DbOutcome::Error]
-        .into_iter()
-        .find(|o| o.id() == id)
+    db_outcome_where(|o| o == id)
+}
+
+/// The database outcome whose id `is` says yes to (the beacon module asks
+/// JavaScript whether its text is that id).
+pub fn db_outcome_where(is: impl Fn(&str) -> bool) -> Option<DbOutcome> {
+    [DbOutcome::Deleted, DbOutcome::Pending, DbOutcome::Unavailable, DbOutcome::Error].into_iter().find(|o| is(o.id()))
 }
 
 /// An area outcome by its id.
 pub fn area_outcome(id: &str) -> Option<AreaOutcome> {
+    area_outcome_where(|o| o == id)
+}
+
+/// The area outcome whose id `is` says yes to (as [`db_outcome_where`]).
+pub fn area_outcome_where(is: impl Fn(&str) -> bool) -> Option<AreaOutcome> {
     [AreaOutcome::Cleared, AreaOutcome::Skipped, AreaOutcome::Unavailable, AreaOutcome::Error]
         .into_iter()
-        .find(|o| o.id() == id)
+        .find(|o| is(o.id()))
 }
 
 /// Whether `name` may be sent as a `source` or `version` (and counted by the

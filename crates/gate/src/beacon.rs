@@ -140,9 +140,10 @@ fn how_many(value: JsValue) -> u32 {
     count(&n, u32::MAX).unwrap_or(0)
 }
 
-fn area(call: &Call, report: &JsValue) -> report::Area {
+fn area(report: &JsValue) -> report::Area {
+    let outcome = field(report, "outcome");
     report::Area {
-        outcome: call.text(&field(report, "outcome")).and_then(report::area_outcome),
+        outcome: report::area_outcome_where(|id| js::text_is(&outcome, id)),
         removed: how_many(field(report, "removed")),
         failed: how_many(field(report, "failed")),
     }
@@ -212,7 +213,8 @@ fn send(call: &Call, options: JsValue, event: JsValue, decision: JsValue, cleanu
     if !url.is_string() {
         return;
     }
-    let Some(event) = call.text(&event).and_then(report::Event::parse) else { return };
+    // (Compared as JavaScript strings: nothing read into memory.)
+    let Some(event) = report::Event::ALL.into_iter().find(|e| js::text_is(&event, e.id())) else { return };
     let shows = Log::parse(call.text(&own(&options, "log"))).shows(Level::Warn);
     let failed = |why: &str, error: Option<&JsValue>| {
         let first = !core::mem::replace(&mut *WARNED.0.borrow_mut(), true);
@@ -255,13 +257,14 @@ fn send(call: &Call, options: JsValue, event: JsValue, decision: JsValue, cleanu
         guard: count(&field(&guard, "errors"), u32::MAX).map(|errors| report::Guard { errors }),
         cleanup: cleanup.is_object().then(|| {
             let database = field(&cleanup, "database");
+            let outcome = field(&database, "outcome");
             report::Cleanup {
                 ok: field(&cleanup, "ok").as_bool().unwrap_or(false),
                 other_tabs: count(&field(&cleanup, "otherTabs"), u32::MAX).unwrap_or(0),
-                database: call.text(&field(&database, "outcome")).and_then(report::db_outcome),
+                database: report::db_outcome_where(|id| js::text_is(&outcome, id)),
                 blocked: field(&database, "blocked").as_bool().unwrap_or(false),
-                local_storage: area(call, &field(&cleanup, "localStorage")),
-                session_storage: area(call, &field(&cleanup, "sessionStorage")),
+                local_storage: area(&field(&cleanup, "localStorage")),
+                session_storage: area(&field(&cleanup, "sessionStorage")),
             }
         }),
         at: method(&field(js::global(), "Date"), "now", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0),
