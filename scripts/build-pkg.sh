@@ -60,13 +60,14 @@ build maestro-gate-wasm z "-C llvm-args=-inline-threshold=115"
 cp target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/gate.wasm"
 # The beacon module: the same crate and boundary, with the beacon's export
 # instead of the decision's (crates/gate/src/beacon.rs). Opt-level "z" with
-# LLVM's inline threshold at 46, measured (its .wasm, gzip -9 by zlib, after
-# wasm-opt; with its bump allocator): "z" alone 6,708 B, 0 -> 6,818,
-# 15 -> 6,636, 30 -> 6,681, 40 -> 6,660, 41-45 -> 6,201, 46-50 -> 6,192,
-# 52-55 -> 6,509, 60 -> 6,509, 75 -> 6,588, 115 -> 6,631, 200 -> 8,141; "s"
-# 7,240. 46 sits in the middle of the low stretch. Re-measure after a change
-# to beacon.rs or report.rs.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46" \
+# LLVM's inline threshold at 105, measured (its .wasm, gzip -9 by zlib, after
+# wasm-opt; with its bump allocator and report::write's fixed buffer):
+# 46 -> 4,676 B, 65-70 -> 4,613, 75 -> 4,604, 80-90 -> 4,650, 95 -> 4,609,
+# 100-110 -> 4,586, 120-130 -> 4,697; a step before (within 100 B of
+# these): "z" alone 5,288, 0 -> 5,434, 25 -> 4,845, 150 -> 4,777,
+# 200 -> 4,788, "s" 4,903. 105 sits in the low stretch. Re-measure after a
+# change to beacon.rs or report.rs.
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=105" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features beacon \
   --target-dir target/pkg-build-beacon
 cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/beacon.wasm"

@@ -78,7 +78,8 @@ pub trait Text: Clone {
 
 /// Appends `n` in decimal (a digit at a time: no formatting, no UTF-8
 /// check, which the wasm modules would pay for in bytes). The one writer of
-/// numbers in the rules (`cleanup` and `remember` name it too).
+/// numbers in the rules (`cleanup` and `remember` name it too; the beacon
+/// document's `report::write` runs the same loop over its `Sink`).
 pub fn push_uint<T: Text>(out: &mut T, n: u64) {
     const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
     // A divisor the compiler knows is not zero: no division check, whose

@@ -169,16 +169,25 @@ pub struct Report<'a> {
 
 /// A database outcome by its id.
 pub fn db_outcome(id: &str) -> Option<DbOutcome> {
-    [DbOutcome::Deleted, DbOutcome::Pending, DbOutcome::Unavailable, DbOutcome::Error]
-        .into_iter()
-        .find(|o| o.id() == id)
+    db_outcome_where(|o| o == id)
+}
+
+/// The database outcome whose id `is` says yes to (the beacon module asks
+/// JavaScript whether its text is that id).
+pub fn db_outcome_where(is: impl Fn(&str) -> bool) -> Option<DbOutcome> {
+    [DbOutcome::Deleted, DbOutcome::Pending, DbOutcome::Unavailable, DbOutcome::Error].into_iter().find(|o| is(o.id()))
 }
 
 /// An area outcome by its id.
 pub fn area_outcome(id: &str) -> Option<AreaOutcome> {
+    area_outcome_where(|o| o == id)
+}
+
+/// The area outcome whose id `is` says yes to (as [`db_outcome_where`]).
+pub fn area_outcome_where(is: impl Fn(&str) -> bool) -> Option<AreaOutcome> {
     [AreaOutcome::Cleared, AreaOutcome::Skipped, AreaOutcome::Unavailable, AreaOutcome::Error]
         .into_iter()
-        .find(|o| o.id() == id)
+        .find(|o| is(o.id()))
 }
 
 /// Whether `name` may be sent as a `source` or `version` (and counted by the
@@ -216,62 +225,120 @@ pub fn is_session(id: &str) -> bool {
 /// What is left is the sentence's fixed words, the names of sources and the
 /// numbers the gate computed (a bucket, a percentage, a guard's count).
 pub fn wording(reason: &str) -> String {
-    // Written over bytes, and every cut is at an ASCII byte (a character
-    // boundary) taken with `get`: nothing here can panic, so that the lean
-    // beacon module (crates/gate, `beacon`) carries no panic message.
-    let bytes = reason.as_bytes();
-    let mut end = bytes.len();
+    let mut bytes = Vec::from(reason.as_bytes());
+    let n = wording_in_place(&mut bytes);
+    bytes.truncate(n);
+    // (Always UTF-8: every cut is at a character's boundary.)
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// [`wording`] in place, without a second buffer: `buf` holds a reason's
+/// UTF-8, its wording is written over its start (it is never longer), and
+/// its length in bytes is answered; `buf[..n]` is UTF-8 again. The beacon
+/// module runs it over the reason it read.
+///
+/// Written over bytes: every cut is at an ASCII byte or after a whole
+/// character, and every read and write is checked (`get`): nothing here
+/// can panic, so that the lean beacon module carries no panic message.
+pub fn wording_in_place(buf: &mut [u8]) -> usize {
+    // Plain loops over indices, each read through `at`: the smallest code.
+    let at = |buf: &[u8], i: usize| buf.get(i).copied().unwrap_or(0);
+    let mut end = 0;
     let mut colon = None; // the first `: `
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut spaced = false; // a space after it
+    while end < buf.len() {
+        let b = at(buf, end);
         if b == b'=' || b == b'"' {
-            end = i;
             break;
         }
-        if b == b':' && bytes.get(i + 1) == Some(&b' ') {
+        if b == b':' && at(buf, end + 1) == b' ' {
             if colon.is_some() {
-                end = i;
                 break;
             }
-            colon = Some(i);
+            colon = Some(end);
+            end += 1;
+        } else if b == b' ' && colon.is_some() {
+            spaced = true;
         }
+        end += 1;
     }
-    let mut head = reason.get(..end).unwrap_or_default();
-    if bytes.get(end) == Some(&b'=') {
-        if let Some(i) = colon.filter(|&i| !head.as_bytes().iter().skip(i + 2).any(|&b| b == b' ')) {
-            head = head.get(..i).unwrap_or_default();
+    if at(buf, end) == b'=' && !spaced {
+        end = colon.unwrap_or(end);
+    }
+    // Word by word, split at each space (every one kept), each word's kept
+    // part copied down to `w`, which never passes the word's start.
+    let mut w = 0;
+    let mut start = 0;
+    loop {
+        let mut stop = start;
+        while stop < end && at(buf, stop) != b' ' {
+            stop += 1;
         }
+        // Of a URL, its path only (from the first `/` after `://`; `/` when
+        // none: the last byte of `://`); then up to the first `?` or `#`.
+        let (mut from, mut to) = (start, stop);
+        let mut k = start;
+        while k + 3 <= stop && !(at(buf, k) == b':' && at(buf, k + 1) == b'/' && at(buf, k + 2) == b'/') {
+            k += 1;
+        }
+        if k + 3 <= stop {
+            from = k + 3;
+            while from < stop && at(buf, from) != b'/' {
+                from += 1;
+            }
+            if from == stop {
+                (from, to) = (k + 2, k + 3);
+            }
+        }
+        while from < to && !matches!(at(buf, from), b'?' | b'#') {
+            let b = at(buf, from);
+            if let Some(d) = buf.get_mut(w) {
+                *d = b;
+            }
+            w += 1;
+            from += 1;
+        }
+        if stop >= end {
+            break;
+        }
+        if let Some(d) = buf.get_mut(w) {
+            *d = b' ';
+        }
+        w += 1;
+        start = stop + 1;
     }
-    let mut out = String::new();
-    // Word by word, split at each space by hand (`str::split`'s searcher
-    // brings a panic, and with it core's formatting, into the wasm).
-    let mut rest = Some(head);
-    while let Some(text) = rest {
-        let (word, next) = match text.bytes().position(|b| b == b' ') {
-            Some(i) => (text.get(..i).unwrap_or_default(), text.get(i + 1..)),
-            None => (text, None),
+    trimmed(buf, w)
+}
+
+/// How much of `buf[..w]` (UTF-8) is left without its trailing whitespace
+/// (`char::is_whitespace`: Unicode's White_Space), each whitespace
+/// character matched over its UTF-8 at the end. (Its first byte is never a
+/// continuation byte: what ends in it is that character.)
+fn trimmed(buf: &[u8], mut w: usize) -> usize {
+    loop {
+        // The k-th byte from the end (0 before the start).
+        let tail = |k: usize| if k <= w { buf.get(w - k).copied().unwrap_or(0) } else { 0 };
+        // The last three bytes, as one number.
+        let t = u32::from(tail(3)) << 16 | u32::from(tail(2)) << 8 | u32::from(tail(1));
+        w -= match t {
+            _ if matches!(t & 0xff, 9..=13 | 32) => 1,
+            _ if matches!(t & 0xffff, 0xc285 | 0xc2a0) => 2,
+            0xe19a80 | 0xe28080..=0xe2808a | 0xe280a8 | 0xe280a9 | 0xe280af | 0xe2819f | 0xe38080 => 3,
+            _ => return w,
         };
-        rest = next;
-        // A plain scan for `://` (no substring searcher: see `document`).
-        let w = word.as_bytes();
-        let word = match w.windows(3).position(|x| x == b"://") {
-            Some(i) => match w.iter().skip(i + 3).position(|&b| b == b'/') {
-                Some(j) => word.get(i + 3 + j..).unwrap_or_default(),
-                None => "/",
-            },
-            None => word,
-        };
-        let cut = word.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(word.len());
-        out.push_str(word.get(..cut).unwrap_or_default());
-        if rest.is_some() {
-            out.push(' ');
-        }
     }
-    // Trailing whitespace goes: the end of the last character that is not
-    // whitespace, found forwards (no reverse searcher).
-    let keep = out.char_indices().fold(0, |keep, (i, c)| if c.is_whitespace() { keep } else { i + c.len_utf8() });
-    match out.get(..keep) {
-        Some(kept) if kept.len() < out.len() => String::from(kept),
-        _ => out,
+}
+
+/// Where [`write`] writes a document: a `String`, or the beacon module's
+/// buffer of [`MAX_BYTES`].
+pub trait Sink {
+    /// Appends `s`.
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
     }
 }
 
@@ -279,94 +346,200 @@ pub fn wording(reason: &str) -> String {
 /// its [`wording`]; `secrets` are texts the document must not contain (the
 /// user id): a wording that contains one (empty ones aside) is withheld.
 pub fn document(report: &Report, secrets: &[&str]) -> String {
-    let mut out = String::new();
-    out.push_str("{\"event\":\"");
-    out.push_str(report.event.id());
-    out.push_str("\",\"session\":");
-    if is_session(report.session) {
-        out.push('"');
-        out.push_str(report.session);
-        out.push('"');
-    } else {
-        out.push_str("null");
-    }
-    out.push_str(",\"version\":");
-    name(&mut out, report.version);
-    out.push_str(",\"enabled\":");
-    out.push_str(if report.enabled { "true" } else { "false" });
-    out.push_str(",\"source\":");
-    name(&mut out, report.source);
-    out.push_str(",\"reason\":");
-    // A plain scan: `str::contains`'s two-way searcher is about 5 KB of gzip wasm.
     let reason = wording(report.reason);
-    let leaks = secrets.iter().any(|s| !s.is_empty() && reason.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
-    json_string(&mut out, if leaks { WITHHELD } else { &reason }, MAX_REASON_BYTES);
-    out.push_str(",\"rollout\":");
-    match report.rollout {
-        Some(r) if r.percent <= 100 && (1..=100).contains(&r.bucket) => {
-            out.push_str("{\"percent\":");
-            push_uint(&mut out, r.percent.into());
-            out.push_str(",\"bucket\":");
-            push_uint(&mut out, r.bucket.into());
-            out.push('}');
-        }
-        _ => out.push_str("null"),
-    }
-    out.push_str(",\"guard\":");
-    match report.guard {
-        Some(g) => {
-            out.push_str("{\"errors\":");
-            push_uint(&mut out, g.errors.into());
-            out.push('}');
-        }
-        None => out.push_str("null"),
-    }
-    out.push_str(",\"cleanup\":");
-    match &report.cleanup {
-        Some(c) => {
-            out.push_str("{\"ok\":");
-            out.push_str(if c.ok { "true" } else { "false" });
-            out.push_str(",\"otherTabs\":");
-            push_uint(&mut out, c.other_tabs.into());
-            out.push_str(",\"database\":{\"outcome\":\"");
-            out.push_str(c.database.map_or("unknown", DbOutcome::id));
-            out.push_str("\",\"blocked\":");
-            out.push_str(if c.blocked { "true" } else { "false" });
-            out.push_str("},\"localStorage\":");
-            area(&mut out, &c.local_storage);
-            out.push_str(",\"sessionStorage\":");
-            area(&mut out, &c.session_storage);
-            out.push('}');
-        }
-        None => out.push_str("null"),
-    }
-    out.push_str(",\"at\":");
-    // Whole milliseconds; a clock that says something odd is 0.
-    let at = if report.at.is_finite() && report.at >= 0.0 && report.at < 1e15 { report.at as u64 } else { 0 };
-    push_uint(&mut out, at);
-    out.push('}');
+    let mut out = String::new();
+    write(&mut out, &Report { reason: &reason, ..report.clone() }, secrets);
     out
 }
 
-fn area(out: &mut String, a: &Area) {
-    out.push_str("{\"outcome\":\"");
-    out.push_str(a.outcome.map_or("unknown", AreaOutcome::id));
-    out.push_str("\",\"removed\":");
-    push_uint(out, a.removed.into());
-    out.push_str(",\"failed\":");
-    push_uint(out, a.failed.into());
-    out.push('}');
+/// [`document`]'s text into `out`, for a report whose `reason` is already
+/// its [`wording`] (the beacon module's [`wording_in_place`]).
+pub fn write(out: &mut impl Sink, report: &Report, secrets: &[&str]) {
+    out.put("{\"event\":\"");
+    out.put(report.event.id());
+    out.put("\",\"session\":");
+    if is_session(report.session) {
+        out.put("\"");
+        out.put(report.session);
+        out.put("\"");
+    } else {
+        out.put("null");
+    }
+    out.put(",\"version\":");
+    name(out, report.version);
+    out.put(",\"enabled\":");
+    boolean(out, report.enabled);
+    out.put(",\"source\":");
+    name(out, report.source);
+    out.put(",\"reason\":");
+    // A plain scan: `str::contains`'s two-way searcher is about 5 KB of gzip wasm.
+    let reason = report.reason;
+    let leaks = secrets.iter().any(|s| !s.is_empty() && reason.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
+    json_string_into(out, if leaks { WITHHELD } else { reason }, MAX_REASON_BYTES);
+    out.put(",\"rollout\":");
+    match report.rollout {
+        Some(r) if r.percent <= 100 && (1..=100).contains(&r.bucket) => {
+            out.put("{\"percent\":");
+            uint(out, r.percent.into());
+            out.put(",\"bucket\":");
+            uint(out, r.bucket.into());
+            out.put("}");
+        }
+        _ => out.put("null"),
+    }
+    out.put(",\"guard\":");
+    match report.guard {
+        Some(g) => {
+            out.put("{\"errors\":");
+            uint(out, g.errors.into());
+            out.put("}");
+        }
+        None => out.put("null"),
+    }
+    out.put(",\"cleanup\":");
+    match &report.cleanup {
+        Some(c) => {
+            out.put("{\"ok\":");
+            boolean(out, c.ok);
+            out.put(",\"otherTabs\":");
+            uint(out, c.other_tabs.into());
+            out.put(",\"database\":{\"outcome\":\"");
+            out.put(c.database.map_or("unknown", DbOutcome::id));
+            out.put("\",\"blocked\":");
+            boolean(out, c.blocked);
+            out.put("},\"localStorage\":");
+            area(out, &c.local_storage);
+            out.put(",\"sessionStorage\":");
+            area(out, &c.session_storage);
+            out.put("}");
+        }
+        None => out.put("null"),
+    }
+    out.put(",\"at\":");
+    // Whole milliseconds; a clock that says something odd is 0.
+    let at = if report.at.is_finite() && report.at >= 0.0 && report.at < 1e15 { report.at as u64 } else { 0 };
+    uint(out, at);
+    out.put("}");
+}
+
+fn boolean(out: &mut impl Sink, b: bool) {
+    out.put(if b { "true" } else { "false" });
+}
+
+/// `n` in decimal: `flag::push_uint`'s loop, over a [`Sink`] (which is no
+/// `flag::Text`; sharing one generic loop measured a few bytes more in the
+/// first-answer module, which uses `push_uint`).
+fn uint(out: &mut impl Sink, n: u64) {
+    const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    let mut scale = core::num::NonZeroU64::MIN;
+    while n / scale >= 10 {
+        scale = scale.saturating_mul(core::num::NonZeroU64::MIN.saturating_add(9));
+    }
+    loop {
+        out.put(DIGITS.get(((n / scale) % 10) as usize).copied().unwrap_or("0"));
+        match core::num::NonZeroU64::new(scale.get() / 10) {
+            Some(next) => scale = next,
+            None => break,
+        }
+    }
+}
+
+fn area(out: &mut impl Sink, a: &Area) {
+    out.put("{\"outcome\":\"");
+    out.put(a.outcome.map_or("unknown", AreaOutcome::id));
+    out.put("\",\"removed\":");
+    uint(out, a.removed.into());
+    out.put(",\"failed\":");
+    uint(out, a.failed.into());
+    out.put("}");
 }
 
 /// A `source` or `version`, or `"unknown"`.
-fn name(out: &mut String, name: &str) {
-    out.push('"');
-    out.push_str(if is_name(name) { name } else { "unknown" });
-    out.push('"');
+fn name(out: &mut impl Sink, name: &str) {
+    out.put("\"");
+    out.put(if is_name(name) { name } else { "unknown" });
+    out.put("\"");
 }
 
 /// `s` as a JSON string whose escaped contents take at most `max` bytes:
 /// cut on a character, with `…`, when longer.
+/// [`json_string`] into any [`Sink`]. Read over bytes, a character at a
+/// time (its first byte says its length): no `char` decoding or encoding.
+pub fn json_string_into(out: &mut impl Sink, s: &str, max: usize) {
+    let mut whole = 0;
+    let mut i = 0;
+    while i < s.len() {
+        let (len, escaped) = json_char(s, i);
+        whole += escaped;
+        i += len;
+    }
+    // Cut, room is kept for `…` (3 bytes).
+    let room = if whole <= max { max } else { max.saturating_sub(3) };
+    out.put("\"");
+    let mut used = 0;
+    let mut i = 0;
+    while i < s.len() {
+        let (len, escaped) = json_char(s, i);
+        used += escaped;
+        if used > room {
+            out.put("…");
+            break;
+        }
+        let lead = s.as_bytes().get(i).copied().unwrap_or(0);
+        if escaped == len {
+            out.put(s.get(i..i + len).unwrap_or_default());
+        } else {
+            out.put(match lead {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                // U+2028 and U+2029 (E2 80 A8, E2 80 A9).
+                0xe2 if s.as_bytes().get(i + 2) == Some(&0xa8) => "\\u2028",
+                0xe2 => "\\u2029",
+                // The other control characters, U+0000 to U+001F.
+                0..=0x0f => "\\u000",
+                _ => "\\u001",
+            });
+            if lead < 0x20 && escaped == 6 {
+                const HEX: [&str; 16] =
+                    ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"];
+                out.put(HEX.get(usize::from(lead & 15)).copied().unwrap_or("0"));
+            }
+        }
+        i += len;
+    }
+    out.put("\"");
+}
+
+/// The character at `s[i..]` (a character's first byte): its length in
+/// bytes, and how many bytes JSON writes it with inside a string (the
+/// control characters without a short escape, and the two line separators
+/// some JavaScript parsers once refused, as `\uXXXX`).
+fn json_char(s: &str, i: usize) -> (usize, usize) {
+    let b = s.as_bytes();
+    let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match at(0) {
+        b'"' | b'\\' | b'\n' | b'\r' | b'\t' => (1, 2),
+        0..=0x1f => (1, 6),
+        0x20..=0x7f => (1, 1),
+        0x80..=0xdf => (2, 2),
+        0xe2 if at(1) == 0x80 && matches!(at(2), 0xa8 | 0xa9) => (3, 6),
+        0xe0..=0xef => (3, 3),
+        _ => (4, 4),
+    }
+}
+
+/// `s` as a JSON string whose escaped contents take at most `max` bytes:
+/// cut on a character, with `…`, when longer.
+///
+/// Over `char`s into a `String`: the smaller code where a module has the
+/// `String` machinery anyway (the Service Worker guard, `sw::unmatchable`;
+/// measured, the byte-wise [`json_string_into`] costs its wasm about 190 B
+/// gzip more). The beacon module writes with [`json_string_into`]; the
+/// tests hold the two to the same bytes for every character and for random
+/// texts and limits.
 pub fn json_string(out: &mut String, s: &str, max: usize) {
     let whole: usize = s.chars().map(escaped_len).sum();
     // Cut, room is kept for `…` (3 bytes).
@@ -790,6 +963,208 @@ mod tests {
             Summary::new().text(),
             "reports: 0\nskipped lines: 0\n\nby decision and source:\n  (none)\n\nby event:\n  start          0\n  change         0\n  cleanup        0\n"
         );
+    }
+
+    /// The writer as it was before the byte-wise one (`wording` and
+    /// `document` over `char`s and a `String`), kept as the oracle the
+    /// byte-wise one must match byte for byte.
+    mod before {
+        use super::super::*;
+        pub(super) fn wording(reason: &str) -> String {
+            // Written over bytes, and every cut is at an ASCII byte (a character
+            // boundary) taken with `get`: nothing here can panic, so that the lean
+            // beacon module (crates/gate, `beacon`) carries no panic message.
+            let bytes = reason.as_bytes();
+            let mut end = bytes.len();
+            let mut colon = None; // the first `: `
+            for (i, &b) in bytes.iter().enumerate() {
+                if b == b'=' || b == b'"' {
+                    end = i;
+                    break;
+                }
+                if b == b':' && bytes.get(i + 1) == Some(&b' ') {
+                    if colon.is_some() {
+                        end = i;
+                        break;
+                    }
+                    colon = Some(i);
+                }
+            }
+            let mut head = reason.get(..end).unwrap_or_default();
+            if bytes.get(end) == Some(&b'=') {
+                if let Some(i) = colon.filter(|&i| !head.as_bytes().iter().skip(i + 2).any(|&b| b == b' ')) {
+                    head = head.get(..i).unwrap_or_default();
+                }
+            }
+            let mut out = String::new();
+            // Word by word, split at each space by hand (`str::split`'s searcher
+            // brings a panic, and with it core's formatting, into the wasm).
+            let mut rest = Some(head);
+            while let Some(text) = rest {
+                let (word, next) = match text.bytes().position(|b| b == b' ') {
+                    Some(i) => (text.get(..i).unwrap_or_default(), text.get(i + 1..)),
+                    None => (text, None),
+                };
+                rest = next;
+                // A plain scan for `://` (no substring searcher: see `document`).
+                let w = word.as_bytes();
+                let word = match w.windows(3).position(|x| x == b"://") {
+                    Some(i) => match w.iter().skip(i + 3).position(|&b| b == b'/') {
+                        Some(j) => word.get(i + 3 + j..).unwrap_or_default(),
+                        None => "/",
+                    },
+                    None => word,
+                };
+                let cut = word.bytes().position(|b| b == b'?' || b == b'#').unwrap_or(word.len());
+                out.push_str(word.get(..cut).unwrap_or_default());
+                if rest.is_some() {
+                    out.push(' ');
+                }
+            }
+            // Trailing whitespace goes: the end of the last character that is not
+            // whitespace, found forwards (no reverse searcher).
+            let keep =
+                out.char_indices().fold(0, |keep, (i, c)| if c.is_whitespace() { keep } else { i + c.len_utf8() });
+            match out.get(..keep) {
+                Some(kept) if kept.len() < out.len() => String::from(kept),
+                _ => out,
+            }
+        }
+
+        /// The document's JSON text, at most [`MAX_BYTES`]. The reason is sent as
+        /// its [`wording`]; `secrets` are texts the document must not contain (the
+        /// user id): a wording that contains one (empty ones aside) is withheld.
+        pub(super) fn document(report: &Report, secrets: &[&str]) -> String {
+            let mut out = String::new();
+            out.push_str("{\"event\":\"");
+            out.push_str(report.event.id());
+            out.push_str("\",\"session\":");
+            if is_session(report.session) {
+                out.push('"');
+                out.push_str(report.session);
+                out.push('"');
+            } else {
+                out.push_str("null");
+            }
+            out.push_str(",\"version\":");
+            name(&mut out, report.version);
+            out.push_str(",\"enabled\":");
+            out.push_str(if report.enabled { "true" } else { "false" });
+            out.push_str(",\"source\":");
+            name(&mut out, report.source);
+            out.push_str(",\"reason\":");
+            // A plain scan: `str::contains`'s two-way searcher is about 5 KB of gzip wasm.
+            let reason = wording(report.reason);
+            let leaks =
+                secrets.iter().any(|s| !s.is_empty() && reason.as_bytes().windows(s.len()).any(|w| w == s.as_bytes()));
+            json_string(&mut out, if leaks { WITHHELD } else { &reason }, MAX_REASON_BYTES);
+            out.push_str(",\"rollout\":");
+            match report.rollout {
+                Some(r) if r.percent <= 100 && (1..=100).contains(&r.bucket) => {
+                    out.push_str("{\"percent\":");
+                    push_uint(&mut out, r.percent.into());
+                    out.push_str(",\"bucket\":");
+                    push_uint(&mut out, r.bucket.into());
+                    out.push('}');
+                }
+                _ => out.push_str("null"),
+            }
+            out.push_str(",\"guard\":");
+            match report.guard {
+                Some(g) => {
+                    out.push_str("{\"errors\":");
+                    push_uint(&mut out, g.errors.into());
+                    out.push('}');
+                }
+                None => out.push_str("null"),
+            }
+            out.push_str(",\"cleanup\":");
+            match &report.cleanup {
+                Some(c) => {
+                    out.push_str("{\"ok\":");
+                    out.push_str(if c.ok { "true" } else { "false" });
+                    out.push_str(",\"otherTabs\":");
+                    push_uint(&mut out, c.other_tabs.into());
+                    out.push_str(",\"database\":{\"outcome\":\"");
+                    out.push_str(c.database.map_or("unknown", DbOutcome::id));
+                    out.push_str("\",\"blocked\":");
+                    out.push_str(if c.blocked { "true" } else { "false" });
+                    out.push_str("},\"localStorage\":");
+                    area(&mut out, &c.local_storage);
+                    out.push_str(",\"sessionStorage\":");
+                    area(&mut out, &c.session_storage);
+                    out.push('}');
+                }
+                None => out.push_str("null"),
+            }
+            out.push_str(",\"at\":");
+            // Whole milliseconds; a clock that says something odd is 0.
+            let at = if report.at.is_finite() && report.at >= 0.0 && report.at < 1e15 { report.at as u64 } else { 0 };
+            push_uint(&mut out, at);
+            out.push('}');
+            out
+        }
+
+        pub(super) fn area(out: &mut String, a: &Area) {
+            out.push_str("{\"outcome\":\"");
+            out.push_str(a.outcome.map_or("unknown", AreaOutcome::id));
+            out.push_str("\",\"removed\":");
+            push_uint(out, a.removed.into());
+            out.push_str(",\"failed\":");
+            push_uint(out, a.failed.into());
+            out.push('}');
+        }
+
+        /// A `source` or `version`, or `"unknown"`.
+        pub(super) fn name(out: &mut String, name: &str) {
+            out.push('"');
+            out.push_str(if is_name(name) { name } else { "unknown" });
+            out.push('"');
+        }
+    }
+
+    /// `trimmed`'s whitespace is `char::is_whitespace`, and `json_char` and
+    /// `json_string_into` escape as `json_string` does, for every character.
+    #[test]
+    fn whitespace_over_utf8_is_unicodes() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let mut b = [0; 4];
+            let s = c.encode_utf8(&mut b);
+            let text = ["x", s].concat();
+            let kept = if c.is_whitespace() { 1 } else { text.len() };
+            assert_eq!(trimmed(text.as_bytes(), text.len()), kept, "{c:?}");
+            let (len, escaped) = json_char(s, 0);
+            let mut want = String::new();
+            escape(&mut want, c);
+            assert_eq!((len, escaped), (s.len(), want.len()), "{c:?}");
+            let mut got = String::new();
+            json_string_into(&mut got, s, 10);
+            assert_eq!(got, ["\"", &want, "\""].concat(), "{c:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_byte_wise_writer_is_the_one_before(
+            (report, reason, source, version) in any_report(),
+            words in proptest::collection::vec(prop::sample::select(alloc::vec![
+                " ", "  ", ": ", ":", "=", "\"", "://", "/", "?", "#", "https://a.b/c?d#e", "\u{a0}", "\u{2028}", "\u{3000}",
+                "\t", "\u{1}", "é", "\u{1f600}", "x", "Disabled by remote", "maestro_enabled=false", "\u{85}", "\u{180e}",
+            ]), 0..24),
+            secret in "[a-z0-9@.]{0,4}",
+            max in 0usize..40,
+        ) {
+            let built: String = words.concat();
+            for r in [reason.as_str(), built.as_str()] {
+                prop_assert_eq!(wording(r), before::wording(r), "{:?}", r);
+                let report = Report { reason: r, source: &source, version: &version, ..report.clone() };
+                prop_assert_eq!(document(&report, &[&secret]), before::document(&report, &[&secret]));
+                let (mut a, mut b) = (String::new(), String::new());
+                json_string_into(&mut a, r, max);
+                json_string(&mut b, r, max);
+                prop_assert_eq!(a, b);
+            }
+        }
     }
 
     fn any_report() -> impl Strategy<Value = (Report<'static>, String, String, String)> {

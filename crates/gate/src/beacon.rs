@@ -10,47 +10,153 @@
 //! beacon without the remote module (issue 20: off costs least), and the
 //! decision path carries none of it.
 
-use alloc::string::String;
+use core::alloc::{GlobalAlloc, Layout};
 
 use crate::abi::JsValue;
 use crate::js::{self, field, method};
-use crate::lean::{count, own, text};
+use crate::lean::{count, own};
 use crate::Slot;
 use maestro_gate::flag::Text as _;
 use maestro_gate::flag::{Level, Log};
-use maestro_gate::report;
+use maestro_gate::report::{self, Sink};
 
 /// Whether a beacon that could not be sent was named already (once per
 /// page load: the console gets one line, however many beacons fail).
 static WARNED: Slot<bool> = Slot(core::cell::RefCell::new(false));
 
-/// A list's length, or a count (the cleanup report lists keys: only how
-/// many is sent).
-fn how_many(value: &JsValue) -> u32 {
-    let array = field(js::global(), "Array");
-    if method(&array, "isArray", 1, value).as_bool() == Some(true) {
-        count(&field(value, "length"), u32::MAX).unwrap_or(0)
-    } else {
-        count(value, u32::MAX).unwrap_or(0)
+// The beacon's texts live in its bump allocator's room, which each call
+// takes back as it returns (`Call`): the module is built alone.
+#[cfg(any(feature = "decision", feature = "answer"))]
+compile_error!("the beacon module is built alone: --no-default-features --features beacon");
+
+/// One call's room for the texts it reads, taken from the bump allocator
+/// and given back when the call returns (when this is dropped): no `String`,
+/// so no reallocation, no capacity check and no panic message in the module.
+struct Call(usize);
+
+impl Call {
+    fn new() -> Call {
+        Call(crate::runtime::ALLOCATOR.0.get())
+    }
+
+    /// `n` zeroed bytes of this call's (at least one), or `None` when there
+    /// is no memory left.
+    // (Each answer is room of its own: the arena hands out disjoint slices.)
+    #[allow(clippy::mut_from_ref)]
+    fn room(&self, n: usize) -> Option<&mut [u8]> {
+        let layout = Layout::from_size_align(n.max(1), 1).ok()?;
+        // SAFETY: `layout`'s size is not zero.
+        let ptr = unsafe { crate::runtime::ALLOCATOR.alloc_zeroed(layout) };
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: the allocator answered `layout.size()` bytes at `ptr`,
+        // zeroed, which nothing else holds until this `Call` is dropped
+        // (`&self` lends them no longer).
+        Some(unsafe { core::slice::from_raw_parts_mut(ptr, layout.size()) })
+    }
+
+    /// `value` as UTF-8, if it is a string (read one UTF-16 unit at a time;
+    /// a lone surrogate becomes U+FFFD), in room of this call's (3 bytes for
+    /// each unit: enough for any). `None` too when there is no memory left.
+    fn bytes(&self, value: &JsValue) -> Option<&mut [u8]> {
+        if !value.is_string() {
+            return None;
+        }
+        let len = field(value, "length").as_f64().unwrap_or(0.0) as usize;
+        let buf = self.room(len.checked_mul(3)?)?;
+        let unit = |i: usize| if i < len { crate::abi::code_at(value.h(), i) } else { 0 };
+        let surrogate = |u: u32, first: u32| (first..first + 0x400).contains(&u);
+        let (mut i, mut w) = (0, 0);
+        while i < len {
+            let u = unit(i);
+            i += 1;
+            let c = if surrogate(u, 0xD800) && surrogate(unit(i), 0xDC00) {
+                i += 1;
+                0x10000 + ((u - 0xD800) << 10) + (unit(i - 1) - 0xDC00)
+            } else if surrogate(u, 0xD800) || surrogate(u, 0xDC00) {
+                0xFFFD
+            } else {
+                u
+            };
+            // UTF-8 by hand: the first byte, then 6 bits at a time.
+            let (more, first) = match c {
+                0..=0x7F => (0, c),
+                0x80..=0x7FF => (1, 0xC0 | c >> 6),
+                0x800..=0xFFFF => (2, 0xE0 | c >> 12),
+                _ => (3, 0xF0 | c >> 18),
+            };
+            let mut put = |b: u32| {
+                if let Some(d) = buf.get_mut(w) {
+                    *d = b as u8;
+                }
+                w += 1;
+            };
+            put(first);
+            for k in (0..more).rev() {
+                put(0x80 | (c >> (6 * k)) & 0x3F);
+            }
+        }
+        buf.get_mut(..w)
+    }
+
+    /// `value` as a Rust string, if it is a string ([`Call::bytes`]).
+    fn text(&self, value: &JsValue) -> Option<&str> {
+        // SAFETY: `bytes` writes whole characters' UTF-8 only.
+        self.bytes(value).map(|b| unsafe { core::str::from_utf8_unchecked(b) })
     }
 }
 
+impl Drop for Call {
+    fn drop(&mut self) {
+        crate::runtime::ALLOCATOR.0.set(self.0);
+    }
+}
+
+/// The document, written into a buffer of [`report::MAX_BYTES`] (its
+/// longest): nothing allocated, nothing grown.
+struct Doc {
+    buf: [u8; report::MAX_BYTES],
+    len: usize,
+}
+
+impl Sink for Doc {
+    // (One copy, called from every place that writes: about 400 B gzip
+    // less than inlined at each.)
+    #[inline(never)]
+    fn put(&mut self, s: &str) {
+        if let Some(d) = self.buf.get_mut(self.len..self.len + s.len()) {
+            d.copy_from_slice(s.as_bytes());
+            self.len += s.len();
+        }
+    }
+}
+
+/// A list's length, or a count (the cleanup report lists keys: only how
+/// many is sent).
+fn how_many(value: JsValue) -> u32 {
+    let array = field(js::global(), "Array");
+    let n = if method(&array, "isArray", 1, &value).as_bool() == Some(true) { field(&value, "length") } else { value };
+    count(&n, u32::MAX).unwrap_or(0)
+}
+
 fn area(report: &JsValue) -> report::Area {
+    let outcome = field(report, "outcome");
     report::Area {
-        outcome: text(&field(report, "outcome")).and_then(|o| report::area_outcome(&o)),
-        removed: how_many(&field(report, "removed")),
-        failed: how_many(&field(report, "failed")),
+        outcome: report::area_outcome_where(|id| js::text_is(&outcome, id)),
+        removed: how_many(field(report, "removed")),
+        failed: how_many(field(report, "failed")),
     }
 }
 
 /// The user id as the rollout module reads it: a string, or a number as
 /// `String(userId)`.
-fn user_id(options: &JsValue) -> String {
+fn user_id<'a>(call: &'a Call, options: &JsValue) -> &'a str {
     let user = own(options, "userId");
     if user.as_f64().is_some() {
-        return text(&js::string(&user)).unwrap_or_default();
+        return call.text(&js::string(&user)).unwrap_or_default();
     }
-    text(&user).unwrap_or_default()
+    call.text(&user).unwrap_or_default()
 }
 
 /// The beacon module's allocator (when built alone, `--features beacon`): a
@@ -96,67 +202,66 @@ unsafe impl core::alloc::GlobalAlloc for Bump {
 /// nothing throws and nothing changes; the first failure is one warning.
 #[export_name = "R"] // report
 extern "C" fn report(options: JsValue, event: JsValue, decision: JsValue, cleanup: JsValue, session: JsValue) {
-    // What the call allocates is free again once it returns: everything
-    // `send` allocated was dropped when it returned. (A call made from
-    // inside this one, were JavaScript to make one, takes back only its own.)
-    #[cfg(not(any(feature = "decision", feature = "answer")))]
-    let mark = crate::runtime::ALLOCATOR.0.get();
-    send(options, event, decision, cleanup, session);
-    #[cfg(not(any(feature = "decision", feature = "answer")))]
-    crate::runtime::ALLOCATOR.0.set(mark);
+    // What the call allocates is free again once it returns (`Call`'s drop).
+    // (A call made from inside this one, were JavaScript to make one, takes
+    // back only its own.)
+    send(&Call::new(), options, event, decision, cleanup, session);
 }
 
-fn send(options: JsValue, event: JsValue, decision: JsValue, cleanup: JsValue, session: JsValue) {
+fn send(call: &Call, options: JsValue, event: JsValue, decision: JsValue, cleanup: JsValue, session: JsValue) {
     let url = own(&options, "report");
     if !url.is_string() {
         return;
     }
-    let Some(event) = text(&event).and_then(|e| report::Event::parse(&e)) else { return };
-    let log = text(&own(&options, "log"));
-    let shows = Log::parse(log.as_deref()).shows(Level::Warn);
-    let failed = |why: &str| {
+    // (Compared as JavaScript strings: nothing read into memory.)
+    let Some(event) = report::Event::ALL.into_iter().find(|e| js::text_is(&event, e.id())) else { return };
+    let shows = Log::parse(call.text(&own(&options, "log"))).shows(Level::Warn);
+    let failed = |why: &str, error: Option<&JsValue>| {
         let first = !core::mem::replace(&mut *WARNED.0.borrow_mut(), true);
         if first && shows {
             let mut line = js::Text::from_str(report::NOT_SENT);
-            line.append(&JsValue::from_str(why));
+            line.push(why);
+            if let Some(error) = error {
+                line.append(&js::message(error));
+            }
             js::log(true, &line, false);
         }
     };
-    let failed_with = |why: &str, error: &JsValue| {
-        let mut line = JsValue::from_str(why);
-        line.append(&js::message(error));
-        let why = text(&line).unwrap_or_default();
-        failed(&why);
-    };
     if field(&url, "length").as_f64() == Some(0.0) {
-        return failed(report::EMPTY_URL);
+        return failed(report::EMPTY_URL, None);
     }
     let rollout = field(&decision, "rollout");
     let guard = field(&decision, "guard");
-    let source = text(&field(&decision, "source")).unwrap_or_default();
-    let reason = text(&field(&decision, "reason")).unwrap_or_default();
-    let session = text(&session).unwrap_or_default();
+    let source = call.text(&field(&decision, "source")).unwrap_or_default();
+    // The reason as its fixed wording, written over the text read.
+    let reason = call.bytes(&field(&decision, "reason")).unwrap_or_default();
+    let worded = report::wording_in_place(reason);
+    // SAFETY: `Call::bytes` wrote whole characters' UTF-8, and the wording
+    // cuts on characters only (`report::wording_in_place`).
+    let reason = unsafe { core::str::from_utf8_unchecked(reason.get(..worded).unwrap_or_default()) };
+    let session = call.text(&session).unwrap_or_default();
     let doc = report::Report {
         event,
-        session: &session,
+        session,
         version: env!("CARGO_PKG_VERSION"),
         // A decision (`enabled`) or a health document (`maestro_enabled`).
         enabled: field(&decision, "enabled")
             .as_bool()
             .or_else(|| field(&decision, "maestro_enabled").as_bool())
             .unwrap_or(false),
-        source: &source,
-        reason: &reason,
+        source,
+        reason,
         rollout: count(&field(&rollout, "percent"), 100)
             .zip(count(&field(&rollout, "bucket"), 100))
             .map(|(percent, bucket)| report::Rollout { percent, bucket }),
         guard: count(&field(&guard, "errors"), u32::MAX).map(|errors| report::Guard { errors }),
         cleanup: cleanup.is_object().then(|| {
             let database = field(&cleanup, "database");
+            let outcome = field(&database, "outcome");
             report::Cleanup {
                 ok: field(&cleanup, "ok").as_bool().unwrap_or(false),
                 other_tabs: count(&field(&cleanup, "otherTabs"), u32::MAX).unwrap_or(0),
-                database: text(&field(&database, "outcome")).and_then(|o| report::db_outcome(&o)),
+                database: report::db_outcome_where(|id| js::text_is(&outcome, id)),
                 blocked: field(&database, "blocked").as_bool().unwrap_or(false),
                 local_storage: area(&field(&cleanup, "localStorage")),
                 session_storage: area(&field(&cleanup, "sessionStorage")),
@@ -165,16 +270,20 @@ fn send(options: JsValue, event: JsValue, decision: JsValue, cleanup: JsValue, s
         at: method(&field(js::global(), "Date"), "now", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0),
     };
     // The user id never leaves the page, not even inside a reason's wording.
-    let body = report::document(&doc, &[&user_id(&options)]);
+    let mut body = Doc { buf: [0; report::MAX_BYTES], len: 0 };
+    report::write(&mut body, &doc, &[user_id(call, &options)]);
     let navigator = field(js::global(), "navigator");
     let send = field(&navigator, "sendBeacon");
     if !send.is_function() {
-        return failed(report::NO_BEACON);
+        return failed(report::NO_BEACON, None);
     }
-    match js::call(&send, &navigator, &[&url, &JsValue::from_str(&body)]) {
+    // SAFETY: `body.buf` is live memory of this instance, `body.len` bytes
+    // of it written (the import reads them as UTF-8).
+    let body = unsafe { crate::abi::from_utf8(body.buf.as_ptr(), body.len.min(report::MAX_BYTES)) };
+    match js::call(&send, &navigator, &[&url, &body]) {
         Ok(queued) if truthy(&queued) => {}
-        Ok(_) => failed(report::REFUSED),
-        Err(e) => failed_with(report::THREW, &e),
+        Ok(_) => failed(report::REFUSED, None),
+        Err(e) => failed(report::THREW, Some(&e)),
     }
 }
 
