@@ -159,42 +159,6 @@ fn user_id<'a>(call: &'a Call, options: &JsValue) -> &'a str {
     call.text(&user).unwrap_or_default()
 }
 
-/// The beacon module's allocator (when built alone, `--features beacon`): a
-/// bump allocator over the linear memory above `__heap_base`, which never
-/// frees one allocation but takes back everything a call allocated when the
-/// call returns ([`send`]: nothing it allocates outlives it). No free list to
-/// keep: about 160 B gzip less than `lol_alloc`'s. The next free address (0:
-/// `__heap_base`).
-pub(crate) struct Bump(pub core::cell::Cell<usize>);
-
-// SAFETY: wasm32 without atomics, one thread (see `crate::Slot`).
-unsafe impl Sync for Bump {}
-
-#[cfg(not(any(feature = "decision", feature = "answer")))]
-unsafe impl core::alloc::GlobalAlloc for Bump {
-    unsafe fn alloc(&self, layout: core::alloc::Layout) -> *mut u8 {
-        use core::arch::wasm32::{memory_grow, memory_size};
-        const PAGE: usize = 65536;
-        extern "C" {
-            static __heap_base: u8;
-        }
-        let next = self.0.get().max(core::ptr::addr_of!(__heap_base) as usize);
-        // (An alignment is a power of two.)
-        let Some(start) = next.checked_add(layout.align() - 1).map(|n| n & !(layout.align() - 1)) else {
-            return core::ptr::null_mut();
-        };
-        let Some(end) = start.checked_add(layout.size()) else { return core::ptr::null_mut() };
-        let have = memory_size(0).saturating_mul(PAGE);
-        if end > have && memory_grow(0, (end - have).div_ceil(PAGE)) == usize::MAX {
-            return core::ptr::null_mut();
-        }
-        self.0.set(end);
-        start as *mut u8
-    }
-
-    unsafe fn dealloc(&self, _: *mut u8, _: core::alloc::Layout) {}
-}
-
 /// Sends the beacon for `init({ report: url })`: the init options, the event
 /// (`"start"`, `"change"` or `"cleanup"`), the gate's `decision()` (or
 /// health document) at that moment, for `"cleanup"` the `clearClientState`

@@ -54,19 +54,19 @@ pub fn now() -> f64 {
     crate::js::method(&field(crate::js::global(), "Date"), "now", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0)
 }
 
-/// The first-answer module's allocator: a bump allocator over the linear
+/// The first-answer and beacon modules' allocator: a bump allocator over the linear
 /// memory above `__heap_base`, which never frees one allocation but takes
 /// back everything an export allocated when the export returns ([`scoped`]:
 /// nothing it allocates outlives it; what the module keeps between calls is
 /// in cells, not on the heap). No free list to keep: measured, about 160 B
-/// gzip less than `lol_alloc`'s. The beacon module's (`beacon::Bump`) is the
-/// same. The next free address (0: `__heap_base`).
+/// gzip less than `lol_alloc`'s. (The beacon module takes back what a call
+/// allocated with `beacon::Call`.) The next free address (0: `__heap_base`).
 pub(crate) struct Bump(pub core::cell::Cell<usize>);
 
 // SAFETY: wasm32 without atomics, one thread (see `crate::Slot`).
 unsafe impl Sync for Bump {}
 
-#[cfg(all(feature = "answer", not(feature = "decision")))]
+#[cfg(not(feature = "decision"))]
 unsafe impl core::alloc::GlobalAlloc for Bump {
     unsafe fn alloc(&self, layout: core::alloc::Layout) -> *mut u8 {
         use core::arch::wasm32::{memory_grow, memory_size};

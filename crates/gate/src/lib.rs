@@ -69,14 +69,10 @@ mod runtime {
     #[global_allocator]
     static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
         unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
-    // The beacon module alone: a bump allocator, emptied as each call returns
-    // (`crate::beacon`), which is all the module needs.
-    #[cfg(not(any(feature = "decision", feature = "answer")))]
-    #[global_allocator]
-    pub(crate) static ALLOCATOR: crate::beacon::Bump = crate::beacon::Bump(core::cell::Cell::new(0));
-    // The first-answer module: the same, emptied as each export returns
-    // (`crate::lean::scoped`).
-    #[cfg(all(feature = "answer", not(feature = "decision")))]
+    // The beacon module and the first-answer module: a bump allocator,
+    // emptied as each call returns (`crate::beacon`'s `Call`,
+    // `crate::lean::scoped`), which is all either needs.
+    #[cfg(not(feature = "decision"))]
     #[global_allocator]
     pub(crate) static ALLOCATOR: crate::lean::Bump = crate::lean::Bump(core::cell::Cell::new(0));
 
