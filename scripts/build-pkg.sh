@@ -46,7 +46,8 @@ wasm_opt=node_modules/.bin/wasm-opt # binaryen 132 from npm: Debian's 108 turns 
 # 100-105 -> 5,223, 125 -> 5,373, 140 -> 5,371, 175 -> 5,453, 250 -> 5,542.
 # 115 is still in the middle. After issue 20's size work (handles that last
 # one call; gate wasm, zlib): 60 -> 4,325, 90 -> 4,259, 100-115 -> 4,204,
-# 120 -> 4,199, 130 -> 4,198, 150 -> 4,245: 115 stays.
+# 120 -> 4,199, 130 -> 4,198, 150 -> 4,245: 115 stays. With the data first
+# and -lmu (below): 90 -> 4,266, 100-115 -> 4,209, 120 -> 4,211, 130 -> 4,217.
 # Re-measure after any change to the gate: the margin to 7,558 is small.
 # The paths of registry crates that panic locations keep (js-sys, serde-wasm-bindgen)
 # are remapped, so that the .wasm files do not depend on the builder's
@@ -56,7 +57,23 @@ build() { # crate, opt-level, extra RUSTFLAGS
   CARGO_PROFILE_RELEASE_OPT_LEVEL=$2 RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo ${3:-}" \
     cargo build -q --release --target wasm32-unknown-unknown -p "$1" --lib --target-dir target/pkg-build
 }
-build maestro-gate-wasm z "-C llvm-args=-inline-threshold=115"
+# The four lean modules (the gate, the beacon and the two first answers) are
+# linked with their data first (`--no-stack-first`: .rodata and .data at
+# 1,024, then the 64 KiB stack, then the heap) instead of rustc's default of
+# the stack first: every address of a string or a static is then below 8,192,
+# an i32.const of 2 bytes of LEB instead of 3 (measured, gzip -9 by zlib after
+# the wasm-opt below: gate 4,265 -> 4,209, beacon 6,180 -> 6,105, answer
+# 14,514 -> 14,403, Unleash 20,367 -> 20,231). The stack-first layout makes a
+# stack overflow trap instead of writing over the statics; these modules
+# cannot overflow 64 KiB: the sum of every stack frame in each (measured from
+# the `global.get $__stack_pointer; i32.const N; i32.sub` prologues) is 528 B
+# (gate), 816 B (beacon), 3,360 B (answer) and 4,720 B (Unleash), and the
+# only recursion, the Unleash parser's, stops at a depth of 64 (src/unleash.rs
+# MAX_DEPTH), at most 25,600 B more even with the largest frame. Re-check
+# that sum after adding recursion to one of them. The wasm-bindgen modules
+# keep the stack first (serde's recursion is not bounded so).
+lean_link="-C link-arg=--no-stack-first"
+build maestro-gate-wasm z "-C llvm-args=-inline-threshold=115 $lean_link"
 cp target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/gate.wasm"
 # The beacon module: the same crate and boundary, with the beacon's export
 # instead of the decision's (crates/gate/src/beacon.rs). Opt-level "z" with
@@ -66,7 +83,7 @@ cp target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/
 # 52-55 -> 6,509, 60 -> 6,509, 75 -> 6,588, 115 -> 6,631, 200 -> 8,141; "s"
 # 7,240. 46 sits in the middle of the low stretch. Re-measure after a change
 # to beacon.rs or report.rs.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46" \
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features beacon \
   --target-dir target/pkg-build-beacon
 cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/beacon.wasm"
@@ -79,13 +96,13 @@ cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm
 # 20,339; 35 -> 14,693 / 20,621; 41-44 -> 14,631 / 20,435; 46-50 -> 14,420 /
 # 20,303; 55 -> 14,577 / 20,839; 75 -> 14,720 / 21,624; 115 -> 15,004 /
 # 21,786; 200 -> 15,927 / 23,701. Re-measure after a change to either.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46" \
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer \
   --target-dir target/pkg-build-answer
 cp target/pkg-build-answer/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer.wasm"
 # Its Unleash build (crates/gate/src/answer_unleash.rs), which a page with
 # `unleash` loads instead: a health document's page downloads no Unleash reader.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46" \
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-unleash \
   --target-dir target/pkg-build-answer-unleash
 cp target/pkg-build-answer-unleash/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer_unleash.wasm"
@@ -99,10 +116,34 @@ build maestro-gate-sw z
 # re-looping between two -Oz passes saves about 60 B gzip more; --converge
 # (repeat until no smaller) and --reorder-functions (the most-called first,
 # so that their calls' indices are one byte) about 40 B more.
-$wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
-$wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/beacon.wasm" -o pkg/maestro_gate_beacon_bg.wasm
-$wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/answer.wasm" -o pkg/maestro_gate_answer_bg.wasm
-$wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/answer_unleash.wasm" -o pkg/maestro_gate_answer_unleash_bg.wasm
+# --low-memory-unused (-lmu): the first 1,024 B of memory hold nothing (the
+# data starts at 1,024, above), so wasm-opt may fold a pointer's added
+# constant into the load's or store's offset (measured, gzip -9 by zlib, the
+# stack still first: gate 4,294 -> 4,265, beacon 6,192 -> 6,180, answer
+# 14,558 -> 14,514, Unleash 20,456 -> 20,367). It changes only what an i32
+# add that wraps past 4 GiB would do, which Rust's pointers never do.
+# Tried and not kept, each measured on the gate (then beacon / answer /
+# Unleash): -O4 first +66 (-6 / +51 / +50); -Oz twice +12; --gufa-optimizing
+# 0; --monomorphize +13; --merge-similar-functions, --dae-optimizing,
+# --duplicate-function-elimination, --precompute-propagate, --local-cse,
+# --code-folding, --reorder-locals, -fimfs, -ifwl, -pii: 0 (-Oz runs or
+# skips them); -Os +7; --flatten --rereloop twice -1; -aimfs 3-8 -3 to -6
+# (-aimfs 10+ grows it); --ignore-implicit-traps -1 (-18 / +10 / -10; it
+# lets wasm-opt drop a load that would trap) and --traps-never-happen not at
+# all (a panic's trap is how the gate fails safe).
+# --zero-filled-memory is for an imported memory (ours is the module's own).
+$wasm_opt -lmu -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
+# The beacon and the first answers: the same, and -ocimfs 40 (inline a
+# function with one caller only up to 40 instructions, where -Oz inlines any),
+# a third -Oz, and the functions in their order (measured with the data
+# first, gzip -9, beacon / answer / Unleash: the gate's flags 6,105 / 14,403
+# / 20,231; with these 5,989 / 14,299 / 20,170; -ocimfs 30 5,994 / 14,322 /
+# 20,173, 50 6,034 / 14,314 / 20,161, 120 6,015 / 14,359 / 20,122; with
+# --reorder-functions 6,015 / 14,330 / 20,164). On the gate they cost 41 B.
+lean_opt="-lmu -ocimfs 40 -Oz --flatten --rereloop -Oz -Oz --converge --strip-debug --strip-producers --strip-target-features"
+$wasm_opt $lean_opt "$tmp/beacon.wasm" -o pkg/maestro_gate_beacon_bg.wasm
+$wasm_opt $lean_opt "$tmp/answer.wasm" -o pkg/maestro_gate_answer_bg.wasm
+$wasm_opt $lean_opt "$tmp/answer_unleash.wasm" -o pkg/maestro_gate_answer_unleash_bg.wasm
 cp js/core.js pkg/maestro_gate.js
 cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
 # The object types every .d.ts imports, generated from the Rust types (src/types.rs).
