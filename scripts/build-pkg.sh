@@ -46,7 +46,8 @@ wasm_opt=node_modules/.bin/wasm-opt # binaryen 132 from npm: Debian's 108 turns 
 # 100-105 -> 5,223, 125 -> 5,373, 140 -> 5,371, 175 -> 5,453, 250 -> 5,542.
 # 115 is still in the middle. After issue 20's size work (handles that last
 # one call; gate wasm, zlib): 60 -> 4,325, 90 -> 4,259, 100-115 -> 4,204,
-# 120 -> 4,199, 130 -> 4,198, 150 -> 4,245: 115 stays.
+# 120 -> 4,199, 130 -> 4,198, 150 -> 4,245: 115 stays. With the data first
+# and -lmu (below): 90 -> 4,266, 100-115 -> 4,209, 120 -> 4,211, 130 -> 4,217.
 # Re-measure after any change to the gate: the margin to 7,558 is small.
 # The paths of registry crates that panic locations keep (js-sys, serde-wasm-bindgen)
 # are remapped, so that the .wasm files do not depend on the builder's
@@ -56,7 +57,23 @@ build() { # crate, opt-level, extra RUSTFLAGS
   CARGO_PROFILE_RELEASE_OPT_LEVEL=$2 RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo ${3:-}" \
     cargo build -q --release --target wasm32-unknown-unknown -p "$1" --lib --target-dir target/pkg-build
 }
-build maestro-gate-wasm z "-C llvm-args=-inline-threshold=115"
+# The four lean modules (the gate, the beacon and the two first answers) are
+# linked with their data first (`--no-stack-first`: .rodata and .data at
+# 1,024, then the 64 KiB stack, then the heap) instead of rustc's default of
+# the stack first: every address of a string or a static is then below 8,192,
+# an i32.const of 2 bytes of LEB instead of 3 (measured, gzip -9 by zlib after
+# the wasm-opt below: gate 4,265 -> 4,209, beacon 6,180 -> 6,105, answer
+# 14,514 -> 14,403, Unleash 20,367 -> 20,231). The stack-first layout makes a
+# stack overflow trap instead of writing over the statics; these modules
+# cannot overflow 64 KiB: the sum of every stack frame in each (measured from
+# the `global.get $__stack_pointer; i32.const N; i32.sub` prologues) is 528 B
+# (gate), 816 B (beacon), 3,360 B (answer) and 4,720 B (Unleash), and the
+# only recursion, the Unleash parser's, stops at a depth of 64 (src/unleash.rs
+# MAX_DEPTH), at most 25,600 B more even with the largest frame. Re-check
+# that sum after adding recursion to one of them. The wasm-bindgen modules
+# keep the stack first (serde's recursion is not bounded so).
+lean_link="-C link-arg=--no-stack-first"
+build maestro-gate-wasm z "-C llvm-args=-inline-threshold=115 $lean_link"
 cp target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/gate.wasm"
 # The beacon module: the same crate and boundary, with the beacon's export
 # instead of the decision's (crates/gate/src/beacon.rs). Opt-level "z" with
@@ -67,7 +84,7 @@ cp target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/
 # these): "z" alone 5,288, 0 -> 5,434, 25 -> 4,845, 150 -> 4,777,
 # 200 -> 4,788, "s" 4,903. 105 sits in the low stretch. Re-measure after a
 # change to beacon.rs or report.rs.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=105" \
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=105 $lean_link" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features beacon \
   --target-dir target/pkg-build-beacon
 cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/beacon.wasm"
@@ -83,19 +100,28 @@ cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm
 # 14,840 / 20,862; 46 -> 14,382 / 20,280; 55 -> 14,562 / 20,816; and with
 # answer::raw shared: 44 -> 14,499 / 20,444; 46-50 -> 14,327 / 20,301.
 # Re-measure after a change to either.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46" \
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer \
   --target-dir target/pkg-build-answer
 cp target/pkg-build-answer/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer.wasm"
 # Its Unleash build (crates/gate/src/answer_unleash.rs), which a page with
 # `unleash` loads instead: a health document's page downloads no Unleash reader.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46" \
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-unleash \
   --target-dir target/pkg-build-answer-unleash
 cp target/pkg-build-answer-unleash/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer_unleash.wasm"
-build maestro-gate-rollback z
+# The rollback and the rollout with LLVM's inline threshold at 115, as the
+# gate's; the remote and the guard without one. Measured (gzip -9 by zlib,
+# after wasm-opt as in scripts/minify-names.mjs): rollback "z" alone 40,677,
+# 46 -> 40,236, 100 -> 40,515, 115 -> 40,092, 130 -> 40,128, 300 -> 40,793;
+# rollout "z" alone 12,454, "s" 11,925, 46 -> 11,783, 80 -> 11,853, 100 ->
+# 11,771, 115 -> 11,661, 130 -> 11,559, 150 -> 11,872, 200 -> 11,827, 300 ->
+# 11,513 (it jumps by 100 B from one to the next: 115 is in neither
+# extreme); remote "z" alone 38,378, 46 -> 39,005, 115 -> 39,683, 300 ->
+# 41,264; sw "z" alone 15,766, 46 -> 15,909, 115 -> 16,538.
+build maestro-gate-rollback z "-C llvm-args=-inline-threshold=115"
 build maestro-gate-remote z
-build maestro-gate-rollout z
+build maestro-gate-rollout z "-C llvm-args=-inline-threshold=115"
 build maestro-gate-node z
 build maestro-gate-sw z
 
@@ -103,16 +129,34 @@ build maestro-gate-sw z
 # re-looping between two -Oz passes saves about 60 B gzip more; --converge
 # (repeat until no smaller) and --reorder-functions (the most-called first,
 # so that their calls' indices are one byte) about 40 B more.
-$wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
-$wasm_opt -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/beacon.wasm" -o pkg/maestro_gate_beacon_bg.wasm
-# The first-answer module's two builds with --low-memory-unused too (a
-# constant added to an address folds into the access's offset): its memory
-# below 1 KiB is the bottom of the 64 KiB stack (rustc links wasm32 with the
-# stack first), which no call of its reaches: nothing in it recurses but
-# Unleash's reader, 64 levels at most (unleash::MAX_DEPTH). Measured (gzip
-# -9 by zlib, health / Unleash): 14,305 -> 14,255 / 20,275 -> 20,204.
-$wasm_opt --low-memory-unused -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/answer.wasm" -o pkg/maestro_gate_answer_bg.wasm
-$wasm_opt --low-memory-unused -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/answer_unleash.wasm" -o pkg/maestro_gate_answer_unleash_bg.wasm
+# --low-memory-unused (-lmu): the first 1,024 B of memory hold nothing (the
+# data starts at 1,024, above), so wasm-opt may fold a pointer's added
+# constant into the load's or store's offset (measured, gzip -9 by zlib, the
+# stack still first: gate 4,294 -> 4,265, beacon 6,192 -> 6,180, answer
+# 14,558 -> 14,514, Unleash 20,456 -> 20,367). It changes only what an i32
+# add that wraps past 4 GiB would do, which Rust's pointers never do.
+# Tried and not kept, each measured on the gate (then beacon / answer /
+# Unleash): -O4 first +66 (-6 / +51 / +50); -Oz twice +12; --gufa-optimizing
+# 0; --monomorphize +13; --merge-similar-functions, --dae-optimizing,
+# --duplicate-function-elimination, --precompute-propagate, --local-cse,
+# --code-folding, --reorder-locals, -fimfs, -ifwl, -pii: 0 (-Oz runs or
+# skips them); -Os +7; --flatten --rereloop twice -1; -aimfs 3-8 -3 to -6
+# (-aimfs 10+ grows it); --ignore-implicit-traps -1 (-18 / +10 / -10; it
+# lets wasm-opt drop a load that would trap) and --traps-never-happen not at
+# all (a panic's trap is how the gate fails safe).
+# --zero-filled-memory is for an imported memory (ours is the module's own).
+$wasm_opt -lmu -Oz --flatten --rereloop -Oz --converge --reorder-functions --strip-debug --strip-producers --strip-target-features "$tmp/gate.wasm" -o pkg/maestro_gate_bg.wasm
+# The beacon and the first answers: the same, and -ocimfs 40 (inline a
+# function with one caller only up to 40 instructions, where -Oz inlines any),
+# a third -Oz, and the functions in their order (measured with the data
+# first, gzip -9, beacon / answer / Unleash: the gate's flags 6,105 / 14,403
+# / 20,231; with these 5,989 / 14,299 / 20,170; -ocimfs 30 5,994 / 14,322 /
+# 20,173, 50 6,034 / 14,314 / 20,161, 120 6,015 / 14,359 / 20,122; with
+# --reorder-functions 6,015 / 14,330 / 20,164). On the gate they cost 41 B.
+lean_opt="-lmu -ocimfs 40 -Oz --flatten --rereloop -Oz -Oz --converge --strip-debug --strip-producers --strip-target-features"
+$wasm_opt $lean_opt "$tmp/beacon.wasm" -o pkg/maestro_gate_beacon_bg.wasm
+$wasm_opt $lean_opt "$tmp/answer.wasm" -o pkg/maestro_gate_answer_bg.wasm
+$wasm_opt $lean_opt "$tmp/answer_unleash.wasm" -o pkg/maestro_gate_answer_unleash_bg.wasm
 cp js/core.js pkg/maestro_gate.js
 cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
 # The object types every .d.ts imports, generated from the Rust types (src/types.rs).
