@@ -67,7 +67,10 @@ build() { # crate, opt-level, extra RUSTFLAGS
 # stack overflow trap instead of writing over the statics; these modules
 # cannot overflow 64 KiB: the sum of every stack frame in each (measured from
 # the `global.get $__stack_pointer; i32.const N; i32.sub` prologues) is 528 B
-# (gate), 816 B (beacon), 3,360 B (answer) and 4,720 B (Unleash), and the
+# (gate), 816 B (beacon), 3,360 B (answer) and 4,720 B (Unleash) (again
+# after the beacon's 1,024 B document buffer and the first answer's diet,
+# from `wasm-dis pkg/*.wasm`'s `i32.sub (global.get $global$0) (i32.const
+# N)`: 320, 1,328, 2,992 and 4,368 B), and the
 # only recursion, the Unleash parser's, stops at a depth of 64 (src/unleash.rs
 # MAX_DEPTH), at most 25,600 B more even with the largest frame. Re-check
 # that sum after adding recursion to one of them. The wasm-bindgen modules
