@@ -14,7 +14,9 @@
 // - a forged or skewed cooldown is written back capped, once: it ends at most
 //   cooldownMs after the first load that saw it;
 // - decision().rollout stays the one the decision was made with when the
-//   remote document raises the percentage.
+//   remote document raises the percentage;
+// - with no storage that works and no userId, two copies on one page share
+//   one per-page id: the same bucket, and the same rollout decision.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, ROOT } from './helpers.mjs';
@@ -41,6 +43,12 @@ before(async () => {
       + ' await gate.init({ guard: { errors: 2 } });'
       + ` const tag = document.createElement("script"); tag.src = "/pkg/${q.get('file')}";`
       + ' tag.onload = () => maestroGate.init().then(() => { window.ready = true; }); document.head.append(tag);</script>'),
+    // Two copies of the ES module with a rollout, on a page whose storage throws.
+    '/no-storage.html': html(() => '<script type="module">'
+      + 'for (const m of ["getItem", "setItem", "removeItem", "key", "clear"]) Storage.prototype[m] = () => { throw new DOMException("denied by the test", "SecurityError"); };'
+      + 'const a = await import("/pkg/index.js?copy=a"), b = await import("/pkg/index.js?copy=b");'
+      + 'await a.init({ rollout: 50 }); await b.init({ rollout: 50 });'
+      + 'window.got = JSON.stringify([a.decision(), b.decision()]); window.ready = true;</script>'),
     '/raise-doc': (req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(doc),
   });
 });
@@ -195,6 +203,25 @@ for (const name of BROWSERS) {
         await a.waitForTimeout(1700);
         const b = await open(context, page(options));
         assert.equal(await b.evaluate(() => window.gate.isEnabled()), true, 'the cooldown is over');
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] with storage that throws and no userId, two copies on one page share the per-page id: one bucket, one decision`, async () => {
+      const context = await browser.newContext();
+      try {
+        const buckets = new Set();
+        for (let i = 0; i < 8; i++) {
+          const p = await open(context, `${server.url}/no-storage.html`);
+          const [a, b] = JSON.parse(await p.evaluate(() => window.got));
+          assert.equal(a.rollout.stickiness, 'page');
+          assert.deepEqual(b.rollout, a.rollout, `load ${i}`);
+          assert.equal(b.enabled, a.enabled, `load ${i}`);
+          assert.equal(b.reason, a.reason, `load ${i}`);
+          buckets.add(a.rollout.bucket);
+          await p.close();
+        }
+        // A new id for each load (eight equal buckets of 100: one chance in 10^14).
+        assert.ok(buckets.size > 1, [...buckets].join());
       } finally { await context.close(); }
     });
 
