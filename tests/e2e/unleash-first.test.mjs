@@ -149,6 +149,25 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] two copies of the gate on a page that starts off count it once: one "no", posted when it is left`, async () => {
+    mode = 'off';
+    const context = await browser.newContext();
+    try {
+      const page = await load(context, { second: '' });
+      const [first, second] = await page.evaluate(() => [window.first, window.second]);
+      assert.deepEqual([first.enabled, first.reason, second.enabled, second.reason], [false, OFF(), false, OFF()]);
+      const n = posts.length;
+      await leave(page, n);
+      // (Both copies post, if they do, when the page is left: a second post
+      // would come with the first.)
+      await page.waitForTimeout(1000);
+      assert.deepEqual(counted(n), [0, 1], JSON.stringify(posts.slice(n)));
+    } finally {
+      mode = 'on';
+      await context.close();
+    }
+  });
+
   test(`[${name}] an enabled that is not a boolean fails safe; a refused key warns and the remembered off holds; a body over 256 KB is a failure`, async () => {
     const context = await browser.newContext();
     try {

@@ -497,7 +497,7 @@ extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
         let v = if outcome.is_object() && field(&outcome, protocol::KIND).is_string() {
             // Another tab's answer.
             let enabled = field(&outcome, "enabled").as_bool().unwrap_or(true);
-            counted(enabled);
+            counted(&url, enabled);
             first(&options, &url, enabled, count(&field(&outcome, poll::ROLLOUT_KEY), 100), None)
         } else if outcome.is_object() {
             own_answer(&options, &url, &outcome)
@@ -536,7 +536,7 @@ fn own_answer(options: &JsValue, url: &str, doc: &JsValue) -> JsValue {
     let percent = field(doc, "percent").as_f64().unwrap_or(-1.0);
     let value = field(doc, "value");
     if says == 2.0 {
-        counted(false);
+        counted(url, false);
         let why = field(doc, "why");
         #[cfg(feature = "answer-unleash")]
         let reason = JsValue::from_str(
@@ -559,17 +559,17 @@ fn own_answer(options: &JsValue, url: &str, doc: &JsValue) -> JsValue {
         reason.push(&why);
         return narrowing(Verdict::RemoteFailSafe, reason);
     }
-    counted(says != 0.0);
+    counted(url, says != 0.0);
     first(options, url, says != 0.0, count(&JsValue::from_f64(percent), 100), None)
 }
 
-/// Counts the first decision for Unleash's metrics (a health document
-/// counts none).
+/// Counts the first decision for Unleash's metrics, for the source `url`
+/// (once per page: `unleash::count`; a health document counts none).
 #[inline(always)]
-fn counted(enabled: bool) {
+fn counted(url: &str, enabled: bool) {
     #[cfg(feature = "answer-unleash")]
-    unleash::count(enabled);
-    let _ = enabled;
+    unleash::count(url, enabled);
+    let _ = (url, enabled);
 }
 
 /// What the first answer did, for the remote module's poll (`startRemote`'s

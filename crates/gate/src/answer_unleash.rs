@@ -205,8 +205,22 @@ pub(super) fn unchanged() -> bool {
 }
 
 /// Counts this page's first decision for Unleash's metrics (the first
-/// answer it applies; a remembered one is not counted).
-pub(super) fn count(enabled: bool) {
+/// answer it applies; a remembered one is not counted), for the source
+/// `id`: once per page, whatever the number of copies of the gate on it
+/// (each has its own instance of this module). The first copy to count
+/// leaves its mark on the page, `globalThis["maestro-gate:counted " + id]`
+/// (as `first_rollout`'s per-page id), and counts; the others find it and
+/// count nothing (so hand the remote module's poll nothing to post).
+pub(super) fn count(id: &str, enabled: bool) {
+    if KEPT.counted.get().is_none() {
+        let mut key = String::from("maestro-gate:counted ");
+        key.push_str(id);
+        let global = js::global();
+        if js::has_own(global, &key) {
+            return;
+        }
+        set(global, &key, &JsValue::TRUE);
+    }
     if KEPT.counted.replace(Some(enabled)) != Some(enabled) {
         KEPT.due.set(true);
     }
