@@ -17,16 +17,19 @@
 //   on()                       whether the gate is on (its mirror)
 //   started(), answering()     the first init()'s promise, and its options (from the call on)
 //   imports(x), keep(value)    the gate's boundary (js/core.js), which the
-//                              first-answer module shares
+//                              first-answer module shares, and through which
+//                              this file writes its console lines (see `warn`)
 //   post(message)              tells the tabs, on the gate's channel (see `connect`)
 // (`report`'s beacon is js/report.js's, a chunk of its own.)
 
 // The narrowing code of a page that narrows when a module it needs for that
 // cannot load (maestro_gate::rollout::Verdict::RolloutFailSafe; every other
-// code passes through as the modules hand it), generated from
-// crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
+// code passes through as the modules hand it), and the letter of the gate's
+// import that writes a console line (see `warn`),
+// generated from crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
 // <abi>
 const NARROWING_ROLLOUT_FAIL_SAFE = 4;
+const IMPORT_CONSOLE = 'k';
 // </abi>
 
 // A lean module's instance (the first answer's; js/report.js has its own
@@ -92,8 +95,19 @@ export default function extras(g, modules) {
     return m;
   }
 
+  // Writes the console warning `[MAESTRO] text` (unless `options` say `log:
+  // 'silent'`) through the gate's boundary (`g.imports`: js/core.js's `log`,
+  // the import the gate writes its own lines with), at once, after the gate's
+  // start-up lines still waiting for their task: every MAESTRO line keeps its
+  // order. (`log` never throws. The text's handle is not released: one held
+  // string per warning written, as the console keeps each line; releasing it
+  // cost 9 bytes gzip of the recipe page.)
+  const warn = (options, text) => {
+    if (own(options, 'log') !== 'silent') g.imports().m[IMPORT_CONSOLE](1, g.keep(text));
+  };
+
   function remoteWarn(options, why) {
-    if (!remoteWarned && own(options, 'log') !== 'silent') try { console.warn('[MAESTRO] Remote poll not started: ' + why + '; keeping the current decision'); } catch {}
+    if (!remoteWarned) warn(options, 'Remote poll not started: ' + why + '; keeping the current decision');
     remoteWarned = true;
   }
 
@@ -277,8 +291,8 @@ export default function extras(g, modules) {
     // gate is the rollout's or the remote's to make, not a second init's).
     ignored(options) {
       const names = ['rollout', 'remote', 'unleash', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
-      if (names.length && own(options, 'log') !== 'silent' && option('log') !== 'silent') {
-        try { console.warn('[MAESTRO] init() was called again: its ' + names.join(', ') + ' ignored (the first call\'s options stand until reload)'); } catch {}
+      if (names.length && option('log') !== 'silent') {
+        warn(options, 'init() was called again: its ' + names.join(', ') + ' ignored (the first call\'s options stand until reload)');
       }
     },
   };

@@ -11,12 +11,15 @@
 // `g` is the copy of the gate that loaded it (js/gate.js's `createGate`):
 // its `own`, `describe`, `answering()` (the first init()'s options) and its
 // boundary (`imports(x)`, `keep(value)`: js/core.js), which the beacon
-// module shares.
+// module shares, and through which this file writes its warning: js/core.js's
+// `log`, after the gate's start-up lines still waiting, as js/extras.js does.
 
-// The beacon module's export, generated from crates/gate/src/abi.rs's table
-// (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
+// The beacon module's export, and the letter of the gate's import that
+// writes a console line (js/core.js's `log`), generated
+// from crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
 // <abi>
 const EXPORT_REPORT = 'R';
+const IMPORT_CONSOLE = 'k';
 // </abi>
 
 // A lean module's instance from `input` (init({ beaconWasm }): a URL, a
@@ -64,7 +67,10 @@ export default function report(g) {
       // (The module never throws; a trap in it is a bug, and changes nothing here.)
       try { b.exports[EXPORT_REPORT](...[options, event, d, cleanup, session].map(g.keep)); } catch {}
     }, (e) => {
-      if (!warned && own(options, 'log') !== 'silent') try { console.warn("[MAESTRO] Report not sent (the decision stands): maestro-gate's beacon module could not be loaded: " + describe(e)); } catch {}
+      if (!warned && own(options, 'log') !== 'silent') {
+        // (Its handle is held for the page's life: once per copy.)
+        g.imports().m[IMPORT_CONSOLE](1, g.keep("Report not sent (the decision stands): maestro-gate's beacon module could not be loaded: " + describe(e)));
+      }
       warned = true;
     });
   };

@@ -327,4 +327,22 @@ for (const name of BROWSERS) describe(name, () => {
       await context.close();
     }
   });
+
+  test(`[${name}] a second init() right after the first resolves warns after the start-up line`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      // The second call's warning is ready before the start-up line's task
+      // runs (the extras module is loaded): written through the same queue,
+      // it comes after it.
+      const page = await load(context, 'again');
+      const warning = "warning: [MAESTRO] init() was called again: its rollout, guard ignored (the first call's options stand until reload)";
+      await page.waitForFunction(() => window.again);
+      await page.evaluate(() => window.again);
+      const maestro = page.lines.filter((l) => l.includes('[MAESTRO]'));
+      assert.deepEqual(maestro, ['info: [MAESTRO] Enabled (default)', warning], page.lines.join('\n'));
+    } finally {
+      await context.close();
+    }
+  });
 });

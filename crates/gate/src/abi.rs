@@ -198,6 +198,19 @@ pub mod table {
             format!("{export}const NARROWING_ROLLOUT_FAIL_SAFE = {};\n", narrowing::ROLLOUT_FAIL_SAFE)
         }
 
+        /// The letters of the gate's imports `names` (its boundary's, which
+        /// `js/extras.js` and `js/report.js` call for a console line: `js/core.js`'s `log`).
+        fn imports_line(names: &[&str]) -> String {
+            let items: Vec<String> = names
+                .iter()
+                .map(|name| {
+                    let (letter, _) = IMPORTS.iter().find(|(_, n)| n == name).expect("an import of the table");
+                    format!("IMPORT_{} = '{letter}'", constant(name))
+                })
+                .collect();
+            format!("const {};\n", items.join(", "))
+        }
+
         /// Writes (`UPDATE_ABI`) or checks the block of `file`.
         fn holds(file: &str, block: String) {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
@@ -220,8 +233,8 @@ pub mod table {
         #[test]
         fn the_glue_holds_this_table() {
             holds(CORE_JS, block());
-            holds(EXTRAS_JS, narrowing_line(false));
-            holds(REPORT_JS, beacon_block());
+            holds(EXTRAS_JS, narrowing_line(false) + &imports_line(&["console"]));
+            holds(REPORT_JS, beacon_block() + &imports_line(&["console"]));
             holds(ANSWER_JS, answer_block());
         }
 
