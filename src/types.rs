@@ -209,7 +209,8 @@ pub struct InitOptions {
     #[ts(optional)]
     pub remote_wasm: Option<WasmSource>,
     /// The same for the beacon module's `.wasm` (`maestro_gate_beacon_bg.wasm`), which is
-    /// loaded only when `report` is set, at the first beacon. Default: next to this file.
+    /// loaded only when `report` is set, at the first beacon, once the page is 2 s old.
+    /// Default: next to this file.
     #[ts(optional)]
     pub beacon_wasm: Option<WasmSource>,
     /// The same for the first-answer module's `.wasm` (`maestro_gate_answer_bg.wasm`), which is
@@ -251,9 +252,11 @@ pub struct InitOptions {
     pub poll_ms: Option<f64>,
     /// A URL to send the decision beacon to (`"/maestro-report"`): `navigator.sendBeacon` with a
     /// small JSON document (a `text/plain` body) at start-up, at every change and after each
-    /// `clearClientState`. It never holds a storage value, a key name or the user id. The remote
-    /// module (`maestro_gate_remote_bg.wasm`) is loaded only when this (or `remote`) is set; a
-    /// beacon that fails changes nothing.
+    /// `clearClientState`. It never holds a storage value, a key name or the user id. The beacons
+    /// of a page's first 2 s wait until it is 2 s old (its start-up's requests go first; a page
+    /// left sooner sends none), in order, each with the decision of its moment. The beacon module
+    /// (`maestro_gate_beacon_bg.wasm`) is loaded only when this is set; a beacon that fails
+    /// changes nothing.
     #[ts(optional)]
     pub report: Option<String>,
     /// A gradual rollout: the percentage of browsers that get MAESTRO (`25`, `"25"`, `"25%"`).

@@ -57,6 +57,9 @@ async function until(what, fn, timeout = 10000) {
   }
 }
 
+// A page's beacons wait out its first 2 s (js/gate.js's `report`): a test that looks
+// for what a beacon did, or that none was sent, waits until the page is older.
+const pastStartUp = (page) => page.waitForFunction(() => performance.now() > 2100);
 const remoteFiles = (page) => page.requests.map((u) => new URL(u).pathname).filter((p) => p.includes('maestro_gate_remote'));
 const beaconFiles = (page) => page.requests.map((u) => new URL(u).pathname).filter((p) => p.includes('maestro_gate_beacon'));
 // What the page holds that a beacon must never carry.
@@ -164,7 +167,7 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
-  test(`[${name}] an off page with the whole recipe sends its start beacon from the beacon module, and loads neither the remote nor the rollout module, nor the extras glue`, async () => {
+  test(`[${name}] an off page with the whole recipe sends its start beacon from the beacon module once it is 2 s old, and loads neither the remote nor the rollout module, nor the extras glue`, async () => {
     const context = await browser.newContext();
     try {
       health = '{"maestro_enabled":true}';
@@ -176,9 +179,17 @@ for (const name of BROWSERS) describe(name, () => {
       const files = page.requests.map((u) => new URL(u).pathname);
       assert.deepEqual(files.filter((p) => /maestro_gate_(remote|rollout)/.test(p) || p === '/maestro-health'), [], files.join(' '));
       assert.deepEqual(beaconFiles(page), ['/pkg/maestro_gate_beacon_bg.wasm']);
-      // Off costs least (issue 20): the gate, the beacon's glue and its module, nothing else.
+      // Off costs least (issue 20): the gate, the beacon's glue and its module, nothing else;
+      // and the beacon's two files only once the page is 2 s old (its own clock, Resource
+      // Timing: the requests' start, from the navigation): its first 2 s load the gate alone.
       assert.deepEqual(files.filter((p) => p.startsWith('/pkg/')),
         ['/pkg/index.js', '/pkg/maestro_gate_bg.wasm', '/pkg/maestro_gate_report.js', '/pkg/maestro_gate_beacon_bg.wasm'], files.join(' '));
+      const started = Object.fromEntries(await page.evaluate(() => performance.getEntriesByType('resource')
+        .map((r) => [new URL(r.name).pathname, r.startTime])));
+      for (const f of ['/pkg/maestro_gate_report.js', '/pkg/maestro_gate_beacon_bg.wasm']) {
+        assert.ok(started[f] >= 1900, `${f} requested at ${started[f]} ms: ${JSON.stringify(started)}`);
+      }
+      assert.ok(started['/pkg/maestro_gate_bg.wasm'] < started['/pkg/maestro_gate_report.js'], JSON.stringify(started));
       assert.equal(beacons.length, 1, 'one beacon: the start');
       assert.deepEqual(await page.evaluate(() => window.problems), []);
     } finally {
@@ -262,6 +273,7 @@ for (const name of BROWSERS) describe(name, () => {
       assert.equal(await page.evaluate(() => window.gate.isEnabled()), true);
       await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
       await page.evaluate(() => window.gate.clearClientState({ database: 'report-db', allTabs: false, log: 'silent' }));
+      await pastStartUp(page);
       await page.waitForTimeout(500);
       assert.equal((await page.evaluate(() => window.gate.decision())).source, 'window.MAESTRO_ENABLED', 'the kill took');
       const warned = page.lines.filter((l) => l.startsWith('warning:') && l.includes('maestro_gate_report'));
@@ -307,6 +319,7 @@ for (const name of BROWSERS) describe(name, () => {
         await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
         const report = await page.evaluate(() => window.gate.clearClientState({ database: 'report-db', allTabs: false, log: 'silent' }));
         assert.equal(report.ok, true);
+        await pastStartUp(page);
         await page.waitForTimeout(500);
         assert.deepEqual(beacons, []);
         assert.equal((await page.evaluate(() => window.gate.decision())).source, 'window.MAESTRO_ENABLED', 'the kill took');
@@ -324,9 +337,11 @@ for (const name of BROWSERS) describe(name, () => {
     try {
       const page = await open(context, 'report=');
       await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      await pastStartUp(page);
       await page.waitForTimeout(500);
       assert.deepEqual(page.lines.filter((l) => l.includes('Report not sent')), [NOT_SENT + 'report is an empty URL']);
       const quiet = await open(context, 'report=&log=silent&beacon=missing');
+      await pastStartUp(quiet);
       await quiet.waitForTimeout(500);
       assert.deepEqual(quiet.lines, []);
       assert.equal(await quiet.evaluate(() => window.gate.isEnabled()), true);
