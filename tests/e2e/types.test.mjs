@@ -335,8 +335,16 @@ for (const name of BROWSERS) {
         await page.goto(`${server.url}/tests/e2e/pages/sw/page.html`);
         await page.waitForFunction(() => window.ready === true);
         await page.evaluate(() => navigator.serviceWorker.register('worker-reads.mjs', { scope: './', type: 'module' }).then(() => undefined));
-        await page.waitForFunction(() => caches.match('/reads').then((r) => !!r), { timeout: 30000 });
-        const reads = JSON.parse(await page.evaluate(() => caches.match('/reads').then((r) => r.text())));
+        // (Polled in the page, up to 30 s: the worker writes it at its install, after
+        // register() resolves.)
+        const reads = JSON.parse(await page.evaluate(async () => {
+          for (let i = 0; i < 600; i++) {
+            const r = await caches.match('/reads');
+            if (r) return r.text();
+            await new Promise((go) => setTimeout(go, 50));
+          }
+          return 'null';
+        }));
         assert.deepEqual(reads, keys('ServiceWorkerGuardOptions'));
       } finally { await context.close(); }
     });
