@@ -23,8 +23,10 @@
 // - tag: pkg/maestro-gate.js.
 // - recipe: a page with `init({ rollout, guard, remote, report })`, MAESTRO on, in
 //   headless Chromium: every response the server sent before the page's first decision.
-// - off: the same page in a VITE_MAESTRO_ENABLED=false build: every response in its first
-//   2 s; its start beacon must arrive too (item 2).
+// - off: the same page in a VITE_MAESTRO_ENABLED=false build: every response to a request
+//   the page made in its first 2 s (by its own clock: Resource Timing); its start beacon
+//   must arrive too, then or later (item 2: "downloads the gate's decision path and nothing
+//   else in its first 2 s ..., and still sends its start beacon").
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -48,7 +50,7 @@ export const BUDGETS = {
   vite: { target: 7558, what: 'the same in a default Vite build of a one-line app, over what Vite adds to any app with a dynamic import' },
   tag: { target: 10000, what: 'script tag `maestro-gate.js`' },
   recipe: { target: 10000, what: 'the recipe page, `init({ rollout, guard, remote, report })`, MAESTRO on: everything before its first decision' },
-  off: { target: 8000, what: 'the same page in a `VITE_MAESTRO_ENABLED=false` build: everything in its first 2 s (its start beacon sent)' },
+  off: { target: 8000, what: 'the same page in a `VITE_MAESTRO_ENABLED=false` build: everything it asks for in its first 2 s (its start beacon sent then or later)' },
 };
 
 // esbuild with code splitting: the entry chunk and every chunk it imports statically.
@@ -112,7 +114,8 @@ function serve(dir) {
 }
 
 // The recipe page, on or off at build time: the bytes the server sent before
-// its first decision (on), or in its first 2 s (off), and the beacons.
+// its first decision (on), or for the requests of its first 2 s (off; and
+// what came later), and the beacons.
 async function recipePage(browser, on) {
   const dir = join(OUT, on ? 'recipe' : 'off');
   const options = `{ env: { VITE_MAESTRO_ENABLED: '${on}' }, rollout: 100, guard: { errors: 3 }, remote: '/maestro-health', report: '/beacon', userId: 'u1', pollMs: 60000 }`;
@@ -127,13 +130,25 @@ async function recipePage(browser, on) {
     const decision = await (await page.waitForFunction(() => window.__decision, null, { timeout: 30000 })).jsonValue();
     if (decision.enabled !== on) throw new Error(`the ${on ? 'recipe' : 'off'} page decided ${JSON.stringify(decision)}`);
     const mark = log.findIndex((e) => e.path === '/decided');
+    let sent = log.slice(0, mark);
+    let later = [];
     if (!on) {
-      await page.waitForTimeout(2000); // (the off budget is what crosses the wire in the first 2 s: a wait, not a timed assertion)
-      await page.waitForFunction(() => true);
+      // Off: what the page asked for in its first 2 s, by the page's own
+      // clock (each request's startTime in the Resource Timing entries,
+      // from the navigation: the document's is 0), once the start beacon
+      // has come (it must: item 2), or 20 s have passed. (Waits, not timed
+      // assertions: the bytes are what is counted.)
+      for (const end = Date.now() + 20000; Date.now() < end && !beacons.some((b) => /"event":"start"/.test(b));) await page.waitForTimeout(100);
+      const started = new Map(await page.evaluate(() => performance.getEntriesByType('resource')
+        .map((r) => [new URL(r.name).pathname, r.startTime])));
+      started.set('/', 0);
+      sent = [];
+      for (const e of log) (started.get(e.path) < 2000 ? sent : later).push(e);
     }
-    const sent = (on ? log.slice(0, mark) : log).filter((e) => e.path !== '/decided' && e.path !== '/beacon');
+    const other = (e) => e.path !== '/decided' && e.path !== '/beacon';
+    sent = sent.filter(other);
     await page.context().close();
-    return { bytes: sent.reduce((t, e) => t + e.bytes, 0), files: sent, beacons: beacons.slice() };
+    return { bytes: sent.reduce((t, e) => t + e.bytes, 0), files: sent, later: later.filter(other), beacons: beacons.slice() };
   } finally {
     server.close();
   }
@@ -156,6 +171,7 @@ export async function measure() {
     sizes.off = off.bytes;
     detail.recipe = recipe.files;
     detail.off = off.files;
+    detail.offLater = off.later;
     detail.offBeacon = off.beacons.some((b) => /"event":"start"/.test(b) && /"enabled":false/.test(b));
   } finally {
     await browser.close();
@@ -211,7 +227,8 @@ if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
     if (sizes[k] > limit) problems.push(`${k}: ${n(sizes[k])} B is over its ceiling of ${n(limit)} B`);
   }
   for (const k of ['recipe', 'off']) console.log(`  ${k}: ${detail[k].map((e) => `${e.path} ${e.bytes}`).join(', ')}`);
-  if (!detail.offBeacon) problems.push('off: the off page sent no start beacon in its first 2 s');
+  console.log(`  off, after its first 2 s: ${detail.offLater.map((e) => `${e.path} ${e.bytes}`).join(', ') || 'nothing'}`);
+  if (!detail.offBeacon) problems.push('off: the off page sent no start beacon (waited 20 s)');
   if (mode === '--write') {
     Object.assign(saved, { rustc, measured: sizes });
     await writeFile(FILE, JSON.stringify(saved, null, 2) + '\n');
