@@ -29,7 +29,7 @@ use maestro_gate::remember::{self, Answer, Memory};
 use maestro_gate::unleash::{self, Counts};
 // The helpers every module shares (and the allocator, lol_alloc's instead of
 // std's dlmalloc): options are read as own properties only (`own`).
-use maestro_gate_util::{self as util, field, message, own, set, timer, Slot};
+use maestro_gate_util::{field, message, own, set, timer, warn, Slot};
 
 #[wasm_bindgen]
 extern "C" {
@@ -162,10 +162,6 @@ fn with<R: Default>(f: impl FnOnce(&mut Remote) -> R) -> R {
 
 fn now() -> f64 {
     js_sys::Date::now()
-}
-
-fn warn(line: &str) {
-    util::warn(&["[MAESTRO] ", line].concat());
 }
 
 /// Whether any copy that polls `url` is still on (the poll goes on until
