@@ -152,8 +152,9 @@ pub fn message(error: &JsValue) -> String {
 static LOG: Slot<Option<(Function, Function)>> = Slot::new();
 
 /// Internal: js/extras.js hands a module it loads the gate's console import
-/// and its `keep` (see [`LOG`]). The rollback, the remote and the rollout
-/// modules export it (the `log` feature).
+/// and its `keep`, through which `warn` and `info` then write (the first
+/// handed is kept). The rollback, the remote and the rollout modules export
+/// it (the `log` feature).
 #[cfg(feature = "log")]
 #[wasm_bindgen(js_name = setLog)]
 pub fn set_log(console: Function, keep: Function) {
