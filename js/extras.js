@@ -18,7 +18,8 @@
 //   started(), answering()     the first init()'s promise, and its options (from the call on)
 //   imports(x), keep(value)    the gate's boundary (js/core.js), which the
 //                              first-answer module shares, and through which
-//                              this file writes its console lines (see `warn`)
+//                              this file and the modules it loads write their
+//                              console lines (see `warn`, `load`)
 //   post(message)              tells the tabs, on the gate's channel (see `connect`)
 // (`report`'s beacon is js/report.js's, a chunk of its own.)
 
@@ -86,12 +87,14 @@ export default function extras(g, modules) {
   const option = (name) => own(g.answering(), name);
 
   // The module `name` ("rollback", "remote" or "rollout"), instantiated from
-  // its .wasm (see `wasm`).
+  // its .wasm (see `wasm`). It writes its console lines as this file writes
+  // its warnings (see `warn`), handed the gate's import and `keep` (`setLog`;
+  // a module the copies of the gate share keeps the first copy's).
   async function load(name) {
     const input = option(name + 'Wasm');
-    if (__MAESTRO_TAG__) return modules[name](input);
-    const m = await IMPORTS[name]();
-    await m.default({ module_or_path: __MAESTRO_NODE__ ? input ?? await fromDisk(`maestro_gate_${name}_bg.wasm`) : input });
+    const m = await (__MAESTRO_TAG__ ? modules[name](input) : IMPORTS[name]());
+    if (!__MAESTRO_TAG__) await m.default({ module_or_path: __MAESTRO_NODE__ ? input ?? await fromDisk(`maestro_gate_${name}_bg.wasm`) : input });
+    m.setLog(g.imports().m[IMPORT_CONSOLE], g.keep);
     return m;
   }
 

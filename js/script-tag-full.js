@@ -11,7 +11,7 @@ import extras from './extras.js';
 // By name, not `import * as`: esbuild copies a namespace used as a value with
 // `for...in`, which a polluted Object.prototype breaks (the tag would throw).
 import {
-  initSync as initRollback, clearClientState, verifyClientState, answerCleanup, setNotifier, connect, heard,
+  initSync as initRollback, clearClientState, verifyClientState, answerCleanup, setNotifier, setLog, connect, heard,
 } from '../pkg/maestro_gate_rollback.js';
 
 // The bytes are put in after minifying (scripts/embed-wasm.mjs).
@@ -24,7 +24,7 @@ const from = here();
 const modules = {
   rollback: async () => {
     initRollback({ module: fromHex(ROLLBACK_WASM) });
-    return { clearClientState, verifyClientState, answerCleanup, setNotifier, connect, heard };
+    return { clearClientState, verifyClientState, answerCleanup, setNotifier, setLog, connect, heard };
   },
   // The rollout module is not inlined: only a page that sets window.MAESTRO_ROLLOUT loads it
   // (after its first decision, and only for a guard's counting: the tag has none of its own);

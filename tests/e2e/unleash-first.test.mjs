@@ -168,6 +168,35 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] without storage, two copies of the gate on a page send Unleash one sessionId: the page's id, which they share`, async () => {
+    mode = 'on';
+    const context = await browser.newContext();
+    try {
+      const ids = async (nth) => {
+        reads.length = 0;
+        const page = await load(context, { second: '', nostorage: '', poll: 300 });
+        const [first, second] = await page.evaluate(() => [window.first, window.second]);
+        assert.deepEqual([first.enabled, second.enabled], [true, true], JSON.stringify([first, second]));
+        // Each copy's first answer, then the remote module's poll.
+        for (let i = 0; i < 100 && reads.length < 3; i++) await page.waitForTimeout(100);
+        const sent = reads.map((r) => r.query.get('sessionId'));
+        assert.ok(sent.length >= 3, `load ${nth}: ${sent.join(', ')}`);
+        assert.match(sent[0], /^[0-9a-f]{32}$/);
+        assert.deepEqual(sent, sent.map(() => sent[0]), `load ${nth}: ${sent.join(', ')}`);
+        // The page's id (the rollout's too, when it has no userId), on the
+        // page: storage keeps none.
+        assert.equal(await page.evaluate(() => window['maestro-gate:id']), sent[0]);
+        assert.equal(await page.evaluate(() => { try { return localStorage.getItem('maestro-gate:id'); } catch { return 'threw'; } }), 'threw');
+        await page.close();
+        return sent[0];
+      };
+      // One for each page load: a reload draws another.
+      assert.notEqual(await ids(1), await ids(2));
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`[${name}] an enabled that is not a boolean fails safe; a refused key warns and the remembered off holds; a body over 256 KB is a failure`, async () => {
     const context = await browser.newContext();
     try {

@@ -72,10 +72,6 @@ struct Kept {
     since: Cell<f64>,
     /// Whether the remote module took the count over (`state`).
     handed: Cell<bool>,
-    /// This page's `sessionId` when no storage keeps one (its 32 hex
-    /// digits: in a cell, not on the heap, which the module's allocator
-    /// takes back when an export returns, `lean::scoped`).
-    page: Cell<Option<[u8; 32]>>,
 }
 
 // SAFETY: as `answer::State`'s.
@@ -87,7 +83,6 @@ static KEPT: Kept = Kept {
     due: Cell::new(false),
     since: Cell::new(0.0),
     handed: Cell::new(false),
-    page: Cell::new(None),
 };
 
 /// The plan's request for Unleash (`plan` wrote a health document's): the
@@ -134,8 +129,9 @@ fn user_id(options: &JsValue) -> Option<String> {
 }
 
 /// This browser's sticky id, `maestro-gate:id` (localStorage, else
-/// sessionStorage; made here when there is none), or one for this page:
-/// Unleash's `sessionId` (the remote module's `session_id`).
+/// sessionStorage; made here when there is none), or this page's, which the
+/// copies of the gate on it share (`page_id`): Unleash's `sessionId` (the
+/// remote module's `session_id`).
 fn session_id() -> String {
     let key = JsValue::from_str(maestro_gate::rollout::ID_KEY);
     for area in ["localStorage", "sessionStorage"] {
@@ -144,11 +140,12 @@ fn session_id() -> String {
         match text(&id) {
             Some(id) if !id.is_empty() => return id,
             _ => {
-                let id = JsValue::from_str(&page_id());
+                let page = page_id();
+                let id = JsValue::from_str(&page);
                 let stored = js::call(&field(&store, "setItem"), &store, &[&key, &id]).is_ok()
                     && js::call(&field(&store, "getItem"), &store, &[&key]).is_ok_and(|v| js::text_eq(&v, &id));
                 if stored {
-                    return page_id();
+                    return page;
                 }
             }
         }
@@ -156,27 +153,22 @@ fn session_id() -> String {
     page_id()
 }
 
-/// This page's random id (made once; kept for the page's life, and handed
-/// to the remote module's poll, `state`, so that its requests carry it too).
+/// This page's id, which every copy of the gate on it shares, as the
+/// rollout's per-page id (`first_rollout::id`): the first copy to need one
+/// leaves it on the page, `globalThis["maestro-gate:id"]`, and the others,
+/// this module's instances and the remote module alike, read it there, so
+/// that Unleash sees one `sessionId` for the page. Drawn here (32 hex
+/// digits) when there is none.
 fn page_id() -> String {
-    let id = KEPT.page.get().unwrap_or_else(|| {
-        let random = field(js::global(), "Math");
+    let global = js::global();
+    let id = text(&field(global, maestro_gate::rollout::ID_KEY)).filter(|id| !id.is_empty()).unwrap_or_else(|| {
+        let random = field(global, "Math");
         let word =
             || (method(&random, "random", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0) * 4_294_967_296.0) as u32;
-        let mut id = [b'0'; 32];
-        for (d, h) in id.iter_mut().zip(unleash::hex_id([word(), word(), word(), word()]).bytes()) {
-            *d = h;
-        }
-        id
+        unleash::hex_id([word(), word(), word(), word()])
     });
-    KEPT.page.set(Some(id));
-    String::from(hex(&id))
-}
-
-/// A page id as text (hex digits: ASCII).
-fn hex(id: &[u8; 32]) -> &str {
-    // SAFETY: `page_id` writes only `unleash::hex_id`'s digits (ASCII) and '0'.
-    unsafe { core::str::from_utf8_unchecked(id) }
+    set(global, maestro_gate::rollout::ID_KEY, &JsValue::from_str(&id));
+    id
 }
 
 /// A response's status, before its body is read (`head`): a 304 is an
@@ -227,9 +219,10 @@ pub(super) fn count(id: &str, enabled: bool) {
 }
 
 /// Hands the count over to the remote module's poll (`state`): `counted`
-/// (the decision counted), `due` (whether it is still to be posted),
-/// `since` and `session` (this page's id, when no storage keeps one). This
-/// module posts nothing after.
+/// (the decision counted), `due` (whether it is still to be posted) and
+/// `since`. This module posts nothing after. (This page's `sessionId`, when
+/// no storage keeps one, the remote module reads where this module left it:
+/// `page_id`.)
 pub(super) fn state(o: &JsValue) {
     KEPT.handed.set(true);
     if let Some(c) = KEPT.counted.get() {
@@ -237,9 +230,6 @@ pub(super) fn state(o: &JsValue) {
     }
     set(o, "due", &JsValue::from_bool(KEPT.due.replace(false)));
     set(o, "since", &JsValue::from_f64(KEPT.since.get()));
-    if let Some(id) = KEPT.page.get() {
-        set(o, "session", &JsValue::from_str(hex(&id)));
-    }
 }
 
 /// Posts the count, when one is due and the remote module has not taken it

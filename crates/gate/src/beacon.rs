@@ -57,46 +57,39 @@ impl Call {
     }
 
     /// `value` as UTF-8, if it is a string (read one UTF-16 unit at a time;
-    /// a lone surrogate becomes U+FFFD), in room of this call's (3 bytes for
-    /// each unit: enough for any). `None` too when there is no memory left.
+    /// a lone surrogate becomes U+FFFD: `utf16::decode`), in room of this
+    /// call's (3 bytes for each unit: enough for any). `None` too when there
+    /// is no memory left.
     fn bytes(&self, value: &JsValue) -> Option<&mut [u8]> {
         if !value.is_string() {
             return None;
         }
         let len = field(value, "length").as_f64().unwrap_or(0.0) as usize;
         let buf = self.room(len.checked_mul(3)?)?;
-        let unit = |i: usize| if i < len { crate::abi::code_at(value.h(), i) } else { 0 };
-        let surrogate = |u: u32, first: u32| (first..first + 0x400).contains(&u);
-        let (mut i, mut w) = (0, 0);
-        while i < len {
-            let u = unit(i);
-            i += 1;
-            let c = if surrogate(u, 0xD800) && surrogate(unit(i), 0xDC00) {
-                i += 1;
-                0x10000 + ((u - 0xD800) << 10) + (unit(i - 1) - 0xDC00)
-            } else if surrogate(u, 0xD800) || surrogate(u, 0xDC00) {
-                0xFFFD
-            } else {
-                u
-            };
-            // UTF-8 by hand: the first byte, then 6 bits at a time.
-            let (more, first) = match c {
-                0..=0x7F => (0, c),
-                0x80..=0x7FF => (1, 0xC0 | c >> 6),
-                0x800..=0xFFFF => (2, 0xE0 | c >> 12),
-                _ => (3, 0xF0 | c >> 18),
-            };
-            let mut put = |b: u32| {
-                if let Some(d) = buf.get_mut(w) {
-                    *d = b as u8;
+        let mut w = 0;
+        crate::utf16::decode(
+            len,
+            |i| crate::abi::code_at(value.h(), i),
+            |c| {
+                // UTF-8 by hand: the first byte, then 6 bits at a time.
+                let (more, first) = match c {
+                    0..=0x7F => (0, c),
+                    0x80..=0x7FF => (1, 0xC0 | c >> 6),
+                    0x800..=0xFFFF => (2, 0xE0 | c >> 12),
+                    _ => (3, 0xF0 | c >> 18),
+                };
+                let mut put = |b: u32| {
+                    if let Some(d) = buf.get_mut(w) {
+                        *d = b as u8;
+                    }
+                    w += 1;
+                };
+                put(first);
+                for k in (0..more).rev() {
+                    put(0x80 | (c >> (6 * k)) & 0x3F);
                 }
-                w += 1;
-            };
-            put(first);
-            for k in (0..more).rev() {
-                put(0x80 | (c >> (6 * k)) & 0x3F);
-            }
-        }
+            },
+        );
         buf.get_mut(..w)
     }
 

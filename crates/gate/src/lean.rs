@@ -8,29 +8,19 @@ use crate::abi::JsValue;
 use crate::js::{field, has_own};
 
 /// `value` as a Rust string, if it is a string (read one UTF-16 unit at a
-/// time; a lone surrogate becomes U+FFFD).
+/// time; a lone surrogate becomes U+FFFD: `utf16::decode`).
 pub fn text(value: &JsValue) -> Option<String> {
     if !value.is_string() {
         return None;
     }
     let len = field(value, "length").as_f64().unwrap_or(0.0) as usize;
-    let unit = |i: usize| if i < len { crate::abi::code_at(value.h(), i) } else { 0 };
-    let surrogate = |u: u32, first: u32| (first..first + 0x400).contains(&u);
-    // By hand rather than `char::decode_utf16`, whose iterator costs the
-    // beacon module about 150 B gzip more.
     let mut out = String::new();
-    let mut i = 0;
-    while i < len {
-        let u = unit(i);
-        i += 1;
-        let c = if surrogate(u, 0xD800) && surrogate(unit(i), 0xDC00) {
-            i += 1;
-            0x10000 + ((u - 0xD800) << 10) + (unit(i - 1) - 0xDC00)
-        } else {
-            u
-        };
-        out.push(char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER));
-    }
+    crate::utf16::decode(
+        len,
+        |i| crate::abi::code_at(value.h(), i),
+        // SAFETY: `decode` hands Unicode scalar values only.
+        |c| out.push(unsafe { char::from_u32_unchecked(c) }),
+    );
     Some(out)
 }
 

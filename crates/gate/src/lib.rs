@@ -44,6 +44,7 @@ mod answer;
 mod first_rollout;
 #[cfg(all(target_arch = "wasm32", any(feature = "beacon", feature = "answer")))]
 mod lean;
+// (Their UTF-16 decoder, `lean`'s and the beacon's: plain Rust, tested natively.)
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod reactor;
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]
@@ -52,6 +53,8 @@ mod remembered;
 mod subscribers;
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod tabs;
+#[cfg(any(test, all(target_arch = "wasm32", any(feature = "beacon", feature = "answer"))))]
+mod utf16;
 
 /// A global that only this (single-threaded) wasm instance touches.
 #[cfg(target_arch = "wasm32")]

@@ -29,7 +29,7 @@ use maestro_gate::remember::{self, Answer, Memory};
 use maestro_gate::unleash::{self, Counts};
 // The helpers every module shares (and the allocator, lol_alloc's instead of
 // std's dlmalloc): options are read as own properties only (`own`).
-use maestro_gate_util::{self as util, field, message, own, set, timer, Slot};
+use maestro_gate_util::{field, message, own, set, timer, warn, Slot};
 
 #[wasm_bindgen]
 extern "C" {
@@ -146,7 +146,7 @@ struct Remote {
     storage_warned: bool,
     /// Listening for `pagehide` and a hidden page (Unleash's metrics).
     leaving: bool,
-    /// This page's id when no storage keeps one.
+    /// This page's id when no storage keeps one (`page_id`).
     page_id: Option<String>,
 }
 
@@ -162,10 +162,6 @@ fn with<R: Default>(f: impl FnOnce(&mut Remote) -> R) -> R {
 
 fn now() -> f64 {
     js_sys::Date::now()
-}
-
-fn warn(line: &str) {
-    util::warn(&["[MAESTRO] ", line].concat());
 }
 
 /// Whether any copy that polls `url` is still on (the poll goes on until
@@ -798,8 +794,8 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
 /// Takes over what the first-answer module's read did (`first`, see
 /// `startRemote`) for the poll of `url`, where this module did not read it:
 /// for Unleash, also the decision it counted (`counted`; `due` when it is
-/// still to be posted, since `since`) and this page's `sessionId` when no
-/// storage keeps one (`session`).
+/// still to be posted, since `since`). (This page's `sessionId`, when no
+/// storage keeps one, is on the page: `page_id`.)
 fn went_on(url: &str, first: &JsValue) {
     if !first.is_object() {
         return;
@@ -807,9 +803,6 @@ fn went_on(url: &str, first: &JsValue) {
     let counted = field(first, "counted").as_bool();
     let counting = with(|r| {
         r.storage_warned |= field(first, "warned").is_truthy();
-        if r.page_id.is_none() {
-            r.page_id = field(first, "session").as_string();
-        }
         let p = r.polls.iter_mut().find(|p| p.url == url && p.counted.is_none() && p.unleash.is_some())?;
         if let Some(since) = field(first, "since").as_f64() {
             (p.since, p.posted) = (since, since);
@@ -1166,7 +1159,8 @@ async fn fetch_body(url: String, init: RequestInit, timeout: f64, cap: Cap) -> R
 
 /// This browser's sticky id, `maestro-gate:id` (as the rollout module keeps
 /// it: localStorage, else sessionStorage; made here when there is none), or
-/// one for this page: Unleash's `sessionId`.
+/// this page's, which the copies of the gate on it share (`page_id`):
+/// Unleash's `sessionId`.
 fn session_id() -> String {
     let key = maestro_gate::rollout::ID_KEY;
     for name in ["localStorage", "sessionStorage"] {
@@ -1174,7 +1168,7 @@ fn session_id() -> String {
         match store.get_item(key) {
             Ok(Some(id)) if !id.is_empty() => return id,
             Ok(_) => {
-                let id = REMOTE.with(|r| r.page_id.get_or_insert_with(new_id).clone()).unwrap_or_else(new_id);
+                let id = page_id();
                 if store.set_item(key, &id).is_ok() && store.get_item(key).ok().flatten().as_deref() == Some(&id) {
                     return id;
                 }
@@ -1182,12 +1176,23 @@ fn session_id() -> String {
             Err(_) => {}
         }
     }
-    REMOTE.with(|r| r.page_id.get_or_insert_with(new_id).clone()).unwrap_or_else(new_id)
+    page_id()
 }
 
-/// A new random id: 32 hex digits.
-fn new_id() -> String {
-    unleash::hex_id(core::array::from_fn(|_| (js_sys::Math::random() * 4_294_967_296.0) as u32))
+/// This page's id (kept for the module's life): the one every copy of the
+/// gate on the page shares, `globalThis["maestro-gate:id"]`, where the
+/// first-answer module or the rollout's start-up left it, else a new random
+/// one (32 hex digits), left there for the others.
+fn page_id() -> String {
+    let made = || {
+        let global = js_sys::global();
+        let id = field(&global, maestro_gate::rollout::ID_KEY).as_string().filter(|id| !id.is_empty()).unwrap_or_else(
+            || unleash::hex_id(core::array::from_fn(|_| (js_sys::Math::random() * 4_294_967_296.0) as u32)),
+        );
+        set(&global, maestro_gate::rollout::ID_KEY, &JsValue::from_str(&id));
+        id
+    };
+    REMOTE.with(|r| r.page_id.get_or_insert_with(made).clone()).unwrap_or_else(made)
 }
 
 /// Reads the toggle's answer from Unleash's Frontend API once, within

@@ -96,11 +96,13 @@ pub async fn clear_client_state(
     let database = DatabaseReport { name, outcome: db.outcome, blocked: db.blocked(), error: db.error.clone() };
     let report = Report::new(database, local, session, other_tabs);
     if !opts.silent {
+        // (The gate's `log` writes the `[MAESTRO] ` the summary starts with.)
         let line = report.summary();
+        let text = line.strip_prefix("[MAESTRO] ").unwrap_or(&line);
         if report.ok {
-            js::info(&line)
+            js::info(text)
         } else {
-            js::warn(&line)
+            js::warn(text)
         }
     }
     to_js(&report)

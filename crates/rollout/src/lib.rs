@@ -173,7 +173,7 @@ fn remember(until: f64, log: Log) {
     }
     let warning = if keep("sessionStorage") { rollout::TRIP_IN_SESSION } else { rollout::TRIP_NOT_KEPT };
     if log.shows(Level::Warn) {
-        util::warn(&["[MAESTRO] ", warning].concat());
+        util::warn(warning);
     }
 }
 

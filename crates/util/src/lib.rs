@@ -142,14 +142,50 @@ pub fn message(error: &JsValue) -> String {
     field(error, "message").as_string().or_else(|| error.as_string()).unwrap_or_else(|| String::from("unknown error"))
 }
 
-/// `console.warn(line)`; a missing or throwing console is ignored.
-pub fn warn(line: &str) {
-    let _ = console_warn(line);
+/// The gate's console line writer, once js/extras.js handed it (`setLog`):
+/// js/core.js's import that writes `[MAESTRO] text` through its `log`
+/// (`console(warn, text)`, `text` a handle of the gate's, which `keep(value)`
+/// makes), after the gate's start-up lines still waiting for their task,
+/// so that every MAESTRO line keeps its order. The first handed is kept (a
+/// module the copies of the gate on a page share writes with the first
+/// copy's, as it talks on that copy's channel).
+static LOG: Slot<Option<(Function, Function)>> = Slot::new();
+
+/// Internal: js/extras.js hands a module it loads the gate's console import
+/// and its `keep`, through which `warn` and `info` then write (the first
+/// handed is kept). The rollback, the remote and the rollout modules export
+/// it (the `log` feature).
+#[cfg(feature = "log")]
+#[wasm_bindgen(js_name = setLog)]
+pub fn set_log(console: Function, keep: Function) {
+    LOG.with(|l| {
+        l.get_or_insert((console, keep));
+    });
 }
 
-/// `console.info(line)`; a missing or throwing console is ignored.
-pub fn info(line: &str) {
-    let _ = console_info(line);
+/// Writes the console line `[MAESTRO] text` (`console.warn` if `warn`, else
+/// `console.info`) through the gate's queue once handed ([`LOG`]), else
+/// straight to the console. A missing or throwing console is ignored, and
+/// so is a handed function that throws.
+fn line(warn: bool, text: &str) {
+    if let Some((console, keep)) = LOG.with(|l| l.clone()).flatten() {
+        if let Ok(text) = keep.call1(&JsValue::UNDEFINED, &JsValue::from_str(text)) {
+            let _ = console.call2(&JsValue::UNDEFINED, &JsValue::from_bool(warn), &text);
+        }
+        return;
+    }
+    let line = ["[MAESTRO] ", text].concat();
+    let _ = if warn { console_warn(&line) } else { console_info(&line) };
+}
+
+/// The console warning `[MAESTRO] text` ([`line`]).
+pub fn warn(text: &str) {
+    line(true, text);
+}
+
+/// The console line `[MAESTRO] text`, at the info level ([`line`]).
+pub fn info(text: &str) {
+    line(false, text);
 }
 
 /// `setTimeout(callback, ms)` on the global object: its handle, or `None`
