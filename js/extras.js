@@ -177,7 +177,9 @@ export default function extras(g, modules) {
     lean('answerWasm', option('unleash') && !option('remote')
       ? new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
       : new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)),
-  ]).then(([a, m]) => answers = a.glue(g, m, load, restrict, failSafe));
+  ]).then(([a, m]) => answers = a.glue(g, m, load, restrict, failSafe,
+    // (The keeping module: the first answer's memory, after the decision.)
+    () => lean('keepWasm', new URL('maestro_gate_keep_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url))));
 
   // A remote document's percentage `value`, after the decision: the rollout
   // module's `lower`; an off turns this copy off.
