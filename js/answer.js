@@ -25,6 +25,8 @@ const EXPORT_STATE = 'S';
 const EXPORT_NARROW = 'N';
 const EXPORT_BUCKET = 'B';
 const EXPORT_METRICS = 'M';
+const EXPORT_KEEP = 'K';
+const EXPORT_REMEMBERED = 'R';
 // </abi>
 
 /*
@@ -66,10 +68,15 @@ const exportsOf = (g, m, options) => (/** @type {string} */ x, /** @type {any[]}
  * fails safe, then), and otherwise at a `recordError()` (for the guards of
  * the other copies that share it), a `resetGuard()`, or a remote
  * document's percentage (`lower`, for the bucket the module hashed).
+ * The first answer's memory is the keeping module's (`keeper()`: an
+ * instance of maestro_gate_keep_bg.wasm, crates/gate/src/keep.rs), loaded
+ * after the first decision to remember what the read answered, and before
+ * it only when no answer came in time, for the answer remembered.
  * @param {any} g @param {any} m @param {(name: string) => Promise<any>} load
  * @param {(n: any) => void} restrict @param {(e: any) => any} failSafe
+ * @param {() => Promise<any>} keeper
  */
-export function glue(g, m, load, restrict, failSafe) {
+export function glue(g, m, load, restrict, failSafe, keeper) {
   /** @type {any} */
   let joined; // the promise of the rollout module, once this copy joined it (a failure: a later call tries again)
   /** @type {any} */
@@ -94,7 +101,7 @@ export function glue(g, m, load, restrict, failSafe) {
   };
   return {
     /** The first answer of `options.remote` (see above). Never rejects. @param {any} options */
-    first: (options) => answer(g, m, options).catch(() => {}),
+    first: (options) => answer(g, m, keeper, options).catch(() => {}),
     /**
      * The narrowing of the first decision (or null) of a page that sets a
      * rollout or a guard, or whose document's first answer sets a
@@ -131,10 +138,15 @@ export function glue(g, m, load, restrict, failSafe) {
   };
 }
 
-/** @param {any} g @param {any} m @param {any} options */
-async function answer(g, m, options) {
+/** @param {any} g @param {any} m @param {() => Promise<any>} keeper @param {any} options */
+async function answer(g, m, keeper, options) {
   const ask = (/** @type {string} */ x, /** @type {any[]} */ ...args) => exportsOf(g, m, options)(x, ...args).v;
-  g.state = () => ask(EXPORT_STATE);
+  /** @type {any} */
+  let k; // the keeping module's instance, once asked for
+  const keep = (/** @type {string} */ x, /** @type {any} */ arg) => (k ||= keeper()).then((/** @type {any} */ i) => exportsOf(g, i, options)(x, arg).v);
+  /** @type {any} */
+  let warned; // (whether the keeping module said that localStorage could not keep the memory)
+  g.state = () => ask(EXPORT_STATE, warned);
   // (Unleash's build listens with the function it is handed, for its
   // metrics: `metrics` posts the decision counted, if any is due.)
   const plan = ask(EXPORT_PLAN, (/** @type {any} */ e) => { try { ask(EXPORT_METRICS, e); } catch {} });
@@ -176,7 +188,14 @@ async function answer(g, m, options) {
       const [kind, value] = await Promise.race([got, wait(plan.timeout).then(() => [4])]);
       if (kind == 4) aborter.abort();
       const doc = ask(EXPORT_DOCUMENT, kind, value);
-      if (doc && doc.message) g.post(doc.message);
+      if (doc && doc.message) {
+        // Remembered by the keeping module: after the first decision, or
+        // before it and before the tabs hear it (`early`: an "on" that
+        // replaces a remembered off).
+        const kept = () => keep(EXPORT_KEEP, doc).then((/** @type {any} */ w) => { warned = w; }, () => {});
+        if (doc.early) await kept(); else g.started().then(kept, kept);
+        g.post(doc.message);
+      }
       return doc;
     };
     const reading = new Promise((r) => {
@@ -188,5 +207,7 @@ async function answer(g, m, options) {
     });
     outcome = await Promise.race([said, reading, wait(plan.wait)]);
   }
-  return ask(EXPORT_FINISH, outcome);
+  const f = exportsOf(g, m, options)(EXPORT_FINISH, outcome);
+  // No answer (in time): the remembered one, the keeping module's (none if it cannot load).
+  return f.key == null ? f.v : keep(EXPORT_REMEMBERED, f.key).catch(() => null);
 }

@@ -73,16 +73,16 @@ export default function extras(g, modules) {
   let answers; // that glue (js/answer.js's `glue`), once loaded
   let remoteWarned; // (once per copy: the first answer and the poll load the same module)
   let rollback; // the promise of the rollback module (see `loadRollback`)
-  // A lean module's instance (the first answer's), from the
-  // option `name`, else `url` (beside this file: each caller writes its
+  // A lean module's instance (the first answer's, the keeping module's), from
+  // `input` (its option), else `url` (beside this file: each caller writes its
   // `new URL(…, import.meta.url)` out, so that a bundler emits the file); in
   // Node, where `fetch` refuses a file: URL, read from disk (the package's
   // Node build defines __MAESTRO_NODE__).
-  const lean = (name, url) => instantiate(g, option(name) ?? (__MAESTRO_NODE__
+  const lean = (input, url) => instantiate(g, input ?? (__MAESTRO_NODE__
     ? import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(url))
     : url));
   // An option of the first init() (its own property): where init({ remoteWasm,
-  // rolloutWasm, rollbackWasm, answerWasm }) says a module's .wasm is
+  // rolloutWasm, rollbackWasm, answerWasm, keepWasm }) says a module's .wasm is
   // (undefined: beside its glue, or in Node from disk), its `remote`, its `log`.
   const option = (name) => own(g.answering(), name);
 
@@ -177,10 +177,16 @@ export default function extras(g, modules) {
       : import(/* @vite-ignore */ /* webpackIgnore: true */ new URL('maestro_gate_answer.js?no-inline', __MAESTRO_TAG__ ? modules.from : import.meta.url).href),
     // (Unleash without `remote`: the module's Unleash build, whose first
     // answer reads the Frontend API; it narrows as the other does.)
-    lean('answerWasm', option('unleash') && !option('remote')
+    lean(option('answerWasm'), option('unleash') && !option('remote')
       ? new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
       : new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)),
-  ]).then(([a, m]) => answers = a.glue(g, m, load, restrict, failSafe));
+  ]).then(([a, m]) => {
+    // (The keeping module, the first answer's memory, loaded after the
+    // decision: where it is, read with the rest of the options.)
+    const keep = option('keepWasm');
+    return answers = a.glue(g, m, load, restrict, failSafe,
+      () => lean(keep, new URL('maestro_gate_keep_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)));
+  });
 
   // A remote document's percentage `value`, after the decision: the rollout
   // module's `lower`; an off turns this copy off.

@@ -113,6 +113,18 @@ CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --re
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-unleash \
   --target-dir target/pkg-build-answer-unleash
 cp target/pkg-build-answer-unleash/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer_unleash.wasm"
+# The keeping module (crates/gate/src/keep.rs): the first answer's memory,
+# which both first answers load after the first decision to remember the
+# answer they read (and before it only when no answer came in time, for the
+# one remembered), so that neither carries it before the decision
+# (measured, zlib: the first answer 13,800 -> 12,008 B, its Unleash build
+# 19,961 -> 18,208 B; the keeping module itself 4,447 B). LLVM's inline
+# threshold at 46, as the first answer's (not swept for this module: it
+# loads after the decision).
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
+  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features keep \
+  --target-dir target/pkg-build-keep
+cp target/pkg-build-keep/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/keep.wasm"
 # The rollback and the rollout with LLVM's inline threshold at 115, as the
 # gate's; the remote and the guard without one. Measured (gzip -9 by zlib,
 # after wasm-opt as in scripts/minify-names.mjs): rollback "z" alone 40,677,
@@ -160,6 +172,7 @@ lean_opt="-lmu -ocimfs 40 -Oz --flatten --rereloop -Oz -Oz --converge --strip-de
 $wasm_opt $lean_opt "$tmp/beacon.wasm" -o pkg/maestro_gate_beacon_bg.wasm
 $wasm_opt $lean_opt "$tmp/answer.wasm" -o pkg/maestro_gate_answer_bg.wasm
 $wasm_opt $lean_opt "$tmp/answer_unleash.wasm" -o pkg/maestro_gate_answer_unleash_bg.wasm
+$wasm_opt $lean_opt "$tmp/keep.wasm" -o pkg/maestro_gate_keep_bg.wasm
 cp js/core.js pkg/maestro_gate.js
 cp js/maestro_gate.d.ts pkg/maestro_gate.d.ts
 # The object types every .d.ts imports, generated from the Rust types (src/types.rs).
@@ -316,6 +329,8 @@ echo "loaded by init({ remote }), or a rollout or a guard, before the first deci
 node scripts/size.mjs pkg/maestro_gate_answer.js pkg/maestro_gate_answer_bg.wasm | tail -n +2
 echo "loaded by init({ unleash }) before the first decision, for Unleash's first answer (the same glue):"
 node scripts/size.mjs pkg/maestro_gate_answer.js pkg/maestro_gate_answer_unleash_bg.wasm | tail -n +2
+echo "loaded by the first answer after the first decision, to remember it (before it only when no answer came in time):"
+node scripts/size.mjs pkg/maestro_gate_keep_bg.wasm | tail -n +2
 echo "loaded by init({ remote }) or init({ unleash }) after the first decision, for the poll (before it with both):"
 node scripts/size.mjs pkg/maestro_gate_remote.js pkg/maestro_gate_remote_bg.wasm | tail -n +2
 echo "loaded after the first decision, for a guard or a remote percentage:"

@@ -221,6 +221,12 @@ pub struct InitOptions {
     /// this option or `remoteWasm` reads it with the remote module.)
     #[ts(optional)]
     pub answer_wasm: Option<WasmSource>,
+    /// The same for the keeping module's `.wasm` (`maestro_gate_keep_bg.wasm`), which the
+    /// first answer (`remote`, or `unleash` without `remote`) loads after the first decision, to
+    /// remember the answer it read, and before it only when the document did not answer in
+    /// time, to read the answer remembered. Default: next to this file.
+    #[ts(optional)]
+    pub keep_wasm: Option<WasmSource>,
     /// Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
     /// on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`.
     #[ts(optional)]

@@ -68,6 +68,11 @@ for (const name of BROWSERS) describe(name, () => {
       assert.equal(await page.evaluate(() => window.maestroStarted === true), false);
       assert.equal(chunkFetched(page), false, page.requests.join('\n'));
       assert.ok(page.lines.includes('info: [MAESTRO] Disabled by remote /maestro-health: maestro_enabled=false'), page.lines.join('\n'));
+      // Remembered after the decision (the keeping module, maestro_gate_keep_bg.wasm),
+      // though an off page never loads the remote module.
+      await page.waitForFunction(() => localStorage.getItem('maestro-gate:remote') !== null, { timeout: 5000 });
+      assert.ok(page.requests.some((u) => u.includes('maestro_gate_keep_bg.wasm')), page.requests.join('\n'));
+      assert.ok(!page.requests.some((u) => u.includes('maestro_gate_remote_bg.wasm')), page.requests.join('\n'));
       const stored = JSON.parse(await page.evaluate(() => localStorage.getItem('maestro-gate:remote')));
       assert.equal(stored.off.url, '/maestro-health');
       assert.equal(stored.answers[0].enabled, false);
@@ -137,6 +142,7 @@ for (const name of BROWSERS) describe(name, () => {
       const page = await load(context);
       assert.equal((await page.evaluate(() => window.first)).enabled, true);
       assert.equal(chunkFetched(page), true);
+      await page.waitForFunction(() => localStorage.getItem('maestro-gate:remote') !== null, { timeout: 5000 });
       assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('maestro-gate:remote'))).off, null);
       const t = await tag(context, false);
       assert.equal(await t.evaluate(() => window.maestroGate.isEnabled()), true);
@@ -154,6 +160,17 @@ for (const name of BROWSERS) describe(name, () => {
       assert.equal(first.enabled, false, JSON.stringify(first));
       assert.equal(first.source, 'rollout');
       assert.equal(chunkFetched(page), false);
+      // Remembered after the decision (the keeping module): a reload while the
+      // document fails starts from the remembered rollout, which the keeping
+      // module reads before that decision.
+      await page.waitForFunction(() => localStorage.getItem('maestro-gate:remote') !== null, { timeout: 5000 });
+      assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('maestro-gate:remote'))).answers[0].rollout, 0);
+      mode = '500';
+      const failing = await load(context);
+      const again = await failing.evaluate(() => window.first);
+      assert.deepEqual([again.enabled, again.source], [false, 'rollout'], JSON.stringify(again));
+      assert.ok(failing.requests.some((u) => u.includes('maestro_gate_keep_bg.wasm')), failing.requests.join('\n'));
+      assert.ok(failing.lines.some((l) => l.includes('failed (HTTP 500); starting from its remembered answer, if any')), failing.lines.join('\n'));
       set('/maestro-health', { maestro_enabled: false });
       const fresh = await browser.newContext();
       try {

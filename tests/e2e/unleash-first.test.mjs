@@ -106,6 +106,8 @@ for (const name of BROWSERS) describe(name, () => {
       assert.equal(r.query.get('sessionId'), await page.evaluate(() => localStorage.getItem('maestro-gate:id')));
       assert.match(r.query.get('sessionId'), /^[0-9a-f]{32}$/);
       // Remembered under the source's key, as the remote module keeps it.
+      // (After the decision: the keeping module writes it.)
+      await page.waitForFunction(() => localStorage.getItem('maestro-gate:remote') !== null, { timeout: 5000 });
       const stored = JSON.parse(await page.evaluate(() => localStorage.getItem('maestro-gate:remote')));
       assert.deepEqual([stored.answers[0].url, stored.answers[0].enabled], [`Unleash toggle maestro at ${api()}`, true]);
       // The poll (the remote module, after the decision) turns it off.

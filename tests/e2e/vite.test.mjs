@@ -134,6 +134,9 @@ for (const name of BROWSERS) describe(name, () => {
       // is not inlined into the extras chunk as a data: URL).
       assert.ok(b.view.answerRequests.some((p) => /maestro_gate_answer[^/]*\.js$/.test(p)), b.view.answerRequests.join());
       assert.ok(b.view.answerRequests.some((p) => /maestro_gate_answer_bg[^/]*\.wasm$/.test(p)), b.view.answerRequests.join());
+      // The keeping module (the first answer's memory, after the decision): emitted by Vite too.
+      await b.page.waitForFunction(() => localStorage.getItem('maestro-gate:remote') !== null, { timeout: 5000 });
+      assert.ok(b.paths().some((p) => /maestro_gate_keep_bg[^/]*\.wasm$/.test(p)), b.paths().join());
       assert.equal(JSON.parse(b.file).maestro_enabled, true);
 
       // A live kill from the console unmounts MAESTRO without a reload.

@@ -109,6 +109,12 @@ pub mod table {
         ("M", "metrics"),
     ];
 
+    /// The keeping module's exports (the same crate built with the `keep`
+    /// feature: `keep.rs`), which `js/answer.js` calls on its own instance
+    /// of it, as it calls the first-answer module's: the first answer's
+    /// memory, written after the first decision, read when no answer came.
+    pub const KEEP_EXPORTS: [(&str, &str); 2] = [("K", "keep"), ("R", "remembered")];
+
     /// The one narrowing code the glue makes itself (a module that could
     /// not load, for a page that narrows: `js/gate.js`, through `js/core.js`'s
     /// block, and `js/extras.js`), from the rules' table
@@ -188,7 +194,11 @@ pub mod table {
         /// The block of `js/answer.js`, the first-answer module's glue: its
         /// exports' letters.
         fn answer_block() -> String {
-            ANSWER_EXPORTS.iter().map(|(l, n)| format!("const EXPORT_{} = '{l}';\n", constant(n))).collect()
+            ANSWER_EXPORTS
+                .iter()
+                .chain(&KEEP_EXPORTS)
+                .map(|(l, n)| format!("const EXPORT_{} = '{l}';\n", constant(n)))
+                .collect()
         }
 
         /// The narrowing code the glue makes: exported by `js/core.js` (for
@@ -283,8 +293,12 @@ pub mod table {
             }
             let answer = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(ANSWER_JS)).unwrap();
             for (letter, name) in ANSWER_EXPORTS {
-                let uses = answer.matches(&format!("ask(EXPORT_{}", constant(name))).count();
+                let uses = answer.matches(&format!("(EXPORT_{}", constant(name))).count();
                 assert!(uses > 0, "js/answer.js never calls the first-answer module's export {letter} ({name})");
+            }
+            for (letter, name) in KEEP_EXPORTS {
+                let uses = answer.matches(&format!("keep(EXPORT_{}", constant(name))).count();
+                assert!(uses > 0, "js/answer.js never calls the keeping module's export {letter} ({name})");
             }
             assert!(
                 text.contains(&format!("return {}", THROWN.replace("handle", "k(e)"))),

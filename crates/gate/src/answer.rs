@@ -8,11 +8,13 @@
 //! `AbortController`, at most the bytes `head` allows, the Web Lock, the
 //! timer, and hearing the channel. Every rule is here, over the rules
 //! crate: what the document says (`poll::says`, `poll::rollout`, the 8 KB
-//! cap, a key twice), what is remembered and how (`remember::Memory`, under
-//! `remember::KEY`, the remote module's format), the narrowing of the first
-//! decision and its reason, the warnings, and the remembered answer when
-//! none comes in time. The remote module (`crates/remote`) keeps the poll,
-//! and loads after the decision; `state` hands it what this read.
+//! cap, a key twice), the narrowing of the first decision and its reason,
+//! and the warnings. What is remembered, and the remembered answer when
+//! none comes in time, are the keeping module's (`keep.rs`,
+//! `pkg/maestro_gate_keep_bg.wasm`), which the glue loads after the
+//! decision (before it only when this module says so). The remote module
+//! (`crates/remote`) keeps the poll, and loads after the decision; `state`
+//! hands it what this read.
 //!
 //! With the `answer-unleash` feature, the same for Unleash's Frontend API
 //! (`answer_unleash.rs`: `pkg/maestro_gate_answer_unleash_bg.wasm`, which a
@@ -29,7 +31,7 @@ use core::cell::Cell;
 use maestro_gate::flag::{self, cat, Raw, Text as _};
 use maestro_gate::poll::{self, Rollout, Says};
 use maestro_gate::protocol::{self, Kind};
-use maestro_gate::remember::{self, Answer, Memory};
+use maestro_gate::remember;
 use maestro_gate::rollout::{From, Verdict};
 
 #[cfg(feature = "answer-unleash")]
@@ -38,24 +40,21 @@ mod unleash;
 
 /// What this page's first answer did, for the remote module's poll, which
 /// starts after the decision (`state`): when it read the document itself,
-/// when another tab's result was heard, whether the read failed (said once
-/// per failing stretch), and whether the memory could not be kept in
-/// localStorage (said once per page).
+/// when another tab's result was heard, and whether the read failed (said
+/// once per failing stretch).
 /// (Cells, not a `RefCell`: no borrow to check, whose panic would bring
 /// its messages into the module.)
 struct State {
     own_last: Cell<Option<f64>>,
     heard: Cell<Option<f64>>,
     failed: Cell<bool>,
-    warned: Cell<bool>,
 }
 
 // SAFETY: wasm32 without atomics, as `Slot`: one thread, and the instance's
 // memory is never shared.
 unsafe impl Sync for State {}
 
-static STATE: State =
-    State { own_last: Cell::new(None), heard: Cell::new(None), failed: Cell::new(false), warned: Cell::new(false) };
+static STATE: State = State { own_last: Cell::new(None), heard: Cell::new(None), failed: Cell::new(false) };
 
 /// `[MAESTRO] line` on the console, as a warning (the glue adds the prefix).
 fn warn(line: &str) {
@@ -250,109 +249,23 @@ fn read_body(options: &JsValue, body: &JsValue) -> Result<Document, String> {
     }
 }
 
-/// The remembered answers (localStorage, else sessionStorage); a value this
-/// package did not write is read as none.
-fn memory() -> Memory {
+/// Whether this browser remembers an off of a remote document that the
+/// gate's decision would read (`remembered::off` there: the memory's `off`,
+/// or a memory it cannot read, which fails safe), in localStorage or
+/// sessionStorage: an answer that says on is then kept before the decision,
+/// so that it replaces that off in time.
+fn off_remembered() -> bool {
     for area in ["localStorage", "sessionStorage"] {
-        let storage = field(js::global(), area);
-        let stored = method(&storage, "getItem", 1, &JsValue::from_str(remember::KEY));
+        let stored = method(&field(js::global(), area), "getItem", 1, &JsValue::from_str(remember::KEY));
         if !stored.is_string() {
             continue;
         }
-        let v = method(&field(js::global(), "JSON"), "parse", 1, &stored);
-        if let Some(m) = memory_of(&v) {
-            return m;
+        let memory = method(&field(js::global(), "JSON"), "parse", 1, &stored);
+        if field(&memory, "off").is_object() || !memory.is_object() {
+            return true;
         }
     }
-    Memory::default()
-}
-
-/// The answers of a parsed memory, read field by field (as the remote
-/// module reads them).
-fn memory_of(v: &JsValue) -> Option<Memory> {
-    let answers = field(v, "answers");
-    let array = field(js::global(), "Array");
-    if method(&array, "isArray", 1, &answers).as_bool() != Some(true) {
-        return None;
-    }
-    let mut m = Memory::default();
-    let n = field(&answers, "length").as_f64().unwrap_or(0.0) as usize;
-    for i in 0..n {
-        let mut key = String::new();
-        flag::push_uint(&mut key, i as u64);
-        let a = field(&answers, &key);
-        let (Some(url), Some(enabled), Some(at)) =
-            (text(&field(&a, "url")), field(&a, "enabled").as_bool(), field(&a, "at").as_f64())
-        else {
-            return None;
-        };
-        m.remember(Answer { url, enabled, rollout: count(&field(&a, poll::ROLLOUT_KEY), 100), at });
-    }
-    Some(m)
-}
-
-/// A memory as the JSON text it is kept as (the remote module's shape).
-fn memory_text(m: &Memory) -> JsValue {
-    let root = js::new_object();
-    let off = match &m.off {
-        Some(off) => {
-            let o = js::new_object();
-            set(&o, "url", &JsValue::from_str(&off.url));
-            set(&o, "at", &JsValue::from_f64(off.at));
-            o
-        }
-        None => JsValue::NULL,
-    };
-    set(&root, "off", &off);
-    let answers = method(&field(js::global(), "Array"), "of", 0, &JsValue::UNDEFINED);
-    for a in &m.answers {
-        let o = js::new_object();
-        set(&o, "url", &JsValue::from_str(&a.url));
-        set(&o, "enabled", &JsValue::from_bool(a.enabled));
-        set(&o, poll::ROLLOUT_KEY, &a.rollout.map_or(JsValue::NULL, |p| JsValue::from_f64(f64::from(p))));
-        set(&o, "at", &JsValue::from_f64(a.at));
-        method(&answers, "push", 1, &o);
-    }
-    set(&root, "answers", &answers);
-    method(&field(js::global(), "JSON"), "stringify", 1, &root)
-}
-
-/// `storage.setItem(key, text)`: `Err` with what it threw (or that there is
-/// no such storage).
-fn store(area: &str, text: &JsValue) -> Result<(), JsValue> {
-    let storage = field(js::global(), area);
-    let set_item = field(&storage, "setItem");
-    if !set_item.is_function() {
-        return Err(JsValue::from_str(cat(&["no ", area]).as_str()));
-    }
-    js::call(&set_item, &storage, &[&JsValue::from_str(remember::KEY), text]).map(|_| ())
-}
-
-/// Remembers a successful answer (in localStorage; when that refuses, in
-/// sessionStorage, with one warning: the kill then lasts as long as the
-/// session), as the remote module's `keep` does.
-fn keep(url: &str, enabled: bool, rollout: Option<u32>, quiet: bool) {
-    let mut m = memory();
-    m.remember(Answer { url: String::from(url), enabled, rollout, at: now() });
-    let text = memory_text(&m);
-    if !text.is_string() {
-        return;
-    }
-    match store("localStorage", &text) {
-        Ok(()) => {
-            // The session's copy (from a time localStorage was full) is older.
-            let session = field(js::global(), "sessionStorage");
-            method(&session, "removeItem", 1, &JsValue::from_str(remember::KEY));
-        }
-        Err(e) => {
-            let why = text_of(&js::message(&e));
-            let kept = store("sessionStorage", &text).is_ok();
-            let first = !STATE.warned.replace(true);
-            if first && !quiet {
-                warn(&remember::not_kept(&why, kept));
-            }
-        }
-    }
+    false
 }
 
 fn text_of(v: &JsValue) -> String {
@@ -408,9 +321,6 @@ extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsV
         let unchanged = unleash::unchanged();
         #[cfg(not(feature = "answer-unleash"))]
         let unchanged = false;
-        if !unchanged {
-            keep(&url, enabled, percent, quiet(&options));
-        }
         let o = js::new_object();
         set(&o, "says", &JsValue::from_f64(doc.says.code()));
         set(&o, "percent", &JsValue::from_f64(doc.rollout.code()));
@@ -418,6 +328,13 @@ extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsV
         set(&o, "why", &JsValue::from_str(&doc.why));
         if !unchanged {
             set(&o, "message", &result(&url, enabled, percent));
+            set(&o, "at", &JsValue::from_f64(at));
+            // (Kept after the decision, by the keeping module; before it,
+            // and before the tabs hear it, when an "on" replaces an off
+            // that the gate, and the other tabs, would read: `early`.)
+            if enabled && off_remembered() {
+                set(&o, "early", &JsValue::TRUE);
+            }
         }
         set(&out, "v", &o);
     })
@@ -457,9 +374,9 @@ fn narrowing(verdict: Verdict, reason: JsValue) -> JsValue {
     o
 }
 
-/// A first answer as the glue takes it: an off's narrowing, `{ rollout }`
-/// (with `rememberedAt` when remembered), or `null`.
-fn first(options: &JsValue, url: &str, enabled: bool, percent: Option<u32>, remembered: Option<f64>) -> JsValue {
+/// A first answer as the glue takes it: an off's narrowing, `{ rollout }`,
+/// or `null` (a remembered answer's: `keep.rs`'s `remembered`).
+fn first(options: &JsValue, url: &str, enabled: bool, percent: Option<u32>) -> JsValue {
     if !enabled {
         #[cfg(feature = "answer-unleash")]
         let reason = {
@@ -476,9 +393,6 @@ fn first(options: &JsValue, url: &str, enabled: bool, percent: Option<u32>, reme
     let Some(p) = percent else { return JsValue::NULL };
     let o = js::new_object();
     set(&o, poll::ROLLOUT_KEY, &JsValue::from_f64(f64::from(p)));
-    if let Some(at) = remembered {
-        set(&o, "rememberedAt", &JsValue::from_f64(at));
-    }
     o
 }
 
@@ -487,8 +401,10 @@ fn first(options: &JsValue, url: &str, enabled: bool, percent: Option<u32>, reme
 /// failure's text), `undefined` when the wait ran out, `null` when there
 /// was none (`remoteTimeoutMs: 0`). `out.v`: `{ code, reason }` when the
 /// document says off (code 6) or fails safe (7), `{ rollout }` when it
-/// sets a percentage (or, when it did not answer in time, its remembered
-/// answer did), or `null` (a remembered off the gate reads itself).
+/// sets a percentage, or `null`; when no answer came (in time), no `v` but
+/// `out.key`, the document's key in the remembered answers: the first
+/// answer is then the remembered one, which the keeping module reads
+/// (`keep.rs`'s `remembered`; a remembered off the gate reads itself).
 #[export_name = "F"] // finish
 extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
     crate::lean::scoped(move || {
@@ -498,7 +414,7 @@ extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
             // Another tab's answer.
             let enabled = field(&outcome, "enabled").as_bool().unwrap_or(true);
             counted(&url, enabled);
-            first(&options, &url, enabled, count(&field(&outcome, poll::ROLLOUT_KEY), 100), None)
+            first(&options, &url, enabled, count(&field(&outcome, poll::ROLLOUT_KEY), 100))
         } else if outcome.is_object() {
             own_answer(&options, &url, &outcome)
         } else {
@@ -520,11 +436,8 @@ extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
                     warn(&cat(&[&label(&url), " failed (", &why, "); starting from its remembered answer, if any"]));
                 }
             }
-            // No answer in time: the remembered one (its off the gate reads itself).
-            match memory().of(&url) {
-                Some(a) if a.enabled => first(&options, &url, true, a.rollout, Some(a.at)),
-                _ => JsValue::NULL,
-            }
+            // No answer in time: the remembered one, the keeping module's.
+            return set(&out, "key", &JsValue::from_str(&url));
         };
         set(&out, "v", &v);
     })
@@ -560,7 +473,7 @@ fn own_answer(options: &JsValue, url: &str, doc: &JsValue) -> JsValue {
         return narrowing(Verdict::RemoteFailSafe, reason);
     }
     counted(url, says != 0.0);
-    first(options, url, says != 0.0, count(&JsValue::from_f64(percent), 100), None)
+    first(options, url, says != 0.0, count(&JsValue::from_f64(percent), 100))
 }
 
 /// Counts the first decision for Unleash's metrics, for the source `url`
@@ -573,9 +486,11 @@ fn counted(url: &str, enabled: bool) {
 }
 
 /// What the first answer did, for the remote module's poll (`startRemote`'s
-/// last argument): `{ at, heard, failed, warned }`.
+/// last argument): `{ at, heard, failed, warned }` (`warned`: what the
+/// keeping module's `keep` last answered, whether it said that
+/// localStorage could not keep the memory).
 #[export_name = "S"] // state
-extern "C" fn state(out: JsValue, _options: JsValue) {
+extern "C" fn state(out: JsValue, _options: JsValue, warned: JsValue) {
     crate::lean::scoped(move || {
         let s = &STATE;
         let o = js::new_object();
@@ -583,7 +498,7 @@ extern "C" fn state(out: JsValue, _options: JsValue) {
         set(&o, "at", &time(s.own_last.get()));
         set(&o, "heard", &time(s.heard.get()));
         set(&o, "failed", &JsValue::from_bool(s.failed.get()));
-        set(&o, "warned", &JsValue::from_bool(s.warned.get()));
+        set(&o, "warned", &JsValue::from_bool(warned.as_bool() == Some(true)));
         #[cfg(feature = "answer-unleash")]
         unleash::state(&o);
         set(&out, "v", &o);

@@ -42,7 +42,11 @@ mod answer;
 // (And the rollout's and the guard's start-up, before the first decision.)
 #[cfg(all(target_arch = "wasm32", feature = "answer"))]
 mod first_rollout;
-#[cfg(all(target_arch = "wasm32", any(feature = "beacon", feature = "answer")))]
+// The keeping module: the same boundary, built with `--no-default-features
+// --features keep`: the first answer's memory, after the decision.
+#[cfg(all(target_arch = "wasm32", feature = "keep"))]
+mod keep;
+#[cfg(all(target_arch = "wasm32", any(feature = "beacon", feature = "answer", feature = "keep")))]
 mod lean;
 // (Their UTF-16 decoder, `lean`'s and the beacon's: plain Rust, tested natively.)
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]
@@ -72,7 +76,7 @@ mod runtime {
     #[global_allocator]
     static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
         unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
-    // The beacon module and the first-answer module: a bump allocator,
+    // The beacon, first-answer and keeping modules: a bump allocator,
     // emptied as each call returns (`crate::beacon`'s `Call`,
     // `crate::lean::scoped`), which is all either needs.
     #[cfg(not(feature = "decision"))]
