@@ -57,7 +57,7 @@ mod remembered;
 mod subscribers;
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod tabs;
-#[cfg(any(test, all(target_arch = "wasm32", any(feature = "beacon", feature = "answer"))))]
+#[cfg(any(test, all(target_arch = "wasm32", any(feature = "beacon", feature = "answer", feature = "keep"))))]
 mod utf16;
 
 /// A global that only this (single-threaded) wasm instance touches.
