@@ -59,7 +59,7 @@ const exportsOf = (g, m, options) => (/** @type {string} */ x, /** @type {any[]}
  * The glue of the copy of the gate `g` over the module's instance `m` (one
  * per copy: js/extras.js's `answers`), with js/extras.js's `load(name)` (a
  * wasm-bindgen module), `restrict(n)` (applies a narrowing that says off)
- * and `failSafe(e)` (the narrowing of a module that could not load): the
+ * and `failSafe(e, what)` (the narrowing of a module that could not load): the
  * first answer (`first`, see above), and the rollout's and the
  * guard's glue. Before the first decision, `narrow`; the
  * rollout module loads after it, and only when something needs it: this
@@ -70,10 +70,11 @@ const exportsOf = (g, m, options) => (/** @type {string} */ x, /** @type {any[]}
  * document's percentage (`lower`, for the bucket the module hashed).
  * The first answer's memory is the keeping module's (`keeper()`: an
  * instance of maestro_gate_keep_bg.wasm, crates/gate/src/keep.rs), loaded
- * after the first decision to remember what the read answered, and before
- * it only when no answer came in time, for the answer remembered.
+ * after the first decision to remember an "on" the read answered, beside
+ * it for an off, before it for an "on" that replaces a remembered off, and
+ * when no answer came in time and this browser remembers one, to read it.
  * @param {any} g @param {any} m @param {(name: string) => Promise<any>} load
- * @param {(n: any) => void} restrict @param {(e: any) => any} failSafe
+ * @param {(n: any) => void} restrict @param {(e: any, what?: string) => any} failSafe
  * @param {() => Promise<any>} keeper
  */
 export function glue(g, m, load, restrict, failSafe, keeper) {
@@ -101,7 +102,7 @@ export function glue(g, m, load, restrict, failSafe, keeper) {
   };
   return {
     /** The first answer of `options.remote` (see above). Never rejects. @param {any} options */
-    first: (options) => answer(g, m, keeper, options).catch(() => {}),
+    first: (options) => answer(g, m, keeper, failSafe, options).catch(() => {}),
     /**
      * The narrowing of the first decision (or null) of a page that sets a
      * rollout or a guard, or whose document's first answer sets a
@@ -138,8 +139,8 @@ export function glue(g, m, load, restrict, failSafe, keeper) {
   };
 }
 
-/** @param {any} g @param {any} m @param {() => Promise<any>} keeper @param {any} options */
-async function answer(g, m, keeper, options) {
+/** @param {any} g @param {any} m @param {() => Promise<any>} keeper @param {(e: any, what?: string) => any} failSafe @param {any} options */
+async function answer(g, m, keeper, failSafe, options) {
   const ask = (/** @type {string} */ x, /** @type {any[]} */ ...args) => exportsOf(g, m, options)(x, ...args).v;
   /** @type {any} */
   let k; // the keeping module's instance, once asked for
@@ -153,6 +154,7 @@ async function answer(g, m, keeper, options) {
   if (!plan) return null;
   const wait = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
   let outcome = null; // (`remoteTimeoutMs: 0`: no wait, the remembered answer)
+  let early; // (the write the decision waits for: `early` below)
   if (plan.wait > 0) {
     /** @type {(v: any) => void} */
     let heard = () => {};
@@ -189,12 +191,16 @@ async function answer(g, m, keeper, options) {
       if (kind == 4) aborter.abort();
       const doc = ask(EXPORT_DOCUMENT, kind, value);
       if (doc && doc.message) {
-        // Remembered by the keeping module: after the first decision, or
-        // before it and before the tabs hear it (`early`: an "on" that
-        // replaces a remembered off).
+        // Remembered by the keeping module (which says why, once, if it
+        // cannot load): an "on" after the first decision; an off at once,
+        // beside it (a page that is off loads no other module to remember
+        // it); before the decision and before the tabs hear it (`early`: an
+        // "on" that replaces a remembered off the gate would read), which
+        // then waits for it, and not the read, which settles with the
+        // document.
         const kept = () => keep(EXPORT_KEEP, doc).then((/** @type {any} */ w) => { warned = w; }, () => {});
-        if (doc.early) await kept(); else g.started().then(kept, kept);
-        g.post(doc.message);
+        const post = () => g.post(doc.message);
+        doc.early ? early = kept().then(post) : (doc.message.enabled ? g.started().then(kept, kept) : kept(), post());
       }
       return doc;
     };
@@ -206,8 +212,12 @@ async function answer(g, m, keeper, options) {
       }
     });
     outcome = await Promise.race([said, reading, wait(plan.wait)]);
+    await early;
   }
   const f = exportsOf(g, m, options)(EXPORT_FINISH, outcome);
-  // No answer (in time): the remembered one, the keeping module's (none if it cannot load).
-  return f.key == null ? f.v : keep(EXPORT_REMEMBERED, f.key).catch(() => null);
+  // No answer (in time): the remembered one, the keeping module's, asked
+  // only when this browser remembers something (`key`); if that module
+  // cannot load, the remembered answer cannot be read, and the first
+  // decision fails safe (a remembered percentage would otherwise be lost).
+  return f.key == null ? f.v : keep(EXPORT_REMEMBERED, f.key).catch((/** @type {any} */ e) => failSafe(e, 'keeping'));
 }

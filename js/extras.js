@@ -94,7 +94,7 @@ export default function extras(g, modules) {
     const input = option(name + 'Wasm');
     const m = await (__MAESTRO_TAG__ ? modules[name](input) : IMPORTS[name]());
     if (!__MAESTRO_TAG__) await m.default({ module_or_path: __MAESTRO_NODE__ ? input ?? await fromDisk(`maestro_gate_${name}_bg.wasm`) : input });
-    m.setLog(g.imports().m[IMPORT_CONSOLE], g.keep);
+    m.setLog?.(g.imports().m[IMPORT_CONSOLE], g.keep);
     return m;
   }
 
@@ -155,7 +155,8 @@ export default function extras(g, modules) {
   const polls = (options) => has(options, 'remote') || has(options, 'unleash');
 
   // The narrowing of a page that narrows when a module it needs cannot load.
-  const failSafe = (e) => ({ code: NARROWING_ROLLOUT_FAIL_SAFE, reason: "Disabled (fail safe): maestro-gate's rollout module could not be loaded: " + describe(e) });
+  // (`what`: the module, the rollout's unless named.)
+  const failSafe = (e, what = 'rollout') => ({ code: NARROWING_ROLLOUT_FAIL_SAFE, reason: `Disabled (fail safe): maestro-gate's ${what} module could not be loaded: ` + describe(e) });
 
   // (`decide` again, once decided, applies a narrowing that says off: to a
   // gate that is on, at once, so that a guard's trip is in force, and
@@ -183,9 +184,14 @@ export default function extras(g, modules) {
   ]).then(([a, m]) => {
     // (The keeping module, the first answer's memory, loaded after the
     // decision: where it is, read with the rest of the options.)
+    // If it cannot load, one warning: the document's answers are not
+    // remembered (and a remembered one is not read: that decision fails safe).
     const keep = option('keepWasm');
     return answers = a.glue(g, m, load, restrict, failSafe,
-      () => lean(keep, new URL('maestro_gate_keep_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)));
+      () => lean(keep, new URL('maestro_gate_keep_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)).catch((e) => {
+        warn(g.answering(), "maestro-gate's keeping module could not be loaded: " + describe(e) + "; the remote document's answers are not remembered");
+        throw e;
+      }));
   });
 
   // A remote document's percentage `value`, after the decision: the rollout

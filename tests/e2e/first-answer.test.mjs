@@ -171,6 +171,23 @@ for (const name of BROWSERS) describe(name, () => {
       assert.deepEqual([again.enabled, again.source], [false, 'rollout'], JSON.stringify(again));
       assert.ok(failing.requests.some((u) => u.includes('maestro_gate_keep_bg.wasm')), failing.requests.join('\n'));
       assert.ok(failing.lines.some((l) => l.includes('failed (HTTP 500); starting from its remembered answer, if any')), failing.lines.join('\n'));
+      // A keeping module that cannot load cannot read the remembered rollout:
+      // that first decision fails safe, with one warning.
+      const missing = await load(context, 'keepWasm=/missing-keep.wasm');
+      const safe = await missing.evaluate(() => window.first);
+      assert.equal(safe.enabled, false, JSON.stringify(safe));
+      assert.match(safe.reason, /^Disabled \(fail safe\): maestro-gate's keeping module could not be loaded: /);
+      assert.equal(missing.lines.filter((l) => l.includes("keeping module could not be loaded: ") && l.includes('are not remembered')).length, 1, missing.lines.join('\n'));
+      assert.equal(chunkFetched(missing), false);
+      // A browser that remembers nothing does not fetch the keeping module for a failing document.
+      const empty = await browser.newContext();
+      try {
+        const p = await load(empty);
+        assert.equal((await p.evaluate(() => window.first)).enabled, true);
+        assert.ok(!p.requests.some((u) => u.includes('maestro_gate_keep_bg.wasm')), p.requests.join('\n'));
+      } finally {
+        await empty.close();
+      }
       set('/maestro-health', { maestro_enabled: false });
       const fresh = await browser.newContext();
       try {

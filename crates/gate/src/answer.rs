@@ -255,8 +255,8 @@ fn read_body(options: &JsValue, body: &JsValue) -> Result<Document, String> {
 /// sessionStorage: an answer that says on is then kept before the decision,
 /// so that it replaces that off in time.
 fn off_remembered() -> bool {
-    for area in ["localStorage", "sessionStorage"] {
-        let stored = method(&field(js::global(), area), "getItem", 1, &JsValue::from_str(remember::KEY));
+    for area in AREAS {
+        let stored = stored(area);
         if !stored.is_string() {
             continue;
         }
@@ -266,6 +266,14 @@ fn off_remembered() -> bool {
         }
     }
     false
+}
+
+const AREAS: [&str; 2] = ["localStorage", "sessionStorage"];
+
+/// What an area holds under `remember::KEY` (not a string: nothing, or no
+/// such area).
+fn stored(area: &str) -> JsValue {
+    method(&field(js::global(), area), "getItem", 1, &JsValue::from_str(remember::KEY))
 }
 
 fn text_of(v: &JsValue) -> String {
@@ -436,8 +444,13 @@ extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
                     warn(&cat(&[&label(&url), " failed (", &why, "); starting from its remembered answer, if any"]));
                 }
             }
-            // No answer in time: the remembered one, the keeping module's.
-            return set(&out, "key", &JsValue::from_str(&url));
+            // No answer in time: the remembered one, the keeping module's,
+            // when this browser remembers something (else none, and the
+            // keeping module is not fetched for it).
+            if AREAS.iter().any(|a| stored(a).is_string()) {
+                set(&out, "key", &JsValue::from_str(&url));
+            }
+            return;
         };
         set(&out, "v", &v);
     })
