@@ -133,20 +133,21 @@ export function createGate({ load, loadExtras }) {
 
   // init({ report }): js/report.js (a chunk of its own: an off page needs
   // none of js/extras.js for its beacon) sends the decision beacon, the
-  // health document read now. It is imported once the page's start-up is
-  // over, from a task when the page is 2 s old (performance.now(): from its
-  // navigation; at once, in a task, for an init() later than that; Node:
-  // the next task): the app's first decision and its requests (MAESTRO's
-  // chunk) go first, and a page that is off downloads nothing but the gate
-  // in its first 2 s (issue 20: off costs least). The beacons of that time
-  // wait, in order, each with the document of its moment; a page left
-  // before it is 2 s old sends none. If it cannot load, one warning, and
-  // the decision stands. Returns `cleanup`.
+  // health document read now. A page that is on at its first beacon imports
+  // it from a task of its own, after the code that awaited init() has run:
+  // the app's first decision goes first, and its requests (MAESTRO's chunk)
+  // before the beacon's. A page that is off then imports it once it is 2 s
+  // old (performance.now(): from its navigation; at once, in a task, for an
+  // init() later than that): it downloads nothing but the gate in its first
+  // 2 s (issue 20: off costs least), and its beacons of that time wait, in
+  // order, each with the document of its moment; left sooner, it sends none.
+  // (Node: the next task.) If it cannot load, one warning, and the decision
+  // stands. Returns `cleanup`.
   // (The script tag's init() takes no options: it never reports.)
   function report(event, cleanup) {
     if (!__MAESTRO_TAG__ && typeof own(answering, 'report') == 'string') {
       const d = health();
-      (reporter ||= new Promise((go) => setTimeout(go, __MAESTRO_NODE__ ? 0 : 2e3 - performance.now())).then(() => loadExtras(1)).then((m) => m.default(g), (e) => {
+      (reporter ||= new Promise((go) => setTimeout(go, __MAESTRO_NODE__ || on() ? 0 : 2e3 - performance.now())).then(() => loadExtras(1)).then((m) => m.default(g), (e) => {
         warn(answering, describe(e) + '; keeping the current decision');
         return () => {};
       })).then((send) => send(event, d, cleanup));

@@ -135,9 +135,11 @@ export interface InitOptions {
      * this option or `remoteWasm` reads it with the remote module.) */
     answerWasm?: WasmSource;
     /** The same for the keeping module's `.wasm` (`maestro_gate_keep_bg.wasm`), which the
-     * first answer (`remote`, or `unleash` without `remote`) loads after the first decision, to
-     * remember the answer it read, and before it only when the document did not answer in
-     * time, to read the answer remembered. Default: next to this file. */
+     * first answer (`remote`, or `unleash` without `remote`) loads to remember the answer it
+     * read: after the first decision for an "on", beside it for an off, before it for an "on"
+     * that replaces a remembered off; and before it when the document did not answer in time
+     * and this browser remembers an answer, to read it (if it cannot load then, that first
+     * decision fails safe). Set it wherever you set `answerWasm`. Default: next to this file. */
     keepWasm?: WasmSource;
     /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
      * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */

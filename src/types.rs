@@ -209,8 +209,8 @@ pub struct InitOptions {
     #[ts(optional)]
     pub remote_wasm: Option<WasmSource>,
     /// The same for the beacon module's `.wasm` (`maestro_gate_beacon_bg.wasm`), which is
-    /// loaded only when `report` is set, at the first beacon, once the page is 2 s old.
-    /// Default: next to this file.
+    /// loaded only when `report` is set, at the first beacon (by a page that is off, once it is
+    /// 2 s old). Default: next to this file.
     #[ts(optional)]
     pub beacon_wasm: Option<WasmSource>,
     /// The same for the first-answer module's `.wasm` (`maestro_gate_answer_bg.wasm`), which is
@@ -222,9 +222,11 @@ pub struct InitOptions {
     #[ts(optional)]
     pub answer_wasm: Option<WasmSource>,
     /// The same for the keeping module's `.wasm` (`maestro_gate_keep_bg.wasm`), which the
-    /// first answer (`remote`, or `unleash` without `remote`) loads after the first decision, to
-    /// remember the answer it read, and before it only when the document did not answer in
-    /// time, to read the answer remembered. Default: next to this file.
+    /// first answer (`remote`, or `unleash` without `remote`) loads to remember the answer it
+    /// read: after the first decision for an "on", beside it for an off, before it for an "on"
+    /// that replaces a remembered off; and before it when the document did not answer in time
+    /// and this browser remembers an answer, to read it (if it cannot load then, that first
+    /// decision fails safe). Set it wherever you set `answerWasm`. Default: next to this file.
     #[ts(optional)]
     pub keep_wasm: Option<WasmSource>,
     /// Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
@@ -258,9 +260,10 @@ pub struct InitOptions {
     pub poll_ms: Option<f64>,
     /// A URL to send the decision beacon to (`"/maestro-report"`): `navigator.sendBeacon` with a
     /// small JSON document (a `text/plain` body) at start-up, at every change and after each
-    /// `clearClientState`. It never holds a storage value, a key name or the user id. The beacons
-    /// of a page's first 2 s wait until it is 2 s old (its start-up's requests go first; a page
-    /// left sooner sends none), in order, each with the decision of its moment. The beacon module
+    /// `clearClientState`. It never holds a storage value, a key name or the user id. A page that
+    /// is off at its first beacon waits until it is 2 s old (it downloads nothing but the gate
+    /// before; left sooner, it sends none), then sends in order, each with the decision of its
+    /// moment; a page that is on sends right after `init()` resolves. The beacon module
     /// (`maestro_gate_beacon_bg.wasm`) is loaded only when this is set; a beacon that fails
     /// changes nothing.
     #[ts(optional)]
