@@ -18,7 +18,9 @@ pub fn text(value: &JsValue) -> Option<String> {
     crate::utf16::decode(
         len,
         |i| crate::abi::code_at(value.h(), i),
-        // SAFETY: `decode` hands Unicode scalar values only.
+        // SAFETY: `decode` hands Unicode scalar values only, for units below
+        // 0x10000, which `code_at` answers (js/core.js: `charCodeAt`, a
+        // UTF-16 unit, or 0 past the end).
         |c| out.push(unsafe { char::from_u32_unchecked(c) }),
     );
     Some(out)

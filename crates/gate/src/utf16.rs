@@ -6,9 +6,11 @@
 
 /// Hands `put` each code point of the `len` UTF-16 units `unit(0)` …
 /// `unit(len - 1)`, in order: a surrogate pair as the one code point it
-/// encodes, a lone surrogate (high or low) as U+FFFD. Every code point it
-/// hands is a Unicode scalar value (`char::from_u32` takes it). `unit` is
-/// asked only for indexes below `len`.
+/// encodes, a lone surrogate (high or low) as U+FFFD. Given units below
+/// 0x10000 (UTF-16 units, as `charCodeAt` answers: `abi::code_at`), every
+/// code point it hands is a Unicode scalar value (`char::from_u32` takes
+/// it); a larger unit is handed on as it is. `unit` is asked only for
+/// indexes below `len`.
 // By hand rather than `char::decode_utf16`, whose iterator costs the beacon
 // module about 150 B gzip more. (Generic: each module has one caller, which
 // it is inlined into.)
