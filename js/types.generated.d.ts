@@ -124,8 +124,8 @@ export interface InitOptions {
      * is on; before it for both together). Default: next to this file. */
     remoteWasm?: WasmSource;
     /** The same for the beacon module's `.wasm` (`maestro_gate_beacon_bg.wasm`), which is
-     * loaded only when `report` is set, at the first beacon, once the page is 2 s old.
-     * Default: next to this file. */
+     * loaded only when `report` is set, at the first beacon (by a page that is off, once it is
+     * 2 s old). Default: next to this file. */
     beaconWasm?: WasmSource;
     /** The same for the first-answer module's `.wasm` (`maestro_gate_answer_bg.wasm`), which is
      * loaded only when `remote` is set (and `unleash` is not), or a rollout or a guard, before the
@@ -167,9 +167,10 @@ export interface InitOptions {
     pollMs?: number;
     /** A URL to send the decision beacon to (`"/maestro-report"`): `navigator.sendBeacon` with a
      * small JSON document (a `text/plain` body) at start-up, at every change and after each
-     * `clearClientState`. It never holds a storage value, a key name or the user id. The beacons
-     * of a page's first 2 s wait until it is 2 s old (its start-up's requests go first; a page
-     * left sooner sends none), in order, each with the decision of its moment. The beacon module
+     * `clearClientState`. It never holds a storage value, a key name or the user id. A page that
+     * is off at its first beacon waits until it is 2 s old (it downloads nothing but the gate
+     * before; left sooner, it sends none), then sends in order, each with the decision of its
+     * moment; a page that is on sends right after `init()` resolves. The beacon module
      * (`maestro_gate_beacon_bg.wasm`) is loaded only when this is set; a beacon that fails
      * changes nothing. */
     report?: string;
