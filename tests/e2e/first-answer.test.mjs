@@ -122,7 +122,9 @@ for (const name of BROWSERS) describe(name, () => {
     set('/maestro-health', { status: 'disabled', maestro_enabled: false });
     const context = await browser.newContext();
     try {
-      await load(context); // remembers the off
+      const kill = await load(context); // remembers the off
+      // (The keeping module writes it beside the decision: a test that reloads waits for it.)
+      await (kill).waitForFunction(() => JSON.parse(localStorage.getItem('maestro-gate:remote'))?.off, { timeout: 5000 });
       for (const m of ['500', 'html', 'slow']) {
         mode = m;
         const page = await load(context);
@@ -305,6 +307,9 @@ for (const name of BROWSERS) describe(name, () => {
     const context = await browser.newContext();
     try {
       const page = await load(context);
+      // (The load's "on" is remembered after the decision, by the keeping module: in
+      // localStorage before it fills.)
+      await page.waitForFunction(() => localStorage.getItem('maestro-gate:remote') !== null, { timeout: 5000 });
       const filled = await page.evaluate(() => {
         let n = 0;
         for (let size = 1 << 20; size >= 1; size = size >> 1) {

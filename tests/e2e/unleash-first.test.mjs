@@ -208,7 +208,9 @@ for (const name of BROWSERS) describe(name, () => {
       assert.deepEqual([i.enabled, i.source], [false, 'remote']);
       assert.equal(i.reason, `Disabled (fail safe): Unleash toggle maestro at ${api()}: invalid enabled="yes"; accepted: true or false`);
       mode = 'off';
-      await load(context); // remembers the off
+      const kill = await load(context); // remembers the off
+      // (The keeping module writes it beside the decision: a test that reloads waits for it.)
+      await (kill).waitForFunction(() => JSON.parse(localStorage.getItem('maestro-gate:remote'))?.off, { timeout: 5000 });
       mode = '401';
       const refused = await load(context, { wait: 2000 });
       const r = await refused.evaluate(() => window.first);
