@@ -46,9 +46,10 @@ before(async () => {
     // Two copies of the ES module with a rollout, on a page whose storage throws.
     '/no-storage.html': html(() => '<script type="module">'
       + 'for (const m of ["getItem", "setItem", "removeItem", "key", "clear"]) Storage.prototype[m] = () => { throw new DOMException("denied by the test", "SecurityError"); };'
+      + 'if (location.search == "?empty") window["maestro-gate:id"] = "";'
       + 'const a = await import("/pkg/index.js?copy=a"), b = await import("/pkg/index.js?copy=b");'
       + 'await a.init({ rollout: 50 }); await b.init({ rollout: 50 });'
-      + 'window.got = JSON.stringify([a.decision(), b.decision()]); window.ready = true;</script>'),
+      + 'window.got = JSON.stringify([a.decision(), b.decision()]); window.id = window["maestro-gate:id"]; window.ready = true;</script>'),
     '/raise-doc': (req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(doc),
   });
 });
@@ -222,6 +223,13 @@ for (const name of BROWSERS) {
         }
         // A new id for each load (eight equal buckets of 100: one chance in 10^14).
         assert.ok(buckets.size > 1, [...buckets].join());
+        // An empty per-page id is none: the first copy draws one, as Unleash's page id does.
+        const p = await open(context, `${server.url}/no-storage.html?empty`);
+        const id = await p.evaluate(() => window.id);
+        assert.equal(typeof id, 'string');
+        assert.notEqual(id, '');
+        const [a, b] = JSON.parse(await p.evaluate(() => window.got));
+        assert.deepEqual(b.rollout, a.rollout);
       } finally { await context.close(); }
     });
 

@@ -167,7 +167,8 @@ fn id(options: &JsValue) -> (String, Stickiness) {
     // read-only one, `Object.defineProperty`, measured 57 B gzip more.)
     // (Made once per copy: `bucket_of` keeps the bucket it gives.)
     let global = js::global();
-    let id = text(&field(global, rollout::ID_KEY)).unwrap_or_else(|| {
+    // (An empty one is none, as a stored one and Unleash's `page_id` read it.)
+    let id = text(&field(global, rollout::ID_KEY)).filter(|id| !id.is_empty()).unwrap_or_else(|| {
         new_id().unwrap_or_else(|| {
             let random = method(&field(global, "Math"), "random", 0, &JsValue::UNDEFINED);
             let mut s = String::new();
