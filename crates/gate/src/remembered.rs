@@ -23,7 +23,9 @@ fn stored(storage: &JsValue, key: &str) -> Option<JsValue> {
 
 /// The remembered off that holds now, if any, as a narrowing's reason and
 /// code (`gate::narrowing`: off by the guard, off by a remote document, or
-/// that failing safe).
+/// that failing safe). (The first-answer module asks the same of the remote
+/// memory before the decision, `answer::off_remembered`, to write an "on"
+/// that replaces it in time: the two change together.)
 #[inline(never)]
 pub fn off() -> Option<(Text, Code)> {
     let now = js::method(&field(js::global(), "Date"), "now", 0, &JsValue::UNDEFINED).as_f64().unwrap_or(0.0);

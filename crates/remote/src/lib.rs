@@ -385,7 +385,10 @@ fn memory_text(m: &Memory) -> Option<String> {
 
 /// Remembers a successful answer of `url` (in localStorage; when that
 /// refuses, in sessionStorage, with one warning: the kill then lasts as
-/// long as the session).
+/// long as the session). (The keeping module, `crates/gate/src/keep.rs`,
+/// writes the first answer's the same way, after the decision, and skips
+/// one older than the answer remembered since: this module's answers are
+/// stamped now, so always the newest.)
 fn keep(url: &str, enabled: bool, rollout: Option<u32>) {
     let mut m = memory();
     m.remember(Answer { url: String::from(url), enabled, rollout, at: now() });
