@@ -255,25 +255,14 @@ fn read_body(options: &JsValue, body: &JsValue) -> Result<Document, String> {
 /// sessionStorage: an answer that says on is then kept before the decision,
 /// so that it replaces that off in time.
 fn off_remembered() -> bool {
-    for area in AREAS {
-        let stored = stored(area);
-        if !stored.is_string() {
-            continue;
-        }
-        let memory = method(&field(js::global(), "JSON"), "parse", 1, &stored);
-        if field(&memory, "off").is_object() || !memory.is_object() {
-            return true;
-        }
-    }
-    false
+    AREAS.iter().any(|area| stored(area).is_some_and(|memory| field(&memory, "off").is_object() || !memory.is_object()))
 }
 
 const AREAS: [&str; 2] = ["localStorage", "sessionStorage"];
 
-/// What an area holds under `remember::KEY` (not a string: nothing, or no
-/// such area).
-fn stored(area: &str) -> JsValue {
-    method(&field(js::global(), area), "getItem", 1, &JsValue::from_str(remember::KEY))
+/// What an area holds under `remember::KEY`, parsed (`js::stored`).
+fn stored(area: &str) -> Option<JsValue> {
+    js::stored(&field(js::global(), area), remember::KEY)
 }
 
 fn text_of(v: &JsValue) -> String {
@@ -447,7 +436,7 @@ extern "C" fn finish(out: JsValue, options: JsValue, outcome: JsValue) {
             // No answer in time: the remembered one, the keeping module's,
             // when this browser remembers something (else none, and the
             // keeping module is not fetched for it).
-            if AREAS.iter().any(|a| stored(a).is_string()) {
+            if AREAS.iter().any(|a| stored(a).is_some()) {
                 set(&out, "key", &JsValue::from_str(&url));
             }
             return;

@@ -150,6 +150,18 @@ pub fn string_field(obj: &JsValue, key: &str) -> Option<Text> {
     Some(field(obj, key)).filter(JsValue::is_string)
 }
 
+/// `JSON.parse(storage.getItem(key))`: `None` when nothing is stored (or
+/// the storage throws, or is missing), `undefined` when the value is not
+/// JSON. (The remembered off, `remembered::off`; the first answer's
+/// `off_remembered`; the keeping module's memory.)
+pub fn stored(storage: &JsValue, key: &str) -> Option<JsValue> {
+    let text = method(storage, "getItem", 1, &JsValue::from_str(key));
+    if !text.is_string() {
+        return None;
+    }
+    Some(method(&field(global(), "JSON"), "parse", 1, &text))
+}
+
 /// `obj[key] = value`, ignoring failure.
 #[inline(always)]
 pub fn set(obj: &JsValue, key: &str, value: &JsValue) {

@@ -35,13 +35,7 @@ static WARNED: Warned = Warned(Cell::new(false));
 /// package did not write is read as none.
 fn memory() -> Memory {
     for area in ["localStorage", "sessionStorage"] {
-        let storage = field(js::global(), area);
-        let stored = method(&storage, "getItem", 1, &JsValue::from_str(remember::KEY));
-        if !stored.is_string() {
-            continue;
-        }
-        let v = method(&field(js::global(), "JSON"), "parse", 1, &stored);
-        if let Some(m) = memory_of(&v) {
+        if let Some(m) = js::stored(&field(js::global(), area), remember::KEY).and_then(|v| memory_of(&v)) {
             return m;
         }
     }

@@ -7,19 +7,9 @@
 //! localStorage refuses it). Storage that throws or is missing remembers
 //! nothing; a value this package did not write fails safe.
 
-use crate::js::{self, field, JsValue, Text};
+use crate::js::{self, field, stored, JsValue, Text};
 use maestro_gate::remember;
 use maestro_gate::rollout::{Code, Verdict, GUARD_KEY};
-
-/// `JSON.parse(storage.getItem(key))`: `None` when nothing is stored (or
-/// the storage throws), `undefined` when the value is not JSON.
-fn stored(storage: &JsValue, key: &str) -> Option<JsValue> {
-    let text = js::method(storage, "getItem", 1, &JsValue::from_str(key));
-    if !text.is_string() {
-        return None;
-    }
-    Some(js::method(&field(js::global(), "JSON"), "parse", 1, &text))
-}
 
 /// The remembered off that holds now, if any, as a narrowing's reason and
 /// code (`gate::narrowing`: off by the guard, off by a remote document, or
