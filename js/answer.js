@@ -198,9 +198,13 @@ async function answer(g, m, keeper, failSafe, options) {
         // "on" that replaces a remembered off the gate would read), which
         // then waits for it, and not the read, which settles with the
         // document.
+        // (`g.keeping`, for an "on" after the decision: settles once the keeping
+        // module has answered, or could not load. js/extras.js starts the
+        // poll, which only a page that is on runs, after it, so that the poll
+        // hears of a warning, `state`'s `warned`, and does not say it again.)
         const kept = () => keep(EXPORT_KEEP, doc).then((/** @type {any} */ w) => { warned = w; }, () => {});
         const post = () => g.post(doc.message);
-        doc.early ? early = kept().then(post) : (doc.message.enabled ? g.started().then(kept, kept) : kept(), post());
+        doc.early ? early = kept().then(post) : (doc.message.enabled ? g.keeping = g.started().then(kept, kept) : kept(), post());
       }
       return doc;
     };

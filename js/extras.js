@@ -201,7 +201,10 @@ export default function extras(g, modules) {
 
   // Loads the remote poll's module and starts it with the gate's own answers.
   // If it cannot, the decision stands (other tabs' polls still reach the gate).
+  // (After the keeping module has kept the first answer, if it is asked to:
+  // js/answer.js's `g.keeping`, so that `g.state` says whether it warned.)
   async function startRemote(options) {
+    await g.keeping;
     const r = await remoteModule(options);
     if (r) try {
       // An off comes as a narrowing (`restrict`). A remote document's

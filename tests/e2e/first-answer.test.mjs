@@ -8,6 +8,8 @@
 // each poll their own document.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { serve, ROOT } from './helpers.mjs';
 import { BROWSERS, launch } from './browsers.mjs';
 
@@ -28,7 +30,17 @@ before(async () => {
     if (mode === 'delay') return setTimeout(() => res.writeHead(200).end(JSON.stringify(docs[path])), 1200);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(docs[path]));
   };
-  server = await serve(ROOT, { '/maestro-health': route('/maestro-health'), '/health-b': route('/health-b') });
+  server = await serve(ROOT, {
+    '/maestro-health': route('/maestro-health'), '/health-b': route('/health-b'),
+    // The keeping module, served 1 s late (init({ keepWasm })): the poll
+    // starts before it answers.
+    '/slow-keep.wasm': (req, res) => setTimeout(async () => {
+      const wasm = await readFile(join(ROOT, 'pkg', 'maestro_gate_keep_bg.wasm'));
+      served.push({ path: '/slow-keep.wasm', at: Date.now() });
+      res.writeHead(200, { 'content-type': 'application/wasm' }).end(wasm);
+    }, 1000),
+    '/blank.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'),
+  });
 });
 after(async () => { await server?.close(); });
 
@@ -336,6 +348,47 @@ for (const name of BROWSERS) describe(name, () => {
       assert.match(first.reason, REMEMBERED);
     } finally {
       mode = 'json';
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a full localStorage: one warning per page, though the poll starts before the keeping module answers`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      // localStorage full before the page loads (another page of the origin fills it).
+      const filler = await context.newPage();
+      await filler.goto(`${server.url}/blank.html`);
+      assert.ok(await filler.evaluate(() => {
+        let n = 0;
+        for (let size = 1 << 20; size >= 1; size = size >> 1) {
+          for (;;) {
+            try { localStorage.setItem('fill' + n++, 'x'.repeat(size)); } catch { break; }
+          }
+        }
+        try { localStorage.setItem('probe', 'x'); return false; } catch { return true; }
+      }), 'localStorage is full');
+      await filler.close();
+      served.length = 0;
+      // The first answer's "on" is kept after the decision by the keeping
+      // module (late: /slow-keep.wasm), which cannot write localStorage and
+      // says so; the poll (every 2 s: its first read comes after the keeping
+      // module's write) remembers each read too, and says nothing more: one
+      // warning for the page.
+      const page = await load(context, 'keepWasm=/slow-keep.wasm&poll=2000');
+      const warning = (l) => l.startsWith('warning: [MAESTRO] The remote answer could not be kept in localStorage (');
+      // Two reads of the poll after the keeping module was served: each
+      // wrote the memory (the second read starts after the first's write).
+      const readsAfterKeep = () => served.slice(served.findIndex((s) => s.path === '/slow-keep.wasm') + 1 || served.length)
+        .filter((s) => s.path === '/maestro-health').length;
+      for (let i = 0; i < 150 && readsAfterKeep() < 2; i++) await page.waitForTimeout(100);
+      assert.ok(readsAfterKeep() >= 2, JSON.stringify(served));
+      const stored = await page.evaluate(() => [sessionStorage.getItem('maestro-gate:remote'), localStorage.getItem('maestro-gate:remote')]);
+      assert.ok(stored[0] !== null, JSON.stringify({ stored, served, lines: page.lines }));
+      const warnings = page.lines.filter(warning);
+      assert.equal(warnings.length, 1, page.lines.join('\n'));
+      assert.ok(warnings[0].includes('kept in sessionStorage instead'), warnings[0]);
+    } finally {
       await context.close();
     }
   });
