@@ -179,7 +179,7 @@ export async function bundle(contents, outfile, gate = join(ROOT, 'pkg', 'index.
   return Object.assign(Buffer.concat(parts), { lazy: lazyChunks });
 }
 
-async function measureSizes() {
+export async function measureSizes() {
   const rows = [];
   const gateJs = await bundle(`import { ${API} } from 'maestro-gate'; globalThis.x = [${API}];`, join(OUT, 'size-gate.js'));
   const wasm = await readFile(join(ROOT, 'pkg', 'maestro_gate_bg.wasm'));
@@ -222,6 +222,13 @@ async function measureSizes() {
       ...add(add(rows[0], partSizes.extras), add(answerGlue, sizes(await readFile(join(ROOT, 'pkg', wasm))))), extra: true,
     });
   }
+  // The keeping module (the first answer's memory, its glue the first
+  // answer's): after the first decision, to remember the answer read; before
+  // it only when no answer came in time and this browser remembers one.
+  rows.push({
+    name: 'maestro-gate, added by init({ remote }) or init({ unleash }) after its first decision, to remember the first answer (maestro_gate_keep_bg.wasm; its glue is the first answer\'s)',
+    ...sizes(await readFile(join(ROOT, 'pkg', 'maestro_gate_keep_bg.wasm'))), extra: true,
+  });
   const pkgFile = (f) => readFile(join(ROOT, 'pkg', f));
   rows.push({ name: 'maestro-gate, script tag (the gate inlined)', ...sizes(await pkgFile('maestro-gate.js')), tag: true });
   rows.push({
@@ -253,7 +260,7 @@ export async function writePages(api) {
     '<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script><script type="module" src="./start-gate.js"></script>');
   await writeFile(join(OUT, 'maestro-gate.js'), await readFile(join(ROOT, 'pkg', 'maestro-gate.js')));
   // The bundled ES module loads its .wasm files next to itself, as a bundler emits them.
-  for (const part of ['', '_rollback', '_remote', '_rollout', '_answer', '_answer_unleash']) {
+  for (const part of ['', '_rollback', '_remote', '_rollout', '_answer', '_answer_unleash', '_keep']) {
     await writeFile(join(OUT, `maestro_gate${part}_bg.wasm`), await readFile(join(ROOT, 'pkg', `maestro_gate${part}_bg.wasm`)));
   }
   // (The first-answer module's glue, which the extras chunk imports from beside itself.)
