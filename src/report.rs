@@ -462,9 +462,13 @@ fn name(out: &mut impl Sink, name: &str) {
 }
 
 /// `s` as a JSON string whose escaped contents take at most `max` bytes:
-/// cut on a character, with `…`, when longer.
-/// [`json_string`] into any [`Sink`]. Read over bytes, a character at a
-/// time (its first byte says its length): no `char` decoding or encoding.
+/// cut on a character, with `…`, when longer. Into any [`Sink`] (the
+/// beacon module's document buffer; a `String` for the Service Worker
+/// guard, `sw::body` and `sw::unmatchable`). Read over bytes, a character
+/// at a time (its first byte says its length): no `char` decoding or
+/// encoding. (The one JSON string writer of the crate's documents; the
+/// tests hold it to the `char`-wise writer it replaced, `tests::before`,
+/// for every character and for random texts and limits.)
 pub fn json_string_into(out: &mut impl Sink, s: &str, max: usize) {
     let mut whole = 0;
     let mut i = 0;
@@ -503,9 +507,8 @@ pub fn json_string_into(out: &mut impl Sink, s: &str, max: usize) {
                 _ => "\\u001",
             });
             if lead < 0x20 && escaped == 6 {
-                const HEX: [&str; 16] =
-                    ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"];
-                out.put(HEX.get(usize::from(lead & 15)).copied().unwrap_or("0"));
+                let n = usize::from(lead & 15);
+                out.put("0123456789abcdef".get(n..=n).unwrap_or_default());
             }
         }
         i += len;
@@ -528,68 +531,6 @@ fn json_char(s: &str, i: usize) -> (usize, usize) {
         0xe2 if at(1) == 0x80 && matches!(at(2), 0xa8 | 0xa9) => (3, 6),
         0xe0..=0xef => (3, 3),
         _ => (4, 4),
-    }
-}
-
-/// `s` as a JSON string whose escaped contents take at most `max` bytes:
-/// cut on a character, with `…`, when longer.
-///
-/// Over `char`s into a `String`: the smaller code where a module has the
-/// `String` machinery anyway (the Service Worker guard, `sw::unmatchable`;
-/// measured, the byte-wise [`json_string_into`] costs its wasm about 190 B
-/// gzip more). The beacon module writes with [`json_string_into`]; the
-/// tests hold the two to the same bytes for every character and for random
-/// texts and limits.
-pub fn json_string(out: &mut String, s: &str, max: usize) {
-    let whole: usize = s.chars().map(escaped_len).sum();
-    // Cut, room is kept for `…` (3 bytes).
-    let room = if whole <= max { max } else { max.saturating_sub(3) };
-    out.push('"');
-    let mut used = 0;
-    for c in s.chars() {
-        used += escaped_len(c);
-        if used > room {
-            out.push('…');
-            break;
-        }
-        escape(out, c);
-    }
-    out.push('"');
-}
-
-/// Whether JSON writes `c` as `\uXXXX`: the control characters without a
-/// short escape, and the two line separators some JavaScript parsers once
-/// refused.
-fn long_escape(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{1f}' | '\u{2028}' | '\u{2029}') && !matches!(c, '\n' | '\r' | '\t')
-}
-
-/// How many bytes `escape` writes for `c`.
-fn escaped_len(c: char) -> usize {
-    match c {
-        '"' | '\\' | '\n' | '\r' | '\t' => 2,
-        c if long_escape(c) => 6,
-        c => c.len_utf8(),
-    }
-}
-
-/// One character as JSON writes it inside a string.
-fn escape(out: &mut String, c: char) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    match c {
-        '"' => out.push_str("\\\""),
-        '\\' => out.push_str("\\\\"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        c if long_escape(c) => {
-            out.push_str("\\u");
-            let n = c as usize;
-            for shift in [12, 8, 4, 0] {
-                out.push(char::from(HEX[(n >> shift) & 15]));
-            }
-        }
-        c => out.push(c),
     }
 }
 
@@ -971,6 +912,63 @@ mod tests {
     /// byte-wise one must match byte for byte.
     mod before {
         use super::super::*;
+        /// `s` as a JSON string whose escaped contents take at most `max` bytes:
+        /// cut on a character, with `…`, when longer: over `char`s into a
+        /// `String`, as the Service Worker guard wrote it until it, too, took
+        /// [`json_string_into`].
+        pub(super) fn json_string(out: &mut String, s: &str, max: usize) {
+            let whole: usize = s.chars().map(escaped_len).sum();
+            // Cut, room is kept for `…` (3 bytes).
+            let room = if whole <= max { max } else { max.saturating_sub(3) };
+            out.push('"');
+            let mut used = 0;
+            for c in s.chars() {
+                used += escaped_len(c);
+                if used > room {
+                    out.push('…');
+                    break;
+                }
+                escape(out, c);
+            }
+            out.push('"');
+        }
+
+        /// Whether JSON writes `c` as `\uXXXX`: the control characters without a
+        /// short escape, and the two line separators some JavaScript parsers once
+        /// refused.
+        pub(super) fn long_escape(c: char) -> bool {
+            matches!(c, '\u{0}'..='\u{1f}' | '\u{2028}' | '\u{2029}') && !matches!(c, '\n' | '\r' | '\t')
+        }
+
+        /// How many bytes `escape` writes for `c`.
+        pub(super) fn escaped_len(c: char) -> usize {
+            match c {
+                '"' | '\\' | '\n' | '\r' | '\t' => 2,
+                c if long_escape(c) => 6,
+                c => c.len_utf8(),
+            }
+        }
+
+        /// One character as JSON writes it inside a string.
+        pub(super) fn escape(out: &mut String, c: char) {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if long_escape(c) => {
+                    out.push_str("\\u");
+                    let n = c as usize;
+                    for shift in [12, 8, 4, 0] {
+                        out.push(char::from(HEX[(n >> shift) & 15]));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+
         pub(super) fn wording(reason: &str) -> String {
             // Written over bytes, and every cut is at an ASCII byte (a character
             // boundary) taken with `get`: nothing here can panic, so that the lean
@@ -1125,7 +1123,7 @@ mod tests {
     }
 
     /// `trimmed`'s whitespace is `char::is_whitespace`, and `json_char` and
-    /// `json_string_into` escape as `json_string` does, for every character.
+    /// `json_string_into` escape as the `char`-wise writer did, for every character.
     #[test]
     fn whitespace_over_utf8_is_unicodes() {
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
@@ -1136,7 +1134,7 @@ mod tests {
             assert_eq!(trimmed(text.as_bytes(), text.len()), kept, "{c:?}");
             let (len, escaped) = json_char(s, 0);
             let mut want = String::new();
-            escape(&mut want, c);
+            before::escape(&mut want, c);
             assert_eq!((len, escaped), (s.len(), want.len()), "{c:?}");
             let mut got = String::new();
             json_string_into(&mut got, s, 10);
@@ -1162,7 +1160,7 @@ mod tests {
                 prop_assert_eq!(document(&report, &[&secret]), before::document(&report, &[&secret]));
                 let (mut a, mut b) = (String::new(), String::new());
                 json_string_into(&mut a, r, max);
-                json_string(&mut b, r, max);
+                before::json_string(&mut b, r, max);
                 prop_assert_eq!(a, b);
             }
         }

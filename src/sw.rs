@@ -86,7 +86,7 @@ pub fn unmatchable(entry: &str, why: &str) -> String {
 }
 
 fn report_string(out: &mut String, s: &str, max: usize) {
-    report::json_string(out, s, max);
+    report::json_string_into(out, s, max);
 }
 
 /// What the guard answers, as it stands.
@@ -360,7 +360,7 @@ pub fn said(says: Says, rollout: Rollout, why: &str) -> Option<Said> {
 /// The body of a blocked request's 503: `{"maestro_enabled":false,"reason":…}`.
 pub fn body(reason: &str) -> String {
     let mut out = String::from("{\"maestro_enabled\":false,\"reason\":");
-    report::json_string(&mut out, reason, 1024);
+    report::json_string_into(&mut out, reason, 1024);
     out.push('}');
     out
 }
