@@ -28,7 +28,14 @@ function load() {
  */
 export function buildCheck(env, options = {}) {
   load();
-  const { health, warnings } = check({ env, defaultEnabled: options.defaultEnabled });
+  // `defaultEnabled` read as the gate reads it: an own property stays own,
+  // an inherited one stays inherited (over the options' own prototype), so
+  // that an inherited on is ignored, with the gate's warning, and an
+  // inherited off counts. (Copied into an own property, an inherited on
+  // counted.)
+  const o = Object.setPrototypeOf({ env }, options == null ? null : Object.getPrototypeOf(Object(options)));
+  if (options != null && Object.prototype.hasOwnProperty.call(options, 'defaultEnabled')) o.defaultEnabled = options.defaultEnabled;
+  const { health, warnings } = check(o);
   return Object.freeze({ document: JSON.stringify(health, null, 2) + '\n', warnings });
 }
 

@@ -43,6 +43,10 @@ function gateWasm(bundle, entry) {
 }
 
 export default function maestroGate(options = {}) {
+  // The options are the call's own properties, never inherited ones: a
+  // polluted Object.prototype names no file to emit, no beacon file, no
+  // `defaultEnabled` (as the gate takes an on only from a trusted source).
+  options = Object.assign(Object.create(null), options);
   const fileName = options.fileName || 'maestro-health';
   let env = {};
   let base = '/';

@@ -55,6 +55,33 @@ test('buildCheck: the health document and the gate\'s warn-level lines, frozen',
   delete globalThis.MAESTRO_ENABLED;
 });
 
+// maestro-gate/node's buildCheck(env, options) reads `defaultEnabled` as the
+// gate reads it: an own on counts; an inherited one (a class's getter, a
+// polluted Object.prototype) is ignored with the gate's warning; an
+// inherited off counts.
+test('buildCheck(env, options): an inherited defaultEnabled is read as the gate reads it', async () => {
+  const { buildCheck } = await import(pathToFileURL(join(ROOT, 'pkg', 'node.js')).href);
+  const reason = (options) => {
+    const { document, warnings } = buildCheck({}, options);
+    return [JSON.parse(document).reason, ...warnings];
+  };
+  const IGNORED = '[MAESTRO] Ignoring defaultEnabled=true: not an own property, and only an own property can turn MAESTRO on';
+  assert.deepEqual(reason({ defaultEnabled: false }), ['Disabled (default)']);
+  assert.deepEqual(reason({ defaultEnabled: true }), ['Enabled (default)']);
+  assert.deepEqual(reason(Object.create({ defaultEnabled: false })), ['Disabled (default)']);
+  assert.deepEqual(reason(new (class { get defaultEnabled() { return true; } })()), ['Enabled (default)', IGNORED]);
+  for (const [value, want] of [[true, ['Enabled (default)', IGNORED]], [false, ['Disabled (default)']]]) {
+    let got;
+    try {
+      Object.prototype.defaultEnabled = value;
+      got = reason({});
+    } finally {
+      delete Object.prototype.defaultEnabled;
+    }
+    assert.deepEqual(got, want, String(value));
+  }
+});
+
 const ROLLOUT_ACCEPTED = '; accepted: an integer from 0 to 100, with or without % (blank means unset)';
 
 test('buildCheck and the Vite plugin write VITE_MAESTRO_ROLLOUT as "rollout"; an invalid one fails safe', async () => {

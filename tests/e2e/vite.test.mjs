@@ -284,3 +284,46 @@ test('the Vite plugin adds the preload hint only where the page loads the gate',
   assert.equal(hint({}, '/', '/static.html', undefined), undefined, 'nor a page without a script');
   assert.equal(hint({ preload: false }, '/', '/index.html', 'assets/app-2.js'), undefined);
 });
+
+// The plugin's options are its call's own properties: a polluted
+// Object.prototype (a dependency of the build) names no file to emit, no
+// beacon file or path, no `strict`, no `preload: false` and no
+// `defaultEnabled`: what the plugin emits, warns, hints and serves is the same.
+test('a polluted Object.prototype changes nothing the Vite plugin emits, warns, hints or serves', async () => {
+  const { default: maestroGate } = await import(pathToFileURL(join(ROOT, 'pkg', 'vite.js')).href);
+  const bundle = {
+    'assets/maestro_gate_bg-abc.wasm': { type: 'asset', fileName: 'assets/maestro_gate_bg-abc.wasm', names: ['maestro_gate_bg.wasm'] },
+    'assets/app-2.js': { type: 'chunk', fileName: 'assets/app-2.js', imports: [], code: 'new URL("maestro_gate_bg-abc.wasm",import.meta.url)' },
+  };
+  // Every hook, synchronously (nothing else runs while the prototype is polluted).
+  const run = (env) => {
+    const out = { emitted: [], warned: [], info: [], errors: [], middlewares: 0 };
+    const plugin = maestroGate();
+    plugin.configResolved({ env, base: '/', command: 'build', logger: { warn: (l) => out.warned.push(l), info: (l) => out.info.push(l) } });
+    const ctx = { emitFile: (f) => out.emitted.push(f), error: (e) => { out.errors.push(String(e)); } };
+    plugin.buildStart.call(ctx);
+    plugin.generateBundle.call(ctx);
+    out.hint = plugin.transformIndexHtml.handler('', { path: '/index.html', bundle, chunk: bundle['assets/app-2.js'] });
+    plugin.configureServer({ middlewares: { use: () => { out.middlewares++; } } });
+    return out;
+  };
+  const envs = [{}, { VITE_MAESTRO_ENABLED: 'flase' }];
+  const clean = envs.map(run);
+  const polluted = { fileName: 'index.html', report: false, beacons: '/tmp/maestro-polluted.jsonl', strict: true, preload: false, defaultEnabled: false };
+  let dirty;
+  try {
+    Object.assign(Object.prototype, polluted);
+    dirty = envs.map(run);
+  } finally {
+    for (const k of Object.keys(polluted)) delete Object.prototype[k];
+  }
+  assert.deepEqual(dirty, clean);
+  // (What the clean runs are: the document under its name, the hint, the
+  // receiver, the invalid value's warning, and no error.)
+  assert.deepEqual(clean[0].emitted.map((f) => [f.fileName, JSON.parse(f.source).reason]), [['maestro-health', 'Enabled (default)']]);
+  assert.equal(clean[0].hint[0].attrs.href, '/assets/maestro_gate_bg-abc.wasm');
+  assert.equal(clean[0].middlewares, 2);
+  assert.match(clean[0].info[0], /beacons sent to \/maestro-report are appended to .*node_modules\/\.maestro-gate\/beacons\.jsonl/);
+  assert.equal(clean[1].warned.length, 1);
+  assert.deepEqual([...clean[0].errors, ...clean[1].errors], []);
+});
