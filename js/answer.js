@@ -157,7 +157,7 @@ async function answer(g, m, keeper, failSafe, options) {
   let early; // (the write the decision waits for: `early` below)
   if (plan.wait > 0) {
     /** @type {(v: any) => void} */
-    let heard = () => {};
+    let heard; // (set at once: a promise's executor runs in its constructor)
     let done = false;
     const said = new Promise((r) => { heard = r; });
     said.then(() => { done = true; });
