@@ -51,7 +51,7 @@ const EXPORT_REMEMBERED = 'R';
 const exportsOf = (g, m, options) => (/** @type {string} */ x, /** @type {any[]} */ ...args) => {
   /** @type {any} */
   const out = {};
-  m.exports[x](...[out, options, ...args].map(g.keep));
+  m(x, [out, options, ...args]);
   return out;
 };
 

@@ -32,18 +32,23 @@ import { glue as answerGlue } from './answer.js';
 
 // The narrowing code of a page that narrows when a module it needs for that
 // cannot load (maestro_gate::rollout::Verdict::RolloutFailSafe; every other
-// code passes through as the modules hand it), and the letter of the gate's
-// import that writes a console line (see `warn`),
+// code passes through as the modules hand it), and the letters of the gate's
+// imports that write a console line (see `warn`) and release a handle (see
+// `instantiate`),
 // generated from crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
 // <abi>
 const NARROWING_ROLLOUT_FAIL_SAFE = 4;
-const IMPORT_CONSOLE = 'k';
+const IMPORT_CONSOLE = 'k', IMPORT_RELEASE = 'i';
 // </abi>
 
-// A lean module's instance (the first answer's; js/report.js has its own
-// copy for the beacon's), from `input` (init({ answerWasm }): a URL, a Request, a
-// Response, bytes or a compiled module; else the .wasm beside this file), on
-// the gate's boundary (`g.imports`).
+// A lean module's instance (the first answer's, the keeping module's;
+// js/report.js has its own copy for the beacon's), from `input` (init({
+// answerWasm }): a URL, a Request, a Response, bytes or a compiled module;
+// else the .wasm beside this file), on the gate's boundary (`g.imports`), as
+// the function that calls its export `name` with `args`. Its handles last one
+// call, as the gate's do (crates/gate/src/abi.rs, `JsValue`: the module
+// releases none itself): those it is handed and those its imports make are
+// released when the call returns, however it ends.
 async function instantiate(g, input) {
   input = await input;
   if (typeof input === 'string' || input instanceof URL || (typeof Request === 'function' && input instanceof Request)) input = await fetch(input);
@@ -52,8 +57,17 @@ async function instantiate(g, input) {
     input = await input.arrayBuffer();
   }
   let b;
-  const result = await WebAssembly.instantiate(input, g.imports(() => b.exports));
-  return b = result.instance || result;
+  const made = [], k = (v) => (made.push(v = g.keep(v)), v), x = () => b.exports, imports = g.imports(x, k);
+  const result = await WebAssembly.instantiate(input, imports);
+  b = result.instance || result;
+  return (name, args) => {
+    const mark = made.length;
+    try {
+      x()[name](...args.map(k));
+    } finally {
+      made.splice(mark).forEach(imports.m[IMPORT_RELEASE]);
+    }
+  };
 }
 
 // Node, where `fetch` refuses a file: URL: a .wasm beside this file, read from
