@@ -73,7 +73,7 @@ async function bundle(dir, source) {
   // The .wasm files (and the first-answer module's glue, located the same
   // way: `new URL(…, import.meta.url)`) load from beside the chunks, as a
   // bundler emits them.
-  for (const f of await readdir(join(ROOT, 'pkg'))) if (f.endsWith('_bg.wasm') || f == 'maestro_gate_answer.js') await copyFile(join(ROOT, 'pkg', f), join(dir, f));
+  for (const f of await readdir(join(ROOT, 'pkg'))) if (f.endsWith('_bg.wasm')) await copyFile(join(ROOT, 'pkg', f), join(dir, f));
   // (The hashes in the names of the chunks it imports, replaced: see `unhashed`.)
   return Promise.all([...seen].map(async (p) => unhashed(await readFile(join(HERE, p)), p)));
 }

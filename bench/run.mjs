@@ -211,15 +211,13 @@ export async function measureSizes() {
     rows.push({ name: `maestro-gate, added ${when} (${part} chunk + .wasm)`, ...partSizes[part], extra: true });
   }
   // init({ remote }) waits for the document's first answer, read by the
-  // first-answer module (its glue, a file of its own beside the entry, and
-  // its .wasm), which also narrows a rollout or a guard: such a page
-  // downloads it before its first decision; init({ unleash }) the module's
-  // Unleash build.
-  const answerGlue = sizes(await readFile(join(ROOT, 'pkg', 'maestro_gate_answer.js')));
+  // first-answer module (its glue, bundled into the extras chunk, and its
+  // .wasm), which also narrows a rollout or a guard: such a page downloads
+  // it before its first decision; init({ unleash }) the module's Unleash build.
   for (const [wasm, what] of [['maestro_gate_answer_bg.wasm', 'init({ remote }), a rollout or a guard'], ['maestro_gate_answer_unleash_bg.wasm', 'init({ unleash })']]) {
     rows.push({
-      name: `maestro-gate, a page with ${what}: everything before its first decision (the ES path + the extras chunk + the first-answer glue + ${wasm})`,
-      ...add(add(rows[0], partSizes.extras), add(answerGlue, sizes(await readFile(join(ROOT, 'pkg', wasm))))), extra: true,
+      name: `maestro-gate, a page with ${what}: everything before its first decision (the ES path + the extras chunk, with the first-answer glue, + ${wasm})`,
+      ...add(add(rows[0], partSizes.extras), sizes(await readFile(join(ROOT, 'pkg', wasm)))), extra: true,
     });
   }
   // The keeping module (the first answer's memory, its glue the first
@@ -263,8 +261,6 @@ export async function writePages(api) {
   for (const part of ['', '_rollback', '_remote', '_rollout', '_answer', '_answer_unleash', '_keep']) {
     await writeFile(join(OUT, `maestro_gate${part}_bg.wasm`), await readFile(join(ROOT, 'pkg', `maestro_gate${part}_bg.wasm`)));
   }
-  // (The first-answer module's glue, which the extras chunk imports from beside itself.)
-  await writeFile(join(OUT, 'maestro_gate_answer.js'), await readFile(join(ROOT, 'pkg', 'maestro_gate_answer.js')));
   await writeFile(join(OUT, 'start-tag.html'), `<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script>
     <script src="./maestro-gate.js"></script>
     <script>window.__v = maestroGate.isEnabled(); window.__t1 = performance.now(); window.ask = maestroGate.isEnabled;</script>`);

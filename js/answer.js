@@ -51,7 +51,7 @@ const EXPORT_REMEMBERED = 'R';
 const exportsOf = (g, m, options) => (/** @type {string} */ x, /** @type {any[]} */ ...args) => {
   /** @type {any} */
   const out = {};
-  m.exports[x](...[out, options, ...args].map(g.keep));
+  m(x, [out, options, ...args]);
   return out;
 };
 
@@ -157,7 +157,7 @@ async function answer(g, m, keeper, failSafe, options) {
   let early; // (the write the decision waits for: `early` below)
   if (plan.wait > 0) {
     /** @type {(v: any) => void} */
-    let heard = () => {};
+    let heard; // (set at once: a promise's executor runs in its constructor)
     let done = false;
     const said = new Promise((r) => { heard = r; });
     said.then(() => { done = true; });

@@ -46,9 +46,10 @@ const typeofs = ['number', 'string', 'function', 'object'];
 // (crates/gate/src/abi.rs, `JsValue`): every handle made while a call runs is
 // released when the outermost call returns, however it ends; the values the
 // gate keeps longer are handles of their own (import `duplicate`: `keep`'s
-// `held`), which it releases. A lean module's handles (the beacon's, the
-// first answer's) are all held, and it releases each itself, even when it is
-// called inside a call into the gate (see `held`).
+// `held`), which it releases. A lean module's handles are all held, even
+// when it is called inside a call into the gate (see `held`): the beacon
+// module releases each itself; the first answer's and the keeping module's
+// last one call of theirs, released by js/extras.js (`instantiate`).
 const scope = [];
 let depth = 0;
 const call = (f) => {
@@ -122,10 +123,10 @@ function attempt(f, k) {
   }
 }
 
-// A handle held until it is released: a lean module's (the beacon's, the first
-// answer's), which releases each handle itself, whenever it is called, even
-// inside a call into the gate (a message the gate hears on the channel reaches
-// js/answer.js), whose handles are released when that call returns.
+// A handle held until it is released: a lean module's (see `call`), whenever
+// it is called, even inside a call into the gate (a message the gate hears on
+// the channel reaches js/answer.js), whose handles are released when that
+// call returns.
 const held = (v) => keep(v, 1);
 
 // The console lines not written yet (each a function that writes one), and
@@ -173,7 +174,8 @@ export const record = (enabled, source, value, reason) => freeze({ enabled: !!en
 
 // The imports of an instance of this boundary, whose exports `x()` answers
 // once it is made: the gate's (no `x`; its handles last one call, `keep`), or a
-// lean module's (js/extras.js; its handles are `held`).
+// lean module's (its handles are `held`, or made by the `k` it is handed:
+// js/extras.js's, which releases them when the module's call returns).
 const importsOf = (x, k = x ? held : keep, text = (ptr, len) => utf8.decode(new Uint8Array((x ? x() : wasm).memory.buffer, ptr, len))) => ({
   m: {
     [IMPORT_TYPE_OF]: (i, v = heap[i], t = fixedType(v)) =>

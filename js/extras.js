@@ -23,20 +23,32 @@
 //   post(message)              tells the tabs, on the gate's channel (see `connect`)
 // (`report`'s beacon is js/report.js's, a chunk of its own.)
 
+// The first-answer module's glue (js/answer.js), bundled into this file: a
+// page that loads this file for its options (a rollout, a guard, `remote`
+// or `unleash`) needs it before its first decision almost always, and one
+// file costs less than two (measured, gzip -9, the recipe page: the glue of
+// its own 1,195 B beside this chunk's 1,510 B; see CONTRIBUTING.md).
+import { glue as answerGlue } from './answer.js';
+
 // The narrowing code of a page that narrows when a module it needs for that
 // cannot load (maestro_gate::rollout::Verdict::RolloutFailSafe; every other
-// code passes through as the modules hand it), and the letter of the gate's
-// import that writes a console line (see `warn`),
+// code passes through as the modules hand it), and the letters of the gate's
+// imports that write a console line (see `warn`) and release a handle (see
+// `instantiate`),
 // generated from crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
 // <abi>
 const NARROWING_ROLLOUT_FAIL_SAFE = 4;
-const IMPORT_CONSOLE = 'k';
+const IMPORT_CONSOLE = 'k', IMPORT_RELEASE = 'i';
 // </abi>
 
-// A lean module's instance (the first answer's; js/report.js has its own
-// copy for the beacon's), from `input` (init({ answerWasm }): a URL, a Request, a
-// Response, bytes or a compiled module; else the .wasm beside this file), on
-// the gate's boundary (`g.imports`).
+// A lean module's instance (the first answer's, the keeping module's;
+// js/report.js has its own copy for the beacon's), from `input` (init({
+// answerWasm }): a URL, a Request, a Response, bytes or a compiled module;
+// else the .wasm beside this file), on the gate's boundary (`g.imports`), as
+// the function that calls its export `name` with `args`. Its handles last one
+// call, as the gate's do (crates/gate/src/abi.rs, `JsValue`: the module
+// releases none itself): those it is handed and those its imports make are
+// released when the call returns, however it ends.
 async function instantiate(g, input) {
   input = await input;
   if (typeof input === 'string' || input instanceof URL || (typeof Request === 'function' && input instanceof Request)) input = await fetch(input);
@@ -45,8 +57,17 @@ async function instantiate(g, input) {
     input = await input.arrayBuffer();
   }
   let b;
-  const result = await WebAssembly.instantiate(input, g.imports(() => b.exports));
-  return b = result.instance || result;
+  const made = [], k = (v) => (made.push(v = g.keep(v)), v), x = () => b.exports, imports = g.imports(x, k);
+  const result = await WebAssembly.instantiate(input, imports);
+  b = result.instance || result;
+  return (name, args) => {
+    const mark = made.length;
+    try {
+      x()[name](...args.map(k));
+    } finally {
+      made.splice(mark).forEach(imports.m[IMPORT_RELEASE]);
+    }
+  };
 }
 
 // Node, where `fetch` refuses a file: URL: a .wasm beside this file, read from
@@ -165,29 +186,21 @@ export default function extras(g, modules) {
   const restrict = (n) => { if (n) g.on() ? g.decide(n) : g.started().then(() => g.decide(n)); };
 
   // The first-answer module (its instance, one for this copy, and its glue:
-  // js/answer.js's `glue`): the first answer of a health document, and the
-  // rollout's and the guard's glue, which narrows the first decision and
-  // loads the rollout module after it, only when something needs it. (A
-  // file of its own, so that a page that sets none of them does not download
-  // it; located as the .wasm files are: so that no bundler makes the entry
-  // chunk export its dynamic-import helper for this file's sake, nor inlines
-  // it into this one; the Node builds bundle it.) Rejects when either cannot
-  // load.
-  const glue = () => answering ||= Promise.all([
-    __MAESTRO_NODE__ ? import('./answer.js')
-      : import(/* @vite-ignore */ /* webpackIgnore: true */ new URL('maestro_gate_answer.js?no-inline', __MAESTRO_TAG__ ? modules.from : import.meta.url).href),
-    // (Unleash without `remote`: the module's Unleash build, whose first
-    // answer reads the Frontend API; it narrows as the other does.)
-    lean(option('answerWasm'), option('unleash') && !option('remote')
-      ? new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-      : new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)),
-  ]).then(([a, m]) => {
+  // js/answer.js's `glue`, bundled into this file): the first answer of a
+  // health document, and the rollout's and the guard's glue, which narrows
+  // the first decision and loads the rollout module after it, only when
+  // something needs it. Rejects when the module cannot load.
+  // (Unleash without `remote`: the module's Unleash build, whose first
+  // answer reads the Frontend API; it narrows as the other does.)
+  const glue = () => answering ||= lean(option('answerWasm'), option('unleash') && !option('remote')
+    ? new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+    : new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)).then((m) => {
     // (The keeping module, the first answer's memory, loaded after the
     // decision: where it is, read with the rest of the options.)
     // If it cannot load, one warning: the document's answers are not
     // remembered (and a remembered one is not read: that decision fails safe).
     const keep = option('keepWasm');
-    return answers = a.glue(g, m, load, restrict, failSafe,
+    return answers = answerGlue(g, m, load, restrict, failSafe,
       () => lean(keep, new URL('maestro_gate_keep_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)).catch((e) => {
         warn(g.answering(), "maestro-gate's keeping module could not be loaded: " + describe(e) + "; the remote document's answers are not remembered");
         throw e;

@@ -28,8 +28,9 @@ const modules = {
   },
   // The rollout module is not inlined: only a page that sets window.MAESTRO_ROLLOUT loads it
   // (after its first decision, and only for a guard's counting: the tag has none of its own);
-  // the first-answer module, which narrows the first decision, is beside this file too (where
-  // this file cannot tell where it is, a URL that does not answer: the narrowing fails safe).
+  // the first-answer module's .wasm (its glue is bundled here, with js/extras.js), which
+  // narrows the first decision, is beside this file too (where this file cannot tell where it
+  // is, a URL that does not answer: the narrowing fails safe).
   rollout: beside(from, 'maestro_gate_rollout.js'),
   from: from || location.href,
 };

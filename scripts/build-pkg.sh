@@ -209,12 +209,16 @@ entry() { # out, node (true/false), banner
     --banner:js="// maestro-gate $version: $3. See README.md." --outfile="$1"
 }
 entry pkg/index.js false "the ES module entry"
-# The glue of rollout, guard, remote, report and a cleanup (js/extras.js), a
+# The glue of rollout, guard, remote, unleash and a cleanup (js/extras.js), a
 # file of its own that index.js (and the script tag maestro-gate.js) imports
 # only for a page that sets one of them or cleans up; it imports the rollback,
-# remote and rollout modules beside it.
-$esbuild js/extras.js --format=esm --target=es2020 --log-level=warning --minify-syntax --define:__MAESTRO_NODE__=false \
+# remote and rollout modules beside it, and bundles the first-answer module's
+# glue (js/answer.js), which such a page needs before its first decision: one
+# file costs less than two (measured, gzip -9, the recipe page: 1,510 B of
+# this chunk + 1,195 B of the glue as its own file -> see CONTRIBUTING.md).
+$esbuild js/extras.js --bundle --format=esm --target=es2020 --log-level=warning --minify-syntax --define:__MAESTRO_NODE__=false \
   --define:__MAESTRO_TAG__=false \
+  --external:./maestro_gate_rollback.js --external:./maestro_gate_remote.js --external:./maestro_gate_rollout.js \
   --banner:js="// maestro-gate $version: the glue of rollout, guard, remote, report and a cleanup (index.js imports it on demand). See README.md." \
   --outfile=pkg/maestro_gate_extras.js
 # The glue of init({ report }) (js/report.js), a file of its own that index.js
@@ -225,15 +229,6 @@ $esbuild js/extras.js --format=esm --target=es2020 --log-level=warning --minify-
 $esbuild js/report.js --format=esm --target=es2020 --log-level=warning --minify-syntax --define:__MAESTRO_NODE__=false \
   --banner:js="// maestro-gate $version: the glue of init({ report })'s beacon (index.js imports it on demand). See README.md." \
   --outfile=pkg/maestro_gate_report.js
-# The glue of the first-answer module (js/answer.js), which js/extras.js
-# imports only for init({ remote }) and init({ unleash }), before the first decision: located as
-# the .wasm files are (beside the chunk that imports it, `new URL(…,
-# import.meta.url)`), so that bundlers copy it as it is: shipped minified.
-# (--bundle, though it imports nothing: so that esbuild drops what it does
-# not use, the export letters its minifier inlined; 58 B gzip.)
-$esbuild js/answer.js --bundle --format=esm --target=es2020 --log-level=warning --minify --legal-comments=inline \
-  --banner:js="/*! maestro-gate $version: the glue of the first answer of init({ remote }) (maestro_gate_extras.js imports it on demand). See README.md. */" \
-  --outfile=pkg/maestro_gate_answer.js
 # The same for Node, which reads the gate's .wasm from disk. The "node"
 # export condition (Vitest, Jest, SSR) is index.node.js, which answers with
 # this gate or with a fresh one maestro-gate/testing started (each an import
@@ -325,10 +320,10 @@ echo "loaded when a cleanup runs:"
 node scripts/size.mjs pkg/maestro_gate_rollback.js pkg/maestro_gate_rollback_bg.wasm | tail -n +2
 echo "loaded by init({ report }) at its first beacon, after the decision (its boundary is the gate's):"
 node scripts/size.mjs pkg/maestro_gate_report.js pkg/maestro_gate_beacon_bg.wasm | tail -n +2
-echo "loaded by init({ remote }), or a rollout or a guard, before the first decision (the document's first answer, the narrowing):"
-node scripts/size.mjs pkg/maestro_gate_answer.js pkg/maestro_gate_answer_bg.wasm | tail -n +2
+echo "loaded by init({ remote }), or a rollout or a guard, before the first decision (the document's first answer, the narrowing; its glue in the extras chunk):"
+node scripts/size.mjs pkg/maestro_gate_extras.js pkg/maestro_gate_answer_bg.wasm | tail -n +2
 echo "loaded by init({ unleash }) before the first decision, for Unleash's first answer (the same glue):"
-node scripts/size.mjs pkg/maestro_gate_answer.js pkg/maestro_gate_answer_unleash_bg.wasm | tail -n +2
+node scripts/size.mjs pkg/maestro_gate_extras.js pkg/maestro_gate_answer_unleash_bg.wasm | tail -n +2
 echo "loaded by the first answer after the first decision, to remember it (before it only when no answer came in time):"
 node scripts/size.mjs pkg/maestro_gate_keep_bg.wasm | tail -n +2
 echo "loaded by init({ remote }) or init({ unleash }) after the first decision, for the poll (before it with both):"

@@ -123,7 +123,7 @@ extern "C" fn plan(out: JsValue, options: JsValue, listener: JsValue) {
         if let Some(u) = unleash::of(&options) {
             unleash::plan(&u, &options, &o, &listener);
         }
-        drop(listener);
+        let _ = &listener;
         set(&out, "v", &o);
     })
 }
