@@ -369,6 +369,18 @@ for (const name of BROWSERS) describe(name, () => {
         try { localStorage.setItem('probe', 'x'); return false; } catch { return true; }
       }), 'localStorage is full');
       await filler.close();
+      // Chromium commits a page's storage writes to the browser in batches: wait
+      // until another page of the origin sees the storage full too.
+      const check = await context.newPage();
+      await check.goto(`${server.url}/blank.html`);
+      assert.ok(await check.evaluate(async () => {
+        for (let i = 0; i < 100; i++) {
+          try { localStorage.setItem('probe', 'x'); localStorage.removeItem('probe'); } catch { return true; }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        return false;
+      }), 'localStorage is full for another page');
+      await check.close();
       served.length = 0;
       // The first answer's "on" is kept after the decision by the keeping
       // module (late: /slow-keep.wasm), which cannot write localStorage and
