@@ -1,5 +1,5 @@
-// maestro-gate's glue of the first-answer module (pkg/maestro_gate_answer.js,
-// loaded as it is, beside the .wasm files): js/extras.js imports it before
+// maestro-gate's glue of the first-answer module (bundled into
+// pkg/maestro_gate_extras.js, which imports it): js/extras.js uses it before
 // the first decision, for `init({ remote })` without `unleash`, for
 // `init({ unleash })` without `remote`, and for a page that sets a rollout or
 // a guard, with the module's instance (crates/gate/src/answer.rs and
@@ -7,8 +7,8 @@
 // feature; for Unleash, with `answer-unleash`: crates/gate/src/answer_unleash.rs),
 // so that the remote module (the poll) and the rollout module (the guard's
 // counting, a remote percentage's `lower`) load after the decision. For a
-// health document or Unleash, the module reads,
-// remembers and words everything; this file only fetches, reads at most
+// health document or Unleash, the module reads and words everything (the
+// keeping module, loaded by keeper(), remembers); this file only fetches, reads at most
 // the bytes the module allows, holds the Web Lock (tabs opened together
 // share one read: one reads, the others hear its answer on the gate's
 // channel) and the timers, and posts the result for the other tabs.
