@@ -28,13 +28,14 @@ function load() {
  */
 export function buildCheck(env, options = {}) {
   load();
-  // `defaultEnabled` read as the gate reads it: an own property stays own,
-  // an inherited one stays inherited (over the options' own prototype), so
-  // that an inherited on is ignored, with the gate's warning, and an
-  // inherited off counts. (Copied into an own property, an inherited on
-  // counted.)
-  const o = Object.setPrototypeOf({ env }, options == null ? null : Object.getPrototypeOf(Object(options)));
-  if (options != null && Object.prototype.hasOwnProperty.call(options, 'defaultEnabled')) o.defaultEnabled = options.defaultEnabled;
+  // `defaultEnabled` read as the gate reads it: its value read once, from
+  // the caller's options (a getter runs on them), then handed on as an own
+  // property when it is one, else as an inherited one, so that an inherited
+  // on is ignored, with the gate's warning, and an inherited off counts.
+  // (Copied into an own property, an inherited on counted.)
+  const value = options == null ? undefined : options.defaultEnabled;
+  const own = options != null && Object.prototype.hasOwnProperty.call(options, 'defaultEnabled');
+  const o = own ? { env, defaultEnabled: value } : Object.setPrototypeOf({ env }, value === undefined ? null : { defaultEnabled: value });
   const { health, warnings } = check(o);
   return Object.freeze({ document: JSON.stringify(health, null, 2) + '\n', warnings });
 }

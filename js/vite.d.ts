@@ -5,7 +5,8 @@ export type { MaestroGatePluginOptions } from './types.generated.js';
 /** A Vite plugin: `vite build` emits `maestro-health` from the build's env, prints a warning for an
  * invalid value (`strict` fails the build) and adds a preload hint for the gate's `.wasm` (`preload`);
  * dev serves the document for its env; preview serves the built file. Both receive the decision
- * beacon at `report`, appending it to `beacons`. Only the options' own properties are read. */
+ * beacon at `report`, appending it to `beacons`. Only the options' own properties are read
+ * (`defaultEnabled`: as `init()` reads it; an inherited off counts). */
 export default function maestroGate(options?: MaestroGatePluginOptions): {
   name: string;
   [hook: string]: unknown;

@@ -44,9 +44,12 @@ function gateWasm(bundle, entry) {
 
 export default function maestroGate(options = {}) {
   // The options are the call's own properties, never inherited ones: a
-  // polluted Object.prototype names no file to emit, no beacon file, no
-  // `defaultEnabled` (as the gate takes an on only from a trusted source).
-  options = Object.assign(Object.create(null), options);
+  // polluted Object.prototype names no file to emit, no beacon file or
+  // path, no `strict`, no `preload`. `defaultEnabled` is read from the
+  // call's options as the gate reads it (`buildCheck`): an inherited on is
+  // ignored, with the gate's warning, and an inherited off counts.
+  const given = options;
+  options = Object.defineProperties(Object.create(null), Object.getOwnPropertyDescriptors(Object(options ?? {})));
   const fileName = options.fileName || 'maestro-health';
   let env = {};
   let base = '/';
@@ -89,7 +92,7 @@ export default function maestroGate(options = {}) {
       receive(server);
       mount(server, async (res) => {
         res.setHeader('content-type', 'application/json');
-        res.end(healthDocument(env, options));
+        res.end(healthDocument(env, given));
       });
     },
     // Preview: the file the build wrote, never one computed from the
@@ -114,13 +117,13 @@ export default function maestroGate(options = {}) {
     },
     buildStart() {
       if (command !== 'build') return;
-      const { warnings } = buildCheck(env, options);
+      const { warnings } = buildCheck(env, given);
       if (warnings.length === 0) return;
       if (options.strict) this.error(warnings.join('\n'));
       for (const line of warnings) logger.warn(line);
     },
     generateBundle() {
-      this.emitFile({ type: 'asset', fileName, source: buildCheck(env, options).document });
+      this.emitFile({ type: 'asset', fileName, source: buildCheck(env, given).document });
     },
     // Build: the preload hint for the gate's .wasm, where the bundle has it.
     transformIndexHtml: {

@@ -70,6 +70,9 @@ test('buildCheck(env, options): an inherited defaultEnabled is read as the gate 
   assert.deepEqual(reason({ defaultEnabled: true }), ['Enabled (default)']);
   assert.deepEqual(reason(Object.create({ defaultEnabled: false })), ['Disabled (default)']);
   assert.deepEqual(reason(new (class { get defaultEnabled() { return true; } })()), ['Enabled (default)', IGNORED]);
+  // A class's getter runs on the caller's options (its `this`), as init() runs it.
+  assert.deepEqual(reason(new (class { d = false; get defaultEnabled() { return this.d; } })()), ['Disabled (default)']);
+  assert.deepEqual(reason(new (class { d = true; get defaultEnabled() { return this.d; } })()), ['Enabled (default)', IGNORED]);
   for (const [value, want] of [[true, ['Enabled (default)', IGNORED]], [false, ['Disabled (default)']]]) {
     let got;
     try {

@@ -287,8 +287,10 @@ test('the Vite plugin adds the preload hint only where the page loads the gate',
 
 // The plugin's options are its call's own properties: a polluted
 // Object.prototype (a dependency of the build) names no file to emit, no
-// beacon file or path, no `strict`, no `preload: false` and no
-// `defaultEnabled`: what the plugin emits, warns, hints and serves is the same.
+// beacon file or path, no `strict` and no `preload: false`: what the plugin
+// emits, warns, hints and serves is the same. Its `defaultEnabled` is read as
+// the gate reads it: an inherited off counts (the document says off), an
+// inherited on is ignored with the gate's warning.
 test('a polluted Object.prototype changes nothing the Vite plugin emits, warns, hints or serves', async () => {
   const { default: maestroGate } = await import(pathToFileURL(join(ROOT, 'pkg', 'vite.js')).href);
   const bundle = {
@@ -309,15 +311,26 @@ test('a polluted Object.prototype changes nothing the Vite plugin emits, warns, 
   };
   const envs = [{}, { VITE_MAESTRO_ENABLED: 'flase' }];
   const clean = envs.map(run);
-  const polluted = { fileName: 'index.html', report: false, beacons: '/tmp/maestro-polluted.jsonl', strict: true, preload: false, defaultEnabled: false };
-  let dirty;
-  try {
-    Object.assign(Object.prototype, polluted);
-    dirty = envs.map(run);
-  } finally {
-    for (const k of Object.keys(polluted)) delete Object.prototype[k];
-  }
-  assert.deepEqual(dirty, clean);
+  const polluted = { fileName: 'index.html', report: false, beacons: '/tmp/maestro-polluted.jsonl', strict: true, preload: false };
+  const dirty = (extra) => {
+    try {
+      Object.assign(Object.prototype, polluted, extra);
+      return envs.map(run);
+    } finally {
+      for (const k of Object.keys({ ...polluted, ...extra })) delete Object.prototype[k];
+    }
+  };
+  assert.deepEqual(dirty({}), clean);
+  // An inherited off counts: the same, with the document off.
+  const off = dirty({ defaultEnabled: false });
+  assert.deepEqual(off[0].emitted.map((f) => [f.fileName, JSON.parse(f.source).reason, JSON.parse(f.source).maestro_enabled]),
+    [['maestro-health', 'Disabled (default)', false]]);
+  assert.deepEqual({ ...off[0], emitted: null }, { ...clean[0], emitted: null });
+  // An inherited on is ignored, with the gate's warning (not an error: no `strict`).
+  const on = dirty({ defaultEnabled: true });
+  assert.deepEqual(on[0].emitted, clean[0].emitted);
+  assert.deepEqual(on[0].warned, ['[MAESTRO] Ignoring defaultEnabled=true: not an own property, and only an own property can turn MAESTRO on']);
+  assert.deepEqual(on[0].errors, []);
   // (What the clean runs are: the document under its name, the hint, the
   // receiver, the invalid value's warning, and no error.)
   assert.deepEqual(clean[0].emitted.map((f) => [f.fileName, JSON.parse(f.source).reason]), [['maestro-health', 'Enabled (default)']]);
