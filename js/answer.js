@@ -75,7 +75,7 @@ const exportsOf = (g, m, options) => (/** @type {string} */ x, /** @type {any[]}
  * when no answer came in time and this browser remembers one, to read it.
  * @param {any} g @param {any} m @param {(name: string) => Promise<any>} load
  * @param {(n: any) => void} restrict @param {(e: any, what?: string) => any} failSafe
- * @param {() => Promise<any>} keeper
+ * @param {(ms: number) => Promise<any>} keeper
  */
 export function glue(g, m, load, restrict, failSafe, keeper) {
   /** @type {any} */
@@ -139,12 +139,12 @@ export function glue(g, m, load, restrict, failSafe, keeper) {
   };
 }
 
-/** @param {any} g @param {any} m @param {() => Promise<any>} keeper @param {(e: any, what?: string) => any} failSafe @param {any} options */
+/** @param {any} g @param {any} m @param {(ms: number) => Promise<any>} keeper @param {(e: any, what?: string) => any} failSafe @param {any} options */
 async function answer(g, m, keeper, failSafe, options) {
   const ask = (/** @type {string} */ x, /** @type {any[]} */ ...args) => exportsOf(g, m, options)(x, ...args).v;
   /** @type {any} */
   let k; // the keeping module's instance, once asked for
-  const keep = (/** @type {string} */ x, /** @type {any} */ arg) => (k ||= keeper()).then((/** @type {any} */ i) => exportsOf(g, i, options)(x, arg).v);
+  const keep = (/** @type {string} */ x, /** @type {any} */ arg) => (k ||= keeper(plan.timeout)).then((/** @type {any} */ i) => exportsOf(g, i, options)(x, arg).v);
   /** @type {any} */
   let warned; // (whether the keeping module said that localStorage could not keep the memory)
   g.state = () => ask(EXPORT_STATE, warned);

@@ -197,11 +197,17 @@ export default function extras(g, modules) {
     : new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)).then((m) => {
     // (The keeping module, the first answer's memory, loaded after the
     // decision: where it is, read with the rest of the options.)
-    // If it cannot load, one warning: the document's answers are not
-    // remembered (and a remembered one is not read: that decision fails safe).
+    // If it cannot load, or has not within `ms` (the document's fetch
+    // timeout: a stalled download must not hold the first decision, an
+    // early write or the poll, which waits for it), one warning: the
+    // document's answers are not remembered (and a remembered one is not
+    // read: that decision fails safe).
     const keep = option('keepWasm');
     return answers = answerGlue(g, m, load, restrict, failSafe,
-      () => lean(keep, new URL('maestro_gate_keep_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)).catch((e) => {
+      (ms) => Promise.race([
+        lean(keep, new URL('maestro_gate_keep_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)),
+        new Promise((_, no) => setTimeout(no, ms, 'it did not load within ' + ms + ' ms')),
+      ]).catch((e) => {
         warn(g.answering(), "maestro-gate's keeping module could not be loaded: " + describe(e) + "; the remote document's answers are not remembered");
         throw e;
       }));

@@ -18,6 +18,7 @@ const docs = { '/maestro-health': { maestro_enabled: true }, '/health-b': { maes
 let mode = 'json'; // json | 500 | html | slow | big | raw
 let raw = '';
 const served = [];
+const stalled = [];
 
 before(async () => {
   const route = (path) => (req, res) => {
@@ -39,10 +40,12 @@ before(async () => {
       served.push({ path: '/slow-keep.wasm', at: Date.now() });
       res.writeHead(200, { 'content-type': 'application/wasm' }).end(wasm);
     }, 1000),
+    // A keeping module whose download never ends (held open until the end).
+    '/stalled-keep.wasm': (req, res) => { served.push({ path: '/stalled-keep.wasm', at: Date.now() }); stalled.push(res); },
     '/blank.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'),
   });
 });
-after(async () => { await server?.close(); });
+after(async () => { for (const res of stalled) res.destroy(); await server?.close(); });
 
 const set = (path, doc) => { docs[path] = doc; mode = 'json'; };
 const REMEMBERED = /^Disabled by remote \/maestro-health: maestro_enabled=false \(remembered, \d+ s old\)$/;
@@ -193,6 +196,13 @@ for (const name of BROWSERS) describe(name, () => {
       assert.match(safe.reason, /^Disabled \(fail safe\): maestro-gate's keeping module could not be loaded: /);
       assert.equal(missing.lines.filter((l) => l.includes("keeping module could not be loaded: ") && l.includes('are not remembered')).length, 1, missing.lines.join('\n'));
       assert.equal(chunkFetched(missing), false);
+      // One whose download never ends, the same once the document's fetch
+      // timeout has passed (the poll's 300 ms: its floor, 1,000 ms).
+      const hung = await load(context, 'keepWasm=/stalled-keep.wasm');
+      const held = await hung.evaluate(() => window.first);
+      assert.equal(held.enabled, false, JSON.stringify(held));
+      assert.equal(held.reason, "Disabled (fail safe): maestro-gate's keeping module could not be loaded: it did not load within 1000 ms");
+      assert.equal(hung.lines.filter((l) => l.includes('keeping module could not be loaded: it did not load within 1000 ms')).length, 1, hung.lines.join('\n'));
       // A browser that remembers nothing does not fetch the keeping module for a failing document.
       const empty = await browser.newContext();
       try {
@@ -400,6 +410,22 @@ for (const name of BROWSERS) describe(name, () => {
       const warnings = page.lines.filter(warning);
       assert.equal(warnings.length, 1, page.lines.join('\n'));
       assert.ok(warnings[0].includes('kept in sessionStorage instead'), warnings[0]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a keeping module whose download never ends holds neither the first decision nor the poll`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      const page = await load(context, 'keepWasm=/stalled-keep.wasm&poll=1000');
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      // The poll starts once the keeping module has not loaded within the
+      // document's fetch timeout (1 s), and its read of an off reaches the page.
+      set('/maestro-health', { maestro_enabled: false });
+      await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 15000 });
+      assert.equal(page.lines.filter((l) => l.includes("keeping module could not be loaded: it did not load within 1000 ms; the remote document's answers are not remembered")).length, 1, page.lines.join('\n'));
     } finally {
       await context.close();
     }
