@@ -362,7 +362,7 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
-  test(`[${name}] a full localStorage: one warning per page, though the poll starts before the keeping module answers`, async () => {
+  test(`[${name}] a full localStorage: one warning per page, with the keeping module served late`, async () => {
     set('/maestro-health', { maestro_enabled: true });
     const context = await browser.newContext();
     try {
