@@ -47,9 +47,9 @@ const typeofs = ['number', 'string', 'function', 'object'];
 // released when the outermost call returns, however it ends; the values the
 // gate keeps longer are handles of their own (import `duplicate`: `keep`'s
 // `held`), which it releases. A lean module's handles are all held, even
-// when it is called inside a call into the gate (see `held`): the beacon
-// module releases each itself; the first answer's and the keeping module's
-// last one call of theirs, released by js/extras.js (`instantiate`).
+// when it is called inside a call into the gate (see `held`), and last one
+// call of its exports: released by js/extras.js (the first answer's, the
+// keeping module's) and js/report.js (the beacon's), `instantiate`.
 const scope = [];
 let depth = 0;
 const call = (f) => {
@@ -174,8 +174,9 @@ export const record = (enabled, source, value, reason) => freeze({ enabled: !!en
 
 // The imports of an instance of this boundary, whose exports `x()` answers
 // once it is made: the gate's (no `x`; its handles last one call, `keep`), or a
-// lean module's (its handles are `held`, or made by the `k` it is handed:
-// js/extras.js's, which releases them when the module's call returns).
+// lean module's (its handles are `held`, made by the `k` it is handed:
+// js/extras.js's or js/report.js's, which release them when the module's
+// call returns).
 const importsOf = (x, k = x ? held : keep, text = (ptr, len) => utf8.decode(new Uint8Array((x ? x() : wasm).memory.buffer, ptr, len))) => ({
   m: {
     [IMPORT_TYPE_OF]: (i, v = heap[i], t = fixedType(v)) =>

@@ -14,17 +14,24 @@
 // module shares, and through which this file writes its warning: js/core.js's
 // `log`, after the gate's start-up lines still waiting, as js/extras.js does.
 
-// The beacon module's export, and the letter of the gate's import that
-// writes a console line (js/core.js's `log`), generated
+// The beacon module's export, and the letters of the gate's imports that
+// write a console line (js/core.js's `log`) and release a handle (see
+// `instantiate`), generated
 // from crates/gate/src/abi.rs's table (`UPDATE_ABI=1 cargo test -p maestro-gate-wasm`).
 // <abi>
 const EXPORT_REPORT = 'R';
-const IMPORT_CONSOLE = 'k';
+const IMPORT_CONSOLE = 'k', IMPORT_RELEASE = 'i';
 // </abi>
 
 // A lean module's instance from `input` (init({ beaconWasm }): a URL, a
 // Request, a Response, bytes or a compiled module; else the .wasm beside
-// this file), on the gate's boundary (`g.imports`).
+// this file), on the gate's boundary (`g.imports`), as the function that
+// calls its export with `args`. Its handles last one call, as the gate's do
+// (crates/gate/src/abi.rs, `JsValue`: the module releases none itself): those
+// it is handed and those its imports make are released when the call
+// returns, however it ends. (js/extras.js has its own copy, for the first
+// answer's and the keeping module's: sharing one would put a chunk of its
+// own on both pages, or the extras chunk on the off page.)
 async function instantiate(g, input) {
   input = await input;
   if (typeof input === 'string' || input instanceof URL || (typeof Request === 'function' && input instanceof Request)) input = await fetch(input);
@@ -33,8 +40,17 @@ async function instantiate(g, input) {
     input = await input.arrayBuffer();
   }
   let b;
-  const result = await WebAssembly.instantiate(input, g.imports(() => b.exports));
-  return b = result.instance || result;
+  const made = [], k = (v) => (made.push(v = g.keep(v)), v), x = () => b.exports, imports = g.imports(x, k);
+  const result = await WebAssembly.instantiate(input, imports);
+  b = result.instance || result;
+  return (args) => {
+    const mark = made.length;
+    try {
+      x()[EXPORT_REPORT](...args.map(k));
+    } finally {
+      made.splice(mark).forEach(imports.m[IMPORT_RELEASE]);
+    }
+  };
 }
 
 // This copy's `report(event, d, cleanup)`: the beacon module sends the
@@ -47,7 +63,7 @@ async function instantiate(g, input) {
 export default function report(g) {
   const { own, describe } = g;
   let session; // this page load's beacon session id
-  let beacon; // the promise of the beacon module's instance
+  let beacon; // the promise of the beacon module's instance (its export's caller)
   let warned; // (once per copy: every beacon waits for the same module)
   return (event, d, cleanup) => {
     const options = g.answering();
@@ -63,9 +79,9 @@ export default function report(g) {
     const url = new URL('maestro_gate_beacon_bg.wasm', import.meta.url);
     (beacon ||= instantiate(g, own(options, 'beaconWasm') ?? (__MAESTRO_NODE__
       ? import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(url))
-      : url))).then((b) => {
+      : url))).then((send) => {
       // (The module never throws; a trap in it is a bug, and changes nothing here.)
-      try { b.exports[EXPORT_REPORT](...[options, event, d, cleanup, session].map(g.keep)); } catch {}
+      try { send([options, event, d, cleanup, session]); } catch {}
     }, (e) => {
       if (!warned && own(options, 'log') !== 'silent') {
         // (Its handle is held for the page's life: once per copy.)

@@ -244,7 +244,7 @@ pub mod table {
         fn the_glue_holds_this_table() {
             holds(CORE_JS, block());
             holds(EXTRAS_JS, narrowing_line(false) + &imports_line(&["console", "release"]));
-            holds(REPORT_JS, beacon_block() + &imports_line(&["console"]));
+            holds(REPORT_JS, beacon_block() + &imports_line(&["console", "release"]));
             holds(ANSWER_JS, answer_block());
         }
 
@@ -288,7 +288,7 @@ pub mod table {
             }
             let report = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(REPORT_JS)).unwrap();
             for (letter, name) in BEACON_EXPORTS {
-                let call = format!("b.exports[EXPORT_{}](", constant(name));
+                let call = format!("x()[EXPORT_{}](", constant(name));
                 assert!(report.contains(&call), "js/report.js never calls the beacon's export {letter} ({name})");
             }
             let answer = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(ANSWER_JS)).unwrap();
@@ -403,16 +403,15 @@ mod wasm {
     /// decision's texts, the channel, the hooks) is [`kept`] (a handle of
     /// its own, until [`release`]). So a `JsValue` is a plain number here:
     /// no release at each drop, no call at each clone (measured: about 680 B
-    /// gzip of the gate's wasm went to those). The first-answer and keeping
-    /// modules' handles (features `answer`, `keep`) last one call of their
-    /// exports the same way: the glue (`js/extras.js`'s `instantiate`)
-    /// releases every handle it handed the call or its imports made when
-    /// the call returns, and neither module keeps a `JsValue` past it
-    /// (measured, gzip -9: the first answer 11,995 -> 11,425 B, its Unleash
-    /// build 18,118 -> 17,386, the keeping module 4,425 -> 4,181). The
-    /// beacon module's (its instance's imports make every handle `held` in
-    /// the glue, whatever call into the gate is running) are released when
-    /// dropped, and a clone is a second handle.
+    /// gzip of the gate's wasm went to those). The lean modules' handles
+    /// (features `answer`, `keep`, `beacon`) last one call of their exports
+    /// the same way: the glue (`js/extras.js`'s and `js/report.js`'s
+    /// `instantiate`) releases every handle it handed the call or its
+    /// imports made when the call returns, and no module keeps a `JsValue`
+    /// past it (measured, gzip -9: the first answer 11,995 -> 11,425 B, its
+    /// Unleash build 18,118 -> 17,386, the keeping module 4,425 -> 4,181,
+    /// the beacon module 4,403 -> 4,137). So a `JsValue` has no drop
+    /// and a clone is the same number in every build.
     ///
     /// The helpers below that take values by reference are inlined wrappers over
     /// functions that take handles, so that a value need not be stored in memory
@@ -441,9 +440,8 @@ mod wasm {
         }
     }
 
-    /// The fixed handles as statics, to be lent: in the beacon module, a
-    /// `&JsValue::TRUE` is a temporary whose drop calls `release` (which the
-    /// glue ignores for a fixed handle); a `&fixed::TRUE` is never dropped.
+    /// The fixed handles as statics, to be lent (a `&fixed::TRUE` is one
+    /// static; a `&JsValue::TRUE`, a temporary).
     pub(crate) mod fixed {
         use super::{fixed_handle, table, JsValue};
         pub(crate) static UNDEFINED: JsValue = fixed_handle(table::handle::UNDEFINED);
@@ -528,18 +526,7 @@ mod wasm {
     impl Clone for JsValue {
         #[inline(always)]
         fn clone(&self) -> JsValue {
-            #[cfg(any(feature = "decision", feature = "answer", feature = "keep"))]
-            return JsValue(self.0);
-            #[cfg(not(any(feature = "decision", feature = "answer", feature = "keep")))]
-            return duplicate(self.h());
-        }
-    }
-
-    #[cfg(not(any(feature = "decision", feature = "answer", feature = "keep")))]
-    impl Drop for JsValue {
-        #[inline(always)]
-        fn drop(&mut self) {
-            release(self.h())
+            JsValue(self.0)
         }
     }
 
@@ -550,15 +537,11 @@ mod wasm {
         duplicate(v.h())
     }
 
-    /// Releases a temporary handle the module is done with: the beacon
-    /// module's at once; the gate's (and the first-answer and keeping
-    /// modules') with the others, when its call returns (releasing it here
-    /// too would free its slot twice).
+    /// A temporary handle the module is done with: nothing to do, in every
+    /// build; the glue releases it with the others when the call returns
+    /// (releasing it here too would free its slot twice).
     #[inline(always)]
     pub(crate) fn done(h: i32) {
-        #[cfg(not(any(feature = "decision", feature = "answer", feature = "keep")))]
-        release(h);
-        #[cfg(any(feature = "decision", feature = "answer", feature = "keep"))]
         let _ = h;
     }
 
