@@ -237,6 +237,77 @@ pub mod table {
             }
         }
 
+        /// The lean modules' sources: no `JsValue` may outlive a call there
+        /// (see [`JsValue`]): the glue releases its handle when the call returns.
+        const LEAN_SOURCES: [&str; 6] = [
+            "src/answer.rs",
+            "src/answer_unleash.rs",
+            "src/first_rollout.rs",
+            "src/keep.rs",
+            "src/beacon.rs",
+            "src/lean.rs",
+        ];
+
+        /// The statics of `source` whose type holds a `JsValue`: the type
+        /// written after `static NAME:`, and the definition of every type of
+        /// the same file that it names (a `struct State { v: Cell<JsValue> }`
+        /// kept in a `static STATE: State`).
+        fn statics_holding_handles(source: &str) -> Vec<String> {
+            // The definition of `struct Name`: up to its closing brace, or
+            // to the `;` of a tuple struct.
+            let definition = |name: &str| -> String {
+                let mut out = String::new();
+                for (head, end) in [(" {", "\n}"), ("(", ";"), ("<", "\n}")] {
+                    if let Some(at) = source.find(&format!("struct {name}{head}")) {
+                        let rest = &source[at..];
+                        out.push_str(&rest[..rest.find(end).unwrap_or(rest.len())]);
+                    }
+                }
+                out
+            };
+            let mut found = Vec::new();
+            for line in source.lines() {
+                let Some((before, after)) = line.trim_start().split_once("static ") else { continue };
+                if !(before.is_empty() || before.starts_with("pub")) {
+                    continue;
+                }
+                let Some((name, rest)) = after.split_once(':') else { continue };
+                let ty = rest.split('=').next().unwrap_or_default();
+                let named: String = ty
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+                    .map(definition)
+                    .collect();
+                if ty.contains("JsValue") || named.contains("JsValue") {
+                    found.push(name.trim().into());
+                }
+            }
+            found
+        }
+
+        /// A lean module (the first answers, the keeping module, the beacon)
+        /// keeps no `JsValue` in a static: its glue releases every handle
+        /// it handed a call when the call returns, so a kept one would name
+        /// a released slot, or another value after the slot's reuse. (The
+        /// gate keeps values with `kept`, which only its build has.)
+        #[test]
+        fn lean_modules_keep_no_handle_past_a_call() {
+            for file in LEAN_SOURCES {
+                let text = fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
+                assert!(text.contains("static "), "{file}: the check reads its statics; has it moved?");
+                assert_eq!(statics_holding_handles(&text), Vec::<String>::new(), "{file} keeps a JsValue past a call");
+            }
+            // The check finds one, directly or through a struct of the file.
+            let direct = "static HOOK: Cell<Option<JsValue>> = Cell::new(None);\n";
+            assert_eq!(statics_holding_handles(direct), ["HOOK"]);
+            let through = "struct Kept {\n    at: Cell<f64>,\n    value: Cell<Option<JsValue>>,\n}\n\nstatic KEPT: Kept = Kept { at: Cell::new(0.0), value: Cell::new(None) };\n";
+            assert_eq!(statics_holding_handles(through), ["KEPT"]);
+            let tuple = "pub(crate) struct Hook(Cell<Option<JsValue>>);\npub(crate) static HOOK: Hook = Hook(Cell::new(None));\n";
+            assert_eq!(statics_holding_handles(tuple), ["HOOK"]);
+            let fine = "struct State {\n    failed: Cell<bool>,\n}\nstatic STATE: State = State { failed: Cell::new(false) };\n";
+            assert_eq!(statics_holding_handles(fine), Vec::<String>::new());
+        }
+
         /// `js/core.js`'s constants (and `js/extras.js`'s, `js/report.js`'s and `js/answer.js`'s) are this table's:
         /// `UPDATE_ABI=1 cargo test -p maestro-gate-wasm` writes them;
         /// otherwise a difference fails.
