@@ -155,6 +155,7 @@ async function answer(g, m, keeper, failSafe, options) {
   const wait = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
   let outcome = null; // (`remoteTimeoutMs: 0`: no wait, the remembered answer)
   let early; // (the write the decision waits for: `early` below)
+  let keeping; // (the write after the decision: `g.keeping` below)
   if (plan.wait > 0) {
     /** @type {(v: any) => void} */
     let heard; // (set at once: a promise's executor runs in its constructor)
@@ -204,18 +205,27 @@ async function answer(g, m, keeper, failSafe, options) {
         // hears of a warning, `state`'s `warned`, and does not say it again.)
         const kept = () => keep(EXPORT_KEEP, doc).then((/** @type {any} */ w) => { warned = w; }, () => {});
         const post = () => g.post(doc.message);
-        doc.early ? early = kept().then(post) : (doc.message.enabled ? g.keeping = g.started().then(kept, kept) : kept(), post());
+        doc.early ? early = kept().then(post) : (doc.message.enabled ? keeping = g.started().then(kept, kept) : kept(), post());
       }
       return doc;
     };
+    // (Under the lock; without it where there is none, or where the
+    // browser refuses it before the read began: an opaque origin's.)
     const reading = new Promise((r) => {
+      let ran = false;
+      const go = () => { ran = true; const p = read(); r(p); return p; };
       try {
-        navigator.locks.request(plan.lock, () => { const p = read(); r(p); return p; }).catch(() => {});
+        navigator.locks.request(plan.lock, go).catch(() => { if (!ran) go(); });
       } catch {
-        r(read());
+        go();
       }
     });
     outcome = await Promise.race([said, reading, wait(plan.wait)]);
+    // The poll starts once this read has ended (within its fetch's
+    // timeout, also when the wait ran out first) and the keeping module has
+    // kept an "on" it read: `g.state` then says whether that warned, and a
+    // full localStorage is said once.
+    g.keeping = reading.then(() => keeping, () => {});
     await early;
   }
   const f = exportsOf(g, m, options)(EXPORT_FINISH, outcome);

@@ -66,6 +66,35 @@ async function tag(context, full) {
 
 const chunkFetched = (page) => page.requests.some((u) => u.includes('maestro-chunk.js'));
 
+// Fills localStorage before a page loads (another page of the origin fills
+// it), and waits until a third page sees it full.
+async function fillLocalStorage(context) {
+  const filler = await context.newPage();
+  await filler.goto(`${server.url}/blank.html`);
+  assert.ok(await filler.evaluate(() => {
+    let n = 0;
+    for (let size = 1 << 20; size >= 1; size = size >> 1) {
+      for (;;) {
+        try { localStorage.setItem('fill' + n++, 'x'.repeat(size)); } catch { break; }
+      }
+    }
+    try { localStorage.setItem('probe', 'x'); return false; } catch { return true; }
+  }), 'localStorage is full');
+  await filler.close();
+  // Chromium commits a page's storage writes to the browser in batches: wait
+  // until another page of the origin sees the storage full too.
+  const check = await context.newPage();
+  await check.goto(`${server.url}/blank.html`);
+  assert.ok(await check.evaluate(async () => {
+    for (let i = 0; i < 100; i++) {
+      try { localStorage.setItem('probe', 'x'); localStorage.removeItem('probe'); } catch { return true; }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }), 'localStorage is full for another page');
+  await check.close();
+}
+
 for (const name of BROWSERS) describe(name, () => {
   let browser;
   before(async () => { browser = await launch(name); });
@@ -366,31 +395,7 @@ for (const name of BROWSERS) describe(name, () => {
     set('/maestro-health', { maestro_enabled: true });
     const context = await browser.newContext();
     try {
-      // localStorage full before the page loads (another page of the origin fills it).
-      const filler = await context.newPage();
-      await filler.goto(`${server.url}/blank.html`);
-      assert.ok(await filler.evaluate(() => {
-        let n = 0;
-        for (let size = 1 << 20; size >= 1; size = size >> 1) {
-          for (;;) {
-            try { localStorage.setItem('fill' + n++, 'x'.repeat(size)); } catch { break; }
-          }
-        }
-        try { localStorage.setItem('probe', 'x'); return false; } catch { return true; }
-      }), 'localStorage is full');
-      await filler.close();
-      // Chromium commits a page's storage writes to the browser in batches: wait
-      // until another page of the origin sees the storage full too.
-      const check = await context.newPage();
-      await check.goto(`${server.url}/blank.html`);
-      assert.ok(await check.evaluate(async () => {
-        for (let i = 0; i < 100; i++) {
-          try { localStorage.setItem('probe', 'x'); localStorage.removeItem('probe'); } catch { return true; }
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        return false;
-      }), 'localStorage is full for another page');
-      await check.close();
+      await fillLocalStorage(context);
       served.length = 0;
       // The first answer's "on" is kept after the decision by the keeping
       // module (late: /slow-keep.wasm), which cannot write localStorage and
@@ -414,6 +419,66 @@ for (const name of BROWSERS) describe(name, () => {
       await context.close();
     }
   });
+
+  test(`[${name}] a full localStorage: one warning per page, with a document that answers after remoteTimeoutMs`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      await fillLocalStorage(context);
+      served.length = 0;
+      // The document answers in 1.2 s, after the 300 ms wait (the decision
+      // is on: nothing is remembered) and within the fetch's timeout (2 s):
+      // the keeping module keeps that read's "on" and says that
+      // localStorage is full; the poll starts after that write, and its
+      // reads say nothing more.
+      mode = 'delay';
+      const page = await load(context, 'wait=300&poll=2000');
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      const warning = (l) => l.startsWith('warning: [MAESTRO] The remote answer could not be kept in localStorage (');
+      // The first read, then two of the poll's (each remembered).
+      const reads = () => served.filter((s) => s.path === '/maestro-health').length;
+      for (let i = 0; i < 200 && reads() < 3; i++) await page.waitForTimeout(100);
+      assert.ok(reads() >= 3, JSON.stringify(served));
+      // (The poll's second read has been answered: 1.2 s after it was served.)
+      await page.waitForTimeout(1500);
+      assert.ok(await page.evaluate(() => sessionStorage.getItem('maestro-gate:remote') !== null), page.lines.join('\n'));
+      const warnings = page.lines.filter(warning);
+      assert.equal(warnings.length, 1, page.lines.join('\n'));
+      assert.ok(warnings[0].includes('kept in sessionStorage instead'), warnings[0]);
+      assert.ok(page.lines.some((l) => l.includes('failed (no answer within 300 ms, remoteTimeoutMs)')), page.lines.join('\n'));
+    } finally {
+      mode = 'json';
+      await context.close();
+    }
+  });
+
+  // (The first answer is the first-answer module's, or, for a page that
+  // says where the remote module's .wasm is and not where that one's is, the
+  // remote module's.)
+  for (const [which, query] of [['the first-answer module', ''], ['the remote module', '&remoteWasm=/pkg/maestro_gate_remote_bg.wasm']]) {
+    test(`[${name}] a browser that refuses the Web Lock: the page reads the document itself, and polls (${which})`, async () => {
+      set('/maestro-health', { status: 'disabled', maestro_enabled: false });
+      const context = await browser.newContext();
+      try {
+        // The first answer is the page's own read (without it: no answer
+        // within the wait, and nothing remembered, the page would start on).
+        let page = await load(context, 'locksRefused&poll=1000' + query);
+        const first = await page.evaluate(() => window.first);
+        assert.equal(first.enabled, false, JSON.stringify(first));
+        assert.equal(first.reason, 'Disabled by remote /maestro-health: maestro_enabled=false');
+        await page.close();
+        // A page that starts on polls after its first read: a kill reaches it.
+        set('/maestro-health', { maestro_enabled: true });
+        page = await load(context, 'locksRefused&poll=1000' + query);
+        assert.equal((await page.evaluate(() => window.first)).enabled, true);
+        set('/maestro-health', { maestro_enabled: false });
+        await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 15000 });
+        assert.deepEqual(page.lines.filter((l) => l.startsWith('pageerror:')), []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
 
   test(`[${name}] a keeping module whose download never ends holds neither the first decision nor the poll`, async () => {
     set('/maestro-health', { maestro_enabled: true });

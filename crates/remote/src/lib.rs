@@ -487,15 +487,18 @@ fn locks() -> Option<JsValue> {
 
 /// `navigator.locks.request(name, callback)`: `callback(lock)` runs once
 /// the lock is granted and holds it until the promise it returns settles.
-fn request_lock(locks: &JsValue, name: &str, callback: &Function) -> bool {
+/// `false` when the request threw; `refused` runs when its promise rejects
+/// (a browser refuses every lock in an opaque origin, a sandboxed frame's,
+/// with a SecurityError; or what the callback returned rejected): not an
+/// error of the page, but the page must then go on without the lock.
+fn request_lock(locks: &JsValue, name: &str, callback: &Function, refused: impl FnOnce() + 'static) -> bool {
     let Ok(request) = field(locks, "request").dyn_into::<Function>() else { return false };
     match request.call2(locks, &JsValue::from_str(name), callback) {
         Ok(p) => {
-            // A refusal (a sandboxed frame, say) is not an error of the page.
             if let Ok(p) = p.dyn_into::<Promise>() {
-                let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
-                let _ = p.catch(&ignore);
-                ignore.forget(); // once per lock request
+                let refused = Closure::once(move |_: JsValue| refused());
+                let _ = p.catch(&refused);
+                refused.forget(); // once per lock request
             }
             true
         }
@@ -590,13 +593,22 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
             let promise = match locks() {
                 Some(locks) => {
                     let (tx, promise) = settle();
-                    let granted = go.clone();
+                    // (Whether the lock was granted: a refusal before that
+                    // reads without it.)
+                    let ran = std::rc::Rc::new(std::cell::Cell::new(false));
+                    let (granted, ran_too, tx_too, alone) = (go.clone(), ran.clone(), tx.clone(), go.clone());
                     let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
+                        ran_too.set(true);
                         let p = granted();
-                        let _ = tx.call1(&JsValue::NULL, &p);
+                        let _ = tx_too.call1(&JsValue::NULL, &p);
                         p
                     });
-                    if request_lock(&locks, &first_lock(&url), callback.unchecked_ref()) {
+                    let refused = move || {
+                        if !ran.replace(true) {
+                            let _ = tx.call1(&JsValue::NULL, &alone());
+                        }
+                    };
+                    if request_lock(&locks, &first_lock(&url), callback.unchecked_ref(), refused) {
                         promise
                     } else {
                         go()
@@ -943,7 +955,12 @@ fn lead(url: &str) {
         });
         held
     });
-    if !request_lock(&locks, &poll_lock(url), callback.unchecked_ref()) {
+    // (Refused: this tab polls without the lock, as where there is none.)
+    let refused = {
+        let url = String::from(url);
+        move || set_leader(&url, true)
+    };
+    if !request_lock(&locks, &poll_lock(url), callback.unchecked_ref(), refused) {
         set_leader(url, true);
     }
 }
