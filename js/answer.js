@@ -100,9 +100,13 @@ export function glue(g, m, load, restrict, failSafe, keeper) {
       return failSafe(e);
     }
   };
-  return {
+  const api = {
     /** The first answer of `options.remote` (see above). Never rejects. @param {any} options */
-    first: (options) => answer(g, m, keeper, failSafe, options).catch(() => {}),
+    // (A read that ended after the first decision was made without it: its
+    // answer applied as the first answer's would have been, `late`: an off
+    // or a failure turns this copy off, a percentage lowers it.)
+    first: (/** @type {any} */ options) => answer(g, m, keeper, failSafe, options, (/** @type {any} */ v) =>
+      v && (v.code != null ? restrict(v) : v.rollout != null && g.on() && api.lower(v.rollout))).catch(() => {}),
     /**
      * The narrowing of the first decision (or null) of a page that sets a
      * rollout or a guard, or whose document's first answer sets a
@@ -137,14 +141,19 @@ export function glue(g, m, load, restrict, failSafe, keeper) {
     /** Whether a trip was remembered (and is now forgotten). */
     resetGuard: async () => (await withRollout((r) => r.resetGuard())) === true,
   };
+  return api;
 }
 
-/** @param {any} g @param {any} m @param {(ms: number) => Promise<any>} keeper @param {(e: any, what?: string) => any} failSafe @param {any} options */
-async function answer(g, m, keeper, failSafe, options) {
+/**
+ * @param {any} g @param {any} m @param {(ms: number) => Promise<any>} keeper @param {(e: any, what?: string) => any} failSafe @param {any} options
+ * @param {(v: any) => void} late
+ */
+async function answer(g, m, keeper, failSafe, options, late) {
   const ask = (/** @type {string} */ x, /** @type {any[]} */ ...args) => exportsOf(g, m, options)(x, ...args).v;
   /** @type {any} */
   let k; // the keeping module's instance, once asked for
   const keep = (/** @type {string} */ x, /** @type {any} */ arg) => (k ||= keeper(plan.timeout)).then((/** @type {any} */ i) => exportsOf(g, i, options)(x, arg).v);
+  const finish = (/** @type {any} */ outcome) => exportsOf(g, m, options)(EXPORT_FINISH, outcome);
   /** @type {any} */
   let warned; // (whether the keeping module said that localStorage could not keep the memory)
   g.state = () => ask(EXPORT_STATE, warned);
@@ -221,14 +230,19 @@ async function answer(g, m, keeper, failSafe, options) {
       }
     });
     outcome = await Promise.race([said, reading, wait(plan.wait)]);
-    // The poll starts once this read has ended (within its fetch's
-    // timeout, also when the wait ran out first) and the keeping module has
-    // kept an "on" it read: `g.state` then says whether that warned, and a
-    // full localStorage is said once.
-    g.keeping = reading.then(() => keeping, () => {});
+    // A read that ends after the wait ran out (or after another tab
+    // answered) is this page's answer too, after its first decision (the
+    // other tabs heard it: `post`): the module words it as a first answer,
+    // and `late` applies it. The poll starts once that read has ended and
+    // the keeping module has kept an "on" it read (`g.state` then says
+    // whether that warned: a full localStorage is said once), or after the
+    // fetch's timeout at most (a tab behind others in the lock's queue).
+    const ended = reading.then((/** @type {any} */ doc) =>
+      doc !== outcome && doc?.says != null && g.started().then(() => late(finish(doc).v))).catch(() => {});
+    g.keeping = Promise.race([ended.then(() => keeping), wait(plan.timeout)]);
     await early;
   }
-  const f = exportsOf(g, m, options)(EXPORT_FINISH, outcome);
+  const f = finish(outcome);
   // No answer (in time): the remembered one, the keeping module's, asked
   // only when this browser remembers something (`key`); if that module
   // cannot load, the remembered answer cannot be read, and the first

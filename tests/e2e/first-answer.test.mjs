@@ -435,17 +435,43 @@ for (const name of BROWSERS) describe(name, () => {
       const page = await load(context, 'wait=300&poll=2000');
       assert.equal((await page.evaluate(() => window.first)).enabled, true);
       const warning = (l) => l.startsWith('warning: [MAESTRO] The remote answer could not be kept in localStorage (');
-      // The first read, then two of the poll's (each remembered).
+      // The first read, then three of the poll's: the first two have been
+      // answered (each remembered: the second starts after the first's
+      // write; the third after the second's).
       const reads = () => served.filter((s) => s.path === '/maestro-health').length;
-      for (let i = 0; i < 200 && reads() < 3; i++) await page.waitForTimeout(100);
-      assert.ok(reads() >= 3, JSON.stringify(served));
-      // (The poll's second read has been answered: 1.2 s after it was served.)
-      await page.waitForTimeout(1500);
+      for (let i = 0; i < 250 && reads() < 4; i++) await page.waitForTimeout(100);
+      assert.ok(reads() >= 4, JSON.stringify(served));
       assert.ok(await page.evaluate(() => sessionStorage.getItem('maestro-gate:remote') !== null), page.lines.join('\n'));
       const warnings = page.lines.filter(warning);
       assert.equal(warnings.length, 1, page.lines.join('\n'));
       assert.ok(warnings[0].includes('kept in sessionStorage instead'), warnings[0]);
       assert.ok(page.lines.some((l) => l.includes('failed (no answer within 300 ms, remoteTimeoutMs)')), page.lines.join('\n'));
+    } finally {
+      mode = 'json';
+      await context.close();
+    }
+  });
+
+  // (An off; a percentage that leaves this browser out: 0.)
+  for (const [what, doc, reason] of [
+    ['says off', { status: 'disabled', maestro_enabled: false }, /^Disabled by remote \/maestro-health: maestro_enabled=false$/],
+    ['sets a rollout of 0', { maestro_enabled: true, rollout: 0 }, /rollout/],
+  ]) test(`[${name}] a document that ${what} after remoteTimeoutMs turns the page off when it answers, not a poll later`, async () => {
+    // The document answers in 1.2 s, after the 300 ms wait: the page starts
+    // on (nothing is remembered); its own late read turns it off then, with
+    // the poll's interval at a minute.
+    set('/maestro-health', doc);
+    const context = await browser.newContext();
+    try {
+      mode = 'delay';
+      served.length = 0;
+      const page = await load(context, 'wait=300&poll=60000');
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 5000 });
+      const decision = await page.evaluate(() => window.gate.decision());
+      assert.match(decision.reason, reason, JSON.stringify(decision));
+      // (One read: the page's own, not the poll's.)
+      assert.equal(served.filter((s) => s.path === '/maestro-health').length, 1, JSON.stringify(served));
     } finally {
       mode = 'json';
       await context.close();
