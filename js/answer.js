@@ -233,13 +233,14 @@ async function answer(g, m, keeper, failSafe, options, late) {
     // A read that ends after the wait ran out (or after another tab
     // answered) is this page's answer too, after its first decision (the
     // other tabs heard it: `post`): the module words it as a first answer,
-    // and `late` applies it. The poll starts once that read has ended and
-    // the keeping module has kept an "on" it read (`g.state` then says
-    // whether that warned: a full localStorage is said once), or after the
-    // fetch's timeout at most (a tab behind others in the lock's queue).
+    // and `late` applies it. The poll starts once that read has ended, or
+    // after the fetch's timeout at most (a tab behind others in the lock's
+    // queue), and the keeping module has kept an "on" it read (bounded by
+    // its own timeout): `g.state` then says whether that warned, and a full
+    // localStorage is said once.
     const ended = reading.then((/** @type {any} */ doc) =>
       doc !== outcome && doc?.says != null && g.started().then(() => late(finish(doc).v))).catch(() => {});
-    g.keeping = Promise.race([ended.then(() => keeping), wait(plan.timeout)]);
+    g.keeping = Promise.race([ended, wait(plan.timeout)]).then(() => keeping);
     await early;
   }
   const f = finish(outcome);

@@ -20,6 +20,12 @@ let raw = '';
 const served = [];
 const stalled = [];
 
+const slowKeep = (path, ms) => (req, res) => setTimeout(async () => {
+  const wasm = await readFile(join(ROOT, 'pkg', 'maestro_gate_keep_bg.wasm'));
+  served.push({ path, at: Date.now() });
+  res.writeHead(200, { 'content-type': 'application/wasm' }).end(wasm);
+}, ms);
+
 before(async () => {
   const route = (path) => (req, res) => {
     served.push({ path, at: Date.now() });
@@ -34,12 +40,9 @@ before(async () => {
   server = await serve(ROOT, {
     '/maestro-health': route('/maestro-health'), '/health-b': route('/health-b'),
     // The keeping module, served 1 s late (init({ keepWasm })): the poll
-    // starts before it answers.
-    '/slow-keep.wasm': (req, res) => setTimeout(async () => {
-      const wasm = await readFile(join(ROOT, 'pkg', 'maestro_gate_keep_bg.wasm'));
-      served.push({ path: '/slow-keep.wasm', at: Date.now() });
-      res.writeHead(200, { 'content-type': 'application/wasm' }).end(wasm);
-    }, 1000),
+    // starts before it answers. (/slower-keep.wasm: 1.5 s.)
+    '/slow-keep.wasm': slowKeep('/slow-keep.wasm', 1000),
+    '/slower-keep.wasm': slowKeep('/slower-keep.wasm', 1500),
     // A keeping module whose download never ends (held open until the end).
     '/stalled-keep.wasm': (req, res) => { served.push({ path: '/stalled-keep.wasm', at: Date.now() }); stalled.push(res); },
     '/blank.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'),
@@ -420,7 +423,9 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
-  test(`[${name}] a full localStorage: one warning per page, with a document that answers after remoteTimeoutMs`, async () => {
+  // (The keeping module served at once, or 1.5 s late: it has kept the
+  // late read's "on" only after the fetch's timeout, counted from the wait.)
+  for (const keep of ['', '&keepWasm=/slower-keep.wasm']) test(`[${name}] a full localStorage: one warning per page, with a document that answers after remoteTimeoutMs${keep && ', the keeping module served late'}`, async () => {
     set('/maestro-health', { maestro_enabled: true });
     const context = await browser.newContext();
     try {
@@ -432,7 +437,7 @@ for (const name of BROWSERS) describe(name, () => {
       // localStorage is full; the poll starts after that write, and its
       // reads say nothing more.
       mode = 'delay';
-      const page = await load(context, 'wait=300&poll=2000');
+      const page = await load(context, 'wait=300&poll=2000' + keep);
       assert.equal((await page.evaluate(() => window.first)).enabled, true);
       const warning = (l) => l.startsWith('warning: [MAESTRO] The remote answer could not be kept in localStorage (');
       // The first read, then three of the poll's: the first two have been
