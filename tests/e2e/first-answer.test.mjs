@@ -17,6 +17,7 @@ let server;
 const docs = { '/maestro-health': { maestro_enabled: true }, '/health-b': { maestro_enabled: true } };
 let mode = 'json'; // json | 500 | html | slow | big | raw
 let raw = '';
+let delayMs = 1200; // (mode 'delay')
 const served = [];
 const stalled = [];
 
@@ -34,7 +35,7 @@ before(async () => {
     if (mode === 'slow') return setTimeout(() => res.writeHead(200).end(JSON.stringify({ maestro_enabled: false })), 3000);
     if (mode === 'big') return res.writeHead(200).end(JSON.stringify({ maestro_enabled: true, pad: 'x'.repeat(200000) }));
     if (mode === 'raw') return res.writeHead(200, { 'content-type': 'application/json' }).end(raw);
-    if (mode === 'delay') return setTimeout(() => res.writeHead(200).end(JSON.stringify(docs[path])), 1200);
+    if (mode === 'delay') return setTimeout(() => res.writeHead(200).end(JSON.stringify(docs[path])), delayMs);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(docs[path]));
   };
   server = await serve(ROOT, {
@@ -479,6 +480,37 @@ for (const name of BROWSERS) describe(name, () => {
       assert.equal(served.filter((s) => s.path === '/maestro-health').length, 1, JSON.stringify(served));
     } finally {
       mode = 'json';
+      await context.close();
+    }
+  });
+
+  // Another tab holds the document's first-read lock past this page's wait
+  // (300 ms) with a slow read (each read here takes 700 ms, within the
+  // fetch's timeout of 1 s): this page starts on, nothing remembered. Its
+  // own read begins when the lock is let go: at 800 ms, still in flight when
+  // the fetch's timeout has run from the wait (1.3 s), the poll starts after
+  // it ends; at 2.5 s, not begun then, it is not made, and the poll reads.
+  // Either way two reads of this page never overlap (one result, one count:
+  // Unleash's metrics get the page's first decision from the read that made it).
+  for (const hold of [800, 2500]) test(`[${name}] a read behind a slow tab's lock (${hold} ms): the poll starts after it, or instead of it, never beside it`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      mode = 'delay';
+      delayMs = 700;
+      const page = await load(context, `wait=300&poll=1000&holdLock=${hold}`);
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      // (The reads of the next 3.5 s: the page's own, if made, and the poll's.)
+      await page.waitForTimeout(3500);
+      const reads = await page.evaluate(() => window.reads);
+      const first = reads.filter((r) => r.by === 'first'), poll = reads.filter((r) => r.by === 'poll');
+      assert.equal(first.length, hold < 1300 ? 1 : 0, JSON.stringify(reads));
+      assert.ok(poll.length >= 1, JSON.stringify(reads));
+      for (const f of first) assert.ok(f.end <= poll[0].at, `the poll read before the first read ended: ${JSON.stringify(reads)}`);
+      assert.deepEqual(page.lines.filter((l) => l.startsWith('pageerror:')), []);
+    } finally {
+      mode = 'json';
+      delayMs = 1200;
       await context.close();
     }
   });
