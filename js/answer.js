@@ -169,7 +169,7 @@ async function answer(g, m, keeper, failSafe, options, late) {
     /** @type {(v: any) => void} */
     let heard; // (set at once: a promise's executor runs in its constructor)
     let done = false;
-    let began = false; // (whether this page's read began: `g.keeping` below)
+    let began; // (whether this page's read began: `g.keeping` below)
     const said = new Promise((r) => { heard = r; });
     said.then(() => { done = true; });
     // Another tab's result heard on the channel (until the remote module
@@ -235,15 +235,17 @@ async function answer(g, m, keeper, failSafe, options, late) {
     // A read that ends after the wait ran out (or after another tab
     // answered) is this page's answer too, after its first decision (the
     // other tabs heard it: `post`): the module words it as a first answer,
-    // and `late` applies it. The poll starts once that read has ended (it
-    // ends within the fetch's timeout of its start), and the keeping module
-    // has kept an "on" it read (bounded by its own timeout): `g.state` then
-    // says what it read and whether that warned (a full localStorage is said
-    // once), and, for Unleash, hands the poll its count. A read that has not
-    // begun after the fetch's timeout (a tab behind others in the lock's
-    // queue) is not made: the poll starts, and reads.
+    // and `late` applies it (not waited for: a percentage loads the rollout
+    // module, which has no timeout of its own). The poll starts once that
+    // read has ended and `finish` has counted it (within the fetch's timeout
+    // of the read's start), and the keeping module has kept an "on" it read
+    // (bounded by its own timeout): `g.state` then says what it read and
+    // whether that warned (a full localStorage is said once), and, for
+    // Unleash, hands the poll its count. A read that has not begun after
+    // the fetch's timeout (a tab behind others in the lock's queue) is not
+    // made: the poll starts, and reads.
     const ended = reading.then((/** @type {any} */ doc) =>
-      doc !== outcome && doc?.says != null && g.started().then(() => late(finish(doc).v))).catch(() => {});
+      doc !== outcome && doc?.says != null && g.started().then(() => { late(finish(doc).v); })).catch(() => {});
     g.keeping = Promise.race([ended, wait(plan.timeout).then(() => began ? ended : (done = true))]).then(() => keeping);
     await early;
   }

@@ -46,6 +46,8 @@ before(async () => {
     '/slower-keep.wasm': slowKeep('/slower-keep.wasm', 1500),
     // A keeping module whose download never ends (held open until the end).
     '/stalled-keep.wasm': (req, res) => { served.push({ path: '/stalled-keep.wasm', at: Date.now() }); stalled.push(res); },
+    // A rollout module whose download never ends (init({ rolloutWasm })).
+    '/stalled-rollout.wasm': (req, res) => { served.push({ path: '/stalled-rollout.wasm', at: Date.now() }); stalled.push(res); },
     '/blank.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'),
   });
 });
@@ -84,9 +86,9 @@ async function fillLocalStorage(context) {
     }
     try { localStorage.setItem('probe', 'x'); return false; } catch { return true; }
   }), 'localStorage is full');
-  await filler.close();
   // Chromium commits a page's storage writes to the browser in batches: wait
-  // until another page of the origin sees the storage full too.
+  // until another page of the origin sees the storage full too (the filler
+  // still open meanwhile: its writes are committed from it).
   const check = await context.newPage();
   await check.goto(`${server.url}/blank.html`);
   assert.ok(await check.evaluate(async () => {
@@ -97,6 +99,7 @@ async function fillLocalStorage(context) {
     return false;
   }), 'localStorage is full for another page');
   await check.close();
+  await filler.close();
 }
 
 for (const name of BROWSERS) describe(name, () => {
@@ -458,20 +461,22 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
-  // (An off; a percentage that leaves this browser out: 0.)
+  // (An off; a percentage that leaves this browser out: 0. The first answer
+  // is the first-answer module's, or the remote module's: see below.)
   for (const [what, doc, reason] of [
     ['says off', { status: 'disabled', maestro_enabled: false }, /^Disabled by remote \/maestro-health: maestro_enabled=false$/],
     ['sets a rollout of 0', { maestro_enabled: true, rollout: 0 }, /rollout/],
-  ]) test(`[${name}] a document that ${what} after remoteTimeoutMs turns the page off when it answers, not a poll later`, async () => {
+  ]) for (const [which, query] of [['', ''], [' (the remote module)', '&remoteWasm=/pkg/maestro_gate_remote_bg.wasm']]) test(`[${name}] a document that ${what} after remoteTimeoutMs turns the page off when it answers, not a poll later${which}`, async () => {
     // The document answers in 1.2 s, after the 300 ms wait: the page starts
     // on (nothing is remembered); its own late read turns it off then, with
-    // the poll's interval at a minute.
+    // the poll's interval at a minute (the poll, which starts after the
+    // decision, waits for that read: no second one beside it).
     set('/maestro-health', doc);
     const context = await browser.newContext();
     try {
       mode = 'delay';
       served.length = 0;
-      const page = await load(context, 'wait=300&poll=60000');
+      const page = await load(context, 'wait=300&poll=60000' + query);
       assert.equal((await page.evaluate(() => window.first)).enabled, true);
       await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 5000 });
       const decision = await page.evaluate(() => window.gate.decision());
@@ -487,9 +492,10 @@ for (const name of BROWSERS) describe(name, () => {
   // Another tab holds the document's first-read lock past this page's wait
   // (300 ms) with a slow read (each read here takes 700 ms, within the
   // fetch's timeout of 1 s): this page starts on, nothing remembered. Its
-  // own read begins when the lock is let go: at 800 ms, still in flight when
-  // the fetch's timeout has run from the wait (1.3 s), the poll starts after
-  // it ends; at 2.5 s, not begun then, it is not made, and the poll reads.
+  // own read begins when the lock is let go, counted from the page's
+  // request for it: at 800 ms, still in flight when the fetch's timeout has
+  // run from the wait (1.3 s), the poll starts after it ends; at 2.5 s, not
+  // begun then, it is not made, and the poll reads.
   // Either way two reads of this page never overlap (one result, one count:
   // Unleash's metrics get the page's first decision from the read that made it).
   for (const hold of [800, 2500]) test(`[${name}] a read behind a slow tab's lock (${hold} ms): the poll starts after it, or instead of it, never beside it`, async () => {
@@ -507,6 +513,52 @@ for (const name of BROWSERS) describe(name, () => {
       assert.equal(first.length, hold < 1300 ? 1 : 0, JSON.stringify(reads));
       assert.ok(poll.length >= 1, JSON.stringify(reads));
       for (const f of first) assert.ok(f.end <= poll[0].at, `the poll read before the first read ended: ${JSON.stringify(reads)}`);
+      assert.deepEqual(page.lines.filter((l) => l.startsWith('pageerror:')), []);
+    } finally {
+      mode = 'json';
+      delayMs = 1200;
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a late percentage whose rollout module never loads holds not the poll`, async () => {
+    // The document answers a percentage in 700 ms, after the 300 ms wait: the
+    // page starts on, and its late read lowers it through the rollout module,
+    // whose download never ends here. The poll starts after that read all
+    // the same (not after the lowering), and its read of an off reaches the page.
+    set('/maestro-health', { maestro_enabled: true, rollout: 50 });
+    const context = await browser.newContext();
+    try {
+      mode = 'delay';
+      delayMs = 700;
+      const page = await load(context, 'wait=300&poll=1000&rolloutWasm=/stalled-rollout.wasm');
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.includes('maestro_gate_remote_bg')), { timeout: 15000 });
+      set('/maestro-health', { maestro_enabled: false });
+      await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 15000 });
+      assert.ok(served.some((s) => s.path === '/stalled-rollout.wasm'), JSON.stringify(served));
+    } finally {
+      mode = 'json';
+      delayMs = 1200;
+      await context.close();
+    }
+  });
+
+  // The same with the remote module's first answer (a page that says where
+  // its .wasm is), whose poll starts at the decision: a read still behind the
+  // slow tab's lock then (2.5 s) is not made; the poll reads at once, and
+  // next a minute later.
+  test(`[${name}] a read behind a slow tab's lock, not begun when the poll starts, is not made (the remote module)`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      mode = 'delay';
+      delayMs = 700;
+      const page = await load(context, 'wait=300&poll=60000&holdLock=2500&remoteWasm=/pkg/maestro_gate_remote_bg.wasm');
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      await page.waitForTimeout(4000);
+      const reads = await page.evaluate(() => window.reads);
+      assert.equal(reads.length, 1, JSON.stringify(reads));
       assert.deepEqual(page.lines.filter((l) => l.startsWith('pageerror:')), []);
     } finally {
       mode = 'json';

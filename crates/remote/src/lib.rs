@@ -124,6 +124,20 @@ struct Poll {
     since: f64,
     posted: f64,
     post_due: bool,
+    /// This page's first reads that did not give its first answer (the
+    /// wait ran out, or another tab answered, first): the poll, when it
+    /// starts, waits for one that has begun and acts on what it read, and
+    /// makes one that has not begun no read at all.
+    first_reads: Vec<FirstRead>,
+}
+
+/// A first read that may still be under way (`first_one`): its result (a
+/// document, or why it failed), whether it has begun (it took the lock, or
+/// read without one), and, set, that it is not to be made.
+struct FirstRead {
+    result: Promise,
+    began: std::rc::Rc<std::cell::Cell<bool>>,
+    done: std::rc::Rc<std::cell::Cell<bool>>,
 }
 
 /// Someone waiting for a result of `url` answered after `since`: a first
@@ -570,19 +584,22 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
         let heard = Promise::new(&mut |resolve, _| {
             with(|r| r.waiters.push(Waiter { url: url.clone(), since, resolve }));
         });
+        let done = std::rc::Rc::new(std::cell::Cell::new(false));
+        let began = std::rc::Rc::new(std::cell::Cell::new(false));
         let read = {
-            let done = std::rc::Rc::new(std::cell::Cell::new(false));
             let go: std::rc::Rc<dyn Fn() -> Promise> = {
-                let done = done.clone();
+                let (done, began) = (done.clone(), began.clone());
                 let url = url.clone();
                 std::rc::Rc::new(move || {
                     let url = url.clone();
-                    let done = done.clone();
+                    let (done, began) = (done.clone(), began.clone());
                     wasm_bindgen_futures::future_to_promise(async move {
-                        // Someone answered while this page waited for the lock: no read.
+                        // Someone answered while this page waited for the
+                        // lock, or the poll started: no read.
                         if done.get() {
                             return Ok(JsValue::UNDEFINED);
                         }
+                        began.set(true);
                         match read_and_share(&url, interval).await {
                             Ok((_, doc)) => Ok(Document::into_js(doc)),
                             Err(why) => Ok(JsValue::from_str(&why)),
@@ -617,12 +634,22 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
                 None => go(),
             };
             // Mark done once anything answers, so a lock granted later reads nothing.
+            let done = done.clone();
             let answered = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| done.set(true));
             let _ = heard.then(&answered);
             answered.forget(); // once per page load
             promise
         };
         let outcome = JsFuture::from(Promise::race(&Array::of3(&heard, &read, &timer(wait)))).await;
+        // A read that did not give the first answer is the poll's to wait
+        // for (`run`): never a second read beside it.
+        if !matches!(&outcome, Ok(v) if v.is_object() && !field(v, protocol::KIND).is_string()) {
+            with(|r| {
+                if let Some(p) = r.polls.iter_mut().find(|p| p.url == url) {
+                    p.first_reads.push(FirstRead { result: read.clone(), began, done });
+                }
+            });
+        }
         match outcome {
             Ok(v) if v.is_object() && field(&v, protocol::KIND).is_string() => {
                 // Another tab's answer.
@@ -752,6 +779,7 @@ fn ensure_poll(url: &str, interval: f64, unleash: Option<Unleash>) {
             since: now(),
             posted: now(),
             post_due: false,
+            first_reads: Vec::new(),
         }),
     });
 }
@@ -843,13 +871,45 @@ fn went_on(url: &str, first: &JsValue) {
     });
 }
 
-/// Starts the poll loop of `url` unless it runs.
+/// Starts the poll loop of `url` unless it runs (then a copy that starts
+/// later hands it its own first reads: `first_reads`).
 fn begin(url: String) {
     let start =
         with(|r| r.polls.iter_mut().find(|p| p.url == url).is_some_and(|p| !std::mem::replace(&mut p.running, true)));
     if start {
         lead(&url);
         wasm_bindgen_futures::spawn_local(run(url));
+    } else {
+        wasm_bindgen_futures::spawn_local(async move { first_reads(&url).await });
+    }
+}
+
+/// This page's first reads of `url` that did not give its first answer,
+/// as the poll starts: one under way is waited for (it ends within its
+/// fetch's timeout), and what it read is acted on as the poll's own read
+/// would be (so the next read is an interval after it; a failure is said
+/// as the poll says one); one that has not begun is not made.
+async fn first_reads(url: &str) {
+    let reads = with(|r| r.polls.iter_mut().find(|p| p.url == url).map(|p| std::mem::take(&mut p.first_reads)));
+    for f in reads.unwrap_or_default() {
+        if !f.began.get() {
+            f.done.set(true);
+            continue;
+        }
+        let Ok(v) = JsFuture::from(f.result).await else { continue };
+        if let Some(doc) = Document::from_js(&v) {
+            if !doc.unchanged {
+                count_decision(url, doc.says == Says::On && doc.rollout != Rollout::Invalid);
+                act(url, &doc);
+            }
+        } else if let Some(why) = v.as_string().filter(|w| !w.is_empty()) {
+            if !silent(url) {
+                warn(
+                    &[&label(url), " failed (", &why, "); keeping the current decision, retrying with backoff"]
+                        .concat(),
+                );
+            }
+        }
     }
 }
 
@@ -991,6 +1051,7 @@ fn stop(url: &str) {
 /// it is on. The polling tab (the Web Lock's holder) asks every interval;
 /// the others ask only when no result has reached them for twice that.
 async fn run(url: String) {
+    first_reads(&url).await;
     let mut delay = f64::NAN;
     // A first answer that failed was the first failure (and said so).
     let mut failing = with(|r| r.polls.iter().any(|p| p.url == url && p.failed));
@@ -1076,6 +1137,9 @@ impl Document {
         set(&o, "percent", &self.rollout.code().into());
         set(&o, "value", &self.value);
         set(&o, "why", &self.why.into());
+        if self.unchanged {
+            set(&o, "unchanged", &JsValue::TRUE);
+        }
         o.into()
     }
 
@@ -1087,7 +1151,7 @@ impl Document {
             rollout,
             value: field(o, "value"),
             why: field(o, "why").as_string().unwrap_or_default(),
-            unchanged: false,
+            unchanged: field(o, "unchanged").is_truthy(),
         })
     }
 }
