@@ -583,9 +583,17 @@ for (const name of BROWSERS) describe(name, () => {
         assert.equal(first.reason, 'Disabled by remote /maestro-health: maestro_enabled=false');
         await page.close();
         // A page that starts on polls after its first read: a kill reaches it.
+        // It polls as the tab that holds the poll's lock would, every pollMs
+        // (a tab that does not hold it reads only after 2 x pollMs without a
+        // result): two of its reads less than 1.9 s apart.
         set('/maestro-health', { maestro_enabled: true });
+        const since = Date.now();
         page = await load(context, 'locksRefused&poll=1000' + query);
         assert.equal((await page.evaluate(() => window.first)).enabled, true);
+        await page.waitForTimeout(4500);
+        const reads = served.filter((s) => s.path === '/maestro-health' && s.at >= since).map((s) => s.at);
+        const gaps = reads.slice(1).map((at, i) => at - reads[i]);
+        assert.ok(gaps.some((g) => g < 1900), JSON.stringify(gaps));
         set('/maestro-health', { maestro_enabled: false });
         await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 15000 });
         assert.deepEqual(page.lines.filter((l) => l.startsWith('pageerror:')), []);
