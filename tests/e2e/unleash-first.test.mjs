@@ -13,7 +13,7 @@ import { BROWSERS, launch } from './browsers.mjs';
 const KEY = 'default:development.unleash-first-key';
 let server;
 let mode = 'on'; // on | off | invalid | 401 | big | many | delay | late
-let lateReads = 0; // (mode 'late': the first read answers on, the others off, each after 700 ms)
+let lateReads = 0; // (mode 'late': the first read answers on, the others off, each after 2.5 s)
 const reads = []; // { auth, query }
 const posts = []; // the metrics bodies
 const ANSWERS = {
@@ -30,7 +30,7 @@ before(async () => {
       reads.push({ auth: req.headers.authorization, query: new URL(req.url, 'http://x').searchParams });
       if (mode === '401') return res.writeHead(401).end('{"message":"unauthorized"}');
       if (mode === 'big') return res.writeHead(200, { 'content-type': 'application/json' }).end(`{"toggles":[],"pad":"${'x'.repeat(300000)}"}`);
-      if (mode === 'late') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(lateReads++ ? ANSWERS.off : ANSWERS.on), 700);
+      if (mode === 'late') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(lateReads++ ? ANSWERS.off : ANSWERS.on), 2500);
       if (mode === 'delay') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS.off), 1200);
       res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS[mode]);
     },
@@ -130,19 +130,20 @@ for (const name of BROWSERS) describe(name, () => {
   });
 
   test(`[${name}] a read behind a slow tab's lock that ends after the poll's bound still counts: the poll starts after it`, async () => {
-    // Another tab holds the toggle's first-read lock for 800 ms, past this
-    // page's wait (300 ms): the page starts on. Its own read then begins, and
-    // ends (on, 700 ms later) after the fetch's timeout (1 s) has run from
-    // the wait. It counts the page's first decision, a "yes", which the poll
-    // takes over as it starts after that read; the poll's read says off: a "no".
+    // Another tab holds the toggle's first-read lock until 1.5 s after this
+    // page asks for it, past its wait (300 ms): the page starts on. Its own
+    // read then begins, and ends (on, 2.5 s later) after the fetch's timeout
+    // (pollMs: 3 s) has run from the wait. It counts the page's first
+    // decision, a "yes", which the poll takes over as it starts after that
+    // read; the poll's read says off: a "no".
     mode = 'late';
     lateReads = 0;
     const context = await browser.newContext();
     try {
       const n = posts.length;
-      const page = await load(context, { poll: 1000, wait: 300, holdLock: 800 });
+      const page = await load(context, { poll: 3000, wait: 300, holdLock: 1500 });
       assert.equal((await page.evaluate(() => window.first)).enabled, true);
-      await page.waitForFunction(() => window.gate.isEnabled() === false, { timeout: 15000 });
+      await page.waitForFunction(() => window.gate.isEnabled() === false, { timeout: 20000 });
       await leave(page, n);
       assert.deepEqual(counted(n), [1, 1], JSON.stringify(posts.slice(n)));
     } finally {

@@ -641,9 +641,12 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
             promise
         };
         let outcome = JsFuture::from(Promise::race(&Array::of3(&heard, &read, &timer(wait)))).await;
-        // A read that did not give the first answer is the poll's to wait
-        // for (`run`): never a second read beside it.
-        if !matches!(&outcome, Ok(v) if v.is_object() && !field(v, protocol::KIND).is_string()) {
+        // A read that did not give the first answer (the wait ran out, or
+        // another tab answered) is the poll's to wait for (`run`): never a
+        // second read beside it. (This page's own read, a document or a
+        // failure, has ended, and is answered, or said, below.)
+        let heard_first = matches!(&outcome, Ok(v) if v.is_object() && field(v, protocol::KIND).is_string());
+        if heard_first || matches!(&outcome, Ok(v) if v.is_undefined()) {
             with(|r| {
                 if let Some(p) = r.polls.iter_mut().find(|p| p.url == url) {
                     p.first_reads.push(FirstRead { result: read.clone(), began, done });
@@ -871,8 +874,10 @@ fn went_on(url: &str, first: &JsValue) {
     });
 }
 
-/// Starts the poll loop of `url` unless it runs (then a copy that starts
-/// later hands it its own first reads: `first_reads`).
+/// Starts the poll loop of `url` unless it runs. (Then a copy of the gate
+/// that starts later makes no first read it has not begun: the loop reads.
+/// One it has begun ends as it would have, remembered and shared, not
+/// acted on or counted here: the loop's own reads may be newer.)
 fn begin(url: String) {
     let start =
         with(|r| r.polls.iter_mut().find(|p| p.url == url).is_some_and(|p| !std::mem::replace(&mut p.running, true)));
@@ -880,8 +885,14 @@ fn begin(url: String) {
         lead(&url);
         wasm_bindgen_futures::spawn_local(run(url));
     } else {
-        wasm_bindgen_futures::spawn_local(async move { first_reads(&url).await });
+        for f in take_first_reads(&url) {
+            f.done.set(true);
+        }
     }
+}
+
+fn take_first_reads(url: &str) -> Vec<FirstRead> {
+    with(|r| r.polls.iter_mut().find(|p| p.url == url).map(|p| std::mem::take(&mut p.first_reads))).unwrap_or_default()
 }
 
 /// This page's first reads of `url` that did not give its first answer,
@@ -890,8 +901,7 @@ fn begin(url: String) {
 /// would be (so the next read is an interval after it; a failure is said
 /// as the poll says one); one that has not begun is not made.
 async fn first_reads(url: &str) {
-    let reads = with(|r| r.polls.iter_mut().find(|p| p.url == url).map(|p| std::mem::take(&mut p.first_reads)));
-    for f in reads.unwrap_or_default() {
+    for f in take_first_reads(url) {
         if !f.began.get() {
             f.done.set(true);
             continue;
