@@ -270,6 +270,9 @@ for (const name of BROWSERS) describe(name, () => {
     try {
       const off = await load(context); // remembers the off
       assert.equal((await off.evaluate(() => window.first)).enabled, false);
+      // (The keeping module writes it beside the decision, once it has
+      // loaded: a page closed before that remembers nothing. Wait for it.)
+      await off.waitForFunction(() => JSON.parse(localStorage.getItem('maestro-gate:remote'))?.off, { timeout: 5000 });
       await off.close();
       await setToggle(true);
       await propagated(true);
