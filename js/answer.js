@@ -156,7 +156,9 @@ async function answer(g, m, keeper, failSafe, options, late) {
   const finish = (/** @type {any} */ outcome) => exportsOf(g, m, options)(EXPORT_FINISH, outcome);
   /** @type {any} */
   let warned; // (whether the keeping module said that localStorage could not keep the memory)
-  g.state = () => ask(EXPORT_STATE, warned);
+  /** @type {any} */
+  let unsaid; // (the failure of a read that ended after another tab's answer: `ended` below)
+  g.state = () => ask(EXPORT_STATE, warned, unsaid);
   // (Unleash's build listens with the function it is handed, for its
   // metrics: `metrics` posts the decision counted, if any is due.)
   const plan = ask(EXPORT_PLAN, (/** @type {any} */ e) => { try { ask(EXPORT_METRICS, e); } catch {} });
@@ -243,9 +245,11 @@ async function answer(g, m, keeper, failSafe, options, late) {
     // whether that warned (a full localStorage is said once), and, for
     // Unleash, hands the poll its count. A read that has not begun after
     // the fetch's timeout (a tab behind others in the lock's queue) is not
-    // made: the poll starts, and reads.
+    // made: the poll starts, and reads. A failure of that read (its text,
+    // empty when the wait's end said this failing stretch) is the poll's to
+    // say, as it says its own (`unsaid`: nothing was said of it).
     const ended = reading.then((/** @type {any} */ doc) =>
-      doc !== outcome && doc?.says != null && g.started().then(() => { late(finish(doc).v); })).catch(() => {});
+      doc !== outcome && (doc?.says != null ? g.started().then(() => { late(finish(doc).v); }) : unsaid = doc)).catch(() => {});
     g.keeping = Promise.race([ended, wait(plan.timeout).then(() => began ? ended : (done = true))]).then(() => keeping);
     await early;
   }

@@ -15,9 +15,9 @@ import { BROWSERS, launch } from './browsers.mjs';
 
 let server;
 const docs = { '/maestro-health': { maestro_enabled: true }, '/health-b': { maestro_enabled: true } };
-let mode = 'json'; // json | 500 | html | slow | big | raw
+let mode = 'json'; // json | 500 | html | slow | big | raw | delay | late500
 let raw = '';
-let delayMs = 1200; // (mode 'delay')
+let delayMs = 1200; // (modes 'delay' and 'late500')
 const served = [];
 const stalled = [];
 
@@ -36,6 +36,7 @@ before(async () => {
     if (mode === 'big') return res.writeHead(200).end(JSON.stringify({ maestro_enabled: true, pad: 'x'.repeat(200000) }));
     if (mode === 'raw') return res.writeHead(200, { 'content-type': 'application/json' }).end(raw);
     if (mode === 'delay') return setTimeout(() => res.writeHead(200).end(JSON.stringify(docs[path])), delayMs);
+    if (mode === 'late500') return setTimeout(() => res.writeHead(500).end('oops'), delayMs);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(docs[path]));
   };
   server = await serve(ROOT, {
@@ -539,6 +540,32 @@ for (const name of BROWSERS) describe(name, () => {
       assert.match(failed[0], /failed \(HTTP 500\); starting from its remembered answer, if any$/);
     } finally {
       mode = 'json';
+      await context.close();
+    }
+  });
+
+  // Another tab's answer (on) comes first, 300 ms after this page asked for
+  // the lock; the page's own read, begun before it, fails 1.5 s in. That
+  // failure is said once, as the poll says one (the page keeps its
+  // decision), not left unsaid for the failing stretch.
+  for (const [which, query] of [['', ''], [' (the remote module)', '&remoteWasm=/pkg/maestro_gate_remote_bg.wasm']]) test(`[${name}] a read that fails after another tab's answer is said once, as the poll says it${which}`, async () => {
+    const context = await browser.newContext();
+    try {
+      mode = 'late500';
+      delayMs = 1500;
+      const page = await load(context, 'wait=5000&poll=60000&hear=300' + query);
+      // (On: the heard answer. Had the failure ended the wait, it would be
+      // said as a first answer's, "starting from its remembered answer".)
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      const failedLines = () => page.lines.filter((l) => l.startsWith('warning: [MAESTRO] Remote /maestro-health failed'));
+      for (let i = 0; i < 100 && !failedLines().length; i++) await page.waitForTimeout(100);
+      await page.waitForTimeout(1000);
+      assert.deepEqual(failedLines(), ['warning: [MAESTRO] Remote /maestro-health failed (HTTP 500); keeping the current decision, retrying with backoff'], page.lines.join('\n'));
+      assert.equal(await page.evaluate(() => window.gate.isEnabled()), true);
+      assert.deepEqual(page.lines.filter((l) => l.startsWith('pageerror:')), []);
+    } finally {
+      mode = 'json';
+      delayMs = 1200;
       await context.close();
     }
   });

@@ -12,7 +12,7 @@ import { BROWSERS, launch } from './browsers.mjs';
 
 const KEY = 'default:development.unleash-first-key';
 let server;
-let mode = 'on'; // on | off | invalid | 401 | big | many | delay | late
+let mode = 'on'; // on | off | invalid | 401 | big | many | delay | late | lateoff
 let lateReads = 0; // (mode 'late': the first read answers on, the others off, each after 2.5 s)
 const reads = []; // { auth, query }
 const posts = []; // the metrics bodies
@@ -31,6 +31,7 @@ before(async () => {
       if (mode === '401') return res.writeHead(401).end('{"message":"unauthorized"}');
       if (mode === 'big') return res.writeHead(200, { 'content-type': 'application/json' }).end(`{"toggles":[],"pad":"${'x'.repeat(300000)}"}`);
       if (mode === 'late') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(lateReads++ ? ANSWERS.off : ANSWERS.on), 2500);
+      if (mode === 'lateoff') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS.off), 1500);
       if (mode === 'delay') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS.off), 1200);
       res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS[mode]);
     },
@@ -142,6 +143,26 @@ for (const name of BROWSERS) describe(name, () => {
     try {
       const n = posts.length;
       const page = await load(context, { poll: 3000, wait: 300, holdLock: 1500 });
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      await page.waitForFunction(() => window.gate.isEnabled() === false, { timeout: 20000 });
+      await leave(page, n);
+      assert.deepEqual(counted(n), [1, 1], JSON.stringify(posts.slice(n)));
+    } finally {
+      mode = 'on';
+      await context.close();
+    }
+  });
+
+  test(`[${name}] another tab's "on" first, then the page's own read's "off": both decisions are counted`, async () => {
+    // Another tab's answer (on) comes 300 ms after this page asked for the
+    // lock: the page starts on, a "yes". Its own read, begun before it,
+    // answers off 1.5 s in: the page turns off, a "no". Both are posted (the
+    // first-answer module kept one counted value, the last: only the "no").
+    mode = 'lateoff';
+    const context = await browser.newContext();
+    try {
+      const n = posts.length;
+      const page = await load(context, { hear: 300 });
       assert.equal((await page.evaluate(() => window.first)).enabled, true);
       await page.waitForFunction(() => window.gate.isEnabled() === false, { timeout: 20000 });
       await leave(page, n);

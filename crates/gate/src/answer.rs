@@ -488,11 +488,13 @@ fn counted(url: &str, enabled: bool) {
 }
 
 /// What the first answer did, for the remote module's poll (`startRemote`'s
-/// last argument): `{ at, heard, failed, warned }` (`warned`: what the
-/// keeping module's `keep` last answered, whether it said that
-/// localStorage could not keep the memory).
+/// last argument): `{ at, heard, failed, warned, unsaid }` (`warned`: what
+/// the keeping module's `keep` last answered, whether it said that
+/// localStorage could not keep the memory; `unsaid`: the failure of a read
+/// that ended after another tab's answer, which the remote module says as
+/// its poll says one, `document`'s text).
 #[export_name = "S"] // state
-extern "C" fn state(out: JsValue, _options: JsValue, warned: JsValue) {
+extern "C" fn state(out: JsValue, _options: JsValue, warned: JsValue, unsaid: JsValue) {
     crate::lean::scoped(move || {
         let s = &STATE;
         let o = js::new_object();
@@ -501,6 +503,7 @@ extern "C" fn state(out: JsValue, _options: JsValue, warned: JsValue) {
         set(&o, "heard", &time(s.heard.get()));
         set(&o, "failed", &JsValue::from_bool(s.failed.get()));
         set(&o, "warned", &JsValue::from_bool(warned.as_bool() == Some(true)));
+        set(&o, "unsaid", &unsaid);
         #[cfg(feature = "answer-unleash")]
         unleash::state(&o);
         set(&out, "v", &o);

@@ -64,10 +64,10 @@ struct Kept {
     /// The last read answered 304 (`head`): unchanged, which the remote
     /// module reads as on.
     unchanged: Cell<bool>,
-    /// The decision counted (`Some(enabled)`), and whether it is still to
-    /// be posted.
+    /// The decision counted last (`Some(enabled)`), and the decisions
+    /// counted and not yet posted (two when a late read changed the first).
     counted: Cell<Option<bool>>,
-    due: Cell<bool>,
+    counts: Cell<Counts>,
     /// When the counting began (the plan; after a post, the post).
     since: Cell<f64>,
     /// Whether the remote module took the count over (`state`).
@@ -80,7 +80,7 @@ unsafe impl Sync for Kept {}
 static KEPT: Kept = Kept {
     unchanged: Cell::new(false),
     counted: Cell::new(None),
-    due: Cell::new(false),
+    counts: Cell::new(Counts { yes: 0, no: 0 }),
     since: Cell::new(0.0),
     handed: Cell::new(false),
 };
@@ -214,13 +214,15 @@ pub(super) fn count(id: &str, enabled: bool) {
         set(global, &key, &JsValue::TRUE);
     }
     if KEPT.counted.replace(Some(enabled)) != Some(enabled) {
-        KEPT.due.set(true);
+        let mut counts = KEPT.counts.get();
+        counts.add(enabled);
+        KEPT.counts.set(counts);
     }
 }
 
 /// Hands the count over to the remote module's poll (`state`): `counted`
-/// (the decision counted), `due` (whether it is still to be posted) and
-/// `since`. This module posts nothing after. (This page's `sessionId`, when
+/// (the decision counted last), `yes` and `no` (the decisions counted and
+/// not yet posted) and `since`. This module posts nothing after. (This page's `sessionId`, when
 /// no storage keeps one, the remote module reads where this module left it:
 /// `page_id`.)
 pub(super) fn state(o: &JsValue) {
@@ -228,7 +230,9 @@ pub(super) fn state(o: &JsValue) {
     if let Some(c) = KEPT.counted.get() {
         set(o, "counted", &JsValue::from_bool(c));
     }
-    set(o, "due", &JsValue::from_bool(KEPT.due.replace(false)));
+    let counts = KEPT.counts.take();
+    set(o, "yes", &JsValue::from_f64(f64::from(counts.yes)));
+    set(o, "no", &JsValue::from_f64(f64::from(counts.no)));
     set(o, "since", &JsValue::from_f64(KEPT.since.get()));
 }
 
@@ -249,12 +253,9 @@ extern "C" fn metrics(_out: JsValue, options: JsValue, event: JsValue) {
             }
         }
         let Some(u) = of(&options) else { return };
-        if KEPT.handed.get() || !KEPT.due.replace(false) {
+        let counts = KEPT.counts.take();
+        if KEPT.handed.get() || counts.is_empty() {
             return;
-        }
-        let mut counts = Counts::default();
-        if let Some(c) = KEPT.counted.get() {
-            counts.add(c);
         }
         let now = super::now();
         let since = KEPT.since.replace(now);

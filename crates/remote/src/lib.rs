@@ -645,17 +645,17 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
         // another tab answered) is the poll's to wait for (`run`): never a
         // second read beside it. (This page's own read, a document or a
         // failure, has ended, and is answered, or said, below.)
-        let heard_first = matches!(&outcome, Ok(v) if v.is_object() && field(v, protocol::KIND).is_string());
-        if heard_first || matches!(&outcome, Ok(v) if v.is_undefined()) {
+        let queue = || {
             with(|r| {
                 if let Some(p) = r.polls.iter_mut().find(|p| p.url == url) {
                     p.first_reads.push(FirstRead { result: read.clone(), began, done });
                 }
-            });
-        }
+            })
+        };
         match outcome {
             Ok(v) if v.is_object() && field(&v, protocol::KIND).is_string() => {
                 // Another tab's answer.
+                queue();
                 let enabled = field(&v, "enabled").as_bool().unwrap_or(true);
                 let percent = count(&field(&v, poll::ROLLOUT_KEY), 100);
                 count_decision(&url, enabled);
@@ -663,6 +663,7 @@ async fn first_one(url: String, options: JsValue) -> JsValue {
             }
             Ok(v) if v.is_object() => own_doc = Document::from_js(&v),
             Ok(v) if v.is_undefined() => {
+                queue();
                 // The wait ran out: a failure, said once (the read may still end).
                 let first = with(|r| {
                     r.polls.iter_mut().find(|p| p.url == url).is_some_and(|p| !std::mem::replace(&mut p.failed, true))
@@ -798,8 +799,8 @@ fn ensure_poll(url: &str, interval: f64, unleash: Option<Unleash>) {
 /// polling while any copy that uses it is on.
 ///
 /// `first`: what the first-answer module's read of the health document
-/// (or of Unleash) did before the decision (`{ at, heard, failed, warned
-/// }`, its `state`; for Unleash, with `{ counted, due, since, session }`),
+/// (or of Unleash) did before the decision (`{ at, heard, failed, warned,
+/// unsaid }`, its `state`; for Unleash, with `{ counted, yes, no, since }`),
 /// so that the poll goes on from it as from its own first answer: no
 /// second read at once, no second warning, the decision counted once.
 #[wasm_bindgen(js_name = startRemote)]
@@ -839,29 +840,39 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
 
 /// Takes over what the first-answer module's read did (`first`, see
 /// `startRemote`) for the poll of `url`, where this module did not read it:
-/// for Unleash, also the decision it counted (`counted`; `due` when it is
-/// still to be posted, since `since`). (This page's `sessionId`, when no
+/// for Unleash, also the decision it counted (`counted`) and the counts it
+/// did not post (`yes`, `no`: since `since`); and a failure of a read that
+/// ended after another tab's answer, which it did not say (`unsaid`). (This page's `sessionId`, when no
 /// storage keeps one, is on the page: `page_id`.)
 fn went_on(url: &str, first: &JsValue) {
     if !first.is_object() {
         return;
     }
-    let counted = field(first, "counted").as_bool();
-    let counting = with(|r| {
+    let post = with(|r| {
         r.storage_warned |= field(first, "warned").is_truthy();
         let p = r.polls.iter_mut().find(|p| p.url == url && p.counted.is_none() && p.unleash.is_some())?;
         if let Some(since) = field(first, "since").as_f64() {
             (p.since, p.posted) = (since, since);
         }
-        if !field(first, "due").is_truthy() {
-            p.counted = counted;
+        p.counted = field(first, "counted").as_bool();
+        // (The decisions it counted and did not post: both when a late
+        // read changed the first.)
+        let n = |k: &str| field(first, k).as_f64().unwrap_or(0.0) as u32;
+        let counts = Counts { yes: n("yes"), no: n("no") };
+        if counts.is_empty() {
             return None;
         }
-        counted
+        p.counts.yes = p.counts.yes.saturating_add(counts.yes);
+        p.counts.no = p.counts.no.saturating_add(counts.no);
+        Some(!std::mem::replace(&mut p.post_due, true))
     });
-    if let Some(enabled) = counting {
-        count_decision(url, enabled);
+    if post == Some(true) {
+        post_later(url);
     }
+    // A read of this page's that ended after another tab's answer, and
+    // failed: said here, as the poll says a failure (the first-answer
+    // module said nothing of it; `failed` then holds this failing stretch).
+    failed(url, &field(first, "unsaid").as_string().unwrap_or_default());
     with(|r| {
         let Some(p) = r.polls.iter_mut().find(|p| p.url == url) else { return };
         if p.own_last.is_none() {
@@ -907,19 +918,28 @@ async fn first_reads(url: &str) {
             continue;
         }
         let Ok(v) = JsFuture::from(f.result).await else { continue };
-        if let Some(doc) = Document::from_js(&v) {
-            if !doc.unchanged {
-                count_decision(url, doc.says == Says::On && doc.rollout != Rollout::Invalid);
-                act(url, &doc);
-            }
-        } else if let Some(why) = v.as_string().filter(|w| !w.is_empty()) {
-            if !silent(url) {
-                warn(
-                    &[&label(url), " failed (", &why, "); keeping the current decision, retrying with backoff"]
-                        .concat(),
-                );
-            }
+        match Document::from_js(&v) {
+            Some(doc) => answered(url, &doc),
+            None => failed(url, &v.as_string().unwrap_or_default()),
         }
+    }
+}
+
+/// What one of this page's reads of `url` said, acted on (the poll's own
+/// read, or a first read it waited for): counted for Unleash's metrics and
+/// applied, unless unchanged (an Unleash 304).
+fn answered(url: &str, doc: &Document) {
+    if !doc.unchanged {
+        count_decision(url, doc.says == Says::On && doc.rollout != Rollout::Invalid);
+        act(url, doc);
+    }
+}
+
+/// Says that one of this page's reads of `url` failed, once a decision was
+/// made (`why`: empty when this failing stretch said so already).
+fn failed(url: &str, why: &str) {
+    if !why.is_empty() && !silent(url) {
+        warn(&[&label(url), " failed (", why, "); keeping the current decision, retrying with backoff"].concat());
     }
 }
 
@@ -937,13 +957,18 @@ fn count_decision(url: &str, enabled: bool) {
         Some(!std::mem::replace(&mut p.post_due, true))
     });
     if post == Some(true) {
-        let url = String::from(url);
-        wasm_bindgen_futures::spawn_local(async move {
-            let posted = with(|r| r.polls.iter().find(|p| p.url == url).map_or(0.0, |p| p.posted));
-            let _ = JsFuture::from(timer(posted + unleash::METRICS_MS - now())).await;
-            post_metrics(&url, false);
-        });
+        post_later(url);
     }
+}
+
+/// Posts the counts of `url` [`unleash::METRICS_MS`] after the last post.
+fn post_later(url: &str) {
+    let url = String::from(url);
+    wasm_bindgen_futures::spawn_local(async move {
+        let posted = with(|r| r.polls.iter().find(|p| p.url == url).map_or(0.0, |p| p.posted));
+        let _ = JsFuture::from(timer(posted + unleash::METRICS_MS - now())).await;
+        post_metrics(&url, false);
+    });
 }
 
 /// Posts the counts of the Unleash toggle keyed `url` to `{url}/client/metrics`
@@ -1105,20 +1130,12 @@ async fn run(url: String) {
             REMOTE.with(|r| r.polls.iter().find(|p| p.url == url).map_or(delay, |p| p.interval)).unwrap_or(delay);
         match read_and_share(&url, interval).await {
             Ok((_, doc)) => {
-                if !doc.unchanged {
-                    count_decision(&url, doc.says == Says::On && doc.rollout != Rollout::Invalid);
-                    act(&url, &doc);
-                }
+                answered(&url, &doc);
                 failing = false;
                 delay = interval;
             }
             Err(why) => {
-                if !why.is_empty() && !silent(&url) {
-                    warn(
-                        &[&label(&url), " failed (", &why, "); keeping the current decision, retrying with backoff"]
-                            .concat(),
-                    );
-                }
+                failed(&url, &why);
                 failing = true;
                 delay = poll::backoff(delay, interval);
             }
