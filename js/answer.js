@@ -103,10 +103,11 @@ export function glue(g, m, load, restrict, failSafe, keeper) {
   const api = {
     /** The first answer of `options.remote` (see above). Never rejects. @param {any} options */
     // (A read that ended after the first decision was made without it: its
-    // answer applied as the first answer's would have been, `late`: an off
-    // or a failure turns this copy off, a percentage lowers it.)
+    // answer applied as the first answer's would have been, `late`, to a
+    // copy that is on (`answer` asks only then): an off or a failure turns
+    // it off, a percentage lowers it.)
     first: (/** @type {any} */ options) => answer(g, m, keeper, failSafe, options, (/** @type {any} */ v) =>
-      v && (v.code != null ? restrict(v) : v.rollout != null && g.on() && api.lower(v.rollout))).catch(() => {}),
+      v && (v.code != null ? restrict(v) : v.rollout != null && api.lower(v.rollout))).catch(() => {}),
     /**
      * The narrowing of the first decision (or null) of a page that sets a
      * rollout or a guard, or whose document's first answer sets a
@@ -160,7 +161,7 @@ async function answer(g, m, keeper, failSafe, options, late) {
   let unsaid; // (the failure of a read that ended after another tab's answer: `ended` below)
   g.state = () => ask(EXPORT_STATE, warned, unsaid);
   // (Unleash's build listens with the function it is handed, for its
-  // metrics: `metrics` posts the decision counted, if any is due.)
+  // metrics: `metrics` posts the decisions counted and not yet posted.)
   const plan = ask(EXPORT_PLAN, (/** @type {any} */ e) => { try { ask(EXPORT_METRICS, e); } catch {} });
   if (!plan) return null;
   const wait = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
@@ -245,11 +246,14 @@ async function answer(g, m, keeper, failSafe, options, late) {
     // whether that warned (a full localStorage is said once), and, for
     // Unleash, hands the poll its count. A read that has not begun after
     // the fetch's timeout (a tab behind others in the lock's queue) is not
-    // made: the poll starts, and reads. A failure of that read (its text,
+    // made: the poll starts, and reads. A page that is off then (another
+    // tab's off came first) neither applies nor counts that read: only a
+    // page that is on polls, and would. (The braces: `ended` must not wait
+    // for what `late` returns, a percentage's rollout module.) A failure of that read (its text,
     // empty when the wait's end said this failing stretch) is the poll's to
     // say, as it says its own (`unsaid`: nothing was said of it).
     const ended = reading.then((/** @type {any} */ doc) =>
-      doc !== outcome && (doc?.says != null ? g.started().then(() => { late(finish(doc).v); }) : unsaid = doc)).catch(() => {});
+      doc !== outcome && (doc?.says != null ? g.started().then(() => { g.on() && late(finish(doc).v); }) : unsaid = doc)).catch(() => {});
     g.keeping = Promise.race([ended, wait(plan.timeout).then(() => began ? ended : (done = true))]).then(() => keeping);
     await early;
   }

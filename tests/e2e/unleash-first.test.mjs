@@ -12,7 +12,7 @@ import { BROWSERS, launch } from './browsers.mjs';
 
 const KEY = 'default:development.unleash-first-key';
 let server;
-let mode = 'on'; // on | off | invalid | 401 | big | many | delay | late | lateoff
+let mode = 'on'; // on | off | invalid | 401 | big | many | delay | late | lateoff | lateon
 let lateReads = 0; // (mode 'late': the first read answers on, the others off, each after 2.5 s)
 const reads = []; // { auth, query }
 const posts = []; // the metrics bodies
@@ -31,7 +31,7 @@ before(async () => {
       if (mode === '401') return res.writeHead(401).end('{"message":"unauthorized"}');
       if (mode === 'big') return res.writeHead(200, { 'content-type': 'application/json' }).end(`{"toggles":[],"pad":"${'x'.repeat(300000)}"}`);
       if (mode === 'late') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(lateReads++ ? ANSWERS.off : ANSWERS.on), 2500);
-      if (mode === 'lateoff') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS.off), 1500);
+      if (mode === 'lateoff' || mode === 'lateon') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS[mode.slice(4)]), 1500);
       if (mode === 'delay') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS.off), 1200);
       res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS[mode]);
     },
@@ -167,6 +167,28 @@ for (const name of BROWSERS) describe(name, () => {
       await page.waitForFunction(() => window.gate.isEnabled() === false, { timeout: 20000 });
       await leave(page, n);
       assert.deepEqual(counted(n), [1, 1], JSON.stringify(posts.slice(n)));
+    } finally {
+      mode = 'on';
+      await context.close();
+    }
+  });
+
+  test(`[${name}] another tab's "off" first, then the page's own read's "on": the page stays off, and only its "no" is counted`, async () => {
+    // The page starts off on another tab's answer (a "no"). Its own read,
+    // begun before it, answers on 1.5 s in: not applied to a page that is
+    // off (as the poll, which only a page that is on runs, would not), so
+    // not counted either.
+    mode = 'lateon';
+    const context = await browser.newContext();
+    try {
+      const n = posts.length;
+      const page = await load(context, { hear: 300, heard: 'off' });
+      assert.equal((await page.evaluate(() => window.first)).enabled, false);
+      await page.waitForTimeout(2500);
+      assert.equal(await page.evaluate(() => window.gate.isEnabled()), false);
+      await leave(page, n);
+      await page.waitForTimeout(500);
+      assert.deepEqual(counted(n), [0, 1], JSON.stringify(posts.slice(n)));
     } finally {
       mode = 'on';
       await context.close();

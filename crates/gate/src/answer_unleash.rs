@@ -196,9 +196,9 @@ pub(super) fn unchanged() -> bool {
     KEPT.unchanged.get()
 }
 
-/// Counts this page's first decision for Unleash's metrics (the first
-/// answer it applies; a remembered one is not counted), for the source
-/// `id`: once per page, whatever the number of copies of the gate on it
+/// Counts this page's decision for Unleash's metrics (the first answer it
+/// applies, and a late read's that changes it; a remembered one is not
+/// counted), for the source `id`: by one copy per page, whatever the number of copies of the gate on it
 /// (each has its own instance of this module). The first copy to count
 /// leaves its mark on the page, `globalThis["maestro-gate:counted " + id]`
 /// (as `first_rollout`'s per-page id), and counts; the others find it and

@@ -869,20 +869,29 @@ fn went_on(url: &str, first: &JsValue) {
     if post == Some(true) {
         post_later(url);
     }
-    // A read of this page's that ended after another tab's answer, and
-    // failed: said here, as the poll says a failure (the first-answer
-    // module said nothing of it; `failed` then holds this failing stretch).
-    failed(url, &field(first, "unsaid").as_string().unwrap_or_default());
-    with(|r| {
-        let Some(p) = r.polls.iter_mut().find(|p| p.url == url) else { return };
-        if p.own_last.is_none() {
-            p.own_last = field(first, "at").as_f64();
-            p.failed |= field(first, "failed").is_truthy();
-        }
+    let unsaid = with(|r| {
+        let p = r.polls.iter_mut().find(|p| p.url == url)?;
         if let Some(h) = field(first, "heard").as_f64() {
             p.heard = Some(p.heard.map_or(h, |o| o.max(h)));
         }
+        if p.own_last.is_some() {
+            return None;
+        }
+        p.own_last = field(first, "at").as_f64();
+        // (Said only by the copy whose read fills the poll, and only when
+        // no failure of this stretch was: two copies without the Web Lock
+        // may both fail; a later copy's failure, beside a running poll, is
+        // not the poll's.)
+        let unsaid = field(first, "unsaid").as_string().filter(|_| !p.failed);
+        p.failed |= field(first, "failed").is_truthy();
+        unsaid
     });
+    // A read of this page's that ended after another tab's answer, and
+    // failed: said here, as the poll says a failure (the first-answer
+    // module said nothing of it; `failed` then holds this failing stretch).
+    if let Some(why) = unsaid {
+        failed(url, &why);
+    }
 }
 
 /// Starts the poll loop of `url` unless it runs. (Then a copy of the gate
