@@ -570,6 +570,31 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  // The same with two copies of the gate on the page, started together, in
+  // a browser that refuses the Web Lock: both read, both hear the other
+  // tab's answer first, both reads fail. The poll they share says it once.
+  test(`[${name}] two copies whose reads fail after another tab's answer: said once`, async () => {
+    const context = await browser.newContext();
+    try {
+      mode = 'late500';
+      delayMs = 1500;
+      const since = Date.now();
+      const page = await load(context, 'wait=5000&poll=60000&hear=300&twin&locksRefused');
+      assert.deepEqual(await page.evaluate(() => [window.first.enabled, window.first2.enabled]), [true, true]);
+      const failedLines = () => page.lines.filter((l) => l.startsWith('warning: [MAESTRO] Remote /maestro-health failed'));
+      for (let i = 0; i < 100 && !failedLines().length; i++) await page.waitForTimeout(100);
+      await page.waitForTimeout(1500);
+      // (Two reads: each copy made its own.)
+      assert.equal(served.filter((s) => s.path === '/maestro-health' && s.at >= since).length, 2, JSON.stringify(served.slice(-4)));
+      assert.deepEqual(failedLines(), ['warning: [MAESTRO] Remote /maestro-health failed (HTTP 500); keeping the current decision, retrying with backoff'], page.lines.join('\n'));
+      assert.deepEqual(page.lines.filter((l) => l.startsWith('pageerror:')), []);
+    } finally {
+      mode = 'json';
+      delayMs = 1200;
+      await context.close();
+    }
+  });
+
   test(`[${name}] a late percentage whose rollout module never loads holds not the poll`, async () => {
     // The document answers a percentage in 700 ms, after the 300 ms wait: the
     // page starts on, and its late read lowers it through the rollout module,
