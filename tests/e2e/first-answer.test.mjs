@@ -572,12 +572,14 @@ for (const name of BROWSERS) describe(name, () => {
 
   // The same with two copies of the gate on the page, started together, in
   // a browser that refuses the Web Lock: both read, both hear the other
-  // tab's answer first, both reads fail. The poll they share says it once.
+  // tab's answer first (300 ms after the second copy asked for the lock;
+  // the reads fail 3 s in, a wide margin for a second copy that starts
+  // late), both reads fail. The poll they share says it once.
   test(`[${name}] two copies whose reads fail after another tab's answer: said once`, async () => {
     const context = await browser.newContext();
     try {
       mode = 'late500';
-      delayMs = 1500;
+      delayMs = 3000;
       const since = Date.now();
       const page = await load(context, 'wait=5000&poll=60000&hear=300&twin&locksRefused');
       assert.deepEqual(await page.evaluate(() => [window.first.enabled, window.first2.enabled]), [true, true]);

@@ -236,8 +236,8 @@ pub(super) fn state(o: &JsValue) {
     set(o, "since", &JsValue::from_f64(KEPT.since.get()));
 }
 
-/// Posts the count, when one is due and the remote module has not taken it
-/// over, to `{url}/client/metrics` (`unleash::metrics`'s body, the client
+/// Posts the counts not yet posted, if any, unless the remote module took
+/// them over, to `{url}/client/metrics` (`unleash::metrics`'s body, the client
 /// key in `Authorization`); a failed post changes nothing and throws
 /// nothing, and its count is not sent again. `event`: the `pagehide` or
 /// `visibilitychange` that asks (it posts only for a hidden page, with
