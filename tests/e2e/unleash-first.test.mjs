@@ -14,6 +14,7 @@ const KEY = 'default:development.unleash-first-key';
 let server;
 let mode = 'on'; // on | off | invalid | 401 | big | many | delay | late | lateoff | lateon
 let lateReads = 0; // (mode 'late': the first read answers on, the others off, each after 2.5 s)
+let lateSent = 0; // (modes 'lateoff' and 'lateon': when the last answer was sent)
 const reads = []; // { auth, query }
 const posts = []; // the metrics bodies
 const ANSWERS = {
@@ -31,7 +32,7 @@ before(async () => {
       if (mode === '401') return res.writeHead(401).end('{"message":"unauthorized"}');
       if (mode === 'big') return res.writeHead(200, { 'content-type': 'application/json' }).end(`{"toggles":[],"pad":"${'x'.repeat(300000)}"}`);
       if (mode === 'late') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(lateReads++ ? ANSWERS.off : ANSWERS.on), 2500);
-      if (mode === 'lateoff' || mode === 'lateon') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS[mode.slice(4)]), 1500);
+      if (mode === 'lateoff' || mode === 'lateon') return setTimeout(() => { res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS[mode.slice(4)]); lateSent = Date.now(); }, 1500);
       if (mode === 'delay') return setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS.off), 1200);
       res.writeHead(200, { 'content-type': 'application/json' }).end(ANSWERS[mode]);
     },
@@ -179,12 +180,16 @@ for (const name of BROWSERS) describe(name, () => {
     // off (as the poll, which only a page that is on runs, would not), so
     // not counted either.
     mode = 'lateon';
+    lateSent = 0;
     const context = await browser.newContext();
     try {
       const n = posts.length;
       const page = await load(context, { hear: 300, heard: 'off' });
       assert.equal((await page.evaluate(() => window.first)).enabled, false);
-      await page.waitForTimeout(2500);
+      // (Until the late answer was sent, and a moment for the page to read it.)
+      for (let i = 0; i < 100 && !lateSent; i++) await page.waitForTimeout(100);
+      assert.ok(lateSent, 'the late read was not answered');
+      await page.waitForTimeout(1000);
       assert.equal(await page.evaluate(() => window.gate.isEnabled()), false);
       await leave(page, n);
       await page.waitForTimeout(500);
