@@ -249,9 +249,10 @@ async function answer(g, m, keeper, failSafe, options, late) {
     // made: the poll starts, and reads. A page that is off then (another
     // tab's off came first) neither applies nor counts that read: only a
     // page that is on polls, and would. (The braces: `ended` must not wait
-    // for what `late` returns, a percentage's rollout module.) A failure of that read (its text,
-    // empty when the wait's end said this failing stretch) is the poll's to
-    // say, as it says its own (`unsaid`: nothing was said of it).
+    // for what `late` returns, a percentage's rollout module.) A failure of
+    // that read (its text, empty when the wait's end said this failing
+    // stretch) is the poll's to say, as it says its own (`unsaid`: nothing
+    // was said of it).
     const ended = reading.then((/** @type {any} */ doc) =>
       doc !== outcome && (doc?.says != null ? g.started().then(() => { g.on() && late(finish(doc).v); }) : unsaid = doc)).catch(() => {});
     g.keeping = Promise.race([ended, wait(plan.timeout).then(() => began ? ended : (done = true))]).then(() => keeping);

@@ -198,8 +198,9 @@ pub(super) fn unchanged() -> bool {
 
 /// Counts this page's decision for Unleash's metrics (the first answer it
 /// applies, and a late read's that changes it; a remembered one is not
-/// counted), for the source `id`: by one copy per page, whatever the number of copies of the gate on it
-/// (each has its own instance of this module). The first copy to count
+/// counted), for the source `id`: by one copy per page, whatever the
+/// number of copies of the gate on it (each has its own instance of this
+/// module). The first copy to count
 /// leaves its mark on the page, `globalThis["maestro-gate:counted " + id]`
 /// (as `first_rollout`'s per-page id), and counts; the others find it and
 /// count nothing (so hand the remote module's poll nothing to post).
@@ -222,9 +223,9 @@ pub(super) fn count(id: &str, enabled: bool) {
 
 /// Hands the count over to the remote module's poll (`state`): `counted`
 /// (the decision counted last), `yes` and `no` (the decisions counted and
-/// not yet posted) and `since`. This module posts nothing after. (This page's `sessionId`, when
-/// no storage keeps one, the remote module reads where this module left it:
-/// `page_id`.)
+/// not yet posted) and `since`. This module posts nothing after. (This
+/// page's `sessionId`, when no storage keeps one, the remote module reads
+/// where this module left it: `page_id`.)
 pub(super) fn state(o: &JsValue) {
     KEPT.handed.set(true);
     if let Some(c) = KEPT.counted.get() {

@@ -842,8 +842,9 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
 /// `startRemote`) for the poll of `url`, where this module did not read it:
 /// for Unleash, also the decision it counted (`counted`) and the counts it
 /// did not post (`yes`, `no`: since `since`); and a failure of a read that
-/// ended after another tab's answer, which it did not say (`unsaid`). (This page's `sessionId`, when no
-/// storage keeps one, is on the page: `page_id`.)
+/// ended after another tab's answer, which it did not say (`unsaid`). (This
+/// page's `sessionId`, when no storage keeps one, is on the page:
+/// `page_id`.)
 fn went_on(url: &str, first: &JsValue) {
     if !first.is_object() {
         return;
