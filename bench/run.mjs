@@ -213,8 +213,9 @@ export async function measureSizes() {
   // init({ remote }) waits for the document's first answer, read by the
   // first-answer module (its glue, bundled into the extras chunk, and its
   // .wasm), which also narrows a rollout or a guard: such a page downloads
-  // it before its first decision; init({ unleash }) the module's Unleash build.
-  for (const [wasm, what] of [['maestro_gate_answer_bg.wasm', 'init({ remote }), a rollout or a guard'], ['maestro_gate_answer_unleash_bg.wasm', 'init({ unleash })']]) {
+  // it before its first decision; init({ unleash }) the module's Unleash
+  // build; a rollout or a guard without either, its narrowing build.
+  for (const [wasm, what] of [['maestro_gate_answer_bg.wasm', 'init({ remote })'], ['maestro_gate_answer_unleash_bg.wasm', 'init({ unleash })'], ['maestro_gate_narrow_bg.wasm', 'a rollout or a guard and neither remote nor unleash']]) {
     rows.push({
       name: `maestro-gate, a page with ${what}: everything before its first decision (the ES path + the extras chunk, with the first-answer glue, + ${wasm})`,
       ...add(add(rows[0], partSizes.extras), sizes(await readFile(join(ROOT, 'pkg', wasm)))), extra: true,

@@ -218,7 +218,9 @@ pub struct InitOptions {
     /// first decision: the health document's first answer, and the rollout's and the guard's
     /// start-up. Default: next to this file. (Unleash's first answer, `unleash` without `remote`,
     /// loads the module's Unleash build from next to this file; a page with `unleash` that sets
-    /// this option or `remoteWasm` reads it with the remote module.)
+    /// this option or `remoteWasm` reads it with the remote module. A rollout or a guard without
+    /// `remote` or `unleash` loads, unless this option is set, its build without a document's
+    /// reading, `maestro_gate_narrow_bg.wasm`, from next to this file.)
     #[ts(optional)]
     pub answer_wasm: Option<WasmSource>,
     /// The same for the keeping module's `.wasm` (`maestro_gate_keep_bg.wasm`), which the
@@ -272,8 +274,9 @@ pub struct InitOptions {
     /// With `VITE_MAESTRO_ROLLOUT`, `window.MAESTRO_ROLLOUT` and the remote document's `"rollout"`,
     /// the smallest wins; an invalid one fails safe. It only narrows an "on". A page that sets a
     /// rollout or a guard narrows its first decision with the first-answer module
-    /// (`maestro_gate_answer_bg.wasm`); the rollout module (`maestro_gate_rollout_bg.wasm`) loads
-    /// after it, only for a guard or a remote percentage.
+    /// (`maestro_gate_answer_bg.wasm`; without `remote` or `unleash`, its build without a
+    /// document's reading, `maestro_gate_narrow_bg.wasm`); the rollout module
+    /// (`maestro_gate_rollout_bg.wasm`) loads after it, only for a guard or a remote percentage.
     #[ts(optional = nullable, type = "RolloutValue")]
     pub rollout: (),
     /// The rollout's group (Unleash's `groupId`). Default `"maestro"`.

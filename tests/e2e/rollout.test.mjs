@@ -249,13 +249,15 @@ for (const name of BROWSERS) {
       } finally { await context.close(); }
     });
 
-    test(`[${name}] a page with a rollout (no guard, no remote) narrows with the first-answer module and never loads the rollout module`, async () => {
+    test(`[${name}] a page with a rollout (no guard, no remote) narrows with the first-answer module's narrowing build and never loads the rollout module`, async () => {
       const context = await browser.newContext();
       try {
         const page = await open(context, { ...SPEC, rollout: 10 });
         const s = await state(page);
         assert.equal(s.decision.reason, 'Enabled by rollout: bucket 10 is within 10%');
-        assert.ok(page.requests.some((u) => u.includes('maestro_gate_answer_bg.wasm')), page.requests.join('\n'));
+        // (No document to read: the build without its reading, not the whole first-answer module.)
+        assert.ok(page.requests.some((u) => u.includes('maestro_gate_narrow_bg.wasm')), page.requests.join('\n'));
+        assert.ok(!page.requests.some((u) => /maestro_gate_answer(_unleash)?_bg\.wasm/.test(u)), page.requests.join('\n'));
         assert.deepEqual(rolloutFiles(page), []);
       } finally { await context.close(); }
     });

@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, cp, mkdir, readFile, writeFile, symlink } from 'node:fs/promises';
+import { mkdtemp, cp, mkdir, readdir, readFile, writeFile, symlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,6 +134,10 @@ for (const name of BROWSERS) describe(name, () => {
       // extras chunk: no file of its own).
       assert.ok(!b.view.answerRequests.some((p) => /maestro_gate_answer[^/]*\.js$/.test(p)), b.view.answerRequests.join());
       assert.ok(b.view.answerRequests.some((p) => /maestro_gate_answer_bg[^/]*\.wasm$/.test(p)), b.view.answerRequests.join());
+      // (A page with `remote` loads the whole first-answer module, not its narrowing build,
+      // which Vite emits too, for a page with a rollout or a guard alone.)
+      assert.ok(!b.paths().some((p) => p.includes('maestro_gate_narrow')), b.paths().join());
+      assert.ok((await readdir(join(b.dir, 'assets'))).some((f) => /^maestro_gate_narrow_bg[^/]*\.wasm$/.test(f)));
       // The keeping module (the first answer's memory, after the decision): emitted by Vite too.
       await b.page.waitForFunction(() => localStorage.getItem('maestro-gate:remote') !== null, { timeout: 5000 });
       assert.ok(b.paths().some((p) => /maestro_gate_keep_bg[^/]*\.wasm$/.test(p)), b.paths().join());

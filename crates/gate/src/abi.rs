@@ -96,7 +96,8 @@ pub mod table {
     /// `answer` feature: `answer.rs`, and `first_rollout.rs`'s `narrow` and
     /// `bucket`), which `js/answer.js` calls on its instance: each writes its
     /// answer into its first argument's `v`. (`M`, `metrics`: the
-    /// `answer-unleash` build's only.)
+    /// `answer-unleash` build's only; `N` and `B` alone: the `narrow`
+    /// build's, `first_rollout.rs` without a document's reading.)
     pub const ANSWER_EXPORTS: [(&str, &str); 9] = [
         ("P", "plan"),
         ("T", "head"),

@@ -25,6 +25,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::abi::JsValue;
+// (A value of the document as the rules read it: as a rollout's source is read.)
+use crate::first_rollout::raw;
 use crate::js::{self, field, method, set};
 use crate::lean::{count, now, own, text};
 use core::cell::Cell;
@@ -180,22 +182,6 @@ fn shown(value: &JsValue) -> String {
         return s;
     }
     text(&method(&field(js::global(), "JSON"), "stringify", 1, value)).unwrap_or_default()
-}
-
-/// A value of the document (or of a rollout's source, `first_rollout`) as
-/// the rules read it.
-pub(crate) fn raw(value: &JsValue, booleans: bool) -> Raw {
-    // (A string read where it is, one code unit at a time, as the gate
-    // reads its sources: `flag::word`, which accepts ASCII words only.)
-    if value.is_string() {
-        return flag::word(js::length(value), |i| crate::abi::code_at(value.h(), i));
-    }
-    match (value.as_bool(), value.as_f64()) {
-        (Some(b), _) if booleans => Raw::Bool(b),
-        (_, Some(n)) => Raw::Number(n),
-        _ if value.is_undefined() || value.is_null() => Raw::Unset,
-        _ => Raw::Other,
-    }
 }
 
 /// Reads a body as the poll does (`crates/remote`'s `read`).

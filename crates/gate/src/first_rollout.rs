@@ -58,6 +58,22 @@ fn message(error: &JsValue) -> String {
     text(&field(error, "message")).or_else(|| text(error)).unwrap_or_else(|| String::from("unknown error"))
 }
 
+/// A value of a rollout's source (or of a remote document, `answer.rs`) as
+/// the rules read it.
+pub(crate) fn raw(value: &JsValue, booleans: bool) -> Raw {
+    // (A string read where it is, one code unit at a time, as the gate
+    // reads its sources: `flag::word`, which accepts ASCII words only.)
+    if value.is_string() {
+        return flag::word(js::length(value), |i| crate::abi::code_at(value.h(), i));
+    }
+    match (value.as_bool(), value.as_f64()) {
+        (Some(b), _) if booleans => Raw::Bool(b),
+        (_, Some(n)) => Raw::Number(n),
+        _ if value.is_undefined() || value.is_null() => Raw::Unset,
+        _ => Raw::Other,
+    }
+}
+
 /// A value as the rules read it, and as the lines show it (`flag::shown`).
 fn reading(v: Result<JsValue, JsValue>) -> (Raw, Reading) {
     let v = match v {
@@ -67,8 +83,8 @@ fn reading(v: Result<JsValue, JsValue>) -> (Raw, Reading) {
     if v.is_undefined() || v.is_null() {
         return (Raw::Unset, Reading::unset());
     }
-    // (As a remote document's value is read: `answer::raw`.)
-    let raw = crate::answer::raw(&v, true);
+    // (As a remote document's value is read: `answer.rs` reads it with `raw` too.)
+    let raw = raw(&v, true);
     let mut shown = String::new();
     flag::shown(&mut shown, &text(&js::string(&v)).unwrap_or_default());
     (raw, Reading::of(raw, Some(shown)))

@@ -86,7 +86,7 @@ unsafe impl core::alloc::GlobalAlloc for Bump {
 /// Runs an export's body, then takes back everything it allocated (a call
 /// made from inside it, were JavaScript to make one, takes back only its
 /// own).
-#[cfg(all(any(feature = "answer", feature = "keep"), not(feature = "decision")))]
+#[cfg(all(any(feature = "narrow", feature = "keep"), not(feature = "decision")))]
 #[inline(always)]
 pub fn scoped(body: impl FnOnce()) {
     let mark = crate::runtime::ALLOCATOR.0.get();

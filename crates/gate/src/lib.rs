@@ -39,14 +39,16 @@ mod beacon;
 // --features answer`, exports only the first answer's steps.
 #[cfg(all(target_arch = "wasm32", feature = "answer"))]
 mod answer;
-// (And the rollout's and the guard's start-up, before the first decision.)
-#[cfg(all(target_arch = "wasm32", feature = "answer"))]
+// (And the rollout's and the guard's start-up, before the first decision:
+// with `answer`, or alone, `--features narrow`, for a page without a
+// document to read.)
+#[cfg(all(target_arch = "wasm32", feature = "narrow"))]
 mod first_rollout;
 // The keeping module: the same boundary, built with `--no-default-features
 // --features keep`: the first answer's memory, after the decision.
 #[cfg(all(target_arch = "wasm32", feature = "keep"))]
 mod keep;
-#[cfg(all(target_arch = "wasm32", any(feature = "beacon", feature = "answer", feature = "keep")))]
+#[cfg(all(target_arch = "wasm32", any(feature = "beacon", feature = "narrow", feature = "keep")))]
 mod lean;
 // (Their UTF-16 decoder, `lean`'s and the beacon's: plain Rust, tested natively.)
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]
@@ -57,7 +59,7 @@ mod remembered;
 mod subscribers;
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod tabs;
-#[cfg(any(test, all(target_arch = "wasm32", any(feature = "beacon", feature = "answer", feature = "keep"))))]
+#[cfg(any(test, all(target_arch = "wasm32", any(feature = "beacon", feature = "narrow", feature = "keep"))))]
 mod utf16;
 
 /// A global that only this (single-threaded) wasm instance touches.

@@ -33,3 +33,12 @@ test("init() decides: off with env: { VITE_MAESTRO_ENABLED: 'false' }", async ()
   });
   expect(isEnabled()).toBe(false);
 });
+
+test('init({ rollout }) narrows its first decision: the narrowing module read from disk, as the package installs it', async () => {
+  const { init, isEnabled } = fresh();
+  // (At 0% every bucket is out: a module that could not load would fail safe instead.)
+  const d = await init({ rollout: 0, userId: 'u1', log: 'silent', exposeGlobal: false });
+  expect(d).toMatchObject({ enabled: false, source: 'rollout', rollout: { percent: 0, stickiness: 'userId' } });
+  expect(d.reason).toMatch(/^Disabled by rollout: bucket \d+ is above 0%$/);
+  expect(isEnabled()).toBe(false);
+});
