@@ -23,13 +23,13 @@
 // - tag: pkg/maestro-gate.js.
 // - recipe: a page with `init({ rollout, guard, remote, report })`, MAESTRO on, in
 //   headless Chromium: every response the server sent before the page's first decision.
-// - rollout: a page with `init({ rollout, guard, report })` (no document to read), MAESTRO
-//   on, as the recipe is measured. No issue target: its ceiling holds what the first-answer
-//   module's narrowing build (maestro_gate_narrow_bg.wasm) saved it.
 // - off: the same page in a VITE_MAESTRO_ENABLED=false build: every response to a request
 //   the page made in its first 2 s (by its own clock: Resource Timing); its start beacon
 //   must arrive too, then or later (item 2: "downloads the gate's decision path and nothing
 //   else in its first 2 s ..., and still sends its start beacon").
+// - rollout: a page with `init({ rollout, guard, report })` (no document to read), MAESTRO
+//   on, as the recipe is measured. No issue target: its ceiling holds what the first-answer
+//   module's narrowing build (maestro_gate_narrow_bg.wasm) saved it.
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -53,8 +53,8 @@ export const BUDGETS = {
   vite: { target: 7558, what: 'the same in a default Vite build of a one-line app, over what Vite adds to any app with a dynamic import' },
   tag: { target: 10000, what: 'script tag `maestro-gate.js`' },
   recipe: { target: 10000, what: 'the recipe page, `init({ rollout, guard, remote, report })`, MAESTRO on: everything before its first decision' },
-  rollout: { target: null, what: 'a page with `init({ rollout, guard, report })` (no `remote`), MAESTRO on: everything before its first decision' },
   off: { target: 8000, what: 'the same page in a `VITE_MAESTRO_ENABLED=false` build: everything it asks for in its first 2 s (its start beacon sent then or later)' },
+  rollout: { target: null, what: 'a page with `init({ rollout, guard, report })` (no `remote`), MAESTRO on: everything before its first decision' },
 };
 
 // esbuild with code splitting: the entry chunk and every chunk it imports statically.
@@ -198,7 +198,7 @@ export function table(saved) {
   const rows = ['| budget | measured (B gzip) | target | |', '|---|---:|---:|---|'];
   for (const [k, b] of Object.entries(BUDGETS)) {
     const m = saved.measured[k];
-    if (b.target == null) rows.push(`| ${b.what} | ${n(m)} | none (held at ${n(saved.ceiling[k])}) | |`);
+    if (b.target == null) rows.push(`| ${b.what} | ${n(m)} | none (held at ${saved.ceiling?.[k] == null ? 'no ceiling yet' : n(saved.ceiling[k])}) | |`);
     else rows.push(`| ${b.what} | ${n(m)} | ≤ ${n(b.target)} | ${m <= b.target ? 'MET' : `NOT MET (by ${n(m - b.target)} B)`} |`);
   }
   return rows.join('\n');

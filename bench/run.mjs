@@ -692,7 +692,8 @@ async function main() {
     say('');
     say('## Byte budgets (issue 20; `make test` checks them: bench/budgets.mjs)');
     say('');
-    say(budgetTable({ measured: (await measureBudgets()).sizes }));
+    // (The ceilings, which hold a budget without a target, are bench/budgets.json's.)
+    say(budgetTable({ measured: (await measureBudgets()).sizes, ceiling: JSON.parse(await readFile(join(HERE, 'budgets.json'), 'utf8')).ceiling }));
     say('');
     say('## 5. Memory (wasm linear memory)');
     say('');
