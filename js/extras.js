@@ -191,15 +191,16 @@ export default function extras(g, modules) {
   // the first decision and loads the rollout module after it, only when
   // something needs it. Rejects when the module cannot load.
   // (Unleash without `remote`: the module's Unleash build, whose first
-  // answer reads the Frontend API; it narrows as the other does. Neither
-  // `remote` nor `unleash`: its build without a document's reading,
-  // maestro_gate_narrow_bg.wasm, which narrows alone. `answerWasm`, when
-  // given, still names the one module, which does all of that. A `remote`
-  // that is no URL, an empty string, reads nothing in either build.)
-  const glue = () => answering ||= lean(option('answerWasm'), option('remote')
-    ? new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-    : polls(g.answering())
-      ? new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+  // answer reads the Frontend API; it narrows as the other does. A page that
+  // polls neither, once init() has begun: its build without a document's
+  // reading, maestro_gate_narrow_bg.wasm, which narrows alone; before it (a
+  // resetGuard() first), the whole module, which a later init({ remote })
+  // reads with: an instance is this copy's for good. `answerWasm`, when
+  // given, names the one module, which does all of that.)
+  const glue = () => answering ||= lean(option('answerWasm'), option('unleash') && !option('remote')
+    ? new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+    : !g.started() || polls(g.answering())
+      ? new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
       : new URL('maestro_gate_narrow_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)).then((m) => {
     // (The keeping module, the first answer's memory, loaded after the
     // decision: where it is, read with the rest of the options.)

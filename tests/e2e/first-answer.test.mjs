@@ -108,6 +108,30 @@ for (const name of BROWSERS) describe(name, () => {
   before(async () => { browser = await launch(name); });
   after(async () => { await browser?.close(); });
 
+  test(`[${name}] resetGuard() before init({ remote }): the first answer is still the document's, and the poll runs`, async () => {
+    // (resetGuard() loads the first-answer module before init() says what the page reads:
+    // it loads the whole module, not its narrowing build, which has no reading.)
+    set('/maestro-health', { maestro_enabled: false });
+    const context = await browser.newContext();
+    try {
+      let page = await load(context, 'resetFirst');
+      let first = await page.evaluate(() => window.first);
+      assert.equal(first.reason, 'Disabled by remote /maestro-health: maestro_enabled=false');
+      assert.ok(page.requests.some((u) => u.includes('maestro_gate_answer_bg.wasm')), page.requests.join('\n'));
+      assert.ok(!page.requests.some((u) => u.includes('maestro_gate_narrow_bg.wasm')), page.requests.join('\n'));
+      await page.close();
+      set('/maestro-health', { maestro_enabled: true });
+      page = await load(context, 'resetFirst');
+      first = await page.evaluate(() => window.first);
+      assert.equal(first.enabled, true, JSON.stringify(first));
+      // The poll (every 300 ms) hears the next off.
+      set('/maestro-health', { maestro_enabled: false });
+      await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+      assert.equal(await page.evaluate(() => window.gate.decision().reason), 'Disabled by remote /maestro-health: maestro_enabled=false');
+      assert.deepEqual(page.lines.filter((l) => /Remote poll not started/.test(l)), []);
+    } finally { await context.close(); }
+  });
+
   test(`[${name}] a page that loads during a remote kill starts off: MAESTRO's chunk is never fetched, and every copy on the origin remembers it`, async () => {
     set('/maestro-health', { status: 'disabled', maestro_enabled: false });
     const context = await browser.newContext();

@@ -1,5 +1,7 @@
 //! The rollout's and the guard's start-up, in the first-answer module
-//! (`pkg/maestro_gate_answer_bg.wasm`, the `answer` feature; issue 20's lean
+//! (`pkg/maestro_gate_answer_bg.wasm`, the `answer` feature, and its Unleash
+//! build), and alone in its narrowing build (`pkg/maestro_gate_narrow_bg.wasm`,
+//! the `narrow` feature, for a page with no document to read; issue 20's lean
 //! recipe): what a page that sets a rollout or a guard computes before its
 //! first decision, so that the rollout module (`crates/rollout`,
 //! wasm-bindgen) loads only after it, and only when something needs it (a
