@@ -149,10 +149,16 @@ async function recipePage(browser, on, remote = true) {
         .map((r) => [new URL(r.name).pathname, r.startTime]))) started.set(p, Math.min(t, started.get(p) ?? t));
       started.set('/', 0);
       // (Its first 2 s, or until its decision when that came later, on a
-      // loaded machine: what the decision needs is counted whenever it came.)
+      // loaded machine: what the decision needs is counted whenever it came.
+      // Past 2 s, not the beacon's files: the page asks for them once it is
+      // 2 s old, at its decision when that came later, never for it.)
       const cut = Math.max(2000, started.get('/decided') ?? 0);
+      const beacon = (p) => /^\/maestro_gate_(report|beacon_bg)/.test(p);
       sent = [];
-      for (const e of log) ((started.get(e.path) ?? 0) < cut ? sent : later).push(e);
+      for (const e of log) {
+        const t = started.get(e.path) ?? 0;
+        (t < 2000 || (t < cut && !beacon(e.path)) ? sent : later).push(e);
+      }
     }
     const other = (e) => e.path !== '/decided' && e.path !== '/beacon';
     sent = sent.filter(other);
