@@ -192,14 +192,14 @@ export default function extras(g, modules) {
   // something needs it. Rejects when the module cannot load.
   // (Unleash without `remote`: the module's Unleash build, whose first
   // answer reads the Frontend API; it narrows as the other does. A page that
-  // polls neither, once init() has begun: its build without a document's
-  // reading, maestro_gate_narrow_bg.wasm, which narrows alone; before it (a
-  // resetGuard() first), the whole module, which a later init({ remote })
-  // reads with: an instance is this copy's for good. `answerWasm`, when
-  // given, names the one module, which does all of that.)
+  // polls neither: its build without a document's reading,
+  // maestro_gate_narrow_bg.wasm, which narrows alone. `answerWasm`, when
+  // given, names the one module, which does all of that. Only init() asks
+  // for it, so that it is chosen with init()'s options: an instance is this
+  // copy's for good.)
   const glue = () => answering ||= lean(option('answerWasm'), option('unleash') && !option('remote')
     ? new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-    : !g.started() || polls(g.answering())
+    : polls(g.answering())
       ? new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
       : new URL('maestro_gate_narrow_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)).then((m) => {
     // (The keeping module, the first answer's memory, loaded after the
@@ -307,8 +307,11 @@ export default function extras(g, modules) {
       answers?.recordError();
     },
 
-    // (What rejects, js/gate.js answers false.)
-    resetGuard: () => glue().then((r) => r.resetGuard()),
+    // Whether a trip was remembered (and is now forgotten): the rollout
+    // module's, which needs no copy joined, so that a resetGuard() before
+    // init() neither chooses the first-answer module nor joins this copy
+    // without its guard. (What rejects, js/gate.js answers false.)
+    resetGuard: () => load('rollout').then((r) => r.resetGuard() === true),
 
     // clearClientState and verifyClientState (`name`), once the gate's wasm
     // has loaded. Rejects with why the rollback module could not load or

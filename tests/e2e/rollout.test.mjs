@@ -280,6 +280,23 @@ for (const name of BROWSERS) {
       } finally { await context.close(); }
     });
 
+    test(`[${name}] resetGuard() before init({ guard }): the guard still counts, and trips`, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await open(context, { guard: { errors: 1, windowMs: 60000 } }, '&resetFirst');
+        assert.equal(await page.evaluate(() => window.reset), false, 'no trip was remembered');
+        await guarded(page);
+        assert.equal((await state(page)).health.guard.limit, 1);
+        await page.evaluate(() => window.gate.recordError(new Error('one')));
+        const s = await state(page);
+        assert.equal(s.enabled, false);
+        assert.equal(s.decision.reason, 'Disabled by guard: 1 error in 60 s');
+        // (resetGuard() asks the rollout module alone: no first-answer module before init().)
+        assert.ok(page.requests.some((u) => u.includes('maestro_gate_narrow_bg.wasm')), page.requests.join('\n'));
+        assert.ok(!page.requests.some((u) => /maestro_gate_answer(_unleash)?_bg\.wasm/.test(u)), page.requests.join('\n'));
+      } finally { await context.close(); }
+    });
+
     test(`[${name}] the guard trips at its limit, in every tab, and is remembered until resetGuard()`, async () => {
       const context = await browser.newContext();
       try {

@@ -225,6 +225,22 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] resetGuard() before init({ unleash }): the first answer is still Unleash's`, async () => {
+    mode = 'off';
+    const context = await browser.newContext();
+    try {
+      const page = await load(context, { resetFirst: '' });
+      const first = await page.evaluate(() => window.first);
+      assert.deepEqual([first.enabled, first.source, first.reason], [false, 'remote', OFF()]);
+      assert.equal(chunkFetched(page), false, page.requests.join('\n'));
+      assert.ok(fetched(page, 'maestro_gate_answer_unleash_bg.wasm'), page.requests.join('\n'));
+      assert.equal(fetched(page, 'maestro_gate_answer_bg.wasm'), false, page.requests.join('\n'));
+    } finally {
+      mode = 'on';
+      await context.close();
+    }
+  });
+
   test(`[${name}] two copies of the gate on a page that starts off count it once: one "no", posted when it is left`, async () => {
     mode = 'off';
     const context = await browser.newContext();
