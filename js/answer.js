@@ -67,9 +67,9 @@ const exportsOf = (g, m, options) => (/** @type {string} */ x, /** @type {any[]}
  * copy joins it (`join`) with the guard's settings the module read, from a
  * task after the decision when there is a guard (a guard that cannot load
  * fails safe, then), and otherwise at a `recordError()` (for the guards of
- * the other copies that share it) or a remote document's percentage
- * (`lower`, for the bucket the module hashed). (`resetGuard()` is
- * js/extras.js's: the rollout module's, without joining.)
+ * the other copies that share it), a `resetGuard()` or a remote document's
+ * percentage (`lower`, for the bucket the module hashed). (A `resetGuard()`
+ * before init() is js/extras.js's: the rollout module's, without joining.)
  * The first answer's memory is the keeping module's (`keeper()`: an
  * instance of maestro_gate_keep_bg.wasm, crates/gate/src/keep.rs), loaded
  * after the first decision to remember an "on" the read answered, beside
@@ -141,6 +141,8 @@ export function glue(g, m, load, restrict, failSafe, keeper) {
     recordError() {
       try { r ? r.recordError(restrict) : narrowed && join().then((r) => r.recordError(restrict), () => {}); } catch {}
     },
+    /** Whether a trip was remembered (and is now forgotten): after this copy's join. */
+    resetGuard: async () => (await withRollout((r) => r.resetGuard())) === true,
   };
   return api;
 }

@@ -280,20 +280,42 @@ for (const name of BROWSERS) {
       } finally { await context.close(); }
     });
 
-    test(`[${name}] resetGuard() before init({ guard }): the guard still counts, and trips`, async () => {
+    test(`[${name}] resetGuard() before init({ guard }): it forgets a remembered trip, and the guard still counts, and trips`, async () => {
       const context = await browser.newContext();
       try {
-        const page = await open(context, { guard: { errors: 1, windowMs: 60000 } }, '&resetFirst');
+        const options = { guard: { errors: 1, windowMs: 60000 } };
+        let page = await open(context, options, '&resetFirst');
         assert.equal(await page.evaluate(() => window.reset), false, 'no trip was remembered');
         await guarded(page);
         assert.equal((await state(page)).health.guard.limit, 1);
         await page.evaluate(() => window.gate.recordError(new Error('one')));
-        const s = await state(page);
+        let s = await state(page);
         assert.equal(s.enabled, false);
         assert.equal(s.decision.reason, 'Disabled by guard: 1 error in 60 s');
         // (resetGuard() asks the rollout module alone: no first-answer module before init().)
         assert.ok(page.requests.some((u) => u.includes('maestro_gate_narrow_bg.wasm')), page.requests.join('\n'));
         assert.ok(!page.requests.some((u) => /maestro_gate_answer(_unleash)?_bg\.wasm/.test(u)), page.requests.join('\n'));
+        await page.close();
+        // The trip is remembered: a resetGuard() before the next load's init() forgets it.
+        page = await open(context, options, '&resetFirst');
+        assert.equal(await page.evaluate(() => window.reset), true, 'the trip was remembered');
+        s = await state(page);
+        assert.equal(s.enabled, true, s.decision.reason);
+        await guarded(page);
+        await page.evaluate(() => window.gate.recordError(new Error('again')));
+        assert.equal((await state(page)).enabled, false);
+      } finally { await context.close(); }
+    });
+
+    test(`[${name}] a resetGuard() right after errors counted before the copy joined clears them`, async () => {
+      const context = await browser.newContext();
+      try {
+        const page = await open(context, { guard: { errors: 3, windowMs: 60000 } }, '&errorsThenReset');
+        assert.equal(await page.evaluate(() => window.reset), false);
+        await guarded(page);
+        const s = await state(page);
+        assert.equal(s.health.guard.errors, 0, JSON.stringify(s.health.guard));
+        assert.equal(s.enabled, true);
       } finally { await context.close(); }
     });
 

@@ -230,6 +230,7 @@ for (const name of BROWSERS) describe(name, () => {
     const context = await browser.newContext();
     try {
       const page = await load(context, { resetFirst: '' });
+      assert.equal(await page.evaluate(() => window.reset), false);
       const first = await page.evaluate(() => window.first);
       assert.deepEqual([first.enabled, first.source, first.reason], [false, 'remote', OFF()]);
       assert.equal(chunkFetched(page), false, page.requests.join('\n'));
