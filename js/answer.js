@@ -141,8 +141,16 @@ export function glue(g, m, load, restrict, failSafe, keeper) {
     recordError() {
       try { r ? r.recordError(restrict) : narrowed && join().then((r) => r.recordError(restrict), () => {}); } catch {}
     },
-    /** Whether a trip was remembered (and is now forgotten): after this copy's join. */
-    resetGuard: async () => (await withRollout((r) => r.resetGuard())) === true,
+    /**
+     * Whether a trip was remembered (and is now forgotten), after this copy's join (which a
+     * recordError() made before it waits for: it clears what they counted). Rejects before
+     * `narrow` ran (the first answer still awaited: the guard's settings are not read yet),
+     * for js/extras.js to ask the rollout module without joining.
+     */
+    resetGuard: async () => {
+      if (!narrowed) throw 0;
+      return (await withRollout((r) => r.resetGuard())) === true;
+    },
   };
   return api;
 }

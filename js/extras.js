@@ -308,14 +308,13 @@ export default function extras(g, modules) {
     },
 
     // Whether a trip was remembered (and is now forgotten). Once init() has
-    // asked for the first-answer module, through its glue (after the join
-    // its recordError()s wait for, so that it clears what they counted);
-    // before, the rollout module's alone, which needs no copy joined, so
-    // that a resetGuard() before init() neither chooses the first-answer
-    // module nor joins this copy without its guard. (What rejects,
-    // js/gate.js answers false.)
-    // (The rollout module's answers a boolean.)
-    resetGuard: () => answering ? glue().then((r) => r.resetGuard()) : load('rollout').then((r) => r.resetGuard()),
+    // asked for the first-answer module, through its glue (js/answer.js's
+    // `resetGuard`, once its `narrow` ran); else, or when that module could
+    // not load, the rollout module's alone, which needs no copy joined, so that a resetGuard()
+    // before init() neither chooses the first-answer module nor joins this
+    // copy without its guard. (What rejects, js/gate.js answers false; the
+    // rollout module's answers a boolean.)
+    resetGuard: () => (answering || Promise.reject()).then((a) => a.resetGuard()).catch(() => load('rollout').then((r) => r.resetGuard())),
 
     // clearClientState and verifyClientState (`name`), once the gate's wasm
     // has loaded. Rejects with why the rollback module could not load or

@@ -132,6 +132,26 @@ for (const name of BROWSERS) describe(name, () => {
     } finally { await context.close(); }
   });
 
+  test(`[${name}] resetGuard() while init({ remote, guard }) awaits the document: the guard still counts, and trips`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    mode = 'delay';
+    delayMs = 1500;
+    const context = await browser.newContext();
+    try {
+      const page = await load(context, 'resetDuring&guard=1&wait=5000');
+      assert.equal(await page.evaluate(() => window.reset), false);
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      // (The copy joins the rollout module with its guard's settings, after the decision.)
+      await page.waitForFunction(() => window.gate.health().guard !== null, { timeout: 10000 });
+      await page.evaluate(() => window.gate.recordError(new Error('one')));
+      assert.equal(await page.evaluate(() => window.gate.decision().reason), 'Disabled by guard: 1 error in 60 s');
+    } finally {
+      mode = 'json';
+      delayMs = 1200;
+      await context.close();
+    }
+  });
+
   test(`[${name}] a page that loads during a remote kill starts off: MAESTRO's chunk is never fetched, and every copy on the origin remembers it`, async () => {
     set('/maestro-health', { status: 'disabled', maestro_enabled: false });
     const context = await browser.newContext();

@@ -307,6 +307,21 @@ for (const name of BROWSERS) {
       } finally { await context.close(); }
     });
 
+    test(`[${name}] a page whose first-answer module cannot load (it fails safe) can still forget a remembered trip`, async () => {
+      const context = await browser.newContext();
+      try {
+        let page = await open(context, {});
+        await page.evaluate(() => localStorage.setItem('maestro-gate:guard', String(Date.now() + 600000)));
+        await page.close();
+        page = await open(context, { guard: { errors: 1 }, answerWasm: '/missing.wasm' });
+        const s = await state(page);
+        assert.equal(s.enabled, false);
+        assert.match(s.decision.reason, /^Disabled \(fail safe\): maestro-gate's rollout module could not be loaded/);
+        assert.equal(await page.evaluate(() => window.gate.resetGuard()), true);
+        assert.equal(await page.evaluate(() => localStorage.getItem('maestro-gate:guard')), null);
+      } finally { await context.close(); }
+    });
+
     test(`[${name}] a resetGuard() right after errors counted before the copy joined clears them`, async () => {
       const context = await browser.newContext();
       try {
