@@ -1,8 +1,9 @@
 // maestro-gate's glue for the options that narrow or poll (pkg/maestro_gate_extras.js):
 // `rollout`, `guard`, `remote` and `unleash`, and for a cleanup. js/gate.js
 // loads it only for a page that sets one of those options (see `needs` there)
-// and whose sources say on, before the first decision, for a cleanup (this tab's, or another tab's
-// request) and for resetGuard(), so that a page that does none of these downloads none of this. The
+// and whose sources say on, before the first decision, for a cleanup (this
+// tab's, or another tab's request) and for resetGuard(), so that a page that
+// does none of these downloads none of this. The
 // script tag `maestro-gate.js` loads it from beside itself, as the ES module
 // does; `maestro-gate.full.js` and the Node builds bundle it.
 // Every decision is still Rust's: this file hands the first-answer, the
@@ -310,10 +311,10 @@ export default function extras(g, modules) {
     // Whether a trip was remembered (and is now forgotten). Once init() has
     // asked for the first-answer module, through its glue (js/answer.js's
     // `resetGuard`, once its `narrow` ran); else, or when that module could
-    // not load, the rollout module's alone, which needs no copy joined, so that a resetGuard()
-    // before init() neither chooses the first-answer module nor joins this
-    // copy without its guard. (What rejects, js/gate.js answers false; the
-    // rollout module's answers a boolean.)
+    // not load, the rollout module's alone, which needs no copy joined, so
+    // that a resetGuard() before init() neither chooses the first-answer
+    // module nor joins this copy without its guard. (What rejects,
+    // js/gate.js answers false; the rollout module's answers a boolean.)
     resetGuard: () => (answering || Promise.reject()).then((a) => a.resetGuard()).catch(() => load('rollout').then((r) => r.resetGuard())),
 
     // clearClientState and verifyClientState (`name`), once the gate's wasm
