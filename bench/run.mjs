@@ -214,8 +214,9 @@ export async function measureSizes() {
   // first-answer module (its glue, bundled into the extras chunk, and its
   // .wasm), which also narrows a rollout or a guard: such a page downloads
   // it before its first decision; init({ unleash }) the module's Unleash
-  // build; a rollout or a guard without either, its narrowing build.
-  for (const [wasm, what] of [['maestro_gate_answer_bg.wasm', 'init({ remote })'], ['maestro_gate_answer_unleash_bg.wasm', 'init({ unleash })'], ['maestro_gate_narrow_bg.wasm', 'a rollout or a guard and neither remote nor unleash']]) {
+  // build (without the narrowing when it sets neither a rollout nor a
+  // guard); a rollout or a guard without either, its narrowing build.
+  for (const [wasm, what] of [['maestro_gate_answer_bg.wasm', 'init({ remote })'], ['maestro_gate_answer_unleash_slim_bg.wasm', 'init({ unleash })'], ['maestro_gate_answer_unleash_bg.wasm', 'init({ unleash }) and a rollout or a guard'], ['maestro_gate_narrow_bg.wasm', 'a rollout or a guard and neither remote nor unleash']]) {
     rows.push({
       name: `maestro-gate, a page with ${what}: everything before its first decision (the ES path + the extras chunk, with the first-answer glue, + ${wasm})`,
       ...add(add(rows[0], partSizes.extras), sizes(await readFile(join(ROOT, 'pkg', wasm)))), extra: true,
@@ -259,7 +260,7 @@ export async function writePages(api) {
     '<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script><script type="module" src="./start-gate.js"></script>');
   await writeFile(join(OUT, 'maestro-gate.js'), await readFile(join(ROOT, 'pkg', 'maestro-gate.js')));
   // The bundled ES module loads its .wasm files next to itself, as a bundler emits them.
-  for (const part of ['', '_rollback', '_remote', '_rollout', '_answer', '_answer_unleash', '_keep']) {
+  for (const part of ['', '_rollback', '_remote', '_rollout', '_answer', '_answer_unleash', '_answer_unleash_slim', '_keep']) {
     await writeFile(join(OUT, `maestro_gate${part}_bg.wasm`), await readFile(join(ROOT, 'pkg', `maestro_gate${part}_bg.wasm`)));
   }
   await writeFile(join(OUT, 'start-tag.html'), `<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script>
@@ -660,7 +661,7 @@ async function main() {
     say('');
     say('The two `unleash` rows read one enabled toggle `maestro` from a local stand-in for Unleash\'s Frontend API on another origin (bench/run.mjs, `frontendApi`: ' +
       'the JSON Unleash answers, its ETag, open CORS with the preflight answered): each pays the preflight its `Authorization` header brings and one request, as against a real Unleash on a first visit. ' +
-      'Before its first decision the gate\'s row downloads, one after the other, its entry and `.wasm`, the extras chunk, the first-answer glue and the first-answer module\'s Unleash build (`maestro_gate_answer_unleash_bg.wasm`, which reads the answer), then asks the API (the remote module loads after the decision, for the poll); unleash-proxy-client downloads its bundle and asks the API.');
+      'Before its first decision the gate\'s row downloads, one after the other, its entry and `.wasm`, the extras chunk, the first-answer glue and the first-answer module\'s Unleash build without the narrowing (`maestro_gate_answer_unleash_slim_bg.wasm`, which reads the answer: the page sets neither a rollout nor a guard), then asks the API (the remote module loads after the decision, for the poll); unleash-proxy-client downloads its bundle and asks the API.');
     say('`node bench/ttfd-options.mjs` measures the ways the ES module could load its `.wasm`, side by side, and `node bench/profile-tag.mjs` where the script tag\'s time goes (CONTRIBUTING.md, Performance).');
     if (ONLY_TTFD) return;
 

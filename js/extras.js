@@ -192,14 +192,19 @@ export default function extras(g, modules) {
   // the first decision and loads the rollout module after it, only when
   // something needs it. Rejects when the module cannot load.
   // (Unleash without `remote`: the module's Unleash build, whose first
-  // answer reads the Frontend API; it narrows as the other does. A page that
+  // answer reads the Frontend API; it narrows as the other does. Without a
+  // rollout or a guard, that build without the narrowing,
+  // maestro_gate_answer_unleash_slim_bg.wasm: Unleash's answers set no
+  // percentage, and its `N` fails safe if one comes after all. A page that
   // polls neither: its build without a document's reading,
   // maestro_gate_narrow_bg.wasm, which narrows alone. `answerWasm`, when
   // given, names the one module, which does all of that. Only init() asks
   // for it, so that it is chosen with init()'s options: an instance is this
   // copy's for good.)
   const glue = () => answering ||= lean(option('answerWasm'), option('unleash') && !option('remote')
-    ? new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+    ? g.narrows(g.answering())
+      ? new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+      : new URL('maestro_gate_answer_unleash_slim_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
     : polls(g.answering())
       ? new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
       : new URL('maestro_gate_narrow_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)).then((m) => {
@@ -249,7 +254,7 @@ export default function extras(g, modules) {
   // off, `{ rollout }`, or null. A health document's (`remote` without
   // `unleash`) is the first-answer module's (`answer`); Unleash's (`unleash`
   // without `remote`), the same glue's with the module's Unleash build
-  // (maestro_gate_answer_unleash_bg.wasm). If either cannot load, for a page
+  // (maestro_gate_answer_unleash_bg.wasm, or its slim build: `glue`). If either cannot load, for a page
   // that says where the remote module's .wasm is and not where this one's is
   // (`remoteWasm` without `answerWasm`: its host may serve no other; for
   // Unleash, any `remoteWasm` or `answerWasm`, which names the health

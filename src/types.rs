@@ -217,7 +217,8 @@ pub struct InitOptions {
     /// loaded only when `remote` is set (and `unleash` is not), or a rollout or a guard, before the
     /// first decision: the health document's first answer, and the rollout's and the guard's
     /// start-up. Default: next to this file. (Unleash's first answer, `unleash` without `remote`,
-    /// loads the module's Unleash build from next to this file; a page with `unleash` that sets
+    /// loads the module's Unleash build from next to this file, `maestro_gate_answer_unleash_bg.wasm`
+    /// with a rollout or a guard, else `maestro_gate_answer_unleash_slim_bg.wasm`; a page with `unleash` that sets
     /// this option or `remoteWasm` reads it with the remote module. A rollout or a guard without
     /// `remote` or `unleash` loads, unless this option is set, its build without a document's
     /// reading, `maestro_gate_narrow_bg.wasm`, from next to this file.)

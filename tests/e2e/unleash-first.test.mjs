@@ -1,6 +1,8 @@
 // init({ unleash })'s first answer on the lean path (issue 20), in the system
 // Chromium and in Firefox, through pkg/: the first-answer module's Unleash
-// build (maestro_gate_answer_unleash_bg.wasm, crates/gate/src/answer_unleash.rs)
+// build (crates/gate/src/answer_unleash.rs; maestro_gate_answer_unleash_slim_bg.wasm,
+// without the narrowing, for a page without a rollout or a guard, else
+// maestro_gate_answer_unleash_bg.wasm)
 // reads the Frontend API before the first decision, and the remote module
 // loads after it, for the poll, which goes on from that answer. A stand-in
 // for the Frontend API on the app's origin gives the answers (the real
@@ -97,7 +99,9 @@ for (const name of BROWSERS) describe(name, () => {
       const first = await page.evaluate(() => window.first);
       assert.equal(first.enabled, true, JSON.stringify(first));
       const loaded = await page.evaluate(() => window.loaded);
-      assert.ok(loaded.includes('/pkg/maestro_gate_answer_unleash_bg.wasm'), loaded.join('\n'));
+      // (Its build without the narrowing: the page sets neither a rollout nor a guard.)
+      assert.ok(loaded.includes('/pkg/maestro_gate_answer_unleash_slim_bg.wasm'), loaded.join('\n'));
+      assert.ok(!loaded.includes('/pkg/maestro_gate_answer_unleash_bg.wasm'), loaded.join('\n'));
       // (Its glue is in the extras chunk: no file of its own.)
       assert.ok(!loaded.some((p) => p.includes('maestro_gate_answer.js')), loaded.join('\n'));
       assert.ok(!loaded.some((p) => p.includes('maestro_gate_remote')), `the remote module before the decision: ${loaded.join('\n')}`);
@@ -234,10 +238,56 @@ for (const name of BROWSERS) describe(name, () => {
       const first = await page.evaluate(() => window.first);
       assert.deepEqual([first.enabled, first.source, first.reason], [false, 'remote', OFF()]);
       assert.equal(chunkFetched(page), false, page.requests.join('\n'));
-      assert.ok(fetched(page, 'maestro_gate_answer_unleash_bg.wasm'), page.requests.join('\n'));
+      assert.ok(fetched(page, 'maestro_gate_answer_unleash_slim_bg.wasm'), page.requests.join('\n'));
       assert.equal(fetched(page, 'maestro_gate_answer_bg.wasm'), false, page.requests.join('\n'));
     } finally {
       mode = 'on';
+      await context.close();
+    }
+  });
+
+  test(`[${name}] with a guard or a rollout, the Unleash build that narrows: the guard counts and trips, the percentage narrows`, async () => {
+    mode = 'on';
+    const context = await browser.newContext();
+    try {
+      const page = await load(context, { guard: 2 });
+      const first = await page.evaluate(() => window.first);
+      assert.equal(first.enabled, true, JSON.stringify(first));
+      assert.ok(fetched(page, 'maestro_gate_answer_unleash_bg.wasm'), page.requests.join('\n'));
+      assert.equal(fetched(page, 'maestro_gate_answer_unleash_slim_bg.wasm'), false, page.requests.join('\n'));
+      // (The guard joins the rollout module from a task after the decision.)
+      await page.waitForFunction(() => window.gate.health().guard !== null, { timeout: 10000 });
+      await page.evaluate(() => { window.gate.recordError(); window.gate.recordError(); });
+      await page.waitForFunction(() => window.gate.isEnabled() === false, { timeout: 10000 });
+      assert.equal(await page.evaluate(() => window.gate.decision().reason), 'Disabled by guard: 2 errors in 60 s');
+      // A rollout of 0 %: out, by the percentage, with Unleash's toggle on.
+      const out = await load(context, { rollout: 0, userId: 'u-1' });
+      const o = await out.evaluate(() => window.first);
+      assert.deepEqual([o.enabled, o.source, o.reason], [false, 'rollout', `Disabled by rollout: bucket ${o.rollout?.bucket} is above 0%`], JSON.stringify(o));
+      assert.ok(fetched(out, 'maestro_gate_answer_unleash_bg.wasm'), out.requests.join('\n'));
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a window.MAESTRO_ROLLOUT set while the first answer is awaited, on a page that loaded the build without the narrowing, fails safe, and says why`, async () => {
+    mode = 'on';
+    const context = await browser.newContext();
+    try {
+      const page = await load(context, { lateRollout: 50 });
+      const first = await page.evaluate(() => window.first);
+      assert.ok(fetched(page, 'maestro_gate_answer_unleash_slim_bg.wasm'), page.requests.join('\n'));
+      assert.equal(fetched(page, 'maestro_gate_answer_unleash_bg.wasm'), false, page.requests.join('\n'));
+      const reason = "Disabled (fail safe): a rollout came after init({ unleash }) chose its first answer without the rollout's code " +
+        '(window.MAESTRO_ROLLOUT set while Unleash was awaited, or a remembered percentage); set the rollout before init()';
+      assert.deepEqual([first.enabled, first.source, first.reason], [false, 'rollout', reason], JSON.stringify(first));
+      for (let i = 0; i < 50 && !page.lines.some((l) => l.includes(reason)); i++) await page.waitForTimeout(100);
+      assert.ok(page.lines.includes(`warning: [MAESTRO] ${reason}`), page.lines.join('\n'));
+      // Set before init(), the same page loads the build that narrows, and applies it.
+      const before = await load(context, { lateRollout: 0, rollout: 0 });
+      assert.equal((await before.evaluate(() => window.first)).source, 'rollout');
+      assert.ok(fetched(before, 'maestro_gate_answer_unleash_bg.wasm'), before.requests.join('\n'));
+    } finally {
       await context.close();
     }
   });

@@ -137,7 +137,12 @@ for (const name of BROWSERS) describe(name, () => {
       // (A page with `remote` loads the whole first-answer module, not its narrowing build,
       // which Vite emits too, for a page with a rollout or a guard alone.)
       assert.ok(!b.paths().some((p) => p.includes('maestro_gate_narrow')), b.paths().join());
-      assert.ok((await readdir(join(b.dir, 'assets'))).some((f) => /^maestro_gate_narrow_bg[^/]*\.wasm$/.test(f)));
+      // (And both Unleash builds, which a page with `unleash` loads: the one without the
+      // narrowing when it sets neither a rollout nor a guard.)
+      const assets = await readdir(join(b.dir, 'assets'));
+      for (const f of ['narrow', 'answer_unleash', 'answer_unleash_slim']) {
+        assert.ok(assets.some((a) => new RegExp(`^maestro_gate_${f}_bg[^/]*\\.wasm$`).test(a)), `${f}: ${assets.join()}`);
+      }
       // The keeping module (the first answer's memory, after the decision): emitted by Vite too.
       await b.page.waitForFunction(() => localStorage.getItem('maestro-gate:remote') !== null, { timeout: 5000 });
       assert.ok(b.paths().some((p) => /maestro_gate_keep_bg[^/]*\.wasm$/.test(p)), b.paths().join());

@@ -95,9 +95,10 @@ pub mod table {
     /// The first-answer module's exports (the same crate built with the
     /// `answer` feature: `answer.rs`, and `first_rollout.rs`'s `narrow` and
     /// `bucket`), which `js/answer.js` calls on its instance: each writes its
-    /// answer into its first argument's `v`. (`M`, `metrics`: the
-    /// `answer-unleash` build's only; `N` and `B` alone: the `narrow`
-    /// build's, `first_rollout.rs` without a document's reading.)
+    /// answer into its first argument's `v`. (`M`, `metrics`: the Unleash
+    /// builds' only; `N` and `B` alone: the `narrow` build's,
+    /// `first_rollout.rs` without a document's reading; no `B` in the
+    /// `answer-unleash-slim` build, whose `N` fails safe: `answer.rs`.)
     pub const ANSWER_EXPORTS: [(&str, &str); 9] = [
         ("P", "plan"),
         ("T", "head"),

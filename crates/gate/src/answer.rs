@@ -25,10 +25,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::abi::JsValue;
-// (A value of the document as the rules read it: as a rollout's source is read.)
-use crate::first_rollout::raw;
 use crate::js::{self, field, method, set};
-use crate::lean::{count, now, own, text};
+// (`raw`: a value of the document as the rules read it, as a rollout's source is read.)
+use crate::lean::{count, now, own, raw, text};
 use core::cell::Cell;
 use maestro_gate::flag::{self, cat, Raw, Text as _};
 use maestro_gate::poll::{self, Rollout, Says};
@@ -36,7 +35,7 @@ use maestro_gate::protocol::{self, Kind};
 use maestro_gate::remember;
 use maestro_gate::rollout::{From, Verdict};
 
-#[cfg(feature = "answer-unleash")]
+#[cfg(feature = "unleash")]
 #[path = "answer_unleash.rs"]
 mod unleash;
 
@@ -71,26 +70,26 @@ fn quiet(options: &JsValue) -> bool {
 /// `answer-unleash`, which reads Unleash only, the source's key, as the
 /// remote module keys it: `unleash::source_id`).
 fn url_of(options: &JsValue) -> Option<String> {
-    #[cfg(feature = "answer-unleash")]
+    #[cfg(feature = "unleash")]
     return unleash::of(options).map(|u| u.id());
-    #[cfg(not(feature = "answer-unleash"))]
+    #[cfg(not(feature = "unleash"))]
     text(&own(options, "remote")).filter(|u| !u.is_empty())
 }
 
 /// How a line names the document (an Unleash source: by its key).
 fn label(url: &str) -> String {
-    #[cfg(feature = "answer-unleash")]
+    #[cfg(feature = "unleash")]
     return String::from(url);
-    #[cfg(not(feature = "answer-unleash"))]
+    #[cfg(not(feature = "unleash"))]
     cat(&["Remote ", url])
 }
 
 /// The most of a body that is read: its bytes, the digits of the longest
 /// declared `Content-Length` under it, and the failure past it.
 const CAP: (usize, usize, &str) = {
-    #[cfg(feature = "answer-unleash")]
+    #[cfg(feature = "unleash")]
     let cap = unleash::CAP;
-    #[cfg(not(feature = "answer-unleash"))]
+    #[cfg(not(feature = "unleash"))]
     let cap = (poll::MAX_DOCUMENT_BYTES, poll::MAX_DOCUMENT_DIGITS, poll::TOO_LONG);
     cap
 };
@@ -121,7 +120,7 @@ extern "C" fn plan(out: JsValue, options: JsValue, listener: JsValue) {
         set(&init, "cache", &JsValue::from_str("no-store"));
         set(&init, "credentials", &JsValue::from_str("same-origin"));
         set(&o, "init", &init);
-        #[cfg(feature = "answer-unleash")]
+        #[cfg(feature = "unleash")]
         if let Some(u) = unleash::of(&options) {
             unleash::plan(&u, &options, &o, &listener);
         }
@@ -139,7 +138,7 @@ extern "C" fn head(out: JsValue, _options: JsValue, status: JsValue, length: JsV
     crate::lean::scoped(move || {
         let status = status.as_f64().unwrap_or(0.0);
         let (bytes, digits, too_long) = CAP;
-        #[cfg(feature = "answer-unleash")]
+        #[cfg(feature = "unleash")]
         unleash::status(status);
         let v = if status == 304.0 {
             JsValue::from_f64(0.0)
@@ -226,9 +225,9 @@ fn read(body: &JsValue) -> Result<Document, String> {
 
 /// Reads a body of the page's source (`read`'s, or Unleash's).
 fn read_body(options: &JsValue, body: &JsValue) -> Result<Document, String> {
-    #[cfg(feature = "answer-unleash")]
+    #[cfg(feature = "unleash")]
     return unleash::of(options).ok_or_else(String::new).and_then(|u| unleash::read(&u, &bytes(body)));
-    #[cfg(not(feature = "answer-unleash"))]
+    #[cfg(not(feature = "unleash"))]
     {
         let _ = options;
         read(body)
@@ -300,9 +299,9 @@ extern "C" fn document(out: JsValue, options: JsValue, kind: JsValue, value: JsV
             (_, Rollout::Unset) => (true, None),
         };
         // (An Unleash 304: unchanged, nothing to keep or share.)
-        #[cfg(feature = "answer-unleash")]
+        #[cfg(feature = "unleash")]
         let unchanged = unleash::unchanged();
-        #[cfg(not(feature = "answer-unleash"))]
+        #[cfg(not(feature = "unleash"))]
         let unchanged = false;
         let o = js::new_object();
         set(&o, "says", &JsValue::from_f64(doc.says.code()));
@@ -361,12 +360,12 @@ fn narrowing(verdict: Verdict, reason: JsValue) -> JsValue {
 /// or `null` (a remembered answer's: `keep.rs`'s `remembered`).
 fn first(options: &JsValue, url: &str, enabled: bool, percent: Option<u32>) -> JsValue {
     if !enabled {
-        #[cfg(feature = "answer-unleash")]
+        #[cfg(feature = "unleash")]
         let reason = {
             let _ = url;
             JsValue::from_str(&unleash::of(options).map(|u| unleash::off_reason(&u)).unwrap_or_default())
         };
-        #[cfg(not(feature = "answer-unleash"))]
+        #[cfg(not(feature = "unleash"))]
         let reason = {
             let _ = options;
             flag::remote_off_reason(&JsValue::from_str(url))
@@ -439,11 +438,11 @@ fn own_answer(options: &JsValue, url: &str, doc: &JsValue) -> JsValue {
     if says == 2.0 {
         counted(url, false);
         let why = field(doc, "why");
-        #[cfg(feature = "answer-unleash")]
+        #[cfg(feature = "unleash")]
         let reason = JsValue::from_str(
             &unleash::of(options).map(|u| unleash::invalid_reason(&u, &text_of(&why))).unwrap_or_default(),
         );
-        #[cfg(not(feature = "answer-unleash"))]
+        #[cfg(not(feature = "unleash"))]
         let reason = {
             let mut reason = JsValue::from_str("Disabled (fail safe): remote ");
             reason.push(url);
@@ -468,7 +467,7 @@ fn own_answer(options: &JsValue, url: &str, doc: &JsValue) -> JsValue {
 /// (once per page: `unleash::count`; a health document counts none).
 #[inline(always)]
 fn counted(url: &str, enabled: bool) {
-    #[cfg(feature = "answer-unleash")]
+    #[cfg(feature = "unleash")]
     unleash::count(url, enabled);
     let _ = (url, enabled);
 }
@@ -490,8 +489,25 @@ extern "C" fn state(out: JsValue, _options: JsValue, warned: JsValue, unsaid: Js
         set(&o, "failed", &JsValue::from_bool(s.failed.get()));
         set(&o, "warned", &JsValue::from_bool(warned.as_bool() == Some(true)));
         set(&o, "unsaid", &unsaid);
-        #[cfg(feature = "answer-unleash")]
+        #[cfg(feature = "unleash")]
         unleash::state(&o);
+        set(&out, "v", &o);
+    })
+}
+
+/// The narrowing of the Unleash build without the rollout's start-up
+/// (`answer-unleash-slim`: no `first_rollout.rs`), whose `N` the glue asks
+/// only when a page chosen for it has to narrow after all (a rollout set
+/// while the first answer was awaited, or a remembered percentage): it fails
+/// safe, with the reason (`rollout::NOT_NARROWED`). (No `B`: a percentage
+/// after the decision, `lower`, fails safe in the glue without it.)
+#[cfg(not(feature = "narrow"))]
+#[export_name = "N"] // narrow
+extern "C" fn narrow(out: JsValue, _options: JsValue, _remote: JsValue) {
+    crate::lean::scoped(move || {
+        let o = js::new_object();
+        set(&o, "code", &JsValue::from_f64(f64::from(Verdict::RolloutFailSafe.code())));
+        set(&o, "reason", &JsValue::from_str(maestro_gate::rollout::NOT_NARROWED));
         set(&out, "v", &o);
     })
 }

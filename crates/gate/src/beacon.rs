@@ -26,7 +26,7 @@ static WARNED: Slot<bool> = Slot(core::cell::RefCell::new(false));
 
 // The beacon's texts live in its bump allocator's room, which each call
 // takes back as it returns (`Call`): the module is built alone.
-#[cfg(any(feature = "decision", feature = "narrow"))]
+#[cfg(any(feature = "decision", feature = "first", feature = "narrow"))]
 compile_error!("the beacon module is built alone: --no-default-features --features beacon");
 
 /// One call's room for the texts it reads, taken from the bump allocator

@@ -21,7 +21,7 @@ use core::cell::Cell;
 
 use crate::abi::JsValue;
 use crate::js::{self, field, method, set};
-use crate::lean::{count, now, text};
+use crate::lean::{count, now, raw, text};
 use maestro_gate::flag::{self, Raw, Reading};
 use maestro_gate::hash;
 use maestro_gate::rollout::{self, From, GuardOption, Narrowing, Step, Stickiness};
@@ -58,22 +58,6 @@ fn try_own(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
 /// module words it: `maestro_gate_util::message`).
 fn message(error: &JsValue) -> String {
     text(&field(error, "message")).or_else(|| text(error)).unwrap_or_else(|| String::from("unknown error"))
-}
-
-/// A value of a rollout's source (or of a remote document, `answer.rs`) as
-/// the rules read it.
-pub(crate) fn raw(value: &JsValue, booleans: bool) -> Raw {
-    // (A string read where it is, one code unit at a time, as the gate
-    // reads its sources: `flag::word`, which accepts ASCII words only.)
-    if value.is_string() {
-        return flag::word(js::length(value), |i| crate::abi::code_at(value.h(), i));
-    }
-    match (value.as_bool(), value.as_f64()) {
-        (Some(b), _) if booleans => Raw::Bool(b),
-        (_, Some(n)) => Raw::Number(n),
-        _ if value.is_undefined() || value.is_null() => Raw::Unset,
-        _ => Raw::Other,
-    }
 }
 
 /// A value as the rules read it, and as the lines show it (`flag::shown`).

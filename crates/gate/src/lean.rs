@@ -6,6 +6,8 @@ use alloc::string::String;
 
 use crate::abi::JsValue;
 use crate::js::{field, has_own};
+#[cfg(any(feature = "first", feature = "narrow"))]
+use maestro_gate::flag::Raw;
 
 /// `value` as a Rust string, if it is a string (read one UTF-16 unit at a
 /// time; a lone surrogate becomes U+FFFD: `utf16::decode`).
@@ -24,6 +26,24 @@ pub fn text(value: &JsValue) -> Option<String> {
         |c| out.push(unsafe { char::from_u32_unchecked(c) }),
     );
     Some(out)
+}
+
+/// A value of a rollout's source (`first_rollout.rs`) or of a remote
+/// document (`answer.rs`) as the rules read it.
+#[cfg(any(feature = "first", feature = "narrow"))]
+pub fn raw(value: &JsValue, booleans: bool) -> Raw {
+    use maestro_gate::flag;
+    // (A string read where it is, one code unit at a time, as the gate
+    // reads its sources: `flag::word`, which accepts ASCII words only.)
+    if value.is_string() {
+        return flag::word(crate::js::length(value), |i| crate::abi::code_at(value.h(), i));
+    }
+    match (value.as_bool(), value.as_f64()) {
+        (Some(b), _) if booleans => Raw::Bool(b),
+        (_, Some(n)) => Raw::Number(n),
+        _ if value.is_undefined() || value.is_null() => Raw::Unset,
+        _ => Raw::Other,
+    }
 }
 
 /// `obj[key]` if it is `obj`'s own property, else `undefined`.
@@ -86,7 +106,7 @@ unsafe impl core::alloc::GlobalAlloc for Bump {
 /// Runs an export's body, then takes back everything it allocated (a call
 /// made from inside it, were JavaScript to make one, takes back only its
 /// own).
-#[cfg(all(any(feature = "narrow", feature = "keep"), not(feature = "decision")))]
+#[cfg(all(any(feature = "first", feature = "narrow", feature = "keep"), not(feature = "decision")))]
 #[inline(always)]
 pub fn scoped(body: impl FnOnce()) {
     let mark = crate::runtime::ALLOCATOR.0.get();

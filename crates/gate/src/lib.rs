@@ -36,8 +36,9 @@ mod js;
 #[cfg(all(target_arch = "wasm32", feature = "beacon"))]
 mod beacon;
 // The first-answer module: the same boundary, built with `--no-default-features
-// --features answer`, exports only the first answer's steps.
-#[cfg(all(target_arch = "wasm32", feature = "answer"))]
+// --features answer` (or `answer-unleash`, `answer-unleash-slim`), exports
+// only the first answer's steps.
+#[cfg(all(target_arch = "wasm32", feature = "first"))]
 mod answer;
 // (And the rollout's and the guard's start-up, before the first decision:
 // with `answer`, or alone, `--features narrow`, for a page without a
@@ -48,7 +49,7 @@ mod first_rollout;
 // --features keep`: the first answer's memory, after the decision.
 #[cfg(all(target_arch = "wasm32", feature = "keep"))]
 mod keep;
-#[cfg(all(target_arch = "wasm32", any(feature = "beacon", feature = "narrow", feature = "keep")))]
+#[cfg(all(target_arch = "wasm32", any(feature = "beacon", feature = "first", feature = "narrow", feature = "keep")))]
 mod lean;
 // (Their UTF-16 decoder, `lean`'s and the beacon's: plain Rust, tested natively.)
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]
@@ -59,7 +60,10 @@ mod remembered;
 mod subscribers;
 #[cfg(all(target_arch = "wasm32", feature = "decision"))]
 mod tabs;
-#[cfg(any(test, all(target_arch = "wasm32", any(feature = "beacon", feature = "narrow", feature = "keep"))))]
+#[cfg(any(
+    test,
+    all(target_arch = "wasm32", any(feature = "beacon", feature = "first", feature = "narrow", feature = "keep"))
+))]
 mod utf16;
 
 /// A global that only this (single-threaded) wasm instance touches.
