@@ -589,13 +589,14 @@ pub const DEFAULT_GROUP: &str = "maestro";
 /// Unleash's build without the rollout's start-up
 /// (`maestro_gate_answer_unleash_slim_bg.wasm`, which `init({ unleash })`
 /// loads when it sets neither a rollout nor a guard) and that has to narrow
-/// after all: a `window.MAESTRO_ROLLOUT` set while Unleash's first answer was
-/// awaited, or a percentage remembered for the source. It fails safe
+/// after all: a `window.MAESTRO_ROLLOUT` (or an option, an `env`: a getter)
+/// set while Unleash's first answer was awaited, or a percentage remembered
+/// for the source (only a forged or foreign memory holds one). It fails safe
 /// ([`Verdict::RolloutFailSafe`]): the percentage cannot be applied, so it
 /// is not ignored either.
 pub const NOT_NARROWED: &str = "Disabled (fail safe): a rollout came after init({ unleash }) chose its \
-first answer without the rollout's code (window.MAESTRO_ROLLOUT set while Unleash was awaited, or a \
-remembered percentage); set the rollout before init()";
+first answer without the rollout's code (window.MAESTRO_ROLLOUT or an option set while Unleash was \
+awaited, or a remembered percentage); set the rollout before init()";
 
 /// Which id the bucket was hashed from, as `decision().rollout.stickiness` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -260,11 +260,35 @@ for (const name of BROWSERS) describe(name, () => {
       await page.evaluate(() => { window.gate.recordError(); window.gate.recordError(); });
       await page.waitForFunction(() => window.gate.isEnabled() === false, { timeout: 10000 });
       assert.equal(await page.evaluate(() => window.gate.decision().reason), 'Disabled by guard: 2 errors in 60 s');
-      // A rollout of 0 %: out, by the percentage, with Unleash's toggle on.
-      const out = await load(context, { rollout: 0, userId: 'u-1' });
-      const o = await out.evaluate(() => window.first);
-      assert.deepEqual([o.enabled, o.source, o.reason], [false, 'rollout', `Disabled by rollout: bucket ${o.rollout?.bucket} is above 0%`], JSON.stringify(o));
-      assert.ok(fetched(out, 'maestro_gate_answer_unleash_bg.wasm'), out.requests.join('\n'));
+    } finally {
+      await context.close();
+    }
+    // A rollout (in a browser that remembers no trip): applied, with Unleash's toggle on.
+    const fresh = await browser.newContext();
+    try {
+      for (const [percent, enabled, words] of [[100, true, 'Enabled by rollout: bucket %b is within 100%'], [0, false, 'Disabled by rollout: bucket %b is above 0%']]) {
+        const page = await load(fresh, { rollout: percent, userId: 'u-1' });
+        const d = await page.evaluate(() => window.first);
+        assert.deepEqual([d.enabled, d.source, d.reason], [enabled, 'rollout', words.replace('%b', d.rollout?.bucket)], JSON.stringify(d));
+        assert.ok(fetched(page, 'maestro_gate_answer_unleash_bg.wasm'), page.requests.join('\n'));
+      }
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  test(`[${name}] a page on the build without the narrowing that is on: no guard, recordError() changes nothing, resetGuard() answers false`, async () => {
+    mode = 'on';
+    const context = await browser.newContext();
+    try {
+      const page = await load(context);
+      assert.ok(fetched(page, 'maestro_gate_answer_unleash_slim_bg.wasm'), page.requests.join('\n'));
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      await page.evaluate(() => { for (let i = 0; i < 6; i++) window.gate.recordError(new Error('boom')); });
+      assert.equal(await page.evaluate(() => window.gate.resetGuard()), false);
+      await page.waitForTimeout(500);
+      assert.deepEqual(await page.evaluate(() => [window.gate.isEnabled(), window.gate.health().guard]), [true, null]);
+      assert.ok(!page.lines.some((l) => l.startsWith('pageerror')), page.lines.join('\n'));
     } finally {
       await context.close();
     }
@@ -279,14 +303,16 @@ for (const name of BROWSERS) describe(name, () => {
       assert.ok(fetched(page, 'maestro_gate_answer_unleash_slim_bg.wasm'), page.requests.join('\n'));
       assert.equal(fetched(page, 'maestro_gate_answer_unleash_bg.wasm'), false, page.requests.join('\n'));
       const reason = "Disabled (fail safe): a rollout came after init({ unleash }) chose its first answer without the rollout's code " +
-        '(window.MAESTRO_ROLLOUT set while Unleash was awaited, or a remembered percentage); set the rollout before init()';
+        '(window.MAESTRO_ROLLOUT or an option set while Unleash was awaited, or a remembered percentage); set the rollout before init()';
       assert.deepEqual([first.enabled, first.source, first.reason], [false, 'rollout', reason], JSON.stringify(first));
       for (let i = 0; i < 50 && !page.lines.some((l) => l.includes(reason)); i++) await page.waitForTimeout(100);
       assert.ok(page.lines.includes(`warning: [MAESTRO] ${reason}`), page.lines.join('\n'));
-      // Set before init(), the same page loads the build that narrows, and applies it.
-      const before = await load(context, { lateRollout: 0, rollout: 0 });
-      assert.equal((await before.evaluate(() => window.first)).source, 'rollout');
+      // Set before init(), as the reason says, the same page loads the build that narrows, and applies it.
+      const before = await load(context, { earlyRollout: 100 });
+      const b = await before.evaluate(() => window.first);
+      assert.deepEqual([b.enabled, b.source, b.reason], [true, 'rollout', `Enabled by rollout: bucket ${b.rollout?.bucket} is within 100%`], JSON.stringify(b));
       assert.ok(fetched(before, 'maestro_gate_answer_unleash_bg.wasm'), before.requests.join('\n'));
+      assert.equal(fetched(before, 'maestro_gate_answer_unleash_slim_bg.wasm'), false, before.requests.join('\n'));
     } finally {
       await context.close();
     }

@@ -16,10 +16,13 @@
 //! (`crates/remote`) keeps the poll, and loads after the decision; `state`
 //! hands it what this read.
 //!
-//! With the `answer-unleash` feature, the same for Unleash's Frontend API
-//! (`answer_unleash.rs`: `pkg/maestro_gate_answer_unleash_bg.wasm`, which a
-//! page with `unleash` loads instead; a page with both `unleash` and
-//! `remote` asks the remote module, which reads the two together).
+//! With the `unleash` feature, the same for Unleash's Frontend API
+//! (`answer_unleash.rs`), which a page with `unleash` loads instead:
+//! `pkg/maestro_gate_answer_unleash_bg.wasm` (`answer-unleash`, with
+//! `first_rollout.rs`) when it sets a rollout or a guard, else
+//! `pkg/maestro_gate_answer_unleash_slim_bg.wasm` (`answer-unleash-slim`,
+//! without it: its `N`, below, fails safe). A page with both `unleash` and
+//! `remote` asks the remote module, which reads the two together.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -67,7 +70,7 @@ fn quiet(options: &JsValue) -> bool {
 }
 
 /// The document's URL: `options.remote`, a string that is not empty (with
-/// `answer-unleash`, which reads Unleash only, the source's key, as the
+/// `unleash`, whose builds read Unleash only, the source's key, as the
 /// remote module keys it: `unleash::source_id`).
 fn url_of(options: &JsValue) -> Option<String> {
     #[cfg(feature = "unleash")]

@@ -1,7 +1,8 @@
 //! The first answer of Unleash's Frontend API (`init({ unleash })` without
-//! `remote`), in the first-answer module's second build
-//! (`pkg/maestro_gate_answer_unleash_bg.wasm`, the `answer-unleash`
-//! feature): a page with `unleash` loads it instead of
+//! `remote`), in the first-answer module's Unleash builds (the `unleash`
+//! feature: `pkg/maestro_gate_answer_unleash_bg.wasm`, `answer-unleash`, and
+//! without the narrowing `pkg/maestro_gate_answer_unleash_slim_bg.wasm`,
+//! `answer-unleash-slim`): a page with `unleash` loads one instead of
 //! `maestro_gate_answer_bg.wasm`, with the same glue (`js/answer.js`), so
 //! that a health document's page does not download Unleash's reader.
 //!
