@@ -67,6 +67,7 @@ test-lint:
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-unleash -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-unleash-slim -- -D warnings
+	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-slim -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features keep -- -D warnings
 	cargo clippy --quiet --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features narrow -- -D warnings
 	cargo fmt --check --manifest-path examples/yew/Cargo.toml

@@ -213,10 +213,11 @@ export async function measureSizes() {
   // init({ remote }) waits for the document's first answer, read by the
   // first-answer module (its glue, bundled into the extras chunk, and its
   // .wasm), which also narrows a rollout or a guard: such a page downloads
-  // it before its first decision; init({ unleash }) the module's Unleash
-  // build (without the narrowing when it sets neither a rollout nor a
-  // guard); a rollout or a guard without either, its narrowing build.
-  for (const [wasm, what] of [['maestro_gate_answer_bg.wasm', 'init({ remote })'], ['maestro_gate_answer_unleash_slim_bg.wasm', 'init({ unleash })'], ['maestro_gate_answer_unleash_bg.wasm', 'init({ unleash }) and a rollout or a guard'], ['maestro_gate_narrow_bg.wasm', 'a rollout or a guard and neither remote nor unleash']]) {
+  // it before its first decision (its build without the narrowing when the
+  // page sets neither a rollout nor a guard); init({ unleash }) the module's
+  // Unleash build (the same); a rollout or a guard without either, its
+  // narrowing build.
+  for (const [wasm, what] of [['maestro_gate_answer_slim_bg.wasm', 'init({ remote })'], ['maestro_gate_answer_bg.wasm', 'init({ remote }) and a rollout or a guard'], ['maestro_gate_answer_unleash_slim_bg.wasm', 'init({ unleash })'], ['maestro_gate_answer_unleash_bg.wasm', 'init({ unleash }) and a rollout or a guard'], ['maestro_gate_narrow_bg.wasm', 'a rollout or a guard and neither remote nor unleash']]) {
     rows.push({
       name: `maestro-gate, a page with ${what}: everything before its first decision (the ES path + the extras chunk, with the first-answer glue, + ${wasm})`,
       ...add(add(rows[0], partSizes.extras), sizes(await readFile(join(ROOT, 'pkg', wasm)))), extra: true,
@@ -260,7 +261,7 @@ export async function writePages(api) {
     '<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script><script type="module" src="./start-gate.js"></script>');
   await writeFile(join(OUT, 'maestro-gate.js'), await readFile(join(ROOT, 'pkg', 'maestro-gate.js')));
   // The bundled ES module loads its .wasm files next to itself, as a bundler emits them.
-  for (const part of ['', '_rollback', '_remote', '_rollout', '_answer', '_answer_unleash', '_answer_unleash_slim', '_keep']) {
+  for (const part of ['', '_rollback', '_remote', '_rollout', '_answer', '_answer_slim', '_answer_unleash', '_answer_unleash_slim', '_narrow', '_keep']) {
     await writeFile(join(OUT, `maestro_gate${part}_bg.wasm`), await readFile(join(ROOT, 'pkg', `maestro_gate${part}_bg.wasm`)));
   }
   await writeFile(join(OUT, 'start-tag.html'), `<!doctype html><meta charset="utf-8"><script>window.__t0 = performance.now();</script>

@@ -77,10 +77,14 @@ const exportsOf = (g, m, options) => (/** @type {string} */ x, /** @type {any[]}
  * it for an off, before it for an "on" that replaces a remembered off, and
  * when no answer came in time and this browser remembers one, to read it.
  * @param {any} g @param {any} m @param {(name: string) => Promise<any>} load
+ * (`narrowing`: for a build without the narrowing, js/extras.js's loader of
+ * the narrowing build, maestro_gate_narrow_bg.wasm, whose instance then
+ * answers `N` and `B`: loaded when something narrows, a document's
+ * percentage, first or later; if it cannot load, that narrowing fails safe.)
  * @param {(n: any) => void} restrict @param {(e: any, what?: string) => any} failSafe
- * @param {(ms: number) => Promise<any>} keeper
+ * @param {(ms: number) => Promise<any>} keeper @param {any} narrowing
  */
-export function glue(g, m, load, restrict, failSafe, keeper) {
+export function glue(g, m, load, restrict, failSafe, keeper, narrowing) {
   /** @type {any} */
   let joined; // the promise of the rollout module, once this copy joined it (a failure: a later call tries again)
   /** @type {any} */
@@ -88,6 +92,10 @@ export function glue(g, m, load, restrict, failSafe, keeper) {
   /** @type {any} */
   let guard; // the guard's settings (`narrow`)
   let narrowed = false; // whether `narrow` ran: only then does recordError() join
+  /** @type {any} */
+  let n; // the promise of the instance that narrows: `m`, or the narrowing build's
+  // (Loaded once: if it cannot load, each narrowing that needs it fails safe.)
+  const narrower = () => n ||= narrowing ? narrowing() : m;
   const join = () => joined ||= load('rollout').then((/** @type {any} */ module) => {
     module.join(g.answering(), restrict, g.post, guard || null);
     return r = module;
@@ -117,23 +125,20 @@ export function glue(g, m, load, restrict, failSafe, keeper) {
      * percentage (`remote`).
      * @param {any} options @param {number | undefined} remote
      */
-    narrow(options, remote) {
+    async narrow(options, remote) {
       try {
-        const ask = exportsOf(g, m, options);
-        const n = ask(EXPORT_NARROW, remote);
+        const ask = exportsOf(g, await narrower(), options);
+        const v = ask(EXPORT_NARROW, remote);
         narrowed = true;
-        if (guard = n.g) g.started().then(() => setTimeout(() => join().catch((e) => restrict(failSafe(e)))));
-        return n.v;
+        if (guard = v.g) g.started().then(() => setTimeout(() => join().catch((e) => restrict(failSafe(e)))));
+        return v.v;
       } catch (e) {
-        // (A trap: a bug, which fails safe.)
+        // (A trap, a bug, or a narrowing build that could not load: it fails safe.)
         return failSafe(e);
       }
     },
     /** A remote document's percentage `value`: an off turns this copy off. @param {any} value */
-    lower: (value) => withRollout((r) => {
-      const ask = exportsOf(g, m, g.answering());
-      return r.lower(value, ask(EXPORT_BUCKET).v);
-    }).then(restrict),
+    lower: (value) => withRollout(async (r) => r.lower(value, exportsOf(g, await narrower(), g.answering())(EXPORT_BUCKET).v)).then(restrict),
     /** This copy's guard for health() (null without one, or before this copy joined). */
     guard() {
       try { return r ? r.guardState(restrict) : null; } catch { return null; }

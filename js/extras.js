@@ -192,22 +192,28 @@ export default function extras(g, modules) {
   // the first decision and loads the rollout module after it, only when
   // something needs it. Rejects when the module cannot load.
   // (Unleash without `remote`: the module's Unleash build, whose first
-  // answer reads the Frontend API; it narrows as the other does. Without a
-  // rollout or a guard, that build without the narrowing,
-  // maestro_gate_answer_unleash_slim_bg.wasm: Unleash's answers set no
-  // percentage, and its `N` fails safe if one comes after all. A page that
+  // answer reads the Frontend API; it narrows as the other does. A page that
   // polls neither: its build without a document's reading,
-  // maestro_gate_narrow_bg.wasm, which narrows alone. `answerWasm`, when
+  // maestro_gate_narrow_bg.wasm, which narrows alone. A page that polls and
+  // sets neither a rollout nor a guard: the build without the narrowing
+  // (`slim`: maestro_gate_answer_slim_bg.wasm, or for Unleash
+  // maestro_gate_answer_unleash_slim_bg.wasm), whose glue loads the
+  // narrowing build when something narrows after all: a document's
+  // percentage, before the first decision or after it. `answerWasm`, when
   // given, names the one module, which does all of that. Only init() asks
   // for it, so that it is chosen with init()'s options: an instance is this
   // copy's for good.)
-  const glue = () => answering ||= lean(option('answerWasm'), option('unleash') && !option('remote')
-    ? g.narrows(g.answering())
-      ? new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-      : new URL('maestro_gate_answer_unleash_slim_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+  const narrowing = () => new URL('maestro_gate_narrow_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url);
+  let slim;
+  const glue = () => answering ||= lean(option('answerWasm'), (slim = option('answerWasm') == null && !g.narrows(g.answering()), option('unleash') && !option('remote'))
+    ? slim
+      ? new URL('maestro_gate_answer_unleash_slim_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+      : new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
     : polls(g.answering())
-      ? new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-      : new URL('maestro_gate_narrow_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)).then((m) => {
+      ? slim
+        ? new URL('maestro_gate_answer_slim_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+        : new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+      : narrowing()).then((m) => {
     // (The keeping module, the first answer's memory, loaded after the
     // decision: where it is, read with the rest of the options.)
     // If it cannot load, or has not within `ms` (the document's fetch
@@ -223,7 +229,7 @@ export default function extras(g, modules) {
       ]).catch((e) => {
         warn(g.answering(), "maestro-gate's keeping module could not be loaded: " + describe(e) + "; the remote document's answers are not remembered");
         throw e;
-      }));
+      }), slim && (() => lean(undefined, narrowing())));
   });
 
   // A remote document's percentage `value`, after the decision: the rollout
@@ -254,7 +260,7 @@ export default function extras(g, modules) {
   // off, `{ rollout }`, or null. A health document's (`remote` without
   // `unleash`) is the first-answer module's (`answer`); Unleash's (`unleash`
   // without `remote`), the same glue's with the module's Unleash build
-  // (maestro_gate_answer_unleash_bg.wasm, or its slim build: `glue`). If either cannot load, for a page
+  // (maestro_gate_answer_unleash_bg.wasm; see `glue` for the builds without the narrowing). If either cannot load, for a page
   // that says where the remote module's .wasm is and not where this one's is
   // (`remoteWasm` without `answerWasm`: its host may serve no other; for
   // Unleash, any `remoteWasm` or `answerWasm`, which names the health

@@ -114,9 +114,10 @@ CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --re
   --target-dir target/pkg-build-answer-unleash
 cp target/pkg-build-answer-unleash/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer_unleash.wasm"
 # Its build without the rollout's and the guard's start-up (no
-# first_rollout.rs: `--features answer-unleash-slim`), which a page with
-# `unleash` and neither a rollout nor a guard loads instead (Unleash's answers
-# set no percentage; its `N` fails safe, and it has no `B`). LLVM's inline
+# first_rollout.rs, no `N` and no `B`: `--features answer-unleash-slim`),
+# which a page with `unleash` and neither a rollout nor a guard loads instead
+# (its glue asks the narrowing build, below, when something narrows after
+# all; Unleash's answers set no percentage). LLVM's inline
 # threshold at 25, measured (gzip -9 by zlib after wasm-opt): 10 -> 13,168,
 # 18 -> 12,958, 22-25 -> 12,904, 30 -> 13,100, 35 -> 13,160, 40 -> 13,310,
 # 46 -> 12,952, 55 -> 13,464, 80 -> 13,979, 115 -> 13,855; -O4 first, at 46:
@@ -126,6 +127,15 @@ CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --re
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-unleash-slim \
   --target-dir target/pkg-build-answer-unleash-slim
 cp target/pkg-build-answer-unleash-slim/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer_unleash_slim.wasm"
+# The same for the health document's build (`--features answer-slim`), which
+# a page with `remote` and neither a rollout nor a guard loads; the narrowing
+# build follows when the document's answer (or a remembered one) sets a
+# percentage. LLVM's inline threshold at 46, as the first answer's, measured
+# with -O4 (zlib): 25 -> 7,214, 46 -> 7,047.
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
+  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-slim \
+  --target-dir target/pkg-build-answer-slim
+cp target/pkg-build-answer-slim/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer_slim.wasm"
 # The rollout's and the guard's start-up alone (first_rollout.rs, `--features
 # narrow`): what a page with a rollout or a guard and no document to read
 # (neither `remote` nor `unleash`) loads instead of the first-answer module,
@@ -200,6 +210,7 @@ $wasm_opt $lean_opt "$tmp/beacon.wasm" -o pkg/maestro_gate_beacon_bg.wasm
 # 7,437 -> 7,426 and 4,181 -> 4,164; on the Unleash build it cost 6 B, on
 # the beacon and the gate it was measured to cost before, above).
 $wasm_opt -O4 $lean_opt "$tmp/answer.wasm" -o pkg/maestro_gate_answer_bg.wasm
+$wasm_opt -O4 $lean_opt "$tmp/answer_slim.wasm" -o pkg/maestro_gate_answer_slim_bg.wasm
 $wasm_opt $lean_opt "$tmp/answer_unleash.wasm" -o pkg/maestro_gate_answer_unleash_bg.wasm
 $wasm_opt $lean_opt "$tmp/answer_unleash_slim.wasm" -o pkg/maestro_gate_answer_unleash_slim_bg.wasm
 $wasm_opt -O4 $lean_opt "$tmp/narrow.wasm" -o pkg/maestro_gate_narrow_bg.wasm
@@ -354,7 +365,9 @@ echo "loaded when a cleanup runs:"
 node scripts/size.mjs pkg/maestro_gate_rollback.js pkg/maestro_gate_rollback_bg.wasm | tail -n +2
 echo "loaded by init({ report }) at its first beacon, after the decision (its boundary is the gate's):"
 node scripts/size.mjs pkg/maestro_gate_report.js pkg/maestro_gate_beacon_bg.wasm | tail -n +2
-echo "loaded by init({ remote }) before the first decision (the document's first answer, the narrowing; its glue in the extras chunk):"
+echo "loaded by init({ remote }) without a rollout or a guard before the first decision (the document's first answer; its glue in the extras chunk; the narrowing build too when it sets a percentage):"
+node scripts/size.mjs pkg/maestro_gate_extras.js pkg/maestro_gate_answer_slim_bg.wasm | tail -n +2
+echo "the same with a rollout or a guard (the document's first answer and the narrowing):"
 node scripts/size.mjs pkg/maestro_gate_extras.js pkg/maestro_gate_answer_bg.wasm | tail -n +2
 echo "loaded by a rollout or a guard without remote or unleash before the first decision (the narrowing alone; the same glue):"
 node scripts/size.mjs pkg/maestro_gate_extras.js pkg/maestro_gate_narrow_bg.wasm | tail -n +2

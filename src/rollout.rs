@@ -585,19 +585,6 @@ pub const GUARD_KEY: &str = "maestro-gate:guard";
 /// The rollout group when `init({ rolloutGroup })` is not given.
 pub const DEFAULT_GROUP: &str = "maestro";
 
-/// The reason of the first decision of a page whose first-answer module is
-/// Unleash's build without the rollout's start-up
-/// (`maestro_gate_answer_unleash_slim_bg.wasm`, which `init({ unleash })`
-/// loads when it sets neither a rollout nor a guard) and that has to narrow
-/// after all: a `window.MAESTRO_ROLLOUT` (or an option, an `env`: a getter)
-/// set while Unleash's first answer was awaited, or a percentage remembered
-/// for the source (only a forged or foreign memory holds one). It fails safe
-/// ([`Verdict::RolloutFailSafe`]): the percentage cannot be applied, so it
-/// is not ignored either.
-pub const NOT_NARROWED: &str = "Disabled (fail safe): a rollout came after init({ unleash }) chose its \
-first answer without the rollout's code (window.MAESTRO_ROLLOUT or an option set while Unleash was \
-awaited, or a remembered percentage); set the rollout before init()";
-
 /// Which id the bucket was hashed from, as `decision().rollout.stickiness` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stickiness {
@@ -626,16 +613,6 @@ impl Stickiness {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_slim_unleash_builds_narrowing_fails_safe_and_reads_as_a_warning() {
-        // (Its `N` hands the gate this code and reason: crates/gate/src/answer.rs.)
-        let v = Verdict::RolloutFailSafe;
-        assert_eq!(Verdict::of_code(f64::from(v.code())), Some(v));
-        assert!(!v.enabled() && v.warn() && v.source() == Source::Rollout);
-        assert!(NOT_NARROWED.starts_with("Disabled (fail safe): "));
-        assert!(NOT_NARROWED.contains("window.MAESTRO_ROLLOUT") && NOT_NARROWED.ends_with("before init()"));
-    }
 
     #[test]
     fn a_remembered_trip_is_read_as_its_end_and_a_forged_one_as_forever() {

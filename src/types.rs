@@ -216,12 +216,14 @@ pub struct InitOptions {
     /// The same for the first-answer module's `.wasm` (`maestro_gate_answer_bg.wasm`), which is
     /// loaded only when `remote` is set (and `unleash` is not), or a rollout or a guard, before the
     /// first decision: the health document's first answer, and the rollout's and the guard's
-    /// start-up. Default: next to this file. (Unleash's first answer, `unleash` without `remote`,
-    /// loads the module's Unleash build from next to this file, `maestro_gate_answer_unleash_bg.wasm`
-    /// with a rollout or a guard, else `maestro_gate_answer_unleash_slim_bg.wasm`; a page with `unleash` that sets
+    /// start-up. Default: next to this file. (Unset, a page without a rollout or a guard loads
+    /// its build without the narrowing, `maestro_gate_answer_slim_bg.wasm`, and the narrowing
+    /// build, `maestro_gate_narrow_bg.wasm`, when a percentage comes, both from next to this
+    /// file. Unleash's first answer, `unleash` without `remote`, loads the module's Unleash
+    /// build from next to this file, `maestro_gate_answer_unleash_bg.wasm` with a rollout or a
+    /// guard, else `maestro_gate_answer_unleash_slim_bg.wasm`; a page with `unleash` that sets
     /// this option or `remoteWasm` reads it with the remote module. A rollout or a guard without
-    /// `remote` or `unleash` loads, unless this option is set, its build without a document's
-    /// reading, `maestro_gate_narrow_bg.wasm`, from next to this file.)
+    /// `remote` or `unleash` loads, unless this option is set, the narrowing build alone.)
     #[ts(optional)]
     pub answer_wasm: Option<WasmSource>,
     /// The same for the keeping module's `.wasm` (`maestro_gate_keep_bg.wasm`), which the

@@ -109,16 +109,16 @@ for (const name of BROWSERS) describe(name, () => {
   after(async () => { await browser?.close(); });
 
   test(`[${name}] resetGuard() before init({ remote }): the first answer is still the document's, and the poll runs`, async () => {
-    // (resetGuard() loads the first-answer module before init() says what the page reads:
-    // it loads the whole module, not its narrowing build, which has no reading.)
+    // (resetGuard() before init() loads no first-answer module: init() chooses it, here the
+    // build without the narrowing, for a page with neither a rollout nor a guard.)
     set('/maestro-health', { maestro_enabled: false });
     const context = await browser.newContext();
     try {
       let page = await load(context, 'resetFirst');
       let first = await page.evaluate(() => window.first);
       assert.equal(first.reason, 'Disabled by remote /maestro-health: maestro_enabled=false');
-      assert.ok(page.requests.some((u) => u.includes('maestro_gate_answer_bg.wasm')), page.requests.join('\n'));
-      assert.ok(!page.requests.some((u) => u.includes('maestro_gate_narrow_bg.wasm')), page.requests.join('\n'));
+      assert.ok(page.requests.some((u) => u.includes('maestro_gate_answer_slim_bg.wasm')), page.requests.join('\n'));
+      assert.ok(!page.requests.some((u) => /maestro_gate_(answer|narrow)_bg\.wasm/.test(u)), page.requests.join('\n'));
       await page.close();
       set('/maestro-health', { maestro_enabled: true });
       page = await load(context, 'resetFirst');
@@ -257,7 +257,12 @@ for (const name of BROWSERS) describe(name, () => {
       const first = await page.evaluate(() => window.first);
       assert.equal(first.enabled, false, JSON.stringify(first));
       assert.equal(first.source, 'rollout');
+      assert.equal(first.reason, `Disabled by rollout: bucket ${first.rollout?.bucket} is above 0%`);
       assert.equal(chunkFetched(page), false);
+      // (A page with neither a rollout nor a guard reads the document with the build
+      // without the narrowing, and loads the narrowing build for the percentage.)
+      const wasm = page.requests.filter((u) => /maestro_gate_(answer|narrow)[a-z_]*_bg\.wasm/.test(u)).map((u) => new URL(u).pathname);
+      assert.deepEqual(wasm, ['/pkg/maestro_gate_answer_slim_bg.wasm', '/pkg/maestro_gate_narrow_bg.wasm']);
       // Remembered after the decision (the keeping module): a reload while the
       // document fails starts from the remembered rollout, which the keeping
       // module reads before that decision.
@@ -303,6 +308,30 @@ for (const name of BROWSERS) describe(name, () => {
         await fresh.close();
       }
     } finally {
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a percentage the document sets after the first decision lowers a page that read it without the narrowing`, async () => {
+    // The page starts on (no percentage): the build without the narrowing, and no narrowing
+    // build before the decision. The poll then reads a rollout of 0: the narrowing build loads
+    // for this browser's bucket, and the rollout module turns the page off.
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      const page = await load(context, 'userId=174&group=1');
+      assert.equal((await page.evaluate(() => window.first)).enabled, true);
+      const before = page.requests.map((u) => new URL(u).pathname);
+      assert.ok(before.includes('/pkg/maestro_gate_answer_slim_bg.wasm'), before.join('\n'));
+      assert.ok(!before.some((p) => /maestro_gate_(answer|narrow)_bg/.test(p)), before.join('\n'));
+      set('/maestro-health', { maestro_enabled: true, rollout: 0 });
+      await page.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+      const d = await page.evaluate(() => window.gate.decision());
+      assert.deepEqual([d.source, d.reason], ['rollout', 'Disabled by rollout: bucket 10 is above 0%'], JSON.stringify(d));
+      assert.ok(page.requests.some((u) => u.includes('maestro_gate_narrow_bg.wasm')), page.requests.join('\n'));
+      assert.ok(!page.requests.some((u) => u.includes('maestro_gate_answer_bg.wasm')), page.requests.join('\n'));
+    } finally {
+      set('/maestro-health', { maestro_enabled: true });
       await context.close();
     }
   });

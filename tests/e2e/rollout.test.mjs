@@ -257,7 +257,7 @@ for (const name of BROWSERS) {
         assert.equal(s.decision.reason, 'Enabled by rollout: bucket 10 is within 10%');
         // (No document to read: the build without its reading, not the whole first-answer module.)
         assert.ok(page.requests.some((u) => u.includes('maestro_gate_narrow_bg.wasm')), page.requests.join('\n'));
-        assert.ok(!page.requests.some((u) => /maestro_gate_answer(_unleash(_slim)?)?_bg\.wasm/.test(u)), page.requests.join('\n'));
+        assert.ok(!page.requests.some((u) => /maestro_gate_answer(_unleash)?(_slim)?_bg\.wasm/.test(u)), page.requests.join('\n'));
         assert.deepEqual(rolloutFiles(page), []);
       } finally { await context.close(); }
     });
@@ -294,7 +294,7 @@ for (const name of BROWSERS) {
         assert.equal(s.decision.reason, 'Disabled by guard: 1 error in 60 s');
         // (resetGuard() asks the rollout module alone: no first-answer module before init().)
         assert.ok(page.requests.some((u) => u.includes('maestro_gate_narrow_bg.wasm')), page.requests.join('\n'));
-        assert.ok(!page.requests.some((u) => /maestro_gate_answer(_unleash(_slim)?)?_bg\.wasm/.test(u)), page.requests.join('\n'));
+        assert.ok(!page.requests.some((u) => /maestro_gate_answer(_unleash)?(_slim)?_bg\.wasm/.test(u)), page.requests.join('\n'));
         await page.close();
         // The trip is remembered: a resetGuard() before the next load's init() forgets it.
         page = await open(context, options, '&resetFirst');

@@ -294,25 +294,27 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
-  test(`[${name}] a window.MAESTRO_ROLLOUT set while the first answer is awaited, on a page that loaded the build without the narrowing, fails safe, and says why`, async () => {
+  test(`[${name}] a window.MAESTRO_ROLLOUT set while the first answer is awaited, on a page that loaded the build without the narrowing, is applied by the narrowing build`, async () => {
     mode = 'on';
     const context = await browser.newContext();
     try {
-      const page = await load(context, { lateRollout: 50 });
-      const first = await page.evaluate(() => window.first);
-      assert.ok(fetched(page, 'maestro_gate_answer_unleash_slim_bg.wasm'), page.requests.join('\n'));
-      assert.equal(fetched(page, 'maestro_gate_answer_unleash_bg.wasm'), false, page.requests.join('\n'));
-      const reason = "Disabled (fail safe): a rollout came after init({ unleash }) chose its first answer without the rollout's code " +
-        '(window.MAESTRO_ROLLOUT or an option set while Unleash was awaited, or a remembered percentage); set the rollout before init()';
-      assert.deepEqual([first.enabled, first.source, first.reason], [false, 'rollout', reason], JSON.stringify(first));
-      for (let i = 0; i < 50 && !page.lines.some((l) => l.includes(reason)); i++) await page.waitForTimeout(100);
-      assert.ok(page.lines.includes(`warning: [MAESTRO] ${reason}`), page.lines.join('\n'));
-      // Set before init(), as the reason says, the same page loads the build that narrows, and applies it.
+      for (const [percent, enabled, words] of [[100, true, 'Enabled by rollout: bucket %b is within 100%'], [0, false, 'Disabled by rollout: bucket %b is above 0%']]) {
+        const page = await load(context, { lateRollout: percent });
+        const first = await page.evaluate(() => window.first);
+        assert.deepEqual([first.enabled, first.source, first.reason], [enabled, 'rollout', words.replace('%b', first.rollout?.bucket)], JSON.stringify(first));
+        assert.ok(fetched(page, 'maestro_gate_answer_unleash_slim_bg.wasm'), page.requests.join('\n'));
+        assert.ok(fetched(page, 'maestro_gate_narrow_bg.wasm'), page.requests.join('\n'));
+        assert.equal(fetched(page, 'maestro_gate_answer_unleash_bg.wasm'), false, page.requests.join('\n'));
+        // (The bucket is this browser's, as the Unleash build that narrows would hash it.)
+        assert.equal(first.rollout?.stickiness, 'localStorage', JSON.stringify(first));
+      }
+      // Set before init(), the page loads the Unleash build that narrows, and no other.
       const before = await load(context, { earlyRollout: 100 });
       const b = await before.evaluate(() => window.first);
       assert.deepEqual([b.enabled, b.source, b.reason], [true, 'rollout', `Enabled by rollout: bucket ${b.rollout?.bucket} is within 100%`], JSON.stringify(b));
       assert.ok(fetched(before, 'maestro_gate_answer_unleash_bg.wasm'), before.requests.join('\n'));
       assert.equal(fetched(before, 'maestro_gate_answer_unleash_slim_bg.wasm'), false, before.requests.join('\n'));
+      assert.equal(fetched(before, 'maestro_gate_narrow_bg.wasm'), false, before.requests.join('\n'));
     } finally {
       await context.close();
     }

@@ -137,10 +137,10 @@ for (const name of BROWSERS) describe(name, () => {
       // (A page with `remote` loads the whole first-answer module, not its narrowing build,
       // which Vite emits too, for a page with a rollout or a guard alone.)
       assert.ok(!b.paths().some((p) => p.includes('maestro_gate_narrow')), b.paths().join());
-      // (And both Unleash builds, which a page with `unleash` loads: the one without the
-      // narrowing when it sets neither a rollout nor a guard.)
+      // (And the builds without the narrowing, which a page without a rollout or a guard
+      // loads, and both Unleash builds, which a page with `unleash` loads.)
       const assets = await readdir(join(b.dir, 'assets'));
-      for (const f of ['narrow', 'answer_unleash', 'answer_unleash_slim']) {
+      for (const f of ['narrow', 'answer_slim', 'answer_unleash', 'answer_unleash_slim']) {
         assert.ok(assets.some((a) => new RegExp(`^maestro_gate_${f}_bg[^/]*\\.wasm$`).test(a)), `${f}: ${assets.join()}`);
       }
       // The keeping module (the first answer's memory, after the decision): emitted by Vite too.

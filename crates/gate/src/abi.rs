@@ -97,8 +97,9 @@ pub mod table {
     /// `bucket`), which `js/answer.js` calls on its instance: each writes its
     /// answer into its first argument's `v`. (`M`, `metrics`: the Unleash
     /// builds' only; `N` and `B` alone: the `narrow` build's,
-    /// `first_rollout.rs` without a document's reading; no `B` in the
-    /// `answer-unleash-slim` build, whose `N` fails safe: `answer.rs`.)
+    /// `first_rollout.rs` without a document's reading; neither in the
+    /// `answer-slim` and `answer-unleash-slim` builds, `answer.rs` without
+    /// `first_rollout.rs`, whose glue asks the narrowing build for them.)
     pub const ANSWER_EXPORTS: [(&str, &str); 9] = [
         ("P", "plan"),
         ("T", "head"),

@@ -21,8 +21,11 @@
 //! `pkg/maestro_gate_answer_unleash_bg.wasm` (`answer-unleash`, with
 //! `first_rollout.rs`) when it sets a rollout or a guard, else
 //! `pkg/maestro_gate_answer_unleash_slim_bg.wasm` (`answer-unleash-slim`,
-//! without it: its `N`, below, fails safe). A page with both `unleash` and
-//! `remote` asks the remote module, which reads the two together.
+//! without it). A page with both `unleash` and `remote` asks the remote
+//! module, which reads the two together. (The health document's build
+//! without `first_rollout.rs` is `answer-slim`,
+//! `pkg/maestro_gate_answer_slim_bg.wasm`: a build without it has no `N`
+//! and no `B`, and the glue asks the narrowing build for them.)
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -494,23 +497,6 @@ extern "C" fn state(out: JsValue, _options: JsValue, warned: JsValue, unsaid: Js
         set(&o, "unsaid", &unsaid);
         #[cfg(feature = "unleash")]
         unleash::state(&o);
-        set(&out, "v", &o);
-    })
-}
-
-/// The narrowing of the Unleash build without the rollout's start-up
-/// (`answer-unleash-slim`: no `first_rollout.rs`), whose `N` the glue asks
-/// only when a page chosen for it has to narrow after all (a rollout set
-/// while the first answer was awaited, or a remembered percentage): it fails
-/// safe, with the reason (`rollout::NOT_NARROWED`). (No `B`: a percentage
-/// after the decision, `lower`, fails safe in the glue without it.)
-#[cfg(not(feature = "narrow"))]
-#[export_name = "N"] // narrow
-extern "C" fn narrow(out: JsValue, _options: JsValue, _remote: JsValue) {
-    crate::lean::scoped(move || {
-        let o = js::new_object();
-        set(&o, "code", &JsValue::from_f64(f64::from(Verdict::RolloutFailSafe.code())));
-        set(&o, "reason", &JsValue::from_str(maestro_gate::rollout::NOT_NARROWED));
         set(&out, "v", &o);
     })
 }
