@@ -4,8 +4,9 @@
 // `init({ unleash })` without `remote`, and for a page that sets a rollout or
 // a guard, with the module's instance (crates/gate/src/answer.rs and
 // first_rollout.rs: the gate's crate and boundary, built with the `answer`
-// feature; for Unleash, with `answer-unleash`: crates/gate/src/answer_unleash.rs, or
-// `answer-unleash-slim` without the narrowing, for a page without a rollout or a guard;
+// feature, or `answer-slim` without the narrowing, for a page without a rollout or a
+// guard, whose `N` and `B` the narrowing build then answers (`narrower`); for Unleash,
+// with `answer-unleash`: crates/gate/src/answer_unleash.rs, or `answer-unleash-slim`;
 // for a rollout or a guard without a document, first_rollout.rs alone, `narrow`),
 // so that the remote module (the poll) and the rollout module (the guard's
 // counting, a remote percentage's `lower`) load after the decision. For a

@@ -176,6 +176,12 @@ export default function extras(g, modules) {
   // Whether the page polls (a health document, Unleash, or both).
   const polls = (options) => has(options, 'remote') || has(options, 'unleash');
 
+  // Whether a page that polls reads its first answer with the first-answer
+  // module rather than the remote module (see `firstAnswer`). (For one that
+  // does not, `glue` loads the narrowing build either way.)
+  const reads = (here = option('answerWasm') != null, u = option('unleash')) =>
+    !(u && (here || option('remote'))) && (here || option('remoteWasm') == null);
+
   // The narrowing of a page that narrows when a module it needs cannot load.
   // (`what`: the module, the rollout's unless named.)
   const failSafe = (e, what = 'rollout') => ({ code: NARROWING_ROLLOUT_FAIL_SAFE, reason: `Disabled (fail safe): maestro-gate's ${what} module could not be loaded: ` + describe(e) });
@@ -203,17 +209,21 @@ export default function extras(g, modules) {
   // given, names the one module, which does all of that. Only init() asks
   // for it, so that it is chosen with init()'s options: an instance is this
   // copy's for good.)
+  // (A page that polls and leaves its first answer to the remote module,
+  // `reads` below, asks it only to narrow: the narrowing build too.)
   const narrowing = () => new URL('maestro_gate_narrow_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url);
   let slim;
-  const glue = () => answering ||= lean(option('answerWasm'), (slim = option('answerWasm') == null && !g.narrows(g.answering()), option('unleash') && !option('remote'))
-    ? slim
-      ? new URL('maestro_gate_answer_unleash_slim_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-      : new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-    : polls(g.answering())
+  const glue = () => answering ||= lean(option('answerWasm'), !reads()
+    ? narrowing()
+    : (slim = option('answerWasm') == null && !g.narrows(g.answering()), option('unleash') && !option('remote'))
       ? slim
-        ? new URL('maestro_gate_answer_slim_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-        : new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-      : narrowing()).then((m) => {
+        ? new URL('maestro_gate_answer_unleash_slim_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+        : new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+      : polls(g.answering())
+        ? slim
+          ? new URL('maestro_gate_answer_slim_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+          : new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+        : narrowing()).then((m) => {
     // (The keeping module, the first answer's memory, loaded after the
     // decision: where it is, read with the rest of the options.)
     // If it cannot load, or has not within `ms` (the document's fetch
@@ -270,8 +280,7 @@ export default function extras(g, modules) {
   async function firstAnswer(options) {
     // (A page it leaves to the remote module does not fetch the first-answer
     // module for it.)
-    const here = option('answerWasm') != null, u = option('unleash');
-    if (!(u && (here || option('remote'))) && (here || option('remoteWasm') == null)) try {
+    if (reads()) try {
       return await glue().then((r) => r.first(options));
     } catch {}
     return (await remoteModule(options))?.firstAnswer(options);

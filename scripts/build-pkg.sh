@@ -121,8 +121,8 @@ cp target/pkg-build-answer-unleash/wasm32-unknown-unknown/release/maestro_gate_w
 # threshold at 25, measured (gzip -9 by zlib after wasm-opt): 10 -> 13,168,
 # 18 -> 12,958, 22-25 -> 12,904, 30 -> 13,100, 35 -> 13,160, 40 -> 13,310,
 # 46 -> 12,952, 55 -> 13,464, 80 -> 13,979, 115 -> 13,855; -O4 first, at 46:
-# 12,958 (not used). (Measured before its reason, rollout::NOT_NARROWED, grew by
-# 4 B gzip: 12,908 B now.)
+# 12,958 (not used). (Measured with an `N` of its own, since removed: 12,760 B
+# without it.)
 CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=25 $lean_link" \
   cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-unleash-slim \
   --target-dir target/pkg-build-answer-unleash-slim

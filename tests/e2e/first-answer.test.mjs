@@ -20,6 +20,7 @@ let raw = '';
 let delayMs = 1200; // (modes 'delay' and 'late500')
 const served = [];
 const stalled = [];
+let narrowMissing = false; // (pkg/maestro_gate_narrow_bg.wasm answers 404 while set)
 
 const slowKeep = (path, ms) => (req, res) => setTimeout(async () => {
   const wasm = await readFile(join(ROOT, 'pkg', 'maestro_gate_keep_bg.wasm'));
@@ -50,6 +51,12 @@ before(async () => {
     // A rollout module whose download never ends (init({ rolloutWasm })).
     '/stalled-rollout.wasm': (req, res) => { served.push({ path: '/stalled-rollout.wasm', at: Date.now() }); stalled.push(res); },
     '/blank.html': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'),
+    // The narrowing build, or a 404 (`narrowMissing`: a host that does not serve it).
+    '/pkg/maestro_gate_narrow_bg.wasm': async (req, res) => {
+      served.push({ path: req.url, at: Date.now() });
+      if (narrowMissing) return res.writeHead(404).end('not here');
+      res.writeHead(200, { 'content-type': 'application/wasm' }).end(await readFile(join(ROOT, 'pkg', 'maestro_gate_narrow_bg.wasm')));
+    },
   });
 });
 after(async () => { for (const res of stalled) res.destroy(); await server?.close(); });
@@ -331,6 +338,31 @@ for (const name of BROWSERS) describe(name, () => {
       assert.ok(page.requests.some((u) => u.includes('maestro_gate_narrow_bg.wasm')), page.requests.join('\n'));
       assert.ok(!page.requests.some((u) => u.includes('maestro_gate_answer_bg.wasm')), page.requests.join('\n'));
     } finally {
+      set('/maestro-health', { maestro_enabled: true });
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a document's percentage: a page that leaves its first answer to the remote module narrows with the narrowing build alone; one that cannot fetch it fails safe`, async () => {
+    set('/maestro-health', { maestro_enabled: true, rollout: 0 });
+    const context = await browser.newContext();
+    try {
+      const page = await load(context, 'userId=174&group=1&remoteWasm=/pkg/maestro_gate_remote_bg.wasm');
+      const first = await page.evaluate(() => window.first);
+      assert.deepEqual([first.enabled, first.reason], [false, 'Disabled by rollout: bucket 10 is above 0%'], JSON.stringify(first));
+      const wasm = page.requests.filter((u) => /maestro_gate_(answer|narrow)[a-z_]*_bg\.wasm/.test(u)).map((u) => new URL(u).pathname);
+      assert.deepEqual(wasm, ['/pkg/maestro_gate_narrow_bg.wasm']);
+      // Without the narrowing build (the first-answer module's reading): the first decision
+      // fails safe, off, and says which file.
+      narrowMissing = true;
+      const missing = await load(context, 'userId=174&group=1');
+      const safe = await missing.evaluate(() => window.first);
+      assert.equal(safe.enabled, false, JSON.stringify(safe));
+      assert.match(safe.reason, /^Disabled \(fail safe\): maestro-gate's rollout module could not be loaded: .*maestro_gate_narrow_bg\.wasm.*404/);
+      assert.ok(missing.lines.some((l) => l.startsWith('warning: [MAESTRO] Disabled (fail safe): ')), missing.lines.join('\n'));
+      assert.equal(chunkFetched(missing), false);
+    } finally {
+      narrowMissing = false;
       set('/maestro-health', { maestro_enabled: true });
       await context.close();
     }

@@ -298,6 +298,7 @@ for (const name of BROWSERS) describe(name, () => {
     mode = 'on';
     const context = await browser.newContext();
     try {
+      const buckets = [];
       for (const [percent, enabled, words] of [[100, true, 'Enabled by rollout: bucket %b is within 100%'], [0, false, 'Disabled by rollout: bucket %b is above 0%']]) {
         const page = await load(context, { lateRollout: percent });
         const first = await page.evaluate(() => window.first);
@@ -305,8 +306,8 @@ for (const name of BROWSERS) describe(name, () => {
         assert.ok(fetched(page, 'maestro_gate_answer_unleash_slim_bg.wasm'), page.requests.join('\n'));
         assert.ok(fetched(page, 'maestro_gate_narrow_bg.wasm'), page.requests.join('\n'));
         assert.equal(fetched(page, 'maestro_gate_answer_unleash_bg.wasm'), false, page.requests.join('\n'));
-        // (The bucket is this browser's, as the Unleash build that narrows would hash it.)
         assert.equal(first.rollout?.stickiness, 'localStorage', JSON.stringify(first));
+        buckets.push(first.rollout?.bucket);
       }
       // Set before init(), the page loads the Unleash build that narrows, and no other.
       const before = await load(context, { earlyRollout: 100 });
@@ -315,6 +316,8 @@ for (const name of BROWSERS) describe(name, () => {
       assert.ok(fetched(before, 'maestro_gate_answer_unleash_bg.wasm'), before.requests.join('\n'));
       assert.equal(fetched(before, 'maestro_gate_answer_unleash_slim_bg.wasm'), false, before.requests.join('\n'));
       assert.equal(fetched(before, 'maestro_gate_narrow_bg.wasm'), false, before.requests.join('\n'));
+      // (The same bucket, this browser's, whichever build hashed it.)
+      assert.deepEqual(buckets, [b.rollout?.bucket, b.rollout?.bucket]);
     } finally {
       await context.close();
     }

@@ -134,7 +134,7 @@ for (const name of BROWSERS) describe(name, () => {
       // extras chunk: no file of its own).
       assert.ok(!b.view.answerRequests.some((p) => /maestro_gate_answer[^/]*\.js$/.test(p)), b.view.answerRequests.join());
       assert.ok(b.view.answerRequests.some((p) => /maestro_gate_answer_bg[^/]*\.wasm$/.test(p)), b.view.answerRequests.join());
-      // (A page with `remote` loads the whole first-answer module, not its narrowing build,
+      // (The demo sets a guard: its page loads the whole first-answer module, not its narrowing build,
       // which Vite emits too, for a page with a rollout or a guard alone.)
       assert.ok(!b.paths().some((p) => p.includes('maestro_gate_narrow')), b.paths().join());
       // (And the builds without the narrowing, which a page without a rollout or a guard
