@@ -662,7 +662,7 @@ async function main() {
     say('');
     say('The two `unleash` rows read one enabled toggle `maestro` from a local stand-in for Unleash\'s Frontend API on another origin (bench/run.mjs, `frontendApi`: ' +
       'the JSON Unleash answers, its ETag, open CORS with the preflight answered): each pays the preflight its `Authorization` header brings and one request, as against a real Unleash on a first visit. ' +
-      'Before its first decision the gate\'s row downloads, one after the other, its entry and `.wasm`, the extras chunk, the first-answer glue and the first-answer module\'s Unleash build without the narrowing (`maestro_gate_answer_unleash_slim_bg.wasm`, which reads the answer: the page sets neither a rollout nor a guard), then asks the API (the remote module loads after the decision, for the poll); unleash-proxy-client downloads its bundle and asks the API.');
+      'Before its first decision the gate\'s row downloads, one after the other, its entry and `.wasm`, the extras chunk (with the first-answer glue) and the first-answer module\'s Unleash build without the narrowing (`maestro_gate_answer_unleash_slim_bg.wasm`, which reads the answer: the page sets neither a rollout nor a guard), then asks the API (the remote module loads after the decision, for the poll); unleash-proxy-client downloads its bundle and asks the API.');
     say('`node bench/ttfd-options.mjs` measures the ways the ES module could load its `.wasm`, side by side, and `node bench/profile-tag.mjs` where the script tag\'s time goes (CONTRIBUTING.md, Performance).');
     if (ONLY_TTFD) return;
 

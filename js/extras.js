@@ -178,7 +178,8 @@ export default function extras(g, modules) {
 
   // Whether a page that polls reads its first answer with the first-answer
   // module rather than the remote module (see `firstAnswer`). (For one that
-  // does not, `glue` loads the narrowing build either way.)
+  // does not, `glue` loads the narrowing build, or the module `answerWasm`
+  // names.)
   const reads = (here = option('answerWasm') != null, u = option('unleash')) =>
     !(u && (here || option('remote'))) && (here || option('remoteWasm') == null);
 
@@ -210,7 +211,7 @@ export default function extras(g, modules) {
   // for it, so that it is chosen with init()'s options: an instance is this
   // copy's for good.)
   // (A page that polls and leaves its first answer to the remote module,
-  // `reads` below, asks it only to narrow: the narrowing build too.)
+  // `reads` above, asks it only to narrow: the narrowing build too.)
   const narrowing = () => new URL('maestro_gate_narrow_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url);
   let slim;
   const glue = () => answering ||= lean(option('answerWasm'), !reads()
