@@ -210,21 +210,19 @@ export default function extras(g, modules) {
   // given, names the one module, which does all of that. Only init() asks
   // for it, so that it is chosen with init()'s options: an instance is this
   // copy's for good.)
-  // (A page that polls and leaves its first answer to the remote module,
-  // `reads` above, asks it only to narrow: the narrowing build too.)
+  // (A page that polls neither, or leaves its first answer to the remote
+  // module, `reads` above, asks it only to narrow: the narrowing build.)
   const narrowing = () => new URL('maestro_gate_narrow_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url);
   let slim;
-  const glue = () => answering ||= lean(option('answerWasm'), !reads()
-    ? narrowing()
-    : (slim = option('answerWasm') == null && !g.narrows(g.answering()), option('unleash') && !option('remote'))
+  const glue = () => answering ||= lean(option('answerWasm'), polls(g.answering()) && reads()
+    ? (slim = option('answerWasm') == null && !g.narrows(g.answering()), option('unleash') && !option('remote'))
       ? slim
         ? new URL('maestro_gate_answer_unleash_slim_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
         : new URL('maestro_gate_answer_unleash_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-      : polls(g.answering())
-        ? slim
-          ? new URL('maestro_gate_answer_slim_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-          : new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
-        : narrowing()).then((m) => {
+      : slim
+        ? new URL('maestro_gate_answer_slim_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+        : new URL('maestro_gate_answer_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)
+    : narrowing()).then((m) => {
     // (The keeping module, the first answer's memory, loaded after the
     // decision: where it is, read with the rest of the options.)
     // If it cannot load, or has not within `ms` (the document's fetch
