@@ -76,6 +76,17 @@ build() { # crate, opt-level, extra RUSTFLAGS
 # that sum after adding recursion to one of them. The wasm-bindgen modules
 # keep the stack first (serde's recursion is not bounded so).
 lean_link="-C link-arg=--no-stack-first"
+# A lean module: the gate's crate built with `--no-default-features
+# --features $1`, opt-level "z", LLVM's inline threshold at $2 and the data
+# first, into $tmp/$1.wasm (dashes as underscores), each feature in a target
+# directory of its own (target/pkg-build-$1), so that a rebuild of one reuses
+# the others'.
+lean_build() {
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=$2 $lean_link" \
+    cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features "$1" \
+    --target-dir "target/pkg-build-$1"
+  cp "target/pkg-build-$1/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm" "$tmp/${1//-/_}.wasm"
+}
 build maestro-gate-wasm z "-C llvm-args=-inline-threshold=115 $lean_link"
 cp target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/gate.wasm"
 # The beacon module: the same crate and boundary, with the beacon's export
@@ -87,10 +98,7 @@ cp target/pkg-build/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/
 # these): "z" alone 5,288, 0 -> 5,434, 25 -> 4,845, 150 -> 4,777,
 # 200 -> 4,788, "s" 4,903. 105 sits in the low stretch. Re-measure after a
 # change to beacon.rs or report.rs.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=105 $lean_link" \
-  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features beacon \
-  --target-dir target/pkg-build-beacon
-cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/beacon.wasm"
+lean_build beacon 105
 # The first-answer module: the same, with the first answer's exports
 # (crates/gate/src/answer.rs): a health document's answer before the first
 # decision, without the remote module; and the rollout's and the guard's
@@ -103,16 +111,10 @@ cp target/pkg-build-beacon/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm
 # 14,840 / 20,862; 46 -> 14,382 / 20,280; 55 -> 14,562 / 20,816; and with
 # answer::raw shared: 44 -> 14,499 / 20,444; 46-50 -> 14,327 / 20,301.
 # Re-measure after a change to either.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
-  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer \
-  --target-dir target/pkg-build-answer
-cp target/pkg-build-answer/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer.wasm"
+lean_build answer 46
 # Its Unleash build (crates/gate/src/answer_unleash.rs), which a page with
 # `unleash` loads instead: a health document's page downloads no Unleash reader.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
-  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-unleash \
-  --target-dir target/pkg-build-answer-unleash
-cp target/pkg-build-answer-unleash/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer_unleash.wasm"
+lean_build answer-unleash 46
 # Its build without the rollout's and the guard's start-up (no
 # first_rollout.rs, no `N` and no `B`: `--features answer-unleash-slim`),
 # which a page with `unleash` and neither a rollout nor a guard loads instead
@@ -123,20 +125,14 @@ cp target/pkg-build-answer-unleash/wasm32-unknown-unknown/release/maestro_gate_w
 # 46 -> 12,952, 55 -> 13,464, 80 -> 13,979, 115 -> 13,855; -O4 first, at 46:
 # 12,958 (not used). (Measured with an `N` of its own, since removed: 12,760 B
 # without it.)
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=25 $lean_link" \
-  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-unleash-slim \
-  --target-dir target/pkg-build-answer-unleash-slim
-cp target/pkg-build-answer-unleash-slim/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer_unleash_slim.wasm"
+lean_build answer-unleash-slim 25
 # The same for the health document's build (`--features answer-slim`), which
 # a page with `remote` and neither a rollout nor a guard loads; the narrowing
 # build follows when the document's answer (or a remembered one) sets a
 # percentage. LLVM's inline threshold at 46, as the first answer's, measured
 # with -O4 (zlib) while it had an `N` of its own, since removed: 25 -> 7,214,
 # 46 -> 7,047 (6,893 B without it).
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
-  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features answer-slim \
-  --target-dir target/pkg-build-answer-slim
-cp target/pkg-build-answer-slim/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/answer_slim.wasm"
+lean_build answer-slim 46
 # The rollout's and the guard's start-up alone (first_rollout.rs, `--features
 # narrow`): what a page with a rollout or a guard and no document to read
 # (neither `remote` nor `unleash`) loads instead of the first-answer module,
@@ -145,10 +141,7 @@ cp target/pkg-build-answer-slim/wasm32-unknown-unknown/release/maestro_gate_wasm
 # 7,437 and 11,439). LLVM's inline threshold at 46, as the first answer's,
 # measured (GNU gzip): 25 -> 7,349, 35 -> 7,383, 40 -> 7,608, 46 -> 7,331,
 # 55 -> 7,389, 70 -> 7,502, 90 -> 7,377, 105 -> 7,470, 130 -> 7,581.
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
-  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features narrow \
-  --target-dir target/pkg-build-narrow
-cp target/pkg-build-narrow/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/narrow.wasm"
+lean_build narrow 46
 # The keeping module (crates/gate/src/keep.rs): the first answer's memory,
 # which both first answers load after the first decision to remember the
 # answer they read (and before it only when no answer came in time, for the
@@ -157,10 +150,7 @@ cp target/pkg-build-narrow/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm
 # 19,961 -> 18,208 B; the keeping module itself 4,447 B). LLVM's inline
 # threshold at 46, as the first answer's (not swept for this module: it
 # loads after the decision).
-CARGO_PROFILE_RELEASE_OPT_LEVEL=z RUSTFLAGS="-C link-arg=-zstack-size=65536 --remap-path-prefix=$registry=/cargo -C llvm-args=-inline-threshold=46 $lean_link" \
-  cargo build -q --release --target wasm32-unknown-unknown -p maestro-gate-wasm --lib --no-default-features --features keep \
-  --target-dir target/pkg-build-keep
-cp target/pkg-build-keep/wasm32-unknown-unknown/release/maestro_gate_wasm.wasm "$tmp/keep.wasm"
+lean_build keep 46
 # The rollback and the rollout with LLVM's inline threshold at 115, as the
 # gate's; the remote and the guard without one. Measured (gzip -9 by zlib,
 # after wasm-opt as in scripts/minify-names.mjs): rollback "z" alone 40,677,
