@@ -50,6 +50,10 @@ before(async () => {
 });
 after(async () => { await server?.close(); });
 
+// A rollout in, and one out: the percentage, whether it lets this browser in, and the
+// reason (`%b`: this browser's bucket).
+const ROLLOUTS = [[100, true, 'Enabled by rollout: bucket %b is within 100%'], [0, false, 'Disabled by rollout: bucket %b is above 0%']];
+
 const api = () => `${server.url}/fapi/api/frontend`;
 const OFF = () => `Disabled by Unleash toggle maestro at ${api()}: not enabled`;
 
@@ -266,7 +270,7 @@ for (const name of BROWSERS) describe(name, () => {
     // A rollout (in a browser that remembers no trip): applied, with Unleash's toggle on.
     const fresh = await browser.newContext();
     try {
-      for (const [percent, enabled, words] of [[100, true, 'Enabled by rollout: bucket %b is within 100%'], [0, false, 'Disabled by rollout: bucket %b is above 0%']]) {
+      for (const [percent, enabled, words] of ROLLOUTS) {
         const page = await load(fresh, { rollout: percent, userId: 'u-1' });
         const d = await page.evaluate(() => window.first);
         assert.deepEqual([d.enabled, d.source, d.reason], [enabled, 'rollout', words.replace('%b', d.rollout?.bucket)], JSON.stringify(d));
@@ -299,7 +303,7 @@ for (const name of BROWSERS) describe(name, () => {
     const context = await browser.newContext();
     try {
       const buckets = [];
-      for (const [percent, enabled, words] of [[100, true, 'Enabled by rollout: bucket %b is within 100%'], [0, false, 'Disabled by rollout: bucket %b is above 0%']]) {
+      for (const [percent, enabled, words] of ROLLOUTS) {
         const page = await load(context, { lateRollout: percent });
         const first = await page.evaluate(() => window.first);
         assert.deepEqual([first.enabled, first.source, first.reason], [enabled, 'rollout', words.replace('%b', first.rollout?.bucket)], JSON.stringify(first));
