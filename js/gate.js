@@ -161,13 +161,15 @@ export function createGate({ load, loadExtras }) {
   // first-answer module narrow the first decision (js/extras.js; the rollout
   // module loads after it). A percentage narrows wherever it comes from (an
   // inherited one, a getter's, a proxy's, one whose read throws: the module
-  // reports that); the guard is an own option.
+  // reports that); the guard is an own option, and one that is undefined,
+  // null or false is none (the module reads it so: `init({ guard:
+  // config.guard })` without a guard loads nothing for it).
   // (Read as the gate reads them, `Object(obj)[key]`; a read that throws says yes.)
   const narrows = (options) => {
     try {
       const o = Object(options);
       return o.rollout != null || Object(o.env).VITE_MAESTRO_ROLLOUT != null
-        || globalThis.MAESTRO_ROLLOUT != null || has(options, 'guard');
+        || globalThis.MAESTRO_ROLLOUT != null || has(options, 'guard') && o.guard != null && o.guard !== false;
     } catch { return true; }
   };
 

@@ -191,8 +191,9 @@ export interface InitOptions {
     rolloutGroup?: string;
     /** The rollout's stickiness: this user's id. Default: an anonymous id for this browser. */
     userId?: string | number;
-    /** The error guard (see `GuardOptions`). */
-    guard?: GuardOptions;
+    /** The error guard (see `GuardOptions`). Undefined, `null` or `false`: none (nothing loads
+     * for it), so that `guard: config.guard` can leave it out. */
+    guard?: GuardOptions | null;
     /** The same as `wasm` for the rollout module's `.wasm` (loaded after the first decision, for a
      * guard or a remote percentage). Default: next to this file. */
     rolloutWasm?: WasmSource;

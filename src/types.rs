@@ -288,8 +288,9 @@ pub struct InitOptions {
     /// The rollout's stickiness: this user's id. Default: an anonymous id for this browser.
     #[ts(optional = nullable, type = "string | number")]
     pub user_id: (),
-    /// The error guard (see `GuardOptions`).
-    #[ts(optional)]
+    /// The error guard (see `GuardOptions`). Undefined, `null` or `false`: none (nothing loads
+    /// for it), so that `guard: config.guard` can leave it out.
+    #[ts(optional = nullable)]
     pub guard: Option<GuardOptions>,
     /// The same as `wasm` for the rollout module's `.wasm` (loaded after the first decision, for a
     /// guard or a remote percentage). Default: next to this file.

@@ -343,6 +343,22 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] a guard that is undefined, null or false is none: the page reads its first answer with the build without the narrowing`, async () => {
+    set('/maestro-health', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      for (const v of ['undefined', 'null', 'false']) {
+        const page = await load(context, `noGuard=${v}`);
+        assert.equal((await page.evaluate(() => window.first)).enabled, true, v);
+        const wasm = page.requests.filter((u) => /maestro_gate_(answer|narrow)[a-z_]*_bg\.wasm/.test(u)).map((u) => new URL(u).pathname);
+        assert.deepEqual(wasm, ['/pkg/maestro_gate_answer_slim_bg.wasm'], v);
+        await page.close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`[${name}] a document's percentage: a page that leaves its first answer to the remote module narrows with the narrowing build alone; one that cannot fetch it fails safe`, async () => {
     set('/maestro-health', { maestro_enabled: true, rollout: 0 });
     const context = await browser.newContext();

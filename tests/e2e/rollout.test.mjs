@@ -249,6 +249,28 @@ for (const name of BROWSERS) {
       } finally { await context.close(); }
     });
 
+    test(`[${name}] a guard that is undefined, null or false (a config without one) is none: nothing loads for it, before or after the decision`, async () => {
+      const context = await browser.newContext();
+      try {
+        for (const [options, extra] of [[{ log: 'silent' }, '&guardUndefined'], [{ log: 'silent', guard: null }], [{ log: 'silent', guard: false }]]) {
+          const page = await open(context, options, extra);
+          const s = await state(page);
+          const what = JSON.stringify(options) + (extra || '');
+          assert.deepEqual([s.enabled, s.decision.reason, s.health.guard], [true, 'Enabled (default)', null], what);
+          // Two errors counted: no guard trips (nor loads).
+          await page.evaluate(() => { window.gate.recordError(new Error('one')); window.gate.recordError(new Error('two')); });
+          await new Promise((r) => setTimeout(r, 300));
+          assert.equal(await page.evaluate(() => window.gate.isEnabled()), true, what);
+          // The gate's entry and .wasm only: no extras chunk, no first-answer or narrowing build, no rollout module.
+          const files = page.requests.map((u) => new URL(u).pathname).filter((p) => p.startsWith('/pkg/'));
+          assert.ok(!files.some((p) => /maestro_gate_(extras|answer|narrow|rollout)/.test(p)), what + '\n' + files.join('\n'));
+          assert.ok(files.includes('/pkg/maestro_gate_bg.wasm'), what + '\n' + files.join('\n'));
+          assert.deepEqual(s.problems, [], what);
+          await page.close();
+        }
+      } finally { await context.close(); }
+    });
+
     test(`[${name}] a page with a rollout (no guard, no remote) narrows with the first-answer module's narrowing build and never loads the rollout module`, async () => {
       const context = await browser.newContext();
       try {

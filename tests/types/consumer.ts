@@ -7,6 +7,7 @@ import maestroGate, { buildCheck, healthDocument } from '../../pkg/vite.js';
 import '../../pkg/global.js';
 import { fakeStorage, installStorage, startGate } from '../../pkg/testing.js';
 import type { GateState } from '../../pkg/testing.js';
+import type { GuardOptions as ErrorGuard } from '../../pkg/index.js';
 import { maestroGuard } from '../../pkg/sw.js';
 import type { GuardOptions } from '../../pkg/sw.js';
 import type { CleanupReport, Decision, DecisionSource, FlagValue, Health, InitOptions, VerifyReport } from '../../pkg/index.js';
@@ -102,6 +103,9 @@ async function main(): Promise<void> {
   void fromGuard;
   // @ts-expect-error guard.errors is a number
   await init({ guard: { errors: 'five' } });
+  // A config without a guard: none.
+  const config: { guard?: ErrorGuard | null } = { guard: null };
+  await init({ guard: config.guard });
 
   // @ts-expect-error log levels are a closed set
   await init({ log: 'debug' });
