@@ -14,7 +14,8 @@
 //   decide(n), isEnabled(), wouldBeOn(options)  the gate's exports (js/core.js),
 //                              each through its fail-safe call
 //   notify(request)            tells the gate's onCleanupRequest subscribers (js/core.js)
-//   has, own, describe, narrows  its helpers
+//   has, own, describe, narrows, within  its helpers (`within(p)`: p, or a
+//                              rejection when it has not settled within 10 s)
 //   on()                       whether the gate is on (its mirror)
 //   started(), answering()     the first init()'s promise, and its options (from the call on)
 //   imports(x), keep(value)    the gate's boundary (js/core.js), which the
@@ -100,9 +101,10 @@ export default function extras(g, modules) {
   // `new URL(…, import.meta.url)` out, so that a bundler emits the file); in
   // Node, where `fetch` refuses a file: URL, read from disk (the package's
   // Node build defines __MAESTRO_NODE__).
-  const lean = (input, url) => instantiate(g, input ?? (__MAESTRO_NODE__
+  // (Given 10 s, `g.within`: one whose download never ends could not load.)
+  const lean = (input, url) => g.within(instantiate(g, input ?? (__MAESTRO_NODE__
     ? import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(url))
-    : url));
+    : url)));
   // An option of the first init() (its own property): where init({ remoteWasm,
   // rolloutWasm, rollbackWasm, answerWasm, keepWasm }) says a module's .wasm is
   // (undefined: beside its glue, or in Node from disk), its `remote`, its `log`.
@@ -111,14 +113,15 @@ export default function extras(g, modules) {
   // The module `name` ("rollback", "remote" or "rollout"), instantiated from
   // its .wasm (see `wasm`). It writes its console lines as this file writes
   // its warnings (see `warn`), handed the gate's import and `keep` (`setLog`;
-  // a module the copies of the gate share keeps the first copy's).
-  async function load(name) {
+  // a module the copies of the gate share keeps the first copy's). Given
+  // 10 s, its glue and its .wasm together (`g.within`).
+  const load = (name) => g.within((async () => {
     const input = option(name + 'Wasm');
     const m = await (__MAESTRO_TAG__ ? modules[name](input) : IMPORTS[name]());
     if (!__MAESTRO_TAG__) await m.default({ module_or_path: __MAESTRO_NODE__ ? input ?? await fromDisk(`maestro_gate_${name}_bg.wasm`) : input });
     m.setLog?.(g.imports().m[IMPORT_CONSOLE], g.keep);
     return m;
-  }
+  })());
 
   // Writes the console warning `[MAESTRO] text` (unless `options` say `log:
   // 'silent'`) through the gate's boundary (`g.imports`: js/core.js's `log`,

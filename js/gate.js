@@ -23,6 +23,17 @@ export const VERSION = typeof __MAESTRO_GATE_VERSION__ === 'string' ? __MAESTRO_
 
 const LOAD_FAILED = "maestro-gate's wasm could not be loaded";
 
+// `p`, or a rejection saying so when it has not settled within 10 s: a
+// download that never ends (a stalled CDN, a held connection) must not hold
+// init(), a cleanup or a module for good; it counts as one that could not
+// load, with that module's fail-safe or warning. The gate's wasm, the extras
+// chunk, and each module js/extras.js loads (`g.within`) are given 10 s
+// each. (Node reads its files from disk: no timer.)
+const within = (p) => __MAESTRO_NODE__ ? p : new Promise((ok, no) => {
+  const t = setTimeout(no, 1e4, 'it did not load within 10000 ms');
+  p.then(ok, no).then(() => clearTimeout(t));
+});
+
 // An error's message, whatever was thrown.
 function describe(error) {
   try { return String(error && error.message || error); } catch { return 'unknown error'; }
@@ -98,7 +109,7 @@ export function createGate({ load, loadExtras }) {
 
   async function attempt(options) {
     try {
-      await load(own(options, 'wasm'));
+      await within(load(own(options, 'wasm')));
     } catch (e) {
       fail(LOAD_FAILED, e, options);
       return false;
@@ -177,7 +188,7 @@ export function createGate({ load, loadExtras }) {
   // load js/extras.js (once), which loads the rollout, the remote and the
   // rollback modules and hands them the gate's functions. `g` is what it is handed.
   const g = {
-    has, own, describe, narrows, on, started: () => started, answering: () => answering,
+    has, own, describe, narrows, within, on, started: () => started, answering: () => answering,
     // (the gate's functions one by one: a namespace used as a value costs bytes, and esbuild copies it with for...in)
     decide: (n) => call(() => core.decide(undefined, n), off), isEnabled: () => call(core.isEnabled, () => false),
     wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),
@@ -187,7 +198,7 @@ export function createGate({ load, loadExtras }) {
   // js/extras.js's functions for this copy: one instance, however many calls
   // wait for the chunk. Rejects with why it could not load (a later call tries
   // again). (`loadExtras` never throws: it returns a promise.)
-  const more = async () => x ||= await loadExtras().then((m) => x || m.default(g), (e) => {
+  const more = async () => x ||= await within(loadExtras()).then((m) => x || m.default(g), (e) => {
     throw "maestro-gate's extras module could not be loaded: " + describe(e);
   });
   const needs = (options) => narrows(options) || has(options, 'remote') || has(options, 'unleash');

@@ -1,0 +1,93 @@
+// A download that never ends (a stalled CDN, a held connection), in the
+// system Chromium and in Firefox, through pkg/: each file the gate loads is
+// given 10 s, after which it counts as one that could not load, with that
+// file's fail-safe or warning. init() and a cleanup resolve; nothing throws.
+// The pages load side by side, so that the test waits about 10 s once.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serve, ROOT } from './helpers.mjs';
+import { BROWSERS, launch } from './browsers.mjs';
+
+let server;
+const held = [];
+// Holds the response open (until the end of the file's tests).
+const hold = (req, res) => { held.push(res); };
+const file = (name, type) => async (req, res) => res.writeHead(200, { 'content-type': type }).end(await readFile(join(ROOT, 'pkg', name)));
+const page = (script) => (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'
+  + '<script type="module">window.problems = [];'
+  + ' addEventListener("unhandledrejection", (e) => window.problems.push("unhandledrejection: " + e.reason));'
+  + script + '</script>');
+// init()'s decision, as JSON, when it resolves.
+const decided = 'window.decided = JSON.stringify(d);';
+
+before(async () => {
+  server = await serve(ROOT, {
+    '/stalled.wasm': hold,
+    // A copy of the ES module whose extras chunk never arrives (its gate .wasm does).
+    '/stall/index.js': file('index.js', 'text/javascript'),
+    '/stall/maestro_gate_bg.wasm': file('maestro_gate_bg.wasm', 'application/wasm'),
+    '/stall/maestro_gate_extras.js': hold,
+    // The gate's own .wasm.
+    '/gate.html': page('import * as gate from "/pkg/index.js"; window.gate = gate;'
+      + ' gate.init({ wasm: "/stalled.wasm" }).then((d) => { ' + decided + ' });'),
+    // The extras chunk, for a page with a rollout (it narrows: it fails safe).
+    '/extras.html': page('import * as gate from "/stall/index.js"; window.gate = gate;'
+      + ' gate.init({ rollout: 50 }).then((d) => { ' + decided + ' });'),
+    // The first-answer module's narrowing, for a page with a rollout.
+    '/answer.html': page('import * as gate from "/pkg/index.js"; window.gate = gate;'
+      + ' gate.init({ rollout: 50, answerWasm: "/stalled.wasm" }).then((d) => { ' + decided + ' });'),
+    // The rollback module, for a cleanup (the gate decides at once).
+    '/rollback.html': page('import * as gate from "/pkg/index.js"; window.gate = gate;'
+      + ' gate.init({ rollbackWasm: "/stalled.wasm", log: "silent" }).then((d) => { ' + decided
+      + ' return gate.clearClientState(); }).then((r) => { window.cleaned = JSON.stringify(r); });'),
+  });
+});
+after(async () => { for (const res of held) res.destroy(); await server?.close(); });
+
+const WITHIN = 'it did not load within 10000 ms';
+
+for (const name of BROWSERS) {
+  describe(name, () => {
+    let browser;
+    before(async () => { browser = await launch(name); });
+    after(async () => { await browser?.close(); });
+
+    test(`[${name}] a file whose download never ends counts, after 10 s, as one that could not load: init() and a cleanup resolve, off where the gate needed it, and nothing throws`, async () => {
+      const context = await browser.newContext();
+      try {
+        const pages = {};
+        await Promise.all(['gate', 'extras', 'answer', 'rollback'].map(async (p) => {
+          pages[p] = await context.newPage();
+          await pages[p].goto(`${server.url}/${p}.html`);
+        }));
+        const settled = { timeout: 30000 };
+        await Promise.all([
+          ...Object.values(pages).map((p) => p.waitForFunction(() => typeof window.decided === 'string', settled)),
+          pages.rollback.waitForFunction(() => typeof window.cleaned === 'string', settled),
+        ]);
+        const d = {};
+        for (const [p, tab] of Object.entries(pages)) {
+          d[p] = JSON.parse(await tab.evaluate(() => window.decided));
+          assert.deepEqual(await tab.evaluate(() => window.problems), [], p);
+          assert.deepEqual(tab.lines.filter((l) => l.startsWith('pageerror')), [], p);
+        }
+        // The gate's .wasm: disabled, "unavailable", with one warning.
+        assert.deepEqual([d.gate.enabled, d.gate.source, d.gate.reason],
+          [false, 'unavailable', `Disabled (fail safe): maestro-gate's wasm could not be loaded: ${WITHIN}`]);
+        assert.equal(pages.gate.lines.filter((l) => l.includes(WITHIN)).length, 1, pages.gate.lines.join('\n'));
+        // The extras chunk and the first-answer module, on a page that narrows: fail safe, off.
+        assert.deepEqual([d.extras.enabled, d.extras.reason],
+          [false, `Disabled (fail safe): maestro-gate's extras module could not be loaded: ${WITHIN}`]);
+        assert.deepEqual([d.answer.enabled, d.answer.reason],
+          [false, `Disabled (fail safe): maestro-gate's rollout module could not be loaded: ${WITHIN}`]);
+        // The rollback module: the gate is on; the cleanup reports "unavailable" and says why.
+        assert.equal(d.rollback.enabled, true);
+        const r = JSON.parse(await pages.rollback.evaluate(() => window.cleaned));
+        assert.deepEqual([r.ok, r.database.outcome, r.database.error],
+          [false, 'unavailable', `maestro-gate's rollback module could not be loaded: ${WITHIN}`], JSON.stringify(r));
+      } finally { await context.close(); }
+    });
+  });
+}
