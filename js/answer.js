@@ -256,7 +256,7 @@ async function answer(g, m, keeper, failSafe, options, late) {
     // answered) is this page's answer too, after its first decision (the
     // other tabs heard it: `post`): the module words it as a first answer,
     // and `late` applies it (not waited for: a percentage loads the rollout
-    // module, which has no timeout of its own). The poll starts once that
+    // module, given 10 s like every file, `g.within`). The poll starts once that
     // read has ended and `finish` has counted it (within the fetch's timeout
     // of the read's start), and the keeping module has kept an "on" it read
     // (bounded by its own timeout): `g.state` then says what it read and

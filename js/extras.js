@@ -177,7 +177,8 @@ export default function extras(g, modules) {
   }
 
   // Whether the page polls (a health document, Unleash, or both).
-  const polls = (options) => has(options, 'remote') || has(options, 'unleash');
+  // (An undefined or null one is none, as js/gate.js's `needs` reads it.)
+  const polls = (options) => own(options, 'remote') != null || own(options, 'unleash') != null;
 
   // Whether a page that polls reads its first answer with the first-answer
   // module rather than the remote module (see `firstAnswer`). (For one that

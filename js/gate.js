@@ -160,7 +160,7 @@ export function createGate({ load, loadExtras }) {
   function report(event, cleanup) {
     if (!__MAESTRO_TAG__ && typeof own(answering, 'report') == 'string') {
       const d = health();
-      (reporter ||= new Promise((go) => setTimeout(go, __MAESTRO_NODE__ || on() ? 0 : 2001 - performance.now())).then(() => loadExtras(1)).then((m) => m.default(g), (e) => {
+      (reporter ||= new Promise((go) => setTimeout(go, __MAESTRO_NODE__ || on() ? 0 : 2001 - performance.now())).then(() => within(loadExtras(1))).then((m) => m.default(g), (e) => {
         warn(answering, describe(e) + '; keeping the current decision');
         return () => {};
       })).then((send) => send(event, d, cleanup));
@@ -196,12 +196,18 @@ export function createGate({ load, loadExtras }) {
     imports: core.importsOf, keep: core.held, post: core.post,
   };
   // js/extras.js's functions for this copy: one instance, however many calls
-  // wait for the chunk. Rejects with why it could not load (a later call tries
-  // again). (`loadExtras` never throws: it returns a promise.)
-  const more = async () => x ||= await within(loadExtras()).then((m) => x || m.default(g), (e) => {
+  // wait for the chunk (the promise is kept: two calls before it came, an
+  // init() beside a resetGuard(), made two). Rejects with why it could not
+  // load (a later call tries again). (`loadExtras` never throws: it returns a
+  // promise.)
+  let extras;
+  const more = () => extras ||= within(loadExtras()).then((m) => x = m.default(g), (e) => {
+    extras = undefined;
     throw "maestro-gate's extras module could not be loaded: " + describe(e);
   });
-  const needs = (options) => narrows(options) || has(options, 'remote') || has(options, 'unleash');
+  // (A `remote` or `unleash` that is undefined or null is none, as the
+  // modules read it: `remote: config.healthUrl` without one loads nothing.)
+  const needs = (options) => narrows(options) || own(options, 'remote') != null || own(options, 'unleash') != null;
 
   // The narrowing of the first decision, from js/extras.js, asked only of a
   // gate whose sources say on: a page that is off loads none of it (off

@@ -153,8 +153,8 @@ export interface InitOptions {
      * when it says `maestro_enabled: false` the gate starts off, or turns off in every open tab
      * without a reload. Each answer is remembered under `maestro-gate:remote`, and a load whose
      * document fails starts from it. The poll's own module (`maestro_gate_remote_bg.wasm`) is
-     * loaded only when this is set. */
-    remote?: string;
+     * loaded only when this is set (`undefined` or `null`: none, and nothing loads for it). */
+    remote?: string | null;
     /** Reads the kill switch from Unleash's Frontend API (Unleash itself or Unleash Edge), polled
      * as `remote` is (`pollMs`, the wait at `init()`, the remembered answer, one polling tab per
      * origin): MAESTRO stays on only while the toggle is listed with `enabled: true` for this
@@ -163,8 +163,9 @@ export interface InitOptions {
      * safe; an HTTP error, another shape or no answer changes nothing (one warning, backoff).
      * With `remote` too, both apply and off wins. The decisions are counted (`yes`/`no`) in
      * Unleash's metrics, posted at most every 30 s and when the page is hidden or left. The client
-     * key is sent only as the `Authorization` header: never logged, remembered or reported. */
-    unleash?: UnleashOptions;
+     * key is sent only as the `Authorization` header: never logged, remembered or reported.
+     * `undefined` or `null`: none, and nothing loads for it. */
+    unleash?: UnleashOptions | null;
     /** How long `init()` waits for `remote`'s first answer, in ms. Default 1000; `0` does not wait;
      * at most 10000. A slower answer applies live when it comes. */
     remoteTimeoutMs?: number;
@@ -192,8 +193,8 @@ export interface InitOptions {
     /** The rollout's stickiness: this user's id. Default: an anonymous id for this browser. */
     userId?: string | number;
     /** The error guard (see `GuardOptions`). Undefined, `null` or `false`: none (nothing loads
-     * for it), so that `guard: config.guard` can leave it out. */
-    guard?: GuardOptions | null;
+     * for it), so that `guard: config.guard` (or `debug && { … }`) can leave it out. */
+    guard?: GuardOptions | false | null;
     /** The same as `wasm` for the rollout module's `.wasm` (loaded after the first decision, for a
      * guard or a remote percentage). Default: next to this file. */
     rolloutWasm?: WasmSource;

@@ -242,8 +242,8 @@ pub struct InitOptions {
     /// when it says `maestro_enabled: false` the gate starts off, or turns off in every open tab
     /// without a reload. Each answer is remembered under `maestro-gate:remote`, and a load whose
     /// document fails starts from it. The poll's own module (`maestro_gate_remote_bg.wasm`) is
-    /// loaded only when this is set.
-    #[ts(optional)]
+    /// loaded only when this is set (`undefined` or `null`: none, and nothing loads for it).
+    #[ts(optional = nullable)]
     pub remote: Option<String>,
     /// Reads the kill switch from Unleash's Frontend API (Unleash itself or Unleash Edge), polled
     /// as `remote` is (`pollMs`, the wait at `init()`, the remembered answer, one polling tab per
@@ -254,7 +254,8 @@ pub struct InitOptions {
     /// With `remote` too, both apply and off wins. The decisions are counted (`yes`/`no`) in
     /// Unleash's metrics, posted at most every 30 s and when the page is hidden or left. The client
     /// key is sent only as the `Authorization` header: never logged, remembered or reported.
-    #[ts(optional)]
+    /// `undefined` or `null`: none, and nothing loads for it.
+    #[ts(optional = nullable)]
     pub unleash: Option<UnleashOptions>,
     /// How long `init()` waits for `remote`'s first answer, in ms. Default 1000; `0` does not wait;
     /// at most 10000. A slower answer applies live when it comes.
@@ -289,8 +290,8 @@ pub struct InitOptions {
     #[ts(optional = nullable, type = "string | number")]
     pub user_id: (),
     /// The error guard (see `GuardOptions`). Undefined, `null` or `false`: none (nothing loads
-    /// for it), so that `guard: config.guard` can leave it out.
-    #[ts(optional = nullable)]
+    /// for it), so that `guard: config.guard` (or `debug && { … }`) can leave it out.
+    #[ts(optional, type = "GuardOptions | false | null")]
     pub guard: Option<GuardOptions>,
     /// The same as `wasm` for the rollout module's `.wasm` (loaded after the first decision, for a
     /// guard or a remote percentage). Default: next to this file.

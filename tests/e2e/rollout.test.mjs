@@ -249,10 +249,13 @@ for (const name of BROWSERS) {
       } finally { await context.close(); }
     });
 
-    test(`[${name}] a guard that is undefined, null or false (a config without one) is none: nothing loads for it, before or after the decision`, async () => {
+    test(`[${name}] a guard that is undefined, null or false, and a remote or unleash that is undefined or null (a config without one), is none: nothing loads for it, before or after the decision`, async () => {
       const context = await browser.newContext();
       try {
-        for (const [options, extra] of [[{ log: 'silent' }, '&guardUndefined'], [{ log: 'silent', guard: null }], [{ log: 'silent', guard: false }]]) {
+        for (const [options, extra] of [
+          [{ log: 'silent' }, '&undefined=guard'], [{ log: 'silent', guard: null }], [{ log: 'silent', guard: false }],
+          [{ log: 'silent' }, '&undefined=remote,unleash'], [{ log: 'silent', remote: null, unleash: null }],
+        ]) {
           const page = await open(context, options, extra);
           const s = await state(page);
           const what = JSON.stringify(options) + (extra || '');
@@ -261,9 +264,9 @@ for (const name of BROWSERS) {
           await page.evaluate(() => { window.gate.recordError(new Error('one')); window.gate.recordError(new Error('two')); });
           await new Promise((r) => setTimeout(r, 300));
           assert.equal(await page.evaluate(() => window.gate.isEnabled()), true, what);
-          // The gate's entry and .wasm only: no extras chunk, no first-answer or narrowing build, no rollout module.
+          // The gate's entry and .wasm only: no extras chunk, no first-answer or narrowing build, no rollout or remote module.
           const files = page.requests.map((u) => new URL(u).pathname).filter((p) => p.startsWith('/pkg/'));
-          assert.ok(!files.some((p) => /maestro_gate_(extras|answer|narrow|rollout)/.test(p)), what + '\n' + files.join('\n'));
+          assert.ok(!files.some((p) => /maestro_gate_(extras|answer|narrow|rollout|remote)/.test(p)), what + '\n' + files.join('\n'));
           assert.ok(files.includes('/pkg/maestro_gate_bg.wasm'), what + '\n' + files.join('\n'));
           assert.deepEqual(s.problems, [], what);
           await page.close();

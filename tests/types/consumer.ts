@@ -106,6 +106,10 @@ async function main(): Promise<void> {
   // A config without a guard: none.
   const config: { guard?: ErrorGuard | null } = { guard: null };
   await init({ guard: config.guard });
+  const debug = false as boolean;
+  await init({ guard: debug && { errors: 5 } });
+  const healthUrl: string | null = null;
+  await init({ remote: healthUrl, unleash: null });
 
   // @ts-expect-error log levels are a closed set
   await init({ log: 'debug' });
