@@ -360,8 +360,11 @@ export function createGate({ load, loadExtras }) {
     // answers first (the remote document's first answer, the rollout, the guard).
     return (started = loadOnce(options).then(async (loaded) => {
       const d = start(options, loaded, loaded && needs(options) ? await begin(options) : undefined);
-      // The poll, for a gate that is on (one that is off stays off).
-      if (x && on()) x.poll(options);
+      // The poll, for a gate that is on (one that is off stays off). (A page
+      // that polls and is on without js/extras.js, which did not come within
+      // its 10 s, waits another 10 s for it and then polls: a slow chunk
+      // must not leave it deaf to a remote kill.)
+      if (on()) x ? x.poll(options) : needs(options) && more().then((m) => m.poll(options), () => {});
       expose(options);
       report('start');
       return d;

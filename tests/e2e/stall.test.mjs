@@ -1,7 +1,8 @@
 // A download that never ends (a stalled CDN, a held connection), in the
 // system Chromium and in Firefox, through pkg/: each file the gate loads is
 // given 10 s, after which it counts as one that could not load, with that
-// file's fail-safe or warning. init() and a cleanup resolve; nothing throws.
+// file's fail-safe or warning. init() and a cleanup resolve; nothing throws;
+// a page that polls, whose extras chunk came late, starts its poll when it comes.
 // The pages load side by side, so that the test waits about 10 s once.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,14 +15,17 @@ let server;
 const held = [];
 // Holds the response open, until the test ends it (`release`) or the file's
 // tests end. (Each held request takes one of the browser's six connections
-// to this host: the test holds four at once.)
-const hold = (req, res) => { held.push({ req, res }); };
+// to this host: the test holds five at once.)
+// (Once released, a request is answered at once: a browser may send a second request for
+// a URL only once the first has ended, as Chromium's HTTP cache does.)
+let released = false;
+const end = (req, res) => req.url.endsWith('maestro_gate_extras.js')
+  ? file('maestro_gate_extras.js', 'text/javascript')(req, res) : res.writeHead(404).end('not here');
+const hold = (req, res) => { if (released) end(req, res); else held.push({ req, res }); };
 // Ends the held responses: the extras chunk as it is, the others 404.
 async function release() {
-  for (const { req, res } of held.splice(0)) {
-    if (req.url.endsWith('maestro_gate_extras.js')) await file('maestro_gate_extras.js', 'text/javascript')(req, res);
-    else res.writeHead(404).end('not here');
-  }
+  released = true;
+  for (const { req, res } of held.splice(0)) await end(req, res);
 }
 const file = (name, type) => async (req, res) => res.writeHead(200, { 'content-type': type }).end(await readFile(join(ROOT, 'pkg', name)));
 const page = (script) => (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,">'
@@ -38,12 +42,19 @@ before(async () => {
     '/stall/index.js': file('index.js', 'text/javascript'),
     '/stall/maestro_gate_bg.wasm': file('maestro_gate_bg.wasm', 'application/wasm'),
     '/stall/maestro_gate_extras.js': hold,
+    '/stall/maestro_gate_remote.js': file('maestro_gate_remote.js', 'text/javascript'),
+    '/stall/maestro_gate_remote_bg.wasm': file('maestro_gate_remote_bg.wasm', 'application/wasm'),
+    '/stall-health': (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"maestro_enabled": false}'),
     // The gate's own .wasm.
     '/gate.html': page('import * as gate from "/pkg/index.js"; window.gate = gate;'
       + ' gate.init({ wasm: "/stalled.wasm" }).then((d) => { ' + decided + ' });'),
     // The extras chunk, for a page with a rollout (it narrows: it fails safe).
     '/extras.html': page('import * as gate from "/stall/index.js"; window.gate = gate;'
       + ' gate.init({ rollout: 50 }).then((d) => { ' + decided + ' });'),
+    // The extras chunk, for a page that polls a document (it keeps its decision, and polls
+    // once the chunk comes).
+    '/extras-remote.html': page('import * as gate from "/stall/index.js"; window.gate = gate;'
+      + ' gate.init({ remote: "/stall-health", pollMs: 300 }).then((d) => { ' + decided + ' });'),
     // The first-answer module's narrowing, for a page with a rollout.
     '/answer.html': page('import * as gate from "/pkg/index.js"; window.gate = gate;'
       + ' gate.init({ rollout: 50, answerWasm: "/stalled.wasm" }).then((d) => { ' + decided + ' });'),
@@ -63,12 +74,16 @@ for (const name of BROWSERS) {
     before(async () => { browser = await launch(name); });
     after(async () => { await browser?.close(); });
 
-    test(`[${name}] a file whose download never ends counts, after 10 s, as one that could not load: init() and a cleanup resolve, off where the gate needed it, and nothing throws`, async () => {
+    test(`[${name}] a file whose download never ends counts, after 10 s, as one that could not load: init() and a cleanup resolve, off where the gate needed it, a page that polls polls once the chunk comes, and nothing throws`, async () => {
+      released = false;
       const context = await browser.newContext();
+      // (The page that polls in a context of its own: the remote off it reads reaches every
+      // copy of the gate in its origin's storage and channel.)
+      const polling = await browser.newContext();
       try {
         const pages = {};
-        await Promise.all(['gate', 'extras', 'answer', 'rollback'].map(async (p) => {
-          pages[p] = await context.newPage();
+        await Promise.all(['gate', 'extras', 'extras-remote', 'answer', 'rollback'].map(async (p) => {
+          pages[p] = await (p === 'extras-remote' ? polling : context).newPage();
           await pages[p].goto(`${server.url}/${p}.html`);
         }));
         const settled = { timeout: 30000 };
@@ -89,6 +104,10 @@ for (const name of BROWSERS) {
         // The extras chunk and the first-answer module, on a page that narrows: fail safe, off.
         assert.deepEqual([d.extras.enabled, d.extras.reason],
           [false, `Disabled (fail safe): maestro-gate's extras module could not be loaded: ${WITHIN}`]);
+        // A page that polls keeps its decision (on), with one warning.
+        assert.deepEqual([d['extras-remote'].enabled, d['extras-remote'].reason], [true, 'Enabled (default)']);
+        assert.equal(pages['extras-remote'].lines.filter((l) => l.includes(`maestro-gate's extras module could not be loaded: ${WITHIN}; keeping the current decision`)).length, 1,
+          pages['extras-remote'].lines.join('\n'));
         assert.deepEqual([d.answer.enabled, d.answer.reason],
           [false, `Disabled (fail safe): maestro-gate's rollout module could not be loaded: ${WITHIN}`]);
         // The rollback module: the gate is on; the cleanup reports "unavailable" and says why.
@@ -96,16 +115,19 @@ for (const name of BROWSERS) {
         const r = JSON.parse(await pages.rollback.evaluate(() => window.cleaned));
         assert.deepEqual([r.ok, r.database.outcome, r.database.error],
           [false, 'unavailable', `maestro-gate's rollback module could not be loaded: ${WITHIN}`], JSON.stringify(r));
-        // The files that were held end now (the extras chunk arrives; the others fail): the
-        // decisions stand, and nothing throws.
+        // The files that were held end now (the extras chunk arrives; the others fail): the page
+        // that polls starts its poll, and the document's off reaches it; the other decisions
+        // stand, and nothing throws.
         await release();
+        await pages['extras-remote'].waitForFunction(() => !window.gate.isEnabled(), { timeout: 15000 });
+        assert.equal(await pages['extras-remote'].evaluate(() => window.gate.decision().source), 'remote');
         for (const [p, tab] of Object.entries(pages)) {
           await tab.evaluate(() => new Promise((r) => setTimeout(r, 500)));
-          assert.deepEqual(JSON.parse(await tab.evaluate(() => JSON.stringify(window.gate.decision()))), d[p], p);
+          if (p !== 'extras-remote') assert.deepEqual(JSON.parse(await tab.evaluate(() => JSON.stringify(window.gate.decision()))), d[p], p);
           assert.deepEqual(await tab.evaluate(() => window.problems), [], p);
           assert.deepEqual(tab.lines.filter((l) => l.startsWith('pageerror')), [], p);
         }
-      } finally { await context.close(); }
+      } finally { await context.close(); await polling.close(); }
     });
   });
 }
