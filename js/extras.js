@@ -257,7 +257,8 @@ export default function extras(g, modules) {
   async function startRemote(options) {
     await g.keeping;
     const r = await remoteModule(options);
-    if (r) try {
+    // (Not for a page that turned off meanwhile: an off page does not poll.)
+    if (r && g.on()) try {
       // An off comes as a narrowing (`restrict`). A remote document's
       // "rollout": a lower percentage turns this page off if its bucket is
       // now out; an invalid one fails safe.

@@ -160,7 +160,7 @@ export function createGate({ load, loadExtras }) {
   function report(event, cleanup) {
     if (!__MAESTRO_TAG__ && typeof own(answering, 'report') == 'string') {
       const d = health();
-      (reporter ||= new Promise((go) => setTimeout(go, __MAESTRO_NODE__ || on() ? 0 : 2001 - performance.now())).then(() => within(loadExtras(1))).then((m) => m.default(g), (e) => {
+      (reporter ||= new Promise((go) => setTimeout(go, __MAESTRO_NODE__ || on() ? 0 : 2001 - performance.now())).then(() => loadExtras(1)).then((m) => m.default(g), (e) => {
         warn(answering, describe(e) + '; keeping the current decision');
         return () => {};
       })).then((send) => send(event, d, cleanup));
@@ -196,13 +196,17 @@ export function createGate({ load, loadExtras }) {
     imports: core.importsOf, keep: core.held, post: core.post,
   };
   // js/extras.js's functions for this copy: one instance, however many calls
-  // wait for the chunk (the promise is kept: two calls before it came, an
-  // init() beside a resetGuard(), made two). Rejects with why it could not
-  // load (a later call tries again). (`loadExtras` never throws: it returns a
-  // promise.)
+  // wait for the chunk (one promise of it, `extras`: two calls before it
+  // came, an init() beside a resetGuard(), made two; a failure is forgotten,
+  // and a later call tries again). Each call waits for it 10 s of its own
+  // (`within`), and rejects with why it could not load; the chunk still
+  // counts when it comes later (see the poll in init()). (`loadExtras` never
+  // throws: it returns a promise.)
   let extras;
-  const more = () => extras ||= within(loadExtras()).then((m) => x = m.default(g), (e) => {
+  const more = () => within(extras ||= loadExtras().then((m) => x ||= m.default(g), (e) => {
     extras = undefined;
+    throw e;
+  })).catch((e) => {
     throw "maestro-gate's extras module could not be loaded: " + describe(e);
   });
   // (A `remote` or `unleash` that is undefined or null is none, as the
@@ -362,9 +366,9 @@ export function createGate({ load, loadExtras }) {
       const d = start(options, loaded, loaded && needs(options) ? await begin(options) : undefined);
       // The poll, for a gate that is on (one that is off stays off). (A page
       // that polls and is on without js/extras.js, which did not come within
-      // its 10 s, waits another 10 s for it and then polls: a slow chunk
+      // its 10 s, polls when it comes, if it is still on then: a slow chunk
       // must not leave it deaf to a remote kill.)
-      if (on()) x ? x.poll(options) : needs(options) && more().then((m) => m.poll(options), () => {});
+      if (on()) x ? x.poll(options) : needs(options) && extras?.then((m) => on() && m.poll(options), () => {});
       expose(options);
       report('start');
       return d;

@@ -77,10 +77,9 @@ export default function report(g) {
     // has run: the app's first decision goes first, and its requests before
     // the beacon's.)
     const url = new URL('maestro_gate_beacon_bg.wasm', import.meta.url);
-    // (Given 10 s, `g.within`, as every file the gate loads.)
-    (beacon ||= g.within(instantiate(g, own(options, 'beaconWasm') ?? (__MAESTRO_NODE__
+    (beacon ||= instantiate(g, own(options, 'beaconWasm') ?? (__MAESTRO_NODE__
       ? import(['node:fs', 'promises'].join('/')).then((fs) => fs.readFile(url))
-      : url)))).then((send) => {
+      : url))).then((send) => {
       // (The module never throws; a trap in it is a bug, and changes nothing here.)
       try { send([options, event, d, cleanup, session]); } catch {}
     }, (e) => {

@@ -116,8 +116,8 @@ for (const name of BROWSERS) {
         assert.deepEqual([r.ok, r.database.outcome, r.database.error],
           [false, 'unavailable', `maestro-gate's rollback module could not be loaded: ${WITHIN}`], JSON.stringify(r));
         // The files that were held end now (the extras chunk arrives; the others fail): the page
-        // that polls starts its poll, and the document's off reaches it; the other decisions
-        // stand, and nothing throws.
+        // that polls starts its poll (it waited for the chunk without a limit), and the
+        // document's off reaches it; the other decisions stand, and nothing throws.
         await release();
         await pages['extras-remote'].waitForFunction(() => !window.gate.isEnabled(), { timeout: 15000 });
         assert.equal(await pages['extras-remote'].evaluate(() => window.gate.decision().source), 'remote');
