@@ -14,8 +14,8 @@
 //   decide(n), isEnabled(), wouldBeOn(options)  the gate's exports (js/core.js),
 //                              each through its fail-safe call
 //   notify(request)            tells the gate's onCleanupRequest subscribers (js/core.js)
-//   has, own, describe, narrows, within  its helpers (`within(p)`: p, or a
-//                              rejection when it has not settled within 10 s)
+//   has, own, describe, narrows, within  its helpers (`within(p, ms)`: p,
+//                              or a rejection when it has not settled within ms, 10 s)
 //   on()                       whether the gate is on (its mirror)
 //   started(), answering()     the first init()'s promise, and its options (from the call on)
 //   imports(x), keep(value)    the gate's boundary (js/core.js), which the
@@ -176,6 +176,7 @@ export default function extras(g, modules) {
     }
   }
 
+
   // Whether the page polls (a health document, Unleash, or both).
   // (An undefined or null one is none, as js/gate.js's `needs` reads it.)
   const polls = (options) => own(options, 'remote') != null || own(options, 'unleash') != null;
@@ -236,10 +237,7 @@ export default function extras(g, modules) {
     // read: that decision fails safe).
     const keep = option('keepWasm');
     return answers = answerGlue(g, m, load, restrict, failSafe,
-      (ms) => Promise.race([
-        lean(keep, new URL('maestro_gate_keep_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)),
-        new Promise((_, no) => setTimeout(no, ms, 'it did not load within ' + ms + ' ms')),
-      ]).catch((e) => {
+      (ms) => g.within(lean(keep, new URL('maestro_gate_keep_bg.wasm', __MAESTRO_TAG__ ? modules.from : import.meta.url)), ms).catch((e) => {
         warn(g.answering(), "maestro-gate's keeping module could not be loaded: " + describe(e) + "; the remote document's answers are not remembered");
         throw e;
       }), slim && (() => lean(undefined, narrowing())));
