@@ -239,6 +239,61 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  // A tab that turned off while it waited for the document's Web Lock stops
+  // its poll; when the lock comes to it later (the polling tab closed), it
+  // hands it on at once, to the next tab that is on and waiting, instead of
+  // holding it for the page's life (that tab would then never poll every
+  // interval, only at the followers' bound).
+  test(`[${name}] a tab that turned off while it waited for the poll's Web Lock hands it on when it comes`, async () => {
+    health = { status: 'enabled', maestro_enabled: true };
+    mode = 'json';
+    const context = await browser.newContext();
+    // The poll's locks (a first answer's lock is held only while a tab reads).
+    const locks = (page) => page.evaluate(async () => {
+      const q = await navigator.locks.query();
+      const mine = (l) => l.name.startsWith('maestro-gate poll ');
+      return { held: q.held.filter(mine).length, pending: q.pending.filter(mine).length };
+    });
+    const until = async (page, held, pending) => {
+      for (const end = Date.now() + 10000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+        const l = await locks(page);
+        if (l.held === held && l.pending === pending) return;
+      }
+      assert.deepEqual(await locks(page), { held, pending });
+    };
+    try {
+      // One after the other, so that the lock's queue is t1 (holding), t2, t3.
+      const t1 = await open(context, 'poll=500&tab=w1');
+      await until(t1.page, 1, 0);
+      const t2 = await open(context, 'poll=500&tab=w2');
+      await until(t2.page, 1, 1);
+      const t3 = await open(context, 'poll=500&tab=w3');
+      await until(t3.page, 1, 2);
+
+      // t2 turns off (its own kill: the other tabs stay on), and its poll
+      // stops at its next wake (within pollMs; Firefox wakes a background
+      // tab's timer at most once a second).
+      await t2.page.evaluate(() => { window.MAESTRO_ENABLED = false; });
+      assert.equal(await enabled(t2.page), false);
+      assert.equal(await enabled(t3.page), true);
+      await t2.page.waitForTimeout(2500);
+
+      // The polling tab closes: the lock goes to t2, which hands it on to t3.
+      await t1.page.close();
+      await until(t3.page, 1, 0);
+      // And t3 is the polling tab: it asks the server every interval.
+      const since = Date.now();
+      await new Promise((r) => setTimeout(r, 3000));
+      const asked = served.filter((s) => s.at >= since && s.tab === 'w3').length;
+      assert.ok(asked >= 4, `t3 asked ${asked} times in 3 s at pollMs 500`);
+      assert.equal(served.filter((s) => s.at >= since && s.tab === 'w2').length, 0, 't2, off, asks nothing');
+      assert.equal(await enabled(t3.page), true);
+      assert.deepEqual([...t2.lines, ...t3.lines].filter((l) => l.startsWith('pageerror')), []);
+    } finally {
+      await context.close();
+    }
+  });
+
   for (const [what, m] of [['a 500', '500'], ['a timeout', 'slow'], ['garbage JSON', 'garbage']]) {
     test(`[${name}] ${what} from the remote changes nothing and throws nothing`, async () => {
       mode = m;

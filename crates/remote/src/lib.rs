@@ -1044,7 +1044,10 @@ fn leaving() {
 
 /// Asks for the document's Web Lock: while this page holds it, it is the
 /// tab that polls, and the others hear it. Without the API, every tab polls
-/// as the bound says (`poll::next_poll`).
+/// as the bound says (`poll::next_poll`). A lock granted once the poll has
+/// stopped (the page turned off while it waited in the lock's queue) is
+/// handed on at once, to the next tab waiting: kept, it was held for the
+/// page's life, and no tab that is on could lead.
 fn lead(url: &str) {
     let Some(locks) = locks() else {
         return set_leader(url, true);
@@ -1052,12 +1055,15 @@ fn lead(url: &str) {
     let name = String::from(url);
     let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
         let (release, held) = settle();
-        with(|r| {
-            if let Some(p) = r.polls.iter_mut().find(|p| p.url == name) {
-                p.leader = true;
-                p.release = Some(release);
-            }
+        let kept = with(|r| {
+            let p = r.polls.iter_mut().find(|p| p.url == name && p.running)?;
+            p.leader = true;
+            p.release = Some(release.clone());
+            Some(())
         });
+        if kept.is_none() {
+            let _ = release.call0(&JsValue::NULL);
+        }
         held
     });
     // (Refused: this tab polls without the lock, as where there is none.)
