@@ -210,11 +210,13 @@ export function createGate({ load, loadExtras }) {
   })).catch((e) => {
     throw "maestro-gate's extras module could not be loaded: " + describe(e);
   });
-  // (A `remote` or `unleash` that is undefined or null is none, as the
-  // modules read it: `remote: config.healthUrl` without one loads nothing.
+  // (A `remote` or `unleash` that is falsy, undefined, null, false, "" or 0,
+  // is none, as the modules read it (they read a `remote` that is a string
+  // not empty, an `unleash` with its `url` and `clientKey`): `remote:
+  // config.healthUrl` without one, or `prod && '/health'`, loads nothing.
   // js/extras.js's `polls` reads them the same way: a twin, not handed over,
   // since a helper on `g` measured 12 B gzip more on every page's entry.)
-  const needs = (options) => narrows(options) || own(options, 'remote') != null || own(options, 'unleash') != null;
+  const needs = (options) => narrows(options) || own(options, 'remote') || own(options, 'unleash');
 
   // The narrowing of the first decision, from js/extras.js, asked only of a
   // gate whose sources say on: a page that is off loads none of it (off

@@ -153,8 +153,9 @@ export interface InitOptions {
      * when it says `maestro_enabled: false` the gate starts off, or turns off in every open tab
      * without a reload. Each answer is remembered under `maestro-gate:remote`, and a load whose
      * document fails starts from it. The poll's own module (`maestro_gate_remote_bg.wasm`) is
-     * loaded only when this is set (`undefined` or `null`: none, and nothing loads for it). */
-    remote?: string | null;
+     * loaded only when this is set (`undefined`, `null`, `false` or `""`: none, and nothing loads
+     * for it, so that `remote: config.healthUrl` or `prod && "/health"` can leave it out). */
+    remote?: string | false | null;
     /** Reads the kill switch from Unleash's Frontend API (Unleash itself or Unleash Edge), polled
      * as `remote` is (`pollMs`, the wait at `init()`, the remembered answer, one polling tab per
      * origin): MAESTRO stays on only while the toggle is listed with `enabled: true` for this
@@ -164,8 +165,8 @@ export interface InitOptions {
      * With `remote` too, both apply and off wins. The decisions are counted (`yes`/`no`) in
      * Unleash's metrics, posted at most every 30 s and when the page is hidden or left. The client
      * key is sent only as the `Authorization` header: never logged, remembered or reported.
-     * `undefined` or `null`: none, and nothing loads for it. */
-    unleash?: UnleashOptions | null;
+     * `undefined`, `null` or `false`: none, and nothing loads for it. */
+    unleash?: UnleashOptions | false | null;
     /** How long `init()` waits for `remote`'s first answer, in ms. Default 1000; `0` does not wait;
      * at most 10000. A slower answer applies live when it comes. */
     remoteTimeoutMs?: number;

@@ -242,8 +242,9 @@ pub struct InitOptions {
     /// when it says `maestro_enabled: false` the gate starts off, or turns off in every open tab
     /// without a reload. Each answer is remembered under `maestro-gate:remote`, and a load whose
     /// document fails starts from it. The poll's own module (`maestro_gate_remote_bg.wasm`) is
-    /// loaded only when this is set (`undefined` or `null`: none, and nothing loads for it).
-    #[ts(optional = nullable)]
+    /// loaded only when this is set (`undefined`, `null`, `false` or `""`: none, and nothing loads
+    /// for it, so that `remote: config.healthUrl` or `prod && "/health"` can leave it out).
+    #[ts(optional, type = "string | false | null")]
     pub remote: Option<String>,
     /// Reads the kill switch from Unleash's Frontend API (Unleash itself or Unleash Edge), polled
     /// as `remote` is (`pollMs`, the wait at `init()`, the remembered answer, one polling tab per
@@ -254,8 +255,8 @@ pub struct InitOptions {
     /// With `remote` too, both apply and off wins. The decisions are counted (`yes`/`no`) in
     /// Unleash's metrics, posted at most every 30 s and when the page is hidden or left. The client
     /// key is sent only as the `Authorization` header: never logged, remembered or reported.
-    /// `undefined` or `null`: none, and nothing loads for it.
-    #[ts(optional = nullable)]
+    /// `undefined`, `null` or `false`: none, and nothing loads for it.
+    #[ts(optional, type = "UnleashOptions | false | null")]
     pub unleash: Option<UnleashOptions>,
     /// How long `init()` waits for `remote`'s first answer, in ms. Default 1000; `0` does not wait;
     /// at most 10000. A slower answer applies live when it comes.

@@ -110,6 +110,9 @@ async function main(): Promise<void> {
   await init({ guard: debug && { errors: 5 } });
   const healthUrl: string | null = null;
   await init({ remote: healthUrl, unleash: null });
+  await init({ remote: debug && '/maestro-health', unleash: debug && { url: 'https://unleash.example/api/frontend', clientKey: 'k' } });
+  // @ts-expect-error remote is a URL string
+  await init({ remote: new URL('https://example.com/health') });
 
   // @ts-expect-error log levels are a closed set
   await init({ log: 'debug' });
