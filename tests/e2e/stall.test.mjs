@@ -13,6 +13,7 @@ import { BROWSERS, launch } from './browsers.mjs';
 
 let server;
 const held = [];
+let offAsked = 0; // the requests of the document of the page that turned off (extras-off.html)
 // Holds the response open, until the test ends it (`release`) or the file's
 // tests end. (Each held request takes one of the browser's six connections
 // to this host: the test holds five at once.)
@@ -45,6 +46,7 @@ before(async () => {
     '/stall/maestro_gate_remote.js': file('maestro_gate_remote.js', 'text/javascript'),
     '/stall/maestro_gate_remote_bg.wasm': file('maestro_gate_remote_bg.wasm', 'application/wasm'),
     '/stall-health': (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"maestro_enabled": false}'),
+    '/stall-health-off': (req, res) => { offAsked++; res.writeHead(200, { 'content-type': 'application/json' }).end('{"maestro_enabled": true}'); },
     // The gate's own .wasm.
     '/gate.html': page('import * as gate from "/pkg/index.js"; window.gate = gate;'
       + ' gate.init({ wasm: "/stalled.wasm" }).then((d) => { ' + decided + ' });'),
@@ -55,6 +57,10 @@ before(async () => {
     // once the chunk comes).
     '/extras-remote.html': page('import * as gate from "/stall/index.js"; window.gate = gate;'
       + ' gate.init({ remote: "/stall-health", pollMs: 300 }).then((d) => { ' + decided + ' });'),
+    // The same page, which turns off (its own kill) while its chunk is held: it must not
+    // poll when the chunk comes (an off page does not poll).
+    '/extras-off.html': page('import * as gate from "/stall/index.js"; window.gate = gate;'
+      + ' gate.init({ remote: "/stall-health-off", pollMs: 300 }).then((d) => { ' + decided + ' window.MAESTRO_ENABLED = false; });'),
     // The first-answer module's narrowing, for a page with a rollout.
     '/answer.html': page('import * as gate from "/pkg/index.js"; window.gate = gate;'
       + ' gate.init({ rollout: 50, answerWasm: "/stalled.wasm" }).then((d) => { ' + decided + ' });'),
@@ -74,16 +80,18 @@ for (const name of BROWSERS) {
     before(async () => { browser = await launch(name); });
     after(async () => { await browser?.close(); });
 
-    test(`[${name}] a file whose download never ends counts, after 10 s, as one that could not load: init() and a cleanup resolve, off where the gate needed it, a page that polls polls once the chunk comes, and nothing throws`, async () => {
+    test(`[${name}] a file whose download never ends counts, after 10 s, as one that could not load: init() and a cleanup resolve, off where the gate needed it, a page that polls polls once the chunk comes (one that turned off meanwhile does not), and nothing throws`, async () => {
       released = false;
       const context = await browser.newContext();
       // (The page that polls in a context of its own: the remote off it reads reaches every
       // copy of the gate in its origin's storage and channel.)
       const polling = await browser.newContext();
+      const offPolling = await browser.newContext();
+      offAsked = 0;
       try {
         const pages = {};
-        await Promise.all(['gate', 'extras', 'extras-remote', 'answer', 'rollback'].map(async (p) => {
-          pages[p] = await (p === 'extras-remote' ? polling : context).newPage();
+        await Promise.all(['gate', 'extras', 'extras-remote', 'extras-off', 'answer', 'rollback'].map(async (p) => {
+          pages[p] = await ({ 'extras-remote': polling, 'extras-off': offPolling }[p] || context).newPage();
           await pages[p].goto(`${server.url}/${p}.html`);
         }));
         const settled = { timeout: 30000 };
@@ -108,6 +116,9 @@ for (const name of BROWSERS) {
         assert.deepEqual([d['extras-remote'].enabled, d['extras-remote'].reason], [true, 'Enabled (default)']);
         assert.equal(pages['extras-remote'].lines.filter((l) => l.includes(`maestro-gate's extras module could not be loaded: ${WITHIN}; keeping the current decision`)).length, 1,
           pages['extras-remote'].lines.join('\n'));
+        // The same page that then turned off by its own kill.
+        assert.deepEqual([d['extras-off'].enabled, await pages['extras-off'].evaluate(() => window.gate.decision().source)],
+          [true, 'window.MAESTRO_ENABLED']);
         assert.deepEqual([d.answer.enabled, d.answer.reason],
           [false, `Disabled (fail safe): maestro-gate's rollout module could not be loaded: ${WITHIN}`]);
         // The rollback module: the gate is on; the cleanup reports "unavailable" and says why.
@@ -121,13 +132,18 @@ for (const name of BROWSERS) {
         await release();
         await pages['extras-remote'].waitForFunction(() => !window.gate.isEnabled(), { timeout: 15000 });
         assert.equal(await pages['extras-remote'].evaluate(() => window.gate.decision().source), 'remote');
+        // The page that turned off got its chunk too, and asked nothing: no poll, no Web Lock.
+        await pages['extras-off'].waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/stall/maestro_gate_extras.js') && e.responseEnd > 0), { timeout: 15000 });
+        await pages['extras-off'].evaluate(() => new Promise((r) => setTimeout(r, 1500)));
+        assert.equal(offAsked, 0, 'the page that turned off asked for its document');
+        assert.deepEqual((await pages['extras-off'].evaluate(async () => navigator.locks.query())).held, []);
         for (const [p, tab] of Object.entries(pages)) {
           await tab.evaluate(() => new Promise((r) => setTimeout(r, 500)));
-          if (p !== 'extras-remote') assert.deepEqual(JSON.parse(await tab.evaluate(() => JSON.stringify(window.gate.decision()))), d[p], p);
+          if (p !== 'extras-remote' && p !== 'extras-off') assert.deepEqual(JSON.parse(await tab.evaluate(() => JSON.stringify(window.gate.decision()))), d[p], p);
           assert.deepEqual(await tab.evaluate(() => window.problems), [], p);
           assert.deepEqual(tab.lines.filter((l) => l.startsWith('pageerror')), [], p);
         }
-      } finally { await context.close(); await polling.close(); }
+      } finally { await context.close(); await polling.close(); await offPolling.close(); }
     });
   });
 }
