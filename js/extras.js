@@ -178,8 +178,8 @@ export default function extras(g, modules) {
 
 
   // Whether the page polls (a health document, Unleash, or both).
-  // (A falsy one is none, as js/gate.js's `needs` reads it.)
-  const polls = (options) => own(options, 'remote') || own(options, 'unleash');
+  // (Undefined, null or false is none, as js/gate.js's `needs` reads it.)
+  const polls = (options) => (own(options, 'remote') ?? false) !== false || (own(options, 'unleash') ?? false) !== false;
 
   // Whether a page that polls reads its first answer with the first-answer
   // module rather than the remote module (see `firstAnswer`). (For one that

@@ -181,7 +181,7 @@ export function createGate({ load, loadExtras }) {
     try {
       const o = Object(options);
       return o.rollout != null || Object(o.env).VITE_MAESTRO_ROLLOUT != null
-        || globalThis.MAESTRO_ROLLOUT != null || has(options, 'guard') && o.guard != null && o.guard !== false;
+        || globalThis.MAESTRO_ROLLOUT != null || has(options, 'guard') && (o.guard ?? false) !== false;
     } catch { return true; }
   };
 
@@ -210,13 +210,13 @@ export function createGate({ load, loadExtras }) {
   })).catch((e) => {
     throw "maestro-gate's extras module could not be loaded: " + describe(e);
   });
-  // (A `remote` or `unleash` that is falsy, undefined, null, false, "" or 0,
-  // is none, as the modules read it (they read a `remote` that is a string
-  // not empty, an `unleash` with its `url` and `clientKey`): `remote:
-  // config.healthUrl` without one, or `prod && '/health'`, loads nothing.
-  // js/extras.js's `polls` reads them the same way: a twin, not handed over,
-  // since a helper on `g` measured 12 B gzip more on every page's entry.)
-  const needs = (options) => narrows(options) || own(options, 'remote') || own(options, 'unleash');
+  // (A `remote` or `unleash` that is undefined, null or false is none, as
+  // the modules read it: `remote: config.healthUrl` without one, or `prod &&
+  // '/health'`, loads nothing. An empty `remote` is a mistake the remote
+  // module warns of: it loads. js/extras.js's `polls` reads them the same
+  // way: a twin, not handed over, since a helper on `g` measured 12 B gzip
+  // more on every page's entry.)
+  const needs = (options) => narrows(options) || (own(options, 'remote') ?? false) !== false || (own(options, 'unleash') ?? false) !== false;
 
   // The narrowing of the first decision, from js/extras.js, asked only of a
   // gate whose sources say on: a page that is off loads none of it (off

@@ -58,7 +58,7 @@ function optionsOf(state) {
     options.defaultEnabled = enabled;
   }
   for (const key of ['remote', 'unleash']) {
-    if (options[key] != null) {
+    if (options[key] != null && options[key] !== false) {
       throw new TypeError(`startGate: ${key} is not supported (the poll would outlive the next startGate); `
         + 'a live kill is globalThis.MAESTRO_ENABLED = false');
     }

@@ -153,8 +153,9 @@ export interface InitOptions {
      * when it says `maestro_enabled: false` the gate starts off, or turns off in every open tab
      * without a reload. Each answer is remembered under `maestro-gate:remote`, and a load whose
      * document fails starts from it. The poll's own module (`maestro_gate_remote_bg.wasm`) is
-     * loaded only when this is set (`undefined`, `null`, `false` or `""`: none, and nothing loads
-     * for it, so that `remote: config.healthUrl` or `prod && "/health"` can leave it out). */
+     * loaded only when this is set (`undefined`, `null` or `false`: none, and nothing loads for
+     * it, so that `remote: config.healthUrl` or `prod && "/health"` can leave it out; `""` is
+     * refused with one warning). */
     remote?: string | false | null;
     /** Reads the kill switch from Unleash's Frontend API (Unleash itself or Unleash Edge), polled
      * as `remote` is (`pollMs`, the wait at `init()`, the remembered answer, one polling tab per

@@ -117,6 +117,21 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] unleash: false beside remote is none: the document is polled, and nothing warns`, async () => {
+    health = { status: 'enabled', maestro_enabled: true };
+    mode = 'json';
+    const context = await browser.newContext();
+    try {
+      const { page, lines } = await open(context, 'poll=200&tab=uf&unleashFalse');
+      await page.waitForTimeout(700);
+      assert.equal(await enabled(page), true);
+      assert.ok(served.filter((s) => s.tab === 'uf').length >= 2, JSON.stringify(served));
+      assert.deepEqual(lines.filter((l) => !l.startsWith('info: ')), [], lines.join('\n'));
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`[${name}] latching: off, then on again, stays off until reload`, async () => {
     health = { status: 'enabled', maestro_enabled: true };
     mode = 'json';

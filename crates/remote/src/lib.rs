@@ -66,10 +66,11 @@ struct Unleash {
 
 impl Unleash {
     /// `options.unleash`, read as own properties; `Err(())` when it is set
-    /// but cannot be used (a warning says so), `Ok(None)` when it is not set.
+    /// but cannot be used (a warning says so), `Ok(None)` when it is not set
+    /// (undefined, null or false: `unleash: prod && { … }`).
     fn of(options: &JsValue) -> Result<Option<Unleash>, ()> {
         let u = own(options, "unleash");
-        if u.is_undefined() || u.is_null() {
+        if u.is_undefined() || u.is_null() || u.as_bool() == Some(false) {
             return Ok(None);
         }
         let text = |k: &str| own(&u, k).as_string().filter(|s| !s.is_empty());
@@ -1045,9 +1046,10 @@ fn leaving() {
 /// Asks for the document's Web Lock: while this page holds it, it is the
 /// tab that polls, and the others hear it. Without the API, every tab polls
 /// as the bound says (`poll::next_poll`). A lock granted once the poll has
-/// stopped (the page turned off while it waited in the lock's queue) is
-/// handed on at once, to the next tab waiting: kept, it was held for the
-/// page's life, and no tab that is on could lead.
+/// stopped, or every copy that uses it is off (the page turned off while it
+/// waited in the lock's queue), is handed on at once, to the next tab
+/// waiting: kept, it was held for the page's life, and no tab that is on
+/// could lead.
 fn lead(url: &str) {
     let Some(locks) = locks() else {
         return set_leader(url, true);
@@ -1055,13 +1057,17 @@ fn lead(url: &str) {
     let name = String::from(url);
     let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
         let (release, held) = settle();
-        let kept = with(|r| {
-            let p = r.polls.iter_mut().find(|p| p.url == name && p.running)?;
-            p.leader = true;
-            p.release = Some(release.clone());
-            Some(())
-        });
-        if kept.is_none() {
+        // (Nor kept by a page whose copies are all off and whose loop has
+        // not woken to see it: a hidden tab's timer may wake once a minute.)
+        let kept = any_enabled(&name)
+            && with(|r| {
+                let p = r.polls.iter_mut().find(|p| p.url == name && p.running)?;
+                p.leader = true;
+                p.release = Some(release.clone());
+                Some(())
+            })
+            .is_some();
+        if !kept {
             let _ = release.call0(&JsValue::NULL);
         }
         held

@@ -68,3 +68,9 @@ test('a mistake in a test throws at once', async () => {
   await expect(startGate({ enabled: true, defaultEnabled: false })).rejects.toThrow(TypeError);
   await expect(startGate({ remote: '/maestro-health' })).rejects.toThrow(/remote is not supported/);
 });
+
+test('a config without a remote or unleash (undefined, null or false) starts, as init() reads it', async () => {
+  for (const none of [undefined, null, false]) {
+    await expect(startGate({ enabled: true, remote: none, unleash: none, log: 'silent' })).resolves.toMatchObject({ enabled: true });
+  }
+});
