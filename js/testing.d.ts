@@ -21,8 +21,8 @@ export type { GateState } from './types.generated.js';
  * `MAESTRO_ENABLED` accessor and `globalThis.maestroGate`. Subscriptions made
  * on that gate (`onChange`, `onCleanupRequest`) are never called again.
  * The cleanup exports read the rollback's `.wasm` from disk.
- * Throws a `TypeError` for `enabled` other than a boolean and for `remote` or `unleash`
- * (a remote poll would outlive the next `startGate`).
+ * Throws a `TypeError` for `enabled` other than a boolean and for a `remote` or `unleash`
+ * (a remote poll would outlive the next `startGate`; undefined, null or false is none).
  */
 export function startGate(state?: GateState): Promise<Decision>;
 

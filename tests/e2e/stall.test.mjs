@@ -16,7 +16,7 @@ const held = [];
 let offAsked = 0; // the requests of the document of the page that turned off (extras-off.html)
 // Holds the response open, until the test ends it (`release`) or the file's
 // tests end. (Each held request takes one of the browser's six connections
-// to this host: the test holds five at once.)
+// to this host: the test holds six at once, across three contexts.)
 // (Once released, a request is answered at once: a browser may send a second request for
 // a URL only once the first has ended, as Chromium's HTTP cache does.)
 let released = false;
@@ -132,11 +132,14 @@ for (const name of BROWSERS) {
         await release();
         await pages['extras-remote'].waitForFunction(() => !window.gate.isEnabled(), { timeout: 15000 });
         assert.equal(await pages['extras-remote'].evaluate(() => window.gate.decision().source), 'remote');
-        // The page that turned off got its chunk too, and asked nothing: no poll, no Web Lock.
-        await pages['extras-off'].waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/stall/maestro_gate_extras.js') && e.responseEnd > 0), { timeout: 15000 });
-        await pages['extras-off'].evaluate(() => new Promise((r) => setTimeout(r, 1500)));
+        // The page that turned off got its chunk too (the import waits for the same
+        // response), and asked nothing: no remote module, no poll, no Web Lock.
+        const off = pages['extras-off'];
+        await off.evaluate(() => import('/stall/maestro_gate_extras.js').then(() => new Promise((r) => setTimeout(r, 2500))));
         assert.equal(offAsked, 0, 'the page that turned off asked for its document');
-        assert.deepEqual((await pages['extras-off'].evaluate(async () => navigator.locks.query())).held, []);
+        assert.equal(await off.evaluate(() => window.gate.isEnabled()), false);
+        assert.deepEqual(await off.evaluate(async () => { const q = await navigator.locks.query(); return [q.held, q.pending]; }), [[], []]);
+        assert.deepEqual(await off.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /maestro_gate_remote/.test(n))), []);
         for (const [p, tab] of Object.entries(pages)) {
           await tab.evaluate(() => new Promise((r) => setTimeout(r, 500)));
           if (p !== 'extras-remote' && p !== 'extras-off') assert.deepEqual(JSON.parse(await tab.evaluate(() => JSON.stringify(window.gate.decision()))), d[p], p);

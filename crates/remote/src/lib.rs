@@ -1046,10 +1046,9 @@ fn leaving() {
 /// Asks for the document's Web Lock: while this page holds it, it is the
 /// tab that polls, and the others hear it. Without the API, every tab polls
 /// as the bound says (`poll::next_poll`). A lock granted once the poll has
-/// stopped, or every copy that uses it is off (the page turned off while it
-/// waited in the lock's queue), is handed on at once, to the next tab
-/// waiting: kept, it was held for the page's life, and no tab that is on
-/// could lead.
+/// stopped (the page turned off while it waited in the lock's queue) is
+/// handed on at once, to the next tab waiting: kept, it was held for the
+/// page's life, and no tab that is on could lead.
 fn lead(url: &str) {
     let Some(locks) = locks() else {
         return set_leader(url, true);
@@ -1057,17 +1056,17 @@ fn lead(url: &str) {
     let name = String::from(url);
     let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
         let (release, held) = settle();
-        // (Nor kept by a page whose copies are all off and whose loop has
-        // not woken to see it: a hidden tab's timer may wake once a minute.)
-        let kept = any_enabled(&name)
-            && with(|r| {
-                let p = r.polls.iter_mut().find(|p| p.url == name && p.running)?;
-                p.leader = true;
-                p.release = Some(release.clone());
-                Some(())
-            })
-            .is_some();
-        if !kept {
+        // (A page whose copies are all off but whose loop has not woken to
+        // see it keeps the lock until it does, and `stop` hands it on: a
+        // copy on this page that starts before then polls with the loop,
+        // which asks for no lock again.)
+        let kept = with(|r| {
+            let p = r.polls.iter_mut().find(|p| p.url == name && p.running)?;
+            p.leader = true;
+            p.release = Some(release.clone());
+            Some(())
+        });
+        if kept.is_none() {
             let _ = release.call0(&JsValue::NULL);
         }
         held
