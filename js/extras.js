@@ -176,7 +176,6 @@ export default function extras(g, modules) {
     }
   }
 
-
   // Whether the page polls (a health document, Unleash, or both).
   // (Undefined, null or false is none, as js/gate.js's `needs` reads it.)
   const polls = (options) => (own(options, 'remote') ?? false) !== false || (own(options, 'unleash') ?? false) !== false;
