@@ -11,6 +11,11 @@ use alloc::string::String;
 /// HTML: the poll is not started.
 pub const EMPTY_URL: &str = "Remote poll not started: remote is an empty URL; keeping the current decision";
 
+/// The warning for a `remote` that is set but not a string (a `URL` object,
+/// a number): no module reads it, so no poll and no first answer.
+pub const NOT_A_STRING: &str =
+    "Remote poll not started: remote is not a string (for a URL object, pass its href); keeping the current decision";
+
 /// The default poll interval (ms) when `init({ remote })` gives no `pollMs`.
 pub const DEFAULT_POLL_MS: f64 = 60_000.0;
 /// The shortest poll interval accepted (ms): a remote is a server, not a loop.

@@ -333,6 +333,55 @@ async fn an_empty_remote_url_is_refused_with_one_warning_and_no_request() {
     assert!(logs(&silent).is_empty(), "log: silent: {:?}", logs(&silent));
 }
 
+/// A `remote` that is set but not a string (a `URL` object, a number) is read
+/// by no module: the page says so once, instead of running without its
+/// remote kill in silence, and requests no document.
+#[wasm_bindgen_test]
+async fn a_remote_that_is_not_a_string_is_refused_with_one_warning_and_no_request() {
+    const WARNING: &str = "warn: [MAESTRO] Remote poll not started: remote is not a string \
+                           (for a URL object, pass its href); keeping the current decision";
+    for remote in
+        ["new URL('/tests/fixtures/health-off.json', ORIGIN)", "0", "{ url: '/tests/fixtures/health-off.json' }"]
+    {
+        let r = frame(
+            RECORD,
+            &[
+                UNTIL,
+                "let threw = null;
+                 try { await gate.init({ remote: ",
+                remote,
+                ", pollMs: 100 }); } catch (e) { threw = String(e); }
+                 const warned = await until(() => self.__logs.some((l) => l.text.startsWith('[MAESTRO] Remote poll not started')));
+                 // A poll would start at once, and repeat every 100 ms: give it several.
+                 await new Promise((r) => setTimeout(r, 500));
+                 return { threw, warned, on: gate.isEnabled(), d: gate.decision(), fetched: self.__fetched,
+                          thrown: self.__thrown };",
+            ]
+            .concat(),
+        )
+        .await;
+        assert!(path(&r, "result.threw").is_null(), "{remote}: {}", show(&r));
+        assert!(flag(&r, "result.warned"), "{remote}: {}", show(&r));
+        assert!(flag(&r, "result.on"), "{remote}: the decision stands: {}", show(&r));
+        assert_eq!(text(&r, "result.d.source"), "default", "{remote}");
+        let fetched = strings(&r, "result.fetched");
+        assert!(fetched.iter().all(|u| u.ends_with(".wasm")), "{remote}: only the modules were fetched: {fetched:?}");
+        assert!(strings(&r, "result.thrown").is_empty(), "{remote}: {}", show(&r));
+        assert_eq!(logs(&r), vec!["info: [MAESTRO] Enabled (default)".to_string(), WARNING.to_string()], "{remote}");
+    }
+    let silent = frame(
+        RECORD,
+        "await gate.init({ remote: new URL('/tests/fixtures/health-off.json', ORIGIN), pollMs: 100, log: 'silent' });
+         await new Promise((r) => setTimeout(r, 500));
+         return { on: gate.isEnabled(), fetched: self.__fetched, thrown: self.__thrown };",
+    )
+    .await;
+    assert!(flag(&silent, "result.on"));
+    assert!(strings(&silent, "result.fetched").iter().all(|u| u.ends_with(".wasm")), "{}", show(&silent));
+    assert!(strings(&silent, "result.thrown").is_empty(), "{}", show(&silent));
+    assert!(logs(&silent).is_empty(), "log: silent: {:?}", logs(&silent));
+}
+
 #[wasm_bindgen_test]
 async fn a_remote_module_that_cannot_load_changes_nothing_and_warns_once() {
     let r = frame(

@@ -825,11 +825,18 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
             }
         }
     }
-    let Some(url) = own(&options, "remote").as_string() else { return };
-    // An empty URL would poll the page's own HTML.
+    let remote = own(&options, "remote");
+    // None: undefined, null or false (`remote: prod && '/health'`).
+    if remote.is_undefined() || remote.is_null() || remote.as_bool() == Some(false) {
+        return;
+    }
+    // An empty URL would poll the page's own HTML; any other value that is
+    // not a string (a `URL` object, a number) is read by no module, so it
+    // says so rather than leave the page without its remote kill in silence.
+    let url = remote.as_string().unwrap_or_default();
     if url.is_empty() {
         if !silent {
-            warn(poll::EMPTY_URL);
+            warn(if remote.is_string() { poll::EMPTY_URL } else { poll::NOT_A_STRING });
         }
         return;
     }
