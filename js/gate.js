@@ -156,10 +156,12 @@ export function createGate({ load, loadExtras }) {
   // gate in its first 2 s (issue 20: off costs least), and its beacons of that time wait, in
   // order, each with the document of its moment; left sooner, it sends none.
   // (Node: the next task.) If it cannot load, one warning, and the decision
-  // stands. Returns `cleanup`.
+  // stands. Returns `cleanup`. (A `report` that is undefined, null or false
+  // is none, and loads nothing; any other value that is not a string, a `URL`
+  // object, loads the beacon module, which says so once.)
   // (The script tag's init() takes no options: it never reports.)
   function report(event, cleanup) {
-    if (!__MAESTRO_TAG__ && typeof own(answering, 'report') == 'string') {
+    if (!__MAESTRO_TAG__ && (own(answering, 'report') ?? false) !== false) {
       const d = health();
       (reporter ||= new Promise((go) => setTimeout(go, __MAESTRO_NODE__ || on() ? 0 : 2001 - performance.now())).then(() => loadExtras(1)).then((m) => m.default(g), (e) => {
         warn(answering, describe(e) + '; keeping the current decision');

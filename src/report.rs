@@ -58,6 +58,9 @@ pub const WITHHELD: &str = "(withheld: it contained the user id)";
 pub const NOT_SENT: &str = "Report not sent (the decision stands): ";
 /// `init({ report: "" })`, which would post to the page's own URL.
 pub const EMPTY_URL: &str = "report is an empty URL";
+/// `init({ report })` with a value that is not a string (a `URL` object, a
+/// number; undefined, null and false are none, and load nothing).
+pub const NOT_A_STRING: &str = "report is not a string (for a URL object, pass its href)";
 /// No `navigator.sendBeacon` here (a worker, an old browser, Node).
 pub const NO_BEACON: &str = "navigator.sendBeacon is not available here";
 /// `sendBeacon` returned `false`: the browser would not queue it.

@@ -273,8 +273,10 @@ pub struct InitOptions {
     /// before; left sooner, it sends none), then sends in order, each with the decision of its
     /// moment; a page that is on sends right after `init()` resolves. The beacon module
     /// (`maestro_gate_beacon_bg.wasm`) is loaded only when this is set; a beacon that fails
-    /// changes nothing.
-    #[ts(optional)]
+    /// changes nothing. `undefined`, `null` or `false`: none, and nothing loads for it
+    /// (`report: prod && "/beacon"`); `""`, or a value that is not a string (a `URL` object: pass
+    /// its `href`), is refused with one warning.
+    #[ts(optional, type = "string | false | null")]
     pub report: Option<String>,
     /// A gradual rollout: the percentage of browsers that get MAESTRO (`25`, `"25"`, `"25%"`).
     /// With `VITE_MAESTRO_ROLLOUT`, `window.MAESTRO_ROLLOUT` and the remote document's `"rollout"`,

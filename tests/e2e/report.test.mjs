@@ -351,6 +351,32 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  // A URL object is read by no module: the page says so once rather than
+  // send nothing in silence; `report: false` is none and loads nothing.
+  test(`[${name}] report: a URL object sends nothing and says why once; report: false loads nothing`, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, 'reportObject=/maestro-report');
+      assert.equal(await page.evaluate(() => window.gate.isEnabled()), true);
+      await pastStartUp(page);
+      await page.waitForTimeout(500);
+      assert.deepEqual(page.lines.filter((l) => l.includes('Report not sent')),
+        [NOT_SENT + 'report is not a string (for a URL object, pass its href)'], page.lines.join('\n'));
+      assert.equal(beaconFiles(page).length, 1, 'the beacon module said it');
+      assert.deepEqual(await page.evaluate(() => window.problems), []);
+      const none = await open(context, 'reportFalse');
+      await pastStartUp(none);
+      await none.waitForTimeout(500);
+      assert.deepEqual(beaconFiles(none), [], 'report: false loads no beacon module');
+      assert.deepEqual(none.requests.map((u) => new URL(u).pathname).filter((p) => p.includes('maestro_gate_report')), []);
+      assert.deepEqual(none.lines.filter((l) => l.includes('Report not sent')), []);
+      assert.equal(await none.evaluate(() => window.gate.isEnabled()), true);
+      assert.deepEqual(beacons, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`[${name}] the health document's rollout reaches every tab; an invalid one fails safe; a duplicate is not read`, async () => {
     const context = await browser.newContext();
     try {

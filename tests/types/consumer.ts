@@ -113,6 +113,11 @@ async function main(): Promise<void> {
   await init({ remote: debug && '/maestro-health', unleash: debug && { url: 'https://unleash.example/api/frontend', clientKey: 'k' } });
   // @ts-expect-error remote is a URL string
   await init({ remote: new URL('https://example.com/health') });
+  const reportUrl: string | null = null;
+  await init({ report: reportUrl });
+  await init({ report: debug && '/maestro-report' });
+  // @ts-expect-error report is a URL string (the beacon module warns of a URL object)
+  await init({ report: new URL('https://example.com/maestro-report') });
 
   // @ts-expect-error log levels are a closed set
   await init({ log: 'debug' });

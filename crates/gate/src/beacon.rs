@@ -167,9 +167,6 @@ extern "C" fn report(options: JsValue, event: JsValue, decision: JsValue, cleanu
 
 fn send(call: &Call, options: JsValue, event: JsValue, decision: JsValue, cleanup: JsValue, session: JsValue) {
     let url = own(&options, "report");
-    if !url.is_string() {
-        return;
-    }
     // (Compared as JavaScript strings: nothing read into memory.)
     let Some(event) = report::Event::ALL.into_iter().find(|e| js::text_is(&event, e.id())) else { return };
     let shows = Log::parse(call.text(&own(&options, "log"))).shows(Level::Warn);
@@ -184,6 +181,11 @@ fn send(call: &Call, options: JsValue, event: JsValue, decision: JsValue, cleanu
             js::log(true, &line, false);
         }
     };
+    // (The glue loads this module for a `report` that is set: one that is
+    // not a string, a `URL` object, is said once, as an empty one is.)
+    if !url.is_string() {
+        return failed(report::NOT_A_STRING, None);
+    }
     if field(&url, "length").as_f64() == Some(0.0) {
         return failed(report::EMPTY_URL, None);
     }
