@@ -296,7 +296,8 @@ export default function extras(g, modules) {
     // the page's own) narrows it, as the page's rollout and guard do.
     async begin(options) {
       const on = g.wouldBeOn(options);
-      // (A `remote` that is not a string: the remote module reads nothing.)
+      // (A `remote` that is not a string: no module reads it; the remote
+      // module says so, after the decision.)
       const a = on && polls(options) && await firstAnswer(options);
       // (A guard's trip is told to the other tabs on this copy's channel, `post`.)
       // (Without the first-answer module, the narrowing fails safe.)

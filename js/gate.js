@@ -214,8 +214,9 @@ export function createGate({ load, loadExtras }) {
   });
   // (A `remote` or `unleash` that is undefined, null or false is none, as
   // the modules read it: `remote: config.healthUrl` without one, or `prod &&
-  // '/health'`, loads nothing. An empty `remote` is a mistake the remote
-  // module warns of: it loads. js/extras.js's `polls` reads them the same
+  // '/health'`, loads nothing. An empty `remote`, or one that is not a
+  // string (a `URL` object), is a mistake the remote module warns of: it
+  // loads. js/extras.js's `polls` reads them the same
   // way: a twin, not handed over, since a helper on `g` measured 12 B gzip
   // more on every page's entry.)
   const needs = (options) => narrows(options) || (own(options, 'remote') ?? false) !== false || (own(options, 'unleash') ?? false) !== false;

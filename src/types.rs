@@ -243,8 +243,9 @@ pub struct InitOptions {
     /// without a reload. Each answer is remembered under `maestro-gate:remote`, and a load whose
     /// document fails starts from it. The poll's own module (`maestro_gate_remote_bg.wasm`) is
     /// loaded only when this is set (`undefined`, `null` or `false`: none, and nothing loads for
-    /// it, so that `remote: config.healthUrl` or `prod && "/health"` can leave it out; `""` is
-    /// refused with one warning).
+    /// it, so that `remote: config.healthUrl` or `prod && "/health"` can leave it out; `""`, or a
+    /// value that is not a string, such as a `URL` object (pass its `href`), is refused with one
+    /// warning).
     #[ts(optional, type = "string | false | null")]
     pub remote: Option<String>,
     /// Reads the kill switch from Unleash's Frontend API (Unleash itself or Unleash Edge), polled

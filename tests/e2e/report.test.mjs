@@ -359,11 +359,29 @@ for (const name of BROWSERS) describe(name, () => {
       const page = await open(context, 'reportObject=/maestro-report');
       assert.equal(await page.evaluate(() => window.gate.isEnabled()), true);
       await pastStartUp(page);
+      // A change is a second beacon: still one warning.
+      await page.evaluate(() => { window.MAESTRO_ENABLED = false; });
       await page.waitForTimeout(500);
       assert.deepEqual(page.lines.filter((l) => l.includes('Report not sent')),
         [NOT_SENT + 'report is not a string (for a URL object, pass its href)'], page.lines.join('\n'));
       assert.equal(beaconFiles(page).length, 1, 'the beacon module said it');
       assert.deepEqual(await page.evaluate(() => window.problems), []);
+      // A page that is off at its start loads nothing for it in its first 2 s,
+      // then says it too; log: "silent" says nothing.
+      const off = await open(context, 'reportObject=/maestro-report&flag=false');
+      assert.equal(await off.evaluate(() => window.gate.isEnabled()), false);
+      await pastStartUp(off);
+      await off.waitForTimeout(500);
+      const loaded = await off.evaluate(() => performance.getEntriesByType('resource')
+        .filter((e) => /maestro_gate_(beacon|report)/.test(e.name)).map((e) => e.startTime));
+      assert.equal(loaded.length, 2, 'its glue and the beacon module');
+      assert.ok(loaded.every((t) => t >= 2000), `nothing for the beacon in its first 2 s: ${loaded}`);
+      assert.deepEqual(off.lines.filter((l) => l.includes('Report not sent')),
+        [NOT_SENT + 'report is not a string (for a URL object, pass its href)'], off.lines.join('\n'));
+      const quiet = await open(context, 'reportObject=/maestro-report&log=silent');
+      await pastStartUp(quiet);
+      await quiet.waitForTimeout(500);
+      assert.deepEqual(quiet.lines, []);
       const none = await open(context, 'reportFalse');
       await pastStartUp(none);
       await none.waitForTimeout(500);
