@@ -104,6 +104,7 @@ test-firefox:
 test-e2e: www/node_modules/.package-lock.json tests/apps/node_modules/.package-lock.json example
 	tsc -p js
 	tsc -p tests/types
+	tsc -p tests/types/exact
 	node tests/types/readme.mjs && tsc -p tests/types/readme
 	cd tests/apps && node --preserve-symlinks --test test/
 	node --test --test-concurrency=1 tests/e2e/

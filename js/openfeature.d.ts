@@ -8,7 +8,7 @@ import type { DecisionSource, InitOptions } from './index.js';
 /** `init()`'s options, and the one flag's key. */
 export interface MaestroProviderOptions extends InitOptions {
   /** The flag the provider answers. Default `"maestro"`. */
-  flagKey?: string;
+  flagKey?: string | undefined;
 }
 
 /** `flagMetadata` of the flag's evaluation: the decision's source. */

@@ -34,14 +34,14 @@ export interface GuardState {
  * and this browser starts disabled for `cooldownMs` after (until `resetGuard()`). */
 export interface GuardOptions {
     /** Default 5; an integer from 1 to 1000. */
-    errors?: number;
+    errors?: number | undefined;
     /** Default 60000 (60 s). */
-    windowMs?: number;
+    windowMs?: number | undefined;
     /** Default 1800000 (30 minutes). */
-    cooldownMs?: number;
+    cooldownMs?: number | undefined;
     /** Also count the page's `error` and `unhandledrejection` events whose `filename` or stack
      * contains this string or matches this RegExp (MAESTRO's chunk); the app's own never count. */
-    match?: string | RegExp;
+    match?: string | RegExp | undefined;
 }
 
 /** The gate's answer and why. Read-only plain data. */
@@ -96,9 +96,9 @@ export interface UnleashOptions {
     /** A frontend token (`default:development.…`), sent as the `Authorization` header. */
     clientKey: string;
     /** The application's name in Unleash's context and metrics. Default `"maestro-gate"`. */
-    appName?: string;
+    appName?: string | undefined;
     /** The toggle that keeps MAESTRO on (type `kill-switch`). Default `"maestro"`. */
-    toggle?: string;
+    toggle?: string | undefined;
 }
 
 /** `init()`'s options. Each is read as the options object's own property, except that an off
@@ -108,25 +108,25 @@ export interface InitOptions {
      * Only `VITE_MAESTRO_ENABLED` and `VITE_MAESTRO_ROLLOUT` are read from it, as the app reads
      * them (getters, proxies and prototypes included): an off counts from anywhere, an on only
      * as an own property (of `env`, itself an own property of the options). */
-    env?: { readonly VITE_MAESTRO_ENABLED?: FlagValue; readonly VITE_MAESTRO_ROLLOUT?: RolloutValue } | Record<string, unknown>;
+    env?: { readonly VITE_MAESTRO_ENABLED?: FlagValue; readonly VITE_MAESTRO_ROLLOUT?: RolloutValue } | Record<string, unknown> | undefined;
     /** What to do when no source says on or off. Default `true`. Off counts from anywhere
      * (an inherited or proxied `false`); on only as an own property. */
-    defaultEnabled?: FlagValue;
+    defaultEnabled?: FlagValue | undefined;
     /** `"info"` (default) logs the decision; `"warn"` logs only warnings; `"silent"` logs nothing. */
-    log?: "info" | "warn" | "silent";
+    log?: "info" | "warn" | "silent" | undefined;
     /** Where to load the gate's `.wasm` from, for hosts that move it. Default: next to this file. */
-    wasm?: WasmSource;
+    wasm?: WasmSource | undefined;
     /** The same for the rollback module's `.wasm` (`maestro_gate_rollback_bg.wasm`), which is
      * loaded only when a cleanup runs. Default: next to this file. */
-    rollbackWasm?: WasmSource;
+    rollbackWasm?: WasmSource | undefined;
     /** The same for the remote module's `.wasm` (`maestro_gate_remote_bg.wasm`), which is
      * loaded only when `remote` or `unleash` is set (after the first decision, by a page that
      * is on; before it for both together). Default: next to this file. */
-    remoteWasm?: WasmSource;
+    remoteWasm?: WasmSource | undefined;
     /** The same for the beacon module's `.wasm` (`maestro_gate_beacon_bg.wasm`), which is
      * loaded only when `report` is set, at the first beacon (by a page that is off, once it is
      * 2 s old). Default: next to this file. */
-    beaconWasm?: WasmSource;
+    beaconWasm?: WasmSource | undefined;
     /** The same for the first-answer module's `.wasm` (`maestro_gate_answer_bg.wasm`), which is
      * loaded only when `remote` is set (and `unleash` is not), or a rollout or a guard, before the
      * first decision: the health document's first answer, and the rollout's and the guard's
@@ -138,17 +138,17 @@ export interface InitOptions {
      * guard, else `maestro_gate_answer_unleash_slim_bg.wasm`; a page with `unleash` that sets
      * this option or `remoteWasm` reads it with the remote module. A rollout or a guard without
      * `remote` or `unleash` loads, unless this option is set, the narrowing build alone.) */
-    answerWasm?: WasmSource;
+    answerWasm?: WasmSource | undefined;
     /** The same for the keeping module's `.wasm` (`maestro_gate_keep_bg.wasm`), which the
      * first answer (`remote`, or `unleash` without `remote`) loads to remember the answer it
      * read: after the first decision for an "on", beside it for an off, before it for an "on"
      * that replaces a remembered off; and before it when the document did not answer in time
      * and this browser remembers an answer, to read it (if it cannot load then, that first
      * decision fails safe). Set it wherever you set `answerWasm`. Default: next to this file. */
-    keepWasm?: WasmSource;
+    keepWasm?: WasmSource | undefined;
     /** Put `{ isEnabled, decision, health, onChange, clearClientState, verifyClientState, onCleanupRequest }`
      * on `globalThis.maestroGate` for the devtools console (unless something already is). Default `true`. */
-    exposeGlobal?: boolean;
+    exposeGlobal?: boolean | undefined;
     /** A health document to read before the first decision and then poll (`"/maestro-health"`):
      * when it says `maestro_enabled: false` the gate starts off, or turns off in every open tab
      * without a reload. Each answer is remembered under `maestro-gate:remote`, and a load whose
@@ -157,7 +157,7 @@ export interface InitOptions {
      * it, so that `remote: config.healthUrl` or `prod && "/health"` can leave it out; `""`, or a
      * value that is not a string, such as a `URL` object (pass its `href`), is refused with one
      * warning). */
-    remote?: string | false | null;
+    remote?: string | false | null | undefined;
     /** Reads the kill switch from Unleash's Frontend API (Unleash itself or Unleash Edge), polled
      * as `remote` is (`pollMs`, the wait at `init()`, the remembered answer, one polling tab per
      * origin): MAESTRO stays on only while the toggle is listed with `enabled: true` for this
@@ -168,12 +168,12 @@ export interface InitOptions {
      * Unleash's metrics, posted at most every 30 s and when the page is hidden or left. The client
      * key is sent only as the `Authorization` header: never logged, remembered or reported.
      * `undefined`, `null` or `false`: none, and nothing loads for it. */
-    unleash?: UnleashOptions | false | null;
+    unleash?: UnleashOptions | false | null | undefined;
     /** How long `init()` waits for `remote`'s first answer, in ms. Default 1000; `0` does not wait;
      * at most 10000. A slower answer applies live when it comes. */
-    remoteTimeoutMs?: number;
+    remoteTimeoutMs?: number | undefined;
     /** How often to poll `remote`, in ms. Default 60000; at least 100. */
-    pollMs?: number;
+    pollMs?: number | undefined;
     /** A URL to send the decision beacon to (`"/maestro-report"`): `navigator.sendBeacon` with a
      * small JSON document (a `text/plain` body) at start-up, at every change and after each
      * `clearClientState`. It never holds a storage value, a key name or the user id. A page that
@@ -184,7 +184,7 @@ export interface InitOptions {
      * changes nothing. `undefined`, `null` or `false`: none, and nothing loads for it
      * (`report: prod && "/beacon"`); `""`, or a value that is not a string (a `URL` object: pass
      * its `href`), is refused with one warning. */
-    report?: string | false | null;
+    report?: string | false | null | undefined;
     /** A gradual rollout: the percentage of browsers that get MAESTRO (`25`, `"25"`, `"25%"`).
      * With `VITE_MAESTRO_ROLLOUT`, `window.MAESTRO_ROLLOUT` and the remote document's `"rollout"`,
      * the smallest wins; an invalid one fails safe. It only narrows an "on". A page that sets a
@@ -192,23 +192,23 @@ export interface InitOptions {
      * (`maestro_gate_answer_bg.wasm`; without `remote` or `unleash`, its build without a
      * document's reading, `maestro_gate_narrow_bg.wasm`); the rollout module
      * (`maestro_gate_rollout_bg.wasm`) loads after it, only for a guard or a remote percentage. */
-    rollout?: RolloutValue;
+    rollout?: RolloutValue | undefined;
     /** The rollout's group (Unleash's `groupId`). Default `"maestro"`. */
-    rolloutGroup?: string;
+    rolloutGroup?: string | undefined;
     /** The rollout's stickiness: this user's id. Default: an anonymous id for this browser. */
-    userId?: string | number;
+    userId?: string | number | undefined;
     /** The error guard (see `GuardOptions`). Undefined, `null` or `false`: none (nothing loads
      * for it), so that `guard: config.guard` (or `debug && { … }`) can leave it out. */
-    guard?: GuardOptions | false | null;
+    guard?: GuardOptions | false | null | undefined;
     /** The same as `wasm` for the rollout module's `.wasm` (loaded after the first decision, for a
      * guard or a remote percentage). Default: next to this file. */
-    rolloutWasm?: WasmSource;
+    rolloutWasm?: WasmSource | undefined;
     /** The key prefix this tab sweeps when another tab asks for a cleanup (whatever prefix the
      * request names). Default `"maestro:"`. */
-    prefix?: string;
+    prefix?: string | undefined;
     /** Let another tab's cleanup request with `sessionStorage: "all"` clear all of this tab's
      * sessionStorage. Default `false`: such a request removes this tab's prefixed keys only. */
-    acceptClearAllFromOtherTabs?: boolean;
+    acceptClearAllFromOtherTabs?: boolean | undefined;
 }
 
 /** What `onCleanupRequest` callbacks receive. For another tab's request it is the channel's
@@ -234,17 +234,17 @@ export type SessionStorageMode = "prefixed" | "all" | "none";
  * that part an error, and nothing of it is touched. */
 export interface CleanupOptions {
     /** The IndexedDB database to delete. Default `"maestro_secrets"`. */
-    database?: string;
+    database?: string | undefined;
     /** The exact, case-sensitive key prefix to remove. Default `"maestro:"`. Must not be empty. */
-    prefix?: string;
+    prefix?: string | undefined;
     /** `"prefixed"` (default) removes prefixed keys; `"all"` is `sessionStorage.clear()`; `"none"` leaves it. */
-    sessionStorage?: SessionStorageMode;
+    sessionStorage?: SessionStorageMode | undefined;
     /** How long to wait for a blocked delete before reporting `"pending"`, in ms. Default 3000. */
-    blockedTimeoutMs?: number;
+    blockedTimeoutMs?: number | undefined;
     /** Ask every other open tab of this origin to clear its sessionStorage too. Default `true`. */
-    allTabs?: boolean;
+    allTabs?: boolean | undefined;
     /** `"info"` (default) prints one summary to the console; `"silent"` prints nothing. */
-    log?: "info" | "silent";
+    log?: "info" | "silent" | undefined;
 }
 
 /** The outcome of deleting the database. */
@@ -318,17 +318,17 @@ export interface ServiceWorkerGuardOptions {
      * never touched. */
     block: string | readonly string[];
     /** The health document the worker polls itself (as `init({ remote })` does). */
-    remote?: string;
+    remote?: string | undefined;
     /** The poll's interval in ms (default 60000, as the pages' poll). */
-    pollMs?: number;
+    pollMs?: number | undefined;
     /** Block until the worker has an answer (a page's decision, its poll, or what it kept). Default `false`. */
-    startBlocked?: boolean;
+    startBlocked?: boolean | undefined;
     /** Take over at once when installed (`skipWaiting()`, once the kept answer is read). Default `true`. */
-    skipWaiting?: boolean;
+    skipWaiting?: boolean | undefined;
     /** Claim the pages open before the worker (`clients.claim()` on activate). Default `true`. */
-    claim?: boolean;
+    claim?: boolean | undefined;
     /** `"silent"`: no console line from the worker (the pages still hear each blocked URL). */
-    log?: "info" | "warn" | "silent";
+    log?: "info" | "warn" | "silent" | undefined;
 }
 
 /** The state `startGate` starts the gate in: `init()`'s options, with `enabled` for `defaultEnabled`. */
@@ -336,7 +336,7 @@ export interface GateState extends Omit<InitOptions, "remote" | "unleash" | "pol
     /** The answer when no source says on or off: `init({ defaultEnabled })`, so
      * `decision().source` is `"default"`. An `env` that says off (or anything
      * invalid) still wins, as the rule says. */
-    enabled?: boolean;
+    enabled?: boolean | undefined;
 }
 
 /** What the Service Worker guard posts on the BroadcastChannel `"maestro-gate"` for each blocked
@@ -353,21 +353,21 @@ export interface BlockedMessage {
 /** Options of the Vite plugin (`maestro-gate/vite`). */
 export interface MaestroGatePluginOptions {
     /** The emitted and served file name. Default `"maestro-health"`. */
-    fileName?: string;
+    fileName?: string | undefined;
     /** The same `defaultEnabled` the app passes to `init()`. Default `true`. */
-    defaultEnabled?: FlagValue;
+    defaultEnabled?: FlagValue | undefined;
     /** Fail `vite build` when a value is invalid (a typo such as `"flase"`), with the core's
      * warning, instead of printing the warning and building a disabled app. Default `false`. */
-    strict?: boolean;
+    strict?: boolean | undefined;
     /** `vite build` adds `<link rel="preload" as="fetch" crossorigin>` for the gate's `.wasm` to
      * each built HTML page that loads it, so that it downloads beside the entry chunk. Default `true`. */
-    preload?: boolean;
+    preload?: boolean | undefined;
     /** The decision beacon's URL (`init({ report })`) that `vite dev` and `vite preview` receive:
      * each beacon is appended as one line to `beacons`. Default `"/maestro-report"`; `false`: none. */
-    report?: string | false;
+    report?: string | false | undefined;
     /** The file the beacons are appended to (named when the server starts), relative to the
      * project's root. Default `"node_modules/.maestro-gate/beacons.jsonl"`. */
-    beacons?: string;
+    beacons?: string | undefined;
 }
 
 /** What a health document says: `"partial"` is a rollout from 1 to 99 (its `rollout` says it). */

@@ -902,10 +902,18 @@ fn object(body: &str) -> Option<Vec<(String, String)>> {
     )
 }
 
-/// `name: type` with an inline object type in it written as the package writes one.
+/// `name: type` with an inline object type in it written as the package writes one. An
+/// optional member of an options type (not `readonly`: what an app writes) takes `undefined` too,
+/// so that an app compiled with `exactOptionalPropertyTypes` can pass one it may not have
+/// (`init({ remote: config.healthUrl })`, `healthUrl?: string`), as the code reads it.
 fn typed(member: &str, readonly: bool) -> String {
     let (name, ty) = member.split_once(": ").expect("name: type");
-    format!("{name}: {}", typed_type(ty.trim(), readonly))
+    let ty = typed_type(ty.trim(), readonly);
+    if !readonly && name.ends_with('?') && !ty.split(" | ").any(|t| t == "undefined") {
+        format!("{name}: {ty} | undefined")
+    } else {
+        format!("{name}: {ty}")
+    }
 }
 
 fn typed_type(ty: &str, readonly: bool) -> String {
