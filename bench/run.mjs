@@ -709,7 +709,7 @@ async function main() {
         `sections 3 to 5 in Chromium only. Node ${process.version}.`,
       `Peers: ${(await Promise.all(PEERS.map(async (p) => `${p.pkg}@${await version(p.pkg)}`))).join(', ')}; esbuild@${await version('esbuild')}; vite@${await version('vite')}.`,
       'Pages and bundles are served gzip-compressed from a local server, as a CDN serves them. These machines are noisy: read the ratios, not the absolute times.',
-      `The machine was loaded during this run (other builds and browsers sharing its ${cpus().length} cores): load average over 1 minute ${fmt(loadBefore, 2)} at the start, ${fmt(loadavg()[0], 2)} at the end. ` +
+      `Load average over 1 minute: ${fmt(loadBefore, 2)} at the start, ${fmt(loadavg()[0], 2)} at the end (on ${cpus().length} cores; it counts the bench's own builds and browsers as well as anything else running). ` +
         'Loaded or not, the interleaved loads put every contender under the same load; the intervals of section 2 say how far the ratios can be trusted.',
       '',
     ];
