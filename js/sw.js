@@ -241,7 +241,8 @@ export function maestroGuard(options) {
         await new Promise((ok) => setTimeout(ok, delay));
       }
     })().catch(() => {});
-  } else if (remote !== undefined) {
-    warn('Service Worker guard: remote is not a URL: no poll');
+  } else if ((remote ?? false) !== false) {
+    // (Undefined, null or false is none, as init() reads its `remote`.)
+    warn('Service Worker guard: remote is not a URL string (for a URL object, pass its href): no poll');
   }
 }

@@ -317,8 +317,10 @@ export interface ServiceWorkerGuardOptions {
      * request that matches is answered 503 while MAESTRO is off; any other is
      * never touched. */
     block: string | readonly string[];
-    /** The health document the worker polls itself (as `init({ remote })` does). */
-    remote?: string | undefined;
+    /** The health document the worker polls itself (as `init({ remote })` does; `undefined`,
+     * `null` or `false`: none; a value that is not a string, such as a `URL` object, polls
+     * nothing and says so once). */
+    remote?: string | false | null | undefined;
     /** The poll's interval in ms (default 60000, as the pages' poll). */
     pollMs?: number | undefined;
     /** Block until the worker has an answer (a page's decision, its poll, or what it kept). Default `false`. */

@@ -393,8 +393,10 @@ pub struct ServiceWorkerGuardOptions {
     /// never touched.
     #[ts(type = "string | readonly string[]")]
     pub block: (),
-    /// The health document the worker polls itself (as `init({ remote })` does).
-    #[ts(optional)]
+    /// The health document the worker polls itself (as `init({ remote })` does; `undefined`,
+    /// `null` or `false`: none; a value that is not a string, such as a `URL` object, polls
+    /// nothing and says so once).
+    #[ts(optional, type = "string | false | null")]
     pub remote: Option<String>,
     /// The poll's interval in ms (default 60000, as the pages' poll).
     #[ts(optional)]

@@ -30,8 +30,10 @@ const routes = {
   '/maestro/script.js': counted('text/javascript', 'window.maestroScript = true;'),
   '/patterned/x.js': counted('text/javascript', 'export const ran = true;'),
   '/app/data': counted('text/plain', 'app'),
-  '/health': (req, res) => res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-    .end(JSON.stringify(health)),
+  '/health': (req, res) => {
+    hits.set('/health', hit('/health') + 1);
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(health));
+  },
 };
 
 let server;
@@ -267,6 +269,27 @@ for (const name of BROWSERS) describe(name, () => {
       assert.equal(hit('/app/data'), 1, 'the server saw nothing more');
     } finally {
       await context.close();
+    }
+  });
+
+  // As init() reads its `remote`: undefined, null or false is none, and says
+  // nothing; a value that is not a string (a URL object) polls nothing and
+  // says so once.
+  test(`[${name}] the worker's remote: null or false is none; a URL object says why it does not poll`, async () => {
+    const NOT_A_STRING = '[MAESTRO] Service Worker guard: remote is not a URL string (for a URL object, pass its href): no poll';
+    for (const [query, expected] of [['remoteFalse', []], ['remoteNull', []], ['', []], ['remoteObject=/health', [NOT_A_STRING]]]) {
+      const context = await browser.newContext();
+      try {
+        const before = hit('/health');
+        const a = await openPage(context);
+        await register(a, `worker.mjs?${query}&pollMs=300`);
+        await sleep(1000);
+        assert.deepEqual(await a.evaluate(async () => (await fetch('./sw-warnings')).json()), expected, query);
+        assert.equal(hit('/health'), before, `${query}: no poll`);
+        assert.equal((await fetchFrom(a, '/maestro/api')).status, 200, `${query}: the guard runs, on`);
+      } finally {
+        await context.close();
+      }
     }
   });
 
