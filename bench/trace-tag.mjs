@@ -8,7 +8,8 @@
 //
 // 1. N fresh loads (default 15) of a page whose first script marks "first",
 //    then pkg/maestro-gate.js, then a script that reads isEnabled() and marks
-//    "answer", with Chromium's tracing on (V8's parse and compile, wasm's
+//    "answer", and as many of the same page with the hinted tag (below), in
+//    turn, with Chromium's tracing on (V8's parse and compile, wasm's
 //    compile, Blink's tasks and storage, Mojo). The events of the renderer's
 //    main thread between the two marks are summed by name, as self time
 //    (an event's time less that of the events inside it), per load. Tracing
@@ -118,21 +119,22 @@ function selfTimes(events) {
   return { total: (answer.ts - first.ts) / 1000, by };
 }
 
-const sum = new Map();
-let total = 0;
+// Both tags traced, load by load in turn.
+const traced = { tag: { sum: new Map(), total: 0 }, hint: { sum: new Map(), total: 0 } };
 for (let i = 0; i < LOADS; i++) {
-  const t = selfTimes((await load('tag', true)).events);
-  total += t.total / LOADS;
-  for (const [name, s] of t.by) {
-    const was = sum.get(name) || { ms: 0, calls: 0 };
-    sum.set(name, { ms: was.ms + s.ms / LOADS, calls: was.calls + s.calls / LOADS });
+  for (const v of i % 2 ? ['hint', 'tag'] : ['tag', 'hint']) {
+    const t = selfTimes((await load(v, true)).events);
+    traced[v].total += t.total / LOADS;
+    for (const [name, s] of t.by) {
+      const was = traced[v].sum.get(name) || { ms: 0, calls: 0 };
+      traced[v].sum.set(name, { ms: was.ms + s.ms / LOADS, calls: was.calls + s.calls / LOADS });
+    }
   }
 }
-console.log(`\n## ${browser.version()}: the shipped tag, traced (${LOADS} fresh loads; first script to first answer ${total.toFixed(2)} ms per load)\n`);
-console.log('| trace event (the renderer\'s main thread) | calls per load | self time per load |\n|---|---:|---:|');
-for (const [name, s] of [...sum].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
-  console.log(`| ${name} | ${s.calls.toFixed(1)} | ${s.ms.toFixed(3)} ms |`);
-}
+const cell = (v, name) => { const s = traced[v].sum.get(name); return s ? `${s.calls.toFixed(1)} / ${s.ms.toFixed(3)} ms` : '-'; };
+console.log(`\n## ${browser.version()}: the tag, traced (${LOADS} fresh loads of each; first script to first answer ${traced.tag.total.toFixed(2)} ms per load, ${traced.hint.total.toFixed(2)} ms with the hint)\n`);
+console.log('| trace event (the renderer\'s main thread) | shipped: calls / self time per load | with the hint |\n|---|---:|---:|');
+for (const [name] of [...traced.tag.sum].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) console.log(`| ${name} | ${cell('tag', name)} | ${cell('hint', name)} |`);
 
 const times = { empty: [], tag: [], hint: [] };
 const order = Object.keys(times);

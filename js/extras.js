@@ -14,7 +14,7 @@
 //   decide(n), isEnabled(), wouldBeOn(options)  the gate's exports (js/core.js),
 //                              each through its fail-safe call
 //   notify(request)            tells the gate's onCleanupRequest subscribers (js/core.js)
-//   has, own, describe, narrows, within  its helpers (`within(p, ms)`: p,
+//   own, describe, narrows, within  its helpers (`within(p, ms)`: p,
 //                              or a rejection when it has not settled within ms, 10 s)
 //   on()                       whether the gate is on (its mirror)
 //   started(), answering()     the first init()'s promise, and its options (from the call on)
@@ -91,7 +91,7 @@ const IMPORTS = !__MAESTRO_TAG__ && {
 };
 
 export default function extras(g, modules) {
-  const { has, own, describe } = g;
+  const { own, describe } = g;
   let answering; // the promise of the first-answer module's glue for this copy (see `answers`)
   let answers; // that glue (js/answer.js's `glue`), once loaded
   let remoteWarned; // (once per copy: the first answer and the poll load the same module)
@@ -362,8 +362,10 @@ export default function extras(g, modules) {
     // A later init() starts nothing new; what it asked for that would have
     // turned MAESTRO off is named in one warning (a narrowing of a running
     // gate is the rollout's or the remote's to make, not a second init's).
+    // (An option given as undefined or null asks for nothing: `init({ remote:
+    // config.healthUrl })` without one is not named.)
     ignored(options) {
-      const names = ['rollout', 'remote', 'unleash', 'guard', 'env', 'defaultEnabled'].filter((k) => has(options, k));
+      const names = ['rollout', 'remote', 'unleash', 'guard', 'env', 'defaultEnabled'].filter((k) => own(options, k) != null);
       if (names.length && option('log') !== 'silent') {
         warn(options, 'init() was called again: its ' + names.join(', ') + ' ignored (the first call\'s options stand until reload)');
       }

@@ -191,7 +191,7 @@ export function createGate({ load, loadExtras }) {
   // load js/extras.js (once), which loads the rollout, the remote and the
   // rollback modules and hands them the gate's functions. `g` is what it is handed.
   const g = {
-    has, own, describe, narrows, within, on, started: () => started, answering: () => answering,
+    own, describe, narrows, within, on, started: () => started, answering: () => answering,
     // (the gate's functions one by one: a namespace used as a value costs bytes, and esbuild copies it with for...in)
     decide: (n) => call(() => core.decide(undefined, n), off), isEnabled: () => call(core.isEnabled, () => false),
     wouldBeOn: (options) => call(core.wouldBeOn, () => false, options),

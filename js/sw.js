@@ -243,6 +243,6 @@ export function maestroGuard(options) {
     })().catch(() => {});
   } else if ((remote ?? false) !== false) {
     // (Undefined, null or false is none, as init() reads its `remote`.)
-    warn('Service Worker guard: remote is not a URL string (for a URL object, pass its href): no poll');
+    warn('Service Worker guard: remote is ' + (remote === '' ? 'an empty URL' : 'not a URL string (for a URL object, pass its href)') + ': no poll');
   }
 }

@@ -54,7 +54,8 @@ pub const MAX_SESSION_BYTES: usize = 64;
 pub const WITHHELD: &str = "(withheld: it contained the user id)";
 
 /// The start of the warning when a beacon is not sent (`[MAESTRO] ` before
-/// it, one of the reasons below after it). Logged once per page.
+/// it, one of the reasons below after it). Logged once per page (per copy of
+/// the gate, where a page runs several: each has its own beacon module).
 pub const NOT_SENT: &str = "Report not sent (the decision stands): ";
 /// `init({ report: "" })`, which would post to the page's own URL.
 pub const EMPTY_URL: &str = "report is an empty URL";

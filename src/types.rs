@@ -912,6 +912,8 @@ fn typed(member: &str, readonly: bool) -> String {
     let (name, ty) = member.split_once(": ").expect("name: type");
     let ty = typed_type(ty.trim(), readonly);
     if !readonly && name.ends_with('?') && !ty.split(" | ").any(|t| t == "undefined") {
+        // (A function type in parentheses: `| undefined` would be its return type's.)
+        let ty = if ty.contains("=>") { format!("({ty})") } else { ty };
         format!("{name}: {ty} | undefined")
     } else {
         format!("{name}: {ty}")

@@ -160,7 +160,10 @@ async fn package_before_init_and_init_twice() {
          const p = gate.init();
          const during = gate.isEnabled();
          const second = gate.init({ env: { VITE_MAESTRO_ENABLED: 'false' } });
+         // Options given as undefined or null ask for nothing: not named.
+         const third = gate.init({ remote: undefined, rollout: null, guard: undefined, env: undefined });
          const first = await p;
+         await third;
          return { before, during, first, second: await second, after: gate.isEnabled() };",
     )
     .await;

@@ -275,9 +275,11 @@ for (const name of BROWSERS) describe(name, () => {
   // As init() reads its `remote`: undefined, null or false is none, and says
   // nothing; a value that is not a string (a URL object) polls nothing and
   // says so once.
-  test(`[${name}] the worker's remote: null or false is none; a URL object says why it does not poll`, async () => {
+  test(`[${name}] the worker's remote: null or false is none; a URL object or an empty one says why it does not poll`, async () => {
     const NOT_A_STRING = '[MAESTRO] Service Worker guard: remote is not a URL string (for a URL object, pass its href): no poll';
-    for (const [query, expected] of [['remoteFalse', []], ['remoteNull', []], ['', []], ['remoteObject=/health', [NOT_A_STRING]]]) {
+    const EMPTY = '[MAESTRO] Service Worker guard: remote is an empty URL: no poll';
+    for (const [query, expected] of [['remoteFalse', []], ['remoteNull', []], ['', []], ['remoteObject=/health', [NOT_A_STRING]],
+      ['remoteEmpty', [EMPTY]]]) {
       const context = await browser.newContext();
       try {
         const before = hit('/health');

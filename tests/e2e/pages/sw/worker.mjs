@@ -12,8 +12,8 @@ console.warn = (...args) => { warnings.push(args.join(' ')); warn(...args); };
 self.addEventListener('fetch', (event) => {
   if (new URL(event.request.url).pathname.endsWith('/sw-warnings')) event.respondWith(new Response(JSON.stringify(warnings)));
 });
-// ?remoteFalse, ?remoteNull: none; ?remoteObject=PATH: a URL object (not a string).
-const remote = q.has('remoteFalse') ? false : q.has('remoteNull') ? null
+// ?remoteFalse, ?remoteNull: none; ?remoteEmpty: ''; ?remoteObject=PATH: a URL object (not a string).
+const remote = q.has('remoteFalse') ? false : q.has('remoteNull') ? null : q.has('remoteEmpty') ? ''
   : q.has('remoteObject') ? new URL(q.get('remoteObject'), self.location.href) : q.get('remote') || undefined;
 maestroGuard({
   block: ['/maestro/', '/patterned/*.js'],
