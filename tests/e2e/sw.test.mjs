@@ -279,12 +279,13 @@ for (const name of BROWSERS) describe(name, () => {
     const NOT_A_STRING = '[MAESTRO] Service Worker guard: remote is not a URL string (for a URL object, pass its href): no poll';
     const EMPTY = '[MAESTRO] Service Worker guard: remote is an empty URL: no poll';
     for (const [query, expected] of [['remoteFalse', []], ['remoteNull', []], ['', []], ['remoteObject=/health', [NOT_A_STRING]],
-      ['remoteEmpty', [EMPTY]]]) {
+      ['remoteEmpty', [EMPTY]]].flatMap((c) => ['worker.mjs', 'worker-classic.js'].map((w) => [`${w}?${c[0]}`, c[1]]))) {
       const context = await browser.newContext();
       try {
         const before = hit('/health');
         const a = await openPage(context);
-        await register(a, `worker.mjs?${query}&pollMs=300`);
+        // (The ES module build and the classic one, maestro-gate-sw.js through importScripts.)
+        await register(a, `${query}&pollMs=300`);
         await sleep(1000);
         assert.deepEqual(await a.evaluate(async () => (await fetch('./sw-warnings')).json()), expected, query);
         assert.equal(hit('/health'), before, `${query}: no poll`);
