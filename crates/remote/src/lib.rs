@@ -64,13 +64,20 @@ struct Unleash {
     user: Option<String>,
 }
 
+/// Whether an option is none: undefined, null or false (`remote: prod &&
+/// '/health'`, `unleash: prod && { … }`), as js/gate.js reads `remote` and
+/// `unleash` before it loads anything for them.
+fn none(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null() || v.as_bool() == Some(false)
+}
+
 impl Unleash {
     /// `options.unleash`, read as own properties; `Err(())` when it is set
     /// but cannot be used (a warning says so), `Ok(None)` when it is not set
     /// (undefined, null or false: `unleash: prod && { … }`).
     fn of(options: &JsValue) -> Result<Option<Unleash>, ()> {
         let u = own(options, "unleash");
-        if u.is_undefined() || u.is_null() || u.as_bool() == Some(false) {
+        if none(&u) {
             return Ok(None);
         }
         let text = |k: &str| own(&u, k).as_string().filter(|s| !s.is_empty());
@@ -826,8 +833,7 @@ pub fn start_remote(options: JsValue, enabled: Function, off: Function, rollout:
         }
     }
     let remote = own(&options, "remote");
-    // None: undefined, null or false (`remote: prod && '/health'`).
-    if remote.is_undefined() || remote.is_null() || remote.as_bool() == Some(false) {
+    if none(&remote) {
         return;
     }
     // An empty URL would poll the page's own HTML; any other value that is
