@@ -408,17 +408,23 @@ pub fn table_def<C: GenericClient>(c: &mut C, oid: u32) -> Res<TableDef> {
         .query(
             "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
                     pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
-                    s.oid::regclass::text, format_type(sq.seqtypid, NULL),
+                    s.oid::regclass::text, format_type(s.seqtypid, NULL),
                     CASE WHEN a.attcollation <> t.typcollation
                          THEN quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END,
                     col_description(a.attrelid, a.attnum), a.attinhcount > 0 AND NOT a.attislocal
              FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-             LEFT JOIN pg_depend dep ON dep.refclassid = 'pg_class'::regclass AND dep.refobjid = a.attrelid
-                  AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_class'::regclass AND dep.deptype = 'a'
-                  AND a.attidentity = ''
-             LEFT JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-             LEFT JOIN pg_sequence sq ON sq.seqrelid = s.oid
+             -- The sequence a serial column owns: a subquery (one row at most), since a plain
+             -- index on the column is an auto dependency on it too, and a join would list
+             -- the column once for each index.
+             LEFT JOIN LATERAL (
+               SELECT s.oid, sq.seqtypid
+               FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+               JOIN pg_sequence sq ON sq.seqrelid = s.oid
+               WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = a.attrelid
+                 AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_class'::regclass AND dep.deptype = 'a'
+                 AND a.attidentity = ''
+               ORDER BY s.oid LIMIT 1) s ON true
              LEFT JOIN pg_collation co ON co.oid = a.attcollation
              LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
              WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",

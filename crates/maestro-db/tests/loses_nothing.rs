@@ -929,3 +929,38 @@ fn cascade_refuses_what_the_backup_cannot_hold() {
     assert_all_present(&db);
     assert!(db.opt_text("SELECT column_default::text FROM information_schema.columns WHERE table_name = 'app_claims' AND column_name = 'ok'").is_some());
 }
+
+/// A column in two plain indexes (and a serial column in one) is backed up once:
+/// the drop's backup restores, every row and every column back, each once.
+#[test]
+fn a_column_in_several_indexes_is_backed_up_once_and_restores() {
+    let db = fresh("twoindexes");
+    db.sql(
+        "CREATE INDEX ON public.maestro_audit_logs (created_at);
+         CREATE INDEX ON public.maestro_audit_logs (event, created_at DESC);
+         CREATE INDEX ON public.maestro_audit_logs (id, event);",
+    );
+    let columns = |db: &Db| {
+        db.texts(
+            "SELECT attname::text FROM pg_attribute WHERE attrelid = 'public.maestro_audit_logs'::regclass
+             AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        )
+    };
+    let before = rows(&db, "public.maestro_audit_logs");
+    let columns_before = columns(&db);
+    let dump_before = schema_dump(&db);
+    let dir = temp_dir("twoindexes");
+    let o = drop_backup(&db, &dir, &[]);
+    expect_code(&o, 0);
+    let def: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("maestro_audit_logs.columns.json")).unwrap()).unwrap();
+    let names: Vec<&str> = def["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, columns_before, "{def}");
+    let o = restore(&db, &dir, &[]);
+    expect_code(&o, 0);
+    assert_eq!(rows(&db, "public.maestro_audit_logs"), before);
+    assert_eq!(columns(&db), columns_before);
+    assert_all_present(&db);
+    assert_same_dump(&dump_before, &schema_dump(&db));
+    let _ = fs::remove_dir_all(&dir);
+}
