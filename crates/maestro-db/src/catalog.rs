@@ -183,7 +183,9 @@ pub enum DepKind {
     View,
     ForeignKey(u32),
     /// Something the backup cannot hold (a default, a trigger or a policy on another
-    /// table, another function): with a backup, the drop refuses.
+    /// table, another function; a column or a function that uses a table's row type or
+    /// its array type; a default that calls nextval on a table's own sequence; a
+    /// constraint trigger declared FROM a table): with a backup, the drop refuses.
     Other,
 }
 
@@ -286,11 +288,23 @@ pub fn survey<C: GenericClient>(c: &mut C, objs: Objects) -> Res<Survey> {
                             WHEN 'pg_class'::regclass THEN d.objid
                           END AS owner_rel
                    FROM pg_depend d
-                   WHERE d.deptype = 'n' AND (
-                     (d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY($1))
+                   WHERE (d.deptype = 'n' AND (
+                     (d.refclassid = 'pg_class'::regclass AND (d.refobjid = ANY($1)
+                       -- the sequences they own (serial and identity columns): a default elsewhere
+                       -- that calls nextval on one goes with them
+                       OR d.refobjid IN (SELECT o.objid FROM pg_depend o JOIN pg_class s ON s.oid = o.objid
+                                         WHERE o.classid = 'pg_class'::regclass AND o.refclassid = 'pg_class'::regclass
+                                           AND o.refobjid = ANY($1) AND o.deptype IN ('a', 'i') AND s.relkind = 'S')))
+                     -- their row types, and the array types of those (a column of type maestro_x[])
                      OR (d.refclassid = 'pg_type'::regclass
-                         AND d.refobjid IN (SELECT reltype FROM pg_class WHERE oid = ANY($1)))
-                     OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid = ANY($2)))
+                         AND d.refobjid IN (SELECT reltype FROM pg_class WHERE oid = ANY($1)
+                                            UNION SELECT t.typarray FROM pg_type t JOIN pg_class r ON r.reltype = t.oid
+                                            WHERE r.oid = ANY($1)))
+                     OR (d.refclassid = 'pg_proc'::regclass AND d.refobjid = ANY($2))))
+                   -- a constraint trigger elsewhere declared FROM one of them goes with it, even without CASCADE
+                   OR (d.deptype = 'a' AND d.classid = 'pg_trigger'::regclass
+                       AND d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY($1)
+                       AND d.refobjid = (SELECT tgconstrrelid FROM pg_trigger WHERE oid = d.objid))
                  )
                  SELECT DISTINCT
                    CASE WHEN d.classid = 'pg_rewrite'::regclass

@@ -964,3 +964,71 @@ fn a_column_in_several_indexes_is_backed_up_once_and_restores() {
     assert_same_dump(&dump_before, &schema_dump(&db));
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// What uses the tables' own sequences, their array types, or is a constraint trigger
+/// declared FROM one of them goes with a DROP ... CASCADE (an app's column and its rows):
+/// the dry run lists it, and the drop refuses, with or without --cascade; nothing is dropped.
+#[test]
+fn cascade_refuses_what_uses_maestros_sequences_array_types_or_constraint_triggers() {
+    let db = fresh("seqarray");
+    db.sql(
+        "CREATE TABLE public.app_invoices (
+           id int PRIMARY KEY,
+           receipt_no bigint DEFAULT nextval('public.maestro_execution_receipts_id_seq'),
+           audit_no bigint DEFAULT nextval('public.maestro_audit_logs_id_seq'),
+           hist public.maestro_execution_receipts[]);
+         INSERT INTO public.app_invoices (id, hist)
+           SELECT 1, array_agg(r ORDER BY r.id) FROM public.maestro_execution_receipts r;
+         INSERT INTO public.app_invoices (id) VALUES (2);
+         CREATE FUNCTION public.app_receipt_count(h public.maestro_execution_receipts[]) RETURNS int
+           LANGUAGE sql AS 'SELECT cardinality(h)';
+         CREATE FUNCTION public.app_check_invoice() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+         CREATE CONSTRAINT TRIGGER app_invoice_receipt AFTER INSERT ON public.app_invoices
+           FROM public.maestro_execution_receipts FOR EACH ROW EXECUTE FUNCTION public.app_check_invoice();",
+    );
+    let invoices_before = rows(&db, "public.app_invoices");
+    let app_intact = |db: &Db| {
+        assert_eq!(rows(db, "public.app_invoices"), invoices_before);
+        assert_eq!(
+            db.scalar_i64("SELECT public.app_receipt_count(hist)::int8 FROM public.app_invoices WHERE id = 1"),
+            3
+        );
+        assert_eq!(
+            db.texts(
+                "SELECT column_name::text FROM information_schema.columns
+                 WHERE table_name = 'app_invoices' AND column_default LIKE 'nextval%' ORDER BY 1"
+            ),
+            ["audit_no", "receipt_no"]
+        );
+        assert_eq!(db.scalar_i64("SELECT count(*) FROM pg_trigger WHERE tgname = 'app_invoice_receipt'"), 1);
+        assert_all_present(db);
+        assert_look_alikes_intact(db);
+    };
+    let dir = temp_dir("seqarray");
+    let o = db.run(&["drop", "--cascade", "--backup", dir.to_str().unwrap()]);
+    expect_code(&o, 0);
+    let out = stdout(&o);
+    let (_, cannot) = out.split_once("the backup cannot hold these").unwrap_or_else(|| panic!("{out}"));
+    for d in [
+        "default value for column receipt_no of table app_invoices depends on sequence maestro_execution_receipts_id_seq",
+        "default value for column audit_no of table app_invoices depends on sequence maestro_audit_logs_id_seq",
+        "column hist of table app_invoices depends on type maestro_execution_receipts[]",
+        "function app_receipt_count(maestro_execution_receipts[]) depends on type maestro_execution_receipts[]",
+        "trigger app_invoice_receipt on table app_invoices depends on table maestro_execution_receipts",
+    ] {
+        assert!(cannot.contains(d), "{d}\n{out}");
+    }
+    let o = drop_backup(&db, &dir, &["--cascade"]);
+    expect_code(&o, 1);
+    assert!(stderr(&o).contains("the backup cannot hold"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing was dropped"), "{}", stderr(&o));
+    assert!(!dir.exists());
+    app_intact(&db);
+    // Without --cascade too (DROP TABLE alone would take the constraint trigger).
+    let o = drop_backup(&db, &dir, &[]);
+    expect_code(&o, 1);
+    assert!(stderr(&o).contains("app_invoice_receipt"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing was dropped"), "{}", stderr(&o));
+    assert!(!dir.exists());
+    app_intact(&db);
+}
