@@ -91,15 +91,55 @@ pub fn content(mode: Mode, schema: &str, lock_timeout_ms: u64, version: &str) ->
                  -- IRREVERSIBLE: every row of these tables goes. Back them up first, with\n\
                  --   maestro-db drop --backup DIR   (a dry run: it lists what depends on them), or pg_dump.\n\
                  -- Tables: {}\n\
-                 -- One statement: the function and the three tables go together, or nothing goes. Without CASCADE,\n\
-                 -- it fails (and drops nothing) if a view, a foreign key, a partition or a child table depends on them.\n",
+                 -- One transaction: the function and the three tables go together, or nothing goes. It locks the\n\
+                 -- tables, then refuses (raises, drops nothing) if one has partitions or child tables, in any schema\n\
+                 -- (DROP TABLE would take a partition with its rows), or if a constraint trigger on another table is\n\
+                 -- declared FROM one (DROP TABLE would take it). Without CASCADE, it fails (and drops nothing) if a\n\
+                 -- view, a foreign key or anything else depends on them.\n",
                 comment_text(&tables.join(", "))
             ));
+            // Locked first: nothing can be attached to them, or declared FROM them, between the look and the drop.
+            body.push_str(
+                "  FOREACH maestro_table IN ARRAY maestro_tables LOOP\n\
+                 \x20   EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', maestro_table::pg_catalog.regclass);\n\
+                 \x20 END LOOP;\n\
+                 \x20 IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhparent = ANY (maestro_tables)) THEN\n\
+                 \x20   RAISE EXCEPTION 'maestro-db migration: DROP TABLE would take these tables, with their rows: %; nothing was dropped. \
+                 Back them up and detach or drop them first (maestro-db drop --cascade --backup DIR backs them up and drops them)',\n\
+                 \x20     (SELECT pg_catalog.string_agg(i.inhrelid::pg_catalog.regclass::text\n\
+                 \x20          || CASE WHEN k.relispartition THEN ' (partition of ' ELSE ' (inherits from ' END\n\
+                 \x20          || i.inhparent::pg_catalog.regclass::text || ')', ', ' ORDER BY i.inhrelid::pg_catalog.regclass::text)\n\
+                 \x20      FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class k ON k.oid = i.inhrelid\n\
+                 \x20      WHERE i.inhparent = ANY (maestro_tables));\n\
+                 \x20 END IF;\n\
+                 \x20 IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgconstrrelid = ANY (maestro_tables)\n\
+                 \x20            AND NOT tgisinternal AND NOT tgrelid = ANY (maestro_tables)) THEN\n\
+                 \x20   RAISE EXCEPTION 'maestro-db migration: DROP TABLE would take these constraint triggers, declared FROM MAESTRO''s tables: %; \
+                 nothing was dropped. Drop them first',\n\
+                 \x20     (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(tgname) || ' on ' || tgrelid::pg_catalog.regclass::text, ', '\n\
+                 \x20                                   ORDER BY tgrelid::pg_catalog.regclass::text, tgname)\n\
+                 \x20      FROM pg_catalog.pg_trigger WHERE tgconstrrelid = ANY (maestro_tables)\n\
+                 \x20        AND NOT tgisinternal AND NOT tgrelid = ANY (maestro_tables));\n\
+                 \x20 END IF;\n",
+            );
             body.push_str(&format!("  DROP TABLE IF EXISTS {};\n", tables.join(", ")));
             body.push_str(&format!("  DROP FUNCTION IF EXISTS {}.{};\n", ident(schema), ident(FUNCTION)));
         }
     }
-    let body = format!("BEGIN\n{body}END\n");
+    // The drop's tables that exist (tables or partitioned tables), by oid.
+    let declare = match mode {
+        Mode::Inert => String::new(),
+        Mode::Drop => format!(
+            "DECLARE\n\
+             \x20 maestro_tables pg_catalog.oid[] := ARRAY(\n\
+             \x20   SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n\
+             \x20   WHERE n.nspname = {} AND c.relname IN ({}) AND c.relkind IN ('r', 'p') ORDER BY c.relname);\n\
+             \x20 maestro_table pg_catalog.oid;\n",
+            literal(schema),
+            TABLES.iter().map(|(n, _)| literal(n)).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let body = format!("{declare}BEGIN\n{body}END\n");
     let tag = dollar_tag(&body);
     format!("{head}DO {tag}\n{body}{tag};\n")
 }
@@ -177,8 +217,10 @@ mod tests {
         ));
         assert!(s.contains("DROP FUNCTION IF EXISTS \"app\".\"maestro_claim_receipt\";"));
         assert!(!s.contains("CASCADE;"));
-        // One `%`, RAISE's placeholder, filled with the schema as a parameter (never formatted into the text).
-        assert_eq!(s.matches('%').count(), 1, "{s}");
+        // Three RAISE placeholders and format's `%s`: the schema and the names found are parameters, never
+        // formatted into a message's text.
+        assert_eq!(s.matches('%').count(), 4, "{s}");
+        assert_eq!(s.matches("RAISE EXCEPTION").count(), 3, "{s}");
         assert!(
             s.contains("RAISE EXCEPTION 'maestro-db migration: schema % does not exist; nothing was changed', 'app';")
         );

@@ -1032,3 +1032,85 @@ fn cascade_refuses_what_uses_maestros_sequences_array_types_or_constraint_trigge
     assert!(!dir.exists());
     app_intact(&db);
 }
+
+/// The file `migration --mode drop` writes, applied to a database where a partition in
+/// another schema holds rows of MAESTRO's audit log (DROP TABLE alone would take it with
+/// them), or where a constraint trigger on an app table is declared FROM a MAESTRO table:
+/// it raises, naming them, and drops nothing.
+#[test]
+fn the_drop_migration_refuses_partitions_children_and_constraint_triggers() {
+    let dir = temp_dir("migpart");
+    fs::create_dir_all(&dir).unwrap();
+    let o = run_with(None, &["migration", "--dir", dir.to_str().unwrap(), "--mode", "drop"]);
+    expect_code(&o, 0);
+    let file = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.is_file()).unwrap();
+    let sql = fs::read_to_string(&file).unwrap();
+
+    let db = Db::new("migpart");
+    db.sql(
+        "CREATE TABLE public.maestro_audit_logs (
+           id bigserial, event text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
+           PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at);
+         CREATE TABLE public.maestro_audit_logs_recent PARTITION OF public.maestro_audit_logs DEFAULT;
+         CREATE SCHEMA archive;
+         CREATE TABLE archive.compliance_2025 PARTITION OF public.maestro_audit_logs
+           FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+         INSERT INTO public.maestro_audit_logs (event, created_at) VALUES
+           ('old-1', '2025-03-01'), ('old-2', '2025-06-01'), ('new', now());",
+    );
+    db.sql(
+        &RUNBOOK_OBJECTS.replace("CREATE TABLE public.maestro_audit_logs (", "CREATE TABLE public.unused_audit_logs ("),
+    );
+    db.sql(SYNC_STORE);
+    let archive_before = rows(&db, "archive.compliance_2025");
+    let all_before = rows(&db, "public.maestro_audit_logs");
+    assert_eq!(archive_before.len(), 2);
+    let err = db.client().batch_execute(&sql).expect_err("the migration must refuse");
+    let msg = err.as_db_error().map(|e| e.message().to_string()).unwrap_or_else(|| err.to_string());
+    assert!(msg.contains("archive.compliance_2025 (partition of maestro_audit_logs)"), "{msg}");
+    assert!(msg.contains("nothing was dropped"), "{msg}");
+    assert_eq!(rows(&db, "archive.compliance_2025"), archive_before);
+    assert_eq!(rows(&db, "public.maestro_audit_logs"), all_before);
+    assert!(db.table_exists("public", "maestro_execution_receipts"));
+    assert!(db.table_exists("public", "maestro_sync_store"));
+    assert!(db.function_exists("public", "maestro_claim_receipt"));
+
+    // An inheriting child.
+    let db = fresh("migchild");
+    db.sql(
+        "CREATE TABLE public.app_audit_extra (source text) INHERITS (public.maestro_audit_logs);
+         INSERT INTO public.app_audit_extra (event, source) VALUES ('app-1', 'web');",
+    );
+    let err = db.client().batch_execute(&sql).expect_err("the migration must refuse");
+    let msg = err.as_db_error().map(|e| e.message().to_string()).unwrap_or_else(|| err.to_string());
+    assert!(msg.contains("app_audit_extra (inherits from maestro_audit_logs)"), "{msg}");
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM public.app_audit_extra"), 1);
+    assert_eq!(only_rows(&db, "public.maestro_audit_logs").len(), 5);
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM public.maestro_execution_receipts"), 3);
+    assert!(db.table_exists("public", "maestro_sync_store"));
+    assert!(db.function_exists("public", "maestro_claim_receipt"));
+
+    // A constraint trigger declared FROM a MAESTRO table.
+    let db = fresh("migtrigger");
+    db.sql(
+        "CREATE TABLE public.app_invoices (id int PRIMARY KEY);
+         CREATE FUNCTION public.app_check_invoice() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+         CREATE CONSTRAINT TRIGGER app_invoice_receipt AFTER INSERT ON public.app_invoices
+           FROM public.maestro_execution_receipts FOR EACH ROW EXECUTE FUNCTION public.app_check_invoice();",
+    );
+    let err = db.client().batch_execute(&sql).expect_err("the migration must refuse");
+    let msg = err.as_db_error().map(|e| e.message().to_string()).unwrap_or_else(|| err.to_string());
+    assert!(msg.contains("app_invoice_receipt on app_invoices"), "{msg}");
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM pg_trigger WHERE tgname = 'app_invoice_receipt'"), 1);
+    assert_all_present(&db);
+
+    // Without them, it drops MAESTRO's objects and nothing else.
+    let db = fresh("migplain");
+    db.client().batch_execute(&sql).unwrap_or_else(|e| panic!("{e:?}\n{sql}"));
+    for t in TABLES {
+        assert!(!db.table_exists("public", t));
+    }
+    assert!(!db.function_exists("public", "maestro_claim_receipt"));
+    assert_look_alikes_intact(&db);
+    let _ = fs::remove_dir_all(&dir);
+}
