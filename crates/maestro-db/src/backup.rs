@@ -12,6 +12,7 @@
 //! and the SHA-256 of every file, written last. The folder is 0700 and every
 //! file 0600.
 
+use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -402,6 +403,16 @@ fn stmt(sql: String, what: String, must: bool) -> Stmt {
     Stmt { sql, what, must }
 }
 
+/// What restore calls a view's `CREATE` and a foreign key's `ADD CONSTRAINT`: it says
+/// "recreated" for those whose statement ran.
+fn view_what(q: &str) -> String {
+    format!("view {q}")
+}
+
+fn foreign_key_what(k: &ForeignKeyIn) -> String {
+    format!("foreign key {} on {}", ident(&k.fk.name), qualified(&k.schema, &k.table))
+}
+
 fn comment_stmt(on: String, comment: &Option<String>, what: &str) -> Option<Stmt> {
     comment
         .as_ref()
@@ -678,7 +689,7 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
             ""
         };
         let query = v.query.trim_end().trim_end_matches(';');
-        rest.push(stmt(format!("CREATE {kind} {q}{with} AS\n{query}{data}"), format!("view {q}"), false));
+        rest.push(stmt(format!("CREATE {kind} {q}{with} AS\n{query}{data}"), view_what(&q), false));
         if let Some(o) = &v.owner {
             rest.push(stmt(format!("ALTER {kind} {q} OWNER TO {}", ident(o)), format!("the owner of view {q}"), false));
         }
@@ -715,7 +726,7 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
         let q = qualified(&k.schema, &k.table);
         rest.push(stmt(
             format!("ALTER TABLE {q} ADD CONSTRAINT {} {}", ident(&k.fk.name), k.fk.definition),
-            format!("foreign key {} on {q}", ident(&k.fk.name)),
+            foreign_key_what(k),
             false,
         ));
         rest.extend(comment_stmt(
@@ -1055,6 +1066,8 @@ pub fn restore(conn: &mut crate::db::Conn, dir: &Path, schema_flag: Option<&str>
     }
     let (attach, rest) = after_rows_sql(&plain_with_comments, &views, &fks_in);
     let mut skipped = Vec::new();
+    // The statements skipped (their `what`), to say "recreated" only of what was.
+    let mut skipped_what: BTreeSet<String> = BTreeSet::new();
     let mut run = |tx: &mut postgres::Transaction, s: &Stmt| -> Res<()> {
         let mut sp = tx.transaction().map_err(pg)?;
         match sp.batch_execute(&s.sql) {
@@ -1066,6 +1079,7 @@ pub fn restore(conn: &mut crate::db::Conn, dir: &Path, schema_flag: Option<&str>
                     return Err(Fail::new(format!("could not restore {}: {msg}", s.what)).also(&rolled_back));
                 }
                 skipped.push(format!("{}: {msg}", s.what));
+                skipped_what.insert(s.what.clone());
                 Ok(())
             }
         }
@@ -1098,10 +1112,11 @@ pub fn restore(conn: &mut crate::db::Conn, dir: &Path, schema_flag: Option<&str>
         s(&manifest["database"])
     )];
     lines.extend(report);
-    for v in &views {
+    // Only what was: a view or a foreign key skipped (--keep-going) is under "not restored" below.
+    for v in views.iter().filter(|v| !skipped_what.contains(&view_what(&qualified(&v.schema, &v.name)))) {
         lines.push(format!("{}: view recreated", qualified(&v.schema, &v.name)));
     }
-    for k in &fks_in {
+    for k in fks_in.iter().filter(|k| !skipped_what.contains(&foreign_key_what(k))) {
         lines.push(format!("foreign key {} on {}: recreated", ident(&k.fk.name), qualified(&k.schema, &k.table)));
     }
     let n = rest.len() + attach.len() - skipped.len();

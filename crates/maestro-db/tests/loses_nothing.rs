@@ -1114,3 +1114,59 @@ fn the_drop_migration_refuses_partitions_children_and_constraint_triggers() {
     assert_look_alikes_intact(&db);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// restore --keep-going says "recreated" only of the views and foreign keys it recreated:
+/// a foreign key that an order added since the drop breaks, and a view whose name the app
+/// has since given a table, are listed as not restored; the app's rows stay as they are.
+#[test]
+fn keep_going_says_recreated_only_of_what_was() {
+    let db = fresh("keepgoing");
+    db.sql(
+        "CREATE TABLE public.app_orders (id int PRIMARY KEY,
+           receipt bigint CONSTRAINT app_orders_receipt_fk REFERENCES public.maestro_execution_receipts (id));
+         INSERT INTO public.app_orders VALUES (1, 1), (2, NULL);
+         CREATE VIEW public.app_dashboard AS SELECT event, count(*) AS n FROM public.maestro_audit_logs GROUP BY event;
+         CREATE VIEW public.app_recent AS SELECT id, event FROM public.maestro_audit_logs;",
+    );
+    let dir = temp_dir("keepgoing");
+    expect_code(&drop_backup(&db, &dir, &["--cascade"]), 0);
+    // Since the drop: an order that names a receipt that no longer exists, and a table named as the view was.
+    db.sql(
+        "INSERT INTO public.app_orders VALUES (3, 99);
+         CREATE TABLE public.app_dashboard (event text, n bigint);
+         INSERT INTO public.app_dashboard VALUES ('mine', 1);",
+    );
+    let orders_before = rows(&db, "public.app_orders");
+    let o = restore(&db, &dir, &[]);
+    expect_code(&o, 1);
+    assert!(stderr(&o).contains("nothing was restored"), "{}", stderr(&o));
+    assert!(!db.table_exists("public", "maestro_audit_logs"));
+
+    let o = restore(&db, &dir, &["--keep-going"]);
+    expect_code(&o, 0);
+    let out = stdout(&o);
+    assert!(!out.contains("foreign key \"app_orders_receipt_fk\" on \"public\".\"app_orders\": recreated"), "{out}");
+    assert!(!out.contains("\"public\".\"app_dashboard\": view recreated"), "{out}");
+    assert!(out.contains("\"public\".\"app_recent\": view recreated"), "{out}");
+    assert!(
+        out.contains(
+            "not restored (--keep-going): foreign key \"app_orders_receipt_fk\" on \"public\".\"app_orders\": "
+        ),
+        "{out}"
+    );
+    assert!(out.contains("not restored (--keep-going): view \"public\".\"app_dashboard\": "), "{out}");
+    // What restore says matches the database.
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM pg_constraint WHERE conname = 'app_orders_receipt_fk'"), 0);
+    assert_eq!(
+        db.opt_text("SELECT relkind::text FROM pg_class WHERE oid = 'public.app_dashboard'::regclass").as_deref(),
+        Some("r")
+    );
+    assert_eq!(
+        db.opt_text("SELECT relkind::text FROM pg_class WHERE oid = 'public.app_recent'::regclass").as_deref(),
+        Some("v")
+    );
+    assert_eq!(rows(&db, "public.app_dashboard"), ["(mine,1)"]);
+    assert_eq!(rows(&db, "public.app_orders"), orders_before);
+    assert_all_present(&db);
+    let _ = fs::remove_dir_all(&dir);
+}
