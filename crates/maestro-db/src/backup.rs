@@ -1104,7 +1104,15 @@ pub fn restore(conn: &mut crate::db::Conn, dir: &Path, schema_flag: Option<&str>
             skipped.iter().map(|s| format!("  {s}")).collect::<Vec<_>>().join("\n")
         )));
     }
-    tx.commit().map_err(|e| pg(e).also(nothing))?;
+    tx.commit().map_err(|e| {
+        crate::db::commit_failed(
+            e,
+            &rolled_back,
+            "run `maestro-db status` to see whether MAESTRO's tables are back (restore never overwrites a table, \
+             so running it again is safe)",
+        )
+        .also(format!("the backup in {} is unchanged", dir.display()))
+    })?;
     let mut lines = vec![format!(
         "restored from {} (made {} from database {}):",
         dir.display(),

@@ -321,6 +321,21 @@ pub fn pg(e: postgres::Error) -> Fail {
     Fail::new(pg_message(&e))
 }
 
+/// A COMMIT that failed. An ERROR from the server (a deferred constraint, say) means
+/// the transaction was rolled back: `rolled_back` says so. A lost connection, or a
+/// FATAL that ended the session during the COMMIT, leaves its outcome unknown: it may
+/// have been committed before the server could answer. Then `unknown` says what to
+/// check, and nothing claims the transaction was rolled back.
+pub fn commit_failed(e: postgres::Error, rolled_back: &str, unknown: &str) -> Fail {
+    use postgres::error::Severity;
+    let error = e.as_db_error().and_then(|d| d.parsed_severity()).is_some_and(|s| matches!(s, Severity::Error));
+    if error {
+        pg(e).also(rolled_back)
+    } else {
+        pg(e).also(format!("the connection failed during COMMIT, so whether it was committed is unknown: {unknown}"))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Table {
     pub name: &'static str,

@@ -330,7 +330,18 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
                 f
             })?;
         }
-        tx.commit().map_err(|e| pg(e).also(rolled_back))?;
+        let kept = match &o.backup {
+            Some(dir) => format!("the backup in {} is complete and kept", dir.display()),
+            None => "no backup was written (--no-backup)".to_string(),
+        };
+        tx.commit().map_err(|e| {
+            crate::db::commit_failed(
+                e,
+                rolled_back,
+                "run `maestro-db status` to see whether MAESTRO's tables and function are still there",
+            )
+            .also(&kept)
+        })?;
         dropped = sv;
     }
     let mut lines = Vec::new();

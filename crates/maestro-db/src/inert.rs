@@ -142,7 +142,13 @@ pub fn run(conn: &mut Conn, schema: &str, undo: bool, json: bool) -> Res<()> {
             }
         }
     }
-    tx.commit().map_err(|e| pg(e).also("nothing was changed"))?;
+    tx.commit().map_err(|e| {
+        crate::db::commit_failed(
+            e,
+            "nothing was changed: the transaction was rolled back",
+            "run `maestro-db status` to see each table's comment",
+        )
+    })?;
     if objs.table_oids().is_empty() {
         report.push(format!("none of MAESTRO's tables exist in schema {schema}; nothing to mark"));
     }

@@ -1170,3 +1170,115 @@ fn keep_going_says_recreated_only_of_what_was() {
     assert_all_present(&db);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// An app's event trigger logs DDL into a table whose deferred trigger runs at COMMIT; in
+/// maestro-db's session it waits there (`WAIT_AT_COMMIT`), so a test can end that session
+/// during its COMMIT (as a lost connection would), or fails there (`FAIL_AT_COMMIT`).
+const LOG_DDL: &str = "
+    CREATE TABLE public.app_ddl_log (tag text);
+    CREATE FUNCTION public.app_check_ddl() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+    CREATE CONSTRAINT TRIGGER app_ddl_log_check AFTER INSERT ON public.app_ddl_log
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.app_check_ddl();
+    CREATE FUNCTION public.app_log_ddl() RETURNS event_trigger LANGUAGE plpgsql AS
+      $$ BEGIN INSERT INTO public.app_ddl_log VALUES (tg_tag); END $$;
+    CREATE EVENT TRIGGER app_log_drops ON sql_drop EXECUTE FUNCTION public.app_log_ddl();
+    CREATE EVENT TRIGGER app_log_ddl ON ddl_command_end EXECUTE FUNCTION public.app_log_ddl();";
+
+const WAIT_AT_COMMIT: &str = "
+    CREATE OR REPLACE FUNCTION public.app_check_ddl() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF current_setting('application_name') = 'maestro-db' THEN PERFORM pg_sleep(60); END IF;
+      RETURN NULL;
+    END $$";
+
+const FAIL_AT_COMMIT: &str = "
+    CREATE OR REPLACE FUNCTION public.app_check_ddl() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF current_setting('application_name') = 'maestro-db' THEN RAISE EXCEPTION 'no DDL today'; END IF;
+      RETURN NULL;
+    END $$";
+
+/// Runs maestro-db with `args` and ends its session while it waits in its COMMIT.
+fn ended_during_commit(db: &Db, args: &[&str]) -> std::process::Output {
+    let url = db.url();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let run = thread::spawn(move || run_with(Some(&url), &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    let start = Instant::now();
+    while db.scalar_i64(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE application_name = 'maestro-db' AND query = 'COMMIT' AND wait_event = 'PgSleep'",
+    ) == 0
+    {
+        assert!(start.elapsed() < Duration::from_secs(30), "maestro-db never waited in its COMMIT");
+        thread::sleep(Duration::from_millis(50));
+    }
+    run.join().unwrap()
+}
+
+/// A COMMIT whose connection is lost may or may not have been committed: drop, inert and
+/// restore say the outcome is unknown and to check with `status` (never "rolled back"),
+/// and whether the backup is complete and kept; what they say matches the database.
+#[test]
+fn a_commit_that_loses_its_connection_is_reported_as_unknown_not_rolled_back() {
+    let db = fresh("commitlost");
+    db.sql(LOG_DDL);
+    let unknown = "the connection failed during COMMIT, so whether it was committed is unknown";
+
+    // An ERROR during the COMMIT (a deferred check) is a rollback, and is said to be one.
+    db.sql(FAIL_AT_COMMIT);
+    let dir = temp_dir("commiterror");
+    let o = drop_backup(&db, &dir, &[]);
+    expect_code(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("no DDL today"), "{err}");
+    assert!(err.contains("nothing was dropped: the transaction was rolled back"), "{err}");
+    assert!(err.contains(&format!("the backup in {} is complete and kept", dir.display())), "{err}");
+    assert!(!err.contains(unknown), "{err}");
+    assert_all_present(&db);
+    let _ = fs::remove_dir_all(&dir);
+    db.sql(WAIT_AT_COMMIT);
+
+    // drop: the backup is complete and kept; the server rolled back, so everything is there.
+    let dir = temp_dir("commitlost");
+    let o = ended_during_commit(&db, &["drop", "--yes", "--backup", dir.to_str().unwrap()]);
+    expect_code(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains(unknown), "{err}");
+    assert!(err.contains("maestro-db status"), "{err}");
+    assert!(err.contains(&format!("the backup in {} is complete and kept", dir.display())), "{err}");
+    assert!(!err.contains("nothing was dropped"), "{err}");
+    assert!(!err.contains("rolled back"), "{err}");
+    assert_all_present(&db);
+    assert_look_alikes_intact(&db);
+    let manifest: Value = serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let receipts =
+        manifest["tables"].as_array().unwrap().iter().find(|t| t["table"] == "maestro_execution_receipts").unwrap();
+    assert_eq!(receipts["rows"], 3, "{manifest}");
+    let _ = fs::remove_dir_all(&dir);
+
+    // inert: not "nothing was changed".
+    let o = ended_during_commit(&db, &["inert"]);
+    expect_code(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains(unknown), "{err}");
+    assert!(err.contains("maestro-db status"), "{err}");
+    assert!(!err.contains("nothing was changed"), "{err}");
+    assert_eq!(db.opt_text("SELECT obj_description('public.maestro_sync_store'::regclass, 'pg_class')"), None);
+
+    // restore: the backup is unchanged, and restore runs again once status shows the tables missing.
+    db.sql("ALTER EVENT TRIGGER app_log_drops DISABLE; ALTER EVENT TRIGGER app_log_ddl DISABLE");
+    expect_code(&drop_backup(&db, &dir, &[]), 0);
+    db.sql("ALTER EVENT TRIGGER app_log_drops ENABLE; ALTER EVENT TRIGGER app_log_ddl ENABLE");
+    let o = ended_during_commit(&db, &["restore", "--backup", dir.to_str().unwrap()]);
+    expect_code(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains(unknown), "{err}");
+    assert!(err.contains("maestro-db status"), "{err}");
+    assert!(err.contains(&format!("the backup in {} is unchanged", dir.display())), "{err}");
+    assert!(!err.contains("nothing was restored"), "{err}");
+    assert!(!db.table_exists("public", "maestro_audit_logs"));
+    db.sql("DROP EVENT TRIGGER app_log_drops; DROP EVENT TRIGGER app_log_ddl");
+    expect_code(&restore(&db, &dir, &[]), 0);
+    assert_all_present(&db);
+    let _ = fs::remove_dir_all(&dir);
+}
