@@ -250,6 +250,20 @@ pub fn is_utf8(bytes: &[u8]) -> bool {
     true
 }
 
+/// A body without its leading UTF-8 byte order mark (`EF BB BF`), if it has
+/// one: the body as `fetch`'s `text()` and `json()` read it (the Encoding
+/// standard's UTF-8 decode drops one mark), and as JSON allows a reader to
+/// (RFC 8259, 8.1). Every reader of a document (the first answer, the poll,
+/// the Service Worker guard, `maestro-gate check`) drops exactly one, so that
+/// they all read a document an editor saved with a mark the same way; a
+/// second mark is not JSON.
+pub fn without_bom(bytes: &[u8]) -> &[u8] {
+    match bytes {
+        [0xef, 0xbb, 0xbf, rest @ ..] => rest,
+        _ => bytes,
+    }
+}
+
 /// The failure for a body longer than [`MAX_DOCUMENT_BYTES`].
 pub const TOO_LONG: &str = "not a health document: the body is longer than 8 KB";
 
@@ -437,6 +451,20 @@ pub fn remote_wait(option: Option<f64>) -> f64 {
         Some(ms) if ms >= MAX_FETCH_MS => MAX_FETCH_MS,
         Some(ms) => ms,
         None => DEFAULT_REMOTE_WAIT_MS,
+    }
+}
+
+/// A time this tab noted before `now` (its own last read, or another tab's
+/// result it heard), as the poll's schedule counts it: one after `now` (the
+/// wall clock was set back since) counts as `now`, so that the next poll is
+/// an interval away ([`next_poll`], [`follower_due`]) and not the interval
+/// plus however far the clock went back. The poll keeps the time it
+/// corrected, so that its wait runs down.
+pub fn not_after(at: f64, now: f64) -> f64 {
+    if at > now {
+        now
+    } else {
+        at
     }
 }
 
@@ -820,6 +848,28 @@ mod tests {
             not_json("\n\t<p>\x01\x7fé</p>"),
             "not JSON (the body starts with \"<p>  é</p>\"): is the document at this URL?"
         );
+    }
+
+    #[test]
+    fn a_clock_set_back_delays_no_poll_beyond_its_bound() {
+        // Read at 10:00, then the clock goes back an hour: the times noted
+        // count as now, and the next poll is within its bound of now.
+        let (read, now, interval) = (36_000_000.0, 32_400_000.0, 60_000.0);
+        let own = not_after(read, now);
+        assert_eq!(own, now);
+        assert_eq!(next_poll(own, None, interval, 0.0) - now, interval);
+        assert_eq!(follower_due(own, Some(not_after(read + 5.0, now)), interval) - now, 2.0 * interval);
+        assert_eq!(not_after(1.0, 2.0), 1.0, "an earlier time stands");
+        assert!(not_after(f64::NAN, 2.0).is_nan(), "NaN is left as it is");
+    }
+
+    #[test]
+    fn one_byte_order_mark_is_dropped_as_fetch_drops_it() {
+        assert_eq!(without_bom(b"\xef\xbb\xbf{}"), b"{}");
+        assert_eq!(without_bom(b"\xef\xbb\xbf\xef\xbb\xbf{}"), b"\xef\xbb\xbf{}", "only one");
+        assert_eq!(without_bom(b"{}"), b"{}");
+        assert_eq!(without_bom(b"\xef\xbb"), b"\xef\xbb", "a cut mark is left");
+        assert_eq!(without_bom(b""), b"");
     }
 
     #[test]

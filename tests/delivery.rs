@@ -182,6 +182,33 @@ async fn a_remote_that_says_off_kills_live() {
     ));
 }
 
+/// The wall clock set back (a user's correction, a VM resumed) after a
+/// read: the poll's next read is still an interval away, not an interval
+/// plus however far the clock went back.
+#[wasm_bindgen_test]
+async fn a_clock_set_back_does_not_stop_the_poll() {
+    let r = frame(
+        "",
+        &[
+            UNTIL,
+            "const reads = () => performance.getEntriesByType('resource').filter((e) => e.name.includes('health-on.json?clock')).length;
+             await gate.init({ remote: '/tests/fixtures/health-on.json?clock', pollMs: 200, remoteTimeoutMs: 0 });
+             const polling = await until(() => reads() >= 2);
+             const real = Date.now;
+             Date.now = () => real() - 3600e3;
+             const before = reads();
+             const after = await until(() => reads() >= before + 3, 4000);
+             Date.now = real;
+             return { polling, before, after, n: reads(), on: gate.isEnabled() };",
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(flag(&r, "result.polling"), "{}", show(&r));
+    assert!(flag(&r, "result.after"), "the poll goes on after the clock went back an hour: {}", show(&r));
+    assert!(flag(&r, "result.on"), "{}", show(&r));
+}
+
 #[wasm_bindgen_test]
 async fn a_remote_that_says_on_a_404_or_garbage_changes_nothing_and_warns_once() {
     for (url, warns) in [

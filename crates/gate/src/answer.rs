@@ -192,23 +192,31 @@ fn shown(value: &JsValue) -> String {
 /// Reads a body as the poll does (`crates/remote`'s `read`).
 fn read(body: &JsValue) -> Result<Document, String> {
     let bytes = bytes(body);
-    if !poll::is_utf8(&bytes) {
+    // (One byte order mark dropped, as every reader does, `poll::without_bom`.)
+    let rest = poll::without_bom(&bytes);
+    if !poll::is_utf8(rest) {
         return Err(String::from("not a health document: the body is not UTF-8"));
     }
     // SAFETY: `poll::is_utf8` accepts exactly what `str::from_utf8` does
     // (its tests compare the two), without core's word-at-a-time check.
-    let text = unsafe { String::from_utf8_unchecked(bytes) };
-    let parsed = method(&field(js::global(), "JSON"), "parse", 1, &JsValue::from_str(&text));
+    let text = unsafe { core::str::from_utf8_unchecked(rest) };
+    // (The text crosses to JavaScript through a `TextDecoder` that would drop
+    // a second mark, which the other readers' `JSON.parse` refuses.)
+    let parsed = if poll::without_bom(rest).len() < rest.len() {
+        JsValue::UNDEFINED
+    } else {
+        method(&field(js::global(), "JSON"), "parse", 1, &JsValue::from_str(text))
+    };
     // (JSON never parses to `undefined`: it threw.)
     if parsed.is_undefined() {
-        return Err(poll::not_json(&text));
+        return Err(poll::not_json(text));
     }
     // `JSON.parse` keeps the last of two equal keys: a document that says
     // both is not read (a failure changes nothing).
-    if poll::count_key(&text, poll::KEY) > 1 {
+    if poll::count_key(text, poll::KEY) > 1 {
         return Err(String::from(poll::DUPLICATE_KEY));
     }
-    if poll::count_key(&text, poll::ROLLOUT_KEY) > 1 {
+    if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
         return Err(String::from(poll::DUPLICATE_ROLLOUT));
     }
     let value = field(&parsed, poll::KEY);

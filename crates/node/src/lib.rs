@@ -186,7 +186,9 @@ fn read_document(body: &[u8]) -> Result<(Status, Rollout, String), String> {
     if body.len() > poll::MAX_DOCUMENT_BYTES {
         return Err(String::from(poll::TOO_LONG));
     }
-    let text = core::str::from_utf8(body).map_err(|_| String::from("not a health document: the body is not UTF-8"))?;
+    // (One byte order mark dropped, as every reader does.)
+    let text = core::str::from_utf8(poll::without_bom(body))
+        .map_err(|_| String::from("not a health document: the body is not UTF-8"))?;
     let doc = js_sys::JSON::parse(text).map_err(|_| poll::not_json(text))?;
     if poll::count_key(text, poll::KEY) > 1 {
         return Err(String::from(poll::DUPLICATE_KEY));

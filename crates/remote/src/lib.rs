@@ -1133,9 +1133,16 @@ async fn run(url: String) {
             if !any_enabled(&url) {
                 return stop(&url);
             }
-            let Some((interval, own_last, heard, leader)) =
-                with(|r| r.polls.iter().find(|p| p.url == url).map(|p| (p.interval, p.own_last, p.heard, p.leader)))
-            else {
+            // (Times noted after now, the clock set back since, are kept as
+            // now: `poll::not_after`.)
+            let t = now();
+            let Some((interval, own_last, heard, leader)) = with(|r| {
+                r.polls.iter_mut().find(|p| p.url == url).map(|p| {
+                    p.own_last = p.own_last.map(|o| poll::not_after(o, t));
+                    p.heard = p.heard.map(|h| poll::not_after(h, t));
+                    (p.interval, p.own_last, p.heard, p.leader)
+                })
+            }) else {
                 return;
             };
             if delay.is_nan() {
@@ -1375,14 +1382,16 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
     init.set_cache(RequestCache::NoStore);
     init.set_credentials(RequestCredentials::SameOrigin);
     let bytes = fetch_body(String::from(url), init, timeout, DOCUMENT_CAP).await?.unwrap_or_default();
-    let text = String::from_utf8(bytes).map_err(|_| String::from("not a health document: the body is not UTF-8"))?;
-    let body = js_sys::JSON::parse(&text).map_err(|_| poll::not_json(&text))?;
+    // (One byte order mark dropped, as `text()` and every reader do.)
+    let text = core::str::from_utf8(poll::without_bom(&bytes))
+        .map_err(|_| String::from("not a health document: the body is not UTF-8"))?;
+    let body = js_sys::JSON::parse(text).map_err(|_| poll::not_json(text))?;
     // `JSON.parse` keeps the last of two equal keys: a document that says
     // both is not read (a failure changes nothing).
-    if poll::count_key(&text, poll::KEY) > 1 {
+    if poll::count_key(text, poll::KEY) > 1 {
         return Err(String::from(poll::DUPLICATE_KEY));
     }
-    if poll::count_key(&text, poll::ROLLOUT_KEY) > 1 {
+    if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
         return Err(String::from(poll::DUPLICATE_ROLLOUT));
     }
     let value = field(&body, poll::KEY);
