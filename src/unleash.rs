@@ -85,6 +85,8 @@ pub fn read(body: &[u8], toggle: &str) -> Result<Answer, String> {
     if body.len() > MAX_ANSWER_BYTES {
         return Err(String::from(TOO_LONG));
     }
+    // (One byte order mark dropped, as `fetch`'s `json()` would.)
+    let body = crate::poll::without_bom(body);
     let Ok(text) = core::str::from_utf8(body) else {
         return Err(String::from("not a Frontend API answer: the body is not UTF-8"));
     };
@@ -284,11 +286,12 @@ impl<'a> Parser<'a> {
         loop {
             if self.peek() == Some(b'{') {
                 let mut named = false;
+                let mut names = 0u32;
                 let mut enabled: Vec<Enabled<'a>> = Vec::new();
                 self.members(|p, key| match key {
                     "name" => {
+                        names += 1;
                         if p.peek() == Some(b'"') {
-                            // (Named twice: either name counts, off first.)
                             named |= p.string()? == toggle;
                             Ok(())
                         } else {
@@ -310,7 +313,13 @@ impl<'a> Parser<'a> {
                     _ => p.value(),
                 })?;
                 if named {
-                    if enabled.is_empty() {
+                    if names > 1 {
+                        // Named twice (`JSON.parse` and Unleash's clients
+                        // keep the last name, which may be another
+                        // toggle's): its off or invalid counts, its on never
+                        // does (without one, the entry is not listed).
+                        enabled.retain(|e| !matches!(e, Enabled::True));
+                    } else if enabled.is_empty() {
                         enabled.push(Enabled::Other(""));
                     }
                     out.append(&mut enabled);
@@ -849,6 +858,21 @@ mod tests {
         assert_eq!(says(r#"{"toggles":[{"name":"maestro","enabled":true,"enabled":false}]}"#), Ok(Says::Off));
         assert_eq!(says(r#"{"toggles":[{"name":"maestro","enabled":false,"enabled":true}]}"#), Ok(Says::Off));
         assert_eq!(says(r#"{"toggles":[1,"x",null,{"name":"maestro","enabled":true}]}"#), Ok(Says::On));
+        // Named twice: `JSON.parse` keeps the last name, so the first body
+        // lists "x", not maestro. Its on never counts; its off does.
+        assert_eq!(says(r#"{"toggles":[{"name":"maestro","name":"x","enabled":true}]}"#), Ok(Says::Off));
+        assert_eq!(says(r#"{"toggles":[{"name":"x","name":"maestro","enabled":true}]}"#), Ok(Says::Off));
+        assert_eq!(says(r#"{"toggles":[{"name":"maestro","name":"maestro","enabled":true}]}"#), Ok(Says::Off));
+        assert_eq!(says(r#"{"toggles":[{"name":"x","name":"maestro","enabled":false}]}"#), Ok(Says::Off));
+        assert_eq!(
+            says(r#"{"toggles":[{"name":"maestro","name":"x","enabled":true},{"name":"maestro","enabled":true}]}"#),
+            Ok(Says::On),
+            "another entry that names it once"
+        );
+        assert_eq!(says(r#"{"toggles":[{"name":"maestro","name":7,"enabled":"yes"}]}"#).map(|_| ()), Ok(()));
+        // A byte order mark, as `json()` reads one.
+        assert_eq!(says("\u{feff}{\"toggles\":[{\"name\":\"maestro\",\"enabled\":true}]}"), Ok(Says::On));
+        assert!(says("\u{feff}\u{feff}{\"toggles\":[]}").unwrap_err().starts_with("not JSON"), "one mark only");
     }
 
     #[test]
