@@ -102,6 +102,14 @@ impl Memory {
     pub fn of(&self, url: &str) -> Option<&Answer> {
         self.answers.iter().find(|a| a.url == url)
     }
+
+    /// Whether this memory holds an answer of `url` read after `at`, which
+    /// an answer read at `at` does not replace. One dated after `now` (kept
+    /// before the clock was set back, or forged) is not later: it would
+    /// keep every answer from being remembered until the clock passed it.
+    pub fn has_later(&self, url: &str, at: f64, now: f64) -> bool {
+        self.of(url).is_some_and(|a| a.at > at && a.at <= now)
+    }
 }
 
 /// How long ago, as a sentence shows it: seconds under two minutes, then
@@ -190,6 +198,18 @@ mod tests {
         assert_eq!(m.off, None);
         assert_eq!(m.answers.len(), 2);
         assert_eq!(m.of("/a").map(|x| x.at), Some(4.0));
+    }
+
+    #[test]
+    fn a_later_answer_stands_but_one_from_the_future_does_not() {
+        let mut m = Memory::default();
+        m.remember(a("/a", true, 50.0));
+        assert!(m.has_later("/a", 40.0, 60.0), "read after this one: it stands");
+        assert!(!m.has_later("/a", 55.0, 60.0));
+        assert!(!m.has_later("/b", 0.0, 60.0), "another document's");
+        m.remember(a("/a", true, 1e15));
+        assert!(!m.has_later("/a", 60.0, 60.0), "dated after now: a clock set back, or forged");
+        assert!(!m.has_later("/a", 60.0, f64::NAN));
     }
 
     #[test]

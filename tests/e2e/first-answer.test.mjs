@@ -410,6 +410,66 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] a document saved with a byte order mark reads the same to the first answer and to the poll`, async () => {
+    // (As fetch's json() reads it: one mark dropped; two are not JSON, for both readers.)
+    const context = await browser.newContext();
+    try {
+      mode = 'raw';
+      raw = '\ufeff{"status": "disabled", "maestro_enabled": false}';
+      const page = await load(context);
+      const first = await page.evaluate(() => window.first);
+      assert.equal(first.enabled, false, JSON.stringify(first));
+      assert.equal(first.reason, 'Disabled by remote /maestro-health: maestro_enabled=false');
+      await page.close();
+      // The poll reads the same: on at first, then the document with a mark says off.
+      raw = '\ufeff{"maestro_enabled": true}';
+      const open = await load(context, 'poll=200');
+      assert.equal((await open.evaluate(() => window.first)).enabled, true);
+      raw = '\ufeff{"status": "disabled", "maestro_enabled": false}';
+      await open.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+      assert.equal(await open.evaluate(() => window.gate.decision().reason), 'Disabled by remote /maestro-health: maestro_enabled=false');
+      assert.ok(!open.lines.some((l) => l.includes('failed')), open.lines.join('\n'));
+      await open.close();
+      const two = await browser.newContext();
+      try {
+        raw = '\ufeff\ufeff{"maestro_enabled": false}';
+        const p = await load(two);
+        assert.equal((await p.evaluate(() => window.first)).enabled, true);
+        assert.ok(p.lines.some((l) => l.startsWith('warning: [MAESTRO] Remote /maestro-health failed (not JSON')), p.lines.join('\n'));
+      } finally {
+        await two.close();
+      }
+    } finally {
+      mode = 'json';
+      await context.close();
+    }
+  });
+
+  test(`[${name}] a remembered answer dated in the future (a clock set back) does not keep the next answer from being remembered`, async () => {
+    const context = await browser.newContext();
+    try {
+      const blank = await context.newPage();
+      await blank.goto(`${server.url}/blank.html`);
+      await blank.evaluate(() => localStorage.setItem('maestro-gate:remote', JSON.stringify({
+        off: null, answers: [{ url: '/maestro-health', enabled: true, rollout: null, at: Date.now() + 365 * 864e5 }],
+      })));
+      await blank.close();
+      set('/maestro-health', { status: 'disabled', maestro_enabled: false });
+      const kill = await load(context);
+      assert.equal((await kill.evaluate(() => window.first)).enabled, false);
+      await kill.waitForFunction(() => JSON.parse(localStorage.getItem('maestro-gate:remote'))?.off, { timeout: 5000 });
+      await kill.close();
+      mode = '500';
+      const page = await load(context);
+      const first = await page.evaluate(() => window.first);
+      assert.equal(first.enabled, false, JSON.stringify(first));
+      assert.match(first.reason, REMEMBERED);
+    } finally {
+      set('/maestro-health', { maestro_enabled: true });
+      await context.close();
+    }
+  });
+
   test(`[${name}] two copies sharing the remote module each poll their own document, and a kill of either reaches both`, async () => {
     set('/maestro-health', { maestro_enabled: true });
     set('/health-b', { maestro_enabled: true });

@@ -110,7 +110,7 @@ fn keep(url: String, enabled: bool, rollout: Option<u32>, at: f64, quiet: bool) 
     let mut m = memory();
     // (Kept after the decision: the poll may have remembered a later answer
     // of the document since, which this one does not replace.)
-    if m.of(&url).is_some_and(|a| a.at > at) {
+    if m.has_later(&url, at, crate::lean::now()) {
         return;
     }
     m.remember(Answer { url, enabled, rollout, at });
