@@ -215,7 +215,17 @@ fn print_table(doc: &Value) {
         let mut comment = s(&o["comment"]);
         if o["comment_before_inert_kept"] == true {
             let was = o["comment_before_inert"].as_str().map(|c| format!("'{c}'")).unwrap_or_else(|| "none".into());
-            comment = format!("{comment} (before inert: {was}; `inert --undo` puts it back)");
+            if o["inert"] == true {
+                comment = format!("{comment} (before inert: {was}; `inert --undo` puts it back)");
+            } else {
+                // `inert --undo` found the comment changed since `inert` and left it.
+                comment = format!(
+                    "{comment} (before an earlier inert: {was}, still kept in {}.{}; `inert --undo` leaves the \
+                     changed comment as it is)",
+                    s(&doc["schema"]),
+                    crate::inert::STORE
+                );
+            }
         }
         if let Some(n) = o["note"].as_str() {
             comment = format!("{comment} ({n})");

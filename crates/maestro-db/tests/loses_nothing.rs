@@ -1282,3 +1282,60 @@ fn a_commit_that_loses_its_connection_is_reported_as_unknown_not_rolled_back() {
     assert_all_present(&db);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// A comment changed since `inert`: `inert --undo` leaves it, and keeps the original (the
+/// store stays while it holds anything) and says where; `inert` again does not replace
+/// the kept original with the new comment; drop --backup and restore --original-comments
+/// still give it back.
+#[test]
+fn undo_keeps_the_original_comment_when_the_comment_changed_since_inert() {
+    let db = fresh("undochanged");
+    db.sql("COMMENT ON TABLE public.maestro_sync_store IS 'blobs, encrypted'");
+    expect_code(&db.run(&["inert"]), 0);
+    db.sql("COMMENT ON TABLE public.maestro_sync_store IS 'x'");
+    let comment = |t: &str| db.opt_text(&format!("SELECT obj_description('public.{t}'::regclass, 'pg_class')"));
+    let kept = || {
+        db.texts("SELECT table_name || '=' || coalesce(original_comment, 'NULL') FROM public.maestro_db_inert_comments ORDER BY 1")
+    };
+
+    let o = db.run(&["inert", "--undo"]);
+    expect_code(&o, 0);
+    let out = stdout(&o);
+    assert_eq!(comment("maestro_sync_store").as_deref(), Some("x"), "the changed comment stays");
+    assert_eq!(comment("maestro_audit_logs"), None, "the others are put back");
+    assert!(db.table_exists("public", "maestro_db_inert_comments"), "the store stays while it holds anything");
+    assert_eq!(kept(), ["maestro_sync_store=blobs, encrypted"]);
+    assert!(out.contains("its comment changed since `inert` ('x'); left as it is"), "{out}");
+    assert!(out.contains("'blobs, encrypted', is still kept in \"public\".\"maestro_db_inert_comments\""), "{out}");
+    assert!(out.contains("`restore --original-comments` gives it back"), "{out}");
+    assert!(out.contains("COMMENT ON TABLE \"public\".\"maestro_sync_store\" IS 'blobs, encrypted'"), "{out}");
+    assert!(out.contains("\"public\".\"maestro_db_inert_comments\": kept, it still holds"), "{out}");
+    assert!(!out.contains("empty, dropped"), "{out}");
+    let o = db.run(&["status", "--json"]);
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let sync = doc["objects"].as_array().unwrap().iter().find(|o| o["name"] == "maestro_sync_store").unwrap();
+    assert_eq!(sync["comment_before_inert"], "blobs, encrypted", "{doc}");
+    let o = db.run(&["status"]);
+    assert!(stdout(&o).contains("before an earlier inert: 'blobs, encrypted', still kept in"), "{}", stdout(&o));
+
+    // inert again: the kept original is not replaced by 'x'; that table is left unmarked, the others marked.
+    let o = db.run(&["inert", "--json"]);
+    expect_code(&o, 0);
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let sync = doc["tables"].as_array().unwrap().iter().find(|t| t["table"] == "maestro_sync_store").unwrap();
+    assert_eq!(sync["action"], "skipped", "{doc}");
+    assert_eq!(comment("maestro_sync_store").as_deref(), Some("x"));
+    assert_eq!(comment("maestro_audit_logs").as_deref(), Some("INERT: MAESTRO disabled - safe to truncate"));
+    assert_eq!(
+        kept(),
+        ["maestro_audit_logs=NULL", "maestro_execution_receipts=NULL", "maestro_sync_store=blobs, encrypted"]
+    );
+
+    // The backup holds the original; restore --original-comments gives it back.
+    let dir = temp_dir("undochanged");
+    expect_code(&drop_backup(&db, &dir, &[]), 0);
+    expect_code(&restore(&db, &dir, &["--original-comments"]), 0);
+    assert_eq!(comment("maestro_sync_store").as_deref(), Some("blobs, encrypted"));
+    assert_look_alikes_intact(&db);
+    let _ = fs::remove_dir_all(&dir);
+}
