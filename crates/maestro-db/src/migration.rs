@@ -69,18 +69,52 @@ pub fn content(mode: Mode, schema: &str, lock_timeout_ms: u64, version: &str) ->
             head.push_str(&format!(
                 "-- {version}: MAESTRO rollback, Phase 3 as inert tables (written by maestro-db migration --mode inert).\n\
                  -- Marks MAESTRO's tables in schema {} with the runbook's comments (\"DB Migration Notes > Inert Tables Strategy\").\n\
-                 -- A table that does not exist is skipped. No data changes; nothing else is touched.\n",
-                comment_text(schema)
+                 -- A table that does not exist is skipped, one already inert is left as it is. The comment each\n\
+                 -- table had is kept first, as `maestro-db inert` keeps it, in {}\n\
+                 -- (maestro-db's own table, made if missing: row-level security on, no grants but its owner's), so\n\
+                 -- `maestro-db inert --undo` puts it back and `maestro-db drop --backup` keeps it for\n\
+                 -- `restore --original-comments`. A table whose earlier original comment is still kept there and\n\
+                 -- differs from its comment now is left unmarked, with a WARNING (only one can be kept).\n\
+                 -- No data changes; nothing else is touched.\n",
+                comment_text(schema),
+                comment_text(&qualified(schema, crate::inert::STORE)),
             ));
+            let store = qualified(schema, crate::inert::STORE);
+            let store_lit = literal(&store);
             for (name, comment) in TABLES {
                 body.push_str(&format!(
-                    "  IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n\
-                     \x20            WHERE n.nspname = {} AND c.relname = {} AND c.relkind IN ('r', 'p')) THEN\n\
-                     \x20   COMMENT ON TABLE {} IS {};\n  END IF;\n",
-                    literal(schema),
-                    literal(name),
-                    qualified(schema, name),
-                    literal(comment)
+                    "  maestro_rel := (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n\
+                     \x20   WHERE n.nspname = {s} AND c.relname = {n} AND c.relkind IN ('r', 'p'));\n\
+                     \x20 maestro_comment := pg_catalog.obj_description(maestro_rel, 'pg_class');\n\
+                     \x20 IF maestro_rel IS NOT NULL AND maestro_comment IS DISTINCT FROM {c} THEN\n\
+                     {setup};\n\
+                     \x20   FOR maestro_grantee IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_class k, pg_catalog.aclexplode(k.relacl) a\n\
+                     \x20       WHERE k.oid = {store_lit}::pg_catalog.regclass AND a.grantee <> k.relowner LOOP\n\
+                     \x20     EXECUTE pg_catalog.format('REVOKE ALL ON TABLE %s FROM %s', {store_lit}::pg_catalog.regclass,\n\
+                     \x20       CASE maestro_grantee WHEN 0 THEN 'PUBLIC'\n\
+                     \x20       ELSE pg_catalog.quote_ident((SELECT rolname FROM pg_catalog.pg_roles WHERE oid = maestro_grantee)) END);\n\
+                     \x20   END LOOP;\n\
+                     \x20   maestro_kept := (SELECT k.original_comment FROM {store} k WHERE k.table_name = {n});\n\
+                     \x20   IF maestro_kept IS DISTINCT FROM maestro_comment AND maestro_kept IS NOT NULL THEN\n\
+                     \x20     RAISE WARNING 'maestro-db migration: % not marked inert, left as it is: its comment would replace the comment \
+                     it had before an earlier inert, still kept in %, and only one can be kept. Put back the one to keep, \
+                     delete its row there, then run maestro-db inert', maestro_rel::pg_catalog.regclass, {store_lit};\n\
+                     \x20   ELSE\n\
+                     \x20     {keep} ({n}, maestro_comment) {conflict};\n\
+                     \x20     COMMENT ON TABLE {q} IS {c};\n\
+                     \x20   END IF;\n\
+                     \x20 END IF;\n",
+                    s = literal(schema),
+                    n = literal(name),
+                    q = qualified(schema, name),
+                    c = literal(comment),
+                    setup = crate::inert::store_sql(schema)
+                        .lines()
+                        .map(|l| format!("    {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    keep = crate::inert::keep_sql(schema),
+                    conflict = crate::inert::KEEP_CONFLICT,
                 ));
             }
         }
@@ -128,7 +162,12 @@ pub fn content(mode: Mode, schema: &str, lock_timeout_ms: u64, version: &str) ->
     }
     // The drop's tables that exist (tables or partitioned tables), by oid.
     let declare = match mode {
-        Mode::Inert => String::new(),
+        Mode::Inert => "DECLARE\n\
+             \x20 maestro_rel pg_catalog.oid;\n\
+             \x20 maestro_comment text;\n\
+             \x20 maestro_kept text;\n\
+             \x20 maestro_grantee pg_catalog.oid;\n"
+            .to_string(),
         Mode::Drop => format!(
             "DECLARE\n\
              \x20 maestro_tables pg_catalog.oid[] := ARRAY(\n\

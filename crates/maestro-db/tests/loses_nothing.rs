@@ -1339,3 +1339,83 @@ fn undo_keeps_the_original_comment_when_the_comment_changed_since_inert() {
     assert_look_alikes_intact(&db);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// The migration `migration --mode inert` writes keeps each table's comment, as `inert` does:
+/// after applying it, `inert --undo` gives back the original; applied again it changes nothing,
+/// and it never replaces an original that an earlier `inert --undo` kept.
+#[test]
+fn the_inert_migration_keeps_the_comments_it_replaces() {
+    let mut db = fresh("miginert");
+    let anon = db.role("anon");
+    db.sql(&format!(
+        "COMMENT ON TABLE public.maestro_sync_store IS 'blobs, encrypted';
+         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {anon};"
+    ));
+    let dir = temp_dir("miginert");
+    fs::create_dir_all(&dir).unwrap();
+    expect_code(&run_with(None, &["migration", "--dir", dir.to_str().unwrap(), "--mode", "inert"]), 0);
+    let file = fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+    let sql = fs::read_to_string(&file).unwrap();
+    let comment = |t: &str| db.opt_text(&format!("SELECT obj_description('public.{t}'::regclass, 'pg_class')"));
+    let kept = || {
+        db.texts(
+            "SELECT table_name || '=' || coalesce(original_comment, 'NULL') FROM public.maestro_db_inert_comments ORDER BY 1",
+        )
+    };
+    db.client().batch_execute(&sql).unwrap_or_else(|e| panic!("{e:?}\n{sql}"));
+    assert_eq!(comment("maestro_sync_store").as_deref(), Some("INERT: MAESTRO disabled - safe to drop"));
+    assert_eq!(
+        kept(),
+        ["maestro_audit_logs=NULL", "maestro_execution_receipts=NULL", "maestro_sync_store=blobs, encrypted"]
+    );
+    // As private as `inert`'s: no grant from default privileges, row-level security on.
+    assert_eq!(
+        db.scalar_i64(&format!(
+            "SELECT (has_table_privilege('{anon}', 'public.maestro_db_inert_comments', 'SELECT'))::int::int8"
+        )),
+        0
+    );
+    assert_eq!(
+        db.scalar_i64(
+            "SELECT relrowsecurity::int::int8 FROM pg_class WHERE oid = 'public.maestro_db_inert_comments'::regclass"
+        ),
+        1
+    );
+    assert!(sql.contains("kept first, as `maestro-db inert` keeps it"), "{sql}");
+    // Applied again: the tables are inert already, the originals stay.
+    db.client().batch_execute(&sql).unwrap();
+    assert_eq!(kept()[2], "maestro_sync_store=blobs, encrypted");
+    let o = db.run(&["status"]);
+    assert!(stdout(&o).contains("(before inert: 'blobs, encrypted'; `inert --undo` puts it back)"), "{}", stdout(&o));
+    let o = db.run(&["inert", "--undo"]);
+    expect_code(&o, 0);
+    assert_eq!(comment("maestro_sync_store").as_deref(), Some("blobs, encrypted"));
+    assert_eq!(comment("maestro_audit_logs"), None);
+    assert!(!db.table_exists("public", "maestro_db_inert_comments"));
+
+    // An original an earlier `inert --undo` kept (the comment changed since) is not replaced: that table stays unmarked.
+    expect_code(&db.run(&["inert"]), 0);
+    db.sql("COMMENT ON TABLE public.maestro_sync_store IS 'x'");
+    expect_code(&db.run(&["inert", "--undo"]), 0);
+    let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = notices.clone();
+    let mut c = db
+        .url()
+        .parse::<postgres::Config>()
+        .unwrap()
+        .notice_callback(move |n| seen.lock().unwrap().push(format!("{}: {}", n.severity(), n.message())))
+        .connect(postgres::NoTls)
+        .unwrap();
+    c.batch_execute(&sql).unwrap();
+    let notices = notices.lock().unwrap().join("\n");
+    assert!(
+        notices.contains("WARNING: maestro-db migration: maestro_sync_store not marked inert, left as it is")
+            && notices.contains("still kept in \"public\".\"maestro_db_inert_comments\""),
+        "{notices}"
+    );
+    assert_eq!(comment("maestro_sync_store").as_deref(), Some("x"));
+    assert_eq!(comment("maestro_audit_logs").as_deref(), Some("INERT: MAESTRO disabled - safe to truncate"));
+    assert_eq!(kept()[2], "maestro_sync_store=blobs, encrypted");
+    assert_look_alikes_intact(&db);
+    let _ = fs::remove_dir_all(&dir);
+}
