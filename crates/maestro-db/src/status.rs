@@ -31,11 +31,12 @@ fn row_count<C: GenericClient>(
         )
         ?
         .get(0);
+    let from = own_rows(c, qualified, oid)?;
     if size as u64 <= limit {
-        let n: i64 = c.query_one(&format!("SELECT count(*) FROM {qualified}"), &[])?.get(0);
+        let n: i64 = c.query_one(&format!("SELECT count(*) FROM {from}"), &[])?.get(0);
         return Ok((n, "exact"));
     }
-    let plan = c.query(&format!("EXPLAIN SELECT 1 FROM {qualified}"), &[])?;
+    let plan = c.query(&format!("EXPLAIN SELECT 1 FROM {from}"), &[])?;
     let first: String = plan.first().map(|r| r.get(0)).unwrap_or_default();
     let rows = first
         .split("rows=")
@@ -44,6 +45,15 @@ fn row_count<C: GenericClient>(
         .and_then(|s| s.parse().ok())
         .unwrap_or(-1);
     Ok((rows, "estimate"))
+}
+
+/// What to read a MAESTRO table's own rows FROM: `ONLY <table>`, so that the rows of an
+/// app's table that INHERITS from it are not counted as MAESTRO's (as the backup reads
+/// them); a partitioned table's rows are in its partitions, so it is read whole.
+fn own_rows<C: GenericClient>(c: &mut C, qualified: &str, oid: u32) -> Result<String, postgres::Error> {
+    let partitioned: bool =
+        c.query_one("SELECT relkind = 'p' FROM pg_catalog.pg_class WHERE oid = $1", &[&oid])?.get(0);
+    Ok(if partitioned { qualified.to_string() } else { format!("ONLY {qualified}") })
 }
 
 /// A query that the role may not be allowed to run: `Ok(None)` with a note naming
@@ -140,12 +150,14 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
     }));
 
     // The runbook's query, schema-qualified and with --since as the interval.
+    // Its own rows only (ONLY): an app's table that inherits from it is not MAESTRO writing.
     let audit = objs.tables.iter().find(|t| t.name == AUDIT_LOGS).and_then(|t| t.oid);
-    let sql = format!(
-        "SELECT COUNT(*) FROM {} WHERE created_at > NOW() - INTERVAL '{}'",
-        objs.qualified(AUDIT_LOGS),
-        interval_text(o.since_ms)
-    );
+    let from = match audit {
+        Some(oid) => own_rows(&mut tx, &objs.qualified(AUDIT_LOGS), oid).map_err(pg)?,
+        None => format!("ONLY {}", objs.qualified(AUDIT_LOGS)),
+    };
+    let sql =
+        format!("SELECT COUNT(*) FROM {from} WHERE created_at > NOW() - INTERVAL '{}'", interval_text(o.since_ms));
     let (recent, note) = match audit {
         None => (Value::Null, Some(format!("{} does not exist", objs.qualified(AUDIT_LOGS)))),
         Some(oid) => {

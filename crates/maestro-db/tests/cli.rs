@@ -51,7 +51,7 @@ fn status_reports_each_object_and_the_runbook_query() {
     assert_eq!(v["since_seconds"], 3600.0);
     assert_eq!(
         v["sql"],
-        "SELECT COUNT(*) FROM \"public\".\"maestro_audit_logs\" WHERE created_at > NOW() - INTERVAL '1 hour'"
+        "SELECT COUNT(*) FROM ONLY \"public\".\"maestro_audit_logs\" WHERE created_at > NOW() - INTERVAL '1 hour'"
     );
 
     // --since widens the window; an exact limit of 0 bytes gives the planner's estimate.

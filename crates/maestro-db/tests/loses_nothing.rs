@@ -1419,3 +1419,58 @@ fn the_inert_migration_keeps_the_comments_it_replaces() {
     assert_look_alikes_intact(&db);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// An app's table that INHERITS MAESTRO's audit log: `status` counts only MAESTRO's own rows
+/// (text and --json), and the verification query ignores the child's recent rows, so the count
+/// does not rise from the app's writes as if MAESTRO still wrote.
+#[test]
+fn status_counts_only_maestros_own_rows_not_an_inheriting_childs() {
+    let db = fresh("statusonly");
+    db.sql(
+        "CREATE TABLE public.app_audit_extra (source text) INHERITS (public.maestro_audit_logs);
+         INSERT INTO public.app_audit_extra (event, source, created_at) VALUES
+           ('app-1', 'web', now()), ('app-2', 'cron', now() - interval '10 minutes'), ('app-3', 'web', now());",
+    );
+    // The child's rows are seen through the parent without ONLY: 5 of MAESTRO's + 3.
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM public.maestro_audit_logs"), 8);
+    let o = db.run(&["status", "--json"]);
+    expect_code(&o, 0);
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let audit = doc["objects"].as_array().unwrap().iter().find(|o| o["name"] == "maestro_audit_logs").unwrap();
+    assert_eq!(audit["rows"], 5, "{doc}");
+    assert_eq!(audit["count"], "exact", "{doc}");
+    assert_eq!(doc["verification"]["recent_audit_logs"], 2, "{doc}");
+    let sql = doc["verification"]["sql"].as_str().unwrap();
+    assert!(sql.starts_with("SELECT COUNT(*) FROM ONLY \"public\".\"maestro_audit_logs\" WHERE"), "{doc}");
+    // The query it shows gives the count it reports.
+    assert_eq!(db.scalar_i64(sql), 2);
+    // The planner's estimate for a table above --exact-limit is of its own rows too.
+    db.sql("ANALYZE public.maestro_audit_logs; ANALYZE public.app_audit_extra");
+    let o = db.run(&["status", "--json", "--exact-limit", "0"]);
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let audit = doc["objects"].as_array().unwrap().iter().find(|o| o["name"] == "maestro_audit_logs").unwrap();
+    assert_eq!((audit["rows"].clone(), audit["count"].clone()), (Value::from(5), Value::from("estimate")), "{doc}");
+    let o = db.run(&["status"]);
+    expect_code(&o, 0);
+    let out = stdout(&o);
+    let line = out.lines().find(|l| l.starts_with("maestro_audit_logs")).unwrap();
+    assert_eq!(line.split_whitespace().nth(3), Some("5"), "{out}");
+    assert!(out.contains("  2 audit log rows in the last 1h"), "{out}");
+    // The app's rows are untouched.
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM public.app_audit_extra"), 3);
+
+    // A partitioned audit log's rows are in its partitions: they are all counted.
+    let db = Db::new("statusparts");
+    db.sql(
+        "CREATE TABLE public.maestro_audit_logs (id bigint, event text, created_at timestamptz NOT NULL DEFAULT now())
+           PARTITION BY RANGE (created_at);
+         CREATE TABLE public.maestro_audit_logs_all PARTITION OF public.maestro_audit_logs DEFAULT;
+         INSERT INTO public.maestro_audit_logs (id, event) VALUES (1, 'a'), (2, 'b');",
+    );
+    let o = db.run(&["status", "--json"]);
+    expect_code(&o, 0);
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let audit = doc["objects"].as_array().unwrap().iter().find(|o| o["name"] == "maestro_audit_logs").unwrap();
+    assert_eq!(audit["rows"], 2, "{doc}");
+    assert_eq!(doc["verification"]["recent_audit_logs"], 2, "{doc}");
+}
