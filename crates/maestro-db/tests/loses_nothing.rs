@@ -1474,3 +1474,87 @@ fn status_counts_only_maestros_own_rows_not_an_inheriting_childs() {
     assert_eq!(audit["rows"], 2, "{doc}");
     assert_eq!(doc["verification"]["recent_audit_logs"], 2, "{doc}");
 }
+
+/// drop --cascade --backup locks a dependent view (LOCK TABLE on a view also locks every table
+/// it reads, here the app's users) and a table whose foreign key goes only once MAESTRO's rows
+/// are copied, right before the DROP: while it waits for that lock (an app session holds the
+/// view), the rows are written, users and orders are free to read and write, and MAESTRO's
+/// tables are locked. Locks last until the end of the transaction, so they were free during
+/// the COPY too.
+#[test]
+fn cascade_does_not_lock_the_apps_tables_while_it_copies_maestros_rows() {
+    let db = fresh("cascadelocks");
+    db.sql(
+        "CREATE TABLE public.users (id bigint PRIMARY KEY, name text);
+         INSERT INTO public.users VALUES (1, 'Ada'), (2, 'Grace');
+         CREATE VIEW public.app_user_events AS
+           SELECT u.name, a.event FROM public.users u JOIN public.maestro_audit_logs a ON a.id = u.id;
+         CREATE TABLE public.orders (id int PRIMARY KEY, note text,
+           receipt bigint REFERENCES public.maestro_execution_receipts (id));
+         INSERT INTO public.orders VALUES (1, 'first', 1);",
+    );
+    // The app holds the view (COMMENT takes a lock on the view alone), so the drop stops at its lock.
+    let mut app = db.client();
+    let mut held = app.transaction().unwrap();
+    held.batch_execute("COMMENT ON VIEW public.app_user_events IS 'held by the app'").unwrap();
+    let dir = temp_dir("cascadelocks");
+    let url = db.url();
+    let d = dir.clone();
+    let drop = thread::spawn(move || {
+        run_with(Some(&url), &["drop", "--yes", "--cascade", "--backup", d.to_str().unwrap(), "--lock-timeout", "60s"])
+    });
+    let start = Instant::now();
+    while db.scalar_i64(
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE a.application_name = 'maestro-db' AND NOT l.granted AND l.relation = 'public.app_user_events'::regclass",
+    ) == 0
+    {
+        assert!(start.elapsed() < Duration::from_secs(30), "the drop never waited for the view's lock");
+        thread::sleep(Duration::from_millis(50));
+    }
+    // MAESTRO's rows are already copied.
+    let lines = |f: &str| fs::read_to_string(dir.join(f)).map(|t| t.lines().count()).unwrap_or(0);
+    assert_eq!(lines("maestro_audit_logs.csv"), 6, "the rows were not copied before the dependents were locked");
+    assert_eq!(lines("maestro_execution_receipts.csv"), 4);
+    // The drop holds no lock on the app's tables.
+    assert_eq!(
+        db.scalar_i64(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE a.application_name = 'maestro-db' AND l.relation IN ('public.users'::regclass, 'public.orders'::regclass)"
+        ),
+        0
+    );
+    // Another session reads and writes them without waiting; MAESTRO's tables stay locked.
+    let mut other = db.client();
+    other.batch_execute("SET lock_timeout = '100ms'").unwrap();
+    assert_eq!(other.query_one("SELECT count(*) FROM public.users", &[]).unwrap().get::<_, i64>(0), 2);
+    other.batch_execute("UPDATE public.users SET name = 'Ada L.' WHERE id = 1").unwrap();
+    // (A new order's foreign key check reads MAESTRO's table, so that waits, as any write to MAESTRO's rows.)
+    other.batch_execute("UPDATE public.orders SET note = 'paid' WHERE id = 1").unwrap();
+    assert_eq!(other.query_one("SELECT count(*) FROM public.orders", &[]).unwrap().get::<_, i64>(0), 1);
+    let e = other.batch_execute("INSERT INTO public.maestro_audit_logs (event) VALUES ('late')").unwrap_err();
+    assert_eq!(e.code(), Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE), "{e:?}");
+
+    held.commit().unwrap();
+    let o = drop.join().unwrap();
+    expect_code(&o, 0);
+    assert!(!db.table_exists("public", "maestro_audit_logs"));
+    assert_eq!(db.texts("SELECT name FROM public.users ORDER BY id"), ["Ada L.", "Grace"]);
+    assert_eq!(db.texts("SELECT id || ' ' || note FROM public.orders"), ["1 paid"]);
+    // The view's definition was read once locked: it has the app's comment; restore gives everything back.
+    let o = restore(&db, &dir, &[]);
+    expect_code(&o, 0);
+    assert_eq!(
+        db.opt_text("SELECT obj_description('public.app_user_events'::regclass, 'pg_class')").as_deref(),
+        Some("held by the app")
+    );
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM public.maestro_audit_logs"), 5);
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM public.app_user_events"), 2);
+    assert_eq!(
+        db.scalar_i64(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'public.orders'::regclass AND contype = 'f'"
+        ),
+        1
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
