@@ -96,6 +96,23 @@ pub fn says(maestro_enabled: Raw) -> Says {
 /// The key a health document's answer is under.
 pub const KEY: &str = "maestro_enabled";
 
+/// The key of a document's status, which the runbook's document writes as
+/// `"disabled"` beside `"maestro_enabled": false`.
+pub const STATUS_KEY: &str = "status";
+
+/// Why a document fails safe whose `status` is `"disabled"` while its
+/// `maestro_enabled` is on or missing ([`status_disagrees`]).
+pub const STATUS_DISAGREES: &str = "status=\"disabled\" but maestro_enabled is not false";
+
+/// Whether a document's `status` (its own property, when a string) says off
+/// where its `maestro_enabled` does not: `"disabled"` beside an on, or
+/// without `maestro_enabled`. An off counts wherever it comes from, so such a
+/// document fails safe (`Says::Invalid`, [`STATUS_DISAGREES`]) instead of
+/// reading as on or as no health document. Any other `status` is not read.
+pub fn status_disagrees(says: Says, status: Option<&str>) -> bool {
+    status == Some("disabled") && matches!(says, Says::On | Says::Garbage)
+}
+
 /// The failure for a document whose top-level object has `KEY` more than
 /// once: `JSON.parse` keeps the last one, so `{"maestro_enabled":false,
 /// "maestro_enabled":true}` would read as on. Such a document is not read.
@@ -848,6 +865,19 @@ mod tests {
             not_json("\n\t<p>\x01\x7fé</p>"),
             "not JSON (the body starts with \"<p>  é</p>\"): is the document at this URL?"
         );
+    }
+
+    #[test]
+    fn a_disabled_status_fails_safe_where_maestro_enabled_does_not_say_off() {
+        let disabled = Some("disabled");
+        assert!(status_disagrees(Says::On, disabled));
+        assert!(status_disagrees(Says::Garbage, disabled), "without maestro_enabled");
+        assert!(!status_disagrees(Says::Off, disabled), "they agree");
+        assert!(!status_disagrees(Says::Invalid, disabled), "already fails safe, with its own reason");
+        for other in [None, Some("enabled"), Some("Disabled"), Some("partial"), Some("")] {
+            assert!(!status_disagrees(Says::On, other), "{other:?}");
+            assert!(!status_disagrees(Says::Garbage, other), "{other:?}");
+        }
     }
 
     #[test]

@@ -393,7 +393,10 @@ test('check reads a document as the poll does: exit 0 as expected, 1 not, 2 unre
     '/bad-rollout': '{"maestro_enabled": true, "rollout": "half"}',
     '/duplicate': '{"maestro_enabled": false, "maestro\\u005fenabled": true}',
     '/html': '<!doctype html><html>',
-    '/missing-key': '{"status": "disabled"}',
+    '/missing-key': '{"status": "enabled"}',
+    // A status that says off where maestro_enabled does not: fails safe.
+    '/status-only': '{"status": "disabled"}',
+    '/disagree': '{"status": "disabled", "maestro_enabled": true}',
     '/huge': JSON.stringify({ maestro_enabled: false, pad: 'x'.repeat(9000) }),
     '/escape': '{"maestro_enabled": "\\u001b[2J\\nforged"}',
     // Saved by an editor that writes a byte order mark: read as every reader
@@ -432,6 +435,8 @@ test('check reads a document as the poll does: exit 0 as expected, 1 not, 2 unre
       [['/typo', '--expect', 'enabled'], 1, /^disabled \(fail safe: invalid maestro_enabled="flase"; accepted: .*\): .*; expected enabled\n$/],
       [['/bad-rollout', '--expect', 'disabled'], 0, /^disabled \(fail safe: invalid rollout="half"; /],
       [['/bom', '--expect', 'disabled'], 0, /^disabled: http:\S+\/bom\n$/],
+      [['/status-only', '--expect', 'disabled'], 0, /^disabled \(fail safe: status="disabled" but maestro_enabled is not false\): /],
+      [['/disagree', '--expect', 'enabled'], 1, /^disabled \(fail safe: status="disabled" but maestro_enabled is not false\): .*; expected enabled\n$/],
     ];
     for (const [[path, ...rest], status, out] of cases) {
       const r = await run([base + path, ...rest]);

@@ -410,6 +410,38 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] a status "disabled" beside an on, or without maestro_enabled, fails safe for the first answer and for the poll`, async () => {
+    const context = await browser.newContext();
+    const reason = 'Disabled (fail safe): remote /maestro-health: status="disabled" but maestro_enabled is not false';
+    try {
+      mode = 'raw';
+      for (const doc of ['{"status": "disabled", "maestro_enabled": true}', '{"status": "disabled"}']) {
+        raw = doc;
+        const page = await load(context);
+        const first = await page.evaluate(() => window.first);
+        assert.equal(first.enabled, false, `${doc}: ${JSON.stringify(first)}`);
+        assert.equal(first.reason, reason, doc);
+        assert.ok(page.lines.includes(`warning: [MAESTRO] ${reason}`), page.lines.join('\n'));
+        await page.close();
+      }
+      // The poll reads it the same, live (a fresh context: no remembered off).
+      const fresh = await browser.newContext();
+      try {
+        raw = '{"status": "enabled", "maestro_enabled": true}';
+        const open = await load(fresh, 'poll=200');
+        assert.equal((await open.evaluate(() => window.first)).enabled, true);
+        raw = '{"status": "disabled", "maestro_enabled": true}';
+        await open.waitForFunction(() => !window.gate.isEnabled(), { timeout: 10000 });
+        assert.equal(await open.evaluate(() => window.gate.decision().reason), reason);
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      mode = 'json';
+      await context.close();
+    }
+  });
+
   test(`[${name}] a document saved with a byte order mark reads the same to the first answer and to the poll`, async () => {
     // (As fetch's json() reads it: one mark dropped; two are not JSON, for both readers.)
     const context = await browser.newContext();

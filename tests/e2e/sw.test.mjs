@@ -296,6 +296,24 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] the worker reads a status "disabled" beside an on as the pages do: it fails safe`, async () => {
+    const context = await browser.newContext();
+    try {
+      health = { status: 'enabled', maestro_enabled: true };
+      const a = await openPage(context);
+      await register(a, 'worker.mjs?remote=/health&pollMs=300');
+      await keptUntil(a, isOn, 'on from the document');
+      health = { status: 'disabled', maestro_enabled: true };
+      await keptUntil(a, isOff, 'off: the status says so');
+      const r = await fetchFrom(a, '/maestro/api');
+      assert.equal(r.status, 503);
+      assert.match(JSON.parse(r.body).reason, /status="disabled" but maestro_enabled is not false/);
+    } finally {
+      await context.close();
+      health = { status: 'enabled', maestro_enabled: true };
+    }
+  });
+
   test(`[${name}] the worker's own poll of the health document turns it off; startBlocked blocks until an answer`, async () => {
     let context = await browser.newContext();
     try {

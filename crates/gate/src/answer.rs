@@ -219,17 +219,24 @@ fn read(body: &JsValue) -> Result<Document, String> {
     if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
         return Err(String::from(poll::DUPLICATE_ROLLOUT));
     }
-    let value = field(&parsed, poll::KEY);
+    // (Own properties only, as every reader reads them: `maestro_enabled` on
+    // a polluted `Object.prototype` is no document's.)
+    let value = own(&parsed, poll::KEY);
     let mut why = String::new();
-    let says = match poll::says(raw(&value, true)) {
+    let mut says = poll::says(raw(&value, true));
+    if poll::status_disagrees(says, crate::lean::text(&own(&parsed, poll::STATUS_KEY)).as_deref()) {
+        says = Says::Invalid;
+        why = String::from(poll::STATUS_DISAGREES);
+    }
+    let says = match says {
         Says::Garbage => return Err(String::from("not a health document with maestro_enabled")),
-        Says::Invalid => {
+        Says::Invalid if why.is_empty() => {
             why = poll::invalid_enabled(&shown(&value), value.is_string());
             Says::Invalid
         }
         says => says,
     };
-    let value = field(&parsed, poll::ROLLOUT_KEY);
+    let value = own(&parsed, poll::ROLLOUT_KEY);
     let rollout = poll::rollout(raw(&value, false));
     if rollout == Rollout::Invalid && why.is_empty() {
         why = poll::rollout_invalid(poll::ROLLOUT_KEY, &shown(&value), value.is_string());

@@ -196,17 +196,22 @@ fn read_document(body: &[u8]) -> Result<(Status, Rollout, String), String> {
     if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
         return Err(String::from(poll::DUPLICATE_ROLLOUT));
     }
+    // (Own properties only, as every reader reads them.)
     let field =
-        |key: &str| if doc.is_object() { get(&doc, key).unwrap_or(JsValue::UNDEFINED) } else { JsValue::UNDEFINED };
+        |key: &str| if has_own(&doc, key) { get(&doc, key).unwrap_or(JsValue::UNDEFINED) } else { JsValue::UNDEFINED };
     let as_text = |v: &JsValue| {
         shown(&v.as_string().unwrap_or_else(|| js_sys::JSON::stringify(v).map(String::from).unwrap_or_default()))
     };
     let value = field(poll::KEY);
     let mut why = String::new();
-    let says = poll::says(raw_reading(&value).0);
+    let mut says = poll::says(raw_reading(&value).0);
+    if poll::status_disagrees(says, field(poll::STATUS_KEY).as_string().as_deref()) {
+        says = Says::Invalid;
+        why = String::from(poll::STATUS_DISAGREES);
+    }
     match says {
         Says::Garbage => return Err(String::from("not a health document with maestro_enabled")),
-        Says::Invalid => why = poll::invalid_enabled(&as_text(&value), value.is_string()),
+        Says::Invalid if why.is_empty() => why = poll::invalid_enabled(&as_text(&value), value.is_string()),
         _ => {}
     }
     let value = field(poll::ROLLOUT_KEY);

@@ -475,13 +475,12 @@ fn act(url: &str, doc: &Document) {
             if !silent(url) {
                 warn(&[&label(url), ": ", &doc.why, "; failing safe"].concat());
             }
-            match unleash_of(url) {
-                Some(u) => off_with(&narrowing(
-                    maestro_gate::rollout::Verdict::RemoteFailSafe.code(),
-                    &unleash::invalid_reason(&u.url, &u.toggle, &doc.why),
-                )),
-                None => all_off(url),
-            }
+            // (Worded as the first answer words it: `first_answer`.)
+            let reason = match unleash_of(url) {
+                Some(u) => unleash::invalid_reason(&u.url, &u.toggle, &doc.why),
+                None => ["Disabled (fail safe): remote ", url, ": ", &doc.why].concat(),
+            };
+            off_with(&narrowing(maestro_gate::rollout::Verdict::RemoteFailSafe.code(), &reason));
         }
         (_, Rollout::Unset) => {}
         (_, Rollout::Percent(p)) => rollout_to_copies(url, Some(p), &doc.value),
@@ -1394,7 +1393,9 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
     if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
         return Err(String::from(poll::DUPLICATE_ROLLOUT));
     }
-    let value = field(&body, poll::KEY);
+    // (Own properties only: `maestro_enabled` on a polluted
+    // `Object.prototype` is no document's.)
+    let value = own(&body, poll::KEY);
     let text = value.as_string();
     let raw = match (&text, value.as_bool(), value.as_f64()) {
         (Some(s), _, _) => maestro_gate::flag::read_str(s),
@@ -1404,15 +1405,20 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
         _ => Raw::Other,
     };
     let mut why = String::new();
-    let says = match poll::says(raw) {
+    let mut says = poll::says(raw);
+    if poll::status_disagrees(says, own(&body, poll::STATUS_KEY).as_string().as_deref()) {
+        says = Says::Invalid;
+        why = String::from(poll::STATUS_DISAGREES);
+    }
+    let says = match says {
         Says::Garbage => return Err(String::from("not a health document with maestro_enabled")),
-        Says::Invalid => {
+        Says::Invalid if why.is_empty() => {
             why = poll::invalid_enabled(&shown(&value), text.is_some());
             Says::Invalid
         }
         says => says,
     };
-    let value = field(&body, poll::ROLLOUT_KEY);
+    let value = own(&body, poll::ROLLOUT_KEY);
     let text = value.as_string();
     let rollout = poll::rollout(match (&text, value.as_f64()) {
         (Some(s), _) => maestro_gate::flag::read_str(s),

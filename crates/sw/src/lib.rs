@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 use maestro_gate::flag::{read_str, Raw};
 use maestro_gate::poll::{self, Says};
 use maestro_gate::sw::{self, Block, Latch};
-use maestro_gate_util::field;
+use maestro_gate_util::own;
 
 // `no_std` on wasm32, as the gate is (see crates/rollout/src/lib.rs): the
 // code is written never to panic; a trap is caught by the glue, which then
@@ -231,7 +231,8 @@ fn said(status: u16, text: &str) -> Result<sw::Said, String> {
     if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
         return Err(String::from(poll::DUPLICATE_ROLLOUT));
     }
-    let field = |key: &str| field(&body, key);
+    // (Own properties only, as every reader reads them.)
+    let field = |key: &str| own(&body, key);
     let shown = |value: &JsValue, text: &Option<String>| {
         text.clone().unwrap_or_else(|| JSON::stringify(value).map(String::from).unwrap_or_default())
     };
@@ -244,9 +245,12 @@ fn said(status: u16, text: &str) -> Result<sw::Said, String> {
         _ if value.is_undefined() || value.is_null() => Raw::Unset,
         _ => Raw::Other,
     };
-    let says = poll::says(raw);
+    let mut says = poll::says(raw);
     let mut why = String::new();
-    if says == Says::Invalid {
+    if poll::status_disagrees(says, field(poll::STATUS_KEY).as_string().as_deref()) {
+        says = Says::Invalid;
+        why = String::from(poll::STATUS_DISAGREES);
+    } else if says == Says::Invalid {
         why = poll::invalid_enabled(&shown(&value, &text), text.is_some());
     }
     let value = field(poll::ROLLOUT_KEY);
