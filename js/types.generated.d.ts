@@ -225,7 +225,7 @@ export interface CleanupRequest {
 }
 
 /** What a cleanup does with sessionStorage: `"prefixed"` removes the prefixed keys, `"all"` is
- * `sessionStorage.clear()`, `"none"` leaves it. */
+ * `sessionStorage.clear()` but for the gate's own `maestro-gate:` keys, `"none"` leaves it. */
 export type SessionStorageMode = "prefixed" | "all" | "none";
 
 /** `clearClientState`'s options (`verifyClientState` reads `database`, `prefix` and
@@ -237,7 +237,8 @@ export interface CleanupOptions {
     database?: string | undefined;
     /** The exact, case-sensitive key prefix to remove. Default `"maestro:"`. Must not be empty. */
     prefix?: string | undefined;
-    /** `"prefixed"` (default) removes prefixed keys; `"all"` is `sessionStorage.clear()`; `"none"` leaves it. */
+    /** `"prefixed"` (default) removes prefixed keys; `"all"` is `sessionStorage.clear()` but for the
+     * gate's own `maestro-gate:` keys; `"none"` leaves it. */
     sessionStorage?: SessionStorageMode | undefined;
     /** How long to wait for a blocked delete before reporting `"pending"`, in ms. Default 3000. */
     blockedTimeoutMs?: number | undefined;

@@ -21,12 +21,27 @@ pub const DEFAULT_BLOCKED_TIMEOUT_MS: u32 = 3000;
 /// asks every tab takes a second.
 pub const TABS_WINDOW_MS: u32 = 1000;
 
+/// The prefix of the gate's own keys: its memory of a remote kill
+/// (`remember::KEY`), a guard's trip (`rollout::GUARD_KEY`) and the rollout
+/// id (`rollout::ID_KEY`). They are not MAESTRO's state, and no cleanup
+/// removes them, `sessionStorage: "all"` included: a cleanup never erases a
+/// kill (kept in sessionStorage when localStorage refused it), nor
+/// reshuffles the rollout.
+pub const GATE_PREFIX: &str = "maestro-gate:";
+
+/// Whether `sessionStorage: "all"` keeps `key`: the gate's own keys
+/// ([`GATE_PREFIX`]).
+pub fn kept_by_all(key: &str) -> bool {
+    key.starts_with(GATE_PREFIX)
+}
+
 /// What to do with this tab's sessionStorage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SessionMode {
     /// Remove the prefixed keys (the default).
     Prefixed,
-    /// `sessionStorage.clear()`, the runbook's snippet: only when asked for.
+    /// `sessionStorage.clear()`, the runbook's snippet: only when asked
+    /// for, and every key but the gate's own ([`kept_by_all`]).
     All,
     /// Leave it alone.
     None,

@@ -313,13 +313,14 @@ pub struct InitOptions {
 }
 
 /// What a cleanup does with sessionStorage: `"prefixed"` removes the prefixed keys, `"all"` is
-/// `sessionStorage.clear()`, `"none"` leaves it.
+/// `sessionStorage.clear()` but for the gate's own `maestro-gate:` keys, `"none"` leaves it.
 #[derive(TS)]
 #[ts(rename_all = "lowercase")]
 pub enum SessionStorageMode {
     /// Remove the prefixed keys.
     Prefixed,
-    /// `sessionStorage.clear()`.
+    /// `sessionStorage.clear()`, but for the gate's own `maestro-gate:` keys (a remembered kill,
+    /// a guard's trip, the rollout id): a cleanup never erases a kill.
     All,
     /// Leave it.
     None,
@@ -339,7 +340,8 @@ pub struct CleanupOptions {
     /// The exact, case-sensitive key prefix to remove. Default `"maestro:"`. Must not be empty.
     #[ts(optional)]
     pub prefix: Option<String>,
-    /// `"prefixed"` (default) removes prefixed keys; `"all"` is `sessionStorage.clear()`; `"none"` leaves it.
+    /// `"prefixed"` (default) removes prefixed keys; `"all"` is `sessionStorage.clear()` but for the
+    /// gate's own `maestro-gate:` keys; `"none"` leaves it.
     #[ts(optional)]
     pub session_storage: Option<SessionStorageMode>,
     /// How long to wait for a blocked delete before reporting `"pending"`, in ms. Default 3000.

@@ -175,6 +175,24 @@ async fn session_storage_modes() {
     assert_eq!(strings(&r, "sessionStorage.removed").len(), 4, "all keys are reported");
     assert!(snapshot("sessionStorage").is_empty());
 
+    // "all" keeps the gate's own keys: a kill remembered in sessionStorage
+    // (when localStorage refused it), a guard's trip, the rollout id.
+    seed();
+    let gate = [
+        ("maestro-gate:guard".to_string(), "9999999999999".to_string()),
+        ("maestro-gate:id".to_string(), "abc".to_string()),
+        ("maestro-gate:remote".to_string(), r#"{"off":{"url":"/h","at":1},"answers":[]}"#.to_string()),
+    ];
+    fill("sessionStorage", &pairs(&gate));
+    let r =
+        wait(clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "all".into())]))).await;
+    assert_eq!(text(&r, "sessionStorage.outcome"), "cleared");
+    let mut removed = strings(&r, "sessionStorage.removed");
+    removed.sort();
+    assert_eq!(removed, ["MAESTRO:x", "app:keep", "maestro:a", "maestro:b"], "{}", show(&r));
+    assert_eq!(snapshot("sessionStorage"), gate);
+    clear_storage("sessionStorage");
+
     seed();
     let r =
         wait(clear_client_state(opts(&[("database", "db-session".into()), ("sessionStorage", "everything".into())])))

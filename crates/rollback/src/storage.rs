@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::js;
-use maestro_gate::cleanup::{AreaOutcome, AreaReport, SessionMode};
+use maestro_gate::cleanup::{self, AreaOutcome, AreaReport, SessionMode};
 
 #[wasm_bindgen]
 extern "C" {
@@ -71,11 +71,17 @@ pub fn sweep(name: &str, prefix: Option<&str>, mode: SessionMode) -> AreaReport 
         Err(e) => return AreaReport::untouched(AreaOutcome::Unavailable, Some(e)),
     };
     let all = mode == SessionMode::All;
-    let found = match keys(&store, if all { None } else { Some(prefix) }) {
+    let mut found = match keys(&store, if all { None } else { Some(prefix) }) {
         Ok(k) => k,
         Err(e) => return AreaReport::untouched(AreaOutcome::Error, Some(js::message(&e))),
     };
-    if all && store.clear().is_ok() {
+    // Every key but the gate's own (a remembered kill, a guard's trip, the
+    // rollout id): `clear()` only when there are none.
+    let listed = found.len();
+    if all {
+        found.retain(|k| !cleanup::kept_by_all(&String::from(k)));
+    }
+    if all && found.len() == listed && store.clear().is_ok() {
         return AreaReport::swept(names(&found), Vec::new(), None);
     }
     // Key by key (also when `clear()` threw): one failure stops nothing.
