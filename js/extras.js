@@ -344,7 +344,9 @@ export default function extras(g, modules) {
     // failed: js/gate.js's `rollback` then answers "unavailable".
     async rollback(name, options) {
       const r = await loadRollback();
-      try { return await r[name](options); } catch (e) { throw 'the rollback module failed: ' + describe(e); }
+      // (This copy's notifier and channel: a module the copies share tells
+      // the subscribers of the copy that asked, and asks on its channel.)
+      try { return await r[name](options, g.notify, g.post); } catch (e) { throw 'the rollback module failed: ' + describe(e); }
     },
 
     // The gate's router (js/gate.js's `hook`): what the other tabs, and the

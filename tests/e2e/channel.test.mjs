@@ -175,6 +175,28 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] two copies sharing the rollback module: each one's own cleanup tells its own subscribers and reaches the other copy and the other tab`, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, '/copies.html?from=shared&tab=s&poll=600000');
+      const other = await open(context, '/one.html?tab=o&poll=600000');
+      await page.waitForTimeout(300);
+      const seen = async (p, c) => p.evaluate((k) => window.requests[k].map((r) => r.fromOtherTab), c);
+      // a, then b, then a again: the module is shared, loaded first by a.
+      for (const [i, c] of ['a', 'b', 'a'].entries()) {
+        const report = await cleanup(page, c, `chan-db-copies-${i}`);
+        assert.equal(report.otherTabs, 1, `${c}: ${JSON.stringify(report)}`);
+      }
+      // Each copy: its own cleanups (fromOtherTab false), and the other copy's, heard on its channel.
+      await page.waitForFunction(() => window.requests.a.length === 3 && window.requests.b.length === 3, { timeout: 5000 }).catch(() => {});
+      assert.deepEqual(await seen(page, 'a'), [false, true, false]);
+      assert.deepEqual(await seen(page, 'b'), [true, false, true]);
+      assert.deepEqual(await seen(other, 'gate'), [true, true, true], 'the other tab hears all three');
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`[${name}] two copies sharing the modules: two channels, each module connected once; another tab's cleanup and poll reach both`, async () => {
     const context = await browser.newContext();
     try {

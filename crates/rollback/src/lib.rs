@@ -61,16 +61,23 @@ fn to_js<T: serde::Serialize>(report: &T) -> JsValue {
 #[wasm_bindgen(js_name = clearClientState, unchecked_return_type = "CleanupReport")]
 pub async fn clear_client_state(
     #[wasm_bindgen(unchecked_param_type = "CleanupOptions | undefined")] options: JsValue,
+    // (Internal: the calling copy's notifier and `post`, which the glue
+    // hands over, so that a module two copies of the gate share tells the
+    // caller's subscribers and asks on the caller's channel.)
+    #[wasm_bindgen(unchecked_param_type = "Function | undefined")] notify: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Function | undefined")] post: JsValue,
 ) -> JsValue {
+    let notify = notify.dyn_into::<js_sys::Function>().ok();
+    let post = post.dyn_into::<js_sys::Function>().ok();
     let opts = self::options(&options, &OPTIONS);
     let session_mode = opts.session.unwrap_or(SessionMode::None);
     let name = opts.database.clone().unwrap_or_default();
 
     // Let this tab's app close its own connections first, then ask the others.
-    tabs::notify(&name, opts.prefix.as_deref().unwrap_or(""), session_mode);
+    tabs::notify(&name, opts.prefix.as_deref().unwrap_or(""), session_mode, notify.as_ref());
     let started = js::now();
     let asked = match (&opts.prefix, opts.all_tabs) {
-        (Some(prefix), true) => tabs::ask_others(&name, prefix, session_mode),
+        (Some(prefix), true) => tabs::ask_others(&name, prefix, session_mode, post.as_ref()),
         _ => None,
     };
 

@@ -51,8 +51,9 @@ pub fn connect(post: Function) -> bool {
     TABS.with(|t| t.post.get_or_insert(post.clone()) == &post).unwrap_or(false)
 }
 
-fn post<T: Serialize>(message: &T) -> bool {
-    let Some(post) = TABS.with(|t| t.post.clone()).flatten() else { return false };
+/// Posts `message` on `on` (a copy's `post`), or else on the connected copy's channel.
+fn post<T: Serialize>(message: &T, on: Option<&Function>) -> bool {
+    let Some(post) = on.cloned().or_else(|| TABS.with(|t| t.post.clone()).flatten()) else { return false };
     let Ok(value) = message.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else { return false };
     post.call1(&JsValue::NULL, &value).is_ok_and(|sent| sent.is_truthy())
 }
@@ -90,12 +91,14 @@ struct Notice<'a> {
     from_other_tab: bool,
 }
 
-/// Tells this tab's `onCleanupRequest` subscribers that a cleanup is about to run.
-pub fn notify(database: &str, prefix: &str, mode: SessionMode) {
+/// Tells this tab's `onCleanupRequest` subscribers that a cleanup is about to
+/// run: those of the copy that runs it (`via`, its notifier), else of the
+/// copy that last loaded this module.
+pub fn notify(database: &str, prefix: &str, mode: SessionMode, via: Option<&Function>) {
     let notice = Notice { database, prefix, session_storage: mode.id(), from_other_tab: false };
     let Ok(value) = notice.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) else { return };
     let value = js_sys::Object::freeze(value.unchecked_ref::<js_sys::Object>());
-    if let Some(f) = TABS.with(|t| t.notifier.clone()).flatten() {
+    if let Some(f) = via.cloned().or_else(|| TABS.with(|t| t.notifier.clone()).flatten()) {
         let _ = f.call1(&JsValue::NULL, &value);
     }
 }
@@ -103,9 +106,11 @@ pub fn notify(database: &str, prefix: &str, mode: SessionMode) {
 /// A request this tab posted.
 pub struct Asked(f64);
 
-/// Posts this tab's cleanup request to the others; `None` when there is no
-/// channel (or it is closed).
-pub fn ask_others(database: &str, prefix: &str, mode: SessionMode) -> Option<Asked> {
+/// Posts this tab's cleanup request to the others, on the channel of the copy
+/// that runs it (`on`, its `post`; else the connected copy's), so that the
+/// other copies of the gate on this page hear it too; `None` when there is
+/// no channel (or it is closed).
+pub fn ask_others(database: &str, prefix: &str, mode: SessionMode, on: Option<&Function>) -> Option<Asked> {
     let id = js_sys::Math::random();
     let tab = TABS.with(|t| {
         t.waiting = Some((id, Vec::new()));
@@ -120,7 +125,7 @@ pub fn ask_others(database: &str, prefix: &str, mode: SessionMode) -> Option<Ask
         session_storage: mode.id(),
         from_other_tab: true,
     };
-    post(&request).then_some(Asked(id))
+    post(&request, on).then_some(Asked(id))
 }
 
 /// How many distinct tabs have answered `asked`.
@@ -171,5 +176,5 @@ pub fn answer(request: &JsValue, own: &JsValue) {
     let mode = protocol::answer_mode(requested, accept_all);
     let area = storage::sweep("sessionStorage", Some(prefix.as_deref().unwrap_or(DEFAULT_PREFIX)), mode);
     let Some(tab) = TABS.with(|t| t.tab) else { return };
-    post(&Answer { maestro_gate: Kind::Answer.id(), id, tab, outcome: area.outcome.id(), removed: area.removed.len() });
+    post(&Answer { maestro_gate: Kind::Answer.id(), id, tab, outcome: area.outcome.id(), removed: area.removed.len() }, None);
 }
