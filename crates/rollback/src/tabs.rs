@@ -176,5 +176,8 @@ pub fn answer(request: &JsValue, own: &JsValue) {
     let mode = protocol::answer_mode(requested, accept_all);
     let area = storage::sweep("sessionStorage", Some(prefix.as_deref().unwrap_or(DEFAULT_PREFIX)), mode);
     let Some(tab) = TABS.with(|t| t.tab) else { return };
-    post(&Answer { maestro_gate: Kind::Answer.id(), id, tab, outcome: area.outcome.id(), removed: area.removed.len() }, None);
+    post(
+        &Answer { maestro_gate: Kind::Answer.id(), id, tab, outcome: area.outcome.id(), removed: area.removed.len() },
+        None,
+    );
 }
