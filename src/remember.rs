@@ -98,6 +98,21 @@ impl Memory {
         self.off = off.map(|a| Off { url: a.url.clone(), at: a.at });
     }
 
+    /// Adds the answers of `other` (the other storage area's copy) that are
+    /// later than this memory's of the same document. A memory is read from
+    /// both areas together: sessionStorage's copy is written only when
+    /// localStorage refuses, so it is the newer one when both are there,
+    /// but another tab may have written localStorage since; read alone,
+    /// either would lose the other's later answers (a kill kept only in
+    /// this tab's sessionStorage, say) at the next write.
+    pub fn merge(&mut self, other: Memory) {
+        for a in other.answers {
+            if self.of(&a.url).is_none_or(|mine| a.at > mine.at) {
+                self.remember(a);
+            }
+        }
+    }
+
     /// The last answer of the document at `url`.
     pub fn of(&self, url: &str) -> Option<&Answer> {
         self.answers.iter().find(|a| a.url == url)
@@ -198,6 +213,26 @@ mod tests {
         assert_eq!(m.off, None);
         assert_eq!(m.answers.len(), 2);
         assert_eq!(m.of("/a").map(|x| x.at), Some(4.0));
+    }
+
+    #[test]
+    fn two_areas_merge_to_the_later_answer_of_each_document() {
+        let mut local = Memory::default();
+        local.remember(a("/h", true, 1.0));
+        local.remember(a("/u", true, 1.0));
+        local.remember(a("/x", false, 5.0));
+        let mut session = Memory::default();
+        session.remember(a("/h", false, 2.0));
+        session.remember(a("/u", true, 0.5));
+        session.remember(a("/x", true, 4.0));
+        local.merge(session);
+        assert_eq!(local.of("/h"), Some(&a("/h", false, 2.0)), "the session's later off");
+        assert_eq!(local.of("/u").map(|x| x.at), Some(1.0), "localStorage's later on");
+        assert_eq!(local.of("/x"), Some(&a("/x", false, 5.0)));
+        assert_eq!(local.off, Some(Off { url: "/x".into(), at: 5.0 }));
+        let mut empty = Memory::default();
+        empty.merge(local.clone());
+        assert_eq!(empty.answers.len(), 3);
     }
 
     #[test]

@@ -612,6 +612,51 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] a full localStorage: a kill kept in sessionStorage survives another document's later answer`, async () => {
+    // Two documents, both on and remembered in localStorage; then localStorage fills,
+    // the first says off (kept in sessionStorage only) and the second on again: its
+    // keeping must build on the newer sessionStorage copy, not on localStorage's old one.
+    set('/maestro-health', { maestro_enabled: true });
+    set('/health-b', { maestro_enabled: true });
+    const context = await browser.newContext();
+    try {
+      const page = await load(context, 'copies=2');
+      await page.waitForFunction(() => (JSON.parse(localStorage.getItem('maestro-gate:remote'))?.answers ?? []).length === 2, { timeout: 5000 });
+      await page.evaluate(() => {
+        let n = 0;
+        for (let size = 1 << 20; size >= 1; size = size >> 1) {
+          for (;;) {
+            try { localStorage.setItem('fill' + n++, 'x'.repeat(size)); } catch { break; }
+          }
+        }
+      });
+      set('/maestro-health', { maestro_enabled: false });
+      await page.reload();
+      await page.waitForFunction(() => window.ready === true, { timeout: 15000 });
+      assert.equal((await page.evaluate(() => window.first)).enabled, false);
+      // Both answers kept (in this tab's sessionStorage): the off stands.
+      await page.waitForFunction(() => {
+        const m = JSON.parse(sessionStorage.getItem('maestro-gate:remote'));
+        const b = m?.answers?.find((a) => a.url === '/health-b');
+        const h = m?.answers?.find((a) => a.url === '/maestro-health');
+        return b && h && !h.enabled && b.at > h.at - 60000;
+      }, { timeout: 5000 }).catch(() => {});
+      await page.waitForTimeout(1000); // (the second document's keeping, if it comes after)
+      const memory = JSON.parse(await page.evaluate(() => sessionStorage.getItem('maestro-gate:remote')));
+      assert.equal(memory?.off?.url, '/maestro-health', JSON.stringify(memory));
+      mode = '500';
+      await page.reload();
+      await page.waitForFunction(() => window.ready === true, { timeout: 15000 });
+      const first = await page.evaluate(() => window.first);
+      assert.equal(first.enabled, false, JSON.stringify(first));
+      assert.match(first.reason, REMEMBERED);
+    } finally {
+      mode = 'json';
+      set('/maestro-health', { maestro_enabled: true });
+      await context.close();
+    }
+  });
+
   test(`[${name}] a full localStorage: one warning per page, with the keeping module served late`, async () => {
     set('/maestro-health', { maestro_enabled: true });
     const context = await browser.newContext();

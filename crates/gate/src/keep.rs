@@ -31,15 +31,15 @@ unsafe impl Sync for Warned {}
 
 static WARNED: Warned = Warned(Cell::new(false));
 
-/// The remembered answers (localStorage, else sessionStorage); a value this
-/// package did not write is read as none.
+/// The remembered answers of both areas, merged (`Memory::merge`); a value
+/// this package did not write is read as none.
 fn memory() -> Memory {
-    for area in ["localStorage", "sessionStorage"] {
-        if let Some(m) = js::stored(&field(js::global(), area), remember::KEY).and_then(|v| memory_of(&v)) {
-            return m;
-        }
+    let read = |area: &str| js::stored(&field(js::global(), area), remember::KEY).and_then(|v| memory_of(&v));
+    let mut m = read("localStorage").unwrap_or_default();
+    if let Some(session) = read("sessionStorage") {
+        m.merge(session);
     }
-    Memory::default()
+    m
 }
 
 /// The answers of a parsed memory, read field by field (as the remote

@@ -348,16 +348,18 @@ fn storage(name: &str) -> Option<web_sys::Storage> {
     js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name)).ok()?.dyn_into().ok()
 }
 
-/// The remembered answers (localStorage, else sessionStorage); an
+/// The remembered answers of both areas, merged (`Memory::merge`); an
 /// unreadable value (not written by this package) is read as none.
 fn memory() -> Memory {
-    for name in ["localStorage", "sessionStorage"] {
+    let read = |name: &str| {
         let text = storage(name).and_then(|s| s.get_item(remember::KEY).ok().flatten());
-        if let Some(m) = text.and_then(|t| js_sys::JSON::parse(&t).ok()).and_then(|v| memory_of(&v)) {
-            return m;
-        }
+        text.and_then(|t| js_sys::JSON::parse(&t).ok()).and_then(|v| memory_of(&v))
+    };
+    let mut m = read("localStorage").unwrap_or_default();
+    if let Some(session) = read("sessionStorage") {
+        m.merge(session);
     }
-    Memory::default()
+    m
 }
 
 /// The answers in a parsed memory (read field by field: serde's
