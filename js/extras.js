@@ -344,9 +344,10 @@ export default function extras(g, modules) {
     // failed: js/gate.js's `rollback` then answers "unavailable".
     async rollback(name, options) {
       const r = await loadRollback();
-      // (This copy's notifier and channel: a module the copies share tells
+      // (This copy's hooks: its init() options, whose prefix an unset one
+      // is, and its notifier and channel: a module the copies share tells
       // the subscribers of the copy that asked, and asks on its channel.)
-      try { return await r[name](options, g.notify, g.post); } catch (e) { throw 'the rollback module failed: ' + describe(e); }
+      try { return await r[name](options, g); } catch (e) { throw 'the rollback module failed: ' + describe(e); }
     },
 
     // The gate's router (js/gate.js's `hook`): what the other tabs, and the

@@ -235,7 +235,8 @@ export type SessionStorageMode = "prefixed" | "all" | "none";
 export interface CleanupOptions {
     /** The IndexedDB database to delete. Default `"maestro_secrets"`. */
     database?: string | undefined;
-    /** The exact, case-sensitive key prefix to remove. Default `"maestro:"`. Must not be empty. */
+    /** The exact, case-sensitive key prefix to remove. Default: this copy's `init({ prefix })`, else
+     * `"maestro:"`. Must not be empty. */
     prefix?: string | undefined;
     /** `"prefixed"` (default) removes prefixed keys; `"all"` is `sessionStorage.clear()` but for the
      * gate's own `maestro-gate:` keys; `"none"` leaves it. */

@@ -134,6 +134,17 @@ fn name(field: Field<String>, default: &str) -> Option<String> {
 impl Options {
     /// What `given` means: each invalid part `None`, each unset part its default.
     pub fn resolve(given: Given) -> Options {
+        Options::resolve_in(given, None)
+    }
+
+    /// [`Options::resolve`], in a tab whose copy of the gate was started
+    /// with `init({ prefix })` (`own_prefix`, when it is a valid one): an
+    /// unset `prefix` is that one, the prefix this tab answers other tabs'
+    /// requests with, not [`DEFAULT_PREFIX`]. So the tab's own cleanup and
+    /// verification sweep and check the keys its app keeps MAESTRO's state
+    /// under, and leave `maestro:` keys that may be another app's.
+    pub fn resolve_in(given: Given, own_prefix: Option<&str>) -> Options {
+        let default_prefix = own_prefix.filter(|p| valid_prefix(p)).unwrap_or(DEFAULT_PREFIX);
         let session = match given.session_storage {
             Field::Unset => SessionMode::parse(None),
             Field::Set(s) => SessionMode::parse(Some(&s)),
@@ -145,7 +156,7 @@ impl Options {
         };
         Options {
             database: name(given.database, DEFAULT_DATABASE),
-            prefix: name(given.prefix, DEFAULT_PREFIX),
+            prefix: name(given.prefix, default_prefix),
             session,
             timeout_ms,
             all_tabs: !matches!(given.all_tabs, Field::Set(false)),
@@ -372,6 +383,27 @@ impl AreaReport {
         let error = if failed.is_empty() { None } else { first_error };
         AreaReport { outcome, removed, failed, error }
     }
+
+    /// This sweep, then `again`, a second pass at the end of the cleanup over
+    /// the keys written since (by MAESTRO's own code while its connections
+    /// close, by another tab still running it): the keys either removed, and
+    /// the second pass's failures (it tried every matching key again), so
+    /// that "cleared" holds when the cleanup ends. Only a sweep is followed:
+    /// an area skipped, unavailable or refused stays as it was, and so does
+    /// this one when the second pass could not list the keys.
+    pub fn then(mut self, again: AreaReport) -> AreaReport {
+        let is_sweep = |r: &AreaReport| r.outcome == AreaOutcome::Cleared || !r.failed.is_empty();
+        if !is_sweep(&self) || !is_sweep(&again) {
+            return self;
+        }
+        for key in again.removed {
+            if !self.removed.contains(&key) {
+                self.removed.push(key);
+            }
+        }
+        let first_error = again.error.or(self.error);
+        AreaReport::swept(self.removed, again.failed, first_error)
+    }
 }
 
 /// What happened to the database.
@@ -572,6 +604,40 @@ mod tests {
         assert!(!o.all_tabs && o.silent);
         let u = Options::unreadable();
         assert_eq!((u.database, u.prefix, u.session, u.all_tabs), (None, None, None, false));
+    }
+
+    #[test]
+    fn a_second_pass_adds_what_was_written_since_and_its_own_failures() {
+        let s = |removed: &[&str], failed: &[&str]| {
+            let v = |k: &[&str]| k.iter().map(|k| String::from(*k)).collect::<Vec<_>>();
+            AreaReport::swept(v(removed), v(failed), (!failed.is_empty()).then(|| String::from("denied")))
+        };
+        let r = s(&["maestro:a"], &[]).then(s(&["maestro:late", "maestro:a"], &[]));
+        assert_eq!((r.outcome, r.removed.len(), r.failed.len()), (AreaOutcome::Cleared, 2, 0));
+        let r = s(&["maestro:a"], &["maestro:locked"]).then(s(&["maestro:locked"], &[]));
+        assert_eq!(r.outcome, AreaOutcome::Cleared, "removed the second time");
+        assert_eq!(r.error, None);
+        let r = s(&[], &[]).then(s(&[], &["maestro:late"]));
+        assert_eq!(
+            (r.outcome, r.failed, r.error.as_deref()),
+            (AreaOutcome::Error, vec![String::from("maestro:late")], Some("denied"))
+        );
+        let skipped = AreaReport::untouched(AreaOutcome::Skipped, None);
+        assert_eq!(skipped.clone().then(s(&["maestro:x"], &[])), skipped, "only a sweep is followed");
+        let unlisted = AreaReport::untouched(AreaOutcome::Error, Some(String::from("no list")));
+        assert_eq!(s(&["maestro:a"], &[]).then(unlisted), s(&["maestro:a"], &[]));
+    }
+
+    #[test]
+    fn an_unset_prefix_is_this_copys_own() {
+        let own = Some("app-maestro:");
+        assert_eq!(Options::resolve_in(Given::default(), own).prefix.as_deref(), own);
+        let given = Given { prefix: Field::Set("other:".into()), ..Given::default() };
+        assert_eq!(Options::resolve_in(given, own).prefix.as_deref(), Some("other:"), "a given prefix stands");
+        let given = Given { prefix: Field::Invalid, ..Given::default() };
+        assert_eq!(Options::resolve_in(given, own).prefix, None, "an invalid one is still refused");
+        assert_eq!(Options::resolve_in(Given::default(), Some("")).prefix.as_deref(), Some(DEFAULT_PREFIX));
+        assert_eq!(Options::resolve_in(Given::default(), None).prefix.as_deref(), Some(DEFAULT_PREFIX));
     }
 
     #[test]

@@ -337,7 +337,8 @@ pub struct CleanupOptions {
     /// The IndexedDB database to delete. Default `"maestro_secrets"`.
     #[ts(optional)]
     pub database: Option<String>,
-    /// The exact, case-sensitive key prefix to remove. Default `"maestro:"`. Must not be empty.
+    /// The exact, case-sensitive key prefix to remove. Default: this copy's `init({ prefix })`, else
+    /// `"maestro:"`. Must not be empty.
     #[ts(optional)]
     pub prefix: Option<String>,
     /// `"prefixed"` (default) removes prefixed keys; `"all"` is `sessionStorage.clear()` but for the

@@ -203,6 +203,53 @@ async fn session_storage_modes() {
     clear_storage("sessionStorage");
 }
 
+/// A key MAESTRO writes while the cleanup runs (here its subscriber, while
+/// the other tabs answer): removed by the cleanup's last pass, and reported.
+#[wasm_bindgen_test]
+async fn a_key_written_during_the_cleanup_is_removed_at_its_end() {
+    let r = wait(in_frame(
+        "localStorage.setItem('maestro:during-early', '1');",
+        "gate.onCleanupRequest(() => setTimeout(() => {
+           localStorage.setItem('maestro:during-late', '2');
+           sessionStorage.setItem('maestro:during-late-s', '3');
+         }, 200));
+         const report = await gate.clearClientState({ database: 'db-during', allTabs: true, log: 'silent' });
+         const left = [localStorage.getItem('maestro:during-late'), sessionStorage.getItem('maestro:during-late-s')];
+         return { report, left };",
+        "",
+    ))
+    .await;
+    let mut removed = strings(&r, "result.report.localStorage.removed");
+    removed.sort();
+    assert_eq!(removed, ["maestro:during-early", "maestro:during-late"], "{}", show(&r));
+    assert_eq!(strings(&r, "result.report.sessionStorage.removed"), ["maestro:during-late-s"], "{}", show(&r));
+    assert_eq!(text(&r, "result.report.localStorage.outcome"), "cleared");
+    assert!(path(&r, "result.left.0").is_null() && path(&r, "result.left.1").is_null(), "{}", show(&r));
+}
+
+/// A copy started with `init({ prefix })`: its own cleanup and verification
+/// use that prefix when they name none (the one it answers other tabs
+/// with), and leave `maestro:` keys that may be another app's.
+#[wasm_bindgen_test]
+async fn an_unset_prefix_is_the_copys_own_init_prefix() {
+    let r = wait(in_frame(
+        "localStorage.setItem('app-own-prefix:token', '1'); localStorage.setItem('maestro:own-prefix-other', '2');",
+        "await gate.init({ prefix: 'app-own-prefix:' });
+         const before = await gate.verifyClientState({ database: 'db-own-prefix' });
+         const report = await gate.clearClientState({ database: 'db-own-prefix', allTabs: false, log: 'silent' });
+         const after = await gate.verifyClientState({ database: 'db-own-prefix' });
+         const other = localStorage.getItem('maestro:own-prefix-other');
+         localStorage.removeItem('maestro:own-prefix-other');
+         return { before, report, after, other };",
+        "",
+    ))
+    .await;
+    assert_eq!(strings(&r, "result.before.localStorageKeys"), ["app-own-prefix:token"], "{}", show(&r));
+    assert_eq!(strings(&r, "result.report.localStorage.removed"), ["app-own-prefix:token"], "{}", show(&r));
+    assert_eq!(text(&r, "result.other"), "2", "another prefix's key is left");
+    assert!(flag(&r, "result.after.clean"), "{}", show(&r));
+}
+
 #[wasm_bindgen_test]
 async fn an_empty_prefix_touches_nothing() {
     clear_storage("localStorage");
@@ -310,6 +357,12 @@ async fn a_connection_that_never_closes_leaves_the_delete_pending_until_it_does(
     // Without databases(), the probe's open waits behind the blocked delete:
     // verify answers "cannot tell" instead of hanging.
     let restore = hide_databases_function();
+    let v = wait(verify_client_state(opts(&[("database", name.into()), ("blockedTimeoutMs", 300.into())]))).await;
+    restore.call0(&JsValue::NULL).unwrap();
+    assert!(path(&v, "database.exists").is_null(), "{}", show(&v));
+    assert!(path(&v, "clean").is_null());
+    // A databases() that never settles: "cannot tell" after blockedTimeoutMs too.
+    let restore = common::stall_databases_function();
     let v = wait(verify_client_state(opts(&[("database", name.into()), ("blockedTimeoutMs", 300.into())]))).await;
     restore.call0(&JsValue::NULL).unwrap();
     assert!(path(&v, "database.exists").is_null(), "{}", show(&v));

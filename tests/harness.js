@@ -145,6 +145,15 @@ export function hideDatabasesFunction() {
   return () => Object.defineProperty(proto, 'databases', original);
 }
 
+/** Makes `indexedDB.databases()` a promise that never settles (as a browser may hold it behind a
+ * pending version change) until the returned function is called. */
+export function stallDatabasesFunction() {
+  const proto = Object.getPrototypeOf(indexedDB);
+  const original = Object.getOwnPropertyDescriptor(proto, 'databases');
+  Object.defineProperty(proto, 'databases', { configurable: true, writable: true, value: () => new Promise(() => {}) });
+  return () => Object.defineProperty(proto, 'databases', original);
+}
+
 /** Fills `storage` ('localStorage' or 'sessionStorage') from [key, value] pairs. */
 export function fill(storage, pairs) {
   for (const [k, v] of pairs) self[storage].setItem(k, v);

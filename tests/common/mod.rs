@@ -65,6 +65,8 @@ extern "C" {
     pub fn wait_until_gone(name: &str, ms: u32) -> js_sys::Promise;
     #[wasm_bindgen(js_name = hideDatabasesFunction)]
     pub fn hide_databases_function() -> js_sys::Function;
+    #[wasm_bindgen(js_name = stallDatabasesFunction)]
+    pub fn stall_databases_function() -> js_sys::Function;
     pub fn fill(storage: &str, pairs: &Array);
     pub fn entries(storage: &str) -> Array;
     #[wasm_bindgen(js_name = clearStorage)]

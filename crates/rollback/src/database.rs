@@ -140,12 +140,17 @@ pub async fn exists(name: &str, timeout_ms: f64) -> Option<bool> {
     let idb = factory().ok()?;
     if js::field(&idb, "databases").is_function() {
         if let Ok(list) = js::databases(&idb) {
-            if let Ok(list) = JsFuture::from(list).await {
-                if Array::is_array(&list) {
+            // At most `timeout_ms`, as the probe: a browser may hold the list
+            // behind a pending version change (the timer answers `undefined`:
+            // cannot tell).
+            match JsFuture::from(Promise::race(&Array::of2(&list, &js::timer(timeout_ms)))).await {
+                Ok(list) if Array::is_array(&list) => {
                     let found =
                         Array::from(&list).iter().any(|db| js::field(&db, "name").as_string().as_deref() == Some(name));
                     return Some(found);
                 }
+                Ok(list) if list.is_undefined() => return None,
+                _ => {}
             }
         }
     }

@@ -40,10 +40,18 @@ const OPTIONS: [&str; 6] = ["database", "prefix", "sessionStorage", "blockedTime
 /// prints nothing: `VerifyOptions`).
 const VERIFY_OPTIONS: [&str; 3] = ["database", "prefix", "blockedTimeoutMs"];
 
-/// Reads the options `keys` as their own properties, through serde.
-fn options(given: &JsValue, keys: &[&str]) -> Options {
+/// The calling copy's `init()` options (its hooks' `answering()`), if any.
+fn own_options(copy: &JsValue) -> JsValue {
+    let answering = js::field(copy, "answering").dyn_into::<js_sys::Function>().ok();
+    answering.and_then(|f| f.call0(copy).ok()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Reads the options `keys` as their own properties, through serde; an unset
+/// `prefix` is the calling copy's `init({ prefix })` (`own`, its options).
+fn options(given: &JsValue, keys: &[&str], own: &JsValue) -> Options {
+    let own_prefix = js::own(own, "prefix").as_string();
     match js::own_properties(given, keys).and_then(|own| serde_wasm_bindgen::from_value(own).map_err(JsValue::from)) {
-        Ok(given) => Options::resolve(given),
+        Ok(given) => Options::resolve_in(given, own_prefix.as_deref()),
         Err(_) => Options::unreadable(),
     }
 }
@@ -61,15 +69,15 @@ fn to_js<T: serde::Serialize>(report: &T) -> JsValue {
 #[wasm_bindgen(js_name = clearClientState, unchecked_return_type = "CleanupReport")]
 pub async fn clear_client_state(
     #[wasm_bindgen(unchecked_param_type = "CleanupOptions | undefined")] options: JsValue,
-    // (Internal: the calling copy's notifier and `post`, which the glue
-    // hands over, so that a module two copies of the gate share tells the
+    // (Internal: the calling copy's hooks, `copy`, which the glue hands over:
+    // its `init()` options, whose `prefix` an unset one is, and its notifier
+    // and `post`, so that a module two copies of the gate share tells the
     // caller's subscribers and asks on the caller's channel.)
-    #[wasm_bindgen(unchecked_param_type = "Function | undefined")] notify: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Function | undefined")] post: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] copy: JsValue,
 ) -> JsValue {
-    let notify = notify.dyn_into::<js_sys::Function>().ok();
-    let post = post.dyn_into::<js_sys::Function>().ok();
-    let opts = self::options(&options, &OPTIONS);
+    let hook = |name: &str| js::field(&copy, name).dyn_into::<js_sys::Function>().ok();
+    let (notify, post) = (hook("notify"), hook("post"));
+    let opts = self::options(&options, &OPTIONS, &own_options(&copy));
     let session_mode = opts.session.unwrap_or(SessionMode::None);
     let name = opts.database.clone().unwrap_or_default();
 
@@ -100,6 +108,13 @@ pub async fn clear_client_state(
         db.settle_late();
     }
 
+    // Once more, at the end: keys written since the sweep (by MAESTRO while
+    // its connections closed, by a tab still running it) are removed too.
+    let local = local.then(storage::sweep("localStorage", opts.prefix.as_deref(), SessionMode::Prefixed));
+    let session = match opts.session {
+        Some(mode) => session.then(storage::sweep("sessionStorage", opts.prefix.as_deref(), mode)),
+        None => session,
+    };
     let database = DatabaseReport { name, outcome: db.outcome, blocked: db.blocked(), error: db.error.clone() };
     let report = Report::new(database, local, session, other_tabs);
     if !opts.silent {
@@ -124,8 +139,10 @@ pub async fn verify_client_state(
         unchecked_param_type = "Pick<CleanupOptions, \"database\" | \"prefix\" | \"blockedTimeoutMs\"> | undefined"
     )]
     options: JsValue,
+    // (Internal: the calling copy's hooks, as `clearClientState`'s.)
+    #[wasm_bindgen(unchecked_param_type = "unknown")] copy: JsValue,
 ) -> JsValue {
-    let opts = self::options(&options, &VERIFY_OPTIONS);
+    let opts = self::options(&options, &VERIFY_OPTIONS, &own_options(&copy));
     let exists = match &opts.database {
         Some(name) => database::exists(name, opts.timeout_ms).await,
         None => None,
