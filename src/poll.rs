@@ -333,6 +333,27 @@ pub const ROLLOUT_KEY: &str = "rollout";
 /// not read.
 pub const DUPLICATE_ROLLOUT: &str = "not a health document: rollout appears more than once";
 
+/// The failure for a document with `status` more than once (as
+/// [`DUPLICATE_KEY`]): `"disabled"` and another status would leave the
+/// reader that keeps the last one on.
+pub const DUPLICATE_STATUS: &str = "not a health document: status appears more than once";
+
+/// The failure for a document one of whose keys (`maestro_enabled`,
+/// `rollout`, `status`) appears more than once, however spelled
+/// ([`count_key`]): `JSON.parse` would keep the last. Such a document is not
+/// read. Every reader asks this once, after `JSON.parse` accepted the text.
+pub fn duplicate(json: &str) -> Option<&'static str> {
+    if count_key(json, KEY) > 1 {
+        Some(DUPLICATE_KEY)
+    } else if count_key(json, ROLLOUT_KEY) > 1 {
+        Some(DUPLICATE_ROLLOUT)
+    } else if count_key(json, STATUS_KEY) > 1 {
+        Some(DUPLICATE_STATUS)
+    } else {
+        None
+    }
+}
+
 /// The accepted rollout values, as shown to users in warnings.
 pub const ROLLOUT_ACCEPTED: &str = "an integer from 0 to 100, with or without % (blank means unset)";
 
@@ -865,6 +886,18 @@ mod tests {
             not_json("\n\t<p>\x01\x7fé</p>"),
             "not JSON (the body starts with \"<p>  é</p>\"): is the document at this URL?"
         );
+    }
+
+    #[test]
+    fn a_key_twice_is_no_document() {
+        assert_eq!(duplicate(r#"{"maestro_enabled":false,"maestro_enabled":true}"#), Some(DUPLICATE_KEY));
+        assert_eq!(duplicate(r#"{"maestro_enabled":true,"rollout":1,"rollout":2}"#), Some(DUPLICATE_ROLLOUT));
+        assert_eq!(
+            duplicate(r#"{"status":"disabled","st\u0061tus":"ok","maestro_enabled":true}"#),
+            Some(DUPLICATE_STATUS)
+        );
+        assert_eq!(duplicate(r#"{"status":"disabled","x":{"status":"ok"},"maestro_enabled":false}"#), None, "nested");
+        assert_eq!(duplicate(r#"{"status":"disabled","maestro_enabled":false,"rollout":0}"#), None);
     }
 
     #[test]

@@ -105,9 +105,17 @@ impl Memory {
     /// but another tab may have written localStorage since; read alone,
     /// either would lose the other's later answers (a kill kept only in
     /// this tab's sessionStorage, say) at the next write.
-    pub fn merge(&mut self, other: Memory) {
+    ///
+    /// An answer dated after `now` (kept before the clock was set back, or
+    /// forged) is older than any that is not: it never replaces one read
+    /// since, an off in particular.
+    pub fn merge(&mut self, other: Memory, now: f64) {
+        let rank = |a: &Answer| (a.at <= now, a.at);
         for a in other.answers {
-            if self.of(&a.url).is_none_or(|mine| a.at > mine.at) {
+            if self
+                .of(&a.url)
+                .is_none_or(|mine| rank(&a).partial_cmp(&rank(mine)) == Some(core::cmp::Ordering::Greater))
+            {
                 self.remember(a);
             }
         }
@@ -225,14 +233,30 @@ mod tests {
         session.remember(a("/h", false, 2.0));
         session.remember(a("/u", true, 0.5));
         session.remember(a("/x", true, 4.0));
-        local.merge(session);
+        local.merge(session, 10.0);
         assert_eq!(local.of("/h"), Some(&a("/h", false, 2.0)), "the session's later off");
         assert_eq!(local.of("/u").map(|x| x.at), Some(1.0), "localStorage's later on");
         assert_eq!(local.of("/x"), Some(&a("/x", false, 5.0)));
         assert_eq!(local.off, Some(Off { url: "/x".into(), at: 5.0 }));
         let mut empty = Memory::default();
-        empty.merge(local.clone());
+        empty.merge(local.clone(), 10.0);
         assert_eq!(empty.answers.len(), 3);
+        // An on dated after now (a clock set back since) never beats an off read since.
+        let mut future = Memory::default();
+        future.remember(a("/h", true, 1e15));
+        let mut kill = Memory::default();
+        kill.remember(a("/h", false, 5.0));
+        let mut m = future.clone();
+        m.merge(kill.clone(), 10.0);
+        assert_eq!(m.of("/h"), Some(&a("/h", false, 5.0)));
+        let mut m = kill.clone();
+        m.merge(future.clone(), 10.0);
+        assert_eq!(m.of("/h"), Some(&a("/h", false, 5.0)), "either way round");
+        let mut later = Memory::default();
+        later.remember(a("/h", true, 2e15));
+        let mut m = future;
+        m.merge(later, 10.0);
+        assert_eq!(m.of("/h").map(|x| x.at), Some(2e15), "two from the future: the later");
     }
 
     #[test]

@@ -75,7 +75,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let Ok(text) = std::str::from_utf8(data) else { return };
     // Any text at all (JSON or not, over the cap or not): some count, no panic.
-    let counted = [poll::count_key(text, poll::KEY), poll::count_key(text, poll::ROLLOUT_KEY)];
+    let counted = [poll::KEY, poll::ROLLOUT_KEY, poll::STATUS_KEY].map(|k| poll::count_key(text, k));
     if data.len() > MAX_DOCUMENT_BYTES {
         return;
     }
@@ -85,7 +85,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let keys = keys.unwrap_or_default();
-    let expected = [poll::KEY, poll::ROLLOUT_KEY].map(|k| keys.iter().filter(|key| *key == k).count());
+    let expected =
+        [poll::KEY, poll::ROLLOUT_KEY, poll::STATUS_KEY].map(|k| keys.iter().filter(|key| *key == k).count());
     assert_eq!(counted, expected, "count_key disagrees with serde_json on {text:?}");
     if expected[0] > 1 {
         assert_eq!(result, Err(String::from(poll::DUPLICATE_KEY)));
@@ -95,8 +96,18 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(result, Err(String::from(poll::DUPLICATE_ROLLOUT)));
         return;
     }
+    if expected[2] > 1 {
+        assert_eq!(result, Err(String::from(poll::DUPLICATE_STATUS)));
+        return;
+    }
     let field = |k: &str| value.as_object().and_then(|o| o.get(k));
-    let says = poll::says(raw_of(field(poll::KEY)));
+    let mut says = poll::says(raw_of(field(poll::KEY)));
+    // A status "disabled" where maestro_enabled is on or missing: fails safe.
+    if field(poll::STATUS_KEY).and_then(|v| v.as_str()) == Some("disabled")
+        && matches!(says, poll::Says::On | poll::Says::Garbage)
+    {
+        says = poll::Says::Invalid;
+    }
     match result {
         Ok((status, rollout)) => {
             assert_eq!(rollout, poll::rollout(raw_of(field(poll::ROLLOUT_KEY))));

@@ -37,16 +37,18 @@ pub fn read_document(body: &[u8]) -> Result<(Status, Rollout), String> {
     if body.len() > poll::MAX_DOCUMENT_BYTES {
         return Err(String::from(poll::TOO_LONG));
     }
-    let text = core::str::from_utf8(body).map_err(|_| String::from("not UTF-8"))?;
+    let text = core::str::from_utf8(poll::without_bom(body)).map_err(|_| String::from("not UTF-8"))?;
     let doc = json_parse(text).ok_or_else(|| poll::not_json(text))?;
-    if poll::count_key(text, poll::KEY) > 1 {
-        return Err(String::from(poll::DUPLICATE_KEY));
-    }
-    if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
-        return Err(String::from(poll::DUPLICATE_ROLLOUT));
+    // `JSON.parse` keeps the last of two equal keys: a document that says
+    // both is not read (a failure changes nothing).
+    if let Some(why) = poll::duplicate(text) {
+        return Err(String::from(why));
     }
     let field = |key: &str| doc.as_object().and_then(|o| o.get(key));
-    let says = poll::says(raw_of(field(poll::KEY)));
+    let mut says = poll::says(raw_of(field(poll::KEY)));
+    if poll::status_disagrees(says, field(poll::STATUS_KEY).and_then(|v| v.as_str())) {
+        says = Says::Invalid;
+    }
     if says == Says::Garbage {
         return Err(String::from("not a health document with maestro_enabled"));
     }

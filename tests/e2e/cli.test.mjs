@@ -397,6 +397,7 @@ test('check reads a document as the poll does: exit 0 as expected, 1 not, 2 unre
     // A status that says off where maestro_enabled does not: fails safe.
     '/status-only': '{"status": "disabled"}',
     '/disagree': '{"status": "disabled", "maestro_enabled": true}',
+    '/status-twice': '{"status": "disabled", "status": "ok", "maestro_enabled": true}',
     '/huge': JSON.stringify({ maestro_enabled: false, pad: 'x'.repeat(9000) }),
     '/escape': '{"maestro_enabled": "\\u001b[2J\\nforged"}',
     // Saved by an editor that writes a byte order mark: read as every reader
@@ -451,6 +452,7 @@ test('check reads a document as the poll does: exit 0 as expected, 1 not, 2 unre
       ['/huge', /the body is longer than 8 KB/],
       ['/nothere', /unreachable: HTTP 404/],
       ['/bom2', /not JSON \(the body starts with "\ufeff\{/],
+      ['/status-twice', /status appears more than once/],
     ];
     for (const [path, message] of invalid) {
       const r = await run([base + path, '--expect', 'disabled']);

@@ -436,6 +436,16 @@ for (const name of BROWSERS) describe(name, () => {
       } finally {
         await fresh.close();
       }
+      // status twice (JSON.parse keeps the last): not read, as maestro_enabled twice is not.
+      const twice = await browser.newContext();
+      try {
+        raw = '{"status": "disabled", "status": "ok", "maestro_enabled": true}';
+        const p = await load(twice);
+        assert.equal((await p.evaluate(() => window.first)).enabled, true);
+        assert.ok(p.lines.some((l) => l.includes('status appears more than once')), p.lines.join('\n'));
+      } finally {
+        await twice.close();
+      }
     } finally {
       mode = 'json';
       await context.close();

@@ -213,11 +213,8 @@ fn read(body: &JsValue) -> Result<Document, String> {
     }
     // `JSON.parse` keeps the last of two equal keys: a document that says
     // both is not read (a failure changes nothing).
-    if poll::count_key(text, poll::KEY) > 1 {
-        return Err(String::from(poll::DUPLICATE_KEY));
-    }
-    if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
-        return Err(String::from(poll::DUPLICATE_ROLLOUT));
+    if let Some(why) = poll::duplicate(text) {
+        return Err(String::from(why));
     }
     // (Own properties only, as every reader reads them: `maestro_enabled` on
     // a polluted `Object.prototype` is no document's.)

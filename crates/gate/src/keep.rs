@@ -37,7 +37,7 @@ fn memory() -> Memory {
     let read = |area: &str| js::stored(&field(js::global(), area), remember::KEY).and_then(|v| memory_of(&v));
     let mut m = read("localStorage").unwrap_or_default();
     if let Some(session) = read("sessionStorage") {
-        m.merge(session);
+        m.merge(session, crate::lean::now());
     }
     m
 }

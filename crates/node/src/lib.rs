@@ -190,11 +190,10 @@ fn read_document(body: &[u8]) -> Result<(Status, Rollout, String), String> {
     let text = core::str::from_utf8(poll::without_bom(body))
         .map_err(|_| String::from("not a health document: the body is not UTF-8"))?;
     let doc = js_sys::JSON::parse(text).map_err(|_| poll::not_json(text))?;
-    if poll::count_key(text, poll::KEY) > 1 {
-        return Err(String::from(poll::DUPLICATE_KEY));
-    }
-    if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
-        return Err(String::from(poll::DUPLICATE_ROLLOUT));
+    // `JSON.parse` keeps the last of two equal keys: a document that says
+    // both is not read (a failure changes nothing).
+    if let Some(why) = poll::duplicate(text) {
+        return Err(String::from(why));
     }
     // (Own properties only, as every reader reads them.)
     let field =

@@ -357,7 +357,7 @@ fn memory() -> Memory {
     };
     let mut m = read("localStorage").unwrap_or_default();
     if let Some(session) = read("sessionStorage") {
-        m.merge(session);
+        m.merge(session, now());
     }
     m
 }
@@ -1389,11 +1389,8 @@ async fn read(url: &str, timeout: f64) -> Result<Document, String> {
     let body = js_sys::JSON::parse(text).map_err(|_| poll::not_json(text))?;
     // `JSON.parse` keeps the last of two equal keys: a document that says
     // both is not read (a failure changes nothing).
-    if poll::count_key(text, poll::KEY) > 1 {
-        return Err(String::from(poll::DUPLICATE_KEY));
-    }
-    if poll::count_key(text, poll::ROLLOUT_KEY) > 1 {
-        return Err(String::from(poll::DUPLICATE_ROLLOUT));
+    if let Some(why) = poll::duplicate(text) {
+        return Err(String::from(why));
     }
     // (Own properties only: `maestro_enabled` on a polluted
     // `Object.prototype` is no document's.)
