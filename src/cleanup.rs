@@ -24,14 +24,14 @@ pub const TABS_WINDOW_MS: u32 = 1000;
 /// The prefix of the gate's own keys: its memory of a remote kill
 /// (`remember::KEY`), a guard's trip (`rollout::GUARD_KEY`) and the rollout
 /// id (`rollout::ID_KEY`). They are not MAESTRO's state, and no cleanup
-/// removes them, `sessionStorage: "all"` included: a cleanup never erases a
-/// kill (kept in sessionStorage when localStorage refused it), nor
-/// reshuffles the rollout.
+/// removes them, whatever its prefix (`maestro-` would match them) and
+/// `sessionStorage: "all"` included: a cleanup never erases a kill (kept in
+/// sessionStorage when localStorage refused it), nor reshuffles the
+/// rollout; nor does a verification count them.
 pub const GATE_PREFIX: &str = "maestro-gate:";
 
-/// Whether `sessionStorage: "all"` keeps `key`: the gate's own keys
-/// ([`GATE_PREFIX`]).
-pub fn kept_by_all(key: &str) -> bool {
+/// Whether every cleanup keeps `key`: the gate's own keys ([`GATE_PREFIX`]).
+pub fn kept(key: &str) -> bool {
     key.starts_with(GATE_PREFIX)
 }
 
@@ -41,7 +41,7 @@ pub enum SessionMode {
     /// Remove the prefixed keys (the default).
     Prefixed,
     /// `sessionStorage.clear()`, the runbook's snippet: only when asked
-    /// for, and every key but the gate's own ([`kept_by_all`]).
+    /// for, and every key but the gate's own ([`kept`]).
     All,
     /// Leave it alone.
     None,
@@ -402,6 +402,8 @@ impl AreaReport {
             }
         }
         let first_error = again.error.or(self.error);
+        // (A key removed, written again and then not removable is only failed.)
+        self.removed.retain(|k| !again.failed.contains(k));
         AreaReport::swept(self.removed, again.failed, first_error)
     }
 }
@@ -617,6 +619,8 @@ mod tests {
         let r = s(&["maestro:a"], &["maestro:locked"]).then(s(&["maestro:locked"], &[]));
         assert_eq!(r.outcome, AreaOutcome::Cleared, "removed the second time");
         assert_eq!(r.error, None);
+        let r = s(&["maestro:b"], &[]).then(s(&[], &["maestro:b"]));
+        assert_eq!((r.removed.len(), r.failed.len()), (0, 1), "written again, then not removable: failed only");
         let r = s(&[], &[]).then(s(&[], &["maestro:late"]));
         assert_eq!(
             (r.outcome, r.failed, r.error.as_deref()),

@@ -203,6 +203,57 @@ async fn session_storage_modes() {
     clear_storage("sessionStorage");
 }
 
+/// A Symbol or a BigInt (no option is one) makes that option invalid, and
+/// only that one: the other options take their values or defaults.
+#[wasm_bindgen_test]
+async fn a_symbol_or_bigint_option_is_invalid_alone() {
+    let r = wait(in_frame(
+        "localStorage.setItem('maestro:sym-kept', '1');",
+        "const symbol = await gate.clearClientState({ database: Symbol('x'), allTabs: false, log: 'silent' });
+         localStorage.setItem('maestro:sym-kept', '1');
+         const big = await gate.clearClientState({ database: 'db-bigint', blockedTimeoutMs: 10n, allTabs: false, log: 'silent' });
+         const prefix = await gate.clearClientState({ database: 'db-bigint', prefix: Symbol('p'), allTabs: false, log: 'silent' });
+         return { symbol, big, prefix };",
+        "",
+    ))
+    .await;
+    assert_eq!(text(&r, "result.symbol.database.outcome"), "error", "{}", show(&r));
+    assert_eq!(text(&r, "result.symbol.localStorage.outcome"), "cleared", "{}", show(&r));
+    assert_eq!(strings(&r, "result.symbol.localStorage.removed"), ["maestro:sym-kept"]);
+    assert_eq!(text(&r, "result.big.database.outcome"), "deleted", "{}", show(&r));
+    assert_eq!(strings(&r, "result.big.localStorage.removed"), ["maestro:sym-kept"]);
+    assert_eq!(text(&r, "result.prefix.localStorage.outcome"), "error", "{}", show(&r));
+    assert_eq!(text(&r, "result.prefix.database.outcome"), "deleted", "{}", show(&r));
+}
+
+/// No cleanup removes the gate's own `maestro-gate:` keys (a remembered kill,
+/// a guard's trip, the rollout id), whatever its prefix, nor does a
+/// verification count them; and after `sessionStorage: "all"`, the last pass
+/// removes only prefixed keys (what the app wrote meanwhile is its own).
+#[wasm_bindgen_test]
+async fn a_prefix_that_matches_the_gates_keys_leaves_them() {
+    let r = wait(in_frame(
+        "localStorage.setItem('maestro-gate:guard', '9999999999999'); localStorage.setItem('maestro-x', '1');
+         sessionStorage.setItem('maestro-gate:remote', '{\"off\":null,\"answers\":[]}');",
+        "const report = await gate.clearClientState({ database: 'db-gate-keys', prefix: 'maestro-', allTabs: false, log: 'silent' });
+         const verify = await gate.verifyClientState({ database: 'db-gate-keys', prefix: 'maestro-' });
+         const kept = [localStorage.getItem('maestro-gate:guard'), sessionStorage.getItem('maestro-gate:remote')];
+         localStorage.removeItem('maestro-gate:guard');
+         gate.onCleanupRequest(() => setTimeout(() => sessionStorage.setItem('app:during-all', '1'), 200));
+         const all = await gate.clearClientState({ database: 'db-gate-keys', sessionStorage: 'all', allTabs: true, log: 'silent' });
+         const app = sessionStorage.getItem('app:during-all');
+         sessionStorage.clear();
+         return { report, verify, kept, app, all };",
+        "",
+    ))
+    .await;
+    assert_eq!(strings(&r, "result.report.localStorage.removed"), ["maestro-x"], "{}", show(&r));
+    assert!(strings(&r, "result.report.sessionStorage.removed").is_empty(), "{}", show(&r));
+    assert!(flag(&r, "result.verify.clean"), "{}", show(&r));
+    assert!(!path(&r, "result.kept.0").is_null() && !path(&r, "result.kept.1").is_null(), "{}", show(&r));
+    assert_eq!(text(&r, "result.app"), "1", "written during an 'all' cleanup, not prefixed: left: {}", show(&r));
+}
+
 /// A key MAESTRO writes while the cleanup runs (here its subscriber, while
 /// the other tabs answer): removed by the cleanup's last pass, and reported.
 #[wasm_bindgen_test]

@@ -104,6 +104,21 @@ for (const name of BROWSERS) describe(name, () => {
     }
   });
 
+  test(`[${name}] two cleanups at once in one tab each count the other tab's answer`, async () => {
+    const context = await browser.newContext();
+    try {
+      const a = await openTab(context);
+      await openTab(context);
+      const reports = await a.evaluate(() => Promise.all([
+        window.gate.clearClientState({ database: 'tabs-db-twice-1', log: 'silent' }),
+        window.gate.clearClientState({ database: 'tabs-db-twice-2', log: 'silent' }),
+      ]));
+      assert.deepEqual(reports.map((r) => r.otherTabs), [1, 1], JSON.stringify(reports));
+    } finally {
+      await context.close();
+    }
+  });
+
   test(`[${name}] allTabs: false leaves other tabs alone`, async () => {
     const context = await browser.newContext();
     try {

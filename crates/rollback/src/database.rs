@@ -140,10 +140,12 @@ pub async fn exists(name: &str, timeout_ms: f64) -> Option<bool> {
     let idb = factory().ok()?;
     if js::field(&idb, "databases").is_function() {
         if let Ok(list) = js::databases(&idb) {
-            // At most `timeout_ms`, as the probe: a browser may hold the list
-            // behind a pending version change (the timer answers `undefined`:
-            // cannot tell).
-            match JsFuture::from(Promise::race(&Array::of2(&list, &js::timer(timeout_ms)))).await {
+            // At most `timeout_ms` (and at least `DATABASES_MIN_MS`, so that
+            // a short or zero timeout still hears a prompt list): a browser
+            // may hold the list behind a pending version change (the timer
+            // answers `undefined`: cannot tell).
+            let wait = js::timer(timeout_ms.max(DATABASES_MIN_MS));
+            match JsFuture::from(Promise::race(&Array::of2(&list, &wait))).await {
                 Ok(list) if Array::is_array(&list) => {
                     let found =
                         Array::from(&list).iter().any(|db| js::field(&db, "name").as_string().as_deref() == Some(name));
@@ -156,6 +158,10 @@ pub async fn exists(name: &str, timeout_ms: f64) -> Option<bool> {
     }
     probe(&idb, name, timeout_ms).await
 }
+
+/// The least `exists` waits for `indexedDB.databases()` (ms), whatever the
+/// timeout: a list that comes at all comes within it.
+const DATABASES_MIN_MS: f64 = 250.0;
 
 /// Opens `name` to see whether it exists, and undoes whatever that creates.
 /// An `open` waits behind a blocked delete: after `timeout_ms` the answer is

@@ -31,12 +31,15 @@ pub fn databases(idb: &web_sys::IdbFactory) -> Result<Promise, JsValue> {
 /// replaced by an empty object, which reads as invalid: serde would look
 /// into it (`Array.isArray`, its keys), and a revoked or hostile `Proxy`
 /// throws there, out of the wasm, leaving the cleanup's promise unsettled.
+/// So is a Symbol or a BigInt (no option is one either), which serde would
+/// refuse, and with it every option.
 /// The copy itself is a plain object: reading it calls none of the page's code.
 pub fn own_properties(value: &JsValue, keys: &[&str]) -> Result<JsValue, JsValue> {
     let copy: js_sys::Object = js_sys::Object::create(JsValue::NULL.unchecked_ref::<js_sys::Object>());
     for key in keys {
         let v = try_own(value, key)?;
-        let v = if v.is_object() || v.is_function() { js_sys::Object::new().into() } else { v };
+        let plain = v.is_undefined() || v.is_null() || v.is_string() || v.as_f64().is_some() || v.as_bool().is_some();
+        let v = if plain { v } else { js_sys::Object::new().into() };
         set(&copy, key, &v);
     }
     Ok(copy.into())

@@ -112,7 +112,12 @@ pub async fn clear_client_state(
     // its connections closed, by a tab still running it) are removed too.
     let local = local.then(storage::sweep("localStorage", opts.prefix.as_deref(), SessionMode::Prefixed));
     let session = match opts.session {
-        Some(mode) => session.then(storage::sweep("sessionStorage", opts.prefix.as_deref(), mode)),
+        // (Its prefixed keys only, after "all" too: what the app wrote
+        // meanwhile is not MAESTRO's.)
+        Some(mode) => {
+            let mode = if mode == SessionMode::None { mode } else { SessionMode::Prefixed };
+            session.then(storage::sweep("sessionStorage", opts.prefix.as_deref(), mode))
+        }
         None => session,
     };
     let database = DatabaseReport { name, outcome: db.outcome, blocked: db.blocked(), error: db.error.clone() };

@@ -32,19 +32,22 @@ fn store(name: &str) -> Result<Store, String> {
 }
 
 /// The keys of `store` that start with `prefix` (every key when `None`),
-/// read in full before anything is removed: removing while walking `key(i)`
-/// skips neighbours.
-fn keys(store: &Store, prefix: Option<&str>) -> Result<Vec<JsString>, JsValue> {
+/// but the gate's own (`cleanup::kept`), read in full before anything is
+/// removed: removing while walking `key(i)` skips neighbours. And whether
+/// any of the gate's own was there.
+fn keys(store: &Store, prefix: Option<&str>) -> Result<(Vec<JsString>, bool), JsValue> {
     let len = store.length()?;
-    let mut out = Vec::new();
+    let (mut out, mut kept) = (Vec::new(), false);
     for i in 0..len {
         if let Ok(key) = store.key(i)?.dyn_into::<JsString>() {
-            if prefix.is_none_or(|p| key.starts_with(p, 0)) {
+            if cleanup::kept(&String::from(&key)) {
+                kept = true;
+            } else if prefix.is_none_or(|p| key.starts_with(p, 0)) {
                 out.push(key);
             }
         }
     }
-    Ok(out)
+    Ok((out, kept))
 }
 
 fn names(keys: &[JsString]) -> Vec<String> {
@@ -53,7 +56,7 @@ fn names(keys: &[JsString]) -> Vec<String> {
 
 /// The prefixed keys of one area, or `None` when it cannot be read.
 pub fn list(name: &str, prefix: &str) -> Option<Vec<String>> {
-    keys(&store(name).ok()?, Some(prefix)).ok().map(|k| names(&k))
+    keys(&store(name).ok()?, Some(prefix)).ok().map(|(k, _)| names(&k))
 }
 
 /// Removes the prefixed keys of one storage area (or every key, for
@@ -71,17 +74,13 @@ pub fn sweep(name: &str, prefix: Option<&str>, mode: SessionMode) -> AreaReport 
         Err(e) => return AreaReport::untouched(AreaOutcome::Unavailable, Some(e)),
     };
     let all = mode == SessionMode::All;
-    let mut found = match keys(&store, if all { None } else { Some(prefix) }) {
+    let (found, kept) = match keys(&store, if all { None } else { Some(prefix) }) {
         Ok(k) => k,
         Err(e) => return AreaReport::untouched(AreaOutcome::Error, Some(js::message(&e))),
     };
     // Every key but the gate's own (a remembered kill, a guard's trip, the
     // rollout id): `clear()` only when there are none.
-    let listed = found.len();
-    if all {
-        found.retain(|k| !cleanup::kept_by_all(&String::from(k)));
-    }
-    if all && found.len() == listed && store.clear().is_ok() {
+    if all && !kept && store.clear().is_ok() {
         return AreaReport::swept(names(&found), Vec::new(), None);
     }
     // Key by key (also when `clear()` threw): one failure stops nothing.

@@ -25,15 +25,20 @@ struct Tabs {
     /// This tab's random id, for its lifetime: answers are counted per tab.
     tab: f64,
     notifier: Option<Function>,
-    /// The latest request this tab made, and the distinct tabs that answered it.
-    waiting: Option<(f64, Vec<f64>)>,
+    /// The latest requests this tab made (at most [`WAITING_MAX`]: cleanups
+    /// that overlap each count their own answers), and the distinct tabs
+    /// that answered each.
+    waiting: Vec<(f64, Vec<f64>)>,
 }
 
 impl Default for Tabs {
     fn default() -> Tabs {
-        Tabs { post: None, tab: js_sys::Math::random(), notifier: None, waiting: None }
+        Tabs { post: None, tab: js_sys::Math::random(), notifier: None, waiting: Vec::new() }
     }
 }
+
+/// How many of this tab's requests are remembered for their answers.
+const WAITING_MAX: usize = 8;
 
 /// The module's state: one page, one thread (a `Slot`, which on the host,
 /// where clippy and the workspace's tests compile it, holds nothing).
@@ -113,7 +118,10 @@ pub struct Asked(f64);
 pub fn ask_others(database: &str, prefix: &str, mode: SessionMode, on: Option<&Function>) -> Option<Asked> {
     let id = js_sys::Math::random();
     let tab = TABS.with(|t| {
-        t.waiting = Some((id, Vec::new()));
+        if t.waiting.len() >= WAITING_MAX {
+            t.waiting.remove(0);
+        }
+        t.waiting.push((id, Vec::new()));
         t.tab
     })?;
     let request = Request {
@@ -130,9 +138,9 @@ pub fn ask_others(database: &str, prefix: &str, mode: SessionMode, on: Option<&F
 
 /// How many distinct tabs have answered `asked`.
 pub fn answers(asked: &Asked) -> u32 {
-    TABS.with(|t| match &t.waiting {
-        Some((id, tabs)) if *id == asked.0 => u32::try_from(tabs.len()).unwrap_or(u32::MAX),
-        _ => 0,
+    TABS.with(|t| match t.waiting.iter().find(|(id, _)| *id == asked.0) {
+        Some((_, tabs)) => u32::try_from(tabs.len()).unwrap_or(u32::MAX),
+        None => 0,
     })
     .unwrap_or(0)
 }
@@ -147,8 +155,8 @@ pub fn heard(data: &JsValue) {
         return;
     }
     TABS.with(|t| {
-        if let Some((waiting, tabs)) = &mut t.waiting {
-            if *waiting == id && !tabs.contains(&tab) {
+        if let Some((_, tabs)) = t.waiting.iter_mut().find(|(waiting, _)| *waiting == id) {
+            if !tabs.contains(&tab) {
                 tabs.push(tab);
             }
         }
@@ -163,7 +171,7 @@ pub fn heard(data: &JsValue) {
 pub fn answer(request: &JsValue, own: &JsValue) {
     let id = js::field(request, "id").as_f64();
     // (When the state is in use, as it never is here, nothing is answered.)
-    let own_request = TABS.with(|t| t.waiting.as_ref().map(|w| w.0) == id).unwrap_or(true);
+    let own_request = TABS.with(|t| t.waiting.iter().any(|w| Some(w.0) == id)).unwrap_or(true);
     let (Some(id), false) = (id, own_request) else { return };
     let valid =
         ["database", "prefix"].iter().all(|k| js::field(request, k).as_string().is_some_and(|s| valid_prefix(&s)));
