@@ -233,17 +233,13 @@ fn function_sql<C: GenericClient>(c: &mut C, objs: &Objects) -> Res<String> {
 }
 
 /// Writes the backup (the objects are already locked by the caller's transaction) into `dir`.
-/// `dependents` runs once the rows and the function are written, before the views and
-/// foreign keys are: it locks them and fills them in (so they are locked only for the
-/// end of the drop, not during the COPY of the rows).
 pub fn write<C: GenericClient>(
     c: &mut C,
     objs: &Objects,
-    contents: &mut Contents,
+    contents: &Contents,
     dir: &Path,
     created_at: &str,
     dbname: &str,
-    dependents: impl FnOnce(&mut C, &mut Contents) -> Res<()>,
 ) -> Res<Written> {
     let mut tables = Vec::new();
     let mut lines = Vec::new();
@@ -297,8 +293,6 @@ pub fn write<C: GenericClient>(
             "signatures": objs.functions.iter().map(|f| f.signature.clone()).collect::<Vec<_>>(),
         });
     }
-    dependents(c, contents)?;
-    let contents = &*contents;
     let mut dependents = Value::Null;
     if !contents.views.is_empty() || !contents.foreign_keys_in.is_empty() {
         let doc = json!({

@@ -62,9 +62,7 @@ fn drop_sql(sv: &Survey, cascade: bool) -> Vec<String> {
     out
 }
 
-/// The definitions of the tables the drop takes (MAESTRO's, their partitions and
-/// children, all locked by the first LOCK TABLE), read in the caller's transaction.
-/// The views and foreign keys elsewhere are read by [`dependents`], once locked.
+/// The definitions of what the drop takes, read in the caller's transaction.
 fn contents<C: GenericClient>(c: &mut C, sv: &Survey) -> Res<Contents> {
     let mut tables = Vec::new();
     for t in sv.objs.existing_tables() {
@@ -73,68 +71,18 @@ fn contents<C: GenericClient>(c: &mut C, sv: &Survey) -> Res<Contents> {
     for ch in &sv.children {
         tables.push((catalog::table_def(c, ch.oid)?, if ch.partition { "partition" } else { "child" }));
     }
-    let original_comments = crate::inert::kept(c, &sv.objs.schema)?;
-    Ok(Contents { tables, views: Vec::new(), foreign_keys_in: Vec::new(), original_comments })
-}
-
-/// The definitions of the views and other tables' foreign keys the drop takes.
-fn dependents<C: GenericClient>(c: &mut C, sv: &Survey, into: &mut Contents) -> Res<()> {
+    let mut views = Vec::new();
     for v in &sv.view_order {
-        into.views.push(catalog::view_def(c, *v)?);
+        views.push(catalog::view_def(c, *v)?);
     }
+    let mut foreign_keys_in = Vec::new();
     for d in &sv.dependents {
         if let DepKind::ForeignKey(oid) = d.kind {
-            into.foreign_keys_in.push(catalog::foreign_key_in(c, oid)?);
+            foreign_keys_in.push(catalog::foreign_key_in(c, oid)?);
         }
     }
-    Ok(())
-}
-
-/// With --cascade, locks what the drop takes elsewhere (DROP would lock it anyway)
-/// before its definition is read: a view replaced meanwhile is not backed up stale.
-/// Then everything is looked at again, until nothing new turns up (a view made on a
-/// dependent view before it was locked). LOCK TABLE on a view also locks every table
-/// it reads (the app's own, such as a `users` it joins), so this runs only after the
-/// rows are copied, right before the DROP: those tables are not locked for the COPY.
-/// The views first, then the tables whose foreign keys go, in that order.
-fn lock_dependents(tx: &mut postgres::Transaction<'_>, o: &Opts, sv: &mut Survey, rolled_back: &str) -> Res<()> {
-    let mut locked: Vec<u32> = Vec::new();
-    loop {
-        if let Some(f) = refusal(sv, o) {
-            return Err(f.also("(found once the tables were locked)"));
-        }
-        if !o.cascade {
-            return Ok(());
-        }
-        let mut rels: Vec<u32> = sv.view_order.clone();
-        for d in &sv.dependents {
-            if let DepKind::ForeignKey(k) = d.kind {
-                let r: u32 =
-                    tx.query_one("SELECT conrelid FROM pg_constraint WHERE oid = $1", &[&k]).map_err(pg)?.get(0);
-                rels.push(r);
-            }
-        }
-        rels.retain(|r| !locked.contains(r));
-        if rels.is_empty() {
-            return Ok(());
-        }
-        // (LOCK TABLE takes no materialized view.)
-        let names: Option<String> = tx
-            .query_one(
-                "SELECT string_agg(oid::regclass::text, ', ' ORDER BY array_position($1, oid)) FROM pg_class
-                 WHERE oid = ANY($1) AND relkind <> 'm'",
-                &[&rels],
-            )
-            .map_err(pg)?
-            .get(0);
-        if let Some(names) = names {
-            tx.batch_execute(&format!("LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
-                .map_err(|e| pg(e).also(rolled_back))?;
-        }
-        locked.extend(rels);
-        let objs = inspect(tx, &o.schema)?;
-        *sv = catalog::survey(tx, objs)?;
-    }
+    let original_comments = crate::inert::kept(c, &sv.objs.schema)?;
+    Ok(Contents { tables, views, foreign_keys_in, original_comments })
 }
 
 /// Why the drop must not go ahead, if it must not.
@@ -210,14 +158,6 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
         }
         if !sv.objs.functions.is_empty() {
             plan.push_str("-- SELECT pg_get_functiondef(oid) for each function named maestro_claim_receipt\n");
-        }
-        if o.cascade
-            && (!sv.view_order.is_empty() || sv.dependents.iter().any(|d| matches!(d.kind, DepKind::ForeignKey(_))))
-        {
-            plan.push_str(
-                "-- then, the rows written, LOCK TABLE <the dependent views, then the tables whose foreign keys go> IN \
-                 ACCESS EXCLUSIVE MODE\n--   (a view's lock also locks the tables it reads), and their definitions are read\n",
-            );
         }
         plan.push_str(&format!(
             "-- -> files in {}, with manifest.json\n",
@@ -319,8 +259,45 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
         }
         let objs = inspect(&mut tx, schema)?;
         let mut sv = catalog::survey(&mut tx, objs)?;
-        if let Some(f) = refusal(&sv, o) {
-            return Err(f.also("(found once the tables were locked)"));
+        // What --cascade drops elsewhere is locked too before its definition is read
+        // (DROP would lock it anyway): a view replaced meanwhile is not backed up stale.
+        // Then everything is looked at again, until nothing new turns up (a view made
+        // on a dependent view before it was locked).
+        let mut locked: Vec<u32> = Vec::new();
+        loop {
+            if let Some(f) = refusal(&sv, o) {
+                return Err(f.also("(found once the tables were locked)"));
+            }
+            if !o.cascade {
+                break;
+            }
+            let mut rels: Vec<u32> = sv.view_order.clone();
+            for d in &sv.dependents {
+                if let DepKind::ForeignKey(k) = d.kind {
+                    let r: u32 =
+                        tx.query_one("SELECT conrelid FROM pg_constraint WHERE oid = $1", &[&k]).map_err(pg)?.get(0);
+                    rels.push(r);
+                }
+            }
+            rels.retain(|r| !locked.contains(r));
+            if rels.is_empty() {
+                break;
+            }
+            // (LOCK TABLE takes no materialized view.)
+            let names: Option<String> = tx
+                .query_one(
+                    "SELECT string_agg(oid::regclass::text, ', ') FROM pg_class WHERE oid = ANY($1) AND relkind <> 'm'",
+                    &[&rels],
+                )
+                .map_err(pg)?
+                .get(0);
+            if let Some(names) = names {
+                tx.batch_execute(&format!("LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+                    .map_err(|e| pg(e).also(rolled_back))?;
+            }
+            locked.extend(rels);
+            let objs = inspect(&mut tx, schema)?;
+            sv = catalog::survey(&mut tx, objs)?;
         }
         if let Some(dir) = &o.backup {
             let why = |f: Fail| {
@@ -329,19 +306,10 @@ pub fn run(conn: &mut Conn, o: &Opts) -> Res<()> {
                     dir.display()
                 ))
             };
-            // The rows first, under the lock on MAESTRO's tables (and, through it, their partitions
-            // and children) alone; what --cascade takes elsewhere is locked after them.
-            let mut c = contents(&mut tx, &sv).map_err(why)?;
+            let c = contents(&mut tx, &sv).map_err(why)?;
             backup::prepare_dir(dir).map_err(|f| f.also("refusing to drop without a backup: nothing was dropped"))?;
-            let objs = sv.objs.clone();
-            let w = backup::write(&mut tx, &objs, &mut c, dir, &created_at, &dbname, |tx, c| {
-                lock_dependents(tx, o, &mut sv, rolled_back)?;
-                dependents(tx, &sv, c)
-            })
-            .map_err(why)?;
+            let w = backup::write(&mut tx, &sv.objs, &c, dir, &created_at, &dbname).map_err(why)?;
             written = w.lines;
-        } else {
-            lock_dependents(&mut tx, o, &mut sv, rolled_back)?;
         }
         // The definitions are read; the DROP runs under the session's own search_path,
         // as event triggers that a DROP fires expect (the names it uses are qualified).
