@@ -397,10 +397,22 @@ pub struct Stmt {
     /// Restore always stops when this one fails (creating a table, loading it,
     /// attaching a partition, turning row-level security on).
     pub must: bool,
+    /// The `what` of the statement that creates the object this one belongs to (a
+    /// view's grants, comments and indexes, a foreign key's comment): when that one was
+    /// skipped (--keep-going), this one is skipped too, since it would change whatever
+    /// else now has that name (an app's table named as the view was).
+    pub part_of: Option<String>,
 }
 
 fn stmt(sql: String, what: String, must: bool) -> Stmt {
-    Stmt { sql, what, must }
+    Stmt { sql, what, must, part_of: None }
+}
+
+/// Marks the statements from `start` on as belonging to the object `what` creates.
+fn part_of(stmts: &mut [Stmt], start: usize, what: &str) {
+    for s in stmts.iter_mut().skip(start) {
+        s.part_of = Some(what.to_string());
+    }
 }
 
 /// What restore calls a view's `CREATE` and a foreign key's `ADD CONSTRAINT`: it says
@@ -690,6 +702,7 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
         };
         let query = v.query.trim_end().trim_end_matches(';');
         rest.push(stmt(format!("CREATE {kind} {q}{with} AS\n{query}{data}"), view_what(&q), false));
+        let own = rest.len();
         if let Some(o) = &v.owner {
             rest.push(stmt(format!("ALTER {kind} {q} OWNER TO {}", ident(o)), format!("the owner of view {q}"), false));
         }
@@ -721,6 +734,7 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
                 &format!("trigger {}", ident(&t.name)),
             ));
         }
+        part_of(&mut rest, own, &view_what(&q));
     }
     for k in fks_in {
         let q = qualified(&k.schema, &k.table);
@@ -729,11 +743,13 @@ pub fn after_rows_sql(defs: &[TableDef], views: &[ViewDef], fks_in: &[ForeignKey
             foreign_key_what(k),
             false,
         ));
+        let own = rest.len();
         rest.extend(comment_stmt(
             format!("CONSTRAINT {} ON {q}", ident(&k.fk.name)),
             &k.fk.comment,
             &format!("foreign key {}", ident(&k.fk.name)),
         ));
+        part_of(&mut rest, own, &foreign_key_what(k));
     }
     for d in defs {
         let q = d.qualified();
@@ -1068,7 +1084,18 @@ pub fn restore(conn: &mut crate::db::Conn, dir: &Path, schema_flag: Option<&str>
     let mut skipped = Vec::new();
     // The statements skipped (their `what`), to say "recreated" only of what was.
     let mut skipped_what: BTreeSet<String> = BTreeSet::new();
+    // How many statements did not run (`skipped` says each reason once).
+    let mut not_run = 0;
     let mut run = |tx: &mut postgres::Transaction, s: &Stmt| -> Res<()> {
+        if let Some(owner) = s.part_of.as_ref().filter(|o| skipped_what.contains(*o)) {
+            // Never run on whatever now has that name: it is not the object restored.
+            let line = format!("{}: not run, since {owner} was not restored", s.what);
+            if !skipped.contains(&line) {
+                skipped.push(line);
+            }
+            not_run += 1;
+            return Ok(());
+        }
         let mut sp = tx.transaction().map_err(pg)?;
         match sp.batch_execute(&s.sql) {
             Ok(()) => sp.commit().map_err(pg),
@@ -1080,6 +1107,7 @@ pub fn restore(conn: &mut crate::db::Conn, dir: &Path, schema_flag: Option<&str>
                 }
                 skipped.push(format!("{}: {msg}", s.what));
                 skipped_what.insert(s.what.clone());
+                not_run += 1;
                 Ok(())
             }
         }
@@ -1127,7 +1155,7 @@ pub fn restore(conn: &mut crate::db::Conn, dir: &Path, schema_flag: Option<&str>
     for k in fks_in.iter().filter(|k| !skipped_what.contains(&foreign_key_what(k))) {
         lines.push(format!("foreign key {} on {}: recreated", ident(&k.fk.name), qualified(&k.schema, &k.table)));
     }
-    let n = rest.len() + attach.len() - skipped.len();
+    let n = rest.len() + attach.len() - not_run;
     if format == FORMAT_1 {
         lines.push(
             "warning: this backup (maestro-db-backup/1) did not record indexes other than constraints, foreign keys, \

@@ -1118,24 +1118,49 @@ fn the_drop_migration_refuses_partitions_children_and_constraint_triggers() {
 /// restore --keep-going says "recreated" only of the views and foreign keys it recreated:
 /// a foreign key that an order added since the drop breaks, and a view whose name the app
 /// has since given a table, are listed as not restored; the app's rows stay as they are.
+/// What belongs to a skipped view or foreign key (grants, comments) is skipped with it, so
+/// the app's table and constraint that now have those names keep their grants and comments.
 #[test]
 fn keep_going_says_recreated_only_of_what_was() {
-    let db = fresh("keepgoing");
-    db.sql(
+    let mut db = fresh("keepgoing");
+    let anon = db.role("anon");
+    let authenticated = db.role("authenticated");
+    db.sql(&format!(
         "CREATE TABLE public.app_orders (id int PRIMARY KEY,
            receipt bigint CONSTRAINT app_orders_receipt_fk REFERENCES public.maestro_execution_receipts (id));
+         COMMENT ON CONSTRAINT app_orders_receipt_fk ON public.app_orders IS 'maestro''s receipt';
          INSERT INTO public.app_orders VALUES (1, 1), (2, NULL);
          CREATE VIEW public.app_dashboard AS SELECT event, count(*) AS n FROM public.maestro_audit_logs GROUP BY event;
-         CREATE VIEW public.app_recent AS SELECT id, event FROM public.maestro_audit_logs;",
-    );
+         GRANT SELECT ON public.app_dashboard TO {anon};
+         COMMENT ON VIEW public.app_dashboard IS 'maestro''s dashboard';
+         COMMENT ON COLUMN public.app_dashboard.event IS 'maestro''s event';
+         CREATE VIEW public.app_recent AS SELECT id, event FROM public.maestro_audit_logs;"
+    ));
     let dir = temp_dir("keepgoing");
     expect_code(&drop_backup(&db, &dir, &["--cascade"]), 0);
-    // Since the drop: an order that names a receipt that no longer exists, and a table named as the view was.
-    db.sql(
+    // Since the drop: an order that names a receipt that no longer exists, a table named as the view
+    // was, with its own grants and comments, and a check named as the foreign key was.
+    db.sql(&format!(
         "INSERT INTO public.app_orders VALUES (3, 99);
+         ALTER TABLE public.app_orders ADD CONSTRAINT app_orders_receipt_fk CHECK (receipt > 0);
+         COMMENT ON CONSTRAINT app_orders_receipt_fk ON public.app_orders IS 'the app''s check';
          CREATE TABLE public.app_dashboard (event text, n bigint);
-         INSERT INTO public.app_dashboard VALUES ('mine', 1);",
-    );
+         INSERT INTO public.app_dashboard VALUES ('mine', 1);
+         GRANT SELECT, INSERT ON public.app_dashboard TO {anon}, {authenticated};
+         COMMENT ON TABLE public.app_dashboard IS 'the app''s dashboard';
+         COMMENT ON COLUMN public.app_dashboard.event IS 'the app''s event';"
+    ));
+    let apps = |db: &Db| {
+        [
+            "SELECT relacl::text FROM pg_class WHERE oid = 'public.app_dashboard'::regclass",
+            "SELECT obj_description('public.app_dashboard'::regclass, 'pg_class')",
+            "SELECT col_description('public.app_dashboard'::regclass, 1)",
+            "SELECT obj_description(oid, 'pg_constraint') FROM pg_constraint WHERE conname = 'app_orders_receipt_fk'",
+        ]
+        .map(|q| db.opt_text(q))
+    };
+    let apps_before = apps(&db);
+    assert!(apps_before[0].as_deref().unwrap_or("").contains(&format!("{authenticated}=ar")), "{apps_before:?}");
     let orders_before = rows(&db, "public.app_orders");
     let o = restore(&db, &dir, &[]);
     expect_code(&o, 1);
@@ -1145,6 +1170,8 @@ fn keep_going_says_recreated_only_of_what_was() {
     let o = restore(&db, &dir, &["--keep-going"]);
     expect_code(&o, 0);
     let out = stdout(&o);
+    // The app's table and check that have those names keep their grants and comments.
+    assert_eq!(apps(&db), apps_before, "{out}");
     assert!(!out.contains("foreign key \"app_orders_receipt_fk\" on \"public\".\"app_orders\": recreated"), "{out}");
     assert!(!out.contains("\"public\".\"app_dashboard\": view recreated"), "{out}");
     assert!(out.contains("\"public\".\"app_recent\": view recreated"), "{out}");
@@ -1155,8 +1182,28 @@ fn keep_going_says_recreated_only_of_what_was() {
         "{out}"
     );
     assert!(out.contains("not restored (--keep-going): view \"public\".\"app_dashboard\": "), "{out}");
+    for what in [
+        "the grants on view \"public\".\"app_dashboard\"",
+        "the comment of view \"public\".\"app_dashboard\"",
+        "the comment of column \"public\".\"app_dashboard\".\"event\"",
+    ] {
+        let line = format!(
+            "not restored (--keep-going): {what}: not run, since view \"public\".\"app_dashboard\" was not restored"
+        );
+        assert!(out.contains(&line), "{line}\n{out}");
+    }
+    assert!(
+        out.contains(
+            "not restored (--keep-going): the comment of foreign key \"app_orders_receipt_fk\": not run, since \
+             foreign key \"app_orders_receipt_fk\" on \"public\".\"app_orders\" was not restored"
+        ),
+        "{out}"
+    );
     // What restore says matches the database.
-    assert_eq!(db.scalar_i64("SELECT count(*) FROM pg_constraint WHERE conname = 'app_orders_receipt_fk'"), 0);
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM pg_constraint WHERE conname = 'app_orders_receipt_fk' AND contype = 'f'"),
+        0
+    );
     assert_eq!(
         db.opt_text("SELECT relkind::text FROM pg_class WHERE oid = 'public.app_dashboard'::regclass").as_deref(),
         Some("r")
