@@ -35,6 +35,14 @@ pub fn kept(key: &str) -> bool {
     key.starts_with(GATE_PREFIX)
 }
 
+/// Whether a sweep under `prefix` (`None`: every key) can meet the gate's
+/// own keys at all, so that it must ask [`kept`] of each: `maestro-` can,
+/// the default `maestro:` cannot (and then asks nothing, in an area that
+/// may hold thousands of keys).
+pub fn meets_gate_keys(prefix: Option<&str>) -> bool {
+    prefix.is_none_or(|p| GATE_PREFIX.starts_with(p) || p.starts_with(GATE_PREFIX))
+}
+
 /// What to do with this tab's sessionStorage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SessionMode {
@@ -630,6 +638,18 @@ mod tests {
         assert_eq!(skipped.clone().then(s(&["maestro:x"], &[])), skipped, "only a sweep is followed");
         let unlisted = AreaReport::untouched(AreaOutcome::Error, Some(String::from("no list")));
         assert_eq!(s(&["maestro:a"], &[]).then(unlisted), s(&["maestro:a"], &[]));
+    }
+
+    #[test]
+    fn only_a_prefix_that_can_meet_the_gates_keys_asks_of_each() {
+        assert!(meets_gate_keys(None));
+        for p in ["maestro-", "maestro", "m", "maestro-gate:", "maestro-gate:remote"] {
+            assert!(meets_gate_keys(Some(p)), "{p}");
+        }
+        for p in ["maestro:", "app-maestro:", "maestro-x", "maestro-gatex"] {
+            assert!(!meets_gate_keys(Some(p)), "{p}");
+        }
+        assert!(kept("maestro-gate:id") && !kept("maestro:id"));
     }
 
     #[test]

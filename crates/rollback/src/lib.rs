@@ -90,10 +90,14 @@ pub async fn clear_client_state(
     };
 
     let local = storage::sweep("localStorage", opts.prefix.as_deref(), SessionMode::Prefixed);
+    // (How many keys each area holds once swept: the last pass lists them
+    // again only when that changed, a key written meanwhile.)
+    let local_len = storage::len("localStorage");
     let session = match opts.session {
         Some(mode) => storage::sweep("sessionStorage", opts.prefix.as_deref(), mode),
         None => AreaReport::untouched(AreaOutcome::Error, Some(rules::INVALID_SESSION.into())),
     };
+    let session_len = storage::len("sessionStorage");
 
     let mut db = match &opts.database {
         Some(name) => database::delete(name, opts.timeout_ms).await,
@@ -110,15 +114,19 @@ pub async fn clear_client_state(
 
     // Once more, at the end: keys written since the sweep (by MAESTRO while
     // its connections closed, by a tab still running it) are removed too.
-    let local = local.then(storage::sweep("localStorage", opts.prefix.as_deref(), SessionMode::Prefixed));
+    let changed = |area: &str, was: Option<u32>| was.is_none() || storage::len(area) != was;
+    let local = match changed("localStorage", local_len) {
+        true => local.then(storage::sweep("localStorage", opts.prefix.as_deref(), SessionMode::Prefixed)),
+        false => local,
+    };
     let session = match opts.session {
         // (Its prefixed keys only, after "all" too: what the app wrote
         // meanwhile is not MAESTRO's.)
-        Some(mode) => {
+        Some(mode) if changed("sessionStorage", session_len) => {
             let mode = if mode == SessionMode::None { mode } else { SessionMode::Prefixed };
             session.then(storage::sweep("sessionStorage", opts.prefix.as_deref(), mode))
         }
-        None => session,
+        _ => session,
     };
     let database = DatabaseReport { name, outcome: db.outcome, blocked: db.blocked(), error: db.error.clone() };
     let report = Report::new(database, local, session, other_tabs);

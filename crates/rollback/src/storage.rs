@@ -38,11 +38,17 @@ fn store(name: &str) -> Result<Store, String> {
 fn keys(store: &Store, prefix: Option<&str>) -> Result<(Vec<JsString>, bool), JsValue> {
     let len = store.length()?;
     let (mut out, mut kept) = (Vec::new(), false);
+    // (Asked of the keys the prefix matches only, and only when the prefix
+    // can match the gate's: the area may hold thousands of keys.)
+    let gate = cleanup::meets_gate_keys(prefix);
     for i in 0..len {
         if let Ok(key) = store.key(i)?.dyn_into::<JsString>() {
-            if cleanup::kept(&String::from(&key)) {
+            if !prefix.is_none_or(|p| key.starts_with(p, 0)) {
+                continue;
+            }
+            if gate && key.starts_with(cleanup::GATE_PREFIX, 0) {
                 kept = true;
-            } else if prefix.is_none_or(|p| key.starts_with(p, 0)) {
+            } else {
                 out.push(key);
             }
         }
@@ -52,6 +58,11 @@ fn keys(store: &Store, prefix: Option<&str>) -> Result<(Vec<JsString>, bool), Js
 
 fn names(keys: &[JsString]) -> Vec<String> {
     keys.iter().map(String::from).collect()
+}
+
+/// How many keys one area holds, or `None` when it cannot be read.
+pub fn len(name: &str) -> Option<u32> {
+    store(name).ok()?.length().ok()
 }
 
 /// The prefixed keys of one area, or `None` when it cannot be read.
